@@ -1,0 +1,354 @@
+package bench
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Sparsity parameter names: the architecture decides which one a cell uses.
+const (
+	ParamL1 = "l1" // l1 coefficient of the penalised architectures
+	ParamK  = "k"  // number of active latents of the top-k architectures
+)
+
+// Hook selectors understood by Expand besides exact hook names.
+const (
+	SelectResidual = "residual"
+	SelectMLP      = "mlp"
+	SelectAttn     = "attn"
+	SelectAll      = "all"
+)
+
+// archParams maps every architecture bench knows to its sparsity parameter.
+var archParams = map[string]string{
+	"standard":  ParamL1,
+	"gated":     ParamL1,
+	"jumprelu":  ParamL1,
+	"topk":      ParamK,
+	"batchtopk": ParamK,
+}
+
+// Archs returns the architecture names bench can sweep, sorted.
+func Archs() []string {
+	out := make([]string, 0, len(archParams))
+	for a := range archParams {
+		out = append(out, a)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ArchParam returns the sparsity parameter (ParamL1 or ParamK) an
+// architecture is swept over, or an error for an unknown architecture.
+func ArchParam(arch string) (string, error) {
+	p, ok := archParams[arch]
+	if !ok {
+		return "", fmt.Errorf("unknown SAE architecture %q (known: %s)", arch, strings.Join(Archs(), ", "))
+	}
+	return p, nil
+}
+
+// Spec describes a sweep grid. Zero-valued optional fields get defaults
+// from Normalize.
+type Spec struct {
+	Cases          []int     `json:"cases"`
+	Hooks          []string  `json:"hooks"`           // selectors: residual, mlp, attn, all, or exact hook names
+	Archs          []string  `json:"archs"`           // e.g. standard, gated, topk
+	L1             []float64 `json:"l1"`              // for standard, gated, jumprelu
+	K              []int     `json:"k"`               // for topk, batchtopk
+	Seeds          []int64   `json:"seeds"`           // default [42]
+	TrainingTokens int64     `json:"training_tokens"` // default 300000
+	Expansion      int       `json:"expansion"`       // d_sae / d_in, default 4
+}
+
+// Defaults used by Normalize.
+const (
+	DefaultTrainingTokens = 300_000
+	DefaultExpansion      = 4
+	DefaultSeed           = 42
+)
+
+// Normalize fills defaults and checks the spec: at least one case, hook
+// selector and architecture; known architectures; an l1 list when an
+// l1-penalised architecture is present and a k list when a top-k one is;
+// positive k, non-negative finite l1, positive tokens and expansion.
+func (s Spec) Normalize() (Spec, error) {
+	if len(s.Seeds) == 0 {
+		s.Seeds = []int64{DefaultSeed}
+	}
+	if s.TrainingTokens == 0 {
+		s.TrainingTokens = DefaultTrainingTokens
+	}
+	if s.Expansion == 0 {
+		s.Expansion = DefaultExpansion
+	}
+	switch {
+	case len(s.Cases) == 0:
+		return s, fmt.Errorf("bench spec: no cases")
+	case len(s.Hooks) == 0:
+		return s, fmt.Errorf("bench spec: no hook selectors")
+	case len(s.Archs) == 0:
+		return s, fmt.Errorf("bench spec: no architectures")
+	case s.TrainingTokens < 0:
+		return s, fmt.Errorf("bench spec: training tokens %d: expected a positive number", s.TrainingTokens)
+	case s.Expansion < 0:
+		return s, fmt.Errorf("bench spec: expansion %d: expected a positive number", s.Expansion)
+	}
+	needL1, needK := false, false
+	for _, a := range s.Archs {
+		p, err := ArchParam(a)
+		if err != nil {
+			return s, fmt.Errorf("bench spec: %w", err)
+		}
+		needL1 = needL1 || p == ParamL1
+		needK = needK || p == ParamK
+	}
+	if needL1 && len(s.L1) == 0 {
+		return s, fmt.Errorf("bench spec: architectures %v need l1 values", s.Archs)
+	}
+	if needK && len(s.K) == 0 {
+		return s, fmt.Errorf("bench spec: architectures %v need k values", s.Archs)
+	}
+	for _, v := range s.L1 {
+		if !(v >= 0) || v > 1e300 {
+			return s, fmt.Errorf("bench spec: l1 %v: expected a finite number >= 0", v)
+		}
+	}
+	for _, k := range s.K {
+		if k <= 0 {
+			return s, fmt.Errorf("bench spec: k %d: expected a positive integer", k)
+		}
+	}
+	for _, h := range s.Hooks {
+		if strings.TrimSpace(h) == "" {
+			return s, fmt.Errorf("bench spec: empty hook selector")
+		}
+	}
+	s.Cases = dedupe(s.Cases)
+	s.Hooks = dedupe(s.Hooks)
+	s.Archs = dedupe(s.Archs)
+	s.Seeds = dedupe(s.Seeds)
+	s.L1 = sortedUnique(s.L1)
+	s.K = sortedUnique(s.K)
+	return s, nil
+}
+
+func dedupe[T comparable](xs []T) []T {
+	seen := make(map[T]bool, len(xs))
+	out := make([]T, 0, len(xs))
+	for _, x := range xs {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func sortedUnique[T int | float64](xs []T) []T {
+	out := append([]T(nil), xs...)
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return dedupe(out)
+}
+
+// Cell is one point of the grid: one SAE to train and score.
+type Cell struct {
+	Case           int     `json:"case"`
+	Hook           string  `json:"hook"`            // exact hook name, or the selector when it could not be expanded
+	Arch           string  `json:"arch"`            // SAE architecture
+	Param          string  `json:"param"`           // ParamL1 or ParamK
+	Value          float64 `json:"value"`           // the l1 coefficient or k
+	Seed           int64   `json:"seed"`            // training seed
+	TrainingTokens int64   `json:"training_tokens"` // tokens to train on
+	Expansion      int     `json:"expansion"`       // d_sae / d_in
+
+	// ExpandErr is set when the cell could not be formed (the case does not
+	// compile, the selector matches no hook); the sweep records it as the
+	// cell's error without calling the runner. It is not part of the key.
+	ExpandErr string `json:"-"`
+}
+
+// Key returns the canonical text of the cell's parameters (see package doc).
+func (c Cell) Key() string {
+	return fmt.Sprintf("case=%d hook=%s arch=%s %s=%s seed=%d tokens=%d expansion=%d",
+		c.Case, c.Hook, c.Arch, c.Param, formatFloat(c.Value), c.Seed, c.TrainingTokens, c.Expansion)
+}
+
+// ID returns the cell's stable identifier: 16 hex digits of SHA-256(Key).
+func (c Cell) ID() string {
+	sum := sha256.Sum256([]byte(c.Key()))
+	return hex.EncodeToString(sum[:8])
+}
+
+// Sparsity returns the cell's sparsity setting as text, e.g. "l1=0.1" or "k=8".
+func (c Cell) Sparsity() string { return c.Param + "=" + formatFloat(c.Value) }
+
+// K returns the cell's k for the top-k architectures (0 for the others).
+func (c Cell) K() int {
+	if c.Param != ParamK {
+		return 0
+	}
+	return int(c.Value)
+}
+
+// L1 returns the cell's l1 coefficient (0 for the top-k architectures).
+func (c Cell) L1() float64 {
+	if c.Param != ParamL1 {
+		return 0
+	}
+	return c.Value
+}
+
+func formatFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+
+// HookLister returns the hook names of a case's model in forward order (for
+// example model.HookNames of the compiled model's config). An error means
+// the case cannot be run; it is recorded for the case's cells.
+type HookLister func(caseID int) ([]string, error)
+
+// StandardHooks lists, in forward order, the hooks of an n-layer model that
+// the residual, mlp and attn selectors can pick: for every layer
+// hook_resid_pre, hook_attn_out, hook_resid_mid, hook_mlp_out,
+// hook_resid_post. It is a HookLister building block for callers that know
+// only the layer count.
+func StandardHooks(nLayers int) []string {
+	var out []string
+	for l := 0; l < nLayers; l++ {
+		for _, h := range []string{"hook_resid_pre", "hook_attn_out", "hook_resid_mid", "hook_mlp_out", "hook_resid_post"} {
+			out = append(out, fmt.Sprintf("blocks.%d.%s", l, h))
+		}
+	}
+	return out
+}
+
+var blockHook = regexp.MustCompile(`^blocks\.(\d+)\.(hook_[a-z_]+)$`)
+
+// SelectHooks returns the hooks among modelHooks (forward order) that
+// selector picks, in forward order. An exact hook name must be present.
+func SelectHooks(selector string, modelHooks []string) ([]string, error) {
+	lastLayer := -1
+	for _, h := range modelHooks {
+		if m := blockHook.FindStringSubmatch(h); m != nil {
+			if l, _ := strconv.Atoi(m[1]); l > lastLayer {
+				lastLayer = l
+			}
+		}
+	}
+	pick := func(h string) bool {
+		m := blockHook.FindStringSubmatch(h)
+		if m == nil {
+			return false
+		}
+		l, _ := strconv.Atoi(m[1])
+		resid := m[2] == "hook_resid_pre" || (m[2] == "hook_resid_post" && l == lastLayer)
+		switch selector {
+		case SelectResidual:
+			return resid
+		case SelectMLP:
+			return m[2] == "hook_mlp_out"
+		case SelectAttn:
+			return m[2] == "hook_attn_out"
+		case SelectAll:
+			return resid || m[2] == "hook_mlp_out" || m[2] == "hook_attn_out"
+		}
+		return false
+	}
+	var out []string
+	switch selector {
+	case SelectResidual, SelectMLP, SelectAttn, SelectAll:
+		for _, h := range modelHooks {
+			if pick(h) {
+				out = append(out, h)
+			}
+		}
+		if len(out) == 0 {
+			return nil, fmt.Errorf("hook selector %q matches no hook of the model", selector)
+		}
+	default:
+		for _, h := range modelHooks {
+			if h == selector {
+				return []string{h}, nil
+			}
+		}
+		return nil, fmt.Errorf("hook %q is not a hook of the model (selectors: residual, mlp, attn, all)", selector)
+	}
+	return out, nil
+}
+
+// Expand normalizes the spec and returns the ordered cells of the whole
+// grid (see the package doc for the order). hooks is called once per case.
+func Expand(spec Spec, hooks HookLister) ([]Cell, error) {
+	s, err := spec.Normalize()
+	if err != nil {
+		return nil, err
+	}
+	if hooks == nil {
+		return nil, fmt.Errorf("bench: expand: no HookLister")
+	}
+	var cells []Cell
+	for _, cs := range s.Cases {
+		type hookOrErr struct{ name, err string }
+		var picked []hookOrErr
+		modelHooks, herr := hooks(cs)
+		if herr != nil {
+			for _, sel := range s.Hooks {
+				picked = append(picked, hookOrErr{sel, fmt.Sprintf("case %d: %v", cs, herr)})
+			}
+		} else {
+			pos := make(map[string]int, len(modelHooks))
+			for i, h := range modelHooks {
+				if _, dup := pos[h]; !dup {
+					pos[h] = i
+				}
+			}
+			chosen := map[string]bool{}
+			var names []string
+			for _, sel := range s.Hooks {
+				hs, err := SelectHooks(sel, modelHooks)
+				if err != nil {
+					picked = append(picked, hookOrErr{sel, fmt.Sprintf("case %d: %v", cs, err)})
+					continue
+				}
+				for _, h := range hs {
+					if !chosen[h] {
+						chosen[h] = true
+						names = append(names, h)
+					}
+				}
+			}
+			sort.SliceStable(names, func(i, j int) bool { return pos[names[i]] < pos[names[j]] })
+			ok := make([]hookOrErr, 0, len(names)+len(picked))
+			for _, n := range names {
+				ok = append(ok, hookOrErr{name: n})
+			}
+			picked = append(ok, picked...)
+		}
+		for _, h := range picked {
+			for _, a := range s.Archs {
+				param, _ := ArchParam(a)
+				var values []float64
+				if param == ParamL1 {
+					values = s.L1
+				} else {
+					for _, k := range s.K {
+						values = append(values, float64(k))
+					}
+				}
+				for _, v := range values {
+					for _, seed := range s.Seeds {
+						cells = append(cells, Cell{
+							Case: cs, Hook: h.name, Arch: a, Param: param, Value: v, Seed: seed,
+							TrainingTokens: s.TrainingTokens, Expansion: s.Expansion, ExpandErr: h.err,
+						})
+					}
+				}
+			}
+		}
+	}
+	return cells, nil
+}

@@ -1,0 +1,71 @@
+// Package bench owns glassbox's benchmark sweeps: the grid of cells
+// (cases × hooks × SAE architectures × sparsity × seeds), its deterministic
+// order, stable cell IDs and sharding; the parallel, resumable sweep engine
+// that runs one cell at a time through a pluggable RunFunc and appends one
+// Result per cell to results.jsonl; merging shard outputs; and the
+// leaderboard (markdown, HTML and an SVG L0-vs-coverage frontier plot).
+//
+// # Grid
+//
+// A Spec lists case ids, hook selectors, architectures, l1 coefficients
+// (used by the l1-penalised architectures standard, gated and jumprelu), k
+// values (used by topk and batchtopk), seeds, training tokens and the SAE
+// expansion factor. Expand turns it into an ordered []Cell: by case (in the
+// order given, duplicates removed), then hook in the model's forward order,
+// then architecture (order given), then sparsity value (ascending), then seed
+// (order given).
+//
+// Hook selectors need the model's hook names, which bench gets from a
+// HookLister supplied by the caller (so bench does not depend on the
+// compiler). The selectors expand as follows, for a model with n layers:
+//
+//	residual  blocks.L.hook_resid_pre for L = 0..n-1, plus blocks.{n-1}.hook_resid_post
+//	mlp       blocks.L.hook_mlp_out for every L
+//	attn      blocks.L.hook_attn_out for every L
+//	all       the union of the three
+//	NAME      any other selector is taken as one exact hook name
+//
+// A selector that matches no hook of a case's model, or a HookLister error
+// (a case that does not compile), becomes one failed cell per case and
+// selector: it is recorded in results.jsonl with its error and the sweep goes
+// on.
+//
+// # Cell IDs
+//
+// Cell.Key is a canonical text form of every parameter of the cell, e.g.
+//
+//	case=3 hook=blocks.0.hook_resid_pre arch=standard l1=0.1 seed=42 tokens=300000 expansion=4
+//
+// with numbers in Go's shortest round-trip form ('g', -1). Cell.ID is the
+// first 16 hex digits of the SHA-256 of the key: the same on every machine
+// and run, and independent of the grid's other cells and of sharding.
+//
+// # Shards
+//
+// Shard{Index, Count} takes the cells whose position p in the expanded grid
+// has p % Count == Index. Index is 0-based, as Slurm's SLURM_ARRAY_TASK_ID
+// (with --array=0-(n-1)) and Kubernetes' JOB_COMPLETION_INDEX give it;
+// ShardFromEnv reads those variables. Shards are disjoint, together cover
+// the grid, and differ in size by at most one cell. Every shard expands the
+// whole grid, so all shards must be run with the same Spec.
+//
+// # Results and resume
+//
+// The sweep appends one JSON line per finished cell to results.jsonl from a
+// single writer goroutine (O_APPEND, one write per line, fsync after each).
+// On start, the file is read back; a trailing partial line left by a crash is
+// dropped (the file is truncated to the last complete line) and every cell
+// whose ID already has a result, success or recorded error, is skipped
+// (Options.RetryFailed re-runs the recorded errors). A cell whose RunFunc
+// returns an error or panics is recorded with the message. A cell that was
+// interrupted by context cancellation is not recorded and runs again on
+// resume.
+//
+// # Leaderboard
+//
+// Aggregate groups results per architecture and per architecture ×
+// sparsity value and averages coverage, mean feature F1, explained
+// variance, L0, dead fraction and spliced accuracy over the cells that
+// report each metric. WriteLeaderboard writes leaderboard.md,
+// leaderboard.html (self-contained, with the plot inline) and frontier.svg.
+package bench
