@@ -1,0 +1,187 @@
+package rasp
+
+import (
+	"fmt"
+	"math"
+	"math/bits"
+)
+
+// Op is a Python binary operator usable on RASP values and, through
+// Operator, on SOps (tracr's operator overloads).
+type Op string
+
+// The operators tracr's SOp overloads (plus the ones Apply supports on values).
+const (
+	OpEq       Op = "=="
+	OpNe       Op = "!="
+	OpLt       Op = "<"
+	OpLe       Op = "<="
+	OpGt       Op = ">"
+	OpGe       Op = ">="
+	OpAdd      Op = "+"
+	OpSub      Op = "-"
+	OpMul      Op = "*"
+	OpTrueDiv  Op = "/"
+	OpFloorDiv Op = "//"
+	OpMod      Op = "%"
+	OpAnd      Op = "and" // Python's `and` (returns an operand); SOp's & uses it
+	OpOr       Op = "or"  // Python's `or` (returns an operand); SOp's | uses it
+)
+
+// isComparison reports whether op is one of the six comparisons.
+func (op Op) isComparison() bool {
+	switch op {
+	case OpEq, OpNe, OpLt, OpLe, OpGt, OpGe:
+		return true
+	}
+	return false
+}
+
+// Apply evaluates x op y with Python semantics on values: bool behaves as
+// int in arithmetic, int/int division gives a float, // and % floor towards
+// negative infinity, str and tuple support + (concatenation) and * by an int.
+// Errors wrap ErrType or ErrZeroDivision as Python would raise them.
+func Apply(op Op, x, y Value) (Value, error) {
+	switch op {
+	case OpEq, OpNe, OpLt, OpLe, OpGt, OpGe:
+		return Compare(string(op), x, y)
+	case OpAnd:
+		if !Truthy(x) {
+			return x, nil
+		}
+		return y, nil
+	case OpOr:
+		if Truthy(x) {
+			return x, nil
+		}
+		return y, nil
+	}
+	if isNumber(x) && isNumber(y) {
+		return numArith(op, x, y)
+	}
+	switch op {
+	case OpAdd:
+		if a, ok := x.(string); ok {
+			if b, ok := y.(string); ok {
+				return a + b, nil
+			}
+		}
+		if a, ok := x.(Tuple); ok {
+			if b, ok := y.(Tuple); ok {
+				return append(append(Tuple{}, a...), b...), nil
+			}
+		}
+	case OpMul:
+		if n, ok := asInt(y); ok {
+			if r, ok := repeat(x, n); ok {
+				return r, nil
+			}
+		}
+		if n, ok := asInt(x); ok {
+			if r, ok := repeat(y, n); ok {
+				return r, nil
+			}
+		}
+	}
+	return nil, fmt.Errorf("%w: unsupported operand type(s) for %s: '%s' and '%s'", ErrType, op, TypeName(x), TypeName(y))
+}
+
+// repeat implements str * int and tuple * int.
+func repeat(v Value, n int) (Value, bool) {
+	switch s := v.(type) {
+	case string:
+		out := ""
+		for i := 0; i < n; i++ {
+			out += s
+		}
+		return out, true
+	case Tuple:
+		var out Tuple
+		for i := 0; i < n; i++ {
+			out = append(out, s...)
+		}
+		if out == nil {
+			out = Tuple{}
+		}
+		return out, true
+	}
+	return nil, false
+}
+
+// numArith applies an arithmetic operator to two numbers.
+func numArith(op Op, x, y Value) (Value, error) {
+	a, aInt := asInt(x)
+	b, bInt := asInt(y)
+	if aInt && bInt && op != OpTrueDiv {
+		switch op {
+		case OpAdd:
+			s := a + b
+			if (s > a) != (b > 0) {
+				return nil, fmt.Errorf("rasp: integer overflow in %d + %d", a, b)
+			}
+			return s, nil
+		case OpSub:
+			s := a - b
+			if (s < a) != (b > 0) {
+				return nil, fmt.Errorf("rasp: integer overflow in %d - %d", a, b)
+			}
+			return s, nil
+		case OpMul:
+			hi, lo := bits.Mul64(uint64(abs(a)), uint64(abs(b)))
+			if hi != 0 || lo > math.MaxInt64 {
+				return nil, fmt.Errorf("rasp: integer overflow in %d * %d", a, b)
+			}
+			return a * b, nil
+		case OpFloorDiv, OpMod:
+			if b == 0 {
+				return nil, fmt.Errorf("%w: integer division or modulo by zero", ErrZeroDivision)
+			}
+			q, r := a/b, a%b
+			if r != 0 && (r < 0) != (b < 0) {
+				q--
+				r += b
+			}
+			if op == OpFloorDiv {
+				return q, nil
+			}
+			return r, nil
+		}
+	}
+	fa, fb := asFloat(x), asFloat(y)
+	switch op {
+	case OpAdd:
+		return fa + fb, nil
+	case OpSub:
+		return fa - fb, nil
+	case OpMul:
+		return fa * fb, nil
+	case OpTrueDiv:
+		if fb == 0 {
+			return nil, fmt.Errorf("%w: division by zero", ErrZeroDivision)
+		}
+		return fa / fb, nil
+	case OpFloorDiv, OpMod:
+		if fb == 0 {
+			return nil, fmt.Errorf("%w: float floor division or modulo by zero", ErrZeroDivision)
+		}
+		m := math.Mod(fa, fb)
+		if m != 0 && (m < 0) != (fb < 0) {
+			m += fb
+		}
+		if op == OpMod {
+			if m == 0 {
+				m = math.Copysign(0, fb)
+			}
+			return m, nil
+		}
+		return math.Floor((fa - m) / fb), nil
+	}
+	return nil, fmt.Errorf("%w: unsupported operator %s for '%s' and '%s'", ErrType, op, TypeName(x), TypeName(y))
+}
+
+func abs(i int) int {
+	if i < 0 {
+		return -i
+	}
+	return i
+}
