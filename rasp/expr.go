@@ -18,7 +18,7 @@ type Func interface {
 
 // GoFunc adapts a Go function to Func.
 type GoFunc struct {
-	Name string                          // shown by String, e.g. "lambda x: x + 1"
+	Name string                             // shown by String, e.g. "lambda x: x + 1"
 	Fn   func(args ...Value) (Value, error) // the function
 }
 
