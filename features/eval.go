@@ -1,0 +1,321 @@
+package features
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/glassbox-interp/glassbox/tensor"
+)
+
+// Num is a float64 that encodes NaN and ±Inf as JSON null (a score whose
+// denominator is zero is undefined, not an error).
+type Num float64
+
+// MarshalJSON writes the number, or null when it is not finite.
+func (n Num) MarshalJSON() ([]byte, error) {
+	f := float64(n)
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return []byte("null"), nil
+	}
+	return strconv.AppendFloat(nil, f, 'g', -1, 64), nil
+}
+
+// DenseDensity is the firing frequency above which a feature counts as dense.
+const DenseDensity = 0.1
+
+// ReconMetrics are reconstruction metrics of an SAE over an evaluation set.
+type ReconMetrics struct {
+	N int `json:"n"`
+	// ExplainedVariance = 1 − Σ‖x−x̂‖² / Σ‖x−mean(x)‖² over the whole set.
+	ExplainedVariance Num `json:"explained_variance"`
+	// MSE is the mean over all elements of (x − x̂)² (SAELens' eval "mse").
+	MSE Num `json:"mse"`
+	// L0 is the mean number of active features (f > 0) per vector.
+	L0 Num `json:"l0"`
+	// L1 is the mean Σ|f| per vector.
+	L1 Num `json:"l1"`
+	// Dead counts features never active; Dense those active on more than
+	// DenseDensity of the vectors.
+	Dead  int `json:"dead_features"`
+	Dense int `json:"dense_features"`
+	// Shrinkage is the mean ‖x̂‖/‖x‖ (SAELens l2_ratio) over vectors with x ≠ 0.
+	Shrinkage Num `json:"shrinkage"`
+	// Cosine is the mean cos(x, x̂) over vectors with x ≠ 0 and x̂ ≠ 0.
+	Cosine Num `json:"cosine"`
+}
+
+// Reconstruction computes ReconMetrics from inputs x [N, d_in], reconstructions
+// xhat [N, d_in] and feature activations f [N, d_sae]. Leading dimensions
+// beyond two are flattened (x may be [rows, positions, d_in]).
+func Reconstruction(x, xhat, f *tensor.Tensor) (*ReconMetrics, error) {
+	n, din, err := flat2(x, "x")
+	if err != nil {
+		return nil, err
+	}
+	n2, din2, err := flat2(xhat, "x_hat")
+	if err != nil {
+		return nil, err
+	}
+	if n2 != n || din2 != din {
+		return nil, fmt.Errorf("features: x_hat shape %s does not match x shape %s", tensor.ShapeString(xhat.Shape), tensor.ShapeString(x.Shape))
+	}
+	n3, dsae, err := flat2(f, "feature activations")
+	if err != nil {
+		return nil, err
+	}
+	if n3 != n {
+		return nil, fmt.Errorf("features: feature activations have %d vectors, x has %d", n3, n)
+	}
+	mean := make([]float64, din)
+	for i := 0; i < n; i++ {
+		for d := 0; d < din; d++ {
+			mean[d] += float64(x.Data[i*din+d])
+		}
+	}
+	for d := range mean {
+		mean[d] /= float64(n)
+	}
+	var sse, sst, l0, l1, shr, cos float64
+	nShr, nCos := 0, 0
+	active := make([]int, dsae)
+	for i := 0; i < n; i++ {
+		var xx, hh, xh float64
+		for d := 0; d < din; d++ {
+			a, b := float64(x.Data[i*din+d]), float64(xhat.Data[i*din+d])
+			if math.IsNaN(a) || math.IsNaN(b) {
+				return nil, fmt.Errorf("features: NaN in x or x_hat at vector %d", i)
+			}
+			sse += (a - b) * (a - b)
+			sst += (a - mean[d]) * (a - mean[d])
+			xx += a * a
+			hh += b * b
+			xh += a * b
+		}
+		if xx > 0 {
+			shr += math.Sqrt(hh / xx)
+			nShr++
+			if hh > 0 {
+				cos += xh / math.Sqrt(xx*hh)
+				nCos++
+			}
+		}
+		for j, v := range f.Data[i*dsae : (i+1)*dsae] {
+			if v > 0 {
+				l0++
+				active[j]++
+			}
+			l1 += math.Abs(float64(v))
+		}
+	}
+	m := &ReconMetrics{
+		N:                 n,
+		ExplainedVariance: Num(1 - sse/sst),
+		MSE:               Num(sse / float64(n*din)),
+		L0:                Num(l0 / float64(n)),
+		L1:                Num(l1 / float64(n)),
+		Shrinkage:         Num(math.NaN()),
+		Cosine:            Num(math.NaN()),
+	}
+	if sst == 0 {
+		m.ExplainedVariance = Num(math.NaN())
+	}
+	if nShr > 0 {
+		m.Shrinkage = Num(shr / float64(nShr))
+	}
+	if nCos > 0 {
+		m.Cosine = Num(cos / float64(nCos))
+	}
+	for _, a := range active {
+		if a == 0 {
+			m.Dead++
+		}
+		if float64(a)/float64(n) > DenseDensity {
+			m.Dense++
+		}
+	}
+	return m, nil
+}
+
+func flat2(t *tensor.Tensor, name string) (n, d int, err error) {
+	if t == nil || len(t.Shape) < 2 {
+		return 0, 0, fmt.Errorf("features: %s must have at least 2 dimensions", name)
+	}
+	d = t.Shape[len(t.Shape)-1]
+	n = tensor.NumElements(t.Shape[:len(t.Shape)-1])
+	if d < 1 || n < 1 || len(t.Data) != n*d {
+		return 0, 0, fmt.Errorf("features: %s shape %s does not match %d values", name, tensor.ShapeString(t.Shape), len(t.Data))
+	}
+	return n, d, nil
+}
+
+// DownstreamInput holds model outputs at the evaluated positions with the
+// hook's activation left alone (Clean), replaced by the SAE reconstruction
+// (Spliced) and replaced by zeros (Zero). Each is [P·V] row-major: P
+// evaluated positions × V outputs (logits for categorical, the output
+// value(s) for numerical models).
+type DownstreamInput struct {
+	Categorical          bool
+	V                    int
+	Clean, Spliced, Zero []float32
+	// Targets (categorical) is the correct output id per position; a
+	// negative id excludes the position.
+	Targets []int
+	// TargetValues (numerical) is the correct value per position; NaN excludes it.
+	TargetValues []float64
+}
+
+// OutputMetrics are the metrics of one run (clean, spliced or zero-ablated).
+type OutputMetrics struct {
+	// Accuracy: argmax == target (categorical) or |out − target| <=
+	// 1e-4 + 0.005·|target| (numerical, the reference data's tolerance).
+	Accuracy Num `json:"accuracy"`
+	// CE is the mean cross-entropy against the targets (categorical).
+	CE *Num `json:"ce_loss,omitempty"`
+	// KL is the mean KL(clean ‖ this) (categorical).
+	KL *Num `json:"kl_div,omitempty"`
+	// MSE is the mean squared error against the targets (numerical).
+	MSE *Num `json:"mse,omitempty"`
+	// MSEClean is the mean squared difference to the clean output (numerical).
+	MSEClean *Num `json:"mse_vs_clean,omitempty"`
+}
+
+// DownstreamMetrics compares the spliced model to the clean and zero-ablated
+// models. Scores are SAELens' definitions: ce_loss_score =
+// (CE_zero − CE_spliced)/(CE_zero − CE_clean), kl_div_score =
+// (KL_zero − KL_spliced)/KL_zero; numerical outputs get the analogous
+// mse_score = (MSE_zero − MSE_spliced)/(MSE_zero − MSE_clean) and
+// mse_vs_clean_score = (D_zero − D_spliced)/D_zero with D the MSE to the
+// clean output. Undefined scores (zero denominators) are NaN (JSON null).
+type DownstreamMetrics struct {
+	Categorical bool          `json:"categorical"`
+	Positions   int           `json:"positions"`
+	Clean       OutputMetrics `json:"clean"`
+	Spliced     OutputMetrics `json:"spliced"`
+	Zero        OutputMetrics `json:"zero_ablated"`
+	CEScore     *Num          `json:"ce_loss_score,omitempty"`
+	KLScore     *Num          `json:"kl_div_score,omitempty"`
+	MSEScore    *Num          `json:"mse_score,omitempty"`
+	MSECleanSc  *Num          `json:"mse_vs_clean_score,omitempty"`
+}
+
+// Downstream computes DownstreamMetrics.
+func Downstream(in DownstreamInput) (*DownstreamMetrics, error) {
+	if in.V < 1 {
+		return nil, fmt.Errorf("features: downstream V must be >= 1, got %d", in.V)
+	}
+	if len(in.Clean)%in.V != 0 || len(in.Spliced) != len(in.Clean) || len(in.Zero) != len(in.Clean) {
+		return nil, fmt.Errorf("features: downstream outputs must have equal length, a multiple of V=%d (clean %d, spliced %d, zero %d)", in.V, len(in.Clean), len(in.Spliced), len(in.Zero))
+	}
+	p := len(in.Clean) / in.V
+	if in.Categorical && len(in.Targets) != p {
+		return nil, fmt.Errorf("features: %d categorical targets for %d positions", len(in.Targets), p)
+	}
+	if !in.Categorical && len(in.TargetValues) != p {
+		return nil, fmt.Errorf("features: %d numerical targets for %d positions", len(in.TargetValues), p)
+	}
+	m := &DownstreamMetrics{Categorical: in.Categorical}
+	if in.Categorical {
+		var ce, kl, acc [3]float64
+		cnt := 0
+		lpClean := make([]float64, in.V)
+		lp := make([]float64, in.V)
+		for i := 0; i < p; i++ {
+			t := in.Targets[i]
+			if t < 0 {
+				continue
+			}
+			if t >= in.V {
+				return nil, fmt.Errorf("features: target %d at position %d is outside the %d outputs", t, i, in.V)
+			}
+			cnt++
+			logSoftmax(in.Clean[i*in.V:(i+1)*in.V], lpClean)
+			for k, out := range [][]float32{in.Clean, in.Spliced, in.Zero} {
+				row := out[i*in.V : (i+1)*in.V]
+				logSoftmax(row, lp)
+				ce[k] -= lp[t]
+				if argmax(row) == t {
+					acc[k]++
+				}
+				for j := range lp {
+					pc := math.Exp(lpClean[j])
+					if pc > 0 {
+						kl[k] += pc * (lpClean[j] - lp[j])
+					}
+				}
+			}
+		}
+		m.Positions = cnt
+		outs := []*OutputMetrics{&m.Clean, &m.Spliced, &m.Zero}
+		for k, o := range outs {
+			o.Accuracy = Num(acc[k] / float64(cnt))
+			o.CE = num(ce[k] / float64(cnt))
+			o.KL = num(kl[k] / float64(cnt))
+		}
+		m.CEScore = num((ce[2] - ce[1]) / (ce[2] - ce[0]))
+		m.KLScore = num((kl[2] - kl[1]) / kl[2])
+		return m, nil
+	}
+	var mse, dcl, acc [3]float64
+	cnt := 0
+	for i := 0; i < p; i++ {
+		t := in.TargetValues[i]
+		if math.IsNaN(t) {
+			continue
+		}
+		cnt++
+		for k, out := range [][]float32{in.Clean, in.Spliced, in.Zero} {
+			ok := true
+			for j := 0; j < in.V; j++ {
+				o := float64(out[i*in.V+j])
+				c := float64(in.Clean[i*in.V+j])
+				mse[k] += (o - t) * (o - t) / float64(in.V)
+				dcl[k] += (o - c) * (o - c) / float64(in.V)
+				if math.Abs(o-t) > 1e-4+0.005*math.Abs(t) {
+					ok = false
+				}
+			}
+			if ok {
+				acc[k]++
+			}
+		}
+	}
+	m.Positions = cnt
+	outs := []*OutputMetrics{&m.Clean, &m.Spliced, &m.Zero}
+	for k, o := range outs {
+		o.Accuracy = Num(acc[k] / float64(cnt))
+		o.MSE = num(mse[k] / float64(cnt))
+		o.MSEClean = num(dcl[k] / float64(cnt))
+	}
+	m.MSEScore = num((mse[2] - mse[1]) / (mse[2] - mse[0]))
+	m.MSECleanSc = num((dcl[2] - dcl[1]) / dcl[2])
+	return m, nil
+}
+
+func num(f float64) *Num { n := Num(f); return &n }
+
+func logSoftmax(x []float32, out []float64) {
+	mx := math.Inf(-1)
+	for _, v := range x {
+		mx = math.Max(mx, float64(v))
+	}
+	var s float64
+	for _, v := range x {
+		s += math.Exp(float64(v) - mx)
+	}
+	lse := mx + math.Log(s)
+	for i, v := range x {
+		out[i] = float64(v) - lse
+	}
+}
+
+// argmax returns the first index of the maximum.
+func argmax(x []float32) int {
+	b := 0
+	for i, v := range x {
+		if v > x[b] {
+			b = i
+		}
+	}
+	return b
+}
