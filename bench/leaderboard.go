@@ -1,0 +1,403 @@
+package bench
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// Stat is the mean of one metric over the cells that reported it.
+type Stat struct {
+	Mean float64 `json:"mean"`
+	N    int     `json:"n"` // cells averaged (0: no cell reported the metric)
+}
+
+// Row is one line of a leaderboard table: a group of cells.
+type Row struct {
+	Arch     string          `json:"arch"`
+	Group    string          `json:"group,omitempty"` // "l1=0.1", "k=8", or a hook kind; "" for a whole architecture
+	Param    string          `json:"param,omitempty"` // ParamL1 or ParamK for sparsity rows
+	Value    float64         `json:"value,omitempty"` // the sparsity value for sparsity rows
+	Cells    int             `json:"cells"`
+	OK       int             `json:"ok"`
+	Failed   int             `json:"failed"`
+	Metrics  map[string]Stat `json:"metrics"`
+	Frontier bool            `json:"frontier,omitempty"` // sparsity rows: on the architecture's L0-vs-coverage Pareto frontier
+}
+
+// Stat returns the row's statistic for a metric (zero Stat when absent).
+func (r Row) Stat(metric string) Stat { return r.Metrics[metric] }
+
+// Leaderboard is the aggregate of a sweep's results.
+type Leaderboard struct {
+	Cells    int      `json:"cells"`
+	OK       int      `json:"ok"`
+	Failed   int      `json:"failed"`
+	Archs    []Row    `json:"archs"`    // one per architecture, ranked (see Aggregate)
+	Sparsity []Row    `json:"sparsity"` // architecture × sparsity value, in Archs order then value ascending
+	Hooks    []Row    `json:"hooks"`    // architecture × hook kind (residual, mlp, attn, …)
+	Failures []Result `json:"failures"` // recorded errors, sorted by cell
+}
+
+var hookKindRE = regexp.MustCompile(`^blocks\.\d+\.(hook_[a-z_]+)$`)
+
+// HookKind names the kind of a hook for grouping: "residual" for
+// hook_resid_pre/hook_resid_post, "mlp" for hook_mlp_out, "attn" for
+// hook_attn_out, otherwise the hook name without its layer (or the name).
+func HookKind(hook string) string {
+	m := hookKindRE.FindStringSubmatch(hook)
+	if m == nil {
+		return hook
+	}
+	switch m[1] {
+	case "hook_resid_pre", "hook_resid_post":
+		return "residual"
+	case "hook_mlp_out":
+		return "mlp"
+	case "hook_attn_out":
+		return "attn"
+	}
+	return m[1]
+}
+
+type accum struct {
+	row  Row
+	sums map[string]float64
+}
+
+func (a *accum) add(r Result) {
+	a.row.Cells++
+	if !r.OK() {
+		a.row.Failed++
+		return
+	}
+	a.row.OK++
+	for k, v := range r.Metrics {
+		a.sums[k] += v
+		s := a.row.Metrics[k]
+		s.N++
+		a.row.Metrics[k] = s
+	}
+}
+
+func (a *accum) finish() Row {
+	for k, s := range a.row.Metrics {
+		s.Mean = a.sums[k] / float64(s.N)
+		a.row.Metrics[k] = s
+	}
+	return a.row
+}
+
+// Aggregate builds the leaderboard of results (reduced first with Latest,
+// so a retried cell counts once). Each metric's mean is taken over the
+// successful cells that report it. Architectures are ranked by mean
+// coverage, then mean F1, then explained variance (higher first; an
+// architecture without the metric ranks last), then name.
+func Aggregate(results []Result) Leaderboard {
+	results = Latest(results)
+	var lb Leaderboard
+	archs := map[string]*accum{}
+	sparsity := map[string]*accum{}
+	hooks := map[string]*accum{}
+	get := func(m map[string]*accum, key string, row Row) *accum {
+		a, ok := m[key]
+		if !ok {
+			row.Metrics = map[string]Stat{}
+			a = &accum{row: row, sums: map[string]float64{}}
+			m[key] = a
+		}
+		return a
+	}
+	for _, r := range results {
+		lb.Cells++
+		if r.OK() {
+			lb.OK++
+		} else {
+			lb.Failed++
+			lb.Failures = append(lb.Failures, r)
+		}
+		c := r.Cell
+		get(archs, c.Arch, Row{Arch: c.Arch}).add(r)
+		get(sparsity, c.Arch+"\x00"+c.Sparsity(), Row{Arch: c.Arch, Group: c.Sparsity(), Param: c.Param, Value: c.Value}).add(r)
+		kind := HookKind(c.Hook)
+		get(hooks, c.Arch+"\x00"+kind, Row{Arch: c.Arch, Group: kind}).add(r)
+	}
+	for _, a := range archs {
+		lb.Archs = append(lb.Archs, a.finish())
+	}
+	rankKeys := []string{MetricCoverage, MetricMeanF1, MetricExplainedVariance}
+	sort.Slice(lb.Archs, func(i, j int) bool {
+		a, b := lb.Archs[i], lb.Archs[j]
+		for _, k := range rankKeys {
+			sa, sb := a.Stat(k), b.Stat(k)
+			if (sa.N > 0) != (sb.N > 0) {
+				return sa.N > 0
+			}
+			if sa.N > 0 && sa.Mean != sb.Mean {
+				return sa.Mean > sb.Mean
+			}
+		}
+		return a.Arch < b.Arch
+	})
+	rank := map[string]int{}
+	for i, r := range lb.Archs {
+		rank[r.Arch] = i
+	}
+	for _, a := range sparsity {
+		lb.Sparsity = append(lb.Sparsity, a.finish())
+	}
+	sort.Slice(lb.Sparsity, func(i, j int) bool {
+		a, b := lb.Sparsity[i], lb.Sparsity[j]
+		if rank[a.Arch] != rank[b.Arch] {
+			return rank[a.Arch] < rank[b.Arch]
+		}
+		if a.Param != b.Param {
+			return a.Param < b.Param
+		}
+		return a.Value < b.Value
+	})
+	markFrontier(lb.Sparsity)
+	for _, a := range hooks {
+		lb.Hooks = append(lb.Hooks, a.finish())
+	}
+	sort.Slice(lb.Hooks, func(i, j int) bool {
+		a, b := lb.Hooks[i], lb.Hooks[j]
+		if rank[a.Arch] != rank[b.Arch] {
+			return rank[a.Arch] < rank[b.Arch]
+		}
+		return a.Group < b.Group
+	})
+	return lb
+}
+
+// Point is a (L0, coverage) pair of the frontier plot.
+type Point struct {
+	L0, Coverage float64
+}
+
+// ParetoFrontier returns the indices of the points that no other point
+// dominates (an L0 at most as large and a coverage at least as large, one
+// of them strictly), ordered by increasing L0. Of identical points the
+// first is kept.
+func ParetoFrontier(pts []Point) []int {
+	idx := make([]int, len(pts))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool {
+		pa, pb := pts[idx[a]], pts[idx[b]]
+		if pa.L0 != pb.L0 {
+			return pa.L0 < pb.L0
+		}
+		return pa.Coverage > pb.Coverage
+	})
+	var out []int
+	best := 0.0
+	for n, i := range idx {
+		if n == 0 || pts[i].Coverage > best {
+			out = append(out, i)
+			best = pts[i].Coverage
+		}
+	}
+	return out
+}
+
+// markFrontier sets Frontier on the sparsity rows on their architecture's
+// Pareto frontier (rows without both L0 and coverage are never on it).
+func markFrontier(rows []Row) {
+	byArch := map[string][]int{}
+	for i, r := range rows {
+		if r.Stat(MetricL0).N > 0 && r.Stat(MetricCoverage).N > 0 {
+			byArch[r.Arch] = append(byArch[r.Arch], i)
+		}
+	}
+	for _, ids := range byArch {
+		pts := make([]Point, len(ids))
+		for j, i := range ids {
+			pts[j] = Point{rows[i].Stat(MetricL0).Mean, rows[i].Stat(MetricCoverage).Mean}
+		}
+		for _, j := range ParetoFrontier(pts) {
+			rows[ids[j]].Frontier = true
+		}
+	}
+}
+
+// metricTitles are the leaderboard's column headings.
+var metricTitles = map[string]string{
+	MetricCoverage:          "coverage",
+	MetricMeanF1:            "mean F1",
+	MetricExplainedVariance: "explained var.",
+	MetricL0:                "L0",
+	MetricDeadFraction:      "dead frac.",
+	MetricSplicedAccuracy:   "spliced acc.",
+}
+
+// formatStat prints a metric mean (L0 with 2 decimals, fractions with 3),
+// "–" when no cell reported it, and "(n=…)" when fewer cells than ok did.
+func formatStat(metric string, s Stat, ok int) string {
+	if s.N == 0 {
+		return "–"
+	}
+	txt := fmt.Sprintf("%.3f", s.Mean)
+	if metric == MetricL0 {
+		txt = fmt.Sprintf("%.2f", s.Mean)
+	}
+	if s.N < ok {
+		txt += fmt.Sprintf(" (n=%d)", s.N)
+	}
+	return txt
+}
+
+// Markdown renders the leaderboard as a markdown document.
+func (lb Leaderboard) Markdown() []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "# glassbox bench leaderboard\n\n%d cells: %d ok, %d failed. Means over the successful cells that report each metric.\n", lb.Cells, lb.OK, lb.Failed)
+	table := func(title, groupTitle string, rows []Row, rank bool) {
+		if len(rows) == 0 {
+			return
+		}
+		fmt.Fprintf(&b, "\n## %s\n\n", title)
+		head := []string{}
+		if rank {
+			head = append(head, "rank")
+		}
+		head = append(head, "arch")
+		if groupTitle != "" {
+			head = append(head, groupTitle)
+		}
+		for _, m := range LeaderboardMetrics {
+			head = append(head, metricTitles[m])
+		}
+		head = append(head, "ok", "failed")
+		fmt.Fprintf(&b, "| %s |\n|%s\n", strings.Join(head, " | "), strings.Repeat("---|", len(head)))
+		for i, r := range rows {
+			cols := []string{}
+			if rank {
+				cols = append(cols, fmt.Sprint(i+1))
+			}
+			cols = append(cols, r.Arch)
+			if groupTitle != "" {
+				g := r.Group
+				if r.Frontier {
+					g += " ★"
+				}
+				cols = append(cols, g)
+			}
+			for _, m := range LeaderboardMetrics {
+				cols = append(cols, formatStat(m, r.Stat(m), r.OK))
+			}
+			cols = append(cols, fmt.Sprint(r.OK), fmt.Sprint(r.Failed))
+			fmt.Fprintf(&b, "| %s |\n", strings.Join(cols, " | "))
+		}
+	}
+	table("Architectures", "", lb.Archs, true)
+	table("Architecture × sparsity", "sparsity", lb.Sparsity, false)
+	if len(lb.Sparsity) > 0 {
+		b.WriteString("\n★ = on the architecture's L0-vs-coverage Pareto frontier (see frontier.svg).\n")
+	}
+	table("Architecture × hook kind", "hooks", lb.Hooks, false)
+	if len(lb.Failures) > 0 {
+		fmt.Fprintf(&b, "\n## Failed cells (%d)\n\n| cell | error |\n|---|---|\n", len(lb.Failures))
+		for i, r := range lb.Failures {
+			if i == maxFailuresShown {
+				fmt.Fprintf(&b, "| … | %d more in results.jsonl |\n", len(lb.Failures)-i)
+				break
+			}
+			fmt.Fprintf(&b, "| `%s` | %s |\n", r.Key, mdEscape(firstLine(r.Error)))
+		}
+	}
+	return b.Bytes()
+}
+
+const maxFailuresShown = 100
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}
+
+func mdEscape(s string) string {
+	return strings.NewReplacer("|", `\|`, "\r", " ", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+//go:embed templates/leaderboard.html
+var leaderboardHTML string
+
+var leaderboardTmpl = template.Must(template.New("leaderboard").Funcs(template.FuncMap{
+	"stat":  func(m string, r Row) string { return formatStat(m, r.Stat(m), r.OK) },
+	"title": func(m string) string { return metricTitles[m] },
+	"first": firstLine,
+	"inc":   func(i int) int { return i + 1 },
+}).Parse(leaderboardHTML))
+
+// HTML renders the leaderboard as a self-contained HTML page with the
+// frontier plot inline.
+func (lb Leaderboard) HTML() ([]byte, error) {
+	failures := lb.Failures
+	more := 0
+	if len(failures) > maxFailuresShown {
+		more = len(failures) - maxFailuresShown
+		failures = failures[:maxFailuresShown]
+	}
+	var b bytes.Buffer
+	err := leaderboardTmpl.Execute(&b, map[string]any{
+		"LB":       lb,
+		"Metrics":  LeaderboardMetrics,
+		"Plot":     template.HTML(lb.FrontierSVG()), // generated by FrontierSVG, which escapes every text it prints
+		"Failures": failures,
+		"More":     more,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("render leaderboard HTML: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+// Files WriteLeaderboard writes.
+const (
+	LeaderboardMarkdown = "leaderboard.md"
+	LeaderboardHTML     = "leaderboard.html"
+	LeaderboardJSON     = "leaderboard.json"
+	FrontierPlot        = "frontier.svg"
+)
+
+// WriteLeaderboard writes leaderboard.md, leaderboard.html, leaderboard.json
+// and frontier.svg into dir, each atomically, and returns their paths.
+func WriteLeaderboard(dir string, lb Leaderboard) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("leaderboard: %w", err)
+	}
+	page, err := lb.HTML()
+	if err != nil {
+		return nil, err
+	}
+	js, err := json.MarshalIndent(lb, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("leaderboard: encode JSON: %w", err)
+	}
+	files := []struct {
+		name string
+		data []byte
+	}{
+		{LeaderboardMarkdown, lb.Markdown()},
+		{LeaderboardHTML, page},
+		{LeaderboardJSON, append(js, '\n')},
+		{FrontierPlot, lb.FrontierSVG()},
+	}
+	var paths []string
+	for _, f := range files {
+		p := filepath.Join(dir, f.name)
+		if err := writeFileAtomic(p, f.data); err != nil {
+			return paths, fmt.Errorf("leaderboard: %w", err)
+		}
+		paths = append(paths, p)
+	}
+	return paths, nil
+}
