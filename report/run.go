@@ -1,0 +1,128 @@
+package report
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"sort"
+
+	"github.com/glassbox-interp/glassbox/features"
+	"github.com/glassbox-interp/glassbox/tensor"
+)
+
+// Run is everything the pages show about one SAE run. Only Name, Hook and
+// Analysis are required; absent parts are shown as "not available".
+type Run struct {
+	Name string // display name (usually the run directory's base name)
+	Dir  string
+	Hook string
+	// Source describes the model / case the SAE was trained on.
+	Source string
+	DIn    int
+	// Config lists selected configuration entries (key, value) to show.
+	Config [][2]string
+	// Curves are the training metrics from metrics.jsonl.
+	Curves []Curve
+	// Recon and Downstream are evaluation metrics (may be nil).
+	Recon      *features.ReconMetrics
+	Downstream *features.DownstreamMetrics
+	// Analysis holds feature statistics and (if a ground truth was
+	// available) labels.
+	Analysis *features.Analysis
+	// Tokens[row][pos] are the dataset's token strings, Acts the SAE
+	// activations [rows, positions, d_sae] (used to shade token strips).
+	Tokens [][]string
+	Acts   *tensor.Tensor
+	// Effects[feature] is the feature's output effect (may be nil).
+	Effects [][]Effect
+	// EffectNote explains how Effects were computed.
+	EffectNote string
+	// Notes are warnings shown on the run page.
+	Notes []string
+}
+
+// Effect is the change of one model output when a feature's contribution is
+// removed at the hook, averaged over the feature's top examples.
+type Effect struct {
+	Output string  `json:"output"`
+	Delta  float64 `json:"delta"`
+}
+
+// Curve is one training metric against training tokens (or the log step).
+type Curve struct {
+	Name  string
+	XName string
+	X, Y  []float64
+}
+
+// Last returns the last finite value of the curve.
+func (c Curve) Last() float64 {
+	for i := len(c.Y) - 1; i >= 0; i-- {
+		if !math.IsNaN(c.Y[i]) {
+			return c.Y[i]
+		}
+	}
+	return math.NaN()
+}
+
+// ReadMetrics reads a metrics.jsonl file (one JSON object of metric name →
+// number per line, as the SAE trainer writes with wandb's names) into one
+// curve per metric. The x axis is details/n_training_tokens when present,
+// else the line number. Non-numeric values are skipped; a line that is not a
+// JSON object is an error naming the file and line.
+func ReadMetrics(path string) ([]Curve, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read metrics: %w", err)
+	}
+	defer f.Close()
+	const xKey = "details/n_training_tokens"
+	curves := map[string]*Curve{}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<16), 1<<24)
+	line := 0
+	for sc.Scan() {
+		line++
+		b := sc.Bytes()
+		if len(b) == 0 {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			return nil, fmt.Errorf("read metrics %s line %d: not a JSON object: %w", path, line, err)
+		}
+		x := float64(line)
+		xName := "log line"
+		if v, ok := m[xKey].(float64); ok {
+			x, xName = v, "training tokens"
+		}
+		for k, v := range m {
+			y, ok := v.(float64)
+			if !ok || k == xKey {
+				continue
+			}
+			c := curves[k]
+			if c == nil {
+				c = &Curve{Name: k, XName: xName}
+				curves[k] = c
+			}
+			c.X = append(c.X, x)
+			c.Y = append(c.Y, y)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read metrics %s: %w", path, err)
+	}
+	names := make([]string, 0, len(curves))
+	for k := range curves {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	out := make([]Curve, 0, len(names))
+	for _, k := range names {
+		out = append(out, *curves[k])
+	}
+	return out, nil
+}
