@@ -125,6 +125,11 @@ func (lb Leaderboard) FrontierSVG() []byte {
 			legendX, ly, s.color, legendX+12, ly+4, font, xmlText(s.arch))
 		b.WriteString("</g>\n")
 	}
+	if len(ss) > 0 {
+		ly := top + 10 + 22*float64(len(ss)) + 8
+		fmt.Fprintf(&b, `<text x="%g" y="%.1f" font-size="10" fill="#555">filled: on the frontier</text>`+"\n", legendX-6, ly)
+		fmt.Fprintf(&b, `<text x="%g" y="%.1f" font-size="10" fill="#555">hollow: dominated</text>`+"\n", legendX-6, ly+14)
+	}
 	b.WriteString("</svg>\n")
 	return b.Bytes()
 }

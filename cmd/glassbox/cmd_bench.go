@@ -1,0 +1,275 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/glassbox-interp/glassbox/bench"
+)
+
+var benchFlags struct {
+	cases, hooks, archs, l1, k, seeds, out, shard string
+	tokens                                        int64
+	expansion, jobs                               int
+	retryFailed, dryRun, noLeaderboard            bool
+}
+
+var benchCmd = &cobra.Command{
+	Use:   "bench",
+	Short: "Sweep SAEs over cases × hooks × architectures × sparsity × seeds; resumable, shardable",
+	Long: `bench trains and scores one SAE per cell of the grid
+cases × hooks × architectures × sparsity values × seeds, in parallel, and
+appends one JSON line per finished cell to OUT/results.jsonl.
+
+Hook selectors: residual (every blocks.L.hook_resid_pre plus the last
+hook_resid_post), mlp (blocks.L.hook_mlp_out), attn (blocks.L.hook_attn_out),
+all, or exact hook names. l1 values apply to standard, gated and jumprelu;
+k values to topk and batchtopk.
+
+Running the same command again resumes: cells already in results.jsonl
+(successes and recorded errors) are skipped, and a line cut short by a crash
+is dropped. Ctrl-C stops cleanly. A failing cell is recorded with its error
+and the sweep goes on.
+
+--shard i/n (0-based i) runs every n-th cell starting at i into
+OUT/shard-i-of-n/; without the flag the shard is taken from
+SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT (minus SLURM_ARRAY_TASK_MIN) or
+from JOB_COMPLETION_INDEX/GLASSBOX_SHARD_COUNT (Kubernetes indexed Job).
+Join shards with "glassbox bench merge", then "glassbox bench leaderboard".`,
+	Example: `  glassbox bench --cases 3,4 --hooks residual,mlp --archs standard,topk --l1 0.1,1 --k 4 --out runs/bench
+  glassbox bench --cases all --shard 0/8 --out /scratch/bench      # one of 8 array tasks
+  glassbox bench --cases 3 --dry-run                               # list the cells only`,
+	Args: cobra.NoArgs,
+	RunE: runBench,
+}
+
+var benchMergeCmd = &cobra.Command{
+	Use:   "merge OUT DIR...",
+	Short: "Join shard outputs into one results.jsonl (deduplicated by cell ID)",
+	Long: `merge reads the results of each DIR (a results.jsonl file, a sweep directory, or
+a directory of shard-*/ outputs) and writes one results file to OUT (a
+directory gets OUT/results.jsonl). Identical repeats are dropped, a success
+replaces a recorded error of the same cell, and two successes with different
+metrics are a conflict: nothing is written and the cells are listed.`,
+	Example: `  glassbox bench merge runs/bench-all runs/bench          # all shard-*/ under runs/bench
+  glassbox bench merge merged/ a/results.jsonl b/results.jsonl`,
+	Args: cobra.MinimumNArgs(2),
+	RunE: func(cmd *cobra.Command, args []string) error {
+		rep, err := bench.Merge(args[0], args[1:]...)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "merged %d files: %d lines → %d cells (%d ok, %d failed); %d duplicates, %d errors superseded by a success",
+			len(rep.Inputs), rep.Lines, rep.Cells, rep.OK, rep.Failed, rep.Duplicates, rep.Superseded)
+		if rep.Dropped > 0 {
+			fmt.Fprintf(cmd.OutOrStdout(), "; %d bytes of partial last lines dropped", rep.Dropped)
+		}
+		fmt.Fprintln(cmd.OutOrStdout())
+		return nil
+	},
+}
+
+var benchLeaderboardOut string
+
+var benchLeaderboardCmd = &cobra.Command{
+	Use:   "leaderboard DIR...",
+	Short: "Write leaderboard.md/.html/.json and frontier.svg from sweep results",
+	Long: `leaderboard aggregates the results under DIR (a sweep directory, a directory
+of shard-*/ outputs, or results.jsonl files; several are merged in memory with
+merge's rules) per architecture, per architecture × sparsity and per
+architecture × hook kind: mean coverage, mean F1, explained variance, L0,
+dead fraction, spliced accuracy, cells ok/failed. It writes
+leaderboard.md, leaderboard.html, leaderboard.json and frontier.svg (the
+L0-vs-coverage Pareto frontier per architecture) into --out (default: the
+first DIR) and prints the markdown.`,
+	Example: `  glassbox bench leaderboard runs/bench
+  glassbox bench leaderboard runs/bench --out docs/bench`,
+	Args: cobra.MinimumNArgs(1),
+	RunE: func(cmd *cobra.Command, args []string) error {
+		rs, _, err := bench.LoadResults(args...)
+		if err != nil {
+			return err
+		}
+		out := benchLeaderboardOut
+		if out == "" {
+			out = args[0]
+			if st, err := os.Stat(out); err == nil && !st.IsDir() {
+				out = "."
+			}
+		}
+		lb := bench.Aggregate(rs)
+		paths, err := bench.WriteLeaderboard(out, lb)
+		if err != nil {
+			return err
+		}
+		cmd.OutOrStdout().Write(lb.Markdown())
+		for _, p := range paths {
+			fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s\n", p)
+		}
+		return nil
+	},
+}
+
+func init() {
+	f := benchCmd.Flags()
+	f.StringVar(&benchFlags.cases, "cases", "all", "case ids: all (InterpBench's 84) or a list with ranges, e.g. 3,4,10-12")
+	f.StringVar(&benchFlags.hooks, "hooks", "residual,mlp", "hook selectors: residual, mlp, attn, all, or hook names (comma-separated)")
+	f.StringVar(&benchFlags.archs, "archs", "standard,gated,topk", "SAE architectures (standard, gated, jumprelu, topk, batchtopk)")
+	f.StringVar(&benchFlags.l1, "l1", "0.01,0.1,1", "l1 coefficients for standard, gated, jumprelu")
+	f.StringVar(&benchFlags.k, "k", "2,4,8", "k values for topk, batchtopk")
+	f.StringVar(&benchFlags.seeds, "seeds", "42", "training seeds")
+	f.Int64Var(&benchFlags.tokens, "training-tokens", bench.DefaultTrainingTokens, "training tokens per SAE")
+	f.IntVar(&benchFlags.expansion, "expansion", bench.DefaultExpansion, "SAE expansion factor (d_sae / d_in)")
+	f.StringVar(&benchFlags.out, "out", "bench-out", "output directory (shards write to OUT/shard-i-of-n/)")
+	f.IntVar(&benchFlags.jobs, "jobs", 0, "cells run at once (0: GOMAXPROCS)")
+	f.StringVar(&benchFlags.shard, "shard", "", "run shard i/n of the grid (0-based i); default from Slurm / Kubernetes env")
+	f.BoolVar(&benchFlags.retryFailed, "retry-failed", false, "run again the cells recorded with an error")
+	f.BoolVar(&benchFlags.dryRun, "dry-run", false, "print this shard's cells (ID and key) and exit")
+	f.BoolVar(&benchFlags.noLeaderboard, "no-leaderboard", false, "do not write the leaderboard after an unsharded sweep")
+	benchLeaderboardCmd.Flags().StringVar(&benchLeaderboardOut, "out", "", "directory for the leaderboard files (default: the first DIR)")
+	benchCmd.AddCommand(benchMergeCmd, benchLeaderboardCmd)
+	rootCmd.AddCommand(benchCmd)
+}
+
+// benchSpec builds the grid spec from the flags.
+func benchSpec(allCases func() []int) (bench.Spec, error) {
+	var s bench.Spec
+	var err error
+	if benchFlags.cases == "all" {
+		if allCases == nil {
+			return s, errors.New("--cases all needs the case catalogue")
+		}
+		s.Cases = allCases()
+	} else if s.Cases, err = bench.ParseIntList(benchFlags.cases); err != nil {
+		return s, fmt.Errorf("--cases: %w", err)
+	}
+	s.Hooks = bench.ParseList(benchFlags.hooks)
+	s.Archs = bench.ParseList(benchFlags.archs)
+	needL1, needK := false, false
+	for _, a := range s.Archs {
+		p, err := bench.ArchParam(a)
+		if err != nil {
+			return s, fmt.Errorf("--archs: %w", err)
+		}
+		needL1, needK = needL1 || p == bench.ParamL1, needK || p == bench.ParamK
+	}
+	if needL1 {
+		if s.L1, err = bench.ParseFloatList(benchFlags.l1); err != nil {
+			return s, fmt.Errorf("--l1: %w", err)
+		}
+	}
+	if needK {
+		if s.K, err = bench.ParseIntList(benchFlags.k); err != nil {
+			return s, fmt.Errorf("--k: %w", err)
+		}
+	}
+	if s.Seeds, err = bench.ParseInt64List(benchFlags.seeds); err != nil {
+		return s, fmt.Errorf("--seeds: %w", err)
+	}
+	if benchFlags.tokens <= 0 {
+		return s, fmt.Errorf("--training-tokens %d: expected a positive number", benchFlags.tokens)
+	}
+	if benchFlags.expansion <= 0 {
+		return s, fmt.Errorf("--expansion %d: expected a positive number", benchFlags.expansion)
+	}
+	s.TrainingTokens, s.Expansion = benchFlags.tokens, benchFlags.expansion
+	return s.Normalize()
+}
+
+func benchShard() (bench.Shard, error) {
+	if benchFlags.shard != "" {
+		return bench.ParseShard(benchFlags.shard)
+	}
+	s, _, err := bench.ShardFromEnv(nil)
+	return s, err
+}
+
+func runBench(cmd *cobra.Command, _ []string) error {
+	shard, err := benchShard()
+	if err != nil {
+		return err
+	}
+	backend, err := bench.RealBackend()
+	if err != nil {
+		return err
+	}
+	spec, err := benchSpec(backend.AllCases)
+	if err != nil {
+		return err
+	}
+	cells, err := bench.Expand(spec, backend.Hooks)
+	if err != nil {
+		return err
+	}
+	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	if benchFlags.dryRun {
+		mine := shard.Select(cells)
+		for _, c := range mine {
+			line := c.ID() + "  " + c.Key()
+			if c.ExpandErr != "" {
+				line += "  (fails: " + c.ExpandErr + ")"
+			}
+			fmt.Fprintln(stdout, line)
+		}
+		fmt.Fprintf(stderr, "%d of %d cells in shard %s\n", len(mine), len(cells), shard)
+		return nil
+	}
+	dir := bench.ShardDir(benchFlags.out, shard)
+	if err := bench.WriteSpec(dir, spec, shard); err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	sum, err := bench.Sweep(ctx, cells, backend.Run, bench.Options{
+		Dir: dir, Jobs: benchFlags.jobs, Shard: shard, RetryFailed: benchFlags.retryFailed,
+		Progress: progressPrinter(stderr),
+	})
+	fmt.Fprintf(stderr, "\n%s: %d cells, %d already done, %d ok and %d failed this run, %d left\n",
+		sum.Path, sum.Total, sum.Skipped, sum.OK, sum.Failed, sum.Remaining)
+	if err != nil {
+		return err
+	}
+	if shard.Whole() && !benchFlags.noLeaderboard {
+		rs, _, err := bench.ReadResults(dir)
+		if err != nil {
+			return err
+		}
+		lb := bench.Aggregate(rs)
+		if _, err := bench.WriteLeaderboard(dir, lb); err != nil {
+			return err
+		}
+		stdout.Write(lb.Markdown())
+	}
+	return nil
+}
+
+// progressPrinter reports progress on w: on a terminal it rewrites one
+// status line at most twice a second; otherwise (a batch job's log) it
+// prints a line every 30 seconds. The last cell is always reported.
+func progressPrinter(w io.Writer) func(bench.Progress) {
+	tty := false
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil {
+			tty = st.Mode()&os.ModeCharDevice != 0
+		}
+	}
+	every, prefix, suffix := 30*time.Second, "", "\n"
+	if tty {
+		every, prefix, suffix = 500*time.Millisecond, "\r", "   "
+	}
+	var last time.Time
+	return func(p bench.Progress) {
+		if time.Since(last) < every && p.Remaining() > 0 {
+			return
+		}
+		last = time.Now()
+		fmt.Fprintf(w, "%s%s%s", prefix, p, suffix)
+	}
+}
