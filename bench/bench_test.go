@@ -1,0 +1,98 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"testing"
+)
+
+// defaultGrid is the issue's default sweep shape: 84 cases × residual and
+// mlp hooks × standard/gated/topk × 3 sparsity values × 1 seed, on models
+// of 1–4 layers (layersOf).
+func defaultGrid(b *testing.B) []Cell {
+	cases := make([]int, 84)
+	for i := range cases {
+		cases[i] = i + 100
+	}
+	cells, err := Expand(Spec{
+		Cases: cases, Hooks: []string{"residual", "mlp"}, Archs: []string{"standard", "gated", "topk"},
+		L1: []float64{0.01, 0.1, 1}, K: []int{2, 4, 8},
+	}, layersOf)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return cells
+}
+
+// BenchmarkExpandDefaultGrid measures grid expansion (IDs included).
+func BenchmarkExpandDefaultGrid(b *testing.B) {
+	for b.Loop() {
+		cells := defaultGrid(b)
+		for _, c := range cells {
+			_ = c.ID()
+		}
+	}
+}
+
+// BenchmarkSweepOverhead measures the engine's cost per cell with a runner
+// that does nothing: scheduling, JSON encoding, one write and one fsync.
+func BenchmarkSweepOverhead(b *testing.B) {
+	cells := defaultGrid(b)[:500]
+	noop := func(ctx context.Context, c Cell) (map[string]float64, error) { return fakeMetrics(c), nil }
+	for b.Loop() {
+		dir := b.TempDir()
+		if _, err := Sweep(context.Background(), cells, noop, Options{Dir: dir, Jobs: 2}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(cells))/1e3, "µs/cell")
+}
+
+// BenchmarkResumeScan measures reading back a full default-grid results
+// file and finding nothing left to do.
+func BenchmarkResumeScan(b *testing.B) {
+	cells := defaultGrid(b)
+	dir := b.TempDir()
+	noop := func(ctx context.Context, c Cell) (map[string]float64, error) { return fakeMetrics(c), nil }
+	rs := make([]Result, len(cells))
+	for i, c := range cells {
+		rs[i], _ = runCell(context.Background(), c, noop)
+	}
+	data, _ := encodeResults(rs)
+	if err := writeFileAtomic(dir+"/"+ResultsFile, data); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		sum, err := Sweep(context.Background(), cells, noop, Options{Dir: dir})
+		if err != nil || sum.Skipped != len(cells) {
+			b.Fatal(sum, err)
+		}
+	}
+	b.ReportMetric(float64(len(cells)), "cells")
+}
+
+// BenchmarkAggregate measures the leaderboard over a default-grid sweep.
+func BenchmarkAggregate(b *testing.B) {
+	cells := defaultGrid(b)
+	rs := make([]Result, len(cells))
+	for i, c := range cells {
+		rs[i] = okResult(c, fakeMetrics(c))
+	}
+	for b.Loop() {
+		lb := Aggregate(rs)
+		if _, err := lb.HTML(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(cells)), "cells")
+}
+
+func ExampleCell_Key() {
+	c := Cell{Case: 3, Hook: "blocks.0.hook_resid_pre", Arch: "topk", Param: ParamK, Value: 4, Seed: 42, TrainingTokens: 300000, Expansion: 4}
+	fmt.Println(c.Key())
+	fmt.Println(c.ID())
+	// Output:
+	// case=3 hook=blocks.0.hook_resid_pre arch=topk k=4 seed=42 tokens=300000 expansion=4
+	// 02fc61af814da8cc
+}
