@@ -40,3 +40,12 @@ Operation select_2 is handled in {blocks.1.attn.hook_q[0], blocks.1.attn.hook_k[
 		t.Errorf("alignment lines:\n%s\nwant\n%s", got, want)
 	}
 }
+
+func TestCase3ModelOutputs(t *testing.T) {
+	ref := loadReference(t)[3]
+	c, err := Compile(case3Program(), []rasp.Value{"a", "b", "c", "x"}, 4, Options{Causal: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkModelOutputs(t, c, ref)
+}

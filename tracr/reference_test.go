@@ -10,10 +10,12 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/glassbox-interp/glassbox/formats/safetensors"
+	"github.com/glassbox-interp/glassbox/rasp"
 	"github.com/glassbox-interp/glassbox/tensor"
 )
 
@@ -286,4 +288,77 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// jsonValue converts a decoded reference JSON value to a rasp value.
+func jsonValue(v any) rasp.Value {
+	switch x := v.(type) {
+	case json.Number:
+		if i, err := x.Int64(); err == nil && !strings.ContainsAny(x.String(), ".eE") {
+			return int(i)
+		}
+		f, _ := x.Float64()
+		return f
+	case float64:
+		return x
+	case []any:
+		t := make(rasp.Tuple, len(x))
+		for i, e := range x {
+			t[i] = jsonValue(e)
+		}
+		return t
+	}
+	return v
+}
+
+// checkModelOutputs runs the compiled model on the reference rows and
+// compares with model_output (categorical: equal except near-tie positions;
+// numerical: within 1e-5 of the 6-decimal rounded value).
+func checkModelOutputs(t *testing.T, c *Compiled, ref *refCase) {
+	t.Helper()
+	m, err := c.Model()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := make([][]rasp.Value, len(ref.Data))
+	for i, r := range ref.Data {
+		rows[i] = make([]rasp.Value, len(r.Input))
+		for j, v := range r.Input {
+			rows[i][j] = jsonValue(v)
+		}
+	}
+	got, err := c.Apply(m, rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := 0
+	for i, r := range ref.Data {
+		tie := map[int]bool{}
+		for _, p := range r.NearTie {
+			tie[p] = true
+		}
+		for p := 1; p < len(r.ModelOutput); p++ {
+			want := jsonValue(r.ModelOutput[p])
+			ok := false
+			if c.Categorical {
+				ok = tie[p] || rasp.Equal(got[i][p], want)
+			} else {
+				g, _ := got[i][p].(float64)
+				w, _ := want.(float64)
+				if wi, isInt := want.(int); isInt {
+					w = float64(wi)
+				}
+				ok = math.Abs(g-w) <= 1e-5
+			}
+			if !ok {
+				if bad < 5 {
+					t.Errorf("row %d %v position %d: model %v, reference %v", i, r.Input, p, got[i][p], want)
+				}
+				bad++
+			}
+		}
+	}
+	if bad > 5 {
+		t.Errorf("%d positions differ", bad)
+	}
 }
