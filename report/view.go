@@ -299,7 +299,7 @@ func (r *Run) featurePage(i int, static bool) (*FeaturePage, error) {
 		p.Best, p.RunnerUp = l.Features[i].Best, l.Features[i].RunnerUp
 	}
 	for _, e := range s.Top {
-		if e.Value <= 0 && s.Live {
+		if e.Value <= 0 {
 			break // only positive examples are worth showing
 		}
 		p.Top = append(p.Top, r.example(e, i, s.Max))

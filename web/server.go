@@ -1,0 +1,279 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log"
+	"net/http"
+	"os"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/glassbox-interp/glassbox/report"
+)
+
+// Loader analyses one run directory (load the SAE, run the model, label the
+// features) and returns what the pages show.
+type Loader func(dir string) (*report.Run, error)
+
+// Server serves a fixed set of run directories.
+type Server struct {
+	runs   []*runEntry
+	byName map[string]*runEntry
+	load   Loader
+	// Log receives one line per failed request (nil: the standard logger).
+	Log *log.Logger
+}
+
+type runEntry struct {
+	name, dir string
+	hook      string
+	once      sync.Once
+	run       *report.Run
+	json      []byte
+	err       error
+}
+
+// New checks that every dir is a directory and names the runs by their base
+// names (made unique with a "-2", "-3" … suffix).
+func New(dirs []string, load Loader) (*Server, error) {
+	if len(dirs) == 0 {
+		return nil, fmt.Errorf("web: no run directories given")
+	}
+	if load == nil {
+		return nil, fmt.Errorf("web: no loader")
+	}
+	s := &Server{byName: map[string]*runEntry{}, load: load}
+	for _, d := range dirs {
+		abs, err := filepath.Abs(d)
+		if err != nil {
+			return nil, fmt.Errorf("web: run directory %s: %w", d, err)
+		}
+		st, err := os.Stat(abs)
+		if err != nil {
+			return nil, fmt.Errorf("web: run directory %s: %w", d, err)
+		}
+		if !st.IsDir() {
+			return nil, fmt.Errorf("web: run directory %s is not a directory", d)
+		}
+		base := filepath.Base(abs)
+		name := base
+		for i := 2; s.byName[name] != nil; i++ {
+			name = fmt.Sprintf("%s-%d", base, i)
+		}
+		e := &runEntry{name: name, dir: abs}
+		s.runs = append(s.runs, e)
+		s.byName[name] = e
+	}
+	return s, nil
+}
+
+// get loads a run once; later calls (also concurrent ones) share the result.
+func (s *Server) get(name string) (*runEntry, error) {
+	e := s.byName[name]
+	if e == nil {
+		return nil, errNotFound{fmt.Sprintf("no run named %q", name)}
+	}
+	e.once.Do(func() {
+		defer func() {
+			if p := recover(); p != nil {
+				e.err = fmt.Errorf("analyse run %s: internal error: %v", e.dir, p)
+			}
+		}()
+		r, err := s.load(e.dir)
+		if err != nil {
+			e.err = fmt.Errorf("analyse run %s: %w", e.dir, err)
+			return
+		}
+		if r.Name == "" {
+			r.Name = e.name
+		}
+		e.run = r
+		if r.Analysis != nil {
+			e.json, e.err = json.MarshalIndent(r.Analysis.Report(), "", "  ")
+		}
+	})
+	return e, e.err
+}
+
+type errNotFound struct{ msg string }
+
+func (e errNotFound) Error() string { return e.msg }
+
+// Handler returns the HTTP handler.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", s.index)
+	mux.HandleFunc("GET /run/{name}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/run/"+url(r.PathValue("name"))+"/", http.StatusMovedPermanently)
+	})
+	mux.HandleFunc("GET /run/{name}/{$}", s.runPage)
+	mux.HandleFunc("GET /run/{name}/feature/{n}", s.featurePage)
+	mux.HandleFunc("GET /run/{name}/features.json", s.featuresJSON)
+	mux.HandleFunc("GET /run/{name}/files/{path...}", s.file)
+	return secure(mux)
+}
+
+func url(s string) string { return strings.ReplaceAll(s, "/", "%2F") }
+
+// secure adds headers that keep pages self-contained.
+func secure(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src 'self' data:")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Referrer-Policy", "no-referrer")
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	code := http.StatusInternalServerError
+	var nf errNotFound
+	switch {
+	case errors.As(err, &nf), errors.Is(err, report.ErrNoFeature), errors.Is(err, fs.ErrNotExist):
+		code = http.StatusNotFound
+	case errors.Is(err, errBadPath):
+		code = http.StatusBadRequest
+	}
+	if code == http.StatusInternalServerError {
+		lg := s.Log
+		if lg == nil {
+			lg = log.Default()
+		}
+		lg.Printf("%s %s: %v", r.Method, r.URL.Path, err)
+	}
+	http.Error(w, fmt.Sprintf("%d %s: %v", code, http.StatusText(code), err), code)
+}
+
+func writeHTML(w http.ResponseWriter, b []byte) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Write(b)
+}
+
+func (s *Server) index(w http.ResponseWriter, r *http.Request) {
+	var entries []report.IndexEntry
+	for _, e := range s.runs {
+		hook := ""
+		if e.run != nil {
+			hook = e.run.Hook
+		}
+		entries = append(entries, report.IndexEntry{Name: e.name, Href: "/run/" + url(e.name) + "/", Hook: hook})
+	}
+	var buf bytes.Buffer
+	if err := report.RenderIndex(&buf, entries); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeHTML(w, buf.Bytes())
+}
+
+func (s *Server) runPage(w http.ResponseWriter, r *http.Request) {
+	e, err := s.get(r.PathValue("name"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var buf bytes.Buffer
+	if err := report.RenderRun(&buf, e.run, r.URL.Query().Get("sort")); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeHTML(w, buf.Bytes())
+}
+
+func (s *Server) featurePage(w http.ResponseWriter, r *http.Request) {
+	e, err := s.get(r.PathValue("name"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	n, err := strconv.Atoi(r.PathValue("n"))
+	if err != nil {
+		s.fail(w, r, errNotFound{fmt.Sprintf("feature %q is not an integer", r.PathValue("n"))})
+		return
+	}
+	var buf bytes.Buffer
+	if err := report.RenderFeature(&buf, e.run, n); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeHTML(w, buf.Bytes())
+}
+
+func (s *Server) featuresJSON(w http.ResponseWriter, r *http.Request) {
+	e, err := s.get(r.PathValue("name"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if e.json == nil {
+		s.fail(w, r, errNotFound{"run has no feature analysis"})
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(e.json)
+}
+
+var errBadPath = errors.New("bad file path")
+
+// cleanRel validates a request path for a file inside a run directory.
+func cleanRel(p string) (string, error) {
+	if p == "" || strings.ContainsAny(p, "\\\x00") || strings.HasPrefix(p, "/") {
+		return "", fmt.Errorf("%w %q", errBadPath, p)
+	}
+	for _, el := range strings.Split(p, "/") {
+		if el == ".." {
+			return "", fmt.Errorf("%w %q: paths outside the run directory are not served", errBadPath, p)
+		}
+	}
+	c := path.Clean(p)
+	if !fs.ValidPath(c) {
+		return "", fmt.Errorf("%w %q", errBadPath, p)
+	}
+	return c, nil
+}
+
+func (s *Server) file(w http.ResponseWriter, r *http.Request) {
+	e := s.byName[r.PathValue("name")]
+	if e == nil {
+		s.fail(w, r, errNotFound{fmt.Sprintf("no run named %q", r.PathValue("name"))})
+		return
+	}
+	rel, err := cleanRel(r.PathValue("path"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	root, err := os.OpenRoot(e.dir)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	defer root.Close()
+	f, err := root.Open(rel)
+	if err != nil {
+		// os.Root refuses symlinks that leave the directory.
+		if !errors.Is(err, fs.ErrNotExist) {
+			err = fmt.Errorf("%w %q: %v", errBadPath, rel, err)
+		}
+		s.fail(w, r, err)
+		return
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if st.IsDir() {
+		s.fail(w, r, errNotFound{fmt.Sprintf("%s is a directory", rel)})
+		return
+	}
+	http.ServeContent(w, r, st.Name(), st.ModTime(), f)
+}
