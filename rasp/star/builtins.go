@@ -1,0 +1,488 @@
+package star
+
+import (
+	"fmt"
+
+	"github.com/glassbox-interp/glassbox/rasp"
+	"go.starlark.net/starlark"
+	"go.starlark.net/starlarkstruct"
+	"go.starlark.net/syntax"
+)
+
+// buildState is shared by everything created during one Build.
+type buildState struct {
+	labeler  *rasp.Labeler
+	funcs    []*Func
+	maxSteps uint64
+}
+
+const buildKey = "glassbox/rasp/star.build"
+
+func stateOf(thread *starlark.Thread) *buildState {
+	if b, ok := thread.Local(buildKey).(*buildState); ok {
+		return b
+	}
+	return &buildState{}
+}
+
+type builtinFn = func(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error)
+
+// raspMembers returns the RASP names (shared by the top level and the rasp struct).
+func raspMembers() starlark.StringDict {
+	d := starlark.StringDict{
+		"tokens":            &SOpValue{SOp: rasp.Tokens},
+		"indices":           &SOpValue{SOp: rasp.Indices},
+		"length":            &SOpValue{SOp: rasp.Length},
+		"Map":               starlark.NewBuiltin("Map", builtinMap),
+		"SequenceMap":       starlark.NewBuiltin("SequenceMap", builtinSequenceMap),
+		"LinearSequenceMap": starlark.NewBuiltin("LinearSequenceMap", builtinLinearSequenceMap),
+		"Full":              starlark.NewBuiltin("Full", builtinFull),
+		"ConstantSOp":       starlark.NewBuiltin("ConstantSOp", builtinConstantSOp),
+		"Select":            starlark.NewBuiltin("Select", builtinSelect),
+		"ConstantSelector":  starlark.NewBuiltin("ConstantSelector", builtinConstantSelector),
+		"Aggregate":         starlark.NewBuiltin("Aggregate", builtinAggregate),
+		"SelectorWidth":     starlark.NewBuiltin("SelectorWidth", builtinSelectorWidth),
+		"SelectorAnd":       starlark.NewBuiltin("SelectorAnd", selectorPair("SelectorAnd", func(a, b rasp.Selector) rasp.Selector { return rasp.NewSelectorAnd(a, b) })),
+		"SelectorOr":        starlark.NewBuiltin("SelectorOr", selectorPair("SelectorOr", func(a, b rasp.Selector) rasp.Selector { return rasp.NewSelectorOr(a, b) })),
+		"SelectorNot":       starlark.NewBuiltin("SelectorNot", builtinSelectorNot),
+		"selector_and":      starlark.NewBuiltin("selector_and", selectorPair("selector_and", rasp.And)),
+		"selector_or":       starlark.NewBuiltin("selector_or", selectorPair("selector_or", rasp.Or)),
+		"selector_not":      starlark.NewBuiltin("selector_not", builtinSelectorNotSimplify),
+		"numerical":         starlark.NewBuiltin("numerical", encodingBuiltin("numerical", rasp.Numerical)),
+		"categorical":       starlark.NewBuiltin("categorical", encodingBuiltin("categorical", rasp.Categorical)),
+		"annotate":          starlark.NewBuiltin("annotate", builtinAnnotate),
+		"get_encoding":      starlark.NewBuiltin("get_encoding", encodingQuery("get_encoding", "")),
+		"is_numerical":      starlark.NewBuiltin("is_numerical", encodingQuery("is_numerical", rasp.Numerical)),
+		"is_categorical":    starlark.NewBuiltin("is_categorical", encodingQuery("is_categorical", rasp.Categorical)),
+	}
+	cmp := starlark.StringDict{}
+	for _, c := range rasp.Comparisons {
+		cmp[c.Name()] = ComparisonValue{c}
+		d[c.Name()] = ComparisonValue{c}
+	}
+	d["Comparison"] = starlarkstruct.FromStringDict(starlark.String("Comparison"), cmp)
+	return d
+}
+
+// universe returns every predeclared name of a .star file.
+func universe() starlark.StringDict {
+	d := raspMembers()
+	d["rasp"] = &starlarkstruct.Module{Name: "rasp", Members: raspMembers()}
+	for k, v := range pythonBuiltins() {
+		d[k] = v
+	}
+	d[cmpBuiltinName] = starlark.NewBuiltin(cmpBuiltinName, builtinCompare)
+	d[binopBuiltinName] = starlark.NewBuiltin(binopBuiltinName, builtinBinop)
+	return d
+}
+
+func asSOp(fn, arg string, v starlark.Value) (rasp.SOp, error) {
+	if s, ok := v.(*SOpValue); ok {
+		return s.SOp, nil
+	}
+	return nil, fmt.Errorf("%s: %s must be an SOp, got %s", fn, arg, v.Type())
+}
+
+func asSelector(fn, arg string, v starlark.Value) (rasp.Selector, error) {
+	if s, ok := v.(*SelectorValue); ok {
+		return s.Sel, nil
+	}
+	return nil, fmt.Errorf("%s: %s must be a Selector, got %s", fn, arg, v.Type())
+}
+
+func asFunc(thread *starlark.Thread, fn, arg string, v starlark.Value) (*Func, error) {
+	switch v.(type) {
+	case *SOpValue, *SelectorValue:
+		return nil, fmt.Errorf("%s: %s must be a function, got an expression (%s)", fn, arg, v.Type())
+	}
+	c, ok := v.(starlark.Callable)
+	if !ok {
+		return nil, fmt.Errorf("%s: %s must be a function, got %s", fn, arg, v.Type())
+	}
+	b := stateOf(thread)
+	f := &Func{Fn: c, maxSteps: b.maxSteps}
+	b.funcs = append(b.funcs, f)
+	return f, nil
+}
+
+func asValue(fn, arg string, v starlark.Value) (rasp.Value, error) {
+	r, err := FromStarlark(v)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s: %w", fn, arg, err)
+	}
+	return r, nil
+}
+
+func builtinMap(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var f, inner starlark.Value
+	simplify := true
+	if err := starlark.UnpackArgs("Map", args, kwargs, "f", &f, "inner", &inner, "simplify?", &simplify); err != nil {
+		return nil, err
+	}
+	fn, err := asFunc(thread, "Map", "f", f)
+	if err != nil {
+		return nil, err
+	}
+	in, err := asSOp("Map", "inner", inner)
+	if err != nil {
+		return nil, err
+	}
+	return &SOpValue{SOp: rasp.NewMapSimplify(fn, in, simplify), b: stateOf(thread)}, nil
+}
+
+func builtinSequenceMap(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var f, fst, snd starlark.Value
+	if err := starlark.UnpackArgs("SequenceMap", args, kwargs, "f", &f, "fst", &fst, "snd", &snd); err != nil {
+		return nil, err
+	}
+	fn, err := asFunc(thread, "SequenceMap", "f", f)
+	if err != nil {
+		return nil, err
+	}
+	a, err := asSOp("SequenceMap", "fst", fst)
+	if err != nil {
+		return nil, err
+	}
+	c, err := asSOp("SequenceMap", "snd", snd)
+	if err != nil {
+		return nil, err
+	}
+	return &SOpValue{SOp: rasp.NewSequenceMap(fn, a, c), b: stateOf(thread)}, nil
+}
+
+func builtinLinearSequenceMap(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var fst, snd, ff, sf starlark.Value
+	if err := starlark.UnpackArgs("LinearSequenceMap", args, kwargs, "fst", &fst, "snd", &snd, "fst_fac", &ff, "snd_fac", &sf); err != nil {
+		return nil, err
+	}
+	a, err := asSOp("LinearSequenceMap", "fst", fst)
+	if err != nil {
+		return nil, err
+	}
+	c, err := asSOp("LinearSequenceMap", "snd", snd)
+	if err != nil {
+		return nil, err
+	}
+	fv, err := asNumber("LinearSequenceMap", "fst_fac", ff)
+	if err != nil {
+		return nil, err
+	}
+	sv, err := asNumber("LinearSequenceMap", "snd_fac", sf)
+	if err != nil {
+		return nil, err
+	}
+	return &SOpValue{SOp: rasp.NewLinearSequenceMap(a, c, fv, sv), b: stateOf(thread)}, nil
+}
+
+func asNumber(fn, arg string, v starlark.Value) (rasp.Value, error) {
+	r, err := asValue(fn, arg, v)
+	if err != nil {
+		return nil, err
+	}
+	switch r.(type) {
+	case int, float64, bool:
+		return r, nil
+	}
+	return nil, fmt.Errorf("%s: %s must be a number, got %s", fn, arg, v.Type())
+}
+
+func builtinFull(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var fill starlark.Value
+	if err := starlark.UnpackArgs("Full", args, kwargs, "fill", &fill); err != nil {
+		return nil, err
+	}
+	v, err := asValue("Full", "fill", fill)
+	if err != nil {
+		return nil, err
+	}
+	return &SOpValue{SOp: rasp.NewFull(v), b: stateOf(thread)}, nil
+}
+
+func builtinConstantSOp(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var value starlark.Iterable
+	check := true
+	if err := starlark.UnpackArgs("ConstantSOp", args, kwargs, "value", &value, "check_length?", &check); err != nil {
+		return nil, err
+	}
+	var vals []rasp.Value
+	it := value.Iterate()
+	defer it.Done()
+	var x starlark.Value
+	for it.Next(&x) {
+		v, err := asValue("ConstantSOp", "value element", x)
+		if err != nil {
+			return nil, err
+		}
+		vals = append(vals, v)
+	}
+	return &SOpValue{SOp: rasp.NewConstantSOp(vals, check), b: stateOf(thread)}, nil
+}
+
+func builtinConstantSelector(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var value starlark.Iterable
+	check := true
+	if err := starlark.UnpackArgs("ConstantSelector", args, kwargs, "value", &value, "check_length?", &check); err != nil {
+		return nil, err
+	}
+	var rows [][]bool
+	it := value.Iterate()
+	defer it.Done()
+	var row starlark.Value
+	for it.Next(&row) {
+		ri, ok := row.(starlark.Iterable)
+		if !ok {
+			return nil, fmt.Errorf("ConstantSelector: rows must be lists of bools, got %s", row.Type())
+		}
+		var r []bool
+		it2 := ri.Iterate()
+		var x starlark.Value
+		for it2.Next(&x) {
+			r = append(r, bool(x.Truth()))
+		}
+		it2.Done()
+		rows = append(rows, r)
+	}
+	return &SelectorValue{Sel: rasp.NewConstantSelector(rows, check), b: stateOf(thread)}, nil
+}
+
+func builtinSelect(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var keys, queries, pred starlark.Value
+	if err := starlark.UnpackArgs("Select", args, kwargs, "keys", &keys, "queries", &queries, "predicate", &pred); err != nil {
+		return nil, err
+	}
+	k, err := asSOp("Select", "keys", keys)
+	if err != nil {
+		return nil, err
+	}
+	q, err := asSOp("Select", "queries", queries)
+	if err != nil {
+		return nil, err
+	}
+	var p rasp.Predicate
+	if c, ok := pred.(ComparisonValue); ok {
+		p = c.C
+	} else {
+		fn, err := asFunc(thread, "Select", "predicate", pred)
+		if err != nil {
+			return nil, err
+		}
+		p = rasp.FuncPredicate{F: fn}
+	}
+	return &SelectorValue{Sel: rasp.NewSelect(k, q, p), b: stateOf(thread)}, nil
+}
+
+func builtinAggregate(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var sel, sop starlark.Value
+	var def starlark.Value = starlark.None
+	if err := starlark.UnpackArgs("Aggregate", args, kwargs, "selector", &sel, "sop", &sop, "default?", &def); err != nil {
+		return nil, err
+	}
+	s, err := asSelector("Aggregate", "selector", sel)
+	if err != nil {
+		return nil, err
+	}
+	o, err := asSOp("Aggregate", "sop", sop)
+	if err != nil {
+		return nil, err
+	}
+	d, err := asValue("Aggregate", "default", def)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := d.(rasp.Tuple); ok {
+		return nil, fmt.Errorf("Aggregate: default must be None, str, float, bool or int, got tuple")
+	}
+	return &SOpValue{SOp: rasp.NewAggregate(s, o, d), b: stateOf(thread)}, nil
+}
+
+func builtinSelectorWidth(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var sel starlark.Value
+	if err := starlark.UnpackArgs("SelectorWidth", args, kwargs, "selector", &sel); err != nil {
+		return nil, err
+	}
+	s, err := asSelector("SelectorWidth", "selector", sel)
+	if err != nil {
+		return nil, err
+	}
+	return &SOpValue{SOp: rasp.NewSelectorWidth(s), b: stateOf(thread)}, nil
+}
+
+func selectorPair(name string, mk func(a, b rasp.Selector) rasp.Selector) builtinFn {
+	return func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		var fst, snd starlark.Value
+		if err := starlark.UnpackArgs(name, args, kwargs, "fst", &fst, "snd", &snd); err != nil {
+			return nil, err
+		}
+		a, err := asSelector(name, "fst", fst)
+		if err != nil {
+			return nil, err
+		}
+		c, err := asSelector(name, "snd", snd)
+		if err != nil {
+			return nil, err
+		}
+		return &SelectorValue{Sel: mk(a, c), b: stateOf(thread)}, nil
+	}
+}
+
+func builtinSelectorNot(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var inner starlark.Value
+	if err := starlark.UnpackArgs("SelectorNot", args, kwargs, "inner", &inner); err != nil {
+		return nil, err
+	}
+	s, err := asSelector("SelectorNot", "inner", inner)
+	if err != nil {
+		return nil, err
+	}
+	return &SelectorValue{Sel: rasp.NewSelectorNot(s), b: stateOf(thread)}, nil
+}
+
+func builtinSelectorNotSimplify(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var inner starlark.Value
+	if err := starlark.UnpackArgs("selector_not", args, kwargs, "inner", &inner); err != nil {
+		return nil, err
+	}
+	s, err := asSelector("selector_not", "inner", inner)
+	if err != nil {
+		return nil, err
+	}
+	return &SelectorValue{Sel: rasp.Not(s), b: stateOf(thread)}, nil
+}
+
+func encodingBuiltin(name string, enc rasp.Encoding) builtinFn {
+	return func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		var sop starlark.Value
+		if err := starlark.UnpackArgs(name, args, kwargs, "sop", &sop); err != nil {
+			return nil, err
+		}
+		s, err := asSOp(name, "sop", sop)
+		if err != nil {
+			return nil, err
+		}
+		return &SOpValue{SOp: rasp.Annotated(s, map[string]any{rasp.AnnotationEncoding: enc}), b: stateOf(thread)}, nil
+	}
+}
+
+func encodingQuery(name string, want rasp.Encoding) builtinFn {
+	return func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		var sop starlark.Value
+		if err := starlark.UnpackArgs(name, args, kwargs, "sop", &sop); err != nil {
+			return nil, err
+		}
+		s, err := asSOp(name, "sop", sop)
+		if err != nil {
+			return nil, err
+		}
+		if want == "" {
+			return starlark.String(s.Encoding()), nil
+		}
+		return starlark.Bool(s.Encoding() == want), nil
+	}
+}
+
+func builtinAnnotate(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if len(args) != 1 {
+		return nil, fmt.Errorf("annotate: want 1 positional argument (the expression), got %d", len(args))
+	}
+	kv, err := annotationArgs(kwargs)
+	if err != nil {
+		return nil, fmt.Errorf("annotate: %w", err)
+	}
+	switch e := args[0].(type) {
+	case *SOpValue:
+		return &SOpValue{SOp: rasp.Annotated(e.SOp, kv), b: stateOf(thread)}, nil
+	case *SelectorValue:
+		return &SelectorValue{Sel: rasp.Annotated(e.Sel, kv), b: stateOf(thread)}, nil
+	}
+	return nil, fmt.Errorf("annotate: want an SOp or Selector, got %s", args[0].Type())
+}
+
+// ---- operator rewrite targets ----
+
+var cmpTokens = map[string]syntax.Token{
+	"==": syntax.EQL, "!=": syntax.NEQ, "<": syntax.LT, "<=": syntax.LE, ">": syntax.GT, ">=": syntax.GE,
+}
+
+var arithTokens = map[string]syntax.Token{
+	"+": syntax.PLUS, "-": syntax.MINUS, "*": syntax.STAR, "/": syntax.SLASH,
+	"//": syntax.SLASHSLASH, "%": syntax.PERCENT, "&": syntax.AMP, "|": syntax.PIPE,
+}
+
+// builtinCompare implements x op y for the six comparisons with Python
+// semantics: an SOp operand builds tracr's Map; plain values compare as in
+// Python (True == 1); anything else falls back to Starlark's comparison.
+func builtinCompare(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if len(args) != 3 {
+		return nil, fmt.Errorf("%s: internal error: want 3 arguments", cmpBuiltinName)
+	}
+	op := string(args[0].(starlark.String))
+	x, y := args[1], args[2]
+	tok := cmpTokens[op]
+	if s, ok := x.(*SOpValue); ok {
+		return sopOperator(s.b, binaryOps[tok], s, y, starlark.Left)
+	}
+	if s, ok := y.(*SOpValue); ok {
+		return sopOperator(s.b, binaryOps[tok], s, x, starlark.Right)
+	}
+	if _, ok := x.(*SelectorValue); ok {
+		return nil, fmt.Errorf("%s not supported for Selector", op)
+	}
+	if _, ok := y.(*SelectorValue); ok {
+		return nil, fmt.Errorf("%s not supported for Selector", op)
+	}
+	xv, err1 := FromStarlark(x)
+	yv, err2 := FromStarlark(y)
+	if err1 == nil && err2 == nil {
+		r, err := rasp.Compare(op, xv, yv)
+		if err != nil {
+			return nil, err
+		}
+		return starlark.Bool(r), nil
+	}
+	r, err := starlark.Compare(tok, x, y)
+	if err != nil {
+		return nil, err
+	}
+	return starlark.Bool(r), nil
+}
+
+// builtinBinop implements arithmetic with bool acting as int (Python),
+// and otherwise Starlark's operator (SOp overloads included).
+func builtinBinop(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if len(args) != 3 {
+		return nil, fmt.Errorf("%s: internal error: want 3 arguments", binopBuiltinName)
+	}
+	op := string(args[0].(starlark.String))
+	x, y := args[1], args[2]
+	tok := arithTokens[op]
+	xb, xIsBool := x.(starlark.Bool)
+	yb, yIsBool := y.(starlark.Bool)
+	if xIsBool && yIsBool && (tok == syntax.AMP || tok == syntax.PIPE) {
+		if tok == syntax.AMP {
+			return xb && yb, nil
+		}
+		return xb || yb, nil
+	}
+	if xIsBool && isStarNumber(y) {
+		x = boolInt(xb)
+	}
+	if yIsBool && isStarNumber(x) {
+		y = boolInt(yb)
+	}
+	return starlark.Binary(tok, x, y)
+}
+
+func isStarNumber(v starlark.Value) bool {
+	switch v.(type) {
+	case starlark.Int, starlark.Float, starlark.Bool:
+		return true
+	}
+	return false
+}
+
+func boolInt(b starlark.Bool) starlark.Int {
+	if b {
+		return starlark.MakeInt(1)
+	}
+	return starlark.MakeInt(0)
+}

@@ -1,0 +1,87 @@
+// Package star loads RASP programs written in Starlark (.star files, run
+// with go.starlark.net) into package rasp expressions.
+//
+// # API
+//
+//	p, err := star.Load("case3.star", src, star.Options{FS: lib, Predeclared: map[string]any{"vocab": vocab}})
+//	res, err := p.Build()          // fresh expressions, labels assigned as circuits-benchmark's compile does
+//	res.Program                    // rasp.SOp assigned to `program`
+//	meta, err := res.Meta()        // vocab, max_seq_len (10), min_seq_len (4), causal (true), trivial (false), description
+//	res.Value / res.Values / res.Globals for other globals
+//
+// Load parses, compiles and runs the file once so errors surface early; each
+// Build re-runs it (and the files it loads), so ids start at 1 every time
+// (a per-build rasp.Labeler; `.label` read while building is exact too).
+//
+// # Surface (tracr's Python names)
+//
+// Predeclared at top level and inside the `rasp` module (rasp.Map,
+// rasp.Comparison.LEQ, …): tokens, indices, length, Map(f, inner,
+// simplify=True), SequenceMap(f, fst, snd), LinearSequenceMap(fst, snd,
+// fst_fac, snd_fac), Full(fill), ConstantSOp(value, check_length=True),
+// Select(keys, queries, predicate), ConstantSelector(value,
+// check_length=True), Aggregate(selector, sop, default=None),
+// SelectorWidth(selector), SelectorAnd/SelectorOr/SelectorNot (no
+// simplification), selector_and/selector_or/selector_not (with
+// simplification, as the &, |, ~ operators), numerical, categorical,
+// annotate(expr, **kw), get_encoding, is_numerical, is_categorical,
+// Comparison (EQ, LT, LEQ, GT, GEQ, NEQ, TRUE, FALSE; also top-level; a
+// member is callable as pred(key, query) and has .name/.value).
+//
+// SOp and Selector values have .named(name), .annotated(**kw), .label,
+// .name, .unique_id, .annotations (dict), .children, and can be called on a
+// list to evaluate (sop(["a", "b"])). Operators follow tracr's rasp.py
+// exactly: sop OP value → Map(lambda x: x OP value); value OP sop →
+// Map(lambda x: value OP x) (reflected; `value | sop` is Map(lambda x: x or
+// value) as tracr writes it); sop OP sop → SequenceMap for + - * / & |;
+// comparisons (== != < <= > >=) with one SOp → Map (a constant on the left
+// is mirrored: 1 < sop is sop > 1); ~sop → Map(lambda x: not x); & and | on
+// SOps use Python's `and`/`or`; sel & sel, sel | sel, ~sel → tracr's
+// simplifying selector_and/or/not. Comparing two SOps, // and % on SOps,
+// and unary - on SOps are errors (tracr defines no such overloads).
+//
+// # Values across the boundary
+//
+// Values passed to lambdas: None, bool, int, float, str, tuple (rasp.Tuple).
+// Values returned from lambdas (and constants such as Full's fill or
+// Aggregate's default) are converted back; lists, dicts and other
+// unhashable or non-RASP values are an error naming the function and the
+// argument values. Python semantics are restored where Starlark differs:
+// the source is rewritten so that every comparison and every binary
+// + - * / // % & | goes through Python semantics: True == 1 and
+// 1 == 1.0 (Starlark says False), True + 1 == 2 and sum of bools works
+// (Starlark fails), bool & bool is a bool. Augmented assignment (x += y)
+// and unary minus keep Starlark semantics. int / int is a float and //, %
+// floor as in Python in both languages.
+//
+// Differences from Python that a port must respect: no f-strings (use
+// "%s" % x or "{}".format(x)); no set literals ({...}; use set([...]) or a
+// list); no `**` operator (use pow(x, y)); no chained comparisons (a < b <
+// c); no classes, no try/except, no `is`, no imports (use load for the
+// library). Starlark's str() of a float prints like Python for ordinary
+// values (3.0, 0.5) but uses exponents earlier (1e+16); labels and the trace
+// are formatted in Go with Python's rules (rasp.Str).
+//
+// Python built-ins added or replaced: abs (bool → int), sum(iterable,
+// start=0) (bools count as ints), round(x[, n]) (ties to even; int result
+// without n), pow(x, y[, mod]) (int ** non-negative int stays int),
+// divmod, and a `math` module: Starlark's (ceil, floor → int; sqrt, exp,
+// log(x[, base]), sin, cos, tan, asin, acos, atan, atan2, sinh, cosh, tanh,
+// asinh, acosh, atanh, hypot, fabs, copysign, mod, remainder, degrees,
+// radians, gamma, e, pi) plus inf, nan, tau, pow (float), isnan, isinf,
+// isfinite, log2, log10, trunc, gcd (Starlark's non-Python math.round is
+// removed). float("inf") works natively. Enabled Starlark options: set(),
+// while loops, top-level if/for, global reassignment, recursion.
+//
+// # Sandbox and errors
+//
+// No file, network or clock access: load() reads only from Options.FS (a
+// clean relative path; cycles are errors), print is discarded unless
+// Options.Print is set, and execution is limited to Options.MaxSteps
+// Starlark steps per build and per function call (DefaultMaxSteps if 0).
+// Syntax and resolve errors print as file:line:col: message; runtime
+// errors (*RuntimeError) carry the Starlark backtrace with file:line:col of
+// every frame. A program function that fails while the evaluator or the
+// compiler calls it returns a *CallError naming the function (lambda at
+// file:line:col), the argument values, and the backtrace.
+package star

@@ -1,0 +1,97 @@
+package star
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/glassbox-interp/glassbox/rasp"
+	"go.starlark.net/starlark"
+)
+
+// Func is a Starlark callable (lambda, def, builtin) used as a rasp.Func.
+// Each call runs on a fresh Starlark thread with the program's step limit,
+// so a Func may be called from several goroutines.
+type Func struct {
+	Fn       starlark.Callable
+	maxSteps uint64
+}
+
+var _ rasp.Func = (*Func)(nil)
+
+// Call converts the arguments to Starlark, calls the function and converts
+// the result back. Errors name the function, its position and the argument
+// values, and include the Starlark backtrace.
+func (f *Func) Call(args ...rasp.Value) (rasp.Value, error) {
+	sargs := make(starlark.Tuple, len(args))
+	for i, a := range args {
+		v, err := ToStarlark(a)
+		if err != nil {
+			return nil, f.wrapErr(args, err)
+		}
+		sargs[i] = v
+	}
+	thread := &starlark.Thread{Name: f.String()}
+	if f.maxSteps > 0 {
+		thread.SetMaxExecutionSteps(f.maxSteps)
+	}
+	res, err := starlark.Call(thread, f.Fn, sargs, nil)
+	if err != nil {
+		return nil, f.wrapErr(args, err)
+	}
+	v, err := FromStarlark(res)
+	if err != nil {
+		return nil, f.wrapErr(args, fmt.Errorf("result: %w", err))
+	}
+	return v, nil
+}
+
+func (f *Func) wrapErr(args []rasp.Value, err error) error {
+	parts := make([]string, len(args))
+	for i, a := range args {
+		parts[i] = rasp.Repr(a)
+	}
+	return &CallError{Func: f.String(), Args: args, Err: err,
+		msg: fmt.Sprintf("%s(%s): %s", f.String(), strings.Join(parts, ", "), errorText(err))}
+}
+
+// CallError is the failure of a Starlark function called by the evaluator
+// or the compiler, with the argument values that triggered it.
+type CallError struct {
+	Func string       // function description with its position
+	Args []rasp.Value // the arguments
+	Err  error        // the underlying error (a *starlark.EvalError for raising code)
+	msg  string
+}
+
+// Error returns the message, including the Starlark backtrace.
+func (e *CallError) Error() string { return e.msg }
+
+// Unwrap returns the underlying error.
+func (e *CallError) Unwrap() error { return e.Err }
+
+// errorText returns the error message with the Starlark backtrace when available.
+func errorText(err error) string {
+	var ee *starlark.EvalError
+	if errors.As(err, &ee) {
+		return ee.Backtrace()
+	}
+	return err.Error()
+}
+
+// String describes the function: "lambda at prog.star:3:12", "def f at …", or a builtin's name.
+func (f *Func) String() string {
+	switch fn := f.Fn.(type) {
+	case *starlark.Function:
+		if fn.Name() == "lambda" {
+			return "lambda at " + fn.Position().String()
+		}
+		return fn.Name() + " at " + fn.Position().String()
+	case *starlark.Builtin:
+		if r := fn.Receiver(); r != nil {
+			return r.Type() + "." + fn.Name()
+		}
+		return fn.Name()
+	}
+	return f.Fn.Name()
+}

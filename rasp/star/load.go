@@ -1,0 +1,366 @@
+package star
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/glassbox-interp/glassbox/rasp"
+	"go.starlark.net/starlark"
+	"go.starlark.net/syntax"
+)
+
+// DefaultMaxSteps is the Starlark execution-step limit used when
+// Options.MaxSteps is 0 (per build, and per call of a program function).
+const DefaultMaxSteps = 50_000_000
+
+// Options configure Load.
+type Options struct {
+	// FS is where load("lib/x.star", "name") reads from; paths are
+	// fs.ValidPath names relative to its root. Nil disables load.
+	FS fs.FS
+	// MaxSteps limits Starlark execution steps of one Build and of each
+	// call of a program function (0: DefaultMaxSteps).
+	MaxSteps uint64
+	// Predeclared adds global names (e.g. "vocab"). Values may be RASP
+	// values (converted with ToStarlark), []rasp.Value (a list) or
+	// starlark.Value.
+	Predeclared map[string]any
+	// Print receives the output of print(); nil discards it.
+	Print func(msg string)
+}
+
+// Program is a parsed and checked .star program that can be built many times.
+type Program struct {
+	name  string
+	opts  Options
+	pre   starlark.StringDict
+	prog  *starlark.Program
+	mu    sync.Mutex
+	cache map[string]*compiled // load()ed files by path
+}
+
+type compiled struct {
+	prog *starlark.Program
+	err  error
+}
+
+var fileOptions = &syntax.FileOptions{
+	Set:             true,
+	While:           true,
+	TopLevelControl: true,
+	GlobalReassign:  true,
+	Recursion:       true,
+}
+
+// Load parses, compiles and runs the program once (to report errors early)
+// and returns it. name is used in positions (file:line:col). The file must
+// assign `program` to an SOp.
+func Load(name string, src []byte, opts Options) (*Program, error) {
+	if opts.MaxSteps == 0 {
+		opts.MaxSteps = DefaultMaxSteps
+	}
+	pre, err := predeclared(opts.Predeclared)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", name, err)
+	}
+	p := &Program{name: name, opts: opts, pre: pre, cache: map[string]*compiled{}}
+	if p.prog, err = compile(name, src, pre); err != nil {
+		return nil, err
+	}
+	if _, err := p.Build(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Name returns the file name given to Load.
+func (p *Program) Name() string { return p.name }
+
+func predeclared(extra map[string]any) (starlark.StringDict, error) {
+	pre := universe()
+	keys := make([]string, 0, len(extra))
+	for k := range extra {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := extra[k]
+		var sv starlark.Value
+		switch x := v.(type) {
+		case starlark.Value:
+			sv = x
+		case []rasp.Value:
+			elems := make([]starlark.Value, len(x))
+			for i, e := range x {
+				s, err := ToStarlark(e)
+				if err != nil {
+					return nil, fmt.Errorf("predeclared %s[%d]: %w", k, i, err)
+				}
+				elems[i] = s
+			}
+			sv = starlark.NewList(elems)
+		default:
+			s, err := ToStarlark(x)
+			if err != nil {
+				return nil, fmt.Errorf("predeclared %s: %w", k, err)
+			}
+			sv = s
+		}
+		sv.Freeze()
+		pre[k] = sv
+	}
+	return pre, nil
+}
+
+// compile parses src, rewrites operators for Python semantics and compiles it.
+func compile(name string, src []byte, pre starlark.StringDict) (*starlark.Program, error) {
+	f, err := fileOptions.Parse(name, src, 0)
+	if err != nil {
+		return nil, err // syntax.Error prints file:line:col: msg
+	}
+	rewriteFile(f)
+	prog, err := starlark.FileProgram(f, pre.Has)
+	if err != nil {
+		return nil, err // resolve.ErrorList prints file:line:col: msg
+	}
+	return prog, nil
+}
+
+// Result is one build of a program: fresh expressions with labels assigned
+// exactly as circuits-benchmark's compile assigns them (counter from 1).
+type Result struct {
+	// Program is the SOp assigned to `program`.
+	Program rasp.SOp
+	// Globals are the file's global variables.
+	Globals starlark.StringDict
+}
+
+// Build executes the program from scratch (fresh expressions, id counter at
+// 1), assigns labels in tracr's order and returns the result.
+func (p *Program) Build() (*Result, error) {
+	b := &buildState{labeler: rasp.NewLabeler(), maxSteps: p.opts.MaxSteps}
+	modules := map[string]*moduleEntry{}
+	thread := p.newThread(b, modules)
+	globals, err := p.prog.Init(thread, p.pre)
+	if err != nil {
+		return nil, runtimeError(err)
+	}
+	globals.Freeze()
+	for _, f := range b.funcs {
+		f.Fn.Freeze()
+	}
+	v, ok := globals["program"]
+	if !ok {
+		return nil, fmt.Errorf("%s: no global `program` (assign the output SOp to program)", p.name)
+	}
+	s, ok := v.(*SOpValue)
+	if !ok {
+		return nil, fmt.Errorf("%s: `program` must be an SOp, got %s", p.name, v.Type())
+	}
+	b.labeler.Assign(s.SOp)
+	return &Result{Program: s.SOp, Globals: globals}, nil
+}
+
+// runtimeError formats a Starlark runtime error with its backtrace
+// (file:line:col of every frame).
+func runtimeError(err error) error {
+	var ee *starlark.EvalError
+	if errors.As(err, &ee) {
+		return &RuntimeError{Err: ee}
+	}
+	return err
+}
+
+// RuntimeError is a failure while executing a .star file.
+type RuntimeError struct{ Err *starlark.EvalError }
+
+// Error returns the Starlark backtrace and message.
+func (e *RuntimeError) Error() string { return e.Err.Backtrace() }
+
+// Unwrap returns the Starlark error.
+func (e *RuntimeError) Unwrap() error { return e.Err }
+
+type moduleEntry struct {
+	globals starlark.StringDict
+	err     error
+	loading bool
+}
+
+func (p *Program) newThread(b *buildState, modules map[string]*moduleEntry) *starlark.Thread {
+	thread := &starlark.Thread{Name: p.name}
+	thread.SetLocal(buildKey, b)
+	thread.SetMaxExecutionSteps(p.opts.MaxSteps)
+	thread.Print = func(_ *starlark.Thread, msg string) {
+		if p.opts.Print != nil {
+			p.opts.Print(msg)
+		}
+	}
+	thread.Load = func(t *starlark.Thread, module string) (starlark.StringDict, error) {
+		return p.load(b, modules, module)
+	}
+	return thread
+}
+
+// load executes a load()ed module once per build.
+func (p *Program) load(b *buildState, modules map[string]*moduleEntry, module string) (starlark.StringDict, error) {
+	if p.opts.FS == nil {
+		return nil, fmt.Errorf("load(%q): loading is disabled (no library)", module)
+	}
+	clean := path.Clean(module)
+	if !fs.ValidPath(clean) || clean != module || strings.HasPrefix(module, "/") {
+		return nil, fmt.Errorf("load(%q): invalid module path (want a relative path like \"lib/x.star\" without . or ..)", module)
+	}
+	if e, ok := modules[module]; ok {
+		if e.loading {
+			return nil, fmt.Errorf("load(%q): cycle in load graph", module)
+		}
+		return e.globals, e.err
+	}
+	e := &moduleEntry{loading: true}
+	modules[module] = e
+	prog, err := p.compileModule(module)
+	if err == nil {
+		thread := p.newThread(b, modules)
+		var g starlark.StringDict
+		g, err = prog.Init(thread, p.pre)
+		if err != nil {
+			err = runtimeError(err)
+		} else {
+			g.Freeze()
+			e.globals = g
+		}
+	}
+	e.err = err
+	e.loading = false
+	return e.globals, e.err
+}
+
+func (p *Program) compileModule(module string) (*starlark.Program, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if c, ok := p.cache[module]; ok {
+		return c.prog, c.err
+	}
+	src, err := fs.ReadFile(p.opts.FS, module)
+	var prog *starlark.Program
+	if err != nil {
+		err = fmt.Errorf("load(%q): %w", module, err)
+	} else {
+		prog, err = compile(module, src, p.pre)
+	}
+	p.cache[module] = &compiled{prog, err}
+	return prog, err
+}
+
+// Value returns a global converted to a RASP value (ok false if unset).
+func (r *Result) Value(name string) (rasp.Value, bool, error) {
+	v, ok := r.Globals[name]
+	if !ok {
+		return nil, false, nil
+	}
+	x, err := FromStarlark(v)
+	if err != nil {
+		return nil, true, fmt.Errorf("global %s: %w", name, err)
+	}
+	return x, true, nil
+}
+
+// Values returns a global list, tuple or set converted to RASP values, with
+// duplicates (Python ==) removed, first occurrence kept (ok false if unset).
+func (r *Result) Values(name string) ([]rasp.Value, bool, error) {
+	v, ok := r.Globals[name]
+	if !ok {
+		return nil, false, nil
+	}
+	it, ok := v.(starlark.Iterable)
+	if !ok {
+		return nil, true, fmt.Errorf("global %s: want a list, tuple or set, got %s", name, v.Type())
+	}
+	if _, isStr := v.(starlark.String); isStr {
+		return nil, true, fmt.Errorf("global %s: want a list, tuple or set, got string", name)
+	}
+	set := rasp.NewValueSet()
+	iter := it.Iterate()
+	defer iter.Done()
+	var x starlark.Value
+	i := 0
+	for iter.Next(&x) {
+		rv, err := FromStarlark(x)
+		if err != nil {
+			return nil, true, fmt.Errorf("global %s[%d]: %w", name, i, err)
+		}
+		set.Add(rv)
+		i++
+	}
+	return set.Values(), true, nil
+}
+
+// Meta is the case metadata a catalogue file sets next to `program`, with
+// circuits-benchmark's defaults for what it leaves out.
+type Meta struct {
+	Vocab       []rasp.Value    // `vocab` (list, tuple or set; duplicates merged); nil if unset
+	MaxSeqLen   int             // `max_seq_len`, counts BOS (default 10)
+	MinSeqLen   int             // `min_seq_len`, counts BOS (default 4)
+	Causal      bool            // `causal` (default true)
+	Trivial     bool            // `trivial` (default false)
+	Description string          // `description` (default "")
+	Set         map[string]bool // which of these names the file assigned
+}
+
+// Meta reads vocab, max_seq_len, min_seq_len, causal, trivial and description.
+func (r *Result) Meta() (Meta, error) {
+	m := Meta{MaxSeqLen: 10, MinSeqLen: 4, Causal: true, Set: map[string]bool{}}
+	vocab, ok, err := r.Values("vocab")
+	if err != nil {
+		return m, err
+	}
+	if ok {
+		m.Vocab = vocab
+		m.Set["vocab"] = true
+	}
+	for _, k := range []struct {
+		name string
+		dst  *int
+	}{{"max_seq_len", &m.MaxSeqLen}, {"min_seq_len", &m.MinSeqLen}} {
+		v, ok := r.Globals[k.name]
+		if !ok {
+			continue
+		}
+		if err := starlark.AsInt(v, k.dst); err != nil {
+			return m, fmt.Errorf("global %s: want an int, got %s", k.name, v.Type())
+		}
+		if _, isBool := v.(starlark.Bool); isBool {
+			return m, fmt.Errorf("global %s: want an int, got bool", k.name)
+		}
+		m.Set[k.name] = true
+	}
+	for _, k := range []struct {
+		name string
+		dst  *bool
+	}{{"causal", &m.Causal}, {"trivial", &m.Trivial}} {
+		v, ok := r.Globals[k.name]
+		if !ok {
+			continue
+		}
+		b, isBool := v.(starlark.Bool)
+		if !isBool {
+			return m, fmt.Errorf("global %s: want a bool, got %s", k.name, v.Type())
+		}
+		*k.dst = bool(b)
+		m.Set[k.name] = true
+	}
+	if v, ok := r.Globals["description"]; ok {
+		s, isStr := starlark.AsString(v)
+		if !isStr {
+			return m, fmt.Errorf("global description: want a string, got %s", v.Type())
+		}
+		m.Description = s
+		m.Set["description"] = true
+	}
+	return m, nil
+}
