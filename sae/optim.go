@@ -1,0 +1,163 @@
+package sae
+
+import (
+	"math"
+	"strings"
+)
+
+// adam is torch.optim.Adam (no weight decay, no amsgrad) over a list of
+// float32 parameters.
+type adam struct {
+	beta1, beta2, eps float64
+	step              int64
+	m, v              [][]float32
+}
+
+func newAdam(params [][]float32, beta1, beta2, eps float64) *adam {
+	a := &adam{beta1: beta1, beta2: beta2, eps: eps}
+	for _, p := range params {
+		a.m = append(a.m, make([]float32, len(p)))
+		a.v = append(a.v, make([]float32, len(p)))
+	}
+	return a
+}
+
+// update applies one Adam step with learning rate lr.
+func (a *adam) update(params [][]float32, g grads, lr float64) {
+	a.step++
+	bc1 := 1 - math.Pow(a.beta1, float64(a.step))
+	bc2 := 1 - math.Pow(a.beta2, float64(a.step))
+	stepSize := float32(lr / bc1)
+	bc2s := float32(math.Sqrt(bc2))
+	b1 := float32(a.beta1)
+	omb1 := float32(1 - a.beta1)
+	b2 := float32(a.beta2)
+	omb2 := float32(1 - a.beta2)
+	eps := float32(a.eps)
+	for k, p := range params {
+		gk := g[k][:len(p)]
+		m := a.m[k][:len(p)]
+		v := a.v[k][:len(p)]
+		for i := range p {
+			gi := gk[i]
+			mi := b1*m[i] + omb1*gi
+			vi := b2*v[i] + omb2*gi*gi
+			m[i], v[i] = mi, vi
+			denom := float32(math.Sqrt(float64(vi)))/bc2s + eps
+			p[i] -= stepSize * mi / denom
+		}
+	}
+}
+
+// clipGradNorm scales the gradients so their global L2 norm is at most
+// maxNorm (torch.nn.utils.clip_grad_norm_) and returns the norm before.
+func clipGradNorm(g grads, maxNorm float64) float64 {
+	var ss float64
+	for _, v := range g {
+		var s float32
+		for _, x := range v {
+			s += x * x
+		}
+		ss += float64(s)
+	}
+	total := math.Sqrt(ss)
+	if maxNorm <= 0 {
+		return total
+	}
+	coef := maxNorm / (total + 1e-6)
+	if coef < 1 {
+		c := float32(coef)
+		for _, v := range g {
+			for i := range v {
+				v[i] *= c
+			}
+		}
+	}
+	return total
+}
+
+// removeParallelDecoderGrad removes from each W_dec row's gradient its
+// component along the (unit-norm) row.
+func removeParallelDecoderGrad(wdec, gdec []float32, dSAE, dIn int) {
+	for i := 0; i < dSAE; i++ {
+		row := wdec[i*dIn : i*dIn+dIn]
+		gr := gdec[i*dIn : i*dIn+dIn]
+		p := dot(gr, row)
+		if p != 0 {
+			axpy(-p, row, gr)
+		}
+	}
+}
+
+// lrSchedule is SAELens' get_lr_scheduler: optional linear warm-up, the main
+// schedule (constant, cosine annealing, cosine annealing with warm restarts),
+// and an optional linear decay, as a closed form of the step number.
+type lrSchedule struct {
+	name                 string
+	lr, lrEnd            float64
+	warmUp, decay, total int64
+	cycles               int
+}
+
+func newLRSchedule(r *Resolved) lrSchedule {
+	return lrSchedule{name: strings.ToLower(r.LRSchedulerName), lr: r.LR, lrEnd: r.LREndValue,
+		warmUp: int64(r.LRWarmUpSteps), decay: int64(r.LRDecaySteps), total: r.TotalSteps, cycles: r.NRestartCycles}
+}
+
+// at returns the learning rate used by the optimizer step with index step
+// (0-based).
+func (s lrSchedule) at(step int64) float64 {
+	if s.warmUp > 0 && step < s.warmUp {
+		// torch LinearLR(start 1/w, end 1, total_iters w-1)
+		start := 1 / float64(s.warmUp)
+		if s.warmUp == 1 {
+			return s.lr * start
+		}
+		t := math.Min(float64(step), float64(s.warmUp-1))
+		return s.lr * (start + (1-start)*t/float64(s.warmUp-1))
+	}
+	mainSteps := s.total - s.warmUp - s.decay
+	if s.decay > 0 && step >= s.total-s.decay {
+		end := s.lrEnd
+		if s.name == "constant" {
+			end = s.lr
+		}
+		t := math.Min(float64(step-(s.total-s.decay)), float64(s.decay))
+		startF := end / s.lr
+		return s.lr * (startF + (0-startF)*t/float64(s.decay))
+	}
+	t := step - s.warmUp
+	switch s.name {
+	case "cosineannealing":
+		if mainSteps <= 0 {
+			return s.lr
+		}
+		return s.lrEnd + (s.lr-s.lrEnd)*(1+math.Cos(math.Pi*float64(t)/float64(mainSteps)))/2
+	case "cosineannealingwarmrestarts":
+		t0 := mainSteps / int64(s.cycles)
+		if t0 <= 0 {
+			return s.lr
+		}
+		tc := t % t0
+		return s.lrEnd + (s.lr-s.lrEnd)*(1+math.Cos(math.Pi*float64(tc)/float64(t0)))/2
+	default:
+		return s.lr
+	}
+}
+
+// l1At is SAELens' L1Scheduler: the coefficient used at step (0-based)
+// ramps linearly over l1_warm_up_steps.
+func l1At(final float64, warmUp int, step int64) float64 {
+	if warmUp <= 0 {
+		return final
+	}
+	if step == 0 {
+		return 0
+	}
+	// After k scheduler steps the coefficient is final·min(k, warmUp)/warmUp.
+	k := step
+	if k > int64(warmUp) {
+		return final
+	}
+	return final * float64(k) / float64(warmUp)
+}

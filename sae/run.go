@@ -1,0 +1,576 @@
+package sae
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/glassbox-interp/glassbox/formats/atomicfile"
+	"github.com/glassbox-interp/glassbox/formats/safetensors"
+	"github.com/glassbox-interp/glassbox/tensor"
+)
+
+// Run-directory file names.
+const (
+	RunConfigFile  = "config.json"
+	MetricsFile    = "metrics.jsonl"
+	CheckpointsDir = "checkpoints"
+	FinalDir       = "final"
+	stateJSON      = "trainer_state.json"
+	stateTensors   = "trainer_state.safetensors"
+)
+
+// Run trains until every step is done, logging metrics, writing
+// checkpoints and the final SAE to RunDir (when set) and drawing the
+// progress line. On error (bad input, divergence) it stops; the previous
+// checkpoint stays intact and metrics up to that point are written.
+func (t *Trainer) Run() error {
+	r := t.Cfg
+	if t.RunDir != "" {
+		if err := os.MkdirAll(filepath.Join(t.RunDir, CheckpointsDir), 0o755); err != nil {
+			return fmt.Errorf("run dir: %w", err)
+		}
+		if err := WriteRunConfig(t.RunDir, r.Config); err != nil {
+			return err
+		}
+	}
+	t.started = time.Now()
+	t.startTokens = t.Tokens
+	logEvery := int64(r.WandbLogFrequency)
+	evalEvery := logEvery * r.EvalEveryNWandbLogs
+	if r.EvalEveryNWandbLogs > 0 && evalEvery/r.EvalEveryNWandbLogs != logEvery {
+		evalEvery = math.MaxInt64 // overflow: never
+	}
+	for !t.Done() {
+		L, err := t.Step()
+		if err != nil {
+			t.endProgress()
+			if werr := t.writeMetrics(); werr != nil {
+				return errors.Join(err, werr)
+			}
+			if t.RunDir != "" {
+				return fmt.Errorf("%w (run dir %s keeps the last good checkpoint)", err, t.RunDir)
+			}
+			return err
+		}
+		if (t.StepN+1)%logEvery == 0 {
+			t.logTrainStep(L)
+		}
+		if len(t.Eval) > 0 && evalEvery > 0 && (t.StepN+1)%evalEvery == 0 {
+			if err := t.logEval(t.StepN); err != nil {
+				return err
+			}
+		}
+		t.StepN++
+		if len(t.thresholds) > 0 && t.Tokens > t.thresholds[0] {
+			t.thresholds = t.thresholds[1:]
+			if t.RunDir != "" {
+				if err := t.SaveCheckpoint(strconv.FormatInt(t.Tokens, 10)); err != nil {
+					return err
+				}
+			}
+		}
+		if t.StepN&127 == 0 || t.Done() {
+			t.drawProgress(false)
+		}
+	}
+	t.drawProgress(true)
+	t.endProgress()
+	if len(t.Eval) > 0 {
+		if err := t.logEval(t.StepN - 1); err != nil {
+			return err
+		}
+	}
+	if t.RunDir != "" {
+		if err := t.SaveCheckpoint(FinalDir); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *Trainer) logEval(step int64) error {
+	m, err := t.evaluate()
+	if err != nil {
+		return err
+	}
+	t.record(step, []string{"eval/explained_variance", "eval/mse", "eval/l0", "eval/dead_features"},
+		[]float64{m.ExplainedVariance, m.MSE, m.L0, float64(m.DeadFeatures)})
+	return nil
+}
+
+// LastEval evaluates the current SAE on the eval rows.
+func (t *Trainer) LastEval() (EvalMetrics, error) { return t.evaluate() }
+
+// WriteRunConfig writes the run's config.json (SAELens keys) atomically.
+func WriteRunConfig(dir string, c Config) error {
+	b, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return fmt.Errorf("write config: %w", err)
+	}
+	return atomicfile.WriteFile(filepath.Join(dir, RunConfigFile), append(b, '\n'), 0o644)
+}
+
+// metricsJSON renders the records as JSON lines in a stable key order.
+func metricsJSON(recs []Record) []byte {
+	var buf bytes.Buffer
+	for _, r := range recs {
+		buf.WriteString(`{"step":`)
+		buf.WriteString(strconv.FormatInt(r.Step, 10))
+		for _, k := range r.Order {
+			buf.WriteString(`,`)
+			kb, _ := json.Marshal(k)
+			buf.Write(kb)
+			buf.WriteString(`:`)
+			v := r.Values[k]
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				buf.WriteString(`null`)
+			} else {
+				buf.WriteString(strconv.FormatFloat(v, 'g', -1, 64))
+			}
+		}
+		buf.WriteString("}\n")
+	}
+	return buf.Bytes()
+}
+
+func (t *Trainer) writeMetrics() error {
+	if t.RunDir == "" {
+		return nil
+	}
+	return atomicfile.WriteFile(filepath.Join(t.RunDir, MetricsFile), metricsJSON(t.metrics), 0o644)
+}
+
+// Metrics returns the records logged so far.
+func (t *Trainer) Metrics() []Record { return t.metrics }
+
+// trainerState is the JSON part of glassbox's trainer state.
+type trainerState struct {
+	Version     int     `json:"version"`
+	Arch        string  `json:"architecture"`
+	DIn         int     `json:"d_in"`
+	DSAE        int     `json:"d_sae"`
+	Step        int64   `json:"step"`
+	Tokens      int64   `json:"n_training_tokens"`
+	AdamStep    int64   `json:"adam_step"`
+	NFracActive int64   `json:"n_frac_active_tokens"`
+	NormScale   float64 `json:"norm_scaling_factor"`
+	TopKThresh  float64 `json:"topk_threshold"`
+	RNG         []byte  `json:"rng"`
+	Source      []byte  `json:"source"`
+	Thresholds  []int64 `json:"checkpoint_thresholds"`
+	MetricsN    int     `json:"metrics_records"`
+}
+
+// SaveCheckpoint writes checkpoints/<name>/ (or final/ for FinalDir) with the
+// SAELens files plus glassbox's trainer state, and rewrites metrics.jsonl.
+// The directory is assembled under a temporary name and renamed into place,
+// so an interrupted write never replaces a complete checkpoint.
+func (t *Trainer) SaveCheckpoint(name string) error {
+	dst := filepath.Join(t.RunDir, CheckpointsDir, name)
+	if name == FinalDir {
+		dst = filepath.Join(t.RunDir, FinalDir)
+	}
+	tmp := filepath.Join(filepath.Dir(dst), ".tmp-"+filepath.Base(dst))
+	if err := os.RemoveAll(tmp); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	out := t.SAE.Clone()
+	if t.Cfg.NormalizeSAEDecoder {
+		out.SetDecoderNormToUnit()
+	}
+	if name == FinalDir {
+		out = t.FinalSAE()
+	} else if t.Cfg.NormalizeActivations == "expected_average_only_in" {
+		out.NormalizeActivations = "expected_average_only_in"
+	}
+	if err := Save(tmp, out, t.LogFeatureSparsity()); err != nil {
+		return fmt.Errorf("checkpoint %s: %w", name, err)
+	}
+	if err := t.saveState(tmp); err != nil {
+		return fmt.Errorf("checkpoint %s: %w", name, err)
+	}
+	if err := t.writeMetrics(); err != nil {
+		return err
+	}
+	if err := os.RemoveAll(dst); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	return nil
+}
+
+func (t *Trainer) saveState(dir string) error {
+	rngState, err := t.rng.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	srcState, err := t.src.MarshalState()
+	if err != nil {
+		return fmt.Errorf("source state: %w", err)
+	}
+	st := trainerState{Version: 1, Arch: t.SAE.Arch, DIn: t.SAE.DIn, DSAE: t.SAE.DSAE, Step: t.StepN, Tokens: t.Tokens,
+		AdamStep: t.opt.step, NFracActive: t.nFracActive, NormScale: t.NormScale, TopKThresh: t.SAE.TopKThreshold,
+		RNG: rngState, Source: srcState, Thresholds: t.thresholds, MetricsN: len(t.metrics)}
+	b, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return err
+	}
+	ts := map[string]*tensor.Tensor{}
+	names := t.SAE.paramNames()
+	for k, p := range t.SAE.params() {
+		n := names[k]
+		if n == "W_enc" {
+			n = "W_enc_T"
+		}
+		ts["param."+n] = &tensor.Tensor{Shape: []int{len(p)}, Data: append([]float32(nil), p...)}
+		ts["adam_m."+n] = &tensor.Tensor{Shape: []int{len(p)}, Data: append([]float32(nil), t.opt.m[k]...)}
+		ts["adam_v."+n] = &tensor.Tensor{Shape: []int{len(p)}, Data: append([]float32(nil), t.opt.v[k]...)}
+	}
+	ts["act_freq_scores"] = &tensor.Tensor{Shape: []int{len(t.actFreq)}, Data: append([]float32(nil), t.actFreq...)}
+	ts["n_forward_passes_since_fired"] = &tensor.Tensor{Shape: []int{len(t.passesSince)}, Data: append([]float32(nil), t.passesSince...)}
+	if err := safetensors.Save(filepath.Join(dir, stateTensors), ts, map[string]string{"format": "glassbox trainer state v1"}); err != nil {
+		return err
+	}
+	// The JSON part is written last: its presence marks a complete state.
+	return atomicfile.WriteFile(filepath.Join(dir, stateJSON), append(b, '\n'), 0o644)
+}
+
+// ReadRunConfig reads a run directory's config.json.
+func ReadRunConfig(runDir string) (Config, error) {
+	c, _, err := LoadConfig(filepath.Join(runDir, RunConfigFile))
+	return c, err
+}
+
+// LatestCheckpoint returns the newest complete checkpoint directory of a run
+// (by token count), or "" when there is none.
+func LatestCheckpoint(runDir string) (string, error) {
+	entries, err := os.ReadDir(filepath.Join(runDir, CheckpointsDir))
+	if err != nil {
+		if os.IsNotExist(err) {
+			return "", nil
+		}
+		return "", fmt.Errorf("resume: %w", err)
+	}
+	best := int64(-1)
+	bestDir := ""
+	for _, e := range entries {
+		n, err := strconv.ParseInt(e.Name(), 10, 64)
+		if err != nil || !e.IsDir() {
+			continue
+		}
+		dir := filepath.Join(runDir, CheckpointsDir, e.Name())
+		if _, err := os.Stat(filepath.Join(dir, stateJSON)); err != nil {
+			continue
+		}
+		if n > best {
+			best, bestDir = n, dir
+		}
+	}
+	return bestDir, nil
+}
+
+// Resume rebuilds the trainer of runDir from its last checkpoint; src must
+// be the same data source the run was started with (its position is
+// restored). Training then continues exactly as the uninterrupted run would.
+func Resume(runDir string, src Source) (*Trainer, error) {
+	if _, err := os.Stat(filepath.Join(runDir, FinalDir, stateJSON)); err == nil {
+		return nil, fmt.Errorf("resume %s: the run is already finished (final/ exists)", runDir)
+	}
+	cfg, err := ReadRunConfig(runDir)
+	if err != nil {
+		return nil, fmt.Errorf("resume %s: %w", runDir, err)
+	}
+	r, err := cfg.Resolve()
+	if err != nil {
+		return nil, fmt.Errorf("resume %s: %w", runDir, err)
+	}
+	ck, err := LatestCheckpoint(runDir)
+	if err != nil {
+		return nil, err
+	}
+	if ck == "" {
+		return nil, fmt.Errorf("resume %s: no complete checkpoint under %s/ (start the run again)", runDir, CheckpointsDir)
+	}
+	t, err := RestoreCheckpoint(r, ck, src)
+	if err != nil {
+		return nil, err
+	}
+	t.RunDir = runDir
+	// Keep the metrics logged up to the checkpoint.
+	recs, err := readMetrics(filepath.Join(runDir, MetricsFile))
+	if err != nil {
+		return nil, err
+	}
+	n := t.restoredMetricsN
+	if n > len(recs) {
+		return nil, fmt.Errorf("resume %s: %s has %d records, the checkpoint expects %d", runDir, MetricsFile, len(recs), n)
+	}
+	t.metrics = recs[:n]
+	return t, nil
+}
+
+// RestoreCheckpoint rebuilds a trainer from a checkpoint directory written by
+// SaveCheckpoint, for the resolved config r.
+func RestoreCheckpoint(r *Resolved, dir string, src Source) (*Trainer, error) {
+	b, err := os.ReadFile(filepath.Join(dir, stateJSON))
+	if err != nil {
+		return nil, fmt.Errorf("resume: %w", err)
+	}
+	var st trainerState
+	if err := json.Unmarshal(b, &st); err != nil {
+		return nil, fmt.Errorf("resume %s: %w", filepath.Join(dir, stateJSON), err)
+	}
+	if st.Arch != r.Arch || st.DIn != r.DIn || st.DSAE != r.DSAEValue {
+		return nil, fmt.Errorf("resume %s: checkpoint is a %s SAE (d_in %d, d_sae %d) but the config asks for %s (d_in %d, d_sae %d)",
+			dir, st.Arch, st.DIn, st.DSAE, r.Arch, r.DIn, r.DSAEValue)
+	}
+	s, err := Load(dir)
+	if err != nil {
+		return nil, fmt.Errorf("resume: %w", err)
+	}
+	if s.Arch != r.Arch && !(r.Arch == ArchBatchTopK && s.Arch == ArchJumpReLU) {
+		return nil, fmt.Errorf("resume %s: cfg.json is a %s SAE, the config asks for %s", dir, s.Arch, r.Arch)
+	}
+	s.Arch = r.Arch
+	if r.Arch == ArchBatchTopK {
+		s.LogThreshold = nil
+		s.K, s.KBatch = r.KValue, r.KBatch
+	}
+	s.ActivationFn = r.ActivationFn
+	if s.ActivationFn == "" || s.ActivationFn == "topk" {
+		s.ActivationFn = "relu"
+	}
+	s.NormalizeActivations = r.NormalizeActivations
+	if s.NormalizeActivations == "expected_average_only_in" {
+		s.NormalizeActivations = "none"
+	}
+	s.TopKThreshold = st.TopKThresh
+	t := newTrainer(r, s, src)
+	f, err := safetensors.ReadFile(filepath.Join(dir, stateTensors))
+	if err != nil {
+		return nil, fmt.Errorf("resume: %w", err)
+	}
+	get := func(name string, dst []float32) error {
+		tt, err := f.Tensor(name)
+		if err != nil {
+			return fmt.Errorf("resume: %w", err)
+		}
+		if len(tt.Data) != len(dst) {
+			return fmt.Errorf("resume %s: %q has %d values, expected %d", dir, name, len(tt.Data), len(dst))
+		}
+		copy(dst, tt.Data)
+		return nil
+	}
+	names := s.paramNames()
+	for k, p := range s.params() {
+		n := names[k]
+		if n == "W_enc" {
+			n = "W_enc_T"
+		}
+		if err := get("param."+n, p); err != nil {
+			return nil, err
+		}
+		if err := get("adam_m."+n, t.opt.m[k]); err != nil {
+			return nil, err
+		}
+		if err := get("adam_v."+n, t.opt.v[k]); err != nil {
+			return nil, err
+		}
+	}
+	if err := get("act_freq_scores", t.actFreq); err != nil {
+		return nil, err
+	}
+	if err := get("n_forward_passes_since_fired", t.passesSince); err != nil {
+		return nil, err
+	}
+	t.StepN, t.Tokens, t.opt.step, t.nFracActive, t.NormScale = st.Step, st.Tokens, st.AdamStep, st.NFracActive, st.NormScale
+	t.thresholds = st.Thresholds
+	if err := t.rng.UnmarshalBinary(st.RNG); err != nil {
+		return nil, fmt.Errorf("resume %s: rng state: %w", dir, err)
+	}
+	t.norm = rand.New(t.rng)
+	t.opts.normFn = t.norm.NormFloat64
+	if err := src.UnmarshalState(st.Source); err != nil {
+		return nil, fmt.Errorf("resume %s: source state: %w", dir, err)
+	}
+	t.restoredMetricsN = st.MetricsN
+	return t, nil
+}
+
+func readMetrics(path string) ([]Record, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("read metrics: %w", err)
+	}
+	var recs []Record
+	for ln, line := range strings.Split(string(b), "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		rec, err := parseRecord([]byte(line))
+		if err != nil {
+			return nil, fmt.Errorf("read metrics %s line %d: %w", path, ln+1, err)
+		}
+		recs = append(recs, rec)
+	}
+	return recs, nil
+}
+
+// parseRecord decodes one metrics line, keeping the key order.
+func parseRecord(line []byte) (Record, error) {
+	dec := json.NewDecoder(bytes.NewReader(line))
+	tok, err := dec.Token()
+	if err != nil || tok != json.Delim('{') {
+		return Record{}, fmt.Errorf("expected a JSON object")
+	}
+	rec := Record{Values: map[string]float64{}}
+	for dec.More() {
+		kt, err := dec.Token()
+		if err != nil {
+			return Record{}, err
+		}
+		k, _ := kt.(string)
+		var v *float64
+		if err := dec.Decode(&v); err != nil {
+			return Record{}, fmt.Errorf("key %q: %w", k, err)
+		}
+		val := math.NaN()
+		if v != nil {
+			val = *v
+		}
+		if k == "step" {
+			rec.Step = int64(val)
+			continue
+		}
+		rec.Order = append(rec.Order, k)
+		rec.Values[k] = val
+	}
+	return rec, nil
+}
+
+// drawProgress writes the SAELens/tqdm-style progress line, at most every
+// 100 ms unless final.
+func (t *Trainer) drawProgress(final bool) {
+	if t.Progress == nil {
+		return
+	}
+	now := time.Now()
+	if !final && now.Sub(t.lastDraw) < 100*time.Millisecond {
+		return
+	}
+	t.lastDraw = now
+	r := t.Cfg
+	total := r.TotalTokens
+	done := t.Tokens
+	if done > total {
+		done = total
+	}
+	frac := float64(done) / float64(total)
+	const width = 40
+	filled := int(frac * width)
+	bar := strings.Repeat("█", filled) + strings.Repeat(" ", width-filled)
+	el := now.Sub(t.started)
+	rate := float64(t.Tokens-t.startTokens) / math.Max(el.Seconds(), 1e-9)
+	remain := time.Duration(0)
+	if rate > 0 {
+		remain = time.Duration(float64(total-done) / rate * float64(time.Second))
+	}
+	fmt.Fprintf(t.Progress, "\r%d| MSE Loss %.3f | L1 %.3f: %3d%%|%s| %d/%d [%s<%s, %.0f it/s]",
+		t.StepN, t.lastLosses.MSE, t.lastLosses.L1, int(frac*100), bar, done, total, clock(el), clock(remain), rate)
+}
+
+func (t *Trainer) endProgress() {
+	if t.Progress != nil && !t.lastDraw.IsZero() {
+		fmt.Fprintln(t.Progress)
+	}
+}
+
+func clock(d time.Duration) string {
+	s := int(d.Seconds())
+	if s >= 3600 {
+		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
+	}
+	return fmt.Sprintf("%02d:%02d", s/60, s%60)
+}
+
+// Summary renders, for every logged metric, its final value and a
+// 40-character sparkline of its history (like wandb's run summary).
+func Summary(recs []Record) string {
+	series := map[string][]float64{}
+	var order []string
+	for _, r := range recs {
+		for _, k := range r.Order {
+			if _, ok := series[k]; !ok {
+				order = append(order, k)
+			}
+			series[k] = append(series[k], r.Values[k])
+		}
+	}
+	sort.Strings(order)
+	w := 0
+	for _, k := range order {
+		w = max(w, len(k))
+	}
+	var b strings.Builder
+	for _, k := range order {
+		v := series[k]
+		fmt.Fprintf(&b, "%-*s %s %.5g\n", w, k, Sparkline(v, 40), v[len(v)-1])
+	}
+	return b.String()
+}
+
+// Sparkline draws values as width block characters (bucket means).
+func Sparkline(v []float64, width int) string {
+	if len(v) == 0 {
+		return ""
+	}
+	n := min(width, len(v))
+	buckets := make([]float64, n)
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for i := 0; i < n; i++ {
+		a, b := i*len(v)/n, (i+1)*len(v)/n
+		var s float64
+		var c int
+		for _, x := range v[a:b] {
+			if !math.IsNaN(x) && !math.IsInf(x, 0) {
+				s += x
+				c++
+			}
+		}
+		if c == 0 {
+			buckets[i] = math.NaN()
+			continue
+		}
+		buckets[i] = s / float64(c)
+		lo, hi = math.Min(lo, buckets[i]), math.Max(hi, buckets[i])
+	}
+	ticks := []rune("▁▂▃▄▅▆▇█")
+	var b strings.Builder
+	for _, x := range buckets {
+		if math.IsNaN(x) {
+			b.WriteRune(' ')
+			continue
+		}
+		k := 0
+		if hi > lo {
+			k = int((x - lo) / (hi - lo) * float64(len(ticks)-1))
+		}
+		b.WriteRune(ticks[k])
+	}
+	return b.String()
+}

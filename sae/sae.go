@@ -1,0 +1,495 @@
+package sae
+
+import (
+	"fmt"
+	"math"
+	"sort"
+)
+
+// SAE holds the weights of one sparse autoencoder and what is needed to run
+// it. Matrices are dense row-major float32. W_enc is kept transposed
+// (WEncT is [d_sae, d_in], row i = encoder direction of feature i) because
+// every hot loop reads it by feature; the files hold SAELens' W_enc [d_in,
+// d_sae] (see WEnc / SetWEnc).
+type SAE struct {
+	// Arch is the architecture (Arch* constants).
+	Arch string
+	// DIn and DSAE are the input and feature dimensions.
+	DIn, DSAE int
+
+	WEncT []float32 // [d_sae, d_in]
+	WDec  []float32 // [d_sae, d_in]
+	BEnc  []float32 // [d_sae] (unused by gated)
+	BDec  []float32 // [d_in]
+
+	// Gated parameters ([d_sae] each).
+	BGate, RMag, BMag []float32
+	// LogThreshold is jumprelu's trained parameter, threshold = exp(log_threshold).
+	LogThreshold []float32
+	// TopKThreshold is batchtopk's running threshold (used for inference,
+	// and saved as a jumprelu threshold).
+	TopKThreshold float64
+
+	// K is topk's number of active features per row; KBatch is batchtopk's
+	// mean number per row.
+	K      int
+	KBatch float64
+
+	// ActivationFn is "relu" or "tanh-relu" (standard and gated).
+	ActivationFn string
+	// ApplyBDecToInput subtracts b_dec from the input before encoding.
+	ApplyBDecToInput bool
+	// NormalizeActivations is the run-time input normalisation:
+	// "none", "constant_norm_rescale" or "layer_norm" (expected_average_only_in
+	// is folded into the weights after training and reads as "none").
+	NormalizeActivations string
+	// Meta is the descriptive part of the SAELens config (hook, model, …).
+	Meta Metadata
+}
+
+// Metadata is the descriptive part of a SAELens config: where the SAE reads
+// its activations. Keys are SAELens' metadata keys.
+type Metadata struct {
+	ModelName              string         `json:"model_name"`
+	ModelClassName         string         `json:"model_class_name"`
+	HookName               string         `json:"hook_name"`
+	HookLayer              int            `json:"hook_layer"`
+	HookHeadIndex          *int           `json:"hook_head_index"`
+	ContextSize            int            `json:"context_size"`
+	PrependBOS             bool           `json:"prepend_bos"`
+	DatasetPath            string         `json:"dataset_path"`
+	SAELensVersion         string         `json:"sae_lens_version"`
+	SAELensTrainingVersion string         `json:"sae_lens_training_version"`
+	Extra                  map[string]any `json:"-"`
+}
+
+// New returns an SAE of the given shape with zero weights and the given
+// architecture's extra parameters allocated (jumprelu thresholds start at
+// log(initThreshold) when initThreshold > 0).
+func New(arch string, dIn, dSAE int) (*SAE, error) {
+	if dIn < 1 || dSAE < 1 {
+		return nil, fmt.Errorf("sae: d_in and d_sae must be >= 1, got %d and %d", dIn, dSAE)
+	}
+	s := &SAE{Arch: arch, DIn: dIn, DSAE: dSAE, ActivationFn: "relu", NormalizeActivations: "none",
+		WEncT: make([]float32, dIn*dSAE), WDec: make([]float32, dIn*dSAE),
+		BEnc: make([]float32, dSAE), BDec: make([]float32, dIn)}
+	switch arch {
+	case ArchStandard, ArchTopK, ArchBatchTopK:
+	case ArchGated:
+		s.BEnc = nil
+		s.BGate, s.RMag, s.BMag = make([]float32, dSAE), make([]float32, dSAE), make([]float32, dSAE)
+	case ArchJumpReLU:
+		s.LogThreshold = make([]float32, dSAE)
+	default:
+		return nil, fmt.Errorf("sae: unknown architecture %q", arch)
+	}
+	return s, nil
+}
+
+// WEnc returns W_enc as SAELens stores it, [d_in, d_sae].
+func (s *SAE) WEnc() []float32 {
+	out := make([]float32, s.DIn*s.DSAE)
+	transpose(out, s.WEncT, s.DSAE, s.DIn)
+	return out
+}
+
+// SetWEnc sets the encoder from SAELens' [d_in, d_sae] layout.
+func (s *SAE) SetWEnc(w []float32) {
+	transpose(s.WEncT, w, s.DIn, s.DSAE)
+}
+
+// transpose writes the transpose of src ([rows, cols]) into dst ([cols, rows]).
+func transpose(dst, src []float32, rows, cols int) {
+	for r := 0; r < rows; r++ {
+		for c := 0; c < cols; c++ {
+			dst[c*rows+r] = src[r*cols+c]
+		}
+	}
+}
+
+// params returns the trainable parameters in a fixed order (the order of the
+// Adam state and of the gradients).
+func (s *SAE) params() [][]float32 {
+	switch s.Arch {
+	case ArchGated:
+		return [][]float32{s.WEncT, s.WDec, s.BGate, s.RMag, s.BMag, s.BDec}
+	case ArchJumpReLU:
+		return [][]float32{s.WEncT, s.WDec, s.BEnc, s.BDec, s.LogThreshold}
+	default:
+		return [][]float32{s.WEncT, s.WDec, s.BEnc, s.BDec}
+	}
+}
+
+// paramNames are the SAELens names of params() (W_enc is stored transposed).
+func (s *SAE) paramNames() []string {
+	switch s.Arch {
+	case ArchGated:
+		return []string{"W_enc", "W_dec", "b_gate", "r_mag", "b_mag", "b_dec"}
+	case ArchJumpReLU:
+		return []string{"W_enc", "W_dec", "b_enc", "b_dec", "log_threshold"}
+	default:
+		return []string{"W_enc", "W_dec", "b_enc", "b_dec"}
+	}
+}
+
+// Clone returns a deep copy.
+func (s *SAE) Clone() *SAE {
+	c := *s
+	cp := func(v []float32) []float32 {
+		if v == nil {
+			return nil
+		}
+		return append([]float32(nil), v...)
+	}
+	c.WEncT, c.WDec, c.BEnc, c.BDec = cp(s.WEncT), cp(s.WDec), cp(s.BEnc), cp(s.BDec)
+	c.BGate, c.RMag, c.BMag, c.LogThreshold = cp(s.BGate), cp(s.RMag), cp(s.BMag), cp(s.LogThreshold)
+	return &c
+}
+
+// SetDecoderNormToUnit rescales every decoder row to unit L2 norm.
+func (s *SAE) SetDecoderNormToUnit() {
+	d := s.DIn
+	for i := 0; i < s.DSAE; i++ {
+		row := s.WDec[i*d : i*d+d]
+		var ss float32
+		for _, v := range row {
+			ss += v * v
+		}
+		inv := 1 / float32(math.Sqrt(float64(ss)))
+		for j := range row {
+			row[j] *= inv
+		}
+	}
+}
+
+// decoderNorms writes ‖W_dec_i‖ into dst.
+func (s *SAE) decoderNorms(dst []float32) {
+	d := s.DIn
+	for i := 0; i < s.DSAE; i++ {
+		row := s.WDec[i*d : i*d+d]
+		var ss float32
+		for _, v := range row {
+			ss += v * v
+		}
+		dst[i] = float32(math.Sqrt(float64(ss)))
+	}
+}
+
+// rowNorm is the per-row input normalisation of one input row: the SAE sees
+// (x − mu)·kin and its output is y·kout + mu.
+type rowNorm struct{ kin, kout, mu float32 }
+
+func normalizeRow(mode string, x []float32) rowNorm {
+	switch mode {
+	case "constant_norm_rescale":
+		var ss float64
+		for _, v := range x {
+			ss += float64(v) * float64(v)
+		}
+		k := float32(math.Sqrt(float64(len(x)))) / float32(math.Sqrt(ss))
+		return rowNorm{kin: k, kout: 1 / k}
+	case "layer_norm":
+		var sum float64
+		for _, v := range x {
+			sum += float64(v)
+		}
+		mu := float32(sum / float64(len(x)))
+		var ss float64
+		for _, v := range x {
+			dv := float64(v - mu)
+			ss += dv * dv
+		}
+		std := float32(math.Sqrt(ss / float64(len(x)-1)))
+		return rowNorm{kin: 1 / (std + 1e-5), kout: std, mu: mu}
+	default:
+		return rowNorm{kin: 1, kout: 1}
+	}
+}
+
+// Encode returns the feature activations [n, d_sae] of the rows of x
+// ([n, d_in]) with the inference semantics of the architecture (batchtopk
+// uses its learned threshold like the jumprelu SAE it is saved as).
+func (s *SAE) Encode(x []float32) ([]float32, error) {
+	d := s.DIn
+	if len(x)%d != 0 {
+		return nil, fmt.Errorf("sae: encode: input length %d is not a multiple of d_in %d", len(x), d)
+	}
+	n := len(x) / d
+	out := make([]float32, n*s.DSAE)
+	c := make([]float32, d)
+	pre := make([]float32, s.DSAE)
+	for b := 0; b < n; b++ {
+		s.prepareInput(x[b*d:b*d+d], c)
+		s.encodeRow(c, pre, out[b*s.DSAE:(b+1)*s.DSAE])
+	}
+	return out, nil
+}
+
+// prepareInput normalises x and subtracts b_dec when configured, writing c.
+func (s *SAE) prepareInput(x, c []float32) rowNorm {
+	rn := normalizeRow(s.NormalizeActivations, x)
+	for j, v := range x {
+		c[j] = (v - rn.mu) * rn.kin
+		if s.ApplyBDecToInput {
+			c[j] -= s.BDec[j]
+		}
+	}
+	return rn
+}
+
+func (s *SAE) encodeRow(c, pre, f []float32) {
+	d := s.DIn
+	switch s.Arch {
+	case ArchGated:
+		for i := 0; i < s.DSAE; i++ {
+			u := dot(c, s.WEncT[i*d:i*d+d])
+			f[i] = 0
+			if u+s.BGate[i] > 0 {
+				f[i] = activate(s.ActivationFn, u*float32(math.Exp(float64(s.RMag[i])))+s.BMag[i])
+			}
+		}
+	case ArchJumpReLU, ArchBatchTopK:
+		for i := 0; i < s.DSAE; i++ {
+			p := dot(c, s.WEncT[i*d:i*d+d]) + s.BEnc[i]
+			var th float32
+			if s.Arch == ArchJumpReLU {
+				th = float32(math.Exp(float64(s.LogThreshold[i])))
+			} else {
+				th = float32(s.TopKThreshold)
+			}
+			f[i] = 0
+			if p > th && p > 0 {
+				f[i] = p
+			}
+		}
+	case ArchTopK:
+		for i := 0; i < s.DSAE; i++ {
+			pre[i] = dot(c, s.WEncT[i*d:i*d+d]) + s.BEnc[i]
+			f[i] = 0
+		}
+		idx := topKIndices(pre, s.K, nil)
+		for _, i := range idx {
+			if pre[i] > 0 {
+				f[i] = pre[i]
+			}
+		}
+	default:
+		for i := 0; i < s.DSAE; i++ {
+			f[i] = activate(s.ActivationFn, dot(c, s.WEncT[i*d:i*d+d])+s.BEnc[i])
+		}
+	}
+}
+
+func activate(fn string, p float32) float32 {
+	if p <= 0 {
+		return 0
+	}
+	if fn == "tanh-relu" {
+		return float32(math.Tanh(float64(p)))
+	}
+	return p
+}
+
+// Decode maps feature activations [n, d_sae] back to [n, d_in]. With
+// run-time normalisation it returns the normalised-space reconstruction
+// (Forward undoes the normalisation per row).
+func (s *SAE) Decode(f []float32) ([]float32, error) {
+	if len(f)%s.DSAE != 0 {
+		return nil, fmt.Errorf("sae: decode: input length %d is not a multiple of d_sae %d", len(f), s.DSAE)
+	}
+	n := len(f) / s.DSAE
+	out := make([]float32, n*s.DIn)
+	for b := 0; b < n; b++ {
+		s.decodeRow(f[b*s.DSAE:(b+1)*s.DSAE], out[b*s.DIn:(b+1)*s.DIn])
+	}
+	return out, nil
+}
+
+func (s *SAE) decodeRow(f, y []float32) {
+	d := s.DIn
+	copy(y, s.BDec)
+	for i, v := range f {
+		if v != 0 {
+			axpy(v, s.WDec[i*d:i*d+d], y)
+		}
+	}
+}
+
+// Forward encodes and decodes x ([n, d_in]) and returns the reconstruction
+// in input space and the feature activations.
+func (s *SAE) Forward(x []float32) (recon, feats []float32, err error) {
+	d := s.DIn
+	if len(x)%d != 0 {
+		return nil, nil, fmt.Errorf("sae: forward: input length %d is not a multiple of d_in %d", len(x), d)
+	}
+	n := len(x) / d
+	recon = make([]float32, n*d)
+	feats = make([]float32, n*s.DSAE)
+	c := make([]float32, d)
+	pre := make([]float32, s.DSAE)
+	for b := 0; b < n; b++ {
+		rn := s.prepareInput(x[b*d:b*d+d], c)
+		f := feats[b*s.DSAE : (b+1)*s.DSAE]
+		s.encodeRow(c, pre, f)
+		y := recon[b*d : b*d+d]
+		s.decodeRow(f, y)
+		for j := range y {
+			y[j] = y[j]*rn.kout + rn.mu
+		}
+	}
+	return recon, feats, nil
+}
+
+// EvalMetrics are reconstruction metrics over a set of rows.
+type EvalMetrics struct {
+	// ExplainedVariance is 1 − Σ‖x−x̂‖² / Σ‖x−mean(x)‖².
+	ExplainedVariance float64
+	// MSE is the mean over rows of Σ_d (x−x̂)².
+	MSE float64
+	// L0 is the mean number of active features per row.
+	L0 float64
+	// DeadFeatures counts features that never fire on the rows.
+	DeadFeatures int
+	// Rows is the number of rows evaluated.
+	Rows int
+}
+
+// Evaluate runs the SAE on every row of x ([n, d_in]).
+func (s *SAE) Evaluate(x []float32) (EvalMetrics, error) {
+	recon, feats, err := s.Forward(x)
+	if err != nil {
+		return EvalMetrics{}, err
+	}
+	d := s.DIn
+	n := len(x) / d
+	if n == 0 {
+		return EvalMetrics{}, fmt.Errorf("sae: evaluate: no rows")
+	}
+	mean := make([]float64, d)
+	for b := 0; b < n; b++ {
+		for j := 0; j < d; j++ {
+			mean[j] += float64(x[b*d+j])
+		}
+	}
+	for j := range mean {
+		mean[j] /= float64(n)
+	}
+	var sse, sst float64
+	for b := 0; b < n; b++ {
+		for j := 0; j < d; j++ {
+			e := float64(x[b*d+j]) - float64(recon[b*d+j])
+			t := float64(x[b*d+j]) - mean[j]
+			sse += e * e
+			sst += t * t
+		}
+	}
+	fired := make([]bool, s.DSAE)
+	var l0 int
+	for k, v := range feats {
+		if v != 0 {
+			l0++
+			fired[k%s.DSAE] = true
+		}
+	}
+	m := EvalMetrics{MSE: sse / float64(n), L0: float64(l0) / float64(n), Rows: n}
+	if sst > 0 {
+		m.ExplainedVariance = 1 - sse/sst
+	}
+	for _, f := range fired {
+		if !f {
+			m.DeadFeatures++
+		}
+	}
+	return m, nil
+}
+
+// topKIndices returns the indices of the k largest values of v (in no
+// particular order), using scratch (len(v)) when given.
+func topKIndices(v []float32, k int, scratch []int32) []int32 {
+	if cap(scratch) < len(v) {
+		scratch = make([]int32, len(v))
+	}
+	idx := scratch[:len(v)]
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	if k >= len(v) {
+		return idx
+	}
+	selectTop(idx, func(a, b int32) bool { return v[a] > v[b] || (v[a] == v[b] && a < b) }, k)
+	return idx[:k]
+}
+
+// selectTop partially orders idx so that its first k entries are the k
+// "largest" under greater (quickselect, deterministic pivots).
+func selectTop(idx []int32, greater func(a, b int32) bool, k int) {
+	lo, hi := 0, len(idx)-1
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		// median of three as pivot
+		if greater(idx[mid], idx[lo]) {
+			idx[mid], idx[lo] = idx[lo], idx[mid]
+		}
+		if greater(idx[hi], idx[lo]) {
+			idx[hi], idx[lo] = idx[lo], idx[hi]
+		}
+		if greater(idx[mid], idx[hi]) {
+			idx[mid], idx[hi] = idx[hi], idx[mid]
+		}
+		pivot := idx[hi]
+		store := lo
+		for i := lo; i < hi; i++ {
+			if greater(idx[i], pivot) {
+				idx[i], idx[store] = idx[store], idx[i]
+				store++
+			}
+		}
+		idx[store], idx[hi] = idx[hi], idx[store]
+		switch {
+		case store == k-1 || store == k:
+			if store == k-1 {
+				return
+			}
+			return
+		case store < k:
+			lo = store + 1
+		default:
+			hi = store - 1
+		}
+	}
+}
+
+// sortInt32 sorts ascending (used to make index sets deterministic).
+func sortInt32(v []int32) { sort.Slice(v, func(a, b int) bool { return v[a] < v[b] }) }
+
+// dot is an unrolled float32 dot product.
+func dot(a, b []float32) float32 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		s0 += a[i] * b[i]
+		s1 += a[i+1] * b[i+1]
+		s2 += a[i+2] * b[i+2]
+		s3 += a[i+3] * b[i+3]
+	}
+	for ; i < len(a); i++ {
+		s0 += a[i] * b[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// axpy computes y += a·x.
+func axpy(a float32, x, y []float32) {
+	y = y[:len(x)]
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		y[i] += a * x[i]
+		y[i+1] += a * x[i+1]
+		y[i+2] += a * x[i+2]
+		y[i+3] += a * x[i+3]
+	}
+	for ; i < len(x); i++ {
+		y[i] += a * x[i]
+	}
+}

@@ -1,0 +1,711 @@
+package sae
+
+import (
+	"fmt"
+	"math"
+)
+
+// StepLosses are the loss terms of one training step, named as SAELens logs
+// them. L1 is λ·penalty (SAELens' l1_loss, or jumprelu's l0_loss).
+type StepLosses struct {
+	MSE, L1, Ghost, Aux, Overall float64
+}
+
+// workspace holds every buffer of a training step for one batch size, so a
+// step allocates nothing.
+type workspace struct {
+	b, d, s  int
+	c        []float32 // [B, d_in] SAE-space centred input
+	norms    []rowNorm // [B]
+	pre      []float32 // [B, d_sae] hidden pre-activation (gated: u = c·W_enc)
+	actIdx   []int32   // [B, d_sae] active feature indices per row
+	actVal   []float32 // [B, d_sae] their activations
+	actN     []int32   // [B] active count per row
+	y        []float32 // [B, d_in] decoder output (SAE space)
+	xhat     []float32 // [B, d_in] reconstruction (input space)
+	dy       []float32 // [B, d_in] dLoss/dy
+	wmse     []float32 // [B] dense_batch MSE weights
+	wdn      []float32 // [d_sae] decoder norms
+	featAcc  []float32 // [d_sae] per-feature accumulator
+	dth      []float64 // [d_sae] threshold gradient accumulator
+	scratch  []int32   // top-k scratch
+	dead     []int32   // dead feature list
+	h        []float32 // [B, nDead] ghost / aux activations
+	g        []float32 // [d_in] row scratch
+	g2       []float32 // [d_in] row scratch
+	deadMask []bool
+	minPos   float32 // batchtopk: smallest positive activation of the batch
+	anyPos   bool
+}
+
+func newWorkspace(b, d, s int) *workspace {
+	return &workspace{b: b, d: d, s: s,
+		c: make([]float32, b*d), norms: make([]rowNorm, b), pre: make([]float32, b*s),
+		actIdx: make([]int32, b*s), actVal: make([]float32, b*s), actN: make([]int32, b),
+		y: make([]float32, b*d), xhat: make([]float32, b*d), dy: make([]float32, b*d), wmse: make([]float32, b),
+		wdn: make([]float32, s), featAcc: make([]float32, s), dth: make([]float64, s),
+		scratch: make([]int32, max(b*s, s)), dead: make([]int32, 0, s), h: make([]float32, b*s),
+		g: make([]float32, d), g2: make([]float32, d)}
+}
+
+// stepOptions are the per-step inputs besides the batch.
+type stepOptions struct {
+	coeff      float32 // current sparsity coefficient λ
+	lp         float64
+	scaleByDec bool
+	ghost      bool
+	denseMSE   bool
+	noise      float32
+	normFn     func() float64 // standard normal source (noise)
+	// jumprelu
+	bandwidth float32
+	tanhMode  bool
+	tanhScale float32
+	// topk / batchtopk
+	auxCoeff float32
+}
+
+// grads has one gradient slice per parameter, in SAE.params() order.
+type grads [][]float32
+
+func newGrads(s *SAE) grads {
+	ps := s.params()
+	g := make(grads, len(ps))
+	for i, p := range ps {
+		g[i] = make([]float32, len(p))
+	}
+	return g
+}
+
+func (g grads) zero() {
+	for _, v := range g {
+		clear(v)
+	}
+}
+
+// forwardBackward runs the training forward pass on x ([B, d_in]), writes
+// the gradients of the total loss into gr (which must be zero) and returns
+// the loss terms. dead marks the dead features (ghost grads / AuxK).
+func (s *SAE) forwardBackward(w *workspace, x []float32, dead []bool, o *stepOptions, gr grads) (StepLosses, error) {
+	B, D := w.b, w.d
+	if len(x) != B*D {
+		return StepLosses{}, fmt.Errorf("sae: batch has %d values, want %d×%d", len(x), B, D)
+	}
+	// Input normalisation and centring.
+	for b := 0; b < B; b++ {
+		xb := x[b*D : b*D+D]
+		cb := w.c[b*D : b*D+D]
+		rn := rowNorm{kin: 1, kout: 1}
+		if s.NormalizeActivations != "none" && s.NormalizeActivations != "" {
+			rn = normalizeRow(s.NormalizeActivations, xb)
+		}
+		w.norms[b] = rn
+		if s.ApplyBDecToInput {
+			for j, v := range xb {
+				cb[j] = (v-rn.mu)*rn.kin - s.BDec[j]
+			}
+		} else if rn.kin != 1 || rn.mu != 0 {
+			for j, v := range xb {
+				cb[j] = (v - rn.mu) * rn.kin
+			}
+		} else {
+			copy(cb, xb)
+		}
+	}
+	w.dead = w.dead[:0]
+	for i, dd := range dead {
+		if dd {
+			w.dead = append(w.dead, int32(i))
+		}
+	}
+	var L StepLosses
+	var err error
+	switch s.Arch {
+	case ArchStandard:
+		err = s.stepStandard(w, x, o, gr, &L)
+	case ArchGated:
+		err = s.stepGated(w, x, o, gr, &L)
+	case ArchJumpReLU:
+		err = s.stepJumpReLU(w, x, o, gr, &L)
+	case ArchTopK, ArchBatchTopK:
+		err = s.stepTopK(w, x, o, gr, &L)
+	default:
+		err = fmt.Errorf("sae: unknown architecture %q", s.Arch)
+	}
+	L.Overall = L.MSE + L.L1 + L.Ghost + L.Aux
+	return L, err
+}
+
+// encodeDense computes pre = c·W_enc + bias (+ noise) for every row.
+func (s *SAE) encodeDense(w *workspace, bias []float32, o *stepOptions) {
+	B, D, S := w.b, w.d, w.s
+	wt := s.WEncT
+	for b := 0; b < B; b++ {
+		cb := w.c[b*D : b*D+D]
+		pre := w.pre[b*S : b*S+S]
+		for i := 0; i < S; i++ {
+			pre[i] = dot(cb, wt[i*D:i*D+D])
+		}
+		if bias != nil {
+			for i := range pre {
+				pre[i] += bias[i]
+			}
+		}
+		if o.noise != 0 {
+			for i := range pre {
+				pre[i] += float32(o.normFn()) * o.noise
+			}
+		}
+	}
+}
+
+// decodeAndMSE decodes the active lists into y and x̂, computes the MSE and
+// dLoss/dy, and adds the b_dec and W_dec gradients of the MSE term.
+func (s *SAE) decodeAndMSE(w *workspace, x []float32, o *stepOptions, gWDec, gBDec []float32) float64 {
+	B, D, S := w.b, w.d, w.s
+	for b := 0; b < B; b++ {
+		y := w.y[b*D : b*D+D]
+		copy(y, s.BDec)
+		n := int(w.actN[b])
+		idx := w.actIdx[b*S : b*S+n]
+		val := w.actVal[b*S : b*S+n]
+		for k, i := range idx {
+			axpy(val[k], s.WDec[int(i)*D:int(i)*D+D], y)
+		}
+		rn := w.norms[b]
+		xh := w.xhat[b*D : b*D+D]
+		if rn.kout != 1 || rn.mu != 0 {
+			for j := range y {
+				xh[j] = y[j]*rn.kout + rn.mu
+			}
+		} else {
+			copy(xh, y)
+		}
+	}
+	if o.denseMSE {
+		denseBatchWeights(x, B, D, w.wmse)
+	} else {
+		for b := range w.wmse[:B] {
+			w.wmse[b] = 1
+		}
+	}
+	var mse float64
+	invB := 1 / float32(B)
+	for b := 0; b < B; b++ {
+		xb := x[b*D : b*D+D]
+		xh := w.xhat[b*D : b*D+D]
+		dy := w.dy[b*D : b*D+D]
+		wb := w.wmse[b]
+		k := 2 * wb * invB * w.norms[b].kout
+		var rs float32
+		for j := range xb {
+			e := xh[j] - xb[j]
+			rs += e * e
+			dy[j] = k * e
+		}
+		mse += float64(rs * wb)
+		for j := range dy {
+			gBDec[j] += dy[j]
+		}
+		n := int(w.actN[b])
+		idx := w.actIdx[b*S : b*S+n]
+		val := w.actVal[b*S : b*S+n]
+		for k, i := range idx {
+			axpy(val[k], dy, gWDec[int(i)*D:int(i)*D+D])
+		}
+	}
+	return mse / float64(B)
+}
+
+// denseBatchWeights writes 1/(‖t_b − mean(t)‖ + 1e-6) for SAELens'
+// "dense_batch" MSE normalisation.
+func denseBatchWeights(t []float32, B, D int, out []float32) {
+	mean := make([]float64, D)
+	for b := 0; b < B; b++ {
+		for j := 0; j < D; j++ {
+			mean[j] += float64(t[b*D+j])
+		}
+	}
+	for j := range mean {
+		mean[j] /= float64(B)
+	}
+	for b := 0; b < B; b++ {
+		var ss float64
+		for j := 0; j < D; j++ {
+			v := float64(t[b*D+j]) - mean[j]
+			ss += v * v
+		}
+		out[b] = float32(1 / (math.Sqrt(ss) + 1e-6))
+	}
+}
+
+// backEncoder adds the gradient of pre-activation gradient dp for feature i
+// of row b: W_enc, bias and (apply_b_dec_to_input) b_dec.
+func (s *SAE) backEncoder(w *workspace, b int, i int32, dp float32, gWEncT, gBias, gBDec []float32) {
+	D := w.d
+	axpy(dp, w.c[b*D:b*D+D], gWEncT[int(i)*D:int(i)*D+D])
+	if gBias != nil {
+		gBias[i] += dp
+	}
+	if s.ApplyBDecToInput {
+		axpy(-dp, s.WEncT[int(i)*D:int(i)*D+D], gBDec)
+	}
+}
+
+func (s *SAE) stepStandard(w *workspace, x []float32, o *stepOptions, gr grads, L *StepLosses) error {
+	B, D, S := w.b, w.d, w.s
+	gWEncT, gWDec, gBEnc, gBDec := gr[0], gr[1], gr[2], gr[3]
+	s.encodeDense(w, s.BEnc, o)
+	tanh := s.ActivationFn == "tanh-relu"
+	for b := 0; b < B; b++ {
+		pre := w.pre[b*S : b*S+S]
+		idx := w.actIdx[b*S : b*S+S]
+		val := w.actVal[b*S : b*S+S]
+		n := 0
+		for i, p := range pre {
+			if p > 0 {
+				idx[n] = int32(i)
+				if tanh {
+					val[n] = float32(math.Tanh(float64(p)))
+				} else {
+					val[n] = p
+				}
+				n++
+			}
+		}
+		w.actN[b] = int32(n)
+	}
+	L.MSE = s.decodeAndMSE(w, x, o, gWDec, gBDec)
+	// Sparsity penalty λ/B Σ_b ‖f_b ⊙ n‖_p.
+	if o.scaleByDec {
+		s.decoderNorms(w.wdn)
+	} else {
+		for i := range w.wdn {
+			w.wdn[i] = 1
+		}
+	}
+	clear(w.featAcc)
+	lam := o.coeff / float32(B)
+	p := o.lp
+	var pen float64
+	for b := 0; b < B; b++ {
+		n := int(w.actN[b])
+		idx := w.actIdx[b*S : b*S+n]
+		val := w.actVal[b*S : b*S+n]
+		dy := w.dy[b*D : b*D+D]
+		var norm, scale float32
+		if p == 1 {
+			for k, i := range idx {
+				norm += val[k] * w.wdn[i]
+			}
+		} else {
+			var acc float64
+			for k, i := range idx {
+				acc += math.Pow(float64(val[k]*w.wdn[i]), p)
+			}
+			norm = float32(math.Pow(acc, 1/p))
+			if norm > 0 {
+				scale = float32(math.Pow(float64(norm), 1-p))
+			}
+		}
+		pen += float64(norm)
+		for k, i := range idx {
+			f := val[k]
+			var dv float32 // d penalty / d v_i
+			if p == 1 {
+				dv = lam
+			} else if norm > 0 {
+				dv = lam * float32(math.Pow(float64(f*w.wdn[i]), p-1)) * scale
+			}
+			df := dot(dy, s.WDec[int(i)*D:int(i)*D+D]) + dv*w.wdn[i]
+			if o.scaleByDec {
+				w.featAcc[i] += dv * f
+			}
+			dp := df
+			if tanh {
+				dp = df * (1 - f*f)
+			}
+			s.backEncoder(w, b, i, dp, gWEncT, gBEnc, gBDec)
+		}
+	}
+	L.L1 = float64(o.coeff) * pen / float64(B)
+	if o.scaleByDec {
+		for i := 0; i < S; i++ {
+			if w.featAcc[i] != 0 && w.wdn[i] > 0 {
+				axpy(w.featAcc[i]/w.wdn[i], s.WDec[i*D:i*D+D], gWDec[i*D:i*D+D])
+			}
+		}
+	}
+	if o.ghost {
+		L.Ghost = s.ghostGrads(w, x, o, gr)
+	}
+	return nil
+}
+
+// ghostGrads adds the ghost-grad loss of SAELens 3.12/4.4.5 and its
+// gradients: dead features decode exp(hidden_pre), rescaled to half the
+// residual norm, and are trained to predict the residual, with the loss
+// rescaled per element to the size of the MSE.
+func (s *SAE) ghostGrads(w *workspace, x []float32, o *stepOptions, gr grads) float64 {
+	B, D, S := w.b, w.d, w.s
+	gWEncT, gWDec, gBEnc, gBDec := gr[0], gr[1], gr[2], gr[3]
+	nd := len(w.dead)
+	var loss float64
+	inv := 1 / float32(B*D)
+	resid := w.g2
+	var wres []float32
+	if o.denseMSE {
+		// residual-based normalisation (SAELens normalises by the target)
+		r := make([]float32, B*D)
+		for k := range r {
+			r[k] = x[k] - w.xhat[k]
+		}
+		wres = make([]float32, B)
+		denseBatchWeights(r, B, D, wres)
+	}
+	for b := 0; b < B; b++ {
+		xb := x[b*D : b*D+D]
+		xh := w.xhat[b*D : b*D+D]
+		var rr float32
+		for j := range xb {
+			resid[j] = xb[j] - xh[j]
+			rr += resid[j] * resid[j]
+		}
+		g := w.g
+		clear(g)
+		h := w.h[b*nd : b*nd+nd]
+		pre := w.pre[b*S : b*S+S]
+		for k, i := range w.dead {
+			h[k] = float32(math.Exp(float64(pre[i])))
+			axpy(h[k], s.WDec[int(i)*D:int(i)*D+D], g)
+		}
+		var gg float32
+		for _, v := range g {
+			gg += v * v
+		}
+		sc := float32(math.Sqrt(float64(rr))) / (1e-6 + float32(math.Sqrt(float64(gg)))*2)
+		wm := w.wmse[b]
+		wr := float32(1)
+		if wres != nil {
+			wr = wres[b]
+		}
+		// dg (reuse g as the ghost output then as its gradient)
+		for j := range g {
+			gout := g[j] * sc
+			e := gout - resid[j]
+			e2 := e * e * wr
+			m := (xh[j] - xb[j]) * (xh[j] - xb[j]) * wm
+			R := m / (e2 + 1e-6)
+			loss += float64(R * e2)
+			g[j] = sc * R * wr * 2 * e * inv
+		}
+		if nd == 0 {
+			continue
+		}
+		for k, i := range w.dead {
+			row := s.WDec[int(i)*D : int(i)*D+D]
+			dh := dot(g, row)
+			axpy(h[k], g, gWDec[int(i)*D:int(i)*D+D])
+			s.backEncoder(w, b, i, dh*h[k], gWEncT, gBEnc, gBDec)
+		}
+	}
+	return loss * float64(inv)
+}
+
+func (s *SAE) stepGated(w *workspace, x []float32, o *stepOptions, gr grads, L *StepLosses) error {
+	B, D, S := w.b, w.d, w.s
+	gWEncT, gWDec, gBGate, gRMag, gBMag, gBDec := gr[0], gr[1], gr[2], gr[3], gr[4], gr[5]
+	saved := o.noise
+	o.noise = 0
+	s.encodeDense(w, nil, o) // pre = u = c·W_enc
+	o.noise = saved
+	tanh := s.ActivationFn == "tanh-relu"
+	e := w.featAcc // exp(r_mag)
+	for i := 0; i < S; i++ {
+		e[i] = float32(math.Exp(float64(s.RMag[i])))
+	}
+	for b := 0; b < B; b++ {
+		u := w.pre[b*S : b*S+S]
+		idx := w.actIdx[b*S : b*S+S]
+		val := w.actVal[b*S : b*S+S]
+		n := 0
+		for i, ui := range u {
+			if ui+s.BGate[i] > 0 {
+				if f := activate(s.ActivationFn, ui*e[i]+s.BMag[i]); f > 0 {
+					idx[n] = int32(i)
+					val[n] = f
+					n++
+				}
+			}
+		}
+		w.actN[b] = int32(n)
+	}
+	L.MSE = s.decodeAndMSE(w, x, o, gWDec, gBDec)
+	s.decoderNorms(w.wdn)
+	lam := o.coeff / float32(B)
+	piSum := make([]float32, S) // Σ_b π_bi, for the norm gradient
+	var pen, aux float64
+	via := w.g
+	dvia := w.g2
+	for b := 0; b < B; b++ {
+		u := w.pre[b*S : b*S+S]
+		cb := w.c[b*D : b*D+D]
+		_ = cb
+		copy(via, s.BDec)
+		for i, ui := range u {
+			if pi := ui + s.BGate[i]; pi > 0 {
+				axpy(pi, s.WDec[i*D:i*D+D], via)
+				pen += float64(pi * w.wdn[i])
+			}
+		}
+		xb := x[b*D : b*D+D]
+		var a float32
+		for j := range via {
+			d := via[j] - xb[j]
+			a += d * d
+			dvia[j] = 2 * d / float32(B)
+			gBDec[j] += dvia[j]
+		}
+		aux += float64(a)
+		dy := w.dy[b*D : b*D+D]
+		n := int(w.actN[b])
+		idx := w.actIdx[b*S : b*S+n]
+		val := w.actVal[b*S : b*S+n]
+		k := 0
+		for i, ui := range u {
+			pi := ui + s.BGate[i]
+			if pi <= 0 {
+				continue
+			}
+			ii := int32(i)
+			row := s.WDec[i*D : i*D+D]
+			axpy(pi, dvia, gWDec[i*D:i*D+D])
+			piSum[i] += pi
+			dpg := dot(dvia, row) + lam*w.wdn[i]
+			var dpm float32
+			if k < n && idx[k] == ii {
+				f := val[k]
+				df := dot(dy, row)
+				if tanh {
+					dpm = df * (1 - f*f)
+				} else {
+					dpm = df
+				}
+				k++
+			}
+			gBGate[i] += dpg
+			gBMag[i] += dpm
+			gRMag[i] += dpm * ui * e[i]
+			s.backEncoder(w, b, ii, dpg+dpm*e[i], gWEncT, nil, gBDec)
+		}
+	}
+	for i := 0; i < S; i++ {
+		if piSum[i] != 0 && w.wdn[i] > 0 {
+			axpy(lam*piSum[i]/w.wdn[i], s.WDec[i*D:i*D+D], gWDec[i*D:i*D+D])
+		}
+	}
+	L.L1 = float64(o.coeff) * pen / float64(B)
+	L.Aux = aux / float64(B)
+	return nil
+}
+
+func rect(z float32) bool { return z > -0.5 && z < 0.5 }
+
+func (s *SAE) stepJumpReLU(w *workspace, x []float32, o *stepOptions, gr grads, L *StepLosses) error {
+	B, D, S := w.b, w.d, w.s
+	gWEncT, gWDec, gBEnc, gBDec, gLogTh := gr[0], gr[1], gr[2], gr[3], gr[4]
+	s.encodeDense(w, s.BEnc, o)
+	th := w.featAcc
+	for i := 0; i < S; i++ {
+		th[i] = float32(math.Exp(float64(s.LogThreshold[i])))
+	}
+	for b := 0; b < B; b++ {
+		pre := w.pre[b*S : b*S+S]
+		idx := w.actIdx[b*S : b*S+S]
+		val := w.actVal[b*S : b*S+S]
+		n := 0
+		for i, p := range pre {
+			if p > th[i] {
+				idx[n] = int32(i)
+				val[n] = p
+				n++
+			}
+		}
+		w.actN[b] = int32(n)
+	}
+	L.MSE = s.decodeAndMSE(w, x, o, gWDec, gBDec)
+	if o.tanhMode {
+		s.decoderNorms(w.wdn)
+	}
+	lam := o.coeff / float32(B)
+	bw := o.bandwidth
+	clear(w.dth)
+	dnorm := make([]float32, 0)
+	if o.tanhMode {
+		dnorm = make([]float32, S)
+	}
+	var pen float64
+	for b := 0; b < B; b++ {
+		pre := w.pre[b*S : b*S+S]
+		dy := w.dy[b*D : b*D+D]
+		for i, p := range pre {
+			active := p > th[i]
+			near := rect((p - th[i]) / bw)
+			if !active && !near && !o.tanhMode {
+				continue
+			}
+			var f float32
+			if active {
+				f = p
+			}
+			var df float32
+			if active || near {
+				df = dot(dy, s.WDec[i*D:i*D+D])
+			}
+			if o.tanhMode {
+				t := float32(math.Tanh(float64(o.tanhScale * f * w.wdn[i])))
+				pen += float64(t)
+				dt := lam * (1 - t*t) * o.tanhScale
+				df += dt * w.wdn[i]
+				dnorm[i] += dt * f
+			} else if active {
+				pen++
+			}
+			if near {
+				// JumpReLU pseudo-derivative w.r.t. the threshold.
+				w.dth[i] -= float64(th[i] / bw * df)
+				if !o.tanhMode {
+					w.dth[i] -= float64(lam / bw)
+				}
+			}
+			if active {
+				s.backEncoder(w, b, int32(i), df, gWEncT, gBEnc, gBDec)
+			}
+		}
+	}
+	for i := 0; i < S; i++ {
+		gLogTh[i] += float32(w.dth[i]) * th[i]
+		if o.tanhMode && dnorm[i] != 0 && w.wdn[i] > 0 {
+			axpy(dnorm[i]/w.wdn[i], s.WDec[i*D:i*D+D], gWDec[i*D:i*D+D])
+		}
+	}
+	L.L1 = float64(o.coeff) * pen / float64(B)
+	return nil
+}
+
+func (s *SAE) stepTopK(w *workspace, x []float32, o *stepOptions, gr grads, L *StepLosses) error {
+	B, D, S := w.b, w.d, w.s
+	gWEncT, gWDec, gBEnc, gBDec := gr[0], gr[1], gr[2], gr[3]
+	s.encodeDense(w, s.BEnc, o)
+	if s.Arch == ArchTopK {
+		for b := 0; b < B; b++ {
+			pre := w.pre[b*S : b*S+S]
+			sel := topKIndices(pre, s.K, w.scratch)
+			sortInt32(sel)
+			idx := w.actIdx[b*S : b*S+S]
+			val := w.actVal[b*S : b*S+S]
+			n := 0
+			for _, i := range sel {
+				if pre[i] > 0 {
+					idx[n] = i
+					val[n] = pre[i]
+					n++
+				}
+			}
+			w.actN[b] = int32(n)
+		}
+	} else {
+		m := int(s.KBatch * float64(B))
+		all := w.scratch[:B*S]
+		for k := range all {
+			all[k] = int32(k)
+		}
+		pre := w.pre
+		relu := func(v float32) float32 {
+			if v > 0 {
+				return v
+			}
+			return 0
+		}
+		if m < len(all) {
+			selectTop(all, func(a, b int32) bool {
+				va, vb := relu(pre[a]), relu(pre[b])
+				return va > vb || (va == vb && a < b)
+			}, m)
+		}
+		sel := all[:min(m, len(all))]
+		sortInt32(sel)
+		for b := range w.actN[:B] {
+			w.actN[b] = 0
+		}
+		w.anyPos = false
+		for _, k := range sel {
+			if pre[k] > 0 {
+				b := int(k) / S
+				n := w.actN[b]
+				w.actIdx[b*S+int(n)] = k % int32(S)
+				w.actVal[b*S+int(n)] = pre[k]
+				w.actN[b] = n + 1
+				if !w.anyPos || pre[k] < w.minPos {
+					w.minPos = pre[k]
+				}
+				w.anyPos = true
+			}
+		}
+	}
+	L.MSE = s.decodeAndMSE(w, x, o, gWDec, gBDec)
+	for b := 0; b < B; b++ {
+		n := int(w.actN[b])
+		dy := w.dy[b*D : b*D+D]
+		for k, i := range w.actIdx[b*S : b*S+n] {
+			_ = k
+			s.backEncoder(w, b, i, dot(dy, s.WDec[int(i)*D:int(i)*D+D]), gWEncT, gBEnc, gBDec)
+		}
+	}
+	// AuxK (SAELens 6.x): the top k_aux dead latents reconstruct the residual.
+	nd := len(w.dead)
+	kAux := D / 2
+	if nd == 0 || kAux == 0 {
+		return nil
+	}
+	scale := float32(math.Min(float64(nd)/float64(kAux), 1))
+	kAux = min(kAux, nd)
+	coef := o.auxCoeff * scale
+	vals := w.h[:nd]
+	var aux float64
+	rec := w.g
+	for b := 0; b < B; b++ {
+		pre := w.pre[b*S : b*S+S]
+		for k, i := range w.dead {
+			vals[k] = pre[i]
+		}
+		sel := topKIndices(vals, kAux, w.scratch)
+		sortInt32(sel)
+		copy(rec, s.BDec)
+		for _, k := range sel {
+			i := w.dead[k]
+			axpy(pre[i], s.WDec[int(i)*D:int(i)*D+D], rec)
+		}
+		rn := w.norms[b]
+		xb := x[b*D : b*D+D]
+		xh := w.xhat[b*D : b*D+D]
+		drec := w.g2
+		var a float32
+		for j := range rec {
+			r := xb[j] - xh[j]
+			d := rec[j]*rn.kout + rn.mu - r
+			a += d * d
+			drec[j] = coef * 2 * d / float32(B) * rn.kout
+			gBDec[j] += drec[j]
+		}
+		aux += float64(a)
+		for _, k := range sel {
+			i := w.dead[k]
+			row := s.WDec[int(i)*D : int(i)*D+D]
+			axpy(pre[i], drec, gWDec[int(i)*D:int(i)*D+D])
+			s.backEncoder(w, b, i, dot(drec, row), gWEncT, gBEnc, gBDec)
+		}
+	}
+	L.Aux = float64(coef) * aux / float64(B)
+	return nil
+}
