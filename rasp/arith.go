@@ -164,17 +164,28 @@ func numArith(op Op, x, y Value) (Value, error) {
 		if fb == 0 {
 			return nil, fmt.Errorf("%w: float floor division or modulo by zero", ErrZeroDivision)
 		}
+		// CPython's float_divmod.
 		m := math.Mod(fa, fb)
-		if m != 0 && (m < 0) != (fb < 0) {
-			m += fb
+		div := (fa - m) / fb
+		if m != 0 {
+			if (fb < 0) != (m < 0) {
+				m += fb
+				div--
+			}
+		} else {
+			m = math.Copysign(0, fb)
 		}
 		if op == OpMod {
-			if m == 0 {
-				m = math.Copysign(0, fb)
-			}
 			return m, nil
 		}
-		return math.Floor((fa - m) / fb), nil
+		if div != 0 {
+			fl := math.Floor(div)
+			if div-fl > 0.5 {
+				fl++
+			}
+			return fl, nil
+		}
+		return math.Copysign(0, fa/fb), nil
 	}
 	return nil, fmt.Errorf("%w: unsupported operator %s for '%s' and '%s'", ErrType, op, TypeName(x), TypeName(y))
 }

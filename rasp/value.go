@@ -338,7 +338,9 @@ func writeKey(sb *strings.Builder, v Value) {
 		sb.WriteString("n")
 		sb.WriteString(strconv.Itoa(i))
 	case float64:
-		if x == math.Trunc(x) && !math.IsInf(x, 0) {
+		if x == 0 {
+			sb.WriteString("n0")
+		} else if x == math.Trunc(x) && !math.IsInf(x, 0) {
 			sb.WriteString("n")
 			sb.WriteString(strconv.FormatFloat(x, 'f', -1, 64))
 		} else {

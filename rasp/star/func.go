@@ -31,7 +31,7 @@ func (f *Func) Call(args ...rasp.Value) (rasp.Value, error) {
 		}
 		sargs[i] = v
 	}
-	thread := &starlark.Thread{Name: f.String()}
+	thread := &starlark.Thread{Name: f.String(), Print: func(*starlark.Thread, string) {}}
 	if f.maxSteps > 0 {
 		thread.SetMaxExecutionSteps(f.maxSteps)
 	}
