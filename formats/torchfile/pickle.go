@@ -1,0 +1,317 @@
+package torchfile
+
+import (
+	"bytes"
+	"fmt"
+	"math/big"
+	"os"
+	"sort"
+
+	"github.com/nlpodyssey/gopickle/pickle"
+	"github.com/nlpodyssey/gopickle/types"
+)
+
+// Class is a Python class or function named in a pickle that this package
+// does not model; calling or instantiating it yields an *Object.
+type Class struct {
+	Module, Name string
+}
+
+// Object is an instance of a class this package does not model. It keeps
+// what the pickle said about it.
+type Object struct {
+	Class *Class
+	Args  []any          // constructor / reduce arguments
+	Dict  map[string]any // __dict__ entries set by BUILD
+	State any            // non-dict state passed to __setstate__
+}
+
+// Call implements gopickle's Callable (REDUCE).
+func (c *Class) Call(args ...any) (any, error) {
+	return &Object{Class: c, Args: args, Dict: map[string]any{}}, nil
+}
+
+// PyNew implements gopickle's PyNewable (NEWOBJ, OBJ, INST).
+func (c *Class) PyNew(args ...any) (any, error) { return c.Call(args...) }
+
+// PyDictSet implements BUILD with a dict state.
+func (o *Object) PyDictSet(key, value any) error {
+	k, ok := key.(string)
+	if !ok {
+		return fmt.Errorf("%s.%s: __dict__ key %v is not a string", o.Class.Module, o.Class.Name, key)
+	}
+	o.Dict[k] = value
+	return nil
+}
+
+// PySetAttr implements BUILD with slot state.
+func (o *Object) PySetAttr(key string, value any) error {
+	o.Dict[key] = value
+	return nil
+}
+
+// DType is a torch dtype object such as torch.float32 (Name "float32").
+type DType struct{ Name string }
+
+// Device is a torch.device (Name such as "cpu" or "cuda:0").
+type Device struct{ Name string }
+
+type deviceClass struct{}
+
+func (deviceClass) Call(args ...any) (any, error) {
+	name := ""
+	for i, a := range args {
+		if i > 0 {
+			name += ":"
+		}
+		name += fmt.Sprint(a)
+	}
+	return &Device{Name: name}, nil
+}
+
+var torchDTypes = map[string]bool{
+	"float64": true, "float32": true, "float16": true, "bfloat16": true, "int64": true, "int32": true,
+	"int16": true, "int8": true, "uint8": true, "bool": true, "complex64": true, "complex128": true,
+	"double": true, "float": true, "half": true, "long": true, "int": true, "short": true,
+}
+
+// findClass resolves globals: torch dtypes, devices, storages and rebuild
+// functions, else a generic Class.
+func (r *reader) findClass(module, name string) (any, error) {
+	switch module {
+	case "torch":
+		if torchDTypes[name] {
+			return &DType{Name: name}, nil
+		}
+		if name == "device" {
+			return deviceClass{}, nil
+		}
+		if dt, ok := storageDTypes[name]; ok {
+			return &storageClass{name: name, dtype: dt}, nil
+		}
+	case "torch._utils":
+		switch name {
+		case "_rebuild_tensor_v2", "_rebuild_tensor":
+			return rebuildTensor{r}, nil
+		case "_rebuild_parameter", "_rebuild_parameter_with_state":
+			return rebuildParameter{}, nil
+		}
+	}
+	return &Class{Module: module, Name: name}, nil
+}
+
+type rebuildParameter struct{}
+
+func (rebuildParameter) Call(args ...any) (any, error) {
+	if len(args) < 1 {
+		return nil, fmt.Errorf("_rebuild_parameter: no arguments")
+	}
+	return args[0], nil
+}
+
+// unpickle runs gopickle on b with this reader's class lookup and
+// persistent-load hook, turning panics inside the decoder into errors.
+func (r *reader) unpickle(rd *bytes.Reader) (v any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			v, err = nil, fmt.Errorf("corrupt pickle: %v", p)
+		}
+	}()
+	u := pickle.NewUnpickler(rd)
+	u.FindClass = r.findClass
+	u.PersistentLoad = r.persistentLoad
+	return u.Load()
+}
+
+// ReadPickle unpickles the file at path into plain Go values (see Plain).
+func ReadPickle(path string) (any, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read pickle: %w", err)
+	}
+	v, err := ParsePickle(b)
+	if err != nil {
+		return nil, fmt.Errorf("read pickle %s: %w", path, err)
+	}
+	return v, nil
+}
+
+// ParsePickle unpickles b into plain Go values (see Plain). Persistent
+// references (tensor storages) are not allowed here.
+func ParsePickle(b []byte) (any, error) {
+	r := &reader{}
+	v, err := r.unpickle(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	return Plain(v), nil
+}
+
+// Plain converts gopickle values to plain Go values: dicts → map[string]any
+// (non-string keys are formatted with %v), lists/tuples/sets → []any,
+// integers → int (or *big.Int when they do not fit), DType → its name
+// ("float32"), Device → its name ("cpu"), Object → map with "__class__"
+// ("module.Name") plus its __dict__ entries (and "__args__" when it had
+// constructor arguments). Other values pass through.
+func Plain(v any) any {
+	return plain(v, 0)
+}
+
+func plain(v any, depth int) any {
+	if depth > 100 {
+		return "<nesting too deep>"
+	}
+	switch x := v.(type) {
+	case *types.Dict:
+		m := make(map[string]any, x.Len())
+		for _, e := range *x {
+			m[keyString(e.Key)] = plain(e.Value, depth+1)
+		}
+		return m
+	case *types.OrderedDict:
+		m := make(map[string]any, x.Len())
+		for el := x.List.Front(); el != nil; el = el.Next() {
+			e := el.Value.(*types.OrderedDictEntry)
+			m[keyString(e.Key)] = plain(e.Value, depth+1)
+		}
+		return m
+	case *types.List:
+		return plainSlice(*x, depth)
+	case *types.Tuple:
+		return plainSlice(*x, depth)
+	case *types.Set:
+		s := make([]any, 0, len(*x))
+		for k := range *x {
+			s = append(s, plain(k, depth+1))
+		}
+		return s
+	case *types.FrozenSet:
+		s := make([]any, 0, len(*x))
+		for k := range *x {
+			s = append(s, plain(k, depth+1))
+		}
+		return s
+	case *big.Int:
+		if x.IsInt64() {
+			return int(x.Int64())
+		}
+		return x
+	case *DType:
+		return x.Name
+	case *Device:
+		return x.Name
+	case *Object:
+		m := map[string]any{"__class__": x.Class.Module + "." + x.Class.Name}
+		for k, val := range x.Dict {
+			m[k] = plain(val, depth+1)
+		}
+		if len(x.Args) > 0 {
+			m["__args__"] = plainSlice(x.Args, depth)
+		}
+		if x.State != nil {
+			m["__state__"] = plain(x.State, depth+1)
+		}
+		return m
+	case *Class:
+		return x.Module + "." + x.Name
+	case *types.GenericObject:
+		return fmt.Sprintf("<%s.%s object>", x.Class.Module, x.Class.Name)
+	case *Tensor:
+		return x
+	}
+	return v
+}
+
+func plainSlice(s []any, depth int) []any {
+	out := make([]any, len(s))
+	for i, e := range s {
+		out[i] = plain(e, depth+1)
+	}
+	return out
+}
+
+func keyString(k any) string {
+	if s, ok := k.(string); ok {
+		return s
+	}
+	return fmt.Sprint(k)
+}
+
+// ReadConfig reads a pickled TransformerLens config: a plain dict, or an
+// object (any class; InterpBench uses
+// transformer_lens.HookedTransformerConfig.HookedTransformerConfig) whose
+// __dict__ holds the fields. Values come back as in Plain, so
+// "dtype": torch.float32 reads as "float32". Values that are not JSON-like
+// (objects) are returned as their Plain map.
+func ReadConfig(path string) (map[string]any, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	m, err := ParseConfig(b)
+	if err != nil {
+		return nil, fmt.Errorf("read config %s: %w", path, err)
+	}
+	return m, nil
+}
+
+// ParseConfig is ReadConfig on bytes.
+func ParseConfig(b []byte) (map[string]any, error) {
+	v, err := ParsePickle(b)
+	if err != nil {
+		return nil, err
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("pickle holds %T, want a dict or a config object", v)
+	}
+	if _, isObj := m["__class__"]; isObj {
+		delete(m, "__class__")
+		delete(m, "__args__")
+		if st, ok := m["__state__"].(map[string]any); ok {
+			for k, v := range st {
+				m[k] = v
+			}
+		}
+		delete(m, "__state__")
+	}
+	return m, nil
+}
+
+// SortedKeys returns m's keys in sorted order.
+func SortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// PySetState implements BUILD: a dict state fills Dict, a (dict, slots)
+// tuple fills Dict from both, anything else is kept in State.
+func (o *Object) PySetState(state any) error {
+	if t, ok := state.(*types.Tuple); ok && t.Len() == 2 {
+		if d, ok := t.Get(0).(*types.Dict); ok || t.Get(0) == nil {
+			if d != nil {
+				o.setDict(d)
+			}
+			if s, ok := t.Get(1).(*types.Dict); ok {
+				o.setDict(s)
+			}
+			return nil
+		}
+	}
+	if d, ok := state.(*types.Dict); ok {
+		o.setDict(d)
+		return nil
+	}
+	o.State = state
+	return nil
+}
+
+func (o *Object) setDict(d *types.Dict) {
+	for _, e := range *d {
+		o.Dict[keyString(e.Key)] = e.Value
+	}
+}

@@ -1,0 +1,500 @@
+package torchfile
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"math/big"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/glassbox-interp/glassbox/formats/safetensors"
+	"github.com/nlpodyssey/gopickle/types"
+)
+
+// storageDTypes maps torch's legacy storage class names to dtypes.
+var storageDTypes = map[string]safetensors.DType{
+	"DoubleStorage": safetensors.F64, "FloatStorage": safetensors.F32, "HalfStorage": safetensors.F16,
+	"BFloat16Storage": safetensors.BF16, "LongStorage": safetensors.I64, "IntStorage": safetensors.I32,
+	"ShortStorage": safetensors.I16, "CharStorage": safetensors.I8, "ByteStorage": safetensors.U8,
+	"BoolStorage": safetensors.Bool,
+}
+
+type storageClass struct {
+	name  string
+	dtype safetensors.DType
+}
+
+// Call lets a storage class appear in a REDUCE (it never builds anything).
+func (s *storageClass) Call(args ...any) (any, error) {
+	return nil, fmt.Errorf("torch.%s cannot be constructed directly", s.name)
+}
+
+// storage is one raw storage: dtype and its bytes.
+type storage struct {
+	key   string
+	dtype safetensors.DType
+	numel int
+	data  []byte
+}
+
+// Tensor is a tensor rebuilt from a pickle: contiguous data, its dtype and
+// shape (the Raw), plus the storage key it came from.
+type Tensor struct {
+	safetensors.Raw
+	StorageKey string
+	view       *view // set until the data is gathered
+}
+
+type view struct {
+	st          *storage
+	off         int
+	size, stide []int
+}
+
+// materialize gathers the tensor's data from its storage view.
+func (t *Tensor) materialize() error {
+	if t.view == nil {
+		return nil
+	}
+	g, err := gather(t.view.st, t.view.off, t.view.size, t.view.stide)
+	if err != nil {
+		return err
+	}
+	t.Raw = g.Raw
+	t.view = nil
+	return nil
+}
+
+type rebuildTensor struct{ r *reader }
+
+// Call rebuilds a tensor from (storage, storage_offset, size, stride, ...).
+func (rt rebuildTensor) Call(args ...any) (any, error) {
+	if len(args) < 4 {
+		return nil, fmt.Errorf("_rebuild_tensor_v2: %d arguments, want at least 4", len(args))
+	}
+	st, ok := args[0].(*storage)
+	if !ok {
+		return nil, fmt.Errorf("_rebuild_tensor_v2: first argument is %T, want a storage", args[0])
+	}
+	off, err := toInt(args[1])
+	if err != nil {
+		return nil, fmt.Errorf("_rebuild_tensor_v2: storage_offset: %w", err)
+	}
+	size, err := toInts(args[2])
+	if err != nil {
+		return nil, fmt.Errorf("_rebuild_tensor_v2: size: %w", err)
+	}
+	stride, err := toInts(args[3])
+	if err != nil {
+		return nil, fmt.Errorf("_rebuild_tensor_v2: stride: %w", err)
+	}
+	if len(size) != len(stride) {
+		return nil, fmt.Errorf("_rebuild_tensor_v2: size %v and stride %v differ in rank", size, stride)
+	}
+	if rt.r.deferData {
+		return &Tensor{StorageKey: st.key, view: &view{st, off, size, stride}}, nil
+	}
+	return gather(st, off, size, stride)
+}
+
+// gather copies the strided view (offset, size, stride) of st into a
+// contiguous Tensor, checking every index against the storage length.
+func gather(st *storage, off int, size, stride []int) (*Tensor, error) {
+	if len(size) != len(stride) {
+		return nil, fmt.Errorf("storage %q: size %v and stride %v differ in rank", st.key, size, stride)
+	}
+	es := st.dtype.Size()
+	numelStorage := len(st.data) / es
+	n := 1
+	maxIdx, minIdx := off, off
+	for i, d := range size {
+		if d < 0 {
+			return nil, fmt.Errorf("storage %q: negative size %v", st.key, size)
+		}
+		if d > 0 && n > (1<<40)/d {
+			return nil, fmt.Errorf("storage %q: size %v too large", st.key, size)
+		}
+		n *= d
+		if d > 0 {
+			if stride[i] >= 0 {
+				maxIdx += (d - 1) * stride[i]
+			} else {
+				minIdx += (d - 1) * stride[i]
+			}
+		}
+	}
+	if off < 0 {
+		return nil, fmt.Errorf("storage %q: negative storage offset %d", st.key, off)
+	}
+	if n > 0 && (minIdx < 0 || maxIdx >= numelStorage) {
+		return nil, fmt.Errorf("storage %q: view offset %d size %v stride %v reaches element %d, storage has %d", st.key, off, size, stride, maxIdx, numelStorage)
+	}
+	out := make([]byte, n*es)
+	idx := make([]int, len(size))
+	for k := 0; k < n; k++ {
+		src := off
+		for i, v := range idx {
+			src += v * stride[i]
+		}
+		copy(out[k*es:(k+1)*es], st.data[src*es:(src+1)*es])
+		for i := len(idx) - 1; i >= 0; i-- {
+			idx[i]++
+			if idx[i] < size[i] {
+				break
+			}
+			idx[i] = 0
+		}
+	}
+	return &Tensor{Raw: safetensors.Raw{DType: st.dtype, Shape: append([]int{}, size...), Data: out}, StorageKey: st.key}, nil
+}
+
+func toInt(v any) (int, error) {
+	switch x := v.(type) {
+	case int:
+		return x, nil
+	case *big.Int:
+		if x.IsInt64() && x.Int64() >= -(1<<50) && x.Int64() <= 1<<50 {
+			return int(x.Int64()), nil
+		}
+	case bool:
+		if x {
+			return 1, nil
+		}
+		return 0, nil
+	}
+	return 0, fmt.Errorf("%v (%T) is not an integer", v, v)
+}
+
+func toInts(v any) ([]int, error) {
+	var s []any
+	switch x := v.(type) {
+	case *types.Tuple:
+		s = *x
+	case *types.List:
+		s = *x
+	case []any:
+		s = x
+	default:
+		if x, ok := v.(*Object); ok && x.Class.Name == "Size" && len(x.Args) == 1 {
+			return toInts(x.Args[0])
+		}
+		return nil, fmt.Errorf("%T is not a tuple of integers", v)
+	}
+	out := make([]int, len(s))
+	for i, e := range s {
+		n, err := toInt(e)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = n
+	}
+	return out, nil
+}
+
+// reader resolves persistent storage references while unpickling.
+type reader struct {
+	// loadStorage returns the bytes of storage key (zip entry or legacy blob).
+	loadStorage func(key string) ([]byte, error)
+	storages    map[string]*storage
+	// deferData: storages get their bytes after unpickling (legacy format).
+	deferData bool
+}
+
+// persistentLoad handles ('storage', storage_class, key, location, numel).
+func (r *reader) persistentLoad(pid any) (any, error) {
+	if r.loadStorage == nil {
+		return nil, fmt.Errorf("persistent reference %v in a plain pickle", pid)
+	}
+	t, ok := pid.(*types.Tuple)
+	if !ok || t.Len() < 5 {
+		return nil, fmt.Errorf("persistent id %v, want ('storage', class, key, location, numel)", pid)
+	}
+	if tag, _ := t.Get(0).(string); tag != "storage" {
+		return nil, fmt.Errorf("persistent id kind %v, want 'storage'", t.Get(0))
+	}
+	sc, ok := t.Get(1).(*storageClass)
+	if !ok {
+		return nil, fmt.Errorf("storage type %v not supported (want one of the torch.*Storage classes for float64/32/16, bfloat16, int64/32/16/8, uint8, bool)", describe(t.Get(1)))
+	}
+	key, ok := t.Get(2).(string)
+	if !ok {
+		return nil, fmt.Errorf("storage key %v is not a string", t.Get(2))
+	}
+	numel, err := toInt(t.Get(4))
+	if err != nil || numel < 0 {
+		return nil, fmt.Errorf("storage %q: numel %v is not a non-negative integer", key, t.Get(4))
+	}
+	if s, ok := r.storages[key]; ok {
+		if s.dtype != sc.dtype {
+			return nil, fmt.Errorf("storage %q is used as %s and as %s", key, s.dtype, sc.dtype)
+		}
+		return s, nil
+	}
+	if numel > 1<<40 {
+		return nil, fmt.Errorf("storage %q: numel %d is implausibly large", key, numel)
+	}
+	if r.deferData {
+		s := &storage{key: key, dtype: sc.dtype, numel: numel}
+		r.storages[key] = s
+		return s, nil
+	}
+	data, err := r.loadStorage(key)
+	if err != nil {
+		return nil, err
+	}
+	if len(data) < numel*sc.dtype.Size() {
+		return nil, fmt.Errorf("storage %q: %d bytes, %d elements of %s need %d", key, len(data), numel, sc.dtype, numel*sc.dtype.Size())
+	}
+	s := &storage{key: key, dtype: sc.dtype, numel: numel, data: data[:numel*sc.dtype.Size()]}
+	r.storages[key] = s
+	return s, nil
+}
+
+func describe(v any) string {
+	switch x := v.(type) {
+	case *Class:
+		return x.Module + "." + x.Name
+	case *DType:
+		return "torch." + x.Name
+	}
+	return fmt.Sprintf("%v", v)
+}
+
+// StateDict is a loaded state dict: tensors by key, plus the keys whose
+// values were not tensors (such as nested dicts), which are skipped.
+type StateDict struct {
+	Tensors map[string]*Tensor
+	Skipped []string
+}
+
+// Names returns the tensor keys in sorted order.
+func (s *StateDict) Names() []string {
+	names := make([]string, 0, len(s.Tensors))
+	for n := range s.Tensors {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// ReadStateDict reads a torch.save'd state dict (zip or legacy format).
+func ReadStateDict(path string) (*StateDict, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read state dict: %w", err)
+	}
+	sd, err := ParseStateDict(b)
+	if err != nil {
+		return nil, fmt.Errorf("read state dict %s: %w", path, err)
+	}
+	return sd, nil
+}
+
+// ParseStateDict decodes a torch.save'd state dict held in memory.
+func ParseStateDict(b []byte) (*StateDict, error) {
+	var v any
+	var err error
+	if len(b) >= 4 && string(b[:4]) == "PK\x03\x04" {
+		v, err = parseZip(b)
+	} else {
+		v, err = parseLegacy(b)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return toStateDict(v)
+}
+
+func toStateDict(v any) (*StateDict, error) {
+	sd := &StateDict{Tensors: map[string]*Tensor{}}
+	add := func(k, val any) error {
+		key, ok := k.(string)
+		if !ok {
+			return fmt.Errorf("state dict key %v is %T, want a string", k, k)
+		}
+		if t, ok := val.(*Tensor); ok {
+			if err := t.materialize(); err != nil {
+				return fmt.Errorf("state dict key %q: %w", key, err)
+			}
+			sd.Tensors[key] = t
+		} else {
+			sd.Skipped = append(sd.Skipped, key)
+		}
+		return nil
+	}
+	switch d := v.(type) {
+	case *types.OrderedDict:
+		for el := d.List.Front(); el != nil; el = el.Next() {
+			e := el.Value.(*types.OrderedDictEntry)
+			if err := add(e.Key, e.Value); err != nil {
+				return nil, err
+			}
+		}
+	case *types.Dict:
+		for _, e := range *d {
+			if err := add(e.Key, e.Value); err != nil {
+				return nil, err
+			}
+		}
+	default:
+		return nil, fmt.Errorf("pickle holds %s, want a state dict (dict of tensors)", describeType(v))
+	}
+	sort.Strings(sd.Skipped)
+	return sd, nil
+}
+
+func describeType(v any) string {
+	if o, ok := v.(*Object); ok {
+		return "an object of class " + o.Class.Module + "." + o.Class.Name
+	}
+	if t, ok := v.(*Tensor); ok {
+		return "a single tensor of shape " + fmt.Sprint(t.Shape)
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// maxEntry bounds one zip entry's uncompressed size (torch stores entries
+// uncompressed; this guards against decompression bombs).
+const maxEntry = 4 << 30
+
+func parseZip(b []byte) (any, error) {
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		return nil, fmt.Errorf("zip: %w (truncated or corrupt file?)", err)
+	}
+	var pkl *zip.File
+	prefix := ""
+	files := map[string]*zip.File{}
+	for _, f := range zr.File {
+		files[f.Name] = f
+		if pkl == nil && (strings.HasSuffix(f.Name, "/data.pkl") || f.Name == "data.pkl") && strings.Count(f.Name, "/") <= 1 {
+			pkl = f
+			prefix = strings.TrimSuffix(f.Name, "data.pkl")
+		}
+	}
+	if pkl == nil {
+		return nil, fmt.Errorf("zip has no <archive>/data.pkl entry: not a torch.save file")
+	}
+	if bo, ok := files[prefix+"byteorder"]; ok {
+		v, err := readEntry(bo)
+		if err != nil {
+			return nil, err
+		}
+		if s := strings.TrimSpace(string(v)); s != "little" {
+			return nil, fmt.Errorf("byteorder %q not supported (want little)", s)
+		}
+	}
+	pb, err := readEntry(pkl)
+	if err != nil {
+		return nil, err
+	}
+	r := &reader{storages: map[string]*storage{}}
+	r.loadStorage = func(key string) ([]byte, error) {
+		f, ok := files[prefix+"data/"+key]
+		if !ok {
+			return nil, fmt.Errorf("storage %q: zip has no entry %sdata/%s", key, prefix, key)
+		}
+		return readEntry(f)
+	}
+	v, err := r.unpickle(bytes.NewReader(pb))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", pkl.Name, err)
+	}
+	return v, nil
+}
+
+func readEntry(f *zip.File) ([]byte, error) {
+	if f.UncompressedSize64 > maxEntry {
+		return nil, fmt.Errorf("zip entry %s: %d bytes is too large", f.Name, f.UncompressedSize64)
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return nil, fmt.Errorf("zip entry %s: %w", f.Name, err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, maxEntry+1))
+	if err != nil {
+		return nil, fmt.Errorf("zip entry %s: %w (truncated or corrupt file?)", f.Name, err)
+	}
+	return b, nil
+}
+
+// Legacy (pre-1.6, _use_new_zipfile_serialization=False) layout: pickles of
+// the magic number, the protocol version and sys_info, the object pickle,
+// a pickled list of storage keys, then per key an int64 element count and
+// the raw bytes.
+var legacyMagic = new(big.Int).SetBytes([]byte{0x19, 0x50, 0xa8, 0x6a, 0x20, 0xf9, 0x46, 0x9c, 0xfc, 0x6c})
+
+func parseLegacy(b []byte) (any, error) {
+	rd := bytes.NewReader(b)
+	plainPickle := func(what string) (any, error) {
+		v, err := (&reader{}).unpickle(rd)
+		if err != nil {
+			return nil, fmt.Errorf("legacy torch file: %s: %w", what, err)
+		}
+		return v, nil
+	}
+	magic, err := plainPickle("magic number")
+	if err != nil {
+		return nil, fmt.Errorf("not a torch file (neither a zip archive nor a legacy pickle): %w", err)
+	}
+	if bi, ok := magic.(*big.Int); !ok || bi.Cmp(legacyMagic) != 0 {
+		return nil, fmt.Errorf("not a torch file: first pickle is %v, want the torch magic number", magic)
+	}
+	if _, err := plainPickle("protocol version"); err != nil {
+		return nil, err
+	}
+	if _, err := plainPickle("sys_info"); err != nil {
+		return nil, err
+	}
+	// Storages are only known after their blobs are read: record them now,
+	// fill their data below, and gather tensors in toStateDict.
+	r := &reader{storages: map[string]*storage{}, deferData: true}
+	r.loadStorage = func(string) ([]byte, error) { return nil, nil }
+	v, err := r.unpickle(rd)
+	if err != nil {
+		return nil, fmt.Errorf("legacy torch file: object pickle: %w", err)
+	}
+	keysV, err := plainPickle("storage keys")
+	if err != nil {
+		return nil, err
+	}
+	keys, ok := keysV.(*types.List)
+	if !ok {
+		return nil, fmt.Errorf("legacy torch file: storage keys are %T, want a list", keysV)
+	}
+	for _, k := range *keys {
+		key, ok := k.(string)
+		if !ok {
+			return nil, fmt.Errorf("legacy torch file: storage key %v is not a string", k)
+		}
+		st := r.storages[key]
+		if st == nil {
+			return nil, fmt.Errorf("legacy torch file: storage %q is listed but not used by the pickle", key)
+		}
+		var n int64
+		if err := binary.Read(rd, binary.LittleEndian, &n); err != nil {
+			return nil, fmt.Errorf("legacy torch file: storage %q: element count: %w (truncated?)", key, err)
+		}
+		es := int64(st.dtype.Size())
+		if n < 0 || n*es > int64(rd.Len()) || n > int64(rd.Len()) {
+			return nil, fmt.Errorf("legacy torch file: storage %q: %d elements of %s, only %d bytes left (truncated?)", key, n, st.dtype, rd.Len())
+		}
+		if int(n) < st.numel {
+			return nil, fmt.Errorf("legacy torch file: storage %q has %d elements, the pickle says %d", key, n, st.numel)
+		}
+		pos := len(b) - rd.Len()
+		st.data = b[pos : pos+int(n*es)]
+		rd.Seek(n*es, io.SeekCurrent)
+	}
+	for key, st := range r.storages {
+		if st.data == nil && st.numel > 0 {
+			return nil, fmt.Errorf("legacy torch file: storage %q has no data", key)
+		}
+	}
+	return v, nil
+}

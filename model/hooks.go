@@ -1,0 +1,165 @@
+package model
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/glassbox-interp/glassbox/tensor"
+)
+
+// HookFn is called with the activation at a hook point for the whole batch.
+// It may read the tensor or change its Data in place (same shape) to replace
+// the activation; the forward pass continues with the changed values. The
+// tensor is only valid during the call: Clone it to keep it.
+type HookFn func(act *tensor.Tensor) error
+
+// Hook attaches Fn to the hook point Name (a TransformerLens hook name such
+// as "blocks.0.hook_mlp_out").
+type Hook struct {
+	Name string
+	Fn   HookFn
+}
+
+// Cache maps hook names to activations (copies, owned by the caller).
+type Cache map[string]*tensor.Tensor
+
+// RunOptions selects hooks and cached activations for Run.
+type RunOptions struct {
+	// Hooks run in order at their hook points (several may share a name).
+	Hooks []Hook
+	// Cache lists hook names whose activations are returned; CacheAll
+	// returns every hook of HookNames.
+	Cache    []string
+	CacheAll bool
+}
+
+// HookNames lists every hook point of cfg's architecture in forward order.
+// All are available in glassbox whatever the use_* flags say: hooks that
+// TransformerLens only creates with use_split_qkv_input
+// (blocks.L.hook_q_input/k_input/v_input), use_attn_result
+// (blocks.L.attn.hook_result) or use_hook_mlp_in (blocks.L.hook_mlp_in) are
+// computed on demand when cached or hooked. LayerNorm hooks (ln1, ln2,
+// ln_final .hook_scale / .hook_normalized) exist when normalization_type is
+// not None; attn_only models have no resid_mid, ln2 or MLP hooks.
+func HookNames(cfg Config) []string {
+	cfg = cfg.WithDefaults()
+	norm := cfg.NormalizationType != ""
+	names := []string{"hook_embed", "hook_pos_embed"}
+	for l := 0; l < cfg.NLayers; l++ {
+		p := "blocks." + strconv.Itoa(l) + "."
+		names = append(names, p+"hook_resid_pre", p+"hook_q_input", p+"hook_k_input", p+"hook_v_input")
+		if norm {
+			names = append(names, p+"ln1.hook_scale", p+"ln1.hook_normalized")
+		}
+		names = append(names, p+"attn.hook_q", p+"attn.hook_k", p+"attn.hook_v", p+"attn.hook_attn_scores",
+			p+"attn.hook_pattern", p+"attn.hook_z", p+"attn.hook_result", p+"hook_attn_out")
+		if !cfg.AttnOnly {
+			names = append(names, p+"hook_resid_mid", p+"hook_mlp_in")
+			if norm {
+				names = append(names, p+"ln2.hook_scale", p+"ln2.hook_normalized")
+			}
+			names = append(names, p+"mlp.hook_pre", p+"mlp.hook_post", p+"hook_mlp_out")
+		}
+		names = append(names, p+"hook_resid_post")
+	}
+	if norm {
+		names = append(names, "ln_final.hook_scale", "ln_final.hook_normalized")
+	}
+	return names
+}
+
+// HookShape returns the shape of the activation at hook name for a batch of
+// B sequences of length T, or an error for a name cfg does not have.
+func HookShape(cfg Config, name string, B, T int) ([]int, error) {
+	cfg = cfg.WithDefaults()
+	if !hasHook(cfg, name) {
+		return nil, unknownHook(cfg, name)
+	}
+	D, H, dh := cfg.DModel, cfg.NHeads, cfg.DHead
+	switch {
+	case strings.HasSuffix(name, "_input"):
+		return []int{B, T, H, D}, nil
+	case strings.HasSuffix(name, ".hook_scale"):
+		return []int{B, T, 1}, nil
+	case strings.HasSuffix(name, "attn.hook_q"), strings.HasSuffix(name, "attn.hook_k"),
+		strings.HasSuffix(name, "attn.hook_v"), strings.HasSuffix(name, "attn.hook_z"):
+		return []int{B, T, H, dh}, nil
+	case strings.HasSuffix(name, "hook_attn_scores"), strings.HasSuffix(name, "hook_pattern"):
+		return []int{B, H, T, T}, nil
+	case strings.HasSuffix(name, "hook_result"):
+		return []int{B, T, H, D}, nil
+	case strings.HasSuffix(name, "mlp.hook_pre"), strings.HasSuffix(name, "mlp.hook_post"):
+		return []int{B, T, cfg.DMLP}, nil
+	}
+	return []int{B, T, D}, nil
+}
+
+func hasHook(cfg Config, name string) bool {
+	for _, n := range HookNames(cfg) {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+func unknownHook(cfg Config, name string) error {
+	return fmt.Errorf("unknown hook %q for this model (%d layers, normalization %q, attn_only %v; want a name from HookNames, e.g. blocks.0.attn.hook_z or blocks.%d.hook_resid_post)",
+		name, cfg.NLayers, cfg.NormalizationType, cfg.AttnOnly, cfg.NLayers-1)
+}
+
+// runState carries one run's hooks and cache.
+type runState struct {
+	fns   map[string][]HookFn
+	want  map[string]bool
+	cache Cache
+}
+
+func (m *Model) newRunState(opt RunOptions) (*runState, error) {
+	s := &runState{fns: map[string][]HookFn{}, want: map[string]bool{}, cache: Cache{}}
+	valid := map[string]bool{}
+	for _, n := range HookNames(m.cfg) {
+		valid[n] = true
+	}
+	for _, h := range opt.Hooks {
+		if !valid[h.Name] {
+			return nil, unknownHook(m.cfg, h.Name)
+		}
+		if h.Fn == nil {
+			return nil, fmt.Errorf("hook %q has a nil Fn", h.Name)
+		}
+		s.fns[h.Name] = append(s.fns[h.Name], h.Fn)
+	}
+	if opt.CacheAll {
+		for n := range valid {
+			s.want[n] = true
+		}
+	}
+	for _, n := range opt.Cache {
+		if !valid[n] {
+			return nil, unknownHook(m.cfg, n)
+		}
+		s.want[n] = true
+	}
+	return s, nil
+}
+
+func (s *runState) active(name string) bool { return s.want[name] || len(s.fns[name]) > 0 }
+
+func (s *runState) fire(name string, t *tensor.Tensor) error {
+	for _, fn := range s.fns[name] {
+		shape := append([]int(nil), t.Shape...)
+		n := len(t.Data)
+		if err := fn(t); err != nil {
+			return fmt.Errorf("hook %s: %w", name, err)
+		}
+		if !tensor.SameShape(shape, t.Shape) || len(t.Data) != n {
+			return fmt.Errorf("hook %s changed the activation's shape from %s to %s (replace values in place)", name, tensor.ShapeString(shape), tensor.ShapeString(t.Shape))
+		}
+	}
+	if s.want[name] {
+		s.cache[name] = t.Clone()
+	}
+	return nil
+}
