@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -492,23 +493,11 @@ func (r *Resolved) RunName() string {
 	return fmt.Sprintf("%d-L1-%s-LR-%s-Tokens-%s", r.DSAEValue, pyFloat(r.L1Coefficient), pyFloat(r.LR), pyExp(float64(r.TrainingTokens)))
 }
 
-// pyFloat formats like Python's str(float) for ordinary values.
+// pyFloat formats like Python's str(float) for ordinary magnitudes.
 func pyFloat(v float64) string {
-	s := fmt.Sprintf("%v", v)
-	if !strings.ContainsAny(s, ".e") {
+	s := strconv.FormatFloat(v, 'g', -1, 64)
+	if !strings.ContainsAny(s, ".eIN") {
 		s += ".0"
-	}
-	if strings.Contains(s, "e-0") {
-		s = strings.Replace(s, "e-0", "e-", 1)
-	}
-	if strings.Contains(s, "e-") {
-		// Python prints 0.0003 as 0.0003 (fixed) down to 1e-4.
-		if v >= 1e-4 {
-			s = fmt.Sprintf("%g", v)
-			s = strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.10f", v), "0"), ".")
-		} else {
-			s = strings.Replace(fmt.Sprintf("%g", v), "e-0", "e-", 1)
-		}
 	}
 	return s
 }

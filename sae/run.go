@@ -112,8 +112,28 @@ func (t *Trainer) logEval(step int64) error {
 func (t *Trainer) LastEval() (EvalMetrics, error) { return t.evaluate() }
 
 // WriteRunConfig writes the run's config.json (SAELens keys) atomically.
+// Keys that SAELens 6.x keeps in the nested "sae" object are written there.
 func WriteRunConfig(dir string, c Config) error {
-	b, err := json.MarshalIndent(c, "", "  ")
+	flat, err := json.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("write config: %w", err)
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(flat, &m); err != nil {
+		return fmt.Errorf("write config: %w", err)
+	}
+	sub := map[string]json.RawMessage{}
+	for k, v := range m {
+		if _, top := configKeys[k]; !top && saeSubKeys[k] {
+			sub[k] = v
+			delete(m, k)
+		}
+	}
+	if len(sub) > 0 {
+		sb, _ := json.Marshal(sub)
+		m["sae"] = sb
+	}
+	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return fmt.Errorf("write config: %w", err)
 	}
