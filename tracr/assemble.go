@@ -53,13 +53,13 @@ func (cp *compiler) assemble(hls []*halfLayer) (*Compiled, error) {
 	}
 	nLayers := blocks[len(blocks)-1].layer + 1
 
-	tokVals := rasp.NewValueSet(cp.vocab.Values()...)
+	tokVals := newPySetOf(cp.vocab.values()...)
 	if tn, ok := cp.byLabel["tokens"]; ok && tn.values != nil {
-		tokVals = rasp.NewValueSet(tn.values.Values()...)
+		tokVals = newPySetOf(tn.values.values()...)
 	}
-	tokVals.Add(cp.opts.CompilerBOS)
-	tokVals.Add(cp.opts.CompilerPAD)
-	tokensSpace := bases.FromValues("tokens", tokVals.Values())
+	tokVals.add(cp.opts.CompilerBOS)
+	tokVals.add(cp.opts.CompilerPAD)
+	tokensSpace := bases.FromValues("tokens", tokVals.values())
 	var idx []rasp.Value
 	for i := 0; i < cp.maxSeqLen; i++ {
 		idx = append(idx, i)

@@ -84,9 +84,9 @@ func (cp *compiler) addBlock(n *node) error {
 				return f, nil
 			})
 		case !inCat && outCat:
-			n.mlp, err = craft.NumericalToCategoricalMLP(valueFunc(n.label, e.F), in.space, n.space, in.values.Values(), cp.one, cp.opts.MLPExactness, hidden)
+			n.mlp, err = craft.NumericalToCategoricalMLP(valueFunc(n.label, e.F), in.space, n.space, in.values.values(), cp.one, cp.opts.MLPExactness, hidden)
 		default:
-			n.mlp, err = craft.NumericalMLP(valueFunc(n.label, e.F), in.space, n.space, in.values.Values(), cp.one, cp.opts.MLPExactness, hidden)
+			n.mlp, err = craft.NumericalMLP(valueFunc(n.label, e.F), in.space, n.space, in.values.values(), cp.one, cp.opts.MLPExactness, hidden)
 		}
 		return wrap(err)
 	case *rasp.LinearSequenceMap:
@@ -158,7 +158,7 @@ func (cp *compiler) addBlock(n *node) error {
 		}
 		var err error
 		n.swHead, n.swMLP, err = craft.SelectorWidthBlocks(q.space, k.space, n.space, cp.bos, cp.one, selectorFunc(sel),
-			n.values.Values(), !n.numerical(), softmaxColdness, cp.opts.MLPExactness, n.label)
+			n.values.values(), !n.numerical(), softmaxColdness, cp.opts.MLPExactness, n.label)
 		return wrap(err)
 	}
 	return exprErr(n.label, "%w: expression %T cannot be translated to a model component", ErrUnsupported, n.expr)

@@ -127,7 +127,7 @@ func exprErr(label string, format string, args ...any) error {
 type node struct {
 	expr     rasp.Expr
 	label    string
-	values   *rasp.ValueSet // VALUE_SET (SOps only)
+	values   *pySet // VALUE_SET (SOps only)
 	space    *bases.Space   // OUTPUT_BASIS (SOps only)
 	mlp      *craft.MLP     // MODEL_BLOCK: an MLP,
 	head     *craft.Head    // an attention head,
@@ -146,7 +146,7 @@ func (n *node) numerical() bool {
 
 type compiler struct {
 	opts      Options
-	vocab     *rasp.ValueSet
+	vocab     *pySet
 	maxSeqLen int
 	graph     *rasp.Graph
 	nodes     []*node // graph order
@@ -171,18 +171,18 @@ func Compile(program rasp.SOp, vocab []rasp.Value, maxSeqLen int, opts Options) 
 		return nil, fmt.Errorf("tracr: max_seq_len must be at least 1, got %d", maxSeqLen)
 	}
 	opts = opts.withDefaults()
-	vs := rasp.NewValueSet()
+	vs := newPySetOf()
 	for _, v := range vocab {
 		nv, err := rasp.Normalize(v)
 		if err != nil {
 			return nil, fmt.Errorf("tracr: vocab: %w", err)
 		}
-		vs.Add(nv)
+		vs.add(nv)
 	}
-	if vs.Has(opts.CompilerBOS) {
+	if vs.has(opts.CompilerBOS) {
 		return nil, fmt.Errorf("tracr: compiler BOS token must not be present in the vocab; found %q", opts.CompilerBOS)
 	}
-	if vs.Has(opts.CompilerPAD) {
+	if vs.has(opts.CompilerPAD) {
 		return nil, fmt.Errorf("tracr: compiler PAD token must not be present in the vocab; found %q", opts.CompilerPAD)
 	}
 	if problems := staticValidate(program); len(problems) > 0 {

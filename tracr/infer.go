@@ -34,7 +34,7 @@ func (cp *compiler) inferBases() error {
 		if n.numerical() {
 			n.space = bases.FromNames(n.label)
 		} else {
-			n.space = bases.FromValues(n.label, vs.Values())
+			n.space = bases.FromValues(n.label, vs.values())
 		}
 		return nil
 	}
@@ -65,33 +65,33 @@ func argsRepr(args ...rasp.Value) string {
 	return s
 }
 
-func (cp *compiler) valueSet(n *node) (*rasp.ValueSet, error) {
+func (cp *compiler) valueSet(n *node) (*pySet, error) {
 	switch e := n.expr.(type) {
 	case *rasp.TokensType:
-		return rasp.NewValueSet(cp.vocab.Values()...), nil
+		return newPySetOf(cp.vocab.values()...), nil
 	case *rasp.IndicesType:
-		out := rasp.NewValueSet()
+		out := newPySetOf()
 		for i := 0; i < cp.maxSeqLen; i++ {
-			out.Add(i)
+			out.add(i)
 		}
 		return out, nil
 	case *rasp.SelectorWidth:
-		out := rasp.NewValueSet()
+		out := newPySetOf()
 		for i := 0; i <= cp.maxSeqLen; i++ {
-			out.Add(i)
+			out.add(i)
 		}
 		return out, nil
 	case *rasp.Full:
-		return rasp.NewValueSet(e.Fill), nil
+		return newPySetOf(e.Fill), nil
 	case *rasp.Map:
-		out := rasp.NewValueSet()
-		for _, x := range cp.nodeOf(e.Inner).values.Values() {
+		out := newPySetOf()
+		for _, x := range cp.nodeOf(e.Inner).values.values() {
 			r, err := callIgnoringArithmetic(e.F, x)
 			if err != nil {
 				return nil, exprErr(n.label, "Map function %s failed on value %s: %w", e.F, rasp.Repr(x), err)
 			}
 			if r != nil {
-				out.Add(r)
+				out.add(r)
 			}
 		}
 		return out, nil
@@ -102,21 +102,21 @@ func (cp *compiler) valueSet(n *node) (*rasp.ValueSet, error) {
 	case *rasp.Aggregate:
 		inner := cp.nodeOf(e.SOp).values
 		if e.Encoding() == rasp.Categorical {
-			return rasp.NewValueSet(inner.Values()...), nil
+			return newPySetOf(inner.values()...), nil
 		}
-		for _, v := range inner.Values() {
+		for _, v := range inner.values() {
 			if !isPyInt01(v) {
 				return nil, exprErr(n.label, "%w: attention patterns can currently only average binary variables, not %s", ErrUnsupported, setRepr(inner))
 			}
 		}
-		out := rasp.NewValueSet()
-		for _, v := range inner.Values() {
+		out := newPySetOf()
+		for _, v := range inner.values() {
 			for length := 1; length <= cp.maxSeqLen; length++ {
 				r, err := rasp.Apply(rasp.OpTrueDiv, v, length)
 				if err != nil {
 					return nil, exprErr(n.label, "mean of %s: %w", rasp.Repr(v), err)
 				}
-				out.Add(r)
+				out.add(r)
 			}
 		}
 		return out, nil
@@ -124,24 +124,24 @@ func (cp *compiler) valueSet(n *node) (*rasp.ValueSet, error) {
 	return nil, exprErr(n.label, "%w: unsupported S-Op %T", ErrUnsupported, n.expr)
 }
 
-func (cp *compiler) productSet(n *node, f rasp.Func, fst, snd rasp.SOp) (*rasp.ValueSet, error) {
-	out := rasp.NewValueSet()
-	for _, x := range cp.nodeOf(fst).values.Values() {
-		for _, y := range cp.nodeOf(snd).values.Values() {
+func (cp *compiler) productSet(n *node, f rasp.Func, fst, snd rasp.SOp) (*pySet, error) {
+	out := newPySetOf()
+	for _, x := range cp.nodeOf(fst).values.values() {
+		for _, y := range cp.nodeOf(snd).values.values() {
 			r, err := callIgnoringArithmetic(f, x, y)
 			if err != nil {
 				return nil, exprErr(n.label, "SequenceMap function %s failed on values (%s): %w", f, argsRepr(x, y), err)
 			}
 			if r != nil {
-				out.Add(r)
+				out.add(r)
 			}
 		}
 	}
 	return out, nil
 }
 
-func setRepr(s *rasp.ValueSet) string {
-	vs := s.Values()
+func setRepr(s *pySet) string {
+	vs := s.values()
 	out := "{"
 	for i, v := range vs {
 		if i > 0 {

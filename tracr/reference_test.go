@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -119,7 +120,7 @@ func loadRefWeights(t testing.TB, id int) map[string]*tensor.Tensor {
 // checkAgainstReference compares a compiled program with a reference case.
 func checkAgainstReference(t *testing.T, c *Compiled, ref *refCase) {
 	t.Helper()
-	if !equalStrings(c.ResidualLabels, ref.ResidualLabels) {
+	if !sameLabels(c.ResidualLabels, ref.ResidualLabels) {
 		t.Errorf("residual labels:\n got %v\nwant %v", c.ResidualLabels, ref.ResidualLabels)
 	}
 	cfg := map[string]int{
@@ -143,24 +144,21 @@ func checkAgainstReference(t *testing.T, c *Compiled, ref *refCase) {
 		t.Errorf("graph nodes %v, want %v", nodes, ref.GraphNodes)
 	}
 	for v, id := range ref.TokenEncoding {
-		if got, ok := c.TokenID(v); !ok && fmt.Sprint(c.Tokens[id]) != v || ok && got != id && fmt.Sprint(c.Tokens[id]) != v {
-			t.Errorf("token %q: id %d (ok %v), want %d", v, got, ok, id)
+		if id >= len(c.Tokens) || rasp.Str(c.Tokens[id]) != v {
+			t.Errorf("token %q: want id %d, tokens are %v", v, id, c.Tokens)
 		}
 	}
 	if ref.Categorical != c.Categorical {
 		t.Fatalf("categorical %v, want %v", c.Categorical, ref.Categorical)
 	}
 	if c.Categorical {
-		got := make([]string, len(c.OutputValues))
-		want := make([]string, len(ref.OutputValues))
-		for i, v := range c.OutputValues {
-			got[i] = fmt.Sprint(v)
+		same := len(c.OutputValues) == len(ref.OutputValues)
+		for i := 0; same && i < len(c.OutputValues); i++ {
+			w := jsonValue(ref.OutputValues[i])
+			same = rasp.Equal(c.OutputValues[i], w) && rasp.TypeName(c.OutputValues[i]) == rasp.TypeName(w) || sameFloatLabel(rasp.Str(c.OutputValues[i]), rasp.Str(w))
 		}
-		for i, v := range ref.OutputValues {
-			want[i] = fmt.Sprint(v)
-		}
-		if !equalStrings(got, want) {
-			t.Errorf("output values %v, want %v", got, want)
+		if !same {
+			t.Errorf("output values %v, want %v", c.OutputValues, ref.OutputValues)
 		}
 	}
 	// blocks
@@ -341,7 +339,7 @@ func checkModelOutputs(t *testing.T, c *Compiled, ref *refCase) {
 			want := jsonValue(r.ModelOutput[p])
 			ok := false
 			if c.Categorical {
-				ok = tie[p] || rasp.Equal(got[i][p], want)
+				ok = tie[p] || rasp.Equal(got[i][p], want) || sameFloatLabel(rasp.Str(got[i][p]), rasp.Str(want))
 			} else {
 				g, _ := got[i][p].(float64)
 				w, _ := want.(float64)
@@ -361,4 +359,39 @@ func checkModelOutputs(t *testing.T, c *Compiled, ref *refCase) {
 	if bad > 5 {
 		t.Errorf("%d positions differ", bad)
 	}
+}
+
+// sameFloatLabel is true for two printed floats within 4 ulps: rasp's
+// transcendental functions (Go's math package) can differ from CPython's
+// libm in the last bit (see libmCases).
+func sameFloatLabel(a, b string) bool {
+	if a == b {
+		return true
+	}
+	x, err1 := strconv.ParseFloat(a, 64)
+	y, err2 := strconv.ParseFloat(b, 64)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	d := math.Abs(x - y)
+	return d <= 4*math.Abs(math.Nextafter(x, math.Inf(1))-x)
+}
+
+// sameLabels compares residual labels exactly, except that float values may
+// differ in the last bits (sameFloatLabel).
+func sameLabels(got, want []string) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	for i := range got {
+		if got[i] == want[i] {
+			continue
+		}
+		gn, gv, ok1 := strings.Cut(got[i], ":")
+		wn, wv, ok2 := strings.Cut(want[i], ":")
+		if !ok1 || !ok2 || gn != wn || !sameFloatLabel(gv, wv) {
+			return false
+		}
+	}
+	return true
 }
