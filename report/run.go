@@ -70,7 +70,7 @@ func (c Curve) Last() float64 {
 // ReadMetrics reads a metrics.jsonl file (one JSON object of metric name →
 // number per line, as the SAE trainer writes with wandb's names) into one
 // curve per metric. The x axis is details/n_training_tokens when present,
-// else the line number. Non-numeric values are skipped; a line that is not a
+// else "step", else the line number. Non-numeric values are skipped; a line that is not a
 // JSON object is an error naming the file and line.
 func ReadMetrics(path string) ([]Curve, error) {
 	f, err := os.Open(path)
@@ -95,12 +95,15 @@ func ReadMetrics(path string) ([]Curve, error) {
 		}
 		x := float64(line)
 		xName := "log line"
+		if v, ok := m["step"].(float64); ok {
+			x, xName = v, "step"
+		}
 		if v, ok := m[xKey].(float64); ok {
 			x, xName = v, "training tokens"
 		}
 		for k, v := range m {
 			y, ok := v.(float64)
-			if !ok || k == xKey {
+			if !ok || k == xKey || k == "step" {
 				continue
 			}
 			c := curves[k]
