@@ -121,15 +121,8 @@ func (m *Model) block(l int, resid *tensor.Tensor, B, T int, s *runState) error 
 		return err
 	}
 	// Attention inputs: shared [B,T,D] unless a per-head input hook is used.
-	x := resid
-	if c.NormalizationType != "" {
-		var err error
-		if x, err = m.normalize(p+"ln1", resid, lp.ln1W, lp.ln1B, s); err != nil {
-			return err
-		}
-	}
 	split := s.active(p+"hook_q_input") || s.active(p+"hook_k_input") || s.active(p+"hook_v_input")
-	inputs := [3]*tensor.Tensor{x, x, x}
+	var inputs [3]*tensor.Tensor
 	if split {
 		for i, n := range []string{"hook_q_input", "hook_k_input", "hook_v_input"} {
 			in := tensor.New(B, T, H, D)
@@ -141,11 +134,24 @@ func (m *Model) block(l int, resid *tensor.Tensor, B, T int, s *runState) error 
 			if err := s.fire(p+n, in); err != nil {
 				return err
 			}
-			if c.NormalizationType != "" {
-				normRows(in.Data, in.Data, N*H, D, c.NormalizationType, c.Eps, lp.ln1W, lp.ln1B, nil)
-			}
 			inputs[i] = in
 		}
+	}
+	x := resid
+	if c.NormalizationType != "" {
+		var err error
+		if x, err = m.normalize(p+"ln1", resid, lp.ln1W, lp.ln1B, s); err != nil {
+			return err
+		}
+	}
+	if split {
+		if c.NormalizationType != "" {
+			for _, in := range inputs {
+				normRows(in.Data, in.Data, N*H, D, c.NormalizationType, c.Eps, lp.ln1W, lp.ln1B, nil)
+			}
+		}
+	} else {
+		inputs = [3]*tensor.Tensor{x, x, x}
 	}
 	q := tensor.New(B, T, H, dh)
 	k := tensor.New(B, T, H, dh)
