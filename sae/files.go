@@ -154,8 +154,8 @@ func Load(dir string) (*SAE, error) {
 	return s, nil
 }
 
-// ParseCfg decodes a SAELens cfg.json (any layout) into an SAE with zero
-// weights. source names the file in errors.
+// ParseCfg decodes a SAELens cfg.json (any layout) into an SAE without
+// weights (Load fills them). source names the file in errors.
 func ParseCfg(b []byte, source string) (*SAE, error) {
 	var raw map[string]any
 	dec := json.NewDecoder(bytes.NewReader(b))
@@ -277,7 +277,7 @@ func ParseCfg(b []byte, source string) (*SAE, error) {
 	if actFn != "relu" && actFn != "tanh-relu" {
 		return nil, fail("activation_fn_str", "unsupported activation function %q", actFn)
 	}
-	s, err := New(arch, dIn, dSAE)
+	s, err := newShell(arch, dIn, dSAE)
 	if err != nil {
 		return nil, fail("architecture", "%v", err)
 	}
@@ -394,6 +394,7 @@ func (s *SAE) setWeights(f *safetensors.File, path string) error {
 			return fmt.Errorf("load sae %s: missing tensor %q for a %s SAE", path, name, s.Arch)
 		}
 	}
+	s.alloc()
 	s.SetWEnc(got["W_enc"])
 	copy(s.WDec, got["W_dec"])
 	copy(s.BDec, got["b_dec"])

@@ -67,23 +67,40 @@ type Metadata struct {
 // architecture's extra parameters allocated (jumprelu thresholds start at
 // log(initThreshold) when initThreshold > 0).
 func New(arch string, dIn, dSAE int) (*SAE, error) {
+	s, err := newShell(arch, dIn, dSAE)
+	if err != nil {
+		return nil, err
+	}
+	s.alloc()
+	return s, nil
+}
+
+// newShell validates the shape and architecture without allocating weights.
+func newShell(arch string, dIn, dSAE int) (*SAE, error) {
 	if dIn < 1 || dSAE < 1 {
 		return nil, fmt.Errorf("sae: d_in and d_sae must be >= 1, got %d and %d", dIn, dSAE)
 	}
-	s := &SAE{Arch: arch, DIn: dIn, DSAE: dSAE, ActivationFn: "relu", NormalizeActivations: "none",
-		WEncT: make([]float32, dIn*dSAE), WDec: make([]float32, dIn*dSAE),
-		BEnc: make([]float32, dSAE), BDec: make([]float32, dIn)}
 	switch arch {
-	case ArchStandard, ArchTopK, ArchBatchTopK:
-	case ArchGated:
-		s.BEnc = nil
-		s.BGate, s.RMag, s.BMag = make([]float32, dSAE), make([]float32, dSAE), make([]float32, dSAE)
-	case ArchJumpReLU:
-		s.LogThreshold = make([]float32, dSAE)
+	case ArchStandard, ArchTopK, ArchBatchTopK, ArchGated, ArchJumpReLU:
 	default:
 		return nil, fmt.Errorf("sae: unknown architecture %q", arch)
 	}
-	return s, nil
+	return &SAE{Arch: arch, DIn: dIn, DSAE: dSAE, ActivationFn: "relu", NormalizeActivations: "none"}, nil
+}
+
+// alloc allocates zero weights for the shell's shape and architecture.
+func (s *SAE) alloc() {
+	dIn, dSAE := s.DIn, s.DSAE
+	s.WEncT, s.WDec, s.BDec = make([]float32, dIn*dSAE), make([]float32, dIn*dSAE), make([]float32, dIn)
+	s.BEnc, s.BGate, s.RMag, s.BMag, s.LogThreshold = nil, nil, nil, nil, nil
+	switch s.Arch {
+	case ArchGated:
+		s.BGate, s.RMag, s.BMag = make([]float32, dSAE), make([]float32, dSAE), make([]float32, dSAE)
+	case ArchJumpReLU:
+		s.BEnc, s.LogThreshold = make([]float32, dSAE), make([]float32, dSAE)
+	default:
+		s.BEnc = make([]float32, dSAE)
+	}
 }
 
 // WEnc returns W_enc as SAELens stores it, [d_in, d_sae].
