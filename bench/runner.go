@@ -1,6 +1,24 @@
 package bench
 
-import "errors"
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"regexp"
+	"strconv"
+	"sync"
+
+	"github.com/glassbox-interp/glassbox/cases"
+	"github.com/glassbox-interp/glassbox/features"
+	"github.com/glassbox-interp/glassbox/model"
+	"github.com/glassbox-interp/glassbox/rasp"
+	"github.com/glassbox-interp/glassbox/sae"
+	"github.com/glassbox-interp/glassbox/tensor"
+	"github.com/glassbox-interp/glassbox/tracr"
+)
 
 // Backend is what a real sweep needs from the rest of glassbox: the case
 // catalogue, each case's model hooks, and the cell runner.
@@ -10,11 +28,493 @@ type Backend struct {
 	Run      RunFunc      // compile → activations → train SAE → label → metrics
 }
 
-// ErrNoBackend is returned by RealBackend while the upstream packages the
-// real cell runner needs are not available.
-var ErrNoBackend = errors.New("the real cell runner is not yet available: it needs the cases catalogue, the tracr compiler, activation stores, the SAE trainer and feature labelling wired together")
+// RunnerOptions are the training settings shared by every cell. The zero
+// value means the original notebook's SAELens config (see NewRunner).
+// They are not part of the cell key: change them only with a new output
+// directory.
+type RunnerOptions struct {
+	TrainBatchSizeTokens int     // default 80 (the notebook's 320//4)
+	LR                   float64 // default 3e-4, constant
+}
 
-// RealBackend returns the backend built from glassbox's own packages.
-func RealBackend() (*Backend, error) {
-	return nil, ErrNoBackend
+// Runner is the real cell runner: for a cell it compiles the case with the
+// tracr compiler (once per case, shared by the case's cells), runs the
+// model over the case's dataset (all inputs when there are at most 5000,
+// otherwise 2000 seeded samples, as the reference data), trains an SAE on
+// the activations at the cell's hook, labels its features against the
+// program's trace, and measures it. Metrics:
+//
+//   - coverage: features.Label's coverage of the hook's expected candidates
+//     (absent when the hook has none);
+//   - mean_f1: mean best-label score (F1, or |r| for numerical variables)
+//     over live features;
+//   - explained_variance, l0, dead_fraction: the trained SAE on every
+//     (row, position) activation of the dataset;
+//   - spliced_accuracy (and clean_accuracy, zero_accuracy, ce_loss_score or
+//     mse_score): the model's output accuracy against the program's output
+//     on content positions with the reconstruction spliced in at the hook
+//     (features.Downstream).
+type Runner struct {
+	opts  RunnerOptions
+	mu    sync.Mutex
+	cases map[int]*caseEntry
+}
+
+type caseEntry struct {
+	compileOnce sync.Once
+	comp        *tracr.Compiled
+	model       *model.Model
+	hooks       []string
+	compileErr  error
+
+	dataOnce sync.Once
+	data     *caseData
+	dataErr  error
+}
+
+// caseData is a case's dataset with everything the metrics need.
+type caseData struct {
+	tokens       [][]int
+	gt           *features.GroundTruth
+	categorical  bool
+	targets      []int     // categorical: output id per (row, pos); -1 = not evaluated
+	targetValues []float64 // numerical: value per (row, pos); NaN = not evaluated
+}
+
+// NewRunner returns a Runner. Every cell trains with the original
+// notebook's SAELens settings: expansion from the cell, geometric-median
+// b_dec, apply_b_dec_to_input false, unit-norm decoder, Adam(0.9, 0.999),
+// constant lr, ghost grads for the standard architecture
+// (feature_sampling_window 2000, dead_feature_window 1000),
+// normalize_activations none, the cell's seed, and context size n_ctx.
+func NewRunner(opts RunnerOptions) *Runner {
+	if opts.TrainBatchSizeTokens <= 0 {
+		opts.TrainBatchSizeTokens = 80
+	}
+	if opts.LR <= 0 {
+		opts.LR = 3e-4
+	}
+	return &Runner{opts: opts, cases: map[int]*caseEntry{}}
+}
+
+// RealBackend returns the backend built from glassbox's own packages:
+// InterpBench's cases, the tracr compiler and a Runner with opts.
+func RealBackend(opts RunnerOptions) (*Backend, error) {
+	r := NewRunner(opts)
+	return &Backend{AllCases: InterpBenchCases, Hooks: r.Hooks, Run: r.Run}, nil
+}
+
+// InterpBenchCases lists the catalogue cases InterpBench ships models for.
+func InterpBenchCases() []int {
+	var out []int
+	for _, id := range cases.IDs() {
+		if cases.InInterpBench(id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func (r *Runner) entry(id int) *caseEntry {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	e, ok := r.cases[id]
+	if !ok {
+		e = &caseEntry{}
+		r.cases[id] = e
+	}
+	return e
+}
+
+// compiled returns the case's compiled program and model (once per case).
+func (r *Runner) compiled(id int) (*caseEntry, error) {
+	e := r.entry(id)
+	e.compileOnce.Do(func() {
+		c, err := cases.Get(id)
+		if err != nil {
+			e.compileErr = err
+			return
+		}
+		prog, err := c.Build()
+		if err != nil {
+			e.compileErr = err
+			return
+		}
+		comp, err := tracr.Compile(prog, c.Vocab(), c.MaxSeqLen-1, tracr.Options{Causal: c.Causal})
+		if err != nil {
+			e.compileErr = fmt.Errorf("compile case %d: %w", id, err)
+			return
+		}
+		m, err := comp.Model()
+		if err != nil {
+			e.compileErr = fmt.Errorf("case %d: %w", id, err)
+			return
+		}
+		e.comp, e.model, e.hooks = comp, m, model.HookNames(comp.Config)
+	})
+	return e, e.compileErr
+}
+
+// Hooks is a HookLister: the hook names of the case's compiled model.
+func (r *Runner) Hooks(id int) ([]string, error) {
+	e, err := r.compiled(id)
+	if err != nil {
+		return nil, err
+	}
+	return e.hooks, nil
+}
+
+// dataset builds the case's dataset, ground truth and targets (once per case).
+func (r *Runner) dataset(id int) (*caseEntry, error) {
+	e, err := r.compiled(id)
+	if err != nil {
+		return nil, err
+	}
+	e.dataOnce.Do(func() {
+		e.data, e.dataErr = buildCaseData(id, e)
+		if e.dataErr != nil {
+			e.dataErr = fmt.Errorf("case %d dataset: %w", id, e.dataErr)
+		}
+	})
+	return e, e.dataErr
+}
+
+func buildCaseData(id int, e *caseEntry) (*caseData, error) {
+	c, err := cases.Get(id)
+	if err != nil {
+		return nil, err
+	}
+	ds, err := c.Dataset()
+	if err != nil {
+		return nil, err
+	}
+	ev, err := c.NewEvaluator()
+	if err != nil {
+		return nil, err
+	}
+	prog := ev.Program()
+	T := c.MaxSeqLen
+	d := &caseData{categorical: e.comp.Categorical}
+	gt := &features.GroundTruth{HookOrder: e.hooks, BOS: cases.BOS}
+	type variable struct {
+		v    features.Variable
+		skip bool
+	}
+	var vars []*variable
+	for _, dsRow := range ds.Rows {
+		content, row := dsRow.Content(), dsRow.Input
+		ids, err := e.comp.Encode(row)
+		if err != nil {
+			return nil, fmt.Errorf("input %v: %w", content, err)
+		}
+		d.tokens = append(d.tokens, ids)
+		toks := make([]string, T)
+		for p, v := range row {
+			toks[p] = rasp.Str(v)
+		}
+		gt.Tokens = append(gt.Tokens, toks)
+		tr, err := rasp.Eval(prog, content)
+		if err != nil {
+			return nil, fmt.Errorf("evaluate input %v: %w", content, err)
+		}
+		if vars == nil {
+			for _, label := range tr.Labels() {
+				if label == "tokens" || label == "indices" {
+					continue
+				}
+				v := &variable{v: features.Variable{Name: label, Hooks: e.comp.Alignment.Map[label]}}
+				for _, n := range tr.Graph.Nodes {
+					if s, ok := n.(rasp.SOp); ok && n.Label() == label {
+						v.v.Numerical = s.Encoding() == rasp.Numerical
+					}
+				}
+				vars = append(vars, v)
+			}
+		}
+		for _, v := range vars {
+			vals := make([]any, T)
+			for i, x := range tr.SOps[v.v.Name] {
+				if i+1 < T {
+					vals[i+1] = traceValue(x)
+				}
+			}
+			v.v.Values = append(v.v.Values, vals)
+		}
+		for p := 0; p < T; p++ {
+			var out rasp.Value // the correct output (get_correct_output_for_input)
+			if p >= 1 && p <= len(content) {
+				out = dsRow.Output[p]
+			}
+			if d.categorical {
+				t := -1
+				if out != nil {
+					for j, ov := range e.comp.OutputValues {
+						if rasp.Equal(ov, out) {
+							t = j
+							break
+						}
+					}
+				}
+				d.targets = append(d.targets, t)
+			} else {
+				f, ok := toFloat(out)
+				if !ok {
+					f = math.NaN()
+				}
+				d.targetValues = append(d.targetValues, f)
+			}
+		}
+	}
+	for _, v := range vars {
+		gt.Variables = append(gt.Variables, v.v)
+	}
+	d.gt = gt
+	return d, nil
+}
+
+// traceValue converts a RASP value to the types features.Variable takes.
+func traceValue(v rasp.Value) any {
+	switch x := v.(type) {
+	case nil, bool, int, float64, string:
+		return x
+	}
+	return rasp.Str(v)
+}
+
+func toFloat(v rasp.Value) (float64, bool) {
+	switch x := v.(type) {
+	case bool:
+		if x {
+			return 1, true
+		}
+		return 0, true
+	case int:
+		return float64(x), true
+	case float64:
+		return x, true
+	}
+	return 0, false
+}
+
+var hookLayerRE = regexp.MustCompile(`^blocks\.(\d+)\.`)
+
+// Run runs one cell (a RunFunc).
+func (r *Runner) Run(ctx context.Context, c Cell) (map[string]float64, error) {
+	e, err := r.dataset(c.Case)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	d := e.data
+	_, cache, err := e.model.RunWithCache(d.tokens, c.Hook)
+	if err != nil {
+		return nil, fmt.Errorf("activations at %s: %w", c.Hook, err)
+	}
+	acts := cache[c.Hook]
+	if acts == nil || len(acts.Shape) != 3 {
+		return nil, fmt.Errorf("hook %s: want activations [batch, pos, d], got shape %v", c.Hook, shapeOf(acts))
+	}
+	B, T, dIn := acts.Shape[0], acts.Shape[1], acts.Shape[2]
+	x := acts.Data
+
+	cfg := sae.DefaultConfig()
+	cfg.ModelName = fmt.Sprintf("case%d", c.Case)
+	cfg.HookName = c.Hook
+	if m := hookLayerRE.FindStringSubmatch(c.Hook); m != nil {
+		cfg.HookLayer, _ = strconv.Atoi(m[1])
+	}
+	cfg.ContextSize, cfg.PrependBOS = T, false
+	cfg.Architecture, cfg.DIn, cfg.ExpansionFactor = c.Arch, dIn, c.Expansion
+	cfg.BDecInitMethod, cfg.ApplyBDecToInput, cfg.NormalizeSAEDecoder = "geometric_median", false, true
+	cfg.TrainingTokens, cfg.StoreBatchSizePrompts, cfg.TrainBatchSizeTokens = c.TrainingTokens, 4, r.opts.TrainBatchSizeTokens
+	cfg.NormalizeActivations, cfg.Seed = "none", c.Seed
+	cfg.AdamBeta1, cfg.AdamBeta2, cfg.LR, cfg.LRSchedulerName = 0.9, 0.999, r.opts.LR, "constant"
+	cfg.ScaleSparsityPenaltyByDecoderNorm, cfg.L1WarmUpSteps, cfg.LpNorm = false, 0, 1
+	cfg.UseGhostGrads = c.Arch == sae.ArchStandard
+	cfg.FeatureSamplingWindow, cfg.DeadFeatureWindow, cfg.DeadFeatureThreshold = 2000, 1000, 1e-8
+	cfg.NCheckpoints, cfg.WandbLogFrequency, cfg.EvalEveryNWandbLogs = 0, 10, 1<<40
+	switch c.Param {
+	case ParamL1:
+		cfg.L1Coefficient = c.Value
+	case ParamK:
+		cfg.K = c.Value
+	}
+	res, err := cfg.Resolve()
+	if err != nil {
+		return nil, fmt.Errorf("SAE config: %w", err)
+	}
+	tr, err := sae.NewTrainer(res, newMemorySource(x, dIn, c.Seed))
+	if err != nil {
+		return nil, fmt.Errorf("SAE trainer: %w", err)
+	}
+	if err := tr.Run(); err != nil {
+		return nil, fmt.Errorf("train SAE: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s := tr.FinalSAE()
+	recon, feats, err := s.Forward(x)
+	if err != nil {
+		return nil, fmt.Errorf("SAE forward: %w", err)
+	}
+	ev, err := s.Evaluate(x)
+	if err != nil {
+		return nil, fmt.Errorf("SAE evaluate: %w", err)
+	}
+	metrics := map[string]float64{
+		MetricExplainedVariance: ev.ExplainedVariance,
+		MetricL0:                ev.L0,
+		MetricDeadFraction:      float64(ev.DeadFeatures) / float64(s.DSAE),
+	}
+
+	// Labelling.
+	fa := &tensor.Tensor{Shape: []int{B, T, s.DSAE}, Data: feats}
+	dec := &tensor.Tensor{Shape: []int{s.DSAE, dIn}, Data: s.WDec}
+	lab, err := features.Label(fa, d.gt, c.Hook, dec, features.LabelOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("label features: %w", err)
+	}
+	if !math.IsNaN(lab.Coverage) {
+		metrics[MetricCoverage] = lab.Coverage
+	}
+	sum, n := 0.0, 0
+	for _, fl := range lab.Features {
+		if fl.Best != nil {
+			sum += fl.Best.Score
+			n++
+		}
+	}
+	if n > 0 {
+		metrics[MetricMeanF1] = sum / float64(n)
+	}
+
+	// Spliced, clean and zero-ablated outputs.
+	run := func(replace func(a *tensor.Tensor)) (*tensor.Tensor, error) {
+		if replace == nil {
+			return e.model.Forward(d.tokens)
+		}
+		return e.model.RunWithHooks(d.tokens, []model.Hook{{Name: c.Hook, Fn: func(a *tensor.Tensor) error {
+			replace(a)
+			return nil
+		}}})
+	}
+	clean, err := run(nil)
+	if err != nil {
+		return nil, err
+	}
+	spliced, err := run(func(a *tensor.Tensor) { copy(a.Data, recon) })
+	if err != nil {
+		return nil, err
+	}
+	zero, err := run(func(a *tensor.Tensor) { clear(a.Data) })
+	if err != nil {
+		return nil, err
+	}
+	V := clean.Shape[len(clean.Shape)-1]
+	in := features.DownstreamInput{Categorical: d.categorical, V: V}
+	for i := 0; i < B*T; i++ {
+		if d.categorical {
+			if d.targets[i] < 0 {
+				continue
+			}
+			in.Targets = append(in.Targets, d.targets[i])
+		} else {
+			if math.IsNaN(d.targetValues[i]) {
+				continue
+			}
+			in.TargetValues = append(in.TargetValues, d.targetValues[i])
+		}
+		in.Clean = append(in.Clean, clean.Data[i*V:(i+1)*V]...)
+		in.Spliced = append(in.Spliced, spliced.Data[i*V:(i+1)*V]...)
+		in.Zero = append(in.Zero, zero.Data[i*V:(i+1)*V]...)
+	}
+	if len(in.Clean) > 0 {
+		ds, err := features.Downstream(in)
+		if err != nil {
+			return nil, fmt.Errorf("downstream metrics: %w", err)
+		}
+		metrics[MetricSplicedAccuracy] = float64(ds.Spliced.Accuracy)
+		metrics["clean_accuracy"] = float64(ds.Clean.Accuracy)
+		metrics["zero_accuracy"] = float64(ds.Zero.Accuracy)
+		for name, v := range map[string]*features.Num{"ce_loss_score": ds.CEScore, "kl_div_score": ds.KLScore, "mse_score": ds.MSEScore} {
+			if v != nil && !math.IsNaN(float64(*v)) && !math.IsInf(float64(*v), 0) {
+				metrics[name] = float64(*v)
+			}
+		}
+	}
+	return metrics, nil
+}
+
+func shapeOf(t *tensor.Tensor) []int {
+	if t == nil {
+		return nil
+	}
+	return t.Shape
+}
+
+// memorySource is an sae.Source over activations held in memory: it cycles
+// through the rows, in a fresh seeded permutation every epoch.
+type memorySource struct {
+	x     []float32
+	d, n  int
+	seed  int64
+	epoch int64
+	pos   int
+	order []int
+}
+
+func newMemorySource(x []float32, d int, seed int64) *memorySource {
+	s := &memorySource{x: x, d: d, n: len(x) / d, seed: seed}
+	s.shuffle()
+	return s
+}
+
+func (s *memorySource) shuffle() {
+	rng := rand.New(rand.NewPCG(uint64(s.seed), uint64(s.epoch)))
+	s.order = rng.Perm(s.n)
+}
+
+// NextBatch fills dst with the next len(dst)/d rows.
+func (s *memorySource) NextBatch(dst []float32) error {
+	if s.n == 0 {
+		return errors.New("no activations")
+	}
+	for i := 0; i+s.d <= len(dst); i += s.d {
+		if s.pos == s.n {
+			s.epoch++
+			s.pos = 0
+			s.shuffle()
+		}
+		r := s.order[s.pos]
+		copy(dst[i:i+s.d], s.x[r*s.d:(r+1)*s.d])
+		s.pos++
+	}
+	return nil
+}
+
+type memoryState struct {
+	Epoch int64 `json:"epoch"`
+	Pos   int   `json:"pos"`
+}
+
+// MarshalState returns the epoch and position.
+func (s *memorySource) MarshalState() ([]byte, error) {
+	return json.Marshal(memoryState{s.epoch, s.pos})
+}
+
+// UnmarshalState restores a state from MarshalState.
+func (s *memorySource) UnmarshalState(b []byte) error {
+	var st memoryState
+	if err := json.Unmarshal(b, &st); err != nil {
+		return fmt.Errorf("activation source state: %w", err)
+	}
+	if st.Pos < 0 || st.Pos > s.n || st.Epoch < 0 {
+		return fmt.Errorf("activation source state: position %d of %d rows, epoch %d", st.Pos, s.n, st.Epoch)
+	}
+	s.epoch, s.pos = st.Epoch, st.Pos
+	s.shuffle()
+	return nil
 }

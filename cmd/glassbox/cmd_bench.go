@@ -196,7 +196,7 @@ func runBench(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	backend, err := bench.RealBackend()
+	backend, err := bench.RealBackend(bench.RunnerOptions{})
 	if err != nil {
 		return err
 	}
