@@ -127,11 +127,11 @@ func exprErr(label string, format string, args ...any) error {
 type node struct {
 	expr     rasp.Expr
 	label    string
-	values   *pySet // VALUE_SET (SOps only)
-	space    *bases.Space   // OUTPUT_BASIS (SOps only)
-	mlp      *craft.MLP     // MODEL_BLOCK: an MLP,
-	head     *craft.Head    // an attention head,
-	swHead   *craft.Head    // or a SelectorWidth series (head + MLP)
+	values   *pySet       // VALUE_SET (SOps only)
+	space    *bases.Space // OUTPUT_BASIS (SOps only)
+	mlp      *craft.MLP   // MODEL_BLOCK: an MLP,
+	head     *craft.Head  // an attention head,
+	swHead   *craft.Head  // or a SelectorWidth series (head + MLP)
 	swMLP    *craft.MLP
 	children []*node
 	parents  []*node
