@@ -1,0 +1,114 @@
+package activations
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+)
+
+// ErrExhausted is returned by Memory.NextBatch when Repeat is off and the
+// data has run out.
+var ErrExhausted = errors.New("activations exhausted")
+
+// Memory serves the rows of a Set as training batches. With Repeat it
+// cycles through the data forever (the notebook's RepeatActivationsStore);
+// with Shuffle each epoch visits the rows in a fresh permutation drawn from
+// (Seed, epoch). It implements sae.Source.
+type Memory struct {
+	data    []float32
+	d, n    int
+	seed    uint64
+	shuffle bool
+	repeat  bool
+	epoch   int64
+	pos     int
+	order   []int
+}
+
+// MemoryOptions configure a Memory store.
+type MemoryOptions struct {
+	Seed    int64
+	Shuffle bool
+	Repeat  bool
+}
+
+// NewMemory returns a store over data ([n, dIn]).
+func NewMemory(data []float32, dIn int, opt MemoryOptions) (*Memory, error) {
+	if dIn < 1 || len(data) == 0 || len(data)%dIn != 0 {
+		return nil, fmt.Errorf("activations: %d values do not form rows of d_in %d", len(data), dIn)
+	}
+	m := &Memory{data: data, d: dIn, n: len(data) / dIn, seed: uint64(opt.Seed), shuffle: opt.Shuffle, repeat: opt.Repeat}
+	m.reorder()
+	return m, nil
+}
+
+func (m *Memory) reorder() {
+	if !m.shuffle {
+		m.order = nil
+		return
+	}
+	m.order = rand.New(rand.NewPCG(m.seed, uint64(m.epoch))).Perm(m.n)
+}
+
+// DIn is the vector length.
+func (m *Memory) DIn() int { return m.d }
+
+// Len is the number of distinct rows.
+func (m *Memory) Len() int { return m.n }
+
+// Epoch is the number of completed passes.
+func (m *Memory) Epoch() int64 { return m.epoch }
+
+// NextBatch fills dst ([k, d_in]) with the next k rows.
+func (m *Memory) NextBatch(dst []float32) error {
+	if len(dst)%m.d != 0 {
+		return fmt.Errorf("activations: batch buffer of %d values is not a multiple of d_in %d", len(dst), m.d)
+	}
+	k := len(dst) / m.d
+	if !m.repeat && m.pos+k > m.n {
+		return fmt.Errorf("activations: batch of %d rows at row %d of %d with repeat off: %w", k, m.pos, m.n, ErrExhausted)
+	}
+	for i := 0; i < k; i++ {
+		if m.pos == m.n {
+			m.epoch++
+			m.pos = 0
+			m.reorder()
+		}
+		r := m.pos
+		if m.order != nil {
+			r = m.order[m.pos]
+		}
+		copy(dst[i*m.d:(i+1)*m.d], m.data[r*m.d:(r+1)*m.d])
+		m.pos++
+	}
+	return nil
+}
+
+type memoryState struct {
+	Epoch int64 `json:"epoch"`
+	Pos   int   `json:"pos"`
+	N     int   `json:"rows"`
+}
+
+// MarshalState returns the store's position (epoch, row).
+func (m *Memory) MarshalState() ([]byte, error) {
+	return json.Marshal(memoryState{m.epoch, m.pos, m.n})
+}
+
+// UnmarshalState restores a position saved by MarshalState.
+func (m *Memory) UnmarshalState(b []byte) error {
+	var st memoryState
+	if err := json.Unmarshal(b, &st); err != nil {
+		return fmt.Errorf("activations: store state: %w", err)
+	}
+	if st.N != m.n {
+		return fmt.Errorf("activations: store state is for %d rows, this store has %d (different data?)", st.N, m.n)
+	}
+	if st.Pos < 0 || st.Pos > m.n || st.Epoch < 0 {
+		return fmt.Errorf("activations: store state: position %d of %d rows, epoch %d", st.Pos, m.n, st.Epoch)
+	}
+	m.epoch, m.pos = st.Epoch, st.Pos
+	m.reorder()
+	return nil
+}
