@@ -74,9 +74,9 @@ func refValues(t testing.TB, what string, xs []any) []rasp.Value {
 	return out
 }
 
-func refFiles(t testing.TB) map[int]string {
+func refFiles(t testing.TB, dir string, want int) map[int]string {
 	t.Helper()
-	paths, err := filepath.Glob("testdata/reference/case_*.json.gz")
+	paths, err := filepath.Glob(filepath.Join(dir, "case_*.json.gz"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,8 +86,8 @@ func refFiles(t testing.TB) map[int]string {
 		id, _ := strconv.Atoi(re.FindStringSubmatch(p)[1])
 		out[id] = p
 	}
-	if len(out) != 96 {
-		t.Fatalf("testdata/reference has %d cases, want 96", len(out))
+	if len(out) != want {
+		t.Fatalf("%s has %d cases, want %d", dir, len(out), want)
 	}
 	return out
 }
@@ -132,11 +132,22 @@ func sameRow(got, want []rasp.Value) bool {
 	return true
 }
 
-// TestReferenceCases checks every case with reference data against the
-// upstream Python output: metadata, vocabulary, token ids, program graph
-// labels, and every data row (inputs in order and the RASP output).
+// TestReferenceCases checks the 96 cases of the shared reference data
+// against the upstream Python output: metadata, vocabulary, token ids,
+// program graph labels, and every data row (inputs in order and the RASP
+// output).
 func TestReferenceCases(t *testing.T) {
-	files := refFiles(t)
+	testAgainst(t, refFiles(t, "testdata/reference", 96))
+}
+
+// TestHeldOutCases checks the 33 held-out cases the same way, against the
+// output of the original Python programs run with tracr's evaluator
+// (scripts/heldout_cases_fixture.py).
+func TestHeldOutCases(t *testing.T) {
+	testAgainst(t, refFiles(t, "testdata/heldout", 33))
+}
+
+func testAgainst(t *testing.T, files map[int]string) {
 	ids := make([]int, 0, len(files))
 	for id := range files {
 		ids = append(ids, id)
