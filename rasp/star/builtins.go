@@ -71,8 +71,8 @@ func universe() starlark.StringDict {
 	for k, v := range pythonBuiltins() {
 		d[k] = v
 	}
-	d[cmpBuiltinName] = starlark.NewBuiltin(cmpBuiltinName, builtinCompare)
-	d[binopBuiltinName] = starlark.NewBuiltin(binopBuiltinName, builtinBinop)
+	d[cmpBuiltinName] = starlark.NewBuiltin("comparison", builtinCompare)
+	d[binopBuiltinName] = starlark.NewBuiltin("operator", builtinBinop)
 	return d
 }
 

@@ -203,18 +203,20 @@ func (s *SOpValue) Unary(op syntax.Token) (starlark.Value, error) {
 }
 
 var binaryOps = map[syntax.Token]rasp.Op{
-	syntax.PLUS:  rasp.OpAdd,
-	syntax.MINUS: rasp.OpSub,
-	syntax.STAR:  rasp.OpMul,
-	syntax.SLASH: rasp.OpTrueDiv,
-	syntax.AMP:   rasp.OpAnd,
-	syntax.PIPE:  rasp.OpOr,
-	syntax.EQL:   rasp.OpEq,
-	syntax.NEQ:   rasp.OpNe,
-	syntax.LT:    rasp.OpLt,
-	syntax.LE:    rasp.OpLe,
-	syntax.GT:    rasp.OpGt,
-	syntax.GE:    rasp.OpGe,
+	syntax.PLUS:       rasp.OpAdd,
+	syntax.MINUS:      rasp.OpSub,
+	syntax.STAR:       rasp.OpMul,
+	syntax.SLASH:      rasp.OpTrueDiv,
+	syntax.SLASHSLASH: rasp.OpFloorDiv,
+	syntax.PERCENT:    rasp.OpMod,
+	syntax.AMP:        rasp.OpAnd,
+	syntax.PIPE:       rasp.OpOr,
+	syntax.EQL:        rasp.OpEq,
+	syntax.NEQ:        rasp.OpNe,
+	syntax.LT:         rasp.OpLt,
+	syntax.LE:         rasp.OpLe,
+	syntax.GT:         rasp.OpGt,
+	syntax.GE:         rasp.OpGe,
 }
 
 // sopOperator applies a tracr overload with s on the given side.
