@@ -260,3 +260,17 @@ func SaveConfig(path string, c Config) error {
 	}
 	return atomicfile.WriteFile(path, append(b, '\n'), 0o644)
 }
+
+// MarshalJSON writes the config with TransformerLens' JSON keys; a None
+// normalization_type is written as null, as TransformerLens does.
+func (c Config) MarshalJSON() ([]byte, error) {
+	type plain Config
+	b, err := json.Marshal(plain(c))
+	if err != nil {
+		return nil, err
+	}
+	if c.NormalizationType == "" {
+		b = bytes.Replace(b, []byte(`"normalization_type":""`), []byte(`"normalization_type":null`), 1)
+	}
+	return b, nil
+}

@@ -122,3 +122,29 @@ func LoadTorch(pthPath, cfgPath string) (*Model, []string, error) {
 	}
 	return m, unknown, nil
 }
+
+// Open loads a model from path, which is either a glassbox model directory
+// (config.json + model.safetensors) or an InterpBench case folder
+// (ll_model.pth + ll_model_cfg.pkl). Config keys glassbox ignores are not
+// reported; use LoadTorch for them.
+func Open(path string) (*Model, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("open model: %w", err)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("open model %s: want a directory holding %s + %s, or %s + %s", path, ConfigFile, WeightsFile, TorchWeightsFile, TorchConfigFile)
+	}
+	has := func(name string) bool {
+		_, err := os.Stat(filepath.Join(path, name))
+		return err == nil
+	}
+	switch {
+	case has(ConfigFile) && has(WeightsFile):
+		return Load(path)
+	case has(TorchWeightsFile) && has(TorchConfigFile):
+		m, _, err := LoadTorch(filepath.Join(path, TorchWeightsFile), filepath.Join(path, TorchConfigFile))
+		return m, err
+	}
+	return nil, fmt.Errorf("open model %s: found neither %s + %s (glassbox) nor %s + %s (InterpBench)", path, ConfigFile, WeightsFile, TorchWeightsFile, TorchConfigFile)
+}

@@ -109,18 +109,24 @@ func (rebuildParameter) Call(args ...any) (any, error) {
 	return args[0], nil
 }
 
-// unpickle runs gopickle on b with this reader's class lookup and
-// persistent-load hook, turning panics inside the decoder into errors.
-func (r *reader) unpickle(rd *bytes.Reader) (v any, err error) {
+// unpickle decodes the pickle that starts at b[start:] and returns its value
+// and the offset after it. The opcode stream is checked by scanPickle first;
+// a panic inside the decoder is turned into an error.
+func (r *reader) unpickle(b []byte, start int) (v any, end int, err error) {
+	n, err := scanPickle(b[start:])
+	if err != nil {
+		return nil, 0, err
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			v, err = nil, fmt.Errorf("corrupt pickle: %v", p)
 		}
 	}()
-	u := pickle.NewUnpickler(rd)
+	u := pickle.NewUnpickler(bytes.NewReader(b[start : start+n]))
 	u.FindClass = r.findClass
 	u.PersistentLoad = r.persistentLoad
-	return u.Load()
+	v, err = u.Load()
+	return v, start + n, err
 }
 
 // ReadPickle unpickles the file at path into plain Go values (see Plain).
@@ -140,7 +146,7 @@ func ReadPickle(path string) (any, error) {
 // references (tensor storages) are not allowed here.
 func ParsePickle(b []byte) (any, error) {
 	r := &reader{}
-	v, err := r.unpickle(bytes.NewReader(b))
+	v, _, err := r.unpickle(b, 0)
 	if err != nil {
 		return nil, err
 	}

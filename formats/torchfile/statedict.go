@@ -23,6 +23,11 @@ var storageDTypes = map[string]safetensors.DType{
 	"BoolStorage": safetensors.Bool,
 }
 
+// MaxTensorBytes bounds one rebuilt tensor. Views with stride 0 (expanded
+// tensors) can be far larger than their storage, so this is checked before
+// allocating.
+var MaxTensorBytes int64 = 4 << 30
+
 type storageClass struct {
 	name  string
 	dtype safetensors.DType
@@ -132,6 +137,9 @@ func gather(st *storage, off int, size, stride []int) (*Tensor, error) {
 	}
 	if n > 0 && (minIdx < 0 || maxIdx >= numelStorage) {
 		return nil, fmt.Errorf("storage %q: view offset %d size %v stride %v reaches element %d, storage has %d", st.key, off, size, stride, maxIdx, numelStorage)
+	}
+	if int64(n)*int64(es) > MaxTensorBytes {
+		return nil, fmt.Errorf("storage %q: view of size %v needs %d bytes, more than MaxTensorBytes (%d)", st.key, size, int64(n)*int64(es), MaxTensorBytes)
 	}
 	out := make([]byte, n*es)
 	idx := make([]int, len(size))
@@ -400,7 +408,7 @@ func parseZip(b []byte) (any, error) {
 		}
 		return readEntry(f)
 	}
-	v, err := r.unpickle(bytes.NewReader(pb))
+	v, _, err := r.unpickle(pb, 0)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", pkl.Name, err)
 	}
@@ -430,12 +438,13 @@ func readEntry(f *zip.File) ([]byte, error) {
 var legacyMagic = new(big.Int).SetBytes([]byte{0x19, 0x50, 0xa8, 0x6a, 0x20, 0xf9, 0x46, 0x9c, 0xfc, 0x6c})
 
 func parseLegacy(b []byte) (any, error) {
-	rd := bytes.NewReader(b)
+	pos := 0
 	plainPickle := func(what string) (any, error) {
-		v, err := (&reader{}).unpickle(rd)
+		v, end, err := (&reader{}).unpickle(b, pos)
 		if err != nil {
 			return nil, fmt.Errorf("legacy torch file: %s: %w", what, err)
 		}
+		pos = end
 		return v, nil
 	}
 	magic, err := plainPickle("magic number")
@@ -455,10 +464,11 @@ func parseLegacy(b []byte) (any, error) {
 	// fill their data below, and gather tensors in toStateDict.
 	r := &reader{storages: map[string]*storage{}, deferData: true}
 	r.loadStorage = func(string) ([]byte, error) { return nil, nil }
-	v, err := r.unpickle(rd)
+	v, end, err := r.unpickle(b, pos)
 	if err != nil {
 		return nil, fmt.Errorf("legacy torch file: object pickle: %w", err)
 	}
+	pos = end
 	keysV, err := plainPickle("storage keys")
 	if err != nil {
 		return nil, err
@@ -467,6 +477,7 @@ func parseLegacy(b []byte) (any, error) {
 	if !ok {
 		return nil, fmt.Errorf("legacy torch file: storage keys are %T, want a list", keysV)
 	}
+	rd := bytes.NewReader(b[pos:])
 	for _, k := range *keys {
 		key, ok := k.(string)
 		if !ok {
@@ -487,8 +498,8 @@ func parseLegacy(b []byte) (any, error) {
 		if int(n) < st.numel {
 			return nil, fmt.Errorf("legacy torch file: storage %q has %d elements, the pickle says %d", key, n, st.numel)
 		}
-		pos := len(b) - rd.Len()
-		st.data = b[pos : pos+int(n*es)]
+		at := len(b) - rd.Len()
+		st.data = b[at : at+int(n*es)]
 		rd.Seek(n*es, io.SeekCurrent)
 	}
 	for key, st := range r.storages {

@@ -181,7 +181,8 @@ func TestBadFiles(t *testing.T) {
 		{"truncated zip", good[:len(good)/2], "zip"},
 		{"garbage", []byte("PK\x03\x04 not really a zip"), "zip"},
 		{"missing storage", noStorage.Bytes(), `storage "0"`},
-		{"bad opcode", badPickle.Bytes(), "corrupt pickle"},
+		{"bad opcode", badPickle.Bytes(), "unknown pickle opcode 0xff at byte 2"},
+		{"truncated pickle", append([]byte("PK"), 0), "not a torch file"},
 		{"plain pickle not dict", []byte("\x80\x02K\x05."), "not a torch file"},
 	}
 	for _, c := range cases {

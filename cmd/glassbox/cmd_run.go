@@ -1,0 +1,158 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/glassbox-interp/glassbox/formats/safetensors"
+	"github.com/glassbox-interp/glassbox/model"
+	"github.com/glassbox-interp/glassbox/tensor"
+	"github.com/spf13/cobra"
+)
+
+// resolveModel turns the run command's model selection into a model. It is
+// the single place where a model source is chosen (a future --case N flag
+// that compiles a case on the fly belongs here).
+func resolveModel(path string) (*model.Model, error) {
+	if path == "" {
+		return nil, fmt.Errorf("--model PATH is required (a glassbox model directory or an InterpBench case folder)")
+	}
+	return model.Open(path)
+}
+
+// parseTokens parses one --tokens value: ids separated by spaces or commas.
+func parseTokens(s string) ([]int, error) {
+	fields := strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == ',' || r == '\t' })
+	if len(fields) == 0 {
+		return nil, fmt.Errorf("--tokens %q: no token ids", s)
+	}
+	row := make([]int, len(fields))
+	for i, f := range fields {
+		v, err := strconv.Atoi(f)
+		if err != nil {
+			return nil, fmt.Errorf("--tokens %q: %q is not an integer token id", s, f)
+		}
+		row[i] = v
+	}
+	return row, nil
+}
+
+func newRunCmd() *cobra.Command {
+	var (
+		modelPath string
+		tokenRows []string
+		hooks     string
+		out       string
+	)
+	cmd := &cobra.Command{
+		Use:   "run --model PATH --tokens \"0 2 2 5 1\" [--tokens ...] [--hooks all|NAME,...] [--out cache.safetensors]",
+		Short: "Run a model on token sequences; print logits, optionally save hook activations",
+		Long: `run loads a model (a glassbox model directory from convert, or an InterpBench
+case folder with ll_model.pth + ll_model_cfg.pkl), runs the batch given by the
+--tokens flags (one flag per sequence, equal lengths, ids in [0, d_vocab)), and
+prints for every position the argmax and the logits (the value itself for a
+model with one output). --hooks selects TransformerLens hook points to cache
+("all", or a comma-separated list such as blocks.0.attn.hook_pattern); with
+--out they are written to a safetensors file, one tensor per hook name, batch
+dimension first, with the tokens in the metadata.`,
+		Example: `  glassbox run --model models/case3 --tokens "0 2 2 5 1" --tokens "0 5 3 5 1"
+  glassbox run --model ll_model_dir --tokens "0 2 2 5 1" --hooks blocks.0.hook_mlp_out,blocks.1.attn.hook_pattern
+  glassbox run --model models/case3 --tokens "0 2 2 5 1" --hooks all --out cache.safetensors`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			m, err := resolveModel(modelPath)
+			if err != nil {
+				return err
+			}
+			if len(tokenRows) == 0 {
+				return fmt.Errorf("run: give at least one --tokens sequence")
+			}
+			tokens := make([][]int, len(tokenRows))
+			for i, s := range tokenRows {
+				if tokens[i], err = parseTokens(s); err != nil {
+					return err
+				}
+			}
+			var names []string
+			switch hooks {
+			case "":
+			case "all":
+				names = model.HookNames(m.Config())
+			default:
+				for _, n := range strings.Split(hooks, ",") {
+					if n = strings.TrimSpace(n); n != "" {
+						names = append(names, n)
+					}
+				}
+			}
+			if out != "" && len(names) == 0 {
+				return fmt.Errorf("run: --out needs --hooks (all or a list of hook names)")
+			}
+			logits, cache, err := m.Run(tokens, model.RunOptions{Cache: names})
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			printLogits(w, tokens, logits)
+			if len(names) > 0 {
+				printCacheShapes(w, names, cache)
+			}
+			if out != "" {
+				tj, _ := json.Marshal(tokens)
+				md := map[string]string{"tokens": string(tj), "model": modelPath}
+				if err := safetensors.Save(out, cache, md); err != nil {
+					return err
+				}
+				fmt.Fprintf(w, "wrote %d hook activations to %s\n", len(cache), out)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&modelPath, "model", "", "glassbox model directory or InterpBench case folder")
+	f.StringArrayVar(&tokenRows, "tokens", nil, "one token sequence (ids separated by spaces or commas); repeat for a batch")
+	f.StringVar(&hooks, "hooks", "", `hook points to cache: "all" or comma-separated names`)
+	f.StringVar(&out, "out", "", "write the cached hooks to this safetensors file")
+	return cmd
+}
+
+func printLogits(w io.Writer, tokens [][]int, logits *tensor.Tensor) {
+	V := logits.Shape[2]
+	T := logits.Shape[1]
+	for b, row := range tokens {
+		fmt.Fprintf(w, "sequence %d: %s\n", b, strings.Trim(fmt.Sprint(row), "[]"))
+		for t := 0; t < T; t++ {
+			l := logits.Data[(b*T+t)*V : (b*T+t+1)*V]
+			if V == 1 {
+				fmt.Fprintf(w, "  pos %d: value %.6g\n", t, l[0])
+				continue
+			}
+			best := 0
+			for i, v := range l {
+				if v > l[best] || math.IsNaN(float64(l[best])) {
+					best = i
+				}
+			}
+			parts := make([]string, len(l))
+			for i, v := range l {
+				parts[i] = strconv.FormatFloat(float64(v), 'g', 5, 32)
+			}
+			fmt.Fprintf(w, "  pos %d: argmax %d  logits [%s]\n", t, best, strings.Join(parts, " "))
+		}
+	}
+}
+
+func printCacheShapes(w io.Writer, names []string, cache model.Cache) {
+	fmt.Fprintf(w, "cached %d hooks:\n", len(cache))
+	for _, n := range names {
+		if t := cache[n]; t != nil {
+			fmt.Fprintf(w, "  %-36s %s\n", n, tensor.ShapeString(t.Shape))
+		}
+	}
+}
+
+func init() { rootCmd.AddCommand(newRunCmd()) }
