@@ -1,0 +1,138 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/glassbox-interp/glassbox/features"
+	"github.com/glassbox-interp/glassbox/features/rundir"
+	"github.com/spf13/cobra"
+)
+
+// analysisFlags are the flags shared by features, serve, report and sae-eval.
+type analysisFlags struct {
+	caseID       int
+	modelDir     string
+	top          int
+	threshold    float64
+	relThreshold float64
+}
+
+func (f *analysisFlags) add(cmd *cobra.Command) {
+	cmd.Flags().IntVar(&f.caseID, "case", 0, "circuits-benchmark case the SAE was trained on (default: read from the run, e.g. model_name \"case3\")")
+	cmd.Flags().StringVar(&f.modelDir, "model", "", "glassbox model directory to run instead of the compiled case model")
+	cmd.Flags().IntVar(&f.top, "top", 20, "top-k examples per feature")
+	cmd.Flags().Float64Var(&f.threshold, "threshold", 0, "a feature fires where its activation is > this value")
+	cmd.Flags().Float64Var(&f.relThreshold, "rel-threshold", 0, "raise the firing threshold to this fraction of each feature's max activation")
+}
+
+func (f *analysisFlags) options(effects bool) rundir.Options {
+	return rundir.Options{
+		Case:      f.caseID,
+		Cases:     rundir.CatalogueCase,
+		ModelDir:  f.modelDir,
+		Summary:   features.SummaryOptions{TopK: f.top},
+		Label:     features.LabelOptions{Threshold: float32(f.threshold), RelThreshold: f.relThreshold},
+		NoEffects: !effects,
+	}
+}
+
+var featuresFlags analysisFlags
+
+var featuresCmd = &cobra.Command{
+	Use:   "features RUN|SAE_DIR",
+	Short: "Label an SAE's features against the program's ground truth",
+	Long: `features loads an SAE (a run directory's final/ or newest checkpoint, or any
+SAELens SAE directory), runs the model over its case's dataset, and labels
+every live feature with the best ground-truth candidate: token, position,
+token@position, or a RASP variable the alignment places at or before the
+SAE's hook (F1 for indicators, Pearson |r| for numerical variables).
+
+It prints one line per live feature (like the notebook's notes, "35: a@1 F1 1.00"),
+the duplicate groups and the hook's coverage. --json prints one object:
+{"hook","d_sae","live","coverage","expected","recovered","features":[{"index","label",
+"precision","recall","f1","density","max_activation","live","duplicates",...}]}.
+--feature N prints one feature's top examples instead.`,
+	Example: `  glassbox features runs/case3-resid-pre
+  glassbox features runs/case3-resid-pre --json
+  glassbox features runs/case3-resid-pre --feature 35 --top 10
+  glassbox features path/to/sae_dir --case 3`,
+	Args: cobra.ExactArgs(1),
+	RunE: func(cmd *cobra.Command, args []string) error {
+		jsonOut, _ := cmd.Flags().GetBool("json")
+		feature, _ := cmd.Flags().GetInt("feature")
+		res, err := rundir.Load(args[0], featuresFlags.options(false))
+		if err != nil {
+			return err
+		}
+		w := cmd.OutOrStdout()
+		a := res.Analysis
+		if cmd.Flags().Changed("feature") {
+			return printFeature(w, res, feature, jsonOut)
+		}
+		if jsonOut {
+			b, err := json.MarshalIndent(a.Report(), "", "  ")
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(w, "%s\n", b)
+			return err
+		}
+		return features.WriteTable(w, a.Labels, a.Stats)
+	},
+}
+
+// printFeature prints one feature's label and top examples as token strips
+// with the active position in brackets.
+func printFeature(w io.Writer, res *rundir.Result, i int, jsonOut bool) error {
+	a := res.Analysis
+	if i < 0 || i >= len(a.Stats) {
+		return fmt.Errorf("feature %d: the SAE has %d features (0..%d)", i, len(a.Stats), len(a.Stats)-1)
+	}
+	s, fl := a.Stats[i], a.Labels.Features[i]
+	if jsonOut {
+		b, err := json.MarshalIndent(struct {
+			Stats features.FeatureStats `json:"stats"`
+			Label features.FeatureLabel `json:"label"`
+		}{s, fl}, "", "  ")
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(w, "%s\n", b)
+		return err
+	}
+	fmt.Fprintf(w, "feature %d at %s: %s", i, a.Hook, fl.Verdict)
+	if fl.Best != nil {
+		fmt.Fprintf(w, ", label %s (%s %.3f, precision %.3f, recall %.3f)", fl.Best.Label, fl.Best.ScoreName(), fl.Best.Score, fl.Best.Precision, fl.Best.Recall)
+	}
+	fmt.Fprintf(w, "\ndensity %.4f, max activation %.4f", s.Density, s.Max)
+	if fl.RunnerUp != nil {
+		fmt.Fprintf(w, ", runner-up %s (%.3f)", fl.RunnerUp.Label, fl.RunnerUp.Score)
+	}
+	if len(fl.Duplicates) > 0 {
+		fmt.Fprintf(w, ", duplicates %v", fl.Duplicates)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "%10s  %4s  %3s  %s\n", "activation", "row", "pos", "tokens")
+	for _, e := range s.Top {
+		toks := res.GT.Tokens[e.Row]
+		parts := make([]string, len(toks))
+		for p, t := range toks {
+			if p == e.Position {
+				t = "[" + t + "]"
+			}
+			parts[p] = t
+		}
+		fmt.Fprintf(w, "%10.4f  %4d  %3d  %s\n", e.Value, e.Row, e.Position, strings.Join(parts, " "))
+	}
+	return nil
+}
+
+func init() {
+	featuresFlags.add(featuresCmd)
+	featuresCmd.Flags().Bool("json", false, "print JSON instead of the table")
+	featuresCmd.Flags().Int("feature", 0, "print this feature's top examples")
+	rootCmd.AddCommand(featuresCmd)
+}

@@ -1,0 +1,454 @@
+package rundir
+
+import (
+	"encoding/json"
+
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+
+	"github.com/glassbox-interp/glassbox/features"
+	"github.com/glassbox-interp/glassbox/model"
+	"github.com/glassbox-interp/glassbox/report"
+	"github.com/glassbox-interp/glassbox/sae"
+	"github.com/glassbox-interp/glassbox/tensor"
+)
+
+// CaseLoader returns the compiled case with the given circuits-benchmark id
+// and its dataset. The CLI sets it from package cases.
+type CaseLoader func(id int) (*CaseData, error)
+
+// Options control Load.
+type Options struct {
+	// Case is the case id; 0 reads it from the run (config.json or the
+	// SAE's model_name/dataset_path, e.g. "case3", "case_3").
+	Case int
+	// Cases loads a case by id (required unless CaseData is given).
+	Cases CaseLoader
+	// CaseData, if set, is used instead of loading a case.
+	CaseData *CaseData
+	// ModelDir, if set, is a glassbox model directory (model.Load) used
+	// instead of the compiled case model (e.g. an InterpBench model
+	// converted with `glassbox convert`); the dataset and ground truth
+	// still come from the case.
+	ModelDir string
+	// Summary and Label are passed to features.Analyze.
+	Summary features.SummaryOptions
+	Label   features.LabelOptions
+	// NoEffects skips the per-feature output effects.
+	NoEffects bool
+}
+
+// Result is an analysed SAE.
+type Result struct {
+	RunDir string // "" for a bare SAE directory
+	SAEDir string
+	Hook   string
+	SAE    *sae.SAE
+	Case   *CaseData
+	Model  *model.Model
+	Tokens [][]int
+	// X are the hook activations [rows, positions, d_in], XHat their
+	// reconstructions and Acts the feature activations [rows, positions, d_sae].
+	X, XHat, Acts *tensor.Tensor
+	GT            *features.GroundTruth
+	Analysis      *features.Analysis
+	Recon         *features.ReconMetrics
+	Downstream    *features.DownstreamMetrics
+	Effects       [][]report.Effect
+	Curves        []report.Curve
+	// Config holds selected entries of the run's config.json.
+	Config [][2]string
+}
+
+// FindSAE resolves path (a run directory, its final/ or checkpoints/<n>/
+// directory, or any SAELens SAE directory) to the SAE directory and the run
+// directory ("" when path is a bare SAE directory).
+func FindSAE(path string) (saeDir, runDir string, err error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return "", "", fmt.Errorf("open run %s: %w", path, err)
+	}
+	if !st.IsDir() {
+		return "", "", fmt.Errorf("open run %s: not a directory", path)
+	}
+	isSAE := func(d string) bool {
+		_, e1 := os.Stat(filepath.Join(d, sae.CfgFile))
+		_, e2 := os.Stat(filepath.Join(d, sae.WeightsFile))
+		return e1 == nil && e2 == nil
+	}
+	isRun := func(d string) bool {
+		_, e1 := os.Stat(filepath.Join(d, sae.RunConfigFile))
+		_, e2 := os.Stat(filepath.Join(d, sae.MetricsFile))
+		return e1 == nil || e2 == nil
+	}
+	if isSAE(path) {
+		parent := filepath.Dir(filepath.Clean(path))
+		if filepath.Base(parent) == sae.CheckpointsDir {
+			parent = filepath.Dir(parent)
+		}
+		if isRun(parent) {
+			return path, parent, nil
+		}
+		return path, "", nil
+	}
+	if d := filepath.Join(path, sae.FinalDir); isSAE(d) {
+		return d, path, nil
+	}
+	if d, err := sae.LatestCheckpoint(path); err == nil && d != "" && isSAE(d) {
+		return d, path, nil
+	}
+	// Checkpoints without trainer state still count.
+	if ents, err := os.ReadDir(filepath.Join(path, sae.CheckpointsDir)); err == nil {
+		best := int64(-1)
+		bestDir := ""
+		for _, e := range ents {
+			n, err := strconv.ParseInt(e.Name(), 10, 64)
+			d := filepath.Join(path, sae.CheckpointsDir, e.Name())
+			if err == nil && n > best && isSAE(d) {
+				best, bestDir = n, d
+			}
+		}
+		if bestDir != "" {
+			return bestDir, path, nil
+		}
+	}
+	return "", "", fmt.Errorf("open run %s: no SAE found (expected %s and %s in the directory, in %s/, or in %s/<n_tokens>/)",
+		path, sae.CfgFile, sae.WeightsFile, sae.FinalDir, sae.CheckpointsDir)
+}
+
+var caseRE = regexp.MustCompile(`(?i)case[_\- ]?(\d+)`)
+
+// caseFromStrings finds a case id in strings like "case3" or "case_3".
+func caseFromStrings(ss ...string) int {
+	for _, s := range ss {
+		if m := caseRE.FindStringSubmatch(s); m != nil {
+			if n, err := strconv.Atoi(m[1]); err == nil {
+				return n
+			}
+		}
+	}
+	return 0
+}
+
+// configKeys are the run-config entries shown on the run page.
+var configKeys = []string{"model_name", "hook_name", "architecture", "d_in", "d_sae", "expansion_factor",
+	"l1_coefficient", "lr", "lr_scheduler_name", "training_tokens", "train_batch_size_tokens",
+	"use_ghost_grads", "normalize_activations", "b_dec_init_method", "seed", "k"}
+
+// Load analyses the SAE at path (see FindSAE) on its case's dataset.
+func Load(path string, opts Options) (*Result, error) {
+	saeDir, runDir, err := FindSAE(path)
+	if err != nil {
+		return nil, err
+	}
+	s, err := sae.Load(saeDir)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{RunDir: runDir, SAEDir: saeDir, SAE: s, Hook: s.Meta.HookName}
+	if res.Hook == "" {
+		return nil, fmt.Errorf("open run %s: the SAE config %s has no hook_name", path, filepath.Join(saeDir, sae.CfgFile))
+	}
+	var runCfg map[string]any
+	if runDir != "" {
+		if b, err := os.ReadFile(filepath.Join(runDir, sae.RunConfigFile)); err == nil {
+			if err := json.Unmarshal(b, &runCfg); err != nil {
+				return nil, fmt.Errorf("open run %s: %s: %w", path, sae.RunConfigFile, err)
+			}
+		}
+		for _, k := range configKeys {
+			if v, ok := runCfg[k]; ok && v != nil {
+				res.Config = append(res.Config, [2]string{k, fmt.Sprint(v)})
+			}
+		}
+		mp := filepath.Join(runDir, sae.MetricsFile)
+		if _, err := os.Stat(mp); err == nil {
+			if res.Curves, err = report.ReadMetrics(mp); err != nil {
+				return nil, err
+			}
+		}
+	}
+
+	cd := opts.CaseData
+	if cd == nil {
+		id := opts.Case
+		if id == 0 {
+			var ss []string
+			for _, k := range []string{"model_name", "dataset_path", "case"} {
+				if v, ok := runCfg[k]; ok {
+					ss = append(ss, fmt.Sprint(v))
+				}
+			}
+			ss = append(ss, s.Meta.ModelName, s.Meta.DatasetPath)
+			id = caseFromStrings(ss...)
+		}
+		if id == 0 {
+			return nil, fmt.Errorf("open run %s: the run does not say which case it was trained on (no \"caseN\" in model_name or dataset_path); pass --case N", path)
+		}
+		if opts.Cases == nil {
+			return nil, fmt.Errorf("open run %s: no case loader configured for case %d", path, id)
+		}
+		if cd, err = opts.Cases(id); err != nil {
+			return nil, fmt.Errorf("open run %s: case %d: %w", path, id, err)
+		}
+	}
+	res.Case = cd
+	if opts.ModelDir != "" {
+		if res.Model, err = model.Load(opts.ModelDir); err != nil {
+			return nil, err
+		}
+	} else if res.Model, err = cd.Compiled.Model(); err != nil {
+		return nil, err
+	}
+	if res.Tokens, err = cd.TokenIDs(); err != nil {
+		return nil, err
+	}
+	if err := res.analyse(opts); err != nil {
+		return nil, fmt.Errorf("analyse %s: %w", saeDir, err)
+	}
+	return res, nil
+}
+
+// hookView selects the SAE's input from a hook activation: [B,T,d] as is,
+// [B,T,H,d] at hook_head_index, or flattened to [B,T,H·d] (hook_z as
+// SAELens does).
+type hookView struct {
+	B, T, H, D int // D: per-head size when H > 0
+	head       int // -1: all heads flattened or no head dimension
+}
+
+func newHookView(shape []int, s *sae.SAE, hook string) (hookView, error) {
+	v := hookView{head: -1}
+	switch len(shape) {
+	case 3:
+		v.B, v.T, v.D = shape[0], shape[1], shape[2]
+		if v.D != s.DIn {
+			return v, fmt.Errorf("SAE d_in %d does not match hook %s (width %d)", s.DIn, hook, v.D)
+		}
+	case 4:
+		v.B, v.T, v.H, v.D = shape[0], shape[1], shape[2], shape[3]
+		if h := s.Meta.HookHeadIndex; h != nil {
+			if *h < 0 || *h >= v.H {
+				return v, fmt.Errorf("hook_head_index %d is outside the %d heads of %s", *h, v.H, hook)
+			}
+			v.head = *h
+			if v.D != s.DIn {
+				return v, fmt.Errorf("SAE d_in %d does not match head width %d of hook %s", s.DIn, v.D, hook)
+			}
+		} else if v.H*v.D != s.DIn {
+			return v, fmt.Errorf("SAE d_in %d does not match hook %s (%d heads × %d = %d)", s.DIn, hook, v.H, v.D, v.H*v.D)
+		}
+	default:
+		return v, fmt.Errorf("hook %s has shape %v; the SAE needs [batch, pos, d] or [batch, pos, head, d]", hook, shape)
+	}
+	return v, nil
+}
+
+// extract copies the SAE input out of a hook activation, [B·T, d_in].
+func (v hookView) extract(act []float32, din int) []float32 {
+	out := make([]float32, v.B*v.T*din)
+	if v.head < 0 {
+		copy(out, act)
+		return out
+	}
+	for bt := 0; bt < v.B*v.T; bt++ {
+		copy(out[bt*din:(bt+1)*din], act[(bt*v.H+v.head)*v.D:(bt*v.H+v.head+1)*v.D])
+	}
+	return out
+}
+
+// replace writes x ([B·T, d_in]) back into a hook activation.
+func (v hookView) replace(act, x []float32, din int) {
+	if v.head < 0 {
+		copy(act, x)
+		return
+	}
+	for bt := 0; bt < v.B*v.T; bt++ {
+		copy(act[(bt*v.H+v.head)*v.D:(bt*v.H+v.head+1)*v.D], x[bt*din:(bt+1)*din])
+	}
+}
+
+func (r *Result) analyse(opts Options) error {
+	m, s, hook := r.Model, r.SAE, r.Hook
+	known := false
+	for _, h := range model.HookNames(m.Config()) {
+		if h == hook {
+			known = true
+		}
+	}
+	if !known {
+		return fmt.Errorf("the SAE's hook %q is not a hook of the model", hook)
+	}
+	logits, cache, err := m.RunWithCache(r.Tokens, hook)
+	if err != nil {
+		return err
+	}
+	act := cache[hook]
+	view, err := newHookView(act.Shape, s, hook)
+	if err != nil {
+		return err
+	}
+	B, T, din := view.B, view.T, s.DIn
+	x := view.extract(act.Data, din)
+	f, err := s.Encode(x)
+	if err != nil {
+		return err
+	}
+	xh, err := s.Decode(f)
+	if err != nil {
+		return err
+	}
+	r.X = &tensor.Tensor{Shape: []int{B, T, din}, Data: x}
+	r.XHat = &tensor.Tensor{Shape: []int{B, T, din}, Data: xh}
+	r.Acts = &tensor.Tensor{Shape: []int{B, T, s.DSAE}, Data: f}
+	if r.Recon, err = features.Reconstruction(r.X, r.XHat, r.Acts); err != nil {
+		return err
+	}
+	if r.GT, err = r.Case.GroundTruth(m.Config()); err != nil {
+		return err
+	}
+	dec := &tensor.Tensor{Shape: []int{s.DSAE, din}, Data: s.WDec}
+	if r.Analysis, err = features.Analyze(r.Acts, r.GT, hook, dec, opts.Summary, opts.Label); err != nil {
+		return err
+	}
+
+	// Spliced and zero-ablated runs.
+	run := func(replacement []float32) (*tensor.Tensor, error) {
+		return m.RunWithHooks(r.Tokens, []model.Hook{{Name: hook, Fn: func(a *tensor.Tensor) error {
+			view.replace(a.Data, replacement, din)
+			return nil
+		}}})
+	}
+	spliced, err := run(xh)
+	if err != nil {
+		return fmt.Errorf("spliced run: %w", err)
+	}
+	zero, err := run(make([]float32, len(x)))
+	if err != nil {
+		return fmt.Errorf("zero-ablated run: %w", err)
+	}
+	ids, vals := r.Case.Targets()
+	V := logits.Shape[len(logits.Shape)-1]
+	in := features.DownstreamInput{Categorical: r.Case.Compiled.Categorical, V: V,
+		Clean: logits.Data, Spliced: spliced.Data, Zero: zero.Data, Targets: ids, TargetValues: vals}
+	if r.Downstream, err = features.Downstream(in); err != nil {
+		return err
+	}
+	if !opts.NoEffects {
+		if err := r.effects(view); err != nil {
+			return fmt.Errorf("output effects: %w", err)
+		}
+	}
+	return nil
+}
+
+// EffectNote describes how Effects are computed.
+const EffectNote = "Mean change of each model output at the example position when the feature's contribution " +
+	"(activation × decoder row) is added back at the hook, i.e. output(x) − output(x − f·W_dec[i]), over the feature's top examples. " +
+	"Categorical outputs are logits; the largest changes are listed."
+
+// effects removes each live feature's contribution at its top examples and
+// records the mean output change at the example's position.
+func (r *Result) effects(view hookView) error {
+	s, stats := r.SAE, r.Analysis.Stats
+	type job struct{ f, row, pos int }
+	var jobs []job
+	for f, st := range stats {
+		for _, e := range st.Top {
+			if e.Value > 0 {
+				jobs = append(jobs, job{f, e.Row, e.Position})
+			}
+		}
+	}
+	r.Effects = make([][]report.Effect, s.DSAE)
+	if len(jobs) == 0 {
+		return nil
+	}
+	T, din := view.T, s.DIn
+	const chunk = 4096
+	names := r.Case.OutputNames()
+	sums := make([][]float64, s.DSAE)
+	counts := make([]int, s.DSAE)
+	for lo := 0; lo < len(jobs); lo += chunk {
+		js := jobs[lo:min(lo+chunk, len(jobs))]
+		toks := make([][]int, len(js))
+		for i, j := range js {
+			toks[i] = r.Tokens[j.row]
+		}
+		clean, err := r.Model.Forward(toks)
+		if err != nil {
+			return err
+		}
+		ablated, err := r.Model.RunWithHooks(toks, []model.Hook{{Name: r.Hook, Fn: func(a *tensor.Tensor) error {
+			v := view
+			v.B = len(js)
+			x := v.extract(a.Data, din)
+			for i, j := range js {
+				fv := r.Acts.Data[(j.row*T+j.pos)*s.DSAE+j.f]
+				row := x[(i*T+j.pos)*din : (i*T+j.pos+1)*din]
+				for d := range row {
+					row[d] -= fv * s.WDec[j.f*din+d]
+				}
+			}
+			v.replace(a.Data, x, din)
+			return nil
+		}}})
+		if err != nil {
+			return err
+		}
+		V := clean.Shape[2]
+		for i, j := range js {
+			if sums[j.f] == nil {
+				sums[j.f] = make([]float64, V)
+			}
+			for k := 0; k < V; k++ {
+				o := (i*T+j.pos)*V + k
+				sums[j.f][k] += float64(clean.Data[o]) - float64(ablated.Data[o])
+			}
+			counts[j.f]++
+		}
+	}
+	for f := range sums {
+		if counts[f] == 0 {
+			continue
+		}
+		var eff []report.Effect
+		for k, v := range sums[f] {
+			name := fmt.Sprintf("output %d", k)
+			if k < len(names) {
+				name = names[k]
+			}
+			eff = append(eff, report.Effect{Output: name, Delta: v / float64(counts[f])})
+		}
+		sort.SliceStable(eff, func(a, b int) bool { return math.Abs(eff[a].Delta) > math.Abs(eff[b].Delta) })
+		if len(eff) > 10 {
+			eff = eff[:10]
+		}
+		r.Effects[f] = eff
+	}
+	return nil
+}
+
+// ReportRun converts the result to the report package's view model.
+func (r *Result) ReportRun() *report.Run {
+	name := filepath.Base(r.RunDir)
+	if r.RunDir == "" {
+		name = filepath.Base(r.SAEDir)
+	}
+	src := ""
+	if r.Case != nil {
+		src = r.Case.Name
+	}
+	var notes []string
+	if r.RunDir == "" {
+		notes = append(notes, "Bare SAE directory: no training curves.")
+	}
+	return &report.Run{Name: name, Dir: r.RunDir, Hook: r.Hook, Source: src, DIn: r.SAE.DIn, Config: r.Config,
+		Curves: r.Curves, Recon: r.Recon, Downstream: r.Downstream, Analysis: r.Analysis,
+		Tokens: r.GT.Tokens, Acts: r.Acts, Effects: r.Effects, EffectNote: EffectNote, Notes: notes}
+}

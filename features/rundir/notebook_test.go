@@ -1,0 +1,193 @@
+package rundir
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/glassbox-interp/glassbox/features"
+	"github.com/glassbox-interp/glassbox/sae"
+)
+
+// repeatSource cycles through fixed activation rows, reshuffled every epoch
+// with a seeded RNG (like the notebook's RepeatActivationsStore over the
+// 320 rows × 5 positions).
+type repeatSource struct {
+	rows  []float32
+	din   int
+	perm  []int
+	pos   int
+	epoch uint64
+	seed  uint64
+}
+
+func (s *repeatSource) shuffle() {
+	n := len(s.rows) / s.din
+	s.perm = make([]int, n)
+	for i := range s.perm {
+		s.perm[i] = i
+	}
+	r := rand.New(rand.NewPCG(s.seed, s.epoch))
+	r.Shuffle(n, func(i, j int) { s.perm[i], s.perm[j] = s.perm[j], s.perm[i] })
+}
+
+func (s *repeatSource) NextBatch(dst []float32) error {
+	if s.perm == nil {
+		s.shuffle()
+	}
+	for o := 0; o < len(dst); o += s.din {
+		if s.pos == len(s.perm) {
+			s.epoch++
+			s.pos = 0
+			s.shuffle()
+		}
+		i := s.perm[s.pos]
+		copy(dst[o:o+s.din], s.rows[i*s.din:(i+1)*s.din])
+		s.pos++
+	}
+	return nil
+}
+
+func (s *repeatSource) MarshalState() ([]byte, error) {
+	b := binary.LittleEndian.AppendUint64(nil, s.epoch)
+	return binary.LittleEndian.AppendUint64(b, uint64(s.pos)), nil
+}
+
+func (s *repeatSource) UnmarshalState(b []byte) error {
+	if len(b) != 16 {
+		return fmt.Errorf("bad state")
+	}
+	s.epoch, s.pos = binary.LittleEndian.Uint64(b), int(binary.LittleEndian.Uint64(b[8:]))
+	s.shuffle()
+	return nil
+}
+
+// trainNotebookSAE trains an SAE with the original notebook's configuration
+// (d_sae = 4·d_in, l1 0.1, lr 3e-4, batch 80 tokens, ghost grads,
+// geometric-median b_dec, seed 42) on the compiled case-3 model's
+// activations at hook, and writes it as a run directory.
+func trainNotebookSAE(t testing.TB, cd *CaseData, hook string, tokens int64, dir string) {
+	t.Helper()
+	m, err := cd.Compiled.Model()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := cd.TokenIDs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, cache, err := m.RunWithCache(ids, hook)
+	if err != nil {
+		t.Fatal(err)
+	}
+	act := cache[hook]
+	din := act.Shape[len(act.Shape)-1]
+	cfg := sae.DefaultConfig()
+	cfg.ModelName = "case3"
+	cfg.HookName = hook
+	cfg.DIn = din
+	cfg.ExpansionFactor = 4
+	cfg.L1Coefficient = 0.1
+	cfg.LR = 3e-4
+	cfg.TrainingTokens = tokens
+	cfg.TrainBatchSizeTokens = 80
+	cfg.ContextSize = 5
+	cfg.UseGhostGrads = true
+	cfg.FeatureSamplingWindow = 2000
+	cfg.DeadFeatureWindow = 1000
+	cfg.BDecInitMethod = "geometric_median"
+	cfg.NormalizeSAEDecoder = true
+	cfg.Seed = 42
+	cfg.NCheckpoints = 0
+	r, err := cfg.Resolve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := sae.NewTrainer(r, &repeatSource{rows: act.Data, din: din, seed: 42})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.RunDir = dir
+	tr.Eval = act.Data
+	if err := tr.Run(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestNotebookRuns trains the notebook's three case-3 SAEs on the compiled
+// model and checks, for blocks.0.hook_resid_pre, what the notebook's author
+// found by hand: the features are token@position detectors (x at every
+// position, BOS, PAD — the notebook's "UNK @ 4" — and b/c pairs), several of
+// them in duplicate pairs. For the two later hooks it checks that the
+// analysis runs and the SAE reconstructs well.
+func TestNotebookRuns(t *testing.T) {
+	tokens := int64(1_500_000)
+	if testing.Short() {
+		tokens = 300_000
+	}
+	cd := case3(t)
+	base := t.TempDir()
+	if d := os.Getenv("GLASSBOX_DEMO_RUNS"); d != "" {
+		base = d
+	}
+	tests := []struct {
+		name, hook string
+		tokens     int64
+		minEV      float64
+		recovered  []string
+	}{
+		{"case3-resid-pre", "blocks.0.hook_resid_pre", tokens, 0.99, []string{"BOS", "x@1", "x@2", "x@3", "x@4", "PAD@4", "b@2", "b@3", "b@4", "c@2", "c@3", "c@4"}},
+		// The later hooks train on fewer tokens to keep the test short
+		// (GLASSBOX_DEMO_RUNS trains them fully).
+		{"case3-mlp-out", "blocks.0.hook_mlp_out", tokens / 5, 0.9, []string{"is_x_3"}},
+		{"case3-attn-out", "blocks.1.hook_attn_out", tokens / 5, 0.9, []string{"frac_prevs_1"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(base, tc.name)
+			n := tc.tokens
+			if os.Getenv("GLASSBOX_DEMO_RUNS") != "" {
+				n = tokens
+			}
+			trainNotebookSAE(t, cd, tc.hook, n, dir)
+			res, err := Load(dir, Options{Cases: CatalogueCase})
+			if err != nil {
+				t.Fatal(err)
+			}
+			l := res.Analysis.Labels
+			var tb strings.Builder
+			features.WriteTable(&tb, l, res.Analysis.Stats)
+			t.Logf("EV %.4f\n%s", float64(res.Recon.ExplainedVariance), tb.String())
+			if ev := float64(res.Recon.ExplainedVariance); ev < tc.minEV {
+				t.Errorf("explained variance %.4f < %.2f", ev, tc.minEV)
+			}
+			rec := map[string]bool{}
+			for _, r := range l.Recovered {
+				rec[r] = true
+			}
+			for _, want := range tc.recovered {
+				if !rec[want] {
+					t.Errorf("%s not recovered (recovered: %v)", want, l.Recovered)
+				}
+			}
+			if tc.name == "case3-resid-pre" {
+				if len(l.DuplicateGroups()) == 0 {
+					t.Error("no duplicate features; the notebook found six pairs")
+				}
+				clean := 0
+				for _, fl := range l.Features {
+					if fl.Verdict == features.VerdictClean && strings.Contains(fl.Best.Label, "@") || fl.Verdict == features.VerdictClean && fl.Best.Label == "BOS" {
+						clean++
+					}
+				}
+				if live := features.LiveFeatures(res.Analysis.Stats); clean < len(live)*9/10 {
+					t.Errorf("%d of %d live features are clean token@position/BOS detectors, want >= 90%%", clean, len(live))
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,228 @@
+package rundir
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/glassbox-interp/glassbox/sae"
+)
+
+// writeRun saves s as the final SAE of a run directory with a config and
+// a short metrics.jsonl.
+func writeRun(t *testing.T, s *sae.SAE) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "run")
+	if err := sae.Save(filepath.Join(dir, "final"), s, nil); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "config.json"), []byte(`{"model_name": "case3", "hook_name": "`+s.Meta.HookName+`", "l1_coefficient": 0.1}`), 0o644)
+	os.WriteFile(filepath.Join(dir, "metrics.jsonl"), []byte(`{"step":1,"losses/mse_loss":0.5,"details/n_training_tokens":80}`+"\n"+`{"step":2,"losses/mse_loss":0.1,"details/n_training_tokens":160}`+"\n"), 0o644)
+	return dir
+}
+
+func case3(t *testing.T) *CaseData {
+	t.Helper()
+	cd, err := CatalogueCase(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cd
+}
+
+// residIndex finds a residual dimension of the compiled case-3 model.
+func residIndex(t *testing.T, cd *CaseData, label string) int {
+	for i, l := range cd.Compiled.ResidualLabels {
+		if l == label {
+			return i
+		}
+	}
+	t.Fatalf("no residual dimension %s in %v", label, cd.Compiled.ResidualLabels)
+	return -1
+}
+
+// tokenPosSAE builds an SAE on blocks.0.hook_resid_pre of compiled case 3
+// with one feature per token@position pair (encoder tokens:t + indices:p-1,
+// bias -1; BOS reads tokens:BOS) and one-hot decoder rows, plus a copy of x@1.
+func tokenPosSAE(t *testing.T, cd *CaseData) (*sae.SAE, []string) {
+	din := len(cd.Compiled.ResidualLabels)
+	type feat struct {
+		name string
+		dims []int
+		bias float32
+	}
+	feats := []feat{{"BOS", []int{residIndex(t, cd, "tokens:BOS")}, 0}}
+	for p := 1; p <= 4; p++ {
+		toks := []string{"a", "b", "c", "x"}
+		if p == 4 {
+			toks = append(toks, "PAD")
+		}
+		for _, tok := range toks {
+			feats = append(feats, feat{fmt.Sprintf("%s@%d", tok, p), []int{residIndex(t, cd, "tokens:"+tok), residIndex(t, cd, fmt.Sprintf("indices:%d", p-1))}, -1})
+		}
+	}
+	feats = append(feats, feats[4]) // x@1 again
+	s, err := sae.New(sae.ArchStandard, din, len(feats))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for f, ft := range feats {
+		names = append(names, ft.name)
+		for _, d := range ft.dims {
+			s.WEncT[f*din+d] = 1
+			s.WDec[f*din+d] = 1 / float32(math.Sqrt(float64(len(ft.dims))))
+		}
+		s.BEnc[f] = ft.bias
+	}
+	s.Meta.HookName = "blocks.0.hook_resid_pre"
+	s.Meta.ModelName = "case3"
+	return s, names
+}
+
+func TestLoadLabelsCase3(t *testing.T) {
+	cd := case3(t)
+	s, names := tokenPosSAE(t, cd)
+	dir := writeRun(t, s)
+	res, err := Load(dir, Options{Cases: CatalogueCase})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.SAEDir != filepath.Join(dir, "final") || res.RunDir != dir {
+		t.Errorf("dirs %s %s", res.SAEDir, res.RunDir)
+	}
+	l := res.Analysis.Labels
+	for f, want := range names {
+		b := l.Features[f].Best
+		if b == nil || b.Label != want || b.Score != 1 {
+			t.Errorf("feature %d: %+v, want %s F1 1", f, b, want)
+		}
+	}
+	if l.Coverage != 1 || len(l.Expected) != 18 {
+		t.Errorf("coverage %v of %d expected", l.Coverage, len(l.Expected))
+	}
+	if g := l.DuplicateGroups(); len(g) != 1 || fmt.Sprint(g[0]) != "[4 18]" {
+		t.Errorf("duplicates %v", g)
+	}
+	if len(res.Curves) != 1 || res.Curves[0].Name != "losses/mse_loss" {
+		t.Errorf("curves %+v", res.Curves)
+	}
+	if res.Downstream == nil || res.Downstream.Categorical || res.Downstream.Clean.Accuracy != 1 {
+		t.Errorf("downstream %+v", res.Downstream)
+	}
+	if res.Effects == nil || len(res.Effects[4]) == 0 {
+		t.Errorf("no output effect for feature 4")
+	}
+	rr := res.ReportRun()
+	if rr.Name != "run" || rr.Source != "case 3" || len(rr.Tokens) != 320 {
+		t.Errorf("report run %s %s %d", rr.Name, rr.Source, len(rr.Tokens))
+	}
+}
+
+// TestSpliceIdentityAndZero: an identity SAE reconstructs exactly (spliced =
+// clean, scores 1); an all-zero SAE reconstructs zeros (spliced = zero-ablated, scores 0).
+func TestSpliceIdentityAndZero(t *testing.T) {
+	cd := case3(t)
+	din := len(cd.Compiled.ResidualLabels)
+	for _, hook := range []string{"blocks.0.hook_mlp_out", "blocks.1.hook_resid_pre", "blocks.1.hook_attn_out"} {
+		id, _ := sae.New(sae.ArchStandard, din, din)
+		zero, _ := sae.New(sae.ArchStandard, din, din)
+		for i := 0; i < din; i++ {
+			id.WEncT[i*din+i] = 1
+			id.WDec[i*din+i] = 1
+		}
+		for _, s := range []*sae.SAE{id, zero} {
+			s.Meta.HookName = hook
+		}
+		r1, err := Load(writeRun(t, id), Options{Case: 3, Cases: CatalogueCase, NoEffects: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := r1.Downstream
+		if d.Spliced.MSE == nil || *d.Spliced.MSE != *d.Clean.MSE || float64(r1.Recon.ExplainedVariance) < 1-1e-12 && !math.IsNaN(float64(r1.Recon.ExplainedVariance)) {
+			t.Errorf("%s identity: spliced MSE %v clean %v EV %v", hook, *d.Spliced.MSE, *d.Clean.MSE, r1.Recon.ExplainedVariance)
+		}
+		if d.MSEScore != nil && !math.IsNaN(float64(*d.MSEScore)) && float64(*d.MSEScore) != 1 {
+			t.Errorf("%s identity: mse_score %v, want 1", hook, *d.MSEScore)
+		}
+		r0, err := Load(writeRun(t, zero), Options{Case: 3, Cases: CatalogueCase, NoEffects: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d = r0.Downstream
+		if *d.Spliced.MSE != *d.Zero.MSE {
+			t.Errorf("%s zero SAE: spliced MSE %v, zero-ablated %v", hook, *d.Spliced.MSE, *d.Zero.MSE)
+		}
+		if r0.Recon.Dead != din {
+			t.Errorf("%s zero SAE: %d dead features, want %d", hook, r0.Recon.Dead, din)
+		}
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	cd := case3(t)
+	s, _ := tokenPosSAE(t, cd)
+	good := writeRun(t, s)
+
+	empty := t.TempDir()
+	wrongDin, _ := sae.New(sae.ArchStandard, 7, 4)
+	wrongDin.Meta.HookName = "blocks.0.hook_resid_pre"
+	badHook, _ := sae.New(sae.ArchStandard, 13, 4)
+	badHook.Meta.HookName = "blocks.5.hook_resid_pre"
+	noCase, _ := sae.New(sae.ArchStandard, 13, 4)
+	noCase.Meta.HookName = "blocks.0.hook_resid_pre"
+	noCaseDir := filepath.Join(t.TempDir(), "x")
+	sae.Save(noCaseDir, noCase, nil)
+
+	tests := []struct {
+		name string
+		path string
+		opts Options
+		want string
+	}{
+		{"missing", filepath.Join(empty, "nope"), Options{Cases: CatalogueCase}, "no such file"},
+		{"no-sae", empty, Options{Cases: CatalogueCase}, "no SAE found"},
+		{"d_in", writeRun(t, wrongDin), Options{Case: 3, Cases: CatalogueCase}, "d_in 7 does not match"},
+		{"hook", writeRun(t, badHook), Options{Case: 3, Cases: CatalogueCase}, "not a hook of the model"},
+		{"no-case", noCaseDir, Options{Cases: CatalogueCase}, "--case"},
+		{"bad-case", good, Options{Case: 16, Cases: CatalogueCase}, "case 16"},
+		{"no-loader", good, Options{}, "no case loader"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Load(tc.path, tc.opts)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestFindSAE(t *testing.T) {
+	cd := case3(t)
+	s, _ := tokenPosSAE(t, cd)
+	run := writeRun(t, s)
+	ck := filepath.Join(run, "checkpoints", "800")
+	if err := sae.Save(ck, s, nil); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ path, sae, run string }{
+		{run, filepath.Join(run, "final"), run},
+		{filepath.Join(run, "final"), filepath.Join(run, "final"), run},
+		{ck, ck, run},
+	}
+	for _, tc := range tests {
+		sd, rd, err := FindSAE(tc.path)
+		if err != nil || sd != tc.sae || rd != tc.run {
+			t.Errorf("FindSAE(%s) = %s %s %v; want %s %s", tc.path, sd, rd, err, tc.sae, tc.run)
+		}
+	}
+	// Without final/, the newest checkpoint is used.
+	os.RemoveAll(filepath.Join(run, "final"))
+	if sd, _, err := FindSAE(run); err != nil || sd != ck {
+		t.Errorf("checkpoint fallback: %s %v", sd, err)
+	}
+}
