@@ -125,10 +125,10 @@ func trainNotebookSAE(t testing.TB, cd *CaseData, hook string, tokens int64, dir
 // them in duplicate pairs. For the two later hooks it checks that the
 // analysis runs and the SAE reconstructs well.
 func TestNotebookRuns(t *testing.T) {
-	tokens := int64(1_500_000)
 	if testing.Short() {
-		tokens = 300_000
+		t.Skip("trains three SAEs with the notebook's configuration; run without -short")
 	}
+	tokens := int64(1_500_000)
 	cd := case3(t)
 	base := t.TempDir()
 	if d := os.Getenv("GLASSBOX_DEMO_RUNS"); d != "" {
