@@ -3,6 +3,7 @@ package cases
 import (
 	"errors"
 	"fmt"
+	"iter"
 	"math"
 	"math/big"
 
@@ -48,12 +49,48 @@ func checkLengths(minLen, maxLen int) error {
 	return nil
 }
 
-// AllContents enumerates the inputs of circuits-benchmark's
+// EachContent yields the inputs of circuits-benchmark's
 // gen_all_data(minLen, maxLen) without BOS and padding, in its order: total
 // lengths (BOS included) from minLen to maxLen, and for each every sequence
 // of length-1 values of vals (which must already be sorted) counted in base
-// len(vals), most significant position first. limit bounds the number of
-// rows (an error if more would be produced); use 0 for no limit.
+// len(vals), most significant position first. It yields nothing for
+// invalid lengths or an empty vals (AllContents reports those).
+func EachContent(vals []rasp.Value, minLen, maxLen int) iter.Seq[[]rasp.Value] {
+	return func(yield func([]rasp.Value) bool) {
+		if checkLengths(minLen, maxLen) != nil || len(vals) == 0 {
+			return
+		}
+		base := len(vals)
+		for seqLen := minLen; seqLen <= maxLen; seqLen++ {
+			n := seqLen - 1
+			digits := make([]int, n) // digits[0] most significant
+			for {
+				row := make([]rasp.Value, n)
+				for i, d := range digits {
+					row[i] = vals[d]
+				}
+				if !yield(row) {
+					return
+				}
+				i := n - 1 // increment the base-len(vals) counter
+				for ; i >= 0; i-- {
+					digits[i]++
+					if digits[i] < base {
+						break
+					}
+					digits[i] = 0
+				}
+				if i < 0 {
+					break
+				}
+			}
+		}
+	}
+}
+
+// AllContents returns every input of gen_all_data(minLen, maxLen) (see
+// EachContent). limit bounds the number of rows: more is an error (0: no
+// limit beyond what fits in memory).
 func AllContents(vals []rasp.Value, minLen, maxLen int, limit int64) ([][]rasp.Value, error) {
 	if err := checkLengths(minLen, maxLen); err != nil {
 		return nil, err
@@ -69,29 +106,8 @@ func AllContents(vals []rasp.Value, minLen, maxLen int, limit int64) ([][]rasp.V
 		return nil, fmt.Errorf("gen_all_data would produce %s rows: too many to hold in memory", total)
 	}
 	out := make([][]rasp.Value, 0, total.Int64())
-	base := len(vals)
-	for seqLen := minLen; seqLen <= maxLen; seqLen++ {
-		n := seqLen - 1
-		digits := make([]int, n) // digits[0] most significant
-		for {
-			row := make([]rasp.Value, n)
-			for i, d := range digits {
-				row[i] = vals[d]
-			}
-			out = append(out, row)
-			// increment the base-len(vals) counter
-			i := n - 1
-			for ; i >= 0; i-- {
-				digits[i]++
-				if digits[i] < base {
-					break
-				}
-				digits[i] = 0
-			}
-			if i < 0 {
-				break
-			}
-		}
+	for row := range EachContent(vals, minLen, maxLen) {
+		out = append(out, row)
 	}
 	return out, nil
 }
