@@ -2,7 +2,9 @@ package bases
 
 import (
 	"fmt"
+	"math"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/glassbox-interp/glassbox/rasp"
@@ -26,7 +28,43 @@ func NameDir(name string) Direction { return Direction{Name: name} }
 func (d Direction) String() string { return rasp.BasisString(d.Name, d.Value) }
 
 // Key identifies the direction up to Python equality.
-func (d Direction) Key() string { return d.Name + "\x00" + Key(d.Value) }
+func (d Direction) Key() string {
+	b := make([]byte, 0, len(d.Name)+16)
+	b = append(b, d.Name...)
+	b = append(b, 0)
+	return string(appendKey(b, d.Value))
+}
+
+// appendKey appends a compact key of v, equal for values equal in Python
+// (1, 1.0 and True share one), with length-prefixed strings.
+func appendKey(b []byte, v Value) []byte {
+	switch x := v.(type) {
+	case nil:
+		return append(b, 'N')
+	case bool:
+		if x {
+			return append(b, 'n', '1')
+		}
+		return append(b, 'n', '0')
+	case int:
+		return strconv.AppendInt(append(b, 'n'), int64(x), 10)
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) < 1<<62 {
+			return strconv.AppendInt(append(b, 'n'), int64(x), 10)
+		}
+		return strconv.AppendUint(append(b, 'f'), math.Float64bits(x), 16)
+	case string:
+		b = strconv.AppendInt(append(b, 's'), int64(len(x)), 10)
+		return append(append(b, ':'), x...)
+	case Tuple:
+		b = strconv.AppendInt(append(b, '('), int64(len(x)), 10)
+		for _, e := range x {
+			b = appendKey(append(b, ','), e)
+		}
+		return append(b, ')')
+	}
+	return append(b, Key(v)...)
+}
 
 // Equal reports whether two directions are equal (Python ==).
 func (d Direction) Equal(o Direction) bool { return d.Name == o.Name && Equal(d.Value, o.Value) }
@@ -39,26 +77,54 @@ func DirLess(a, b Direction) bool { return rasp.BasisLess(a.Name, a.Value, b.Nam
 // (tracr's VectorSpaceWithBasis). The zero value is the empty space.
 type Space struct {
 	basis []Direction
+	keys  []string // keys[i] = basis[i].Key()
 	index map[string]int
 }
 
 // NewSpace returns the space spanned by dirs, sorted and without duplicates
 // (the first of several equal directions is kept).
 func NewSpace(dirs ...Direction) *Space {
+	keys := make([]string, len(dirs))
+	for i, d := range dirs {
+		keys[i] = d.Key()
+	}
+	return newKeyed(dirs, keys)
+}
+
+func newKeyed(dirs []Direction, keys []string) *Space {
+	type item struct {
+		d Direction
+		k string
+	}
 	seen := make(map[string]bool, len(dirs))
-	uniq := make([]Direction, 0, len(dirs))
-	for _, d := range dirs {
-		k := d.Key()
-		if seen[k] {
+	uniq := make([]item, 0, len(dirs))
+	for i, d := range dirs {
+		if seen[keys[i]] {
 			continue
 		}
-		seen[k] = true
-		uniq = append(uniq, d)
+		seen[keys[i]] = true
+		uniq = append(uniq, item{d, keys[i]})
 	}
-	sort.SliceStable(uniq, func(i, j int) bool { return DirLess(uniq[i], uniq[j]) })
-	s := &Space{basis: uniq, index: make(map[string]int, len(uniq))}
-	for i, d := range uniq {
-		s.index[d.Key()] = i
+	sort.SliceStable(uniq, func(i, j int) bool { return DirLess(uniq[i].d, uniq[j].d) })
+	s := &Space{basis: make([]Direction, len(uniq)), keys: make([]string, len(uniq)), index: make(map[string]int, len(uniq))}
+	for i, it := range uniq {
+		s.basis[i] = it.d
+		s.keys[i] = it.k
+		s.index[it.k] = i
+	}
+	return s
+}
+
+// NewSpaceUnsorted keeps dirs in the given order (duplicates included); it
+// is only for looking up positions, not a tracr vector space.
+func NewSpaceUnsorted(dirs []Direction) *Space {
+	s := &Space{basis: dirs, keys: make([]string, len(dirs)), index: make(map[string]int, len(dirs))}
+	for i, d := range dirs {
+		k := d.Key()
+		s.keys[i] = k
+		if _, ok := s.index[k]; !ok {
+			s.index[k] = i
+		}
 	}
 	return s
 }
@@ -84,12 +150,14 @@ func FromNames(names ...string) *Space {
 // Join is join_vector_spaces: the sorted union of the bases.
 func Join(spaces ...*Space) *Space {
 	var all []Direction
+	var keys []string
 	for _, s := range spaces {
 		if s != nil {
 			all = append(all, s.basis...)
+			keys = append(keys, s.keys...)
 		}
 	}
-	return NewSpace(all...)
+	return newKeyed(all, keys)
 }
 
 // Basis returns the sorted basis (do not modify).

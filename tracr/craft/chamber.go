@@ -84,25 +84,34 @@ func SequenceMapCategoricalMLP(in1, in2, out *bases.Space, op PairDirFunc, one b
 		}
 	}
 	hidden := bases.NewSpace(hdirs...)
+	// hidx[i*n2+j] is the hidden index of the pair (in1[i], in2[j]).
+	n1, n2 := in1.NumDims(), in2.NumDims()
+	hidx := indexIn(bases.NewSpaceUnsorted(hdirs), hidden)
 	fst := NewLinear(input, hidden)
-	for _, h := range hidden.Basis() {
-		fst.Add(one, h, -1)
+	nh := hidden.NumDims()
+	oneRow, _ := input.Index(one)
+	for h := 0; h < nh; h++ {
+		fst.M[oneRow*nh+h] = -1
 	}
-	for _, x := range in1.Basis() {
-		for _, y := range in2.Basis() {
-			fst.Add(x, hid(x, y), 1)
-			fst.Add(y, hid(x, y), 1)
+	rows1 := indexIn(in1, input)
+	rows2 := indexIn(in2, input)
+	for i := 0; i < n1; i++ {
+		for j := 0; j < n2; j++ {
+			h := hidx[i*n2+j]
+			fst.M[rows1[i]*nh+h] += 1
+			fst.M[rows2[j]*nh+h] += 1
 		}
 	}
 	snd := NewLinear(hidden, out)
-	for _, x := range in1.Basis() {
-		for _, y := range in2.Basis() {
+	no := out.NumDims()
+	for i, x := range in1.Basis() {
+		for j, y := range in2.Basis() {
 			od, err := op(x, y)
 			if err != nil {
 				return nil, err
 			}
-			if out.Contains(od) {
-				snd.Add(hid(x, y), od, 1)
+			if c, ok := out.Index(od); ok {
+				snd.M[hidx[i*n2+j]*no+c] += 1
 			}
 		}
 	}

@@ -64,11 +64,15 @@ func CombineInParallel(fns []*Linear) *Linear {
 		ins[i], outs[i] = f.In, f.Out
 	}
 	joint := NewLinear(bases.Join(ins...), bases.Join(outs...))
+	nOut := joint.Out.NumDims()
 	for _, f := range fns {
-		for i, din := range f.In.Basis() {
-			for j, dout := range f.Out.Basis() {
-				if v := f.At(i, j); v != 0 {
-					joint.Add(din, dout, v)
+		rows := indexIn(f.In, joint.In)
+		cols := indexIn(f.Out, joint.Out)
+		fo := f.Out.NumDims()
+		for i, r := range rows {
+			for j, c := range cols {
+				if v := f.M[i*fo+j]; v != 0 {
+					joint.M[r*nOut+c] += v
 				}
 			}
 		}
@@ -123,4 +127,17 @@ type Head struct {
 // ResidualSpace is the join of all four spaces the head touches.
 func (h *Head) ResidualSpace() *bases.Space {
 	return bases.Join(h.QK.Left, h.QK.Right, h.OV.In, h.OV.Out)
+}
+
+// indexIn maps each direction of sub to its index in s (which contains it).
+func indexIn(sub, s *bases.Space) []int {
+	out := make([]int, sub.NumDims())
+	for i, d := range sub.Basis() {
+		j, ok := s.Index(d)
+		if !ok {
+			panic(fmt.Sprintf("craft: direction %s outside %s", d, s))
+		}
+		out[i] = j
+	}
+	return out
 }
