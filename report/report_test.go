@@ -54,10 +54,14 @@ func TestReadMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c) != 3 {
-		t.Fatalf("%d curves, want 3 (non-numeric and x skipped)", len(c))
+	if len(c) != 4 {
+		t.Fatalf("%d curves, want 4 (non-numeric, step and tokens skipped)", len(c))
 	}
-	ev := c[2]
+	// An eval line with only a step gets x = step × tokens per step (800/10).
+	if e := c[0]; e.Name != "eval/explained_variance" || len(e.X) != 1 || e.X[0] != 3200 || e.XName != "training tokens" {
+		t.Errorf("eval curve %+v", e)
+	}
+	ev := c[3]
 	if ev.Name != "metrics/explained_variance" || len(ev.X) != 3 || ev.X[2] != 2400 || ev.Last() != 0.99 || ev.XName != "training tokens" {
 		t.Errorf("curve %+v", ev)
 	}
