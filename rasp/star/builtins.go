@@ -73,6 +73,9 @@ func universe() starlark.StringDict {
 	}
 	d[cmpBuiltinName] = starlark.NewBuiltin("comparison", builtinCompare)
 	d[binopBuiltinName] = starlark.NewBuiltin("operator", builtinBinop)
+	d[augopBuiltinName] = starlark.NewBuiltin("operator", builtinAugop)
+	d[unaryBuiltinName] = starlark.NewBuiltin("operator", builtinUnary)
+	d[inBuiltinName] = starlark.NewBuiltin("operator", builtinIn)
 	return d
 }
 
@@ -485,4 +488,80 @@ func boolInt(b starlark.Bool) starlark.Int {
 		return starlark.MakeInt(1)
 	}
 	return starlark.MakeInt(0)
+}
+
+// builtinAugop implements x op= y: a list += iterable extends x in place
+// (Starlark and Python agree); everything else is builtinBinop.
+func builtinAugop(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if len(args) == 3 && args[0] == starlark.String("+") {
+		if l, ok := args[1].(*starlark.List); ok {
+			it, ok := args[2].(starlark.Iterable)
+			if !ok {
+				return nil, fmt.Errorf("list += %s: not iterable", args[2].Type())
+			}
+			iter := it.Iterate()
+			defer iter.Done()
+			var x starlark.Value
+			for iter.Next(&x) {
+				if err := l.Append(x); err != nil {
+					return nil, err
+				}
+			}
+			return l, nil
+		}
+	}
+	return builtinBinop(thread, b, args, kwargs)
+}
+
+// builtinUnary implements -x and +x with bool acting as int (Python: -True == -1).
+func builtinUnary(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if len(args) != 2 {
+		return nil, fmt.Errorf("%s: internal error: want 2 arguments", unaryBuiltinName)
+	}
+	tok := syntax.MINUS
+	if args[0] == starlark.String("+") {
+		tok = syntax.PLUS
+	}
+	x := args[1]
+	if xb, ok := x.(starlark.Bool); ok {
+		x = boolInt(xb)
+	}
+	return starlark.Unary(tok, x)
+}
+
+// builtinIn implements x in y and x not in y with Python equality for
+// RASP values in lists, tuples, sets and dict keys (True in [1] is True);
+// strings and other containers keep Starlark's rules.
+func builtinIn(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if len(args) != 3 {
+		return nil, fmt.Errorf("%s: internal error: want 3 arguments", inBuiltinName)
+	}
+	negate := args[0] == starlark.String("not in")
+	x, y := args[1], args[2]
+	xv, err := FromStarlark(x)
+	var elems starlark.Iterable
+	switch c := y.(type) {
+	case *starlark.List, starlark.Tuple, *starlark.Set:
+		elems = c.(starlark.Iterable)
+	case *starlark.Dict:
+		elems = starlark.Tuple(c.Keys())
+	}
+	if err != nil || elems == nil {
+		tok := syntax.IN
+		if negate {
+			tok = syntax.NOT_IN
+		}
+		return starlark.Binary(tok, x, y)
+	}
+	found := false
+	iter := elems.Iterate()
+	defer iter.Done()
+	var e starlark.Value
+	for iter.Next(&e) {
+		if ev, err := FromStarlark(e); err == nil && rasp.Equal(xv, ev) {
+			found = true
+			break
+		}
+	}
+	return starlark.Bool(found != negate), nil
 }

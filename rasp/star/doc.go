@@ -30,7 +30,8 @@
 //
 // SOp and Selector values have .named(name), .annotated(**kw), .label,
 // .name, .unique_id, .annotations (dict), .children, and can be called on a
-// list to evaluate (sop(["a", "b"])). Operators follow tracr's rasp.py
+// list to evaluate (sop(["a", "b"]) gives a list, sel(["a", "b"]) a list of
+// query rows of bools). Operators follow tracr's rasp.py
 // exactly: sop OP value → Map(lambda x: x OP value); value OP sop →
 // Map(lambda x: value OP x) (reflected; `value | sop` is Map(lambda x: x or
 // value) as tracr writes it); sop OP sop → SequenceMap for + - * / & |;
@@ -47,12 +48,15 @@
 // Aggregate's default) are converted back; lists, dicts and other
 // unhashable or non-RASP values are an error naming the function and the
 // argument values. Python semantics are restored where Starlark differs:
-// the source is rewritten so that every comparison and every binary
-// + - * / // % & | goes through Python semantics: True == 1 and
-// 1 == 1.0 (Starlark says False), True + 1 == 2 and sum of bools works
-// (Starlark fails), bool & bool is a bool. Augmented assignment (x += y)
-// and unary minus keep Starlark semantics. int / int is a float and //, %
-// floor as in Python in both languages.
+// the parsed source is rewritten so that every comparison (== != < <= >
+// >=), every binary + - * / // % & |, augmented assignment to a name
+// (x += y, …), unary - and +, and `in` / `not in` go through hidden
+// built-ins with Python semantics: True == 1 and 1 == 1.0 (Starlark says
+// False), True + 1 == 2, n += x == 1, -True == -1 (Starlark fails), bool &
+// bool is a bool, True in [1] (Python equality for list, tuple, set and dict
+// members). Errors still point at the operator's file:line:col. Augmented
+// assignment to an index or attribute (a[i] += 1) keeps Starlark semantics.
+// int / int is a float and //, % floor as in Python in both languages.
 //
 // Differences from Python that a port must respect: no f-strings (use
 // "%s" % x or "{}".format(x)); no set literals ({...}; use set([...]) or a

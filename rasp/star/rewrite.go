@@ -8,7 +8,22 @@ import (
 const (
 	cmpBuiltinName   = "__rasp_compare__"
 	binopBuiltinName = "__rasp_binop__"
+	augopBuiltinName = "__rasp_augop__"
+	unaryBuiltinName = "__rasp_unary__"
+	inBuiltinName    = "__rasp_in__"
 )
+
+// augmentedOps maps augmented assignment tokens to their binary operator.
+var augmentedOps = map[syntax.Token]syntax.Token{
+	syntax.PLUS_EQ:       syntax.PLUS,
+	syntax.MINUS_EQ:      syntax.MINUS,
+	syntax.STAR_EQ:       syntax.STAR,
+	syntax.SLASH_EQ:      syntax.SLASH,
+	syntax.SLASHSLASH_EQ: syntax.SLASHSLASH,
+	syntax.PERCENT_EQ:    syntax.PERCENT,
+	syntax.AMP_EQ:        syntax.AMP,
+	syntax.PIPE_EQ:       syntax.PIPE,
+}
 
 // rewriteTokens maps the binary operators that are rewritten to a call of a
 // hidden builtin, to the builtin's name. Comparisons must be rewritten
@@ -29,6 +44,19 @@ var rewriteTokens = map[syntax.Token]string{
 	syntax.PERCENT:    binopBuiltinName,
 	syntax.AMP:        binopBuiltinName,
 	syntax.PIPE:       binopBuiltinName,
+	syntax.IN:         inBuiltinName,
+	syntax.NOT_IN:     inBuiltinName,
+}
+
+// call builds name("op", args...) at pos.
+func call(pos syntax.Position, name, op string, args ...syntax.Expr) *syntax.CallExpr {
+	lit := &syntax.Literal{Token: syntax.STRING, TokenPos: pos, Raw: `"` + op + `"`, Value: op}
+	return &syntax.CallExpr{
+		Fn:     &syntax.Ident{NamePos: pos, Name: name},
+		Lparen: pos,
+		Args:   append([]syntax.Expr{lit}, args...),
+		Rparen: pos,
+	}
 }
 
 // rewriteFile replaces, in place, every rewritable binary expression
@@ -49,6 +77,15 @@ func rewriteStmt(s syntax.Stmt) {
 	case *syntax.AssignStmt:
 		s.LHS = rewriteExpr(s.LHS)
 		s.RHS = rewriteExpr(s.RHS)
+		// x op= y with a plain name: x = augop("op", x, y) (bool as int;
+		// a list += stays in place, as in Starlark and Python).
+		if bin, ok := augmentedOps[s.Op]; ok {
+			if id, ok := s.LHS.(*syntax.Ident); ok {
+				read := &syntax.Ident{NamePos: id.NamePos, Name: id.Name}
+				s.RHS = call(s.OpPos, augopBuiltinName, bin.String(), read, s.RHS)
+				s.Op = syntax.EQ
+			}
+		}
 	case *syntax.DefStmt:
 		for i, p := range s.Params {
 			s.Params[i] = rewriteExpr(p)
@@ -91,17 +128,7 @@ func rewriteExpr(e syntax.Expr) syntax.Expr {
 		if !ok {
 			return x
 		}
-		op := x.Op.String()
-		return &syntax.CallExpr{
-			Fn:     &syntax.Ident{NamePos: x.OpPos, Name: name},
-			Lparen: x.OpPos,
-			Args: []syntax.Expr{
-				&syntax.Literal{Token: syntax.STRING, TokenPos: x.OpPos, Raw: `"` + op + `"`, Value: op},
-				x.X,
-				x.Y,
-			},
-			Rparen: x.OpPos,
-		}
+		return call(x.OpPos, name, x.Op.String(), x.X, x.Y)
 	case *syntax.CallExpr:
 		x.Fn = rewriteExpr(x.Fn)
 		rewriteExprs(x.Args)
@@ -147,6 +174,9 @@ func rewriteExpr(e syntax.Expr) syntax.Expr {
 	case *syntax.UnaryExpr:
 		if x.X != nil {
 			x.X = rewriteExpr(x.X)
+		}
+		if x.Op == syntax.MINUS || x.Op == syntax.PLUS {
+			return call(x.OpPos, unaryBuiltinName, x.Op.String(), x.X)
 		}
 	}
 	return e

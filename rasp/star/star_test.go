@@ -508,3 +508,28 @@ func FuzzLoad(f *testing.F) {
 		_, _ = rasp.Eval(r.Program, []rasp.Value{"a", 1, 2.5, true, nil})
 	})
 }
+
+func TestRewrittenStatementsAndMembership(t *testing.T) {
+	r := build(t, `
+def count(xs):
+    n = 0
+    for x in xs:
+        n += x == 1       # bool added to int, as in Python
+    return n
+acc = [1]
+alias = acc
+acc += [2]              # lists extend in place
+s = "a"
+s += "b"
+f = 10
+f //= 4
+results = [count([1, True, 1.0, 2]), -True, +False, True in [1], 1.0 in (True,), 2 not in set([2.0]),
+           "b" in "abc", True in {1: "x"}, [1] in [[1]], alias, s, f]
+program = tokens
+`)
+	list := r.Globals["results"].(*starlark.List)
+	want := `[3, -1, 0, True, True, False, True, True, True, [1, 2], "ab", 2]`
+	if got := list.String(); got != want {
+		t.Errorf("results\n got %s\nwant %s", got, want)
+	}
+}

@@ -99,6 +99,7 @@ var (
 	_ starlark.HasAttrs  = (*SelectorValue)(nil)
 	_ starlark.HasBinary = (*SelectorValue)(nil)
 	_ starlark.HasUnary  = (*SelectorValue)(nil)
+	_ starlark.Callable  = (*SelectorValue)(nil)
 )
 
 func wrap(e rasp.Expr, b *buildState) starlark.Value {
@@ -261,6 +262,31 @@ func (s *SelectorValue) Truth() starlark.Bool { return true }
 
 // Hash returns an identity-free error (selectors are not used as keys).
 func (s *SelectorValue) Hash() (uint32, error) { return 0, fmt.Errorf("unhashable type: Selector") }
+
+// Name is the selector's name (for starlark.Callable).
+func (s *SelectorValue) Name() string { return s.Sel.Name() }
+
+// CallInternal evaluates the selector on a list of values: a list of rows
+// (queries) of bools (keys), as tracr's sel(xs).
+func (s *SelectorValue) CallInternal(thread *starlark.Thread, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	xs, err := unpackInput(s.Sel.Name(), args, kwargs)
+	if err != nil {
+		return nil, err
+	}
+	m, err := rasp.EvalSelector(s.Sel, xs)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]starlark.Value, len(m))
+	for i, r := range m {
+		cols := make([]starlark.Value, len(r))
+		for j, b := range r {
+			cols[j] = starlark.Bool(b)
+		}
+		rows[i] = starlark.NewList(cols)
+	}
+	return starlark.NewList(rows), nil
+}
 
 // AttrNames lists the attributes.
 func (s *SelectorValue) AttrNames() []string { return exprAttrs }
