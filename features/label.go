@@ -265,7 +265,7 @@ func Label(acts *tensor.Tensor, gt *GroundTruth, hook string, decoder *tensor.Te
 			m := matches[b]
 			fl.Best = &m
 		}
-		if r >= 0 {
+		if r >= 0 && scores[r] > 0 {
 			m := matches[r]
 			fl.RunnerUp = &m
 		}
