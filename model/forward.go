@@ -106,7 +106,7 @@ func (m *Model) forward(tokens [][]int, s *runState) (*tensor.Tensor, error) {
 		}
 	}
 	logits := tensor.New(B, T, c.DVocabOut)
-	affine(logits.Data, x.Data, m.wU, m.bU, N, D, c.DVocabOut)
+	m.unembed.applyRows(logits.Data, x.Data, m.bU, N)
 	return logits, nil
 }
 
@@ -158,9 +158,10 @@ func (m *Model) block(l int, resid *tensor.Tensor, B, T int, s *runState) error 
 	v := tensor.New(B, T, H, dh)
 	for i, job := range []struct {
 		out  *tensor.Tensor
-		w, b []float32
+		w    linear
+		b    []float32
 		name string
-	}{{q, lp.wQ, lp.bQ, "attn.hook_q"}, {k, lp.wK, lp.bK, "attn.hook_k"}, {v, lp.wV, lp.bV, "attn.hook_v"}} {
+	}{{q, lp.q, lp.bQ, "attn.hook_q"}, {k, lp.k, lp.bK, "attn.hook_k"}, {v, lp.v, lp.bV, "attn.hook_v"}} {
 		projectHeads(job.out.Data, inputs[i].Data, split, job.w, job.b, N, H, D, dh)
 		if err := s.fire(p+job.name, job.out); err != nil {
 			return err
@@ -184,7 +185,7 @@ func (m *Model) block(l int, resid *tensor.Tensor, B, T int, s *runState) error 
 	attnOut := tensor.New(B, T, D)
 	if s.active(p + "attn.hook_result") {
 		result := tensor.New(B, T, H, D)
-		headResults(result.Data, z.Data, lp.wO, N, H, dh, D)
+		headResults(result.Data, z.Data, lp.oHead, N, H, dh, D)
 		if err := s.fire(p+"attn.hook_result", result); err != nil {
 			return err
 		}
@@ -200,7 +201,7 @@ func (m *Model) block(l int, resid *tensor.Tensor, B, T int, s *runState) error 
 		}
 	} else {
 		// z viewed as [N, H*dh] times W_O viewed as [H*dh, D].
-		affine(attnOut.Data, z.Data, lp.wO, lp.bO, N, H*dh, D)
+		lp.o.applyRows(attnOut.Data, z.Data, lp.bO, N)
 	}
 	if err := s.fire(p+"hook_attn_out", attnOut); err != nil {
 		return err
@@ -230,7 +231,7 @@ func (m *Model) block(l int, resid *tensor.Tensor, B, T int, s *runState) error 
 	}
 	F := c.DMLP
 	pre := tensor.New(B, T, F)
-	affine(pre.Data, x2.Data, lp.wIn, lp.bIn, N, D, F)
+	lp.mlpIn.applyRows(pre.Data, x2.Data, lp.bIn, N)
 	if err := s.fire(p+"mlp.hook_pre", pre); err != nil {
 		return err
 	}
@@ -240,7 +241,7 @@ func (m *Model) block(l int, resid *tensor.Tensor, B, T int, s *runState) error 
 		return err
 	}
 	mlpOut := tensor.New(B, T, D)
-	affine(mlpOut.Data, post.Data, lp.wOut, lp.bOut, N, F, D)
+	lp.mlpOut.applyRows(mlpOut.Data, post.Data, lp.bOut, N)
 	if err := s.fire(p+"hook_mlp_out", mlpOut); err != nil {
 		return err
 	}
@@ -361,59 +362,19 @@ func parallel(n, perItem int, fn func(lo, hi int)) {
 	wg.Wait()
 }
 
-// affine computes out[r,:] = x[r,:]·W + bias for n rows, x [n,in], W
-// [in,outDim], accumulating in float64.
-func affine(out, x, w, bias []float32, n, in, outDim int) {
-	parallel(n, in*outDim, func(lo, hi int) {
-		acc := make([]float64, outDim)
-		for r := lo; r < hi; r++ {
-			for j := range acc {
-				acc[j] = float64(bias[j])
-			}
-			xr := x[r*in : (r+1)*in]
-			for i, xv := range xr {
-				xi := float64(xv)
-				row := w[i*outDim : (i+1)*outDim]
-				for j, wv := range row {
-					acc[j] += xi * float64(wv)
-				}
-			}
-			o := out[r*outDim : (r+1)*outDim]
-			for j, a := range acc {
-				o[j] = float32(a)
-			}
-		}
-	})
-}
-
-// projectHeads computes out[r,h,:] = x(r,h)·W[h] + b[h], with W [H,D,dh];
-// x(r,h) is row r of x [N,D], or row (r,h) of x [N,H,D] when perHead.
-func projectHeads(out, x []float32, perHead bool, w, b []float32, N, H, D, dh int) {
+// projectHeads computes out[r,h,:] = x(r,h)·W[h] + b[h] (w prepared by
+// headsLinear); x(r,h) is row r of x [N,D], or row (r,h) of x [N,H,D] when
+// perHead.
+func projectHeads(out, x []float32, perHead bool, w linear, b []float32, N, H, D, dh int) {
 	parallel(N, H*D*dh, func(lo, hi int) {
-		acc := make([]float64, dh)
+		x64 := make([]float64, D)
 		for r := lo; r < hi; r++ {
+			if !perHead {
+				w.apply(out[r*H*dh:(r+1)*H*dh], widen(x64, x[r*D:(r+1)*D]), b)
+				continue
+			}
 			for h := 0; h < H; h++ {
-				var xr []float32
-				if perHead {
-					xr = x[(r*H+h)*D : (r*H+h+1)*D]
-				} else {
-					xr = x[r*D : (r+1)*D]
-				}
-				for e := range acc {
-					acc[e] = float64(b[h*dh+e])
-				}
-				wh := w[h*D*dh : (h+1)*D*dh]
-				for d, xv := range xr {
-					xd := float64(xv)
-					row := wh[d*dh : (d+1)*dh]
-					for e, wv := range row {
-						acc[e] += xd * float64(wv)
-					}
-				}
-				o := out[(r*H+h)*dh : (r*H+h+1)*dh]
-				for e, a := range acc {
-					o[e] = float32(a)
-				}
+				w.rows(h*dh, (h+1)*dh).apply(out[(r*H+h)*dh:(r*H+h+1)*dh], widen(x64, x[(r*H+h)*D:(r*H+h+1)*D]), b[h*dh:(h+1)*dh])
 			}
 		}
 	})
@@ -499,26 +460,12 @@ func attnMix(z, pattern, v []float32, B, T, H, dh int) {
 }
 
 // headResults computes result[r,h,:] = z[r,h,:]·W_O[h] (no bias).
-func headResults(result, z, wO []float32, N, H, dh, D int) {
+func headResults(result, z []float32, oHead []linear, N, H, dh, D int) {
 	parallel(N, H*dh*D, func(lo, hi int) {
-		acc := make([]float64, D)
+		z64 := make([]float64, dh)
 		for r := lo; r < hi; r++ {
 			for h := 0; h < H; h++ {
-				for d := range acc {
-					acc[d] = 0
-				}
-				zh := z[(r*H+h)*dh : (r*H+h+1)*dh]
-				for e, zv := range zh {
-					ze := float64(zv)
-					row := wO[(h*dh+e)*D : (h*dh+e+1)*D]
-					for d, wv := range row {
-						acc[d] += ze * float64(wv)
-					}
-				}
-				o := result[(r*H+h)*D : (r*H+h+1)*D]
-				for d, a := range acc {
-					o[d] = float32(a)
-				}
+				oHead[h].apply(result[(r*H+h)*D:(r*H+h+1)*D], widen(z64, z[(r*H+h)*dh:(r*H+h+1)*dh]), nil)
 			}
 		}
 	})

@@ -12,15 +12,16 @@ import (
 // Model is a TransformerLens-style hooked transformer with fixed weights.
 // It is safe for concurrent use: Run and its wrappers do not modify it.
 type Model struct {
-	cfg    Config
-	params map[string]*tensor.Tensor
-	layers []layerParams
-	wE     []float32 // [d_vocab, d_model]
-	wPos   []float32 // [n_ctx, d_model]
-	lnFW   []float32 // ln_final.w (nil when absent from the architecture)
-	lnFB   []float32
-	wU     []float32 // [d_model, d_vocab_out]
-	bU     []float32
+	cfg     Config
+	params  map[string]*tensor.Tensor
+	layers  []layerParams
+	wE      []float32 // [d_vocab, d_model]
+	wPos    []float32 // [n_ctx, d_model]
+	lnFW    []float32 // ln_final.w (nil when absent from the architecture)
+	lnFB    []float32
+	wU      []float32 // [d_model, d_vocab_out]
+	bU      []float32
+	unembed linear
 }
 
 type layerParams struct {
@@ -31,6 +32,13 @@ type layerParams struct {
 	bO                     []float32 // [d_model]
 	wIn, bIn, wOut, bOut   []float32
 	ignore                 float32 // score given to masked positions (IGNORE buffer, default -inf)
+
+	// Prepared (transposed, float64) weights for the kernels.
+	q, k, v linear   // all heads: d_model → H·d_head, output laid out [H, d_head]
+	o       linear   // H·d_head → d_model
+	oHead   []linear // per head: d_head → d_model (hook_result)
+	mlpIn   linear
+	mlpOut  linear
 }
 
 // paramSpec is one state-dict entry the architecture has.
@@ -166,6 +174,7 @@ func New(cfg Config, params map[string]*tensor.Tensor) (*Model, error) {
 	m.wE, m.wPos = get("embed.W_E"), get("pos_embed.W_pos")
 	m.lnFW, m.lnFB = get("ln_final.w"), get("ln_final.b")
 	m.wU, m.bU = get("unembed.W_U"), get("unembed.b_U")
+	m.unembed = newLinear(m.wU, cfg.DModel, cfg.DVocabOut)
 	m.layers = make([]layerParams, cfg.NLayers)
 	for l := range m.layers {
 		p := fmt.Sprintf("blocks.%d.", l)
@@ -176,6 +185,7 @@ func New(cfg Config, params map[string]*tensor.Tensor) (*Model, error) {
 			wIn: get(p + "mlp.W_in"), bIn: get(p + "mlp.b_in"), wOut: get(p + "mlp.W_out"), bOut: get(p + "mlp.b_out"),
 			ignore: float32(math.Inf(-1)),
 		}
+		m.layers[l].prepare(cfg)
 		if t := params[p+"attn.IGNORE"]; t != nil {
 			if len(t.Data) != 1 {
 				return nil, fmt.Errorf("model: %q has %d values, want a scalar", p+"attn.IGNORE", len(t.Data))
@@ -199,4 +209,33 @@ func (m *Model) Params() map[string]*tensor.Tensor {
 		out[k] = v
 	}
 	return out
+}
+
+// headsLinear turns W [H, D, dh] into one linear D → H·dh whose output is
+// laid out [H, dh].
+func headsLinear(w []float32, H, D, dh int) linear {
+	l := linear{in: D, out: H * dh, wt: make([]float64, H*dh*D)}
+	for h := 0; h < H; h++ {
+		for d := 0; d < D; d++ {
+			for e := 0; e < dh; e++ {
+				l.wt[(h*dh+e)*D+d] = float64(w[(h*D+d)*dh+e])
+			}
+		}
+	}
+	return l
+}
+
+// prepare builds the kernels' weight layouts.
+func (lp *layerParams) prepare(c Config) {
+	D, H, dh := c.DModel, c.NHeads, c.DHead
+	lp.q, lp.k, lp.v = headsLinear(lp.wQ, H, D, dh), headsLinear(lp.wK, H, D, dh), headsLinear(lp.wV, H, D, dh)
+	lp.o = newLinear(lp.wO, H*dh, D)
+	lp.oHead = make([]linear, H)
+	for h := range lp.oHead {
+		lp.oHead[h] = newLinear(lp.wO[h*dh*D:(h+1)*dh*D], dh, D)
+	}
+	if !c.AttnOnly {
+		lp.mlpIn = newLinear(lp.wIn, D, c.DMLP)
+		lp.mlpOut = newLinear(lp.wOut, c.DMLP, D)
+	}
 }

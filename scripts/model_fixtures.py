@@ -22,7 +22,12 @@ Writes:
       with every hook's activation for two token batches, stored as
       "<batch>/<hook name>" (F64) plus "<batch>/tokens" (I64) and
       "<batch>/logits".
-Everything is seeded, so reruns give identical files.
+Everything is seeded, so reruns give identical files (except the legacy-format
+.pth, whose storage keys are memory addresses).
+
+    /usr/bin/python3 scripts/model_fixtures.py --bench
+
+times the same forward pass in float32 PyTorch for docs/PERFORMANCE.md.
 """
 import json
 import os
@@ -373,7 +378,51 @@ def torchfile_fixtures():
         json.dump(c, f, indent=1, sort_keys=True)
 
 
+def torch_forward(cfg, P, tokens):
+    """The same math in float32 torch ops, the way TransformerLens computes it
+    (einsum per component, no hooks): a lower bound for TransformerLens' time."""
+    B, T = tokens.shape
+    x = P["embed.W_E"][tokens] + P["pos_embed.W_pos"][:T]
+    mask = torch.tril(torch.ones(T, T, dtype=torch.bool))
+    for l in range(cfg["n_layers"]):
+        p = "blocks.%d." % l
+        q = torch.einsum("btd,hde->bthe", x, P[p + "attn.W_Q"]) + P[p + "attn.b_Q"]
+        k = torch.einsum("btd,hde->bthe", x, P[p + "attn.W_K"]) + P[p + "attn.b_K"]
+        v = torch.einsum("btd,hde->bthe", x, P[p + "attn.W_V"]) + P[p + "attn.b_V"]
+        s = torch.einsum("bqhe,bkhe->bhqk", q, k) / cfg["attn_scale"]
+        s = torch.where(mask, s, torch.tensor(-torch.inf))
+        z = torch.einsum("bhqk,bkhe->bqhe", torch.softmax(s, -1), v)
+        x = x + torch.einsum("bqhe,hed->bqd", z, P[p + "attn.W_O"]) + P[p + "attn.b_O"]
+        h = torch.nn.functional.gelu(x @ P[p + "mlp.W_in"] + P[p + "mlp.b_in"])
+        x = x + h @ P[p + "mlp.W_out"] + P[p + "mlp.b_out"]
+    return x @ P["unembed.W_U"] + P["unembed.b_U"]
+
+
+def bench():
+    """Time torch_forward for the sizes of model/bench_test.go (tokens/s)."""
+    import time
+    torch.set_num_threads(2)
+    sizes = [("InterpBench 320x5", dict(n_layers=2, d_model=9, n_heads=4, d_head=2, d_mlp=8, n_ctx=5, d_vocab=6), 320, 5),
+             ("d_model 120 x n_ctx 60", dict(n_layers=2, d_model=120, n_heads=4, d_head=30, d_mlp=480, n_ctx=60, d_vocab=30), 32, 60)]
+    for name, spec, B, T in sizes:
+        cfg = full_cfg(dict(spec, act_fn="gelu", normalization_type=None, d_vocab_out=spec["d_vocab"]))
+        sd = make_state_dict(cfg, torch.Generator().manual_seed(0))
+        tokens = torch.randint(0, cfg["d_vocab"], (B, T))
+        with torch.no_grad():
+            for _ in range(3):
+                torch_forward(cfg, sd, tokens)
+            n, t0 = 0, time.perf_counter()
+            while time.perf_counter() - t0 < 3:
+                torch_forward(cfg, sd, tokens)
+                n += 1
+            dt = (time.perf_counter() - t0) / n
+        print("%-24s %8.3f ms/forward  %10.0f tokens/s  (torch %s, 2 threads)" % (name, dt * 1e3, B * T / dt, torch.__version__))
+
+
 def main():
+    if "--bench" in sys.argv:
+        bench()
+        return
     torch.manual_seed(0)
     safetensors_dtypes()
     models()
