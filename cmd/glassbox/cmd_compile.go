@@ -29,8 +29,11 @@ type compileFlags struct {
 	quiet        bool
 }
 
+// compileF holds the flags of the compile command.
+var compileF = compileFlags{mlpExactness: 100}
+
 func init() {
-	var f compileFlags
+	f := &compileF
 	cmd := &cobra.Command{
 		Use:   "compile N|FILE.star|all",
 		Short: "Compile a RASP program to transformer weights with tracr's rules",
@@ -56,9 +59,9 @@ not masked): such cases are listed as "tracr-inexact (padded)".`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if args[0] == "all" {
-				return compileAll(cmd, f)
+				return compileAll(cmd, *f)
 			}
-			return compileOne(cmd, args[0], f)
+			return compileOne(cmd, args[0], *f)
 		},
 	}
 	fl := cmd.Flags()
