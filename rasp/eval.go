@@ -3,6 +3,7 @@ package rasp
 import (
 	"fmt"
 	"strings"
+	"sync/atomic"
 )
 
 // Trace is the result of evaluating a program on one input: the value of
@@ -13,7 +14,8 @@ type Trace struct {
 	// Output is the program output (same as SOps[Graph.Sink.Label()]).
 	Output []Value
 	// Graph is the program graph; Graph.Nodes gives the deterministic order
-	// (tracr's node order: output first, breadth-first).
+	// (tracr's node order: output first, breadth-first). It may be shared
+	// by the traces of one program: do not modify it.
 	Graph *Graph
 	// SOps maps each SOp label to its values, one per position.
 	SOps map[string][]Value
@@ -65,11 +67,11 @@ func (e *EvalError) Unwrap() error { return e.Err }
 // Eval evaluates the program out on input with tracr's default (non-causal)
 // evaluator and returns the trace. It assigns labels first (AssignLabels).
 func Eval(out SOp, input []Value) (*Trace, error) {
-	g := ExtractGraph(out)
+	g := cachedGraph(out)
 	ev := &evaluator{
 		xs:   input,
-		sops: map[Expr][]Value{},
-		sels: map[Expr][][]bool{},
+		sops: make(map[Expr][]Value, len(g.Nodes)),
+		sels: make(map[Expr][][]bool, len(g.Nodes)),
 	}
 	res, err := ev.sop(out)
 	if err != nil {
@@ -79,8 +81,8 @@ func Eval(out SOp, input []Value) (*Trace, error) {
 		Input:     append([]Value(nil), input...),
 		Output:    res,
 		Graph:     g,
-		SOps:      map[string][]Value{},
-		Selectors: map[string][][]bool{},
+		SOps:      make(map[string][]Value, len(g.Nodes)),
+		Selectors: make(map[string][][]bool, len(g.Nodes)),
 	}
 	for _, e := range g.Nodes {
 		switch e.(type) {
@@ -104,6 +106,25 @@ func Eval(out SOp, input []Value) (*Trace, error) {
 		}
 	}
 	return t, nil
+}
+
+// lastGraph caches the graph of the most recently evaluated program, so
+// that evaluating one program on many inputs extracts its graph once.
+// Graphs are immutable once built (labels never change once assigned).
+var lastGraph atomic.Pointer[graphEntry]
+
+type graphEntry struct {
+	out Expr
+	g   *Graph
+}
+
+func cachedGraph(out SOp) *Graph {
+	if e := lastGraph.Load(); e != nil && e.out == Expr(out) {
+		return e.g
+	}
+	g := ExtractGraph(out)
+	lastGraph.Store(&graphEntry{out: out, g: g})
+	return g
 }
 
 // EvalSOp evaluates one SOp on input without building a trace.
@@ -220,8 +241,9 @@ func (ev *evaluator) sopUncached(e SOp) ([]Value, error) {
 			return nil, err
 		}
 		out := make([]Value, len(m))
+		sel := make([]Value, 0, len(vals))
 		for i, row := range m {
-			var sel []Value
+			sel = sel[:0]
 			for j, b := range row {
 				if b && j < len(vals) {
 					sel = append(sel, vals[j])
@@ -275,14 +297,7 @@ func Mean(xs []Value, def Value) (Value, error) {
 	}
 	switch xs[0].(type) {
 	case int, bool:
-		var sum Value = 0
-		for _, x := range xs {
-			var err error
-			if sum, err = Apply(OpAdd, sum, x); err != nil {
-				return nil, err
-			}
-		}
-		return Apply(OpTrueDiv, sum, len(xs))
+		return meanNumbers(xs)
 	}
 	if len(xs) == 1 {
 		return xs[0], nil
@@ -292,6 +307,35 @@ func Mean(xs []Value, def Value) (Value, error) {
 		parts[i] = Repr(x)
 	}
 	return nil, fmt.Errorf("Unsupported type for aggregation: [%s]", strings.Join(parts, ", "))
+}
+
+// meanNumbers is Python's sum(xs) / len(xs) (CPython 3.11's sum: an exact
+// int sum, switching to sequential float addition at the first float).
+func meanNumbers(xs []Value) (Value, error) {
+	isum := 0
+	i := 0
+	for ; i < len(xs); i++ {
+		v, ok := asInt(xs[i])
+		if !ok {
+			break
+		}
+		s := isum + v
+		if (s > isum) != (v > 0) {
+			return nil, fmt.Errorf("rasp: integer overflow in sum")
+		}
+		isum = s
+	}
+	if i == len(xs) {
+		return Apply(OpTrueDiv, isum, len(xs))
+	}
+	var sum Value = isum
+	for ; i < len(xs); i++ {
+		var err error
+		if sum, err = Apply(OpAdd, sum, xs[i]); err != nil {
+			return nil, err
+		}
+	}
+	return Apply(OpTrueDiv, sum, len(xs))
 }
 
 func (ev *evaluator) sel(e Selector) ([][]bool, error) {
@@ -318,8 +362,9 @@ func (ev *evaluator) selUncached(e Selector) ([][]bool, error) {
 			return nil, err
 		}
 		out := make([][]bool, len(queries))
+		cells := make([]bool, len(queries)*len(keys))
 		for qi, q := range queries {
-			out[qi] = make([]bool, len(keys))
+			out[qi] = cells[qi*len(keys) : (qi+1)*len(keys) : (qi+1)*len(keys)]
 			for ki, k := range keys {
 				b, err := s.Predicate.Select(k, q)
 				if err != nil {

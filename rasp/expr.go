@@ -103,6 +103,7 @@ type Selector interface {
 type exprBase struct {
 	ann map[string]any
 	id  int
+	lbl string // cached label once id is assigned (guarded by idMu)
 }
 
 // idMu guards every exprBase.id (labels may be read from several goroutines).
@@ -142,16 +143,22 @@ func (b *exprBase) encoding() Encoding {
 
 // label returns name_id, assigning ids below e if needed.
 func label(e Expr) string {
+	b := e.base()
 	idMu.Lock()
-	id := e.base().id
+	if b.lbl != "" {
+		defer idMu.Unlock()
+		return b.lbl
+	}
+	id := b.id
 	idMu.Unlock()
 	if id == 0 {
 		AssignLabels(e)
-		idMu.Lock()
-		id = e.base().id
-		idMu.Unlock()
 	}
-	return e.Name() + "_" + strconv.Itoa(id)
+	name := e.Name()
+	idMu.Lock()
+	defer idMu.Unlock()
+	b.lbl = name + "_" + strconv.Itoa(b.id)
+	return b.lbl
 }
 
 // Annotated returns a shallow copy of e with the given annotations added
@@ -166,6 +173,7 @@ func Annotated[T Expr](e T, kv map[string]any) T {
 	maps.Copy(b.ann, kv)
 	idMu.Lock()
 	b.id = e.base().id
+	b.lbl = ""
 	idMu.Unlock()
 	return c.(T)
 }

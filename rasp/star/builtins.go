@@ -421,6 +421,14 @@ func builtinCompare(thread *starlark.Thread, b *starlark.Builtin, args starlark.
 	op := string(args[0].(starlark.String))
 	x, y := args[1], args[2]
 	tok := cmpTokens[op]
+	if plainScalar(x) && plainScalar(y) {
+		// Same rules in Starlark and Python (no bool, tuple or expression involved).
+		r, err := starlark.Compare(tok, x, y)
+		if err != nil {
+			return nil, err
+		}
+		return starlark.Bool(r), nil
+	}
 	if s, ok := x.(*SOpValue); ok {
 		return sopOperator(s.b, binaryOps[tok], s, y, starlark.Left)
 	}
@@ -473,6 +481,16 @@ func builtinBinop(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 		y = boolInt(yb)
 	}
 	return starlark.Binary(tok, x, y)
+}
+
+// plainScalar reports whether Starlark compares v exactly as Python does:
+// int, float, str and None.
+func plainScalar(v starlark.Value) bool {
+	switch v.(type) {
+	case starlark.Int, starlark.Float, starlark.String, starlark.NoneType:
+		return true
+	}
+	return false
 }
 
 func isStarNumber(v starlark.Value) bool {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/glassbox-interp/glassbox/rasp"
 	"go.starlark.net/starlark"
@@ -12,10 +14,25 @@ import (
 // Func is a Starlark callable (lambda, def, builtin) used as a rasp.Func.
 // Each call runs on a fresh Starlark thread with the program's step limit,
 // so a Func may be called from several goroutines.
+//
+// Results are memoised per argument values (compared by Python repr, so 1,
+// 1.0 and True are distinct): a frozen Starlark function has no state and
+// no I/O, so calling it again with the same values gives the same result.
 type Func struct {
 	Fn       starlark.Callable
 	maxSteps uint64
+
+	memo    sync.Map // repr of args -> rasp.Value
+	memoLen atomic.Int64
 }
+
+// maxMemo bounds the memo of one function.
+const maxMemo = 1 << 14
+
+// threads are reused between calls (the step limit is re-armed per call).
+var threads = sync.Pool{New: func() any {
+	return &starlark.Thread{Name: "rasp function", Print: func(*starlark.Thread, string) {}}
+}}
 
 var _ rasp.Func = (*Func)(nil)
 
@@ -23,6 +40,27 @@ var _ rasp.Func = (*Func)(nil)
 // the result back. Errors name the function, its position and the argument
 // values, and include the Starlark backtrace.
 func (f *Func) Call(args ...rasp.Value) (rasp.Value, error) {
+	key := memoKey(args)
+	if v, ok := f.memo.Load(key); ok {
+		return v, nil
+	}
+	v, err := f.call(args)
+	if err == nil && f.memoLen.Load() < maxMemo {
+		if _, loaded := f.memo.LoadOrStore(key, v); !loaded {
+			f.memoLen.Add(1)
+		}
+	}
+	return v, err
+}
+
+func memoKey(args []rasp.Value) string {
+	if len(args) == 1 {
+		return rasp.Repr(args[0])
+	}
+	return rasp.Repr(rasp.Tuple(args))
+}
+
+func (f *Func) call(args []rasp.Value) (rasp.Value, error) {
 	sargs := make(starlark.Tuple, len(args))
 	for i, a := range args {
 		v, err := ToStarlark(a)
@@ -31,11 +69,13 @@ func (f *Func) Call(args ...rasp.Value) (rasp.Value, error) {
 		}
 		sargs[i] = v
 	}
-	thread := &starlark.Thread{Name: f.String(), Print: func(*starlark.Thread, string) {}}
+	thread := threads.Get().(*starlark.Thread)
+	thread.Uncancel()
 	if f.maxSteps > 0 {
-		thread.SetMaxExecutionSteps(f.maxSteps)
+		thread.SetMaxExecutionSteps(thread.ExecutionSteps() + f.maxSteps)
 	}
 	res, err := starlark.Call(thread, f.Fn, sargs, nil)
+	threads.Put(thread)
 	if err != nil {
 		return nil, f.wrapErr(args, err)
 	}
