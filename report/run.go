@@ -122,7 +122,7 @@ func ReadMetrics(path string) ([]Curve, error) {
 		}
 		for k, v := range m {
 			y, ok := v.(float64)
-			if !ok || k == xKey || k == "step" || k == "\x00line" {
+			if !ok || k == "" || k == xKey || k == "step" || k == "\x00line" {
 				continue
 			}
 			c := curves[k]
