@@ -55,6 +55,14 @@ type Config struct {
 	UseLocalAttn    bool `json:"use_local_attn,omitempty"`
 	NKeyValueHeads  int  `json:"n_key_value_heads,omitempty"`
 	FinalRMS        bool `json:"final_rms,omitempty"`
+	PostEmbeddingLN bool `json:"post_embedding_ln,omitempty"`
+	// Soft caps (later TransformerLens versions); 0 = off.
+	AttnScoresSoftCap   float64 `json:"attn_scores_soft_cap,omitempty"`
+	OutputLogitsSoftCap float64 `json:"output_logits_soft_cap,omitempty"`
+
+	// ScaleAttnByInverseLayerIdx multiplies layer L's attn_scale by L+1
+	// (supported, as in TransformerLens).
+	ScaleAttnByInverseLayerIdx bool `json:"scale_attn_by_inverse_layer_idx,omitempty"`
 }
 
 // DefaultConfig returns HookedTransformerConfig's defaults for the fields
@@ -112,7 +120,7 @@ func (c Config) WithDefaults() Config {
 }
 
 // ActFns lists the supported act_fn values.
-var ActFns = []string{"relu", "gelu", "gelu_new", "gelu_fast", "silu"}
+var ActFns = []string{"relu", "gelu", "gelu_new", "gelu_pytorch_tanh", "gelu_fast", "silu"}
 
 // NormalizationTypes lists the supported normalization_type values ("" = None).
 var NormalizationTypes = []string{"", "LN", "LNPre", "RMS", "RMSPre"}
@@ -170,6 +178,8 @@ func (c Config) Validate() error {
 	}{
 		{"gated_mlp", c.GatedMLP}, {"parallel_attn_mlp", c.ParallelAttnMLP}, {"use_local_attn", c.UseLocalAttn},
 		{"final_rms", c.FinalRMS}, {"n_key_value_heads", c.NKeyValueHeads > 0 && c.NKeyValueHeads != c.NHeads},
+		{"post_embedding_ln", c.PostEmbeddingLN}, {"attn_scores_soft_cap", c.AttnScoresSoftCap > 0},
+		{"output_logits_soft_cap", c.OutputLogitsSoftCap > 0},
 	}
 	for _, u := range unsupported {
 		if u.on {

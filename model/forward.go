@@ -168,7 +168,11 @@ func (m *Model) block(l int, resid *tensor.Tensor, B, T int, s *runState) error 
 		}
 	}
 	scores := tensor.New(B, H, T, T)
-	attnScores(scores.Data, q.Data, k.Data, B, T, H, dh, 1/c.AttnScale, c.AttentionDir == "causal", lp.ignore)
+	scale := c.AttnScale
+	if c.ScaleAttnByInverseLayerIdx {
+		scale *= float64(l + 1)
+	}
+	attnScores(scores.Data, q.Data, k.Data, B, T, H, dh, 1/scale, c.AttentionDir == "causal", lp.ignore)
 	if err := s.fire(p+"attn.hook_attn_scores", scores); err != nil {
 		return err
 	}
@@ -481,7 +485,7 @@ func activate(dst, src []float32, fn string) {
 			y = math.Max(x, 0)
 		case "gelu":
 			y = 0.5 * x * (1 + math.Erf(x/math.Sqrt2))
-		case "gelu_new":
+		case "gelu_new", "gelu_pytorch_tanh":
 			y = 0.5 * x * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(x+0.044715*x*x*x)))
 		case "gelu_fast":
 			y = 0.5 * x * (1 + math.Tanh(x*0.7978845608*(1+0.044715*x*x)))

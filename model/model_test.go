@@ -335,3 +335,45 @@ func TestHookNamesOrder(t *testing.T) {
 		t.Errorf("hooks fired in order\n%v\nHookNames\n%v", fired, names)
 	}
 }
+
+func TestIgnoreBufferAndLayerScale(t *testing.T) {
+	m := tiny(t, nil)
+	p := m.Params()
+	p["blocks.0.attn.IGNORE"] = &tensor.Tensor{Shape: []int{}, Data: []float32{-1e5}}
+	m2, err := New(m.Config(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens := [][]int{{1, 2, 3}}
+	_, a, _ := m.RunWithCache(tokens, "blocks.0.attn.hook_attn_scores", "blocks.0.attn.hook_pattern")
+	_, b, _ := m2.RunWithCache(tokens, "blocks.0.attn.hook_attn_scores", "blocks.0.attn.hook_pattern")
+	if got := b["blocks.0.attn.hook_attn_scores"].At(0, 0, 0, 2); got != -1e5 {
+		t.Errorf("masked score with IGNORE=-1e5 is %v", got)
+	}
+	if got := a["blocks.0.attn.hook_attn_scores"].At(0, 0, 0, 2); !math.IsInf(float64(got), -1) {
+		t.Errorf("masked score without IGNORE buffer is %v, want -inf", got)
+	}
+	for i, v := range a["blocks.0.attn.hook_pattern"].Data {
+		if v != b["blocks.0.attn.hook_pattern"].Data[i] {
+			t.Fatal("IGNORE -1e5 and -inf give different patterns")
+		}
+	}
+	// scale_attn_by_inverse_layer_idx divides layer 1's scores by 2 more.
+	cfg := m.Config()
+	cfg.ScaleAttnByInverseLayerIdx = true
+	m3, err := New(cfg, m.Params())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, c0, _ := m.RunWithCache(tokens, "blocks.1.attn.hook_attn_scores", "blocks.1.attn.hook_q", "blocks.1.attn.hook_k")
+	_, c3, _ := m3.RunWithCache(tokens, "blocks.1.attn.hook_attn_scores", "blocks.1.attn.hook_q", "blocks.1.attn.hook_k")
+	// Same q/k only if layer 0 is unchanged (its scale is ×1).
+	for i, v := range c3["blocks.1.attn.hook_q"].Data {
+		if v != c0["blocks.1.attn.hook_q"].Data[i] {
+			t.Fatal("layer 0 changed")
+		}
+	}
+	if got, want := c3["blocks.1.attn.hook_attn_scores"].At(0, 1, 1, 0), c0["blocks.1.attn.hook_attn_scores"].At(0, 1, 1, 0)/2; math.Abs(float64(got-want)) > 1e-6 {
+		t.Errorf("layer-1 score %v, want %v", got, want)
+	}
+}
