@@ -377,3 +377,26 @@ func TestIgnoreBufferAndLayerScale(t *testing.T) {
 		t.Errorf("layer-1 score %v, want %v", got, want)
 	}
 }
+
+func TestActivations(t *testing.T) {
+	// Values at x = 1 and x = -2 from the closed forms (erf / tanh / sigmoid).
+	cases := []struct {
+		fn     string
+		at1    float64
+		atNeg2 float64
+	}{
+		{"relu", 1, 0},
+		{"gelu", 0.8413447460685429, -0.04550026389635842},
+		{"gelu_new", 0.8411919906082768, -0.04540230591222},
+		{"gelu_pytorch_tanh", 0.8411919906082768, -0.04540230591222},
+		{"gelu_fast", 0.8411919906082768, -0.04540230591222},
+		{"silu", 0.7310585786300049, -0.23840584404423515},
+	}
+	for _, c := range cases {
+		out := make([]float32, 2)
+		activate(out, []float32{1, -2}, c.fn)
+		if math.Abs(float64(out[0])-c.at1) > 1e-6 || math.Abs(float64(out[1])-c.atNeg2) > 1e-6 {
+			t.Errorf("%s(1, -2) = %v, want %v, %v", c.fn, out, c.at1, c.atNeg2)
+		}
+	}
+}
