@@ -120,7 +120,7 @@ func loadRefWeights(t testing.TB, id int) map[string]*tensor.Tensor {
 // checkAgainstReference compares a compiled program with a reference case.
 func checkAgainstReference(t *testing.T, c *Compiled, ref *refCase) {
 	t.Helper()
-	if !sameLabels(c.ResidualLabels, ref.ResidualLabels) {
+	if !equalStrings(c.ResidualLabels, ref.ResidualLabels) && !(libmCases[ref.Case] && sameLabels(c.ResidualLabels, ref.ResidualLabels)) {
 		t.Errorf("residual labels:\n got %v\nwant %v", c.ResidualLabels, ref.ResidualLabels)
 	}
 	cfg := map[string]int{
@@ -366,9 +366,12 @@ func checkModelOutputs(t *testing.T, c *Compiled, ref *refCase) {
 	}
 }
 
-// sameFloatLabel is true for two printed floats within 4 ulps: rasp's
-// transcendental functions (Go's math package) can differ from CPython's
-// libm in the last bit (see libmCases).
+// libmCases use math.cos/atan/log10/acos: rasp/star computes them with Go's
+// math package, which can differ from CPython's libm in the last bit, so
+// their float labels and outputs are compared within 4 ulps.
+var libmCases = map[int]bool{70: true, 84: true, 114: true, 123: true}
+
+// sameFloatLabel is true for two printed floats within 4 ulps.
 func sameFloatLabel(a, b string) bool {
 	if a == b {
 		return true
