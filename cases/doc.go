@@ -36,7 +36,12 @@
 //	Trace(content) (*rasp.Trace, error)
 //	TotalDataLen() *big.Int    // get_total_data_len()
 //	AllData(limit) / Sample(n, seed) / Dataset() / Rows(contents) (*Dataset, error)
-//	NewEvaluator() (*Evaluator, error)  // one build, many rows
+//	NewEvaluator() (*Evaluator, error)  // one build, many rows: Row, ProgramOutput, CorrectOutput
+//	ParseRow(line) ([]rasp.Value, error) // a user's row (JSON list or "BOS a x PAD") → content
+//
+// Package-level data helpers work on any sorted vocabulary: EachContent
+// (gen_all_data as an iterator), AllContents, SampleContents, TotalDataLen,
+// PadRow.
 //
 // # Data
 //
