@@ -87,3 +87,28 @@ func TestAllCasesMatchRASP(t *testing.T) {
 }
 
 var _ = rasp.Repr
+
+// TestCheckReproducesReferenceStats runs the full reference dataset of a
+// few small cases, two of which tracr gets wrong on padded rows, and
+// compares the row counts with the reference's stats.
+func TestCheckReproducesReferenceStats(t *testing.T) {
+	refs := loadReference(t)
+	for _, id := range []int{3, 74, 124} {
+		t.Run(fmt.Sprint(id), func(t *testing.T) {
+			c, comp := compileCase(t, id)
+			res, err := CheckCase(c, comp, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ref, ok := refs[id]
+			if !ok {
+				t.Fatalf("case %d is not in the reference data", id)
+			}
+			st := ref.Stats
+			if res.Rows != st["rows"] || res.MismatchRowsUnpadded != st["mismatch_rows_unpadded"] || res.MismatchRowsPadded != st["mismatch_rows_padded"] {
+				t.Errorf("rows %d, mismatching unpadded %d, padded %d; reference %d, %d, %d",
+					res.Rows, res.MismatchRowsUnpadded, res.MismatchRowsPadded, st["rows"], st["mismatch_rows_unpadded"], st["mismatch_rows_padded"])
+			}
+		})
+	}
+}
