@@ -185,6 +185,9 @@ func Compile(program rasp.SOp, vocab []rasp.Value, maxSeqLen int, opts Options) 
 	if vs.has(opts.CompilerPAD) {
 		return nil, fmt.Errorf("tracr: compiler PAD token must not be present in the vocab; found %q", opts.CompilerPAD)
 	}
+	// Labels are assigned in tracr's breadth-first order from the output
+	// (as rasp_to_graph would), so error messages can name them.
+	rasp.AssignLabels(program)
 	if problems := staticValidate(program); len(problems) > 0 {
 		return nil, &Error{Err: fmt.Errorf("%w: unsupported RASP expressions:\n%s", ErrUnsupported, strings.Join(problems, "\n"))}
 	}
@@ -207,7 +210,8 @@ func Compile(program rasp.SOp, vocab []rasp.Value, maxSeqLen int, opts Options) 
 }
 
 // staticValidate is tracr's validating.static_validate: a breadth-first walk
-// that skips children whose name was already visited (as tracr does).
+// that skips children whose name was already visited (as tracr does); each
+// problem is reported with the expression's label.
 func staticValidate(program rasp.Expr) []string {
 	var problems []string
 	visited := map[string]bool{}
@@ -217,7 +221,7 @@ func staticValidate(program rasp.Expr) []string {
 		queue = queue[1:]
 		visited[e.Name()] = true
 		if reason := validateExpr(e); reason != "" {
-			problems = append(problems, e.Name()+": "+reason)
+			problems = append(problems, e.Label()+": "+reason)
 		}
 		for _, c := range e.Children() {
 			if !visited[c.Name()] {

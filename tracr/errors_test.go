@@ -112,3 +112,17 @@ func TestDivisionByZeroIsIgnoredInValueSets(t *testing.T) {
 		t.Fatal("numerical output expected")
 	}
 }
+
+func TestStaticValidationNamesLabels(t *testing.T) {
+	sel := rasp.NewSelect(rasp.AsNumerical(rasp.Tokens), rasp.Indices, rasp.EQ)
+	prog := rasp.Named(rasp.NewAggregate(sel, rasp.Tokens, nil), "moved")
+	_, err := Compile(prog, []rasp.Value{"a"}, 3, Options{})
+	if err == nil || !errors.Is(err, ErrUnsupported) {
+		t.Fatalf("want ErrUnsupported, got %v", err)
+	}
+	for _, s := range []string{"select_2: Select keys must be categorical", "tokens should always be categorical"} {
+		if !strings.Contains(err.Error(), s) {
+			t.Errorf("error %q lacks %q", err, s)
+		}
+	}
+}
