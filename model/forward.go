@@ -411,28 +411,41 @@ func attnScores(scores, q, k []float32, B, T, H, dh int, inv float64, causal boo
 	})
 }
 
-// softmaxRows applies a softmax over each row of length T; rows whose
-// result is NaN (all -inf) become zero, as in TransformerLens.
+// softmaxRows applies a softmax over each row of length T. Rows whose
+// softmax is NaN in PyTorch (all -inf, or a NaN/+inf input) become zero, as
+// TransformerLens' torch.where(isnan) does.
 func softmaxRows(dst, src []float32, rows, T int) {
-	for r := 0; r < rows; r++ {
-		x := src[r*T : (r+1)*T]
-		o := dst[r*T : (r+1)*T]
-		mx := math.Inf(-1)
-		for _, v := range x {
-			mx = math.Max(mx, float64(v))
-		}
-		sum := 0.0
-		for _, v := range x {
-			sum += math.Exp(float64(v) - mx)
-		}
-		for j, v := range x {
-			p := math.Exp(float64(v)-mx) / sum
-			if math.IsNaN(p) {
-				p = 0
+	parallel(rows, 16*T, func(lo, hi int) {
+		e := make([]float64, T)
+		for r := lo; r < hi; r++ {
+			x := src[r*T : (r+1)*T]
+			o := dst[r*T : (r+1)*T]
+			mx := math.Inf(-1)
+			for _, v := range x {
+				if f := float64(v); f > mx || f != f {
+					mx = f
+				}
 			}
-			o[j] = float32(p)
+			sum := 0.0
+			for j, v := range x {
+				f := float64(v)
+				if math.IsInf(f, -1) {
+					e[j] = 0
+					continue
+				}
+				e[j] = math.Exp(f - mx)
+				sum += e[j]
+			}
+			if !(sum > 0) || math.IsInf(sum, 0) { // NaN, all masked, or +inf input
+				clear(o)
+				continue
+			}
+			inv := 1 / sum
+			for j := range o {
+				o[j] = float32(e[j] * inv)
+			}
 		}
-	}
+	})
 }
 
 // attnMix computes z[b,i,h,:] = Σ_j pattern[b,h,i,j]·v[b,j,h,:].

@@ -400,3 +400,22 @@ func TestActivations(t *testing.T) {
 		}
 	}
 }
+
+func TestSoftmaxEdgeCases(t *testing.T) {
+	inf := float32(math.Inf(1))
+	nan := float32(math.NaN())
+	src := []float32{
+		0, 0, float32(math.Inf(-1)), // ordinary with a masked entry
+		-inf, -inf, -inf, // all masked: zeros
+		1, nan, 2, // NaN input: zeros
+		1, inf, 2, // +inf input: NaN in torch, zeros
+	}
+	dst := make([]float32, len(src))
+	softmaxRows(dst, src, 4, 3)
+	want := []float32{0.5, 0.5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
+	for i := range want {
+		if dst[i] != want[i] {
+			t.Fatalf("softmax = %v, want %v", dst, want)
+		}
+	}
+}

@@ -411,12 +411,14 @@ def bench():
         with torch.no_grad():
             for _ in range(3):
                 torch_forward(cfg, sd, tokens)
-            n, t0 = 0, time.perf_counter()
+            n, t0, c0 = 0, time.perf_counter(), time.process_time()
             while time.perf_counter() - t0 < 3:
                 torch_forward(cfg, sd, tokens)
                 n += 1
             dt = (time.perf_counter() - t0) / n
-        print("%-24s %8.3f ms/forward  %10.0f tokens/s  (torch %s, 2 threads)" % (name, dt * 1e3, B * T / dt, torch.__version__))
+            cpu = (time.process_time() - c0) / n
+        print("%-24s wall %8.3f ms/forward (%9.0f tokens/s)  cpu %8.3f ms/forward  (torch %s, 2 threads)"
+              % (name, dt * 1e3, B * T / dt, cpu * 1e3, torch.__version__))
 
 
 def main():
