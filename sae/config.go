@@ -504,3 +504,21 @@ func pyFloat(v float64) string {
 
 // pyExp formats like Python's "%3.3e".
 func pyExp(v float64) string { return fmt.Sprintf("%.3e", v) }
+
+// NotebookConfig returns the original notebook's SAE config (cell In [17],
+// case 3): d_in 12 × expansion 4, l1 0.1, lr 3e-4 constant, Adam(0.9, 0.999),
+// 1.5M tokens in batches of 80, context 5, ghost grads (windows 1000/2000),
+// geometric-median b_dec, unit-norm decoder rows, b_dec not applied to the
+// input, 5 checkpoints, seed 42. The glassbox CLI starts from it.
+func NotebookConfig() Config {
+	c := DefaultConfig()
+	c.ModelName, c.HookName, c.HookLayer, c.ContextSize, c.PrependBOS = "case3", "blocks.0.hook_resid_pre", 0, 5, false
+	c.DIn, c.ExpansionFactor, c.BDecInitMethod, c.ActivationFn = 12, 4, "geometric_median", "relu"
+	c.NormalizeSAEDecoder, c.ApplyBDecToInput = true, false
+	c.TrainingTokens, c.StoreBatchSizePrompts, c.TrainBatchSizeTokens = 1_500_000, 4, 80
+	c.AdamBeta1, c.AdamBeta2, c.L1Coefficient, c.LR = 0.9, 0.999, 0.1, 3e-4
+	c.UseGhostGrads, c.FeatureSamplingWindow, c.DeadFeatureWindow = true, 2000, 1000
+	c.WandbLogFrequency, c.EvalEveryNWandbLogs, c.NCheckpoints = 10, 100_000_000_000, 5
+	c.CheckpointPath = "runs"
+	return c
+}

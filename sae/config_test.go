@@ -1,6 +1,7 @@
 package sae
 
 import (
+	"encoding/json"
 	"math"
 	"strings"
 	"testing"
@@ -172,5 +173,28 @@ func TestL1WarmUp(t *testing.T) {
 	}
 	if l1At(0.5, 0, 0) != 0.5 {
 		t.Error("no warm-up should give the final coefficient")
+	}
+}
+
+func TestNotebookConfigMatchesFile(t *testing.T) {
+	file, _, err := LoadConfig("testdata/notebook_config.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := file.Resolve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	nb := NotebookConfig()
+	b, err := nb.Resolve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.CheckpointPath, b.CheckpointPath = "", ""
+	a.SAELensVersion, b.SAELensVersion, a.SAELensTrainingVersion, b.SAELensTrainingVersion = "", "", "", ""
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	if string(ja) != string(jb) {
+		t.Errorf("NotebookConfig differs from the notebook's JSON:\n%s\n%s", ja, jb)
 	}
 }
