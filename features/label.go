@@ -147,12 +147,20 @@ func Label(acts *tensor.Tensor, gt *GroundTruth, hook string, decoder *tensor.Te
 	for i := range bestFeat {
 		bestFeat[i] = -1
 	}
+	// Feature-major copy: the per-feature passes below then read memory
+	// sequentially instead of with a d_sae stride.
+	byFeat := make([]float32, len(acts.Data))
+	for i := 0; i < n; i++ {
+		for f, v := range acts.Data[i*dsae : (i+1)*dsae] {
+			byFeat[f*n+i] = v
+		}
+	}
 	fires := make([]bool, n)
 	col := make([]float64, n)
 	for f := 0; f < dsae; f++ {
+		fa := byFeat[f*n : (f+1)*n]
 		var max float32
-		for i := 0; i < n; i++ {
-			v := acts.Data[i*dsae+f]
+		for i, v := range fa {
 			if v != v {
 				return nil, fmt.Errorf("features: feature %d has a NaN activation at row %d position %d", f, i/positions, i%positions)
 			}
@@ -168,8 +176,8 @@ func Label(acts *tensor.Tensor, gt *GroundTruth, hook string, decoder *tensor.Te
 			}
 		}
 		nFire := 0
-		for i := 0; i < n; i++ {
-			fires[i] = acts.Data[i*dsae+f] > thr
+		for i, v := range fa {
+			fires[i] = v > thr
 			if fires[i] {
 				nFire++
 			}

@@ -72,10 +72,16 @@ func TopK(acts *tensor.Tensor, k int) ([][]Example, error) {
 	vals := make([]float32, dsae*k)
 	idxs := make([]int, dsae*k)
 	fill := make([]int, dsae)
+	// kth[f] is the current k-th best value once the list is full; a later
+	// element (higher flat index) must be strictly larger to enter.
+	kth := make([]float32, dsae)
 	for flat := 0; flat < n; flat++ {
 		row := acts.Data[flat*dsae : (flat+1)*dsae]
 		for f, v := range row {
 			m := fill[f]
+			if m == k && !(v > kth[f]) {
+				continue
+			}
 			vs, is := vals[f*k:(f+1)*k], idxs[f*k:(f+1)*k]
 			if m == k && !better(v, flat, vs[k-1], is[k-1]) {
 				continue
@@ -92,6 +98,12 @@ func TopK(acts *tensor.Tensor, k int) ([][]Example, error) {
 				p--
 			}
 			vs[p], is[p] = v, flat
+			if fill[f] == k {
+				kth[f] = vs[k-1]
+				if kth[f] != kth[f] { // NaN ranks last: anything else enters
+					kth[f] = float32(math.Inf(-1))
+				}
+			}
 		}
 	}
 	out := make([][]Example, dsae)

@@ -156,7 +156,7 @@ func TestSummarize(t *testing.T) {
 }
 
 func BenchmarkTopK(b *testing.B) {
-	acts := randomActs(2000, 10, 512, 1)
+	acts := sparseActs(2000, 10, 512, 1)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := TopK(acts, 20); err != nil {
