@@ -48,7 +48,69 @@ func mathModule() *starlarkstruct.Module {
 		if err != nil {
 			return nil, err
 		}
-		return starlark.Float(math.Pow(fx, fy)), nil
+		r, err := crPow(fx, fy)
+		if err != nil {
+			return nil, fmt.Errorf("math.pow(%v, %v): %w", fx, fy, err)
+		}
+		return starlark.Float(r), nil
+	})
+	// The C library functions, computed as glibc computes them (see crmath.go).
+	for _, name := range []string{"exp", "log2", "log10", "sin", "cos", "tan", "atan", "asin", "acos", "sinh", "cosh", "tanh"} {
+		f := crFunc(name)
+		m[name] = starlark.NewBuiltin(name, func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+			var x starlark.Value
+			if err := starlark.UnpackPositionalArgs("math."+b.Name(), args, kwargs, 1, &x); err != nil {
+				return nil, err
+			}
+			fx, err := toFloat("math."+b.Name(), x)
+			if err != nil {
+				return nil, err
+			}
+			r, err := f(fx)
+			if err != nil {
+				return nil, fmt.Errorf("math.%s(%v): %w", b.Name(), fx, err)
+			}
+			return starlark.Float(r), nil
+		})
+	}
+	m["log"] = starlark.NewBuiltin("log", func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		var x starlark.Value
+		var base starlark.Value = starlark.None
+		if err := starlark.UnpackPositionalArgs("math.log", args, kwargs, 1, &x, &base); err != nil {
+			return nil, err
+		}
+		fx, err := toFloat("math.log", x)
+		if err != nil {
+			return nil, err
+		}
+		var r float64
+		if base == starlark.None {
+			r, err = crFunc("log")(fx)
+		} else {
+			var fb float64
+			if fb, err = toFloat("math.log", base); err != nil {
+				return nil, err
+			}
+			r, err = logBase(fx, fb)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("math.log(%v): %w", fx, err)
+		}
+		return starlark.Float(r), nil
+	})
+	m["sqrt"] = starlark.NewBuiltin("sqrt", func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		var x starlark.Value
+		if err := starlark.UnpackPositionalArgs("math.sqrt", args, kwargs, 1, &x); err != nil {
+			return nil, err
+		}
+		fx, err := toFloat("math.sqrt", x)
+		if err != nil {
+			return nil, err
+		}
+		if fx < 0 {
+			return nil, fmt.Errorf("math.sqrt(%v): %w", fx, errDomain)
+		}
+		return starlark.Float(math.Sqrt(fx)), nil
 	})
 	unary := func(name string, f func(float64) starlark.Value) {
 		m[name] = starlark.NewBuiltin(name, func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
@@ -282,10 +344,14 @@ func pyPow(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw
 	if fx == 0 && fy < 0 {
 		return nil, fmt.Errorf("%w: 0.0 cannot be raised to a negative power", rasp.ErrZeroDivision)
 	}
-	if fx < 0 && fy != math.Trunc(fy) {
+	if fx < 0 && fy != math.Trunc(fy) && !math.IsInf(fy, 0) {
 		return nil, fmt.Errorf("pow: negative number to a fractional power gives a complex number (not supported)")
 	}
-	return starlark.Float(math.Pow(fx, fy)), nil
+	r, err := crPow(fx, fy)
+	if err != nil {
+		return nil, fmt.Errorf("pow(%v, %v): %w", fx, fy, err)
+	}
+	return starlark.Float(r), nil
 }
 
 func pyDivmod(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
