@@ -121,6 +121,10 @@ func FindSAE(path string) (saeDir, runDir string, err error) {
 		path, sae.CfgFile, sae.WeightsFile, sae.FinalDir, sae.CheckpointsDir)
 }
 
+// SourceFile is the run-directory file in which `glassbox train` records
+// the case ("case") and model directory ("model") it trained on.
+const SourceFile = "source.json"
+
 var caseRE = regexp.MustCompile(`(?i)case[_\- ]?(\d+)`)
 
 // caseFromStrings finds a case id in strings like "case3" or "case_3".
@@ -174,9 +178,33 @@ func Load(path string, opts Options) (*Result, error) {
 		}
 	}
 
+	// source.json (written by `glassbox train`) names the case and model.
+	var src struct {
+		Case  int    `json:"case"`
+		Model string `json:"model"`
+	}
+	if runDir != "" {
+		if b, err := os.ReadFile(filepath.Join(runDir, SourceFile)); err == nil {
+			if err := json.Unmarshal(b, &src); err != nil {
+				return nil, fmt.Errorf("open run %s: %s: %w", path, SourceFile, err)
+			}
+		}
+	}
+	if opts.ModelDir == "" && src.Model != "" {
+		opts.ModelDir = src.Model
+		if !filepath.IsAbs(src.Model) {
+			// relative to the directory train was run from; try the run dir's parent too
+			if _, err := os.Stat(src.Model); err != nil {
+				opts.ModelDir = filepath.Join(filepath.Dir(runDir), src.Model)
+			}
+		}
+	}
 	cd := opts.CaseData
 	if cd == nil {
 		id := opts.Case
+		if id == 0 {
+			id = src.Case
+		}
 		if id == 0 {
 			var ss []string
 			for _, k := range []string{"model_name", "dataset_path", "case"} {

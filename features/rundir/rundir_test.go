@@ -226,3 +226,30 @@ func TestFindSAE(t *testing.T) {
 		t.Errorf("checkpoint fallback: %s %v", sd, err)
 	}
 }
+
+// TestSourceJSON: a run written by `glassbox train` names its case in
+// source.json, which is enough to find it.
+func TestSourceJSON(t *testing.T) {
+	cd := case3(t)
+	s, _ := tokenPosSAE(t, cd)
+	s.Meta.ModelName = ""
+	dir := filepath.Join(t.TempDir(), "run")
+	if err := sae.Save(filepath.Join(dir, "final"), s, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(dir, Options{Cases: CatalogueCase, NoEffects: true}); err == nil || !strings.Contains(err.Error(), "--case") {
+		t.Fatalf("without source.json: %v", err)
+	}
+	os.WriteFile(filepath.Join(dir, SourceFile), []byte(`{"case": 3, "hook_name": "blocks.0.hook_resid_pre"}`), 0o644)
+	res, err := Load(dir, Options{Cases: CatalogueCase, NoEffects: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Case.Name != "case 3" {
+		t.Errorf("case %s", res.Case.Name)
+	}
+	os.WriteFile(filepath.Join(dir, SourceFile), []byte(`{"case": "three"}`), 0o644)
+	if _, err := Load(dir, Options{Cases: CatalogueCase}); err == nil || !strings.Contains(err.Error(), SourceFile) {
+		t.Errorf("bad source.json: %v", err)
+	}
+}
