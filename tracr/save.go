@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/glassbox-interp/glassbox/cases"
 	"github.com/glassbox-interp/glassbox/formats/atomicfile"
 	"github.com/glassbox-interp/glassbox/formats/safetensors"
 	"github.com/glassbox-interp/glassbox/model"
@@ -23,18 +24,39 @@ const (
 // TokenizerInfo is the content of tokenizer.json.
 type TokenizerInfo struct {
 	// Tokens are the input tokens in id order (JSON-typed values).
-	Tokens []rasp.Value `json:"tokens"`
+	Tokens PyValues `json:"tokens"`
 	// TokenEncoding maps str(token) to its id.
 	TokenEncoding map[string]int `json:"token_encoding"`
 	BOS           string         `json:"bos"`
 	PAD           string         `json:"pad"`
 	// Categorical is true when outputs are decoded by argmax over OutputValues.
 	Categorical  bool           `json:"categorical"`
-	OutputValues []rasp.Value   `json:"output_values"`
+	OutputValues PyValues       `json:"output_values"`
 	OutputLabel  string         `json:"output_label"`
 	OutputEnc    map[string]int `json:"output_encoding"`
 	MaxSeqLen    int            `json:"max_seq_len"`
 	Causal       bool           `json:"causal"`
+}
+
+// PyValues marshals values as Python's json.dumps does (3.0 stays 3.0).
+type PyValues []rasp.Value
+
+// MarshalJSON writes the list with cases.AppendJSON.
+func (p PyValues) MarshalJSON() ([]byte, error) {
+	if p == nil {
+		return []byte("null"), nil
+	}
+	buf := []byte{'['}
+	for i, v := range p {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		var err error
+		if buf, err = cases.AppendJSON(buf, v); err != nil {
+			return nil, err
+		}
+	}
+	return append(buf, ']'), nil
 }
 
 // Tokenizer returns the token and output encodings.
