@@ -419,3 +419,22 @@ func TestSoftmaxEdgeCases(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadTorchErrors(t *testing.T) {
+	// Weights of one fixture with the config of another: shapes disagree.
+	_, _, err := LoadTorch("testdata/ib_causal/ll_model.pth", "testdata/ln_gelu_new/ll_model_cfg.pkl")
+	if err == nil || !strings.Contains(err.Error(), "testdata/ib_causal/ll_model.pth") || !strings.Contains(err.Error(), "has shape") {
+		t.Errorf("mismatched config: %v", err)
+	}
+	_, _, err = LoadTorch("testdata/ib_causal/ll_model_cfg.pkl", "testdata/ib_causal/ll_model_cfg.pkl")
+	if err == nil || !strings.Contains(err.Error(), "ll_model_cfg.pkl") {
+		t.Errorf("pickle as weights: %v", err)
+	}
+	_, _, err = LoadTorch("testdata/ib_causal/ll_model.pth", "testdata/ib_causal/ll_model.pth")
+	if err == nil || !strings.Contains(err.Error(), "ll_model.pth") {
+		t.Errorf("zip as config: %v", err)
+	}
+	if _, err := Open("testdata/ib_causal/ll_model.pth"); err == nil || !strings.Contains(err.Error(), "want a directory") {
+		t.Errorf("Open(file): %v", err)
+	}
+}

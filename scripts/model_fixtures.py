@@ -313,7 +313,11 @@ def models():
         sd = make_state_dict(cfg, g)
         out = os.path.join(ROOT, "model/testdata", spec["name"])
         os.makedirs(out, exist_ok=True)
-        torch.save(sd, os.path.join(out, "ll_model.pth"))
+        # module.state_dict() is an OrderedDict carrying a _metadata attribute.
+        from collections import OrderedDict
+        saved = OrderedDict(sd)
+        saved._metadata = OrderedDict({"": {"version": 1}})
+        torch.save(saved, os.path.join(out, "ll_model.pth"))
         if spec["cfg_as"] == "object":
             pickle_config_object(cfg, os.path.join(out, "ll_model_cfg.pkl"))
         else:
