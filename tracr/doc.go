@@ -17,3 +17,21 @@
 // (build_tracr_circuits with granularity "acdc_hooks"), extended so that
 // every selector maps to the query/key hooks of each head that uses it.
 package tracr
+
+// # API
+//
+//	comp, err := tracr.Compile(program, vocab, maxSeqLen, tracr.Options{Causal: true})
+//	comp, err := tracr.CompileCase(c, 100)    // a *cases.Case, as circuits-benchmark compiles it
+//	comp.Config, comp.Params                  // model.Config + TransformerLens-named weights
+//	comp.ResidualLabels, comp.Residual        // residual stream layout ("tokens:a", "is_x_3", …)
+//	comp.Tokens, comp.TokenID(v)              // token ids (tracr's sorted tokens basis)
+//	comp.Categorical, comp.OutputValues       // output decoding (argmax id → value, or one column)
+//	comp.Blocks                               // half-layers: heads with q/k/v inputs, MLP outputs/inputs
+//	comp.Alignment                            // Entries/Lines (notebook printout), Map (label → hooks),
+//	                                          // Reference (circuits-benchmark's), Edges, Dims (label → dims)
+//	m, err := comp.Model()                    // *model.Model
+//	out, err := comp.Apply(m, rows)           // decoded outputs, rows start with BOS
+//	res, err := comp.Check(m, rows, batch)    // model vs expected outputs, unpadded/padded split
+//	err = comp.Save(dir)                      // config.json, model.safetensors, residual_labels.json,
+//	                                          // alignment.json, tokenizer.json
+//	comp.Summary(), comp.Layout()             // text renderings (Layout adds residual dims + alignment)
