@@ -12,8 +12,9 @@
 //	/run/{name}/files/{path...}     a file inside the run directory
 //
 // Each run is analysed once, on first request, by the Loader the caller
-// passes (guarded by sync.Once, so concurrent requests share one
-// computation); pages are rendered into memory before anything is written.
+// passes (concurrent requests wait for that one computation; a failed load
+// is retried on the next request); pages are rendered into memory before
+// anything is written.
 // File requests are confined to the run directory with os.Root, and any
 // path with a ".." element, a backslash or a NUL byte is rejected with 400.
 package web

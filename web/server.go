@@ -33,11 +33,9 @@ type Server struct {
 
 type runEntry struct {
 	name, dir string
-	hook      string
-	once      sync.Once
+	mu        sync.Mutex // held while loading: concurrent requests wait for one load
 	run       *report.Run
 	json      []byte
-	err       error
 }
 
 // New checks that every dir is a directory and names the runs by their base
@@ -74,32 +72,42 @@ func New(dirs []string, load Loader) (*Server, error) {
 	return s, nil
 }
 
-// get loads a run once; later calls (also concurrent ones) share the result.
-func (s *Server) get(name string) (*runEntry, error) {
-	e := s.byName[name]
+// get loads a run once; later calls (also concurrent ones, which wait for
+// the first) share the result. A failed load is not cached, so a run whose
+// training has not finished yet can be retried by reloading the page.
+func (s *Server) get(name string) (e *runEntry, err error) {
+	e = s.byName[name]
 	if e == nil {
 		return nil, errNotFound{fmt.Sprintf("no run named %q", name)}
 	}
-	e.once.Do(func() {
-		defer func() {
-			if p := recover(); p != nil {
-				e.err = fmt.Errorf("analyse run %s: internal error: %v", e.dir, p)
-			}
-		}()
-		r, err := s.load(e.dir)
-		if err != nil {
-			e.err = fmt.Errorf("analyse run %s: %w", e.dir, err)
-			return
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.run != nil {
+		return e, nil
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("analyse run %s: internal error: %v", e.dir, p)
 		}
-		if r.Name == "" {
-			r.Name = e.name
+	}()
+	r, err := s.load(e.dir)
+	if err != nil {
+		return nil, fmt.Errorf("analyse run %s: %w", e.dir, err)
+	}
+	if r == nil {
+		return nil, fmt.Errorf("analyse run %s: the loader returned nothing", e.dir)
+	}
+	if r.Name == "" {
+		r.Name = e.name
+	}
+	var js []byte
+	if r.Analysis != nil {
+		if js, err = json.MarshalIndent(r.Analysis.Report(), "", "  "); err != nil {
+			return nil, fmt.Errorf("analyse run %s: %w", e.dir, err)
 		}
-		e.run = r
-		if r.Analysis != nil {
-			e.json, e.err = json.MarshalIndent(r.Analysis.Report(), "", "  ")
-		}
-	})
-	return e, e.err
+	}
+	e.run, e.json = r, js
+	return e, nil
 }
 
 type errNotFound struct{ msg string }
@@ -160,8 +168,11 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 	var entries []report.IndexEntry
 	for _, e := range s.runs {
 		hook := ""
-		if e.run != nil {
-			hook = e.run.Hook
+		if e.mu.TryLock() {
+			if e.run != nil {
+				hook = e.run.Hook
+			}
+			e.mu.Unlock()
 		}
 		entries = append(entries, report.IndexEntry{Name: e.name, Href: "/run/" + url(e.name) + "/", Hook: hook})
 	}

@@ -229,9 +229,35 @@ func TestLoaderFailures(t *testing.T) {
 	if code != 500 || !strings.Contains(body, "internal error") {
 		t.Errorf("runB: %d %q", code, body)
 	}
+	// A failed load is retried (the loader panics again: still 500).
+	code, _ = get(t, ts.URL+"/run/runB/")
+	if code != 500 {
+		t.Errorf("runB retry: %d", code)
+	}
 	// The server is still up.
 	if code, _ := get(t, ts.URL+"/"); code != 200 {
 		t.Errorf("index after failures: %d", code)
+	}
+}
+
+func TestFailedLoadIsRetried(t *testing.T) {
+	var calls atomic.Int32
+	ts, _ := setup(t, func(dir string) (*report.Run, error) {
+		if calls.Add(1) == 1 {
+			return nil, errors.New("training not finished")
+		}
+		return fakeRun("blocks.0.hook_resid_pre")
+	})
+	if code, _ := get(t, ts.URL+"/run/runA/"); code != 500 {
+		t.Errorf("first load: %d, want 500", code)
+	}
+	for i := 0; i < 3; i++ {
+		if code, _ := get(t, ts.URL+"/run/runA/"); code != 200 {
+			t.Errorf("reload %d: %d, want 200", i, code)
+		}
+	}
+	if n := calls.Load(); n != 2 {
+		t.Errorf("loader called %d times, want 2", n)
 	}
 }
 
