@@ -134,6 +134,19 @@ func TestRenderFeature(t *testing.T) {
 	}
 }
 
+func TestNumericalLabelShowsR(t *testing.T) {
+	r := testRun(t)
+	rv := -0.75
+	r.Analysis.Labels.Features[1].Best = &features.Match{Label: "v", Score: 0.75, R: &rv, Numerical: true}
+	var b bytes.Buffer
+	if err := RenderFeature(&b, r, 1); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "r -0.75") || strings.Contains(b.String(), "0x") {
+		t.Errorf("numerical label not rendered as r -0.75")
+	}
+}
+
 func TestWriteStatic(t *testing.T) {
 	r := testRun(t)
 	path := filepath.Join(t.TempDir(), "report.html")

@@ -31,6 +31,11 @@ var tmpl = template.Must(template.New("").Funcs(template.FuncMap{
 				return "–"
 			}
 			return fmtNum(float64(*x))
+		case *float64:
+			if x == nil {
+				return "–"
+			}
+			return fmtNum(*x)
 		case int:
 			return fmt.Sprint(x)
 		}
