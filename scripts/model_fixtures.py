@@ -149,7 +149,8 @@ def full_cfg(spec):
     for k, v in spec.items():
         if k not in ("name", "cfg_as"):
             cfg[k] = v
-    cfg["attn_scale"] = float(np.sqrt(cfg["d_head"])) if cfg["use_attn_scale"] else 1.0
+    # TransformerLens' __post_init__ stores np.sqrt(d_head): a numpy.float64 in the pickle.
+    cfg["attn_scale"] = np.sqrt(cfg["d_head"]) if cfg["use_attn_scale"] else 1.0
     cfg["dtype"] = torch.float32
     return cfg
 
@@ -372,12 +373,14 @@ def torchfile_fixtures():
         json.dump(expect, f, indent=1, sort_keys=True)
     # Pickled configs in several protocols, as a dict and as an object.
     cfg = full_cfg(MODELS[0])
+    cfg["n_params"] = np.int64(1234)     # more numpy scalars, as configs may hold
+    cfg["use_local_attn"] = np.bool_(False)
     for proto in (0, 2, 4):
         with open(os.path.join(out, "cfg_dict_p%d.pkl" % proto), "wb") as f:
             pickle.dump(cfg, f, protocol=proto)
     pickle_config_object(cfg, os.path.join(out, "cfg_object.pkl"))
     with open(os.path.join(out, "cfg.json"), "w") as f:
-        c = dict(cfg)
+        c = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in cfg.items()}
         c["dtype"] = "float32"
         json.dump(c, f, indent=1, sort_keys=True)
 

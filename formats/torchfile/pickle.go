@@ -89,6 +89,18 @@ func (r *reader) findClass(module, name string) (any, error) {
 		if dt, ok := storageDTypes[name]; ok {
 			return &storageClass{name: name, dtype: dt}, nil
 		}
+	case "numpy.core.multiarray", "numpy._core.multiarray":
+		if name == "scalar" {
+			return numpyScalarClass{}, nil
+		}
+	case "numpy":
+		if name == "dtype" {
+			return numpyDTypeClass{}, nil
+		}
+	case "_codecs":
+		if name == "encode" {
+			return codecsEncode{}, nil
+		}
 	case "torch._utils":
 		switch name {
 		case "_rebuild_tensor_v2", "_rebuild_tensor":
@@ -122,7 +134,7 @@ func (r *reader) unpickle(b []byte, start int) (v any, end int, err error) {
 			v, err = nil, fmt.Errorf("corrupt pickle: %v", p)
 		}
 	}()
-	u := pickle.NewUnpickler(bytes.NewReader(b[start : start+n]))
+	u := pickle.NewUnpickler(bytes.NewReader(rewriteUnicode0(b[start : start+n])))
 	u.FindClass = r.findClass
 	u.PersistentLoad = r.persistentLoad
 	v, err = u.Load()

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
 )
 
 // Pickle opcode argument kinds, for scanPickle.
@@ -71,6 +74,12 @@ func scanPickle(b []byte) (int, error) {
 		switch arg.kind {
 		case argFixed:
 			need = arg.n
+			if op == 0x95 && rest >= 8 {
+				// FRAME: the decoder buffers the whole frame; it must fit.
+				if n := binary.LittleEndian.Uint64(b[pos:]); n > uint64(rest-8) {
+					return 0, fmt.Errorf("pickle FRAME at byte %d: length %d exceeds the %d bytes left (truncated or corrupt)", at, n, rest-8)
+				}
+			}
 		case argLen1:
 			if rest < 1 {
 				return 0, truncated(op, at)
@@ -86,13 +95,10 @@ func scanPickle(b []byte) (int, error) {
 				return 0, truncated(op, at)
 			}
 			n := binary.LittleEndian.Uint64(b[pos:])
-			if n > uint64(rest) {
+			if n > uint64(rest-8) {
 				return 0, fmt.Errorf("pickle opcode 0x%02x at byte %d: length %d exceeds the %d bytes left (truncated or corrupt)", op, at, n, rest-8)
 			}
 			need = 8 + int(n)
-			if op == 0x95 {
-				need = 8 // FRAME: the framed opcodes follow and are scanned too
-			}
 		case argLine, argTwoLine:
 			lines := 1
 			if arg.kind == argTwoLine {
@@ -118,4 +124,88 @@ func scanPickle(b []byte) (int, error) {
 
 func truncated(op byte, at int) error {
 	return fmt.Errorf("pickle opcode 0x%02x at byte %d is cut off (truncated or corrupt)", op, at)
+}
+
+// rewriteUnicode0 replaces protocol-0 UNICODE opcodes ('V', a
+// raw-unicode-escape line) by BINUNICODE ('X', length + UTF-8): gopickle
+// keeps the raw line bytes, which garbles every character above 0x7f. b must
+// be one whole pickle as delimited by scanPickle; pickles with frames are
+// left alone (their lengths would change, and protocols with frames never
+// emit 'V').
+func rewriteUnicode0(b []byte) []byte {
+	if !bytes.Contains(b, []byte{'V'}) {
+		return b
+	}
+	var out []byte
+	pos := 0
+	last := 0
+	for pos < len(b) {
+		op := b[pos]
+		arg := pickleOps[op]
+		start := pos
+		pos++
+		if op == '.' {
+			break
+		}
+		if op == 0x95 {
+			return b
+		}
+		switch arg.kind {
+		case argFixed:
+			pos += arg.n
+		case argLen1:
+			pos += 1 + int(b[pos])
+		case argLen4:
+			pos += 4 + int(binary.LittleEndian.Uint32(b[pos:]))
+		case argLen8:
+			pos += 8 + int(binary.LittleEndian.Uint64(b[pos:]))
+		case argLine, argTwoLine:
+			lines := 1
+			if arg.kind == argTwoLine {
+				lines = 2
+			}
+			for i := 0; i < lines; i++ {
+				pos += bytes.IndexByte(b[pos:], '\n') + 1
+			}
+		}
+		if op != 'V' {
+			continue
+		}
+		s := decodeRawUnicodeEscape(b[start+1 : pos-1])
+		out = append(out, b[last:start]...)
+		var n [4]byte
+		binary.LittleEndian.PutUint32(n[:], uint32(len(s)))
+		out = append(out, 'X')
+		out = append(out, n[:]...)
+		out = append(out, s...)
+		last = pos
+	}
+	if out == nil {
+		return b
+	}
+	return append(out, b[last:]...)
+}
+
+// decodeRawUnicodeEscape decodes Python's raw-unicode-escape: \uXXXX and
+// \UXXXXXXXX escapes, every other byte is a Latin-1 character.
+func decodeRawUnicodeEscape(raw []byte) string {
+	var sb strings.Builder
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c == '\\' && i+1 < len(raw) && (raw[i+1] == 'u' || raw[i+1] == 'U') {
+			w := 4
+			if raw[i+1] == 'U' {
+				w = 8
+			}
+			if i+2+w <= len(raw) {
+				if v, err := strconv.ParseUint(string(raw[i+2:i+2+w]), 16, 32); err == nil && utf8.ValidRune(rune(v)) {
+					sb.WriteRune(rune(v))
+					i += 1 + w
+					continue
+				}
+			}
+		}
+		sb.WriteRune(rune(c))
+	}
+	return sb.String()
 }

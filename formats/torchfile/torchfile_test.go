@@ -217,3 +217,23 @@ func TestGatherBounds(t *testing.T) {
 		t.Errorf("empty view: %v %v", g, err)
 	}
 }
+
+func TestRawUnicodeEscape(t *testing.T) {
+	cases := map[string]string{
+		"abc":            "abc",
+		"\xcd;\x7f":      "Í;\x7f",
+		`a\u005cb\u000a`: "a\\b\n",
+		`\U0001F600`:     "😀",
+		`\u12`:           `\u12`,
+	}
+	for in, want := range cases {
+		if got := decodeRawUnicodeEscape([]byte(in)); got != want {
+			t.Errorf("decode(%q) = %q, want %q", in, got, want)
+		}
+	}
+	// A protocol-0 pickle of the string "é\n" reads back intact.
+	v, err := ParsePickle([]byte("V\xe9\\u000a\np0\n."))
+	if err != nil || v != "é\n" {
+		t.Errorf("protocol-0 unicode = %q, %v", v, err)
+	}
+}
