@@ -67,6 +67,10 @@ func (e *EvalError) Unwrap() error { return e.Err }
 // Eval evaluates the program out on input with tracr's default (non-causal)
 // evaluator and returns the trace. It assigns labels first (AssignLabels).
 func Eval(out SOp, input []Value) (*Trace, error) {
+	input, err := normalizeInput(input)
+	if err != nil {
+		return nil, err
+	}
 	g := cachedGraph(out)
 	ev := &evaluator{
 		xs:   input,
@@ -127,14 +131,43 @@ func cachedGraph(out SOp) *Graph {
 	return g
 }
 
+// normalizeInput converts non-canonical input values (int64, float32, …)
+// and rejects values that are not RASP values; canonical input is returned as is.
+func normalizeInput(input []Value) ([]Value, error) {
+	for i, v := range input {
+		switch v.(type) {
+		case nil, bool, int, float64, string, Tuple:
+			continue
+		}
+		out := append([]Value(nil), input[:i]...)
+		for j := i; j < len(input); j++ {
+			n, err := Normalize(input[j])
+			if err != nil {
+				return nil, fmt.Errorf("input position %d: %w", j, err)
+			}
+			out = append(out, n)
+		}
+		return out, nil
+	}
+	return input, nil
+}
+
 // EvalSOp evaluates one SOp on input without building a trace.
 func EvalSOp(sop SOp, input []Value) ([]Value, error) {
+	input, err := normalizeInput(input)
+	if err != nil {
+		return nil, err
+	}
 	ev := &evaluator{xs: input, sops: map[Expr][]Value{}, sels: map[Expr][][]bool{}}
 	return ev.sop(sop)
 }
 
 // EvalSelector evaluates one selector on input: the matrix [query][key].
 func EvalSelector(sel Selector, input []Value) ([][]bool, error) {
+	input, err := normalizeInput(input)
+	if err != nil {
+		return nil, err
+	}
 	ev := &evaluator{xs: input, sops: map[Expr][]Value{}, sels: map[Expr][][]bool{}}
 	return ev.sel(sel)
 }

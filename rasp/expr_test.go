@@ -524,3 +524,17 @@ func TestConcurrentEval(t *testing.T) {
 		}
 	}
 }
+
+func TestEvalNormalizesInput(t *testing.T) {
+	prog := mustOp(t, OpAdd, Tokens, 1)
+	got, err := EvalSOp(prog, []Value{int64(1), int32(2), float32(0.5)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameValues(got, vals(2, 3, 1.5)) {
+		t.Errorf("got %v", got)
+	}
+	if _, err := Eval(prog, []Value{1, []int{2}}); err == nil || !strings.Contains(err.Error(), "input position 1") {
+		t.Errorf("bad input: err %v", err)
+	}
+}

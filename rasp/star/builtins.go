@@ -466,6 +466,13 @@ func builtinBinop(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 	op := string(args[0].(starlark.String))
 	x, y := args[1], args[2]
 	tok := arithTokens[op]
+	if f, ok := x.(starlark.String); ok && tok == syntax.PERCENT {
+		fx, fy, err := pyPercent(f, y)
+		if err != nil {
+			return nil, err
+		}
+		return starlark.Binary(tok, fx, fy)
+	}
 	xb, xIsBool := x.(starlark.Bool)
 	yb, yIsBool := y.(starlark.Bool)
 	if xIsBool && yIsBool && (tok == syntax.AMP || tok == syntax.PIPE) {

@@ -59,11 +59,12 @@
 // int / int is a float and //, % floor as in Python in both languages.
 //
 // Differences from Python that a port must respect: no f-strings (use
-// "%s" % x or "{}".format(x)); no set literals ({...}; use set([...]) or a
+// "%s" % x); no set literals ({...}; use set([...]) or a
 // list); no `**` operator (use pow(x, y)); no chained comparisons (a < b <
 // c); no classes, no try/except, no `is`, no imports (use load for the
-// library). Starlark's str() of a float prints like Python for ordinary
-// values (3.0, 0.5) but uses exponents earlier (1e+16); labels and the trace
+// library). str(), repr() and `%` formatting (%s, %r) print like Python
+// (1e15 → 1000000000000000.0, ['a', 2.5], (1,), 'quoted'); "{}".format()
+// and print() keep Starlark's formatting (["a", 2.5]). Labels and the trace
 // are formatted in Go with Python's rules (rasp.Str).
 //
 // Python built-ins added or replaced: abs (bool → int), sum(iterable,

@@ -21,6 +21,8 @@ func pythonBuiltins() starlark.StringDict {
 		"round":  starlark.NewBuiltin("round", pyRound),
 		"pow":    starlark.NewBuiltin("pow", pyPow),
 		"divmod": starlark.NewBuiltin("divmod", pyDivmod),
+		"str":    starlark.NewBuiltin("str", pyStrBuiltin),
+		"repr":   starlark.NewBuiltin("repr", pyReprBuiltin),
 		"math":   mathModule(),
 	}
 }

@@ -533,3 +533,20 @@ program = tokens
 		t.Errorf("results\n got %s\nwant %s", got, want)
 	}
 }
+
+func TestPythonFormatting(t *testing.T) {
+	r := build(t, `
+program = tokens
+texts = [str(1e15), str(0.1), str(3.0), str(True), str(None), str((1, "a")), str(["a", 2.5]), repr("it's"),
+         str({"k": 1.0}), str(set()), "%s|%r|%d|%s" % (1e16, "x", 7, [1, "b"]), "%s" % 2.0, "100%% %s" % "sure",
+         str(), "%(a)s" % {"a": 1}]
+`)
+	want := []string{"1000000000000000.0", "0.1", "3.0", "True", "None", "(1, 'a')", "['a', 2.5]", "\"it's\"",
+		"{'k': 1.0}", "set()", "1e+16|'x'|7|[1, 'b']", "2.0", "100% sure", "", "1"}
+	list := r.Globals["texts"].(*starlark.List)
+	for i, w := range want {
+		if got, _ := starlark.AsString(list.Index(i)); got != w {
+			t.Errorf("texts[%d] = %q, Python %q", i, got, w)
+		}
+	}
+}
