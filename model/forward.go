@@ -120,22 +120,25 @@ func (m *Model) block(l int, resid *tensor.Tensor, B, T int, s *runState) error 
 	if err := s.fire(p+"hook_resid_pre", resid); err != nil {
 		return err
 	}
-	// Attention inputs: shared [B,T,D] unless a per-head input hook is used.
-	split := s.active(p+"hook_q_input") || s.active(p+"hook_k_input") || s.active(p+"hook_v_input")
+	// Attention inputs: shared [B,T,D] unless a hook function is attached
+	// to a per-head input (caching alone does not need the per-head path:
+	// every head's copy equals resid_pre).
+	split := len(s.fns[p+"hook_q_input"])+len(s.fns[p+"hook_k_input"])+len(s.fns[p+"hook_v_input"]) > 0
 	var inputs [3]*tensor.Tensor
-	if split {
-		for i, n := range []string{"hook_q_input", "hook_k_input", "hook_v_input"} {
-			in := tensor.New(B, T, H, D)
-			for r := 0; r < N; r++ {
-				for h := 0; h < H; h++ {
-					copy(in.Data[(r*H+h)*D:(r*H+h+1)*D], resid.Data[r*D:(r+1)*D])
-				}
-			}
-			if err := s.fire(p+n, in); err != nil {
-				return err
-			}
-			inputs[i] = in
+	for i, n := range []string{"hook_q_input", "hook_k_input", "hook_v_input"} {
+		if !split && !s.active(p+n) {
+			continue
 		}
+		in := tensor.New(B, T, H, D)
+		for r := 0; r < N; r++ {
+			for h := 0; h < H; h++ {
+				copy(in.Data[(r*H+h)*D:(r*H+h+1)*D], resid.Data[r*D:(r+1)*D])
+			}
+		}
+		if err := s.fire(p+n, in); err != nil {
+			return err
+		}
+		inputs[i] = in
 	}
 	x := resid
 	if c.NormalizationType != "" {

@@ -124,6 +124,21 @@ func TestParityAllHooks(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				// With a (pass-through) hook function on every hook point, the
+				// per-head paths (split q/k/v inputs, per-head results, mlp_in
+				// copy) are taken; they must agree with the reference too.
+				var hooks []Hook
+				for _, n := range HookNames(fx.model.Config()) {
+					hooks = append(hooks, Hook{n, func(*tensor.Tensor) error { return nil }})
+				}
+				logits2, cache2, err := fx.model.Run(tokens, RunOptions{Hooks: hooks, CacheAll: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				compare(t, batch+"/logits (hooked)", logits2, fx.expected.Tensors[batch+"/logits"])
+				for h, got := range cache2 {
+					compare(t, batch+"/"+h+" (hooked)", got, fx.expected.Tensors[batch+"/"+h])
+				}
 				compare(t, batch+"/logits", logits, fx.expected.Tensors[batch+"/logits"])
 				var refHooks []string
 				for _, n := range fx.expected.Names() {
