@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/glassbox-interp/glassbox/formats/safetensors"
+	"github.com/glassbox-interp/glassbox/model"
+	"github.com/glassbox-interp/glassbox/tensor"
 	"github.com/spf13/cobra"
 )
 
@@ -104,5 +106,32 @@ func TestRunErrors(t *testing.T) {
 	}
 	if _, err := execute(t, newConvertCmd(), filepath.Join(ibFixture, "ll_model_cfg.pkl"), filepath.Join(ibFixture, "ll_model_cfg.pkl"), "--out", t.TempDir()); err == nil {
 		t.Error("convert accepted a pickle as the state dict")
+	}
+}
+
+func TestRunNumericalOutput(t *testing.T) {
+	cfg := model.DefaultConfig()
+	cfg.NLayers, cfg.DModel, cfg.NCtx, cfg.DHead, cfg.NHeads, cfg.DMLP = 1, 4, 3, 2, 2, 4
+	cfg.DVocab, cfg.DVocabOut, cfg.ActFn, cfg.NormalizationType = 3, 1, "relu", ""
+	names, shapes := model.ParamShapes(cfg.WithDefaults())
+	params := map[string]*tensor.Tensor{}
+	for _, n := range names {
+		params[n] = tensor.New(shapes[n]...)
+	}
+	params["unembed.b_U"].Data[0] = 0.25 // every output is exactly b_U
+	m, err := model.New(cfg, params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := m.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	out, err := execute(t, newRunCmd(), "--model", dir, "--tokens", "0 1 2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(out, "value 0.25") != 3 {
+		t.Errorf("numerical output:\n%s", out)
 	}
 }
