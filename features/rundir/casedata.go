@@ -22,6 +22,10 @@ type CaseData struct {
 	Contents [][]rasp.Value
 	// Traces[row] is the program evaluated on Contents[row].
 	Traces []*rasp.Trace
+	// Outputs, if set, are the correct outputs per row as the dataset gives
+	// them (BOS + get_correct_output_for_input + PAD; case 39 overrides the
+	// program there); Targets prefers them to the traces' outputs.
+	Outputs [][]rasp.Value
 }
 
 // NewCaseData compiles program and evaluates it on every content row
@@ -136,11 +140,14 @@ func (cd *CaseData) GroundTruth(cfg model.Config) (*features.GroundTruth, error)
 func (cd *CaseData) Targets() (ids []int, vals []float64) {
 	T := len(cd.Rows[0])
 	c := cd.Compiled
-	for _, tr := range cd.Traces {
+	for r, tr := range cd.Traces {
 		for p := 0; p < T; p++ {
 			var out rasp.Value
 			if p >= 1 && p-1 < len(tr.Output) {
 				out = tr.Output[p-1]
+				if r < len(cd.Outputs) && p < len(cd.Outputs[r]) {
+					out = cd.Outputs[r][p]
+				}
 			}
 			if c.Categorical {
 				id := -1

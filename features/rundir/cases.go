@@ -21,10 +21,17 @@ func FromCase(c *cases.Case) (*CaseData, error) {
 		return nil, fmt.Errorf("case %s: dataset: %w", c.Name(), err)
 	}
 	contents := make([][]rasp.Value, 0, len(ds.Rows))
+	outputs := make([][]rasp.Value, 0, len(ds.Rows))
 	for _, r := range ds.Rows {
 		contents = append(contents, r.Content())
+		outputs = append(outputs, r.Output)
 	}
-	return NewCaseData("case "+c.Name(), prog, c.Vocab(), c.MaxSeqLen, c.Causal, contents)
+	cd, err := NewCaseData("case "+c.Name(), prog, c.Vocab(), c.MaxSeqLen, c.Causal, contents)
+	if err != nil {
+		return nil, err
+	}
+	cd.Outputs = outputs
+	return cd, nil
 }
 
 var catalogueCache = struct {

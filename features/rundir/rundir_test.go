@@ -253,3 +253,47 @@ func TestSourceJSON(t *testing.T) {
 		t.Errorf("bad source.json: %v", err)
 	}
 }
+
+// TestPerHeadHooks: SAEs on a single head of blocks.1.attn.hook_result
+// (hook_head_index) and on hook_z flattened over heads splice back exactly
+// when they are identities.
+func TestPerHeadHooks(t *testing.T) {
+	cd := case3(t)
+	cfg := cd.Compiled.Config
+	head := 0
+	tests := []struct {
+		hook string
+		din  int
+		head *int
+	}{
+		{"blocks.1.attn.hook_result", cfg.DModel, &head},
+		{"blocks.1.attn.hook_z", cfg.NHeads * cfg.DHead, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.hook, func(t *testing.T) {
+			s, _ := sae.New(sae.ArchStandard, tc.din, 2*tc.din)
+			for i := 0; i < tc.din; i++ {
+				s.WEncT[(2*i)*tc.din+i], s.WEncT[(2*i+1)*tc.din+i] = 1, -1
+				s.WDec[(2*i)*tc.din+i], s.WDec[(2*i+1)*tc.din+i] = 1, -1
+			}
+			s.Meta.HookName, s.Meta.HookHeadIndex = tc.hook, tc.head
+			res, err := Load(writeRun(t, s), Options{Case: 3, Cases: CatalogueCase, NoEffects: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.X.Shape[2] != tc.din {
+				t.Errorf("SAE input width %d, want %d", res.X.Shape[2], tc.din)
+			}
+			d := res.Downstream
+			if *d.Spliced.MSE != *d.Clean.MSE || *d.Zero.MSE == *d.Clean.MSE {
+				t.Errorf("spliced %v clean %v zero %v", *d.Spliced.MSE, *d.Clean.MSE, *d.Zero.MSE)
+			}
+		})
+	}
+	bad := 3
+	s, _ := sae.New(sae.ArchStandard, cfg.DModel, 4)
+	s.Meta.HookName, s.Meta.HookHeadIndex = "blocks.1.attn.hook_result", &bad
+	if _, err := Load(writeRun(t, s), Options{Case: 3, Cases: CatalogueCase}); err == nil || !strings.Contains(err.Error(), "hook_head_index 3") {
+		t.Errorf("head index out of range: %v", err)
+	}
+}
