@@ -61,6 +61,20 @@
 // interrupted by context cancellation is not recorded and runs again on
 // resume.
 //
+// The sweep directory also holds spec.json (WriteSpec): the spec, the shard
+// and the runner settings that are not part of the cell keys (training
+// batch size, learning rate); a sweep with other runner settings refuses to
+// write into the same directory.
+//
+// # The real runner
+//
+// Runner (runner.go) is the adapter to the rest of glassbox: cases (the
+// catalogue and its datasets), tracr (compilation and the alignment), model
+// (activations and splicing), sae (training) and features (labelling and
+// downstream metrics). RealBackend bundles it with InterpBench's case list.
+// Tests of the engine use a deterministic synthetic runner instead; no
+// synthetic result is ever produced by the CLI.
+//
 // # Leaderboard
 //
 // Aggregate groups results per architecture and per architecture ×

@@ -33,8 +33,19 @@ type Backend struct {
 // They are not part of the cell key: change them only with a new output
 // directory.
 type RunnerOptions struct {
-	TrainBatchSizeTokens int     // default 80 (the notebook's 320//4)
-	LR                   float64 // default 3e-4, constant
+	TrainBatchSizeTokens int     `json:"train_batch_size_tokens"` // default 80 (the notebook's 320//4)
+	LR                   float64 `json:"lr"`                      // default 3e-4, constant
+}
+
+// WithDefaults fills the zero fields with the defaults.
+func (o RunnerOptions) WithDefaults() RunnerOptions {
+	if o.TrainBatchSizeTokens <= 0 {
+		o.TrainBatchSizeTokens = 80
+	}
+	if o.LR <= 0 {
+		o.LR = 3e-4
+	}
+	return o
 }
 
 // Runner is the real cell runner: for a cell it compiles the case with the
@@ -88,13 +99,7 @@ type caseData struct {
 // (feature_sampling_window 2000, dead_feature_window 1000),
 // normalize_activations none, the cell's seed, and context size n_ctx.
 func NewRunner(opts RunnerOptions) *Runner {
-	if opts.TrainBatchSizeTokens <= 0 {
-		opts.TrainBatchSizeTokens = 80
-	}
-	if opts.LR <= 0 {
-		opts.LR = 3e-4
-	}
-	return &Runner{opts: opts, cases: map[int]*caseEntry{}}
+	return &Runner{opts: opts.WithDefaults(), cases: map[int]*caseEntry{}}
 }
 
 // RealBackend returns the backend built from glassbox's own packages:

@@ -276,21 +276,38 @@ func safeRun(ctx context.Context, c Cell, run RunFunc) (m map[string]float64, er
 	return run(ctx, c)
 }
 
-// SpecFile is the name of the file recording a sweep's spec and shard.
+// SpecFile is the name of the file recording a sweep's spec and settings.
 const SpecFile = "spec.json"
 
-// WriteSpec records the spec and shard of a sweep in dir/spec.json
-// (atomically), for provenance.
-func WriteSpec(dir string, spec Spec, shard Shard) error {
+// SweepInfo is the content of spec.json: what a sweep directory was made
+// with. Runner holds the settings that are not part of the cell keys.
+type SweepInfo struct {
+	Spec   Spec          `json:"spec"`
+	Shard  string        `json:"shard"`
+	Runner RunnerOptions `json:"runner"`
+}
+
+// WriteSpec records a sweep's settings in dir/spec.json (atomically). If
+// the file exists and was written with different runner options, it
+// refuses: results made with other training settings share cell IDs and
+// must not be mixed. A different spec is fine (cells are matched by ID).
+func WriteSpec(dir string, info SweepInfo) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("bench: %w", err)
 	}
-	b, err := json.MarshalIndent(struct {
-		Spec  Spec   `json:"spec"`
-		Shard string `json:"shard"`
-	}{spec, shard.String()}, "", "  ")
+	path := filepath.Join(dir, SpecFile)
+	if old, err := os.ReadFile(path); err == nil {
+		var prev SweepInfo
+		if err := json.Unmarshal(old, &prev); err != nil {
+			return fmt.Errorf("bench: read %s: %w", path, err)
+		}
+		if prev.Runner != info.Runner {
+			return fmt.Errorf("bench: %s was made with runner settings %+v, this sweep uses %+v: use a new output directory", dir, prev.Runner, info.Runner)
+		}
+	}
+	b, err := json.MarshalIndent(info, "", "  ")
 	if err != nil {
 		return fmt.Errorf("bench: encode spec: %w", err)
 	}
-	return writeFileAtomic(filepath.Join(dir, SpecFile), append(b, '\n'))
+	return writeFileAtomic(path, append(b, '\n'))
 }

@@ -310,3 +310,26 @@ func TestSweepBadOptions(t *testing.T) {
 		t.Errorf("corrupt results file: %v, want an error naming line 1", err)
 	}
 }
+
+func TestWriteSpecRefusesOtherRunnerSettings(t *testing.T) {
+	dir := t.TempDir()
+	spec := Spec{Cases: []int{3}, Hooks: []string{"mlp"}, Archs: []string{"topk"}, K: []int{2}}
+	a := SweepInfo{Spec: spec, Shard: "0/1", Runner: RunnerOptions{}.WithDefaults()}
+	if err := WriteSpec(dir, a); err != nil {
+		t.Fatal(err)
+	}
+	b := a
+	b.Spec.K = []int{2, 4} // a bigger grid in the same directory is fine
+	if err := WriteSpec(dir, b); err != nil {
+		t.Errorf("changed spec: %v", err)
+	}
+	c := a
+	c.Runner.LR = 1e-3
+	if err := WriteSpec(dir, c); err == nil || !strings.Contains(err.Error(), "use a new output directory") {
+		t.Errorf("changed runner settings: %v", err)
+	}
+	data, _ := os.ReadFile(filepath.Join(dir, SpecFile))
+	if !strings.Contains(string(data), `"train_batch_size_tokens": 80`) || !strings.Contains(string(data), `"k": [`) {
+		t.Errorf("spec.json:\n%s", data)
+	}
+}

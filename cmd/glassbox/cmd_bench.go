@@ -17,7 +17,8 @@ import (
 var benchFlags struct {
 	cases, hooks, archs, l1, k, seeds, out, shard string
 	tokens                                        int64
-	expansion, jobs                               int
+	expansion, jobs, batchTokens                  int
+	lr                                            float64
 	retryFailed, dryRun, noLeaderboard            bool
 }
 
@@ -126,6 +127,8 @@ func init() {
 	f.StringVar(&benchFlags.k, "k", "2,4,8", "k values for topk, batchtopk")
 	f.StringVar(&benchFlags.seeds, "seeds", "42", "training seeds")
 	f.Int64Var(&benchFlags.tokens, "training-tokens", bench.DefaultTrainingTokens, "training tokens per SAE")
+	f.IntVar(&benchFlags.batchTokens, "train-batch-size-tokens", 80, "SAE training batch in tokens (not part of the cell key: use a new --out to change it)")
+	f.Float64Var(&benchFlags.lr, "lr", 3e-4, "SAE learning rate, constant (not part of the cell key)")
 	f.IntVar(&benchFlags.expansion, "expansion", bench.DefaultExpansion, "SAE expansion factor (d_sae / d_in)")
 	f.StringVar(&benchFlags.out, "out", "bench-out", "output directory (shards write to OUT/shard-i-of-n/)")
 	f.IntVar(&benchFlags.jobs, "jobs", 0, "cells run at once (0: GOMAXPROCS)")
@@ -196,7 +199,11 @@ func runBench(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	backend, err := bench.RealBackend(bench.RunnerOptions{})
+	if benchFlags.batchTokens <= 0 || !(benchFlags.lr > 0) {
+		return fmt.Errorf("--train-batch-size-tokens %d, --lr %v: expected positive numbers", benchFlags.batchTokens, benchFlags.lr)
+	}
+	ropts := bench.RunnerOptions{TrainBatchSizeTokens: benchFlags.batchTokens, LR: benchFlags.lr}.WithDefaults()
+	backend, err := bench.RealBackend(ropts)
 	if err != nil {
 		return err
 	}
@@ -222,7 +229,7 @@ func runBench(cmd *cobra.Command, _ []string) error {
 		return nil
 	}
 	dir := bench.ShardDir(benchFlags.out, shard)
-	if err := bench.WriteSpec(dir, spec, shard); err != nil {
+	if err := bench.WriteSpec(dir, bench.SweepInfo{Spec: spec, Shard: shard.String(), Runner: ropts}); err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
