@@ -427,6 +427,9 @@ func (m *Match) ScoreName() string {
 // WriteTable prints one line per live feature in the style of the notebook's
 // notes ("35: a@1  F1 0.98 …"), then duplicate groups and coverage.
 func WriteTable(w io.Writer, l *Labelling, stats []FeatureStats) error {
+	if l == nil {
+		return fmt.Errorf("features: no labelling to print")
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "hook %s: %d features, %d live\n", l.Hook, len(l.Features), countLive(stats))
 	for i, fl := range l.Features {
