@@ -128,7 +128,25 @@ func closeTo(t *testing.T, what string, got, want []float32, rel float64) {
 	}
 }
 
-func TestParityOneStep(t *testing.T) {
+// kernelModes runs f with the AVX2 dense path, the sparse path and pure Go.
+func kernelModes(t *testing.T, f func(t *testing.T)) {
+	avx, dense := useAVX2, denseMaxDSAE
+	defer func() { useAVX2, denseMaxDSAE = avx, dense }()
+	for _, m := range []struct {
+		name  string
+		avx   bool
+		dense int
+	}{{"default", avx, dense}, {"sparse", avx, 0}, {"purego", false, dense}} {
+		useAVX2, denseMaxDSAE = m.avx, m.dense
+		t.Run(m.name, f)
+	}
+}
+
+func TestParityOneStep(t *testing.T) { kernelModes(t, testParityOneStep) }
+
+func TestParityTrainerSteps(t *testing.T) { kernelModes(t, testParityTrainerSteps) }
+
+func testParityOneStep(t *testing.T) {
 	cases := []string{"standard", "standard_ghost", "standard_lp2_scaled", "standard_layernorm_dense",
 		"standard_constnorm", "gated", "jumprelu_step", "jumprelu_tanh", "topk", "batchtopk"}
 	for _, name := range cases {
@@ -162,7 +180,14 @@ func TestParityOneStep(t *testing.T) {
 					transpose(gv, g[k], s.DSAE, s.DIn)
 				}
 				wantG, _ := fx.get(t, "grad."+names[k])
-				closeTo(t, "grad "+names[k], gv, wantG, 1e-5)
+				rel := 1e-5
+				if fx.cfg.Ghost {
+					// The ghost loss divides by (e² + 1e-6) per element: where the
+					// ghost output nearly equals the residual, float32 rounding
+					// differences (FMA kernels vs torch) are amplified ~1e6×.
+					rel = 1e-4
+				}
+				closeTo(t, "grad "+names[k], gv, wantG, rel)
 			}
 			// Feature activations from the training pass.
 			wantF, _ := fx.get(t, "feature_acts")
@@ -191,7 +216,7 @@ func (s *sliceSource) NextBatch(dst []float32) error {
 func (s *sliceSource) MarshalState() ([]byte, error) { return json.Marshal(s.pos) }
 func (s *sliceSource) UnmarshalState(b []byte) error { return json.Unmarshal(b, &s.pos) }
 
-func TestParityTrainerSteps(t *testing.T) {
+func testParityTrainerSteps(t *testing.T) {
 	for _, name := range []string{"train_standard_ghost", "train_gated", "train_topk"} {
 		t.Run(name, func(t *testing.T) {
 			fx := loadFixture(t, name)

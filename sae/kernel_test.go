@@ -1,0 +1,56 @@
+package sae
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+func TestGemmKernels(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 1))
+	fill := func(n int) []float32 {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = float32(r.NormFloat64())
+		}
+		return v
+	}
+	for _, sz := range [][3]int{{1, 1, 1}, {3, 5, 8}, {80, 12, 48}, {7, 13, 52}, {5, 3, 67}, {4, 40, 40}} {
+		rows, d, s := sz[0], sz[1], sz[2]
+		a, w, out := fill(rows*d), fill(d*s), fill(rows*s)
+		want := append([]float32(nil), out...)
+		for i := 0; i < rows; i++ {
+			for j := 0; j < s; j++ {
+				var acc float64
+				for k := 0; k < d; k++ {
+					acc += float64(a[i*d+k]) * float64(w[k*s+j])
+				}
+				want[i*s+j] += float32(acc)
+			}
+		}
+		gemmAcc(out, a, w, rows, d, s)
+		for i := range out {
+			if math.Abs(float64(out[i]-want[i])) > 1e-4*(1+math.Abs(float64(want[i]))) {
+				t.Fatalf("gemmAcc %v: [%d] = %g, want %g", sz, i, out[i], want[i])
+			}
+		}
+		// gemmTNAcc: out2[i,j] += Σ_b a2[b,i] w2[b,j], a2 [rows, d], w2 [rows, s]
+		a2, w2, out2 := fill(rows*d), fill(rows*s), fill(d*s)
+		want2 := append([]float32(nil), out2...)
+		for i := 0; i < d; i++ {
+			for j := 0; j < s; j++ {
+				var acc float64
+				for b := 0; b < rows; b++ {
+					acc += float64(a2[b*d+i]) * float64(w2[b*s+j])
+				}
+				want2[i*s+j] += float32(acc)
+			}
+		}
+		gemmTNAcc(out2, a2, w2, rows, d, s)
+		for i := range out2 {
+			if math.Abs(float64(out2[i]-want2[i])) > 1e-4*(1+math.Abs(float64(want2[i]))) {
+				t.Fatalf("gemmTNAcc %v: [%d] = %g, want %g", sz, i, out2[i], want2[i])
+			}
+		}
+	}
+}

@@ -1,0 +1,194 @@
+package sae
+
+import "math"
+
+// denseMaxDSAE is the largest d_sae for which the standard architecture's
+// step runs as dense small matrix products (fast with the AVX2 kernels);
+// larger SAEs use the sparse path that skips inactive features.
+var denseMaxDSAE = 1024
+
+// denseBuffers are the padded matrices of the dense standard step
+// (d_in padded to a multiple of 8: dp).
+type denseBuffers struct {
+	dp             int
+	f, df          []float32 // [B, S]
+	wdecP, wdecT   []float32 // [S, dp], [dp, S]
+	yP, dyP, cP    []float32 // [B, dp]
+	gWDecP, gWEncP []float32 // [S, dp]
+	colSum         []float32 // [S]
+}
+
+func (w *workspace) dense() *denseBuffers {
+	if w.db == nil {
+		dp := (w.d + 7) &^ 7
+		B, S := w.b, w.s
+		w.db = &denseBuffers{dp: dp, f: make([]float32, B*S), df: make([]float32, B*S),
+			wdecP: make([]float32, S*dp), wdecT: make([]float32, dp*S), yP: make([]float32, B*dp),
+			dyP: make([]float32, B*dp), cP: make([]float32, B*dp), gWDecP: make([]float32, S*dp),
+			gWEncP: make([]float32, S*dp), colSum: make([]float32, S)}
+	}
+	return w.db
+}
+
+// stepStandardDense is stepStandard computed with dense products: the same
+// loss and gradients, faster when d_sae is small.
+func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr grads, L *StepLosses) error {
+	B, D, S := w.b, w.d, w.s
+	db := w.dense()
+	dp := db.dp
+	gWEncT, gWDec, gBEnc, gBDec := gr[0], gr[1], gr[2], gr[3]
+	s.encodeDense(w, s.BEnc, o)
+	tanh := s.ActivationFn == "tanh-relu"
+	// Activations (dense and as active lists for the firing statistics).
+	for b := 0; b < B; b++ {
+		pre := w.pre[b*S : b*S+S]
+		f := db.f[b*S : b*S+S]
+		idx := w.actIdx[b*S : b*S+S]
+		val := w.actVal[b*S : b*S+S]
+		n := 0
+		for i, p := range pre {
+			v := float32(0)
+			if p > 0 {
+				v = p
+				if tanh {
+					v = float32(math.Tanh(float64(p)))
+				}
+				idx[n] = int32(i)
+				val[n] = v
+				n++
+			}
+			f[i] = v
+		}
+		w.actN[b] = int32(n)
+	}
+	// Padded decoder copies.
+	for i := 0; i < S; i++ {
+		row := s.WDec[i*D : i*D+D]
+		copy(db.wdecP[i*dp:i*dp+D], row)
+		for j, v := range row {
+			db.wdecT[j*S+i] = v
+		}
+	}
+	// y = f·W_dec + b_dec
+	for b := 0; b < B; b++ {
+		copy(db.yP[b*dp:b*dp+D], s.BDec)
+	}
+	gemmAcc(db.yP, db.f, db.wdecP, B, S, dp)
+	// Reconstruction, MSE and dLoss/dy.
+	if o.denseMSE {
+		denseBatchWeights(x, B, D, w.wmse)
+	} else {
+		for b := range w.wmse[:B] {
+			w.wmse[b] = 1
+		}
+	}
+	var mse float64
+	invB := 1 / float32(B)
+	for b := 0; b < B; b++ {
+		xb := x[b*D : b*D+D]
+		y := db.yP[b*dp : b*dp+D]
+		xh := w.xhat[b*D : b*D+D]
+		dy := db.dyP[b*dp : b*dp+D]
+		rn := w.norms[b]
+		wb := w.wmse[b]
+		k := 2 * wb * invB * rn.kout
+		var rs float32
+		for j := range xb {
+			v := y[j]*rn.kout + rn.mu
+			xh[j] = v
+			e := v - xb[j]
+			rs += e * e
+			dy[j] = k * e
+			gBDec[j] += dy[j]
+		}
+		mse += float64(rs * wb)
+		copy(db.cP[b*dp:b*dp+D], w.c[b*D:b*D+D])
+	}
+	L.MSE = mse / float64(B)
+	// dF = dy·W_decᵀ
+	clear(db.df)
+	gemmAcc(db.df, db.dyP, db.wdecT, B, dp, S)
+	// Sparsity penalty and dLoss/dpre (written into df).
+	if o.scaleByDec {
+		s.decoderNorms(w.wdn)
+	} else {
+		for i := range w.wdn {
+			w.wdn[i] = 1
+		}
+	}
+	clear(w.featAcc)
+	clear(db.colSum)
+	lam := o.coeff / float32(B)
+	p := o.lp
+	var pen float64
+	for b := 0; b < B; b++ {
+		f := db.f[b*S : b*S+S]
+		df := db.df[b*S : b*S+S]
+		var norm, scale float32
+		if p == 1 {
+			for i, v := range f {
+				norm += v * w.wdn[i]
+			}
+		} else {
+			var acc float64
+			for i, v := range f {
+				if v > 0 {
+					acc += math.Pow(float64(v*w.wdn[i]), p)
+				}
+			}
+			norm = float32(math.Pow(acc, 1/p))
+			if norm > 0 {
+				scale = float32(math.Pow(float64(norm), 1-p))
+			}
+		}
+		pen += float64(norm)
+		for i, v := range f {
+			if v <= 0 {
+				df[i] = 0
+				continue
+			}
+			var dv float32
+			if p == 1 {
+				dv = lam
+			} else if norm > 0 {
+				dv = lam * float32(math.Pow(float64(v*w.wdn[i]), p-1)) * scale
+			}
+			d := df[i] + dv*w.wdn[i]
+			if o.scaleByDec {
+				w.featAcc[i] += dv * v
+			}
+			if tanh {
+				d *= 1 - v*v
+			}
+			df[i] = d
+			db.colSum[i] += d
+		}
+	}
+	L.L1 = float64(o.coeff) * pen / float64(B)
+	// W_dec gradient: fᵀ·dy; W_enc gradient: dpreᵀ·c.
+	clear(db.gWDecP)
+	gemmTNAcc(db.gWDecP, db.f, db.dyP, B, S, dp)
+	clear(db.gWEncP)
+	gemmTNAcc(db.gWEncP, db.df, db.cP, B, S, dp)
+	for i := 0; i < S; i++ {
+		gd := gWDec[i*D : i*D+D]
+		ge := gWEncT[i*D : i*D+D]
+		pd := db.gWDecP[i*dp : i*dp+D]
+		pe := db.gWEncP[i*dp : i*dp+D]
+		for j := range gd {
+			gd[j] += pd[j]
+			ge[j] += pe[j]
+		}
+		gBEnc[i] += db.colSum[i]
+		if s.ApplyBDecToInput && db.colSum[i] != 0 {
+			axpy(-db.colSum[i], s.WEncT[i*D:i*D+D], gBDec)
+		}
+		if o.scaleByDec && w.featAcc[i] != 0 && w.wdn[i] > 0 {
+			axpy(w.featAcc[i]/w.wdn[i], s.WDec[i*D:i*D+D], gd)
+		}
+	}
+	if o.ghost {
+		L.Ghost = s.ghostGrads(w, x, o, gr)
+	}
+	return nil
+}
