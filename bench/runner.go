@@ -13,8 +13,8 @@ import (
 
 	"github.com/glassbox-interp/glassbox/cases"
 	"github.com/glassbox-interp/glassbox/features"
+	"github.com/glassbox-interp/glassbox/features/rundir"
 	"github.com/glassbox-interp/glassbox/model"
-	"github.com/glassbox-interp/glassbox/rasp"
 	"github.com/glassbox-interp/glassbox/sae"
 	"github.com/glassbox-interp/glassbox/tensor"
 	"github.com/glassbox-interp/glassbox/tracr"
@@ -73,8 +73,6 @@ type Runner struct {
 
 type caseEntry struct {
 	compileOnce sync.Once
-	comp        *tracr.Compiled
-	model       *model.Model
 	hooks       []string
 	compileErr  error
 
@@ -85,6 +83,7 @@ type caseEntry struct {
 
 // caseData is a case's dataset with everything the metrics need.
 type caseData struct {
+	model        *model.Model // built from the same compilation as gt's alignment
 	tokens       [][]int
 	gt           *features.GroundTruth
 	categorical  bool
@@ -150,12 +149,7 @@ func (r *Runner) compiled(id int) (*caseEntry, error) {
 			e.compileErr = fmt.Errorf("compile case %d: %w", id, err)
 			return
 		}
-		m, err := comp.Model()
-		if err != nil {
-			e.compileErr = fmt.Errorf("case %d: %w", id, err)
-			return
-		}
-		e.comp, e.model, e.hooks = comp, m, model.HookNames(comp.Config)
+		e.hooks = model.HookNames(comp.Config)
 	})
 	return e, e.compileErr
 }
@@ -189,116 +183,24 @@ func buildCaseData(id int, e *caseEntry) (*caseData, error) {
 	if err != nil {
 		return nil, err
 	}
-	ds, err := c.Dataset()
+	cd, err := rundir.FromCase(c)
 	if err != nil {
 		return nil, err
 	}
-	ev, err := c.NewEvaluator()
+	m, err := cd.Compiled.Model()
 	if err != nil {
 		return nil, err
 	}
-	prog := ev.Program()
-	T := c.MaxSeqLen
-	d := &caseData{categorical: e.comp.Categorical}
-	gt := &features.GroundTruth{HookOrder: e.hooks, BOS: cases.BOS}
-	type variable struct {
-		v    features.Variable
-		skip bool
+	tokens, err := cd.TokenIDs()
+	if err != nil {
+		return nil, err
 	}
-	var vars []*variable
-	for _, dsRow := range ds.Rows {
-		content, row := dsRow.Content(), dsRow.Input
-		ids, err := e.comp.Encode(row)
-		if err != nil {
-			return nil, fmt.Errorf("input %v: %w", content, err)
-		}
-		d.tokens = append(d.tokens, ids)
-		toks := make([]string, T)
-		for p, v := range row {
-			toks[p] = rasp.Str(v)
-		}
-		gt.Tokens = append(gt.Tokens, toks)
-		tr, err := rasp.Eval(prog, content)
-		if err != nil {
-			return nil, fmt.Errorf("evaluate input %v: %w", content, err)
-		}
-		if vars == nil {
-			for _, label := range tr.Labels() {
-				if label == "tokens" || label == "indices" {
-					continue
-				}
-				v := &variable{v: features.Variable{Name: label, Hooks: e.comp.Alignment.Map[label]}}
-				for _, n := range tr.Graph.Nodes {
-					if s, ok := n.(rasp.SOp); ok && n.Label() == label {
-						v.v.Numerical = s.Encoding() == rasp.Numerical
-					}
-				}
-				vars = append(vars, v)
-			}
-		}
-		for _, v := range vars {
-			vals := make([]any, T)
-			for i, x := range tr.SOps[v.v.Name] {
-				if i+1 < T {
-					vals[i+1] = traceValue(x)
-				}
-			}
-			v.v.Values = append(v.v.Values, vals)
-		}
-		for p := 0; p < T; p++ {
-			var out rasp.Value // the correct output (get_correct_output_for_input)
-			if p >= 1 && p <= len(content) {
-				out = dsRow.Output[p]
-			}
-			if d.categorical {
-				t := -1
-				if out != nil {
-					for j, ov := range e.comp.OutputValues {
-						if rasp.Equal(ov, out) {
-							t = j
-							break
-						}
-					}
-				}
-				d.targets = append(d.targets, t)
-			} else {
-				f, ok := toFloat(out)
-				if !ok {
-					f = math.NaN()
-				}
-				d.targetValues = append(d.targetValues, f)
-			}
-		}
+	gt, err := cd.GroundTruth(cd.Compiled.Config)
+	if err != nil {
+		return nil, err
 	}
-	for _, v := range vars {
-		gt.Variables = append(gt.Variables, v.v)
-	}
-	d.gt = gt
-	return d, nil
-}
-
-// traceValue converts a RASP value to the types features.Variable takes.
-func traceValue(v rasp.Value) any {
-	switch x := v.(type) {
-	case nil, bool, int, float64, string:
-		return x
-	}
-	return rasp.Str(v)
-}
-
-func toFloat(v rasp.Value) (float64, bool) {
-	switch x := v.(type) {
-	case bool:
-		if x {
-			return 1, true
-		}
-		return 0, true
-	case int:
-		return float64(x), true
-	case float64:
-		return x, true
-	}
-	return 0, false
+	ids, vals := cd.Targets()
+	return &caseData{model: m, tokens: tokens, gt: gt, categorical: cd.Compiled.Categorical, targets: ids, targetValues: vals}, nil
 }
 
 var hookLayerRE = regexp.MustCompile(`^blocks\.(\d+)\.`)
@@ -313,7 +215,7 @@ func (r *Runner) Run(ctx context.Context, c Cell) (map[string]float64, error) {
 		return nil, err
 	}
 	d := e.data
-	_, cache, err := e.model.RunWithCache(d.tokens, c.Hook)
+	_, cache, err := d.model.RunWithCache(d.tokens, c.Hook)
 	if err != nil {
 		return nil, fmt.Errorf("activations at %s: %w", c.Hook, err)
 	}
@@ -399,9 +301,9 @@ func (r *Runner) Run(ctx context.Context, c Cell) (map[string]float64, error) {
 	// Spliced, clean and zero-ablated outputs.
 	run := func(replace func(a *tensor.Tensor)) (*tensor.Tensor, error) {
 		if replace == nil {
-			return e.model.Forward(d.tokens)
+			return d.model.Forward(d.tokens)
 		}
-		return e.model.RunWithHooks(d.tokens, []model.Hook{{Name: c.Hook, Fn: func(a *tensor.Tensor) error {
+		return d.model.RunWithHooks(d.tokens, []model.Hook{{Name: c.Hook, Fn: func(a *tensor.Tensor) error {
 			replace(a)
 			return nil
 		}}})
