@@ -14,6 +14,7 @@ type buildState struct {
 	labeler  *rasp.Labeler
 	funcs    []*Func
 	maxSteps uint64
+	pre      starlark.StringDict // predeclared names of this build
 }
 
 const buildKey = "glassbox/rasp/star.build"
@@ -415,10 +416,10 @@ var arithTokens = map[string]syntax.Token{
 // semantics: an SOp operand builds tracr's Map; plain values compare as in
 // Python (True == 1); anything else falls back to Starlark's comparison.
 func builtinCompare(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	if len(args) != 3 {
-		return nil, fmt.Errorf("%s: internal error: want 3 arguments", cmpBuiltinName)
+	op, err := hiddenOp(args, 3, cmpTokens)
+	if err != nil {
+		return nil, err
 	}
-	op := string(args[0].(starlark.String))
 	x, y := args[1], args[2]
 	tok := cmpTokens[op]
 	if plainScalar(x) && plainScalar(y) {
@@ -460,10 +461,10 @@ func builtinCompare(thread *starlark.Thread, b *starlark.Builtin, args starlark.
 // builtinBinop implements arithmetic with bool acting as int (Python),
 // and otherwise Starlark's operator (SOp overloads included).
 func builtinBinop(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	if len(args) != 3 {
-		return nil, fmt.Errorf("%s: internal error: want 3 arguments", binopBuiltinName)
+	op, err := hiddenOp(args, 3, arithTokens)
+	if err != nil {
+		return nil, err
 	}
-	op := string(args[0].(starlark.String))
 	x, y := args[1], args[2]
 	tok := arithTokens[op]
 	if f, ok := x.(starlark.String); ok && tok == syntax.PERCENT {
@@ -518,7 +519,10 @@ func boolInt(b starlark.Bool) starlark.Int {
 // builtinAugop implements x op= y: a list += iterable extends x in place
 // (Starlark and Python agree); everything else is builtinBinop.
 func builtinAugop(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	if len(args) == 3 && args[0] == starlark.String("+") {
+	if _, err := hiddenOp(args, 3, arithTokens); err != nil {
+		return nil, err
+	}
+	if args[0] == starlark.String("+") {
 		if l, ok := args[1].(*starlark.List); ok {
 			it, ok := args[2].(starlark.Iterable)
 			if !ok {
@@ -540,8 +544,8 @@ func builtinAugop(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 
 // builtinUnary implements -x and +x with bool acting as int (Python: -True == -1).
 func builtinUnary(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	if len(args) != 2 {
-		return nil, fmt.Errorf("%s: internal error: want 2 arguments", unaryBuiltinName)
+	if _, err := hiddenOp(args, 2, map[string]syntax.Token{"-": syntax.MINUS, "+": syntax.PLUS}); err != nil {
+		return nil, err
 	}
 	tok := syntax.MINUS
 	if args[0] == starlark.String("+") {
@@ -558,8 +562,8 @@ func builtinUnary(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 // RASP values in lists, tuples, sets and dict keys (True in [1] is True);
 // strings and other containers keep Starlark's rules.
 func builtinIn(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	if len(args) != 3 {
-		return nil, fmt.Errorf("%s: internal error: want 3 arguments", inBuiltinName)
+	if _, err := hiddenOp(args, 3, map[string]syntax.Token{"in": syntax.IN, "not in": syntax.NOT_IN}); err != nil {
+		return nil, err
 	}
 	negate := args[0] == starlark.String("not in")
 	x, y := args[1], args[2]
@@ -589,4 +593,21 @@ func builtinIn(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple
 		}
 	}
 	return starlark.Bool(found != negate), nil
+}
+
+// hiddenOp checks the arguments of an operator built-in (the rewrite always
+// passes a known operator string; a program calling the built-in by name
+// gets an error, not a panic).
+func hiddenOp(args starlark.Tuple, n int, ops map[string]syntax.Token) (string, error) {
+	if len(args) != n {
+		return "", fmt.Errorf("operator: want %d arguments, got %d", n, len(args))
+	}
+	s, ok := args[0].(starlark.String)
+	if !ok {
+		return "", fmt.Errorf("operator: unknown operator %s", args[0])
+	}
+	if _, ok := ops[string(s)]; !ok {
+		return "", fmt.Errorf("operator: unknown operator %s", s)
+	}
+	return string(s), nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/glassbox-interp/glassbox/rasp"
 	"go.starlark.net/starlark"
+	"go.starlark.net/starlarkstruct"
 	"go.starlark.net/syntax"
 )
 
@@ -144,9 +145,10 @@ type Result struct {
 // 1), assigns labels in tracr's order and returns the result.
 func (p *Program) Build() (*Result, error) {
 	b := &buildState{labeler: rasp.NewLabeler(), maxSteps: p.opts.MaxSteps}
+	b.pre = p.buildPredeclared(b)
 	modules := map[string]*moduleEntry{}
 	thread := p.newThread(b, modules)
-	globals, err := p.prog.Init(thread, p.pre)
+	globals, err := p.prog.Init(thread, b.pre)
 	if err != nil {
 		return nil, runtimeError(err)
 	}
@@ -164,6 +166,32 @@ func (p *Program) Build() (*Result, error) {
 	}
 	b.labeler.Assign(s.SOp)
 	return &Result{Program: s.SOp, Globals: globals}, nil
+}
+
+// buildPredeclared returns the predeclared names for one build: the
+// primitives (tokens, indices, length, also inside the rasp module) carry
+// the build's state, so that labels read while building come from the
+// build's id counter.
+func (p *Program) buildPredeclared(b *buildState) starlark.StringDict {
+	pre := make(starlark.StringDict, len(p.pre))
+	for k, v := range p.pre {
+		pre[k] = v
+	}
+	members := raspMembers()
+	for _, prim := range []struct {
+		name string
+		sop  rasp.SOp
+	}{{"tokens", rasp.Tokens}, {"indices", rasp.Indices}, {"length", rasp.Length}} {
+		v := &SOpValue{SOp: prim.sop, b: b}
+		members[prim.name] = v
+		if _, overridden := p.opts.Predeclared[prim.name]; !overridden {
+			pre[prim.name] = v
+		}
+	}
+	if _, overridden := p.opts.Predeclared["rasp"]; !overridden {
+		pre["rasp"] = &starlarkstruct.Module{Name: "rasp", Members: members}
+	}
+	return pre
 }
 
 // runtimeError formats a Starlark runtime error with its backtrace
@@ -227,7 +255,7 @@ func (p *Program) load(b *buildState, modules map[string]*moduleEntry, module st
 	if err == nil {
 		thread := p.newThread(b, modules)
 		var g starlark.StringDict
-		g, err = prog.Init(thread, p.pre)
+		g, err = prog.Init(thread, b.pre)
 		if err != nil {
 			err = runtimeError(err)
 		} else {

@@ -365,6 +365,9 @@ func TestLoadErrors(t *testing.T) {
 		{"load syntax", "load(\"lib/bad.star\", \"x\")\nprogram = tokens\n", Options{FS: lib}, []string{"lib/bad.star:2:1"}},
 		{"compare sops", "program = tokens == indices\n", Options{}, []string{"t.star:1:18", "comparing two SOps"}},
 		{"sop modulo", "program = tokens % 2\n", Options{}, []string{"t.star:1:18", "tracr SOps define no % operator"}},
+		{"hidden builtin misuse", "x = __rasp_compare__(1, 2, 3)\n", Options{}, []string{"unknown operator 1"}},
+		{"hidden builtin arity", "x = __rasp_binop__(\"+\")\n", Options{}, []string{"want 3 arguments"}},
+		{"hidden unary misuse", "x = __rasp_unary__(\"*\", 1)\n", Options{}, []string{"unknown operator"}},
 		{"bad predeclared", "program = tokens\n", Options{Predeclared: map[string]any{"v": []int{1}}}, []string{"predeclared v"}},
 	}
 	for _, tc := range tests {
@@ -548,5 +551,22 @@ texts = [str(1e15), str(0.1), str(3.0), str(True), str(None), str((1, "a")), str
 		if got, _ := starlark.AsString(list.Index(i)); got != w {
 			t.Errorf("texts[%d] = %q, Python %q", i, got, w)
 		}
+	}
+}
+
+func TestLabelsReadWhileBuildingUseOneCounter(t *testing.T) {
+	// tracr: every label read hands out the next id of one global counter.
+	r := build(t, `
+a = (tokens == "x").named("a")
+b = (rasp.indices + 1).named("b")
+la = a.label
+lb = b.label
+program = SequenceMap(lambda x, y: x, a, b).named("out")
+`)
+	if la, lb := r.Globals["la"].(starlark.String), r.Globals["lb"].(starlark.String); la != "a_1" || lb != "b_2" {
+		t.Errorf("labels read while building: %s %s, want a_1 b_2", la, lb)
+	}
+	if got := r.Program.Label(); got != "out_3" {
+		t.Errorf("program label %s, want out_3", got)
 	}
 }
