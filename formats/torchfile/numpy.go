@@ -24,6 +24,7 @@ type numpyDType struct {
 
 type numpyDTypeClass struct{}
 
+// Call builds a numpy.dtype from its code ("f8").
 func (numpyDTypeClass) Call(args ...any) (any, error) {
 	if len(args) < 1 {
 		return nil, fmt.Errorf("numpy.dtype: no arguments")
@@ -108,6 +109,7 @@ func (numpyScalarClass) Call(args ...any) (any, error) {
 // bytes objects this way.
 type codecsEncode struct{}
 
+// Call encodes a string to bytes (latin-1 or UTF-8).
 func (codecsEncode) Call(args ...any) (any, error) {
 	if len(args) < 1 {
 		return nil, fmt.Errorf("_codecs.encode: no arguments")

@@ -58,6 +58,7 @@ type Device struct{ Name string }
 
 type deviceClass struct{}
 
+// Call builds a Device from torch.device's arguments.
 func (deviceClass) Call(args ...any) (any, error) {
 	name := ""
 	for i, a := range args {
@@ -114,6 +115,7 @@ func (r *reader) findClass(module, name string) (any, error) {
 
 type rebuildParameter struct{}
 
+// Call unwraps _rebuild_parameter(data, requires_grad, hooks) to data.
 func (rebuildParameter) Call(args ...any) (any, error) {
 	if len(args) < 1 {
 		return nil, fmt.Errorf("_rebuild_parameter: no arguments")
