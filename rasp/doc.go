@@ -72,15 +72,19 @@
 // (rasp/star uses one per build). ExtractGraph(out) returns the Graph as
 // rasp_to_graph builds it (Nodes in networkx insertion order, Edges
 // child→parent, Sink, Sources without duplicates). Reading Label() on an
-// unlabelled expression assigns its sub-graph via AssignLabels. Assign labels
-// before sharing a program between goroutines.
+// unlabelled expression assigns its sub-graph via AssignLabels. AssignLabels
+// is serialised, so several goroutines may evaluate one fresh program; a
+// Labeler is for one goroutine.
 //
 // # Evaluation
 //
 // Eval(out, input) runs tracr's default evaluator (no BOS, non-causal) and
 // returns a Trace: the program graph, every SOp's values (Trace.SOps by
 // label) and every selector's matrix [query][key] (Trace.Selectors), in
-// graph order (Trace.Graph.Nodes, Trace.Labels()). Semantics: Map and
+// graph order (Trace.Graph.Nodes, Trace.Labels()); the graph of the last
+// evaluated program is cached, so evaluating one program on many rows
+// extracts it once (traces share it: do not modify). Inputs may use other
+// Go numeric types (normalised). Semantics: Map and
 // SequenceMap give None where an input is None without calling the
 // function; Aggregate uses Mean: default on an empty selection, sum/len (a
 // float, e.g. 3.0) when the first selected value is int or bool, the value

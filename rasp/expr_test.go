@@ -505,8 +505,7 @@ func TestExtractGraph(t *testing.T) {
 }
 
 func TestConcurrentEval(t *testing.T) {
-	prog := case3(t)
-	AssignLabels(prog)
+	prog := case3(t) // fresh: the goroutines race to assign its labels
 	errs := make(chan error, 8)
 	for i := 0; i < 8; i++ {
 		go func(i int) {
@@ -522,6 +521,10 @@ func TestConcurrentEval(t *testing.T) {
 		if err := <-errs; err != nil {
 			t.Error(err)
 		}
+	}
+	g := ExtractGraph(prog)
+	if got := nodeLabels(g); !reflect.DeepEqual(got, []string{"frac_prevs_1", "select_2", "is_x_3", "indices", "tokens"}) {
+		t.Errorf("labels after concurrent first use: %v", got)
 	}
 }
 

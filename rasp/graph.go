@@ -1,5 +1,7 @@
 package rasp
 
+import "sync"
+
 // isPrimitive reports whether e is tokens, indices or length (fixed labels, no id).
 func isPrimitive(e Expr) bool {
 	switch e.(type) {
@@ -76,6 +78,10 @@ func walk(out Expr, onNode func(Expr), onEdge func(child, parent Expr)) {
 	}
 }
 
+// assignMu serialises AssignLabels, so that concurrent first evaluations of
+// one fresh program number it once, in tracr's order.
+var assignMu sync.Mutex
+
 // AssignLabels assigns every unlabelled expression reachable from out its
 // id exactly as circuits-benchmark's compile does (counter reset to 1, then
 // tracr's graph traversal; see Labeler.Assign). If some expressions already
@@ -83,6 +89,8 @@ func walk(out Expr, onNode func(Expr), onEdge func(child, parent Expr)) {
 // changes nothing. Eval calls it; the compiler should call it (or build the
 // program with a Labeler) before reading labels.
 func AssignLabels(out Expr) {
+	assignMu.Lock()
+	defer assignMu.Unlock()
 	maxID := 0
 	walk(out, func(e Expr) {
 		if id := e.ID(); id > maxID {
