@@ -355,15 +355,19 @@ func builtinSelectorNotSimplify(thread *starlark.Thread, b *starlark.Builtin, ar
 
 func encodingBuiltin(name string, enc rasp.Encoding) builtinFn {
 	return func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-		var sop starlark.Value
-		if err := starlark.UnpackArgs(name, args, kwargs, "sop", &sop); err != nil {
+		var e starlark.Value
+		if err := starlark.UnpackArgs(name, args, kwargs, "sop", &e); err != nil {
 			return nil, err
 		}
-		s, err := asSOp(name, "sop", sop)
-		if err != nil {
-			return nil, err
+		ann := map[string]any{rasp.AnnotationEncoding: enc}
+		switch x := e.(type) {
+		case *SOpValue:
+			return &SOpValue{SOp: rasp.Annotated(x.SOp, ann), b: stateOf(thread)}, nil
+		case *SelectorValue:
+			// tracr annotates any expression; the encoding of a selector is never read.
+			return &SelectorValue{Sel: rasp.Annotated(x.Sel, ann), b: stateOf(thread)}, nil
 		}
-		return &SOpValue{SOp: rasp.Annotated(s, map[string]any{rasp.AnnotationEncoding: enc}), b: stateOf(thread)}, nil
+		return nil, fmt.Errorf("%s: sop must be an SOp, got %s", name, e.Type())
 	}
 }
 
