@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -54,8 +55,8 @@ func newRunCmd() *cobra.Command {
 		Long: `run loads a model (a glassbox model directory from convert, or an InterpBench
 case folder with ll_model.pth + ll_model_cfg.pkl), runs the batch given by the
 --tokens flags (one flag per sequence, equal lengths, ids in [0, d_vocab)), and
-prints for every position the argmax and the logits (the value itself for a
-model with one output). --hooks selects TransformerLens hook points to cache
+prints for every position the argmax and the logits (the top 5 when there are
+more than 16 outputs; the value itself for a model with one output). --hooks selects TransformerLens hook points to cache
 ("all", or a comma-separated list such as blocks.0.attn.hook_pattern); with
 --out they are written to a safetensors file, one tensor per hook name, batch
 dimension first, with the tokens in the metadata.`,
@@ -120,6 +121,10 @@ dimension first, with the tokens in the metadata.`,
 	return cmd
 }
 
+// maxPrintedLogits is the largest output vocabulary whose logits are all
+// printed; above it run prints the top 5.
+const maxPrintedLogits = 16
+
 func printLogits(w io.Writer, tokens [][]int, logits *tensor.Tensor) {
 	V := logits.Shape[2]
 	T := logits.Shape[1]
@@ -136,6 +141,20 @@ func printLogits(w io.Writer, tokens [][]int, logits *tensor.Tensor) {
 				if v > l[best] || math.IsNaN(float64(l[best])) {
 					best = i
 				}
+			}
+			if V > maxPrintedLogits {
+				// Large vocabularies: the top few (id:logit), best first.
+				ids := make([]int, V)
+				for i := range ids {
+					ids[i] = i
+				}
+				sort.SliceStable(ids, func(a, b int) bool { return l[ids[a]] > l[ids[b]] })
+				parts := make([]string, 5)
+				for i := range parts {
+					parts[i] = fmt.Sprintf("%d:%s", ids[i], strconv.FormatFloat(float64(l[ids[i]]), 'g', 5, 32))
+				}
+				fmt.Fprintf(w, "  pos %d: argmax %d  top [%s]\n", t, best, strings.Join(parts, " "))
+				continue
 			}
 			parts := make([]string, len(l))
 			for i, v := range l {

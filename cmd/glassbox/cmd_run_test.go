@@ -135,3 +135,32 @@ func TestRunNumericalOutput(t *testing.T) {
 		t.Errorf("numerical output:\n%s", out)
 	}
 }
+
+func TestRunLargeVocabPrintsTop5(t *testing.T) {
+	cfg := model.DefaultConfig()
+	cfg.NLayers, cfg.DModel, cfg.NCtx, cfg.DHead, cfg.NHeads, cfg.DMLP = 1, 4, 3, 2, 2, 4
+	cfg.DVocab, cfg.DVocabOut, cfg.ActFn, cfg.NormalizationType = 3, 20, "relu", ""
+	names, shapes := model.ParamShapes(cfg.WithDefaults())
+	params := map[string]*tensor.Tensor{}
+	for _, n := range names {
+		params[n] = tensor.New(shapes[n]...)
+	}
+	for i := range params["unembed.b_U"].Data {
+		params["unembed.b_U"].Data[i] = float32(i % 7) // best: 6 and 13, then 5, 12, 19
+	}
+	m, err := model.New(cfg, params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := m.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	out, err := execute(t, newRunCmd(), "--model", dir, "--tokens", "0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "pos 0: argmax 6  top [6:6 13:6 5:5 12:5 19:5]") {
+		t.Errorf("large-vocabulary output:\n%s", out)
+	}
+}
