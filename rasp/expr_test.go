@@ -81,6 +81,13 @@ func TestCase3LabelsAndTrace(t *testing.T) {
 			}
 		}
 	}
+	var topo []string
+	for _, e := range tr.Graph.Topological() {
+		topo = append(topo, e.Label())
+	}
+	if !reflect.DeepEqual(topo, []string{"indices", "select_2", "tokens", "is_x_3", "frac_prevs_1"}) {
+		t.Errorf("Topological() = %v", topo)
+	}
 	if !reflect.DeepEqual(tr.Labels(), []string{"frac_prevs_1", "is_x_3", "indices", "tokens"}) {
 		t.Errorf("Labels() = %v", tr.Labels())
 	}

@@ -163,3 +163,27 @@ func ExtractGraph(out Expr) *Graph {
 	}
 	return g
 }
+
+// Topological returns the graph's expressions with every expression after
+// the expressions it reads (a depth-first post-order from the sink, children
+// in order), e.g. indices, select_2, tokens, is_x_3, frac_prevs_1 for case 3.
+func (g *Graph) Topological() []Expr {
+	seen := map[string]bool{}
+	var out []Expr
+	var visit func(e Expr)
+	visit = func(e Expr) {
+		lb := e.Label()
+		if seen[lb] {
+			return
+		}
+		seen[lb] = true
+		for _, c := range e.Children() {
+			visit(c)
+		}
+		if n, ok := g.byLabel[lb]; ok {
+			out = append(out, n)
+		}
+	}
+	visit(g.Sink)
+	return out
+}

@@ -30,8 +30,9 @@ func newEvalCmd() *cobra.Command {
 		Use:   "eval FILE.star|CASE --input \"a x b\"",
 		Short: "Evaluate a RASP program on inputs and print every variable at every position",
 		Long: `eval runs a RASP program with tracr's reference evaluator (non-causal, no BOS)
-and prints its trace: one row per variable of the program graph (inputs first,
-output last; label, encoding, then one column per position), values printed as
+and prints its trace: one row per variable of the program graph (every variable
+after the ones it reads, output last; label, encoding, then one column per
+position), values printed as
 Python's str() prints them. Position 0 is the first content token: the trace
 has no BOS column (the compiled model's BOS position has no RASP value).
 
@@ -52,7 +53,7 @@ and trailing PADs are dropped. --input may be repeated.`,
 	}
 	f := cmd.Flags()
 	f.StringArrayVar(&o.inputs, "input", nil, "input row (tokens separated by spaces, or a JSON list); repeatable")
-	f.StringVar(&o.vocab, "vocab", "", "vocabulary for a .star file without `vocab` (comma-separated)")
+	f.StringVar(&o.vocab, "vocab", "", "vocabulary for a .star file that sets none (comma-separated)")
 	f.IntVar(&o.maxSeqLen, "max-seq-len", 0, "max_seq_len (counts BOS) for a .star file (default: the file's, else 10)")
 	f.BoolVar(&o.json, "json", false, "print one JSON object per input instead of a table")
 	f.BoolVar(&o.selectors, "selectors", false, "also print every selector's matrix (rows: queries, columns: keys)")
@@ -153,15 +154,9 @@ func parseVocabFlag(s string) []rasp.Value {
 	return out
 }
 
-// traceOrder returns the graph nodes with the inputs first and the output last.
-func traceOrder(tr *rasp.Trace) []rasp.Expr {
-	n := tr.Graph.Nodes
-	out := make([]rasp.Expr, len(n))
-	for i, e := range n {
-		out[len(n)-1-i] = e
-	}
-	return out
-}
+// traceOrder returns the graph nodes with every variable after the ones it
+// reads (inputs first, output last).
+func traceOrder(tr *rasp.Trace) []rasp.Expr { return tr.Graph.Topological() }
 
 func writeTraceTable(w io.Writer, tr *rasp.Trace, selectors bool) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
