@@ -70,6 +70,8 @@
 // Python built-ins added or replaced: abs (bool → int), sum(iterable,
 // start=0) (bools count as ints), round(x[, n]) (ties to even; int result
 // without n), pow(x, y[, mod]) (int ** non-negative int stays int), divmod,
+// str and repr (Python formatting), sorted(iterable, key=, reverse=),
+// min and max (key=, default=; Python ordering: True < 2, tuples with bools),
 // and a `math` module: ceil, floor (→ int), trunc, sqrt, exp, log(x[, base]),
 // log2, log10, sin, cos, tan, asin, acos, atan, atan2, sinh, cosh, tanh,
 // asinh, acosh, atanh, hypot, fabs, copysign, mod, remainder, degrees,

@@ -3,6 +3,7 @@ package star
 import (
 	"fmt"
 	"math"
+	"sort"
 	"strconv"
 
 	"github.com/glassbox-interp/glassbox/rasp"
@@ -22,6 +23,9 @@ func pythonBuiltins() starlark.StringDict {
 		"pow":    starlark.NewBuiltin("pow", pyPow),
 		"divmod": starlark.NewBuiltin("divmod", pyDivmod),
 		"str":    starlark.NewBuiltin("str", pyStrBuiltin),
+		"sorted": starlark.NewBuiltin("sorted", pySorted),
+		"min":    starlark.NewBuiltin("min", pyMinMax(false)),
+		"max":    starlark.NewBuiltin("max", pyMinMax(true)),
 		"repr":   starlark.NewBuiltin("repr", pyReprBuiltin),
 		"math":   mathModule(),
 	}
@@ -371,4 +375,149 @@ func pyDivmod(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple,
 		return nil, err
 	}
 	return starlark.Tuple{q, r}, nil
+}
+
+// pyLess compares two Starlark values with Python's < (bool and int mix,
+// tuples element-wise with Python equality); values that are not RASP
+// values fall back to Starlark's ordering.
+func pyLess(a, b starlark.Value) (bool, error) {
+	av, err1 := FromStarlark(a)
+	bv, err2 := FromStarlark(b)
+	if err1 == nil && err2 == nil {
+		return rasp.Less(av, bv)
+	}
+	return starlark.Compare(syntax.LT, a, b)
+}
+
+// keyed applies the optional key function to every element.
+func keyed(thread *starlark.Thread, elems []starlark.Value, key starlark.Value) ([]starlark.Value, error) {
+	if key == nil || key == starlark.None {
+		return elems, nil
+	}
+	keys := make([]starlark.Value, len(elems))
+	for i, e := range elems {
+		k, err := starlark.Call(thread, key, starlark.Tuple{e}, nil)
+		if err != nil {
+			return nil, err
+		}
+		keys[i] = k
+	}
+	return keys, nil
+}
+
+func collect(v starlark.Value) ([]starlark.Value, error) {
+	it, ok := v.(starlark.Iterable)
+	if !ok {
+		return nil, fmt.Errorf("'%s' object is not iterable", v.Type())
+	}
+	var out []starlark.Value
+	iter := it.Iterate()
+	defer iter.Done()
+	var x starlark.Value
+	for iter.Next(&x) {
+		out = append(out, x)
+	}
+	return out, nil
+}
+
+// pySorted is Python's sorted(iterable, key=None, reverse=False): stable,
+// with Python's ordering of mixed bools and numbers.
+func pySorted(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var iterable, key starlark.Value
+	reverse := false
+	if err := starlark.UnpackArgs("sorted", args, kwargs, "iterable", &iterable, "key?", &key, "reverse?", &reverse); err != nil {
+		return nil, err
+	}
+	elems, err := collect(iterable)
+	if err != nil {
+		return nil, fmt.Errorf("sorted: %w", err)
+	}
+	keys, err := keyed(thread, elems, key)
+	if err != nil {
+		return nil, err
+	}
+	idx := make([]int, len(elems))
+	for i := range idx {
+		idx[i] = i
+	}
+	var cmpErr error
+	sort.SliceStable(idx, func(i, j int) bool {
+		a, c := keys[idx[i]], keys[idx[j]]
+		if reverse {
+			a, c = c, a
+		}
+		lt, err := pyLess(a, c)
+		if err != nil && cmpErr == nil {
+			cmpErr = err
+		}
+		return lt
+	})
+	if cmpErr != nil {
+		return nil, fmt.Errorf("sorted: %w", cmpErr)
+	}
+	out := make([]starlark.Value, len(elems))
+	for i, k := range idx {
+		out[i] = elems[k]
+	}
+	return starlark.NewList(out), nil
+}
+
+// pyMinMax is Python's min/max: min(iterable) or min(a, b, ...), key=,
+// default= (iterable form); the first extreme element wins.
+func pyMinMax(isMax bool) func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	return func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		name := b.Name()
+		var key, def starlark.Value
+		for _, kv := range kwargs {
+			switch k := string(kv[0].(starlark.String)); k {
+			case "key":
+				key = kv[1]
+			case "default":
+				def = kv[1]
+			default:
+				return nil, fmt.Errorf("%s: unexpected keyword argument %s", name, k)
+			}
+		}
+		var elems []starlark.Value
+		switch len(args) {
+		case 0:
+			return nil, fmt.Errorf("%s expected at least 1 argument, got 0", name)
+		case 1:
+			var err error
+			if elems, err = collect(args[0]); err != nil {
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
+			if len(elems) == 0 {
+				if def != nil {
+					return def, nil
+				}
+				return nil, fmt.Errorf("%s() arg is an empty sequence", name)
+			}
+		default:
+			if def != nil {
+				return nil, fmt.Errorf("%s: cannot specify a default with multiple positional arguments", name)
+			}
+			elems = args
+		}
+		keys, err := keyed(thread, elems, key)
+		if err != nil {
+			return nil, err
+		}
+		best := 0
+		for i := 1; i < len(elems); i++ {
+			var better bool
+			if isMax {
+				better, err = pyLess(keys[best], keys[i])
+			} else {
+				better, err = pyLess(keys[i], keys[best])
+			}
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
+			if better {
+				best = i
+			}
+		}
+		return elems[best], nil
+	}
 }

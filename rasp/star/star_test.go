@@ -570,3 +570,23 @@ program = SequenceMap(lambda x, y: x, a, b).named("out")
 		t.Errorf("program label %s, want out_3", got)
 	}
 }
+
+// TestPythonOrderingBuiltins: expected values printed by CPython 3.11 for
+// the same expressions.
+func TestPythonOrderingBuiltins(t *testing.T) {
+	r := build(t, `
+program = tokens
+res = [sorted([True, 0, 2, 0.5]), sorted(["b", "a", "c"], reverse = True), sorted([(1, "b"), (True, "a")]),
+       sorted(["bb", "a", "ccc"], key = len), max(1, True), max([True, 2]), min(3, 1.0, 1), max([], default = 7),
+       min(["aa", "b"], key = len), max(2.0, 2), sorted([2, 1, 2.0, 1.0], reverse = True)]
+`)
+	want := `[[0, 0.5, True, 2], ["c", "b", "a"], [(True, "a"), (1, "b")], ["a", "bb", "ccc"], 1, 2, 1.0, 7, "b", 2.0, [2, 2.0, 1, 1.0]]`
+	if got := r.Globals["res"].String(); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	for _, bad := range []string{"sorted([1, \"a\"])", "max([])", "min(1, \"a\")", "max(1, 2, default = 3)"} {
+		if _, err := Load("t.star", []byte("x = "+bad+"\nprogram = tokens\n"), Options{}); err == nil {
+			t.Errorf("%s: no error", bad)
+		}
+	}
+}
