@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/glassbox-interp/glassbox/rasp"
+	"go.starlark.net/starlark"
 )
 
 func benchContents(vocab []rasp.Value, lengths ...int) [][]rasp.Value {
@@ -89,3 +90,32 @@ func BenchmarkLoadBuild(b *testing.B) {
 }
 
 func benchFS() fs.FS { return os.DirFS("testdata") }
+
+// BenchmarkStarLoop runs a Starlark loop of comparisons and arithmetic (10000
+// iterations of `if i % 3 == 0: s = s + i * 2`), every operator going through
+// the Python-semantics rewrite. CPython runs the same function in ≈ 0.9 ms.
+func BenchmarkStarLoop(b *testing.B) {
+	p, err := Load("loop.star", []byte(`
+def f(n):
+    s = 0
+    for i in range(n):
+        if i % 3 == 0:
+            s = s + i * 2
+    return s
+program = tokens
+`), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	r, err := p.Build()
+	if err != nil {
+		b.Fatal(err)
+	}
+	f := &Func{Fn: r.Globals["f"].(starlark.Callable), maxSteps: DefaultMaxSteps}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := f.call([]rasp.Value{10000}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
