@@ -9,18 +9,33 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/glassbox-interp/glassbox/cases"
 	"github.com/glassbox-interp/glassbox/formats/safetensors"
 	"github.com/glassbox-interp/glassbox/model"
 	"github.com/glassbox-interp/glassbox/tensor"
+	"github.com/glassbox-interp/glassbox/tracr"
 	"github.com/spf13/cobra"
 )
 
 // resolveModel turns the run command's model selection into a model. It is
-// the single place where a model source is chosen (a future --case N flag
-// that compiles a case on the fly belongs here).
-func resolveModel(path string) (*model.Model, error) {
-	if path == "" {
-		return nil, fmt.Errorf("--model PATH is required (a glassbox model directory or an InterpBench case folder)")
+// the single place where a model source is chosen: --case N compiles the
+// catalogue case on the fly, --model PATH opens a model directory.
+func resolveModel(path string, caseID int) (*model.Model, error) {
+	switch {
+	case path != "" && caseID != 0:
+		return nil, fmt.Errorf("give either --model or --case, not both")
+	case caseID != 0:
+		c, err := cases.Get(caseID)
+		if err != nil {
+			return nil, err
+		}
+		comp, err := tracr.CompileCase(c, 100)
+		if err != nil {
+			return nil, fmt.Errorf("compile case %d: %w", caseID, err)
+		}
+		return comp.Model()
+	case path == "":
+		return nil, fmt.Errorf("--model PATH or --case N is required (a glassbox model directory, an InterpBench case folder, or a catalogue case)")
 	}
 	return model.Open(path)
 }
@@ -45,12 +60,13 @@ func parseTokens(s string) ([]int, error) {
 func newRunCmd() *cobra.Command {
 	var (
 		modelPath string
+		caseID    int
 		tokenRows []string
 		hooks     string
 		out       string
 	)
 	cmd := &cobra.Command{
-		Use:   "run --model PATH --tokens \"0 2 2 5 1\" [--tokens ...] [--hooks all|NAME,...] [--out cache.safetensors]",
+		Use:   "run (--model PATH | --case N) --tokens \"0 2 2 5 1\" [--tokens ...] [--hooks all|NAME,...] [--out cache.safetensors]",
 		Short: "Run a model on token sequences; print logits, optionally save hook activations",
 		Long: `run loads a model (a glassbox model directory from convert, or an InterpBench
 case folder with ll_model.pth + ll_model_cfg.pkl), runs the batch given by the
@@ -60,12 +76,13 @@ more than 16 outputs; the value itself for a model with one output). --hooks sel
 ("all", or a comma-separated list such as blocks.0.attn.hook_pattern); with
 --out they are written to a safetensors file, one tensor per hook name, batch
 dimension first, with the tokens in the metadata.`,
-		Example: `  glassbox run --model models/case3 --tokens "0 2 2 5 1" --tokens "0 5 3 5 1"
+		Example: `  glassbox run --case 3 --tokens "0 2 2 5 1" --tokens "0 5 3 5 1"
+  glassbox run --model models/case3 --tokens "0 2 2 5 1" --tokens "0 5 3 5 1"
   glassbox run --model ll_model_dir --tokens "0 2 2 5 1" --hooks blocks.0.hook_mlp_out,blocks.1.attn.hook_pattern
   glassbox run --model models/case3 --tokens "0 2 2 5 1" --hooks all --out cache.safetensors`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			m, err := resolveModel(modelPath)
+			m, err := resolveModel(modelPath, caseID)
 			if err != nil {
 				return err
 			}
@@ -105,6 +122,9 @@ dimension first, with the tokens in the metadata.`,
 			if out != "" {
 				tj, _ := json.Marshal(tokens)
 				md := map[string]string{"tokens": string(tj), "model": modelPath}
+				if caseID != 0 {
+					md["case"] = strconv.Itoa(caseID)
+				}
 				if err := safetensors.Save(out, cache, md); err != nil {
 					return err
 				}
@@ -115,6 +135,7 @@ dimension first, with the tokens in the metadata.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&modelPath, "model", "", "glassbox model directory or InterpBench case folder")
+	f.IntVar(&caseID, "case", 0, "compile this circuits-benchmark case on the fly instead of --model")
 	f.StringArrayVar(&tokenRows, "tokens", nil, "one token sequence (ids separated by spaces or commas); repeat for a batch")
 	f.StringVar(&hooks, "hooks", "", `hook points to cache: "all" or comma-separated names`)
 	f.StringVar(&out, "out", "", "write the cached hooks to this safetensors file")

@@ -164,3 +164,22 @@ func TestRunLargeVocabPrintsTop5(t *testing.T) {
 		t.Errorf("large-vocabulary output:\n%s", out)
 	}
 }
+
+func TestRunCompilesCase(t *testing.T) {
+	// Case 3 computes the running fraction of "x": ids BOS=0 PAD=1 a=2 b=3 c=4 x=5.
+	out, err := execute(t, newRunCmd(), "--case", "3", "--tokens", "0 5 3 5 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"pos 1: value 1\n", "pos 2: value 0.5\n", "pos 3: value 0.666667\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("run --case 3 lacks %q:\n%s", want, out)
+		}
+	}
+	if _, err := execute(t, newRunCmd(), "--case", "3", "--model", ibFixture, "--tokens", "0 1"); err == nil {
+		t.Error("--case with --model: want an error")
+	}
+	if _, err := execute(t, newRunCmd(), "--case", "16", "--tokens", "0 1"); err == nil {
+		t.Error("case 16 does not exist: want an error")
+	}
+}
