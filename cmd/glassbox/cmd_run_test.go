@@ -85,7 +85,7 @@ func TestRunErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--tokens", "0 1"}, "--model PATH is required"},
+		{[]string{"--tokens", "0 1"}, "--model PATH or --case N is required"},
 		{[]string{"--model", ibFixture}, "at least one --tokens"},
 		{[]string{"--model", ibFixture, "--tokens", "0 x"}, `"x" is not an integer`},
 		{[]string{"--model", ibFixture, "--tokens", "0 6"}, "want an id in [0, 6)"},
