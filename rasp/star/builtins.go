@@ -407,25 +407,73 @@ func builtinAnnotate(thread *starlark.Thread, b *starlark.Builtin, args starlark
 
 // ---- operator rewrite targets ----
 
-var cmpTokens = map[string]syntax.Token{
-	"==": syntax.EQL, "!=": syntax.NEQ, "<": syntax.LT, "<=": syntax.LE, ">": syntax.GT, ">=": syntax.GE,
+func cmpToken(op string) (syntax.Token, bool) {
+	switch op {
+	case "==":
+		return syntax.EQL, true
+	case "!=":
+		return syntax.NEQ, true
+	case "<":
+		return syntax.LT, true
+	case "<=":
+		return syntax.LE, true
+	case ">":
+		return syntax.GT, true
+	case ">=":
+		return syntax.GE, true
+	}
+	return 0, false
 }
 
-var arithTokens = map[string]syntax.Token{
-	"+": syntax.PLUS, "-": syntax.MINUS, "*": syntax.STAR, "/": syntax.SLASH,
-	"//": syntax.SLASHSLASH, "%": syntax.PERCENT, "&": syntax.AMP, "|": syntax.PIPE,
+func arithToken(op string) (syntax.Token, bool) {
+	switch op {
+	case "+":
+		return syntax.PLUS, true
+	case "-":
+		return syntax.MINUS, true
+	case "*":
+		return syntax.STAR, true
+	case "/":
+		return syntax.SLASH, true
+	case "//":
+		return syntax.SLASHSLASH, true
+	case "%":
+		return syntax.PERCENT, true
+	case "&":
+		return syntax.AMP, true
+	case "|":
+		return syntax.PIPE, true
+	}
+	return 0, false
+}
+
+// opToken checks the arguments of an operator built-in and returns its
+// operator (the rewrite always passes a known operator string; a program
+// calling the built-in by name gets an error, not a panic).
+func opToken(args starlark.Tuple, n int, tok func(string) (syntax.Token, bool)) (string, syntax.Token, error) {
+	if len(args) != n {
+		return "", 0, fmt.Errorf("operator: want %d arguments, got %d", n, len(args))
+	}
+	s, ok := args[0].(starlark.String)
+	if !ok {
+		return "", 0, fmt.Errorf("operator: unknown operator %s", args[0])
+	}
+	t, ok := tok(string(s))
+	if !ok {
+		return "", 0, fmt.Errorf("operator: unknown operator %s", s)
+	}
+	return string(s), t, nil
 }
 
 // builtinCompare implements x op y for the six comparisons with Python
 // semantics: an SOp operand builds tracr's Map; plain values compare as in
 // Python (True == 1); anything else falls back to Starlark's comparison.
 func builtinCompare(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	op, err := hiddenOp(args, 3, cmpTokens)
+	op, tok, err := opToken(args, 3, cmpToken)
 	if err != nil {
 		return nil, err
 	}
 	x, y := args[1], args[2]
-	tok := cmpTokens[op]
 	if plainScalar(x) && plainScalar(y) {
 		// Same rules in Starlark and Python (no bool, tuple or expression involved).
 		r, err := starlark.Compare(tok, x, y)
@@ -465,12 +513,11 @@ func builtinCompare(thread *starlark.Thread, b *starlark.Builtin, args starlark.
 // builtinBinop implements arithmetic with bool acting as int (Python),
 // and otherwise Starlark's operator (SOp overloads included).
 func builtinBinop(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	op, err := hiddenOp(args, 3, arithTokens)
+	_, tok, err := opToken(args, 3, arithToken)
 	if err != nil {
 		return nil, err
 	}
 	x, y := args[1], args[2]
-	tok := arithTokens[op]
 	if f, ok := x.(starlark.String); ok && tok == syntax.PERCENT {
 		fx, fy, err := pyPercent(f, y)
 		if err != nil {
@@ -523,7 +570,7 @@ func boolInt(b starlark.Bool) starlark.Int {
 // builtinAugop implements x op= y: a list += iterable extends x in place
 // (Starlark and Python agree); everything else is builtinBinop.
 func builtinAugop(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	if _, err := hiddenOp(args, 3, arithTokens); err != nil {
+	if _, _, err := opToken(args, 3, arithToken); err != nil {
 		return nil, err
 	}
 	if args[0] == starlark.String("+") {
@@ -548,7 +595,15 @@ func builtinAugop(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 
 // builtinUnary implements -x and +x with bool acting as int (Python: -True == -1).
 func builtinUnary(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	if _, err := hiddenOp(args, 2, map[string]syntax.Token{"-": syntax.MINUS, "+": syntax.PLUS}); err != nil {
+	if _, _, err := opToken(args, 2, func(op string) (syntax.Token, bool) {
+		switch op {
+		case "-":
+			return syntax.MINUS, true
+		case "+":
+			return syntax.PLUS, true
+		}
+		return 0, false
+	}); err != nil {
 		return nil, err
 	}
 	tok := syntax.MINUS
@@ -566,7 +621,15 @@ func builtinUnary(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 // RASP values in lists, tuples, sets and dict keys (True in [1] is True);
 // strings and other containers keep Starlark's rules.
 func builtinIn(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	if _, err := hiddenOp(args, 3, map[string]syntax.Token{"in": syntax.IN, "not in": syntax.NOT_IN}); err != nil {
+	if _, _, err := opToken(args, 3, func(op string) (syntax.Token, bool) {
+		switch op {
+		case "in":
+			return syntax.IN, true
+		case "not in":
+			return syntax.NOT_IN, true
+		}
+		return 0, false
+	}); err != nil {
 		return nil, err
 	}
 	negate := args[0] == starlark.String("not in")
@@ -597,21 +660,4 @@ func builtinIn(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple
 		}
 	}
 	return starlark.Bool(found != negate), nil
-}
-
-// hiddenOp checks the arguments of an operator built-in (the rewrite always
-// passes a known operator string; a program calling the built-in by name
-// gets an error, not a panic).
-func hiddenOp(args starlark.Tuple, n int, ops map[string]syntax.Token) (string, error) {
-	if len(args) != n {
-		return "", fmt.Errorf("operator: want %d arguments, got %d", n, len(args))
-	}
-	s, ok := args[0].(starlark.String)
-	if !ok {
-		return "", fmt.Errorf("operator: unknown operator %s", args[0])
-	}
-	if _, ok := ops[string(s)]; !ok {
-		return "", fmt.Errorf("operator: unknown operator %s", s)
-	}
-	return string(s), nil
 }
