@@ -1,6 +1,8 @@
 package sae
 
 import (
+	"math"
+	"math/rand/v2"
 	"syscall"
 
 	"github.com/glassbox-interp/glassbox/formats/safetensors"
@@ -85,4 +87,81 @@ func BenchmarkNotebookStep(b *testing.B) {
 	if c := cpuTime() - c0; c > 0 {
 		b.ReportMetric(float64(b.N*80)/c.Seconds(), "tokens/cpu-s")
 	}
+}
+
+// largeTrainer is the large-SAE benchmark setting: d_in 768, d_sae 6144,
+// batch 4096, standard architecture, in a trained-like state (decoder = the
+// data's dictionary, encoder its transpose, b_enc −0.5) so L0 is small
+// (about the 8 atoms per row of the synthetic data), as after warm-up.
+func largeTrainer(b *testing.B) *Trainer {
+	const dIn, dSAE, batch, atoms = 768, 6144, 4096, 8
+	r := rand.New(rand.NewPCG(7, 7))
+	dict := make([]float32, dSAE*dIn)
+	for i := 0; i < dSAE; i++ {
+		row := dict[i*dIn : (i+1)*dIn]
+		var ss float64
+		for j := range row {
+			v := r.NormFloat64()
+			row[j] = float32(v)
+			ss += v * v
+		}
+		inv := float32(1 / math.Sqrt(ss))
+		for j := range row {
+			row[j] *= inv
+		}
+	}
+	n := batch * 4
+	data := make([]float32, n*dIn)
+	for k := 0; k < n; k++ {
+		x := data[k*dIn : (k+1)*dIn]
+		for a := 0; a < atoms; a++ {
+			i := r.IntN(dSAE)
+			axpy(float32(1+r.Float64()), dict[i*dIn:(i+1)*dIn], x)
+		}
+	}
+	cfg := DefaultConfig()
+	cfg.DIn, cfg.ExpansionFactor, cfg.TrainBatchSizeTokens = dIn, dSAE/dIn, batch
+	cfg.TrainingTokens = 1 << 40
+	cfg.ApplyBDecToInput, cfg.UseGhostGrads, cfg.L1Coefficient, cfg.AdamBeta1 = false, false, 1e-3, 0.9
+	res, err := cfg.Resolve()
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, _ := New(ArchStandard, dIn, dSAE)
+	copy(s.WDec, dict)
+	copy(s.WEncT, dict)
+	for i := range s.BEnc {
+		s.BEnc[i] = -0.5
+	}
+	s.ActivationFn, s.NormalizeActivations = "relu", "none"
+	return newTrainer(res, s, newCycleSource(data, dIn, 1))
+}
+
+// BenchmarkLargeStep is one training step of the large SAE (sparse path:
+// dense encoder, decoder and gradients only for active features).
+func BenchmarkLargeStep(b *testing.B) {
+	tr := largeTrainer(b)
+	for i := 0; i < 2; i++ { // warm-up
+		if _, err := tr.Step(); err != nil {
+			b.Fatal(err)
+		}
+		tr.StepN++
+	}
+	b.ResetTimer()
+	c0 := cpuTime()
+	for i := 0; i < b.N; i++ {
+		if _, err := tr.Step(); err != nil {
+			b.Fatal(err)
+		}
+		tr.StepN++
+	}
+	b.ReportMetric(float64(b.N*4096)/b.Elapsed().Seconds(), "tokens/s")
+	if c := cpuTime() - c0; c > 0 {
+		b.ReportMetric(float64(b.N*4096)/c.Seconds(), "tokens/cpu-s")
+	}
+	var l0 float64
+	for _, n := range tr.ws.actN {
+		l0 += float64(n)
+	}
+	b.ReportMetric(l0/4096, "L0")
 }

@@ -1,5 +1,55 @@
 package sae
 
+import (
+	"runtime"
+	"sync"
+)
+
+// gemmAccBlocked runs the AVX2 kernel on column panels of w small enough to
+// stay in cache while every row of a streams past them; with large work the
+// panels are shared between GOMAXPROCS goroutines.
+func gemmAccBlocked(out, a, w []float32, rows, d, s, s8 int) {
+	panel := 16
+	nPanels := (s8 + panel - 1) / panel
+	rows4 := rows &^ 3
+	run := func(p0, p1 int) {
+		// Each panel w[:, j:j+16] is packed contiguously first: with a
+		// power-of-two-like row stride its rows would share cache sets.
+		pack := make([]float32, d*16)
+		for p := p0; p < p1; p++ {
+			j := p * panel
+			width := min(panel, s8-j)
+			if width == 16 && rows4 > 0 {
+				for k := 0; k < d; k++ {
+					copy(pack[k*16:k*16+16], w[k*s+j:k*s+j+16])
+				}
+				gemm4x16AVX2(&out[j], &a[0], &pack[0], rows4, d, s, 16)
+				if rows4 < rows {
+					gemmAccAVX2(&out[rows4*s+j], &a[rows4*d], &w[j], rows-rows4, d, s, 16)
+				}
+			} else {
+				gemmAccAVX2(&out[j], &a[0], &w[j], rows, d, s, width)
+			}
+		}
+	}
+	workers := runtime.GOMAXPROCS(0)
+	if workers < 2 || rows*d*s8 < 1<<24 || nPanels < 2 {
+		run(0, nPanels)
+		return
+	}
+	workers = min(workers, nPanels)
+	var wg sync.WaitGroup
+	for k := 0; k < workers; k++ {
+		p0, p1 := k*nPanels/workers, (k+1)*nPanels/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			run(p0, p1)
+		}()
+	}
+	wg.Wait()
+}
+
 // gemmAcc computes out[r, j] += Σ_k a[r, k]·w[k, j] for a [rows, d],
 // w [d, s], out [rows, s] (row-major), with the AVX2 kernel for the first
 // s&^7 columns when available.
@@ -13,8 +63,12 @@ func gemmAcc(out, a, w []float32, rows, d, s int) {
 	s8 := 0
 	if useAVX2 {
 		s8 = s &^ 7
-		if s8 > 0 {
+		switch {
+		case s8 == 0:
+		case s8 <= 128 || d*s8*4 <= 128<<10:
 			gemmAccAVX2(&out[0], &a[0], &w[0], rows, d, s, s8)
+		default:
+			gemmAccBlocked(out, a, w, rows, d, s, s8)
 		}
 	}
 	if s8 == s {

@@ -11,3 +11,12 @@ func gemmAccAVX2(out, a, w *float32, rows, d, s, s8 int)
 
 //go:noescape
 func gemmTNAccAVX2(out, a, w *float32, n, m, p, p8 int)
+
+//go:noescape
+func axpyAVX2(a float32, x, y *float32, n int)
+
+//go:noescape
+func dotAVX2(x, y *float32, n int) float32
+
+//go:noescape
+func gemm4x16AVX2(out, a, w *float32, rows4, d, s, ws int)

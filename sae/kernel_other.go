@@ -11,3 +11,13 @@ func gemmAccAVX2(out, a, w *float32, rows, d, s, s8 int) {
 func gemmTNAccAVX2(out, a, w *float32, n, m, p, p8 int) {
 	panic("sae: no assembly kernels on this architecture")
 }
+
+func axpyAVX2(a float32, x, y *float32, n int) {
+	panic("sae: no assembly kernels on this architecture")
+}
+
+func dotAVX2(x, y *float32, n int) float32 { panic("sae: no assembly kernels on this architecture") }
+
+func gemm4x16AVX2(out, a, w *float32, rows4, d, s, ws int) {
+	panic("sae: no assembly kernels on this architecture")
+}

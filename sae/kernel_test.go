@@ -15,7 +15,7 @@ func TestGemmKernels(t *testing.T) {
 		}
 		return v
 	}
-	for _, sz := range [][3]int{{1, 1, 1}, {3, 5, 8}, {80, 12, 48}, {7, 13, 52}, {5, 3, 67}, {4, 40, 40}} {
+	for _, sz := range [][3]int{{1, 1, 1}, {3, 5, 8}, {80, 12, 48}, {7, 13, 52}, {5, 3, 67}, {4, 40, 40}, {9, 300, 200}, {3, 64, 1030}, {67, 400, 650}} {
 		rows, d, s := sz[0], sz[1], sz[2]
 		a, w, out := fill(rows*d), fill(d*s), fill(rows*s)
 		want := append([]float32(nil), out...)
@@ -50,6 +50,30 @@ func TestGemmKernels(t *testing.T) {
 		for i := range out2 {
 			if math.Abs(float64(out2[i]-want2[i])) > 1e-4*(1+math.Abs(float64(want2[i]))) {
 				t.Fatalf("gemmTNAcc %v: [%d] = %g, want %g", sz, i, out2[i], want2[i])
+			}
+		}
+	}
+}
+
+func TestVectorKernels(t *testing.T) {
+	r := rand.New(rand.NewPCG(2, 2))
+	for _, n := range []int{64, 65, 100, 768, 1031} {
+		x, y := make([]float32, n), make([]float32, n)
+		for i := range x {
+			x[i], y[i] = float32(r.NormFloat64()), float32(r.NormFloat64())
+		}
+		var want float64
+		for i := range x {
+			want += float64(x[i]) * float64(y[i])
+		}
+		if got := dot(x, y); math.Abs(float64(got)-want) > 1e-4*math.Sqrt(float64(n)) {
+			t.Errorf("dot n=%d: %g, want %g", n, got, want)
+		}
+		y2 := append([]float32(nil), y...)
+		axpy(0.5, x, y2)
+		for i := range y2 {
+			if d := y2[i] - (y[i] + 0.5*x[i]); d > 1e-6 || d < -1e-6 {
+				t.Fatalf("axpy n=%d [%d]: %g", n, i, y2[i])
 			}
 		}
 	}

@@ -479,11 +479,15 @@ func selectTop(idx []int32, greater func(a, b int32) bool, k int) {
 // sortInt32 sorts ascending (used to make index sets deterministic).
 func sortInt32(v []int32) { sort.Slice(v, func(a, b int) bool { return v[a] < v[b] }) }
 
-// dot is an unrolled float32 dot product.
+// dot is an unrolled float32 dot product (AVX2 for long vectors).
 func dot(a, b []float32) float32 {
 	b = b[:len(a)]
 	var s0, s1, s2, s3 float32
 	i := 0
+	if useAVX2 && len(a) >= 64 {
+		i = len(a) &^ 7
+		s0 = dotAVX2(&a[0], &b[0], len(a))
+	}
 	for ; i+4 <= len(a); i += 4 {
 		s0 += a[i] * b[i]
 		s1 += a[i+1] * b[i+1]
@@ -496,10 +500,14 @@ func dot(a, b []float32) float32 {
 	return (s0 + s1) + (s2 + s3)
 }
 
-// axpy computes y += a·x.
+// axpy computes y += a·x (AVX2 for long vectors).
 func axpy(a float32, x, y []float32) {
 	y = y[:len(x)]
 	i := 0
+	if useAVX2 && len(x) >= 64 {
+		i = len(x) &^ 7
+		axpyAVX2(a, &x[0], &y[0], len(x))
+	}
 	for ; i+4 <= len(x); i += 4 {
 		y[i] += a * x[i]
 		y[i+1] += a * x[i+1]

@@ -47,7 +47,7 @@ func newWorkspace(b, d, s int) *workspace {
 		actIdx: make([]int32, b*s), actVal: make([]float32, b*s), actN: make([]int32, b),
 		y: make([]float32, b*d), xhat: make([]float32, b*d), dy: make([]float32, b*d), wmse: make([]float32, b),
 		wdn: make([]float32, s), featAcc: make([]float32, s), dth: make([]float64, s),
-		scratch: make([]int32, max(b*s, s)), dead: make([]int32, 0, s), h: make([]float32, b*s),
+		scratch: make([]int32, max(b*s, s)), dead: make([]int32, 0, s), h: make([]float32, s),
 		g: make([]float32, d), g2: make([]float32, d)}
 }
 
@@ -147,9 +147,7 @@ func (s *SAE) forwardBackward(w *workspace, x []float32, dead []bool, o *stepOpt
 func (s *SAE) encodeDense(w *workspace, bias []float32, o *stepOptions) {
 	B, D, S := w.b, w.d, w.s
 	wt := s.WEncT
-	s8 := 0
 	if useAVX2 && S >= 8 {
-		s8 = S &^ 7
 		if w.wenc == nil {
 			w.wenc = make([]float32, D*S)
 		}
@@ -161,17 +159,21 @@ func (s *SAE) encodeDense(w *workspace, bias []float32, o *stepOptions) {
 				clear(w.pre[b*S : b*S+S])
 			}
 		}
-		gemmAccAVX2(&w.pre[0], &w.c[0], &w.wenc[0], B, D, S, s8)
-	}
-	for b := 0; b < B; b++ {
-		cb := w.c[b*D : b*D+D]
-		pre := w.pre[b*S : b*S+S]
-		for i := s8; i < S; i++ {
-			pre[i] = dot(cb, wt[i*D:i*D+D])
-			if bias != nil {
-				pre[i] += bias[i]
+		gemmAcc(w.pre, w.c, w.wenc, B, D, S)
+	} else {
+		for b := 0; b < B; b++ {
+			cb := w.c[b*D : b*D+D]
+			pre := w.pre[b*S : b*S+S]
+			for i := 0; i < S; i++ {
+				pre[i] = dot(cb, wt[i*D:i*D+D])
+				if bias != nil {
+					pre[i] += bias[i]
+				}
 			}
 		}
+	}
+	for b := 0; b < B; b++ {
+		pre := w.pre[b*S : b*S+S]
 		if o.noise != 0 {
 			for i := range pre {
 				pre[i] += float32(o.normFn()) * o.noise

@@ -1,4 +1,5 @@
-# Generates kernel_amd64.s: AVX2/FMA small-GEMM kernels with independent
+#!/usr/bin/python3
+# Generates sae/kernel_amd64.s (run: python3 scripts/sae_gen_kernels.py): AVX2/FMA small-GEMM kernels with independent
 # accumulators (k unrolled) so FMA latency does not serialise the loops.
 def kernel(name, doc, args, setup, astride_reg, next_row):
     L = []
@@ -111,4 +112,181 @@ out.append(kernel("gemmTNAccAVX2",
     ["MOVQ out+0(FP), DI", "MOVQ a+8(FP), SI", "MOVQ w+16(FP), DX", "MOVQ m+32(FP), R9", "MOVQ n+24(FP), R10",
      "MOVQ p+40(FP), R11", "MOVQ p8+48(FP), R12", "MOVQ R11, R13", "SHLQ $2, R13", "MOVQ R9, R8", "SHLQ $2, R8"],
     "R8", ["ADDQ $4, SI", "ADDQ R13, DI"]))
-open("__import__("os").path.join(__import__("os").path.dirname(__import__("os").path.abspath(__file__)), "..", "sae", "kernel_amd64.s")", "w").write("\n".join(out))
+import os
+OUTPATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "sae", "kernel_amd64.s")
+open(OUTPATH, "w").write("\n".join(out))
+
+# Vector kernels for long rows (the sparse path of large SAEs).
+VEC = r'''
+// func axpyAVX2(a float32, x, y *float32, n int)
+// y[i] += a·x[i] for i < n&^7 (the caller finishes the tail).
+TEXT ·axpyAVX2(SB), NOSPLIT, $0-32
+	VBROADCASTSS a+0(FP), Y0
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DI
+	MOVQ n+24(FP), CX
+	SHRQ $3, CX
+	JZ axpy_done
+axpy_loop4:
+	CMPQ CX, $4
+	JLT axpy_loop1
+	VMOVUPS 0(DI), Y1
+	VMOVUPS 32(DI), Y2
+	VMOVUPS 64(DI), Y3
+	VMOVUPS 96(DI), Y4
+	VFMADD231PS 0(SI), Y0, Y1
+	VFMADD231PS 32(SI), Y0, Y2
+	VFMADD231PS 64(SI), Y0, Y3
+	VFMADD231PS 96(SI), Y0, Y4
+	VMOVUPS Y1, 0(DI)
+	VMOVUPS Y2, 32(DI)
+	VMOVUPS Y3, 64(DI)
+	VMOVUPS Y4, 96(DI)
+	ADDQ $128, SI
+	ADDQ $128, DI
+	SUBQ $4, CX
+	JMP axpy_loop4
+axpy_loop1:
+	TESTQ CX, CX
+	JZ axpy_done
+	VMOVUPS 0(DI), Y1
+	VFMADD231PS 0(SI), Y0, Y1
+	VMOVUPS Y1, 0(DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JMP axpy_loop1
+axpy_done:
+	VZEROUPPER
+	RET
+
+// func dotAVX2(x, y *float32, n int) float32
+// Σ x[i]·y[i] for i < n&^7 (the caller adds the tail).
+TEXT ·dotAVX2(SB), NOSPLIT, $0-28
+	MOVQ x+0(FP), SI
+	MOVQ y+8(FP), DI
+	MOVQ n+16(FP), CX
+	SHRQ $3, CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+dot_loop4:
+	CMPQ CX, $4
+	JLT dot_loop1
+	VMOVUPS 0(SI), Y4
+	VMOVUPS 32(SI), Y5
+	VMOVUPS 64(SI), Y6
+	VMOVUPS 96(SI), Y7
+	VFMADD231PS 0(DI), Y4, Y0
+	VFMADD231PS 32(DI), Y5, Y1
+	VFMADD231PS 64(DI), Y6, Y2
+	VFMADD231PS 96(DI), Y7, Y3
+	ADDQ $128, SI
+	ADDQ $128, DI
+	SUBQ $4, CX
+	JMP dot_loop4
+dot_loop1:
+	TESTQ CX, CX
+	JZ dot_sum
+	VMOVUPS 0(SI), Y4
+	VFMADD231PS 0(DI), Y4, Y0
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JMP dot_loop1
+dot_sum:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VHADDPS X0, X0, X0
+	VHADDPS X0, X0, X0
+	VZEROUPPER
+	MOVSS X0, ret+24(FP)
+	RET
+'''
+with open(OUTPATH, "a") as f:
+    f.write(VEC)
+
+# Register-blocked kernel for large products: 4 rows × 16 columns per pass,
+# so each loaded panel element feeds 4 FMAs.
+BLK = r'''
+// func gemm4x16AVX2(out, a, w *float32, rows4, d, s, ws int)
+// For r < rows4 (multiple of 4), j < 16: out[r*s+j] += Σ_k a[r*d+k] · w[k*ws+j].
+TEXT ·gemm4x16AVX2(SB), NOSPLIT, $0-56
+	MOVQ out+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ w+16(FP), DX
+	MOVQ rows4+24(FP), R9
+	MOVQ d+32(FP), R10
+	MOVQ s+40(FP), R11
+	SHLQ $2, R11            // out/w row stride in bytes
+	MOVQ R10, R12
+	SHLQ $2, R12            // a row stride in bytes
+	SHRQ $2, R9
+	JZ b4_done
+	TESTQ R10, R10
+	JZ b4_done
+b4_rows:
+	LEAQ (DI)(R11*1), R13   // out row 1
+	LEAQ (R13)(R11*1), R14  // out row 2
+	LEAQ (R14)(R11*1), R15  // out row 3
+	VMOVUPS 0(DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS 0(R13), Y2
+	VMOVUPS 32(R13), Y3
+	VMOVUPS 0(R14), Y4
+	VMOVUPS 32(R14), Y5
+	VMOVUPS 0(R15), Y6
+	VMOVUPS 32(R15), Y7
+	MOVQ SI, AX             // a row 0, column k
+	LEAQ (SI)(R12*1), BX    // a row 1
+	LEAQ (BX)(R12*1), R8    // a row 2
+	MOVQ DX, CX             // w row k
+	MOVQ R10, R13           // k counter (out row pointers reloaded later)
+	MOVQ ws+48(FP), R14
+	SHLQ $2, R14            // w row stride in bytes
+b4_k:
+	VMOVUPS 0(CX), Y8
+	VMOVUPS 32(CX), Y9
+	VBROADCASTSS (AX), Y10
+	VFMADD231PS Y8, Y10, Y0
+	VFMADD231PS Y9, Y10, Y1
+	VBROADCASTSS (BX), Y11
+	VFMADD231PS Y8, Y11, Y2
+	VFMADD231PS Y9, Y11, Y3
+	VBROADCASTSS (R8), Y12
+	VFMADD231PS Y8, Y12, Y4
+	VFMADD231PS Y9, Y12, Y5
+	VBROADCASTSS (R8)(R12*1), Y13
+	VFMADD231PS Y8, Y13, Y6
+	VFMADD231PS Y9, Y13, Y7
+	ADDQ $4, AX
+	ADDQ $4, BX
+	ADDQ $4, R8
+	ADDQ R14, CX
+	DECQ R13
+	JNZ b4_k
+	LEAQ (DI)(R11*1), R13
+	LEAQ (R13)(R11*1), R14
+	LEAQ (R14)(R11*1), R15
+	VMOVUPS Y0, 0(DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 0(R13)
+	VMOVUPS Y3, 32(R13)
+	VMOVUPS Y4, 0(R14)
+	VMOVUPS Y5, 32(R14)
+	VMOVUPS Y6, 0(R15)
+	VMOVUPS Y7, 32(R15)
+	LEAQ (R15)(R11*1), DI   // out row r+4
+	LEAQ (SI)(R12*4), SI    // a row r+4
+	DECQ R9
+	JNZ b4_rows
+b4_done:
+	VZEROUPPER
+	RET
+'''
+with open(OUTPATH, "a") as f:
+    f.write(BLK)
