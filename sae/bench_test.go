@@ -87,6 +87,7 @@ func BenchmarkNotebookStep(b *testing.B) {
 	if c := cpuTime() - c0; c > 0 {
 		b.ReportMetric(float64(b.N*80)/c.Seconds(), "tokens/cpu-s")
 	}
+	b.ReportMetric(float64(len(tr.ws.dead)), "dead")
 }
 
 // largeTrainer is the large-SAE benchmark setting: d_in 768, d_sae 6144,

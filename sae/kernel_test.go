@@ -78,3 +78,16 @@ func TestVectorKernels(t *testing.T) {
 		}
 	}
 }
+
+func TestExpf(t *testing.T) {
+	for x := float32(-103); x < 88.7; x += 0.0371 {
+		want := math.Exp(float64(x))
+		got := float64(expf(x))
+		if want > 1e-37 && math.Abs(got-want) > 3e-7*want {
+			t.Fatalf("expf(%g) = %g, want %g (rel %g)", x, got, want, math.Abs(got-want)/want)
+		}
+	}
+	if !math.IsInf(float64(expf(100)), 1) || expf(-200) != 0 || expf(0) != 1 {
+		t.Error("expf edge cases")
+	}
+}

@@ -425,7 +425,7 @@ func (s *SAE) ghostGrads(w *workspace, x []float32, o *stepOptions, gr grads) fl
 			pre := w.pre[b*S : b*S+S]
 			h := gb.h[b*nd : b*nd+nd]
 			for k, i := range w.dead {
-				h[k] = float32(math.Exp(float64(pre[i])))
+				h[k] = expf(pre[i])
 			}
 		}
 	}

@@ -121,9 +121,28 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 	lam := o.coeff / float32(B)
 	p := o.lp
 	var pen float64
+	fast := p == 1 && !o.scaleByDec && !tanh
 	for b := 0; b < B; b++ {
 		f := db.f[b*S : b*S+S]
 		df := db.df[b*S : b*S+S]
+		if fast {
+			// L1 with unweighted ReLU activations: one fused pass.
+			var norm float32
+			cs := db.colSum[:len(f)]
+			df = df[:len(f)]
+			for i, v := range f {
+				if v > 0 {
+					norm += v
+					d := df[i] + lam
+					df[i] = d
+					cs[i] += d
+				} else {
+					df[i] = 0
+				}
+			}
+			pen += float64(norm)
+			continue
+		}
 		var norm, scale float32
 		if p == 1 {
 			for i, v := range f {
