@@ -69,16 +69,26 @@ type Runner struct {
 	opts  RunnerOptions
 	mu    sync.Mutex
 	cases map[int]*caseEntry
+	data  map[int]*dataSlot // datasets of the most recently used cases
+	tick  int64
+	build func(id int) (*caseData, error) // buildCaseData; replaced in tests
+}
+
+// maxCachedCases bounds the case datasets kept in memory; cells come
+// ordered by case, so a few suffice for any number of workers.
+const maxCachedCases = 4
+
+type dataSlot struct {
+	once sync.Once
+	data *caseData
+	err  error
+	used int64
 }
 
 type caseEntry struct {
 	compileOnce sync.Once
 	hooks       []string
 	compileErr  error
-
-	dataOnce sync.Once
-	data     *caseData
-	dataErr  error
 }
 
 // caseData is a case's dataset with everything the metrics need.
@@ -98,7 +108,7 @@ type caseData struct {
 // (feature_sampling_window 2000, dead_feature_window 1000),
 // normalize_activations none, the cell's seed, and context size n_ctx.
 func NewRunner(opts RunnerOptions) *Runner {
-	return &Runner{opts: opts.WithDefaults(), cases: map[int]*caseEntry{}}
+	return &Runner{opts: opts.WithDefaults(), cases: map[int]*caseEntry{}, data: map[int]*dataSlot{}, build: buildCaseData}
 }
 
 // RealBackend returns the backend built from glassbox's own packages:
@@ -163,22 +173,41 @@ func (r *Runner) Hooks(id int) ([]string, error) {
 	return e.hooks, nil
 }
 
-// dataset builds the case's dataset, ground truth and targets (once per case).
-func (r *Runner) dataset(id int) (*caseEntry, error) {
-	e, err := r.compiled(id)
-	if err != nil {
+// dataset returns the case's dataset, ground truth and targets, building
+// them once while the case stays among the maxCachedCases most recently
+// used (an evicted case is rebuilt, identically, if needed again).
+func (r *Runner) dataset(id int) (*caseData, error) {
+	if _, err := r.compiled(id); err != nil {
 		return nil, err
 	}
-	e.dataOnce.Do(func() {
-		e.data, e.dataErr = buildCaseData(id, e)
-		if e.dataErr != nil {
-			e.dataErr = fmt.Errorf("case %d dataset: %w", id, e.dataErr)
+	r.mu.Lock()
+	slot, ok := r.data[id]
+	if !ok {
+		slot = &dataSlot{}
+		r.data[id] = slot
+	}
+	r.tick++
+	slot.used = r.tick
+	for len(r.data) > maxCachedCases {
+		oldest := -1
+		for k, s := range r.data {
+			if k != id && (oldest < 0 || s.used < r.data[oldest].used) {
+				oldest = k
+			}
+		}
+		delete(r.data, oldest) // holders of the slot keep using it
+	}
+	r.mu.Unlock()
+	slot.once.Do(func() {
+		slot.data, slot.err = r.build(id)
+		if slot.err != nil {
+			slot.err = fmt.Errorf("case %d dataset: %w", id, slot.err)
 		}
 	})
-	return e, e.dataErr
+	return slot.data, slot.err
 }
 
-func buildCaseData(id int, e *caseEntry) (*caseData, error) {
+func buildCaseData(id int) (*caseData, error) {
 	c, err := cases.Get(id)
 	if err != nil {
 		return nil, err
@@ -207,14 +236,13 @@ var hookLayerRE = regexp.MustCompile(`^blocks\.(\d+)\.`)
 
 // Run runs one cell (a RunFunc).
 func (r *Runner) Run(ctx context.Context, c Cell) (map[string]float64, error) {
-	e, err := r.dataset(c.Case)
+	d, err := r.dataset(c.Case)
 	if err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	d := e.data
 	_, cache, err := d.model.RunWithCache(d.tokens, c.Hook)
 	if err != nil {
 		return nil, fmt.Errorf("activations at %s: %w", c.Hook, err)

@@ -137,3 +137,30 @@ func slicesEqual(a, b []float32) bool {
 	}
 	return true
 }
+
+func TestRunnerCaseCacheEvicts(t *testing.T) {
+	r := NewRunner(RunnerOptions{})
+	builds := map[int]int{}
+	r.build = func(id int) (*caseData, error) {
+		builds[id]++
+		return &caseData{tokens: [][]int{{id}}}, nil
+	}
+	order := []int{3, 4, 7, 8, 11, 3, 11}
+	for _, id := range order {
+		d, err := r.dataset(id)
+		if err != nil || d.tokens[0][0] != id {
+			t.Fatalf("dataset(%d) = %v, %v", id, d, err)
+		}
+	}
+	if len(r.data) != maxCachedCases {
+		t.Errorf("%d datasets cached, want %d", len(r.data), maxCachedCases)
+	}
+	// 3 was the least recently used when 11 arrived: evicted, then rebuilt;
+	// 11 stayed cached.
+	if builds[3] != 2 || builds[11] != 1 || builds[4] != 1 {
+		t.Errorf("builds %v", builds)
+	}
+	if _, ok := r.data[4]; ok {
+		t.Error("case 4 should have been evicted by the second use of 3")
+	}
+}
