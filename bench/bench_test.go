@@ -96,3 +96,28 @@ func ExampleCell_Key() {
 	// case=3 hook=blocks.0.hook_resid_pre arch=topk k=4 seed=42 tokens=300000 expansion=4
 	// 02fc61af814da8cc
 }
+
+// BenchmarkRealCell measures whole real cells (case data cached, then
+// activations → train 300k tokens → label → splice) on a small case-3
+// hook (d_in 13, d_sae 52) and a mid-sized case-18 hook.
+func BenchmarkRealCell(b *testing.B) {
+	for _, c := range []Cell{
+		{Case: 3, Hook: "blocks.0.hook_resid_pre", Arch: "standard", Param: ParamL1, Value: 0.1, Seed: 42, TrainingTokens: 300_000, Expansion: 4},
+		{Case: 3, Hook: "blocks.0.hook_resid_pre", Arch: "topk", Param: ParamK, Value: 4, Seed: 42, TrainingTokens: 300_000, Expansion: 4},
+		{Case: 18, Hook: "blocks.0.hook_resid_pre", Arch: "standard", Param: ParamL1, Value: 0.1, Seed: 42, TrainingTokens: 300_000, Expansion: 4},
+	} {
+		b.Run(fmt.Sprintf("case%d-%s-%s", c.Case, c.Arch, c.Sparsity()), func(b *testing.B) {
+			r := NewRunner(RunnerOptions{})
+			if _, err := r.dataset(c.Case); err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for b.Loop() {
+				if _, err := r.Run(context.Background(), c); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(c.TrainingTokens)*float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
+		})
+	}
+}
