@@ -60,7 +60,9 @@ func (o RunnerOptions) WithDefaults() RunnerOptions {
 //   - mean_f1: mean best-label score (F1, or |r| for numerical variables)
 //     over live features;
 //   - explained_variance, l0, dead_fraction: the trained SAE on every
-//     (row, position) activation of the dataset;
+//     (row, position) activation of the dataset (explained_variance is left
+//     out when the activations do not vary: an empty layer); input_variance
+//     is the activations' total variance;
 //   - spliced_accuracy (and clean_accuracy, zero_accuracy, ce_loss_score or
 //     mse_score): the model's output accuracy against the program's output
 //     on content positions with the reconstruction spliced in at the hook
@@ -300,9 +302,14 @@ func (r *Runner) Run(ctx context.Context, c Cell) (map[string]float64, error) {
 		return nil, fmt.Errorf("SAE evaluate: %w", err)
 	}
 	metrics := map[string]float64{
-		MetricExplainedVariance: ev.ExplainedVariance,
-		MetricL0:                ev.L0,
-		MetricDeadFraction:      float64(ev.DeadFeatures) / float64(s.DSAE),
+		MetricL0:           ev.L0,
+		MetricDeadFraction: float64(ev.DeadFeatures) / float64(s.DSAE),
+		"input_variance":   totalVariance(x, dIn),
+	}
+	if metrics["input_variance"] > 0 {
+		// Undefined for a hook whose activation never varies (an empty
+		// layer of the compiled model): left out rather than reported as 0.
+		metrics[MetricExplainedVariance] = ev.ExplainedVariance
 	}
 
 	// Labelling.
@@ -381,6 +388,28 @@ func (r *Runner) Run(ctx context.Context, c Cell) (map[string]float64, error) {
 		}
 	}
 	return metrics, nil
+}
+
+// totalVariance is Σ_d Var(x[:, d]) over the rows of x ([n, d]).
+func totalVariance(x []float32, d int) float64 {
+	n := len(x) / d
+	if n == 0 {
+		return 0
+	}
+	total := 0.0
+	for j := 0; j < d; j++ {
+		var sum, sq float64
+		for i := 0; i < n; i++ {
+			v := float64(x[i*d+j])
+			sum += v
+			sq += v * v
+		}
+		mean := sum / float64(n)
+		if v := sq/float64(n) - mean*mean; v > 0 {
+			total += v
+		}
+	}
+	return total
 }
 
 func shapeOf(t *tensor.Tensor) []int {

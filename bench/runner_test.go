@@ -47,6 +47,9 @@ func TestRealRunnerCase3(t *testing.T) {
 	if m[MetricL0] <= 0 || m[MetricL0] > 2+1e-9 {
 		t.Errorf("topk k=2: L0 %v, want in (0, 2]", m[MetricL0])
 	}
+	if m["input_variance"] <= 0 {
+		t.Errorf("input variance %v at a hook carrying is_x_3", m["input_variance"])
+	}
 	if m[MetricExplainedVariance] < 0.9 {
 		t.Errorf("explained variance %v on a one-variable hook", m[MetricExplainedVariance])
 	}
@@ -62,7 +65,9 @@ func TestRealRunnerCase3(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := empty[MetricCoverage]; ok || empty[MetricDeadFraction] != 1 {
+	_, hasCov := empty[MetricCoverage]
+	_, hasEV := empty[MetricExplainedVariance]
+	if hasCov || hasEV || empty[MetricDeadFraction] != 1 || empty["input_variance"] != 0 {
 		t.Errorf("empty hook: %v", empty)
 	}
 	for k, v := range empty {
