@@ -23,9 +23,10 @@ import (
 // Backend is what a real sweep needs from the rest of glassbox: the case
 // catalogue, each case's model hooks, and the cell runner.
 type Backend struct {
-	AllCases func() []int // the cases "--cases all" means
-	Hooks    HookLister   // hook names of a case's compiled model, forward order
-	Run      RunFunc      // compile → activations → train SAE → label → metrics
+	AllCases func() []int       // the cases "--cases all" means
+	Hooks    HookLister         // hook names of a case's compiled model, forward order
+	Run      RunFunc            // compile → activations → train SAE → label → metrics
+	Cost     func(Cell) float64 // relative run time of a cell (Options.Cost)
 }
 
 // RunnerOptions are the training settings shared by every cell. The zero
@@ -90,6 +91,7 @@ type dataSlot struct {
 type caseEntry struct {
 	compileOnce sync.Once
 	hooks       []string
+	dModel      int
 	compileErr  error
 }
 
@@ -117,7 +119,7 @@ func NewRunner(opts RunnerOptions) *Runner {
 // InterpBench's cases, the tracr compiler and a Runner with opts.
 func RealBackend(opts RunnerOptions) (*Backend, error) {
 	r := NewRunner(opts)
-	return &Backend{AllCases: InterpBenchCases, Hooks: r.Hooks, Run: r.Run}, nil
+	return &Backend{AllCases: InterpBenchCases, Hooks: r.Hooks, Run: r.Run, Cost: r.Cost}, nil
 }
 
 // InterpBenchCases lists the catalogue cases InterpBench ships models for.
@@ -161,7 +163,7 @@ func (r *Runner) compiled(id int) (*caseEntry, error) {
 			e.compileErr = fmt.Errorf("compile case %d: %w", id, err)
 			return
 		}
-		e.hooks = model.HookNames(comp.Config)
+		e.hooks, e.dModel = model.HookNames(comp.Config), comp.Config.DModel
 	})
 	return e, e.compileErr
 }
@@ -173,6 +175,18 @@ func (r *Runner) Hooks(id int) ([]string, error) {
 		return nil, err
 	}
 	return e.hooks, nil
+}
+
+// Cost estimates a cell's relative run time: training tokens × d_in ×
+// d_sae, with d_in the model's d_model (the width of every hook the
+// selectors pick). Cells whose case does not compile cost nothing.
+func (r *Runner) Cost(c Cell) float64 {
+	e, err := r.compiled(c.Case)
+	if err != nil {
+		return 0
+	}
+	d := float64(e.dModel)
+	return float64(c.TrainingTokens) * d * d * float64(c.Expansion)
 }
 
 // dataset returns the case's dataset, ground truth and targets, building

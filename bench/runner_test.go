@@ -59,6 +59,13 @@ func TestRealRunnerCase3(t *testing.T) {
 	if err != nil || !maps.Equal(m, again) {
 		t.Errorf("second run differs:\n%v\n%v (%v)", m, again, err)
 	}
+	// Cost follows d_model² (case 3: 13; case 2 is wider).
+	if c3, c2 := r.Cost(cell), r.Cost(Cell{Case: 2, TrainingTokens: cell.TrainingTokens, Expansion: 4}); !(c3 > 0 && c2 > c3) {
+		t.Errorf("cost case 3 %v, case 2 %v", c3, c2)
+	}
+	if r.Cost(Cell{Case: 16, TrainingTokens: 1, Expansion: 1}) != 0 {
+		t.Error("a case that does not compile should cost nothing")
+	}
 	// An empty MLP layer (case 3 computes nothing in layer 1's MLP): no
 	// coverage to report, nothing to reconstruct.
 	empty, err := r.Run(context.Background(), Cell{Case: 3, Hook: "blocks.1.hook_mlp_out", Arch: "standard", Param: ParamL1, Value: 0.1, Seed: 1, TrainingTokens: 8000, Expansion: 2})

@@ -29,6 +29,10 @@ type Options struct {
 	Shard       Shard          // the part of the grid to run; zero = all
 	RetryFailed bool           // run again the cells whose recorded result is an error
 	Progress    func(Progress) // called after every finished cell, from one goroutine; may be nil
+	// Cost, if set, estimates a cell's run time (any unit); the cells left
+	// to run start most expensive first (longest-processing-time order),
+	// which keeps every worker busy until the end. Ties keep grid order.
+	Cost func(Cell) float64
 }
 
 // Progress is a snapshot of a running sweep.
@@ -141,6 +145,13 @@ func Sweep(ctx context.Context, cells []Cell, run RunFunc, opts Options) (Summar
 		todo = append(todo, c)
 	}
 	sum.Remaining = len(todo)
+	if opts.Cost != nil {
+		cost := make(map[string]float64, len(todo))
+		for _, c := range todo {
+			cost[c.ID()] = opts.Cost(c)
+		}
+		sort.SliceStable(todo, func(i, j int) bool { return cost[todo[i].ID()] > cost[todo[j].ID()] })
+	}
 
 	app, err := openResults(path, size)
 	if err != nil {

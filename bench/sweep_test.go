@@ -6,6 +6,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -331,5 +332,24 @@ func TestWriteSpecRefusesOtherRunnerSettings(t *testing.T) {
 	data, _ := os.ReadFile(filepath.Join(dir, SpecFile))
 	if !strings.Contains(string(data), `"train_batch_size_tokens": 80`) || !strings.Contains(string(data), `"k": [`) {
 		t.Errorf("spec.json:\n%s", data)
+	}
+}
+
+func TestSweepRunsExpensiveCellsFirst(t *testing.T) {
+	cells, _ := Expand(Spec{Cases: []int{3}, Hooks: []string{"blocks.0.hook_mlp_out"}, Archs: []string{"topk"}, K: []int{1, 8, 2, 4}}, layersOf)
+	var mu sync.Mutex
+	var order []int
+	run := func(ctx context.Context, c Cell) (map[string]float64, error) {
+		mu.Lock()
+		order = append(order, c.K())
+		mu.Unlock()
+		return fakeRun(ctx, c)
+	}
+	cost := func(c Cell) float64 { return c.Value }
+	if _, err := Sweep(context.Background(), cells, run, Options{Dir: t.TempDir(), Jobs: 1, Cost: cost}); err != nil {
+		t.Fatal(err)
+	}
+	if want := []int{8, 4, 2, 1}; !reflect.DeepEqual(order, want) {
+		t.Errorf("run order %v, want %v (most expensive first)", order, want)
 	}
 }

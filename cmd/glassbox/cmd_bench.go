@@ -236,7 +236,7 @@ func runBench(cmd *cobra.Command, _ []string) error {
 	defer stop()
 	sum, err := bench.Sweep(ctx, cells, backend.Run, bench.Options{
 		Dir: dir, Jobs: benchFlags.jobs, Shard: shard, RetryFailed: benchFlags.retryFailed,
-		Progress: progressPrinter(stderr),
+		Progress: progressPrinter(stderr), Cost: backend.Cost,
 	})
 	fmt.Fprintf(stderr, "\n%s: %d cells, %d already done, %d ok and %d failed this run, %d left\n",
 		sum.Path, sum.Total, sum.Skipped, sum.OK, sum.Failed, sum.Remaining)
