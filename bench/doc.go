@@ -56,7 +56,8 @@
 // On start, the file is read back; a trailing partial line left by a crash is
 // dropped (the file is truncated to the last complete line) and every cell
 // whose ID already has a result, success or recorded error, is skipped
-// (Options.RetryFailed re-runs the recorded errors). A cell whose RunFunc
+// (Options.RetryFailed re-runs the recorded errors). With Options.Cost the
+// remaining cells start most expensive first. A cell whose RunFunc
 // returns an error or panics is recorded with the message. A cell that was
 // interrupted by context cancellation is not recorded and runs again on
 // resume.
