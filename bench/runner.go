@@ -296,11 +296,16 @@ func (r *Runner) Run(ctx context.Context, c Cell) (map[string]float64, error) {
 	if err != nil {
 		return nil, fmt.Errorf("SAE config: %w", err)
 	}
-	tr, err := sae.NewTrainer(res, newMemorySource(x, dIn, c.Seed))
+	src := newMemorySource(x, dIn, c.Seed)
+	src.ctx = ctx // Ctrl-C stops training at the next batch
+	tr, err := sae.NewTrainer(res, src)
 	if err != nil {
 		return nil, fmt.Errorf("SAE trainer: %w", err)
 	}
 	if err := tr.Run(); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		return nil, fmt.Errorf("train SAE: %w", err)
 	}
 	if err := ctx.Err(); err != nil {
@@ -434,8 +439,10 @@ func shapeOf(t *tensor.Tensor) []int {
 }
 
 // memorySource is an sae.Source over activations held in memory: it cycles
-// through the rows, in a fresh seeded permutation every epoch.
+// through the rows, in a fresh seeded permutation every epoch. When ctx is
+// set and cancelled, NextBatch fails with ctx.Err(), which stops training.
 type memorySource struct {
+	ctx   context.Context
 	x     []float32
 	d, n  int
 	seed  int64
@@ -459,6 +466,11 @@ func (s *memorySource) shuffle() {
 func (s *memorySource) NextBatch(dst []float32) error {
 	if s.n == 0 {
 		return errors.New("no activations")
+	}
+	if s.ctx != nil {
+		if err := s.ctx.Err(); err != nil {
+			return err
+		}
 	}
 	for i := 0; i+s.d <= len(dst); i += s.d {
 		if s.pos == s.n {

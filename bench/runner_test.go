@@ -6,6 +6,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestRealRunnerCase3 runs real cells on case 3 (compile → activations →
@@ -65,6 +66,21 @@ func TestRealRunnerCase3(t *testing.T) {
 	}
 	if r.Cost(Cell{Case: 16, TrainingTokens: 1, Expansion: 1}) != 0 {
 		t.Error("a case that does not compile should cost nothing")
+	}
+	// Cancelling stops training promptly with the context's error.
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	long := cell
+	long.TrainingTokens = 1 << 36 // hours of training
+	done := make(chan error, 1)
+	go func() { _, err := r.Run(ctx, long); done <- err }()
+	select {
+	case err := <-done:
+		if err != context.DeadlineExceeded {
+			t.Errorf("cancelled cell: %v, want context.DeadlineExceeded", err)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("training did not stop within 60 s of the cancellation")
 	}
 	// An empty MLP layer (case 3 computes nothing in layer 1's MLP): no
 	// coverage to report, nothing to reconstruct.
