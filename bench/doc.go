@@ -70,9 +70,10 @@
 // # The real runner
 //
 // Runner (runner.go) is the adapter to the rest of glassbox: cases (the
-// catalogue and its datasets), tracr (compilation and the alignment), model
-// (activations and splicing), sae (training) and features (labelling and
-// downstream metrics). RealBackend bundles it with InterpBench's case list.
+// catalogue and its datasets), tracr (compilation and the alignment),
+// features/rundir (dataset, ground truth and targets of a case), model and
+// activations (hook activations, repeated and shuffled per epoch; splicing),
+// sae (training) and features (labelling and downstream metrics). RealBackend bundles it with InterpBench's case list.
 // Tests of the engine use a deterministic synthetic runner instead; no
 // synthetic result is ever produced by the CLI.
 //

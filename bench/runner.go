@@ -2,15 +2,13 @@ package bench
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"regexp"
 	"strconv"
 	"sync"
 
+	"github.com/glassbox-interp/glassbox/activations"
 	"github.com/glassbox-interp/glassbox/cases"
 	"github.com/glassbox-interp/glassbox/features"
 	"github.com/glassbox-interp/glassbox/features/rundir"
@@ -259,16 +257,12 @@ func (r *Runner) Run(ctx context.Context, c Cell) (map[string]float64, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	_, cache, err := d.model.RunWithCache(d.tokens, c.Hook)
+	set, err := activations.FromModel(d.model, d.tokens, c.Hook, activations.Options{})
 	if err != nil {
-		return nil, fmt.Errorf("activations at %s: %w", c.Hook, err)
+		return nil, err
 	}
-	acts := cache[c.Hook]
-	if acts == nil || len(acts.Shape) != 3 {
-		return nil, fmt.Errorf("hook %s: want activations [batch, pos, d], got shape %v", c.Hook, shapeOf(acts))
-	}
-	B, T, dIn := acts.Shape[0], acts.Shape[1], acts.Shape[2]
-	x := acts.Data
+	B, T, dIn := len(d.tokens), len(d.tokens[0]), set.DIn
+	x := set.Data
 
 	cfg := sae.DefaultConfig()
 	cfg.ModelName = fmt.Sprintf("case%d", c.Case)
@@ -296,9 +290,11 @@ func (r *Runner) Run(ctx context.Context, c Cell) (map[string]float64, error) {
 	if err != nil {
 		return nil, fmt.Errorf("SAE config: %w", err)
 	}
-	src := newMemorySource(x, dIn, c.Seed)
-	src.ctx = ctx // Ctrl-C stops training at the next batch
-	tr, err := sae.NewTrainer(res, src)
+	mem, err := activations.NewMemory(x, dIn, activations.MemoryOptions{Seed: c.Seed, Shuffle: true, Repeat: true})
+	if err != nil {
+		return nil, err
+	}
+	tr, err := sae.NewTrainer(res, ctxSource{ctx, mem}) // Ctrl-C stops training at the next batch
 	if err != nil {
 		return nil, fmt.Errorf("SAE trainer: %w", err)
 	}
@@ -366,6 +362,9 @@ func (r *Runner) Run(ctx context.Context, c Cell) (map[string]float64, error) {
 	if err != nil {
 		return nil, err
 	}
+	if n := B * T * dIn; n != len(recon) {
+		return nil, fmt.Errorf("splice at %s: reconstruction has %d values, the hook %d", c.Hook, len(recon), n)
+	}
 	spliced, err := run(func(a *tensor.Tensor) { copy(a.Data, recon) })
 	if err != nil {
 		return nil, err
@@ -431,80 +430,17 @@ func totalVariance(x []float32, d int) float64 {
 	return total
 }
 
-func shapeOf(t *tensor.Tensor) []int {
-	if t == nil {
-		return nil
+// ctxSource stops training when ctx is cancelled: NextBatch then fails
+// with ctx.Err(), which ends the trainer's run.
+type ctxSource struct {
+	ctx context.Context
+	*activations.Memory
+}
+
+// NextBatch fills dst unless the context is done.
+func (s ctxSource) NextBatch(dst []float32) error {
+	if err := s.ctx.Err(); err != nil {
+		return err
 	}
-	return t.Shape
-}
-
-// memorySource is an sae.Source over activations held in memory: it cycles
-// through the rows, in a fresh seeded permutation every epoch. When ctx is
-// set and cancelled, NextBatch fails with ctx.Err(), which stops training.
-type memorySource struct {
-	ctx   context.Context
-	x     []float32
-	d, n  int
-	seed  int64
-	epoch int64
-	pos   int
-	order []int
-}
-
-func newMemorySource(x []float32, d int, seed int64) *memorySource {
-	s := &memorySource{x: x, d: d, n: len(x) / d, seed: seed}
-	s.shuffle()
-	return s
-}
-
-func (s *memorySource) shuffle() {
-	rng := rand.New(rand.NewPCG(uint64(s.seed), uint64(s.epoch)))
-	s.order = rng.Perm(s.n)
-}
-
-// NextBatch fills dst with the next len(dst)/d rows.
-func (s *memorySource) NextBatch(dst []float32) error {
-	if s.n == 0 {
-		return errors.New("no activations")
-	}
-	if s.ctx != nil {
-		if err := s.ctx.Err(); err != nil {
-			return err
-		}
-	}
-	for i := 0; i+s.d <= len(dst); i += s.d {
-		if s.pos == s.n {
-			s.epoch++
-			s.pos = 0
-			s.shuffle()
-		}
-		r := s.order[s.pos]
-		copy(dst[i:i+s.d], s.x[r*s.d:(r+1)*s.d])
-		s.pos++
-	}
-	return nil
-}
-
-type memoryState struct {
-	Epoch int64 `json:"epoch"`
-	Pos   int   `json:"pos"`
-}
-
-// MarshalState returns the epoch and position.
-func (s *memorySource) MarshalState() ([]byte, error) {
-	return json.Marshal(memoryState{s.epoch, s.pos})
-}
-
-// UnmarshalState restores a state from MarshalState.
-func (s *memorySource) UnmarshalState(b []byte) error {
-	var st memoryState
-	if err := json.Unmarshal(b, &st); err != nil {
-		return fmt.Errorf("activation source state: %w", err)
-	}
-	if st.Pos < 0 || st.Pos > s.n || st.Epoch < 0 {
-		return fmt.Errorf("activation source state: position %d of %d rows, epoch %d", st.Pos, s.n, st.Epoch)
-	}
-	s.epoch, s.pos = st.Epoch, st.Pos
-	s.shuffle()
-	return nil
+	return s.Memory.NextBatch(dst)
 }

@@ -115,55 +115,9 @@ func TestRealRunnerUnknownCaseIsRecorded(t *testing.T) {
 		t.Fatalf("sweep %+v, %v", sum, err)
 	}
 	if _, err := r.Run(context.Background(), Cell{Case: 3, Hook: "blocks.0.attn.hook_pattern", Arch: "topk", Param: ParamK, Value: 2, Seed: 1, TrainingTokens: 800, Expansion: 1}); err == nil ||
-		!strings.Contains(err.Error(), "want activations [batch, pos, d]") {
+		!strings.Contains(err.Error(), "give a head index") {
 		t.Errorf("4-d hook: %v", err)
 	}
-}
-
-func TestMemorySource(t *testing.T) {
-	x := []float32{0, 0, 1, 1, 2, 2, 3, 3, 4, 4}
-	a, b := newMemorySource(x, 2, 7), newMemorySource(x, 2, 7)
-	seen := map[float32]int{}
-	buf := make([]float32, 2*5)
-	if err := a.NextBatch(buf); err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i < len(buf); i += 2 {
-		if buf[i] != buf[i+1] {
-			t.Fatalf("row mixed up: %v", buf)
-		}
-		seen[buf[i]]++
-	}
-	if len(seen) != 5 {
-		t.Errorf("one epoch must visit every row once: %v", buf)
-	}
-	// Resume from a saved state gives the same next batches.
-	a.NextBatch(make([]float32, 6))
-	st, _ := a.MarshalState()
-	if err := b.UnmarshalState(st); err != nil {
-		t.Fatal(err)
-	}
-	ba, bb := make([]float32, 8), make([]float32, 8)
-	a.NextBatch(ba)
-	b.NextBatch(bb)
-	if !slicesEqual(ba, bb) {
-		t.Errorf("resumed source differs: %v vs %v", ba, bb)
-	}
-	if err := b.UnmarshalState([]byte(`{"epoch":0,"pos":99}`)); err == nil {
-		t.Error("bad state accepted")
-	}
-}
-
-func slicesEqual(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestRunnerCaseCacheEvicts(t *testing.T) {
