@@ -29,6 +29,13 @@ var benchCmd = &cobra.Command{
 cases × hooks × architectures × sparsity values × seeds, in parallel, and
 appends one JSON line per finished cell to OUT/results.jsonl.
 
+Each cell compiles its case with tracr (once per case), runs the model over
+the case's dataset, trains the SAE with the original notebook's SAELens
+settings, labels its features against the RASP trace and splices the
+reconstruction back into the model. Metrics per cell: coverage, mean_f1,
+explained_variance, l0, dead_fraction, spliced_accuracy (plus clean/zero
+accuracy, ce_loss_score or mse_score, input_variance).
+
 Hook selectors: residual (every blocks.L.hook_resid_pre plus the last
 hook_resid_post), mlp (blocks.L.hook_mlp_out), attn (blocks.L.hook_attn_out),
 all, or exact hook names. l1 values apply to standard, gated and jumprelu;
