@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"strings"
 )
 
 // Op is a Python binary operator usable on RASP values and, through
@@ -73,39 +74,49 @@ func Apply(op Op, x, y Value) (Value, error) {
 		}
 	case OpMul:
 		if n, ok := asInt(y); ok {
-			if r, ok := repeat(x, n); ok {
-				return r, nil
+			if r, ok, err := repeat(x, n); ok {
+				return r, err
 			}
 		}
 		if n, ok := asInt(x); ok {
-			if r, ok := repeat(y, n); ok {
-				return r, nil
+			if r, ok, err := repeat(y, n); ok {
+				return r, err
 			}
 		}
 	}
 	return nil, fmt.Errorf("%w: unsupported operand type(s) for %s: '%s' and '%s'", ErrType, op, TypeName(x), TypeName(y))
 }
 
-// repeat implements str * int and tuple * int.
-func repeat(v Value, n int) (Value, bool) {
+// maxRepeat bounds the length of str * int and tuple * int results (Python
+// would run out of memory; here it is an error).
+const maxRepeat = 1 << 24
+
+// repeat implements str * int and tuple * int (ok false for other types).
+func repeat(v Value, n int) (Value, bool, error) {
+	if n < 0 {
+		n = 0
+	}
+	var size int
 	switch s := v.(type) {
 	case string:
-		out := ""
-		for i := 0; i < n; i++ {
-			out += s
-		}
-		return out, true
+		size = len(s)
 	case Tuple:
-		var out Tuple
-		for i := 0; i < n; i++ {
-			out = append(out, s...)
-		}
-		if out == nil {
-			out = Tuple{}
-		}
-		return out, true
+		size = len(s)
+	default:
+		return nil, false, nil
 	}
-	return nil, false
+	if size > 0 && n > maxRepeat/size {
+		return nil, true, fmt.Errorf("MemoryError: %s * %d is too long", TypeName(v), n)
+	}
+	if s, ok := v.(string); ok {
+		return strings.Repeat(s, n), true, nil
+	}
+	t := v.(Tuple)
+	out := make(Tuple, 0, len(t)*n)
+	for i := 0; i < n; i++ {
+		out = append(out, t...)
+	}
+	return out, true, nil
 }
 
 // numArith applies an arithmetic operator to two numbers.
