@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -120,7 +119,7 @@ func loadRefWeights(t testing.TB, id int) map[string]*tensor.Tensor {
 // checkAgainstReference compares a compiled program with a reference case.
 func checkAgainstReference(t *testing.T, c *Compiled, ref *refCase) {
 	t.Helper()
-	if !equalStrings(c.ResidualLabels, ref.ResidualLabels) && !(libmCases[ref.Case] && sameLabels(c.ResidualLabels, ref.ResidualLabels)) {
+	if !equalStrings(c.ResidualLabels, ref.ResidualLabels) {
 		t.Errorf("residual labels:\n got %v\nwant %v", c.ResidualLabels, ref.ResidualLabels)
 	}
 	cfg := map[string]int{
@@ -155,8 +154,7 @@ func checkAgainstReference(t *testing.T, c *Compiled, ref *refCase) {
 		same := len(c.OutputValues) == len(ref.OutputValues)
 		for i := 0; same && i < len(c.OutputValues); i++ {
 			w := jsonValue(ref.OutputValues[i])
-			same = rasp.Equal(c.OutputValues[i], w) && rasp.TypeName(c.OutputValues[i]) == rasp.TypeName(w) ||
-				libmCases[ref.Case] && sameFloatLabel(rasp.Str(c.OutputValues[i]), rasp.Str(w))
+			same = rasp.Equal(c.OutputValues[i], w) && rasp.TypeName(c.OutputValues[i]) == rasp.TypeName(w)
 		}
 		if !same {
 			t.Errorf("output values %v, want %v", c.OutputValues, ref.OutputValues)
@@ -345,7 +343,7 @@ func checkModelOutputs(t *testing.T, c *Compiled, ref *refCase) {
 			want := jsonValue(r.ModelOutput[p])
 			ok := false
 			if c.Categorical {
-				ok = tie[p] || rasp.Equal(got[i][p], want) || libmCases[ref.Case] && sameFloatLabel(rasp.Str(got[i][p]), rasp.Str(want))
+				ok = tie[p] || rasp.Equal(got[i][p], want)
 			} else {
 				g, _ := got[i][p].(float64)
 				w, _ := want.(float64)
@@ -365,42 +363,4 @@ func checkModelOutputs(t *testing.T, c *Compiled, ref *refCase) {
 	if bad > 5 {
 		t.Errorf("%d positions differ", bad)
 	}
-}
-
-// libmCases use math.cos/atan/log10/acos: rasp/star computes them with Go's
-// math package, which can differ from CPython's libm in the last bit, so
-// their float labels and outputs are compared within 4 ulps.
-var libmCases = map[int]bool{70: true, 84: true, 114: true, 123: true}
-
-// sameFloatLabel is true for two printed floats within 4 ulps.
-func sameFloatLabel(a, b string) bool {
-	if a == b {
-		return true
-	}
-	x, err1 := strconv.ParseFloat(a, 64)
-	y, err2 := strconv.ParseFloat(b, 64)
-	if err1 != nil || err2 != nil {
-		return false
-	}
-	d := math.Abs(x - y)
-	return d <= 4*math.Abs(math.Nextafter(x, math.Inf(1))-x)
-}
-
-// sameLabels compares residual labels exactly, except that float values may
-// differ in the last bits (sameFloatLabel).
-func sameLabels(got, want []string) bool {
-	if len(got) != len(want) {
-		return false
-	}
-	for i := range got {
-		if got[i] == want[i] {
-			continue
-		}
-		gn, gv, ok1 := strings.Cut(got[i], ":")
-		wn, wv, ok2 := strings.Cut(want[i], ":")
-		if !ok1 || !ok2 || gn != wn || !sameFloatLabel(gv, wv) {
-			return false
-		}
-	}
-	return true
 }
