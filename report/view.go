@@ -394,3 +394,13 @@ func render(w io.Writer, name string, data any) error {
 	_, err := w.Write(buf.Bytes())
 	return err
 }
+
+// WriteIndex writes a page listing runs (with relative links, e.g. to each
+// run's static report) to path atomically.
+func WriteIndex(path string, runs []IndexEntry) error {
+	var buf bytes.Buffer
+	if err := RenderIndex(&buf, runs); err != nil {
+		return fmt.Errorf("report %s: %w", path, err)
+	}
+	return atomicfile.WriteFile(path, buf.Bytes(), 0o644)
+}

@@ -1,39 +1,19 @@
 package main
 
 import (
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 
-	"github.com/glassbox-interp/glassbox/activations"
-	"github.com/glassbox-interp/glassbox/features/rundir"
-	"github.com/glassbox-interp/glassbox/formats/atomicfile"
-	"github.com/glassbox-interp/glassbox/model"
+	"github.com/glassbox-interp/glassbox/pipeline"
 	"github.com/glassbox-interp/glassbox/sae"
 	"github.com/spf13/cobra"
 )
 
-// trainSourceSpec says where a run's activations come from; it is saved in
-// the run directory (source.json) so --resume rebuilds the same store.
-type trainSourceSpec struct {
-	Case          int    `json:"case,omitempty"`
-	Model         string `json:"model,omitempty"`
-	Activations   string `json:"activations,omitempty"`
-	Hook          string `json:"hook_name,omitempty"`
-	Head          *int   `json:"hook_head_index,omitempty"`
-	DropPositions []int  `json:"drop_positions,omitempty"`
-	Positions     []int  `json:"positions,omitempty"`
-}
-
-const trainSourceFile = "source.json"
-
 var trainFlags struct {
-	src        trainSourceSpec
+	src        pipeline.Source
 	head       int
 	config     string
 	out        string
@@ -103,8 +83,6 @@ func init() {
 	rootCmd.AddCommand(trainCmd)
 }
 
-var hookLayerPattern = regexp.MustCompile(`^blocks\.(\d+)\.`)
-
 // trainConfig builds the run config: notebook defaults or --config, then
 // the flags the user set.
 func trainConfig(cmd *cobra.Command, stderr io.Writer) (sae.Config, error) {
@@ -149,175 +127,59 @@ func trainConfig(cmd *cobra.Command, stderr io.Writer) (sae.Config, error) {
 	return cfg, nil
 }
 
-// trainData resolves the data source flags to the activations (the single
-// place where the model / case / file is chosen).
-func trainData(spec trainSourceSpec) (*activations.Set, string, error) {
-	if spec.Activations != "" {
-		if spec.Case != 0 || spec.Model != "" {
-			return nil, "", fmt.Errorf("--activations cannot be combined with --case or --model")
-		}
-		s, err := activations.LoadFile(spec.Activations)
-		if err != nil {
-			return nil, "", err
-		}
-		if spec.Hook == "" {
-			spec.Hook = s.HookName
-		}
-		s.HookName = spec.Hook
-		return s, "", nil
-	}
-	if spec.Hook == "" {
-		return nil, "", fmt.Errorf("--hook is required (e.g. blocks.0.hook_mlp_out)")
-	}
-	if spec.Case == 0 {
-		return nil, "", fmt.Errorf("give the data source: --case N (optionally with --model DIR) or --activations FILE")
-	}
-	cd, err := rundir.CatalogueCase(spec.Case)
-	if err != nil {
-		return nil, "", fmt.Errorf("case %d: %w", spec.Case, err)
-	}
-	var m *model.Model
-	if spec.Model != "" {
-		m, err = model.Load(spec.Model)
-	} else {
-		m, err = cd.Compiled.Model()
-	}
-	if err != nil {
-		return nil, "", err
-	}
-	tokens, err := cd.TokenIDs()
-	if err != nil {
-		return nil, "", err
-	}
-	s, err := activations.FromModel(m, tokens, spec.Hook, activations.Options{Head: spec.Head, Positions: spec.Positions, DropPositions: spec.DropPositions})
-	if err != nil {
-		return nil, "", err
-	}
-	return s, fmt.Sprintf("case%d", spec.Case), nil
-}
-
 func runTrain(cmd *cobra.Command, _ []string) error {
 	stderr := cmd.ErrOrStderr()
 	stdout := cmd.OutOrStdout()
-	var tr *sae.Trainer
-	var set *activations.Set
-	var runDir string
+	var run *pipeline.Run
 	if trainFlags.resume != "" {
-		runDir = trainFlags.resume
-		b, err := os.ReadFile(filepath.Join(runDir, trainSourceFile))
-		if err != nil {
-			return fmt.Errorf("resume: %w", err)
-		}
-		var spec trainSourceSpec
-		if err := json.Unmarshal(b, &spec); err != nil {
-			return fmt.Errorf("resume %s: %w", filepath.Join(runDir, trainSourceFile), err)
-		}
-		cfg, err := sae.ReadRunConfig(runDir)
-		if err != nil {
+		var err error
+		if run, err = pipeline.Resume(trainFlags.resume); err != nil {
 			return err
 		}
-		if set, _, err = trainData(spec); err != nil {
-			return err
-		}
-		store, err := activations.NewMemory(set.Data, set.DIn, activations.MemoryOptions{Seed: cfg.Seed, Shuffle: true, Repeat: true})
-		if err != nil {
-			return err
-		}
-		if tr, err = sae.Resume(runDir, store); err != nil {
-			return err
-		}
-		fmt.Fprintf(stderr, "resuming %s at step %d (%d tokens)\n", runDir, tr.StepN, tr.Tokens)
+		fmt.Fprintf(stderr, "resuming %s at step %d (%d tokens)\n", run.Dir, run.Trainer.StepN, run.Trainer.Tokens)
 	} else {
-		spec := trainFlags.src
+		src := trainFlags.src
 		if trainFlags.head >= 0 {
 			h := trainFlags.head
-			spec.Head = &h
+			src.Head = &h
 		}
 		if trainFlags.dropBOS {
-			spec.DropPositions = []int{0}
+			src.DropPositions = []int{0}
 		}
 		cfg, err := trainConfig(cmd, stderr)
 		if err != nil {
 			return err
 		}
-		if spec.Hook == "" && spec.Activations == "" && trainFlags.config != "" {
-			spec.Hook = cfg.HookName
+		if src.Hook == "" && src.Activations == "" && trainFlags.config != "" {
+			src.Hook = cfg.HookName
 		}
-		var modelName string
-		if set, modelName, err = trainData(spec); err != nil {
-			return err
+		if src.Hook == "" && src.Activations == "" {
+			return fmt.Errorf("--hook is required (e.g. blocks.0.hook_mlp_out)")
 		}
-		if trainFlags.config != "" && cfg.DIn != set.DIn && cfg.DIn != sae.DefaultConfig().DIn {
-			return fmt.Errorf("config %s: d_in is %d but the activations have %d values per vector", trainFlags.config, cfg.DIn, set.DIn)
+		if src.Case == 0 && src.Activations == "" {
+			return fmt.Errorf("give the data source: --case N (optionally with --model DIR) or --activations FILE")
 		}
-		cfg.DIn = set.DIn
-		if set.HookName != "" {
-			cfg.HookName = set.HookName
-		}
-		cfg.HookHeadIndex = spec.Head
-		if m := hookLayerPattern.FindStringSubmatch(cfg.HookName); m != nil {
-			cfg.HookLayer, _ = strconv.Atoi(m[1])
-		}
-		if set.ContextSize > 0 {
-			cfg.ContextSize = set.ContextSize
-		}
-		if modelName != "" {
-			cfg.ModelName = modelName
-		}
-		r, err := cfg.Resolve()
-		if err != nil {
-			return err
-		}
-		runDir = trainFlags.out
-		if runDir == "" {
-			runDir = filepath.Join("runs", r.RunName())
-		}
-		if _, err := os.Stat(filepath.Join(runDir, sae.RunConfigFile)); err == nil {
-			return fmt.Errorf("run directory %s already holds a run: use --resume %s or another --out", runDir, runDir)
-		}
-		if err := os.MkdirAll(runDir, 0o755); err != nil {
-			return err
-		}
-		if spec.Activations != "" {
-			if abs, err := filepath.Abs(spec.Activations); err == nil {
-				spec.Activations = abs
+		if run, err = pipeline.Start(trainFlags.out, src, cfg, pipeline.StartOptions{ConfigFile: trainFlags.config}); err != nil {
+			if errors.Is(err, pipeline.ErrRunExists) {
+				return fmt.Errorf("%w: use --resume %s or another --out", err, trainFlags.out)
 			}
-		}
-		if spec.Model != "" {
-			if abs, err := filepath.Abs(spec.Model); err == nil {
-				spec.Model = abs
-			}
-		}
-		spec.Hook = cfg.HookName
-		sb, _ := json.MarshalIndent(spec, "", "  ")
-		if err := atomicfile.WriteFile(filepath.Join(runDir, trainSourceFile), append(sb, '\n'), 0o644); err != nil {
 			return err
 		}
-		store, err := activations.NewMemory(set.Data, set.DIn, activations.MemoryOptions{Seed: cfg.Seed, Shuffle: true, Repeat: true})
-		if err != nil {
-			return err
-		}
+		r := run.Trainer.Cfg
 		fmt.Fprintf(stderr, "Run name: %s\nTotal training steps: %d\n%d unique activations of %s (d_in %d) → d_sae %d, %s\n",
-			r.RunName(), r.TotalSteps, set.N(), cfg.HookName, set.DIn, r.DSAEValue, r.Arch)
-		if tr, err = sae.NewTrainer(r, store); err != nil {
-			return err
-		}
+			r.RunName(), r.TotalSteps, run.Set.N(), r.HookName, run.Set.DIn, r.DSAEValue, r.Arch)
 	}
-	tr.RunDir = runDir
-	tr.Eval = set.Data
+	var progress io.Writer
 	if !trainFlags.quiet {
-		tr.Progress = stderr
+		progress = stderr
 	}
-	if err := tr.Run(); err != nil {
-		return err
-	}
-	fmt.Fprint(stdout, sae.Summary(tr.Metrics()))
-	m, err := tr.FinalSAE().Evaluate(set.Data)
+	m, err := run.Train(progress)
 	if err != nil {
 		return err
 	}
+	fmt.Fprint(stdout, sae.Summary(run.Trainer.Metrics()))
 	fmt.Fprintf(stdout, "final SAE on the %d unique activations: explained variance %.4f, L0 %.2f, dead features %d/%d\n",
-		m.Rows, m.ExplainedVariance, m.L0, m.DeadFeatures, tr.SAE.DSAE)
-	fmt.Fprintf(stdout, "saved %s\n", filepath.Join(runDir, sae.FinalDir))
+		m.Rows, m.ExplainedVariance, m.L0, m.DeadFeatures, run.Trainer.SAE.DSAE)
+	fmt.Fprintf(stdout, "saved %s\n", filepath.Join(run.Dir, sae.FinalDir))
 	return nil
 }

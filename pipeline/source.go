@@ -1,0 +1,117 @@
+package pipeline
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/glassbox-interp/glassbox/activations"
+	"github.com/glassbox-interp/glassbox/features/rundir"
+	"github.com/glassbox-interp/glassbox/formats/atomicfile"
+	"github.com/glassbox-interp/glassbox/model"
+)
+
+// SourceFile is the file in a run directory that records the Source.
+const SourceFile = rundir.SourceFile
+
+// Source says where a run's activations come from. Exactly one of Case
+// (optionally with Model) and Activations is set.
+type Source struct {
+	// Case is a circuits-benchmark case id: its dataset gives the token
+	// rows, and its compiled model gives the activations unless Model is set.
+	Case int `json:"case,omitempty"`
+	// Model is a glassbox model directory run on the case's dataset.
+	Model string `json:"model,omitempty"`
+	// Activations is an activation file ([N,d_in] or [B,T,d_in]
+	// safetensors or .npy) or an activation cache directory.
+	Activations string `json:"activations,omitempty"`
+	// Hook is the TransformerLens hook name.
+	Hook string `json:"hook_name,omitempty"`
+	// Head selects one head of a per-head hook.
+	Head *int `json:"hook_head_index,omitempty"`
+	// DropPositions and Positions filter positions (e.g. drop BOS = [0]).
+	DropPositions []int `json:"drop_positions,omitempty"`
+	Positions     []int `json:"positions,omitempty"`
+}
+
+// Load computes (or reads) the activations and returns them with the model
+// name SAELens' cfg should carry ("case3"; "" for an activation file).
+func (s Source) Load() (*activations.Set, string, error) {
+	if s.Activations != "" {
+		if s.Case != 0 || s.Model != "" {
+			return nil, "", fmt.Errorf("an activation file cannot be combined with a case or a model")
+		}
+		set, err := activations.LoadFile(s.Activations)
+		if err != nil {
+			return nil, "", err
+		}
+		if s.Hook != "" {
+			set.HookName = s.Hook
+		}
+		return set, "", nil
+	}
+	if s.Hook == "" {
+		return nil, "", fmt.Errorf("no hook name given (e.g. blocks.0.hook_mlp_out)")
+	}
+	if s.Case == 0 {
+		return nil, "", fmt.Errorf("no data source: give a case (optionally with a model directory) or an activation file")
+	}
+	cd, err := rundir.CatalogueCase(s.Case)
+	if err != nil {
+		return nil, "", fmt.Errorf("case %d: %w", s.Case, err)
+	}
+	var m *model.Model
+	if s.Model != "" {
+		m, err = model.Load(s.Model)
+	} else {
+		m, err = cd.Compiled.Model()
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	tokens, err := cd.TokenIDs()
+	if err != nil {
+		return nil, "", err
+	}
+	set, err := activations.FromModel(m, tokens, s.Hook, activations.Options{Head: s.Head, Positions: s.Positions, DropPositions: s.DropPositions})
+	if err != nil {
+		return nil, "", err
+	}
+	return set, fmt.Sprintf("case%d", s.Case), nil
+}
+
+// absolute makes the file paths absolute so the run can be resumed from
+// another working directory.
+func (s Source) absolute() Source {
+	for _, p := range []*string{&s.Activations, &s.Model} {
+		if *p != "" {
+			if abs, err := filepath.Abs(*p); err == nil {
+				*p = abs
+			}
+		}
+	}
+	return s
+}
+
+// ReadSource reads a run directory's source.json.
+func ReadSource(runDir string) (Source, error) {
+	var s Source
+	path := filepath.Join(runDir, SourceFile)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return s, fmt.Errorf("read run source: %w", err)
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		return s, fmt.Errorf("%s: %w", path, err)
+	}
+	return s, nil
+}
+
+func writeSource(runDir string, s Source) error {
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(filepath.Join(runDir, SourceFile), append(b, '\n'), 0o644)
+}

@@ -1,0 +1,140 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+
+	"github.com/glassbox-interp/glassbox/activations"
+	"github.com/glassbox-interp/glassbox/sae"
+)
+
+// Run is a training run in a directory: its data source, the activations
+// and the trainer (fresh or resumed).
+type Run struct {
+	Dir     string
+	Source  Source
+	Set     *activations.Set
+	Trainer *sae.Trainer
+	// Resumed is true when the trainer continues from a checkpoint.
+	Resumed bool
+}
+
+// StartOptions adjust Start.
+type StartOptions struct {
+	// ConfigFile names the SAELens config the cfg came from; when set, a
+	// d_in in it that disagrees with the activations is an error (instead
+	// of being replaced by the activations' width).
+	ConfigFile string
+}
+
+// ErrRunExists is wrapped by Start's error when the directory already holds a run.
+var ErrRunExists = errors.New("directory already holds a run")
+
+var hookLayerPattern = regexp.MustCompile(`^blocks\.(\d+)\.`)
+
+// Start prepares a new run in dir: it computes the activations, completes
+// cfg from them (d_in, hook name and layer, head index, context size,
+// model name), records the source, and builds the trainer. dir must not
+// already hold a run.
+func Start(dir string, src Source, cfg sae.Config, opt StartOptions) (*Run, error) {
+	set, modelName, err := src.Load()
+	if err != nil {
+		return nil, err
+	}
+	if opt.ConfigFile != "" && cfg.DIn != set.DIn && cfg.DIn != sae.DefaultConfig().DIn {
+		return nil, fmt.Errorf("config %s: d_in is %d but the activations have %d values per vector", opt.ConfigFile, cfg.DIn, set.DIn)
+	}
+	cfg.DIn = set.DIn
+	if set.HookName != "" {
+		cfg.HookName = set.HookName
+	}
+	cfg.HookHeadIndex = src.Head
+	if m := hookLayerPattern.FindStringSubmatch(cfg.HookName); m != nil {
+		cfg.HookLayer, _ = strconv.Atoi(m[1])
+	}
+	if set.ContextSize > 0 {
+		cfg.ContextSize = set.ContextSize
+	}
+	if modelName != "" {
+		cfg.ModelName = modelName
+	}
+	r, err := cfg.Resolve()
+	if err != nil {
+		return nil, err
+	}
+	if dir == "" {
+		dir = filepath.Join("runs", r.RunName())
+	}
+	if _, err := os.Stat(filepath.Join(dir, sae.RunConfigFile)); err == nil {
+		return nil, fmt.Errorf("run directory %s: %w (resume it or choose another directory)", dir, ErrRunExists)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	src = src.absolute()
+	src.Hook = cfg.HookName
+	if err := writeSource(dir, src); err != nil {
+		return nil, err
+	}
+	store, err := activations.NewMemory(set.Data, set.DIn, activations.MemoryOptions{Seed: cfg.Seed, Shuffle: true, Repeat: true})
+	if err != nil {
+		return nil, err
+	}
+	tr, err := sae.NewTrainer(r, store)
+	if err != nil {
+		return nil, err
+	}
+	tr.RunDir = dir
+	tr.Eval = set.Data
+	return &Run{Dir: dir, Source: src, Set: set, Trainer: tr}, nil
+}
+
+// Resume reopens the run in dir at its last checkpoint; training it gives
+// the same result as an uninterrupted run.
+func Resume(dir string) (*Run, error) {
+	src, err := ReadSource(dir)
+	if err != nil {
+		return nil, fmt.Errorf("resume %s: %w", dir, err)
+	}
+	cfg, err := sae.ReadRunConfig(dir)
+	if err != nil {
+		return nil, err
+	}
+	set, _, err := src.Load()
+	if err != nil {
+		return nil, err
+	}
+	store, err := activations.NewMemory(set.Data, set.DIn, activations.MemoryOptions{Seed: cfg.Seed, Shuffle: true, Repeat: true})
+	if err != nil {
+		return nil, err
+	}
+	tr, err := sae.Resume(dir, store)
+	if err != nil {
+		return nil, err
+	}
+	tr.RunDir = dir
+	tr.Eval = set.Data
+	return &Run{Dir: dir, Source: src, Set: set, Trainer: tr, Resumed: true}, nil
+}
+
+// Finished reports whether dir holds a run whose final SAE was written.
+func Finished(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, sae.FinalDir, "sae_weights.safetensors"))
+	return err == nil
+}
+
+// Train runs the trainer to the end, drawing the progress line on progress
+// (nil: none), and returns the final SAE's metrics on the run's unique
+// activations.
+func (r *Run) Train(progress io.Writer) (sae.EvalMetrics, error) {
+	r.Trainer.Progress = progress
+	if err := r.Trainer.Run(); err != nil {
+		return sae.EvalMetrics{}, err
+	}
+	return r.Trainer.FinalSAE().Evaluate(r.Set.Data)
+}
