@@ -20,3 +20,12 @@ func dotAVX2(x, y *float32, n int) float32
 
 //go:noescape
 func gemm4x16AVX2(out, a, w *float32, rows4, d, s, ws int)
+
+//go:noescape
+func reluCountAVX2(f, pre *float32, cc *int32, n int) int
+
+//go:noescape
+func l1FusedAVX2(df, f, cs *float32, lam float32, n int) float32
+
+//go:noescape
+func adamAVX2(param, grad, m1, m2 *float32, n int, b1, omb1, b2, omb2, stepSize, bc2s, eps float32)

@@ -21,3 +21,15 @@ func dotAVX2(x, y *float32, n int) float32 { panic("sae: no assembly kernels on 
 func gemm4x16AVX2(out, a, w *float32, rows4, d, s, ws int) {
 	panic("sae: no assembly kernels on this architecture")
 }
+
+func reluCountAVX2(f, pre *float32, cc *int32, n int) int {
+	panic("sae: no assembly kernels on this architecture")
+}
+
+func l1FusedAVX2(df, f, cs *float32, lam float32, n int) float32 {
+	panic("sae: no assembly kernels on this architecture")
+}
+
+func adamAVX2(param, grad, m1, m2 *float32, n int, b1, omb1, b2, omb2, stepSize, bc2s, eps float32) {
+	panic("sae: no assembly kernels on this architecture")
+}

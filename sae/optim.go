@@ -38,7 +38,12 @@ func (a *adam) update(params [][]float32, g grads, lr float64) {
 		gk := g[k][:len(p)]
 		m := a.m[k][:len(p)]
 		v := a.v[k][:len(p)]
-		for i := range p {
+		i0 := 0
+		if useAVX2 && len(p) >= 8 {
+			i0 = len(p) &^ 7
+			adamAVX2(&p[0], &gk[0], &m[0], &v[0], len(p), b1, omb1, b2, omb2, stepSize, bc2s, eps)
+		}
+		for i := i0; i < len(p); i++ {
 			gi := gk[i]
 			mi := b1*m[i] + omb1*gi
 			vi := b2*v[i] + omb2*gi*gi

@@ -192,11 +192,7 @@ func testParityOneStep(t *testing.T) {
 			// Feature activations from the training pass.
 			wantF, _ := fx.get(t, "feature_acts")
 			gotF := make([]float32, len(wantF))
-			for b := 0; b < w.b; b++ {
-				for k := 0; k < int(w.actN[b]); k++ {
-					gotF[b*s.DSAE+int(w.actIdx[b*s.DSAE+k])] = w.actVal[b*s.DSAE+k]
-				}
-			}
+			w.features(gotF)
 			closeTo(t, "feature_acts", gotF, wantF, 1e-5)
 		})
 	}

@@ -34,11 +34,15 @@ type workspace struct {
 	g        []float32 // [d_in] row scratch
 	g2       []float32 // [d_in] row scratch
 	deadMask []bool
-	wenc     []float32 // [d_in, d_sae] encoder copy for the AVX2 kernel
-	db       *denseBuffers
-	gb       *ghostBuffers
-	minPos   float32 // batchtopk: smallest positive activation of the batch
-	anyPos   bool
+	// denseActs is set by the dense step: the activations are in db.f and
+	// colCount, not in the active lists.
+	denseActs bool
+	colCount  []int32   // [d_sae] rows each feature was active on (dense step)
+	wenc      []float32 // [d_in, d_sae] encoder copy for the AVX2 kernel
+	db        *denseBuffers
+	gb        *ghostBuffers
+	minPos    float32 // batchtopk: smallest positive activation of the batch
+	anyPos    bool
 }
 
 func newWorkspace(b, d, s int) *workspace {
@@ -48,7 +52,7 @@ func newWorkspace(b, d, s int) *workspace {
 		y: make([]float32, b*d), xhat: make([]float32, b*d), dy: make([]float32, b*d), wmse: make([]float32, b),
 		wdn: make([]float32, s), featAcc: make([]float32, s), dth: make([]float64, s),
 		scratch: make([]int32, max(b*s, s)), dead: make([]int32, 0, s), h: make([]float32, s),
-		g: make([]float32, d), g2: make([]float32, d)}
+		g: make([]float32, d), g2: make([]float32, d), colCount: make([]int32, s)}
 }
 
 // stepOptions are the per-step inputs besides the batch.
@@ -66,6 +70,10 @@ type stepOptions struct {
 	tanhScale float32
 	// topk / batchtopk
 	auxCoeff float32
+	// skipIdleGhostLoss skips the ghost-grad loss when no feature is dead:
+	// its gradient is then zero and only its logged value is lost (the
+	// trainer sets it on steps that are not logged).
+	skipIdleGhostLoss bool
 }
 
 // grads has one gradient slice per parameter, in SAE.params() order.
@@ -123,6 +131,7 @@ func (s *SAE) forwardBackward(w *workspace, x []float32, dead []bool, o *stepOpt
 	}
 	var L StepLosses
 	var err error
+	w.denseActs = false
 	switch s.Arch {
 	case ArchStandard:
 		if useAVX2 && w.s <= denseMaxDSAE {
@@ -359,7 +368,7 @@ func (s *SAE) stepStandard(w *workspace, x []float32, o *stepOptions, gr grads, 
 			}
 		}
 	}
-	if o.ghost {
+	if o.ghost && (len(w.dead) > 0 || !o.skipIdleGhostLoss) {
 		L.Ghost = s.ghostGrads(w, x, o, gr)
 	}
 	return nil
@@ -794,4 +803,19 @@ func (s *SAE) stepTopK(w *workspace, x []float32, o *stepOptions, gr grads, L *S
 	}
 	L.Aux = float64(coef) * aux / float64(B)
 	return nil
+}
+
+// features writes the feature activations of the last step into dst [B, d_sae].
+func (w *workspace) features(dst []float32) {
+	if w.denseActs {
+		copy(dst, w.db.f)
+		return
+	}
+	clear(dst)
+	S := w.s
+	for b := 0; b < w.b; b++ {
+		for k := 0; k < int(w.actN[b]); k++ {
+			dst[b*S+int(w.actIdx[b*S+k])] = w.actVal[b*S+k]
+		}
+	}
 }

@@ -39,28 +39,40 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 	gWEncT, gWDec, gBEnc, gBDec := gr[0], gr[1], gr[2], gr[3]
 	s.encodeDense(w, s.BEnc, o)
 	tanh := s.ActivationFn == "tanh-relu"
-	// Activations (dense and as active lists for the firing statistics).
+	// Activations, branch-free: f = relu(pre) (tanh-relu: tanh of it), the
+	// active count per row and per feature (the firing statistics).
+	clear(w.colCount)
+	cc := w.colCount[:S]
 	for b := 0; b < B; b++ {
 		pre := w.pre[b*S : b*S+S]
 		f := db.f[b*S : b*S+S]
-		idx := w.actIdx[b*S : b*S+S]
-		val := w.actVal[b*S : b*S+S]
-		n := 0
-		for i, p := range pre {
-			v := float32(0)
-			if p > 0 {
-				v = p
-				if tanh {
-					v = float32(math.Tanh(float64(p)))
-				}
-				idx[n] = int32(i)
-				val[n] = v
-				n++
-			}
-			f[i] = v
+		f = f[:len(pre)]
+		cc = cc[:len(pre)]
+		var n uint32
+		i0 := 0
+		if useAVX2 && len(pre) >= 8 {
+			i0 = len(pre) &^ 7
+			n = uint32(reluCountAVX2(&f[0], &pre[0], &cc[0], i0))
+		}
+		for i := i0; i < len(pre); i++ {
+			p := pre[i]
+			bits := math.Float32bits(p)
+			bits &^= uint32(int32(bits) >> 31) // negative → +0
+			on := (bits + 0x7fffffff) >> 31    // 1 when > 0
+			f[i] = math.Float32frombits(bits)
+			n += on
+			cc[i] += int32(on)
 		}
 		w.actN[b] = int32(n)
+		if tanh {
+			for i, v := range f {
+				if v > 0 {
+					f[i] = float32(math.Tanh(float64(v)))
+				}
+			}
+		}
 	}
+	w.denseActs = true
 	// Padded decoder copies.
 	for i := 0; i < S; i++ {
 		row := s.WDec[i*D : i*D+D]
@@ -126,19 +138,22 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 		f := db.f[b*S : b*S+S]
 		df := db.df[b*S : b*S+S]
 		if fast {
-			// L1 with unweighted ReLU activations: one fused pass.
+			// L1 with unweighted ReLU activations: one fused branch-free pass.
 			var norm float32
 			cs := db.colSum[:len(f)]
 			df = df[:len(f)]
-			for i, v := range f {
-				if v > 0 {
-					norm += v
-					d := df[i] + lam
-					df[i] = d
-					cs[i] += d
-				} else {
-					df[i] = 0
-				}
+			i0 := 0
+			if useAVX2 && len(f) >= 8 {
+				i0 = len(f) &^ 7
+				norm = l1FusedAVX2(&df[0], &f[0], &cs[0], lam, i0)
+			}
+			for i := i0; i < len(f); i++ {
+				v := f[i]
+				on := float32((math.Float32bits(v) + 0x7fffffff) >> 31)
+				norm += v
+				d := (df[i] + lam) * on
+				df[i] = d
+				cs[i] += d
 			}
 			pen += float64(norm)
 			continue
@@ -206,7 +221,7 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 			axpy(w.featAcc[i]/w.wdn[i], s.WDec[i*D:i*D+D], gd)
 		}
 	}
-	if o.ghost {
+	if o.ghost && (len(w.dead) > 0 || !o.skipIdleGhostLoss) {
 		L.Ghost = s.ghostGrads(w, x, o, gr)
 	}
 	return nil

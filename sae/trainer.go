@@ -36,6 +36,10 @@ type Trainer struct {
 	Progress io.Writer
 	// RunDir, if set, receives config.json, metrics.jsonl and checkpoints.
 	RunDir string
+	// FullLosses makes every step compute the ghost-grad loss value even
+	// when no feature is dead (by default only logged steps do: the
+	// gradient is zero then, so training is unaffected).
+	FullLosses bool
 
 	src   Source
 	opt   *adam
@@ -346,6 +350,7 @@ func (t *Trainer) Step() (StepLosses, error) {
 	dead := t.deadMask(t.ws.deadBuf())
 	t.g.zero()
 	t.opts.coeff = float32(l1At(r.SparsityCoeff, r.L1WarmUpSteps, t.StepN))
+	t.opts.skipIdleGhostLoss = (t.StepN+1)%int64(r.WandbLogFrequency) != 0 && !t.FullLosses
 	L, err := s.forwardBackward(t.ws, t.batch, dead, &t.opts, t.g)
 	if err != nil {
 		return L, err
@@ -359,10 +364,19 @@ func (t *Trainer) Step() (StepLosses, error) {
 		t.passesSince[i]++
 	}
 	S := w.s
-	for b := 0; b < w.b; b++ {
-		for _, i := range w.actIdx[b*S : b*S+int(w.actN[b])] {
-			t.passesSince[i] = 0
-			t.actFreq[i]++
+	if w.denseActs {
+		for i, c := range w.colCount[:S] {
+			if c > 0 {
+				t.passesSince[i] = 0
+				t.actFreq[i] += float32(c)
+			}
+		}
+	} else {
+		for b := 0; b < w.b; b++ {
+			for _, i := range w.actIdx[b*S : b*S+int(w.actN[b])] {
+				t.passesSince[i] = 0
+				t.actFreq[i]++
+			}
 		}
 	}
 	t.nFracActive += int64(w.b)

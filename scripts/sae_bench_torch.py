@@ -2,6 +2,7 @@
 """Plain PyTorch SAE training loop: the speed and quality reference for glassbox.
 
   /usr/bin/python3 scripts/sae_bench_torch.py notebook   # notebook config on the 3 case-3 hooks
+  /usr/bin/python3 scripts/sae_bench_torch.py speed      # notebook step speed only (d_in 12, 2500 timed steps)
   /usr/bin/python3 scripts/sae_bench_torch.py large      # d_in 768, d_sae 6144, batch 4096
 
 "notebook": SAELens' notebook config (d_sae 4·d_in, l1 0.1, lr 3e-4, Adam(0.9,
@@ -139,13 +140,18 @@ def main():
         with open(os.path.join(TESTDATA, "torch_reference.json"), "w") as f:
             json.dump(res, f, indent=2, sort_keys=True)
             f.write("\n")
+    elif mode == "speed":
+        a = read_safetensors(os.path.join(TESTDATA, "case3_0_hook_mlp_out.safetensors"), "activations")
+        x = torch.tensor(a.reshape(-1, a.shape[-1])[:, :12].copy())
+        tps, ev = train(x, 48, 3000, 80, time_from=500)
+        print("notebook step (d_in 12, d_sae 48, batch 80): tokens/s %.0f" % tps)
     elif mode == "large":
         g = torch.Generator().manual_seed(0)
         x = torch.randn(4096 * 8, 768, generator=g)
-        tps, _ = train(x, 6144, 30, 4096, l1=5.0, lr=1e-3, ghost=False, time_from=10)
+        tps, _ = train(x, 6144, 7, 4096, l1=5.0, lr=1e-3, ghost=False, time_from=2)
         print("large (768→6144, batch 4096): tokens/s %.0f" % tps)
     else:
-        sys.exit("usage: sae_bench_torch.py notebook|large [--threads N]")
+        sys.exit("usage: sae_bench_torch.py notebook|speed|large [--threads N]")
 
 
 if __name__ == "__main__":

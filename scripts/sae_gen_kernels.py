@@ -290,3 +290,131 @@ b4_done:
 '''
 with open(OUTPATH, "a") as f:
     f.write(BLK)
+
+# Element-wise kernels of the dense standard step and Adam.
+ELEM = r'''
+// func reluCountAVX2(f, pre *float32, cc *int32, n int) int
+// f = max(pre, +0); cc[i] += (pre[i] > 0); returns the number of positives.
+// n must be a multiple of 8.
+TEXT ·reluCountAVX2(SB), NOSPLIT, $0-40
+	MOVQ f+0(FP), DI
+	MOVQ pre+8(FP), SI
+	MOVQ cc+16(FP), DX
+	MOVQ n+24(FP), CX
+	SHRQ $3, CX
+	XORQ R8, R8
+	VXORPS Y15, Y15, Y15
+	TESTQ CX, CX
+	JZ rc_done
+rc_loop:
+	VMOVUPS (SI), Y0
+	VMAXPS Y15, Y0, Y1
+	VMOVUPS Y1, (DI)
+	VCMPPS $14, Y15, Y0, Y2
+	VMOVDQU (DX), Y3
+	VPSUBD Y2, Y3, Y3
+	VMOVDQU Y3, (DX)
+	VMOVMSKPS Y2, AX
+	POPCNTL AX, AX
+	ADDQ AX, R8
+	ADDQ $32, SI
+	ADDQ $32, DI
+	ADDQ $32, DX
+	DECQ CX
+	JNZ rc_loop
+rc_done:
+	VZEROUPPER
+	MOVQ R8, ret+32(FP)
+	RET
+
+// func l1FusedAVX2(df, f, cs *float32, lam float32, n int) float32
+// For f ≥ 0: d = (df + lam) where f > 0, else +0; df = d; cs += d.
+// Returns Σ f. n must be a multiple of 8.
+TEXT ·l1FusedAVX2(SB), NOSPLIT, $0-44
+	MOVQ df+0(FP), DI
+	MOVQ f+8(FP), SI
+	MOVQ cs+16(FP), DX
+	VBROADCASTSS lam+24(FP), Y14
+	MOVQ n+32(FP), CX
+	SHRQ $3, CX
+	VXORPS Y15, Y15, Y15
+	VXORPS Y13, Y13, Y13
+	TESTQ CX, CX
+	JZ l1_sum
+l1_loop:
+	VMOVUPS (SI), Y0
+	VADDPS Y0, Y13, Y13
+	VCMPPS $14, Y15, Y0, Y1
+	VMOVUPS (DI), Y2
+	VADDPS Y14, Y2, Y2
+	VANDPS Y1, Y2, Y2
+	VMOVUPS Y2, (DI)
+	VMOVUPS (DX), Y3
+	VADDPS Y2, Y3, Y3
+	VMOVUPS Y3, (DX)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	ADDQ $32, DX
+	DECQ CX
+	JNZ l1_loop
+l1_sum:
+	VEXTRACTF128 $1, Y13, X1
+	VADDPS X1, X13, X0
+	VHADDPS X0, X0, X0
+	VHADDPS X0, X0, X0
+	VZEROUPPER
+	MOVSS X0, ret+40(FP)
+	RET
+
+// func adamAVX2(param, grad, m1, m2 *float32, n int, b1, omb1, b2, omb2, stepSize, bc2s, eps float32)
+// Adam on n&^7 elements with the scalar code's exact operation order:
+// m = b1·m + omb1·g; v = b2·v + (omb2·g)·g; p -= (stepSize·m) / (sqrt(v)/bc2s + eps).
+TEXT ·adamAVX2(SB), NOSPLIT, $0-68
+	MOVQ param+0(FP), DI
+	MOVQ grad+8(FP), SI
+	MOVQ m1+16(FP), DX
+	MOVQ m2+24(FP), R8
+	MOVQ n+32(FP), CX
+	SHRQ $3, CX
+	VBROADCASTSS b1+40(FP), Y0
+	VBROADCASTSS omb1+44(FP), Y1
+	VBROADCASTSS b2+48(FP), Y2
+	VBROADCASTSS omb2+52(FP), Y3
+	VBROADCASTSS stepSize+56(FP), Y4
+	VBROADCASTSS bc2s+60(FP), Y5
+	VBROADCASTSS eps+64(FP), Y6
+	TESTQ CX, CX
+	JZ adam_done
+adam_loop:
+	VMOVUPS (SI), Y7
+	VMOVUPS (DX), Y8
+	VMULPS Y8, Y0, Y9
+	VMULPS Y7, Y1, Y10
+	VADDPS Y10, Y9, Y9
+	VMOVUPS Y9, (DX)
+	VMOVUPS (R8), Y11
+	VMULPS Y11, Y2, Y12
+	VMULPS Y7, Y3, Y10
+	VMULPS Y7, Y10, Y10
+	VADDPS Y10, Y12, Y12
+	VMOVUPS Y12, (R8)
+	VSQRTPS Y12, Y10
+	VDIVPS Y5, Y10, Y10
+	VADDPS Y6, Y10, Y10
+	VMULPS Y9, Y4, Y13
+	VDIVPS Y10, Y13, Y13
+	VMOVUPS (DI), Y14
+	VSUBPS Y13, Y14, Y14
+	VMOVUPS Y14, (DI)
+	ADDQ $32, DI
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, R8
+	DECQ CX
+	JNZ adam_loop
+adam_done:
+	VZEROUPPER
+	RET
+'''
+with open(OUTPATH, "a") as f:
+    f.write(ELEM)
