@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/glassbox-interp/glassbox/rasp"
 )
 
 // Variable is one named RASP expression's value at every (row, position).
@@ -73,69 +75,24 @@ type Candidate struct {
 
 // PyStr formats a trace value like Python's str(): None, True/False, ints,
 // floats with repr's shortest round-trip form ("1.0", "0.3333333333333333").
-func PyStr(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "None"
-	case bool:
-		if x {
-			return "True"
-		}
-		return "False"
-	case int:
-		return strconv.Itoa(x)
-	case int64:
-		return strconv.FormatInt(x, 10)
-	case float32:
-		return pyFloat(float64(x))
-	case float64:
-		return pyFloat(x)
-	case string:
-		return x
-	default:
-		return fmt.Sprint(x)
-	}
-}
+// Go's other integer and float types are formatted as int and float64.
+func PyStr(v any) string { return rasp.Str(plainValue(v)) }
 
-func pyFloat(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		return "nan"
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	}
-	a := math.Abs(f)
-	if a != 0 && (a >= 1e16 || a < 1e-4) {
-		s := strconv.FormatFloat(f, 'e', -1, 64)
-		// Python writes 1e-05, Go 1e-05 as well; ensure a two-digit exponent.
-		return s
-	}
-	s := strconv.FormatFloat(f, 'f', -1, 64)
-	if !strings.ContainsAny(s, ".e") {
-		s += ".0"
-	}
-	return s
-}
+// toFloat is the number a bool, integer or float stands for.
+func toFloat(v any) (float64, bool) { return rasp.AsFloat(plainValue(v)) }
 
-func toFloat(v any) (float64, bool) {
+// plainValue maps Go's sized numbers onto the int and float64 that rasp
+// values use.
+func plainValue(v any) any {
 	switch x := v.(type) {
-	case bool:
-		if x {
-			return 1, true
-		}
-		return 0, true
-	case int:
-		return float64(x), true
 	case int64:
-		return float64(x), true
+		return int(x)
+	case int32:
+		return int(x)
 	case float32:
-		return float64(x), true
-	case float64:
-		return x, true
+		return float64(x)
 	}
-	return 0, false
+	return v
 }
 
 // baseHook strips a head index: "blocks.1.attn.hook_q[0]" → "blocks.1.attn.hook_q".

@@ -422,6 +422,23 @@ func (s *ValueSet) Sorted() ([]Value, error) {
 	return vs, Sort(vs)
 }
 
+// AsFloat returns the number a bool, int or float64 stands for (True is 1),
+// and false for every other value.
+func AsFloat(v Value) (float64, bool) {
+	switch x := v.(type) {
+	case bool:
+		if x {
+			return 1, true
+		}
+		return 0, true
+	case int:
+		return float64(x), true
+	case float64:
+		return x, true
+	}
+	return 0, false
+}
+
 // Str formats v like Python's str(): None, True, 3, 3.0, 0.3333333333333333,
 // strings without quotes, tuples as ('a', 1).
 func Str(v Value) string {

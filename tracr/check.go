@@ -75,7 +75,7 @@ func (c *Compiled) Check(m *model.Model, rows []CheckRow, batch int) (*CheckResu
 					ok = rasp.Equal(g, want)
 				} else {
 					gf, _ := g.(float64)
-					wf, isNum := asFloat(want)
+					wf, isNum := rasp.AsFloat(want)
 					ok = isNum && NumericalMatch(gf, wf)
 					if isNum {
 						res.MaxAbsErr = math.Max(res.MaxAbsErr, math.Abs(gf-wf))
@@ -103,19 +103,4 @@ func (c *Compiled) Check(m *model.Model, rows []CheckRow, batch int) (*CheckResu
 		}
 	}
 	return res, nil
-}
-
-func asFloat(v rasp.Value) (float64, bool) {
-	switch x := v.(type) {
-	case bool:
-		if x {
-			return 1, true
-		}
-		return 0, true
-	case int:
-		return float64(x), true
-	case float64:
-		return x, true
-	}
-	return 0, false
 }

@@ -26,17 +26,4 @@ func Str(v Value) string { return rasp.Str(v) }
 func Repr(v Value) string { return rasp.Repr(v) }
 
 // AsFloat returns the numeric value of a bool, int or float.
-func AsFloat(v Value) (float64, bool) {
-	switch x := v.(type) {
-	case bool:
-		if x {
-			return 1, true
-		}
-		return 0, true
-	case int:
-		return float64(x), true
-	case float64:
-		return x, true
-	}
-	return 0, false
-}
+func AsFloat(v Value) (float64, bool) { return rasp.AsFloat(v) }
