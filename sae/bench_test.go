@@ -72,7 +72,6 @@ func BenchmarkNotebookStep(b *testing.B) {
 		if _, err := tr.Step(); err != nil {
 			b.Fatal(err)
 		}
-		tr.StepN++
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -81,7 +80,6 @@ func BenchmarkNotebookStep(b *testing.B) {
 		if _, err := tr.Step(); err != nil {
 			b.Fatal(err)
 		}
-		tr.StepN++
 	}
 	b.ReportMetric(float64(b.N*80)/b.Elapsed().Seconds(), "tokens/s")
 	if c := cpuTime() - c0; c > 0 {
@@ -146,7 +144,6 @@ func BenchmarkLargeStep(b *testing.B) {
 		if _, err := tr.Step(); err != nil {
 			b.Fatal(err)
 		}
-		tr.StepN++
 	}
 	b.ResetTimer()
 	c0 := cpuTime()
@@ -154,7 +151,6 @@ func BenchmarkLargeStep(b *testing.B) {
 		if _, err := tr.Step(); err != nil {
 			b.Fatal(err)
 		}
-		tr.StepN++
 	}
 	b.ReportMetric(float64(b.N*4096)/b.Elapsed().Seconds(), "tokens/s")
 	if c := cpuTime() - c0; c > 0 {

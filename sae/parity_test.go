@@ -246,7 +246,6 @@ func testParityTrainerSteps(t *testing.T) {
 				if _, err := tr.Step(); err != nil {
 					t.Fatal(err)
 				}
-				tr.StepN++
 			}
 			names := s.paramNames()
 			for k, p := range s.params() {

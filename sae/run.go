@@ -51,6 +51,7 @@ func (t *Trainer) Run() error {
 		evalEvery = math.MaxInt64 // overflow: never
 	}
 	for !t.Done() {
+		step := t.StepN
 		L, err := t.Step()
 		if err != nil {
 			t.endProgress()
@@ -62,15 +63,14 @@ func (t *Trainer) Run() error {
 			}
 			return err
 		}
-		if (t.StepN+1)%logEvery == 0 {
-			t.logTrainStep(L)
+		if (step+1)%logEvery == 0 {
+			t.logTrainStep(step, L)
 		}
-		if len(t.Eval) > 0 && evalEvery > 0 && (t.StepN+1)%evalEvery == 0 {
-			if err := t.logEval(t.StepN); err != nil {
+		if len(t.Eval) > 0 && evalEvery > 0 && (step+1)%evalEvery == 0 {
+			if err := t.logEval(step); err != nil {
 				return err
 			}
 		}
-		t.StepN++
 		if len(t.thresholds) > 0 && t.Tokens > t.thresholds[0] {
 			t.thresholds = t.thresholds[1:]
 			if t.RunDir != "" {

@@ -325,7 +325,8 @@ func (t *Trainer) deadMask(dst []bool) []bool {
 	return dst
 }
 
-// Step runs one training step and returns its losses.
+// Step runs training step number StepN, advances StepN and returns the
+// step's losses (Run adds logging, evaluation, checkpoints and progress).
 func (t *Trainer) Step() (StepLosses, error) {
 	r := t.Cfg
 	if err := t.nextBatch(); err != nil {
@@ -390,6 +391,7 @@ func (t *Trainer) Step() (StepLosses, error) {
 	clipGradNorm(t.g, r.Glassbox.MaxGradNorm)
 	t.opt.update(s.params(), t.g, t.sched.at(t.StepN))
 	t.lastLosses = L
+	t.StepN++
 	return L, nil
 }
 
@@ -452,8 +454,8 @@ func (t *Trainer) record(step int64, keys []string, vals []float64) {
 	t.metrics = append(t.metrics, rec)
 }
 
-// logTrainStep records the wandb metrics of the step just run.
-func (t *Trainer) logTrainStep(L StepLosses) {
+// logTrainStep records the wandb metrics of step number step (just run).
+func (t *Trainer) logTrainStep(step int64, L StepLosses) {
 	r := t.Cfg
 	w := t.ws
 	B, D := w.b, w.d
@@ -509,7 +511,7 @@ func (t *Trainer) logTrainStep(L StepLosses) {
 		}
 		mps += float64(v)
 	}
-	coeff := l1At(r.SparsityCoeff, r.L1WarmUpSteps, t.StepN)
+	coeff := l1At(r.SparsityCoeff, r.L1WarmUpSteps, step)
 	l1n := L.L1
 	if coeff != 0 {
 		l1n = L.L1 / coeff
@@ -519,12 +521,12 @@ func (t *Trainer) logTrainStep(L StepLosses) {
 		"sparsity/mean_passes_since_fired", "sparsity/dead_features", "details/current_learning_rate",
 		"details/current_l1_coefficient", "details/n_training_tokens"}
 	vals := []float64{L.MSE, l1n, L.Aux, L.Ghost, L.Overall, ev, ps, l0 / float64(B), mps / float64(len(t.passesSince)),
-		float64(dead), t.sched.at(t.StepN), coeff, float64(t.Tokens)}
+		float64(dead), t.sched.at(step), coeff, float64(t.Tokens)}
 	if t.SAE.Arch == ArchBatchTopK {
 		keys = append(keys, "topk_threshold")
 		vals = append(vals, t.SAE.TopKThreshold)
 	}
-	t.record(t.StepN, keys, vals)
+	t.record(step, keys, vals)
 }
 
 // Evaluate runs the (unfolded) SAE on the eval rows, in the trainer's
