@@ -66,7 +66,20 @@ func gemmAcc(out, a, w []float32, rows, d, s int) {
 		switch {
 		case s8 == 0:
 		case s8 <= 128 || d*s8*4 <= 128<<10:
-			gemmAccAVX2(&out[0], &a[0], &w[0], rows, d, s, s8)
+			// 4 rows × 16 columns per pass where possible, then the rest.
+			rows4 := rows &^ 3
+			j := 0
+			if rows4 > 0 {
+				for ; j+16 <= s8; j += 16 {
+					gemm4x16AVX2(&out[j], &a[0], &w[j], rows4, d, s, s)
+				}
+				if rows4 < rows && j > 0 {
+					gemmAccAVX2(&out[rows4*s], &a[rows4*d], &w[0], rows-rows4, d, s, j)
+				}
+			}
+			if j < s8 {
+				gemmAccAVX2(&out[j], &a[0], &w[j], rows, d, s, s8-j)
+			}
 		default:
 			gemmAccBlocked(out, a, w, rows, d, s, s8)
 		}
@@ -101,8 +114,26 @@ func gemmTNAcc(out, a, w []float32, n, m, p int) {
 	p8 := 0
 	if useAVX2 {
 		p8 = p &^ 7
-		if p8 > 0 {
-			gemmTNAccAVX2(&out[0], &a[0], &w[0], n, m, p, p8)
+		m4 := m &^ 3
+		j := 0
+		if m4 > 0 {
+			for ; j+16 <= p8; j += 16 {
+				gemmTN4x16AVX2(&out[j], &a[0], &w[j], n, m4, p, m)
+			}
+			if m4 < m && j > 0 {
+				// the last m−m4 (< 4) output rows, columns < j
+				for b := 0; b < n; b++ {
+					wb := w[b*p : b*p+j]
+					for i := m4; i < m; i++ {
+						if x := a[b*m+i]; x != 0 {
+							axpy(x, wb, out[i*p:i*p+j])
+						}
+					}
+				}
+			}
+		}
+		if j < p8 {
+			gemmTNAccAVX2(&out[j], &a[0], &w[j], n, m, p, p8-j)
 		}
 	}
 	if p8 == p {

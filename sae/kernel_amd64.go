@@ -29,3 +29,6 @@ func l1FusedAVX2(df, f, cs *float32, lam float32, n int) float32
 
 //go:noescape
 func adamAVX2(param, grad, m1, m2 *float32, n int, b1, omb1, b2, omb2, stepSize, bc2s, eps float32)
+
+//go:noescape
+func gemmTN4x16AVX2(out, a, w *float32, n, m4, p, lda int)

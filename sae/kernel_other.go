@@ -33,3 +33,7 @@ func l1FusedAVX2(df, f, cs *float32, lam float32, n int) float32 {
 func adamAVX2(param, grad, m1, m2 *float32, n int, b1, omb1, b2, omb2, stepSize, bc2s, eps float32) {
 	panic("sae: no assembly kernels on this architecture")
 }
+
+func gemmTN4x16AVX2(out, a, w *float32, n, m4, p, lda int) {
+	panic("sae: no assembly kernels on this architecture")
+}

@@ -418,3 +418,74 @@ adam_done:
 '''
 with open(OUTPATH, "a") as f:
     f.write(ELEM)
+
+# Register-blocked transposed product: 4 output rows × 16 columns per pass.
+TN4 = r'''
+// func gemmTN4x16AVX2(out, a, w *float32, n, m4, p, lda int)
+// For i < m4 (multiple of 4), j < 16: out[i*p+j] += Σ_b a[b*lda+i] · w[b*p+j].
+TEXT ·gemmTN4x16AVX2(SB), NOSPLIT, $0-56
+	MOVQ out+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ w+16(FP), DX
+	MOVQ n+24(FP), R10
+	MOVQ m4+32(FP), R9
+	MOVQ p+40(FP), R11
+	SHLQ $2, R11            // out/w row stride in bytes
+	MOVQ lda+48(FP), R12
+	SHLQ $2, R12            // a row stride in bytes
+	SHRQ $2, R9
+	JZ tn4_done
+	TESTQ R10, R10
+	JZ tn4_done
+tn4_rows:
+	LEAQ (DI)(R11*1), R13
+	LEAQ (R13)(R11*1), R14
+	LEAQ (R14)(R11*1), R15
+	VMOVUPS 0(DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS 0(R13), Y2
+	VMOVUPS 32(R13), Y3
+	VMOVUPS 0(R14), Y4
+	VMOVUPS 32(R14), Y5
+	VMOVUPS 0(R15), Y6
+	VMOVUPS 32(R15), Y7
+	MOVQ SI, AX             // &a[b, i]
+	MOVQ DX, CX             // &w[b, 0]
+	MOVQ R10, BX            // b counter
+tn4_b:
+	VMOVUPS 0(CX), Y8
+	VMOVUPS 32(CX), Y9
+	VBROADCASTSS 0(AX), Y10
+	VFMADD231PS Y8, Y10, Y0
+	VFMADD231PS Y9, Y10, Y1
+	VBROADCASTSS 4(AX), Y11
+	VFMADD231PS Y8, Y11, Y2
+	VFMADD231PS Y9, Y11, Y3
+	VBROADCASTSS 8(AX), Y12
+	VFMADD231PS Y8, Y12, Y4
+	VFMADD231PS Y9, Y12, Y5
+	VBROADCASTSS 12(AX), Y13
+	VFMADD231PS Y8, Y13, Y6
+	VFMADD231PS Y9, Y13, Y7
+	ADDQ R12, AX
+	ADDQ R11, CX
+	DECQ BX
+	JNZ tn4_b
+	VMOVUPS Y0, 0(DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 0(R13)
+	VMOVUPS Y3, 32(R13)
+	VMOVUPS Y4, 0(R14)
+	VMOVUPS Y5, 32(R14)
+	VMOVUPS Y6, 0(R15)
+	VMOVUPS Y7, 32(R15)
+	LEAQ (R15)(R11*1), DI   // out row i+4
+	ADDQ $16, SI            // a column i+4
+	DECQ R9
+	JNZ tn4_rows
+tn4_done:
+	VZEROUPPER
+	RET
+'''
+with open(OUTPATH, "a") as f:
+    f.write(TN4)
