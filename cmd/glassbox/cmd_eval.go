@@ -27,8 +27,8 @@ type evalOptions struct {
 func newEvalCmd() *cobra.Command {
 	var o evalOptions
 	cmd := &cobra.Command{
-		Use:   "eval FILE.star|CASE --input \"a x b\"",
-		Short: "Evaluate a RASP program on inputs and print every variable at every position",
+		Use:   "eval FILE.star|CASE --input \"a x b\" | eval RUN|SAE_DIR",
+		Short: "Evaluate a RASP program on inputs (trace of every variable), or an SAE run directory",
 		Long: `eval runs a RASP program with tracr's reference evaluator (non-causal, no BOS)
 and prints its trace: one row per variable of the program graph (every variable
 after the ones it reads, output last; label, encoding, then one column per
@@ -43,13 +43,27 @@ values are ints when every one parses as an int, else floats when every one
 parses as a float, else strings).
 
 An input is a row of tokens separated by spaces or a JSON list; a leading BOS
-and trailing PADs are dropped. --input may be repeated.`,
+and trailing PADs are dropped. --input may be repeated.
+
+Given a directory (a training run or an SAELens SAE directory) instead, eval
+evaluates the SAE exactly like sae-eval (reconstruction metrics and the
+model's outputs with the reconstruction spliced in); use sae-eval for its
+--case/--model/--threshold flags.`,
 		Example: `  glassbox eval 3 --input "a x b x"
   glassbox eval my_prog.star --vocab a,b,c,x --input "a x b"
   glassbox eval 18 --input '["a","b","a"]' --json
-  glassbox eval 3 --input "x a" --selectors`,
+  glassbox eval 3 --input "x a" --selectors
+  glassbox eval runs/demo/resid-pre --json`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error { return runEval(cmd, args, &o) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if st, err := os.Stat(args[0]); err == nil && st.IsDir() {
+				if len(o.inputs) > 0 || o.vocab != "" || o.selectors {
+					return fmt.Errorf("eval %s: a directory is an SAE run; --input, --vocab and --selectors are for RASP programs", args[0])
+				}
+				return runSAEEval(cmd.OutOrStdout(), args[0], (&analysisFlags{top: 20}).options(false), o.json)
+			}
+			return runEval(cmd, args, &o)
+		},
 	}
 	f := cmd.Flags()
 	f.StringArrayVar(&o.inputs, "input", nil, "input row (tokens separated by spaces, or a JSON list); repeatable")

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/glassbox-interp/glassbox/pipeline"
 	"github.com/glassbox-interp/glassbox/rasp"
 )
 
@@ -123,5 +124,30 @@ func TestParseVocabFlag(t *testing.T) {
 	}
 	if v := parseVocabFlag("1,2.5"); v[0] != 1.0 {
 		t.Errorf("floats must be floats: %#v", v)
+	}
+}
+
+func TestEvalDirectoryIsSAEEval(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "demo")
+	if _, err := pipeline.Demo(pipeline.DemoOptions{Out: dir, TrainingTokens: 16000}); err != nil {
+		t.Fatal(err)
+	}
+	run := filepath.Join(dir, "mlp-out")
+	out, err := execute(t, newEvalCmd(), run, "--json")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	var got struct {
+		Hook           string             `json:"hook"`
+		Reconstruction map[string]float64 `json:"reconstruction"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if got.Hook != "blocks.0.hook_mlp_out" || got.Reconstruction["explained_variance"] <= 0 {
+		t.Errorf("eval of a run: %+v", got)
+	}
+	if _, err := execute(t, newEvalCmd(), run, "--input", "a x"); err == nil {
+		t.Error("eval RUN --input: want an error")
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 
 	"github.com/glassbox-interp/glassbox/features"
@@ -31,39 +32,44 @@ the analogous mse_score and mse_vs_clean_score.`,
 	Args: cobra.ExactArgs(1),
 	RunE: func(cmd *cobra.Command, args []string) error {
 		jsonOut, _ := cmd.Flags().GetBool("json")
-		res, err := rundir.Load(args[0], evalSAEFlags.options(false))
+		return runSAEEval(cmd.OutOrStdout(), args[0], evalSAEFlags.options(false), jsonOut)
+	},
+}
+
+// runSAEEval prints the reconstruction and spliced downstream metrics of
+// the SAE at path (a run or SAE directory).
+func runSAEEval(w io.Writer, path string, opts rundir.Options, jsonOut bool) error {
+	res, err := rundir.Load(path, opts)
+	if err != nil {
+		return err
+	}
+	if jsonOut {
+		b, err := json.MarshalIndent(map[string]any{"hook": res.Hook, "reconstruction": res.Recon, "downstream": res.Downstream}, "", "  ")
 		if err != nil {
 			return err
 		}
-		w := cmd.OutOrStdout()
-		if jsonOut {
-			b, err := json.MarshalIndent(map[string]any{"hook": res.Hook, "reconstruction": res.Recon, "downstream": res.Downstream}, "", "  ")
-			if err != nil {
-				return err
-			}
-			_, err = fmt.Fprintf(w, "%s\n", b)
-			return err
-		}
-		r, d := res.Recon, res.Downstream
-		fmt.Fprintf(w, "SAE %s at %s (%s, %d vectors)\n", res.SAEDir, res.Hook, res.Case.Name, r.N)
-		fmt.Fprintf(w, "explained variance %.6f\nMSE                %.6g\nL0                 %.3f\nL1                 %.4f\n", r.ExplainedVariance, r.MSE, r.L0, r.L1)
-		fmt.Fprintf(w, "dead features      %d\ndense features     %d\nshrinkage          %.4f\ncosine             %.4f\n", r.Dead, r.Dense, r.Shrinkage, r.Cosine)
-		fmt.Fprintf(w, "downstream over %d positions:\n", d.Positions)
-		if d.Categorical {
-			fmt.Fprintf(w, "%-13s %9s %10s %10s\n", "", "accuracy", "CE", "KL")
-			fmt.Fprintf(w, "%-13s %9.4f %10.5g %10.5g\n", "clean", d.Clean.Accuracy, deref(d.Clean.CE), deref(d.Clean.KL))
-			fmt.Fprintf(w, "%-13s %9.4f %10.5g %10.5g\n", "spliced", d.Spliced.Accuracy, deref(d.Spliced.CE), deref(d.Spliced.KL))
-			fmt.Fprintf(w, "%-13s %9.4f %10.5g %10.5g\n", "zero-ablated", d.Zero.Accuracy, deref(d.Zero.CE), deref(d.Zero.KL))
-			fmt.Fprintf(w, "ce_loss_score %.4f\nkl_div_score  %.4f\n", deref(d.CEScore), deref(d.KLScore))
-		} else {
-			fmt.Fprintf(w, "%-13s %9s %12s %12s\n", "", "accuracy", "MSE", "MSE(clean)")
-			fmt.Fprintf(w, "%-13s %9.4f %12.5g %12.5g\n", "clean", d.Clean.Accuracy, deref(d.Clean.MSE), deref(d.Clean.MSEClean))
-			fmt.Fprintf(w, "%-13s %9.4f %12.5g %12.5g\n", "spliced", d.Spliced.Accuracy, deref(d.Spliced.MSE), deref(d.Spliced.MSEClean))
-			fmt.Fprintf(w, "%-13s %9.4f %12.5g %12.5g\n", "zero-ablated", d.Zero.Accuracy, deref(d.Zero.MSE), deref(d.Zero.MSEClean))
-			fmt.Fprintf(w, "mse_score          %.4f\nmse_vs_clean_score %.4f\n", deref(d.MSEScore), deref(d.MSECleanSc))
-		}
-		return nil
-	},
+		_, err = fmt.Fprintf(w, "%s\n", b)
+		return err
+	}
+	r, d := res.Recon, res.Downstream
+	fmt.Fprintf(w, "SAE %s at %s (%s, %d vectors)\n", res.SAEDir, res.Hook, res.Case.Name, r.N)
+	fmt.Fprintf(w, "explained variance %.6f\nMSE                %.6g\nL0                 %.3f\nL1                 %.4f\n", r.ExplainedVariance, r.MSE, r.L0, r.L1)
+	fmt.Fprintf(w, "dead features      %d\ndense features     %d\nshrinkage          %.4f\ncosine             %.4f\n", r.Dead, r.Dense, r.Shrinkage, r.Cosine)
+	fmt.Fprintf(w, "downstream over %d positions:\n", d.Positions)
+	if d.Categorical {
+		fmt.Fprintf(w, "%-13s %9s %10s %10s\n", "", "accuracy", "CE", "KL")
+		fmt.Fprintf(w, "%-13s %9.4f %10.5g %10.5g\n", "clean", d.Clean.Accuracy, deref(d.Clean.CE), deref(d.Clean.KL))
+		fmt.Fprintf(w, "%-13s %9.4f %10.5g %10.5g\n", "spliced", d.Spliced.Accuracy, deref(d.Spliced.CE), deref(d.Spliced.KL))
+		fmt.Fprintf(w, "%-13s %9.4f %10.5g %10.5g\n", "zero-ablated", d.Zero.Accuracy, deref(d.Zero.CE), deref(d.Zero.KL))
+		fmt.Fprintf(w, "ce_loss_score %.4f\nkl_div_score  %.4f\n", deref(d.CEScore), deref(d.KLScore))
+	} else {
+		fmt.Fprintf(w, "%-13s %9s %12s %12s\n", "", "accuracy", "MSE", "MSE(clean)")
+		fmt.Fprintf(w, "%-13s %9.4f %12.5g %12.5g\n", "clean", d.Clean.Accuracy, deref(d.Clean.MSE), deref(d.Clean.MSEClean))
+		fmt.Fprintf(w, "%-13s %9.4f %12.5g %12.5g\n", "spliced", d.Spliced.Accuracy, deref(d.Spliced.MSE), deref(d.Spliced.MSEClean))
+		fmt.Fprintf(w, "%-13s %9.4f %12.5g %12.5g\n", "zero-ablated", d.Zero.Accuracy, deref(d.Zero.MSE), deref(d.Zero.MSEClean))
+		fmt.Fprintf(w, "mse_score          %.4f\nmse_vs_clean_score %.4f\n", deref(d.MSEScore), deref(d.MSECleanSc))
+	}
+	return nil
 }
 
 // deref prints an optional metric (NaN when absent or undefined).
