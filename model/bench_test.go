@@ -54,6 +54,16 @@ func wideConfig() Config {
 	return c
 }
 
+// tracrConfig is the size of a large tracr-compiled benchmark model (case
+// 113: d_model 244, d_mlp 910, 7 layers, 2 heads of d_head 45, n_ctx 10,
+// relu, no LayerNorm).
+func tracrConfig() Config {
+	c := DefaultConfig()
+	c.NLayers, c.DModel, c.NHeads, c.DHead, c.DMLP, c.NCtx, c.DVocab = 7, 244, 2, 45, 910, 10, 40
+	c.ActFn, c.NormalizationType = "relu", ""
+	return c
+}
+
 func runBench(b *testing.B, cfg Config, B, T int, cache bool) {
 	m := benchModel(b, cfg)
 	tokens := benchTokens(B, T, cfg.DVocab)
@@ -77,5 +87,24 @@ func BenchmarkForwardInterpBench320x5(b *testing.B) { runBench(b, interpBenchCon
 func BenchmarkCacheAllInterpBench320x5(b *testing.B) {
 	runBench(b, interpBenchConfig(), 320, 5, true)
 }
-func BenchmarkForwardD120Ctx60(b *testing.B)  { runBench(b, wideConfig(), 32, 60, false) }
-func BenchmarkCacheAllD120Ctx60(b *testing.B) { runBench(b, wideConfig(), 32, 60, true) }
+func BenchmarkForwardD120Ctx60(b *testing.B)     { runBench(b, wideConfig(), 32, 60, false) }
+func BenchmarkCacheAllD120Ctx60(b *testing.B)    { runBench(b, wideConfig(), 32, 60, true) }
+func BenchmarkForwardTracr113x2000(b *testing.B) { runBench(b, tracrConfig(), 2000, 10, false) }
+
+// benchLinear times one projection of the tracr-sized MLP over rows rows;
+// the metric is float64 multiply-adds per second.
+func benchLinear(b *testing.B, in, out, rows int) {
+	w := lcg(in*out, 1)
+	x := lcg(rows*in, 2)
+	bias := lcg(out, 3)
+	l := newLinear(w, in, out)
+	dst := make([]float32, rows*out)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		l.applyRows(dst, x, bias, rows)
+	}
+	b.ReportMetric(float64(in*out*rows)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GMAC/s")
+}
+
+func BenchmarkLinearMLPIn244x910(b *testing.B)  { benchLinear(b, 244, 910, 4000) }
+func BenchmarkLinearMLPOut910x244(b *testing.B) { benchLinear(b, 910, 244, 4000) }

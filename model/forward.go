@@ -160,12 +160,13 @@ func (m *Model) block(l int, resid *tensor.Tensor, B, T int, s *runState) error 
 	k := tensor.New(B, T, H, dh)
 	v := tensor.New(B, T, H, dh)
 	for i, job := range []struct {
-		out  *tensor.Tensor
-		w    linear
-		b    []float32
-		name string
-	}{{q, lp.q, lp.bQ, "attn.hook_q"}, {k, lp.k, lp.bK, "attn.hook_k"}, {v, lp.v, lp.bV, "attn.hook_v"}} {
-		projectHeads(job.out.Data, inputs[i].Data, split, job.w, job.b, N, H, D, dh)
+		out   *tensor.Tensor
+		w     linear
+		heads []linear
+		b     []float32
+		name  string
+	}{{q, lp.q, lp.qHead, lp.bQ, "attn.hook_q"}, {k, lp.k, lp.kHead, lp.bK, "attn.hook_k"}, {v, lp.v, lp.vHead, lp.bV, "attn.hook_v"}} {
+		projectHeads(job.out.Data, inputs[i].Data, split, job.w, job.heads, job.b, N, H, D, dh)
 		if err := s.fire(p+job.name, job.out); err != nil {
 			return err
 		}
@@ -369,22 +370,17 @@ func parallel(n, perItem int, fn func(lo, hi int)) {
 	wg.Wait()
 }
 
-// projectHeads computes out[r,h,:] = x(r,h)·W[h] + b[h] (w prepared by
-// headsLinear); x(r,h) is row r of x [N,D], or row (r,h) of x [N,H,D] when
-// perHead.
-func projectHeads(out, x []float32, perHead bool, w linear, b []float32, N, H, D, dh int) {
-	parallel(N, H*D*dh, func(lo, hi int) {
-		x64 := make([]float64, D)
-		for r := lo; r < hi; r++ {
-			if !perHead {
-				w.apply(out[r*H*dh:(r+1)*H*dh], widen(x64, x[r*D:(r+1)*D]), b)
-				continue
-			}
-			for h := 0; h < H; h++ {
-				w.rows(h*dh, (h+1)*dh).apply(out[(r*H+h)*dh:(r*H+h+1)*dh], widen(x64, x[(r*H+h)*D:(r*H+h+1)*D]), b[h*dh:(h+1)*dh])
-			}
-		}
-	})
+// projectHeads computes out[r,h,:] = x(r,h)·W[h] + b[h]; x(r,h) is row r
+// of x [N,D] (all heads at once with w), or row (r,h) of x [N,H,D] when
+// perHead (head h with heads[h]).
+func projectHeads(out, x []float32, perHead bool, w linear, heads []linear, b []float32, N, H, D, dh int) {
+	if !perHead {
+		w.applyRows(out, x, b, N)
+		return
+	}
+	for h := 0; h < H; h++ {
+		heads[h].applyStrided(out[h*dh:], H*dh, x[h*D:], H*D, b[h*dh:(h+1)*dh], N)
+	}
 }
 
 // attnScores fills scores [B,H,T,T] with q·k·inv (q,k [B,T,H,dh]); with
@@ -481,33 +477,54 @@ func attnMix(z, pattern, v []float32, B, T, H, dh int) {
 
 // headResults computes result[r,h,:] = z[r,h,:]·W_O[h] (no bias).
 func headResults(result, z []float32, oHead []linear, N, H, dh, D int) {
-	parallel(N, H*dh*D, func(lo, hi int) {
-		z64 := make([]float64, dh)
-		for r := lo; r < hi; r++ {
-			for h := 0; h < H; h++ {
-				oHead[h].apply(result[(r*H+h)*D:(r*H+h+1)*D], widen(z64, z[(r*H+h)*dh:(r*H+h+1)*dh]), nil)
-			}
-		}
+	for h := 0; h < H; h++ {
+		oHead[h].applyStrided(result[h*D:], H*D, z[h*dh:], H*dh, nil, N)
+	}
+}
+
+// activate applies act_fn elementwise, split over GOMAXPROCS goroutines.
+func activate(dst, src []float32, fn string) {
+	const chunk = 4096
+	parallel((len(src)+chunk-1)/chunk, 8*chunk, func(lo, hi int) {
+		d, s := dst[lo*chunk:min(hi*chunk, len(dst))], src[lo*chunk:min(hi*chunk, len(src))]
+		activateRange(d, s, fn)
 	})
 }
 
-// activate applies act_fn elementwise.
-func activate(dst, src []float32, fn string) {
-	for i, v := range src {
-		x := float64(v)
-		var y float64
-		switch fn {
-		case "relu":
-			y = math.Max(x, 0)
-		case "gelu":
-			y = 0.5 * x * (1 + math.Erf(x/math.Sqrt2))
-		case "gelu_new", "gelu_pytorch_tanh":
-			y = 0.5 * x * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(x+0.044715*x*x*x)))
-		case "gelu_fast":
-			y = 0.5 * x * (1 + math.Tanh(x*0.7978845608*(1+0.044715*x*x)))
-		case "silu":
-			y = x / (1 + math.Exp(-x))
+// activateRange is activate on one range (the switch is outside the loops).
+func activateRange(dst, src []float32, fn string) {
+	dst = dst[:len(src)]
+	switch fn {
+	case "relu":
+		for i, v := range src {
+			// max(x, 0) as torch.relu: NaN stays NaN, -0 becomes 0.
+			if v > 0 || v != v {
+				dst[i] = v
+			} else {
+				dst[i] = 0
+			}
 		}
-		dst[i] = float32(y)
+	case "gelu":
+		for i, v := range src {
+			x := float64(v)
+			dst[i] = float32(0.5 * x * (1 + math.Erf(x/math.Sqrt2)))
+		}
+	case "gelu_new", "gelu_pytorch_tanh":
+		for i, v := range src {
+			x := float64(v)
+			dst[i] = float32(0.5 * x * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(x+0.044715*x*x*x))))
+		}
+	case "gelu_fast":
+		for i, v := range src {
+			x := float64(v)
+			dst[i] = float32(0.5 * x * (1 + math.Tanh(x*0.7978845608*(1+0.044715*x*x))))
+		}
+	case "silu":
+		for i, v := range src {
+			x := float64(v)
+			dst[i] = float32(x / (1 + math.Exp(-x)))
+		}
+	default:
+		clear(dst)
 	}
 }

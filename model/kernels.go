@@ -1,34 +1,185 @@
 package model
 
-// linear is a weight matrix prepared for the forward pass: the transpose of
-// a TransformerLens [in, out] matrix, widened to float64, so every output
-// element is a contiguous float64 dot product.
+// A linear is a weight matrix W [in, out] prepared for the forward pass.
+// Every output element is Σ_i x[i]·W[i,j] accumulated in float64 in the
+// order i = 0, 1, …, in-1, then the bias is added and the sum rounded to
+// float32. Which rows a goroutine handles, and where a row falls in a tile,
+// never changes that arithmetic, so results do not depend on GOMAXPROCS.
+//
+// Two layouts are used:
+//   - small matrices (in·out < smallLinear, e.g. InterpBench's d_model 9)
+//     keep the transpose [out][in] in float64 and run one row at a time
+//     (little set-up per call, which is what dominates at that size);
+//   - larger ones are packed into panels of panelCols output columns,
+//     [panel][in][panelCols] float64 with zero padding, and run in tiles of
+//     tileRows rows × panelCols columns so each weight loaded is used for
+//     tileRows rows (the per-row product streams the whole matrix per row and
+//     is bound by memory traffic at tracr sizes).
 type linear struct {
 	in, out int
-	wt      []float64 // [out][in]
+	wt      []float64 // small layout: [out][in]
+	wp      []float64 // packed layout: [ceil(out/panelCols)][in][panelCols]
 }
+
+const (
+	// smallLinear is the in·out size below which the row-at-a-time
+	// kernel is used.
+	smallLinear = 2048
+	// tileRows × panelCols is the register tile of the packed kernel.
+	tileRows  = 4
+	panelCols = 8
+	// blockRows rows are widened to float64 at a time; their panel of
+	// weights is reused across the block's tiles while in cache.
+	blockRows = 32
+)
 
 // newLinear prepares w ([in, out] row-major float32).
 func newLinear(w []float32, in, out int) linear {
-	l := linear{in: in, out: out, wt: make([]float64, in*out)}
-	for i := 0; i < in; i++ {
-		row := w[i*out : (i+1)*out]
-		for j, v := range row {
-			l.wt[j*in+i] = float64(v)
+	return makeLinear(in, out, func(i, j int) float32 { return w[i*out+j] })
+}
+
+// headsLinear turns W [H, D, dh] into one linear D → H·dh whose output is
+// laid out [H, dh].
+func headsLinear(w []float32, H, D, dh int) linear {
+	return makeLinear(D, H*dh, func(d, j int) float32 { return w[((j/dh)*D+d)*dh+j%dh] })
+}
+
+// headLinears returns head h's part of W [H, D, dh] as its own linear D → dh,
+// for every h.
+func headLinears(w []float32, H, D, dh int) []linear {
+	ls := make([]linear, H)
+	for h := range ls {
+		ls[h] = newLinear(w[h*D*dh:(h+1)*D*dh], D, dh)
+	}
+	return ls
+}
+
+// makeLinear builds the layout for an in×out matrix whose element (i, j)
+// is at(i, j).
+func makeLinear(in, out int, at func(i, j int) float32) linear {
+	l := linear{in: in, out: out}
+	if in*out < smallLinear {
+		l.wt = make([]float64, in*out)
+		for i := 0; i < in; i++ {
+			for j := 0; j < out; j++ {
+				l.wt[j*in+i] = float64(at(i, j))
+			}
+		}
+		return l
+	}
+	panels := (out + panelCols - 1) / panelCols
+	l.wp = make([]float64, panels*in*panelCols)
+	for p := 0; p < panels; p++ {
+		for i := 0; i < in; i++ {
+			dst := l.wp[(p*in+i)*panelCols : (p*in+i+1)*panelCols]
+			for jj := range dst {
+				if j := p*panelCols + jj; j < out {
+					dst[jj] = float64(at(i, j))
+				}
+			}
 		}
 	}
 	return l
 }
 
-// rows returns output rows [lo, hi) of the transposed matrix, as a linear
-// with out = hi-lo (used to address one head's columns).
-func (l linear) rows(lo, hi int) linear {
-	return linear{in: l.in, out: hi - lo, wt: l.wt[lo*l.in : hi*l.in]}
+// applyRows runs l over n rows of x ([n, l.in]) into out ([n, l.out]).
+func (l linear) applyRows(out, x []float32, bias []float32, n int) {
+	l.applyStrided(out, l.out, x, l.in, bias, n)
 }
 
-// apply computes dst[j] = bias[j] + Σ_i x[i]·W[i,j] for one input row
-// already widened to float64 (x64, length l.in). bias may be nil.
-func (l linear) apply(dst []float32, x64 []float64, bias []float32) {
+// applyStrided computes out[r*ldo+j] = bias[j] + Σ_i x[r*ldx+i]·W[i,j] for
+// r < n, j < l.out (bias may be nil), split over the rows on GOMAXPROCS
+// goroutines.
+func (l linear) applyStrided(out []float32, ldo int, x []float32, ldx int, bias []float32, n int) {
+	if n == 0 {
+		return
+	}
+	parallel(n, l.in*l.out, func(lo, hi int) {
+		if l.wp == nil {
+			x64 := make([]float64, l.in)
+			for r := lo; r < hi; r++ {
+				l.applyRow(out[r*ldo:r*ldo+l.out], widen(x64, x[r*ldx:r*ldx+l.in]), bias)
+			}
+			return
+		}
+		l.applyPacked(out, ldo, x, ldx, bias, lo, hi)
+	})
+}
+
+// applyPacked is applyStrided for rows [lo, hi) with the packed layout.
+func (l linear) applyPacked(out []float32, ldo int, x []float32, ldx int, bias []float32, lo, hi int) {
+	in := l.in
+	xb := make([]float64, blockRows*in)
+	var c [tileRows * panelCols]float64
+	panels := len(l.wp) / (in * panelCols)
+	for r0 := lo; r0 < hi; r0 += blockRows {
+		nb := min(blockRows, hi-r0)
+		nt := (nb + tileRows - 1) / tileRows * tileRows
+		for r := 0; r < nb; r++ {
+			widen(xb[r*in:(r+1)*in], x[(r0+r)*ldx:(r0+r)*ldx+in])
+		}
+		clear(xb[nb*in : nt*in])
+		for p := 0; p < panels; p++ {
+			w := l.wp[p*in*panelCols : (p+1)*in*panelCols]
+			j0 := p * panelCols
+			nj := min(panelCols, l.out-j0)
+			for t := 0; t < nt; t += tileRows {
+				tile4x8(&c, xb[t*in:(t+tileRows)*in], w, in)
+				for rr := 0; rr < tileRows && t+rr < nb; rr++ {
+					o := out[(r0+t+rr)*ldo+j0 : (r0+t+rr)*ldo+j0+nj]
+					cr := c[rr*panelCols : rr*panelCols+nj]
+					if bias != nil {
+						b := bias[j0 : j0+nj]
+						for jj, v := range cr {
+							o[jj] = float32(v + float64(b[jj]))
+						}
+					} else {
+						for jj, v := range cr {
+							o[jj] = float32(v)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// tile4x8 sets c[r*8+j] = Σ_k x[r*in+k]·w[k*8+j] for r < 4, j < 8, summing
+// k in increasing order (fused multiply-adds with the assembly kernel).
+func tile4x8(c *[tileRows * panelCols]float64, x, w []float64, in int) {
+	if useAVX2 {
+		dgemm4x8AVX2(c, &x[0], &w[0], in, in)
+		return
+	}
+	tile4x8Go(c, x, w, in)
+}
+
+// tile4x8Go is the portable tile4x8.
+func tile4x8Go(c *[tileRows * panelCols]float64, x, w []float64, in int) {
+	w = w[:in*panelCols]
+	for r := 0; r < tileRows; r++ {
+		xr := x[r*in : (r+1)*in]
+		var s0, s1, s2, s3, s4, s5, s6, s7 float64
+		for k, xv := range xr {
+			wk := w[k*panelCols : k*panelCols+panelCols : k*panelCols+panelCols]
+			s0 += xv * wk[0]
+			s1 += xv * wk[1]
+			s2 += xv * wk[2]
+			s3 += xv * wk[3]
+			s4 += xv * wk[4]
+			s5 += xv * wk[5]
+			s6 += xv * wk[6]
+			s7 += xv * wk[7]
+		}
+		c[r*8], c[r*8+1], c[r*8+2], c[r*8+3] = s0, s1, s2, s3
+		c[r*8+4], c[r*8+5], c[r*8+6], c[r*8+7] = s4, s5, s6, s7
+	}
+}
+
+// applyRow computes dst[j] = bias[j] + Σ_i x[i]·W[i,j] for one input row
+// already widened to float64 (x64, length l.in) with the small layout.
+// bias may be nil.
+func (l linear) applyRow(dst []float32, x64 []float64, bias []float32) {
 	n := l.in
 	x64 = x64[:n]
 	j := 0
@@ -72,15 +223,4 @@ func widen(dst []float64, src []float32) []float64 {
 		dst[i] = float64(v)
 	}
 	return dst
-}
-
-// applyRows runs l over n rows of x ([n, l.in]) into out ([n, l.out]),
-// split over the batch on GOMAXPROCS goroutines.
-func (l linear) applyRows(out, x []float32, bias []float32, n int) {
-	parallel(n, l.in*l.out, func(lo, hi int) {
-		x64 := make([]float64, l.in)
-		for r := lo; r < hi; r++ {
-			l.apply(out[r*l.out:(r+1)*l.out], widen(x64, x[r*l.in:(r+1)*l.in]), bias)
-		}
-	})
 }

@@ -34,11 +34,12 @@ type layerParams struct {
 	ignore                 float32 // score given to masked positions (IGNORE buffer, default -inf)
 
 	// Prepared (transposed, float64) weights for the kernels.
-	q, k, v linear   // all heads: d_model → H·d_head, output laid out [H, d_head]
-	o       linear   // H·d_head → d_model
-	oHead   []linear // per head: d_head → d_model (hook_result)
-	mlpIn   linear
-	mlpOut  linear
+	q, k, v             linear   // all heads: d_model → H·d_head, output laid out [H, d_head]
+	qHead, kHead, vHead []linear // per head: d_model → d_head (split q/k/v inputs)
+	o                   linear   // H·d_head → d_model
+	oHead               []linear // per head: d_head → d_model (hook_result)
+	mlpIn               linear
+	mlpOut              linear
 }
 
 // paramSpec is one state-dict entry the architecture has.
@@ -211,24 +212,11 @@ func (m *Model) Params() map[string]*tensor.Tensor {
 	return out
 }
 
-// headsLinear turns W [H, D, dh] into one linear D → H·dh whose output is
-// laid out [H, dh].
-func headsLinear(w []float32, H, D, dh int) linear {
-	l := linear{in: D, out: H * dh, wt: make([]float64, H*dh*D)}
-	for h := 0; h < H; h++ {
-		for d := 0; d < D; d++ {
-			for e := 0; e < dh; e++ {
-				l.wt[(h*dh+e)*D+d] = float64(w[(h*D+d)*dh+e])
-			}
-		}
-	}
-	return l
-}
-
 // prepare builds the kernels' weight layouts.
 func (lp *layerParams) prepare(c Config) {
 	D, H, dh := c.DModel, c.NHeads, c.DHead
 	lp.q, lp.k, lp.v = headsLinear(lp.wQ, H, D, dh), headsLinear(lp.wK, H, D, dh), headsLinear(lp.wV, H, D, dh)
+	lp.qHead, lp.kHead, lp.vHead = headLinears(lp.wQ, H, D, dh), headLinears(lp.wK, H, D, dh), headLinears(lp.wV, H, D, dh)
 	lp.o = newLinear(lp.wO, H*dh, D)
 	lp.oHead = make([]linear, H)
 	for h := range lp.oHead {
