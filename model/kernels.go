@@ -7,14 +7,16 @@ package model
 // never changes that arithmetic, so results do not depend on GOMAXPROCS.
 //
 // Two layouts are used:
-//   - small matrices (in·out < smallLinear, e.g. InterpBench's d_model 9)
-//     keep the transpose [out][in] in float64 and run one row at a time
-//     (little set-up per call, which is what dominates at that size);
+//   - small matrices (in·out < smallLinear, e.g. InterpBench's d_model 9),
+//     and every matrix when the AVX2+FMA kernel is unavailable (non-amd64,
+//     -tags noasm), keep the transpose [out][in] in float64 and run one row
+//     at a time (little set-up per call, which is what dominates at small
+//     sizes; a portable Go tile measured slower than this row kernel);
 //   - larger ones are packed into panels of panelCols output columns,
 //     [panel][in][panelCols] float64 with zero padding, and run in tiles of
 //     tileRows rows × panelCols columns so each weight loaded is used for
 //     tileRows rows (the per-row product streams the whole matrix per row and
-//     is bound by memory traffic at tracr sizes).
+//     is bound by memory traffic at tracr sizes), by dgemm4x8AVX2.
 type linear struct {
 	in, out int
 	wt      []float64 // small layout: [out][in]
@@ -58,7 +60,7 @@ func headLinears(w []float32, H, D, dh int) []linear {
 // is at(i, j).
 func makeLinear(in, out int, at func(i, j int) float32) linear {
 	l := linear{in: in, out: out}
-	if in*out < smallLinear {
+	if in*out < smallLinear || !useAVX2 {
 		l.wt = make([]float64, in*out)
 		for i := 0; i < in; i++ {
 			for j := 0; j < out; j++ {
@@ -124,7 +126,7 @@ func (l linear) applyPacked(out []float32, ldo int, x []float32, ldx int, bias [
 			j0 := p * panelCols
 			nj := min(panelCols, l.out-j0)
 			for t := 0; t < nt; t += tileRows {
-				tile4x8(&c, xb[t*in:(t+tileRows)*in], w, in)
+				dgemm4x8AVX2(&c, &xb[t*in], &w[0], in, in)
 				for rr := 0; rr < tileRows && t+rr < nb; rr++ {
 					o := out[(r0+t+rr)*ldo+j0 : (r0+t+rr)*ldo+j0+nj]
 					cr := c[rr*panelCols : rr*panelCols+nj]
@@ -141,38 +143,6 @@ func (l linear) applyPacked(out []float32, ldo int, x []float32, ldx int, bias [
 				}
 			}
 		}
-	}
-}
-
-// tile4x8 sets c[r*8+j] = Σ_k x[r*in+k]·w[k*8+j] for r < 4, j < 8, summing
-// k in increasing order (fused multiply-adds with the assembly kernel).
-func tile4x8(c *[tileRows * panelCols]float64, x, w []float64, in int) {
-	if useAVX2 {
-		dgemm4x8AVX2(c, &x[0], &w[0], in, in)
-		return
-	}
-	tile4x8Go(c, x, w, in)
-}
-
-// tile4x8Go is the portable tile4x8.
-func tile4x8Go(c *[tileRows * panelCols]float64, x, w []float64, in int) {
-	w = w[:in*panelCols]
-	for r := 0; r < tileRows; r++ {
-		xr := x[r*in : (r+1)*in]
-		var s0, s1, s2, s3, s4, s5, s6, s7 float64
-		for k, xv := range xr {
-			wk := w[k*panelCols : k*panelCols+panelCols : k*panelCols+panelCols]
-			s0 += xv * wk[0]
-			s1 += xv * wk[1]
-			s2 += xv * wk[2]
-			s3 += xv * wk[3]
-			s4 += xv * wk[4]
-			s5 += xv * wk[5]
-			s6 += xv * wk[6]
-			s7 += xv * wk[7]
-		}
-		c[r*8], c[r*8+1], c[r*8+2], c[r*8+3] = s0, s1, s2, s3
-		c[r*8+4], c[r*8+5], c[r*8+6], c[r*8+7] = s4, s5, s6, s7
 	}
 }
 
