@@ -497,12 +497,9 @@ func activateRange(dst, src []float32, fn string) {
 	switch fn {
 	case "relu":
 		for i, v := range src {
-			// max(x, 0) as torch.relu: NaN stays NaN, -0 becomes 0.
-			if v > 0 || v != v {
-				dst[i] = v
-			} else {
-				dst[i] = 0
-			}
+			// Go's max: NaN stays NaN, max(-0, 0) = +0 (as math.Max
+			// before); no data-dependent branch.
+			dst[i] = max(v, 0)
 		}
 	case "gelu":
 		for i, v := range src {
