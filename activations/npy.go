@@ -79,7 +79,7 @@ func ParseNpy(b []byte, source string) (*tensor.Tensor, error) {
 		if err != nil || v < 0 {
 			return nil, fail("bad shape entry %q", part)
 		}
-		if v > 0 && n > (1<<31)/v {
+		if v > 0 && int64(n) > (1<<31)/int64(v) {
 			return nil, fail("shape %s is too large", sm[1])
 		}
 		n *= v

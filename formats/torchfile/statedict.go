@@ -34,6 +34,11 @@ type storageClass struct {
 }
 
 // Call lets a storage class appear in a REDUCE (it never builds anything).
+
+// maxElements bounds a tensor's element count so corrupt sizes cannot
+// overflow or exhaust memory.
+const maxElements int64 = 1 << 40
+
 func (s *storageClass) Call(args ...any) (any, error) {
 	return nil, fmt.Errorf("torch.%s cannot be constructed directly", s.name)
 }
@@ -120,7 +125,7 @@ func gather(st *storage, off int, size, stride []int) (*Tensor, error) {
 		if d < 0 {
 			return nil, fmt.Errorf("storage %q: negative size %v", st.key, size)
 		}
-		if d > 0 && n > (1<<40)/d {
+		if d > 0 && int64(n) > maxElements/int64(d) {
 			return nil, fmt.Errorf("storage %q: size %v too large", st.key, size)
 		}
 		n *= d
@@ -242,7 +247,7 @@ func (r *reader) persistentLoad(pid any) (any, error) {
 		}
 		return s, nil
 	}
-	if numel > 1<<40 {
+	if int64(numel) > maxElements {
 		return nil, fmt.Errorf("storage %q: numel %d is implausibly large", key, numel)
 	}
 	if r.deferData {
