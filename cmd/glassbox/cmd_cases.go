@@ -125,7 +125,7 @@ func writeCasesTable(w io.Writer, all []*cases.Case) error {
 
 var caseCmd = &cobra.Command{
 	Use:   "case N",
-	Short: "Show one case: program source, vocabulary, token ids, dataset size",
+	Short: "Show one case: program source, vocabulary, token ids, dataset size, compiled layout and alignment",
 	Long: `case prints a catalogue case: its metadata, its vocabulary in Python's sorted()
 order (the data order), the token ids of the compiled model (tracr's sorted
 token basis, BOS and PAD included), the size of its dataset, the labels of

@@ -15,7 +15,8 @@ import (
 
 var saeCmd = &cobra.Command{
 	Use:   "sae",
-	Short: "Inspect SAE directories (SAELens layout)",
+	Short:   "Inspect SAE directories (SAELens layout)",
+	Example: "  glassbox sae info runs/demo/mlp-out",
 }
 
 var saeInfoCmd = &cobra.Command{
