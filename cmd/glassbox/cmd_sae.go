@@ -14,7 +14,7 @@ import (
 )
 
 var saeCmd = &cobra.Command{
-	Use:   "sae",
+	Use:     "sae",
 	Short:   "Inspect SAE directories (SAELens layout)",
 	Example: "  glassbox sae info runs/demo/mlp-out",
 }
