@@ -101,6 +101,54 @@ type caseData struct {
 	categorical  bool
 	targets      []int     // categorical: output id per (row, pos); -1 = not evaluated
 	targetValues []float64 // numerical: value per (row, pos); NaN = not evaluated
+
+	// The model passes that do not depend on the SAE are shared by every
+	// cell of the case: the clean output once per case, and per hook the
+	// activations and the zero-ablated output (read-only once computed).
+	cleanOnce sync.Once
+	clean     *tensor.Tensor
+	cleanErr  error
+	hooksMu   sync.Mutex
+	hooks     map[string]*hookData
+}
+
+// hookData is what every cell at one hook of a case shares.
+type hookData struct {
+	once sync.Once
+	set  *activations.Set
+	zero *tensor.Tensor
+	err  error
+}
+
+// cleanOutput is the model's output on the dataset, computed once.
+func (d *caseData) cleanOutput() (*tensor.Tensor, error) {
+	d.cleanOnce.Do(func() { d.clean, d.cleanErr = d.model.Forward(d.tokens) })
+	return d.clean, d.cleanErr
+}
+
+// hook returns the activations at hook and the output with them zeroed,
+// computed once per (case, hook).
+func (d *caseData) hook(name string) (*hookData, error) {
+	d.hooksMu.Lock()
+	if d.hooks == nil {
+		d.hooks = map[string]*hookData{}
+	}
+	h, ok := d.hooks[name]
+	if !ok {
+		h = &hookData{}
+		d.hooks[name] = h
+	}
+	d.hooksMu.Unlock()
+	h.once.Do(func() {
+		if h.set, h.err = activations.FromModel(d.model, d.tokens, name, activations.Options{}); h.err != nil {
+			return
+		}
+		h.zero, h.err = d.model.RunWithHooks(d.tokens, []model.Hook{{Name: name, Fn: func(a *tensor.Tensor) error {
+			clear(a.Data)
+			return nil
+		}}})
+	})
+	return h, h.err
 }
 
 // NewRunner returns a Runner. Every cell trains with the original
@@ -257,10 +305,11 @@ func (r *Runner) Run(ctx context.Context, c Cell) (map[string]float64, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	set, err := activations.FromModel(d.model, d.tokens, c.Hook, activations.Options{})
+	hd, err := d.hook(c.Hook)
 	if err != nil {
 		return nil, err
 	}
+	set := hd.set
 	B, T, dIn := len(d.tokens), len(d.tokens[0]), set.DIn
 	x := set.Data
 
@@ -349,30 +398,21 @@ func (r *Runner) Run(ctx context.Context, c Cell) (map[string]float64, error) {
 	}
 
 	// Spliced, clean and zero-ablated outputs.
-	run := func(replace func(a *tensor.Tensor)) (*tensor.Tensor, error) {
-		if replace == nil {
-			return d.model.Forward(d.tokens)
-		}
-		return d.model.RunWithHooks(d.tokens, []model.Hook{{Name: c.Hook, Fn: func(a *tensor.Tensor) error {
-			replace(a)
-			return nil
-		}}})
-	}
-	clean, err := run(nil)
+	clean, err := d.cleanOutput()
 	if err != nil {
 		return nil, err
 	}
 	if n := B * T * dIn; n != len(recon) {
 		return nil, fmt.Errorf("splice at %s: reconstruction has %d values, the hook %d", c.Hook, len(recon), n)
 	}
-	spliced, err := run(func(a *tensor.Tensor) { copy(a.Data, recon) })
+	spliced, err := d.model.RunWithHooks(d.tokens, []model.Hook{{Name: c.Hook, Fn: func(a *tensor.Tensor) error {
+		copy(a.Data, recon)
+		return nil
+	}}})
 	if err != nil {
 		return nil, err
 	}
-	zero, err := run(func(a *tensor.Tensor) { clear(a.Data) })
-	if err != nil {
-		return nil, err
-	}
+	zero := hd.zero
 	V := clean.Shape[len(clean.Shape)-1]
 	in := features.DownstreamInput{Categorical: d.categorical, V: V}
 	for i := 0; i < B*T; i++ {
