@@ -364,31 +364,13 @@ func (r *Raw) Tensor() (*tensor.Tensor, error) {
 		for i := range out {
 			out[i] = math.Float32frombits(uint32(binary.LittleEndian.Uint16(b[2*i:])) << 16)
 		}
-	case I64:
-		for i := range out {
-			out[i] = float32(int64(binary.LittleEndian.Uint64(b[8*i:])))
+	default: // integers and BOOL
+		ints, err := r.Int64s()
+		if err != nil {
+			return nil, err
 		}
-	case I32:
-		for i := range out {
-			out[i] = float32(int32(binary.LittleEndian.Uint32(b[4*i:])))
-		}
-	case I16:
-		for i := range out {
-			out[i] = float32(int16(binary.LittleEndian.Uint16(b[2*i:])))
-		}
-	case I8:
-		for i := range out {
-			out[i] = float32(int8(b[i]))
-		}
-	case U8:
-		for i := range out {
-			out[i] = float32(b[i])
-		}
-	case Bool:
-		for i := range out {
-			if b[i] != 0 {
-				out[i] = 1
-			}
+		for i, v := range ints {
+			out[i] = float32(v)
 		}
 	}
 	return &tensor.Tensor{Shape: append([]int{}, r.Shape...), Data: out}, nil
