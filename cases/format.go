@@ -59,10 +59,16 @@ func AppendJSON(buf []byte, v rasp.Value) ([]byte, error) {
 }
 
 func appendJSONList(buf []byte, vs []rasp.Value) ([]byte, error) {
+	return AppendJSONList(buf, vs, ", ")
+}
+
+// AppendJSONList appends vs as a JSON list, each value as AppendJSON writes
+// it, separated by sep (", " is Python's json.dumps, "," compact JSON).
+func AppendJSONList(buf []byte, vs []rasp.Value, sep string) ([]byte, error) {
 	buf = append(buf, '[')
 	for i, v := range vs {
 		if i > 0 {
-			buf = append(buf, ", "...)
+			buf = append(buf, sep...)
 		}
 		var err error
 		if buf, err = AppendJSON(buf, v); err != nil {

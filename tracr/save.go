@@ -46,17 +46,7 @@ func (p PyValues) MarshalJSON() ([]byte, error) {
 	if p == nil {
 		return []byte("null"), nil
 	}
-	buf := []byte{'['}
-	for i, v := range p {
-		if i > 0 {
-			buf = append(buf, ',')
-		}
-		var err error
-		if buf, err = cases.AppendJSON(buf, v); err != nil {
-			return nil, err
-		}
-	}
-	return append(buf, ']'), nil
+	return cases.AppendJSONList(nil, p, ",")
 }
 
 // Tokenizer returns the token and output encodings.

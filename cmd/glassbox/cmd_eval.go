@@ -283,15 +283,5 @@ func writeTraceJSON(w io.Writer, tr *rasp.Trace) error {
 }
 
 func appendValues(buf []byte, vs []rasp.Value) ([]byte, error) {
-	buf = append(buf, '[')
-	for i, v := range vs {
-		if i > 0 {
-			buf = append(buf, ',')
-		}
-		var err error
-		if buf, err = cases.AppendJSON(buf, v); err != nil {
-			return nil, err
-		}
-	}
-	return append(buf, ']'), nil
+	return cases.AppendJSONList(buf, vs, ",")
 }
