@@ -81,7 +81,7 @@ func Start(dir string, src Source, cfg sae.Config, opt StartOptions) (*Run, erro
 	if err := writeSource(dir, src); err != nil {
 		return nil, err
 	}
-	store, err := activations.NewMemory(set.Data, set.DIn, activations.MemoryOptions{Seed: cfg.Seed, Shuffle: true, Repeat: true})
+	store, err := repeatStore(set, cfg.Seed)
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +109,7 @@ func Resume(dir string) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	store, err := activations.NewMemory(set.Data, set.DIn, activations.MemoryOptions{Seed: cfg.Seed, Shuffle: true, Repeat: true})
+	store, err := repeatStore(set, cfg.Seed)
 	if err != nil {
 		return nil, err
 	}
@@ -120,6 +120,12 @@ func Resume(dir string) (*Run, error) {
 	tr.RunDir = dir
 	tr.Eval = set.Data
 	return &Run{Dir: dir, Source: src, Set: set, Trainer: tr, Resumed: true}, nil
+}
+
+// repeatStore serves set the notebook's way: cycled, reshuffled every epoch
+// from seed.
+func repeatStore(set *activations.Set, seed int64) (*activations.Memory, error) {
+	return activations.NewMemory(set.Data, set.DIn, activations.MemoryOptions{Seed: seed, Shuffle: true, Repeat: true})
 }
 
 // Finished reports whether dir holds a run whose final SAE was written.
