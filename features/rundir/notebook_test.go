@@ -1,70 +1,15 @@
 package rundir
 
 import (
-	"encoding/binary"
-	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/glassbox-interp/glassbox/activations"
 	"github.com/glassbox-interp/glassbox/features"
 	"github.com/glassbox-interp/glassbox/sae"
 )
-
-// repeatSource cycles through fixed activation rows, reshuffled every epoch
-// with a seeded RNG (like the notebook's RepeatActivationsStore over the
-// 320 rows × 5 positions).
-type repeatSource struct {
-	rows  []float32
-	din   int
-	perm  []int
-	pos   int
-	epoch uint64
-	seed  uint64
-}
-
-func (s *repeatSource) shuffle() {
-	n := len(s.rows) / s.din
-	s.perm = make([]int, n)
-	for i := range s.perm {
-		s.perm[i] = i
-	}
-	r := rand.New(rand.NewPCG(s.seed, s.epoch))
-	r.Shuffle(n, func(i, j int) { s.perm[i], s.perm[j] = s.perm[j], s.perm[i] })
-}
-
-func (s *repeatSource) NextBatch(dst []float32) error {
-	if s.perm == nil {
-		s.shuffle()
-	}
-	for o := 0; o < len(dst); o += s.din {
-		if s.pos == len(s.perm) {
-			s.epoch++
-			s.pos = 0
-			s.shuffle()
-		}
-		i := s.perm[s.pos]
-		copy(dst[o:o+s.din], s.rows[i*s.din:(i+1)*s.din])
-		s.pos++
-	}
-	return nil
-}
-
-func (s *repeatSource) MarshalState() ([]byte, error) {
-	b := binary.LittleEndian.AppendUint64(nil, s.epoch)
-	return binary.LittleEndian.AppendUint64(b, uint64(s.pos)), nil
-}
-
-func (s *repeatSource) UnmarshalState(b []byte) error {
-	if len(b) != 16 {
-		return fmt.Errorf("bad state")
-	}
-	s.epoch, s.pos = binary.LittleEndian.Uint64(b), int(binary.LittleEndian.Uint64(b[8:]))
-	s.shuffle()
-	return nil
-}
 
 // trainNotebookSAE trains an SAE with the original notebook's configuration
 // (d_sae = 4·d_in, l1 0.1, lr 3e-4, batch 80 tokens, ghost grads,
@@ -107,7 +52,11 @@ func trainNotebookSAE(t testing.TB, cd *CaseData, hook string, tokens int64, dir
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := sae.NewTrainer(r, &repeatSource{rows: act.Data, din: din, seed: 42})
+	store, err := activations.NewMemory(act.Data, din, activations.MemoryOptions{Seed: 42, Shuffle: true, Repeat: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := sae.NewTrainer(r, store)
 	if err != nil {
 		t.Fatal(err)
 	}
