@@ -1,0 +1,136 @@
+package sae
+
+import "math"
+
+// ghostBuffers are the padded matrices of the ghost-grad computation.
+type ghostBuffers struct {
+	dp          int
+	h, dh, dpre []float32 // [B, nDead] (dh: [B, ndp])
+	wd, wdT     []float32 // [nDead, dp], [dp, ndp]
+	g, dg, cP   []float32 // [B, dp]
+	gwd, gwe    []float32 // [nDead, dp]
+	colSum      []float32 // [nDead]
+}
+
+func (w *workspace) ghostBufs() *ghostBuffers {
+	if w.gb == nil {
+		dp := (w.d + 7) &^ 7
+		B, S := w.b, w.s
+		sp := (S + 7) &^ 7
+		w.gb = &ghostBuffers{dp: dp, h: make([]float32, B*S), dh: make([]float32, B*sp), dpre: make([]float32, B*S),
+			wd: make([]float32, S*dp), wdT: make([]float32, dp*sp), g: make([]float32, B*dp), dg: make([]float32, B*dp),
+			cP: make([]float32, B*dp), gwd: make([]float32, S*dp), gwe: make([]float32, S*dp), colSum: make([]float32, S)}
+	}
+	return w.gb
+}
+
+// ghostGrads adds the ghost-grad loss of SAELens 3.12/4.4.5 and its
+// gradients: dead features decode exp(hidden_pre), rescaled to half the
+// residual norm, and are trained to predict the residual, with the loss
+// rescaled per element to the size of the MSE. The dead features' work is
+// done as small dense products over the dead set.
+func (s *SAE) ghostGrads(w *workspace, x []float32, o *stepOptions, gr grads) float64 {
+	B, D, S := w.b, w.d, w.s
+	gWEncT, gWDec, gBEnc, gBDec := gr[0], gr[1], gr[2], gr[3]
+	gb := w.ghostBufs()
+	dp := gb.dp
+	nd := len(w.dead)
+	ndp := (nd + 7) &^ 7
+	inv := 1 / float32(B*D)
+	var wres []float32
+	if o.denseMSE {
+		// residual-based normalisation (SAELens normalises by the target)
+		r := make([]float32, B*D)
+		for k := range r {
+			r[k] = x[k] - w.xhat[k]
+		}
+		wres = make([]float32, B)
+		denseBatchWeights(r, B, D, wres)
+	}
+	// Dead decoder rows, padded, and their transpose.
+	if nd > 0 {
+		clear(gb.wdT[:dp*ndp])
+		for k, i := range w.dead {
+			row := s.WDec[int(i)*D : int(i)*D+D]
+			copy(gb.wd[k*dp:k*dp+D], row)
+			for j, v := range row {
+				gb.wdT[j*ndp+k] = v
+			}
+		}
+		// h = exp(pre[:, dead]); g = h·W_dec[dead]
+		for b := 0; b < B; b++ {
+			pre := w.pre[b*S : b*S+S]
+			h := gb.h[b*nd : b*nd+nd]
+			for k, i := range w.dead {
+				h[k] = expf(pre[i])
+			}
+		}
+	}
+	clear(gb.g)
+	gemmAcc(gb.g, gb.h[:B*nd], gb.wd[:nd*dp], B, nd, dp)
+	var loss float64
+	for b := 0; b < B; b++ {
+		xb := x[b*D : b*D+D]
+		xh := w.xhat[b*D : b*D+D]
+		g := gb.g[b*dp : b*dp+D]
+		dg := gb.dg[b*dp : b*dp+D]
+		var rr, gg float32
+		for j := range xb {
+			r := xb[j] - xh[j]
+			rr += r * r
+			gg += g[j] * g[j]
+		}
+		sc := float32(math.Sqrt(float64(rr))) / (1e-6 + float32(math.Sqrt(float64(gg)))*2)
+		wm := w.wmse[b]
+		wr := float32(1)
+		if wres != nil {
+			wr = wres[b]
+		}
+		for j := range xb {
+			r := xb[j] - xh[j]
+			e := g[j]*sc - r
+			e2 := e * e * wr
+			m := r * r * wm
+			R := m / (e2 + 1e-6)
+			loss += float64(R * e2)
+			dg[j] = sc * R * wr * 2 * e * inv
+		}
+		copy(gb.cP[b*dp:b*dp+D], w.c[b*D:b*D+D])
+	}
+	if nd == 0 {
+		return loss * float64(inv)
+	}
+	// dh = dg·W_dec[dead]ᵀ; dpre = dh ⊙ h
+	clear(gb.dh[:B*ndp])
+	gemmAcc(gb.dh[:B*ndp], gb.dg, gb.wdT[:dp*ndp], B, dp, ndp)
+	clear(gb.colSum[:nd])
+	for b := 0; b < B; b++ {
+		h := gb.h[b*nd : b*nd+nd]
+		dh := gb.dh[b*ndp : b*ndp+nd]
+		dpre := gb.dpre[b*nd : b*nd+nd]
+		for k := range h {
+			dpre[k] = dh[k] * h[k]
+			gb.colSum[k] += dpre[k]
+		}
+	}
+	// W_dec[dead] += hᵀ·dg; W_enc[:, dead] += dpreᵀ·c
+	clear(gb.gwd[:nd*dp])
+	gemmTNAcc(gb.gwd[:nd*dp], gb.h[:B*nd], gb.dg, B, nd, dp)
+	clear(gb.gwe[:nd*dp])
+	gemmTNAcc(gb.gwe[:nd*dp], gb.dpre[:B*nd], gb.cP, B, nd, dp)
+	for k, i := range w.dead {
+		gd := gWDec[int(i)*D : int(i)*D+D]
+		ge := gWEncT[int(i)*D : int(i)*D+D]
+		pd := gb.gwd[k*dp : k*dp+D]
+		pe := gb.gwe[k*dp : k*dp+D]
+		for j := range gd {
+			gd[j] += pd[j]
+			ge[j] += pe[j]
+		}
+		gBEnc[i] += gb.colSum[k]
+		if s.ApplyBDecToInput {
+			axpy(-gb.colSum[k], s.WEncT[int(i)*D:int(i)*D+D], gBDec)
+		}
+	}
+	return loss * float64(inv)
+}
