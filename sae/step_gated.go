@@ -1,0 +1,102 @@
+package sae
+
+import (
+	"math"
+)
+
+func (s *SAE) stepGated(w *workspace, x []float32, o *stepOptions, gr grads, L *StepLosses) error {
+	B, D, S := w.b, w.d, w.s
+	gWEncT, gWDec, gBGate, gRMag, gBMag, gBDec := gr[0], gr[1], gr[2], gr[3], gr[4], gr[5]
+	saved := o.noise
+	o.noise = 0
+	s.encodeDense(w, nil, o) // pre = u = c·W_enc
+	o.noise = saved
+	tanh := s.ActivationFn == "tanh-relu"
+	e := w.featAcc // exp(r_mag)
+	for i := 0; i < S; i++ {
+		e[i] = float32(math.Exp(float64(s.RMag[i])))
+	}
+	for b := 0; b < B; b++ {
+		u := w.pre[b*S : b*S+S]
+		idx := w.actIdx[b*S : b*S+S]
+		val := w.actVal[b*S : b*S+S]
+		n := 0
+		for i, ui := range u {
+			if ui+s.BGate[i] > 0 {
+				if f := activate(s.ActivationFn, ui*e[i]+s.BMag[i]); f > 0 {
+					idx[n] = int32(i)
+					val[n] = f
+					n++
+				}
+			}
+		}
+		w.actN[b] = int32(n)
+	}
+	L.MSE = s.decodeAndMSE(w, x, o, gWDec, gBDec)
+	s.decoderNorms(w.wdn)
+	lam := o.coeff / float32(B)
+	piSum := make([]float32, S) // Σ_b π_bi, for the norm gradient
+	var pen, aux float64
+	via := w.g
+	dvia := w.g2
+	for b := 0; b < B; b++ {
+		u := w.pre[b*S : b*S+S]
+		cb := w.c[b*D : b*D+D]
+		_ = cb
+		copy(via, s.BDec)
+		for i, ui := range u {
+			if pi := ui + s.BGate[i]; pi > 0 {
+				axpy(pi, s.WDec[i*D:i*D+D], via)
+				pen += float64(pi * w.wdn[i])
+			}
+		}
+		xb := x[b*D : b*D+D]
+		var a float32
+		for j := range via {
+			d := via[j] - xb[j]
+			a += d * d
+			dvia[j] = 2 * d / float32(B)
+			gBDec[j] += dvia[j]
+		}
+		aux += float64(a)
+		dy := w.dy[b*D : b*D+D]
+		n := int(w.actN[b])
+		idx := w.actIdx[b*S : b*S+n]
+		val := w.actVal[b*S : b*S+n]
+		k := 0
+		for i, ui := range u {
+			pi := ui + s.BGate[i]
+			if pi <= 0 {
+				continue
+			}
+			ii := int32(i)
+			row := s.WDec[i*D : i*D+D]
+			axpy(pi, dvia, gWDec[i*D:i*D+D])
+			piSum[i] += pi
+			dpg := dot(dvia, row) + lam*w.wdn[i]
+			var dpm float32
+			if k < n && idx[k] == ii {
+				f := val[k]
+				df := dot(dy, row)
+				if tanh {
+					dpm = df * (1 - f*f)
+				} else {
+					dpm = df
+				}
+				k++
+			}
+			gBGate[i] += dpg
+			gBMag[i] += dpm
+			gRMag[i] += dpm * ui * e[i]
+			s.backEncoder(w, b, ii, dpg+dpm*e[i], gWEncT, nil, gBDec)
+		}
+	}
+	for i := 0; i < S; i++ {
+		if piSum[i] != 0 && w.wdn[i] > 0 {
+			axpy(lam*piSum[i]/w.wdn[i], s.WDec[i*D:i*D+D], gWDec[i*D:i*D+D])
+		}
+	}
+	L.L1 = float64(o.coeff) * pen / float64(B)
+	L.Aux = aux / float64(B)
+	return nil
+}

@@ -1,0 +1,89 @@
+package sae
+
+import (
+	"math"
+)
+
+func rect(z float32) bool { return z > -0.5 && z < 0.5 }
+
+func (s *SAE) stepJumpReLU(w *workspace, x []float32, o *stepOptions, gr grads, L *StepLosses) error {
+	B, D, S := w.b, w.d, w.s
+	gWEncT, gWDec, gBEnc, gBDec, gLogTh := gr[0], gr[1], gr[2], gr[3], gr[4]
+	s.encodeDense(w, s.BEnc, o)
+	th := w.featAcc
+	for i := 0; i < S; i++ {
+		th[i] = float32(math.Exp(float64(s.LogThreshold[i])))
+	}
+	for b := 0; b < B; b++ {
+		pre := w.pre[b*S : b*S+S]
+		idx := w.actIdx[b*S : b*S+S]
+		val := w.actVal[b*S : b*S+S]
+		n := 0
+		for i, p := range pre {
+			if p > th[i] {
+				idx[n] = int32(i)
+				val[n] = p
+				n++
+			}
+		}
+		w.actN[b] = int32(n)
+	}
+	L.MSE = s.decodeAndMSE(w, x, o, gWDec, gBDec)
+	if o.tanhMode {
+		s.decoderNorms(w.wdn)
+	}
+	lam := o.coeff / float32(B)
+	bw := o.bandwidth
+	clear(w.dth)
+	dnorm := make([]float32, 0)
+	if o.tanhMode {
+		dnorm = make([]float32, S)
+	}
+	var pen float64
+	for b := 0; b < B; b++ {
+		pre := w.pre[b*S : b*S+S]
+		dy := w.dy[b*D : b*D+D]
+		for i, p := range pre {
+			active := p > th[i]
+			near := rect((p - th[i]) / bw)
+			if !active && !near && !o.tanhMode {
+				continue
+			}
+			var f float32
+			if active {
+				f = p
+			}
+			var df float32
+			if active || near {
+				df = dot(dy, s.WDec[i*D:i*D+D])
+			}
+			if o.tanhMode {
+				t := float32(math.Tanh(float64(o.tanhScale * f * w.wdn[i])))
+				pen += float64(t)
+				dt := lam * (1 - t*t) * o.tanhScale
+				df += dt * w.wdn[i]
+				dnorm[i] += dt * f
+			} else if active {
+				pen++
+			}
+			if near {
+				// JumpReLU pseudo-derivative w.r.t. the threshold.
+				w.dth[i] -= float64(th[i] / bw * df)
+				if !o.tanhMode {
+					w.dth[i] -= float64(lam / bw)
+				}
+			}
+			if active {
+				s.backEncoder(w, b, int32(i), df, gWEncT, gBEnc, gBDec)
+			}
+		}
+	}
+	for i := 0; i < S; i++ {
+		gLogTh[i] += float32(w.dth[i]) * th[i]
+		if o.tanhMode && dnorm[i] != 0 && w.wdn[i] > 0 {
+			axpy(dnorm[i]/w.wdn[i], s.WDec[i*D:i*D+D], gWDec[i*D:i*D+D])
+		}
+	}
+	L.L1 = float64(o.coeff) * pen / float64(B)
+	return nil
+}

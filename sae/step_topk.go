@@ -1,0 +1,122 @@
+package sae
+
+import (
+	"math"
+)
+
+func (s *SAE) stepTopK(w *workspace, x []float32, o *stepOptions, gr grads, L *StepLosses) error {
+	B, D, S := w.b, w.d, w.s
+	gWEncT, gWDec, gBEnc, gBDec := gr[0], gr[1], gr[2], gr[3]
+	s.encodeDense(w, s.BEnc, o)
+	if s.Arch == ArchTopK {
+		for b := 0; b < B; b++ {
+			pre := w.pre[b*S : b*S+S]
+			sel := topKIndices(pre, s.K, w.scratch)
+			sortInt32(sel)
+			idx := w.actIdx[b*S : b*S+S]
+			val := w.actVal[b*S : b*S+S]
+			n := 0
+			for _, i := range sel {
+				if pre[i] > 0 {
+					idx[n] = i
+					val[n] = pre[i]
+					n++
+				}
+			}
+			w.actN[b] = int32(n)
+		}
+	} else {
+		m := int(s.KBatch * float64(B))
+		all := w.scratch[:B*S]
+		for k := range all {
+			all[k] = int32(k)
+		}
+		pre := w.pre
+		relu := func(v float32) float32 {
+			if v > 0 {
+				return v
+			}
+			return 0
+		}
+		if m < len(all) {
+			selectTop(all, func(a, b int32) bool {
+				va, vb := relu(pre[a]), relu(pre[b])
+				return va > vb || (va == vb && a < b)
+			}, m)
+		}
+		sel := all[:min(m, len(all))]
+		sortInt32(sel)
+		for b := range w.actN[:B] {
+			w.actN[b] = 0
+		}
+		w.anyPos = false
+		for _, k := range sel {
+			if pre[k] > 0 {
+				b := int(k) / S
+				n := w.actN[b]
+				w.actIdx[b*S+int(n)] = k % int32(S)
+				w.actVal[b*S+int(n)] = pre[k]
+				w.actN[b] = n + 1
+				if !w.anyPos || pre[k] < w.minPos {
+					w.minPos = pre[k]
+				}
+				w.anyPos = true
+			}
+		}
+	}
+	L.MSE = s.decodeAndMSE(w, x, o, gWDec, gBDec)
+	for b := 0; b < B; b++ {
+		n := int(w.actN[b])
+		dy := w.dy[b*D : b*D+D]
+		for k, i := range w.actIdx[b*S : b*S+n] {
+			_ = k
+			s.backEncoder(w, b, i, dot(dy, s.WDec[int(i)*D:int(i)*D+D]), gWEncT, gBEnc, gBDec)
+		}
+	}
+	// AuxK (SAELens 6.x): the top k_aux dead latents reconstruct the residual.
+	nd := len(w.dead)
+	kAux := D / 2
+	if nd == 0 || kAux == 0 {
+		return nil
+	}
+	scale := float32(math.Min(float64(nd)/float64(kAux), 1))
+	kAux = min(kAux, nd)
+	coef := o.auxCoeff * scale
+	vals := w.h[:nd]
+	var aux float64
+	rec := w.g
+	for b := 0; b < B; b++ {
+		pre := w.pre[b*S : b*S+S]
+		for k, i := range w.dead {
+			vals[k] = pre[i]
+		}
+		sel := topKIndices(vals, kAux, w.scratch)
+		sortInt32(sel)
+		copy(rec, s.BDec)
+		for _, k := range sel {
+			i := w.dead[k]
+			axpy(pre[i], s.WDec[int(i)*D:int(i)*D+D], rec)
+		}
+		rn := w.norms[b]
+		xb := x[b*D : b*D+D]
+		xh := w.xhat[b*D : b*D+D]
+		drec := w.g2
+		var a float32
+		for j := range rec {
+			r := xb[j] - xh[j]
+			d := rec[j]*rn.kout + rn.mu - r
+			a += d * d
+			drec[j] = coef * 2 * d / float32(B) * rn.kout
+			gBDec[j] += drec[j]
+		}
+		aux += float64(a)
+		for _, k := range sel {
+			i := w.dead[k]
+			row := s.WDec[int(i)*D : int(i)*D+D]
+			axpy(pre[i], drec, gWDec[int(i)*D:int(i)*D+D])
+			s.backEncoder(w, b, i, dot(drec, row), gWEncT, gBEnc, gBDec)
+		}
+	}
+	L.Aux = float64(coef) * aux / float64(B)
+	return nil
+}
