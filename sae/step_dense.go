@@ -2,11 +2,6 @@ package sae
 
 import "math"
 
-// denseMaxDSAE is the largest d_sae for which the standard architecture's
-// step runs as dense small matrix products (fast with the AVX2 kernels);
-// larger SAEs use the sparse path that skips inactive features.
-var denseMaxDSAE = 1024
-
 // denseBuffers are the padded matrices of the dense standard step
 // (d_in padded to a multiple of 8: dp).
 type denseBuffers struct {

@@ -1,0 +1,111 @@
+package sae
+
+import "math"
+
+// denseMaxDSAE is the largest d_sae for which the standard architecture's
+// step runs as dense small matrix products (fast with the AVX2 kernels);
+// larger SAEs use the sparse path that skips inactive features.
+var denseMaxDSAE = 1024
+
+// backEncoder adds the gradient of pre-activation gradient dp for feature i
+// of row b: W_enc, bias and (apply_b_dec_to_input) b_dec.
+func (s *SAE) backEncoder(w *workspace, b int, i int32, dp float32, gWEncT, gBias, gBDec []float32) {
+	D := w.d
+	axpy(dp, w.c[b*D:b*D+D], gWEncT[int(i)*D:int(i)*D+D])
+	if gBias != nil {
+		gBias[i] += dp
+	}
+	if s.ApplyBDecToInput {
+		axpy(-dp, s.WEncT[int(i)*D:int(i)*D+D], gBDec)
+	}
+}
+
+func (s *SAE) stepStandard(w *workspace, x []float32, o *stepOptions, gr grads, L *StepLosses) error {
+	B, D, S := w.b, w.d, w.s
+	gWEncT, gWDec, gBEnc, gBDec := gr[0], gr[1], gr[2], gr[3]
+	s.encodeDense(w, s.BEnc, o)
+	tanh := s.ActivationFn == "tanh-relu"
+	for b := 0; b < B; b++ {
+		pre := w.pre[b*S : b*S+S]
+		idx := w.actIdx[b*S : b*S+S]
+		val := w.actVal[b*S : b*S+S]
+		n := 0
+		for i, p := range pre {
+			if p > 0 {
+				idx[n] = int32(i)
+				if tanh {
+					val[n] = float32(math.Tanh(float64(p)))
+				} else {
+					val[n] = p
+				}
+				n++
+			}
+		}
+		w.actN[b] = int32(n)
+	}
+	L.MSE = s.decodeAndMSE(w, x, o, gWDec, gBDec)
+	// Sparsity penalty λ/B Σ_b ‖f_b ⊙ n‖_p.
+	if o.scaleByDec {
+		s.decoderNorms(w.wdn)
+	} else {
+		for i := range w.wdn {
+			w.wdn[i] = 1
+		}
+	}
+	clear(w.featAcc)
+	lam := o.coeff / float32(B)
+	p := o.lp
+	var pen float64
+	for b := 0; b < B; b++ {
+		n := int(w.actN[b])
+		idx := w.actIdx[b*S : b*S+n]
+		val := w.actVal[b*S : b*S+n]
+		dy := w.dy[b*D : b*D+D]
+		var norm, scale float32
+		if p == 1 {
+			for k, i := range idx {
+				norm += val[k] * w.wdn[i]
+			}
+		} else {
+			var acc float64
+			for k, i := range idx {
+				acc += math.Pow(float64(val[k]*w.wdn[i]), p)
+			}
+			norm = float32(math.Pow(acc, 1/p))
+			if norm > 0 {
+				scale = float32(math.Pow(float64(norm), 1-p))
+			}
+		}
+		pen += float64(norm)
+		for k, i := range idx {
+			f := val[k]
+			var dv float32 // d penalty / d v_i
+			if p == 1 {
+				dv = lam
+			} else if norm > 0 {
+				dv = lam * float32(math.Pow(float64(f*w.wdn[i]), p-1)) * scale
+			}
+			df := dot(dy, s.WDec[int(i)*D:int(i)*D+D]) + dv*w.wdn[i]
+			if o.scaleByDec {
+				w.featAcc[i] += dv * f
+			}
+			dp := df
+			if tanh {
+				dp = df * (1 - f*f)
+			}
+			s.backEncoder(w, b, i, dp, gWEncT, gBEnc, gBDec)
+		}
+	}
+	L.L1 = float64(o.coeff) * pen / float64(B)
+	if o.scaleByDec {
+		for i := 0; i < S; i++ {
+			if w.featAcc[i] != 0 && w.wdn[i] > 0 {
+				axpy(w.featAcc[i]/w.wdn[i], s.WDec[i*D:i*D+D], gWDec[i*D:i*D+D])
+			}
+		}
+	}
+	if o.ghost && (len(w.dead) > 0 || !o.skipIdleGhostLoss) {
+		L.Ghost = s.ghostGrads(w, x, o, gr)
+	}
+	return nil
+}
