@@ -72,8 +72,6 @@ func (m *Model) Run(tokens [][]int, opt RunOptions) (*tensor.Tensor, Cache, erro
 func (m *Model) forward(tokens [][]int, s *runState) (*tensor.Tensor, error) {
 	c := &m.cfg
 	B, T, D := len(tokens), len(tokens[0]), c.DModel
-	N := B * T
-
 	embed := tensor.New(B, T, D)
 	pos := tensor.New(B, T, D)
 	for b, row := range tokens {
@@ -93,8 +91,33 @@ func (m *Model) forward(tokens [][]int, s *runState) (*tensor.Tensor, error) {
 	for i := range resid.Data {
 		resid.Data[i] = embed.Data[i] + pos.Data[i]
 	}
-	for l := range m.layers {
-		if err := m.block(l, resid, B, T, s); err != nil {
+	return m.forwardFrom(resid, 0, stagePre, s)
+}
+
+// Residual-stream points a forward pass can start from (RunFrom).
+const (
+	stagePre  = iota // blocks.L.hook_resid_pre: block L from its start
+	stageMid         // blocks.L.hook_resid_mid: block L's MLP half
+	stagePost        // blocks.L.hook_resid_post: fires it, then block L+1
+)
+
+// forwardFrom runs the model from the residual stream resid ([B,T,D],
+// updated in place) at the given layer and stage to the logits.
+func (m *Model) forwardFrom(resid *tensor.Tensor, layer, stage int, s *runState) (*tensor.Tensor, error) {
+	c := &m.cfg
+	B, T := resid.Shape[0], resid.Shape[1]
+	N := B * T
+	for l := layer; l < len(m.layers); l++ {
+		var err error
+		switch {
+		case l > layer || stage == stagePre:
+			err = m.block(l, resid, B, T, s)
+		case stage == stageMid:
+			err = m.mlpHalf(l, resid, B, T, s)
+		default:
+			err = s.fire("blocks."+strconv.Itoa(l)+".hook_resid_post", resid)
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -220,6 +243,16 @@ func (m *Model) block(l int, resid *tensor.Tensor, B, T int, s *runState) error 
 	if c.AttnOnly {
 		return s.fire(p+"hook_resid_post", resid)
 	}
+	return m.mlpHalf(l, resid, B, T, s)
+}
+
+// mlpHalf runs the MLP half of block l (from hook_resid_mid to
+// hook_resid_post), updating resid in place.
+func (m *Model) mlpHalf(l int, resid *tensor.Tensor, B, T int, s *runState) error {
+	c := &m.cfg
+	lp := &m.layers[l]
+	D, N := c.DModel, B*T
+	p := "blocks." + strconv.Itoa(l) + "."
 	if err := s.fire(p+"hook_resid_mid", resid); err != nil {
 		return err
 	}
