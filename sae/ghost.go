@@ -30,7 +30,7 @@ func (w *workspace) ghostBufs() *ghostBuffers {
 // rescaled per element to the size of the MSE. The dead features' work is
 // done as small dense products over the dead set.
 func (s *SAE) ghostGrads(w *workspace, x []float32, o *stepOptions, gr grads) float64 {
-	B, D, S := w.b, w.d, w.s
+	B, U, D, S := w.b, w.u, w.d, w.s
 	gWEncT, gWDec, gBEnc, gBDec := gr[0], gr[1], gr[2], gr[3]
 	gb := w.ghostBufs()
 	dp := gb.dp
@@ -40,12 +40,12 @@ func (s *SAE) ghostGrads(w *workspace, x []float32, o *stepOptions, gr grads) fl
 	var wres []float32
 	if o.denseMSE {
 		// residual-based normalisation (SAELens normalises by the target)
-		r := make([]float32, B*D)
+		r := make([]float32, U*D)
 		for k := range r {
 			r[k] = x[k] - w.xhat[k]
 		}
-		wres = make([]float32, B)
-		denseBatchWeights(r, B, D, wres)
+		wres = make([]float32, U)
+		denseBatchWeights(r, U, D, w.mult, wres)
 	}
 	// Dead decoder rows, padded, and their transpose.
 	if nd > 0 {
@@ -58,7 +58,7 @@ func (s *SAE) ghostGrads(w *workspace, x []float32, o *stepOptions, gr grads) fl
 			}
 		}
 		// h = exp(pre[:, dead]); g = h·W_dec[dead]
-		for b := 0; b < B; b++ {
+		for b := 0; b < U; b++ {
 			pre := w.pre[b*S : b*S+S]
 			h := gb.h[b*nd : b*nd+nd]
 			for k, i := range w.dead {
@@ -67,9 +67,9 @@ func (s *SAE) ghostGrads(w *workspace, x []float32, o *stepOptions, gr grads) fl
 		}
 	}
 	clear(gb.g)
-	gemmAcc(gb.g, gb.h[:B*nd], gb.wd[:nd*dp], B, nd, dp)
+	gemmAcc(gb.g, gb.h[:U*nd], gb.wd[:nd*dp], U, nd, dp)
 	var loss float64
-	for b := 0; b < B; b++ {
+	for b := 0; b < U; b++ {
 		xb := x[b*D : b*D+D]
 		xh := w.xhat[b*D : b*D+D]
 		g := gb.g[b*dp : b*dp+D]
@@ -82,6 +82,7 @@ func (s *SAE) ghostGrads(w *workspace, x []float32, o *stepOptions, gr grads) fl
 		}
 		sc := float32(math.Sqrt(float64(rr))) / (1e-6 + float32(math.Sqrt(float64(gg)))*2)
 		wm := w.wmse[b]
+		mult := w.mult[b]
 		wr := float32(1)
 		if wres != nil {
 			wr = wres[b]
@@ -92,8 +93,8 @@ func (s *SAE) ghostGrads(w *workspace, x []float32, o *stepOptions, gr grads) fl
 			e2 := e * e * wr
 			m := r * r * wm
 			R := m / (e2 + 1e-6)
-			loss += float64(R * e2)
-			dg[j] = sc * R * wr * 2 * e * inv
+			loss += float64(R * e2 * mult)
+			dg[j] = sc * R * wr * 2 * e * inv * mult
 		}
 		copy(gb.cP[b*dp:b*dp+D], w.c[b*D:b*D+D])
 	}
@@ -101,10 +102,10 @@ func (s *SAE) ghostGrads(w *workspace, x []float32, o *stepOptions, gr grads) fl
 		return loss * float64(inv)
 	}
 	// dh = dg·W_dec[dead]ᵀ; dpre = dh ⊙ h
-	clear(gb.dh[:B*ndp])
-	gemmAcc(gb.dh[:B*ndp], gb.dg, gb.wdT[:dp*ndp], B, dp, ndp)
+	clear(gb.dh[:U*ndp])
+	gemmAcc(gb.dh[:U*ndp], gb.dg, gb.wdT[:dp*ndp], U, dp, ndp)
 	clear(gb.colSum[:nd])
-	for b := 0; b < B; b++ {
+	for b := 0; b < U; b++ {
 		h := gb.h[b*nd : b*nd+nd]
 		dh := gb.dh[b*ndp : b*ndp+nd]
 		dpre := gb.dpre[b*nd : b*nd+nd]
@@ -115,9 +116,9 @@ func (s *SAE) ghostGrads(w *workspace, x []float32, o *stepOptions, gr grads) fl
 	}
 	// W_dec[dead] += hᵀ·dg; W_enc[:, dead] += dpreᵀ·c
 	clear(gb.gwd[:nd*dp])
-	gemmTNAcc(gb.gwd[:nd*dp], gb.h[:B*nd], gb.dg, B, nd, dp)
+	gemmTNAcc(gb.gwd[:nd*dp], gb.h[:U*nd], gb.dg, U, nd, dp)
 	clear(gb.gwe[:nd*dp])
-	gemmTNAcc(gb.gwe[:nd*dp], gb.dpre[:B*nd], gb.cP, B, nd, dp)
+	gemmTNAcc(gb.gwe[:nd*dp], gb.dpre[:U*nd], gb.cP, U, nd, dp)
 	for k, i := range w.dead {
 		gd := gWDec[int(i)*D : int(i)*D+D]
 		ge := gWEncT[int(i)*D : int(i)*D+D]

@@ -14,7 +14,17 @@ type StepLosses struct {
 // workspace holds every buffer of a training step for one batch size, so a
 // step allocates nothing.
 type workspace struct {
-	b, d, s  int
+	b, d, s int
+	// u is the number of rows the step functions see: the distinct rows of
+	// the batch when it was de-duplicated, b otherwise. Row r < u stands
+	// for mult[r] rows of the batch; batch row k is step row rowOf[k].
+	// Step functions loop over u rows, weight every per-row loss term and
+	// gradient by mult[r], and still normalise by b.
+	u        int
+	mult     []float32 // [B]
+	rowOf    []int32   // [B]
+	dd       dedupeTable
+	noDedupe bool      // never de-duplicate (tests compare both ways)
 	c        []float32 // [B, d_in] SAE-space centred input
 	norms    []rowNorm // [B]
 	pre      []float32 // [B, d_sae] hidden pre-activation (gated: u = c·W_enc)
@@ -46,13 +56,25 @@ type workspace struct {
 }
 
 func newWorkspace(b, d, s int) *workspace {
-	return &workspace{b: b, d: d, s: s,
+	w := &workspace{b: b, d: d, s: s,
 		c: make([]float32, b*d), norms: make([]rowNorm, b), pre: make([]float32, b*s),
 		actIdx: make([]int32, b*s), actVal: make([]float32, b*s), actN: make([]int32, b),
 		y: make([]float32, b*d), xhat: make([]float32, b*d), dy: make([]float32, b*d), wmse: make([]float32, b),
 		wdn: make([]float32, s), featAcc: make([]float32, s), dth: make([]float64, s),
 		scratch: make([]int32, max(b*s, s)), dead: make([]int32, 0, s), h: make([]float32, s),
-		g: make([]float32, d), g2: make([]float32, d), colCount: make([]int32, s)}
+		g: make([]float32, d), g2: make([]float32, d), colCount: make([]int32, s),
+		u: b, mult: make([]float32, b), rowOf: make([]int32, b)}
+	w.identityRows()
+	return w
+}
+
+// identityRows makes the step rows the batch rows (no de-duplication).
+func (w *workspace) identityRows() {
+	w.u = w.b
+	for k := range w.mult {
+		w.mult[k] = 1
+		w.rowOf[k] = int32(k)
+	}
 }
 
 // stepOptions are the per-step inputs besides the batch.
@@ -94,16 +116,25 @@ func (g grads) zero() {
 	}
 }
 
-// forwardBackward runs the training forward pass on x ([B, d_in]), writes
-// the gradients of the total loss into gr (which must be zero) and returns
-// the loss terms. dead marks the dead features (ghost grads / AuxK).
-func (s *SAE) forwardBackward(w *workspace, x []float32, dead []bool, o *stepOptions, gr grads) (StepLosses, error) {
+// forwardBackward runs the training forward pass on the batch in ([B,
+// d_in]), writes the gradients of the total loss into gr (which must be
+// zero) and returns the loss terms. dead marks the dead features (ghost
+// grads / AuxK). When dedupeOK allows it, the step functions see only the
+// batch's distinct rows (w.u of them, with multiplicities w.mult).
+func (s *SAE) forwardBackward(w *workspace, in []float32, dead []bool, o *stepOptions, gr grads) (StepLosses, error) {
 	B, D := w.b, w.d
-	if len(x) != B*D {
-		return StepLosses{}, fmt.Errorf("sae: batch has %d values, want %d×%d", len(x), B, D)
+	if len(in) != B*D {
+		return StepLosses{}, fmt.Errorf("sae: batch has %d values, want %d×%d", len(in), B, D)
 	}
+	x := in
+	if !w.noDedupe && dedupeOK(s, w, o) {
+		x = w.dedupe(in)
+	} else if w.u != B {
+		w.identityRows()
+	}
+	U := w.u
 	// Input normalisation and centring.
-	for b := 0; b < B; b++ {
+	for b := 0; b < U; b++ {
 		xb := x[b*D : b*D+D]
 		cb := w.c[b*D : b*D+D]
 		rn := rowNorm{kin: 1, kout: 1}
@@ -152,25 +183,25 @@ func (s *SAE) forwardBackward(w *workspace, x []float32, dead []bool, o *stepOpt
 	return L, err
 }
 
-// encodeDense computes pre = c·W_enc + bias (+ noise) for every row.
+// encodeDense computes pre = c·W_enc + bias (+ noise) for every step row.
 func (s *SAE) encodeDense(w *workspace, bias []float32, o *stepOptions) {
-	B, D, S := w.b, w.d, w.s
+	U, D, S := w.u, w.d, w.s
 	wt := s.WEncT
 	if useAVX2 && S >= 8 {
 		if w.wenc == nil {
 			w.wenc = make([]float32, D*S)
 		}
 		transpose(w.wenc, wt, S, D)
-		for b := 0; b < B; b++ {
+		for b := 0; b < U; b++ {
 			if bias != nil {
 				copy(w.pre[b*S:b*S+S], bias)
 			} else {
 				clear(w.pre[b*S : b*S+S])
 			}
 		}
-		gemmAcc(w.pre, w.c, w.wenc, B, D, S)
+		gemmAcc(w.pre, w.c, w.wenc, U, D, S)
 	} else {
-		for b := 0; b < B; b++ {
+		for b := 0; b < U; b++ {
 			cb := w.c[b*D : b*D+D]
 			pre := w.pre[b*S : b*S+S]
 			for i := 0; i < S; i++ {
@@ -181,9 +212,9 @@ func (s *SAE) encodeDense(w *workspace, bias []float32, o *stepOptions) {
 			}
 		}
 	}
-	for b := 0; b < B; b++ {
-		pre := w.pre[b*S : b*S+S]
-		if o.noise != 0 {
+	if o.noise != 0 {
+		for b := 0; b < U; b++ {
+			pre := w.pre[b*S : b*S+S]
 			for i := range pre {
 				pre[i] += float32(o.normFn()) * o.noise
 			}
@@ -194,8 +225,8 @@ func (s *SAE) encodeDense(w *workspace, bias []float32, o *stepOptions) {
 // decodeAndMSE decodes the active lists into y and x̂, computes the MSE and
 // dLoss/dy, and adds the b_dec and W_dec gradients of the MSE term.
 func (s *SAE) decodeAndMSE(w *workspace, x []float32, o *stepOptions, gWDec, gBDec []float32) float64 {
-	B, D, S := w.b, w.d, w.s
-	for b := 0; b < B; b++ {
+	B, U, D, S := w.b, w.u, w.d, w.s
+	for b := 0; b < U; b++ {
 		y := w.y[b*D : b*D+D]
 		copy(y, s.BDec)
 		n := int(w.actN[b])
@@ -214,28 +245,23 @@ func (s *SAE) decodeAndMSE(w *workspace, x []float32, o *stepOptions, gWDec, gBD
 			copy(xh, y)
 		}
 	}
-	if o.denseMSE {
-		denseBatchWeights(x, B, D, w.wmse)
-	} else {
-		for b := range w.wmse[:B] {
-			w.wmse[b] = 1
-		}
-	}
+	w.mseWeights(x, o)
 	var mse float64
 	invB := 1 / float32(B)
-	for b := 0; b < B; b++ {
+	for b := 0; b < U; b++ {
 		xb := x[b*D : b*D+D]
 		xh := w.xhat[b*D : b*D+D]
 		dy := w.dy[b*D : b*D+D]
 		wb := w.wmse[b]
-		k := 2 * wb * invB * w.norms[b].kout
+		m := w.mult[b]
+		k := 2 * wb * invB * w.norms[b].kout * m
 		var rs float32
 		for j := range xb {
 			e := xh[j] - xb[j]
 			rs += e * e
 			dy[j] = k * e
 		}
-		mse += float64(rs * wb)
+		mse += float64(rs * wb * m)
 		for j := range dy {
 			gBDec[j] += dy[j]
 		}
@@ -249,19 +275,35 @@ func (s *SAE) decodeAndMSE(w *workspace, x []float32, o *stepOptions, gWDec, gBD
 	return mse / float64(B)
 }
 
+// mseWeights writes the per-row MSE weights of the step rows x into w.wmse:
+// 1, or the dense_batch weights.
+func (w *workspace) mseWeights(x []float32, o *stepOptions) {
+	if o.denseMSE {
+		denseBatchWeights(x, w.u, w.d, w.mult, w.wmse)
+		return
+	}
+	for b := range w.wmse[:w.u] {
+		w.wmse[b] = 1
+	}
+}
+
 // denseBatchWeights writes 1/(‖t_b − mean(t)‖ + 1e-6) for SAELens'
-// "dense_batch" MSE normalisation.
-func denseBatchWeights(t []float32, B, D int, out []float32) {
+// "dense_batch" MSE normalisation; t has U rows standing for mult[b] batch
+// rows each (the mean is over the whole batch).
+func denseBatchWeights(t []float32, U, D int, mult []float32, out []float32) {
 	mean := make([]float64, D)
-	for b := 0; b < B; b++ {
+	var n float64
+	for b := 0; b < U; b++ {
+		m := float64(mult[b])
+		n += m
 		for j := 0; j < D; j++ {
-			mean[j] += float64(t[b*D+j])
+			mean[j] += m * float64(t[b*D+j])
 		}
 	}
 	for j := range mean {
-		mean[j] /= float64(B)
+		mean[j] /= n
 	}
-	for b := 0; b < B; b++ {
+	for b := 0; b < U; b++ {
 		var ss float64
 		for j := 0; j < D; j++ {
 			v := float64(t[b*D+j]) - mean[j]
@@ -271,17 +313,43 @@ func denseBatchWeights(t []float32, B, D int, out []float32) {
 	}
 }
 
-// features writes the feature activations of the last step into dst [B, d_sae].
-func (w *workspace) features(dst []float32) {
+// firingCounts returns, per feature, the number of batch rows it was
+// active on in the last step (a workspace buffer).
+func (w *workspace) firingCounts() []float32 {
+	fc := w.featAcc[:w.s] // free after the step
 	if w.denseActs {
-		copy(dst, w.db.f)
+		for i, c := range w.colCount[:w.s] {
+			fc[i] = float32(c)
+		}
+		return fc
+	}
+	clear(fc)
+	S := w.s
+	for b := 0; b < w.u; b++ {
+		m := w.mult[b]
+		for _, i := range w.actIdx[b*S : b*S+int(w.actN[b])] {
+			fc[i] += m
+		}
+	}
+	return fc
+}
+
+// features writes the feature activations of the last step into dst [B,
+// d_sae], one row per batch row.
+func (w *workspace) features(dst []float32) {
+	S := w.s
+	if w.denseActs {
+		for b := 0; b < w.b; b++ {
+			r := int(w.rowOf[b])
+			copy(dst[b*S:b*S+S], w.db.f[r*S:r*S+S])
+		}
 		return
 	}
 	clear(dst)
-	S := w.s
 	for b := 0; b < w.b; b++ {
-		for k := 0; k < int(w.actN[b]); k++ {
-			dst[b*S+int(w.actIdx[b*S+k])] = w.actVal[b*S+k]
+		r := int(w.rowOf[b])
+		for k := 0; k < int(w.actN[r]); k++ {
+			dst[b*S+int(w.actIdx[r*S+k])] = w.actVal[r*S+k]
 		}
 	}
 }

@@ -28,7 +28,7 @@ func (w *workspace) dense() *denseBuffers {
 // stepStandardDense is stepStandard computed with dense products: the same
 // loss and gradients, faster when d_sae is small.
 func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr grads, L *StepLosses) error {
-	B, D, S := w.b, w.d, w.s
+	B, U, D, S := w.b, w.u, w.d, w.s
 	db := w.dense()
 	dp := db.dp
 	gWEncT, gWDec, gBEnc, gBDec := gr[0], gr[1], gr[2], gr[3]
@@ -38,7 +38,7 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 	// active count per row and per feature (the firing statistics).
 	clear(w.colCount)
 	cc := w.colCount[:S]
-	for b := 0; b < B; b++ {
+	for b := 0; b < U; b++ {
 		pre := w.pre[b*S : b*S+S]
 		f := db.f[b*S : b*S+S]
 		f = f[:len(pre)]
@@ -59,6 +59,14 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 			cc[i] += int32(on)
 		}
 		w.actN[b] = int32(n)
+		if m := int32(w.mult[b]); m != 1 {
+			// the firing statistics count every batch row
+			for i, v := range f {
+				if v > 0 {
+					cc[i] += m - 1
+				}
+			}
+		}
 		if tanh {
 			for i, v := range f {
 				if v > 0 {
@@ -77,28 +85,23 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 		}
 	}
 	// y = f·W_dec + b_dec
-	for b := 0; b < B; b++ {
+	for b := 0; b < U; b++ {
 		copy(db.yP[b*dp:b*dp+D], s.BDec)
 	}
-	gemmAcc(db.yP, db.f, db.wdecP, B, S, dp)
-	// Reconstruction, MSE and dLoss/dy.
-	if o.denseMSE {
-		denseBatchWeights(x, B, D, w.wmse)
-	} else {
-		for b := range w.wmse[:B] {
-			w.wmse[b] = 1
-		}
-	}
+	gemmAcc(db.yP, db.f, db.wdecP, U, S, dp)
+	// Reconstruction, MSE and dLoss/dy (weighted by the row multiplicity).
+	w.mseWeights(x, o)
 	var mse float64
 	invB := 1 / float32(B)
-	for b := 0; b < B; b++ {
+	for b := 0; b < U; b++ {
 		xb := x[b*D : b*D+D]
 		y := db.yP[b*dp : b*dp+D]
 		xh := w.xhat[b*D : b*D+D]
 		dy := db.dyP[b*dp : b*dp+D]
 		rn := w.norms[b]
 		wb := w.wmse[b]
-		k := 2 * wb * invB * rn.kout
+		m := w.mult[b]
+		k := 2 * wb * invB * rn.kout * m
 		var rs float32
 		for j := range xb {
 			v := y[j]*rn.kout + rn.mu
@@ -108,13 +111,13 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 			dy[j] = k * e
 			gBDec[j] += dy[j]
 		}
-		mse += float64(rs * wb)
+		mse += float64(rs * wb * m)
 		copy(db.cP[b*dp:b*dp+D], w.c[b*D:b*D+D])
 	}
 	L.MSE = mse / float64(B)
 	// dF = dy·W_decᵀ
 	clear(db.df)
-	gemmAcc(db.df, db.dyP, db.wdecT, B, dp, S)
+	gemmAcc(db.df[:U*S], db.dyP, db.wdecT, U, dp, S)
 	// Sparsity penalty and dLoss/dpre (written into df).
 	if o.scaleByDec {
 		s.decoderNorms(w.wdn)
@@ -129,9 +132,11 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 	p := o.lp
 	var pen float64
 	fast := p == 1 && !o.scaleByDec && !tanh
-	for b := 0; b < B; b++ {
+	for b := 0; b < U; b++ {
 		f := db.f[b*S : b*S+S]
 		df := db.df[b*S : b*S+S]
+		m := w.mult[b]
+		lamM := lam * m
 		if fast {
 			// L1 with unweighted ReLU activations: one fused branch-free pass.
 			var norm float32
@@ -140,17 +145,17 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 			i0 := 0
 			if useAVX2 && len(f) >= 8 {
 				i0 = len(f) &^ 7
-				norm = l1FusedAVX2(&df[0], &f[0], &cs[0], lam, i0)
+				norm = l1FusedAVX2(&df[0], &f[0], &cs[0], lamM, i0)
 			}
 			for i := i0; i < len(f); i++ {
 				v := f[i]
 				on := float32((math.Float32bits(v) + 0x7fffffff) >> 31)
 				norm += v
-				d := (df[i] + lam) * on
+				d := (df[i] + lamM) * on
 				df[i] = d
 				cs[i] += d
 			}
-			pen += float64(norm)
+			pen += float64(norm * m)
 			continue
 		}
 		var norm, scale float32
@@ -170,7 +175,7 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 				scale = float32(math.Pow(float64(norm), 1-p))
 			}
 		}
-		pen += float64(norm)
+		pen += float64(norm * m)
 		for i, v := range f {
 			if v <= 0 {
 				df[i] = 0
@@ -178,9 +183,9 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 			}
 			var dv float32
 			if p == 1 {
-				dv = lam
+				dv = lamM
 			} else if norm > 0 {
-				dv = lam * float32(math.Pow(float64(v*w.wdn[i]), p-1)) * scale
+				dv = lamM * float32(math.Pow(float64(v*w.wdn[i]), p-1)) * scale
 			}
 			d := df[i] + dv*w.wdn[i]
 			if o.scaleByDec {
@@ -196,9 +201,9 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 	L.L1 = float64(o.coeff) * pen / float64(B)
 	// W_dec gradient: fᵀ·dy; W_enc gradient: dpreᵀ·c.
 	clear(db.gWDecP)
-	gemmTNAcc(db.gWDecP, db.f, db.dyP, B, S, dp)
+	gemmTNAcc(db.gWDecP, db.f, db.dyP, U, S, dp)
 	clear(db.gWEncP)
-	gemmTNAcc(db.gWEncP, db.df, db.cP, B, S, dp)
+	gemmTNAcc(db.gWEncP, db.df, db.cP, U, S, dp)
 	for i := 0; i < S; i++ {
 		gd := gWDec[i*D : i*D+D]
 		ge := gWEncT[i*D : i*D+D]

@@ -364,20 +364,11 @@ func (t *Trainer) Step() (StepLosses, error) {
 	for i := range t.passesSince {
 		t.passesSince[i]++
 	}
-	S := w.s
-	if w.denseActs {
-		for i, c := range w.colCount[:S] {
-			if c > 0 {
-				t.passesSince[i] = 0
-				t.actFreq[i] += float32(c)
-			}
-		}
-	} else {
-		for b := 0; b < w.b; b++ {
-			for _, i := range w.actIdx[b*S : b*S+int(w.actN[b])] {
-				t.passesSince[i] = 0
-				t.actFreq[i]++
-			}
+	fire := w.firingCounts()
+	for i, c := range fire {
+		if c > 0 {
+			t.passesSince[i] = 0
+			t.actFreq[i] += c
 		}
 	}
 	t.nFracActive += int64(w.b)
@@ -471,8 +462,9 @@ func (t *Trainer) logTrainStep(step int64, L StepLosses) {
 	perTok := make([]float64, B)
 	for b := 0; b < B; b++ {
 		var e, v float64
+		r := int(w.rowOf[b]) // the step row of batch row b
 		for j := 0; j < D; j++ {
-			d1 := float64(w.xhat[b*D+j] - x[b*D+j])
+			d1 := float64(w.xhat[r*D+j] - x[b*D+j])
 			d2 := float64(x[b*D+j] - mean[j])
 			e += d1 * d1
 			v += d2 * d2
@@ -499,8 +491,8 @@ func (t *Trainer) logTrainStep(step int64, L StepLosses) {
 		ps = math.Sqrt(ps / float64(B-1))
 	}
 	var l0 float64
-	for _, n := range w.actN[:B] {
-		l0 += float64(n)
+	for _, r := range w.rowOf[:B] {
+		l0 += float64(w.actN[r])
 	}
 	var dead int
 	var mps float64

@@ -1,0 +1,101 @@
+package sae
+
+import "math"
+
+// Batch de-duplication. The activations of compiled (tracr) models take few
+// distinct values, so a training batch often repeats rows. A step on the
+// distinct rows, each weighted by how often it occurs, has the same loss and
+// gradients as the step on the whole batch (up to summation order).
+
+// dedupeOK reports whether the training step of s may run on the batch's
+// distinct rows. Per-row noise (noise_scale > 0) makes equal rows differ,
+// and batch-level selections (batchtopk) need every row, so those stay
+// per row; so do the step functions that do not weight rows by w.mult yet.
+func dedupeOK(s *SAE, w *workspace, o *stepOptions) bool {
+	if o.noise != 0 {
+		return false
+	}
+	switch s.Arch {
+	case ArchStandard:
+		// The dense standard step weights its rows; the sparse one
+		// (step_standard.go) does not yet.
+		return useAVX2 && w.s <= denseMaxDSAE
+	default:
+		return false
+	}
+}
+
+// dedupeTable is an open-addressing hash table from row contents to the
+// index of the first occurrence of the row among the distinct rows.
+type dedupeTable struct {
+	slot []int32  // [pow2 ≥ 2B]: step row + 1, 0 = empty
+	hash []uint64 // [B]: hash of each distinct row
+	rows []float32
+}
+
+// rowHash hashes the bits of a row (equal bits, equal hash).
+func rowHash(row []float32) uint64 {
+	h := uint64(0x9e3779b97f4a7c15) ^ uint64(len(row))
+	for _, v := range row {
+		h = (h ^ uint64(math.Float32bits(v))) * 0xff51afd7ed558ccd
+		h ^= h >> 29
+	}
+	return h
+}
+
+// sameBits reports whether two rows are bit-for-bit equal.
+func sameBits(a, b []float32) bool {
+	b = b[:len(a)]
+	for i, v := range a {
+		if math.Float32bits(v) != math.Float32bits(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// dedupe gathers the distinct rows of the batch x ([B, d_in]) into the
+// workspace (first occurrences, in batch order), sets w.u, w.mult and
+// w.rowOf, and returns the distinct rows [u, d_in].
+func (w *workspace) dedupe(x []float32) []float32 {
+	B, D := w.b, w.d
+	t := &w.dd
+	if t.slot == nil {
+		n := 16
+		for n < 2*B {
+			n <<= 1
+		}
+		t.slot = make([]int32, n)
+		t.hash = make([]uint64, B)
+		t.rows = make([]float32, B*D)
+	}
+	clear(t.slot)
+	mask := uint64(len(t.slot) - 1)
+	u := 0
+	for k := 0; k < B; k++ {
+		row := x[k*D : k*D+D]
+		h := rowHash(row)
+		i := h & mask
+		for {
+			e := t.slot[i]
+			if e == 0 {
+				copy(t.rows[u*D:u*D+D], row)
+				t.hash[u] = h
+				w.mult[u] = 1
+				w.rowOf[k] = int32(u)
+				u++
+				t.slot[i] = int32(u)
+				break
+			}
+			r := int(e - 1)
+			if t.hash[r] == h && sameBits(row, t.rows[r*D:r*D+D]) {
+				w.mult[r]++
+				w.rowOf[k] = int32(r)
+				break
+			}
+			i = (i + 1) & mask
+		}
+	}
+	w.u = u
+	return t.rows[:u*D]
+}

@@ -1,0 +1,169 @@
+package sae
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+func TestDedupeTable(t *testing.T) {
+	const B, D = 7, 3
+	negZero := float32(math.Copysign(0, -1))
+	x := []float32{
+		1, 2, 3,
+		4, 5, 6,
+		1, 2, 3,
+		0, 0, 0,
+		negZero, 0, 0, // differs from the zero row in its bits: kept apart
+		4, 5, 6,
+		1, 2, 3,
+	}
+	w := newWorkspace(B, D, 8)
+	u := w.dedupe(x)
+	wantRows := []float32{1, 2, 3, 4, 5, 6, 0, 0, 0, negZero, 0, 0}
+	if w.u != 4 || len(u) != 4*D {
+		t.Fatalf("u = %d (%d values), want 4 distinct rows", w.u, len(u))
+	}
+	for i, v := range wantRows {
+		if math.Float32bits(u[i]) != math.Float32bits(v) {
+			t.Fatalf("distinct rows = %v, want %v", u, wantRows)
+		}
+	}
+	wantMult := []float32{3, 2, 1, 1}
+	wantRowOf := []int32{0, 1, 0, 2, 3, 1, 0}
+	for r, m := range wantMult {
+		if w.mult[r] != m {
+			t.Errorf("mult[%d] = %v, want %v", r, w.mult[r], m)
+		}
+	}
+	for k, r := range wantRowOf {
+		if w.rowOf[k] != r {
+			t.Errorf("rowOf[%d] = %d, want %d", k, w.rowOf[k], r)
+		}
+	}
+	// A table collision (every row hashed to the same slot chain) still
+	// separates the rows by full comparison: many distinct rows in one batch.
+	const B2 = 200
+	x2 := make([]float32, B2*D)
+	for k := 0; k < B2; k++ {
+		x2[k*D] = float32(k % 50)
+	}
+	w2 := newWorkspace(B2, D, 8)
+	w2.dedupe(x2)
+	if w2.u != 50 {
+		t.Fatalf("u = %d, want 50", w2.u)
+	}
+	for k := 0; k < B2; k++ {
+		if w2.rowOf[k] != int32(k%50) || w2.mult[k%50] != 4 {
+			t.Fatalf("row %d: rowOf %d mult %v, want %d and 4", k, w2.rowOf[k], w2.mult[k%50], k%50)
+		}
+	}
+}
+
+// noisySAE returns an SAE of the architecture with random weights.
+func noisySAE(t *testing.T, arch string, dIn, dSAE int, r *rand.Rand) *SAE {
+	s, err := New(arch, dIn, dSAE)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range s.params() {
+		for i := range p {
+			p[i] = float32(r.NormFloat64() * 0.4)
+		}
+	}
+	if s.LogThreshold != nil {
+		for i := range s.LogThreshold {
+			s.LogThreshold[i] = float32(math.Log(0.05 + 0.1*r.Float64()))
+		}
+	}
+	s.K, s.KBatch = 5, 5
+	return s
+}
+
+// TestDedupeSameStep checks that a step on a batch with repeated rows gives
+// the same losses, gradients and feature activations with and without
+// de-duplication, for every architecture and the step options that change
+// the per-row terms.
+func TestDedupeSameStep(t *testing.T) {
+	const B, D, S = 40, 12, 48
+	type variant struct {
+		name string
+		mod  func(s *SAE, o *stepOptions)
+	}
+	variants := []variant{
+		{"plain", func(s *SAE, o *stepOptions) {}},
+		{"ghost", func(s *SAE, o *stepOptions) { o.ghost = true }},
+		{"ghost_dense_mse", func(s *SAE, o *stepOptions) { o.ghost, o.denseMSE = true, true }},
+		{"lp2_scaled", func(s *SAE, o *stepOptions) { o.lp, o.scaleByDec = 2, true }},
+		{"tanh_bdec_layernorm", func(s *SAE, o *stepOptions) {
+			s.ActivationFn, s.ApplyBDecToInput, s.NormalizeActivations = "tanh-relu", true, "layer_norm"
+		}},
+	}
+	archs := []string{ArchStandard, ArchGated, ArchJumpReLU, ArchTopK, ArchBatchTopK}
+	for _, arch := range archs {
+		for _, v := range variants {
+			t.Run(arch+"/"+v.name, func(t *testing.T) {
+				r := rand.New(rand.NewPCG(3, 4))
+				s := noisySAE(t, arch, D, S, r)
+				o := &stepOptions{coeff: 0.3, lp: 1, bandwidth: 0.05, tanhScale: 4, auxCoeff: 1 / 32.0}
+				v.mod(s, o)
+				// 6 distinct rows, repeated unevenly.
+				distinct := make([]float32, 6*D)
+				for i := range distinct {
+					distinct[i] = float32(r.NormFloat64())
+				}
+				x := make([]float32, B*D)
+				for k := 0; k < B; k++ {
+					j := [12]int{0, 0, 0, 1, 2, 2, 3, 4, 5, 5, 5, 5}[k%12]
+					copy(x[k*D:k*D+D], distinct[j*D:j*D+D])
+				}
+				dead := make([]bool, S)
+				for i := range dead {
+					dead[i] = i%5 == 0
+				}
+				run := func(noDedupe bool) (StepLosses, grads, []float32, []float32, int) {
+					w := newWorkspace(B, D, S)
+					w.noDedupe = noDedupe
+					g := newGrads(s)
+					xc := append([]float32(nil), x...)
+					L, err := s.forwardBackward(w, xc, dead, o, g)
+					if err != nil {
+						t.Fatal(err)
+					}
+					f := make([]float32, B*S)
+					w.features(f)
+					return L, g, f, append([]float32(nil), w.firingCounts()...), w.u
+				}
+				L0, g0, f0, c0, u0 := run(true)
+				L1, g1, f1, c1, u1 := run(false)
+				if u0 != B {
+					t.Fatalf("without de-duplication the step saw %d rows, want %d", u0, B)
+				}
+				if dedupeOK(s, newWorkspace(B, D, S), o) {
+					if u1 != 6 {
+						t.Fatalf("de-duplicated step saw %d rows, want 6", u1)
+					}
+				} else {
+					t.Logf("%s: not de-duplicated (dedupeOK false)", arch)
+				}
+				l0 := []float64{L0.MSE, L0.L1, L0.Ghost, L0.Aux, L0.Overall}
+				l1 := []float64{L1.MSE, L1.L1, L1.Ghost, L1.Aux, L1.Overall}
+				for i, nm := range []string{"mse", "l1", "ghost", "aux", "overall"} {
+					if d := math.Abs(l1[i] - l0[i]); d > 1e-5*math.Max(math.Abs(l0[i]), 1e-3) {
+						t.Errorf("loss %s = %.8g with de-duplication, %.8g without", nm, l1[i], l0[i])
+					}
+				}
+				names := s.paramNames()
+				for k := range g0 {
+					closeTo(t, "grad "+names[k], g1[k], g0[k], 1e-4)
+				}
+				closeTo(t, "feature_acts", f1, f0, 1e-6)
+				for i := range c0 {
+					if c0[i] != c1[i] {
+						t.Errorf("feature %d fired on %v rows with de-duplication, %v without", i, c1[i], c0[i])
+					}
+				}
+			})
+		}
+	}
+}
