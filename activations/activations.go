@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/glassbox-interp/glassbox/model"
+	"github.com/glassbox-interp/glassbox/tensor"
 )
 
 // Set is a matrix of activation vectors with where each came from.
@@ -56,7 +57,15 @@ func FromModel(m *model.Model, tokens [][]int, hook string, opt Options) (*Set, 
 	if t == nil {
 		return nil, fmt.Errorf("activations: hook %s was not cached", hook)
 	}
-	B, T := len(tokens), len(tokens[0])
+	return FromTensor(t, hook, len(tokens), len(tokens[0]), opt)
+}
+
+// FromTensor is FromModel for an activation already computed: t is hook's
+// activation for B token rows of T positions (as a model run caches it).
+func FromTensor(t *tensor.Tensor, hook string, B, T int, opt Options) (*Set, error) {
+	if t == nil {
+		return nil, fmt.Errorf("activations: no activation tensor for hook %s", hook)
+	}
 	sh := t.Shape
 	var dIn int
 	// get(b, p, dst) copies the vector for token row b, position p.

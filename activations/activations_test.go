@@ -267,3 +267,18 @@ func FuzzParseNpy(f *testing.F) {
 		}
 	})
 }
+
+// TestFromTensorErrors: an absent or mis-shaped activation is an error
+// naming the hook; a [B,T,d] tensor becomes B·T rows.
+func TestFromTensorErrors(t *testing.T) {
+	if _, err := FromTensor(nil, "blocks.0.hook_mlp_out", 2, 3, Options{}); err == nil || !strings.Contains(err.Error(), "blocks.0.hook_mlp_out") {
+		t.Errorf("nil tensor: error %v", err)
+	}
+	if _, err := FromTensor(tensor.New(2, 4, 5), "blocks.0.hook_mlp_out", 2, 3, Options{}); err == nil || !strings.Contains(err.Error(), "unexpected shape") {
+		t.Errorf("wrong T: error %v", err)
+	}
+	s, err := FromTensor(tensor.New(2, 3, 5), "blocks.0.hook_mlp_out", 2, 3, Options{DropPositions: []int{0}})
+	if err != nil || s.N() != 4 || s.DIn != 5 || s.Row[3] != 1 || s.Pos[3] != 2 {
+		t.Errorf("FromTensor: %+v, %v", s, err)
+	}
+}
