@@ -17,9 +17,7 @@ func dedupeOK(s *SAE, w *workspace, o *stepOptions) bool {
 	}
 	switch s.Arch {
 	case ArchStandard:
-		// The dense standard step weights its rows; the sparse one
-		// (step_standard.go) does not yet.
-		return useAVX2 && w.s <= denseMaxDSAE
+		return true
 	default:
 		return false
 	}

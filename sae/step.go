@@ -165,7 +165,7 @@ func (s *SAE) forwardBackward(w *workspace, in []float32, dead []bool, o *stepOp
 	w.denseActs = false
 	switch s.Arch {
 	case ArchStandard:
-		if useAVX2 && w.s <= denseMaxDSAE {
+		if standardDense(w) {
 			err = s.stepStandardDense(w, x, o, gr, &L)
 		} else {
 			err = s.stepStandard(w, x, o, gr, &L)

@@ -7,6 +7,18 @@ import "math"
 // larger SAEs use the sparse path that skips inactive features.
 var denseMaxDSAE = 1024
 
+// denseMaxDIn is the largest d_in for which the dense standard step is
+// used: above it the sparse step (one dense encoder product, the rest per
+// active feature) is faster once L0 is a small fraction of d_sae, which it
+// is after the first few hundred steps of any sparse run.
+var denseMaxDIn = 96
+
+// standardDense reports whether the standard step runs dense
+// (stepStandardDense) rather than sparse (stepStandard).
+func standardDense(w *workspace) bool {
+	return useAVX2 && w.s <= denseMaxDSAE && w.d <= denseMaxDIn
+}
+
 // backEncoder adds the gradient of pre-activation gradient dp for feature i
 // of row b: W_enc, bias and (apply_b_dec_to_input) b_dec.
 func (s *SAE) backEncoder(w *workspace, b int, i int32, dp float32, gWEncT, gBias, gBDec []float32) {
@@ -21,11 +33,11 @@ func (s *SAE) backEncoder(w *workspace, b int, i int32, dp float32, gWEncT, gBia
 }
 
 func (s *SAE) stepStandard(w *workspace, x []float32, o *stepOptions, gr grads, L *StepLosses) error {
-	B, D, S := w.b, w.d, w.s
+	B, U, D, S := w.b, w.u, w.d, w.s
 	gWEncT, gWDec, gBEnc, gBDec := gr[0], gr[1], gr[2], gr[3]
 	s.encodeDense(w, s.BEnc, o)
 	tanh := s.ActivationFn == "tanh-relu"
-	for b := 0; b < B; b++ {
+	for b := 0; b < U; b++ {
 		pre := w.pre[b*S : b*S+S]
 		idx := w.actIdx[b*S : b*S+S]
 		val := w.actVal[b*S : b*S+S]
@@ -56,7 +68,9 @@ func (s *SAE) stepStandard(w *workspace, x []float32, o *stepOptions, gr grads, 
 	lam := o.coeff / float32(B)
 	p := o.lp
 	var pen float64
-	for b := 0; b < B; b++ {
+	for b := 0; b < U; b++ {
+		m := w.mult[b] // rows of the batch this step row stands for
+		lamB := lam * m
 		n := int(w.actN[b])
 		idx := w.actIdx[b*S : b*S+n]
 		val := w.actVal[b*S : b*S+n]
@@ -76,14 +90,14 @@ func (s *SAE) stepStandard(w *workspace, x []float32, o *stepOptions, gr grads, 
 				scale = float32(math.Pow(float64(norm), 1-p))
 			}
 		}
-		pen += float64(norm)
+		pen += float64(norm * m)
 		for k, i := range idx {
 			f := val[k]
 			var dv float32 // d penalty / d v_i
 			if p == 1 {
-				dv = lam
+				dv = lamB
 			} else if norm > 0 {
-				dv = lam * float32(math.Pow(float64(f*w.wdn[i]), p-1)) * scale
+				dv = lamB * float32(math.Pow(float64(f*w.wdn[i]), p-1)) * scale
 			}
 			df := dot(dy, s.WDec[int(i)*D:int(i)*D+D]) + dv*w.wdn[i]
 			if o.scaleByDec {
