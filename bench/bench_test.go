@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -97,27 +98,43 @@ func ExampleCell_Key() {
 	// 02fc61af814da8cc
 }
 
-// BenchmarkRealCell measures whole real cells (case data cached, then
-// activations → train 300k tokens → label → splice) on a small case-3
-// hook (d_in 13, d_sae 52) and a mid-sized case-18 hook.
+// BenchmarkRealCell measures whole real cells (case data and the hook's
+// shared passes cached, then train 300k tokens → SAE forward → label →
+// spliced pass) on a small case-3 hook (d_in 13, d_sae 52), a mid-sized
+// case-18 hook (d_in 42) and a wide case-113 hook (d_in 244, 7 layers).
+// tokens/cpu-s counts the CPU time of every goroutine (getrusage), which
+// is what a 2-core sweep is limited by.
 func BenchmarkRealCell(b *testing.B) {
 	for _, c := range []Cell{
 		{Case: 3, Hook: "blocks.0.hook_resid_pre", Arch: "standard", Param: ParamL1, Value: 0.1, Seed: 42, TrainingTokens: 300_000, Expansion: 4},
 		{Case: 3, Hook: "blocks.0.hook_resid_pre", Arch: "topk", Param: ParamK, Value: 4, Seed: 42, TrainingTokens: 300_000, Expansion: 4},
 		{Case: 18, Hook: "blocks.0.hook_resid_pre", Arch: "standard", Param: ParamL1, Value: 0.1, Seed: 42, TrainingTokens: 300_000, Expansion: 4},
+		{Case: 18, Hook: "blocks.1.hook_mlp_out", Arch: "gated", Param: ParamL1, Value: 0.1, Seed: 42, TrainingTokens: 300_000, Expansion: 4},
+		{Case: 113, Hook: "blocks.3.hook_resid_pre", Arch: "standard", Param: ParamL1, Value: 0.1, Seed: 42, TrainingTokens: 300_000, Expansion: 4},
 	} {
-		b.Run(fmt.Sprintf("case%d-%s-%s", c.Case, c.Arch, c.Sparsity()), func(b *testing.B) {
+		b.Run(fmt.Sprintf("case%d-%s-%s-%s", c.Case, strings.TrimPrefix(c.Hook, "blocks."), c.Arch, c.Sparsity()), func(b *testing.B) {
 			r := NewRunner(RunnerOptions{})
-			if _, err := r.dataset(c.Case); err != nil {
+			d, err := r.dataset(c.Case)
+			if err != nil {
 				b.Fatal(err)
 			}
+			if _, err := d.hook(c.Hook); err != nil {
+				b.Fatal(err)
+			}
+			cpu0 := cpuTime()
 			b.ResetTimer()
 			for b.Loop() {
 				if _, err := r.Run(context.Background(), c); err != nil {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64(c.TrainingTokens)*float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
+			b.StopTimer()
+			tokens := float64(c.TrainingTokens) * float64(b.N)
+			b.ReportMetric(tokens/b.Elapsed().Seconds(), "tokens/s")
+			if cpu := (cpuTime() - cpu0).Seconds(); cpu > 0 {
+				b.ReportMetric(tokens/cpu, "tokens/cpu-s")
+				b.ReportMetric(cpu/float64(b.N), "cpu-s/cell")
+			}
 		})
 	}
 }

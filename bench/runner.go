@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"regexp"
@@ -118,6 +119,18 @@ type hookData struct {
 	set  *activations.Set
 	zero *tensor.Tensor
 	err  error
+
+	// The spliced pass resumes at start (model.SplicePoint) from base + the
+	// reconstruction; base is nil when the hook is a residual-stream point.
+	start string
+	base  *tensor.Tensor
+
+	// The SAE is a function of the activation row alone, so it runs once
+	// per distinct row: uniq holds them ([len, d_in]) and rowOf maps each
+	// dataset row to its distinct row.
+	uniq     []float32
+	rowOf    []int32
+	variance float64 // totalVariance of the activations
 }
 
 // cleanOutput is the model's output on the dataset, computed once.
@@ -139,16 +152,91 @@ func (d *caseData) hook(name string) (*hookData, error) {
 		d.hooks[name] = h
 	}
 	d.hooksMu.Unlock()
-	h.once.Do(func() {
-		if h.set, h.err = activations.FromModel(d.model, d.tokens, name, activations.Options{}); h.err != nil {
-			return
+	h.once.Do(func() { h.err = d.computeHook(name, h) })
+	return h, h.err
+}
+
+// computeHook fills h with one full model pass (caching the hook and the
+// splice base; its logits are the clean output) and one pass from the
+// splice point with the hook's activation zeroed. Hooks that do not write
+// the residual stream (hook_z, mlp.hook_post, …) have no splice point:
+// their passes run from the embedding with a hook.
+func (d *caseData) computeHook(name string, h *hookData) error {
+	start, base, err := model.SplicePoint(d.model.Config(), name)
+	if err != nil {
+		h.set, err = activations.FromModel(d.model, d.tokens, name, activations.Options{})
+	} else {
+		names := []string{name}
+		if base != "" {
+			names = append(names, base)
 		}
-		h.zero, h.err = d.model.RunWithHooks(d.tokens, []model.Hook{{Name: name, Fn: func(a *tensor.Tensor) error {
-			clear(a.Data)
+		var logits *tensor.Tensor
+		var cache model.Cache
+		if logits, cache, err = d.model.RunWithCache(d.tokens, names...); err != nil {
+			return err
+		}
+		d.cleanOnce.Do(func() { d.clean = logits })
+		h.start, h.base = start, cache[base]
+		h.set, err = activations.FromTensor(cache[name], name, len(d.tokens), len(d.tokens[0]), activations.Options{})
+	}
+	if err != nil {
+		return err
+	}
+	if h.zero, err = d.spliceFrom(h, make([]float32, len(h.set.Data))); err != nil {
+		return err
+	}
+	h.uniq, h.rowOf = distinctRows(h.set.Data, h.set.DIn)
+	h.variance = totalVariance(h.set.Data, h.set.DIn)
+	return nil
+}
+
+// spliceFrom returns the model's output with the activation at h's hook
+// replaced by act ([B·T, d_model]): the pass resumes at the splice point,
+// which gives the same logits as the full hooked run (model.RunFrom).
+func (d *caseData) spliceFrom(h *hookData, act []float32) (*tensor.Tensor, error) {
+	if h.start == "" {
+		return d.model.RunWithHooks(d.tokens, []model.Hook{{Name: h.set.HookName, Fn: func(a *tensor.Tensor) error {
+			copy(a.Data, act)
 			return nil
 		}}})
-	})
-	return h, h.err
+	}
+	B, T := len(d.tokens), len(d.tokens[0])
+	in := &tensor.Tensor{Shape: []int{B, T, len(act) / (B * T)}, Data: act}
+	if h.base != nil {
+		if len(h.base.Data) != len(act) {
+			return nil, fmt.Errorf("splice at %s: %d values, the residual stream has %d", h.set.HookName, len(act), len(h.base.Data))
+		}
+		in = h.base.Clone()
+		for i, v := range act {
+			in.Data[i] += v
+		}
+	}
+	logits, _, err := d.model.RunFrom(h.start, in, model.RunOptions{})
+	return logits, err
+}
+
+// distinctRows returns the distinct rows of x ([n, d]) in order of first
+// appearance and, for each row, the index of its distinct row (rows are
+// equal when bit-identical).
+func distinctRows(x []float32, d int) (uniq []float32, rowOf []int32) {
+	n := len(x) / d
+	rowOf = make([]int32, n)
+	seen := make(map[string]int32, 64)
+	key := make([]byte, 4*d)
+	for i := 0; i < n; i++ {
+		row := x[i*d : (i+1)*d]
+		for j, v := range row {
+			binary.LittleEndian.PutUint32(key[4*j:], math.Float32bits(v))
+		}
+		k, ok := seen[string(key)]
+		if !ok {
+			k = int32(len(seen))
+			seen[string(key)] = k
+			uniq = append(uniq, row...)
+		}
+		rowOf[i] = k
+	}
+	return uniq, rowOf
 }
 
 // NewRunner returns a Runner. Every cell trains with the original
@@ -328,7 +416,10 @@ func (r *Runner) Run(ctx context.Context, c Cell) (map[string]float64, error) {
 	cfg.ScaleSparsityPenaltyByDecoderNorm, cfg.L1WarmUpSteps, cfg.LpNorm = false, 0, 1
 	cfg.UseGhostGrads = c.Arch == sae.ArchStandard
 	cfg.FeatureSamplingWindow, cfg.DeadFeatureWindow, cfg.DeadFeatureThreshold = 2000, 1000, 1e-8
-	cfg.NCheckpoints, cfg.WandbLogFrequency, cfg.EvalEveryNWandbLogs = 0, 10, 1<<40
+	// A cell keeps no training log: logging only at the end skips the
+	// ghost-grad loss on steps without dead features, whose gradient is
+	// zero (the trained SAE is the same as with wandb_log_frequency 10).
+	cfg.NCheckpoints, cfg.WandbLogFrequency, cfg.EvalEveryNWandbLogs = 0, 1<<30, 1<<40
 	switch c.Param {
 	case ParamL1:
 		cfg.L1Coefficient = c.Value
@@ -357,18 +448,15 @@ func (r *Runner) Run(ctx context.Context, c Cell) (map[string]float64, error) {
 		return nil, err
 	}
 	s := tr.FinalSAE()
-	recon, feats, err := s.Forward(x)
+	recon, feats, err := forwardDistinct(s, hd)
 	if err != nil {
 		return nil, fmt.Errorf("SAE forward: %w", err)
 	}
-	ev, err := s.Evaluate(x)
-	if err != nil {
-		return nil, fmt.Errorf("SAE evaluate: %w", err)
-	}
+	ev := evaluate(x, recon, feats, dIn, s.DSAE)
 	metrics := map[string]float64{
 		MetricL0:           ev.L0,
 		MetricDeadFraction: float64(ev.DeadFeatures) / float64(s.DSAE),
-		"input_variance":   totalVariance(x, dIn),
+		"input_variance":   hd.variance,
 	}
 	if metrics["input_variance"] > 0 {
 		// Undefined for a hook whose activation never varies (an empty
@@ -405,10 +493,7 @@ func (r *Runner) Run(ctx context.Context, c Cell) (map[string]float64, error) {
 	if n := B * T * dIn; n != len(recon) {
 		return nil, fmt.Errorf("splice at %s: reconstruction has %d values, the hook %d", c.Hook, len(recon), n)
 	}
-	spliced, err := d.model.RunWithHooks(d.tokens, []model.Hook{{Name: c.Hook, Fn: func(a *tensor.Tensor) error {
-		copy(a.Data, recon)
-		return nil
-	}}})
+	spliced, err := d.spliceFrom(hd, recon)
 	if err != nil {
 		return nil, err
 	}
@@ -446,6 +531,72 @@ func (r *Runner) Run(ctx context.Context, c Cell) (map[string]float64, error) {
 		}
 	}
 	return metrics, nil
+}
+
+// forwardDistinct is s.Forward over the hook's dataset, computed on its
+// distinct rows and expanded (the SAE's output for a row depends on that
+// row alone).
+func forwardDistinct(s *sae.SAE, hd *hookData) (recon, feats []float32, err error) {
+	ru, fu, err := s.Forward(hd.uniq)
+	if err != nil {
+		return nil, nil, err
+	}
+	d, S := s.DIn, s.DSAE
+	if len(ru) != len(hd.uniq) || len(fu) != len(hd.uniq)/d*S {
+		return nil, nil, fmt.Errorf("SAE forward of %d rows returned %d reconstruction and %d feature values", len(hd.uniq)/d, len(ru), len(fu))
+	}
+	n := len(hd.rowOf)
+	recon, feats = make([]float32, n*d), make([]float32, n*S)
+	for i, k := range hd.rowOf {
+		copy(recon[i*d:(i+1)*d], ru[int(k)*d:int(k+1)*d])
+		copy(feats[i*S:(i+1)*S], fu[int(k)*S:int(k+1)*S])
+	}
+	return recon, feats, nil
+}
+
+// evaluate is sae.SAE.Evaluate's metrics from a Forward already computed
+// (x, recon [n, d], feats [n, dSAE]), with the same sums in the same order.
+func evaluate(x, recon, feats []float32, d, dSAE int) sae.EvalMetrics {
+	n := len(x) / d
+	if n == 0 {
+		return sae.EvalMetrics{}
+	}
+	mean := make([]float64, d)
+	for b := 0; b < n; b++ {
+		for j := 0; j < d; j++ {
+			mean[j] += float64(x[b*d+j])
+		}
+	}
+	for j := range mean {
+		mean[j] /= float64(n)
+	}
+	var sse, sst float64
+	for b := 0; b < n; b++ {
+		for j := 0; j < d; j++ {
+			e := float64(x[b*d+j]) - float64(recon[b*d+j])
+			t := float64(x[b*d+j]) - mean[j]
+			sse += e * e
+			sst += t * t
+		}
+	}
+	fired := make([]bool, dSAE)
+	l0 := 0
+	for k, v := range feats {
+		if v != 0 {
+			l0++
+			fired[k%dSAE] = true
+		}
+	}
+	m := sae.EvalMetrics{MSE: sse / float64(n), L0: float64(l0) / float64(n), Rows: n}
+	if sst > 0 {
+		m.ExplainedVariance = 1 - sse/sst
+	}
+	for _, f := range fired {
+		if !f {
+			m.DeadFeatures++
+		}
+	}
+	return m
 }
 
 // totalVariance is Σ_d Var(x[:, d]) over the rows of x ([n, d]).

@@ -1,0 +1,139 @@
+package bench
+
+import (
+	"math"
+	"testing"
+
+	"github.com/glassbox-interp/glassbox/activations"
+	"github.com/glassbox-interp/glassbox/model"
+	"github.com/glassbox-interp/glassbox/sae"
+	"github.com/glassbox-interp/glassbox/tensor"
+)
+
+func sameBits(t *testing.T, what string, got, want []float32) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d values, want %d", what, len(got), len(want))
+	}
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("%s[%d] = %v, want %v", what, i, got[i], want[i])
+		}
+	}
+}
+
+// TestHookPassesMatchFullRuns checks the runner's shared passes against
+// the plain full-model runs they replace, on every kind of hook of real
+// compiled models: the activations (FromModel), the clean output
+// (Forward), the zero-ablated and the spliced outputs (RunWithHooks from
+// the embedding) must be bit-identical, and the distinct rows must expand
+// back to the activations.
+func TestHookPassesMatchFullRuns(t *testing.T) {
+	for _, tc := range []struct {
+		id    int
+		hooks []string
+	}{
+		{3, []string{"blocks.0.hook_resid_pre", "blocks.0.hook_attn_out", "blocks.0.hook_mlp_out", "blocks.1.hook_resid_pre",
+			"blocks.1.hook_resid_mid", "blocks.1.hook_mlp_out", "blocks.1.hook_resid_post", "blocks.0.mlp.hook_post"}},
+		{18, []string{"blocks.1.hook_attn_out", "blocks.0.hook_mlp_out", "blocks.1.hook_resid_post"}},
+	} {
+		d, err := buildCaseData(tc.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range tc.hooks {
+			hd, err := d.hook(name)
+			if err != nil {
+				t.Fatalf("case %d %s: %v", tc.id, name, err)
+			}
+			want, err := activations.FromModel(d.model, d.tokens, name, activations.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameBits(t, name+" activations", hd.set.Data, want.Data)
+			dIn := hd.set.DIn
+			for i, k := range hd.rowOf {
+				sameBits(t, name+" distinct row", hd.uniq[int(k)*dIn:int(k+1)*dIn], want.Data[i*dIn:(i+1)*dIn])
+			}
+			if n := len(hd.uniq) / dIn; n > len(hd.rowOf) || n < 1 {
+				t.Fatalf("%s: %d distinct rows of %d", name, n, len(hd.rowOf))
+			}
+			zero, err := d.model.RunWithHooks(d.tokens, []model.Hook{{Name: name, Fn: func(a *tensor.Tensor) error { clear(a.Data); return nil }}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameBits(t, name+" zero-ablated output", hd.zero.Data, zero.Data)
+			act := make([]float32, len(hd.set.Data))
+			for i := range act {
+				act[i] = float32(math.Cos(float64(i)*0.11)) * 1.5
+			}
+			spliced, err := d.spliceFrom(hd, act)
+			if err != nil {
+				t.Fatal(err)
+			}
+			full, err := d.model.RunWithHooks(d.tokens, []model.Hook{{Name: name, Fn: func(a *tensor.Tensor) error { copy(a.Data, act); return nil }}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameBits(t, name+" spliced output", spliced.Data, full.Data)
+		}
+		clean, err := d.cleanOutput()
+		if err != nil {
+			t.Fatal(err)
+		}
+		fwd, err := d.model.Forward(d.tokens)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameBits(t, "clean output", clean.Data, fwd.Data)
+	}
+}
+
+// TestForwardDistinctMatchesSAE checks the runner's SAE pass over distinct
+// rows and its metrics against sae.SAE.Forward and Evaluate on all rows.
+func TestForwardDistinctMatchesSAE(t *testing.T) {
+	const dIn, S, n = 5, 12, 300
+	x := make([]float32, n*dIn)
+	for i := 0; i < n; i++ {
+		for j := 0; j < dIn; j++ {
+			x[i*dIn+j] = float32(i%7)*0.3 - float32(j)*0.2 // 7 distinct rows
+		}
+	}
+	for _, arch := range []string{sae.ArchStandard, sae.ArchTopK, sae.ArchGated} {
+		s, err := sae.New(arch, dIn, S)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range s.WEncT {
+			s.WEncT[i] = float32(math.Sin(float64(i)))
+			s.WDec[i] = float32(math.Cos(float64(i) * 0.7))
+		}
+		for _, b := range [][]float32{s.BEnc, s.BGate, s.BMag, s.RMag, s.BDec} {
+			for i := range b {
+				b[i] = float32(i%3) * 0.1
+			}
+		}
+		s.K = 3
+		uniq, rowOf := distinctRows(x, dIn)
+		if len(uniq) != 7*dIn {
+			t.Fatalf("%d distinct rows, want 7", len(uniq)/dIn)
+		}
+		recon, feats, err := forwardDistinct(s, &hookData{uniq: uniq, rowOf: rowOf})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wr, wf, err := s.Forward(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameBits(t, arch+" recon", recon, wr)
+		sameBits(t, arch+" feats", feats, wf)
+		want, err := s.Evaluate(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := evaluate(x, recon, feats, dIn, S); got != want {
+			t.Errorf("%s: metrics %+v, Evaluate %+v", arch, got, want)
+		}
+	}
+}
