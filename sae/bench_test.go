@@ -67,12 +67,57 @@ func notebookTrainer(b *testing.B) *Trainer {
 // BenchmarkNotebookStep is one training step of the notebook's config;
 // tokens/s = 80 / (ns/op) · 1e9 (reported as the tokens/s metric).
 func BenchmarkNotebookStep(b *testing.B) {
-	tr := notebookTrainer(b)
-	for i := 0; i < 2000; i++ { // warm-up: past the first dead-feature window effects
+	benchSteps(b, notebookTrainer(b), 2000)
+}
+
+// gaussianTrainer is the notebook's config on Gaussian rows of width dIn
+// (d_sae = 4·dIn): no repeated rows, so every step works on all 80 rows.
+func gaussianTrainer(b *testing.B, dIn int) *Trainer {
+	cfg, _, err := LoadConfig("testdata/notebook_config.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg.TrainingTokens = 1 << 40
+	cfg.DIn = dIn
+	cfg.Glassbox.BDecInitSamples = 2000
+	r, err := cfg.Resolve()
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(5, 5))
+	data := make([]float32, 20000*dIn)
+	for i := range data {
+		data[i] = float32(rng.NormFloat64())
+	}
+	tr, err := NewTrainer(r, newCycleSource(data, dIn, 1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return tr
+}
+
+// BenchmarkGaussianStep is the notebook's step (d_in 12, d_sae 48, batch 80)
+// on data without repeated rows.
+func BenchmarkGaussianStep(b *testing.B) {
+	benchSteps(b, gaussianTrainer(b, 12), 2000)
+}
+
+// BenchmarkWide113Step is a case-113-shaped standard step (d_in 244, d_sae
+// 976, batch 80, ghost grads, unit-norm decoder) on Gaussian rows: the
+// per-step O(parameters) costs with no repeated rows to save work.
+func BenchmarkWide113Step(b *testing.B) {
+	benchSteps(b, gaussianTrainer(b, 244), 200)
+}
+
+// benchSteps times tr.Step after warm steps, reporting tokens per wall and
+// per CPU second, and the dead-feature count at the end.
+func benchSteps(b *testing.B, tr *Trainer, warm int) {
+	for i := 0; i < warm; i++ {
 		if _, err := tr.Step(); err != nil {
 			b.Fatal(err)
 		}
 	}
+	B := tr.Cfg.TrainBatchSizeTokens
 	b.ReportAllocs()
 	b.ResetTimer()
 	c0 := cpuTime()
@@ -81,9 +126,9 @@ func BenchmarkNotebookStep(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(b.N*80)/b.Elapsed().Seconds(), "tokens/s")
+	b.ReportMetric(float64(b.N*B)/b.Elapsed().Seconds(), "tokens/s")
 	if c := cpuTime() - c0; c > 0 {
-		b.ReportMetric(float64(b.N*80)/c.Seconds(), "tokens/cpu-s")
+		b.ReportMetric(float64(b.N*B)/c.Seconds(), "tokens/cpu-s")
 	}
 	b.ReportMetric(float64(len(tr.ws.dead)), "dead")
 }

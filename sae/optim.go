@@ -22,8 +22,10 @@ func newAdam(params [][]float32, beta1, beta2, eps float64) *adam {
 	return a
 }
 
-// update applies one Adam step with learning rate lr.
-func (a *adam) update(params [][]float32, g grads, lr float64) {
+// update applies one Adam step with learning rate lr to the gradients g
+// scaled by gscale (the gradient-clipping coefficient, 1 for none), and
+// clears g for the next step.
+func (a *adam) update(params [][]float32, g grads, lr float64, gscale float32) {
 	a.step++
 	bc1 := 1 - math.Pow(a.beta1, float64(a.step))
 	bc2 := 1 - math.Pow(a.beta2, float64(a.step))
@@ -41,10 +43,11 @@ func (a *adam) update(params [][]float32, g grads, lr float64) {
 		i0 := 0
 		if useAVX2 && len(p) >= 8 {
 			i0 = len(p) &^ 7
-			adamAVX2(&p[0], &gk[0], &m[0], &v[0], len(p), b1, omb1, b2, omb2, stepSize, bc2s, eps)
+			adamScaleZeroAVX2(&p[0], &gk[0], &m[0], &v[0], i0, gscale, b1, omb1, b2, omb2, stepSize, bc2s, eps)
 		}
 		for i := i0; i < len(p); i++ {
-			gi := gk[i]
+			gi := gk[i] * gscale
+			gk[i] = 0
 			mi := b1*m[i] + omb1*gi
 			vi := b2*v[i] + omb2*gi*gi
 			m[i], v[i] = mi, vi
@@ -54,31 +57,67 @@ func (a *adam) update(params [][]float32, g grads, lr float64) {
 	}
 }
 
-// clipGradNorm scales the gradients so their global L2 norm is at most
-// maxNorm (torch.nn.utils.clip_grad_norm_) and returns the norm before.
-func clipGradNorm(g grads, maxNorm float64) float64 {
+// sumSq returns Σ v[i]² (float32, in vector lanes when available).
+func sumSq(v []float32) float32 {
+	var s float32
+	i0 := 0
+	if useAVX2 && len(v) >= 8 {
+		i0 = len(v) &^ 7
+		s = sumSqAVX2(&v[0], i0)
+	}
+	// four independent chains for the rest (all of it in pure Go)
+	var s0, s1, s2, s3 float32
+	i := i0
+	for ; i+4 <= len(v); i += 4 {
+		w := v[i : i+4 : i+4]
+		s0 += w[0] * w[0]
+		s1 += w[1] * w[1]
+		s2 += w[2] * w[2]
+		s3 += w[3] * w[3]
+	}
+	for ; i < len(v); i++ {
+		s0 += v[i] * v[i]
+	}
+	return s + ((s0 + s1) + (s2 + s3))
+}
+
+// scale multiplies v by c.
+func scale(v []float32, c float32) {
+	i0 := 0
+	if useAVX2 && len(v) >= 8 {
+		i0 = len(v) &^ 7
+		scaleAVX2(&v[0], i0, c)
+	}
+	for i := i0; i < len(v); i++ {
+		v[i] *= c
+	}
+}
+
+// normalizeRows rescales every row of w ([rows, d]) to unit L2 norm (the
+// trainer's SAE.SetDecoderNormToUnit, with vector sums).
+func normalizeRows(w []float32, rows, d int) {
+	for i := 0; i < rows; i++ {
+		row := w[i*d : i*d+d]
+		scale(row, 1/float32(math.Sqrt(float64(sumSq(row)))))
+	}
+}
+
+// clipCoef returns the global L2 norm of the gradients and the factor
+// torch.nn.utils.clip_grad_norm_ scales them by so the norm is at most
+// maxNorm (1 when it already is, or when maxNorm <= 0).
+func clipCoef(g grads, maxNorm float64) (float64, float32) {
 	var ss float64
 	for _, v := range g {
-		var s float32
-		for _, x := range v {
-			s += x * x
-		}
-		ss += float64(s)
+		ss += float64(sumSq(v))
 	}
 	total := math.Sqrt(ss)
 	if maxNorm <= 0 {
-		return total
+		return total, 1
 	}
-	coef := maxNorm / (total + 1e-6)
-	if coef < 1 {
-		c := float32(coef)
-		for _, v := range g {
-			for i := range v {
-				v[i] *= c
-			}
-		}
+	if coef := maxNorm / (total + 1e-6); coef < 1 {
+		return total, float32(coef)
 	}
-	return total
+	return total, 1
 }
 
 // removeParallelDecoderGrad removes from each W_dec row's gradient its

@@ -16,7 +16,7 @@ func dedupeOK(s *SAE, w *workspace, o *stepOptions) bool {
 		return false
 	}
 	switch s.Arch {
-	case ArchStandard:
+	case ArchStandard, ArchTopK:
 		return true
 	default:
 		return false
@@ -31,13 +31,29 @@ type dedupeTable struct {
 	rows []float32
 }
 
-// rowHash hashes the bits of a row (equal bits, equal hash).
+// rowHash hashes the bits of a row (equal bits, equal hash): a sum of
+// independent products of value pairs with position-dependent keys, then a
+// final mix.
 func rowHash(row []float32) uint64 {
-	h := uint64(0x9e3779b97f4a7c15) ^ uint64(len(row))
-	for _, v := range row {
-		h = (h ^ uint64(math.Float32bits(v))) * 0xff51afd7ed558ccd
-		h ^= h >> 29
+	const k1, k2, step = 0x9e3779b97f4a7c15, 0xc2b2ae3d27d4eb4f, 0x165667b19e3779f9
+	h0, h1 := uint64(len(row)), uint64(0)
+	ka, kb := uint64(k1), uint64(k2)
+	i := 0
+	for ; i+4 <= len(row); i += 4 {
+		w := row[i : i+4 : i+4]
+		h0 += (uint64(math.Float32bits(w[0])) + ka) * (uint64(math.Float32bits(w[1])) + kb)
+		h1 += (uint64(math.Float32bits(w[2])) + kb) * (uint64(math.Float32bits(w[3])) + ka)
+		ka += step
+		kb ^= ka
 	}
+	for ; i < len(row); i++ {
+		h0 += (uint64(math.Float32bits(row[i])) + ka) * kb
+		ka += step
+	}
+	h := h0 ^ (h1<<31 | h1>>33)
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 29
 	return h
 }
 

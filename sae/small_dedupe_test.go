@@ -167,3 +167,30 @@ func TestDedupeSameStep(t *testing.T) {
 		}
 	}
 }
+
+func TestTransposeTo(t *testing.T) {
+	for _, sh := range [][2]int{{1, 1}, {3, 5}, {4, 4}, {9, 7}, {48, 12}, {13, 1}} {
+		rows, cols := sh[0], sh[1]
+		src := make([]float32, rows*cols)
+		for i := range src {
+			src[i] = float32(i + 1)
+		}
+		ldd := rows + 2
+		dst := make([]float32, cols*ldd)
+		transposeTo(dst, ldd, src, rows, cols)
+		for r := 0; r < rows; r++ {
+			for c := 0; c < cols; c++ {
+				if got := dst[c*ldd+r]; got != src[r*cols+c] {
+					t.Fatalf("%d×%d: dst[%d,%d] = %v, want %v", rows, cols, c, r, got, src[r*cols+c])
+				}
+			}
+		}
+		for c := 0; c < cols; c++ {
+			for r := rows; r < ldd; r++ {
+				if dst[c*ldd+r] != 0 {
+					t.Fatalf("%d×%d: padding dst[%d,%d] written", rows, cols, c, r)
+				}
+			}
+		}
+	}
+}

@@ -191,7 +191,7 @@ func (s *SAE) encodeDense(w *workspace, bias []float32, o *stepOptions) {
 		if w.wenc == nil {
 			w.wenc = make([]float32, D*S)
 		}
-		transpose(w.wenc, wt, S, D)
+		transposeTo(w.wenc, S, wt, S, D)
 		for b := 0; b < U; b++ {
 			if bias != nil {
 				copy(w.pre[b*S:b*S+S], bias)

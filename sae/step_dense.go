@@ -78,12 +78,9 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 	w.denseActs = true
 	// Padded decoder copies.
 	for i := 0; i < S; i++ {
-		row := s.WDec[i*D : i*D+D]
-		copy(db.wdecP[i*dp:i*dp+D], row)
-		for j, v := range row {
-			db.wdecT[j*S+i] = v
-		}
+		copy(db.wdecP[i*dp:i*dp+D], s.WDec[i*D:i*D+D])
 	}
+	transposeTo(db.wdecT, S, s.WDec, S, D)
 	// y = f·W_dec + b_dec
 	for b := 0; b < U; b++ {
 		copy(db.yP[b*dp:b*dp+D], s.BDec)

@@ -41,15 +41,18 @@ type Trainer struct {
 	// gradient is zero then, so training is unaffected).
 	FullLosses bool
 
-	src   Source
-	opt   *adam
-	g     grads
-	ws    *workspace
-	batch []float32
-	sched lrSchedule
-	rng   *rand.PCG
-	norm  *rand.Rand
-	opts  stepOptions
+	src Source
+	opt *adam
+	g   grads
+	// gDirty is set while t.g may hold a step's gradients (the optimizer
+	// update clears them).
+	gDirty bool
+	ws     *workspace
+	batch  []float32
+	sched  lrSchedule
+	rng    *rand.PCG
+	norm   *rand.Rand
+	opts   stepOptions
 
 	// Counters (saved in checkpoints).
 	StepN            int64 // training steps done
@@ -296,7 +299,25 @@ func (t *Trainer) initFromData() error {
 	return nil
 }
 
+// checkFinite returns an ErrDiverged error naming the first NaN or ±Inf
+// in v.
 func checkFinite(v []float32) error {
+	// Branch-free scan: an all-ones exponent field carries into bit 31.
+	var a0, a1, a2, a3 uint32
+	i := 0
+	for ; i+4 <= len(v); i += 4 {
+		w := v[i : i+4 : i+4]
+		a0 |= math.Float32bits(w[0])&0x7f800000 + 0x00800000
+		a1 |= math.Float32bits(w[1])&0x7f800000 + 0x00800000
+		a2 |= math.Float32bits(w[2])&0x7f800000 + 0x00800000
+		a3 |= math.Float32bits(w[3])&0x7f800000 + 0x00800000
+	}
+	for ; i < len(v); i++ {
+		a0 |= math.Float32bits(v[i])&0x7f800000 + 0x00800000
+	}
+	if (a0|a1|a2|a3)&0x80000000 == 0 {
+		return nil
+	}
 	for i, x := range v {
 		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
 			return fmt.Errorf("%w: activation value %d is %v", ErrDiverged, i, x)
@@ -341,7 +362,7 @@ func (t *Trainer) Step() (StepLosses, error) {
 	t.Tokens += int64(r.TrainBatchSizeTokens)
 	s := t.SAE
 	if r.NormalizeSAEDecoder {
-		s.SetDecoderNormToUnit()
+		normalizeRows(s.WDec, s.DSAE, s.DIn)
 	}
 	if (t.StepN+1)%int64(r.FeatureSamplingWindow) == 0 {
 		t.logSparsity()
@@ -349,7 +370,10 @@ func (t *Trainer) Step() (StepLosses, error) {
 		t.nFracActive = 0
 	}
 	dead := t.deadMask(t.ws.deadBuf())
-	t.g.zero()
+	if t.gDirty {
+		t.g.zero() // a failed step left gradients behind
+	}
+	t.gDirty = true
 	t.opts.coeff = float32(l1At(r.SparsityCoeff, r.L1WarmUpSteps, t.StepN))
 	t.opts.skipIdleGhostLoss = (t.StepN+1)%int64(r.WandbLogFrequency) != 0 && !t.FullLosses
 	L, err := s.forwardBackward(t.ws, t.batch, dead, &t.opts, t.g)
@@ -379,8 +403,9 @@ func (t *Trainer) Step() (StepLosses, error) {
 	if r.NormalizeSAEDecoder {
 		removeParallelDecoderGrad(s.WDec, t.g[1], s.DSAE, s.DIn)
 	}
-	clipGradNorm(t.g, r.Glassbox.MaxGradNorm)
-	t.opt.update(s.params(), t.g, t.sched.at(t.StepN))
+	_, coef := clipCoef(t.g, r.Glassbox.MaxGradNorm)
+	t.opt.update(s.params(), t.g, t.sched.at(t.StepN), coef) // clears t.g
+	t.gDirty = false
 	t.lastLosses = L
 	t.StepN++
 	return L, nil

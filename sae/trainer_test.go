@@ -33,7 +33,14 @@ func newCycleSource(rows []float32, d int, seed uint64) *cycleSource {
 func (s *cycleSource) shuffle() {
 	n := len(s.rows) / s.d
 	r := rand.New(rand.NewPCG(s.seed, uint64(s.Epoch)))
-	s.perm = r.Perm(n)
+	// r.Perm(n) without a new slice per epoch: the same order.
+	if len(s.perm) != n {
+		s.perm = make([]int, n)
+	}
+	for i := range s.perm {
+		s.perm[i] = i
+	}
+	r.Shuffle(n, func(i, j int) { s.perm[i], s.perm[j] = s.perm[j], s.perm[i] })
 }
 
 func (s *cycleSource) NextBatch(dst []float32) error {

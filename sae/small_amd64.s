@@ -1,0 +1,127 @@
+//go:build amd64 && !noasm
+
+#include "textflag.h"
+
+// Hand-written AVX2+FMA kernels for the per-step O(parameters) passes of the
+// SAE trainer (the Go fallbacks are in optim.go).
+
+// func sumSqAVX2(x *float32, n int) float32
+// Σ x[i]² over n (a multiple of 8) values, in four 8-lane accumulators.
+TEXT ·sumSqAVX2(SB), NOSPLIT, $0-20
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	MOVQ CX, DX
+	SHRQ $5, DX
+	JZ ss_tail
+ss_loop32:
+	VMOVUPS (SI), Y4
+	VMOVUPS 32(SI), Y5
+	VMOVUPS 64(SI), Y6
+	VMOVUPS 96(SI), Y7
+	VFMADD231PS Y4, Y4, Y0
+	VFMADD231PS Y5, Y5, Y1
+	VFMADD231PS Y6, Y6, Y2
+	VFMADD231PS Y7, Y7, Y3
+	ADDQ $128, SI
+	DECQ DX
+	JNZ ss_loop32
+ss_tail:
+	ANDQ $31, CX
+	SHRQ $3, CX
+	JZ ss_sum
+ss_loop8:
+	VMOVUPS (SI), Y4
+	VFMADD231PS Y4, Y4, Y0
+	ADDQ $32, SI
+	DECQ CX
+	JNZ ss_loop8
+ss_sum:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VHADDPS X0, X0, X0
+	VHADDPS X0, X0, X0
+	VZEROUPPER
+	MOVSS X0, ret+16(FP)
+	RET
+
+// func adamScaleZeroAVX2(param, grad, m1, m2 *float32, n int, gs, b1, omb1, b2, omb2, stepSize, bc2s, eps float32)
+// Adam on n (a multiple of 8) elements of a gradient scaled by gs, which is
+// then cleared; the operation order of the scalar code:
+// g' = g·gs; m = b1·m + omb1·g'; v = b2·v + (omb2·g')·g';
+// p -= (stepSize·m) / (sqrt(v)/bc2s + eps); g = 0.
+TEXT ·adamScaleZeroAVX2(SB), NOSPLIT, $0-72
+	MOVQ param+0(FP), DI
+	MOVQ grad+8(FP), SI
+	MOVQ m1+16(FP), DX
+	MOVQ m2+24(FP), R8
+	MOVQ n+32(FP), CX
+	SHRQ $3, CX
+	VBROADCASTSS gs+40(FP), Y15
+	VBROADCASTSS b1+44(FP), Y0
+	VBROADCASTSS omb1+48(FP), Y1
+	VBROADCASTSS b2+52(FP), Y2
+	VBROADCASTSS omb2+56(FP), Y3
+	VBROADCASTSS stepSize+60(FP), Y4
+	VBROADCASTSS bc2s+64(FP), Y5
+	VBROADCASTSS eps+68(FP), Y6
+	VXORPS Y14, Y14, Y14
+	TESTQ CX, CX
+	JZ asz_done
+asz_loop:
+	VMOVUPS (SI), Y7
+	VMULPS Y15, Y7, Y7
+	VMOVUPS Y14, (SI)
+	VMOVUPS (DX), Y8
+	VMULPS Y8, Y0, Y9
+	VMULPS Y7, Y1, Y10
+	VADDPS Y10, Y9, Y9
+	VMOVUPS Y9, (DX)
+	VMOVUPS (R8), Y11
+	VMULPS Y11, Y2, Y12
+	VMULPS Y7, Y3, Y10
+	VMULPS Y7, Y10, Y10
+	VADDPS Y10, Y12, Y12
+	VMOVUPS Y12, (R8)
+	VSQRTPS Y12, Y10
+	VDIVPS Y5, Y10, Y10
+	VADDPS Y6, Y10, Y10
+	VMULPS Y9, Y4, Y13
+	VDIVPS Y10, Y13, Y13
+	VMOVUPS (DI), Y8
+	VSUBPS Y13, Y8, Y8
+	VMOVUPS Y8, (DI)
+	ADDQ $32, DI
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, R8
+	DECQ CX
+	JNZ asz_loop
+asz_done:
+	VZEROUPPER
+	RET
+
+// func scaleAVX2(x *float32, n int, c float32)
+// x[i] *= c for n (a multiple of 8) values.
+TEXT ·scaleAVX2(SB), NOSPLIT, $0-20
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	SHRQ $3, CX
+	VBROADCASTSS c+16(FP), Y0
+	TESTQ CX, CX
+	JZ sc_done
+sc_loop:
+	VMULPS (SI), Y0, Y1
+	VMOVUPS Y1, (SI)
+	ADDQ $32, SI
+	DECQ CX
+	JNZ sc_loop
+sc_done:
+	VZEROUPPER
+	RET

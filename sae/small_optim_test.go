@@ -1,0 +1,102 @@
+package sae
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestCheckFinite(t *testing.T) {
+	inf := float32(math.Inf(1))
+	nan := float32(math.NaN())
+	cases := []struct {
+		name string
+		v    []float32
+		bad  int // index of the first bad value, -1 for none
+	}{
+		{"empty", nil, -1},
+		{"finite", []float32{0, -0.5, math.MaxFloat32, -math.MaxFloat32, math.SmallestNonzeroFloat32, 1e-40, 3}, -1},
+		{"nan_in_block", []float32{1, 2, nan, 4, 5}, 2},
+		{"inf_in_tail", []float32{1, 2, 3, 4, 5, 6, inf}, 6},
+		{"neg_inf_first", []float32{-inf, 1, nan}, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := checkFinite(c.v)
+			if c.bad < 0 {
+				if err != nil {
+					t.Fatalf("checkFinite = %v, want nil", err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrDiverged) {
+				t.Fatalf("checkFinite = %v, want ErrDiverged", err)
+			}
+			want := "activation value " + strconv.Itoa(c.bad) + " "
+			if !strings.Contains(err.Error(), want) {
+				t.Fatalf("checkFinite = %q, want it to name %q", err, want)
+			}
+		})
+	}
+}
+
+// TestOptimKernels checks the vector sum of squares against float64 and
+// the vector Adam update (with clipping scale and gradient clearing)
+// against the pure-Go loop, bit for bit.
+func TestOptimKernels(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{1, 7, 8, 12, 33, 64, 100, 1000} {
+		v := make([]float32, n)
+		var want float64
+		for i := range v {
+			v[i] = float32(r.NormFloat64())
+			want += float64(v[i]) * float64(v[i])
+		}
+		if got := float64(sumSq(v)); math.Abs(got-want) > 1e-6*want {
+			t.Errorf("sumSq(n=%d) = %v, want %v", n, got, want)
+		}
+		// Adam: vector path vs scalar path from the same state.
+		mk := func() ([][]float32, grads, *adam) {
+			rr := rand.New(rand.NewPCG(uint64(n), 9))
+			p := make([]float32, n)
+			g := make([]float32, n)
+			for i := range p {
+				p[i], g[i] = float32(rr.NormFloat64()), float32(rr.NormFloat64())
+			}
+			a := newAdam([][]float32{p}, 0.9, 0.999, 1e-8)
+			for i := range a.m[0] {
+				a.m[0][i], a.v[0][i] = float32(rr.NormFloat64()), float32(rr.Float64())
+			}
+			return [][]float32{p}, grads{g}, a
+		}
+		p1, g1, a1 := mk()
+		a1.update(p1, g1, 3e-4, 0.7)
+		avx := useAVX2
+		useAVX2 = false
+		p2, g2, a2 := mk()
+		a2.update(p2, g2, 3e-4, 0.7)
+		useAVX2 = avx
+		for i := 0; i < n; i++ {
+			if p1[0][i] != p2[0][i] || a1.m[0][i] != a2.m[0][i] || a1.v[0][i] != a2.v[0][i] {
+				t.Fatalf("adam n=%d [%d]: vector (%v %v %v) != scalar (%v %v %v)", n, i,
+					p1[0][i], a1.m[0][i], a1.v[0][i], p2[0][i], a2.m[0][i], a2.v[0][i])
+			}
+			if g1[0][i] != 0 || g2[0][i] != 0 {
+				t.Fatalf("adam n=%d: gradient %d not cleared", n, i)
+			}
+		}
+		// normalizeRows gives unit rows.
+		if n%4 == 0 {
+			w := append([]float32(nil), v...)
+			normalizeRows(w, 4, n/4)
+			for i := 0; i < 4; i++ {
+				if s := float64(sumSq(w[i*n/4 : (i+1)*n/4])); math.Abs(s-1) > 1e-5 {
+					t.Errorf("normalizeRows n=%d row %d: squared norm %v", n, i, s)
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,11 @@
+//go:build !amd64 || noasm
+
+package sae
+
+func sumSqAVX2(x *float32, n int) float32 { panic("sae: no assembly kernels in this build") }
+
+func adamScaleZeroAVX2(param, grad, m1, m2 *float32, n int, gs, b1, omb1, b2, omb2, stepSize, bc2s, eps float32) {
+	panic("sae: no assembly kernels in this build")
+}
+
+func scaleAVX2(x *float32, n int, c float32) { panic("sae: no assembly kernels in this build") }

@@ -1,0 +1,24 @@
+package sae
+
+// transposeTo writes the transpose of src ([rows, cols], row-major) into
+// dst ([cols, ldd] with ldd >= rows: dst[c*ldd + r] = src[r*cols + c]),
+// four source rows at a time so every destination write is a run of four.
+func transposeTo(dst []float32, ldd int, src []float32, rows, cols int) {
+	r := 0
+	for ; r+4 <= rows; r += 4 {
+		s0 := src[r*cols : r*cols+cols]
+		s1 := src[(r+1)*cols : (r+1)*cols+cols]
+		s2 := src[(r+2)*cols : (r+2)*cols+cols]
+		s3 := src[(r+3)*cols : (r+3)*cols+cols]
+		for c := range s0 {
+			d := dst[c*ldd+r : c*ldd+r+4 : c*ldd+r+4]
+			d[0], d[1], d[2], d[3] = s0[c], s1[c], s2[c], s3[c]
+		}
+	}
+	for ; r < rows; r++ {
+		s0 := src[r*cols : r*cols+cols]
+		for c, v := range s0 {
+			dst[c*ldd+r] = v
+		}
+	}
+}
