@@ -107,9 +107,9 @@ func BenchmarkCellStep(b *testing.B) {
 			if c := cpuTime() - c0; c > 0 {
 				b.ReportMetric(float64(b.N*80)/c.Seconds(), "tokens/cpu-s")
 			}
-			var l0 float64
-			for _, n := range tr.ws.actN[:tr.ws.b] {
-				l0 += float64(n)
+			var l0 float64 // over the batch: step rows weighted by multiplicity
+			for r, n := range tr.ws.actN[:tr.ws.u] {
+				l0 += float64(n) * float64(tr.ws.mult[r])
 			}
 			b.ReportMetric(l0/80, "L0")
 		})

@@ -3,6 +3,7 @@ package sae
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -89,5 +90,47 @@ func TestExpf(t *testing.T) {
 	}
 	if !math.IsInf(float64(expf(100)), 1) || expf(-200) != 0 || expf(0) != 1 {
 		t.Error("expf edge cases")
+	}
+}
+
+// TestTopKIndices checks the top-k selection (insertion buffer for small k,
+// quickselect for large k) against a full sort, with many tied values (the
+// lower index wins a tie), and sortInt32 against slices.Sort.
+func TestTopKIndices(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 9))
+	for _, n := range []int{1, 2, 7, 52, 976, 3000} {
+		for _, k := range []int{1, 2, 4, 8, 31, 32, 33, 122, n - 1, n, n + 3} {
+			if k < 1 || k > n+3 {
+				continue
+			}
+			v := make([]float32, n)
+			for i := range v {
+				v[i] = float32(r.IntN(20) - 10) // many ties
+			}
+			order := make([]int32, n)
+			for i := range order {
+				order[i] = int32(i)
+			}
+			slices.SortFunc(order, func(a, b int32) int {
+				if greaterAt(v, a, b) {
+					return -1
+				}
+				if greaterAt(v, b, a) {
+					return 1
+				}
+				return 0
+			})
+			want := append([]int32(nil), order[:min(k, n)]...)
+			slices.Sort(want)
+			got := topKIndices(v, k, make([]int32, n))
+			got = append([]int32(nil), got...)
+			sortInt32(got)
+			if !slices.Equal(got, want) {
+				t.Fatalf("n=%d k=%d: top-k %v, want %v", n, k, got, want)
+			}
+		}
+	}
+	if got := topKIndices([]float32{3, 1, 2}, 0, nil); len(got) != 0 {
+		t.Errorf("k=0: got %v", got)
 	}
 }

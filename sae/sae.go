@@ -3,7 +3,7 @@ package sae
 import (
 	"fmt"
 	"math"
-	"sort"
+	"slices"
 )
 
 // SAE holds the weights of one sparse autoencoder and what is needed to run
@@ -420,21 +420,115 @@ func (s *SAE) Evaluate(x []float32) (EvalMetrics, error) {
 	return m, nil
 }
 
-// topKIndices returns the indices of the k largest values of v (in no
-// particular order), using scratch (len(v)) when given.
+// topKIndices returns the indices of the k largest values of v (ties: the
+// lower index first; in no particular order), using scratch (len(v)) when
+// given. Small k keeps a sorted buffer of the best k seen so far (one pass,
+// most values rejected by one comparison); larger k uses quickselect.
 func topKIndices(v []float32, k int, scratch []int32) []int32 {
 	if cap(scratch) < len(v) {
 		scratch = make([]int32, len(v))
+	}
+	if k >= len(v) {
+		idx := scratch[:len(v)]
+		for i := range idx {
+			idx[i] = int32(i)
+		}
+		return idx
+	}
+	if k <= 0 {
+		return scratch[:0]
+	}
+	if k <= topKInsertMax {
+		return topKInsert(v, k, scratch[:k])
 	}
 	idx := scratch[:len(v)]
 	for i := range idx {
 		idx[i] = int32(i)
 	}
-	if k >= len(v) {
-		return idx
-	}
-	selectTop(idx, func(a, b int32) bool { return v[a] > v[b] || (v[a] == v[b] && a < b) }, k)
+	selectTopValues(idx, v, k)
 	return idx[:k]
+}
+
+// topKInsertMax is the largest k for which topKIndices keeps an insertion
+// buffer instead of running quickselect.
+const topKInsertMax = 32
+
+// topKInsert is topKIndices for small k: buf (len k) holds the best k
+// indices so far, ordered best first under "larger value, then lower
+// index".
+func topKInsert(v []float32, k int, buf []int32) []int32 {
+	for i := 0; i < k; i++ {
+		// insert i into buf[:i]
+		x := v[i]
+		j := i
+		for j > 0 && x > v[buf[j-1]] {
+			buf[j] = buf[j-1]
+			j--
+		}
+		buf[j] = int32(i)
+	}
+	worst := v[buf[k-1]]
+	for i := k; i < len(v); i++ {
+		x := v[i]
+		// A later index with an equal value ranks lower: only strictly
+		// larger values enter.
+		if !(x > worst) {
+			continue
+		}
+		j := k - 1
+		for j > 0 && x > v[buf[j-1]] {
+			buf[j] = buf[j-1]
+			j--
+		}
+		buf[j] = int32(i)
+		worst = v[buf[k-1]]
+	}
+	return buf
+}
+
+// greaterAt is the strict total order of topKIndices: larger value, then
+// lower index.
+func greaterAt(v []float32, a, b int32) bool {
+	va, vb := v[a], v[b]
+	return va > vb || (va == vb && a < b)
+}
+
+// selectTopValues partially orders idx so that its first k entries are the
+// k largest of v[idx] under greaterAt (quickselect, median-of-three
+// pivots).
+func selectTopValues(idx []int32, v []float32, k int) {
+	lo, hi := 0, len(idx)-1
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		if greaterAt(v, idx[mid], idx[lo]) {
+			idx[mid], idx[lo] = idx[lo], idx[mid]
+		}
+		if greaterAt(v, idx[hi], idx[lo]) {
+			idx[hi], idx[lo] = idx[lo], idx[hi]
+		}
+		if greaterAt(v, idx[mid], idx[hi]) {
+			idx[mid], idx[hi] = idx[hi], idx[mid]
+		}
+		pivot := idx[hi]
+		pv := v[pivot]
+		store := lo
+		for i := lo; i < hi; i++ {
+			a := idx[i]
+			if va := v[a]; va > pv || (va == pv && a < pivot) {
+				idx[i], idx[store] = idx[store], idx[i]
+				store++
+			}
+		}
+		idx[store], idx[hi] = idx[hi], idx[store]
+		switch {
+		case store == k-1 || store == k:
+			return
+		case store < k:
+			lo = store + 1
+		default:
+			hi = store - 1
+		}
+	}
 }
 
 // selectTop partially orders idx so that its first k entries are the k
@@ -464,9 +558,6 @@ func selectTop(idx []int32, greater func(a, b int32) bool, k int) {
 		idx[store], idx[hi] = idx[hi], idx[store]
 		switch {
 		case store == k-1 || store == k:
-			if store == k-1 {
-				return
-			}
 			return
 		case store < k:
 			lo = store + 1
@@ -476,8 +567,23 @@ func selectTop(idx []int32, greater func(a, b int32) bool, k int) {
 	}
 }
 
-// sortInt32 sorts ascending (used to make index sets deterministic).
-func sortInt32(v []int32) { sort.Slice(v, func(a, b int) bool { return v[a] < v[b] }) }
+// sortInt32 sorts ascending (used to make index sets deterministic):
+// insertion sort for the short lists of topk, pdqsort otherwise.
+func sortInt32(v []int32) {
+	if len(v) > 32 {
+		slices.Sort(v)
+		return
+	}
+	for i := 1; i < len(v); i++ {
+		x := v[i]
+		j := i
+		for j > 0 && v[j-1] > x {
+			v[j] = v[j-1]
+			j--
+		}
+		v[j] = x
+	}
+}
 
 // dot is an unrolled float32 dot product (AVX2 for long vectors).
 func dot(a, b []float32) float32 {

@@ -5,11 +5,13 @@ import (
 )
 
 func (s *SAE) stepTopK(w *workspace, x []float32, o *stepOptions, gr grads, L *StepLosses) error {
-	B, D, S := w.b, w.d, w.s
+	// Rows are de-duplicated for topk (U ≤ B step rows, weighted by
+	// w.mult), never for batchtopk (U = B).
+	B, U, D, S := w.b, w.u, w.d, w.s
 	gWEncT, gWDec, gBEnc, gBDec := gr[0], gr[1], gr[2], gr[3]
 	s.encodeDense(w, s.BEnc, o)
 	if s.Arch == ArchTopK {
-		for b := 0; b < B; b++ {
+		for b := 0; b < U; b++ {
 			pre := w.pre[b*S : b*S+S]
 			sel := topKIndices(pre, s.K, w.scratch)
 			sortInt32(sel)
@@ -65,11 +67,10 @@ func (s *SAE) stepTopK(w *workspace, x []float32, o *stepOptions, gr grads, L *S
 		}
 	}
 	L.MSE = s.decodeAndMSE(w, x, o, gWDec, gBDec)
-	for b := 0; b < B; b++ {
+	for b := 0; b < U; b++ {
 		n := int(w.actN[b])
-		dy := w.dy[b*D : b*D+D]
-		for k, i := range w.actIdx[b*S : b*S+n] {
-			_ = k
+		dy := w.dy[b*D : b*D+D] // already weighted by mult[b]
+		for _, i := range w.actIdx[b*S : b*S+n] {
 			s.backEncoder(w, b, i, dot(dy, s.WDec[int(i)*D:int(i)*D+D]), gWEncT, gBEnc, gBDec)
 		}
 	}
@@ -85,7 +86,8 @@ func (s *SAE) stepTopK(w *workspace, x []float32, o *stepOptions, gr grads, L *S
 	vals := w.h[:nd]
 	var aux float64
 	rec := w.g
-	for b := 0; b < B; b++ {
+	for b := 0; b < U; b++ {
+		m := w.mult[b]
 		pre := w.pre[b*S : b*S+S]
 		for k, i := range w.dead {
 			vals[k] = pre[i]
@@ -106,10 +108,10 @@ func (s *SAE) stepTopK(w *workspace, x []float32, o *stepOptions, gr grads, L *S
 			r := xb[j] - xh[j]
 			d := rec[j]*rn.kout + rn.mu - r
 			a += d * d
-			drec[j] = coef * 2 * d / float32(B) * rn.kout
+			drec[j] = coef * 2 * d / float32(B) * rn.kout * m
 			gBDec[j] += drec[j]
 		}
-		aux += float64(a)
+		aux += float64(a * m)
 		for _, k := range sel {
 			i := w.dead[k]
 			row := s.WDec[int(i)*D : int(i)*D+D]
