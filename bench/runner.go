@@ -127,7 +127,8 @@ type hookData struct {
 
 	// The SAE is a function of the activation row alone, so it runs once
 	// per distinct row: uniq holds them ([len, d_in]) and rowOf maps each
-	// dataset row to its distinct row.
+	// dataset row to its distinct row (nil: every row is distinct and uniq
+	// is the activations themselves).
 	uniq     []float32
 	rowOf    []int32
 	variance float64 // totalVariance of the activations
@@ -217,7 +218,7 @@ func (d *caseData) spliceFrom(h *hookData, act []float32) (*tensor.Tensor, error
 
 // distinctRows returns the distinct rows of x ([n, d]) in order of first
 // appearance and, for each row, the index of its distinct row (rows are
-// equal when bit-identical).
+// equal when bit-identical). When no row repeats it returns x and nil.
 func distinctRows(x []float32, d int) (uniq []float32, rowOf []int32) {
 	n := len(x) / d
 	rowOf = make([]int32, n)
@@ -235,6 +236,9 @@ func distinctRows(x []float32, d int) (uniq []float32, rowOf []int32) {
 			uniq = append(uniq, row...)
 		}
 		rowOf[i] = k
+	}
+	if len(seen) == n {
+		return x, nil
 	}
 	return uniq, rowOf
 }
@@ -544,6 +548,9 @@ func forwardDistinct(s *sae.SAE, hd *hookData) (recon, feats []float32, err erro
 	d, S := s.DIn, s.DSAE
 	if len(ru) != len(hd.uniq) || len(fu) != len(hd.uniq)/d*S {
 		return nil, nil, fmt.Errorf("SAE forward of %d rows returned %d reconstruction and %d feature values", len(hd.uniq)/d, len(ru), len(fu))
+	}
+	if hd.rowOf == nil {
+		return ru, fu, nil
 	}
 	n := len(hd.rowOf)
 	recon, feats = make([]float32, n*d), make([]float32, n*S)

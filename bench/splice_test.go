@@ -52,10 +52,13 @@ func TestHookPassesMatchFullRuns(t *testing.T) {
 			}
 			sameBits(t, name+" activations", hd.set.Data, want.Data)
 			dIn := hd.set.DIn
+			if hd.rowOf == nil {
+				sameBits(t, name+" distinct rows (all)", hd.uniq, want.Data)
+			}
 			for i, k := range hd.rowOf {
 				sameBits(t, name+" distinct row", hd.uniq[int(k)*dIn:int(k+1)*dIn], want.Data[i*dIn:(i+1)*dIn])
 			}
-			if n := len(hd.uniq) / dIn; n > len(hd.rowOf) || n < 1 {
+			if n := len(hd.uniq) / dIn; hd.rowOf != nil && (n >= len(hd.rowOf) || n < 1) {
 				t.Fatalf("%s: %d distinct rows of %d", name, n, len(hd.rowOf))
 			}
 			zero, err := d.model.RunWithHooks(d.tokens, []model.Hook{{Name: name, Fn: func(a *tensor.Tensor) error { clear(a.Data); return nil }}})
@@ -115,8 +118,11 @@ func TestForwardDistinctMatchesSAE(t *testing.T) {
 		}
 		s.K = 3
 		uniq, rowOf := distinctRows(x, dIn)
-		if len(uniq) != 7*dIn {
+		if len(uniq) != 7*dIn || len(rowOf) != n {
 			t.Fatalf("%d distinct rows, want 7", len(uniq)/dIn)
+		}
+		if u, r := distinctRows(x[:7*dIn], dIn); &u[0] != &x[0] || r != nil {
+			t.Fatal("distinctRows of distinct rows: want x itself and a nil map")
 		}
 		recon, feats, err := forwardDistinct(s, &hookData{uniq: uniq, rowOf: rowOf})
 		if err != nil {
