@@ -60,6 +60,10 @@ func gemmAcc(out, a, w []float32, rows, d, s int) {
 	_ = out[rows*s-1]
 	_ = a[rows*d-1]
 	_ = w[d*s-1]
+	if s >= sparseMinCols && sparseEnough(a[:rows*d]) {
+		gemmAccSparse(out, a, w, rows, d, s)
+		return
+	}
 	s8 := 0
 	if useAVX2 {
 		s8 = s &^ 7
@@ -111,6 +115,10 @@ func gemmTNAcc(out, a, w []float32, n, m, p int) {
 	_ = out[m*p-1]
 	_ = a[n*m-1]
 	_ = w[n*p-1]
+	if p >= sparseMinCols && sparseEnough(a[:n*m]) {
+		gemmTNAccSparse(out, a, w, n, m, p)
+		return
+	}
 	p8 := 0
 	if useAVX2 {
 		p8 = p &^ 7
@@ -149,6 +157,59 @@ func gemmTNAcc(out, a, w []float32, n, m, p int) {
 			o := out[i*p : i*p+p]
 			for j := p8; j < p; j++ {
 				o[j] += x * wb[j]
+			}
+		}
+	}
+}
+
+// Sparse left operands. The products of a training step often have a
+// mostly-zero left operand: ReLU feature activations and their masked
+// gradients (a few active features of d_sae), and the one-hot-like inputs
+// of compiled models. Then one axpy per non-zero entry does a fraction of
+// the dense product's work.
+
+// sparseMaxDensity is the largest fraction of non-zero entries of the left
+// operand for which gemmAcc / gemmTNAcc take the per-entry path (measured
+// crossover on the case-113 encoder shape: ≈ 0.3, BenchmarkGemmSparse).
+var sparseMaxDensity = 0.25
+
+// sparseMinCols is the smallest row length (columns of w) for which the
+// per-entry path is considered (shorter axpys cost more in overhead).
+const sparseMinCols = 64
+
+// sparseEnough reports whether a has at most sparseMaxDensity non-zeros.
+func sparseEnough(a []float32) bool {
+	limit := int(sparseMaxDensity * float64(len(a)))
+	nz := 0
+	for _, v := range a {
+		if v != 0 {
+			nz++
+		}
+	}
+	return nz <= limit
+}
+
+// gemmAccSparse is gemmAcc as one axpy per non-zero a[r, k].
+func gemmAccSparse(out, a, w []float32, rows, d, s int) {
+	for r := 0; r < rows; r++ {
+		o := out[r*s : r*s+s]
+		ar := a[r*d : r*d+d]
+		for k, x := range ar {
+			if x != 0 {
+				axpy(x, w[k*s:k*s+s], o)
+			}
+		}
+	}
+}
+
+// gemmTNAccSparse is gemmTNAcc as one axpy per non-zero a[b, i].
+func gemmTNAccSparse(out, a, w []float32, n, m, p int) {
+	for b := 0; b < n; b++ {
+		wb := w[b*p : b*p+p]
+		ab := a[b*m : b*m+m]
+		for i, x := range ab {
+			if x != 0 {
+				axpy(x, wb, out[i*p:i*p+p])
 			}
 		}
 	}

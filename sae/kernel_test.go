@@ -134,3 +134,52 @@ func TestTopKIndices(t *testing.T) {
 		t.Errorf("k=0: got %v", got)
 	}
 }
+
+// TestGemmSparsePath checks the per-entry (sparse left operand) paths of
+// gemmAcc and gemmTNAcc against float64 references, on operands sparse
+// enough to take them.
+func TestGemmSparsePath(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 3))
+	const rows, d, s = 9, 70, 130
+	a := make([]float32, rows*d)
+	for i := range a {
+		if r.IntN(10) == 0 {
+			a[i] = float32(r.NormFloat64())
+		}
+	}
+	if !sparseEnough(a) {
+		t.Fatal("operand not sparse enough for the test")
+	}
+	w := make([]float32, d*s)
+	for i := range w {
+		w[i] = float32(r.NormFloat64())
+	}
+	out := make([]float32, rows*s)
+	gemmAcc(out, a, w, rows, d, s)
+	for i := 0; i < rows; i++ {
+		for j := 0; j < s; j++ {
+			var acc float64
+			for k := 0; k < d; k++ {
+				acc += float64(a[i*d+k]) * float64(w[k*s+j])
+			}
+			if math.Abs(float64(out[i*s+j])-acc) > 1e-4*(1+math.Abs(acc)) {
+				t.Fatalf("gemmAcc sparse [%d,%d] = %g, want %g", i, j, out[i*s+j], acc)
+			}
+		}
+	}
+	// gemmTNAcc: out2[i,j] = Σ_b a[b,i]·w2[b,j], a [rows, d], w2 [rows, s]
+	w2 := w[:rows*s]
+	out2 := make([]float32, d*s)
+	gemmTNAcc(out2, a, w2, rows, d, s)
+	for i := 0; i < d; i++ {
+		for j := 0; j < s; j++ {
+			var acc float64
+			for b := 0; b < rows; b++ {
+				acc += float64(a[b*d+i]) * float64(w2[b*s+j])
+			}
+			if math.Abs(float64(out2[i*s+j])-acc) > 1e-4*(1+math.Abs(acc)) {
+				t.Fatalf("gemmTNAcc sparse [%d,%d] = %g, want %g", i, j, out2[i*s+j], acc)
+			}
+		}
+	}
+}
