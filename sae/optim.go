@@ -96,6 +96,17 @@ func scale(v []float32, c float32) {
 // normalizeRows rescales every row of w ([rows, d]) to unit L2 norm (the
 // trainer's SAE.SetDecoderNormToUnit, with vector sums).
 func normalizeRows(w []float32, rows, d int) {
+	if d < 32 {
+		// Narrow rows: plain loops beat the kernel calls.
+		for i := 0; i < rows; i++ {
+			row := w[i*d : i*d+d]
+			inv := 1 / float32(math.Sqrt(float64(dotNarrow(row, row))))
+			for j := range row {
+				row[j] *= inv
+			}
+		}
+		return
+	}
 	for i := 0; i < rows; i++ {
 		row := w[i*d : i*d+d]
 		scale(row, 1/float32(math.Sqrt(float64(sumSq(row)))))
@@ -120,15 +131,47 @@ func clipCoef(g grads, maxNorm float64) (float64, float32) {
 	return total, 1
 }
 
+// dotNarrow is Σ a[i]·b[i] in four independent chains (for short rows).
+func dotNarrow(a, b []float32) float32 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		x := a[i : i+4 : i+4]
+		y := b[i : i+4 : i+4]
+		s0 += x[0] * y[0]
+		s1 += x[1] * y[1]
+		s2 += x[2] * y[2]
+		s3 += x[3] * y[3]
+	}
+	for ; i < len(a); i++ {
+		s0 += a[i] * b[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
 // removeParallelDecoderGrad removes from each W_dec row's gradient its
 // component along the (unit-norm) row.
 func removeParallelDecoderGrad(wdec, gdec []float32, dSAE, dIn int) {
+	if dIn >= 32 {
+		for i := 0; i < dSAE; i++ {
+			row := wdec[i*dIn : i*dIn+dIn]
+			gr := gdec[i*dIn : i*dIn+dIn]
+			if p := dot(gr, row); p != 0 {
+				axpy(-p, row, gr)
+			}
+		}
+		return
+	}
+	// Narrow rows: plain loops beat the kernel calls.
 	for i := 0; i < dSAE; i++ {
 		row := wdec[i*dIn : i*dIn+dIn]
 		gr := gdec[i*dIn : i*dIn+dIn]
-		p := dot(gr, row)
+		p := dotNarrow(gr, row)
 		if p != 0 {
-			axpy(-p, row, gr)
+			for j, v := range row {
+				gr[j] -= p * v
+			}
 		}
 	}
 }

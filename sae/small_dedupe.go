@@ -1,6 +1,10 @@
 package sae
 
-import "math"
+import (
+	"math"
+	"math/bits"
+	"unsafe"
+)
 
 // Batch de-duplication. The activations of compiled (tracr) models take few
 // distinct values, so a training batch often repeats rows. A step on the
@@ -16,7 +20,7 @@ func dedupeOK(s *SAE, w *workspace, o *stepOptions) bool {
 		return false
 	}
 	switch s.Arch {
-	case ArchStandard, ArchTopK:
+	case ArchStandard, ArchTopK, ArchGated, ArchJumpReLU:
 		return true
 	default:
 		return false
@@ -31,39 +35,50 @@ type dedupeTable struct {
 	rows []float32
 }
 
-// rowHash hashes the bits of a row (equal bits, equal hash): a sum of
-// independent products of value pairs with position-dependent keys, then a
-// final mix.
+// rowWords views a row as 64-bit words (its last odd value, if any, is
+// left to the callers' tails).
+func rowWords(row []float32) []uint64 {
+	if len(row) < 2 {
+		return nil
+	}
+	return unsafe.Slice((*uint64)(unsafe.Pointer(&row[0])), len(row)/2)
+}
+
+// rowHash hashes the bits of a row (equal bits, equal hash): two
+// multiply-rotate lanes over 64-bit words, then a final mix.
 func rowHash(row []float32) uint64 {
-	const k1, k2, step = 0x9e3779b97f4a7c15, 0xc2b2ae3d27d4eb4f, 0x165667b19e3779f9
-	h0, h1 := uint64(len(row)), uint64(0)
-	ka, kb := uint64(k1), uint64(k2)
+	const k1, k2 = 0x9e3779b97f4a7c15, 0xc2b2ae3d27d4eb4f
+	h0, h1 := uint64(len(row)), uint64(k1)
+	ws := rowWords(row)
 	i := 0
-	for ; i+4 <= len(row); i += 4 {
-		w := row[i : i+4 : i+4]
-		h0 += (uint64(math.Float32bits(w[0])) + ka) * (uint64(math.Float32bits(w[1])) + kb)
-		h1 += (uint64(math.Float32bits(w[2])) + kb) * (uint64(math.Float32bits(w[3])) + ka)
-		ka += step
-		kb ^= ka
+	for ; i+2 <= len(ws); i += 2 {
+		h0 = bits.RotateLeft64((h0^ws[i])*k1, 29)
+		h1 = bits.RotateLeft64((h1^ws[i+1])*k2, 31)
 	}
-	for ; i < len(row); i++ {
-		h0 += (uint64(math.Float32bits(row[i])) + ka) * kb
-		ka += step
+	if i < len(ws) {
+		h0 = bits.RotateLeft64((h0^ws[i])*k1, 29)
 	}
-	h := h0 ^ (h1<<31 | h1>>33)
+	if len(row)%2 == 1 {
+		h1 = bits.RotateLeft64((h1^uint64(math.Float32bits(row[len(row)-1])))*k2, 31)
+	}
+	h := h0 ^ bits.RotateLeft64(h1, 17)
 	h ^= h >> 33
 	h *= 0xff51afd7ed558ccd
 	h ^= h >> 29
 	return h
 }
 
-// sameBits reports whether two rows are bit-for-bit equal.
+// sameBits reports whether two rows of equal length are bit-for-bit equal.
 func sameBits(a, b []float32) bool {
-	b = b[:len(a)]
-	for i, v := range a {
-		if math.Float32bits(v) != math.Float32bits(b[i]) {
+	wa, wb := rowWords(a), rowWords(b)
+	wb = wb[:len(wa)]
+	for i, v := range wa {
+		if v != wb[i] {
 			return false
 		}
+	}
+	if len(a)%2 == 1 {
+		return math.Float32bits(a[len(a)-1]) == math.Float32bits(b[len(a)-1])
 	}
 	return true
 }

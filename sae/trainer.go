@@ -302,20 +302,23 @@ func (t *Trainer) initFromData() error {
 // checkFinite returns an ErrDiverged error naming the first NaN or ±Inf
 // in v.
 func checkFinite(v []float32) error {
-	// Branch-free scan: an all-ones exponent field carries into bit 31.
-	var a0, a1, a2, a3 uint32
+	// Branch-free scan, two values per 64-bit word: an all-ones exponent
+	// field carries into the value's sign bit.
+	const expo, one = 0x7f8000007f800000, 0x0080000000800000
+	var a0, a1 uint64
+	ws := rowWords(v)
 	i := 0
-	for ; i+4 <= len(v); i += 4 {
-		w := v[i : i+4 : i+4]
-		a0 |= math.Float32bits(w[0])&0x7f800000 + 0x00800000
-		a1 |= math.Float32bits(w[1])&0x7f800000 + 0x00800000
-		a2 |= math.Float32bits(w[2])&0x7f800000 + 0x00800000
-		a3 |= math.Float32bits(w[3])&0x7f800000 + 0x00800000
+	for ; i+2 <= len(ws); i += 2 {
+		a0 |= ws[i]&expo + one
+		a1 |= ws[i+1]&expo + one
 	}
-	for ; i < len(v); i++ {
-		a0 |= math.Float32bits(v[i])&0x7f800000 + 0x00800000
+	for ; i < len(ws); i++ {
+		a0 |= ws[i]&expo + one
 	}
-	if (a0|a1|a2|a3)&0x80000000 == 0 {
+	if len(v)%2 == 1 {
+		a1 |= uint64(math.Float32bits(v[len(v)-1]))&expo + one
+	}
+	if (a0|a1)&0x8000000080000000 == 0 {
 		return nil
 	}
 	for i, x := range v {
