@@ -5,7 +5,9 @@ import (
 )
 
 func (s *SAE) stepGated(w *workspace, x []float32, o *stepOptions, gr grads, L *StepLosses) error {
-	B, D, S := w.b, w.d, w.s
+	// Step rows may be de-duplicated: U ≤ B rows, row b standing for
+	// w.mult[b] batch rows; every per-row term is weighted by it.
+	B, U, D, S := w.b, w.u, w.d, w.s
 	gWEncT, gWDec, gBGate, gRMag, gBMag, gBDec := gr[0], gr[1], gr[2], gr[3], gr[4], gr[5]
 	saved := o.noise
 	o.noise = 0
@@ -16,7 +18,7 @@ func (s *SAE) stepGated(w *workspace, x []float32, o *stepOptions, gr grads, L *
 	for i := 0; i < S; i++ {
 		e[i] = float32(math.Exp(float64(s.RMag[i])))
 	}
-	for b := 0; b < B; b++ {
+	for b := 0; b < U; b++ {
 		u := w.pre[b*S : b*S+S]
 		idx := w.actIdx[b*S : b*S+S]
 		val := w.actVal[b*S : b*S+S]
@@ -35,19 +37,20 @@ func (s *SAE) stepGated(w *workspace, x []float32, o *stepOptions, gr grads, L *
 	L.MSE = s.decodeAndMSE(w, x, o, gWDec, gBDec)
 	s.decoderNorms(w.wdn)
 	lam := o.coeff / float32(B)
-	piSum := make([]float32, S) // Σ_b π_bi, for the norm gradient
+	piSum := w.h[:S] // Σ_b mult_b·π_bi, for the norm gradient
+	clear(piSum)
 	var pen, aux float64
 	via := w.g
 	dvia := w.g2
-	for b := 0; b < B; b++ {
+	for b := 0; b < U; b++ {
+		m := w.mult[b]
+		lamB := lam * m
 		u := w.pre[b*S : b*S+S]
-		cb := w.c[b*D : b*D+D]
-		_ = cb
 		copy(via, s.BDec)
 		for i, ui := range u {
 			if pi := ui + s.BGate[i]; pi > 0 {
 				axpy(pi, s.WDec[i*D:i*D+D], via)
-				pen += float64(pi * w.wdn[i])
+				pen += float64(pi * w.wdn[i] * m)
 			}
 		}
 		xb := x[b*D : b*D+D]
@@ -55,10 +58,10 @@ func (s *SAE) stepGated(w *workspace, x []float32, o *stepOptions, gr grads, L *
 		for j := range via {
 			d := via[j] - xb[j]
 			a += d * d
-			dvia[j] = 2 * d / float32(B)
+			dvia[j] = 2 * d / float32(B) * m
 			gBDec[j] += dvia[j]
 		}
-		aux += float64(a)
+		aux += float64(a * m)
 		dy := w.dy[b*D : b*D+D]
 		n := int(w.actN[b])
 		idx := w.actIdx[b*S : b*S+n]
@@ -72,8 +75,8 @@ func (s *SAE) stepGated(w *workspace, x []float32, o *stepOptions, gr grads, L *
 			ii := int32(i)
 			row := s.WDec[i*D : i*D+D]
 			axpy(pi, dvia, gWDec[i*D:i*D+D])
-			piSum[i] += pi
-			dpg := dot(dvia, row) + lam*w.wdn[i]
+			piSum[i] += pi * m
+			dpg := dot(dvia, row) + lamB*w.wdn[i]
 			var dpm float32
 			if k < n && idx[k] == ii {
 				f := val[k]

@@ -7,14 +7,16 @@ import (
 func rect(z float32) bool { return z > -0.5 && z < 0.5 }
 
 func (s *SAE) stepJumpReLU(w *workspace, x []float32, o *stepOptions, gr grads, L *StepLosses) error {
-	B, D, S := w.b, w.d, w.s
+	// Step rows may be de-duplicated: U ≤ B rows, row b standing for
+	// w.mult[b] batch rows; every per-row term is weighted by it.
+	B, U, D, S := w.b, w.u, w.d, w.s
 	gWEncT, gWDec, gBEnc, gBDec, gLogTh := gr[0], gr[1], gr[2], gr[3], gr[4]
 	s.encodeDense(w, s.BEnc, o)
 	th := w.featAcc
 	for i := 0; i < S; i++ {
 		th[i] = float32(math.Exp(float64(s.LogThreshold[i])))
 	}
-	for b := 0; b < B; b++ {
+	for b := 0; b < U; b++ {
 		pre := w.pre[b*S : b*S+S]
 		idx := w.actIdx[b*S : b*S+S]
 		val := w.actVal[b*S : b*S+S]
@@ -40,9 +42,11 @@ func (s *SAE) stepJumpReLU(w *workspace, x []float32, o *stepOptions, gr grads, 
 		dnorm = make([]float32, S)
 	}
 	var pen float64
-	for b := 0; b < B; b++ {
+	for b := 0; b < U; b++ {
+		m := w.mult[b]
+		lamB := lam * m
 		pre := w.pre[b*S : b*S+S]
-		dy := w.dy[b*D : b*D+D]
+		dy := w.dy[b*D : b*D+D] // already weighted by m
 		for i, p := range pre {
 			active := p > th[i]
 			near := rect((p - th[i]) / bw)
@@ -59,18 +63,18 @@ func (s *SAE) stepJumpReLU(w *workspace, x []float32, o *stepOptions, gr grads, 
 			}
 			if o.tanhMode {
 				t := float32(math.Tanh(float64(o.tanhScale * f * w.wdn[i])))
-				pen += float64(t)
-				dt := lam * (1 - t*t) * o.tanhScale
+				pen += float64(t * m)
+				dt := lamB * (1 - t*t) * o.tanhScale
 				df += dt * w.wdn[i]
 				dnorm[i] += dt * f
 			} else if active {
-				pen++
+				pen += float64(m)
 			}
 			if near {
 				// JumpReLU pseudo-derivative w.r.t. the threshold.
 				w.dth[i] -= float64(th[i] / bw * df)
 				if !o.tanhMode {
-					w.dth[i] -= float64(lam / bw)
+					w.dth[i] -= float64(lamB / bw)
 				}
 			}
 			if active {
