@@ -22,3 +22,24 @@ func transposeTo(dst []float32, ldd int, src []float32, rows, cols int) {
 		}
 	}
 }
+
+// transposeCols is transposeTo for the source columns in cols only.
+func transposeCols(dst []float32, ldd int, src []float32, rows, cols int, which []int32) {
+	r := 0
+	for ; r+4 <= rows; r += 4 {
+		s0 := src[r*cols : r*cols+cols]
+		s1 := src[(r+1)*cols : (r+1)*cols+cols]
+		s2 := src[(r+2)*cols : (r+2)*cols+cols]
+		s3 := src[(r+3)*cols : (r+3)*cols+cols]
+		for _, c := range which {
+			d := dst[int(c)*ldd+r : int(c)*ldd+r+4 : int(c)*ldd+r+4]
+			d[0], d[1], d[2], d[3] = s0[c], s1[c], s2[c], s3[c]
+		}
+	}
+	for ; r < rows; r++ {
+		s0 := src[r*cols : r*cols+cols]
+		for _, c := range which {
+			dst[int(c)*ldd+r] = s0[c]
+		}
+	}
+}

@@ -49,6 +49,7 @@ type workspace struct {
 	denseActs bool
 	colCount  []int32   // [d_sae] rows each feature was active on (dense step)
 	wenc      []float32 // [d_in, d_sae] encoder copy for the AVX2 kernel
+	encCols   []int32   // input columns with a non-zero value this step
 	db        *denseBuffers
 	gb        *ghostBuffers
 	minPos    float32 // batchtopk: smallest positive activation of the batch
@@ -190,8 +191,24 @@ func (s *SAE) encodeDense(w *workspace, bias []float32, o *stepOptions) {
 	if useAVX2 && S >= 8 {
 		if w.wenc == nil {
 			w.wenc = make([]float32, D*S)
+			w.encCols = make([]int32, 0, D)
 		}
-		transposeTo(w.wenc, S, wt, S, D)
+		// Only the W_enc rows that meet a non-zero input are read (a row
+		// met only by zeros may hold stale finite values: it adds ±0).
+		w.encCols = w.encCols[:0]
+		for j := 0; j < D; j++ {
+			for b := 0; b < U; b++ {
+				if w.c[b*D+j] != 0 {
+					w.encCols = append(w.encCols, int32(j))
+					break
+				}
+			}
+		}
+		if len(w.encCols) == D {
+			transposeTo(w.wenc, S, wt, S, D)
+		} else {
+			transposeCols(w.wenc, S, wt, S, D, w.encCols)
+		}
 		for b := 0; b < U; b++ {
 			if bias != nil {
 				copy(w.pre[b*S:b*S+S], bias)
