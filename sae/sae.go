@@ -183,12 +183,7 @@ func (s *SAE) SetDecoderNormToUnit() {
 func (s *SAE) decoderNorms(dst []float32) {
 	d := s.DIn
 	for i := 0; i < s.DSAE; i++ {
-		row := s.WDec[i*d : i*d+d]
-		var ss float32
-		for _, v := range row {
-			ss += v * v
-		}
-		dst[i] = float32(math.Sqrt(float64(ss)))
+		dst[i] = float32(math.Sqrt(float64(sumSq(s.WDec[i*d : i*d+d]))))
 	}
 }
 
@@ -233,13 +228,105 @@ func (s *SAE) Encode(x []float32) ([]float32, error) {
 	}
 	n := len(x) / d
 	out := make([]float32, n*s.DSAE)
-	c := make([]float32, d)
-	pre := make([]float32, s.DSAE)
-	for b := 0; b < n; b++ {
-		s.prepareInput(x[b*d:b*d+d], c)
-		s.encodeRow(c, pre, out[b*s.DSAE:(b+1)*s.DSAE])
-	}
+	s.encodeRows(x, out, nil)
 	return out, nil
+}
+
+// inferenceChunk is the number of rows Encode and Forward prepare at a time.
+const inferenceChunk = 256
+
+// encodeRows writes the feature activations of the rows of x into f
+// ([n, d_sae]) and, when norms is not nil, each row's normalisation into
+// norms[r]. The pre-activations of a chunk of rows are one matrix product
+// (c·W_enc, written straight into f), then each row gets the
+// architecture's activation in place.
+func (s *SAE) encodeRows(x, f []float32, norms []rowNorm) {
+	d, S := s.DIn, s.DSAE
+	n := len(x) / d
+	wenc := s.WEnc() // [d_in, d_sae]
+	c := make([]float32, min(n, inferenceChunk)*d)
+	var scratch []int32
+	var vals []float32
+	if s.Arch == ArchTopK {
+		scratch, vals = make([]int32, S), make([]float32, S)
+	}
+	var em, th []float32
+	switch s.Arch {
+	case ArchGated:
+		em = make([]float32, S)
+		for i := range em {
+			em[i] = float32(math.Exp(float64(s.RMag[i])))
+		}
+	case ArchJumpReLU:
+		th = make([]float32, S)
+		for i := range th {
+			th[i] = float32(math.Exp(float64(s.LogThreshold[i])))
+		}
+	}
+	for r0 := 0; r0 < n; r0 += inferenceChunk {
+		m := min(inferenceChunk, n-r0)
+		for r := 0; r < m; r++ {
+			rn := s.prepareInput(x[(r0+r)*d:(r0+r+1)*d], c[r*d:(r+1)*d])
+			if norms != nil {
+				norms[r0+r] = rn
+			}
+		}
+		fc := f[r0*S : (r0+m)*S]
+		clear(fc)
+		gemmAcc(fc, c[:m*d], wenc, m, d, S)
+		for r := 0; r < m; r++ {
+			s.activateRow(fc[r*S:(r+1)*S], em, th, scratch, vals)
+		}
+	}
+}
+
+// activateRow turns the encoder product u = c·W_enc of one row into the
+// feature activations, in place (em = exp(r_mag) for gated, th the jumprelu
+// thresholds, scratch len d_sae for topk).
+func (s *SAE) activateRow(f, em, th []float32, scratch []int32, vals []float32) {
+	switch s.Arch {
+	case ArchGated:
+		for i, u := range f {
+			var v float32
+			if u+s.BGate[i] > 0 {
+				v = activate(s.ActivationFn, u*em[i]+s.BMag[i])
+			}
+			f[i] = v
+		}
+	case ArchJumpReLU, ArchBatchTopK:
+		bt := float32(s.TopKThreshold)
+		for i, u := range f {
+			p := u + s.BEnc[i]
+			t := bt
+			if th != nil {
+				t = th[i]
+			}
+			var v float32
+			if p > t && p > 0 {
+				v = p
+			}
+			f[i] = v
+		}
+	case ArchTopK:
+		for i := range f {
+			f[i] += s.BEnc[i]
+		}
+		idx := topKIndices(f, s.K, scratch)
+		for k, i := range idx {
+			vals[k] = f[i]
+		}
+		sel := vals[:len(idx)]
+		clear(f)
+		for k, i := range idx {
+			if sel[k] > 0 {
+				f[i] = sel[k]
+			}
+		}
+	default:
+		for i, u := range f {
+			f[i] = activate(s.ActivationFn, u+s.BEnc[i])
+		}
+	}
 }
 
 // prepareInput normalises x and subtracts b_dec when configured, writing c.
@@ -252,49 +339,6 @@ func (s *SAE) prepareInput(x, c []float32) rowNorm {
 		}
 	}
 	return rn
-}
-
-func (s *SAE) encodeRow(c, pre, f []float32) {
-	d := s.DIn
-	switch s.Arch {
-	case ArchGated:
-		for i := 0; i < s.DSAE; i++ {
-			u := dot(c, s.WEncT[i*d:i*d+d])
-			f[i] = 0
-			if u+s.BGate[i] > 0 {
-				f[i] = activate(s.ActivationFn, u*float32(math.Exp(float64(s.RMag[i])))+s.BMag[i])
-			}
-		}
-	case ArchJumpReLU, ArchBatchTopK:
-		for i := 0; i < s.DSAE; i++ {
-			p := dot(c, s.WEncT[i*d:i*d+d]) + s.BEnc[i]
-			var th float32
-			if s.Arch == ArchJumpReLU {
-				th = float32(math.Exp(float64(s.LogThreshold[i])))
-			} else {
-				th = float32(s.TopKThreshold)
-			}
-			f[i] = 0
-			if p > th && p > 0 {
-				f[i] = p
-			}
-		}
-	case ArchTopK:
-		for i := 0; i < s.DSAE; i++ {
-			pre[i] = dot(c, s.WEncT[i*d:i*d+d]) + s.BEnc[i]
-			f[i] = 0
-		}
-		idx := topKIndices(pre, s.K, nil)
-		for _, i := range idx {
-			if pre[i] > 0 {
-				f[i] = pre[i]
-			}
-		}
-	default:
-		for i := 0; i < s.DSAE; i++ {
-			f[i] = activate(s.ActivationFn, dot(c, s.WEncT[i*d:i*d+d])+s.BEnc[i])
-		}
-	}
 }
 
 func activate(fn string, p float32) float32 {
@@ -316,20 +360,19 @@ func (s *SAE) Decode(f []float32) ([]float32, error) {
 	}
 	n := len(f) / s.DSAE
 	out := make([]float32, n*s.DIn)
-	for b := 0; b < n; b++ {
-		s.decodeRow(f[b*s.DSAE:(b+1)*s.DSAE], out[b*s.DIn:(b+1)*s.DIn])
-	}
+	s.decodeRows(f, out)
 	return out, nil
 }
 
-func (s *SAE) decodeRow(f, y []float32) {
+// decodeRows writes b_dec + f·W_dec into y ([n, d_in]) for f [n, d_sae]
+// (one matrix product: the per-entry path when f is sparse).
+func (s *SAE) decodeRows(f, y []float32) {
 	d := s.DIn
-	copy(y, s.BDec)
-	for i, v := range f {
-		if v != 0 {
-			axpy(v, s.WDec[i*d:i*d+d], y)
-		}
+	n := len(y) / d
+	for r := 0; r < n; r++ {
+		copy(y[r*d:(r+1)*d], s.BDec)
 	}
+	gemmAcc(y, f, s.WDec, n, s.DSAE, d)
 }
 
 // Forward encodes and decodes x ([n, d_in]) and returns the reconstruction
@@ -342,14 +385,14 @@ func (s *SAE) Forward(x []float32) (recon, feats []float32, err error) {
 	n := len(x) / d
 	recon = make([]float32, n*d)
 	feats = make([]float32, n*s.DSAE)
-	c := make([]float32, d)
-	pre := make([]float32, s.DSAE)
-	for b := 0; b < n; b++ {
-		rn := s.prepareInput(x[b*d:b*d+d], c)
-		f := feats[b*s.DSAE : (b+1)*s.DSAE]
-		s.encodeRow(c, pre, f)
+	norms := make([]rowNorm, n)
+	s.encodeRows(x, feats, norms)
+	s.decodeRows(feats, recon)
+	for b, rn := range norms {
+		if rn.kout == 1 && rn.mu == 0 {
+			continue
+		}
 		y := recon[b*d : b*d+d]
-		s.decodeRow(f, y)
 		for j := range y {
 			y[j] = y[j]*rn.kout + rn.mu
 		}
