@@ -12,3 +12,6 @@ func adamScaleZeroAVX2(param, grad, m1, m2 *float32, n int, gs, b1, omb1, b2, om
 
 //go:noescape
 func scaleAVX2(x *float32, n int, c float32)
+
+//go:noescape
+func transpose8AVX2(dst *float32, ldd int, src *float32, lds int, nblk int)

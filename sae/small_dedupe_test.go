@@ -169,7 +169,7 @@ func TestDedupeSameStep(t *testing.T) {
 }
 
 func TestTransposeTo(t *testing.T) {
-	for _, sh := range [][2]int{{1, 1}, {3, 5}, {4, 4}, {9, 7}, {48, 12}, {13, 1}} {
+	for _, sh := range [][2]int{{1, 1}, {3, 5}, {4, 4}, {9, 7}, {48, 12}, {13, 1}, {8, 8}, {17, 19}, {976, 244}, {40, 16}, {7, 30}} {
 		rows, cols := sh[0], sh[1]
 		src := make([]float32, rows*cols)
 		for i := range src {
@@ -217,7 +217,7 @@ func TestTransposeTo(t *testing.T) {
 // sparse inputs (the encoder copy is refreshed only for the columns a step
 // uses) gives the same step as a fresh workspace, after the weights moved.
 func TestEncodeReusedWorkspace(t *testing.T) {
-	const B, D, S = 12, 20, 80
+	const B, D, S = 12, 40, 80 // few input columns used: the partial encoder refresh
 	r := rand.New(rand.NewPCG(8, 8))
 	s := noisySAE(t, ArchStandard, D, S, r)
 	o := &stepOptions{coeff: 0.1, lp: 1, ghost: true}

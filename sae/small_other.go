@@ -9,3 +9,7 @@ func adamScaleZeroAVX2(param, grad, m1, m2 *float32, n int, gs, b1, omb1, b2, om
 }
 
 func scaleAVX2(x *float32, n int, c float32) { panic("sae: no assembly kernels in this build") }
+
+func transpose8AVX2(dst *float32, ldd int, src *float32, lds int, nblk int) {
+	panic("sae: no assembly kernels in this build")
+}

@@ -5,6 +5,20 @@ package sae
 // four source rows at a time so every destination write is a run of four.
 func transposeTo(dst []float32, ldd int, src []float32, rows, cols int) {
 	r := 0
+	if useAVX2 && cols >= 8 && rows >= 8 {
+		// 8×8 blocks in registers; the last cols%8 columns below.
+		c8 := cols &^ 7
+		_ = dst[(c8-1)*ldd+(rows&^7)-1]
+		_ = src[((rows&^7)-1)*cols+c8-1]
+		for ; r+8 <= rows; r += 8 {
+			transpose8AVX2(&dst[r], ldd, &src[r*cols], cols, c8/8)
+			for c := c8; c < cols; c++ {
+				for i := r; i < r+8; i++ {
+					dst[c*ldd+i] = src[i*cols+c]
+				}
+			}
+		}
+	}
 	for ; r+4 <= rows; r += 4 {
 		s0 := src[r*cols : r*cols+cols]
 		s1 := src[(r+1)*cols : (r+1)*cols+cols]

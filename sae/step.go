@@ -204,7 +204,8 @@ func (s *SAE) encodeDense(w *workspace, bias []float32, o *stepOptions) {
 				}
 			}
 		}
-		if len(w.encCols) == D {
+		if 4*len(w.encCols) > D {
+			// most columns: the whole (vector) transpose is cheaper
 			transposeTo(w.wenc, S, wt, S, D)
 		} else {
 			transposeCols(w.wenc, S, wt, S, D, w.encCols)
