@@ -47,6 +47,9 @@ func rowWords(row []float32) []uint64 {
 // rowHash hashes the bits of a row (equal bits, equal hash): two
 // multiply-rotate lanes over 64-bit words, then a final mix.
 func rowHash(row []float32) uint64 {
+	if len(row)%2 == 0 {
+		return wordsHash(rowWords(row), len(row))
+	}
 	const k1, k2 = 0x9e3779b97f4a7c15, 0xc2b2ae3d27d4eb4f
 	h0, h1 := uint64(len(row)), uint64(k1)
 	ws := rowWords(row)
@@ -58,9 +61,7 @@ func rowHash(row []float32) uint64 {
 	if i < len(ws) {
 		h0 = bits.RotateLeft64((h0^ws[i])*k1, 29)
 	}
-	if len(row)%2 == 1 {
-		h1 = bits.RotateLeft64((h1^uint64(math.Float32bits(row[len(row)-1])))*k2, 31)
-	}
+	h1 = bits.RotateLeft64((h1^uint64(math.Float32bits(row[len(row)-1])))*k2, 31)
 	h := h0 ^ bits.RotateLeft64(h1, 17)
 	h ^= h >> 33
 	h *= 0xff51afd7ed558ccd
@@ -100,6 +101,9 @@ func (w *workspace) dedupe(x []float32) []float32 {
 	}
 	clear(t.slot)
 	mask := uint64(len(t.slot) - 1)
+	if D%2 == 0 {
+		return w.dedupeWords(x, mask)
+	}
 	u := 0
 	for k := 0; k < B; k++ {
 		row := x[k*D : k*D+D]
@@ -127,4 +131,69 @@ func (w *workspace) dedupe(x []float32) []float32 {
 	}
 	w.u = u
 	return t.rows[:u*D]
+}
+
+// dedupeWords is dedupe for an even d_in: rows are hashed and compared as
+// 64-bit words, in place.
+func (w *workspace) dedupeWords(x []float32, mask uint64) []float32 {
+	B, D := w.b, w.d
+	t := &w.dd
+	H := D / 2
+	xw := rowWords(x[:B*D])
+	rw := rowWords(t.rows[:B*D])
+	u := 0
+	for k := 0; k < B; k++ {
+		row := xw[k*H : k*H+H]
+		h := wordsHash(row, D)
+		i := h & mask
+		for {
+			e := t.slot[i]
+			if e == 0 {
+				copy(rw[u*H:u*H+H], row)
+				t.hash[u] = h
+				w.mult[u] = 1
+				w.rowOf[k] = int32(u)
+				u++
+				t.slot[i] = int32(u)
+				break
+			}
+			r := int(e - 1)
+			if t.hash[r] == h {
+				same := true
+				for j, v := range rw[r*H : r*H+len(row)] {
+					if v != row[j] {
+						same = false
+						break
+					}
+				}
+				if same {
+					w.mult[r]++
+					w.rowOf[k] = int32(r)
+					break
+				}
+			}
+			i = (i + 1) & mask
+		}
+	}
+	w.u = u
+	return t.rows[:u*D]
+}
+
+// wordsHash is rowHash of a row of n (even) values given as words.
+func wordsHash(ws []uint64, n int) uint64 {
+	const k1, k2 = 0x9e3779b97f4a7c15, 0xc2b2ae3d27d4eb4f
+	h0, h1 := uint64(n), uint64(k1)
+	i := 0
+	for ; i+2 <= len(ws); i += 2 {
+		h0 = bits.RotateLeft64((h0^ws[i])*k1, 29)
+		h1 = bits.RotateLeft64((h1^ws[i+1])*k2, 31)
+	}
+	if i < len(ws) {
+		h0 = bits.RotateLeft64((h0^ws[i])*k1, 29)
+	}
+	h := h0 ^ bits.RotateLeft64(h1, 17)
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 29
+	return h
 }

@@ -43,19 +43,28 @@ func TestDedupeTable(t *testing.T) {
 	}
 	// A table collision (every row hashed to the same slot chain) still
 	// separates the rows by full comparison: many distinct rows in one batch.
+	// Odd and even widths (word-wise path), the distinguishing value in the
+	// first or the last column.
 	const B2 = 200
-	x2 := make([]float32, B2*D)
-	for k := 0; k < B2; k++ {
-		x2[k*D] = float32(k % 50)
-	}
-	w2 := newWorkspace(B2, D, 8)
-	w2.dedupe(x2)
-	if w2.u != 50 {
-		t.Fatalf("u = %d, want 50", w2.u)
-	}
-	for k := 0; k < B2; k++ {
-		if w2.rowOf[k] != int32(k%50) || w2.mult[k%50] != 4 {
-			t.Fatalf("row %d: rowOf %d mult %v, want %d and 4", k, w2.rowOf[k], w2.mult[k%50], k%50)
+	for _, D2 := range []int{3, 4, 12, 13} {
+		for _, col := range []int{0, D2 - 1} {
+			x2 := make([]float32, B2*D2)
+			for k := 0; k < B2; k++ {
+				x2[k*D2+col] = float32(k % 50)
+				if k%50 == 7 {
+					x2[k*D2+col] = negZero // -0 is its own row, apart from +0
+				}
+			}
+			w2 := newWorkspace(B2, D2, 8)
+			w2.dedupe(x2)
+			if w2.u != 50 {
+				t.Fatalf("d %d col %d: u = %d, want 50", D2, col, w2.u)
+			}
+			for k := 0; k < B2; k++ {
+				if w2.rowOf[k] != int32(k%50) || w2.mult[k%50] != 4 {
+					t.Fatalf("d %d col %d row %d: rowOf %d mult %v, want %d and 4", D2, col, k, w2.rowOf[k], w2.mult[k%50], k%50)
+				}
+			}
 		}
 	}
 }
