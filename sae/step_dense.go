@@ -197,19 +197,24 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 	}
 	L.L1 = float64(o.coeff) * pen / float64(B)
 	// W_dec gradient: fᵀ·dy; W_enc gradient: dpreᵀ·c.
-	clear(db.gWDecP)
-	gemmTNAcc(db.gWDecP, db.f, db.dyP, U, S, dp)
-	clear(db.gWEncP)
-	gemmTNAcc(db.gWEncP, db.df, db.cP, U, S, dp)
+	// The gradients are zero on entry (forwardBackward's contract) and the
+	// dense step writes them first: products go straight in when d_in needs
+	// no padding, else through the padded buffers by row copies.
+	if dp == D {
+		gemmTNAcc(gWDec, db.f, db.dyP, U, S, D)
+		gemmTNAcc(gWEncT, db.df, db.cP, U, S, D)
+	} else {
+		clear(db.gWDecP)
+		gemmTNAcc(db.gWDecP, db.f, db.dyP, U, S, dp)
+		clear(db.gWEncP)
+		gemmTNAcc(db.gWEncP, db.df, db.cP, U, S, dp)
+		for i := 0; i < S; i++ {
+			copy(gWDec[i*D:i*D+D], db.gWDecP[i*dp:i*dp+D])
+			copy(gWEncT[i*D:i*D+D], db.gWEncP[i*dp:i*dp+D])
+		}
+	}
 	for i := 0; i < S; i++ {
 		gd := gWDec[i*D : i*D+D]
-		ge := gWEncT[i*D : i*D+D]
-		pd := db.gWDecP[i*dp : i*dp+D]
-		pe := db.gWEncP[i*dp : i*dp+D]
-		for j := range gd {
-			gd[j] += pd[j]
-			ge[j] += pe[j]
-		}
 		gBEnc[i] += db.colSum[i]
 		if s.ApplyBDecToInput && db.colSum[i] != 0 {
 			axpy(-db.colSum[i], s.WEncT[i*D:i*D+D], gBDec)
