@@ -1,6 +1,7 @@
 package sae
 
 import (
+	"fmt"
 	"runtime"
 	"sync"
 )
@@ -189,15 +190,57 @@ func sparseEnough(a []float32) bool {
 	return nz <= limit
 }
 
-// gemmAccSparse is gemmAcc as one axpy per non-zero a[r, k].
+// gemmAccSparse is gemmAcc over the non-zero entries of each row of a: one
+// gathered axpy (gaxpy) per output row.
 func gemmAccSparse(out, a, w []float32, rows, d, s int) {
+	var kb [256]int32
+	var xb [256]float32
+	ks, xs := kb[:0], xb[:0]
+	if d > len(kb) {
+		ks, xs = make([]int32, 0, d), make([]float32, 0, d)
+	}
 	for r := 0; r < rows; r++ {
-		o := out[r*s : r*s+s]
-		ar := a[r*d : r*d+d]
-		for k, x := range ar {
+		ks, xs = ks[:0], xs[:0]
+		for k, x := range a[r*d : r*d+d] {
 			if x != 0 {
-				axpy(x, w[k*s:k*s+s], o)
+				ks = append(ks, int32(k))
+				xs = append(xs, x)
 			}
+		}
+		gaxpy(out[r*s:r*s+s], w, s, ks, xs)
+	}
+}
+
+// gaxpy computes out[j] += Σ_t xs[t]·w[ks[t]·ld + j] for j < len(out): the
+// axpys of the selected rows of w (ld floats apart) into one output row,
+// with the row held in registers by the AVX2 kernel. Each output element
+// sums in t order, as successive axpy calls would.
+func gaxpy(out, w []float32, ld int, ks []int32, xs []float32) {
+	n := len(out)
+	if n == 0 || len(ks) == 0 {
+		return
+	}
+	xs = xs[:len(ks)]
+	j0 := 0
+	if useAVX2 && n >= 8 {
+		for _, k := range ks {
+			if k < 0 || int(k)*ld+n > len(w) {
+				panic(fmt.Sprintf("sae: gaxpy row %d outside w (%d values, row length %d)", k, len(w), ld))
+			}
+		}
+		j0 = n &^ 7
+		gaxpyAVX2(&out[0], &w[0], &ks[0], &xs[0], len(ks), ld, j0)
+		if j0 == n {
+			return
+		}
+	}
+	o := out[j0:n]
+	for t, k := range ks {
+		x := xs[t]
+		row := w[int(k)*ld+j0 : int(k)*ld+n]
+		row = row[:len(o)]
+		for j, v := range row {
+			o[j] += x * v
 		}
 	}
 }

@@ -36,3 +36,6 @@ func adamAVX2(param, grad, m1, m2 *float32, n int, b1, omb1, b2, omb2, stepSize,
 
 //go:noescape
 func gemmTN4x16AVX2(out, a, w *float32, n, m4, p, lda int)
+
+//go:noescape
+func gaxpyAVX2(out, w *float32, ks *int32, xs *float32, nnz, ld, n int)

@@ -37,3 +37,7 @@ func adamAVX2(param, grad, m1, m2 *float32, n int, b1, omb1, b2, omb2, stepSize,
 func gemmTN4x16AVX2(out, a, w *float32, n, m4, p, lda int) {
 	panic("sae: no assembly kernels in this build")
 }
+
+func gaxpyAVX2(out, w *float32, ks *int32, xs *float32, nnz, ld, n int) {
+	panic("sae: no assembly kernels in this build")
+}

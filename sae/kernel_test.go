@@ -183,3 +183,50 @@ func TestGemmSparsePath(t *testing.T) {
 		}
 	}
 }
+
+// TestGaxpy checks the gathered axpy against a float64 reference, and for
+// rows of 64 or more against successive axpy calls bit for bit (same
+// summation order per element).
+func TestGaxpy(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 4))
+	for _, n := range []int{1, 7, 8, 13, 40, 64, 100, 244, 976} {
+		for _, nnz := range []int{0, 1, 3, 37} {
+			ld := n + r.IntN(5)
+			rows := 50
+			w := make([]float32, rows*ld)
+			for i := range w {
+				w[i] = float32(r.NormFloat64())
+			}
+			ks := make([]int32, nnz)
+			xs := make([]float32, nnz)
+			for i := range ks {
+				ks[i] = int32(r.IntN(rows)) // repeats allowed
+				xs[i] = float32(r.NormFloat64())
+			}
+			out := make([]float32, n)
+			for i := range out {
+				out[i] = float32(r.NormFloat64())
+			}
+			seq := append([]float32(nil), out...)
+			for i, k := range ks {
+				axpy(xs[i], w[int(k)*ld:int(k)*ld+n], seq)
+			}
+			want := make([]float64, n)
+			for j := range want {
+				want[j] = float64(out[j])
+				for i, k := range ks {
+					want[j] += float64(xs[i]) * float64(w[int(k)*ld+j])
+				}
+			}
+			gaxpy(out, w, ld, ks, xs)
+			for j := range out {
+				if math.Abs(float64(out[j])-want[j]) > 1e-4*(1+math.Abs(want[j])) {
+					t.Fatalf("n=%d nnz=%d: out[%d] = %g, want %g", n, nnz, j, out[j], want[j])
+				}
+				if n >= 64 && out[j] != seq[j] {
+					t.Fatalf("n=%d nnz=%d: out[%d] = %g, successive axpys give %g", n, nnz, j, out[j], seq[j])
+				}
+			}
+		}
+	}
+}

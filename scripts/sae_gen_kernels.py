@@ -489,3 +489,42 @@ tn4_done:
 '''
 with open(OUTPATH, "a") as f:
     f.write(TN4)
+
+# Gathered axpy for sparse left operands: out[j] += Σ_t xs[t]·w[ks[t]·ld + j] for j < n (n a multiple of 8). The
+# output block stays in registers while the selected rows of w stream past (one load per FMA instead of the
+# load + store of one axpy per entry): 64-column blocks with 8 accumulators, then 32 with 4, then 8 with 1.
+def gaxpy_block(lbl, width, acc):
+    L = []
+    p = L.append
+    p("gax_b%d:" % width)
+    p("\tMOVQ R12, AX\n\tSUBQ BX, AX\n\tCMPQ AX, $%d\n\tJLT %s" % (width, lbl))
+    for v in range(acc):
+        p("\tVMOVUPS %d(DI)(BX*4), Y%d" % (32 * v, v))
+    p("\tLEAQ (SI)(BX*4), R13\n\tXORQ CX, CX")
+    p("gax_t%d:" % width)
+    p("\tMOVLQSX (R8)(CX*4), AX\n\tIMULQ R11, AX\n\tVBROADCASTSS (R9)(CX*4), Y8\n\tLEAQ (R13)(AX*1), R14")
+    for v in range(acc):
+        p("\tVFMADD231PS %d(R14), Y8, Y%d" % (32 * v, v))
+    p("\tINCQ CX\n\tCMPQ CX, R10\n\tJLT gax_t%d" % width)
+    for v in range(acc):
+        p("\tVMOVUPS Y%d, %d(DI)(BX*4)" % (v, 32 * v))
+    p("\tADDQ $%d, BX\n\tJMP gax_b%d" % (width, width))
+    return "\n".join(L)
+
+
+GAXPY = "\n".join([
+    "",
+    "// func gaxpyAVX2(out, w *float32, ks *int32, xs *float32, nnz, ld, n int)",
+    "// For j < n (multiple of 8): out[j] += Σ_{t<nnz} xs[t] · w[ks[t]*ld + j].",
+    "TEXT ·gaxpyAVX2(SB), NOSPLIT, $0-56",
+    "\tMOVQ out+0(FP), DI\n\tMOVQ w+8(FP), SI\n\tMOVQ ks+16(FP), R8\n\tMOVQ xs+24(FP), R9",
+    "\tMOVQ nnz+32(FP), R10\n\tMOVQ ld+40(FP), R11\n\tSHLQ $2, R11\n\tMOVQ n+48(FP), R12",
+    "\tXORQ BX, BX\n\tTESTQ R10, R10\n\tJZ gax_done",
+    gaxpy_block("gax_b32", 64, 8),
+    gaxpy_block("gax_b8", 32, 4),
+    gaxpy_block("gax_done", 8, 1),
+    "gax_done:\n\tVZEROUPPER\n\tRET",
+    "",
+])
+with open(OUTPATH, "a") as f:
+    f.write(GAXPY)
