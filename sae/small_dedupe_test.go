@@ -272,3 +272,49 @@ func TestEncodeReusedWorkspace(t *testing.T) {
 		closeTo(t, "grad", g1[k], g0[k], 1e-4)
 	}
 }
+
+// TestDedupeTrainerMetrics trains on repeated rows with and without
+// de-duplication and compares the logged per-step metrics (explained
+// variance and L0 are computed per batch row from the step rows).
+func TestDedupeTrainerMetrics(t *testing.T) {
+	data := case3Activations(t, "0_hook_mlp_out", 12)
+	run := func(noDedupe bool) []Record {
+		cfg, _, err := LoadConfig("testdata/notebook_config.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.TrainingTokens = 80 * 40
+		r, err := cfg.Resolve()
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr, err := NewTrainer(r, newCycleSource(data, 12, 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr.ws.noDedupe = noDedupe
+		for i := 0; i < 40; i++ {
+			L, err := tr.Step()
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr.logTrainStep(tr.StepN-1, L)
+		}
+		if !noDedupe && tr.ws.u >= tr.ws.b {
+			t.Fatalf("batch was not de-duplicated (%d of %d rows)", tr.ws.u, tr.ws.b)
+		}
+		return tr.metrics
+	}
+	m0, m1 := run(true), run(false)
+	if len(m0) != len(m1) || len(m0) == 0 {
+		t.Fatalf("%d and %d records", len(m0), len(m1))
+	}
+	for i := range m0 {
+		for _, k := range m0[i].Order {
+			a, b := m0[i].Values[k], m1[i].Values[k]
+			if math.Abs(a-b) > 1e-4*math.Max(math.Abs(a), 1) {
+				t.Errorf("step %d %s: %v with de-duplication, %v without", m0[i].Step, k, b, a)
+			}
+		}
+	}
+}
