@@ -131,6 +131,7 @@ func benchSteps(b *testing.B, tr *Trainer, warm int) {
 		b.ReportMetric(float64(b.N*B)/c.Seconds(), "tokens/cpu-s")
 	}
 	b.ReportMetric(float64(len(tr.ws.dead)), "dead")
+	b.ReportMetric(float64(tr.ws.u), "rows/step") // distinct rows of the last batch
 }
 
 // largeTrainer is the large-SAE benchmark setting: d_in 768, d_sae 6144,
