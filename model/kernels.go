@@ -17,10 +17,19 @@ package model
 //     tileRows rows × panelCols columns so each weight loaded is used for
 //     tileRows rows (the per-row product streams the whole matrix per row and
 //     is bound by memory traffic at tracr sizes), by dgemm4x8AVX2.
+//
+// Matrices that are mostly zeros (tracr compiles each layer to read and
+// write a few residual dimensions: case 113's weights are > 99 % zeros)
+// also get a sparse layout, the non-zero weights of each output column in
+// increasing i (sparse.go). Skipping a zero weight adds nothing to a
+// float64 sum of finite products, so the sparse sums equal the dense ones
+// bit for bit; rows with an infinite or NaN input, where x·0 is NaN, take
+// the dense path.
 type linear struct {
 	in, out int
 	wt      []float64 // small layout: [out][in]
 	wp      []float64 // packed layout: [ceil(out/panelCols)][in][panelCols]
+	sp      *sparseCols
 }
 
 const (
@@ -34,6 +43,9 @@ const (
 	// weights is reused across the block's tiles while in cache.
 	blockRows = 32
 )
+
+// denseOnly turns the sparse layout off (benchmarks compare the two).
+var denseOnly = false
 
 // newLinear prepares w ([in, out] row-major float32).
 func newLinear(w []float32, in, out int) linear {
@@ -60,6 +72,9 @@ func headLinears(w []float32, H, D, dh int) []linear {
 // is at(i, j).
 func makeLinear(in, out int, at func(i, j int) float32) linear {
 	l := linear{in: in, out: out}
+	if !denseOnly {
+		l.sp = newSparseCols(in, out, at)
+	}
 	if in*out < smallLinear || !useAVX2 {
 		l.wt = make([]float64, in*out)
 		for i := 0; i < in; i++ {
@@ -96,16 +111,31 @@ func (l linear) applyStrided(out []float32, ldo int, x []float32, ldx int, bias 
 	if n == 0 {
 		return
 	}
-	parallel(n, l.in*l.out, func(lo, hi int) {
-		if l.wp == nil {
-			x64 := make([]float64, l.in)
+	if l.sp != nil {
+		parallel(n, l.sp.nnz()+l.in+l.out, func(lo, hi int) {
+			empty := emptyColumns(l.out, bias)
 			for r := lo; r < hi; r++ {
-				l.applyRow(out[r*ldo:r*ldo+l.out], widen(x64, x[r*ldx:r*ldx+l.in]), bias)
+				o, xr := out[r*ldo:r*ldo+l.out], x[r*ldx:r*ldx+l.in]
+				if !l.sp.apply(o, xr, bias, empty) {
+					l.dense(out, ldo, x, ldx, bias, r, r+1)
+				}
 			}
-			return
-		}
+		})
+		return
+	}
+	parallel(n, l.in*l.out, func(lo, hi int) { l.dense(out, ldo, x, ldx, bias, lo, hi) })
+}
+
+// dense is applyStrided for rows [lo, hi) with the dense layouts.
+func (l linear) dense(out []float32, ldo int, x []float32, ldx int, bias []float32, lo, hi int) {
+	if l.wp != nil {
 		l.applyPacked(out, ldo, x, ldx, bias, lo, hi)
-	})
+		return
+	}
+	x64 := make([]float64, l.in)
+	for r := lo; r < hi; r++ {
+		l.applyRow(out[r*ldo:r*ldo+l.out], widen(x64, x[r*ldx:r*ldx+l.in]), bias)
+	}
 }
 
 // applyPacked is applyStrided for rows [lo, hi) with the packed layout.
