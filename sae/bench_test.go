@@ -47,6 +47,11 @@ func case3Activations(tb testing.TB, hook string, dIn int) []float32 {
 // notebookTrainer builds a trainer with the notebook's SAE config (d_in 12,
 // d_sae 48, batch 80, ghost grads, unit-norm decoder) on synthetic data.
 func notebookTrainer(b *testing.B) *Trainer {
+	return notebookTrainerOn(b, "0_hook_mlp_out")
+}
+
+// notebookTrainerOn is notebookTrainer on the case-3 activations of hook.
+func notebookTrainerOn(b *testing.B, hook string) *Trainer {
 	cfg, _, err := LoadConfig("testdata/notebook_config.json")
 	if err != nil {
 		b.Fatal(err)
@@ -56,7 +61,7 @@ func notebookTrainer(b *testing.B) *Trainer {
 	if err != nil {
 		b.Fatal(err)
 	}
-	data := case3Activations(b, "0_hook_mlp_out", 12)
+	data := case3Activations(b, hook, 12)
 	tr, err := NewTrainer(r, newCycleSource(data, 12, 1))
 	if err != nil {
 		b.Fatal(err)
@@ -68,6 +73,14 @@ func notebookTrainer(b *testing.B) *Trainer {
 // tokens/s = 80 / (ns/op) · 1e9 (reported as the tokens/s metric).
 func BenchmarkNotebookStep(b *testing.B) {
 	benchSteps(b, notebookTrainer(b), 2000)
+}
+
+// BenchmarkNotebookHooks is the notebook step on each of the notebook's
+// three case-3 hooks (resid_pre has the most distinct rows per batch).
+func BenchmarkNotebookHooks(b *testing.B) {
+	for _, hook := range []string{"0_hook_resid_pre", "0_hook_mlp_out", "1_hook_attn_out"} {
+		b.Run(hook, func(b *testing.B) { benchSteps(b, notebookTrainerOn(b, hook), 2000) })
+	}
 }
 
 // gaussianTrainer is the notebook's config on Gaussian rows of width dIn
