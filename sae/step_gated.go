@@ -41,19 +41,33 @@ func (s *SAE) stepGated(w *workspace, x []float32, o *stepOptions, gr grads, L *
 	clear(piSum)
 	var pen, aux float64
 	via := w.g
-	dvia := w.g2
+	// W_enc and the auxiliary W_dec gradients are collected per entry and
+	// applied feature by feature (encGrads); dvia rows are kept for that.
+	eg := getEncGrads()
+	defer encGradsPool.Put(eg)
+	ed := getEncGrads()
+	defer encGradsPool.Put(ed)
+	dviaAll := ed.buf(U * D)
 	for b := 0; b < U; b++ {
 		m := w.mult[b]
 		lamB := lam * m
 		u := w.pre[b*S : b*S+S]
-		copy(via, s.BDec)
+		// gate-active features of the row and their π
+		ks, xs := eg.ks[:0], eg.xs[:0]
 		for i, ui := range u {
 			if pi := ui + s.BGate[i]; pi > 0 {
-				axpy(pi, s.WDec[i*D:i*D+D], via)
-				pen += float64(pi * w.wdn[i] * m)
+				ks = append(ks, int32(i))
+				xs = append(xs, pi)
 			}
 		}
+		eg.ks, eg.xs = ks, xs
+		copy(via, s.BDec)
+		gaxpy(via, s.WDec, D, ks, xs)
+		for t, i := range ks {
+			pen += float64(xs[t] * w.wdn[i] * m)
+		}
 		xb := x[b*D : b*D+D]
+		dvia := dviaAll[b*D : b*D+D]
 		var a float32
 		for j := range via {
 			d := via[j] - xb[j]
@@ -67,14 +81,14 @@ func (s *SAE) stepGated(w *workspace, x []float32, o *stepOptions, gr grads, L *
 		idx := w.actIdx[b*S : b*S+n]
 		val := w.actVal[b*S : b*S+n]
 		k := 0
-		for i, ui := range u {
-			pi := ui + s.BGate[i]
-			if pi <= 0 {
-				continue
-			}
-			ii := int32(i)
+		for t, ii := range ks {
+			i := int(ii)
+			pi := xs[t]
+			ui := u[i]
 			row := s.WDec[i*D : i*D+D]
-			axpy(pi, dvia, gWDec[i*D:i*D+D])
+			ed.feat = append(ed.feat, ii)
+			ed.row = append(ed.row, int32(b))
+			ed.val = append(ed.val, pi)
 			piSum[i] += pi * m
 			dpg := dot(dvia, row) + lamB*w.wdn[i]
 			var dpm float32
@@ -91,9 +105,11 @@ func (s *SAE) stepGated(w *workspace, x []float32, o *stepOptions, gr grads, L *
 			gBGate[i] += dpg
 			gBMag[i] += dpm
 			gRMag[i] += dpm * ui * e[i]
-			s.backEncoder(w, b, ii, dpg+dpm*e[i], gWEncT, nil, gBDec)
+			s.backEncoder(w, eg, b, ii, dpg+dpm*e[i], nil, gBDec)
 		}
 	}
+	ed.apply(gWDec, dviaAll, D, S)
+	eg.apply(gWEncT, w.c, D, S)
 	for i := 0; i < S; i++ {
 		if piSum[i] != 0 && w.wdn[i] > 0 {
 			axpy(lam*piSum[i]/w.wdn[i], s.WDec[i*D:i*D+D], gWDec[i*D:i*D+D])

@@ -42,6 +42,7 @@ func (s *SAE) stepJumpReLU(w *workspace, x []float32, o *stepOptions, gr grads, 
 		dnorm = make([]float32, S)
 	}
 	var pen float64
+	eg := getEncGrads()
 	for b := 0; b < U; b++ {
 		m := w.mult[b]
 		lamB := lam * m
@@ -78,10 +79,12 @@ func (s *SAE) stepJumpReLU(w *workspace, x []float32, o *stepOptions, gr grads, 
 				}
 			}
 			if active {
-				s.backEncoder(w, b, int32(i), df, gWEncT, gBEnc, gBDec)
+				s.backEncoder(w, eg, b, int32(i), df, gBEnc, gBDec)
 			}
 		}
 	}
+	eg.apply(gWEncT, w.c, D, S)
+	encGradsPool.Put(eg)
 	for i := 0; i < S; i++ {
 		gLogTh[i] += float32(w.dth[i]) * th[i]
 		if o.tanhMode && dnorm[i] != 0 && w.wdn[i] > 0 {

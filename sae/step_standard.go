@@ -1,6 +1,9 @@
 package sae
 
-import "math"
+import (
+	"math"
+	"sync"
+)
 
 // denseMaxDSAE is the largest d_sae for which the standard architecture's
 // step runs as dense small matrix products (fast with the AVX2 kernels);
@@ -19,11 +22,86 @@ func standardDense(w *workspace) bool {
 	return useAVX2 && w.s <= denseMaxDSAE && w.d <= denseMaxDIn
 }
 
+// encGrads collects the W_enc gradient entries of a step (row b, feature
+// i, pre-activation gradient dp) and applies them feature by feature: each
+// gradient row gW_enc[i] is read and written once, with the c rows of the
+// feature's entries streamed past it (gaxpy), instead of one axpy per entry.
+// Entries of a feature keep their order (rows ascending, main loss before
+// AuxK), so the sums are those of the per-entry loop. ks/xs are row-local
+// gather lists for decoding.
+type encGrads struct {
+	feat, row []int32
+	val       []float32
+	cnt       []int32
+	srow      []int32
+	sval      []float32
+	ks        []int32
+	xs        []float32
+	rows      []float32
+}
+
+// buf returns a scratch buffer of n floats (contents undefined).
+func (eg *encGrads) buf(n int) []float32 {
+	if cap(eg.rows) < n {
+		eg.rows = make([]float32, n)
+	}
+	return eg.rows[:n]
+}
+
+var encGradsPool = sync.Pool{New: func() any { return new(encGrads) }}
+
+func getEncGrads() *encGrads {
+	eg := encGradsPool.Get().(*encGrads)
+	eg.feat, eg.row, eg.val = eg.feat[:0], eg.row[:0], eg.val[:0]
+	return eg
+}
+
+// apply adds Σ dp·c_b to gWEncT[i] for every collected entry (b, i, dp)
+// and empties the collection (any [S, D] gradient and [rows, D] source).
+func (eg *encGrads) apply(gWEncT, c []float32, D, S int) {
+	n := len(eg.feat)
+	if n == 0 {
+		return
+	}
+	if cap(eg.cnt) < S+1 {
+		eg.cnt = make([]int32, S+1)
+	}
+	cnt := eg.cnt[:S+1]
+	clear(cnt)
+	for _, f := range eg.feat {
+		cnt[f+1]++
+	}
+	for f := 1; f <= S; f++ {
+		cnt[f] += cnt[f-1]
+	}
+	if cap(eg.srow) < n {
+		eg.srow, eg.sval = make([]int32, n), make([]float32, n)
+	}
+	srow, sval := eg.srow[:n], eg.sval[:n]
+	for t, f := range eg.feat {
+		p := cnt[f]
+		srow[p], sval[p] = eg.row[t], eg.val[t]
+		cnt[f] = p + 1
+	}
+	lo := int32(0)
+	for f := 0; f < S; f++ {
+		hi := cnt[f]
+		if hi > lo {
+			gaxpy(gWEncT[f*D:f*D+D], c, D, srow[lo:hi], sval[lo:hi])
+		}
+		lo = hi
+	}
+	eg.feat, eg.row, eg.val = eg.feat[:0], eg.row[:0], eg.val[:0]
+}
+
 // backEncoder adds the gradient of pre-activation gradient dp for feature i
-// of row b: W_enc, bias and (apply_b_dec_to_input) b_dec.
-func (s *SAE) backEncoder(w *workspace, b int, i int32, dp float32, gWEncT, gBias, gBDec []float32) {
+// of row b: bias and (apply_b_dec_to_input) b_dec now, W_enc collected in
+// eg (applied by eg.apply).
+func (s *SAE) backEncoder(w *workspace, eg *encGrads, b int, i int32, dp float32, gBias, gBDec []float32) {
 	D := w.d
-	axpy(dp, w.c[b*D:b*D+D], gWEncT[int(i)*D:int(i)*D+D])
+	eg.feat = append(eg.feat, i)
+	eg.row = append(eg.row, int32(b))
+	eg.val = append(eg.val, dp)
 	if gBias != nil {
 		gBias[i] += dp
 	}
@@ -68,6 +146,7 @@ func (s *SAE) stepStandard(w *workspace, x []float32, o *stepOptions, gr grads, 
 	lam := o.coeff / float32(B)
 	p := o.lp
 	var pen float64
+	eg := getEncGrads()
 	for b := 0; b < U; b++ {
 		m := w.mult[b] // rows of the batch this step row stands for
 		lamB := lam * m
@@ -107,9 +186,11 @@ func (s *SAE) stepStandard(w *workspace, x []float32, o *stepOptions, gr grads, 
 			if tanh {
 				dp = df * (1 - f*f)
 			}
-			s.backEncoder(w, b, i, dp, gWEncT, gBEnc, gBDec)
+			s.backEncoder(w, eg, b, i, dp, gBEnc, gBDec)
 		}
 	}
+	eg.apply(gWEncT, w.c, D, S)
+	encGradsPool.Put(eg)
 	L.L1 = float64(o.coeff) * pen / float64(B)
 	if o.scaleByDec {
 		for i := 0; i < S; i++ {

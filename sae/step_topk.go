@@ -67,17 +67,20 @@ func (s *SAE) stepTopK(w *workspace, x []float32, o *stepOptions, gr grads, L *S
 		}
 	}
 	L.MSE = s.decodeAndMSE(w, x, o, gWDec, gBDec)
+	eg := getEncGrads()
+	defer encGradsPool.Put(eg)
 	for b := 0; b < U; b++ {
 		n := int(w.actN[b])
 		dy := w.dy[b*D : b*D+D] // already weighted by mult[b]
 		for _, i := range w.actIdx[b*S : b*S+n] {
-			s.backEncoder(w, b, i, dot(dy, s.WDec[int(i)*D:int(i)*D+D]), gWEncT, gBEnc, gBDec)
+			s.backEncoder(w, eg, b, i, dot(dy, s.WDec[int(i)*D:int(i)*D+D]), gBEnc, gBDec)
 		}
 	}
 	// AuxK (SAELens 6.x): the top k_aux dead latents reconstruct the residual.
 	nd := len(w.dead)
 	kAux := D / 2
 	if nd == 0 || kAux == 0 {
+		eg.apply(gWEncT, w.c, D, S)
 		return nil
 	}
 	scale := float32(math.Min(float64(nd)/float64(kAux), 1))
@@ -86,6 +89,11 @@ func (s *SAE) stepTopK(w *workspace, x []float32, o *stepOptions, gr grads, L *S
 	vals := w.h[:nd]
 	var aux float64
 	rec := w.g
+	// The W_dec gradient of AuxK is collected like W_enc's: entries (row b,
+	// feature i, pre_bi) against the rows of drec [U, d_in].
+	ed := getEncGrads()
+	defer encGradsPool.Put(ed)
+	drecAll := ed.buf(U * D)
 	for b := 0; b < U; b++ {
 		m := w.mult[b]
 		pre := w.pre[b*S : b*S+S]
@@ -95,14 +103,18 @@ func (s *SAE) stepTopK(w *workspace, x []float32, o *stepOptions, gr grads, L *S
 		sel := topKIndices(vals, kAux, w.scratch)
 		sortInt32(sel)
 		copy(rec, s.BDec)
+		ks, xs := eg.ks[:0], eg.xs[:0]
 		for _, k := range sel {
 			i := w.dead[k]
-			axpy(pre[i], s.WDec[int(i)*D:int(i)*D+D], rec)
+			ks = append(ks, i)
+			xs = append(xs, pre[i])
 		}
+		eg.ks, eg.xs = ks, xs
+		gaxpy(rec, s.WDec, D, ks, xs)
 		rn := w.norms[b]
 		xb := x[b*D : b*D+D]
 		xh := w.xhat[b*D : b*D+D]
-		drec := w.g2
+		drec := drecAll[b*D : b*D+D]
 		var a float32
 		for j := range rec {
 			r := xb[j] - xh[j]
@@ -112,13 +124,16 @@ func (s *SAE) stepTopK(w *workspace, x []float32, o *stepOptions, gr grads, L *S
 			gBDec[j] += drec[j]
 		}
 		aux += float64(a * m)
-		for _, k := range sel {
-			i := w.dead[k]
+		for t, i := range ks {
 			row := s.WDec[int(i)*D : int(i)*D+D]
-			axpy(pre[i], drec, gWDec[int(i)*D:int(i)*D+D])
-			s.backEncoder(w, b, i, dot(drec, row), gWEncT, gBEnc, gBDec)
+			ed.feat = append(ed.feat, i)
+			ed.row = append(ed.row, int32(b))
+			ed.val = append(ed.val, xs[t])
+			s.backEncoder(w, eg, b, i, dot(drec, row), gBEnc, gBDec)
 		}
 	}
+	ed.apply(gWDec, drecAll, D, S)
+	eg.apply(gWEncT, w.c, D, S)
 	L.Aux = float64(coef) * aux / float64(B)
 	return nil
 }
