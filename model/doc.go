@@ -18,8 +18,14 @@
 //	logits, err = m.RunWithHooks(tokens, []model.Hook{{Name: "blocks.0.hook_mlp_out",
 //		Fn: func(act *tensor.Tensor) error { clear(act.Data); return nil }}}) // zero-ablation
 //	logits, cache, err = m.Run(tokens, model.RunOptions{Hooks: hooks, Cache: names})
+//	start, base, err := model.SplicePoint(m.Config(), "blocks.3.hook_mlp_out")
+//	logits, _, err = m.RunFrom(start, resid, model.RunOptions{}) // resid = base's activation + replacement
 //
 // tokens is a batch of equal-length rows of ids in [0, d_vocab), 1 ≤ T ≤ n_ctx.
+// RunFrom resumes the forward pass at a residual-stream point
+// (hook_resid_pre / resid_mid / resid_post of a block), skipping the layers
+// before it: splicing a replacement in at a late hook costs only the rest of
+// the model, with logits bit-identical to the full hooked run.
 //
 // # Hooks
 //
@@ -55,5 +61,7 @@
 // larger projections run in 4-row × 8-column float64 tiles (an AVX2+FMA
 // kernel on amd64, portable Go with -tags noasm), and each output element is
 // summed in the same order whatever the split, so results are bit-identical
-// for any GOMAXPROCS. A Model is immutable after New and safe for concurrent use.
+// for any GOMAXPROCS. Weight matrices that are mostly zeros (tracr's
+// compiled models) are also kept as sparse columns and give the same sums
+// bit for bit. A Model is immutable after New and safe for concurrent use.
 package model
