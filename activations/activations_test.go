@@ -282,3 +282,29 @@ func TestFromTensorErrors(t *testing.T) {
 		t.Errorf("FromTensor: %+v, %v", s, err)
 	}
 }
+
+// TestMemoryOrderIsPerm: each epoch's order is rand.Perm of a PCG seeded
+// with (Seed, epoch), whatever buffer it is built in.
+func TestMemoryOrderIsPerm(t *testing.T) {
+	const n, d = 37, 2
+	data := make([]float32, n*d)
+	for i := range data {
+		data[i] = float32(i / d)
+	}
+	m, err := NewMemory(data, d, MemoryOptions{Seed: 9, Shuffle: true, Repeat: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := make([]float32, n*d)
+	for epoch := uint64(0); epoch < 4; epoch++ {
+		if err := m.NextBatch(dst); err != nil {
+			t.Fatal(err)
+		}
+		want := rand.New(rand.NewPCG(9, epoch)).Perm(n)
+		for i, r := range want {
+			if dst[i*d] != float32(r) {
+				t.Fatalf("epoch %d row %d: got row %v, want %d", epoch, i, dst[i*d], r)
+			}
+		}
+	}
+}

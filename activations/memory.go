@@ -48,7 +48,16 @@ func (m *Memory) reorder() {
 		m.order = nil
 		return
 	}
-	m.order = rand.New(rand.NewPCG(m.seed, uint64(m.epoch))).Perm(m.n)
+	// rand.Perm's permutation (identity, then Shuffle), in the buffer of
+	// the previous epoch: a short dataset has hundreds of epochs per run.
+	if len(m.order) != m.n {
+		m.order = make([]int, m.n)
+	}
+	for i := range m.order {
+		m.order[i] = i
+	}
+	o := m.order
+	rand.New(rand.NewPCG(m.seed, uint64(m.epoch))).Shuffle(m.n, func(i, j int) { o[i], o[j] = o[j], o[i] })
 }
 
 // DIn is the vector length.
