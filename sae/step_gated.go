@@ -34,7 +34,7 @@ func (s *SAE) stepGated(w *workspace, x []float32, o *stepOptions, gr grads, L *
 		}
 		w.actN[b] = int32(n)
 	}
-	L.MSE = s.decodeAndMSE(w, x, o, gWDec, gBDec)
+	L.MSE = s.decodeGathered(w, x, o, gWDec, gBDec)
 	s.decoderNorms(w.wdn)
 	lam := o.coeff / float32(B)
 	piSum := w.h[:S] // Σ_b mult_b·π_bi, for the norm gradient

@@ -30,7 +30,7 @@ func (s *SAE) stepJumpReLU(w *workspace, x []float32, o *stepOptions, gr grads, 
 		}
 		w.actN[b] = int32(n)
 	}
-	L.MSE = s.decodeAndMSE(w, x, o, gWDec, gBDec)
+	L.MSE = s.decodeGathered(w, x, o, gWDec, gBDec)
 	if o.tanhMode {
 		s.decoderNorms(w.wdn)
 	}

@@ -133,7 +133,7 @@ func (s *SAE) stepStandard(w *workspace, x []float32, o *stepOptions, gr grads, 
 		}
 		w.actN[b] = int32(n)
 	}
-	L.MSE = s.decodeAndMSE(w, x, o, gWDec, gBDec)
+	L.MSE = s.decodeGathered(w, x, o, gWDec, gBDec)
 	// Sparsity penalty λ/B Σ_b ‖f_b ⊙ n‖_p.
 	if o.scaleByDec {
 		s.decoderNorms(w.wdn)
@@ -203,4 +203,60 @@ func (s *SAE) stepStandard(w *workspace, x []float32, o *stepOptions, gr grads, 
 		L.Ghost = s.ghostGrads(w, x, o, gr)
 	}
 	return nil
+}
+
+// decodeGathered decodes the active lists into y and x̂, computes the MSE
+// and dLoss/dy (weighted by row multiplicity), and adds the b_dec and W_dec
+// gradients of the MSE term: the sparse steps' decoder. Each row's y is one
+// gathered axpy over its active decoder rows, and the W_dec gradient is
+// applied feature by feature (encGrads against the dy rows); per element
+// the sums run in the order of one axpy per active entry.
+func (s *SAE) decodeGathered(w *workspace, x []float32, o *stepOptions, gWDec, gBDec []float32) float64 {
+	B, U, D, S := w.b, w.u, w.d, w.s
+	for b := 0; b < U; b++ {
+		y := w.y[b*D : b*D+D]
+		copy(y, s.BDec)
+		n := int(w.actN[b])
+		gaxpy(y, s.WDec, D, w.actIdx[b*S:b*S+n], w.actVal[b*S:b*S+n])
+		rn := w.norms[b]
+		xh := w.xhat[b*D : b*D+D]
+		if rn.kout != 1 || rn.mu != 0 {
+			for j := range y {
+				xh[j] = y[j]*rn.kout + rn.mu
+			}
+		} else {
+			copy(xh, y)
+		}
+	}
+	w.mseWeights(x, o)
+	ed := getEncGrads()
+	defer encGradsPool.Put(ed)
+	var mse float64
+	invB := 1 / float32(B)
+	for b := 0; b < U; b++ {
+		xb := x[b*D : b*D+D]
+		xh := w.xhat[b*D : b*D+D]
+		dy := w.dy[b*D : b*D+D]
+		wb := w.wmse[b]
+		m := w.mult[b]
+		k := 2 * wb * invB * w.norms[b].kout * m
+		var rs float32
+		for j := range xb {
+			e := xh[j] - xb[j]
+			rs += e * e
+			dy[j] = k * e
+		}
+		mse += float64(rs * wb * m)
+		for j := range dy {
+			gBDec[j] += dy[j]
+		}
+		n := int(w.actN[b])
+		ed.feat = append(ed.feat, w.actIdx[b*S:b*S+n]...)
+		ed.val = append(ed.val, w.actVal[b*S:b*S+n]...)
+		for range n {
+			ed.row = append(ed.row, int32(b))
+		}
+	}
+	ed.apply(gWDec, w.dy, D, S)
+	return mse / float64(B)
 }

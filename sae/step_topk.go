@@ -66,7 +66,7 @@ func (s *SAE) stepTopK(w *workspace, x []float32, o *stepOptions, gr grads, L *S
 			}
 		}
 	}
-	L.MSE = s.decodeAndMSE(w, x, o, gWDec, gBDec)
+	L.MSE = s.decodeGathered(w, x, o, gWDec, gBDec)
 	eg := getEncGrads()
 	defer encGradsPool.Put(eg)
 	for b := 0; b < U; b++ {
