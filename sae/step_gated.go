@@ -18,13 +18,24 @@ func (s *SAE) stepGated(w *workspace, x []float32, o *stepOptions, gr grads, L *
 	for i := 0; i < S; i++ {
 		e[i] = float32(math.Exp(float64(s.RMag[i])))
 	}
+	// One pass per row finds the open gates (kept as lists: index in
+	// w.scratch, π in piAll, count in gateN) and the active features.
+	eg := getEncGrads()
+	defer encGradsPool.Put(eg)
+	piAll := eg.buf(U * S)
+	gateN := eg.nrow[:0]
 	for b := 0; b < U; b++ {
 		u := w.pre[b*S : b*S+S]
 		idx := w.actIdx[b*S : b*S+S]
 		val := w.actVal[b*S : b*S+S]
-		n := 0
+		gIdx := w.scratch[b*S : b*S+S]
+		gPi := piAll[b*S : b*S+S]
+		n, g := 0, 0
 		for i, ui := range u {
-			if ui+s.BGate[i] > 0 {
+			if pi := ui + s.BGate[i]; pi > 0 {
+				gIdx[g] = int32(i)
+				gPi[g] = pi
+				g++
 				if f := activate(s.ActivationFn, ui*e[i]+s.BMag[i]); f > 0 {
 					idx[n] = int32(i)
 					val[n] = f
@@ -33,7 +44,9 @@ func (s *SAE) stepGated(w *workspace, x []float32, o *stepOptions, gr grads, L *
 			}
 		}
 		w.actN[b] = int32(n)
+		gateN = append(gateN, int32(g))
 	}
+	eg.nrow = gateN
 	L.MSE = s.decodeGathered(w, x, o, gWDec, gBDec)
 	s.decoderNorms(w.wdn)
 	lam := o.coeff / float32(B)
@@ -43,8 +56,6 @@ func (s *SAE) stepGated(w *workspace, x []float32, o *stepOptions, gr grads, L *
 	via := w.g
 	// W_enc and the auxiliary W_dec gradients are collected per entry and
 	// applied feature by feature (encGrads); dvia rows are kept for that.
-	eg := getEncGrads()
-	defer encGradsPool.Put(eg)
 	ed := getEncGrads()
 	defer encGradsPool.Put(ed)
 	dviaAll := ed.buf(U * D)
@@ -53,14 +64,8 @@ func (s *SAE) stepGated(w *workspace, x []float32, o *stepOptions, gr grads, L *
 		lamB := lam * m
 		u := w.pre[b*S : b*S+S]
 		// gate-active features of the row and their π
-		ks, xs := eg.ks[:0], eg.xs[:0]
-		for i, ui := range u {
-			if pi := ui + s.BGate[i]; pi > 0 {
-				ks = append(ks, int32(i))
-				xs = append(xs, pi)
-			}
-		}
-		eg.ks, eg.xs = ks, xs
+		ks := w.scratch[b*S : b*S+int(gateN[b])]
+		xs := piAll[b*S : b*S+int(gateN[b])]
 		copy(via, s.BDec)
 		gaxpy(via, s.WDec, D, ks, xs)
 		for t, i := range ks {

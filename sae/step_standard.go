@@ -38,6 +38,7 @@ type encGrads struct {
 	ks        []int32
 	xs        []float32
 	rows      []float32
+	nrow      []int32
 }
 
 // buf returns a scratch buffer of n floats (contents undefined).

@@ -100,8 +100,9 @@ func (s *SAE) stepTopK(w *workspace, x []float32, o *stepOptions, gr grads, L *S
 		for k, i := range w.dead {
 			vals[k] = pre[i]
 		}
+		// in selection order (deterministic; each feature once per row,
+		// so only the decode's summation order depends on it)
 		sel := topKIndices(vals, kAux, w.scratch)
-		sortInt32(sel)
 		copy(rec, s.BDec)
 		ks, xs := eg.ks[:0], eg.xs[:0]
 		for _, k := range sel {
