@@ -159,3 +159,37 @@ func TestForwardMatchesPerRowReference(t *testing.T) {
 		}
 	}
 }
+
+// TestMetricsMatchesEvaluate checks that Metrics on a Forward pass gives
+// Evaluate's result, and that mismatched lengths are an error.
+func TestMetricsMatchesEvaluate(t *testing.T) {
+	data := tracrLikeData(20, 15, 200, 3)
+	s, err := New(ArchStandard, 20, 80)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, p := range s.params() {
+		for i := range p {
+			p[i] = float32(r.NormFloat64()) * 0.3
+		}
+	}
+	want, err := s.Evaluate(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recon, feats, err := s.Forward(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Metrics(data, recon, feats)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != want || got.Rows != 200 || got.L0 == 0 {
+		t.Fatalf("Metrics = %+v, Evaluate = %+v", got, want)
+	}
+	if _, err := s.Metrics(data, recon[:20], feats); err == nil {
+		t.Fatal("short reconstruction: no error")
+	}
+}

@@ -420,7 +420,18 @@ func (s *SAE) Evaluate(x []float32) (EvalMetrics, error) {
 	if err != nil {
 		return EvalMetrics{}, err
 	}
+	return s.Metrics(x, recon, feats)
+}
+
+// Metrics computes Evaluate's metrics from a Forward pass already run on x
+// (recon [n, d_in], feats [n, d_sae]), so a caller that needs the
+// activations too runs the SAE once.
+func (s *SAE) Metrics(x, recon, feats []float32) (EvalMetrics, error) {
 	d := s.DIn
+	if len(x)%d != 0 || len(recon) != len(x) || len(feats) != len(x)/d*s.DSAE {
+		return EvalMetrics{}, fmt.Errorf("sae: metrics: %d input, %d reconstruction and %d feature values do not fit d_in %d, d_sae %d",
+			len(x), len(recon), len(feats), d, s.DSAE)
+	}
 	n := len(x) / d
 	if n == 0 {
 		return EvalMetrics{}, fmt.Errorf("sae: evaluate: no rows")
