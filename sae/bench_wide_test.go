@@ -180,7 +180,7 @@ func BenchmarkEvaluate(b *testing.B) {
 // BenchmarkStandardRegime compares the dense and sparse standard steps
 // (denseMaxDIn) across d_in after 1000 warm-up steps on tracr-like data.
 func BenchmarkStandardRegime(b *testing.B) {
-	for _, dIn := range []int{13, 24, 32, 48, 64, 96, 128, 244} {
+	for _, dIn := range []int{13, 24, 32, 40, 48, 56, 64, 96, 128, 244} {
 		for _, dense := range []bool{true, false} {
 			b.Run(fmt.Sprintf("d_in=%d/dense=%v", dIn, dense), func(b *testing.B) {
 				old := denseMaxDIn

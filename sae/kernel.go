@@ -2,6 +2,7 @@ package sae
 
 import (
 	"fmt"
+	"math"
 	"runtime"
 	"sync"
 )
@@ -175,39 +176,43 @@ func gemmTNAcc(out, a, w []float32, n, m, p int) {
 var sparseMaxDensity = 0.25
 
 // sparseMinCols is the smallest row length (columns of w) for which the
-// per-entry path is considered (shorter axpys cost more in overhead).
-const sparseMinCols = 64
+// per-entry path is considered: below it the dense kernels win even on
+// sparse operands (BenchmarkStandardRegime, dense step at d_in 64–96).
+const sparseMinCols = 128
 
-// sparseEnough reports whether a has at most sparseMaxDensity non-zeros.
+// sparseEnough reports whether a has at most sparseMaxDensity non-zeros
+// (counted branch-free: the density is often near the threshold).
 func sparseEnough(a []float32) bool {
 	limit := int(sparseMaxDensity * float64(len(a)))
 	nz := 0
 	for _, v := range a {
-		if v != 0 {
-			nz++
-		}
+		nz += nonZero(v)
 	}
 	return nz <= limit
 }
 
+// nonZero is 1 when v ≠ 0 (either sign of zero counts as zero), else 0.
+func nonZero(v float32) int {
+	return int((math.Float32bits(v)&0x7fffffff + 0x7fffffff) >> 31)
+}
+
 // gemmAccSparse is gemmAcc over the non-zero entries of each row of a: one
-// gathered axpy (gaxpy) per output row.
+// gathered axpy (gaxpy) per output row. The gather is branch-free.
 func gemmAccSparse(out, a, w []float32, rows, d, s int) {
 	var kb [256]int32
 	var xb [256]float32
-	ks, xs := kb[:0], xb[:0]
+	ks, xs := kb[:], xb[:]
 	if d > len(kb) {
-		ks, xs = make([]int32, 0, d), make([]float32, 0, d)
+		ks, xs = make([]int32, d), make([]float32, d)
 	}
 	for r := 0; r < rows; r++ {
-		ks, xs = ks[:0], xs[:0]
+		n := 0
 		for k, x := range a[r*d : r*d+d] {
-			if x != 0 {
-				ks = append(ks, int32(k))
-				xs = append(xs, x)
-			}
+			ks[n] = int32(k)
+			xs[n] = x
+			n += nonZero(x)
 		}
-		gaxpy(out[r*s:r*s+s], w, s, ks, xs)
+		gaxpy(out[r*s:r*s+s], w, s, ks[:n], xs[:n])
 	}
 }
 
@@ -245,15 +250,24 @@ func gaxpy(out, w []float32, ld int, ks []int32, xs []float32) {
 	}
 }
 
-// gemmTNAccSparse is gemmTNAcc as one axpy per non-zero a[b, i].
+// gemmTNAccSparse is gemmTNAcc over the non-zero entries of a, applied
+// output row by output row: each out[i, :] is one gathered axpy over the
+// rows b of w with a[b, i] ≠ 0 (in b order, as one axpy per entry would).
 func gemmTNAccSparse(out, a, w []float32, n, m, p int) {
+	eg := getEncGrads()
+	defer encGradsPool.Put(eg)
+	nm := n * m
+	if cap(eg.feat) < nm {
+		eg.feat, eg.row, eg.val = make([]int32, nm), make([]int32, nm), make([]float32, nm)
+	}
+	feat, row, val := eg.feat[:nm], eg.row[:nm], eg.val[:nm]
+	t := 0
 	for b := 0; b < n; b++ {
-		wb := w[b*p : b*p+p]
-		ab := a[b*m : b*m+m]
-		for i, x := range ab {
-			if x != 0 {
-				axpy(x, wb, out[i*p:i*p+p])
-			}
+		for i, x := range a[b*m : b*m+m] {
+			feat[t], row[t], val[t] = int32(i), int32(b), x
+			t += nonZero(x)
 		}
 	}
+	eg.feat, eg.row, eg.val = feat[:t], row[:t], val[:t]
+	eg.apply(out, w, p, m)
 }

@@ -644,7 +644,7 @@ func dot(a, b []float32) float32 {
 	b = b[:len(a)]
 	var s0, s1, s2, s3 float32
 	i := 0
-	if useAVX2 && len(a) >= 64 {
+	if useAVX2 && len(a) >= 16 {
 		i = len(a) &^ 7
 		s0 = dotAVX2(&a[0], &b[0], len(a))
 	}
@@ -664,7 +664,7 @@ func dot(a, b []float32) float32 {
 func axpy(a float32, x, y []float32) {
 	y = y[:len(x)]
 	i := 0
-	if useAVX2 && len(x) >= 64 {
+	if useAVX2 && len(x) >= 16 {
 		i = len(x) &^ 7
 		axpyAVX2(a, &x[0], &y[0], len(x))
 	}
