@@ -156,6 +156,11 @@ func Label(acts *tensor.Tensor, gt *GroundTruth, hook string, decoder *tensor.Te
 		}
 	}
 	fires := make([]bool, n)
+	firedAt := make([]int32, 0, n) // flat indices where the feature fires
+	// posBits[ci] is candidate ci's Positive as a bitset, built the first
+	// time a feature fires on fewer positions than the candidate has: the
+	// true positives are then counted over the firing positions.
+	posBits := make([][]uint64, len(cands))
 	col := make([]float64, n)
 	for f := 0; f < dsae; f++ {
 		fa := byFeat[f*n : (f+1)*n]
@@ -175,13 +180,14 @@ func Label(acts *tensor.Tensor, gt *GroundTruth, hook string, decoder *tensor.Te
 				thr = t
 			}
 		}
-		nFire := 0
+		firedAt = firedAt[:0]
 		for i, v := range fa {
 			fires[i] = v > thr
 			if fires[i] {
-				nFire++
+				firedAt = append(firedAt, int32(i))
 			}
 		}
+		nFire := len(firedAt)
 		fl := FeatureLabel{Index: f, Duplicates: []int{}}
 		if nFire == 0 {
 			fl.Verdict = VerdictDead
@@ -235,9 +241,23 @@ func Label(acts *tensor.Tensor, gt *GroundTruth, hook string, decoder *tensor.Te
 				}
 			} else {
 				tp := 0
-				for _, i := range c.Positive {
-					if fires[i] {
-						tp++
+				if nFire < len(c.Positive) {
+					bits := posBits[ci]
+					if bits == nil {
+						bits = make([]uint64, (n+63)/64)
+						for _, i := range c.Positive {
+							bits[i/64] |= 1 << (i % 64)
+						}
+						posBits[ci] = bits
+					}
+					for _, i := range firedAt {
+						tp += int(bits[i/64] >> (i % 64) & 1)
+					}
+				} else {
+					for _, i := range c.Positive {
+						if fires[i] {
+							tp++
+						}
 					}
 				}
 				m = Match{Label: c.Label, Aliases: c.Aliases,
