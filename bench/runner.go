@@ -456,7 +456,10 @@ func (r *Runner) Run(ctx context.Context, c Cell) (map[string]float64, error) {
 	if err != nil {
 		return nil, fmt.Errorf("SAE forward: %w", err)
 	}
-	ev := evaluate(x, recon, feats, dIn, s.DSAE)
+	ev, err := s.Metrics(x, recon, feats) // Evaluate's metrics without a second SAE pass
+	if err != nil {
+		return nil, fmt.Errorf("SAE metrics: %w", err)
+	}
 	metrics := map[string]float64{
 		MetricL0:           ev.L0,
 		MetricDeadFraction: float64(ev.DeadFeatures) / float64(s.DSAE),
@@ -559,51 +562,6 @@ func forwardDistinct(s *sae.SAE, hd *hookData) (recon, feats []float32, err erro
 		copy(feats[i*S:(i+1)*S], fu[int(k)*S:int(k+1)*S])
 	}
 	return recon, feats, nil
-}
-
-// evaluate is sae.SAE.Evaluate's metrics from a Forward already computed
-// (x, recon [n, d], feats [n, dSAE]), with the same sums in the same order.
-func evaluate(x, recon, feats []float32, d, dSAE int) sae.EvalMetrics {
-	n := len(x) / d
-	if n == 0 {
-		return sae.EvalMetrics{}
-	}
-	mean := make([]float64, d)
-	for b := 0; b < n; b++ {
-		for j := 0; j < d; j++ {
-			mean[j] += float64(x[b*d+j])
-		}
-	}
-	for j := range mean {
-		mean[j] /= float64(n)
-	}
-	var sse, sst float64
-	for b := 0; b < n; b++ {
-		for j := 0; j < d; j++ {
-			e := float64(x[b*d+j]) - float64(recon[b*d+j])
-			t := float64(x[b*d+j]) - mean[j]
-			sse += e * e
-			sst += t * t
-		}
-	}
-	fired := make([]bool, dSAE)
-	l0 := 0
-	for k, v := range feats {
-		if v != 0 {
-			l0++
-			fired[k%dSAE] = true
-		}
-	}
-	m := sae.EvalMetrics{MSE: sse / float64(n), L0: float64(l0) / float64(n), Rows: n}
-	if sst > 0 {
-		m.ExplainedVariance = 1 - sse/sst
-	}
-	for _, f := range fired {
-		if !f {
-			m.DeadFeatures++
-		}
-	}
-	return m
 }
 
 // totalVariance is Σ_d Var(x[:, d]) over the rows of x ([n, d]).

@@ -138,7 +138,7 @@ func TestForwardDistinctMatchesSAE(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := evaluate(x, recon, feats, dIn, S); got != want {
+		if got, err := s.Metrics(x, recon, feats); err != nil || got != want {
 			t.Errorf("%s: metrics %+v, Evaluate %+v", arch, got, want)
 		}
 	}
