@@ -240,59 +240,6 @@ func (s *SAE) encodeDense(w *workspace, bias []float32, o *stepOptions) {
 	}
 }
 
-// decodeAndMSE decodes the active lists into y and x̂, computes the MSE and
-// dLoss/dy, and adds the b_dec and W_dec gradients of the MSE term.
-func (s *SAE) decodeAndMSE(w *workspace, x []float32, o *stepOptions, gWDec, gBDec []float32) float64 {
-	B, U, D, S := w.b, w.u, w.d, w.s
-	for b := 0; b < U; b++ {
-		y := w.y[b*D : b*D+D]
-		copy(y, s.BDec)
-		n := int(w.actN[b])
-		idx := w.actIdx[b*S : b*S+n]
-		val := w.actVal[b*S : b*S+n]
-		for k, i := range idx {
-			axpy(val[k], s.WDec[int(i)*D:int(i)*D+D], y)
-		}
-		rn := w.norms[b]
-		xh := w.xhat[b*D : b*D+D]
-		if rn.kout != 1 || rn.mu != 0 {
-			for j := range y {
-				xh[j] = y[j]*rn.kout + rn.mu
-			}
-		} else {
-			copy(xh, y)
-		}
-	}
-	w.mseWeights(x, o)
-	var mse float64
-	invB := 1 / float32(B)
-	for b := 0; b < U; b++ {
-		xb := x[b*D : b*D+D]
-		xh := w.xhat[b*D : b*D+D]
-		dy := w.dy[b*D : b*D+D]
-		wb := w.wmse[b]
-		m := w.mult[b]
-		k := 2 * wb * invB * w.norms[b].kout * m
-		var rs float32
-		for j := range xb {
-			e := xh[j] - xb[j]
-			rs += e * e
-			dy[j] = k * e
-		}
-		mse += float64(rs * wb * m)
-		for j := range dy {
-			gBDec[j] += dy[j]
-		}
-		n := int(w.actN[b])
-		idx := w.actIdx[b*S : b*S+n]
-		val := w.actVal[b*S : b*S+n]
-		for k, i := range idx {
-			axpy(val[k], dy, gWDec[int(i)*D:int(i)*D+D])
-		}
-	}
-	return mse / float64(B)
-}
-
 // mseWeights writes the per-row MSE weights of the step rows x into w.wmse:
 // 1, or the dense_batch weights.
 func (w *workspace) mseWeights(x []float32, o *stepOptions) {
