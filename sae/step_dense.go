@@ -60,11 +60,12 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 		}
 		w.actN[b] = int32(n)
 		if m := int32(w.mult[b]); m != 1 {
-			// the firing statistics count every batch row
+			// the firing statistics count every batch row (branch-free:
+			// f is +0 or positive)
+			m1 := m - 1
 			for i, v := range f {
-				if v > 0 {
-					cc[i] += m - 1
-				}
+				on := int32((math.Float32bits(v) + 0x7fffffff) >> 31)
+				cc[i] += m1 & -on
 			}
 		}
 		if tanh {
@@ -78,12 +79,12 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 	w.denseActs = true
 	// Padded decoder copies.
 	for i := 0; i < S; i++ {
-		copy(db.wdecP[i*dp:i*dp+D], s.WDec[i*D:i*D+D])
+		copySmall(db.wdecP[i*dp:i*dp+D], s.WDec[i*D:i*D+D])
 	}
 	transposeTo(db.wdecT, S, s.WDec, S, D)
 	// y = f·W_dec + b_dec
 	for b := 0; b < U; b++ {
-		copy(db.yP[b*dp:b*dp+D], s.BDec)
+		copySmall(db.yP[b*dp:b*dp+D], s.BDec)
 	}
 	gemmAcc(db.yP, db.f, db.wdecP, U, S, dp)
 	// Reconstruction, MSE and dLoss/dy (weighted by the row multiplicity).
@@ -109,11 +110,11 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 			gBDec[j] += dy[j]
 		}
 		mse += float64(rs * wb * m)
-		copy(db.cP[b*dp:b*dp+D], w.c[b*D:b*D+D])
+		copySmall(db.cP[b*dp:b*dp+D], w.c[b*D:b*D+D])
 	}
 	L.MSE = mse / float64(B)
 	// dF = dy·W_decᵀ
-	clear(db.df)
+	clear(db.df[:U*S])
 	gemmAcc(db.df[:U*S], db.dyP, db.wdecT, U, dp, S)
 	// Sparsity penalty and dLoss/dpre (written into df).
 	if o.scaleByDec {
@@ -209,8 +210,8 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 		clear(db.gWEncP)
 		gemmTNAcc(db.gWEncP, db.df, db.cP, U, S, dp)
 		for i := 0; i < S; i++ {
-			copy(gWDec[i*D:i*D+D], db.gWDecP[i*dp:i*dp+D])
-			copy(gWEncT[i*D:i*D+D], db.gWEncP[i*dp:i*dp+D])
+			copySmall(gWDec[i*D:i*D+D], db.gWDecP[i*dp:i*dp+D])
+			copySmall(gWEncT[i*D:i*D+D], db.gWEncP[i*dp:i*dp+D])
 		}
 	}
 	for i := 0; i < S; i++ {
@@ -227,4 +228,17 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 		L.Ghost = s.ghostGrads(w, x, o, gr)
 	}
 	return nil
+}
+
+// copySmall is copy(dst, src) for short rows (len(dst) ≤ len(src)): four
+// values per move, with no call into the runtime's memmove.
+func copySmall(dst, src []float32) {
+	src = src[:len(dst)]
+	j := 0
+	for ; j+4 <= len(dst); j += 4 {
+		*(*[4]float32)(dst[j:]) = *(*[4]float32)(src[j:])
+	}
+	for ; j < len(dst); j++ {
+		dst[j] = src[j]
+	}
 }
