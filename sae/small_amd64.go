@@ -15,3 +15,6 @@ func scaleAVX2(x *float32, n int, c float32)
 
 //go:noescape
 func transpose8AVX2(dst *float32, ldd int, src *float32, lds int, nblk int)
+
+//go:noescape
+func reluCountMultAVX2(f, pre *float32, cc *int32, n int, m int32) int

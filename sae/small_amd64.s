@@ -193,3 +193,41 @@ tr_loop:
 tr_done:
 	VZEROUPPER
 	RET
+
+// func reluCountMultAVX2(f, pre *float32, cc *int32, n int, m int32) int
+// f = max(pre, +0); cc[i] += m where pre[i] > 0; returns the number of
+// positives. n must be a multiple of 8.
+TEXT ·reluCountMultAVX2(SB), NOSPLIT, $0-48
+	MOVQ f+0(FP), DI
+	MOVQ pre+8(FP), SI
+	MOVQ cc+16(FP), DX
+	MOVQ n+24(FP), CX
+	MOVL m+32(FP), AX
+	VMOVD AX, X14
+	VPBROADCASTD X14, Y14
+	SHRQ $3, CX
+	XORQ R8, R8
+	VXORPS Y15, Y15, Y15
+	TESTQ CX, CX
+	JZ rm_done
+rm_loop:
+	VMOVUPS (SI), Y0
+	VMAXPS Y15, Y0, Y1
+	VMOVUPS Y1, (DI)
+	VCMPPS $14, Y15, Y0, Y2
+	VPAND Y14, Y2, Y4
+	VMOVDQU (DX), Y3
+	VPADDD Y4, Y3, Y3
+	VMOVDQU Y3, (DX)
+	VMOVMSKPS Y2, AX
+	POPCNTL AX, AX
+	ADDQ AX, R8
+	ADDQ $32, SI
+	ADDQ $32, DI
+	ADDQ $32, DX
+	DECQ CX
+	JNZ rm_loop
+rm_done:
+	VZEROUPPER
+	MOVQ R8, ret+40(FP)
+	RET

@@ -13,3 +13,7 @@ func scaleAVX2(x *float32, n int, c float32) { panic("sae: no assembly kernels i
 func transpose8AVX2(dst *float32, ldd int, src *float32, lds int, nblk int) {
 	panic("sae: no assembly kernels in this build")
 }
+
+func reluCountMultAVX2(f, pre *float32, cc *int32, n int, m int32) int {
+	panic("sae: no assembly kernels in this build")
+}

@@ -43,11 +43,17 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 		f := db.f[b*S : b*S+S]
 		f = f[:len(pre)]
 		cc = cc[:len(pre)]
+		// the firing statistics count every batch row: m per step row
+		m := int32(w.mult[b])
 		var n uint32
 		i0 := 0
 		if useAVX2 && len(pre) >= 8 {
 			i0 = len(pre) &^ 7
-			n = uint32(reluCountAVX2(&f[0], &pre[0], &cc[0], i0))
+			if m == 1 {
+				n = uint32(reluCountAVX2(&f[0], &pre[0], &cc[0], i0))
+			} else {
+				n = uint32(reluCountMultAVX2(&f[0], &pre[0], &cc[0], i0, m))
+			}
 		}
 		for i := i0; i < len(pre); i++ {
 			p := pre[i]
@@ -56,18 +62,9 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 			on := (bits + 0x7fffffff) >> 31    // 1 when > 0
 			f[i] = math.Float32frombits(bits)
 			n += on
-			cc[i] += int32(on)
+			cc[i] += m & -int32(on)
 		}
 		w.actN[b] = int32(n)
-		if m := int32(w.mult[b]); m != 1 {
-			// the firing statistics count every batch row (branch-free:
-			// f is +0 or positive)
-			m1 := m - 1
-			for i, v := range f {
-				on := int32((math.Float32bits(v) + 0x7fffffff) >> 31)
-				cc[i] += m1 & -on
-			}
-		}
 		if tanh {
 			for i, v := range f {
 				if v > 0 {
