@@ -159,12 +159,14 @@ func (w *workspace) dedupeWords(x []float32, mask uint64) []float32 {
 			}
 			r := int(e - 1)
 			if t.hash[r] == h {
-				// branch-free word compare: one test per candidate row
-				var diff uint64
+				same := true
 				for j, v := range rw[r*H : r*H+len(row)] {
-					diff |= v ^ row[j]
+					if v != row[j] {
+						same = false
+						break
+					}
 				}
-				if diff == 0 {
+				if same {
 					w.mult[r]++
 					w.rowOf[k] = int32(r)
 					break
@@ -177,24 +179,19 @@ func (w *workspace) dedupeWords(x []float32, mask uint64) []float32 {
 	return t.rows[:u*D]
 }
 
-// wordsHash is rowHash of a row of n (even) values given as words: each
-// pair of words is folded by one full 64×64→128-bit product (the pairs are
-// independent, so the products overlap), then the sum is mixed once.
+// wordsHash is rowHash of a row of n (even) values given as words.
 func wordsHash(ws []uint64, n int) uint64 {
 	const k1, k2 = 0x9e3779b97f4a7c15, 0xc2b2ae3d27d4eb4f
-	h := uint64(n) * k1
-	s1, s2 := uint64(0xa0761d6478bd642f), uint64(0xe7037ed1a0b428db)
+	h0, h1 := uint64(n), uint64(k1)
 	i := 0
 	for ; i+2 <= len(ws); i += 2 {
-		hi, lo := bits.Mul64(ws[i]^s1, ws[i+1]^s2)
-		h += hi ^ lo
-		s1 = bits.RotateLeft64(s1, 13) + k2
-		s2 = bits.RotateLeft64(s2, 17) + k1
+		h0 = bits.RotateLeft64((h0^ws[i])*k1, 29)
+		h1 = bits.RotateLeft64((h1^ws[i+1])*k2, 31)
 	}
 	if i < len(ws) {
-		hi, lo := bits.Mul64(ws[i]^s1, k2)
-		h += hi ^ lo
+		h0 = bits.RotateLeft64((h0^ws[i])*k1, 29)
 	}
+	h := h0 ^ bits.RotateLeft64(h1, 17)
 	h ^= h >> 33
 	h *= 0xff51afd7ed558ccd
 	h ^= h >> 29
