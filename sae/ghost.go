@@ -52,7 +52,7 @@ func (s *SAE) ghostGrads(w *workspace, x []float32, o *stepOptions, gr grads) fl
 		clear(gb.wdT[:dp*ndp])
 		for k, i := range w.dead {
 			row := s.WDec[int(i)*D : int(i)*D+D]
-			copy(gb.wd[k*dp:k*dp+D], row)
+			copySmall(gb.wd[k*dp:k*dp+D], row)
 			for j, v := range row {
 				gb.wdT[j*ndp+k] = v
 			}
@@ -66,7 +66,7 @@ func (s *SAE) ghostGrads(w *workspace, x []float32, o *stepOptions, gr grads) fl
 			}
 		}
 	}
-	clear(gb.g)
+	clear(gb.g[:U*dp])
 	gemmAcc(gb.g, gb.h[:U*nd], gb.wd[:nd*dp], U, nd, dp)
 	var loss float64
 	for b := 0; b < U; b++ {
@@ -96,7 +96,7 @@ func (s *SAE) ghostGrads(w *workspace, x []float32, o *stepOptions, gr grads) fl
 			loss += float64(R * e2 * mult)
 			dg[j] = sc * R * wr * 2 * e * inv * mult
 		}
-		copy(gb.cP[b*dp:b*dp+D], w.c[b*D:b*D+D])
+		copySmall(gb.cP[b*dp:b*dp+D], w.c[b*D:b*D+D])
 	}
 	if nd == 0 {
 		return loss * float64(inv)
