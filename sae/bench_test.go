@@ -221,3 +221,25 @@ func BenchmarkLargeStep(b *testing.B) {
 	}
 	b.ReportMetric(l0/4096, "L0")
 }
+
+// BenchmarkDedupe is the batch de-duplication alone on 80-row batches of
+// the case-3 resid_pre activations (d_in 12).
+func BenchmarkDedupe(b *testing.B) {
+	const B, D = 80, 12
+	src := newCycleSource(case3Activations(b, "0_hook_resid_pre", D), D, 1)
+	batches := make([]float32, 64*B*D)
+	for k := 0; k < 64; k++ {
+		if err := src.NextBatch(batches[k*B*D : (k+1)*B*D]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	w := newWorkspace(B, D, 4*D)
+	b.ResetTimer()
+	u := 0
+	for i := 0; i < b.N; i++ {
+		k := i & 63
+		w.dedupe(batches[k*B*D : (k+1)*B*D])
+		u += w.u
+	}
+	b.ReportMetric(float64(u)/float64(b.N), "rows/step")
+}
