@@ -97,6 +97,12 @@ func scale(v []float32, c float32) {
 // trainer's SAE.SetDecoderNormToUnit, with vector sums).
 func normalizeRows(w []float32, rows, d int) {
 	if d < 32 {
+		if useAVX2 && d%4 == 0 && rows > 0 && d > 0 {
+			// the same lanes and order as dotNarrow, in one call
+			_ = w[rows*d-1]
+			normalizeRows4AVX(&w[0], rows, d)
+			return
+		}
 		// Narrow rows: plain loops beat the kernel calls.
 		for i := 0; i < rows; i++ {
 			row := w[i*d : i*d+d]
@@ -161,6 +167,13 @@ func removeParallelDecoderGrad(wdec, gdec []float32, dSAE, dIn int) {
 				axpy(-p, row, gr)
 			}
 		}
+		return
+	}
+	if useAVX2 && dIn%4 == 0 && dSAE > 0 && dIn > 0 {
+		// the same lanes and order as dotNarrow, in one call
+		_ = wdec[dSAE*dIn-1]
+		_ = gdec[dSAE*dIn-1]
+		removeParallel4AVX(&wdec[0], &gdec[0], dSAE, dIn)
 		return
 	}
 	// Narrow rows: plain loops beat the kernel calls.

@@ -18,3 +18,9 @@ func transpose8AVX2(dst *float32, ldd int, src *float32, lds int, nblk int)
 
 //go:noescape
 func reluCountMultAVX2(f, pre *float32, cc *int32, n int, m int32) int
+
+//go:noescape
+func normalizeRows4AVX(w *float32, rows, d int)
+
+//go:noescape
+func removeParallel4AVX(wdec, gdec *float32, rows, d int)

@@ -231,3 +231,103 @@ rm_done:
 	VZEROUPPER
 	MOVQ R8, ret+40(FP)
 	RET
+
+// func normalizeRows4AVX(w *float32, rows, d int)
+// normalizeRows for narrow rows with d a multiple of 4: the row's sum of
+// squares in the four lanes dotNarrow uses (lane l sums columns ≡ l mod 4,
+// multiply then add), combined as (s0+s1)+(s2+s3); then 1/sqrt and a scale.
+TEXT ·normalizeRows4AVX(SB), NOSPLIT, $0-24
+	MOVQ w+0(FP), SI
+	MOVQ rows+8(FP), CX
+	MOVQ d+16(FP), DX
+	SHRQ $2, DX
+	TESTQ CX, CX
+	JZ nr_done
+	TESTQ DX, DX
+	JZ nr_done
+	MOVL $0x3f800000, AX
+	VMOVD AX, X7
+nr_row:
+	VXORPS X0, X0, X0
+	MOVQ DX, BX
+	MOVQ SI, DI
+nr_sum:
+	VMOVUPS (DI), X1
+	VMULPS X1, X1, X1
+	VADDPS X1, X0, X0
+	ADDQ $16, DI
+	DECQ BX
+	JNZ nr_sum
+	VHADDPS X0, X0, X0
+	VHADDPS X0, X0, X0
+	VSQRTSS X0, X0, X0
+	VDIVSS X0, X7, X1
+	VBROADCASTSS X1, X1
+	MOVQ DX, BX
+nr_scale:
+	VMOVUPS (SI), X2
+	VMULPS X1, X2, X2
+	VMOVUPS X2, (SI)
+	ADDQ $16, SI
+	DECQ BX
+	JNZ nr_scale
+	DECQ CX
+	JNZ nr_row
+nr_done:
+	RET
+
+// func removeParallel4AVX(wdec, gdec *float32, rows, d int)
+// removeParallelDecoderGrad for narrow rows with d a multiple of 4:
+// p = Σ g·w in dotNarrow's four lanes, (s0+s1)+(s2+s3); when p != 0
+// (or NaN), g -= p·w.
+TEXT ·removeParallel4AVX(SB), NOSPLIT, $0-32
+	MOVQ wdec+0(FP), SI
+	MOVQ gdec+8(FP), DI
+	MOVQ rows+16(FP), CX
+	MOVQ d+24(FP), DX
+	SHRQ $2, DX
+	TESTQ CX, CX
+	JZ rp_done
+	TESTQ DX, DX
+	JZ rp_done
+	MOVQ DX, R8
+	SHLQ $4, R8
+	VXORPS X6, X6, X6
+rp_row:
+	VXORPS X0, X0, X0
+	MOVQ DX, BX
+	XORQ AX, AX
+rp_sum:
+	VMOVUPS (DI)(AX*1), X1
+	VMOVUPS (SI)(AX*1), X2
+	VMULPS X2, X1, X1
+	VADDPS X1, X0, X0
+	ADDQ $16, AX
+	DECQ BX
+	JNZ rp_sum
+	VHADDPS X0, X0, X0
+	VHADDPS X0, X0, X0
+	VUCOMISS X6, X0
+	JNE rp_do
+	JPS rp_do
+	JMP rp_next
+rp_do:
+	VBROADCASTSS X0, X1
+	MOVQ DX, BX
+	XORQ AX, AX
+rp_sub:
+	VMOVUPS (SI)(AX*1), X2
+	VMULPS X1, X2, X2
+	VMOVUPS (DI)(AX*1), X3
+	VSUBPS X2, X3, X3
+	VMOVUPS X3, (DI)(AX*1)
+	ADDQ $16, AX
+	DECQ BX
+	JNZ rp_sub
+rp_next:
+	ADDQ R8, SI
+	ADDQ R8, DI
+	DECQ CX
+	JNZ rp_row
+rp_done:
+	RET

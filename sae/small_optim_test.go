@@ -100,3 +100,40 @@ func TestOptimKernels(t *testing.T) {
 		}
 	}
 }
+
+// TestNarrowRowKernels checks the narrow-row AVX2 kernels of normalizeRows
+// and removeParallelDecoderGrad bit for bit against the scalar loops,
+// including a zero gradient row (left alone) and a zero decoder row.
+func TestNarrowRowKernels(t *testing.T) {
+	if !useAVX2 {
+		t.Skip("no AVX2 kernels in this build or CPU")
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, d := range []int{4, 8, 12, 16, 20, 28} {
+		const rows = 9
+		w := make([]float32, rows*d)
+		g := make([]float32, rows*d)
+		for i := range w {
+			w[i], g[i] = float32(r.NormFloat64()), float32(r.NormFloat64())
+		}
+		clear(g[2*d : 3*d]) // p == 0: the row stays as it is
+		g[2*d] = float32(math.Copysign(0, -1))
+		clear(w[5*d : 6*d]) // zero row: NaN after normalisation either way
+		run := func(avx bool) ([]float32, []float32) {
+			w1, g1 := append([]float32(nil), w...), append([]float32(nil), g...)
+			old := useAVX2
+			useAVX2 = avx
+			defer func() { useAVX2 = old }()
+			normalizeRows(w1, rows, d)
+			removeParallelDecoderGrad(w1, g1, rows, d)
+			return w1, g1
+		}
+		wv, gv := run(true)
+		ws, gs := run(false)
+		for i := range wv {
+			if math.Float32bits(wv[i]) != math.Float32bits(ws[i]) || math.Float32bits(gv[i]) != math.Float32bits(gs[i]) {
+				t.Fatalf("d=%d [%d]: vector (w %v, g %v) != scalar (w %v, g %v)", d, i, wv[i], gv[i], ws[i], gs[i])
+			}
+		}
+	}
+}

@@ -17,3 +17,9 @@ func transpose8AVX2(dst *float32, ldd int, src *float32, lds int, nblk int) {
 func reluCountMultAVX2(f, pre *float32, cc *int32, n int, m int32) int {
 	panic("sae: no assembly kernels in this build")
 }
+
+func normalizeRows4AVX(w *float32, rows, d int) { panic("sae: no assembly kernels in this build") }
+
+func removeParallel4AVX(wdec, gdec *float32, rows, d int) {
+	panic("sae: no assembly kernels in this build")
+}
