@@ -24,3 +24,6 @@ func normalizeRows4AVX(w *float32, rows, d int)
 
 //go:noescape
 func removeParallel4AVX(wdec, gdec *float32, rows, d int)
+
+//go:noescape
+func copyRowsAVX(dst *float32, ldd int, src *float32, lds int, rows, d int)

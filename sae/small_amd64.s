@@ -331,3 +331,42 @@ rp_next:
 	JNZ rp_row
 rp_done:
 	RET
+
+// func copyRowsAVX(dst *float32, ldd int, src *float32, lds int, rows, d int)
+// Copies rows rows of d values (d a multiple of 4) between matrices with
+// row strides ldd and lds (in elements): 32-byte moves, then one 16-byte.
+TEXT ·copyRowsAVX(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ ldd+8(FP), R8
+	SHLQ $2, R8
+	MOVQ src+16(FP), SI
+	MOVQ lds+24(FP), R9
+	SHLQ $2, R9
+	MOVQ rows+32(FP), CX
+	MOVQ d+40(FP), DX
+	TESTQ CX, CX
+	JZ cr_done
+cr_row:
+	XORQ AX, AX
+	MOVQ DX, BX
+cr_8:
+	CMPQ BX, $8
+	JLT cr_4
+	VMOVUPS (SI)(AX*1), Y0
+	VMOVUPS Y0, (DI)(AX*1)
+	ADDQ $32, AX
+	SUBQ $8, BX
+	JMP cr_8
+cr_4:
+	TESTQ BX, BX
+	JZ cr_next
+	VMOVUPS (SI)(AX*1), X0
+	VMOVUPS X0, (DI)(AX*1)
+cr_next:
+	ADDQ R8, DI
+	ADDQ R9, SI
+	DECQ CX
+	JNZ cr_row
+cr_done:
+	VZEROUPPER
+	RET

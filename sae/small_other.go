@@ -23,3 +23,7 @@ func normalizeRows4AVX(w *float32, rows, d int) { panic("sae: no assembly kernel
 func removeParallel4AVX(wdec, gdec *float32, rows, d int) {
 	panic("sae: no assembly kernels in this build")
 }
+
+func copyRowsAVX(dst *float32, ldd int, src *float32, lds int, rows, d int) {
+	panic("sae: no assembly kernels in this build")
+}

@@ -75,9 +75,7 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 	}
 	w.denseActs = true
 	// Padded decoder copies.
-	for i := 0; i < S; i++ {
-		copySmall(db.wdecP[i*dp:i*dp+D], s.WDec[i*D:i*D+D])
-	}
+	copyRows(db.wdecP, dp, s.WDec, D, S, D)
 	transposeTo(db.wdecT, S, s.WDec, S, D)
 	// y = f·W_dec + b_dec
 	for b := 0; b < U; b++ {
@@ -206,10 +204,8 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 		gemmTNAcc(db.gWDecP, db.f, db.dyP, U, S, dp)
 		clear(db.gWEncP)
 		gemmTNAcc(db.gWEncP, db.df, db.cP, U, S, dp)
-		for i := 0; i < S; i++ {
-			copySmall(gWDec[i*D:i*D+D], db.gWDecP[i*dp:i*dp+D])
-			copySmall(gWEncT[i*D:i*D+D], db.gWEncP[i*dp:i*dp+D])
-		}
+		copyRows(gWDec, D, db.gWDecP, dp, S, D)
+		copyRows(gWEncT, D, db.gWEncP, dp, S, D)
 	}
 	for i := 0; i < S; i++ {
 		gd := gWDec[i*D : i*D+D]
@@ -237,5 +233,22 @@ func copySmall(dst, src []float32) {
 	}
 	for ; j < len(dst); j++ {
 		dst[j] = src[j]
+	}
+}
+
+// copyRows copies rows rows of d values from src (row stride lds) to dst
+// (row stride ldd).
+func copyRows(dst []float32, ldd int, src []float32, lds int, rows, d int) {
+	if rows == 0 || d == 0 {
+		return
+	}
+	_ = dst[(rows-1)*ldd+d-1]
+	_ = src[(rows-1)*lds+d-1]
+	if useAVX2 && d%4 == 0 {
+		copyRowsAVX(&dst[0], ldd, &src[0], lds, rows, d)
+		return
+	}
+	for i := 0; i < rows; i++ {
+		copySmall(dst[i*ldd:i*ldd+d], src[i*lds:i*lds+d])
 	}
 }
