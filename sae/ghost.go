@@ -96,11 +96,11 @@ func (s *SAE) ghostGrads(w *workspace, x []float32, o *stepOptions, gr grads) fl
 			loss += float64(R * e2 * mult)
 			dg[j] = sc * R * wr * 2 * e * inv * mult
 		}
-		copySmall(gb.cP[b*dp:b*dp+D], w.c[b*D:b*D+D])
 	}
 	if nd == 0 {
 		return loss * float64(inv)
 	}
+	copyRows(gb.cP, dp, w.c, D, U, D)
 	// dh = dg·W_dec[dead]ᵀ; dpre = dh ⊙ h
 	clear(gb.dh[:U*ndp])
 	gemmAcc(gb.dh[:U*ndp], gb.dg, gb.wdT[:dp*ndp], U, dp, ndp)

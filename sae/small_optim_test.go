@@ -137,3 +137,41 @@ func TestNarrowRowKernels(t *testing.T) {
 		}
 	}
 }
+
+// TestCopyRows checks copyRows (AVX2 and scalar) against element copies,
+// including a broadcast source (stride 0), and that padding is untouched.
+func TestCopyRows(t *testing.T) {
+	for _, avx := range []bool{false, true} {
+		if avx && !useAVX2 {
+			continue
+		}
+		for _, d := range []int{1, 4, 8, 12, 13, 20, 32} {
+			for _, lds := range []int{0, d, d + 3} {
+				const rows, ldd = 5, 40
+				src := make([]float32, rows*max(lds, d)+d)
+				for i := range src {
+					src[i] = float32(i) + 0.5
+				}
+				dst := make([]float32, rows*ldd)
+				for i := range dst {
+					dst[i] = -1
+				}
+				old := useAVX2
+				useAVX2 = avx
+				copyRows(dst, ldd, src, lds, rows, d)
+				useAVX2 = old
+				for r := 0; r < rows; r++ {
+					for j := 0; j < ldd; j++ {
+						want := float32(-1)
+						if j < d {
+							want = src[r*lds+j]
+						}
+						if got := dst[r*ldd+j]; got != want {
+							t.Fatalf("avx %v d %d lds %d: dst[%d][%d] = %v, want %v", avx, d, lds, r, j, got, want)
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -78,9 +78,7 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 	copyRows(db.wdecP, dp, s.WDec, D, S, D)
 	transposeTo(db.wdecT, S, s.WDec, S, D)
 	// y = f·W_dec + b_dec
-	for b := 0; b < U; b++ {
-		copySmall(db.yP[b*dp:b*dp+D], s.BDec)
-	}
+	copyRows(db.yP, dp, s.BDec, 0, U, D)
 	gemmAcc(db.yP, db.f, db.wdecP, U, S, dp)
 	// Reconstruction, MSE and dLoss/dy (weighted by the row multiplicity).
 	w.mseWeights(x, o)
@@ -105,9 +103,9 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 			gBDec[j] += dy[j]
 		}
 		mse += float64(rs * wb * m)
-		copySmall(db.cP[b*dp:b*dp+D], w.c[b*D:b*D+D])
 	}
 	L.MSE = mse / float64(B)
+	copyRows(db.cP, dp, w.c, D, U, D)
 	// dF = dy·W_decᵀ
 	clear(db.df[:U*S])
 	gemmAcc(db.df[:U*S], db.dyP, db.wdecT, U, dp, S)
