@@ -27,3 +27,6 @@ func removeParallel4AVX(wdec, gdec *float32, rows, d int)
 
 //go:noescape
 func copyRowsAVX(dst *float32, ldd int, src *float32, lds int, rows, d int)
+
+//go:noescape
+func transpose8x4AVX(dst *float32, ldd int, src *float32, lds int)

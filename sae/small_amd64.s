@@ -370,3 +370,51 @@ cr_next:
 cr_done:
 	VZEROUPPER
 	RET
+
+// func transpose8x4AVX(dst *float32, ldd int, src *float32, lds int)
+// One 8-row × 4-column block: dst[c*ldd + i] = src[i*lds + c] for c < 4,
+// i < 8 (ldd, lds in elements): two 4×4 transposes, joined per column.
+TEXT ·transpose8x4AVX(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ ldd+8(FP), R8
+	SHLQ $2, R8
+	MOVQ src+16(FP), SI
+	MOVQ lds+24(FP), R9
+	SHLQ $2, R9
+	LEAQ (R9)(R9*2), R10
+	VMOVUPS (SI), X0
+	VMOVUPS (SI)(R9*1), X1
+	VMOVUPS (SI)(R9*2), X2
+	VMOVUPS (SI)(R10*1), X3
+	LEAQ (SI)(R9*4), SI
+	VMOVUPS (SI), X4
+	VMOVUPS (SI)(R9*1), X5
+	VMOVUPS (SI)(R9*2), X6
+	VMOVUPS (SI)(R10*1), X7
+	VUNPCKLPS X1, X0, X8
+	VUNPCKHPS X1, X0, X9
+	VUNPCKLPS X3, X2, X10
+	VUNPCKHPS X3, X2, X11
+	VUNPCKLPS X5, X4, X12
+	VUNPCKHPS X5, X4, X13
+	VUNPCKLPS X7, X6, X14
+	VUNPCKHPS X7, X6, X15
+	VSHUFPS $0x44, X10, X8, X0
+	VSHUFPS $0xEE, X10, X8, X1
+	VSHUFPS $0x44, X11, X9, X2
+	VSHUFPS $0xEE, X11, X9, X3
+	VSHUFPS $0x44, X14, X12, X4
+	VSHUFPS $0xEE, X14, X12, X5
+	VSHUFPS $0x44, X15, X13, X6
+	VSHUFPS $0xEE, X15, X13, X7
+	VINSERTF128 $1, X4, Y0, Y0
+	VINSERTF128 $1, X5, Y1, Y1
+	VINSERTF128 $1, X6, Y2, Y2
+	VINSERTF128 $1, X7, Y3, Y3
+	LEAQ (R8)(R8*2), R11
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, (DI)(R8*1)
+	VMOVUPS Y2, (DI)(R8*2)
+	VMOVUPS Y3, (DI)(R11*1)
+	VZEROUPPER
+	RET

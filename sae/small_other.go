@@ -27,3 +27,7 @@ func removeParallel4AVX(wdec, gdec *float32, rows, d int) {
 func copyRowsAVX(dst *float32, ldd int, src *float32, lds int, rows, d int) {
 	panic("sae: no assembly kernels in this build")
 }
+
+func transpose8x4AVX(dst *float32, ldd int, src *float32, lds int) {
+	panic("sae: no assembly kernels in this build")
+}

@@ -12,7 +12,13 @@ func transposeTo(dst []float32, ldd int, src []float32, rows, cols int) {
 		_ = src[((rows&^7)-1)*cols+c8-1]
 		for ; r+8 <= rows; r += 8 {
 			transpose8AVX2(&dst[r], ldd, &src[r*cols], cols, c8/8)
-			for c := c8; c < cols; c++ {
+			c := c8
+			for ; c+4 <= cols; c += 4 {
+				_ = dst[(c+3)*ldd+r+7]
+				_ = src[(r+7)*cols+c+3]
+				transpose8x4AVX(&dst[c*ldd+r], ldd, &src[r*cols+c], cols)
+			}
+			for ; c < cols; c++ {
 				for i := r; i < r+8; i++ {
 					dst[c*ldd+i] = src[i*cols+c]
 				}
