@@ -585,42 +585,6 @@ func selectTopValues(idx []int32, v []float32, k int) {
 	}
 }
 
-// selectTop partially orders idx so that its first k entries are the k
-// "largest" under greater (quickselect, deterministic pivots).
-func selectTop(idx []int32, greater func(a, b int32) bool, k int) {
-	lo, hi := 0, len(idx)-1
-	for lo < hi {
-		mid := lo + (hi-lo)/2
-		// median of three as pivot
-		if greater(idx[mid], idx[lo]) {
-			idx[mid], idx[lo] = idx[lo], idx[mid]
-		}
-		if greater(idx[hi], idx[lo]) {
-			idx[hi], idx[lo] = idx[lo], idx[hi]
-		}
-		if greater(idx[mid], idx[hi]) {
-			idx[mid], idx[hi] = idx[hi], idx[mid]
-		}
-		pivot := idx[hi]
-		store := lo
-		for i := lo; i < hi; i++ {
-			if greater(idx[i], pivot) {
-				idx[i], idx[store] = idx[store], idx[i]
-				store++
-			}
-		}
-		idx[store], idx[hi] = idx[hi], idx[store]
-		switch {
-		case store == k-1 || store == k:
-			return
-		case store < k:
-			lo = store + 1
-		default:
-			hi = store - 1
-		}
-	}
-}
-
 // sortInt32 sorts ascending (used to make index sets deterministic):
 // insertion sort for the short lists of topk, pdqsort otherwise.
 func sortInt32(v []int32) {

@@ -34,17 +34,18 @@ func (s *SAE) stepTopK(w *workspace, x []float32, o *stepOptions, gr grads, L *S
 			all[k] = int32(k)
 		}
 		pre := w.pre
-		relu := func(v float32) float32 {
-			if v > 0 {
-				return v
-			}
-			return 0
-		}
 		if m < len(all) {
-			selectTop(all, func(a, b int32) bool {
-				va, vb := relu(pre[a]), relu(pre[b])
-				return va > vb || (va == vb && a < b)
-			}, m)
+			// Select on relu(pre), kept in actVal until the active lists
+			// below overwrite it.
+			rv := w.actVal[:B*S]
+			for k, v := range pre[:B*S] {
+				if v > 0 {
+					rv[k] = v
+				} else {
+					rv[k] = 0
+				}
+			}
+			selectTopValues(all, rv, m)
 		}
 		sel := all[:min(m, len(all))]
 		sortInt32(sel)
