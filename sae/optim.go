@@ -65,20 +65,9 @@ func sumSq(v []float32) float32 {
 		i0 = len(v) &^ 7
 		s = sumSqAVX2(&v[0], i0)
 	}
-	// four independent chains for the rest (all of it in pure Go)
-	var s0, s1, s2, s3 float32
-	i := i0
-	for ; i+4 <= len(v); i += 4 {
-		w := v[i : i+4 : i+4]
-		s0 += w[0] * w[0]
-		s1 += w[1] * w[1]
-		s2 += w[2] * w[2]
-		s3 += w[3] * w[3]
-	}
-	for ; i < len(v); i++ {
-		s0 += v[i] * v[i]
-	}
-	return s + ((s0 + s1) + (s2 + s3))
+	// the rest (all of it in pure Go) in dotNarrow's four chains
+	r := v[i0:]
+	return s + dotNarrow(r, r)
 }
 
 // scale multiplies v by c.
