@@ -40,7 +40,7 @@ type workspace struct {
 	dth      []float64 // [d_sae] threshold gradient accumulator
 	scratch  []int32   // top-k scratch
 	dead     []int32   // dead feature list
-	h        []float32 // [B, nDead] ghost / aux activations
+	h        []float32 // [d_sae] per-step scratch (gated Σπ, jumprelu norm gradient, AuxK values)
 	g        []float32 // [d_in] row scratch
 	g2       []float32 // [d_in] row scratch
 	deadMask []bool

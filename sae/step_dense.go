@@ -110,13 +110,7 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 	clear(db.df[:U*S])
 	gemmAcc(db.df[:U*S], db.dyP, db.wdecT, U, dp, S)
 	// Sparsity penalty and dLoss/dpre (written into df).
-	if o.scaleByDec {
-		s.decoderNorms(w.wdn)
-	} else {
-		for i := range w.wdn {
-			w.wdn[i] = 1
-		}
-	}
+	s.penaltyWeights(w, o)
 	clear(w.featAcc)
 	clear(db.colSum)
 	lam := o.coeff / float32(B)

@@ -37,9 +37,10 @@ func (s *SAE) stepJumpReLU(w *workspace, x []float32, o *stepOptions, gr grads, 
 	lam := o.coeff / float32(B)
 	bw := o.bandwidth
 	clear(w.dth)
-	dnorm := make([]float32, 0)
+	var dnorm []float32 // tanh mode: per-feature decoder-norm gradient
 	if o.tanhMode {
-		dnorm = make([]float32, S)
+		dnorm = w.h[:S]
+		clear(dnorm)
 	}
 	var pen float64
 	eg := getEncGrads()

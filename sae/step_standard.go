@@ -136,13 +136,7 @@ func (s *SAE) stepStandard(w *workspace, x []float32, o *stepOptions, gr grads, 
 	}
 	L.MSE = s.decodeGathered(w, x, o, gWDec, gBDec)
 	// Sparsity penalty λ/B Σ_b ‖f_b ⊙ n‖_p.
-	if o.scaleByDec {
-		s.decoderNorms(w.wdn)
-	} else {
-		for i := range w.wdn {
-			w.wdn[i] = 1
-		}
-	}
+	s.penaltyWeights(w, o)
 	clear(w.featAcc)
 	lam := o.coeff / float32(B)
 	p := o.lp
@@ -260,4 +254,16 @@ func (s *SAE) decodeGathered(w *workspace, x []float32, o *stepOptions, gWDec, g
 	}
 	ed.apply(gWDec, w.dy, D, S)
 	return mse / float64(B)
+}
+
+// penaltyWeights fills w.wdn with the sparsity penalty's per-feature
+// weights: the decoder row norms when the penalty is scaled by them, else 1.
+func (s *SAE) penaltyWeights(w *workspace, o *stepOptions) {
+	if o.scaleByDec {
+		s.decoderNorms(w.wdn)
+		return
+	}
+	for i := range w.wdn {
+		w.wdn[i] = 1
+	}
 }
