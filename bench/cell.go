@@ -16,13 +16,22 @@ const (
 	ParamK  = "k"  // number of active latents of the top-k architectures
 )
 
-// Hook selectors understood by Expand besides exact hook names.
+// Hook selectors understood by Expand besides exact hook names. A kind
+// selector with the suffix ":last" (LastSuffix) keeps only the last hook the
+// kind picks: "residual:last" is the residual stream after the last layer,
+// "mlp:last" the last layer's MLP output.
 const (
 	SelectResidual = "residual"
 	SelectMLP      = "mlp"
 	SelectAttn     = "attn"
 	SelectAll      = "all"
+	LastSuffix     = ":last"
 )
+
+// DefaultHooks are the hook selectors of the default sweep: for every case
+// the residual stream after the last layer (it holds every variable the
+// program writes) and the last layer's MLP output.
+var DefaultHooks = []string{SelectResidual + LastSuffix, SelectMLP + LastSuffix}
 
 // archParams maps every architecture bench knows to its sparsity parameter.
 var archParams = map[string]string{
@@ -230,7 +239,19 @@ var blockHook = regexp.MustCompile(`^blocks\.(\d+)\.(hook_[a-z_]+)$`)
 
 // SelectHooks returns the hooks among modelHooks (forward order) that
 // selector picks, in forward order. An exact hook name must be present.
+// "KIND:last" (KIND residual, mlp or attn) returns the last hook KIND picks.
 func SelectHooks(selector string, modelHooks []string) ([]string, error) {
+	if kind, ok := strings.CutSuffix(selector, LastSuffix); ok {
+		switch kind {
+		case SelectResidual, SelectMLP, SelectAttn:
+			hs, err := SelectHooks(kind, modelHooks)
+			if err != nil {
+				return nil, fmt.Errorf("hook selector %q matches no hook of the model", selector)
+			}
+			return hs[len(hs)-1:], nil
+		}
+		return nil, fmt.Errorf("hook selector %q: %q works with residual, mlp or attn", selector, LastSuffix)
+	}
 	lastLayer := -1
 	for _, h := range modelHooks {
 		if m := blockHook.FindStringSubmatch(h); m != nil {
@@ -275,7 +296,7 @@ func SelectHooks(selector string, modelHooks []string) ([]string, error) {
 				return []string{h}, nil
 			}
 		}
-		return nil, fmt.Errorf("hook %q is not a hook of the model (selectors: residual, mlp, attn, all)", selector)
+		return nil, fmt.Errorf("hook %q is not a hook of the model (selectors: residual, mlp, attn, all, residual:last, mlp:last, attn:last)", selector)
 	}
 	return out, nil
 }

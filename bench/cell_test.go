@@ -26,6 +26,13 @@ func TestSelectHooks(t *testing.T) {
 		{"blocks.7.hook_mlp_out", two, nil, `hook "blocks.7.hook_mlp_out" is not a hook of the model`},
 		{SelectMLP, attnOnly, nil, `selector "mlp" matches no hook`},
 		{SelectResidual, attnOnly, []string{"blocks.0.hook_resid_pre", "blocks.0.hook_resid_post"}, ""},
+		{"residual:last", two, []string{"blocks.1.hook_resid_post"}, ""},
+		{"mlp:last", two, []string{"blocks.1.hook_mlp_out"}, ""},
+		{"attn:last", two, []string{"blocks.1.hook_attn_out"}, ""},
+		{"residual:last", StandardHooks(1), []string{"blocks.0.hook_resid_post"}, ""},
+		{"mlp:last", attnOnly, nil, `selector "mlp:last" matches no hook`},
+		{"all:last", two, nil, `works with residual, mlp or attn`},
+		{"blocks.1.hook_mlp_out:last", two, nil, `works with residual, mlp or attn`},
 	}
 	for _, tc := range tests {
 		got, err := SelectHooks(tc.sel, tc.hooks)

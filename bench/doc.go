@@ -23,7 +23,13 @@
 //	mlp       blocks.L.hook_mlp_out for every L
 //	attn      blocks.L.hook_attn_out for every L
 //	all       the union of the three
+//	KIND:last the last hook KIND (residual, mlp or attn) picks: residual:last
+//	          is blocks.{n-1}.hook_resid_post, mlp:last blocks.{n-1}.hook_mlp_out
 //	NAME      any other selector is taken as one exact hook name
+//
+// The default sweep (DefaultHooks) uses residual:last and mlp:last: one
+// residual-stream hook per case, the one after the last layer, where every
+// variable the program writes is present, and the last MLP's output.
 //
 // A selector that matches no hook of a case's model, or a HookLister error
 // (a case that does not compile), becomes one failed cell per case and

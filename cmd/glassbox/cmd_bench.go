@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -38,7 +39,10 @@ accuracy, ce_loss_score or mse_score, input_variance).
 
 Hook selectors: residual (every blocks.L.hook_resid_pre plus the last
 hook_resid_post), mlp (blocks.L.hook_mlp_out), attn (blocks.L.hook_attn_out),
-all, or exact hook names. l1 values apply to standard, gated and jumprelu;
+all, exact hook names, or KIND:last for the last hook of a kind
+(residual:last is the residual stream after the last layer). The default,
+residual:last,mlp:last, is one residual and one mlp-out hook per case; use
+--hooks residual,mlp for every layer's. l1 values apply to standard, gated and jumprelu;
 k values to topk and batchtopk.
 
 Running the same command again resumes: cells already in results.jsonl
@@ -128,7 +132,7 @@ first DIR) and prints the markdown.`,
 func init() {
 	f := benchCmd.Flags()
 	f.StringVar(&benchFlags.cases, "cases", "all", "case ids: all (InterpBench's 84) or a list with ranges, e.g. 3,4,10-12")
-	f.StringVar(&benchFlags.hooks, "hooks", "residual,mlp", "hook selectors: residual, mlp, attn, all, or hook names (comma-separated)")
+	f.StringVar(&benchFlags.hooks, "hooks", strings.Join(bench.DefaultHooks, ","), "hook selectors: residual, mlp, attn, all, KIND:last, or hook names (comma-separated)")
 	f.StringVar(&benchFlags.archs, "archs", "standard,gated,topk", "SAE architectures (standard, gated, jumprelu, topk, batchtopk)")
 	f.StringVar(&benchFlags.l1, "l1", "0.01,0.1,1", "l1 coefficients for standard, gated, jumprelu")
 	f.StringVar(&benchFlags.k, "k", "2,4,8", "k values for topk, batchtopk")
