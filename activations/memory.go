@@ -1,9 +1,11 @@
 package activations
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 )
 
@@ -14,7 +16,8 @@ var ErrExhausted = errors.New("activations exhausted")
 // Memory serves the rows of a Set as training batches. With Repeat it
 // cycles through the data forever (the notebook's RepeatActivationsStore);
 // with Shuffle each epoch visits the rows in a fresh permutation drawn from
-// (Seed, epoch). It implements sae.Source.
+// (Seed, epoch). It implements sae.Source and sae.RowSource (batches as
+// row indices, distinct rows numbered once).
 type Memory struct {
 	data    []float32
 	d, n    int
@@ -24,6 +27,8 @@ type Memory struct {
 	epoch   int64
 	pos     int
 	order   []int
+	ids     []int32 // distinct-row ids, computed on first use
+	nIDs    int
 }
 
 // MemoryOptions configure a Memory store.
@@ -92,6 +97,64 @@ func (m *Memory) NextBatch(dst []float32) error {
 		m.pos++
 	}
 	return nil
+}
+
+// NextRows fills dst with the indices of the next len(dst) rows: the rows
+// NextBatch would copy, advancing the store the same way.
+func (m *Memory) NextRows(dst []int32) error {
+	k := len(dst)
+	if !m.repeat && m.pos+k > m.n {
+		return fmt.Errorf("activations: batch of %d rows at row %d of %d with repeat off: %w", k, m.pos, m.n, ErrExhausted)
+	}
+	for i := range dst {
+		if m.pos == m.n {
+			m.epoch++
+			m.pos = 0
+			m.reorder()
+		}
+		r := m.pos
+		if m.order != nil {
+			r = m.order[m.pos]
+		}
+		dst[i] = int32(r)
+		m.pos++
+	}
+	return nil
+}
+
+// Rows returns the store's rows ([Len, DIn]); callers must not modify them.
+func (m *Memory) Rows() []float32 { return m.data }
+
+// RowIDs numbers the distinct rows: ids[i] == ids[j] exactly when rows i
+// and j are bit-for-bit equal, and ids run over [0, n) in order of first
+// occurrence. Computed once, on first use.
+func (m *Memory) RowIDs() (ids []int32, n int) {
+	if m.ids == nil {
+		m.ids, m.nIDs = DistinctRows(m.data, m.d)
+	}
+	return m.ids, m.nIDs
+}
+
+// DistinctRows numbers the distinct rows of data ([n, d]) by their bits:
+// ids[i] == ids[j] exactly when rows i and j are bit-for-bit equal; ids
+// are given in order of first occurrence, and count is their number.
+func DistinctRows(data []float32, d int) (ids []int32, count int) {
+	n := len(data) / d
+	ids = make([]int32, n)
+	seen := make(map[string]int32, 64)
+	key := make([]byte, 4*d)
+	for i := 0; i < n; i++ {
+		for j, v := range data[i*d : i*d+d] {
+			binary.LittleEndian.PutUint32(key[4*j:], math.Float32bits(v))
+		}
+		id, ok := seen[string(key)]
+		if !ok {
+			id = int32(len(seen))
+			seen[string(key)] = id
+		}
+		ids[i] = id
+	}
+	return ids, len(seen)
 }
 
 type memoryState struct {

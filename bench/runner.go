@@ -600,3 +600,14 @@ func (s ctxSource) NextBatch(dst []float32) error {
 	}
 	return s.Memory.NextBatch(dst)
 }
+
+// ctxSource serves batches as row indices too.
+var _ sae.RowSource = ctxSource{}
+
+// NextRows is Memory.NextRows, failing with ctx.Err() once ctx is cancelled.
+func (s ctxSource) NextRows(dst []int32) error {
+	if err := s.ctx.Err(); err != nil {
+		return err
+	}
+	return s.Memory.NextRows(dst)
+}

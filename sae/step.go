@@ -133,6 +133,13 @@ func (s *SAE) forwardBackward(w *workspace, in []float32, dead []bool, o *stepOp
 	} else if w.u != B {
 		w.identityRows()
 	}
+	return s.forwardBackwardRows(w, x, dead, o, gr)
+}
+
+// forwardBackwardRows is forwardBackward on the step rows x ([w.u, d_in]),
+// with w.mult and w.rowOf already set.
+func (s *SAE) forwardBackwardRows(w *workspace, x []float32, dead []bool, o *stepOptions, gr grads) (StepLosses, error) {
+	D := w.d
 	U := w.u
 	// Input normalisation and centring.
 	for b := 0; b < U; b++ {

@@ -49,6 +49,7 @@ type Trainer struct {
 	gDirty bool
 	ws     *workspace
 	batch  []float32
+	rows   *rowBatch // batches as row indices (nil: the source copies them)
 	sched  lrSchedule
 	rng    *rand.PCG
 	norm   *rand.Rand
@@ -116,6 +117,7 @@ func newTrainer(r *Resolved, s *SAE, src Source) *Trainer {
 	t.g = newGrads(s)
 	t.ws = newWorkspace(r.TrainBatchSizeTokens, r.DIn, r.DSAEValue)
 	t.batch = make([]float32, r.TrainBatchSizeTokens*r.DIn)
+	t.rows = newRowBatch(src, r.TrainBatchSizeTokens, r.DIn)
 	t.sched = newLRSchedule(r)
 	t.rng = rand.NewPCG(uint64(r.Seed), 0x4015e)
 	t.norm = rand.New(t.rng)
@@ -353,17 +355,32 @@ func (t *Trainer) deadMask(dst []bool) []bool {
 // step's losses (Run adds logging, evaluation, checkpoints and progress).
 func (t *Trainer) Step() (StepLosses, error) {
 	r := t.Cfg
-	if err := t.nextBatch(); err != nil {
-		return StepLosses{}, fmt.Errorf("step %d: %w", t.StepN, err)
-	}
-	if t.NormScale != 1 {
-		f := float32(t.NormScale)
-		for i := range t.batch {
-			t.batch[i] *= f
+	s := t.SAE
+	// With a row source (and no input scaling), the batch is taken as row
+	// indices and only its distinct rows are copied; t.batch is filled
+	// only if logging needs it.
+	var rows []float32
+	byRows := t.rows != nil && t.NormScale == 1 && !t.ws.noDedupe && dedupeOK(s, t.ws, &t.opts)
+	if byRows {
+		var err error
+		if rows, err = t.rows.next(t.ws); err != nil {
+			return StepLosses{}, fmt.Errorf("step %d: %w", t.StepN, err)
+		}
+	} else {
+		if err := t.nextBatch(); err != nil {
+			return StepLosses{}, fmt.Errorf("step %d: %w", t.StepN, err)
+		}
+		if t.rows != nil {
+			t.rows.full = true
+		}
+		if t.NormScale != 1 {
+			f := float32(t.NormScale)
+			for i := range t.batch {
+				t.batch[i] *= f
+			}
 		}
 	}
 	t.Tokens += int64(r.TrainBatchSizeTokens)
-	s := t.SAE
 	if r.NormalizeSAEDecoder {
 		normalizeRows(s.WDec, s.DSAE, s.DIn)
 	}
@@ -379,7 +396,13 @@ func (t *Trainer) Step() (StepLosses, error) {
 	t.gDirty = true
 	t.opts.coeff = float32(l1At(r.SparsityCoeff, r.L1WarmUpSteps, t.StepN))
 	t.opts.skipIdleGhostLoss = (t.StepN+1)%int64(r.WandbLogFrequency) != 0 && !t.FullLosses
-	L, err := s.forwardBackward(t.ws, t.batch, dead, &t.opts, t.g)
+	var L StepLosses
+	var err error
+	if byRows {
+		L, err = s.forwardBackwardRows(t.ws, rows, dead, &t.opts, t.g)
+	} else {
+		L, err = s.forwardBackward(t.ws, t.batch, dead, &t.opts, t.g)
+	}
 	if err != nil {
 		return L, err
 	}
@@ -478,6 +501,9 @@ func (t *Trainer) logTrainStep(step int64, L StepLosses) {
 	r := t.Cfg
 	w := t.ws
 	B, D := w.b, w.d
+	if t.rows != nil && !t.rows.full {
+		t.rows.fill(t.batch, D)
+	}
 	x := t.batch
 	mean := w.g // scratch
 	clear(mean)

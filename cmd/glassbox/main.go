@@ -39,7 +39,11 @@ program's known variables.`,
 }
 
 func main() {
-	if err := rootCmd.Execute(); err != nil {
+	err := rootCmd.Execute()
+	if perr := stopProfile(); err == nil {
+		err = perr
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "glassbox:", err)
 		os.Exit(1)
 	}
