@@ -84,107 +84,213 @@ type BestFeature struct {
 // labels, runner-ups, verdicts, duplicate groups and coverage. decoder, if
 // not nil, is W_dec [d_sae, d_in]; features whose decoder rows have cosine
 // >= DuplicateCosine are duplicates as well as features (clean or partial)
-// sharing a best label.
+// sharing a best label. Label is NewLabeler followed by Labeler.Label; to
+// label several SAEs at one hook, make the Labeler once.
 func Label(acts *tensor.Tensor, gt *GroundTruth, hook string, decoder *tensor.Tensor, opts LabelOptions) (*Labelling, error) {
-	rows, positions, dsae, err := checkActs(acts)
+	rows, positions, _, err := checkActs(acts)
 	if err != nil {
 		return nil, err
 	}
-	if err := gt.Validate(rows, positions); err != nil {
+	l, err := NewLabeler(gt, hook, rows, positions)
+	if err != nil {
 		return nil, err
 	}
-	if decoder != nil && (len(decoder.Shape) != 2 || decoder.Shape[0] != dsae || len(decoder.Data) != tensor.NumElements(decoder.Shape)) {
-		return nil, fmt.Errorf("features: decoder must be W_dec [d_sae=%d, d_in], got shape %s", dsae, tensor.ShapeString(decoder.Shape))
+	return l.Label(acts, decoder, opts)
+}
+
+// Labeler holds what labelling derives from the ground truth alone at one
+// hook: the candidates, the expected labels, the numerical candidates'
+// centred values and, per flat index, the indicator candidates that hold
+// there. It is read-only once made, so one Labeler can label any number of
+// SAEs at its hook, concurrently.
+type Labeler struct {
+	hook            string
+	rows, positions int
+	cands           []Candidate
+	expected        []string
+	num             []*numPre // per candidate; nil unless a usable numerical candidate
+	// The indicator candidates holding at flat index i are
+	// candOf[candOff[i]:candOff[i+1]].
+	candOff []int32
+	candOf  []int32
+}
+
+// numPre is a numerical candidate's values centred over the positions
+// where it is defined.
+type numPre struct {
+	centred []float64 // per flat index; 0 where undefined
+	defined []bool
+	cnt     int     // defined positions
+	sumC    float64 // Σ centred over defined positions (0 up to rounding)
+	ss      float64 // Σ centred²
+	nonzero int     // defined positions with a value ≠ 0
+}
+
+// NewLabeler prepares labelling at hook for activations of shape [rows,
+// positions, d_sae] on the dataset gt describes.
+func NewLabeler(gt *GroundTruth, hook string, rows, positions int) (*Labeler, error) {
+	if err := gt.Validate(rows, positions); err != nil {
+		return nil, err
 	}
 	cands, expected, err := gt.Candidates(hook)
 	if err != nil {
 		return nil, err
 	}
 	n := rows * positions
-
-	// Numerical candidates: centred values over defined positions.
-	type numPre struct {
-		centred []float64 // per flat; 0 where undefined
-		defined []bool
-		ss      float64
-		nonzero int
-	}
-	pre := make([]*numPre, len(cands))
+	l := &Labeler{hook: hook, rows: rows, positions: positions, cands: cands, expected: expected, num: make([]*numPre, len(cands))}
 	for ci, c := range cands {
 		if c.Kind != KindNumerical {
 			continue
 		}
 		p := &numPre{centred: make([]float64, n), defined: make([]bool, n)}
 		var sum float64
-		var cnt int
 		for _, v := range c.Values {
 			if !math.IsNaN(v) {
 				sum += v
-				cnt++
+				p.cnt++
 			}
 		}
-		if cnt == 0 {
+		if p.cnt == 0 {
 			continue
 		}
-		mean := sum / float64(cnt)
+		mean := sum / float64(p.cnt)
 		for i, v := range c.Values {
 			if math.IsNaN(v) {
 				continue
 			}
 			p.defined[i] = true
 			p.centred[i] = v - mean
+			p.sumC += v - mean
 			p.ss += (v - mean) * (v - mean)
 			if v != 0 {
 				p.nonzero++
 			}
 		}
-		pre[ci] = p
+		if p.ss == 0 {
+			continue // a constant variable correlates with nothing
+		}
+		l.num[ci] = p
 	}
+	// Inverse index: per flat index, the indicator candidates holding there.
+	l.candOff = make([]int32, n+1)
+	for _, c := range cands {
+		for _, i := range c.Positive {
+			if i < 0 || i >= n {
+				return nil, fmt.Errorf("features: candidate %q holds at flat index %d, outside the %d×%d activations", c.Label, i, rows, positions)
+			}
+			l.candOff[i+1]++
+		}
+	}
+	for i := 0; i < n; i++ {
+		l.candOff[i+1] += l.candOff[i]
+	}
+	l.candOf = make([]int32, l.candOff[n])
+	next := append([]int32(nil), l.candOff[:n]...)
+	for ci, c := range cands {
+		for _, i := range c.Positive {
+			l.candOf[next[i]] = int32(ci)
+			next[i]++
+		}
+	}
+	return l, nil
+}
 
-	res := &Labelling{Hook: hook, Expected: expected, BestFor: map[string]BestFeature{}}
+// Label is Label (the package function) with this Labeler's ground truth
+// and hook; acts must be [rows, positions, d_sae] with the Labeler's rows
+// and positions.
+func (l *Labeler) Label(acts *tensor.Tensor, decoder *tensor.Tensor, opts LabelOptions) (*Labelling, error) {
+	rows, positions, dsae, err := checkActs(acts)
+	if err != nil {
+		return nil, err
+	}
+	if rows != l.rows || positions != l.positions {
+		return nil, fmt.Errorf("features: activations shape %s, the labeller was made for %d rows × %d positions", tensor.ShapeString(acts.Shape), l.rows, l.positions)
+	}
+	return l.LabelRows(acts.Data, nil, dsae, decoder, opts)
+}
+
+// LabelRows labels activations given as distinct rows: uniq holds rows of
+// d_sae activations and rowOf maps each flat index (row·positions + pos)
+// to its row of uniq; rowOf nil means uniq is the whole [rows·positions,
+// d_sae] array. The result is Label's on the expanded activations.
+func (l *Labeler) LabelRows(uniq []float32, rowOf []int32, dsae int, decoder *tensor.Tensor, opts LabelOptions) (*Labelling, error) {
+	n := l.rows * l.positions
+	if dsae < 1 || len(uniq)%dsae != 0 {
+		return nil, fmt.Errorf("features: %d activation values do not fit d_sae %d", len(uniq), dsae)
+	}
+	k := len(uniq) / dsae
+	if rowOf == nil && k != n {
+		return nil, fmt.Errorf("features: %d activation rows, the labeller was made for %d rows × %d positions", k, l.rows, l.positions)
+	}
+	if rowOf != nil {
+		if len(rowOf) != n {
+			return nil, fmt.Errorf("features: %d row indices, the labeller was made for %d rows × %d positions", len(rowOf), l.rows, l.positions)
+		}
+		for i, r := range rowOf {
+			if r < 0 || int(r) >= k {
+				return nil, fmt.Errorf("features: row index %d at flat index %d is outside the %d activation rows", r, i, k)
+			}
+		}
+	}
+	if decoder != nil && (len(decoder.Shape) != 2 || decoder.Shape[0] != dsae || len(decoder.Data) != tensor.NumElements(decoder.Shape)) {
+		return nil, fmt.Errorf("features: decoder must be W_dec [d_sae=%d, d_in], got shape %s", dsae, tensor.ShapeString(decoder.Shape))
+	}
+	cols, err := l.columns(uniq, rowOf, dsae)
+	if err != nil {
+		return nil, err
+	}
+	cands := l.cands
+	res := &Labelling{Hook: l.hook, Expected: l.expected, BestFor: map[string]BestFeature{}, Features: make([]FeatureLabel, 0, dsae)}
 	bestScore := make([]float64, len(cands))
 	bestFeat := make([]int, len(cands))
 	for i := range bestFeat {
 		bestFeat[i] = -1
 	}
-	// Feature-major copy: the per-feature passes below then read memory
-	// sequentially instead of with a d_sae stride.
-	byFeat := make([]float32, len(acts.Data))
-	for i := 0; i < n; i++ {
-		for f, v := range acts.Data[i*dsae : (i+1)*dsae] {
-			byFeat[f*n+i] = v
-		}
-	}
-	fires := make([]bool, n)
+	tp := make([]int32, len(cands))
 	firedAt := make([]int32, 0, n) // flat indices where the feature fires
-	// posBits[ci] is candidate ci's Positive as a bitset, built the first
-	// time a feature fires on fewer positions than the candidate has: the
-	// true positives are then counted over the firing positions.
-	posBits := make([][]uint64, len(cands))
-	col := make([]float64, n)
+	scored := make([]int, 0, len(cands))
+	scores := make([]float64, len(cands))
+	rs := make([]float64, len(cands))
+	numTP := make([]int, len(cands))
+	numFiring := make([]int, len(cands))
 	for f := 0; f < dsae; f++ {
-		fa := byFeat[f*n : (f+1)*n]
-		var max float32
-		for i, v := range fa {
-			if v != v {
-				return nil, fmt.Errorf("features: feature %d has a NaN activation at row %d position %d", f, i/positions, i%positions)
-			}
-			col[i] = float64(v)
-			if i == 0 || v > max {
-				max = v
-			}
-		}
+		idx, val := cols.idx[cols.off[f]:cols.off[f+1]], cols.val[cols.off[f]:cols.off[f+1]]
+		// The column is zero outside idx.
 		thr := opts.Threshold
 		if opts.RelThreshold > 0 {
+			var max float32
+			if len(idx) < n {
+				max = 0
+			} else {
+				max = val[0]
+			}
+			for _, v := range val {
+				if v > max {
+					max = v
+				}
+			}
 			if t := float32(opts.RelThreshold) * max; t > thr {
 				thr = t
 			}
 		}
 		firedAt = firedAt[:0]
-		for i, v := range fa {
-			fires[i] = v > thr
-			if fires[i] {
-				firedAt = append(firedAt, int32(i))
+		if thr >= 0 {
+			for j, v := range val {
+				if v > thr {
+					firedAt = append(firedAt, idx[j])
+				}
+			}
+		} else { // zeros fire too
+			j := 0
+			for i := 0; i < n; i++ {
+				if j < len(idx) && int(idx[j]) == i {
+					if val[j] > thr {
+						firedAt = append(firedAt, int32(i))
+					}
+					j++
+				} else {
+					firedAt = append(firedAt, int32(i))
+				}
 			}
 		}
 		nFire := len(firedAt)
@@ -194,83 +300,43 @@ func Label(acts *tensor.Tensor, gt *GroundTruth, hook string, decoder *tensor.Te
 			res.Features = append(res.Features, fl)
 			continue
 		}
-		var matches []Match
-		var scores []float64
+		clear(tp)
+		for _, i := range firedAt {
+			for _, ci := range l.candOf[l.candOff[i]:l.candOff[i+1]] {
+				tp[ci]++
+			}
+		}
+		scored = scored[:0]
 		for ci, c := range cands {
-			var m Match
+			var score float64
 			if c.Kind == KindNumerical {
-				p := pre[ci]
-				if p == nil || p.ss == 0 {
+				p := l.num[ci]
+				if p == nil {
 					continue
 				}
-				// Pearson r over defined positions.
-				var sx, cnt float64
-				for i := 0; i < n; i++ {
-					if p.defined[i] {
-						sx += col[i]
-						cnt++
-					}
+				r, ok := p.pearson(idx, val)
+				if !ok {
+					continue
 				}
-				mx := sx / cnt
-				var sxy, sxx float64
-				tp, firing := 0, 0
-				for i := 0; i < n; i++ {
-					if !p.defined[i] {
-						continue
-					}
-					d := col[i] - mx
-					sxy += d * p.centred[i]
-					sxx += d * d
-					if fires[i] {
+				score, rs[ci] = math.Abs(r), r
+				t, firing := 0, 0
+				for _, i := range firedAt {
+					if p.defined[i] {
 						firing++
 						if c.Values[i] != 0 {
-							tp++
+							t++
 						}
 					}
 				}
-				if sxx == 0 {
-					continue
-				}
-				r := sxy / math.Sqrt(sxx*p.ss)
-				m = Match{Label: c.Label, Score: math.Abs(r), R: &r, Numerical: true}
-				if firing > 0 {
-					m.Precision = float64(tp) / float64(firing)
-				}
-				if p.nonzero > 0 {
-					m.Recall = float64(tp) / float64(p.nonzero)
-				}
+				numTP[ci], numFiring[ci] = t, firing
 			} else {
-				tp := 0
-				if nFire < len(c.Positive) {
-					bits := posBits[ci]
-					if bits == nil {
-						bits = make([]uint64, (n+63)/64)
-						for _, i := range c.Positive {
-							bits[i/64] |= 1 << (i % 64)
-						}
-						posBits[ci] = bits
-					}
-					for _, i := range firedAt {
-						tp += int(bits[i/64] >> (i % 64) & 1)
-					}
-				} else {
-					for _, i := range c.Positive {
-						if fires[i] {
-							tp++
-						}
-					}
-				}
-				m = Match{Label: c.Label, Aliases: c.Aliases,
-					Precision: float64(tp) / float64(nFire),
-					Recall:    float64(tp) / float64(len(c.Positive)),
-					Score:     2 * float64(tp) / float64(nFire+len(c.Positive)),
-				}
+				score = 2 * float64(tp[ci]) / float64(nFire+len(c.Positive))
 			}
-			if m.Score > bestScore[ci] || bestFeat[ci] < 0 {
-				bestScore[ci], bestFeat[ci] = m.Score, f
+			if score > bestScore[ci] || bestFeat[ci] < 0 {
+				bestScore[ci], bestFeat[ci] = score, f
 			}
-			matches = append(matches, m)
-			scores = append(scores, m.Score)
+			scores[ci] = score
+			scored = append(scored, ci)
 		}
 		// best and runner-up: higher score first; scores within 1e-9 tie
 		// and an indicator beats a correlation; then candidate order.
@@ -278,24 +344,41 @@ func Label(acts *tensor.Tensor, gt *GroundTruth, hook string, decoder *tensor.Te
 			if d := scores[i] - scores[j]; math.Abs(d) > 1e-9 {
 				return d > 0
 			}
-			return !matches[i].Numerical && matches[j].Numerical
+			return cands[i].Kind != KindNumerical && cands[j].Kind == KindNumerical
 		}
 		b, r := -1, -1
-		for i := range matches {
+		for _, ci := range scored {
 			switch {
-			case b < 0 || above(i, b):
-				b, r = i, b
-			case r < 0 || above(i, r):
-				r = i
+			case b < 0 || above(ci, b):
+				b, r = ci, b
+			case r < 0 || above(ci, r):
+				r = ci
+			}
+		}
+		match := func(ci int) *Match {
+			c := &cands[ci]
+			if c.Kind == KindNumerical {
+				p := l.num[ci]
+				r := rs[ci]
+				m := &Match{Label: c.Label, Score: scores[ci], R: &r, Numerical: true}
+				if numFiring[ci] > 0 {
+					m.Precision = float64(numTP[ci]) / float64(numFiring[ci])
+				}
+				if p.nonzero > 0 {
+					m.Recall = float64(numTP[ci]) / float64(p.nonzero)
+				}
+				return m
+			}
+			return &Match{Label: c.Label, Aliases: c.Aliases, Score: scores[ci],
+				Precision: float64(tp[ci]) / float64(nFire),
+				Recall:    float64(tp[ci]) / float64(len(c.Positive)),
 			}
 		}
 		if b >= 0 {
-			m := matches[b]
-			fl.Best = &m
+			fl.Best = match(b)
 		}
 		if r >= 0 && scores[r] > 0 {
-			m := matches[r]
-			fl.RunnerUp = &m
+			fl.RunnerUp = match(r)
 		}
 		switch {
 		case fl.Best != nil && fl.Best.Score >= CleanScore:
@@ -313,7 +396,7 @@ func Label(acts *tensor.Tensor, gt *GroundTruth, hook string, decoder *tensor.Te
 	for ci, c := range cands {
 		labelIdx[c.Label] = ci
 	}
-	for _, e := range expected {
+	for _, e := range l.expected {
 		ci := labelIdx[e]
 		if bestFeat[ci] >= 0 {
 			res.BestFor[e] = BestFeature{Feature: bestFeat[ci], Score: bestScore[ci]}
@@ -324,17 +407,131 @@ func Label(acts *tensor.Tensor, gt *GroundTruth, hook string, decoder *tensor.Te
 	}
 	if res.Expected == nil {
 		res.Expected = []string{}
+	} else {
+		res.Expected = append([]string(nil), res.Expected...)
 	}
 	if res.Recovered == nil {
 		res.Recovered = []string{}
 	}
-	if len(expected) > 0 {
-		res.Coverage = float64(len(res.Recovered)) / float64(len(expected))
+	if len(l.expected) > 0 {
+		res.Coverage = float64(len(res.Recovered)) / float64(len(l.expected))
 	} else {
 		res.Coverage = math.NaN()
 	}
 	duplicates(res.Features, decoder)
 	return res, nil
+}
+
+// pearson is the Pearson correlation between p's values and a feature
+// that is val at flat indices idx and 0 elsewhere, over the positions
+// where p is defined; ok is false when the feature is constant there.
+// Only the nonzero entries are visited: the zeros' share of every sum
+// follows from p's totals.
+func (p *numPre) pearson(idx []int32, val []float32) (r float64, ok bool) {
+	var sx float64
+	nz := 0
+	for j, i := range idx {
+		if p.defined[i] {
+			sx += float64(val[j])
+			nz++
+		}
+	}
+	mx := sx / float64(p.cnt)
+	// sxy = Σ_def (x−mx)·c = Σ_nz (x−mx)·c − mx·Σ_zero c
+	var sxy, sxx, sc float64
+	for j, i := range idx {
+		if p.defined[i] {
+			d := float64(val[j]) - mx
+			sxy += d * p.centred[i]
+			sxx += d * d
+			sc += p.centred[i]
+		}
+	}
+	sxy -= mx * (p.sumC - sc)
+	sxx += float64(p.cnt-nz) * mx * mx
+	if sxx == 0 {
+		return 0, false
+	}
+	return sxy / math.Sqrt(sxx*p.ss), true
+}
+
+// sparseCols is a feature-major sparse copy of the activations: feature
+// f is val[off[f]:off[f+1]] at flat indices idx[off[f]:off[f+1]]
+// (increasing) and zero elsewhere.
+type sparseCols struct {
+	off []int
+	idx []int32
+	val []float32
+}
+
+// columns builds the feature-major sparse columns of the activations
+// (uniq expanded by rowOf, see LabelRows), failing on a NaN.
+func (l *Labeler) columns(uniq []float32, rowOf []int32, dsae int) (*sparseCols, error) {
+	n := l.rows * l.positions
+	k := len(uniq) / dsae
+	// Row-major sparse copy of the distinct rows, and how often each row occurs.
+	mult := make([]int, k)
+	if rowOf == nil {
+		for i := range mult {
+			mult[i] = 1
+		}
+	} else {
+		for _, r := range rowOf {
+			mult[r]++
+		}
+	}
+	rowOff := make([]int, k+1)
+	count := make([]int, dsae+1)
+	var rf []int32
+	var rv []float32
+	for r := 0; r < k; r++ {
+		for f, v := range uniq[r*dsae : (r+1)*dsae] {
+			if v != 0 {
+				if v != v {
+					return nil, l.nanError(uniq, rowOf, dsae)
+				}
+				rf = append(rf, int32(f))
+				rv = append(rv, v)
+				count[f+1] += mult[r]
+			}
+		}
+		rowOff[r+1] = len(rf)
+	}
+	for f := 0; f < dsae; f++ {
+		count[f+1] += count[f]
+	}
+	c := &sparseCols{off: count, idx: make([]int32, count[dsae]), val: make([]float32, count[dsae])}
+	next := append([]int(nil), count[:dsae]...)
+	for i := 0; i < n; i++ {
+		r := i
+		if rowOf != nil {
+			r = int(rowOf[i])
+		}
+		for j := rowOff[r]; j < rowOff[r+1]; j++ {
+			f := rf[j]
+			c.idx[next[f]] = int32(i)
+			c.val[next[f]] = rv[j]
+			next[f]++
+		}
+	}
+	return c, nil
+}
+
+// nanError names the first NaN activation in feature order.
+func (l *Labeler) nanError(uniq []float32, rowOf []int32, dsae int) error {
+	n := l.rows * l.positions
+	for f := 0; f < dsae; f++ {
+		for i := 0; i < n; i++ {
+			r := i
+			if rowOf != nil {
+				r = int(rowOf[i])
+			}
+			if v := uniq[r*dsae+f]; v != v {
+				return fmt.Errorf("features: feature %d has a NaN activation at row %d position %d", f, i/l.positions, i%l.positions)
+			}
+		}
+	}
+	return fmt.Errorf("features: NaN activation")
 }
 
 // duplicates fills FeatureLabel.Duplicates: connected groups of non-dead
