@@ -199,13 +199,46 @@ type DownstreamMetrics struct {
 	MSECleanSc  *Num          `json:"mse_vs_clean_score,omitempty"`
 }
 
-// Downstream computes DownstreamMetrics.
+// Downstream computes DownstreamMetrics. It is NewDownstreamRef followed
+// by DownstreamRef.Metrics; to score several spliced outputs against the
+// same clean and zero-ablated outputs, make the DownstreamRef once.
 func Downstream(in DownstreamInput) (*DownstreamMetrics, error) {
+	if in.V >= 1 && len(in.Spliced) != len(in.Clean) {
+		return nil, fmt.Errorf("features: downstream outputs must have equal length, a multiple of V=%d (clean %d, spliced %d, zero %d)", in.V, len(in.Clean), len(in.Spliced), len(in.Zero))
+	}
+	ref, err := NewDownstreamRef(in)
+	if err != nil {
+		return nil, err
+	}
+	return ref.Metrics(in.Spliced)
+}
+
+// DownstreamRef is what Downstream computes from the clean and
+// zero-ablated outputs alone: their metrics and, for categorical outputs,
+// the clean log-probabilities KL(clean ‖ spliced) needs. It is read-only
+// once made, so it can score any number of spliced outputs, concurrently;
+// the metrics are the same, bit for bit, as Downstream's.
+type DownstreamRef struct {
+	categorical  bool
+	v, p, cnt    int
+	targets      []int
+	targetValues []float64
+	clean        []float32
+	// Categorical: the clean log-probabilities and probabilities at every
+	// evaluated position ([p·V]; nil rows at excluded positions).
+	lpClean, pClean []float64
+	// Sums over positions for the clean (0) and zero-ablated (2) outputs.
+	ce, kl, acc, mse, dcl [3]float64
+}
+
+// NewDownstreamRef prepares Downstream for in's clean and zero-ablated
+// outputs and targets; in.Spliced is not read.
+func NewDownstreamRef(in DownstreamInput) (*DownstreamRef, error) {
 	if in.V < 1 {
 		return nil, fmt.Errorf("features: downstream V must be >= 1, got %d", in.V)
 	}
-	if len(in.Clean)%in.V != 0 || len(in.Spliced) != len(in.Clean) || len(in.Zero) != len(in.Clean) {
-		return nil, fmt.Errorf("features: downstream outputs must have equal length, a multiple of V=%d (clean %d, spliced %d, zero %d)", in.V, len(in.Clean), len(in.Spliced), len(in.Zero))
+	if len(in.Clean)%in.V != 0 || len(in.Zero) != len(in.Clean) {
+		return nil, fmt.Errorf("features: downstream outputs must have equal length, a multiple of V=%d (clean %d, zero %d)", in.V, len(in.Clean), len(in.Zero))
 	}
 	p := len(in.Clean) / in.V
 	if in.Categorical && len(in.Targets) != p {
@@ -214,81 +247,127 @@ func Downstream(in DownstreamInput) (*DownstreamMetrics, error) {
 	if !in.Categorical && len(in.TargetValues) != p {
 		return nil, fmt.Errorf("features: %d numerical targets for %d positions", len(in.TargetValues), p)
 	}
-	m := &DownstreamMetrics{Categorical: in.Categorical}
+	r := &DownstreamRef{categorical: in.Categorical, v: in.V, p: p, targets: in.Targets, targetValues: in.TargetValues, clean: in.Clean}
+	V := in.V
 	if in.Categorical {
-		var ce, kl, acc [3]float64
-		cnt := 0
-		lpClean := make([]float64, in.V)
-		lp := make([]float64, in.V)
+		r.lpClean = make([]float64, p*V)
+		r.pClean = make([]float64, p*V)
+		lp := make([]float64, V)
 		for i := 0; i < p; i++ {
 			t := in.Targets[i]
 			if t < 0 {
 				continue
 			}
-			if t >= in.V {
-				return nil, fmt.Errorf("features: target %d at position %d is outside the %d outputs", t, i, in.V)
+			if t >= V {
+				return nil, fmt.Errorf("features: target %d at position %d is outside the %d outputs", t, i, V)
 			}
-			cnt++
-			logSoftmax(in.Clean[i*in.V:(i+1)*in.V], lpClean)
-			for k, out := range [][]float32{in.Clean, in.Spliced, in.Zero} {
-				row := out[i*in.V : (i+1)*in.V]
+			r.cnt++
+			lpc, pc := r.lpClean[i*V:(i+1)*V], r.pClean[i*V:(i+1)*V]
+			logSoftmax(in.Clean[i*V:(i+1)*V], lpc)
+			for j := range lpc {
+				pc[j] = math.Exp(lpc[j])
+			}
+			for _, k := range []int{0, 2} {
+				out := in.Clean
+				if k == 2 {
+					out = in.Zero
+				}
+				row := out[i*V : (i+1)*V]
 				logSoftmax(row, lp)
-				ce[k] -= lp[t]
-				if argmax(row) == t {
-					acc[k]++
-				}
-				for j := range lp {
-					pc := math.Exp(lpClean[j])
-					if pc > 0 {
-						kl[k] += pc * (lpClean[j] - lp[j])
-					}
-				}
+				r.addCategorical(k, i, t, row, lp)
 			}
 		}
-		m.Positions = cnt
-		outs := []*OutputMetrics{&m.Clean, &m.Spliced, &m.Zero}
-		for k, o := range outs {
-			o.Accuracy = Num(acc[k] / float64(cnt))
-			o.CE = num(ce[k] / float64(cnt))
-			o.KL = num(kl[k] / float64(cnt))
-		}
-		m.CEScore = num((ce[2] - ce[1]) / (ce[2] - ce[0]))
-		m.KLScore = num((kl[2] - kl[1]) / kl[2])
-		return m, nil
+		return r, nil
 	}
-	var mse, dcl, acc [3]float64
-	cnt := 0
 	for i := 0; i < p; i++ {
 		t := in.TargetValues[i]
 		if math.IsNaN(t) {
 			continue
 		}
-		cnt++
-		for k, out := range [][]float32{in.Clean, in.Spliced, in.Zero} {
-			ok := true
-			for j := 0; j < in.V; j++ {
-				o := float64(out[i*in.V+j])
-				c := float64(in.Clean[i*in.V+j])
-				mse[k] += (o - t) * (o - t) / float64(in.V)
-				dcl[k] += (o - c) * (o - c) / float64(in.V)
-				if math.Abs(o-t) > 1e-4+0.005*math.Abs(t) {
-					ok = false
-				}
-			}
-			if ok {
-				acc[k]++
-			}
+		r.cnt++
+		r.addNumerical(0, i, t, in.Clean[i*V:(i+1)*V])
+		r.addNumerical(2, i, t, in.Zero[i*V:(i+1)*V])
+	}
+	return r, nil
+}
+
+// addCategorical adds position i's CE, accuracy and KL(clean ‖ out) for
+// output k (row: its logits, lp: their log-softmax) to the sums.
+func (r *DownstreamRef) addCategorical(k, i, t int, row []float32, lp []float64) {
+	r.ce[k] -= lp[t]
+	if argmax(row) == t {
+		r.acc[k]++
+	}
+	lpc, pcs := r.lpClean[i*r.v:(i+1)*r.v], r.pClean[i*r.v:(i+1)*r.v]
+	for j, pc := range pcs {
+		if pc > 0 {
+			r.kl[k] += pc * (lpc[j] - lp[j])
 		}
 	}
-	m.Positions = cnt
-	outs := []*OutputMetrics{&m.Clean, &m.Spliced, &m.Zero}
-	for k, o := range outs {
-		o.Accuracy = Num(acc[k] / float64(cnt))
-		o.MSE = num(mse[k] / float64(cnt))
-		o.MSEClean = num(dcl[k] / float64(cnt))
+}
+
+// addNumerical adds position i's squared errors (to target t and to the
+// clean output) and accuracy for output k (row: its V values) to the sums.
+func (r *DownstreamRef) addNumerical(k, i int, t float64, row []float32) {
+	ok := true
+	for j := 0; j < r.v; j++ {
+		o := float64(row[j])
+		c := float64(r.clean[i*r.v+j])
+		r.mse[k] += (o - t) * (o - t) / float64(r.v)
+		r.dcl[k] += (o - c) * (o - c) / float64(r.v)
+		if math.Abs(o-t) > 1e-4+0.005*math.Abs(t) {
+			ok = false
+		}
 	}
-	m.MSEScore = num((mse[2] - mse[1]) / (mse[2] - mse[0]))
-	m.MSECleanSc = num((dcl[2] - dcl[1]) / dcl[2])
+	if ok {
+		r.acc[k]++
+	}
+}
+
+// Metrics returns Downstream's metrics with spliced ([P·V], laid out as
+// the clean output) as the spliced output.
+func (r *DownstreamRef) Metrics(spliced []float32) (*DownstreamMetrics, error) {
+	V := r.v
+	if len(spliced) != r.p*V {
+		return nil, fmt.Errorf("features: spliced output has %d values, the clean output %d (%d positions × V=%d)", len(spliced), r.p*V, r.p, V)
+	}
+	s := *r // the clean and zero sums; slot 1 is the spliced output's
+	m := &DownstreamMetrics{Categorical: r.categorical, Positions: r.cnt}
+	outs := []*OutputMetrics{&m.Clean, &m.Spliced, &m.Zero}
+	if r.categorical {
+		lp := make([]float64, V)
+		for i := 0; i < r.p; i++ {
+			t := r.targets[i]
+			if t < 0 {
+				continue
+			}
+			row := spliced[i*V : (i+1)*V]
+			logSoftmax(row, lp)
+			s.addCategorical(1, i, t, row, lp)
+		}
+		for k, o := range outs {
+			o.Accuracy = Num(s.acc[k] / float64(s.cnt))
+			o.CE = num(s.ce[k] / float64(s.cnt))
+			o.KL = num(s.kl[k] / float64(s.cnt))
+		}
+		m.CEScore = num((s.ce[2] - s.ce[1]) / (s.ce[2] - s.ce[0]))
+		m.KLScore = num((s.kl[2] - s.kl[1]) / s.kl[2])
+		return m, nil
+	}
+	for i := 0; i < r.p; i++ {
+		t := r.targetValues[i]
+		if math.IsNaN(t) {
+			continue
+		}
+		s.addNumerical(1, i, t, spliced[i*V:(i+1)*V])
+	}
+	for k, o := range outs {
+		o.Accuracy = Num(s.acc[k] / float64(s.cnt))
+		o.MSE = num(s.mse[k] / float64(s.cnt))
+		o.MSEClean = num(s.dcl[k] / float64(s.cnt))
+	}
+	m.MSEScore = num((s.mse[2] - s.mse[1]) / (s.mse[2] - s.mse[0]))
+	m.MSECleanSc = num((s.dcl[2] - s.dcl[1]) / s.dcl[2])
 	return m, nil
 }
 
