@@ -132,6 +132,16 @@ type hookData struct {
 	uniq     []float32
 	rowOf    []int32
 	variance float64 // totalVariance of the activations
+
+	// What every cell's metrics share: sst is sae.SAE.Metrics' Σ‖x −
+	// mean(x)‖² of the activations; the labeller holds the hook's
+	// candidates; ref holds the clean and zero-ablated outputs' downstream
+	// metrics at the evaluated flat positions evalPos (ref nil: none).
+	sst      float64
+	labeler  *features.Labeler
+	ref      *features.DownstreamRef
+	evalPos  []int32
+	outWidth int // V, the model's outputs per position
 }
 
 // cleanOutput is the model's output on the dataset, computed once.
@@ -188,6 +198,39 @@ func (d *caseData) computeHook(name string, h *hookData) error {
 	}
 	h.uniq, h.rowOf = distinctRows(h.set.Data, h.set.DIn)
 	h.variance = totalVariance(h.set.Data, h.set.DIn)
+	h.sst = sumSqDev(h.set.Data, h.set.DIn)
+	B, T := len(d.tokens), len(d.tokens[0])
+	if h.labeler, err = features.NewLabeler(d.gt, name, B, T); err != nil {
+		return fmt.Errorf("label features at %s: %w", name, err)
+	}
+	clean, err := d.cleanOutput()
+	if err != nil {
+		return err
+	}
+	V := clean.Shape[len(clean.Shape)-1]
+	h.outWidth = V
+	in := features.DownstreamInput{Categorical: d.categorical, V: V}
+	for i := 0; i < B*T; i++ {
+		if d.categorical {
+			if d.targets[i] < 0 {
+				continue
+			}
+			in.Targets = append(in.Targets, d.targets[i])
+		} else {
+			if math.IsNaN(d.targetValues[i]) {
+				continue
+			}
+			in.TargetValues = append(in.TargetValues, d.targetValues[i])
+		}
+		h.evalPos = append(h.evalPos, int32(i))
+		in.Clean = append(in.Clean, clean.Data[i*V:(i+1)*V]...)
+		in.Zero = append(in.Zero, h.zero.Data[i*V:(i+1)*V]...)
+	}
+	if len(h.evalPos) > 0 {
+		if h.ref, err = features.NewDownstreamRef(in); err != nil {
+			return fmt.Errorf("downstream metrics: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -401,9 +444,7 @@ func (r *Runner) Run(ctx context.Context, c Cell) (map[string]float64, error) {
 	if err != nil {
 		return nil, err
 	}
-	set := hd.set
-	B, T, dIn := len(d.tokens), len(d.tokens[0]), set.DIn
-	x := set.Data
+	T, dIn, x := len(d.tokens[0]), hd.set.DIn, hd.set.Data
 
 	cfg := sae.DefaultConfig()
 	cfg.ModelName = fmt.Sprintf("case%d", c.Case)
@@ -451,18 +492,28 @@ func (r *Runner) Run(ctx context.Context, c Cell) (map[string]float64, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	s := tr.FinalSAE()
-	recon, feats, err := forwardDistinct(s, hd)
+	return d.score(hd, tr.FinalSAE())
+}
+
+// score measures a trained SAE at hd's hook: the SAE runs on the distinct
+// rows only, and the metrics are computed from them with what the hook's
+// cells share (sst, labeller, downstream reference) — the same metrics as
+// sae.SAE.Metrics, features.Label and features.Downstream on the whole
+// dataset (TestScoreMatchesUncached).
+func (d *caseData) score(hd *hookData, s *sae.SAE) (map[string]float64, error) {
+	B, T, dIn, S := len(d.tokens), len(d.tokens[0]), hd.set.DIn, s.DSAE
+	ru, fu, err := s.Forward(hd.uniq)
 	if err != nil {
 		return nil, fmt.Errorf("SAE forward: %w", err)
 	}
-	ev, err := s.Metrics(x, recon, feats) // Evaluate's metrics without a second SAE pass
-	if err != nil {
-		return nil, fmt.Errorf("SAE metrics: %w", err)
+	if len(ru) != len(hd.uniq) || len(fu) != len(hd.uniq)/dIn*S {
+		return nil, fmt.Errorf("SAE forward of %d rows returned %d reconstruction and %d feature values", len(hd.uniq)/dIn, len(ru), len(fu))
 	}
+	recon := expandRows(ru, hd.rowOf, dIn)
+	ev := distinctMetrics(hd, recon, fu, S)
 	metrics := map[string]float64{
 		MetricL0:           ev.L0,
-		MetricDeadFraction: float64(ev.DeadFeatures) / float64(s.DSAE),
+		MetricDeadFraction: float64(ev.DeadFeatures) / float64(S),
 		"input_variance":   hd.variance,
 	}
 	if metrics["input_variance"] > 0 {
@@ -471,10 +522,8 @@ func (r *Runner) Run(ctx context.Context, c Cell) (map[string]float64, error) {
 		metrics[MetricExplainedVariance] = ev.ExplainedVariance
 	}
 
-	// Labelling.
-	fa := &tensor.Tensor{Shape: []int{B, T, s.DSAE}, Data: feats}
-	dec := &tensor.Tensor{Shape: []int{s.DSAE, dIn}, Data: s.WDec}
-	lab, err := features.Label(fa, d.gt, c.Hook, dec, features.LabelOptions{})
+	// Labelling (no decoder: duplicate groups are not a metric).
+	lab, err := hd.labeler.LabelRows(fu, hd.rowOf, S, nil, features.LabelOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("label features: %w", err)
 	}
@@ -492,76 +541,123 @@ func (r *Runner) Run(ctx context.Context, c Cell) (map[string]float64, error) {
 		metrics[MetricMeanF1] = sum / float64(n)
 	}
 
-	// Spliced, clean and zero-ablated outputs.
-	clean, err := d.cleanOutput()
-	if err != nil {
-		return nil, err
-	}
+	// Spliced output against the clean and zero-ablated ones.
 	if n := B * T * dIn; n != len(recon) {
-		return nil, fmt.Errorf("splice at %s: reconstruction has %d values, the hook %d", c.Hook, len(recon), n)
+		return nil, fmt.Errorf("splice at %s: reconstruction has %d values, the hook %d", hd.set.HookName, len(recon), n)
+	}
+	if hd.ref == nil {
+		return metrics, nil
 	}
 	spliced, err := d.spliceFrom(hd, recon)
 	if err != nil {
 		return nil, err
 	}
-	zero := hd.zero
-	V := clean.Shape[len(clean.Shape)-1]
-	in := features.DownstreamInput{Categorical: d.categorical, V: V}
-	for i := 0; i < B*T; i++ {
-		if d.categorical {
-			if d.targets[i] < 0 {
-				continue
-			}
-			in.Targets = append(in.Targets, d.targets[i])
-		} else {
-			if math.IsNaN(d.targetValues[i]) {
-				continue
-			}
-			in.TargetValues = append(in.TargetValues, d.targetValues[i])
-		}
-		in.Clean = append(in.Clean, clean.Data[i*V:(i+1)*V]...)
-		in.Spliced = append(in.Spliced, spliced.Data[i*V:(i+1)*V]...)
-		in.Zero = append(in.Zero, zero.Data[i*V:(i+1)*V]...)
+	V := hd.outWidth
+	if len(spliced.Data) != B*T*V {
+		return nil, fmt.Errorf("splice at %s: %d outputs, want %d", hd.set.HookName, len(spliced.Data), B*T*V)
 	}
-	if len(in.Clean) > 0 {
-		ds, err := features.Downstream(in)
-		if err != nil {
-			return nil, fmt.Errorf("downstream metrics: %w", err)
-		}
-		metrics[MetricSplicedAccuracy] = float64(ds.Spliced.Accuracy)
-		metrics["clean_accuracy"] = float64(ds.Clean.Accuracy)
-		metrics["zero_accuracy"] = float64(ds.Zero.Accuracy)
-		for name, v := range map[string]*features.Num{"ce_loss_score": ds.CEScore, "kl_div_score": ds.KLScore, "mse_score": ds.MSEScore} {
-			if v != nil && !math.IsNaN(float64(*v)) && !math.IsInf(float64(*v), 0) {
-				metrics[name] = float64(*v)
-			}
+	at := make([]float32, 0, len(hd.evalPos)*V)
+	for _, i := range hd.evalPos {
+		at = append(at, spliced.Data[int(i)*V:int(i+1)*V]...)
+	}
+	ds, err := hd.ref.Metrics(at)
+	if err != nil {
+		return nil, fmt.Errorf("downstream metrics: %w", err)
+	}
+	metrics[MetricSplicedAccuracy] = float64(ds.Spliced.Accuracy)
+	metrics["clean_accuracy"] = float64(ds.Clean.Accuracy)
+	metrics["zero_accuracy"] = float64(ds.Zero.Accuracy)
+	for name, v := range map[string]*features.Num{"ce_loss_score": ds.CEScore, "kl_div_score": ds.KLScore, "mse_score": ds.MSEScore} {
+		if v != nil && !math.IsNaN(float64(*v)) && !math.IsInf(float64(*v), 0) {
+			metrics[name] = float64(*v)
 		}
 	}
 	return metrics, nil
 }
 
-// forwardDistinct is s.Forward over the hook's dataset, computed on its
-// distinct rows and expanded (the SAE's output for a row depends on that
-// row alone).
-func forwardDistinct(s *sae.SAE, hd *hookData) (recon, feats []float32, err error) {
-	ru, fu, err := s.Forward(hd.uniq)
-	if err != nil {
-		return nil, nil, err
+// expandRows returns the rows of u ([k, d]) in the order rowOf gives (u
+// itself when rowOf is nil).
+func expandRows(u []float32, rowOf []int32, d int) []float32 {
+	if rowOf == nil {
+		return u
 	}
-	d, S := s.DIn, s.DSAE
-	if len(ru) != len(hd.uniq) || len(fu) != len(hd.uniq)/d*S {
-		return nil, nil, fmt.Errorf("SAE forward of %d rows returned %d reconstruction and %d feature values", len(hd.uniq)/d, len(ru), len(fu))
+	out := make([]float32, len(rowOf)*d)
+	for i, k := range rowOf {
+		copy(out[i*d:(i+1)*d], u[int(k)*d:int(k+1)*d])
 	}
+	return out
+}
+
+// distinctMetrics is sae.SAE.Metrics(x, recon, feats) for hd's
+// activations x, recon ([n, d_in], every row) and the features of the
+// distinct rows fu ([k, S]), without expanding them: L0 and the dead
+// features are counts, and the squared errors are summed in Metrics'
+// order, so the result is the same bit for bit.
+func distinctMetrics(hd *hookData, recon, fu []float32, S int) sae.EvalMetrics {
+	x, d := hd.set.Data, hd.set.DIn
+	n := len(x) / d
+	var sse float64
+	for i, v := range x {
+		e := float64(v) - float64(recon[i])
+		sse += e * e
+	}
+	k := len(fu) / S
+	nnz := make([]int, k)
+	fired := make([]bool, S)
+	for r := 0; r < k; r++ {
+		for f, v := range fu[r*S : (r+1)*S] {
+			if v != 0 {
+				nnz[r]++
+				fired[f] = true
+			}
+		}
+	}
+	l0 := 0
 	if hd.rowOf == nil {
-		return ru, fu, nil
+		for _, c := range nnz {
+			l0 += c
+		}
+	} else {
+		for _, r := range hd.rowOf {
+			l0 += nnz[r]
+		}
 	}
-	n := len(hd.rowOf)
-	recon, feats = make([]float32, n*d), make([]float32, n*S)
-	for i, k := range hd.rowOf {
-		copy(recon[i*d:(i+1)*d], ru[int(k)*d:int(k+1)*d])
-		copy(feats[i*S:(i+1)*S], fu[int(k)*S:int(k+1)*S])
+	m := sae.EvalMetrics{MSE: sse / float64(n), L0: float64(l0) / float64(n), Rows: n}
+	if hd.sst > 0 {
+		m.ExplainedVariance = 1 - sse/hd.sst
 	}
-	return recon, feats, nil
+	for _, f := range fired {
+		if !f {
+			m.DeadFeatures++
+		}
+	}
+	return m
+}
+
+// sumSqDev is Σ_i Σ_j (x[i, j] − mean_j)² over the rows of x ([n, d]),
+// summed in sae.SAE.Metrics' order.
+func sumSqDev(x []float32, d int) float64 {
+	n := len(x) / d
+	if n == 0 {
+		return 0
+	}
+	mean := make([]float64, d)
+	for b := 0; b < n; b++ {
+		for j := 0; j < d; j++ {
+			mean[j] += float64(x[b*d+j])
+		}
+	}
+	for j := range mean {
+		mean[j] /= float64(n)
+	}
+	var sst float64
+	for b := 0; b < n; b++ {
+		for j := 0; j < d; j++ {
+			t := float64(x[b*d+j]) - mean[j]
+			sst += t * t
+		}
+	}
+	return sst
 }
 
 // totalVariance is Σ_d Var(x[:, d]) over the rows of x ([n, d]).

@@ -1,6 +1,9 @@
 package bench
 
 import (
+	"math/rand"
+
+	"github.com/glassbox-interp/glassbox/features"
 	"math"
 	"testing"
 
@@ -140,6 +143,160 @@ func TestForwardDistinctMatchesSAE(t *testing.T) {
 		}
 		if got, err := s.Metrics(x, recon, feats); err != nil || got != want {
 			t.Errorf("%s: metrics %+v, Evaluate %+v", arch, got, want)
+		}
+	}
+}
+
+// forwardDistinct is s.Forward over the hook's dataset, computed on its
+// distinct rows and expanded (the SAE's output for a row depends on that
+// row alone); the uncached scoring path of the tests.
+func forwardDistinct(s *sae.SAE, hd *hookData) (recon, feats []float32, err error) {
+	ru, fu, err := s.Forward(hd.uniq)
+	if err != nil {
+		return nil, nil, err
+	}
+	return expandRows(ru, hd.rowOf, s.DIn), expandRows(fu, hd.rowOf, s.DSAE), nil
+}
+
+// scoreUncached is how Run measured a trained SAE before the per-hook
+// caches: SAE pass expanded to every row, sae.SAE.Metrics, features.Label
+// with the decoder, features.Downstream on freshly gathered outputs.
+func scoreUncached(d *caseData, hd *hookData, s *sae.SAE) (map[string]float64, error) {
+	B, T, dIn := len(d.tokens), len(d.tokens[0]), hd.set.DIn
+	recon, feats, err := forwardDistinct(s, hd)
+	if err != nil {
+		return nil, err
+	}
+	ev, err := s.Metrics(hd.set.Data, recon, feats)
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]float64{MetricL0: ev.L0, MetricDeadFraction: float64(ev.DeadFeatures) / float64(s.DSAE), "input_variance": hd.variance}
+	if hd.variance > 0 {
+		m[MetricExplainedVariance] = ev.ExplainedVariance
+	}
+	fa := &tensor.Tensor{Shape: []int{B, T, s.DSAE}, Data: feats}
+	dec := &tensor.Tensor{Shape: []int{s.DSAE, dIn}, Data: s.WDec}
+	lab, err := features.Label(fa, d.gt, hd.set.HookName, dec, features.LabelOptions{})
+	if err != nil {
+		return nil, err
+	}
+	if !math.IsNaN(lab.Coverage) {
+		m[MetricCoverage] = lab.Coverage
+	}
+	sum, n := 0.0, 0
+	for _, fl := range lab.Features {
+		if fl.Best != nil {
+			sum += fl.Best.Score
+			n++
+		}
+	}
+	if n > 0 {
+		m[MetricMeanF1] = sum / float64(n)
+	}
+	clean, err := d.cleanOutput()
+	if err != nil {
+		return nil, err
+	}
+	spliced, err := d.spliceFrom(hd, recon)
+	if err != nil {
+		return nil, err
+	}
+	V := clean.Shape[len(clean.Shape)-1]
+	in := features.DownstreamInput{Categorical: d.categorical, V: V}
+	for i := 0; i < B*T; i++ {
+		if d.categorical {
+			if d.targets[i] < 0 {
+				continue
+			}
+			in.Targets = append(in.Targets, d.targets[i])
+		} else {
+			if math.IsNaN(d.targetValues[i]) {
+				continue
+			}
+			in.TargetValues = append(in.TargetValues, d.targetValues[i])
+		}
+		in.Clean = append(in.Clean, clean.Data[i*V:(i+1)*V]...)
+		in.Spliced = append(in.Spliced, spliced.Data[i*V:(i+1)*V]...)
+		in.Zero = append(in.Zero, hd.zero.Data[i*V:(i+1)*V]...)
+	}
+	if len(in.Clean) > 0 {
+		ds, err := features.Downstream(in)
+		if err != nil {
+			return nil, err
+		}
+		m[MetricSplicedAccuracy] = float64(ds.Spliced.Accuracy)
+		m["clean_accuracy"] = float64(ds.Clean.Accuracy)
+		m["zero_accuracy"] = float64(ds.Zero.Accuracy)
+		for name, v := range map[string]*features.Num{"ce_loss_score": ds.CEScore, "kl_div_score": ds.KLScore, "mse_score": ds.MSEScore} {
+			if v != nil && !math.IsNaN(float64(*v)) && !math.IsInf(float64(*v), 0) {
+				m[name] = float64(*v)
+			}
+		}
+	}
+	return m, nil
+}
+
+// TestScoreMatchesUncached checks the cached per-cell scoring (SAE on the
+// distinct rows, per-hook labeller and downstream reference) against the
+// uncached path on real hooks of a numerical (3) and a categorical (18)
+// case, with SAEs of every architecture: every metric equal, mean_f1 (a
+// sum of Pearson |r| computed in another order) within 1e-12.
+func TestScoreMatchesUncached(t *testing.T) {
+	for _, tc := range []struct {
+		id    int
+		hooks []string
+	}{
+		{3, []string{"blocks.0.hook_resid_pre", "blocks.0.hook_mlp_out", "blocks.1.hook_resid_post", "blocks.0.mlp.hook_post"}},
+		{18, []string{"blocks.1.hook_resid_post", "blocks.1.hook_mlp_out"}},
+	} {
+		d, err := buildCaseData(tc.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range tc.hooks {
+			hd, err := d.hook(name)
+			if err != nil {
+				t.Fatalf("case %d %s: %v", tc.id, name, err)
+			}
+			dIn := hd.set.DIn
+			for ai, arch := range []string{sae.ArchStandard, sae.ArchTopK, sae.ArchGated} {
+				s, err := sae.New(arch, dIn, 4*dIn)
+				if err != nil {
+					t.Fatal(err)
+				}
+				r := rand.New(rand.NewSource(int64(tc.id*100 + ai)))
+				for i := range s.WEncT {
+					s.WEncT[i] = float32(r.NormFloat64())
+					s.WDec[i] = float32(r.NormFloat64() * 0.3)
+				}
+				for _, b := range [][]float32{s.BEnc, s.BGate, s.BMag, s.RMag} {
+					for i := range b {
+						b[i] = float32(r.NormFloat64() * 0.5)
+					}
+				}
+				s.K = 3
+				want, err := scoreUncached(d, hd, s)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := d.score(hd, s)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(got) != len(want) {
+					t.Errorf("case %d %s %s: metrics %v, want %v", tc.id, name, arch, got, want)
+				}
+				for k, w := range want {
+					g, ok := got[k]
+					if !ok || (g != w && !(k == MetricMeanF1 && math.Abs(g-w) <= 1e-12)) {
+						t.Errorf("case %d %s %s: %s = %v, want %v", tc.id, name, arch, k, g, w)
+					}
+				}
+				if _, ok := want[MetricSplicedAccuracy]; !ok {
+					t.Errorf("case %d %s %s: no downstream metrics: %v", tc.id, name, arch, want)
+				}
+			}
 		}
 	}
 }
