@@ -47,16 +47,15 @@ func (s *SAE) ghostGrads(w *workspace, x []float32, o *stepOptions, gr grads) fl
 		wres = make([]float32, U)
 		denseBatchWeights(r, U, D, w.mult, wres)
 	}
-	// Dead decoder rows, padded, and their transpose.
+	// Dead decoder rows, padded, and their transpose. wd's padding columns
+	// are never written (zero), so the transpose's rows D..dp are zero; its
+	// columns nd..ndp keep finite values of earlier steps, which only reach
+	// the unused columns nd..ndp of dh.
 	if nd > 0 {
-		clear(gb.wdT[:dp*ndp])
 		for k, i := range w.dead {
-			row := s.WDec[int(i)*D : int(i)*D+D]
-			copySmall(gb.wd[k*dp:k*dp+D], row)
-			for j, v := range row {
-				gb.wdT[j*ndp+k] = v
-			}
+			copyRows(gb.wd[k*dp:k*dp+D], dp, s.WDec[int(i)*D:int(i)*D+D], D, 1, D)
 		}
+		transposeTo(gb.wdT, ndp, gb.wd[:nd*dp], nd, dp)
 		// h = exp(pre[:, dead]); g = h·W_dec[dead]
 		for b := 0; b < U; b++ {
 			pre := w.pre[b*S : b*S+S]
@@ -122,12 +121,9 @@ func (s *SAE) ghostGrads(w *workspace, x []float32, o *stepOptions, gr grads) fl
 	for k, i := range w.dead {
 		gd := gWDec[int(i)*D : int(i)*D+D]
 		ge := gWEncT[int(i)*D : int(i)*D+D]
-		pd := gb.gwd[k*dp : k*dp+D]
-		pe := gb.gwe[k*dp : k*dp+D]
-		for j := range gd {
-			gd[j] += pd[j]
-			ge[j] += pe[j]
-		}
+		// y += 1·x is y + x exactly (one rounding, FMA or not)
+		axpy(1, gb.gwd[k*dp:k*dp+D], gd)
+		axpy(1, gb.gwe[k*dp:k*dp+D], ge)
 		gBEnc[i] += gb.colSum[k]
 		if s.ApplyBDecToInput {
 			axpy(-gb.colSum[k], s.WEncT[int(i)*D:int(i)*D+D], gBDec)
