@@ -36,6 +36,12 @@ type MemoryOptions struct {
 	Seed    int64
 	Shuffle bool
 	Repeat  bool
+	// RowIDs, if not nil, are DistinctRows(data, dIn)'s ids, computed once
+	// by a caller that makes several stores on the same data; RowIDs then
+	// returns them instead of numbering the rows again. NewMemory checks
+	// their length and that they number rows in order of first occurrence,
+	// not the rows' bits.
+	RowIDs []int32
 }
 
 // NewMemory returns a store over data ([n, dIn]).
@@ -44,6 +50,21 @@ func NewMemory(data []float32, dIn int, opt MemoryOptions) (*Memory, error) {
 		return nil, fmt.Errorf("activations: %d values do not form rows of d_in %d", len(data), dIn)
 	}
 	m := &Memory{data: data, d: dIn, n: len(data) / dIn, seed: uint64(opt.Seed), shuffle: opt.Shuffle, repeat: opt.Repeat}
+	if opt.RowIDs != nil {
+		if len(opt.RowIDs) != m.n {
+			return nil, fmt.Errorf("activations: %d row ids for %d rows", len(opt.RowIDs), m.n)
+		}
+		next := int32(0) // the id a new row gets
+		for i, id := range opt.RowIDs {
+			if id < 0 || id > next {
+				return nil, fmt.Errorf("activations: row id %d at row %d: ids must number distinct rows 0, 1, … in order of first occurrence (next new id %d)", id, i, next)
+			}
+			if id == next {
+				next++
+			}
+		}
+		m.ids, m.nIDs = opt.RowIDs, int(next)
+	}
 	m.reorder()
 	return m, nil
 }

@@ -73,3 +73,23 @@ func TestDistinctRows(t *testing.T) {
 		t.Errorf("RowIDs = %v, %d", got, k)
 	}
 }
+
+// TestMemoryGivenRowIDs: a store given DistinctRows' ids returns them
+// (the same slice, not a recount); ids of the wrong length or not in
+// order of first occurrence are refused.
+func TestMemoryGivenRowIDs(t *testing.T) {
+	data := []float32{1, 2, 0, 0, 1, 2, 5, 5}
+	ids, n := DistinctRows(data, 2)
+	m, err := NewMemory(data, 2, MemoryOptions{RowIDs: ids})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, k := m.RowIDs(); &got[0] != &ids[0] || k != n || k != 3 {
+		t.Errorf("RowIDs = %v, %d; want the given %v, %d", got, k, ids, n)
+	}
+	for _, bad := range [][]int32{{0, 1, 0}, {0, 2, 0, 1}, {1, 0, 1, 2}, {0, -1, 0, 1}} {
+		if _, err := NewMemory(data, 2, MemoryOptions{RowIDs: bad}); err == nil {
+			t.Errorf("row ids %v: no error", bad)
+		}
+	}
+}

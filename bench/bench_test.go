@@ -1,8 +1,11 @@
 package bench
 
 import (
+	"math/rand"
+
 	"context"
 	"fmt"
+	"github.com/glassbox-interp/glassbox/sae"
 	"strings"
 	"testing"
 )
@@ -136,5 +139,64 @@ func BenchmarkRealCell(b *testing.B) {
 				b.ReportMetric(cpu/float64(b.N), "cpu-s/cell")
 			}
 		})
+	}
+}
+
+// BenchmarkCellScore measures what a cell does after training (SAE pass
+// on the distinct rows, metrics, labelling, spliced pass and downstream
+// metrics) at the default sweep's hooks of the widest cases, with a
+// random top-k SAE (k 4, d_sae 4·d_in); "uncached" is the path Run took
+// before the per-hook caches (scoreUncached). The hook's shared passes
+// are made before timing.
+func BenchmarkCellScore(b *testing.B) {
+	for _, id := range []int{97, 113, 39, 2} {
+		r := NewRunner(RunnerOptions{})
+		hooks, err := r.Hooks(id)
+		if err != nil {
+			b.Fatal(err)
+		}
+		d, err := r.dataset(id)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, sel := range []string{"residual:last", "mlp:last"} {
+			names, err := SelectHooks(sel, hooks)
+			if err != nil {
+				b.Fatal(err)
+			}
+			hd, err := d.hook(names[0])
+			if err != nil {
+				b.Fatal(err)
+			}
+			s, err := sae.New(sae.ArchTopK, hd.set.DIn, 4*hd.set.DIn)
+			if err != nil {
+				b.Fatal(err)
+			}
+			rng := rand.New(rand.NewSource(1))
+			for i := range s.WEncT {
+				s.WEncT[i] = float32(rng.NormFloat64())
+				s.WDec[i] = float32(rng.NormFloat64() * 0.3)
+			}
+			s.K = 4
+			for _, mode := range []string{"cached", "uncached"} {
+				b.Run(fmt.Sprintf("case%d-%s-%s", id, strings.TrimPrefix(names[0], "blocks."), mode), func(b *testing.B) {
+					cpu0 := cpuTime()
+					for b.Loop() {
+						var err error
+						if mode == "cached" {
+							_, err = d.score(hd, s)
+						} else {
+							_, err = scoreUncached(d, hd, s)
+						}
+						if err != nil {
+							b.Fatal(err)
+						}
+					}
+					if cpu := (cpuTime() - cpu0).Seconds(); cpu > 0 {
+						b.ReportMetric(cpu/float64(b.N), "cpu-s/cell")
+					}
+				})
+			}
+		}
 	}
 }

@@ -2,7 +2,6 @@ package bench
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"math"
 	"regexp"
@@ -131,6 +130,7 @@ type hookData struct {
 	// is the activations themselves).
 	uniq     []float32
 	rowOf    []int32
+	ids      []int32 // activations.DistinctRows' ids, for every cell's Memory
 	variance float64 // totalVariance of the activations
 
 	// What every cell's metrics share: sst is sae.SAE.Metrics' Σ‖x −
@@ -196,7 +196,7 @@ func (d *caseData) computeHook(name string, h *hookData) error {
 	if h.zero, err = d.spliceFrom(h, make([]float32, len(h.set.Data))); err != nil {
 		return err
 	}
-	h.uniq, h.rowOf = distinctRows(h.set.Data, h.set.DIn)
+	h.uniq, h.rowOf, h.ids = distinctRows(h.set.Data, h.set.DIn)
 	h.variance = totalVariance(h.set.Data, h.set.DIn)
 	h.sst = sumSqDev(h.set.Data, h.set.DIn)
 	B, T := len(d.tokens), len(d.tokens[0])
@@ -260,30 +260,23 @@ func (d *caseData) spliceFrom(h *hookData, act []float32) (*tensor.Tensor, error
 }
 
 // distinctRows returns the distinct rows of x ([n, d]) in order of first
-// appearance and, for each row, the index of its distinct row (rows are
-// equal when bit-identical). When no row repeats it returns x and nil.
-func distinctRows(x []float32, d int) (uniq []float32, rowOf []int32) {
-	n := len(x) / d
-	rowOf = make([]int32, n)
-	seen := make(map[string]int32, 64)
-	key := make([]byte, 4*d)
-	for i := 0; i < n; i++ {
-		row := x[i*d : (i+1)*d]
-		for j, v := range row {
-			binary.LittleEndian.PutUint32(key[4*j:], math.Float32bits(v))
-		}
-		k, ok := seen[string(key)]
-		if !ok {
-			k = int32(len(seen))
-			seen[string(key)] = k
-			uniq = append(uniq, row...)
-		}
-		rowOf[i] = k
+// appearance, for each row the index of its distinct row (rows are equal
+// when bit-identical), and activations.DistinctRows' ids (the same
+// numbering). When no row repeats, uniq is x and rowOf is nil.
+func distinctRows(x []float32, d int) (uniq []float32, rowOf, ids []int32) {
+	ids, k := activations.DistinctRows(x, d)
+	if k == len(ids) {
+		return x, nil, ids
 	}
-	if len(seen) == n {
-		return x, nil
+	uniq = make([]float32, 0, k*d)
+	next := int32(0)
+	for i, id := range ids {
+		if id == next {
+			uniq = append(uniq, x[i*d:(i+1)*d]...)
+			next++
+		}
 	}
-	return uniq, rowOf
+	return uniq, ids, ids
 }
 
 // NewRunner returns a Runner. Every cell trains with the original
@@ -475,7 +468,7 @@ func (r *Runner) Run(ctx context.Context, c Cell) (map[string]float64, error) {
 	if err != nil {
 		return nil, fmt.Errorf("SAE config: %w", err)
 	}
-	mem, err := activations.NewMemory(x, dIn, activations.MemoryOptions{Seed: c.Seed, Shuffle: true, Repeat: true})
+	mem, err := activations.NewMemory(x, dIn, activations.MemoryOptions{Seed: c.Seed, Shuffle: true, Repeat: true, RowIDs: hd.ids})
 	if err != nil {
 		return nil, err
 	}
@@ -660,22 +653,24 @@ func sumSqDev(x []float32, d int) float64 {
 	return sst
 }
 
-// totalVariance is Σ_d Var(x[:, d]) over the rows of x ([n, d]).
+// totalVariance is Σ_d Var(x[:, d]) over the rows of x ([n, d]), each
+// column summed in row order (in one pass over the rows).
 func totalVariance(x []float32, d int) float64 {
 	n := len(x) / d
 	if n == 0 {
 		return 0
 	}
+	sum, sq := make([]float64, d), make([]float64, d)
+	for i := 0; i < n; i++ {
+		for j, v := range x[i*d : (i+1)*d] {
+			sum[j] += float64(v)
+			sq[j] += float64(v) * float64(v)
+		}
+	}
 	total := 0.0
 	for j := 0; j < d; j++ {
-		var sum, sq float64
-		for i := 0; i < n; i++ {
-			v := float64(x[i*d+j])
-			sum += v
-			sq += v * v
-		}
-		mean := sum / float64(n)
-		if v := sq/float64(n) - mean*mean; v > 0 {
+		mean := sum[j] / float64(n)
+		if v := sq[j]/float64(n) - mean*mean; v > 0 {
 			total += v
 		}
 	}

@@ -120,11 +120,11 @@ func TestForwardDistinctMatchesSAE(t *testing.T) {
 			}
 		}
 		s.K = 3
-		uniq, rowOf := distinctRows(x, dIn)
+		uniq, rowOf, _ := distinctRows(x, dIn)
 		if len(uniq) != 7*dIn || len(rowOf) != n {
 			t.Fatalf("%d distinct rows, want 7", len(uniq)/dIn)
 		}
-		if u, r := distinctRows(x[:7*dIn], dIn); &u[0] != &x[0] || r != nil {
+		if u, r, _ := distinctRows(x[:7*dIn], dIn); &u[0] != &x[0] || r != nil {
 			t.Fatal("distinctRows of distinct rows: want x itself and a nil map")
 		}
 		recon, feats, err := forwardDistinct(s, &hookData{uniq: uniq, rowOf: rowOf})
@@ -297,6 +297,42 @@ func TestScoreMatchesUncached(t *testing.T) {
 					t.Errorf("case %d %s %s: no downstream metrics: %v", tc.id, name, arch, want)
 				}
 			}
+		}
+	}
+}
+
+// TestTotalVarianceRowMajor checks the one-pass totalVariance against the
+// column-by-column loop it replaced, bit for bit, on real activations.
+func TestTotalVarianceRowMajor(t *testing.T) {
+	d, err := buildCaseData(18)
+	if err != nil {
+		t.Fatal(err)
+	}
+	columnwise := func(x []float32, d int) float64 {
+		n := len(x) / d
+		total := 0.0
+		for j := 0; j < d; j++ {
+			var sum, sq float64
+			for i := 0; i < n; i++ {
+				v := float64(x[i*d+j])
+				sum += v
+				sq += v * v
+			}
+			mean := sum / float64(n)
+			if v := sq/float64(n) - mean*mean; v > 0 {
+				total += v
+			}
+		}
+		return total
+	}
+	for _, name := range []string{"blocks.1.hook_resid_post", "blocks.0.hook_mlp_out"} {
+		hd, err := d.hook(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, want := totalVariance(hd.set.Data, hd.set.DIn), columnwise(hd.set.Data, hd.set.DIn)
+		if got != want || got <= 0 {
+			t.Errorf("%s: totalVariance %v, column by column %v", name, got, want)
 		}
 	}
 }
