@@ -29,13 +29,17 @@ func (a *adam) update(params [][]float32, g grads, lr float64, gscale float32) {
 	a.step++
 	bc1 := 1 - math.Pow(a.beta1, float64(a.step))
 	bc2 := 1 - math.Pow(a.beta2, float64(a.step))
-	stepSize := float32(lr / bc1)
-	bc2s := float32(math.Sqrt(bc2))
+	// torch: p -= lr/bc1 · m / (sqrt(v)/sqrt(bc2) + eps). Multiplying the
+	// numerator and the denominator by sqrt(bc2) leaves one division per
+	// element: p -= (lr/bc1·sqrt(bc2))·m / (sqrt(v) + eps·sqrt(bc2)) (the
+	// same value up to float32 rounding; the divider bounds this pass).
+	bc2s := math.Sqrt(bc2)
+	stepSize := float32(lr / bc1 * bc2s)
+	eps := float32(a.eps * bc2s)
 	b1 := float32(a.beta1)
 	omb1 := float32(1 - a.beta1)
 	b2 := float32(a.beta2)
 	omb2 := float32(1 - a.beta2)
-	eps := float32(a.eps)
 	for k, p := range params {
 		gk := g[k][:len(p)]
 		m := a.m[k][:len(p)]
@@ -43,7 +47,7 @@ func (a *adam) update(params [][]float32, g grads, lr float64, gscale float32) {
 		i0 := 0
 		if useAVX2 && len(p) >= 8 {
 			i0 = len(p) &^ 7
-			adamScaleZeroAVX2(&p[0], &gk[0], &m[0], &v[0], i0, gscale, b1, omb1, b2, omb2, stepSize, bc2s, eps)
+			adamScaleZeroAVX2(&p[0], &gk[0], &m[0], &v[0], i0, gscale, b1, omb1, b2, omb2, stepSize, eps)
 		}
 		for i := i0; i < len(p); i++ {
 			gi := gk[i] * gscale
@@ -51,7 +55,7 @@ func (a *adam) update(params [][]float32, g grads, lr float64, gscale float32) {
 			mi := b1*m[i] + omb1*gi
 			vi := b2*v[i] + omb2*gi*gi
 			m[i], v[i] = mi, vi
-			denom := float32(math.Sqrt(float64(vi)))/bc2s + eps
+			denom := float32(math.Sqrt(float64(vi))) + eps
 			p[i] -= stepSize * mi / denom
 		}
 	}

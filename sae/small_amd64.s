@@ -51,12 +51,13 @@ ss_sum:
 	MOVSS X0, ret+16(FP)
 	RET
 
-// func adamScaleZeroAVX2(param, grad, m1, m2 *float32, n int, gs, b1, omb1, b2, omb2, stepSize, bc2s, eps float32)
+// func adamScaleZeroAVX2(param, grad, m1, m2 *float32, n int, gs, b1, omb1, b2, omb2, stepSize, eps float32)
 // Adam on n (a multiple of 8) elements of a gradient scaled by gs, which is
-// then cleared; the operation order of the scalar code:
+// then cleared; the operation order of the scalar code (stepSize and eps
+// carry the bias correction of the second moment, see adam.update):
 // g' = g·gs; m = b1·m + omb1·g'; v = b2·v + (omb2·g')·g';
-// p -= (stepSize·m) / (sqrt(v)/bc2s + eps); g = 0.
-TEXT ·adamScaleZeroAVX2(SB), NOSPLIT, $0-72
+// p -= (stepSize·m) / (sqrt(v) + eps); g = 0.
+TEXT ·adamScaleZeroAVX2(SB), NOSPLIT, $0-68
 	MOVQ param+0(FP), DI
 	MOVQ grad+8(FP), SI
 	MOVQ m1+16(FP), DX
@@ -69,8 +70,7 @@ TEXT ·adamScaleZeroAVX2(SB), NOSPLIT, $0-72
 	VBROADCASTSS b2+52(FP), Y2
 	VBROADCASTSS omb2+56(FP), Y3
 	VBROADCASTSS stepSize+60(FP), Y4
-	VBROADCASTSS bc2s+64(FP), Y5
-	VBROADCASTSS eps+68(FP), Y6
+	VBROADCASTSS eps+64(FP), Y6
 	VXORPS Y14, Y14, Y14
 	TESTQ CX, CX
 	JZ asz_done
@@ -90,7 +90,6 @@ asz_loop:
 	VADDPS Y10, Y12, Y12
 	VMOVUPS Y12, (R8)
 	VSQRTPS Y12, Y10
-	VDIVPS Y5, Y10, Y10
 	VADDPS Y6, Y10, Y10
 	VMULPS Y9, Y4, Y13
 	VDIVPS Y10, Y13, Y13

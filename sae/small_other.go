@@ -4,7 +4,7 @@ package sae
 
 func sumSqAVX2(x *float32, n int) float32 { panic("sae: no assembly kernels in this build") }
 
-func adamScaleZeroAVX2(param, grad, m1, m2 *float32, n int, gs, b1, omb1, b2, omb2, stepSize, bc2s, eps float32) {
+func adamScaleZeroAVX2(param, grad, m1, m2 *float32, n int, gs, b1, omb1, b2, omb2, stepSize, eps float32) {
 	panic("sae: no assembly kernels in this build")
 }
 
