@@ -116,8 +116,18 @@ func normalizeRows(w []float32, rows, d int) {
 // torch.nn.utils.clip_grad_norm_ scales them by so the norm is at most
 // maxNorm (1 when it already is, or when maxNorm <= 0).
 func clipCoef(g grads, maxNorm float64) (float64, float32) {
+	return clipCoefKnown(g, maxNorm, -1, 0)
+}
+
+// clipCoefKnown is clipCoef with the squared norm of g[known] already
+// computed (sq; known < 0: none), so that gradient is not read again.
+func clipCoefKnown(g grads, maxNorm float64, known int, sq float64) (float64, float32) {
 	var ss float64
-	for _, v := range g {
+	for k, v := range g {
+		if k == known {
+			ss += sq
+			continue
+		}
 		ss += float64(sumSq(v))
 	}
 	total := math.Sqrt(ss)
@@ -150,24 +160,29 @@ func dotNarrow(a, b []float32) float32 {
 }
 
 // removeParallelDecoderGrad removes from each W_dec row's gradient its
-// component along the (unit-norm) row.
-func removeParallelDecoderGrad(wdec, gdec []float32, dSAE, dIn int) {
+// component along the (unit-norm) row, and returns the squared L2 norm of
+// the whole gradient afterwards (the clip norm's W_dec share). Wide rows
+// are summed row by row while the row is in cache (one pass over the
+// gradient instead of two); narrow ones (a few KiB in all) with sumSq.
+func removeParallelDecoderGrad(wdec, gdec []float32, dSAE, dIn int) float64 {
 	if dIn >= 32 {
+		var ss float64
 		for i := 0; i < dSAE; i++ {
 			row := wdec[i*dIn : i*dIn+dIn]
 			gr := gdec[i*dIn : i*dIn+dIn]
 			if p := dot(gr, row); p != 0 {
 				axpy(-p, row, gr)
 			}
+			ss += float64(sumSq(gr))
 		}
-		return
+		return ss
 	}
 	if useAVX2 && dIn%4 == 0 && dSAE > 0 && dIn > 0 {
 		// the same lanes and order as dotNarrow, in one call
 		_ = wdec[dSAE*dIn-1]
 		_ = gdec[dSAE*dIn-1]
 		removeParallel4AVX(&wdec[0], &gdec[0], dSAE, dIn)
-		return
+		return float64(sumSq(gdec[:dSAE*dIn]))
 	}
 	// Narrow rows: plain loops beat the kernel calls.
 	for i := 0; i < dSAE; i++ {
@@ -180,6 +195,7 @@ func removeParallelDecoderGrad(wdec, gdec []float32, dSAE, dIn int) {
 			}
 		}
 	}
+	return float64(sumSq(gdec[:dSAE*dIn]))
 }
 
 // lrSchedule is SAELens' get_lr_scheduler: optional linear warm-up, the main

@@ -175,3 +175,44 @@ func TestCopyRows(t *testing.T) {
 		}
 	}
 }
+
+// TestRemoveParallelNorm checks that removeParallelDecoderGrad leaves each
+// gradient row orthogonal to its (unit) decoder row and returns the squared
+// norm of the whole gradient afterwards (the clip norm's share), narrow and
+// wide rows, vector and scalar kernels.
+func TestRemoveParallelNorm(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, avx := range []bool{false, true} {
+		if avx && !useAVX2 {
+			continue
+		}
+		for _, d := range []int{5, 12, 31, 32, 100, 244} {
+			const rows = 11
+			w := make([]float32, rows*d)
+			g := make([]float32, rows*d)
+			for i := range w {
+				w[i], g[i] = float32(r.NormFloat64()), float32(r.NormFloat64())
+			}
+			clear(g[3*d : 4*d])
+			old := useAVX2
+			useAVX2 = avx
+			normalizeRows(w, rows, d)
+			got := removeParallelDecoderGrad(w, g, rows, d)
+			useAVX2 = old
+			var want float64
+			for i := 0; i < rows; i++ {
+				var p float64
+				for j := 0; j < d; j++ {
+					p += float64(w[i*d+j]) * float64(g[i*d+j])
+					want += float64(g[i*d+j]) * float64(g[i*d+j])
+				}
+				if math.Abs(p) > 1e-5*math.Sqrt(float64(d)) {
+					t.Errorf("avx=%v d=%d row %d: gradient·row = %g after removal", avx, d, i, p)
+				}
+			}
+			if math.Abs(got-want) > 1e-5*want {
+				t.Errorf("avx=%v d=%d: squared norm %v, want %v", avx, d, got, want)
+			}
+		}
+	}
+}

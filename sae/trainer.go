@@ -426,10 +426,11 @@ func (t *Trainer) Step() (StepLosses, error) {
 		lr := r.TopKThresholdLR
 		s.TopKThreshold = (1-lr)*s.TopKThreshold + lr*float64(w.minPos)
 	}
+	known, decSq := -1, 0.0
 	if r.NormalizeSAEDecoder {
-		removeParallelDecoderGrad(s.WDec, t.g[1], s.DSAE, s.DIn)
+		known, decSq = 1, removeParallelDecoderGrad(s.WDec, t.g[1], s.DSAE, s.DIn)
 	}
-	_, coef := clipCoef(t.g, r.Glassbox.MaxGradNorm)
+	_, coef := clipCoefKnown(t.g, r.Glassbox.MaxGradNorm, known, decSq)
 	t.opt.update(s.params(), t.g, t.sched.at(t.StepN), coef) // clears t.g
 	t.gDirty = false
 	t.lastLosses = L
