@@ -494,7 +494,7 @@ func (r *Runner) Run(ctx context.Context, c Cell) (map[string]float64, error) {
 // sae.SAE.Metrics, features.Label and features.Downstream on the whole
 // dataset (TestScoreMatchesUncached).
 func (d *caseData) score(hd *hookData, s *sae.SAE) (map[string]float64, error) {
-	B, T, dIn, S := len(d.tokens), len(d.tokens[0]), hd.set.DIn, s.DSAE
+	dIn, S := hd.set.DIn, s.DSAE
 	ru, fu, err := s.Forward(hd.uniq)
 	if err != nil {
 		return nil, fmt.Errorf("SAE forward: %w", err)
@@ -502,8 +502,7 @@ func (d *caseData) score(hd *hookData, s *sae.SAE) (map[string]float64, error) {
 	if len(ru) != len(hd.uniq) || len(fu) != len(hd.uniq)/dIn*S {
 		return nil, fmt.Errorf("SAE forward of %d rows returned %d reconstruction and %d feature values", len(hd.uniq)/dIn, len(ru), len(fu))
 	}
-	recon := expandRows(ru, hd.rowOf, dIn)
-	ev := distinctMetrics(hd, recon, fu, S)
+	ev := distinctMetrics(hd, ru, fu, S)
 	metrics := map[string]float64{
 		MetricL0:           ev.L0,
 		MetricDeadFraction: float64(ev.DeadFeatures) / float64(S),
@@ -535,23 +534,12 @@ func (d *caseData) score(hd *hookData, s *sae.SAE) (map[string]float64, error) {
 	}
 
 	// Spliced output against the clean and zero-ablated ones.
-	if n := B * T * dIn; n != len(recon) {
-		return nil, fmt.Errorf("splice at %s: reconstruction has %d values, the hook %d", hd.set.HookName, len(recon), n)
-	}
 	if hd.ref == nil {
 		return metrics, nil
 	}
-	spliced, err := d.spliceFrom(hd, recon)
+	at, err := d.splicedAtEval(hd, ru)
 	if err != nil {
 		return nil, err
-	}
-	V := hd.outWidth
-	if len(spliced.Data) != B*T*V {
-		return nil, fmt.Errorf("splice at %s: %d outputs, want %d", hd.set.HookName, len(spliced.Data), B*T*V)
-	}
-	at := make([]float32, 0, len(hd.evalPos)*V)
-	for _, i := range hd.evalPos {
-		at = append(at, spliced.Data[int(i)*V:int(i+1)*V]...)
 	}
 	ds, err := hd.ref.Metrics(at)
 	if err != nil {
@@ -568,6 +556,69 @@ func (d *caseData) score(hd *hookData, s *sae.SAE) (map[string]float64, error) {
 	return metrics, nil
 }
 
+// splicedAtEval returns the model's output at the evaluated positions
+// (hd.evalPos, [P·V]) with the SAE reconstruction spliced in at hd's
+// hook; ru holds the reconstructions of the distinct rows. When the pass
+// resumes at the last layer's hook_resid_post, what remains (unembedding)
+// works position by position, so it runs on the evaluated positions only,
+// as a batch of P one-position sequences; otherwise the whole dataset
+// goes through spliceFrom. Both give the full spliced run's logits, bit
+// for bit (TestScoreMatchesUncached).
+func (d *caseData) splicedAtEval(hd *hookData, ru []float32) ([]float32, error) {
+	B, T, dIn, V := len(d.tokens), len(d.tokens[0]), hd.set.DIn, hd.outWidth
+	row := func(i int) []float32 {
+		if hd.rowOf != nil {
+			i = int(hd.rowOf[i])
+		}
+		return ru[i*dIn : (i+1)*dIn]
+	}
+	if d.positionwise(hd) {
+		P := len(hd.evalPos)
+		in := tensor.New(P, 1, dIn)
+		for p, i := range hd.evalPos {
+			dst := in.Data[p*dIn : (p+1)*dIn]
+			if hd.base != nil {
+				copy(dst, hd.base.Data[int(i)*dIn:int(i+1)*dIn])
+				for j, v := range row(int(i)) {
+					dst[j] += v
+				}
+			} else {
+				copy(dst, row(int(i)))
+			}
+		}
+		logits, _, err := d.model.RunFrom(hd.start, in, model.RunOptions{})
+		if err != nil {
+			return nil, err
+		}
+		if len(logits.Data) != P*V {
+			return nil, fmt.Errorf("splice at %s: %d outputs, want %d", hd.set.HookName, len(logits.Data), P*V)
+		}
+		return logits.Data, nil
+	}
+	recon := expandRows(ru, hd.rowOf, dIn)
+	if n := B * T * dIn; n != len(recon) {
+		return nil, fmt.Errorf("splice at %s: reconstruction has %d values, the hook %d", hd.set.HookName, len(recon), n)
+	}
+	spliced, err := d.spliceFrom(hd, recon)
+	if err != nil {
+		return nil, err
+	}
+	if len(spliced.Data) != B*T*V {
+		return nil, fmt.Errorf("splice at %s: %d outputs, want %d", hd.set.HookName, len(spliced.Data), B*T*V)
+	}
+	at := make([]float32, 0, len(hd.evalPos)*V)
+	for _, i := range hd.evalPos {
+		at = append(at, spliced.Data[int(i)*V:int(i+1)*V]...)
+	}
+	return at, nil
+}
+
+// positionwise reports whether the spliced pass at hd's hook resumes at
+// the last layer's hook_resid_post, after which positions do not mix.
+func (d *caseData) positionwise(hd *hookData) bool {
+	return hd.start != "" && hd.start == fmt.Sprintf("blocks.%d.hook_resid_post", d.model.Config().NLayers-1)
+}
+
 // expandRows returns the rows of u ([k, d]) in the order rowOf gives (u
 // itself when rowOf is nil).
 func expandRows(u []float32, rowOf []int32, d int) []float32 {
@@ -582,17 +633,24 @@ func expandRows(u []float32, rowOf []int32, d int) []float32 {
 }
 
 // distinctMetrics is sae.SAE.Metrics(x, recon, feats) for hd's
-// activations x, recon ([n, d_in], every row) and the features of the
-// distinct rows fu ([k, S]), without expanding them: L0 and the dead
+// activations x and the reconstructions ru ([k, d_in]) and features fu
+// ([k, S]) of its distinct rows, without expanding them: L0 and the dead
 // features are counts, and the squared errors are summed in Metrics'
 // order, so the result is the same bit for bit.
-func distinctMetrics(hd *hookData, recon, fu []float32, S int) sae.EvalMetrics {
+func distinctMetrics(hd *hookData, ru, fu []float32, S int) sae.EvalMetrics {
 	x, d := hd.set.Data, hd.set.DIn
 	n := len(x) / d
 	var sse float64
-	for i, v := range x {
-		e := float64(v) - float64(recon[i])
-		sse += e * e
+	for i := 0; i < n; i++ {
+		r := i
+		if hd.rowOf != nil {
+			r = int(hd.rowOf[i])
+		}
+		rec := ru[r*d : (r+1)*d]
+		for j, v := range x[i*d : (i+1)*d] {
+			e := float64(v) - float64(rec[j])
+			sse += e * e
+		}
 	}
 	k := len(fu) / S
 	nnz := make([]int, k)

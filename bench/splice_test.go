@@ -243,6 +243,7 @@ func scoreUncached(d *caseData, hd *hookData, s *sae.SAE) (map[string]float64, e
 // case, with SAEs of every architecture: every metric equal, mean_f1 (a
 // sum of Pearson |r| computed in another order) within 1e-12.
 func TestScoreMatchesUncached(t *testing.T) {
+	positionwise := 0 // hooks whose spliced pass runs on the evaluated positions only
 	for _, tc := range []struct {
 		id    int
 		hooks []string
@@ -260,6 +261,9 @@ func TestScoreMatchesUncached(t *testing.T) {
 				t.Fatalf("case %d %s: %v", tc.id, name, err)
 			}
 			dIn := hd.set.DIn
+			if d.positionwise(hd) {
+				positionwise++
+			}
 			for ai, arch := range []string{sae.ArchStandard, sae.ArchTopK, sae.ArchGated} {
 				s, err := sae.New(arch, dIn, 4*dIn)
 				if err != nil {
@@ -298,6 +302,9 @@ func TestScoreMatchesUncached(t *testing.T) {
 				}
 			}
 		}
+	}
+	if positionwise != 3 {
+		t.Errorf("%d hooks spliced position by position, want 3 (the last resid_post and mlp_out)", positionwise)
 	}
 }
 
