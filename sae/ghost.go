@@ -52,10 +52,12 @@ func (s *SAE) ghostGrads(w *workspace, x []float32, o *stepOptions, gr grads) fl
 	// columns nd..ndp keep finite values of earlier steps, which only reach
 	// the unused columns nd..ndp of dh.
 	if nd > 0 {
-		for k, i := range w.dead {
-			copyRows(gb.wd[k*dp:k*dp+D], dp, s.WDec[int(i)*D:int(i)*D+D], D, 1, D)
+		if !ghostRows(U) {
+			for k, i := range w.dead {
+				copyRows(gb.wd[k*dp:k*dp+D], dp, s.WDec[int(i)*D:int(i)*D+D], D, 1, D)
+			}
+			transposeTo(gb.wdT, ndp, gb.wd[:nd*dp], nd, dp)
 		}
-		transposeTo(gb.wdT, ndp, gb.wd[:nd*dp], nd, dp)
 		// h = exp(pre[:, dead]); g = h·W_dec[dead]
 		for b := 0; b < U; b++ {
 			pre := w.pre[b*S : b*S+S]
@@ -66,7 +68,14 @@ func (s *SAE) ghostGrads(w *workspace, x []float32, o *stepOptions, gr grads) fl
 		}
 	}
 	clear(gb.g[:U*dp])
-	gemmAcc(gb.g, gb.h[:U*nd], gb.wd[:nd*dp], U, nd, dp)
+	if ghostRows(U) {
+		// g_b = Σ_k h[b, k]·W_dec[dead k], straight from W_dec
+		for b := 0; b < U; b++ {
+			gaxpy(gb.g[b*dp:b*dp+D], s.WDec, D, w.dead, gb.h[b*nd:b*nd+nd])
+		}
+	} else {
+		gemmAcc(gb.g, gb.h[:U*nd], gb.wd[:nd*dp], U, nd, dp)
+	}
 	var loss float64
 	for b := 0; b < U; b++ {
 		xb := x[b*D : b*D+D]
@@ -97,6 +106,10 @@ func (s *SAE) ghostGrads(w *workspace, x []float32, o *stepOptions, gr grads) fl
 		}
 	}
 	if nd == 0 {
+		return loss * float64(inv)
+	}
+	if ghostRows(U) {
+		s.ghostBackRows(w, gb, gr)
 		return loss * float64(inv)
 	}
 	copyRows(gb.cP, dp, w.c, D, U, D)
@@ -130,4 +143,43 @@ func (s *SAE) ghostGrads(w *workspace, x []float32, o *stepOptions, gr grads) fl
 		}
 	}
 	return loss * float64(inv)
+}
+
+// ghostRowsMax is the most step rows for which the ghost-grad backward pass
+// runs dead row by dead row (dots and axpys straight on W_dec and the
+// gradient rows) instead of as padded dense products: with so few rows the
+// products' gathers, transposes, clears and add-backs (several passes over
+// the dead rows) cost more than the arithmetic they organise. Batches of a
+// constant hook (one distinct row, every feature dead) are the usual case.
+var ghostRowsMax = 2
+
+func ghostRows(u int) bool { return u <= ghostRowsMax }
+
+// ghostBackRows is the backward part of ghostGrads for a few step rows:
+// dh = dg·W_dec[dead]ᵀ, dpre = dh ⊙ h, and the W_dec, W_enc, b_enc (and
+// b_dec) gradients of the dead rows, each gradient row read and written
+// once. Per element the sums run over the rows in order.
+func (s *SAE) ghostBackRows(w *workspace, gb *ghostBuffers, gr grads) {
+	U, D := w.u, w.d
+	dp := gb.dp
+	nd := len(w.dead)
+	gWEncT, gWDec, gBEnc, gBDec := gr[0], gr[1], gr[2], gr[3]
+	for k, i := range w.dead {
+		row := s.WDec[int(i)*D : int(i)*D+D]
+		gd := gWDec[int(i)*D : int(i)*D+D]
+		ge := gWEncT[int(i)*D : int(i)*D+D]
+		var cs float32
+		for b := 0; b < U; b++ {
+			dg := gb.dg[b*dp : b*dp+D]
+			h := gb.h[b*nd+k]
+			dpre := dot(dg, row) * h
+			cs += dpre
+			axpy(h, dg, gd)
+			axpy(dpre, w.c[b*D:b*D+D], ge)
+		}
+		gBEnc[i] += cs
+		if s.ApplyBDecToInput {
+			axpy(-cs, s.WEncT[int(i)*D:int(i)*D+D], gBDec)
+		}
+	}
 }
