@@ -2,8 +2,14 @@ package sae
 
 import (
 	"math"
+	"sync"
 )
 
+// stepTopK is the topk / batchtopk training step: a dense encoder
+// product, the per-row (topk) or per-batch (batchtopk) selection, the
+// gathered decoder, and the AuxK loss of the dead latents. The backward
+// pass runs feature by feature (topkBackward), so each decoder row, W_dec
+// gradient row and W_enc gradient row is read once a step.
 func (s *SAE) stepTopK(w *workspace, x []float32, o *stepOptions, gr grads, L *StepLosses) error {
 	// Rows are de-duplicated for topk (U ≤ B step rows, weighted by
 	// w.mult), never for batchtopk (U = B).
@@ -68,50 +74,60 @@ func (s *SAE) stepTopK(w *workspace, x []float32, o *stepOptions, gr grads, L *S
 		}
 	}
 	L.MSE = s.decodeGathered(w, x, o, gWDec, gBDec)
-	eg := getEncGrads()
-	defer encGradsPool.Put(eg)
+	tb := topkPool.Get().(*topkBuffers)
+	defer topkPool.Put(tb)
+	tb.reset()
+	// Main loss: the pre-activation gradient of every active entry; its
+	// W_enc gradient is applied below, feature by feature.
 	for b := 0; b < U; b++ {
 		n := int(w.actN[b])
 		dy := w.dy[b*D : b*D+D] // already weighted by mult[b]
 		for _, i := range w.actIdx[b*S : b*S+n] {
-			s.backEncoder(w, eg, b, i, dot(dy, s.WDec[int(i)*D:int(i)*D+D]), gBEnc, gBDec)
+			dp := dot(dy, s.WDec[int(i)*D:int(i)*D+D])
+			tb.mFeat = append(tb.mFeat, i)
+			tb.mRow = append(tb.mRow, int32(b))
+			tb.mVal = append(tb.mVal, dp)
+			s.topkBiasGrad(i, dp, gBEnc, gBDec)
 		}
 	}
-	// AuxK (SAELens 6.x): the top k_aux dead latents reconstruct the residual.
+	// AuxK (SAELens 6.x): the top k_aux dead latents (by raw
+	// pre-activation) reconstruct the residual.
 	nd := len(w.dead)
 	kAux := D / 2
 	if nd == 0 || kAux == 0 {
-		eg.apply(gWEncT, w.c, D, S)
+		s.topkBackward(w, tb, nil, gWEncT, gWDec, gBEnc, gBDec)
 		return nil
 	}
 	scale := float32(math.Min(float64(nd)/float64(kAux), 1))
 	kAux = min(kAux, nd)
 	coef := o.auxCoeff * scale
-	vals := w.h[:nd]
 	var aux float64
 	rec := w.g
-	// The W_dec gradient of AuxK is collected like W_enc's: entries (row b,
-	// feature i, pre_bi) against the rows of drec [U, d_in].
-	ed := getEncGrads()
-	defer encGradsPool.Put(ed)
-	drecAll := ed.buf(U * D)
+	drecAll := tb.floats(&tb.drec, U*D)
+	keys := tb.uints(&tb.keys, nd)
+	out := tb.ints(&tb.out, nd+1)
 	for b := 0; b < U; b++ {
 		m := w.mult[b]
 		pre := w.pre[b*S : b*S+S]
-		for k, i := range w.dead {
-			vals[k] = pre[i]
+		// The selected dead latents in ascending feature order.
+		ks := w.dead
+		if kAux < nd {
+			for k, i := range w.dead {
+				keys[k] = orderKey(pre[i])
+			}
+			sel := tb.sel.selectTopKeys(keys, kAux, out)
+			ks = tb.ks[:0]
+			for _, k := range sel {
+				ks = append(ks, w.dead[k])
+			}
+			tb.ks = ks
 		}
-		// in selection order (deterministic; each feature once per row,
-		// so only the decode's summation order depends on it)
-		sel := topKIndices(vals, kAux, w.scratch)
-		copy(rec, s.BDec)
-		ks, xs := eg.ks[:0], eg.xs[:0]
-		for _, k := range sel {
-			i := w.dead[k]
-			ks = append(ks, i)
+		xs := tb.xs[:0]
+		for _, i := range ks {
 			xs = append(xs, pre[i])
 		}
-		eg.ks, eg.xs = ks, xs
+		tb.xs = xs
+		copy(rec, s.BDec)
 		gaxpy(rec, s.WDec, D, ks, xs)
 		rn := w.norms[b]
 		xb := x[b*D : b*D+D]
@@ -126,16 +142,144 @@ func (s *SAE) stepTopK(w *workspace, x []float32, o *stepOptions, gr grads, L *S
 			gBDec[j] += drec[j]
 		}
 		aux += float64(a * m)
-		for t, i := range ks {
-			row := s.WDec[int(i)*D : int(i)*D+D]
-			ed.feat = append(ed.feat, i)
-			ed.row = append(ed.row, int32(b))
-			ed.val = append(ed.val, xs[t])
-			s.backEncoder(w, eg, b, i, dot(drec, row), gBEnc, gBDec)
+		tb.aFeat = append(tb.aFeat, ks...)
+		tb.aVal = append(tb.aVal, xs...)
+		for range ks {
+			tb.aRow = append(tb.aRow, int32(b))
 		}
 	}
-	ed.apply(gWDec, drecAll, D, S)
-	eg.apply(gWEncT, w.c, D, S)
+	s.topkBackward(w, tb, drecAll, gWEncT, gWDec, gBEnc, gBDec)
 	L.Aux = float64(coef) * aux / float64(B)
 	return nil
+}
+
+// topkBuffers is the scratch of one topk step beyond the workspace:
+// the gradient entries (feature, row, value) of the main loss (value: the
+// pre-activation gradient) and of AuxK (value: the aux activation), and
+// their copies grouped by feature.
+type topkBuffers struct {
+	sel          keySelect
+	keys         []uint32
+	out, ks      []int32
+	xs, drec     []float32
+	mFeat, mRow  []int32
+	mVal         []float32
+	aFeat, aRow  []int32
+	aVal         []float32
+	mCnt, aCnt   []int32
+	mSRow, aSRow []int32
+	mSVal, aSVal []float32
+	encRow       []int32
+	encVal       []float32
+}
+
+var topkPool = sync.Pool{New: func() any { return new(topkBuffers) }}
+
+func (tb *topkBuffers) reset() {
+	tb.mFeat, tb.mRow, tb.mVal = tb.mFeat[:0], tb.mRow[:0], tb.mVal[:0]
+	tb.aFeat, tb.aRow, tb.aVal = tb.aFeat[:0], tb.aRow[:0], tb.aVal[:0]
+}
+
+func (tb *topkBuffers) floats(p *[]float32, n int) []float32 {
+	if cap(*p) < n {
+		*p = make([]float32, n)
+	}
+	return (*p)[:n]
+}
+
+func (tb *topkBuffers) ints(p *[]int32, n int) []int32 {
+	if cap(*p) < n {
+		*p = make([]int32, n)
+	}
+	return (*p)[:n]
+}
+
+func (tb *topkBuffers) uints(p *[]uint32, n int) []uint32 {
+	if cap(*p) < n {
+		*p = make([]uint32, n)
+	}
+	return (*p)[:n]
+}
+
+// groupByFeature writes the entries (feat, row, val) grouped by feature
+// into srow/sval, keeping their order within a feature; afterwards
+// cnt[f] is the end of feature f's group (its start is cnt[f-1], or 0).
+func groupByFeature(cnt, feat, row []int32, val []float32, srow []int32, sval []float32) {
+	clear(cnt)
+	for _, f := range feat {
+		cnt[f+1]++
+	}
+	for f := 1; f < len(cnt); f++ {
+		cnt[f] += cnt[f-1]
+	}
+	for t, f := range feat {
+		p := cnt[f]
+		srow[p], sval[p] = row[t], val[t]
+		cnt[f] = p + 1
+	}
+}
+
+// topkBiasGrad adds the bias gradients of pre-activation gradient dp of
+// feature i: b_enc, and b_dec through the centred input when b_dec is
+// subtracted from it.
+func (s *SAE) topkBiasGrad(i int32, dp float32, gBEnc, gBDec []float32) {
+	if gBEnc != nil {
+		gBEnc[i] += dp
+	}
+	if s.ApplyBDecToInput {
+		D := s.DIn
+		axpy(-dp, s.WEncT[int(i)*D:int(i)*D+D], gBDec)
+	}
+}
+
+// topkBackward finishes the step's gradients feature by feature: for a
+// feature with AuxK entries, their pre-activation gradients (decoder row ·
+// drec row, with the bias gradients) and the AuxK W_dec gradient row; then
+// the W_enc gradient row from the main entries followed by the AuxK ones
+// (each gradient element sums its entries in row order, main loss first).
+// drecAll is nil without AuxK.
+func (s *SAE) topkBackward(w *workspace, tb *topkBuffers, drecAll, gWEncT, gWDec, gBEnc, gBDec []float32) {
+	D, S := w.d, w.s
+	nm, na := len(tb.mFeat), len(tb.aFeat)
+	if nm+na == 0 {
+		return
+	}
+	mCnt := tb.ints(&tb.mCnt, S+1)
+	mSRow := tb.ints(&tb.mSRow, nm)
+	mSVal := tb.floats(&tb.mSVal, nm)
+	groupByFeature(mCnt, tb.mFeat, tb.mRow, tb.mVal, mSRow, mSVal)
+	aCnt := tb.ints(&tb.aCnt, S+1)
+	aSRow := tb.ints(&tb.aSRow, na)
+	aSVal := tb.floats(&tb.aSVal, na)
+	if na > 0 {
+		groupByFeature(aCnt, tb.aFeat, tb.aRow, tb.aVal, aSRow, aSVal)
+	} else {
+		clear(aCnt)
+	}
+	var mlo, alo int32
+	for f := 0; f < S; f++ {
+		mhi, ahi := mCnt[f], aCnt[f]
+		if mhi == mlo && ahi == alo {
+			continue
+		}
+		if ahi == alo {
+			gaxpy(gWEncT[f*D:f*D+D], w.c, D, mSRow[mlo:mhi], mSVal[mlo:mhi])
+			mlo = mhi
+			continue
+		}
+		encRow := append(tb.encRow[:0], mSRow[mlo:mhi]...)
+		encVal := append(tb.encVal[:0], mSVal[mlo:mhi]...)
+		wd := s.WDec[f*D : f*D+D]
+		for t := alo; t < ahi; t++ {
+			b := aSRow[t]
+			dp := dot(drecAll[int(b)*D:int(b)*D+D], wd)
+			s.topkBiasGrad(int32(f), dp, gBEnc, gBDec)
+			encRow = append(encRow, b)
+			encVal = append(encVal, dp)
+		}
+		tb.encRow, tb.encVal = encRow, encVal
+		gaxpy(gWDec[f*D:f*D+D], drecAll, D, aSRow[alo:ahi], aSVal[alo:ahi])
+		gaxpy(gWEncT[f*D:f*D+D], w.c, D, encRow, encVal)
+		mlo, alo = mhi, ahi
+	}
 }

@@ -1,0 +1,146 @@
+package sae
+
+import "math"
+
+// orderKey maps a float32 to a uint32 that orders like the value: larger
+// value, larger key. Both zeros map to the key of +0 (they compare equal).
+func orderKey(v float32) uint32 {
+	u := math.Float32bits(v)
+	if u == 0x80000000 {
+		u = 0
+	}
+	return u ^ (uint32(int32(u)>>31) | 0x80000000)
+}
+
+// keyHistBins is the size of the radix-select histogram (11 bits a level).
+const keyHistBins = 2048
+
+// keySelect holds the scratch of selectTopKeys.
+type keySelect struct {
+	hist   [keyHistBins]int32
+	coarse [keyHistBins / 32]int32 // hist summed over 32 bins
+	cand   []int32
+	small  [keySmall]uint32
+}
+
+// keySmall is the candidate count below which selectTopKeys sorts the
+// candidates' keys instead of running another histogram level.
+const keySmall = 48
+
+// topBin returns the histogram bin holding the need-th largest counted key
+// and how many of that bin's keys are needed, scanning down from bin hi
+// (32 bins at a time through the coarse counts), and clears the counts.
+func (ks *keySelect) topBin(hi uint32, need int) (uint32, int) {
+	c := int(hi >> 5)
+	for ; c > 0; c-- {
+		n := int(ks.coarse[c])
+		if n >= need {
+			break
+		}
+		need -= n
+	}
+	t := min(int(hi), c<<5+31)
+	for ; t > c<<5; t-- {
+		n := int(ks.hist[t])
+		if n >= need {
+			break
+		}
+		need -= n
+	}
+	return uint32(t), need
+}
+
+// selectTopKeys writes into out the positions of the k largest keys —
+// ties: the lower position first, the order of greaterAt — in ascending
+// position order, and returns out[:k]. It needs 0 < k < len(keys) and
+// len(out) ≥ k+1. It is a radix select: histogram levels over the key's
+// bits 31–21, 20–10 and 9–0 (or, for few candidates left, a sort of their
+// keys) find the k-th largest key T, then one pass keeps every key above T
+// and the first positions holding T.
+func (ks *keySelect) selectTopKeys(keys []uint32, k int, out []int32) []int32 {
+	n := len(keys)
+	if cap(ks.cand) < n {
+		ks.cand = make([]int32, n)
+	}
+	h, hc := &ks.hist, &ks.coarse
+	// Level 1 over every key.
+	var mx uint32
+	for _, key := range keys {
+		b := key >> 21
+		h[b]++
+		hc[b>>5]++
+		mx = max(mx, key)
+	}
+	tb, need := ks.topBin(mx>>21, k)
+	clear(h[:])
+	clear(hc[:])
+	cand := ks.cand[:n]
+	m := 0
+	for p, key := range keys {
+		cand[m] = int32(p)
+		m += int((uint64((key>>21)^tb) - 1) >> 63)
+	}
+	cand = cand[:m]
+	T, ties := tb<<21, need
+	// Levels 2 and 3 over the candidates (the keys sharing the bits
+	// above the level), until few enough are left to sort.
+	for _, lv := range [2]struct{ shift, mask uint32 }{{10, 2047}, {0, 1023}} {
+		if len(cand) <= keySmall {
+			break
+		}
+		lmx := uint32(0)
+		for _, p := range cand {
+			b := keys[p] >> lv.shift & lv.mask
+			h[b]++
+			hc[b>>5]++
+			lmx = max(lmx, b)
+		}
+		tb, need = ks.topBin(lmx, need)
+		for _, p := range cand {
+			b := keys[p] >> lv.shift & lv.mask
+			h[b] = 0
+			hc[b>>5] = 0
+		}
+		m := 0
+		for _, p := range cand {
+			cand[m] = p
+			m += int((uint64((keys[p]>>lv.shift&lv.mask)^tb) - 1) >> 63)
+		}
+		cand = cand[:m]
+		T |= tb << lv.shift
+		ties = need
+	}
+	if len(cand) <= keySmall && len(cand) > 1 {
+		// Sort the candidates' keys, largest first.
+		sk := ks.small[:len(cand)]
+		for t, p := range cand {
+			x := keys[p]
+			j := t
+			for j > 0 && sk[j-1] < x {
+				sk[j] = sk[j-1]
+				j--
+			}
+			sk[j] = x
+		}
+		T = sk[need-1]
+		first := need - 1
+		for first > 0 && sk[first-1] == T {
+			first--
+		}
+		ties = need - first
+	} else if len(cand) == 1 {
+		T, ties = keys[cand[0]], 1
+	}
+	// T is the k-th largest key; ties of its positions are taken.
+	m = 0
+	for p, key := range keys {
+		out[m] = int32(p)
+		m += int((uint64(T) - uint64(key)) >> 63) // key > T
+		if key == T && ties > 0 {
+			out[m] = int32(p)
+			m++
+			ties--
+		}
+	}
+	return out[:m]
+}
