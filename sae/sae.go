@@ -523,12 +523,13 @@ func topKInsert(v []float32, k int, buf []int32) []int32 {
 	}
 	worst := v[buf[k-1]]
 	for i := k; i < len(v); i++ {
-		x := v[i]
 		// A later index with an equal value ranks lower: only strictly
-		// larger values enter.
-		if !(x > worst) {
-			continue
+		// larger values enter. firstAbove skips the rest (vectorised).
+		i += firstAbove(v[i:], worst)
+		if i == len(v) {
+			break
 		}
+		x := v[i]
 		j := k - 1
 		for j > 0 && x > v[buf[j-1]] {
 			buf[j] = buf[j-1]

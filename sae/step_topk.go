@@ -134,11 +134,12 @@ func (s *SAE) stepTopK(w *workspace, x []float32, o *stepOptions, gr grads, L *S
 		xh := w.xhat[b*D : b*D+D]
 		drec := drecAll[b*D : b*D+D]
 		var a float32
+		kd := coef * 2 / float32(B) * rn.kout * m
 		for j := range rec {
 			r := xb[j] - xh[j]
 			d := rec[j]*rn.kout + rn.mu - r
 			a += d * d
-			drec[j] = coef * 2 * d / float32(B) * rn.kout * m
+			drec[j] = kd * d
 			gBDec[j] += drec[j]
 		}
 		aux += float64(a * m)
@@ -158,19 +159,19 @@ func (s *SAE) stepTopK(w *workspace, x []float32, o *stepOptions, gr grads, L *S
 // pre-activation gradient) and of AuxK (value: the aux activation), and
 // their copies grouped by feature.
 type topkBuffers struct {
-	sel          keySelect
-	keys         []uint32
-	out, ks      []int32
-	xs, drec     []float32
-	mFeat, mRow  []int32
-	mVal         []float32
-	aFeat, aRow  []int32
-	aVal         []float32
-	mCnt, aCnt   []int32
-	mSRow, aSRow []int32
-	mSVal, aSVal []float32
-	encRow       []int32
-	encVal       []float32
+	sel           keySelect
+	keys          []uint32
+	out, ks       []int32
+	xs, drec, dps []float32
+	mFeat, mRow   []int32
+	mVal          []float32
+	aFeat, aRow   []int32
+	aVal          []float32
+	mCnt, aCnt    []int32
+	mSRow, aSRow  []int32
+	mSVal, aSVal  []float32
+	encRow        []int32
+	encVal        []float32
 }
 
 var topkPool = sync.Pool{New: func() any { return new(topkBuffers) }}
@@ -269,17 +270,50 @@ func (s *SAE) topkBackward(w *workspace, tb *topkBuffers, drecAll, gWEncT, gWDec
 		}
 		encRow := append(tb.encRow[:0], mSRow[mlo:mhi]...)
 		encVal := append(tb.encVal[:0], mSVal[mlo:mhi]...)
-		wd := s.WDec[f*D : f*D+D]
-		for t := alo; t < ahi; t++ {
-			b := aSRow[t]
-			dp := dot(drecAll[int(b)*D:int(b)*D+D], wd)
+		dps := tb.floats(&tb.dps, int(ahi-alo))
+		dotRows(dps, s.WDec[f*D:f*D+D], drecAll, aSRow[alo:ahi])
+		for _, dp := range dps {
 			s.topkBiasGrad(int32(f), dp, gBEnc, gBDec)
-			encRow = append(encRow, b)
-			encVal = append(encVal, dp)
 		}
+		encRow = append(encRow, aSRow[alo:ahi]...)
+		encVal = append(encVal, dps...)
 		tb.encRow, tb.encVal = encRow, encVal
 		gaxpy(gWDec[f*D:f*D+D], drecAll, D, aSRow[alo:ahi], aSVal[alo:ahi])
 		gaxpy(gWEncT[f*D:f*D+D], w.c, D, encRow, encVal)
 		mlo, alo = mhi, ahi
+	}
+}
+
+// dotRows writes dst[t] = w · src[rows[t]·len(w) : (rows[t]+1)·len(w)]:
+// dot products of one vector with gathered rows, four rows a kernel call
+// with AVX2 (w read once for the four).
+func dotRows(dst, w, src []float32, rows []int32) {
+	D := len(w)
+	dst = dst[:len(rows)]
+	t := 0
+	if useAVX2 && D >= 16 {
+		D16 := D &^ 15
+		var o [4]float32
+		for _, b := range rows {
+			if b < 0 || (int(b)+1)*D > len(src) {
+				panic("sae: dotRows row outside src")
+			}
+		}
+		for ; t+4 <= len(rows); t += 4 {
+			r0, r1, r2, r3 := int(rows[t])*D, int(rows[t+1])*D, int(rows[t+2])*D, int(rows[t+3])*D
+			dot4AVX2(&w[0], &src[r0], &src[r1], &src[r2], &src[r3], D16, &o)
+			for j := D16; j < D; j++ {
+				wj := w[j]
+				o[0] += wj * src[r0+j]
+				o[1] += wj * src[r1+j]
+				o[2] += wj * src[r2+j]
+				o[3] += wj * src[r3+j]
+			}
+			dst[t], dst[t+1], dst[t+2], dst[t+3] = o[0], o[1], o[2], o[3]
+		}
+	}
+	for ; t < len(rows); t++ {
+		b := int(rows[t])
+		dst[t] = dot(src[b*D:b*D+D], w)
 	}
 }

@@ -144,3 +144,21 @@ func (ks *keySelect) selectTopKeys(keys []uint32, k int, out []int32) []int32 {
 	}
 	return out[:m]
 }
+
+// firstAbove returns the smallest i with v[i] > t, or len(v) (AVX2: eight
+// comparisons an instruction while nothing is above t).
+func firstAbove(v []float32, t float32) int {
+	i := 0
+	if useAVX2 && len(v) >= 8 {
+		n8 := len(v) &^ 7
+		if i = firstAboveAVX2(&v[0], n8, t); i < n8 {
+			return i
+		}
+	}
+	for ; i < len(v); i++ {
+		if v[i] > t {
+			return i
+		}
+	}
+	return len(v)
+}

@@ -173,3 +173,78 @@ func TestStepTopKMatchesReference(t *testing.T) {
 		}
 	}
 }
+
+// TestDotRows checks the gathered dot products (four rows a kernel call)
+// against float64 sums, for row lengths with and without a tail and row
+// counts with and without a remainder, with the kernels and in pure Go.
+func TestDotRows(t *testing.T) {
+	r := rand.New(rand.NewPCG(2, 8))
+	avx := useAVX2
+	defer func() { useAVX2 = avx }()
+	for _, mode := range []bool{avx, false} {
+		useAVX2 = mode
+		for _, d := range []int{3, 16, 20, 64, 244} {
+			const nrows = 11
+			src := make([]float32, nrows*d)
+			w := make([]float32, d)
+			for i := range src {
+				src[i] = float32(r.NormFloat64())
+			}
+			for i := range w {
+				w[i] = float32(r.NormFloat64())
+			}
+			for _, n := range []int{1, 4, 7, 9} {
+				rows := make([]int32, n)
+				for i := range rows {
+					rows[i] = int32(r.IntN(nrows))
+				}
+				got := make([]float32, n)
+				dotRows(got, w, src, rows)
+				for i, b := range rows {
+					var want float64
+					for j := range w {
+						want += float64(w[j]) * float64(src[int(b)*d+j])
+					}
+					if math.Abs(float64(got[i])-want) > 1e-5*math.Sqrt(float64(d)) {
+						t.Fatalf("avx2=%v d=%d n=%d: dot %d = %g, want %g", mode, d, n, i, got[i], want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestFirstAbove checks the vectorised scan against a loop, with the
+// answer at every position of short and long slices, NaN never above, and
+// equal values not above.
+func TestFirstAbove(t *testing.T) {
+	avx := useAVX2
+	defer func() { useAVX2 = avx }()
+	for _, mode := range []bool{avx, false} {
+		useAVX2 = mode
+		for _, n := range []int{0, 1, 7, 8, 9, 31, 32, 33, 100} {
+			for at := 0; at <= n; at++ {
+				v := make([]float32, n)
+				for i := range v {
+					v[i] = float32(i%3) - 1 // ≤ 1
+				}
+				if n > 0 {
+					v[n/2] = float32(math.NaN())
+				}
+				if at < n {
+					v[at] = 1.5
+				}
+				want := n
+				for i, x := range v {
+					if x > 1 {
+						want = i
+						break
+					}
+				}
+				if got := firstAbove(v, 1); got != want {
+					t.Fatalf("avx2=%v n=%d at=%d: got %d, want %d", mode, n, at, got, want)
+				}
+			}
+		}
+	}
+}
