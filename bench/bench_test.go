@@ -1,13 +1,13 @@
 package bench
 
 import (
-	"math/rand"
-
 	"context"
 	"fmt"
-	"github.com/glassbox-interp/glassbox/sae"
+	"math/rand"
 	"strings"
 	"testing"
+
+	"github.com/glassbox-interp/glassbox/sae"
 )
 
 // defaultGrid is the default sweep shape: 84 cases × residual and

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -110,6 +111,13 @@ type caseData struct {
 	cleanErr  error
 	hooksMu   sync.Mutex
 	hooks     map[string]*hookData
+
+	// The default sweep's hooks of the case (residual:last, mlp:last)
+	// come from one full pass (sharedPass): shared caches them and their
+	// splice bases; a hook's entry is dropped once its hookData has it.
+	sharedOnce sync.Once
+	shared     model.Cache
+	sharedErr  error
 }
 
 // hookData is what every cell at one hook of a case shares.
@@ -181,14 +189,13 @@ func (d *caseData) computeHook(name string, h *hookData) error {
 		if base != "" {
 			names = append(names, base)
 		}
-		var logits *tensor.Tensor
 		var cache model.Cache
-		if logits, cache, err = d.model.RunWithCache(d.tokens, names...); err != nil {
+		if cache, err = d.fullPass(names); err != nil {
 			return err
 		}
-		d.cleanOnce.Do(func() { d.clean = logits })
 		h.start, h.base = start, cache[base]
 		h.set, err = activations.FromTensor(cache[name], name, len(d.tokens), len(d.tokens[0]), activations.Options{})
+		d.taken(name)
 	}
 	if err != nil {
 		return err
@@ -232,6 +239,73 @@ func (d *caseData) computeHook(name string, h *hookData) error {
 		}
 	}
 	return nil
+}
+
+// fullPass returns a full model pass's cache of names (a hook and its
+// splice base); its logits are the clean output. When the hook is one of
+// the default sweep's (the last residual-stream and mlp-out hooks), one
+// pass caches all of those with their bases, for every hook of them.
+func (d *caseData) fullPass(names []string) (model.Cache, error) {
+	hooks, bases := defaultSpliceHooks(d.model.Config())
+	if !slices.Contains(hooks, names[0]) {
+		logits, cache, err := d.model.RunWithCache(d.tokens, names...)
+		if err == nil {
+			d.cleanOnce.Do(func() { d.clean = logits })
+		}
+		return cache, err
+	}
+	d.sharedOnce.Do(func() {
+		var logits *tensor.Tensor
+		logits, d.shared, d.sharedErr = d.model.RunWithCache(d.tokens, append(hooks, bases...)...)
+		if d.sharedErr == nil {
+			d.cleanOnce.Do(func() { d.clean = logits })
+		}
+	})
+	if d.sharedErr != nil {
+		return nil, d.sharedErr
+	}
+	d.hooksMu.Lock()
+	defer d.hooksMu.Unlock()
+	cache := model.Cache{}
+	for _, n := range names {
+		if d.shared[n] == nil {
+			return nil, fmt.Errorf("shared pass: %s was not cached", n)
+		}
+		cache[n] = d.shared[n]
+	}
+	return cache, nil
+}
+
+// taken drops a default hook's activations from the shared pass's cache
+// once its hookData holds a copy (splice bases stay: hookData uses them).
+func (d *caseData) taken(name string) {
+	hooks, bases := defaultSpliceHooks(d.model.Config())
+	if slices.Contains(hooks, name) && !slices.Contains(bases, name) {
+		d.hooksMu.Lock()
+		delete(d.shared, name)
+		d.hooksMu.Unlock()
+	}
+}
+
+// defaultSpliceHooks lists the default sweep's hooks of a model
+// (DefaultHooks) that have a splice point, and their splice bases.
+func defaultSpliceHooks(cfg model.Config) (hooks, bases []string) {
+	all := model.HookNames(cfg)
+	for _, sel := range DefaultHooks {
+		names, err := SelectHooks(sel, all)
+		if err != nil {
+			continue
+		}
+		for _, n := range names {
+			if _, base, err := model.SplicePoint(cfg, n); err == nil && !slices.Contains(hooks, n) {
+				hooks = append(hooks, n)
+				if base != "" && !slices.Contains(bases, base) {
+					bases = append(bases, base)
+				}
+			}
+		}
+	}
+	return hooks, bases
 }
 
 // spliceFrom returns the model's output with the activation at h's hook

@@ -1,13 +1,13 @@
 package bench
 
 import (
-	"math/rand"
-
-	"github.com/glassbox-interp/glassbox/features"
 	"math"
+	"math/rand"
+	"slices"
 	"testing"
 
 	"github.com/glassbox-interp/glassbox/activations"
+	"github.com/glassbox-interp/glassbox/features"
 	"github.com/glassbox-interp/glassbox/model"
 	"github.com/glassbox-interp/glassbox/sae"
 	"github.com/glassbox-interp/glassbox/tensor"
@@ -38,7 +38,7 @@ func TestHookPassesMatchFullRuns(t *testing.T) {
 	}{
 		{3, []string{"blocks.0.hook_resid_pre", "blocks.0.hook_attn_out", "blocks.0.hook_mlp_out", "blocks.1.hook_resid_pre",
 			"blocks.1.hook_resid_mid", "blocks.1.hook_mlp_out", "blocks.1.hook_resid_post", "blocks.0.mlp.hook_post"}},
-		{18, []string{"blocks.1.hook_attn_out", "blocks.0.hook_mlp_out", "blocks.1.hook_resid_post"}},
+		{18, []string{"blocks.1.hook_attn_out", "blocks.0.hook_mlp_out", "blocks.1.hook_mlp_out", "blocks.1.hook_resid_post"}},
 	} {
 		d, err := buildCaseData(tc.id)
 		if err != nil {
@@ -82,6 +82,17 @@ func TestHookPassesMatchFullRuns(t *testing.T) {
 				t.Fatal(err)
 			}
 			sameBits(t, name+" spliced output", spliced.Data, full.Data)
+		}
+		// The default hooks came from one shared pass, which keeps only
+		// the splice bases once they are taken.
+		hooks, bases := defaultSpliceHooks(d.model.Config())
+		if len(hooks) != 2 || d.shared == nil {
+			t.Errorf("case %d: default hooks %v, shared pass %v", tc.id, hooks, d.shared != nil)
+		}
+		for n := range d.shared {
+			if !slices.Contains(bases, n) {
+				t.Errorf("case %d: shared pass still holds %s", tc.id, n)
+			}
 		}
 		clean, err := d.cleanOutput()
 		if err != nil {
