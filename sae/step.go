@@ -40,6 +40,7 @@ type workspace struct {
 	dth      []float64 // [d_sae] threshold gradient accumulator
 	scratch  []int32   // top-k scratch
 	dead     []int32   // dead feature list
+	dots     []float32 // [B, d_sae] standard sparse step: dy_b·W_dec[i] per active entry
 	h        []float32 // [d_sae] per-step scratch (gated Σπ, jumprelu norm gradient, AuxK values)
 	g        []float32 // [d_in] row scratch
 	g2       []float32 // [d_in] row scratch

@@ -39,6 +39,7 @@ type encGrads struct {
 	xs        []float32
 	rows      []float32
 	nrow      []int32
+	pos, spos []int32 // applyDots: where each entry's dot goes
 }
 
 // buf returns a scratch buffer of n floats (contents undefined).
@@ -134,7 +135,10 @@ func (s *SAE) stepStandard(w *workspace, x []float32, o *stepOptions, gr grads, 
 		}
 		w.actN[b] = int32(n)
 	}
-	L.MSE = s.decodeGathered(w, x, o, gWDec, gBDec)
+	if len(w.dots) < len(w.pre) {
+		w.dots = make([]float32, len(w.pre))
+	}
+	L.MSE = s.decodeGatheredDots(w, x, o, gWDec, gBDec, w.dots)
 	// Sparsity penalty λ/B Σ_b ‖f_b ⊙ n‖_p.
 	s.penaltyWeights(w, o)
 	clear(w.featAcc)
@@ -148,7 +152,7 @@ func (s *SAE) stepStandard(w *workspace, x []float32, o *stepOptions, gr grads, 
 		n := int(w.actN[b])
 		idx := w.actIdx[b*S : b*S+n]
 		val := w.actVal[b*S : b*S+n]
-		dy := w.dy[b*D : b*D+D]
+		dots := w.dots[b*S : b*S+n]
 		var norm, scale float32
 		if p == 1 {
 			for k, i := range idx {
@@ -173,7 +177,7 @@ func (s *SAE) stepStandard(w *workspace, x []float32, o *stepOptions, gr grads, 
 			} else if norm > 0 {
 				dv = lamB * float32(math.Pow(float64(f*w.wdn[i]), p-1)) * scale
 			}
-			df := dot(dy, s.WDec[int(i)*D:int(i)*D+D]) + dv*w.wdn[i]
+			df := dots[k] + dv*w.wdn[i] // dots[k] = dy·W_dec[i]
 			if o.scaleByDec {
 				w.featAcc[i] += dv * f
 			}
@@ -207,6 +211,14 @@ func (s *SAE) stepStandard(w *workspace, x []float32, o *stepOptions, gr grads, 
 // applied feature by feature (encGrads against the dy rows); per element
 // the sums run in the order of one axpy per active entry.
 func (s *SAE) decodeGathered(w *workspace, x []float32, o *stepOptions, gWDec, gBDec []float32) float64 {
+	return s.decodeGatheredDots(w, x, o, gWDec, gBDec, nil)
+}
+
+// decodeGatheredDots is decodeGathered that, when dots is not nil, also
+// writes dy_b·W_dec[i] for every active entry (row b, k-th active feature
+// i) into dots[b·d_sae + k], computed feature by feature while W_dec[i]
+// and gW_dec[i] are in cache (the standard step's dLoss/df dots).
+func (s *SAE) decodeGatheredDots(w *workspace, x []float32, o *stepOptions, gWDec, gBDec, dots []float32) float64 {
 	B, U, D, S := w.b, w.u, w.d, w.s
 	for b := 0; b < U; b++ {
 		y := w.y[b*D : b*D+D]
@@ -251,9 +263,67 @@ func (s *SAE) decodeGathered(w *workspace, x []float32, o *stepOptions, gWDec, g
 		for range n {
 			ed.row = append(ed.row, int32(b))
 		}
+		if dots != nil {
+			for k := range n {
+				ed.pos = append(ed.pos, int32(b*S+k))
+			}
+		}
 	}
-	ed.apply(gWDec, w.dy, D, S)
+	if dots != nil {
+		ed.applyDots(gWDec, w.dy, s.WDec, D, S, dots)
+	} else {
+		ed.apply(gWDec, w.dy, D, S)
+	}
 	return mse / float64(B)
+}
+
+// applyDots is apply (gW[i] += Σ val·src_row over feature i's entries) that
+// also writes, for every entry, dot(src_row, w[i]) into dots at the
+// entry's pos; the entry lists (feat, row, val, pos) are emptied.
+func (eg *encGrads) applyDots(gW, src, w []float32, D, S int, dots []float32) {
+	n := len(eg.feat)
+	if n == 0 {
+		eg.pos = eg.pos[:0]
+		return
+	}
+	if cap(eg.cnt) < S+1 {
+		eg.cnt = make([]int32, S+1)
+	}
+	cnt := eg.cnt[:S+1]
+	clear(cnt)
+	for _, f := range eg.feat {
+		cnt[f+1]++
+	}
+	for f := 1; f <= S; f++ {
+		cnt[f] += cnt[f-1]
+	}
+	if cap(eg.srow) < n {
+		eg.srow, eg.sval = make([]int32, n), make([]float32, n)
+	}
+	if cap(eg.spos) < n {
+		eg.spos = make([]int32, n)
+	}
+	srow, sval, spos := eg.srow[:n], eg.sval[:n], eg.spos[:n]
+	pos := eg.pos[:n]
+	for t, f := range eg.feat {
+		p := cnt[f]
+		srow[p], sval[p], spos[p] = eg.row[t], eg.val[t], pos[t]
+		cnt[f] = p + 1
+	}
+	lo := int32(0)
+	for f := 0; f < S; f++ {
+		hi := cnt[f]
+		if hi > lo {
+			wf := w[f*D : f*D+D]
+			for p := lo; p < hi; p++ {
+				r := int(srow[p])
+				dots[spos[p]] = dot(src[r*D:r*D+D], wf)
+			}
+			gaxpy(gW[f*D:f*D+D], src, D, srow[lo:hi], sval[lo:hi])
+		}
+		lo = hi
+	}
+	eg.feat, eg.row, eg.val, eg.pos = eg.feat[:0], eg.row[:0], eg.val[:0], eg.pos[:0]
 }
 
 // penaltyWeights fills w.wdn with the sparsity penalty's per-feature
