@@ -2,8 +2,64 @@ package sae
 
 import (
 	"math"
+	"sync"
 )
 
+// gatedBuffers are the gated step's scratch buffers (pooled: the workspace
+// belongs to every architecture).
+type gatedBuffers struct {
+	gIdx  []int32   // [U, S] open gates per row (first gateN[b] of each row)
+	gPi   []float32 // [U, S] their π
+	gF    []float32 // [U, S] their activation f (0 where the magnitude is off)
+	gateN []int32   // [U]
+	// The open-gate entries by feature (CSR: feature i's entries are
+	// eRow/ePi/eF[cnt[i]:cnt[i+1]], rows ascending).
+	cnt     []int32
+	eRow    []int32
+	ePi, eF []float32
+	dyv     []float32 // [2U, D]: dLoss/dy rows, then dLoss/dvia rows
+	decRow  []int32   // per-feature gather lists (W_dec gradient)
+	decVal  []float32
+	encRow  []int32 // per-feature gather lists (W_enc gradient)
+	encVal  []float32
+	via     []float32 // [D]
+}
+
+var gatedPool = sync.Pool{New: func() any { return new(gatedBuffers) }}
+
+func (gb *gatedBuffers) size(U, D, S int) {
+	if len(gb.gIdx) < U*S {
+		gb.gIdx, gb.gPi, gb.gF = make([]int32, U*S), make([]float32, U*S), make([]float32, U*S)
+		gb.eRow, gb.ePi, gb.eF = make([]int32, U*S), make([]float32, U*S), make([]float32, U*S)
+	}
+	if len(gb.gateN) < U {
+		gb.gateN = make([]int32, U)
+		gb.decRow, gb.decVal = make([]int32, 2*U), make([]float32, 2*U)
+		gb.encRow, gb.encVal = make([]int32, U), make([]float32, U)
+	}
+	if len(gb.cnt) < S+1 {
+		gb.cnt = make([]int32, S+1)
+	}
+	if len(gb.dyv) < 2*U*D {
+		gb.dyv = make([]float32, 2*U*D)
+	}
+	if len(gb.via) < D {
+		gb.via = make([]float32, D)
+	}
+}
+
+// stepGated is the gated SAE's training step (SAELens' gated loss: MSE of
+// the gated reconstruction, λ·Σ relu(π_gate)·‖W_dec‖ and the auxiliary
+// reconstruction from relu(π_gate) through the same decoder).
+//
+// Only open gates (π_gate > 0) carry gradient. After the dense encoder
+// product and the two decodes (gathered per row), every per-entry term is
+// computed feature by feature: the open-gate entries are sorted by feature
+// (rows ascending), and for each feature its decoder row is read once for
+// the dLoss/dπ dot products of all its rows, and its W_dec and W_enc
+// gradient rows are written once (gathered over the dy/dvia rows and the
+// input rows). The per-row buffers (dy, dvia, the centred input) stay in
+// cache while the d_sae-sized matrices stream past once.
 func (s *SAE) stepGated(w *workspace, x []float32, o *stepOptions, gr grads, L *StepLosses) error {
 	// Step rows may be de-duplicated: U ≤ B rows, row b standing for
 	// w.mult[b] batch rows; every per-row term is weighted by it.
@@ -18,106 +74,180 @@ func (s *SAE) stepGated(w *workspace, x []float32, o *stepOptions, gr grads, L *
 	for i := 0; i < S; i++ {
 		e[i] = float32(math.Exp(float64(s.RMag[i])))
 	}
-	// One pass per row finds the open gates (kept as lists: index in
-	// w.scratch, π in piAll, count in gateN) and the active features.
-	eg := getEncGrads()
-	defer encGradsPool.Put(eg)
-	piAll := eg.buf(U * S)
-	gateN := eg.nrow[:0]
+	gb := gatedPool.Get().(*gatedBuffers)
+	defer gatedPool.Put(gb)
+	gb.size(U, D, S)
+	cnt := gb.cnt[:S+1]
+	clear(cnt)
+	// One pass per row finds the open gates (branch-free: the gate test is
+	// unpredictable), then the active features among them.
+	bGate, bMag := s.BGate[:S], s.BMag[:S]
 	for b := 0; b < U; b++ {
 		u := w.pre[b*S : b*S+S]
+		gIdx := gb.gIdx[b*S : b*S+S]
+		gPi := gb.gPi[b*S : b*S+S]
+		gF := gb.gF[b*S : b*S+S]
+		g := 0
+		for i, ui := range u {
+			pi := ui + bGate[i]
+			gIdx[g] = int32(i)
+			gPi[g] = pi
+			inc := 0
+			if pi > 0 {
+				inc = 1
+			}
+			g += inc
+		}
+		gb.gateN[b] = int32(g)
 		idx := w.actIdx[b*S : b*S+S]
 		val := w.actVal[b*S : b*S+S]
-		gIdx := w.scratch[b*S : b*S+S]
-		gPi := piAll[b*S : b*S+S]
-		n, g := 0, 0
-		for i, ui := range u {
-			if pi := ui + s.BGate[i]; pi > 0 {
-				gIdx[g] = int32(i)
-				gPi[g] = pi
-				g++
-				if f := activate(s.ActivationFn, ui*e[i]+s.BMag[i]); f > 0 {
-					idx[n] = int32(i)
-					val[n] = f
-					n++
+		n := 0
+		for t, ii := range gIdx[:g] {
+			i := int(ii)
+			cnt[i+1]++
+			var f float32
+			if mg := u[i]*e[i] + bMag[i]; mg > 0 {
+				f = mg
+				if tanh {
+					f = float32(math.Tanh(float64(mg)))
 				}
+				idx[n] = ii
+				val[n] = f
+				n++
 			}
+			gF[t] = f
 		}
 		w.actN[b] = int32(n)
-		gateN = append(gateN, int32(g))
 	}
-	eg.nrow = gateN
-	L.MSE = s.decodeGathered(w, x, o, gWDec, gBDec)
+	// Entries by feature (counting sort; rows stay ascending).
+	for i := 1; i <= S; i++ {
+		cnt[i] += cnt[i-1]
+	}
+	pos := w.scratch[:S] // next free slot per feature
+	for i := range pos {
+		pos[i] = cnt[i]
+	}
+	for b := 0; b < U; b++ {
+		g := int(gb.gateN[b])
+		gIdx := gb.gIdx[b*S : b*S+g]
+		gPi := gb.gPi[b*S : b*S+g]
+		gF := gb.gF[b*S : b*S+g]
+		for t, ii := range gIdx {
+			p := pos[ii]
+			gb.eRow[p], gb.ePi[p], gb.eF[p] = int32(b), gPi[t], gF[t]
+			pos[ii] = p + 1
+		}
+	}
 	s.decoderNorms(w.wdn)
-	lam := o.coeff / float32(B)
-	piSum := w.h[:S] // Σ_b mult_b·π_bi, for the norm gradient
-	clear(piSum)
-	var pen, aux float64
-	via := w.g
-	// W_enc and the auxiliary W_dec gradients are collected per entry and
-	// applied feature by feature (encGrads); dvia rows are kept for that.
-	ed := getEncGrads()
-	defer encGradsPool.Put(ed)
-	dviaAll := ed.buf(U * D)
+	// Decodes, losses, dLoss/dy and dLoss/dvia (weighted by multiplicity).
+	w.mseWeights(x, o)
+	dyAll := gb.dyv[:U*D]
+	dviaAll := gb.dyv[U*D : 2*U*D]
+	via := gb.via[:D]
+	invB := 1 / float32(B)
+	var mse, pen, aux float64
 	for b := 0; b < U; b++ {
 		m := w.mult[b]
-		lamB := lam * m
-		u := w.pre[b*S : b*S+S]
-		// gate-active features of the row and their π
-		ks := w.scratch[b*S : b*S+int(gateN[b])]
-		xs := piAll[b*S : b*S+int(gateN[b])]
+		xb := x[b*D : b*D+D]
+		y := w.y[b*D : b*D+D]
+		copy(y, s.BDec)
+		n := int(w.actN[b])
+		gaxpy(y, s.WDec, D, w.actIdx[b*S:b*S+n], w.actVal[b*S:b*S+n])
+		rn := w.norms[b]
+		xh := w.xhat[b*D : b*D+D]
+		dy := dyAll[b*D : b*D+D]
+		wb := w.wmse[b]
+		k := 2 * wb * invB * rn.kout * m
+		var rs float32
+		for j := range xb {
+			v := y[j]*rn.kout + rn.mu
+			xh[j] = v
+			d := v - xb[j]
+			rs += d * d
+			dy[j] = k * d
+			gBDec[j] += dy[j]
+		}
+		mse += float64(rs * wb * m)
+		// auxiliary reconstruction relu(π)·W_dec + b_dec
+		g := int(gb.gateN[b])
+		ks := gb.gIdx[b*S : b*S+g]
+		xs := gb.gPi[b*S : b*S+g]
 		copy(via, s.BDec)
 		gaxpy(via, s.WDec, D, ks, xs)
+		var p float32
 		for t, i := range ks {
-			pen += float64(xs[t] * w.wdn[i] * m)
+			p += xs[t] * w.wdn[i]
 		}
-		xb := x[b*D : b*D+D]
+		pen += float64(p * m)
 		dvia := dviaAll[b*D : b*D+D]
+		ka := 2 * invB * m
 		var a float32
 		for j := range via {
 			d := via[j] - xb[j]
 			a += d * d
-			dvia[j] = 2 * d / float32(B) * m
+			dvia[j] = ka * d
 			gBDec[j] += dvia[j]
 		}
 		aux += float64(a * m)
-		dy := w.dy[b*D : b*D+D]
-		n := int(w.actN[b])
-		idx := w.actIdx[b*S : b*S+n]
-		val := w.actVal[b*S : b*S+n]
-		k := 0
-		for t, ii := range ks {
-			i := int(ii)
-			pi := xs[t]
-			ui := u[i]
-			row := s.WDec[i*D : i*D+D]
-			ed.feat = append(ed.feat, ii)
-			ed.row = append(ed.row, int32(b))
-			ed.val = append(ed.val, pi)
-			piSum[i] += pi * m
-			dpg := dot(dvia, row) + lamB*w.wdn[i]
+	}
+	L.MSE = mse / float64(B)
+	// Feature by feature: dLoss/dπ_gate and dLoss/dπ_mag of every entry,
+	// the bias and r_mag gradients, the W_dec gradient (main + auxiliary
+	// decode + the norm penalty) and the W_enc gradient.
+	lam := o.coeff / float32(B)
+	for i := 0; i < S; i++ {
+		lo, hi := int(cnt[i]), int(cnt[i+1])
+		if lo == hi {
+			continue
+		}
+		row := s.WDec[i*D : i*D+D]
+		ei, wdi := e[i], w.wdn[i]
+		var sBG, sBM, sRM, piSum, dpSum float32
+		nd := 0
+		rows := gb.eRow[lo:hi]
+		pis := gb.ePi[lo:hi]
+		fs := gb.eF[lo:hi]
+		fs = fs[:len(rows)]
+		pis = pis[:len(rows)]
+		decRow, decVal := gb.decRow[:2*len(rows)], gb.decVal[:2*len(rows)]
+		encVal := gb.encVal[:len(rows)]
+		for t, br := range rows {
+			b := int(br)
+			m := w.mult[b]
+			pi := pis[t]
+			dpg := dot(dviaAll[b*D:b*D+D], row) + lam*m*wdi
 			var dpm float32
-			if k < n && idx[k] == ii {
-				f := val[k]
-				df := dot(dy, row)
+			if f := fs[t]; f > 0 {
+				df := dot(dyAll[b*D:b*D+D], row)
 				if tanh {
 					dpm = df * (1 - f*f)
 				} else {
 					dpm = df
 				}
-				k++
+				decRow[nd], decVal[nd] = br, f
+				nd++
 			}
-			gBGate[i] += dpg
-			gBMag[i] += dpm
-			gRMag[i] += dpm * ui * e[i]
-			s.backEncoder(w, eg, b, ii, dpg+dpm*e[i], nil, gBDec)
+			decRow[nd], decVal[nd] = br+int32(U), pi
+			nd++
+			piSum += pi * m
+			sBG += dpg
+			sBM += dpm
+			sRM += dpm * w.pre[b*S+i] * ei
+			dp := dpg + dpm*ei
+			encVal[t] = dp
+			dpSum += dp
 		}
-	}
-	ed.apply(gWDec, dviaAll, D, S)
-	eg.apply(gWEncT, w.c, D, S)
-	for i := 0; i < S; i++ {
-		if piSum[i] != 0 && w.wdn[i] > 0 {
-			axpy(lam*piSum[i]/w.wdn[i], s.WDec[i*D:i*D+D], gWDec[i*D:i*D+D])
+		gBGate[i] += sBG
+		gBMag[i] += sBM
+		gRMag[i] += sRM
+		gd := gWDec[i*D : i*D+D]
+		gaxpy(gd, gb.dyv, D, decRow[:nd], decVal[:nd])
+		if piSum != 0 && wdi > 0 {
+			axpy(lam*piSum/wdi, row, gd)
+		}
+		gaxpy(gWEncT[i*D:i*D+D], w.c, D, rows, encVal)
+		if s.ApplyBDecToInput {
+			axpy(-dpSum, s.WEncT[i*D:i*D+D], gBDec)
 		}
 	}
 	L.L1 = float64(o.coeff) * pen / float64(B)
