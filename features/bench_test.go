@@ -74,6 +74,25 @@ func BenchmarkLabel(b *testing.B) {
 	}
 }
 
+// BenchmarkLabeler is Label with the Labeler made once (what a sweep
+// does for the cells of one hook): the per-SAE cost alone.
+func BenchmarkLabeler(b *testing.B) {
+	for _, sz := range []struct{ rows, pos, dsae int }{{320, 5, 52}, {2000, 10, 512}} {
+		b.Run(fmt.Sprintf("%dx%dx%d", sz.rows, sz.pos, sz.dsae), func(b *testing.B) {
+			acts := sparseActs(sz.rows, sz.pos, sz.dsae, 2)
+			l, err := NewLabeler(syntheticGT(sz.rows, sz.pos), "blocks.0.hook_resid_post", sz.rows, sz.pos)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				if _, err := l.Label(acts, nil, LabelOptions{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
 func BenchmarkSummarize(b *testing.B) {
 	acts := sparseActs(2000, 10, 512, 4)
 	for b.Loop() {
