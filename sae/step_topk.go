@@ -104,7 +104,6 @@ func (s *SAE) stepTopK(w *workspace, x []float32, o *stepOptions, gr grads, L *S
 	var aux float64
 	rec := w.g
 	drecAll := tb.floats(&tb.drec, U*D)
-	keys := tb.uints(&tb.keys, nd)
 	out := tb.ints(&tb.out, nd+1)
 	for b := 0; b < U; b++ {
 		m := w.mult[b]
@@ -112,15 +111,7 @@ func (s *SAE) stepTopK(w *workspace, x []float32, o *stepOptions, gr grads, L *S
 		// The selected dead latents in ascending feature order.
 		ks := w.dead
 		if kAux < nd {
-			for k, i := range w.dead {
-				keys[k] = orderKey(pre[i])
-			}
-			sel := tb.sel.selectTopKeys(keys, kAux, out)
-			ks = tb.ks[:0]
-			for _, k := range sel {
-				ks = append(ks, w.dead[k])
-			}
-			tb.ks = ks
+			ks = tb.sel.selectTop(pre, w.dead, kAux, out)
 		}
 		xs := tb.xs[:0]
 		for _, i := range ks {
@@ -160,7 +151,6 @@ func (s *SAE) stepTopK(w *workspace, x []float32, o *stepOptions, gr grads, L *S
 // their copies grouped by feature.
 type topkBuffers struct {
 	sel           keySelect
-	keys          []uint32
 	out, ks       []int32
 	xs, drec, dps []float32
 	mFeat, mRow   []int32
@@ -191,13 +181,6 @@ func (tb *topkBuffers) floats(p *[]float32, n int) []float32 {
 func (tb *topkBuffers) ints(p *[]int32, n int) []int32 {
 	if cap(*p) < n {
 		*p = make([]int32, n)
-	}
-	return (*p)[:n]
-}
-
-func (tb *topkBuffers) uints(p *[]uint32, n int) []uint32 {
-	if cap(*p) < n {
-		*p = make([]uint32, n)
 	}
 	return (*p)[:n]
 }
@@ -272,8 +255,17 @@ func (s *SAE) topkBackward(w *workspace, tb *topkBuffers, drecAll, gWEncT, gWDec
 		encVal := append(tb.encVal[:0], mSVal[mlo:mhi]...)
 		dps := tb.floats(&tb.dps, int(ahi-alo))
 		dotRows(dps, s.WDec[f*D:f*D+D], drecAll, aSRow[alo:ahi])
-		for _, dp := range dps {
-			s.topkBiasGrad(int32(f), dp, gBEnc, gBDec)
+		if gBEnc != nil {
+			g := gBEnc[f]
+			for _, dp := range dps {
+				g += dp
+			}
+			gBEnc[f] = g
+		}
+		if s.ApplyBDecToInput {
+			for _, dp := range dps {
+				axpy(-dp, s.WEncT[f*D:f*D+D], gBDec)
+			}
 		}
 		encRow = append(encRow, aSRow[alo:ahi]...)
 		encVal = append(encVal, dps...)

@@ -7,10 +7,10 @@ import (
 	"testing"
 )
 
-// TestSelectTopKeys checks the radix select against a full sort under
+// TestSelectTop checks the radix select against a full sort under
 // greaterAt (larger value, then lower index), on values with many ties,
 // both zeros, negatives only, one tight cluster, and wide magnitudes.
-func TestSelectTopKeys(t *testing.T) {
+func TestSelectTop(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 11))
 	gens := []struct {
 		name string
@@ -33,10 +33,15 @@ func TestSelectTopKeys(t *testing.T) {
 					continue
 				}
 				v := make([]float32, n)
-				keys := make([]uint32, n)
 				for i := range v {
 					v[i] = g.gen()
-					keys[i] = orderKey(v[i])
+				}
+				// a dead list over the even positions of pre
+				pre := make([]float32, 2*n)
+				idx := make([]int32, n)
+				for i := range idx {
+					idx[i] = int32(2 * i)
+					pre[2*i], pre[2*i+1] = v[i], 1e30
 				}
 				order := make([]int32, n)
 				for i := range order {
@@ -53,7 +58,10 @@ func TestSelectTopKeys(t *testing.T) {
 				})
 				want := append([]int32(nil), order[:k]...)
 				slices.Sort(want)
-				got := ks.selectTopKeys(keys, k, make([]int32, n+1))
+				for i := range want {
+					want[i] *= 2
+				}
+				got := ks.selectTop(pre, idx, k, make([]int32, n+1))
 				if !slices.Equal(got, want) {
 					t.Fatalf("%s n=%d k=%d: selected %v, want %v", g.name, n, k, got, want)
 				}
