@@ -20,8 +20,9 @@ type gatedBuffers struct {
 	dyv     []float32 // [2U, D]: dLoss/dy rows, then dLoss/dvia rows
 	decRow  []int32   // per-feature gather lists (W_dec gradient)
 	decVal  []float32
-	encRow  []int32 // per-feature gather lists (W_enc gradient)
-	encVal  []float32
+	encVal  []float32 // per-feature W_enc gradient coefficients
+	dotP    []float32 // per-feature dvia·W_dec[i] and dy·W_dec[i]
+	dotF    []float32
 	via     []float32 // [D]
 }
 
@@ -35,7 +36,7 @@ func (gb *gatedBuffers) size(U, D, S int) {
 	if len(gb.gateN) < U {
 		gb.gateN = make([]int32, U)
 		gb.decRow, gb.decVal = make([]int32, 2*U), make([]float32, 2*U)
-		gb.encRow, gb.encVal = make([]int32, U), make([]float32, U)
+		gb.encVal, gb.dotP, gb.dotF = make([]float32, U), make([]float32, U), make([]float32, U)
 	}
 	if len(gb.cnt) < S+1 {
 		gb.cnt = make([]int32, S+1)
@@ -151,8 +152,13 @@ func (s *SAE) stepGated(w *workspace, x []float32, o *stepOptions, gr grads, L *
 		xb := x[b*D : b*D+D]
 		y := w.y[b*D : b*D+D]
 		copy(y, s.BDec)
-		n := int(w.actN[b])
-		gaxpy(y, s.WDec, D, w.actIdx[b*S:b*S+n], w.actVal[b*S:b*S+n])
+		// main and auxiliary decodes in one pass over the open gates'
+		// decoder rows (f is 0 on a closed magnitude: it adds nothing)
+		g := int(gb.gateN[b])
+		ks := gb.gIdx[b*S : b*S+g]
+		xs := gb.gPi[b*S : b*S+g]
+		copy(via, s.BDec)
+		gaxpy2(y, via, s.WDec, D, ks, gb.gF[b*S:b*S+g], xs)
 		rn := w.norms[b]
 		xh := w.xhat[b*D : b*D+D]
 		dy := dyAll[b*D : b*D+D]
@@ -169,11 +175,6 @@ func (s *SAE) stepGated(w *workspace, x []float32, o *stepOptions, gr grads, L *
 		}
 		mse += float64(rs * wb * m)
 		// auxiliary reconstruction relu(π)·W_dec + b_dec
-		g := int(gb.gateN[b])
-		ks := gb.gIdx[b*S : b*S+g]
-		xs := gb.gPi[b*S : b*S+g]
-		copy(via, s.BDec)
-		gaxpy(via, s.WDec, D, ks, xs)
 		var p float32
 		for t, i := range ks {
 			p += xs[t] * w.wdn[i]
@@ -211,14 +212,16 @@ func (s *SAE) stepGated(w *workspace, x []float32, o *stepOptions, gr grads, L *
 		pis = pis[:len(rows)]
 		decRow, decVal := gb.decRow[:2*len(rows)], gb.decVal[:2*len(rows)]
 		encVal := gb.encVal[:len(rows)]
+		dotP, dotF := gb.dotP[:len(rows)], gb.dotF[:len(rows)]
+		gatedDots(row, dviaAll, dyAll, rows, D, dotP, dotF)
 		for t, br := range rows {
 			b := int(br)
 			m := w.mult[b]
 			pi := pis[t]
-			dpg := dot(dviaAll[b*D:b*D+D], row) + lam*m*wdi
+			dpg := dotP[t] + lam*m*wdi
 			var dpm float32
 			if f := fs[t]; f > 0 {
-				df := dot(dyAll[b*D:b*D+D], row)
+				df := dotF[t]
 				if tanh {
 					dpm = df * (1 - f*f)
 				} else {
