@@ -54,7 +54,7 @@ var encGradsPool = sync.Pool{New: func() any { return new(encGrads) }}
 
 func getEncGrads() *encGrads {
 	eg := encGradsPool.Get().(*encGrads)
-	eg.feat, eg.row, eg.val = eg.feat[:0], eg.row[:0], eg.val[:0]
+	eg.feat, eg.row, eg.val, eg.pos = eg.feat[:0], eg.row[:0], eg.val[:0], eg.pos[:0]
 	return eg
 }
 
