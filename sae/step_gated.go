@@ -17,18 +17,39 @@ type gatedBuffers struct {
 	cnt     []int32
 	eRow    []int32
 	ePi, eF []float32
-	dyv     []float32 // [2U, D]: dLoss/dy rows, then dLoss/dvia rows
-	decRow  []int32   // per-feature gather lists (W_dec gradient)
-	decVal  []float32
-	encVal  []float32 // per-feature W_enc gradient coefficients
-	dotP    []float32 // per-feature dvia·W_dec[i] and dy·W_dec[i]
-	dotF    []float32
-	via     []float32 // [D]
+	// Rows padded to dp values (zeros past d_in) so that the AVX2 kernels
+	// run without scalar tails: decoder copy, centred input, dLoss/dy then
+	// dLoss/dvia rows, decode rows and a gradient row.
+	dp       int
+	wdecP    []float32 // [S, dp]
+	cP       []float32 // [U, dp]
+	dyv      []float32 // [2U, dp]
+	yP, viaP []float32 // [dp]
+	tP       []float32 // [dp]
+	decRow   []int32   // per-feature gather lists (W_dec gradient)
+	decVal   []float32
+	encVal   []float32 // per-feature W_enc gradient coefficients
+	dotP     []float32 // per-feature dvia·W_dec[i] and dy·W_dec[i]
+	dotF     []float32
 }
 
 var gatedPool = sync.Pool{New: func() any { return new(gatedBuffers) }}
 
-func (gb *gatedBuffers) size(U, D, S int) {
+func (gb *gatedBuffers) size(U, D, S, dp int) {
+	if gb.dp != dp {
+		// new row length: fresh (zero) padded buffers
+		gb.dp = dp
+		gb.wdecP, gb.cP, gb.dyv, gb.yP, gb.viaP, gb.tP = nil, nil, nil, nil, nil, nil
+	}
+	if dp != D && len(gb.wdecP) < S*dp {
+		gb.wdecP = make([]float32, S*dp)
+	}
+	if dp != D && len(gb.cP) < U*dp {
+		gb.cP = make([]float32, U*dp)
+	}
+	if len(gb.yP) < dp {
+		gb.yP, gb.viaP, gb.tP = make([]float32, dp), make([]float32, dp), make([]float32, dp)
+	}
 	if len(gb.gIdx) < U*S {
 		gb.gIdx, gb.gPi, gb.gF = make([]int32, U*S), make([]float32, U*S), make([]float32, U*S)
 		gb.eRow, gb.ePi, gb.eF = make([]int32, U*S), make([]float32, U*S), make([]float32, U*S)
@@ -41,11 +62,8 @@ func (gb *gatedBuffers) size(U, D, S int) {
 	if len(gb.cnt) < S+1 {
 		gb.cnt = make([]int32, S+1)
 	}
-	if len(gb.dyv) < 2*U*D {
-		gb.dyv = make([]float32, 2*U*D)
-	}
-	if len(gb.via) < D {
-		gb.via = make([]float32, D)
+	if len(gb.dyv) < 2*U*dp {
+		gb.dyv = make([]float32, 2*U*dp)
 	}
 }
 
@@ -77,7 +95,12 @@ func (s *SAE) stepGated(w *workspace, x []float32, o *stepOptions, gr grads, L *
 	}
 	gb := gatedPool.Get().(*gatedBuffers)
 	defer gatedPool.Put(gb)
-	gb.size(U, D, S)
+	// padded row length for the AVX2 kernels (64- and 32-column blocks)
+	dp := D
+	if useAVX2 && D >= 8 {
+		dp = (D + 31) &^ 31
+	}
+	gb.size(U, D, S, dp)
 	cnt := gb.cnt[:S+1]
 	clear(cnt)
 	// One pass per row finds the open gates (branch-free: the gate test is
@@ -140,28 +163,36 @@ func (s *SAE) stepGated(w *workspace, x []float32, o *stepOptions, gr grads, L *
 		}
 	}
 	s.decoderNorms(w.wdn)
+	wdec, c := s.WDec, w.c
+	if dp != D {
+		copyRows(gb.wdecP, dp, s.WDec, D, S, D)
+		copyRows(gb.cP, dp, w.c, D, U, D)
+		wdec, c = gb.wdecP[:S*dp], gb.cP[:U*dp]
+	}
 	// Decodes, losses, dLoss/dy and dLoss/dvia (weighted by multiplicity).
 	w.mseWeights(x, o)
-	dyAll := gb.dyv[:U*D]
-	dviaAll := gb.dyv[U*D : 2*U*D]
-	via := gb.via[:D]
+	dyAll := gb.dyv[:U*dp]
+	dviaAll := gb.dyv[U*dp : 2*U*dp]
+	yP, viaP := gb.yP[:dp], gb.viaP[:dp]
+	y, via := yP[:D], viaP[:D]
 	invB := 1 / float32(B)
 	var mse, pen, aux float64
 	for b := 0; b < U; b++ {
 		m := w.mult[b]
 		xb := x[b*D : b*D+D]
-		y := w.y[b*D : b*D+D]
 		copy(y, s.BDec)
+		clear(yP[D:])
 		// main and auxiliary decodes in one pass over the open gates'
 		// decoder rows (f is 0 on a closed magnitude: it adds nothing)
 		g := int(gb.gateN[b])
 		ks := gb.gIdx[b*S : b*S+g]
 		xs := gb.gPi[b*S : b*S+g]
 		copy(via, s.BDec)
-		gaxpy2(y, via, s.WDec, D, ks, gb.gF[b*S:b*S+g], xs)
+		clear(viaP[D:])
+		gaxpy2(yP, viaP, wdec, dp, ks, gb.gF[b*S:b*S+g], xs)
 		rn := w.norms[b]
 		xh := w.xhat[b*D : b*D+D]
-		dy := dyAll[b*D : b*D+D]
+		dy := dyAll[b*dp : b*dp+D]
 		wb := w.wmse[b]
 		k := 2 * wb * invB * rn.kout * m
 		var rs float32
@@ -180,7 +211,7 @@ func (s *SAE) stepGated(w *workspace, x []float32, o *stepOptions, gr grads, L *
 			p += xs[t] * w.wdn[i]
 		}
 		pen += float64(p * m)
-		dvia := dviaAll[b*D : b*D+D]
+		dvia := dviaAll[b*dp : b*dp+D]
 		ka := 2 * invB * m
 		var a float32
 		for j := range via {
@@ -201,7 +232,7 @@ func (s *SAE) stepGated(w *workspace, x []float32, o *stepOptions, gr grads, L *
 		if lo == hi {
 			continue
 		}
-		row := s.WDec[i*D : i*D+D]
+		row := wdec[i*dp : i*dp+dp]
 		ei, wdi := e[i], w.wdn[i]
 		var sBG, sBM, sRM, piSum, dpSum float32
 		nd := 0
@@ -213,7 +244,7 @@ func (s *SAE) stepGated(w *workspace, x []float32, o *stepOptions, gr grads, L *
 		decRow, decVal := gb.decRow[:2*len(rows)], gb.decVal[:2*len(rows)]
 		encVal := gb.encVal[:len(rows)]
 		dotP, dotF := gb.dotP[:len(rows)], gb.dotF[:len(rows)]
-		gatedDots(row, dviaAll, dyAll, rows, D, dotP, dotF)
+		gatedDots(row, dviaAll, dyAll, rows, dp, dotP, dotF)
 		for t, br := range rows {
 			b := int(br)
 			m := w.mult[b]
@@ -244,11 +275,23 @@ func (s *SAE) stepGated(w *workspace, x []float32, o *stepOptions, gr grads, L *
 		gBMag[i] += sBM
 		gRMag[i] += sRM
 		gd := gWDec[i*D : i*D+D]
-		gaxpy(gd, gb.dyv, D, decRow[:nd], decVal[:nd])
-		if piSum != 0 && wdi > 0 {
-			axpy(lam*piSum/wdi, row, gd)
+		ge := gWEncT[i*D : i*D+D]
+		if dp == D {
+			gaxpy(gd, gb.dyv, dp, decRow[:nd], decVal[:nd])
+			gaxpy(ge, c, dp, rows, encVal)
+		} else {
+			// padded rows into a padded scratch row, then added
+			t := gb.tP[:dp]
+			clear(t)
+			gaxpy(t, gb.dyv, dp, decRow[:nd], decVal[:nd])
+			axpy(1, t[:D], gd)
+			clear(t)
+			gaxpy(t, c, dp, rows, encVal)
+			axpy(1, t[:D], ge)
 		}
-		gaxpy(gWEncT[i*D:i*D+D], w.c, D, rows, encVal)
+		if piSum != 0 && wdi > 0 {
+			axpy(lam*piSum/wdi, s.WDec[i*D:i*D+D], gd)
+		}
 		if s.ApplyBDecToInput {
 			axpy(-dpSum, s.WEncT[i*D:i*D+D], gBDec)
 		}

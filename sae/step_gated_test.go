@@ -58,3 +58,61 @@ func near(t *testing.T, what string, got, want float32) {
 		t.Fatalf("%s = %g, want %g", what, got, want)
 	}
 }
+
+// TestGatedPaddedSameStep runs the gated step at widths where the AVX2 path
+// pads rows (d_in 70 → 96, 244 → 256) and checks its losses and gradients
+// against the unpadded pure-Go step.
+func TestGatedPaddedSameStep(t *testing.T) {
+	if !useAVX2 {
+		t.Skip("no AVX2: only the unpadded path exists")
+	}
+	for _, D := range []int{70, 244} {
+		t.Run(fmt.Sprintf("d_in=%d", D), func(t *testing.T) {
+			const B = 24
+			S := 4 * D
+			r := rand.New(rand.NewPCG(uint64(D), 9))
+			x := make([]float32, B*D)
+			for i := range x {
+				if r.IntN(5) == 0 {
+					x[i] = float32(r.NormFloat64())
+				}
+			}
+			s := noisySAE(t, ArchGated, D, S, r)
+			for i := range s.BGate {
+				s.BGate[i] -= 0.3
+			}
+			o := &stepOptions{coeff: 0.3, lp: 1}
+			run := func(avx bool) (StepLosses, grads) {
+				old := useAVX2
+				defer func() { useAVX2 = old }()
+				useAVX2 = avx
+				w := newWorkspace(B, D, S)
+				g := newGrads(s)
+				L, err := s.forwardBackward(w, append([]float32(nil), x...), make([]bool, S), o, g)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var l0 int32
+				for _, n := range w.actN[:w.u] {
+					l0 += n
+				}
+				if l0 == 0 || int(l0) == w.u*S {
+					t.Fatalf("%d active entries over %d rows: not a gated sparse step", l0, w.u)
+				}
+				return L, g
+			}
+			La, ga := run(true)
+			Lg, gg := run(false)
+			a := []float64{La.MSE, La.L1, La.Aux}
+			b := []float64{Lg.MSE, Lg.L1, Lg.Aux}
+			for k, nm := range []string{"mse", "l1", "aux"} {
+				if math.Abs(a[k]-b[k]) > 1e-5*math.Max(math.Abs(b[k]), 1e-3) {
+					t.Errorf("loss %s = %.8g (padded AVX2), %.8g (pure Go)", nm, a[k], b[k])
+				}
+			}
+			for k, nm := range s.paramNames() {
+				closeTo(t, "grad "+nm, ga[k], gg[k], 1e-4)
+			}
+		})
+	}
+}
