@@ -33,7 +33,33 @@ type gatedBuffers struct {
 	dotF     []float32
 }
 
-var gatedPool = sync.Pool{New: func() any { return new(gatedBuffers) }}
+// gatedPools holds one pool of gatedBuffers per SAE shape (d_in, d_sae):
+// cells of different widths trained at once never trade (and so re-size)
+// each other's buffers.
+var gatedPools struct {
+	sync.RWMutex
+	m map[[2]int]*sync.Pool
+}
+
+func gatedPool(D, S int) *sync.Pool {
+	key := [2]int{D, S}
+	gatedPools.RLock()
+	p := gatedPools.m[key]
+	gatedPools.RUnlock()
+	if p != nil {
+		return p
+	}
+	gatedPools.Lock()
+	defer gatedPools.Unlock()
+	if gatedPools.m == nil {
+		gatedPools.m = make(map[[2]int]*sync.Pool)
+	}
+	if p = gatedPools.m[key]; p == nil {
+		p = &sync.Pool{New: func() any { return new(gatedBuffers) }}
+		gatedPools.m[key] = p
+	}
+	return p
+}
 
 func (gb *gatedBuffers) size(U, D, S, dp int) {
 	if gb.dp != dp {
@@ -93,8 +119,9 @@ func (s *SAE) stepGated(w *workspace, x []float32, o *stepOptions, gr grads, L *
 	for i := 0; i < S; i++ {
 		e[i] = float32(math.Exp(float64(s.RMag[i])))
 	}
-	gb := gatedPool.Get().(*gatedBuffers)
-	defer gatedPool.Put(gb)
+	pool := gatedPool(D, S)
+	gb := pool.Get().(*gatedBuffers)
+	defer pool.Put(gb)
 	// padded row length for the AVX2 kernels (64- and 32-column blocks)
 	dp := D
 	if useAVX2 && D >= 8 {
