@@ -177,6 +177,24 @@ func TestStepTopKMatchesReference(t *testing.T) {
 				for k, nm := range s.paramNames() {
 					closeTo(t, nm, g[k], gRef[k], 1e-5)
 				}
+				// The AuxK reconstruction in blocks of 16 features gives
+				// the same bits as in one block.
+				old := auxBlockBytes
+				auxBlockBytes = 1
+				defer func() { auxBlockBytes = old }()
+				gBlk := newGrads(s)
+				LBlk, err := s.forwardBackward(w, append([]float32(nil), x...), dead, o, gBlk)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if LBlk != L {
+					t.Errorf("blocked reconstruction: losses %+v, want %+v", LBlk, L)
+				}
+				for k, nm := range s.paramNames() {
+					if !slices.Equal(gBlk[k], g[k]) {
+						t.Errorf("blocked reconstruction: %s gradient differs", nm)
+					}
+				}
 			})
 		}
 	}
