@@ -303,9 +303,13 @@ func (s *SAE) stepGated(w *workspace, x []float32, o *stepOptions, gr grads, L *
 		gRMag[i] += sRM
 		gd := gWDec[i*D : i*D+D]
 		ge := gWEncT[i*D : i*D+D]
-		if dp == D {
-			gaxpy(gd, gb.dyv, dp, decRow[:nd], decVal[:nd])
-			gaxpy(ge, c, dp, rows, encVal)
+		if end := i*D + dp; end <= len(gWDec) && end <= len(gWEncT) {
+			// dp values from the row start: the dp−D past the row are the
+			// next rows' first values (not yet written, this loop goes up
+			// in i), and they get Σ coefficient·0 from the zero pads of
+			// the source rows, i.e. stay as they are.
+			gaxpy(gWDec[i*D:end], gb.dyv, dp, decRow[:nd], decVal[:nd])
+			gaxpy(gWEncT[i*D:end], c, dp, rows, encVal)
 		} else {
 			// padded rows into a padded scratch row, then added
 			t := gb.tP[:dp]
