@@ -52,7 +52,7 @@ func (s *SAE) ghostGrads(w *workspace, x []float32, o *stepOptions, gr grads) fl
 	// columns nd..ndp keep finite values of earlier steps, which only reach
 	// the unused columns nd..ndp of dh.
 	if nd > 0 {
-		if !ghostRows(U) {
+		if !ghostRows(w) {
 			for k, i := range w.dead {
 				copyRows(gb.wd[k*dp:k*dp+D], dp, s.WDec[int(i)*D:int(i)*D+D], D, 1, D)
 			}
@@ -68,7 +68,7 @@ func (s *SAE) ghostGrads(w *workspace, x []float32, o *stepOptions, gr grads) fl
 		}
 	}
 	clear(gb.g[:U*dp])
-	if ghostRows(U) {
+	if ghostRows(w) {
 		// g_b = Σ_k h[b, k]·W_dec[dead k], straight from W_dec
 		for b := 0; b < U; b++ {
 			gaxpy(gb.g[b*dp:b*dp+D], s.WDec, D, w.dead, gb.h[b*nd:b*nd+nd])
@@ -108,7 +108,7 @@ func (s *SAE) ghostGrads(w *workspace, x []float32, o *stepOptions, gr grads) fl
 	if nd == 0 {
 		return loss * float64(inv)
 	}
-	if ghostRows(U) {
+	if ghostRows(w) {
 		s.ghostBackRows(w, gb, gr)
 		return loss * float64(inv)
 	}
@@ -147,13 +147,16 @@ func (s *SAE) ghostGrads(w *workspace, x []float32, o *stepOptions, gr grads) fl
 
 // ghostRowsMax is the most step rows for which the ghost-grad backward pass
 // runs dead row by dead row (dots and axpys straight on W_dec and the
-// gradient rows) instead of as padded dense products: with so few rows the
-// products' gathers, transposes, clears and add-backs (several passes over
-// the dead rows) cost more than the arithmetic they organise. Batches of a
-// constant hook (one distinct row, every feature dead) are the usual case.
-var ghostRowsMax = 2
+// gradient rows) instead of as padded dense products, for rows of at least
+// ghostRowsMinD values: with so few rows the products' gathers, transposes,
+// clears and add-backs (several passes over the dead rows) cost more than
+// the arithmetic they organise. Batches of a constant hook (one distinct
+// row, every feature dead) are the usual case. Narrow rows stay with the
+// products (BenchmarkGhostPaths: at d_in 12 the row calls cost more, about
+// even at 40–64, 1.7× faster at 244).
+var ghostRowsMax, ghostRowsMinD = 2, 64
 
-func ghostRows(u int) bool { return u <= ghostRowsMax }
+func ghostRows(w *workspace) bool { return w.u <= ghostRowsMax && w.d >= ghostRowsMinD }
 
 // ghostBackRows is the backward part of ghostGrads for a few step rows:
 // dh = dg·W_dec[dead]ᵀ, dpre = dh ⊙ h, and the W_dec, W_enc, b_enc (and

@@ -12,8 +12,9 @@ import (
 // same step: losses and every gradient, narrow (dense step) and wide
 // (sparse step) SAEs, with b_dec applied to the input and dense_batch MSE.
 func TestGhostRowsSameStep(t *testing.T) {
-	old := ghostRowsMax
-	defer func() { ghostRowsMax = old }()
+	old, oldD := ghostRowsMax, ghostRowsMinD
+	defer func() { ghostRowsMax, ghostRowsMinD = old, oldD }()
+	ghostRowsMinD = 0 // the row path at every width
 	for _, D := range []int{12, 40, 244} {
 		for _, distinct := range []int{1, 2} {
 			for _, variant := range []string{"plain", "bdec_dense_mse"} {
@@ -69,6 +70,60 @@ func TestGhostRowsSameStep(t *testing.T) {
 					}
 				})
 			}
+		}
+	}
+}
+
+// BenchmarkGhostPaths times ghostGrads on two step rows with three of four
+// features dead, by the dense-product path and the row-by-row path, across
+// d_in (d_sae = 4·d_in): where ghostRowsMinD comes from.
+func BenchmarkGhostPaths(b *testing.B) {
+	for _, D := range []int{12, 40, 64, 244} {
+		for _, rows := range []bool{false, true} {
+			b.Run(fmt.Sprintf("d_in=%d/rows=%v", D, rows), func(b *testing.B) {
+				old, oldD := ghostRowsMax, ghostRowsMinD
+				defer func() { ghostRowsMax, ghostRowsMinD = old, oldD }()
+				ghostRowsMax, ghostRowsMinD = 0, 0
+				if rows {
+					ghostRowsMax = 2
+				}
+				const B, U = 80, 2
+				S := 4 * D
+				r := rand.New(rand.NewPCG(1, 2))
+				s, err := New(ArchStandard, D, S)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for _, p := range s.params() {
+					for i := range p {
+						p[i] = float32(r.NormFloat64() * 0.1)
+					}
+				}
+				normalizeRows(s.WDec, S, D)
+				w := newWorkspace(B, D, S)
+				w.u = U
+				x := make([]float32, B*D)
+				for i := range x[:U*D] {
+					x[i] = float32(r.NormFloat64())
+					w.xhat[i] = float32(r.NormFloat64())
+				}
+				copy(w.c, x[:U*D])
+				for i := range w.pre[:U*S] {
+					w.pre[i] = float32(r.NormFloat64())
+				}
+				for i := 0; i < S; i++ {
+					if i%4 != 0 {
+						w.dead = append(w.dead, int32(i))
+					}
+				}
+				o := &stepOptions{ghost: true}
+				w.mseWeights(x, o)
+				g := newGrads(s)
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					s.ghostGrads(w, x, o, g)
+				}
+			})
 		}
 	}
 }
