@@ -123,9 +123,12 @@ func (s *SAE) stepGated(w *workspace, x []float32, o *stepOptions, gr grads, L *
 	gb := pool.Get().(*gatedBuffers)
 	defer pool.Put(gb)
 	// padded row length for the AVX2 kernels (64- and 32-column blocks)
+	// (narrow rows to a multiple of 8 only: little to gain, much to pad)
 	dp := D
-	if useAVX2 && D >= 8 {
+	if useAVX2 && D >= 96 {
 		dp = (D + 31) &^ 31
+	} else if useAVX2 && D >= 8 {
+		dp = (D + 7) &^ 7
 	}
 	gb.size(U, D, S, dp)
 	cnt := gb.cnt[:S+1]
@@ -191,7 +194,7 @@ func (s *SAE) stepGated(w *workspace, x []float32, o *stepOptions, gr grads, L *
 	}
 	s.decoderNorms(w.wdn)
 	wdec, c := s.WDec, w.c
-	if dp != D {
+	if dp != D && cnt[S] > 0 { // (no open gate at all: nothing reads them)
 		copyRows(gb.wdecP, dp, s.WDec, D, S, D)
 		copyRows(gb.cP, dp, w.c, D, U, D)
 		wdec, c = gb.wdecP[:S*dp], gb.cP[:U*dp]
