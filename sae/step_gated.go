@@ -195,7 +195,12 @@ func (s *SAE) stepGated(w *workspace, x []float32, o *stepOptions, gr grads, L *
 	s.decoderNorms(w.wdn)
 	wdec, c := s.WDec, w.c
 	if dp != D && cnt[S] > 0 { // (no open gate at all: nothing reads them)
-		copyRows(gb.wdecP, dp, s.WDec, D, S, D)
+		// only the decoder rows of features with open gates are read
+		for i := 0; i < S; i++ {
+			if cnt[i+1] > cnt[i] {
+				copy(gb.wdecP[i*dp:i*dp+D], s.WDec[i*D:i*D+D])
+			}
+		}
 		copyRows(gb.cP, dp, w.c, D, U, D)
 		wdec, c = gb.wdecP[:S*dp], gb.cP[:U*dp]
 	}

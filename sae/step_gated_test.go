@@ -116,3 +116,39 @@ func TestGatedPaddedSameStep(t *testing.T) {
 		})
 	}
 }
+
+// TestGatedPaddedTrainerSteps trains 30 steps with the padded AVX2 step and
+// with the pure-Go step from the same start: the padded buffers carry no
+// stale state from one step to the next (the decoder copy is refreshed only
+// for features with open gates).
+func TestGatedPaddedTrainerSteps(t *testing.T) {
+	if !useAVX2 {
+		t.Skip("no AVX2: only the unpadded path exists")
+	}
+	for _, D := range []int{70, 244} {
+		t.Run(fmt.Sprintf("d_in=%d", D), func(t *testing.T) {
+			data := tracrLikeData(D, 50, 2000, 3)
+			train := func(avx bool) *SAE {
+				old := useAVX2
+				defer func() { useAVX2 = old }()
+				useAVX2 = avx
+				tr, err := NewTrainer(cellConfig(t, ArchGated, D, 0.01, 1<<40), newCycleSource(data, D, 1))
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i := 0; i < 30; i++ {
+					if _, err := tr.Step(); err != nil {
+						t.Fatal(err)
+					}
+				}
+				return tr.FinalSAE()
+			}
+			a, g := train(true), train(false)
+			names := a.paramNames()
+			gp := g.params()
+			for k, p := range a.params() {
+				closeTo(t, "param "+names[k], p, gp[k], 1e-4)
+			}
+		})
+	}
+}
