@@ -53,7 +53,8 @@ type workspace struct {
 	encCols   []int32   // input columns with a non-zero value this step
 	db        *denseBuffers
 	gb        *ghostBuffers
-	minPos    float32 // batchtopk: smallest positive activation of the batch
+	gated     *gatedBuffers // the gated step's scratch (nil until its first step)
+	minPos    float32       // batchtopk: smallest positive activation of the batch
 	anyPos    bool
 }
 

@@ -2,11 +2,10 @@ package sae
 
 import (
 	"math"
-	"sync"
 )
 
-// gatedBuffers are the gated step's scratch buffers (pooled: the workspace
-// belongs to every architecture).
+// gatedBuffers are the gated step's scratch buffers, kept in the workspace
+// (w.gated) from step to step.
 type gatedBuffers struct {
 	gIdx  []int32   // [U, S] open gates per row (first gateN[b] of each row)
 	gPi   []float32 // [U, S] their π
@@ -31,34 +30,6 @@ type gatedBuffers struct {
 	encVal   []float32 // per-feature W_enc gradient coefficients
 	dotP     []float32 // per-feature dvia·W_dec[i] and dy·W_dec[i]
 	dotF     []float32
-}
-
-// gatedPools holds one pool of gatedBuffers per SAE shape (d_in, d_sae):
-// cells of different widths trained at once never trade (and so re-size)
-// each other's buffers.
-var gatedPools struct {
-	sync.RWMutex
-	m map[[2]int]*sync.Pool
-}
-
-func gatedPool(D, S int) *sync.Pool {
-	key := [2]int{D, S}
-	gatedPools.RLock()
-	p := gatedPools.m[key]
-	gatedPools.RUnlock()
-	if p != nil {
-		return p
-	}
-	gatedPools.Lock()
-	defer gatedPools.Unlock()
-	if gatedPools.m == nil {
-		gatedPools.m = make(map[[2]int]*sync.Pool)
-	}
-	if p = gatedPools.m[key]; p == nil {
-		p = &sync.Pool{New: func() any { return new(gatedBuffers) }}
-		gatedPools.m[key] = p
-	}
-	return p
 }
 
 func (gb *gatedBuffers) size(U, D, S, dp int) {
@@ -119,9 +90,11 @@ func (s *SAE) stepGated(w *workspace, x []float32, o *stepOptions, gr grads, L *
 	for i := 0; i < S; i++ {
 		e[i] = float32(math.Exp(float64(s.RMag[i])))
 	}
-	pool := gatedPool(D, S)
-	gb := pool.Get().(*gatedBuffers)
-	defer pool.Put(gb)
+	gb := w.gated
+	if gb == nil {
+		gb = new(gatedBuffers)
+		w.gated = gb
+	}
 	// padded row length for the AVX2 kernels (64- and 32-column blocks)
 	// (narrow rows to a multiple of 8 only: little to gain, much to pad)
 	dp := D
