@@ -317,8 +317,13 @@ func Expand(spec Spec, hooks HookLister) ([]Cell, error) {
 		var picked []hookOrErr
 		modelHooks, herr := hooks(cs)
 		if herr != nil {
+			// The error names the case once (a lister's error may already).
+			msg, prefix := herr.Error(), fmt.Sprintf("case %d: ", cs)
+			if !strings.HasPrefix(msg, prefix) {
+				msg = prefix + msg
+			}
 			for _, sel := range s.Hooks {
-				picked = append(picked, hookOrErr{sel, fmt.Sprintf("case %d: %v", cs, herr)})
+				picked = append(picked, hookOrErr{sel, msg})
 			}
 		} else {
 			pos := make(map[string]int, len(modelHooks))

@@ -183,3 +183,30 @@ func TestNormalizeErrors(t *testing.T) {
 		t.Errorf("a failing HookLister must give failed cells, not an error: %v", err)
 	}
 }
+
+// A lister whose error already names the case (cases.Get does) is not
+// prefixed a second time.
+func TestExpandNamesTheCaseOnce(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{errors.New("case 999: no such case"), "case 999: no such case"},
+		{errors.New("no such case"), "case 999: no such case"},
+		{errors.New("case 99: other case"), "case 999: case 99: other case"},
+	} {
+		cells, err := Expand(Spec{Cases: []int{999}, Hooks: DefaultHooks, Archs: []string{"topk"}, K: []int{4}},
+			func(int) ([]string, error) { return nil, tc.err })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cells) != 2 {
+			t.Fatalf("%d cells, want one per selector", len(cells))
+		}
+		for _, c := range cells {
+			if c.ExpandErr != tc.want {
+				t.Errorf("lister error %q: ExpandErr %q, want %q", tc.err, c.ExpandErr, tc.want)
+			}
+		}
+	}
+}
