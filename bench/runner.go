@@ -141,11 +141,9 @@ type hookData struct {
 	ids      []int32 // activations.DistinctRows' ids, for every cell's Memory
 	variance float64 // totalVariance of the activations
 
-	// What every cell's metrics share: sst is sae.SAE.Metrics' Σ‖x −
-	// mean(x)‖² of the activations; the labeller holds the hook's
+	// What every cell's metrics share: the labeller holds the hook's
 	// candidates; ref holds the clean and zero-ablated outputs' downstream
 	// metrics at the evaluated flat positions evalPos (ref nil: none).
-	sst      float64
 	labeler  *features.Labeler
 	ref      *features.DownstreamRef
 	evalPos  []int32
@@ -205,7 +203,6 @@ func (d *caseData) computeHook(name string, h *hookData) error {
 	}
 	h.uniq, h.rowOf, h.ids = distinctRows(h.set.Data, h.set.DIn)
 	h.variance = totalVariance(h.set.Data, h.set.DIn)
-	h.sst = sumSqDev(h.set.Data, h.set.DIn)
 	B, T := len(d.tokens), len(d.tokens[0])
 	if h.labeler, err = features.NewLabeler(d.gt, name, B, T); err != nil {
 		return fmt.Errorf("label features at %s: %w", name, err)
@@ -563,10 +560,10 @@ func (r *Runner) Run(ctx context.Context, c Cell) (map[string]float64, error) {
 }
 
 // score measures a trained SAE at hd's hook: the SAE runs on the distinct
-// rows only, and the metrics are computed from them with what the hook's
-// cells share (sst, labeller, downstream reference) — the same metrics as
-// sae.SAE.Metrics, features.Label and features.Downstream on the whole
-// dataset (TestScoreMatchesUncached).
+// rows only, and the metrics are computed from them (sae.SAE.MetricsRows)
+// with what the hook's cells share (labeller, downstream reference) — the
+// same metrics as sae.SAE.Metrics, features.Label and features.Downstream
+// on the whole dataset (TestScoreMatchesUncached).
 func (d *caseData) score(hd *hookData, s *sae.SAE) (map[string]float64, error) {
 	dIn, S := hd.set.DIn, s.DSAE
 	ru, fu, err := s.Forward(hd.uniq)
@@ -576,7 +573,10 @@ func (d *caseData) score(hd *hookData, s *sae.SAE) (map[string]float64, error) {
 	if len(ru) != len(hd.uniq) || len(fu) != len(hd.uniq)/dIn*S {
 		return nil, fmt.Errorf("SAE forward of %d rows returned %d reconstruction and %d feature values", len(hd.uniq)/dIn, len(ru), len(fu))
 	}
-	ev := distinctMetrics(hd, ru, fu, S)
+	ev, err := s.MetricsRows(hd.set.Data, hd.rowOf, ru, fu)
+	if err != nil {
+		return nil, fmt.Errorf("SAE metrics: %w", err)
+	}
 	metrics := map[string]float64{
 		MetricL0:           ev.L0,
 		MetricDeadFraction: float64(ev.DeadFeatures) / float64(S),
@@ -704,85 +704,6 @@ func expandRows(u []float32, rowOf []int32, d int) []float32 {
 		copy(out[i*d:(i+1)*d], u[int(k)*d:int(k+1)*d])
 	}
 	return out
-}
-
-// distinctMetrics is sae.SAE.Metrics(x, recon, feats) for hd's
-// activations x and the reconstructions ru ([k, d_in]) and features fu
-// ([k, S]) of its distinct rows, without expanding them: L0 and the dead
-// features are counts, and the squared errors are summed in Metrics'
-// order, so the result is the same bit for bit.
-func distinctMetrics(hd *hookData, ru, fu []float32, S int) sae.EvalMetrics {
-	x, d := hd.set.Data, hd.set.DIn
-	n := len(x) / d
-	var sse float64
-	for i := 0; i < n; i++ {
-		r := i
-		if hd.rowOf != nil {
-			r = int(hd.rowOf[i])
-		}
-		rec := ru[r*d : (r+1)*d]
-		for j, v := range x[i*d : (i+1)*d] {
-			e := float64(v) - float64(rec[j])
-			sse += e * e
-		}
-	}
-	k := len(fu) / S
-	nnz := make([]int, k)
-	fired := make([]bool, S)
-	for r := 0; r < k; r++ {
-		for f, v := range fu[r*S : (r+1)*S] {
-			if v != 0 {
-				nnz[r]++
-				fired[f] = true
-			}
-		}
-	}
-	l0 := 0
-	if hd.rowOf == nil {
-		for _, c := range nnz {
-			l0 += c
-		}
-	} else {
-		for _, r := range hd.rowOf {
-			l0 += nnz[r]
-		}
-	}
-	m := sae.EvalMetrics{MSE: sse / float64(n), L0: float64(l0) / float64(n), Rows: n}
-	if hd.sst > 0 {
-		m.ExplainedVariance = 1 - sse/hd.sst
-	}
-	for _, f := range fired {
-		if !f {
-			m.DeadFeatures++
-		}
-	}
-	return m
-}
-
-// sumSqDev is Σ_i Σ_j (x[i, j] − mean_j)² over the rows of x ([n, d]),
-// summed in sae.SAE.Metrics' order.
-func sumSqDev(x []float32, d int) float64 {
-	n := len(x) / d
-	if n == 0 {
-		return 0
-	}
-	mean := make([]float64, d)
-	for b := 0; b < n; b++ {
-		for j := 0; j < d; j++ {
-			mean[j] += float64(x[b*d+j])
-		}
-	}
-	for j := range mean {
-		mean[j] /= float64(n)
-	}
-	var sst float64
-	for b := 0; b < n; b++ {
-		for j := 0; j < d; j++ {
-			t := float64(x[b*d+j]) - mean[j]
-			sst += t * t
-		}
-	}
-	return sst
 }
 
 // totalVariance is Σ_d Var(x[:, d]) over the rows of x ([n, d]), each

@@ -1,9 +1,11 @@
 package sae
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"sort"
+	"strings"
 	"testing"
 )
 
@@ -191,5 +193,50 @@ func TestMetricsMatchesEvaluate(t *testing.T) {
 	}
 	if _, err := s.Metrics(data, recon[:20], feats); err == nil {
 		t.Fatal("short reconstruction: no error")
+	}
+	// The same metrics from a Forward on the distinct rows only
+	// (tracrLikeData repeats 15 rows): bit for bit those of Metrics on the
+	// expanded outputs.
+	const d = 20
+	var uniq []float32
+	rowOf := make([]int32, 200)
+	seen := map[string]int32{}
+	for i := range rowOf {
+		key := fmt.Sprint(data[i*d : (i+1)*d])
+		id, ok := seen[key]
+		if !ok {
+			id = int32(len(seen))
+			seen[key] = id
+			uniq = append(uniq, data[i*d:(i+1)*d]...)
+		}
+		rowOf[i] = id
+	}
+	if len(seen) >= 200 {
+		t.Fatal("no repeated rows to test with")
+	}
+	ru, fu, err := s.Forward(uniq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := s.MetricsRows(data, rowOf, ru, fu)
+	if err != nil {
+		t.Fatal(err)
+	}
+	re, fe := make([]float32, 0, len(recon)), make([]float32, 0, len(feats))
+	for _, r := range rowOf {
+		re = append(re, ru[int(r)*d:int(r+1)*d]...)
+		fe = append(fe, fu[int(r)*80:int(r+1)*80]...)
+	}
+	expanded, err := s.Metrics(data, re, fe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows != expanded || rows.L0 != want.L0 || rows.DeadFeatures != want.DeadFeatures {
+		t.Fatalf("MetricsRows = %+v, Metrics on the expanded outputs = %+v, Evaluate = %+v", rows, expanded, want)
+	}
+	bad := append([]int32(nil), rowOf...)
+	bad[7] = int32(len(seen))
+	if _, err := s.MetricsRows(data, bad, ru, fu); err == nil || !strings.Contains(err.Error(), "row 7") {
+		t.Fatalf("row map past the distinct rows: error %v", err)
 	}
 }

@@ -427,14 +427,37 @@ func (s *SAE) Evaluate(x []float32) (EvalMetrics, error) {
 // (recon [n, d_in], feats [n, d_sae]), so a caller that needs the
 // activations too runs the SAE once.
 func (s *SAE) Metrics(x, recon, feats []float32) (EvalMetrics, error) {
+	return s.MetricsRows(x, nil, recon, feats)
+}
+
+// MetricsRows is Metrics for a Forward pass run on the distinct rows of x
+// only: row i of x is distinct row rowOf[i] of recon ([k, d_in]) and feats
+// ([k, d_sae]); rowOf nil means the rows are x's own. The sums run over
+// x's rows in order, so the result is Metrics' on the expanded outputs, bit
+// for bit.
+func (s *SAE) MetricsRows(x []float32, rowOf []int32, recon, feats []float32) (EvalMetrics, error) {
 	d := s.DIn
-	if len(x)%d != 0 || len(recon) != len(x) || len(feats) != len(x)/d*s.DSAE {
-		return EvalMetrics{}, fmt.Errorf("sae: metrics: %d input, %d reconstruction and %d feature values do not fit d_in %d, d_sae %d",
-			len(x), len(recon), len(feats), d, s.DSAE)
-	}
 	n := len(x) / d
+	k := n
+	if rowOf != nil {
+		k = len(recon) / d
+	}
+	if len(x)%d != 0 || (rowOf != nil && len(rowOf) != n) || len(recon) != k*d || len(feats) != k*s.DSAE {
+		return EvalMetrics{}, fmt.Errorf("sae: metrics: %d input, %d row map, %d reconstruction and %d feature values do not fit d_in %d, d_sae %d",
+			len(x), len(rowOf), len(recon), len(feats), d, s.DSAE)
+	}
 	if n == 0 {
 		return EvalMetrics{}, fmt.Errorf("sae: evaluate: no rows")
+	}
+	row := func(b int) int {
+		if rowOf == nil {
+			return b
+		}
+		r := int(rowOf[b])
+		if r < 0 || r >= k {
+			return -1
+		}
+		return r
 	}
 	mean := make([]float64, d)
 	for b := 0; b < n; b++ {
@@ -447,20 +470,30 @@ func (s *SAE) Metrics(x, recon, feats []float32) (EvalMetrics, error) {
 	}
 	var sse, sst float64
 	for b := 0; b < n; b++ {
+		r := row(b)
+		if r < 0 {
+			return EvalMetrics{}, fmt.Errorf("sae: metrics: row %d maps to distinct row %d of %d", b, rowOf[b], k)
+		}
 		for j := 0; j < d; j++ {
-			e := float64(x[b*d+j]) - float64(recon[b*d+j])
+			e := float64(x[b*d+j]) - float64(recon[r*d+j])
 			t := float64(x[b*d+j]) - mean[j]
 			sse += e * e
 			sst += t * t
 		}
 	}
 	fired := make([]bool, s.DSAE)
-	var l0 int
-	for k, v := range feats {
-		if v != 0 {
-			l0++
-			fired[k%s.DSAE] = true
+	nnz := make([]int, k)
+	for r := 0; r < k; r++ {
+		for f, v := range feats[r*s.DSAE : (r+1)*s.DSAE] {
+			if v != 0 {
+				nnz[r]++
+				fired[f] = true
+			}
 		}
+	}
+	var l0 int
+	for b := 0; b < n; b++ {
+		l0 += nnz[row(b)]
 	}
 	m := EvalMetrics{MSE: sse / float64(n), L0: float64(l0) / float64(n), Rows: n}
 	if sst > 0 {
