@@ -101,44 +101,48 @@ func (m *Memory) NextBatch(dst []float32) error {
 		return fmt.Errorf("activations: batch buffer of %d values is not a multiple of d_in %d", len(dst), m.d)
 	}
 	k := len(dst) / m.d
+	if err := m.check(k); err != nil {
+		return err
+	}
+	for i := 0; i < k; i++ {
+		r := m.nextRow()
+		copy(dst[i*m.d:(i+1)*m.d], m.data[r*m.d:(r+1)*m.d])
+	}
+	return nil
+}
+
+// check reports whether k more rows can be served.
+func (m *Memory) check(k int) error {
 	if !m.repeat && m.pos+k > m.n {
 		return fmt.Errorf("activations: batch of %d rows at row %d of %d with repeat off: %w", k, m.pos, m.n, ErrExhausted)
 	}
-	for i := 0; i < k; i++ {
-		if m.pos == m.n {
-			m.epoch++
-			m.pos = 0
-			m.reorder()
-		}
-		r := m.pos
-		if m.order != nil {
-			r = m.order[m.pos]
-		}
-		copy(dst[i*m.d:(i+1)*m.d], m.data[r*m.d:(r+1)*m.d])
-		m.pos++
-	}
 	return nil
+}
+
+// nextRow returns the index of the next row and advances, starting a new
+// (reshuffled) epoch at the end of the data.
+func (m *Memory) nextRow() int {
+	if m.pos == m.n {
+		m.epoch++
+		m.pos = 0
+		m.reorder()
+	}
+	r := m.pos
+	if m.order != nil {
+		r = m.order[m.pos]
+	}
+	m.pos++
+	return r
 }
 
 // NextRows fills dst with the indices of the next len(dst) rows: the rows
 // NextBatch would copy, advancing the store the same way.
 func (m *Memory) NextRows(dst []int32) error {
-	k := len(dst)
-	if !m.repeat && m.pos+k > m.n {
-		return fmt.Errorf("activations: batch of %d rows at row %d of %d with repeat off: %w", k, m.pos, m.n, ErrExhausted)
+	if err := m.check(len(dst)); err != nil {
+		return err
 	}
 	for i := range dst {
-		if m.pos == m.n {
-			m.epoch++
-			m.pos = 0
-			m.reorder()
-		}
-		r := m.pos
-		if m.order != nil {
-			r = m.order[m.pos]
-		}
-		dst[i] = int32(r)
-		m.pos++
+		dst[i] = int32(m.nextRow())
 	}
 	return nil
 }
