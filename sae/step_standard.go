@@ -61,30 +61,10 @@ func getEncGrads() *encGrads {
 // apply adds Σ dp·c_b to gWEncT[i] for every collected entry (b, i, dp)
 // and empties the collection (any [S, D] gradient and [rows, D] source).
 func (eg *encGrads) apply(gWEncT, c []float32, D, S int) {
-	n := len(eg.feat)
-	if n == 0 {
+	if len(eg.feat) == 0 {
 		return
 	}
-	if cap(eg.cnt) < S+1 {
-		eg.cnt = make([]int32, S+1)
-	}
-	cnt := eg.cnt[:S+1]
-	clear(cnt)
-	for _, f := range eg.feat {
-		cnt[f+1]++
-	}
-	for f := 1; f <= S; f++ {
-		cnt[f] += cnt[f-1]
-	}
-	if cap(eg.srow) < n {
-		eg.srow, eg.sval = make([]int32, n), make([]float32, n)
-	}
-	srow, sval := eg.srow[:n], eg.sval[:n]
-	for t, f := range eg.feat {
-		p := cnt[f]
-		srow[p], sval[p] = eg.row[t], eg.val[t]
-		cnt[f] = p + 1
-	}
+	cnt, srow, sval, _ := eg.byFeature(S, false)
 	lo := int32(0)
 	for f := 0; f < S; f++ {
 		hi := cnt[f]
@@ -94,6 +74,57 @@ func (eg *encGrads) apply(gWEncT, c []float32, D, S int) {
 		lo = hi
 	}
 	eg.feat, eg.row, eg.val = eg.feat[:0], eg.row[:0], eg.val[:0]
+}
+
+// byFeature groups the collected entries by feature (groupByFeature into
+// the eg scratch; with pos, their dot positions too): feature f's entries
+// are srow/sval/spos [cnt[f-1], cnt[f]) (from 0 for f = 0).
+func (eg *encGrads) byFeature(S int, pos bool) (cnt, srow []int32, sval []float32, spos []int32) {
+	n := len(eg.feat)
+	if cap(eg.cnt) < S+1 {
+		eg.cnt = make([]int32, S+1)
+	}
+	cnt = eg.cnt[:S+1]
+	if cap(eg.srow) < n {
+		eg.srow, eg.sval = make([]int32, n), make([]float32, n)
+	}
+	srow, sval = eg.srow[:n], eg.sval[:n]
+	var epos []int32
+	if pos {
+		if cap(eg.spos) < n {
+			eg.spos = make([]int32, n)
+		}
+		spos, epos = eg.spos[:n], eg.pos[:n]
+	}
+	groupByFeature(cnt, eg.feat, eg.row, eg.val, epos, srow, sval, spos)
+	return cnt, srow, sval, spos
+}
+
+// groupByFeature writes the entries (feat, row, val, and pos unless nil)
+// grouped by feature into srow/sval/spos, keeping their order within a
+// feature (a counting sort); afterwards cnt ([S+1]) holds at cnt[f] the end
+// of feature f's group (its start is cnt[f-1], or 0).
+func groupByFeature(cnt, feat, row []int32, val []float32, pos, srow []int32, sval []float32, spos []int32) {
+	clear(cnt)
+	for _, f := range feat {
+		cnt[f+1]++
+	}
+	for f := 1; f < len(cnt); f++ {
+		cnt[f] += cnt[f-1]
+	}
+	if pos != nil {
+		for t, f := range feat {
+			p := cnt[f]
+			srow[p], sval[p], spos[p] = row[t], val[t], pos[t]
+			cnt[f] = p + 1
+		}
+		return
+	}
+	for t, f := range feat {
+		p := cnt[f]
+		srow[p], sval[p] = row[t], val[t]
+		cnt[f] = p + 1
+	}
 }
 
 // backEncoder adds the gradient of pre-activation gradient dp for feature i
@@ -281,35 +312,11 @@ func (s *SAE) decodeGatheredDots(w *workspace, x []float32, o *stepOptions, gWDe
 // also writes, for every entry, dot(src_row, w[i]) into dots at the
 // entry's pos; the entry lists (feat, row, val, pos) are emptied.
 func (eg *encGrads) applyDots(gW, src, w []float32, D, S int, dots []float32) {
-	n := len(eg.feat)
-	if n == 0 {
+	if len(eg.feat) == 0 {
 		eg.pos = eg.pos[:0]
 		return
 	}
-	if cap(eg.cnt) < S+1 {
-		eg.cnt = make([]int32, S+1)
-	}
-	cnt := eg.cnt[:S+1]
-	clear(cnt)
-	for _, f := range eg.feat {
-		cnt[f+1]++
-	}
-	for f := 1; f <= S; f++ {
-		cnt[f] += cnt[f-1]
-	}
-	if cap(eg.srow) < n {
-		eg.srow, eg.sval = make([]int32, n), make([]float32, n)
-	}
-	if cap(eg.spos) < n {
-		eg.spos = make([]int32, n)
-	}
-	srow, sval, spos := eg.srow[:n], eg.sval[:n], eg.spos[:n]
-	pos := eg.pos[:n]
-	for t, f := range eg.feat {
-		p := cnt[f]
-		srow[p], sval[p], spos[p] = eg.row[t], eg.val[t], pos[t]
-		cnt[f] = p + 1
-	}
+	cnt, srow, sval, spos := eg.byFeature(S, true)
 	lo := int32(0)
 	for f := 0; f < S; f++ {
 		hi := cnt[f]

@@ -211,24 +211,6 @@ func (tb *topkBuffers) ints(p *[]int32, n int) []int32 {
 	return (*p)[:n]
 }
 
-// groupByFeature writes the entries (feat, row, val) grouped by feature
-// into srow/sval, keeping their order within a feature; afterwards
-// cnt[f] is the end of feature f's group (its start is cnt[f-1], or 0).
-func groupByFeature(cnt, feat, row []int32, val []float32, srow []int32, sval []float32) {
-	clear(cnt)
-	for _, f := range feat {
-		cnt[f+1]++
-	}
-	for f := 1; f < len(cnt); f++ {
-		cnt[f] += cnt[f-1]
-	}
-	for t, f := range feat {
-		p := cnt[f]
-		srow[p], sval[p] = row[t], val[t]
-		cnt[f] = p + 1
-	}
-}
-
 // topkBiasGrad adds the bias gradients of pre-activation gradient dp of
 // feature i: b_enc, and b_dec through the centred input when b_dec is
 // subtracted from it.
@@ -257,12 +239,12 @@ func (s *SAE) topkBackward(w *workspace, tb *topkBuffers, drecAll, gWEncT, gWDec
 	mCnt := tb.ints(&tb.mCnt, S+1)
 	mSRow := tb.ints(&tb.mSRow, nm)
 	mSVal := tb.floats(&tb.mSVal, nm)
-	groupByFeature(mCnt, tb.mFeat, tb.mRow, tb.mVal, mSRow, mSVal)
+	groupByFeature(mCnt, tb.mFeat, tb.mRow, tb.mVal, nil, mSRow, mSVal, nil)
 	aCnt := tb.ints(&tb.aCnt, S+1)
 	aSRow := tb.ints(&tb.aSRow, na)
 	aSVal := tb.floats(&tb.aSVal, na)
 	if na > 0 {
-		groupByFeature(aCnt, tb.aFeat, tb.aRow, tb.aVal, aSRow, aSVal)
+		groupByFeature(aCnt, tb.aFeat, tb.aRow, tb.aVal, nil, aSRow, aSVal, nil)
 	} else {
 		clear(aCnt)
 	}
