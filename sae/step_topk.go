@@ -16,63 +16,7 @@ func (s *SAE) stepTopK(w *workspace, x []float32, o *stepOptions, gr grads, L *S
 	B, U, D, S := w.b, w.u, w.d, w.s
 	gWEncT, gWDec, gBEnc, gBDec := gr[0], gr[1], gr[2], gr[3]
 	s.encodeDense(w, s.BEnc, o)
-	if s.Arch == ArchTopK {
-		for b := 0; b < U; b++ {
-			pre := w.pre[b*S : b*S+S]
-			sel := topKIndices(pre, s.K, w.scratch)
-			sortInt32(sel)
-			idx := w.actIdx[b*S : b*S+S]
-			val := w.actVal[b*S : b*S+S]
-			n := 0
-			for _, i := range sel {
-				if pre[i] > 0 {
-					idx[n] = i
-					val[n] = pre[i]
-					n++
-				}
-			}
-			w.actN[b] = int32(n)
-		}
-	} else {
-		m := int(s.KBatch * float64(B))
-		all := w.scratch[:B*S]
-		for k := range all {
-			all[k] = int32(k)
-		}
-		pre := w.pre
-		if m < len(all) {
-			// Select on relu(pre), kept in actVal until the active lists
-			// below overwrite it.
-			rv := w.actVal[:B*S]
-			for k, v := range pre[:B*S] {
-				if v > 0 {
-					rv[k] = v
-				} else {
-					rv[k] = 0
-				}
-			}
-			selectTopValues(all, rv, m)
-		}
-		sel := all[:min(m, len(all))]
-		sortInt32(sel)
-		for b := range w.actN[:B] {
-			w.actN[b] = 0
-		}
-		w.anyPos = false
-		for _, k := range sel {
-			if pre[k] > 0 {
-				b := int(k) / S
-				n := w.actN[b]
-				w.actIdx[b*S+int(n)] = k % int32(S)
-				w.actVal[b*S+int(n)] = pre[k]
-				w.actN[b] = n + 1
-				if !w.anyPos || pre[k] < w.minPos {
-					w.minPos = pre[k]
-				}
-				w.anyPos = true
-			}
-		}
-	}
+	s.topkSelect(w)
 	L.MSE = s.decodeGathered(w, x, o, gWDec, gBDec)
 	tb := topkPool.Get().(*topkBuffers)
 	defer topkPool.Put(tb)
@@ -163,6 +107,71 @@ func (s *SAE) stepTopK(w *workspace, x []float32, o *stepOptions, gr grads, L *S
 	s.topkBackward(w, tb, drecAll, gWEncT, gWDec, gBEnc, gBDec)
 	L.Aux = float64(coef) * aux / float64(B)
 	return nil
+}
+
+// topkSelect fills the active lists (w.actIdx/actVal/actN) from w.pre: the
+// k largest positive pre-activations of every step row (topk), or the
+// KBatch·B largest of the batch (batchtopk, which also records the
+// smallest positive selected value in w.minPos / w.anyPos).
+func (s *SAE) topkSelect(w *workspace) {
+	B, U, S := w.b, w.u, w.s
+	if s.Arch == ArchTopK {
+		for b := 0; b < U; b++ {
+			pre := w.pre[b*S : b*S+S]
+			sel := topKIndices(pre, s.K, w.scratch)
+			sortInt32(sel)
+			idx := w.actIdx[b*S : b*S+S]
+			val := w.actVal[b*S : b*S+S]
+			n := 0
+			for _, i := range sel {
+				if pre[i] > 0 {
+					idx[n] = i
+					val[n] = pre[i]
+					n++
+				}
+			}
+			w.actN[b] = int32(n)
+		}
+	} else {
+		m := int(s.KBatch * float64(B))
+		all := w.scratch[:B*S]
+		for k := range all {
+			all[k] = int32(k)
+		}
+		pre := w.pre
+		if m < len(all) {
+			// Select on relu(pre), kept in actVal until the active lists
+			// below overwrite it.
+			rv := w.actVal[:B*S]
+			for k, v := range pre[:B*S] {
+				if v > 0 {
+					rv[k] = v
+				} else {
+					rv[k] = 0
+				}
+			}
+			selectTopValues(all, rv, m)
+		}
+		sel := all[:min(m, len(all))]
+		sortInt32(sel)
+		for b := range w.actN[:B] {
+			w.actN[b] = 0
+		}
+		w.anyPos = false
+		for _, k := range sel {
+			if pre[k] > 0 {
+				b := int(k) / S
+				n := w.actN[b]
+				w.actIdx[b*S+int(n)] = k % int32(S)
+				w.actVal[b*S+int(n)] = pre[k]
+				w.actN[b] = n + 1
+				if !w.anyPos || pre[k] < w.minPos {
+					w.minPos = pre[k]
+				}
+				w.anyPos = true
+			}
+		}
+	}
 }
 
 // auxBlockBytes is the size of the decoder-row blocks the AuxK

@@ -6,70 +6,14 @@ import (
 
 // stepTopKRef is the topk step as it was before the feature-major AuxK
 // backward and the radix selection (commit e2fed98): the reference the
-// faster step is compared with.
+// faster step is compared with (the encoder and the selection are shared).
 func (s *SAE) stepTopKRef(w *workspace, x []float32, o *stepOptions, gr grads, L *StepLosses) error {
 	// Rows are de-duplicated for topk (U ≤ B step rows, weighted by
 	// w.mult), never for batchtopk (U = B).
 	B, U, D, S := w.b, w.u, w.d, w.s
 	gWEncT, gWDec, gBEnc, gBDec := gr[0], gr[1], gr[2], gr[3]
 	s.encodeDense(w, s.BEnc, o)
-	if s.Arch == ArchTopK {
-		for b := 0; b < U; b++ {
-			pre := w.pre[b*S : b*S+S]
-			sel := topKIndices(pre, s.K, w.scratch)
-			sortInt32(sel)
-			idx := w.actIdx[b*S : b*S+S]
-			val := w.actVal[b*S : b*S+S]
-			n := 0
-			for _, i := range sel {
-				if pre[i] > 0 {
-					idx[n] = i
-					val[n] = pre[i]
-					n++
-				}
-			}
-			w.actN[b] = int32(n)
-		}
-	} else {
-		m := int(s.KBatch * float64(B))
-		all := w.scratch[:B*S]
-		for k := range all {
-			all[k] = int32(k)
-		}
-		pre := w.pre
-		if m < len(all) {
-			// Select on relu(pre), kept in actVal until the active lists
-			// below overwrite it.
-			rv := w.actVal[:B*S]
-			for k, v := range pre[:B*S] {
-				if v > 0 {
-					rv[k] = v
-				} else {
-					rv[k] = 0
-				}
-			}
-			selectTopValues(all, rv, m)
-		}
-		sel := all[:min(m, len(all))]
-		sortInt32(sel)
-		for b := range w.actN[:B] {
-			w.actN[b] = 0
-		}
-		w.anyPos = false
-		for _, k := range sel {
-			if pre[k] > 0 {
-				b := int(k) / S
-				n := w.actN[b]
-				w.actIdx[b*S+int(n)] = k % int32(S)
-				w.actVal[b*S+int(n)] = pre[k]
-				w.actN[b] = n + 1
-				if !w.anyPos || pre[k] < w.minPos {
-					w.minPos = pre[k]
-				}
-				w.anyPos = true
-			}
-		}
-	}
+	s.topkSelect(w) // unchanged since
 	L.MSE = s.decodeGathered(w, x, o, gWDec, gBDec)
 	eg := getEncGrads()
 	defer encGradsPool.Put(eg)
