@@ -26,6 +26,9 @@ type Backend struct {
 	Hooks    HookLister         // hook names of a case's compiled model, forward order
 	Run      RunFunc            // compile → activations → train SAE → label → metrics
 	Cost     func(Cell) float64 // relative run time of a cell (Options.Cost)
+	// Plan, if set, is told the cells a sweep will run before it starts
+	// (Runner.Plan: one model pass per case for all their hooks).
+	Plan func([]Cell)
 }
 
 // RunnerOptions are the training settings shared by every cell. The zero
@@ -74,6 +77,7 @@ type Runner struct {
 	data  map[int]*dataSlot // datasets of the most recently used cases
 	tick  int64
 	build func(id int) (*caseData, error) // buildCaseData; replaced in tests
+	plan  map[int][]string                // hooks the planned cells use, per case (Plan)
 }
 
 // maxCachedCases bounds the case datasets kept in memory; cells come
@@ -112,9 +116,10 @@ type caseData struct {
 	hooksMu   sync.Mutex
 	hooks     map[string]*hookData
 
-	// The default sweep's hooks of the case (residual:last, mlp:last)
-	// come from one full pass (sharedPass): shared caches them and their
-	// splice bases; a hook's entry is dropped once its hookData has it.
+	// The planned hooks of the case (Runner.Plan) come from one full pass
+	// (fullPass): shared caches them and their splice bases; a hook's entry
+	// is dropped once its hookData has it.
+	planned    []string
 	sharedOnce sync.Once
 	shared     model.Cache
 	sharedErr  error
@@ -240,10 +245,10 @@ func (d *caseData) computeHook(name string, h *hookData) error {
 
 // fullPass returns a full model pass's cache of names (a hook and its
 // splice base); its logits are the clean output. When the hook is one of
-// the default sweep's (the last residual-stream and mlp-out hooks), one
-// pass caches all of those with their bases, for every hook of them.
+// the case's planned hooks, one pass caches all of those with their bases,
+// for every hook of them.
 func (d *caseData) fullPass(names []string) (model.Cache, error) {
-	hooks, bases := defaultSpliceHooks(d.model.Config())
+	hooks, bases := spliceHooks(d.model.Config(), d.planned)
 	if !slices.Contains(hooks, names[0]) {
 		logits, cache, err := d.model.RunWithCache(d.tokens, names...)
 		if err == nil {
@@ -273,10 +278,10 @@ func (d *caseData) fullPass(names []string) (model.Cache, error) {
 	return cache, nil
 }
 
-// taken drops a default hook's activations from the shared pass's cache
+// taken drops a planned hook's activations from the shared pass's cache
 // once its hookData holds a copy (splice bases stay: hookData uses them).
 func (d *caseData) taken(name string) {
-	hooks, bases := defaultSpliceHooks(d.model.Config())
+	hooks, bases := spliceHooks(d.model.Config(), d.planned)
 	if slices.Contains(hooks, name) && !slices.Contains(bases, name) {
 		d.hooksMu.Lock()
 		delete(d.shared, name)
@@ -284,21 +289,14 @@ func (d *caseData) taken(name string) {
 	}
 }
 
-// defaultSpliceHooks lists the default sweep's hooks of a model
-// (DefaultHooks) that have a splice point, and their splice bases.
-func defaultSpliceHooks(cfg model.Config) (hooks, bases []string) {
-	all := model.HookNames(cfg)
-	for _, sel := range DefaultHooks {
-		names, err := SelectHooks(sel, all)
-		if err != nil {
-			continue
-		}
-		for _, n := range names {
-			if _, base, err := model.SplicePoint(cfg, n); err == nil && !slices.Contains(hooks, n) {
-				hooks = append(hooks, n)
-				if base != "" && !slices.Contains(bases, base) {
-					bases = append(bases, base)
-				}
+// spliceHooks returns those of names that are hooks of the model with a
+// splice point, and their splice bases.
+func spliceHooks(cfg model.Config, names []string) (hooks, bases []string) {
+	for _, n := range names {
+		if _, base, err := model.SplicePoint(cfg, n); err == nil && !slices.Contains(hooks, n) {
+			hooks = append(hooks, n)
+			if base != "" && !slices.Contains(bases, base) {
+				bases = append(bases, base)
 			}
 		}
 	}
@@ -364,7 +362,7 @@ func NewRunner(opts RunnerOptions) *Runner {
 // InterpBench's cases, the tracr compiler and a Runner with opts.
 func RealBackend(opts RunnerOptions) (*Backend, error) {
 	r := NewRunner(opts)
-	return &Backend{AllCases: InterpBenchCases, Hooks: r.Hooks, Run: r.Run, Cost: r.Cost}, nil
+	return &Backend{AllCases: InterpBenchCases, Hooks: r.Hooks, Run: r.Run, Cost: r.Cost, Plan: r.Plan}, nil
 }
 
 // InterpBenchCases lists the catalogue cases InterpBench ships models for.
@@ -376,6 +374,21 @@ func InterpBenchCases() []int {
 		}
 	}
 	return out
+}
+
+// Plan records the hooks the given cells use per case, so that one full
+// model pass per case caches all of them (and their splice bases) instead
+// of one pass per hook. Cells may still run without a plan, or outside it.
+func (r *Runner) Plan(cells []Cell) {
+	plan := map[int][]string{}
+	for _, c := range cells {
+		if c.ExpandErr == "" && !slices.Contains(plan[c.Case], c.Hook) {
+			plan[c.Case] = append(plan[c.Case], c.Hook)
+		}
+	}
+	r.mu.Lock()
+	r.plan = plan
+	r.mu.Unlock()
 }
 
 func (r *Runner) entry(id int) *caseEntry {
@@ -458,12 +471,15 @@ func (r *Runner) dataset(id int) (*caseData, error) {
 		}
 		delete(r.data, oldest) // holders of the slot keep using it
 	}
+	planned := r.plan[id]
 	r.mu.Unlock()
 	slot.once.Do(func() {
 		slot.data, slot.err = r.build(id)
 		if slot.err != nil {
 			slot.err = fmt.Errorf("case %d dataset: %w", id, slot.err)
+			return
 		}
+		slot.data.planned = planned
 	})
 	return slot.data, slot.err
 }

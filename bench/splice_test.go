@@ -44,6 +44,7 @@ func TestHookPassesMatchFullRuns(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		planDefaultHooks(t, d)
 		for _, name := range tc.hooks {
 			hd, err := d.hook(name)
 			if err != nil {
@@ -83,9 +84,9 @@ func TestHookPassesMatchFullRuns(t *testing.T) {
 			}
 			sameBits(t, name+" spliced output", spliced.Data, full.Data)
 		}
-		// The default hooks came from one shared pass, which keeps only
+		// The planned hooks came from one shared pass, which keeps only
 		// the splice bases once they are taken.
-		hooks, bases := defaultSpliceHooks(d.model.Config())
+		hooks, bases := spliceHooks(d.model.Config(), d.planned)
 		if len(hooks) != 2 || d.shared == nil {
 			t.Errorf("case %d: default hooks %v, shared pass %v", tc.id, hooks, d.shared != nil)
 		}
@@ -266,6 +267,7 @@ func TestScoreMatchesUncached(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		planDefaultHooks(t, d)
 		for _, name := range tc.hooks {
 			hd, err := d.hook(name)
 			if err != nil {
@@ -352,5 +354,39 @@ func TestTotalVarianceRowMajor(t *testing.T) {
 		if got != want || got <= 0 {
 			t.Errorf("%s: totalVariance %v, column by column %v", name, got, want)
 		}
+	}
+}
+
+// TestPlanReachesCaseData: Runner.Plan's hooks (cells without an expansion
+// error, each hook once) are the planned hooks of the case's data.
+func TestPlanReachesCaseData(t *testing.T) {
+	r := NewRunner(RunnerOptions{})
+	r.Plan([]Cell{
+		{Case: 3, Hook: "blocks.1.hook_resid_post", Arch: "topk"},
+		{Case: 3, Hook: "blocks.1.hook_resid_post", Arch: "gated"},
+		{Case: 3, Hook: "blocks.1.hook_mlp_out", Arch: "topk"},
+		{Case: 3, Hook: "mlp:last", ExpandErr: "case 3: no"},
+		{Case: 18, Hook: "blocks.0.hook_mlp_out"},
+	})
+	d, err := r.dataset(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"blocks.1.hook_resid_post", "blocks.1.hook_mlp_out"}; !slices.Equal(d.planned, want) {
+		t.Errorf("planned hooks of case 3: %v, want %v", d.planned, want)
+	}
+}
+
+// planDefaultHooks plans the default sweep's hooks of d (as Runner.Plan
+// does for a default sweep): they share one full pass; other hooks get a
+// pass each.
+func planDefaultHooks(t *testing.T, d *caseData) {
+	t.Helper()
+	for _, sel := range DefaultHooks {
+		hs, err := SelectHooks(sel, model.HookNames(d.model.Config()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.planned = append(d.planned, hs...)
 	}
 }

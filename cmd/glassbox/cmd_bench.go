@@ -243,6 +243,9 @@ func runBench(cmd *cobra.Command, _ []string) error {
 	if err := bench.WriteSpec(dir, bench.SweepInfo{Spec: spec, Shard: shard.String(), Runner: ropts}); err != nil {
 		return err
 	}
+	if backend.Plan != nil {
+		backend.Plan(shard.Select(cells))
+	}
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	sum, err := bench.Sweep(ctx, cells, backend.Run, bench.Options{
