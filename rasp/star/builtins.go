@@ -13,7 +13,7 @@ import (
 type buildState struct {
 	labeler  *rasp.Labeler
 	funcs    []*Func
-	maxSteps uint64
+	budget   *Budget             // steps and bytes of the build and its functions
 	pre      starlark.StringDict // predeclared names of this build
 }
 
@@ -23,7 +23,7 @@ func stateOf(thread *starlark.Thread) *buildState {
 	if b, ok := thread.Local(buildKey).(*buildState); ok {
 		return b
 	}
-	return &buildState{}
+	return &buildState{budget: budgetOf(thread)}
 }
 
 type builtinFn = func(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error)
@@ -77,6 +77,9 @@ func universe() starlark.StringDict {
 	d[augopBuiltinName] = starlark.NewBuiltin("operator", builtinAugop)
 	d[unaryBuiltinName] = starlark.NewBuiltin("operator", builtinUnary)
 	d[inBuiltinName] = starlark.NewBuiltin("operator", builtinIn)
+	for k, v := range memoryBuiltins() {
+		d[k] = v
+	}
 	return d
 }
 
@@ -104,7 +107,7 @@ func asFunc(thread *starlark.Thread, fn, arg string, v starlark.Value) (*Func, e
 		return nil, fmt.Errorf("%s: %s must be a function, got %s", fn, arg, v.Type())
 	}
 	b := stateOf(thread)
-	f := &Func{Fn: c, maxSteps: b.maxSteps}
+	f := &Func{Fn: c, budget: b.budget}
 	b.funcs = append(b.funcs, f)
 	return f, nil
 }
@@ -523,7 +526,11 @@ func builtinBinop(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 		if err != nil {
 			return nil, err
 		}
-		return starlark.Binary(tok, fx, fy)
+		res, err := starlark.Binary(tok, fx, fy)
+		return chargeAfter(thread, res, err)
+	}
+	if err := charge(thread, binarySize(tok, x, y)); err != nil {
+		return nil, err
 	}
 	xb, xIsBool := x.(starlark.Bool)
 	yb, yIsBool := y.(starlark.Bool)
@@ -578,6 +585,9 @@ func builtinAugop(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 			it, ok := args[2].(starlark.Iterable)
 			if !ok {
 				return nil, fmt.Errorf("list += %s: not iterable", args[2].Type())
+			}
+			if err := charge(thread, sizeOf(args[2])); err != nil {
+				return nil, err
 			}
 			iter := it.Iterate()
 			defer iter.Done()

@@ -132,6 +132,13 @@ func rewriteExpr(e syntax.Expr) syntax.Expr {
 	case *syntax.CallExpr:
 		x.Fn = rewriteExpr(x.Fn)
 		rewriteExprs(x.Args)
+		// x.join(...) and the other methods that can build large values:
+		// __rasp_method__(x, "join", ...) charges the memory budget first.
+		if dot, ok := x.Fn.(*syntax.DotExpr); ok && chargedMethods[dot.Name.Name] {
+			name := &syntax.Literal{Token: syntax.STRING, TokenPos: dot.Name.NamePos, Raw: `"` + dot.Name.Name + `"`, Value: dot.Name.Name}
+			x.Fn = &syntax.Ident{NamePos: dot.Name.NamePos, Name: methodBuiltinName}
+			x.Args = append([]syntax.Expr{dot.X, name}, x.Args...)
+		}
 	case *syntax.Comprehension:
 		x.Body = rewriteExpr(x.Body)
 		for _, c := range x.Clauses {
@@ -165,7 +172,13 @@ func rewriteExpr(e syntax.Expr) syntax.Expr {
 	case *syntax.ParenExpr:
 		x.X = rewriteExpr(x.X)
 	case *syntax.SliceExpr:
-		x.X = rewriteExpr(x.X)
+		// __rasp_copy__(x)[lo:hi:step] charges the copy a slice may make.
+		x.X = &syntax.CallExpr{
+			Fn:     &syntax.Ident{NamePos: x.Lbrack, Name: copyBuiltinName},
+			Lparen: x.Lbrack,
+			Args:   []syntax.Expr{rewriteExpr(x.X)},
+			Rparen: x.Lbrack,
+		}
 		x.Lo = rewriteExpr(x.Lo)
 		x.Hi = rewriteExpr(x.Hi)
 		x.Step = rewriteExpr(x.Step)
