@@ -11,10 +11,10 @@ import (
 
 // buildState is shared by everything created during one Build.
 type buildState struct {
-	labeler  *rasp.Labeler
-	funcs    []*Func
-	budget   *Budget             // steps and bytes of the build and its functions
-	pre      starlark.StringDict // predeclared names of this build
+	labeler *rasp.Labeler
+	funcs   []*Func
+	budget  *Budget             // steps and bytes of the build and its functions
+	pre     starlark.StringDict // predeclared names of this build
 }
 
 const buildKey = "glassbox/rasp/star.build"
