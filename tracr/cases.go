@@ -10,12 +10,19 @@ import (
 // circuits-benchmark's get_tracr_output does: a fresh build (ids from 1),
 // max_seq_len-1, BOS "BOS", PAD "PAD", causal = supports_causal_masking().
 func CompileCase(c *cases.Case, mlpExactness float64) (*Compiled, error) {
+	return CompileCaseLimit(c, mlpExactness, 0)
+}
+
+// CompileCaseLimit is CompileCase with a size limit (Options.MaxParams;
+// 0: DefaultMaxParams).
+func CompileCaseLimit(c *cases.Case, mlpExactness float64, maxParams int64) (*Compiled, error) {
 	prog, err := c.Build()
 	if err != nil {
 		return nil, fmt.Errorf("case %s: %w", c.Name(), err)
 	}
 	comp, err := Compile(prog, c.Vocab(), c.MaxSeqLen-1, Options{
 		Causal: c.Causal, MLPExactness: mlpExactness, CompilerBOS: cases.BOS, CompilerPAD: cases.PAD,
+		MaxParams: maxParams,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("case %s: %w", c.Name(), err)

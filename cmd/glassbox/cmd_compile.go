@@ -13,6 +13,7 @@ import (
 
 	"github.com/glassbox-interp/glassbox/cases"
 	"github.com/glassbox-interp/glassbox/rasp"
+	"github.com/glassbox-interp/glassbox/rasp/star"
 	"github.com/glassbox-interp/glassbox/tracr"
 )
 
@@ -27,10 +28,13 @@ type compileFlags struct {
 	rows         int
 	mlpExactness float64
 	quiet        bool
+	maxSteps     uint64
+	maxBytes     uint64
+	maxParams    int64
 }
 
 // compileF holds the flags of the compile command.
-var compileF = compileFlags{mlpExactness: 100}
+var compileF = compileFlags{mlpExactness: 100, maxSteps: star.DefaultMaxSteps, maxBytes: star.DefaultMaxBytes}
 
 func init() {
 	f := &compileF
@@ -75,6 +79,9 @@ not masked): such cases are listed as "tracr-inexact (padded)".`,
 	fl.IntVar(&f.rows, "rows", 0, "with --check: number of seeded sample rows (0: the reference dataset)")
 	fl.Float64Var(&f.mlpExactness, "mlp-exactness", 100, "slope of the discretising MLPs (tracr's mlp_exactness)")
 	fl.BoolVar(&f.quiet, "quiet", false, "print only the check result")
+	fl.Int64Var(&f.maxParams, "max-params", tracr.DefaultMaxParams, "refuse models (and compiler blocks) with more parameters than this")
+	fl.Uint64Var(&f.maxSteps, "max-steps", star.DefaultMaxSteps, "Starlark step budget of a .star file (loading, compiling and checking share it)")
+	fl.Uint64Var(&f.maxBytes, "max-memory", star.DefaultMaxBytes, "memory budget of a .star file in bytes (large strings, lists and numbers it builds)")
 	rootCmd.AddCommand(cmd)
 }
 
@@ -108,7 +115,7 @@ func loadCompileCase(arg string, f compileFlags) (*cases.Case, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read program: %w", err)
 	}
-	opts := cases.LoadOptions{MaxSeqLen: f.maxSeqLen, MinSeqLen: f.minSeqLen}
+	opts := cases.LoadOptions{MaxSeqLen: f.maxSeqLen, MinSeqLen: f.minSeqLen, MaxSteps: f.maxSteps, MaxBytes: f.maxBytes}
 	if f.vocab != "" {
 		opts.Vocab = parseVocab(f.vocab)
 	}
@@ -129,7 +136,7 @@ func compileOne(cmd *cobra.Command, arg string, f compileFlags) error {
 		return err
 	}
 	start := time.Now()
-	comp, err := tracr.CompileCase(c, f.mlpExactness)
+	comp, err := tracr.CompileCaseLimit(c, f.mlpExactness, f.maxParams)
 	if err != nil {
 		return err
 	}
@@ -206,7 +213,7 @@ func compileAll(cmd *cobra.Command, f compileFlags) error {
 	failed, inexact := 0, 0
 	for _, c := range all {
 		t0 := time.Now()
-		comp, err := tracr.CompileCase(c, f.mlpExactness)
+		comp, err := tracr.CompileCaseLimit(c, f.mlpExactness, f.maxParams)
 		compileTime += time.Since(t0)
 		if err != nil {
 			fmt.Fprintf(out, "case %-4d ERROR %v\n", c.ID, err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/glassbox-interp/glassbox/cases"
 	"github.com/glassbox-interp/glassbox/rasp"
+	"github.com/glassbox-interp/glassbox/rasp/star"
 )
 
 // evalOptions are the flags of `glassbox eval`.
@@ -21,6 +22,8 @@ type evalOptions struct {
 	maxSeqLen int
 	json      bool
 	selectors bool
+	maxSteps  uint64
+	maxBytes  uint64
 }
 
 // newEvalCmd builds the `eval` command (fresh flags each time, for tests).
@@ -71,6 +74,8 @@ model's outputs with the reconstruction spliced in); use sae-eval for its
 	f.IntVar(&o.maxSeqLen, "max-seq-len", 0, "max_seq_len (counts BOS) for a .star file (default: the file's, else 10)")
 	f.BoolVar(&o.json, "json", false, "print one JSON object per input instead of a table")
 	f.BoolVar(&o.selectors, "selectors", false, "also print every selector's matrix (rows: queries, columns: keys)")
+	f.Uint64Var(&o.maxSteps, "max-steps", star.DefaultMaxSteps, "Starlark step budget of a .star file (loading and every function call share it)")
+	f.Uint64Var(&o.maxBytes, "max-memory", star.DefaultMaxBytes, "memory budget of a .star file in bytes (large strings, lists and numbers it builds)")
 	return cmd
 }
 
@@ -124,6 +129,7 @@ func evalProgram(arg string, o *evalOptions) (*cases.Case, error) {
 		return nil, fmt.Errorf("eval: %w", err)
 	}
 	opts := cases.LoadOptions{Vocab: parseVocabFlag(o.vocab), MaxSeqLen: o.maxSeqLen}
+	opts.MaxSteps, opts.MaxBytes = o.maxSteps, o.maxBytes
 	return cases.LoadFile(arg, src, opts)
 }
 

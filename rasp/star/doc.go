@@ -95,12 +95,33 @@
 // # Sandbox and errors
 //
 // No file, network or clock access: load() reads only from Options.FS (a
-// clean relative path; cycles are errors), print is discarded unless
-// Options.Print is set, and execution is limited to Options.MaxSteps
-// Starlark steps per build and per function call (DefaultMaxSteps if 0).
+// clean relative path; cycles are errors) and print is discarded unless
+// Options.Print is set.
+//
+// A program gets one budget of Starlark steps (Options.MaxSteps,
+// DefaultMaxSteps 50M) and of memory (Options.MaxBytes, DefaultMaxBytes
+// 1 GiB) per Build: loading, the load()ed files and every later call of the
+// functions that build created (by the evaluator, the compiler, Result.Call)
+// draw on it, so chaining many slow Maps cannot multiply the limit. With
+// Options.Budget (NewBudget) every Build of the program shares one budget
+// too; cases.LoadFile gives a user's file one budget that way, and
+// `glassbox eval` and `compile` set it with --max-steps and --max-memory.
+// Threads reserve steps in chunks of 10000, so concurrent calls near the
+// end of a budget may fail a little early. Memory is charged, summed over
+// the budget's life, before every operation that can build a large value
+// in one step: string, list and tuple repetition and concatenation (also
+// +=), big-integer * and pow, % formatting, slicing, list, tuple, sorted,
+// enumerate, zip, set, dict and reversed of a sized value, and the methods
+// join, replace, format, extend, union and update. Other allocations
+// (comprehensions, append, dict stores) take steps and are bounded by the
+// step budget. An exhausted budget is a *LimitError that names the limit
+// and how to raise it.
+//
 // Syntax and resolve errors print as file:line:col: message; runtime
 // errors (*RuntimeError) carry the Starlark backtrace with file:line:col of
-// every frame. A program function that fails while the evaluator or the
+// every frame (a backtrace deeper than 16 frames keeps the 5 outermost and
+// the 10 innermost and counts the rest: unbounded recursion stops at
+// Starlark's 100000-frame limit). A program function that fails while the evaluator or the
 // compiler calls it returns a *CallError naming the function (lambda at
 // file:line:col), the argument values, and the backtrace.
 package star

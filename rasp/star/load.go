@@ -140,6 +140,27 @@ type Result struct {
 	Program rasp.SOp
 	// Globals are the file's global variables.
 	Globals starlark.StringDict
+
+	budget *Budget
+}
+
+// Call calls fn (usually one of Globals) with the build's budget, as the
+// evaluator calls the program's functions; errors carry the trimmed
+// backtrace and name an exhausted budget.
+func (r *Result) Call(fn starlark.Callable, args starlark.Tuple) (starlark.Value, error) {
+	thread := &starlark.Thread{Name: "call", Print: func(*starlark.Thread, string) {}}
+	var l *lease
+	if r.budget != nil {
+		l = r.budget.attach(thread)
+	}
+	res, err := starlark.Call(thread, fn, args, nil)
+	if l != nil {
+		l.detach(thread)
+	}
+	if err != nil {
+		return nil, runtimeError(err, l)
+	}
+	return res, nil
 }
 
 // Build executes the program from scratch (fresh expressions, id counter at
@@ -172,7 +193,7 @@ func (p *Program) Build() (*Result, error) {
 		return nil, fmt.Errorf("%s: `program` must be an SOp, got %s", p.name, v.Type())
 	}
 	b.labeler.Assign(s.SOp)
-	return &Result{Program: s.SOp, Globals: globals}, nil
+	return &Result{Program: s.SOp, Globals: globals, budget: bud}, nil
 }
 
 // buildPredeclared returns the predeclared names for one build: the
