@@ -50,10 +50,19 @@ config.json and model.safetensors (TransformerLens names, the layout
 "glassbox run" and model.Load read), residual_labels.json, alignment.json and
 tokenizer.json.
 
+Causal or not: catalogue cases are causal as circuits-benchmark compiles
+them; a .star file is causal (a causal attention mask) unless it sets
+causal = False or you pass --bidirectional. Note that tracr's compiler
+defaults to non-causal (compile_rasp_to_model(causal=False)): to reproduce a
+plain tracr compile of your program, pass --bidirectional.
+
 --check runs the compiled model on the case's dataset (every gen_all_data row
 when there are at most 5000, otherwise 2000 rows sampled with seed 42, or
 --rows N sampled rows) and compares it with RASP evaluation, split into
-unpadded and padded rows. The exit status is 1 if an unpadded row differs.
+unpadded and padded rows: ordinary evaluation for a bidirectional model, and
+for a causal one causal evaluation (position i compared with the program's
+value at i on the first i+1 tokens, all a causal mask lets the model see).
+The exit status is 1 if an unpadded row differs.
 tracr itself is inexact on padded rows of some bidirectional cases (PAD is
 not masked): such cases are listed as "tracr-inexact (padded)".`,
 		Example: `  glassbox compile 3
@@ -169,9 +178,17 @@ func compileOne(cmd *cobra.Command, arg string, f compileFlags) error {
 		fmt.Fprintf(out, "  first mismatch: %s\n", res.FirstMismatch)
 	}
 	if res.MismatchRowsUnpadded > 0 {
-		return fmt.Errorf("case %s: %d unpadded rows differ from RASP", c.Name(), res.MismatchRowsUnpadded)
+		return fmt.Errorf("case %s: %d unpadded rows differ from RASP (%s)", c.Name(), res.MismatchRowsUnpadded, maskNote(c))
 	}
 	return nil
+}
+
+// maskNote says how a check compared: causal models with causal evaluation.
+func maskNote(c *cases.Case) string {
+	if c.Causal {
+		return "causal model, compared with RASP on each prefix; .star files are causal unless they set causal = False or get --bidirectional, while tracr's compiler defaults to non-causal"
+	}
+	return "bidirectional model, compared with RASP on whole inputs"
 }
 
 func pct(bad, total int) string {
@@ -189,6 +206,9 @@ func checkLine(c *cases.Case, r *tracr.CheckResult) string {
 		status = "MISMATCH"
 	case r.MismatchRowsPadded > 0:
 		status = "tracr-inexact (padded rows: PAD is not masked)"
+	}
+	if c.Causal {
+		status += " (causal: RASP on each prefix)"
 	}
 	line := fmt.Sprintf("case %-4s rows %5d  unpadded %s (%d/%d)  padded %s (%d/%d)  %s",
 		c.Name(), r.Rows, pct(r.MismatchRowsUnpadded, unp), unp-r.MismatchRowsUnpadded, unp,

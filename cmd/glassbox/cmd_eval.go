@@ -39,6 +39,12 @@ position), values printed as
 Python's str() prints them. Position 0 is the first content token: the trace
 has no BOS column (the compiled model's BOS position has no RASP value).
 
+Causal or not: eval evaluates whole inputs (every position sees every
+token), as tracr's evaluator does. A .star file is causal unless it sets
+causal = False (compile's default, like the catalogue's; tracr's compiler
+defaults to non-causal): its causal model computes at position i what eval
+prints at i for the first i+1 tokens (give that prefix as --input).
+
 The program is a catalogue case number (see glassbox cases) or a .star file
 that assigns program (it may load("lib/common.star", ...) from the catalogue
 library). A file without a vocab global needs --vocab (comma-separated;

@@ -46,8 +46,8 @@ func raspMembers() starlark.StringDict {
 		"SelectorAnd":       starlark.NewBuiltin("SelectorAnd", selectorPair("SelectorAnd", func(a, b rasp.Selector) rasp.Selector { return rasp.NewSelectorAnd(a, b) })),
 		"SelectorOr":        starlark.NewBuiltin("SelectorOr", selectorPair("SelectorOr", func(a, b rasp.Selector) rasp.Selector { return rasp.NewSelectorOr(a, b) })),
 		"SelectorNot":       starlark.NewBuiltin("SelectorNot", builtinSelectorNot),
-		"selector_and":      starlark.NewBuiltin("selector_and", selectorPair("selector_and", rasp.And)),
-		"selector_or":       starlark.NewBuiltin("selector_or", selectorPair("selector_or", rasp.Or)),
+		"selector_and":      starlark.NewBuiltin("selector_and", selectorPairSimplify("selector_and", rasp.And, func(a, b rasp.Selector) rasp.Selector { return rasp.NewSelectorAnd(a, b) })),
+		"selector_or":       starlark.NewBuiltin("selector_or", selectorPairSimplify("selector_or", rasp.Or, func(a, b rasp.Selector) rasp.Selector { return rasp.NewSelectorOr(a, b) })),
 		"selector_not":      starlark.NewBuiltin("selector_not", builtinSelectorNotSimplify),
 		"numerical":         starlark.NewBuiltin("numerical", encodingBuiltin("numerical", rasp.Numerical)),
 		"categorical":       starlark.NewBuiltin("categorical", encodingBuiltin("categorical", rasp.Categorical)),
@@ -56,12 +56,10 @@ func raspMembers() starlark.StringDict {
 		"is_numerical":      starlark.NewBuiltin("is_numerical", encodingQuery("is_numerical", rasp.Numerical)),
 		"is_categorical":    starlark.NewBuiltin("is_categorical", encodingQuery("is_categorical", rasp.Categorical)),
 	}
-	cmp := starlark.StringDict{}
 	for _, c := range rasp.Comparisons {
-		cmp[c.Name()] = ComparisonValue{c}
 		d[c.Name()] = ComparisonValue{c}
 	}
-	d["Comparison"] = starlarkstruct.FromStringDict(starlark.String("Comparison"), cmp)
+	d["Comparison"] = comparisonEnum{}
 	return d
 }
 
@@ -314,6 +312,23 @@ func builtinSelectorWidth(thread *starlark.Thread, b *starlark.Builtin, args sta
 	return &SOpValue{SOp: rasp.NewSelectorWidth(s), b: stateOf(thread)}, nil
 }
 
+// selectorPairSimplify is tracr's selector_and/selector_or(fst, snd,
+// simplify=True): simplify=False builds the plain SelectorAnd/SelectorOr.
+func selectorPairSimplify(name string, simplified, plain func(a, b rasp.Selector) rasp.Selector) builtinFn {
+	return func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		var fst, snd starlark.Value
+		simplify := true
+		if err := starlark.UnpackArgs(name, args, kwargs, "fst", &fst, "snd", &snd, "simplify?", &simplify); err != nil {
+			return nil, err
+		}
+		mk := simplified
+		if !simplify {
+			mk = plain
+		}
+		return selectorPair(name, mk)(thread, b, starlark.Tuple{fst, snd}, nil)
+	}
+}
+
 func selectorPair(name string, mk func(a, b rasp.Selector) rasp.Selector) builtinFn {
 	return func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		var fst, snd starlark.Value
@@ -346,12 +361,16 @@ func builtinSelectorNot(thread *starlark.Thread, b *starlark.Builtin, args starl
 
 func builtinSelectorNotSimplify(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var inner starlark.Value
-	if err := starlark.UnpackArgs("selector_not", args, kwargs, "inner", &inner); err != nil {
+	simplify := true
+	if err := starlark.UnpackArgs("selector_not", args, kwargs, "inner", &inner, "simplify?", &simplify); err != nil {
 		return nil, err
 	}
 	s, err := asSelector("selector_not", "inner", inner)
 	if err != nil {
 		return nil, err
+	}
+	if !simplify {
+		return &SelectorValue{Sel: rasp.NewSelectorNot(s), b: stateOf(thread)}, nil
 	}
 	return &SelectorValue{Sel: rasp.Not(s), b: stateOf(thread)}, nil
 }

@@ -22,11 +22,13 @@
 // Select(keys, queries, predicate), ConstantSelector(value,
 // check_length=True), Aggregate(selector, sop, default=None),
 // SelectorWidth(selector), SelectorAnd/SelectorOr/SelectorNot (no
-// simplification), selector_and/selector_or/selector_not (with
-// simplification, as the &, |, ~ operators), numerical, categorical,
-// annotate(expr, **kw), get_encoding, is_numerical, is_categorical,
-// Comparison (EQ, LT, LEQ, GT, GEQ, NEQ, TRUE, FALSE; also top-level; a
-// member is callable as pred(key, query) and has .name/.value).
+// simplification), selector_and(fst, snd, simplify=True)/selector_or(…)/
+// selector_not(inner, simplify=True) (simplifying as the &, |, ~ operators
+// unless simplify=False), numerical, categorical, annotate(expr, **kw),
+// get_encoding, is_numerical, is_categorical, Comparison (EQ, LT, LEQ, GT,
+// GEQ, NEQ, TRUE, FALSE; also top-level; a member is callable as
+// pred(key, query) and has .name/.value; Comparison itself iterates,
+// indexes and has len() like tracr's Enum: for c in rasp.Comparison).
 //
 // SOp and Selector values have .named(name), .annotated(**kw), .label,
 // .name, .unique_id, .annotations (dict), .children, and can be called on a
@@ -62,7 +64,10 @@
 // "%s" % x); no set literals ({...}; use set([...]) or a
 // list); no `**` operator (use pow(x, y)); no chained comparisons (a < b <
 // c); no classes, no try/except, no `is`, no imports (use load for the
-// library). str(), repr() and `%` formatting (%s, %r) print like Python
+// library); no assert statement (write `if not cond: fail("message")`); no
+// starred assignment or unpacking (`a, *rest = xs` and `(*xs, y)`: write
+// `a, rest = xs[0], xs[1:]` and `tuple(xs) + (y,)`). A syntax error on an
+// assert or a starred expression says so. str(), repr() and `%` formatting (%s, %r) print like Python
 // (1e15 → 1000000000000000.0, ['a', 2.5], (1,), 'quoted'); "{}".format()
 // and print() keep Starlark's formatting (["a", 2.5]). Labels and the trace
 // are formatted in Go with Python's rules (rasp.Str).

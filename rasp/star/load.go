@@ -123,7 +123,7 @@ func predeclared(extra map[string]any) (starlark.StringDict, error) {
 func compile(name string, src []byte, pre starlark.StringDict) (*starlark.Program, error) {
 	f, err := fileOptions.Parse(name, src, 0)
 	if err != nil {
-		return nil, err // syntax.Error prints file:line:col: msg
+		return nil, syntaxHint(err, src) // syntax.Error prints file:line:col: msg
 	}
 	rewriteFile(f)
 	prog, err := starlark.FileProgram(f, pre.Has)
@@ -471,4 +471,26 @@ func backtrace(ee *starlark.EvalError, msg string) string {
 	}
 	fmt.Fprintf(&b, "Error%s: %s", suffix, msg)
 	return b.String()
+}
+
+// syntaxHint adds the Starlark way to write Python syntax that Starlark
+// lacks (assert, starred expressions) to a syntax error on such a line.
+func syntaxHint(err error, src []byte) error {
+	var se syntax.Error
+	if !errors.As(err, &se) {
+		return err
+	}
+	lines := strings.Split(string(src), "\n")
+	line := ""
+	if n := int(se.Pos.Line); n >= 1 && n <= len(lines) {
+		line = strings.TrimSpace(lines[n-1])
+	}
+	switch {
+	case strings.HasPrefix(line, "assert ") || strings.HasPrefix(line, "assert("):
+		return fmt.Errorf("%w (Starlark has no assert statement: write `if not cond: fail(\"message\")`)", err)
+	case strings.Contains(se.Msg, "got '*'"):
+		return fmt.Errorf("%w (Starlark has no starred assignment or unpacking: index or slice instead, "+
+			"e.g. `first, rest = xs[0], xs[1:]`, and build tuples with `tuple(xs) + (y,)`)", err)
+	}
+	return err
 }
