@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"io"
 	"os"
 	"strconv"
@@ -88,6 +90,9 @@ model's outputs with the reconstruction spliced in); use sae-eval for its
 func init() { rootCmd.AddCommand(newEvalCmd()) }
 
 func runEval(cmd *cobra.Command, args []string, o *evalOptions) error {
+	if err := checkEvalTarget(args[0], len(o.inputs) > 0); err != nil {
+		return err
+	}
 	if len(o.inputs) == 0 {
 		return fmt.Errorf("eval: no --input given")
 	}
@@ -118,6 +123,24 @@ func runEval(cmd *cobra.Command, args []string, o *evalOptions) error {
 		if err := writeTraceTable(w, tr, o.selectors); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// checkEvalTarget explains an argument that is neither a case number nor an
+// existing path, and a program file given without --input.
+func checkEvalTarget(arg string, haveInput bool) error {
+	if _, err := strconv.Atoi(strings.TrimPrefix(arg, "case_")); err == nil {
+		return nil
+	}
+	if _, err := os.Stat(arg); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("eval %s: %s does not exist (no such file or directory; want a catalogue case number, a .star file, or a run or SAE directory)", arg, arg)
+		}
+		return fmt.Errorf("eval %s: %w", arg, err)
+	}
+	if !haveInput {
+		return fmt.Errorf("eval %s: no --input given (%s is a program file, not a run directory)", arg, arg)
 	}
 	return nil
 }
