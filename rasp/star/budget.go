@@ -10,8 +10,9 @@ import (
 // DefaultMaxSteps is the Starlark step budget used when Options.MaxSteps is 0.
 const DefaultMaxSteps = 50_000_000
 
-// DefaultMaxBytes is the memory budget used when Options.MaxBytes is 0.
-const DefaultMaxBytes = 1 << 30
+// DefaultMaxBytes is the memory budget used when Options.MaxBytes is 0
+// (256 MiB: RASP programs need kilobytes).
+const DefaultMaxBytes = 1 << 28
 
 // Budget is one allowance of Starlark steps and of bytes, shared by
 // everything that draws on it: loading, building (load()ed files included)

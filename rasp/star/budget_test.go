@@ -129,6 +129,14 @@ func TestMemoryBudget(t *testing.T) {
 			}
 		})
 	}
+	// The default budget refuses the examples before allocating.
+	for _, src := range []string{"x = \"x\" * 1000000000\n", "x = list(range(100000000))\n"} {
+		_, err := Load("t.star", []byte(src+"program = tokens\n"), Options{})
+		var le *LimitError
+		if !errors.As(err, &le) || le.Limit != "memory" {
+			t.Errorf("%q with the default budget: %v", src, err)
+		}
+	}
 	// Ordinary programs stay well inside the budget.
 	src := "x = [i * 2 for i in range(1000)]\ns = \",\".join([str(i) for i in x])\nl = list(range(100)) + [1] * 10\nprogram = Map(lambda v: v + \"!\" * 3, tokens)\n"
 	p, err := Load("t.star", []byte(src), Options{MaxBytes: 1 << 20})

@@ -105,7 +105,7 @@
 //
 // A program gets one budget of Starlark steps (Options.MaxSteps,
 // DefaultMaxSteps 50M) and of memory (Options.MaxBytes, DefaultMaxBytes
-// 1 GiB) per Build: loading, the load()ed files and every later call of the
+// 256 MiB) per Build: loading, the load()ed files and every later call of the
 // functions that build created (by the evaluator, the compiler, Result.Call)
 // draw on it, so chaining many slow Maps cannot multiply the limit. With
 // Options.Budget (NewBudget) every Build of the program shares one budget
