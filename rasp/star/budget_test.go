@@ -113,6 +113,7 @@ func TestMemoryBudget(t *testing.T) {
 		{"replace", "s = \"a\" * 2000\nx = s.replace(\"a\", s)\n"},
 		{"big int power", "x = pow(pow(10, 60000), 60000)\n"},
 		{"big int squaring", "x = 10\nfor i in range(40):\n    x = x * x\n"},
+		{"slice copies", "l = [0] * 50000\nkeep = []\nfor i in range(100):\n    keep.append(l[1:])\n"},
 		{"percent format", "s = \"ab\"\nfor i in range(40):\n    s = \"%s%s\" % (s, s)\n"},
 	}
 	for _, tc := range tests {
@@ -138,7 +139,7 @@ func TestMemoryBudget(t *testing.T) {
 		}
 	}
 	// Ordinary programs stay well inside the budget.
-	src := "x = [i * 2 for i in range(1000)]\ns = \",\".join([str(i) for i in x])\nl = list(range(100)) + [1] * 10\nprogram = Map(lambda v: v + \"!\" * 3, tokens)\n"
+	src := "t = \"abcdefgh\" * 1000\nparts = [t[i:i + 2] for i in range(len(t))]\nx = [i * 2 for i in range(1000)]\ns = \",\".join([str(i) for i in x])\nl = list(range(100)) + [1] * 10\nprogram = Map(lambda v: v + \"!\" * 3, tokens)\n"
 	p, err := Load("t.star", []byte(src), Options{MaxBytes: 1 << 20})
 	if err != nil {
 		t.Fatal(err)

@@ -108,8 +108,8 @@ func chargeAfter(thread *starlark.Thread, v starlark.Value, err error) (starlark
 	return v, nil
 }
 
-// builtinCopy implements __rasp_copy__(x): it charges the size of x (which
-// a slice of it may copy) and returns x.
+// builtinCopy implements __rasp_copy__(x): it charges the size of x (a
+// slice just made) and returns x.
 func builtinCopy(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	if len(args) != 1 || len(kwargs) != 0 {
 		return nil, fmt.Errorf("%s: want 1 argument", copyBuiltinName)

@@ -172,16 +172,18 @@ func rewriteExpr(e syntax.Expr) syntax.Expr {
 	case *syntax.ParenExpr:
 		x.X = rewriteExpr(x.X)
 	case *syntax.SliceExpr:
-		// __rasp_copy__(x)[lo:hi:step] charges the copy a slice may make.
-		x.X = &syntax.CallExpr{
-			Fn:     &syntax.Ident{NamePos: x.Lbrack, Name: copyBuiltinName},
-			Lparen: x.Lbrack,
-			Args:   []syntax.Expr{rewriteExpr(x.X)},
-			Rparen: x.Lbrack,
-		}
+		x.X = rewriteExpr(x.X)
 		x.Lo = rewriteExpr(x.Lo)
 		x.Hi = rewriteExpr(x.Hi)
 		x.Step = rewriteExpr(x.Step)
+		// __rasp_copy__(x[lo:hi:step]) charges the copy the slice made
+		// (at most the size of x, which exists already).
+		return &syntax.CallExpr{
+			Fn:     &syntax.Ident{NamePos: x.Lbrack, Name: copyBuiltinName},
+			Lparen: x.Lbrack,
+			Args:   []syntax.Expr{x},
+			Rparen: x.Rbrack,
+		}
 	case *syntax.TupleExpr:
 		rewriteExprs(x.List)
 	case *syntax.UnaryExpr:
