@@ -114,6 +114,7 @@ func TestMemoryBudget(t *testing.T) {
 		{"big int power", "x = pow(pow(10, 60000), 60000)\n"},
 		{"big int squaring", "x = 10\nfor i in range(40):\n    x = x * x\n"},
 		{"slice copies", "l = [0] * 50000\nkeep = []\nfor i in range(100):\n    keep.append(l[1:])\n"},
+		{"str of a list", "l = [12345678] * 20000\nkeep = []\nfor i in range(10):\n    keep.append(str(l))\n"},
 		{"percent format", "s = \"ab\"\nfor i in range(40):\n    s = \"%s%s\" % (s, s)\n"},
 	}
 	for _, tc := range tests {

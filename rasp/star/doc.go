@@ -117,7 +117,8 @@
 // in one step: string, list and tuple repetition and concatenation (also
 // +=), big-integer * and pow, % formatting, slicing, list, tuple, sorted,
 // enumerate, zip, set, dict and reversed of a sized value, and the methods
-// join, replace, format, extend, union and update. Other allocations
+// join, replace, format, extend, union and update (str, repr, % and
+// format are charged once built: at most a few times what exists). Other allocations
 // (comprehensions, append, dict stores) take steps and are bounded by the
 // step budget. An exhausted budget is a *LimitError that names the limit
 // and how to raise it.

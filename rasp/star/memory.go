@@ -12,7 +12,8 @@ import (
 // large value in one step: string, list and tuple repetition and
 // concatenation (also +=), big-integer multiplication and pow, % formatting,
 // list(), tuple(), sorted(), enumerate(), zip(), set(), dict(), reversed(),
-// slicing, and the methods join, replace, format, extend, union and update.
+// slicing, and the methods join, replace, format, extend, union and update;
+// str(), repr(), % formatting and format() are charged once built.
 // What else a program allocates is bounded by its step budget.
 
 // Names of the hidden builtins of the memory rewrite.
@@ -245,6 +246,16 @@ func memoryBuiltins() starlark.StringDict {
 	}
 	for _, name := range []string{"set", "dict"} {
 		d[name] = chargedCopy(starlark.Universe[name].(*starlark.Builtin), entryBytes)
+	}
+	// str and repr of a large value: charged once built (at most a few
+	// times the value's own size).
+	for _, fn := range []*starlark.Builtin{
+		starlark.NewBuiltin("str", pyStrBuiltin), starlark.NewBuiltin("repr", pyReprBuiltin),
+	} {
+		d[fn.Name()] = starlark.NewBuiltin(fn.Name(), func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+			res, err := fn.CallInternal(thread, args, kwargs)
+			return chargeAfter(thread, res, err)
+		})
 	}
 	return d
 }
