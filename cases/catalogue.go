@@ -112,7 +112,7 @@ func Get(id int) (*Case, error) {
 	if err != nil {
 		return nil, fmt.Errorf("case %d: no such case in the catalogue (ids 1-131 except 16 and 27)", id)
 	}
-	c, err := load(fmt.Sprintf("case_%d.star", id), src, LoadOptions{})
+	c, err := load(fmt.Sprintf("case_%d.star", id), src, LoadOptions{}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("case %d: %w", id, err)
 	}
@@ -228,6 +228,11 @@ type LoadOptions struct {
 	MaxSeqLen, MinSeqLen int
 	// Causal overrides the file's `causal` when non-nil.
 	Causal *bool
+	// MaxSteps and MaxBytes are the program's Starlark step and memory
+	// budget (0: star.DefaultMaxSteps, star.DefaultMaxBytes). LoadFile
+	// gives the file one budget that loading, every Build and every call
+	// of its functions while evaluating or compiling share.
+	MaxSteps, MaxBytes uint64
 }
 
 // LoadFile loads a user's .star program the way catalogue cases are loaded:
@@ -235,15 +240,16 @@ type LoadOptions struct {
 // must assign `program`, and may set vocab, max_seq_len, min_seq_len,
 // causal, trivial and description.
 func LoadFile(name string, src []byte, opts LoadOptions) (*Case, error) {
-	c, err := load(name, src, opts)
+	c, err := load(name, src, opts, star.NewBudget(opts.MaxSteps, opts.MaxBytes))
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", name, err)
 	}
 	return c, nil
 }
 
-func load(name string, src []byte, opts LoadOptions) (*Case, error) {
-	sopts := star.Options{FS: Library()}
+// load loads a program; a nil budget gives each build its own.
+func load(name string, src []byte, opts LoadOptions, budget *star.Budget) (*Case, error) {
+	sopts := star.Options{FS: Library(), MaxSteps: opts.MaxSteps, MaxBytes: opts.MaxBytes, Budget: budget}
 	if opts.Vocab != nil {
 		sopts.Predeclared = map[string]any{"vocab": opts.Vocab}
 	}

@@ -47,6 +47,7 @@ type Evaluator struct {
 	c       *Case
 	program rasp.SOp
 	correct starlark.Callable // correct_output, when the file defines it
+	build   *star.Result
 }
 
 // NewEvaluator builds the program once for evaluating many inputs.
@@ -55,7 +56,7 @@ func (c *Case) NewEvaluator() (*Evaluator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("build %s: %w", c.File, err)
 	}
-	e := &Evaluator{c: c, program: r.Program}
+	e := &Evaluator{c: c, program: r.Program, build: r}
 	if fn, ok := r.Globals["correct_output"].(starlark.Callable); ok {
 		e.correct = fn
 	}
@@ -85,13 +86,8 @@ func (e *Evaluator) CorrectOutput(content []rasp.Value) ([]rasp.Value, error) {
 		}
 		elems[i] = s
 	}
-	thread := &starlark.Thread{Name: e.c.File + ":correct_output"}
-	thread.SetMaxExecutionSteps(star.DefaultMaxSteps)
-	res, err := starlark.Call(thread, e.correct, starlark.Tuple{starlark.NewList(elems)}, nil)
+	res, err := e.build.Call(e.correct, starlark.Tuple{starlark.NewList(elems)})
 	if err != nil {
-		if ee, ok := err.(*starlark.EvalError); ok {
-			return nil, fmt.Errorf("correct_output: %s", ee.Backtrace())
-		}
 		return nil, fmt.Errorf("correct_output: %w", err)
 	}
 	it, ok := res.(starlark.Indexable)

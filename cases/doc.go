@@ -22,7 +22,9 @@
 //	IDs() []int                     // ids, without loading anything
 //	Get(id) (*Case, error)          // one case, loaded once and shared
 //	All() ([]*Case, error)          // every case, in id order
-//	LoadFile(name, src, LoadOptions) // a user's .star file, same rules
+//	LoadFile(name, src, LoadOptions) // a user's .star file, same rules; one Starlark
+//	                                 // budget (LoadOptions.MaxSteps, MaxBytes) for
+//	                                 // loading and every later build and evaluation
 //	Library() fs.FS                 // lib/*.star, for rasp/star loaders
 //
 // A *Case has ID, File, Description, MaxSeqLen and MinSeqLen (both count

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -104,9 +105,90 @@ func hasHook(cfg Config, name string) bool {
 	return false
 }
 
+// unknownHook names the closest hook names (edit distance) and, when none
+// is close, the model's hook names with the layer written L.
 func unknownHook(cfg Config, name string) error {
-	return fmt.Errorf("unknown hook %q for this model (%d layers, normalization %q, attn_only %v; want a name from HookNames, e.g. blocks.0.attn.hook_z or blocks.%d.hook_resid_post)",
-		name, cfg.NLayers, cfg.NormalizationType, cfg.AttnOnly, cfg.NLayers-1)
+	names := HookNames(cfg)
+	msg := fmt.Sprintf("unknown hook %q for this model (%d layers, normalization %q, attn_only %v)",
+		name, cfg.NLayers, cfg.NormalizationType, cfg.AttnOnly)
+	if close := closestNames(name, names, 3); len(close) > 0 {
+		quoted := make([]string, len(close))
+		for i, c := range close {
+			quoted[i] = strconv.Quote(c)
+		}
+		msg += "; did you mean " + strings.Join(quoted, " or ") + "?"
+	} else {
+		seen := map[string]bool{}
+		var kinds []string
+		for _, n := range names {
+			k := n
+			if rest, ok := strings.CutPrefix(n, "blocks."); ok {
+				if i := strings.IndexByte(rest, '.'); i >= 0 {
+					k = "blocks.L." + rest[i+1:]
+				}
+			}
+			if !seen[k] {
+				seen[k] = true
+				kinds = append(kinds, k)
+			}
+		}
+		msg += "; hook names are " + strings.Join(kinds, ", ")
+	}
+	if cfg.NLayers > 0 {
+		msg += fmt.Sprintf(" (layers 0 to %d)", cfg.NLayers-1)
+	}
+	return errors.New(msg)
+}
+
+// closestNames returns up to n names nearest to name by edit distance,
+// among those within a third of its length (at least 2 edits).
+func closestNames(name string, names []string, n int) []string {
+	limit := max(2, len(name)/3)
+	best := limit + 1
+	var out []string
+	for _, c := range names {
+		d := editDistance(name, c, best)
+		switch {
+		case d < best:
+			best, out = d, []string{c}
+		case d == best && d <= limit:
+			out = append(out, c)
+		}
+	}
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out
+}
+
+// editDistance is the Levenshtein distance of a and b (bytes), or a value
+// above bound once it must exceed it.
+func editDistance(a, b string, bound int) int {
+	if d := len(a) - len(b); d > bound || -d > bound {
+		return bound + 1
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		rowMin := cur[0]
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			rowMin = min(rowMin, cur[j])
+		}
+		if rowMin > bound {
+			return bound + 1
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 // runState carries one run's hooks and cache.

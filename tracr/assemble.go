@@ -90,6 +90,9 @@ func (cp *compiler) assemble(hls []*halfLayer) (*Compiled, error) {
 		}
 	}
 
+	if err := cp.checkModel(nLayers, D, nHeads, keySize, hidden, tokensSpace.NumDims(), cp.maxSeqLen+1, outSpace.NumDims()); err != nil {
+		return nil, err
+	}
 	params := map[string]*tensor.Tensor{}
 	for l := 0; l < nLayers; l++ {
 		p := fmt.Sprintf("blocks.%d.", l)

@@ -54,6 +54,9 @@ func (cp *compiler) addBlock(n *node) error {
 		}
 		return &Error{Label: n.label, Err: err}
 	}
+	if err := cp.checkBlock(n); err != nil {
+		return err
+	}
 	hidden := "_hidden_" + n.label + "_"
 	switch e := n.expr.(type) {
 	case *rasp.TokensType, *rasp.IndicesType:

@@ -22,7 +22,16 @@ type Options struct {
 	MLPExactness float64
 	// CompilerBOS and CompilerPAD are the special tokens (default "BOS", "PAD").
 	CompilerBOS, CompilerPAD string
+	// MaxParams limits the size of the model (0: DefaultMaxParams): the
+	// assembled model's parameters, and the weights of each block while
+	// compiling. Bigger programs give an error wrapping ErrTooLarge that
+	// names the sizes, before anything that size is allocated.
+	MaxParams int64
 }
+
+// DefaultMaxParams is the default Options.MaxParams: 2^28 parameters
+// (1 GiB as float32).
+const DefaultMaxParams = 1 << 28
 
 func (o Options) withDefaults() Options {
 	if o.MLPExactness == 0 {
@@ -33,6 +42,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.CompilerPAD == "" {
 		o.CompilerPAD = "PAD"
+	}
+	if o.MaxParams <= 0 {
+		o.MaxParams = DefaultMaxParams
 	}
 	return o
 }
@@ -119,6 +131,9 @@ func (e *Error) Unwrap() error { return e.Err }
 // (tracr's NotImplementedError).
 var ErrUnsupported = errors.New("not supported by tracr")
 
+// ErrTooLarge is wrapped by errors for models over Options.MaxParams.
+var ErrTooLarge = errors.New("model too large")
+
 func exprErr(label string, format string, args ...any) error {
 	return &Error{Label: label, Err: fmt.Errorf(format, args...)}
 }
@@ -194,6 +209,9 @@ func Compile(program rasp.SOp, vocab []rasp.Value, maxSeqLen int, opts Options) 
 	cp := &compiler{
 		opts: opts, vocab: vs, maxSeqLen: maxSeqLen,
 		bos: bases.Dir("tokens", opts.CompilerBOS), one: bases.NameDir("one"),
+	}
+	if err := cp.checkEmbedding(vs.len()); err != nil {
+		return nil, err
 	}
 	cp.buildGraph(program)
 	if err := cp.inferBases(); err != nil {

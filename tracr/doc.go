@@ -22,6 +22,10 @@ package tracr
 //
 //	comp, err := tracr.Compile(program, vocab, maxSeqLen, tracr.Options{Causal: true})
 //	comp, err := tracr.CompileCase(c, 100)    // a *cases.Case, as circuits-benchmark compiles it
+//	comp, err := tracr.CompileCaseLimit(c, 100, maxParams) // with Options.MaxParams (default 2^28):
+//	                                          // bigger models are an error wrapping ErrTooLarge
+//	                                          // (sizes in words) before anything that size is allocated
+//	res, err := tracr.CheckCase(c, comp, n)   // causal models against RASP on each prefix
 //	comp.Config, comp.Params                  // model.Config + TransformerLens-named weights
 //	comp.ResidualLabels, comp.Residual        // residual stream layout ("tokens:a", "is_x_3", …)
 //	comp.Tokens, comp.TokenID(v)              // token ids (tracr's sorted tokens basis)

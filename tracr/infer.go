@@ -125,6 +125,9 @@ func (cp *compiler) valueSet(n *node) (*pySet, error) {
 }
 
 func (cp *compiler) productSet(n *node, f rasp.Func, fst, snd rasp.SOp) (*pySet, error) {
+	if err := cp.checkProduct(n, fst, snd); err != nil {
+		return nil, err
+	}
 	out := newPySetOf()
 	for _, x := range cp.nodeOf(fst).values.values() {
 		for _, y := range cp.nodeOf(snd).values.values() {

@@ -206,6 +206,9 @@ func (s *pySet) values() []rasp.Value {
 	return out
 }
 
+// len returns the number of elements.
+func (s *pySet) len() int { return s.used }
+
 // has reports whether a value equal to v is in the set.
 func (s *pySet) has(v rasp.Value) bool { return s.index[rasp.Key(v)] }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/glassbox-interp/glassbox/cases"
 	"github.com/glassbox-interp/glassbox/rasp"
+	"github.com/glassbox-interp/glassbox/rasp/star"
 	"github.com/glassbox-interp/glassbox/tracr"
 )
 
@@ -27,10 +28,13 @@ type compileFlags struct {
 	rows         int
 	mlpExactness float64
 	quiet        bool
+	maxSteps     uint64
+	maxBytes     uint64
+	maxParams    int64
 }
 
 // compileF holds the flags of the compile command.
-var compileF = compileFlags{mlpExactness: 100}
+var compileF = compileFlags{mlpExactness: 100, maxSteps: star.DefaultMaxSteps, maxBytes: star.DefaultMaxBytes}
 
 func init() {
 	f := &compileF
@@ -46,10 +50,19 @@ config.json and model.safetensors (TransformerLens names, the layout
 "glassbox run" and model.Load read), residual_labels.json, alignment.json and
 tokenizer.json.
 
+Causal or not: catalogue cases are causal as circuits-benchmark compiles
+them; a .star file is causal (a causal attention mask) unless it sets
+causal = False or you pass --bidirectional. Note that tracr's compiler
+defaults to non-causal (compile_rasp_to_model(causal=False)): to reproduce a
+plain tracr compile of your program, pass --bidirectional.
+
 --check runs the compiled model on the case's dataset (every gen_all_data row
 when there are at most 5000, otherwise 2000 rows sampled with seed 42, or
 --rows N sampled rows) and compares it with RASP evaluation, split into
-unpadded and padded rows. The exit status is 1 if an unpadded row differs.
+unpadded and padded rows: ordinary evaluation for a bidirectional model, and
+for a causal one causal evaluation (position i compared with the program's
+value at i on the first i+1 tokens, all a causal mask lets the model see).
+The exit status is 1 if an unpadded row differs.
 tracr itself is inexact on padded rows of some bidirectional cases (PAD is
 not masked): such cases are listed as "tracr-inexact (padded)".`,
 		Example: `  glassbox compile 3
@@ -75,6 +88,9 @@ not masked): such cases are listed as "tracr-inexact (padded)".`,
 	fl.IntVar(&f.rows, "rows", 0, "with --check: number of seeded sample rows (0: the reference dataset)")
 	fl.Float64Var(&f.mlpExactness, "mlp-exactness", 100, "slope of the discretising MLPs (tracr's mlp_exactness)")
 	fl.BoolVar(&f.quiet, "quiet", false, "print only the check result")
+	fl.Int64Var(&f.maxParams, "max-params", tracr.DefaultMaxParams, "refuse models (and compiler blocks) with more parameters than this")
+	fl.Uint64Var(&f.maxSteps, "max-steps", star.DefaultMaxSteps, "Starlark step budget of a .star file (loading, compiling and checking share it)")
+	fl.Uint64Var(&f.maxBytes, "max-memory", star.DefaultMaxBytes, "memory budget of a .star file in bytes (large strings, lists and numbers it builds)")
 	rootCmd.AddCommand(cmd)
 }
 
@@ -108,7 +124,7 @@ func loadCompileCase(arg string, f compileFlags) (*cases.Case, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read program: %w", err)
 	}
-	opts := cases.LoadOptions{MaxSeqLen: f.maxSeqLen, MinSeqLen: f.minSeqLen}
+	opts := cases.LoadOptions{MaxSeqLen: f.maxSeqLen, MinSeqLen: f.minSeqLen, MaxSteps: f.maxSteps, MaxBytes: f.maxBytes}
 	if f.vocab != "" {
 		opts.Vocab = parseVocab(f.vocab)
 	}
@@ -129,7 +145,7 @@ func compileOne(cmd *cobra.Command, arg string, f compileFlags) error {
 		return err
 	}
 	start := time.Now()
-	comp, err := tracr.CompileCase(c, f.mlpExactness)
+	comp, err := tracr.CompileCaseLimit(c, f.mlpExactness, f.maxParams)
 	if err != nil {
 		return err
 	}
@@ -162,9 +178,17 @@ func compileOne(cmd *cobra.Command, arg string, f compileFlags) error {
 		fmt.Fprintf(out, "  first mismatch: %s\n", res.FirstMismatch)
 	}
 	if res.MismatchRowsUnpadded > 0 {
-		return fmt.Errorf("case %s: %d unpadded rows differ from RASP", c.Name(), res.MismatchRowsUnpadded)
+		return fmt.Errorf("case %s: %d unpadded rows differ from RASP (%s)", c.Name(), res.MismatchRowsUnpadded, maskNote(c))
 	}
 	return nil
+}
+
+// maskNote says how a check compared: causal models with causal evaluation.
+func maskNote(c *cases.Case) string {
+	if c.Causal {
+		return "causal model, compared with RASP on each prefix; .star files are causal unless they set causal = False or get --bidirectional, while tracr's compiler defaults to non-causal"
+	}
+	return "bidirectional model, compared with RASP on whole inputs"
 }
 
 func pct(bad, total int) string {
@@ -182,6 +206,9 @@ func checkLine(c *cases.Case, r *tracr.CheckResult) string {
 		status = "MISMATCH"
 	case r.MismatchRowsPadded > 0:
 		status = "tracr-inexact (padded rows: PAD is not masked)"
+	}
+	if c.Causal {
+		status += " (causal: RASP on each prefix)"
 	}
 	line := fmt.Sprintf("case %-4s rows %5d  unpadded %s (%d/%d)  padded %s (%d/%d)  %s",
 		c.Name(), r.Rows, pct(r.MismatchRowsUnpadded, unp), unp-r.MismatchRowsUnpadded, unp,
@@ -206,7 +233,7 @@ func compileAll(cmd *cobra.Command, f compileFlags) error {
 	failed, inexact := 0, 0
 	for _, c := range all {
 		t0 := time.Now()
-		comp, err := tracr.CompileCase(c, f.mlpExactness)
+		comp, err := tracr.CompileCaseLimit(c, f.mlpExactness, f.maxParams)
 		compileTime += time.Since(t0)
 		if err != nil {
 			fmt.Fprintf(out, "case %-4d ERROR %v\n", c.ID, err)

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strconv"
 	"strings"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/glassbox-interp/glassbox/cases"
 	"github.com/glassbox-interp/glassbox/rasp"
+	"github.com/glassbox-interp/glassbox/rasp/star"
 )
 
 // evalOptions are the flags of `glassbox eval`.
@@ -21,6 +24,8 @@ type evalOptions struct {
 	maxSeqLen int
 	json      bool
 	selectors bool
+	maxSteps  uint64
+	maxBytes  uint64
 }
 
 // newEvalCmd builds the `eval` command (fresh flags each time, for tests).
@@ -35,6 +40,12 @@ after the ones it reads, output last; label, encoding, then one column per
 position), values printed as
 Python's str() prints them. Position 0 is the first content token: the trace
 has no BOS column (the compiled model's BOS position has no RASP value).
+
+Causal or not: eval evaluates whole inputs (every position sees every
+token), as tracr's evaluator does. A .star file is causal unless it sets
+causal = False (compile's default, like the catalogue's; tracr's compiler
+defaults to non-causal): its causal model computes at position i what eval
+prints at i for the first i+1 tokens (give that prefix as --input).
 
 The program is a catalogue case number (see glassbox cases) or a .star file
 that assigns program (it may load("lib/common.star", ...) from the catalogue
@@ -71,12 +82,17 @@ model's outputs with the reconstruction spliced in); use sae-eval for its
 	f.IntVar(&o.maxSeqLen, "max-seq-len", 0, "max_seq_len (counts BOS) for a .star file (default: the file's, else 10)")
 	f.BoolVar(&o.json, "json", false, "print one JSON object per input instead of a table")
 	f.BoolVar(&o.selectors, "selectors", false, "also print every selector's matrix (rows: queries, columns: keys)")
+	f.Uint64Var(&o.maxSteps, "max-steps", star.DefaultMaxSteps, "Starlark step budget of a .star file (loading and every function call share it)")
+	f.Uint64Var(&o.maxBytes, "max-memory", star.DefaultMaxBytes, "memory budget of a .star file in bytes (large strings, lists and numbers it builds)")
 	return cmd
 }
 
 func init() { rootCmd.AddCommand(newEvalCmd()) }
 
 func runEval(cmd *cobra.Command, args []string, o *evalOptions) error {
+	if err := checkEvalTarget(args[0], len(o.inputs) > 0); err != nil {
+		return err
+	}
 	if len(o.inputs) == 0 {
 		return fmt.Errorf("eval: no --input given")
 	}
@@ -111,6 +127,24 @@ func runEval(cmd *cobra.Command, args []string, o *evalOptions) error {
 	return nil
 }
 
+// checkEvalTarget explains an argument that is neither a case number nor an
+// existing path, and a program file given without --input.
+func checkEvalTarget(arg string, haveInput bool) error {
+	if _, err := strconv.Atoi(strings.TrimPrefix(arg, "case_")); err == nil {
+		return nil
+	}
+	if _, err := os.Stat(arg); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("eval %s: %s does not exist (no such file or directory; want a catalogue case number, a .star file, or a run or SAE directory)", arg, arg)
+		}
+		return fmt.Errorf("eval %s: %w", arg, err)
+	}
+	if !haveInput {
+		return fmt.Errorf("eval %s: no --input given (%s is a program file, not a run directory)", arg, arg)
+	}
+	return nil
+}
+
 // evalProgram resolves the argument: a case number or a .star file.
 func evalProgram(arg string, o *evalOptions) (*cases.Case, error) {
 	if id, err := strconv.Atoi(strings.TrimPrefix(arg, "case_")); err == nil {
@@ -124,6 +158,7 @@ func evalProgram(arg string, o *evalOptions) (*cases.Case, error) {
 		return nil, fmt.Errorf("eval: %w", err)
 	}
 	opts := cases.LoadOptions{Vocab: parseVocabFlag(o.vocab), MaxSeqLen: o.maxSeqLen}
+	opts.MaxSteps, opts.MaxBytes = o.maxSteps, o.maxBytes
 	return cases.LoadFile(arg, src, opts)
 }
 

@@ -111,7 +111,7 @@ program = tokens
 	if err != nil {
 		b.Fatal(err)
 	}
-	f := &Func{Fn: r.Globals["f"].(starlark.Callable), maxSteps: DefaultMaxSteps}
+	f := &Func{Fn: r.Globals["f"].(starlark.Callable), budget: NewBudget(1<<62, 0)}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if _, err := f.call([]rasp.Value{10000}); err != nil {

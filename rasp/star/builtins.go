@@ -11,10 +11,10 @@ import (
 
 // buildState is shared by everything created during one Build.
 type buildState struct {
-	labeler  *rasp.Labeler
-	funcs    []*Func
-	maxSteps uint64
-	pre      starlark.StringDict // predeclared names of this build
+	labeler *rasp.Labeler
+	funcs   []*Func
+	budget  *Budget             // steps and bytes of the build and its functions
+	pre     starlark.StringDict // predeclared names of this build
 }
 
 const buildKey = "glassbox/rasp/star.build"
@@ -23,7 +23,7 @@ func stateOf(thread *starlark.Thread) *buildState {
 	if b, ok := thread.Local(buildKey).(*buildState); ok {
 		return b
 	}
-	return &buildState{}
+	return &buildState{budget: budgetOf(thread)}
 }
 
 type builtinFn = func(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error)
@@ -46,8 +46,8 @@ func raspMembers() starlark.StringDict {
 		"SelectorAnd":       starlark.NewBuiltin("SelectorAnd", selectorPair("SelectorAnd", func(a, b rasp.Selector) rasp.Selector { return rasp.NewSelectorAnd(a, b) })),
 		"SelectorOr":        starlark.NewBuiltin("SelectorOr", selectorPair("SelectorOr", func(a, b rasp.Selector) rasp.Selector { return rasp.NewSelectorOr(a, b) })),
 		"SelectorNot":       starlark.NewBuiltin("SelectorNot", builtinSelectorNot),
-		"selector_and":      starlark.NewBuiltin("selector_and", selectorPair("selector_and", rasp.And)),
-		"selector_or":       starlark.NewBuiltin("selector_or", selectorPair("selector_or", rasp.Or)),
+		"selector_and":      starlark.NewBuiltin("selector_and", selectorPairSimplify("selector_and", rasp.And, func(a, b rasp.Selector) rasp.Selector { return rasp.NewSelectorAnd(a, b) })),
+		"selector_or":       starlark.NewBuiltin("selector_or", selectorPairSimplify("selector_or", rasp.Or, func(a, b rasp.Selector) rasp.Selector { return rasp.NewSelectorOr(a, b) })),
 		"selector_not":      starlark.NewBuiltin("selector_not", builtinSelectorNotSimplify),
 		"numerical":         starlark.NewBuiltin("numerical", encodingBuiltin("numerical", rasp.Numerical)),
 		"categorical":       starlark.NewBuiltin("categorical", encodingBuiltin("categorical", rasp.Categorical)),
@@ -56,12 +56,10 @@ func raspMembers() starlark.StringDict {
 		"is_numerical":      starlark.NewBuiltin("is_numerical", encodingQuery("is_numerical", rasp.Numerical)),
 		"is_categorical":    starlark.NewBuiltin("is_categorical", encodingQuery("is_categorical", rasp.Categorical)),
 	}
-	cmp := starlark.StringDict{}
 	for _, c := range rasp.Comparisons {
-		cmp[c.Name()] = ComparisonValue{c}
 		d[c.Name()] = ComparisonValue{c}
 	}
-	d["Comparison"] = starlarkstruct.FromStringDict(starlark.String("Comparison"), cmp)
+	d["Comparison"] = comparisonEnum{}
 	return d
 }
 
@@ -77,6 +75,9 @@ func universe() starlark.StringDict {
 	d[augopBuiltinName] = starlark.NewBuiltin("operator", builtinAugop)
 	d[unaryBuiltinName] = starlark.NewBuiltin("operator", builtinUnary)
 	d[inBuiltinName] = starlark.NewBuiltin("operator", builtinIn)
+	for k, v := range memoryBuiltins() {
+		d[k] = v
+	}
 	return d
 }
 
@@ -104,7 +105,7 @@ func asFunc(thread *starlark.Thread, fn, arg string, v starlark.Value) (*Func, e
 		return nil, fmt.Errorf("%s: %s must be a function, got %s", fn, arg, v.Type())
 	}
 	b := stateOf(thread)
-	f := &Func{Fn: c, maxSteps: b.maxSteps}
+	f := &Func{Fn: c, budget: b.budget}
 	b.funcs = append(b.funcs, f)
 	return f, nil
 }
@@ -311,6 +312,23 @@ func builtinSelectorWidth(thread *starlark.Thread, b *starlark.Builtin, args sta
 	return &SOpValue{SOp: rasp.NewSelectorWidth(s), b: stateOf(thread)}, nil
 }
 
+// selectorPairSimplify is tracr's selector_and/selector_or(fst, snd,
+// simplify=True): simplify=False builds the plain SelectorAnd/SelectorOr.
+func selectorPairSimplify(name string, simplified, plain func(a, b rasp.Selector) rasp.Selector) builtinFn {
+	return func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		var fst, snd starlark.Value
+		simplify := true
+		if err := starlark.UnpackArgs(name, args, kwargs, "fst", &fst, "snd", &snd, "simplify?", &simplify); err != nil {
+			return nil, err
+		}
+		mk := simplified
+		if !simplify {
+			mk = plain
+		}
+		return selectorPair(name, mk)(thread, b, starlark.Tuple{fst, snd}, nil)
+	}
+}
+
 func selectorPair(name string, mk func(a, b rasp.Selector) rasp.Selector) builtinFn {
 	return func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		var fst, snd starlark.Value
@@ -343,12 +361,16 @@ func builtinSelectorNot(thread *starlark.Thread, b *starlark.Builtin, args starl
 
 func builtinSelectorNotSimplify(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var inner starlark.Value
-	if err := starlark.UnpackArgs("selector_not", args, kwargs, "inner", &inner); err != nil {
+	simplify := true
+	if err := starlark.UnpackArgs("selector_not", args, kwargs, "inner", &inner, "simplify?", &simplify); err != nil {
 		return nil, err
 	}
 	s, err := asSelector("selector_not", "inner", inner)
 	if err != nil {
 		return nil, err
+	}
+	if !simplify {
+		return &SelectorValue{Sel: rasp.NewSelectorNot(s), b: stateOf(thread)}, nil
 	}
 	return &SelectorValue{Sel: rasp.Not(s), b: stateOf(thread)}, nil
 }
@@ -523,7 +545,11 @@ func builtinBinop(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 		if err != nil {
 			return nil, err
 		}
-		return starlark.Binary(tok, fx, fy)
+		res, err := starlark.Binary(tok, fx, fy)
+		return chargeAfter(thread, res, err)
+	}
+	if err := charge(thread, binarySize(tok, x, y)); err != nil {
+		return nil, err
 	}
 	xb, xIsBool := x.(starlark.Bool)
 	yb, yIsBool := y.(starlark.Bool)
@@ -578,6 +604,9 @@ func builtinAugop(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 			it, ok := args[2].(starlark.Iterable)
 			if !ok {
 				return nil, fmt.Errorf("list += %s: not iterable", args[2].Type())
+			}
+			if err := charge(thread, sizeOf(args[2])); err != nil {
+				return nil, err
 			}
 			iter := it.Iterate()
 			defer iter.Done()

@@ -22,11 +22,13 @@
 // Select(keys, queries, predicate), ConstantSelector(value,
 // check_length=True), Aggregate(selector, sop, default=None),
 // SelectorWidth(selector), SelectorAnd/SelectorOr/SelectorNot (no
-// simplification), selector_and/selector_or/selector_not (with
-// simplification, as the &, |, ~ operators), numerical, categorical,
-// annotate(expr, **kw), get_encoding, is_numerical, is_categorical,
-// Comparison (EQ, LT, LEQ, GT, GEQ, NEQ, TRUE, FALSE; also top-level; a
-// member is callable as pred(key, query) and has .name/.value).
+// simplification), selector_and(fst, snd, simplify=True)/selector_or(…)/
+// selector_not(inner, simplify=True) (simplifying as the &, |, ~ operators
+// unless simplify=False), numerical, categorical, annotate(expr, **kw),
+// get_encoding, is_numerical, is_categorical, Comparison (EQ, LT, LEQ, GT,
+// GEQ, NEQ, TRUE, FALSE; also top-level; a member is callable as
+// pred(key, query) and has .name/.value; Comparison itself iterates,
+// indexes and has len() like tracr's Enum: for c in rasp.Comparison).
 //
 // SOp and Selector values have .named(name), .annotated(**kw), .label,
 // .name, .unique_id, .annotations (dict), .children, and can be called on a
@@ -62,7 +64,10 @@
 // "%s" % x); no set literals ({...}; use set([...]) or a
 // list); no `**` operator (use pow(x, y)); no chained comparisons (a < b <
 // c); no classes, no try/except, no `is`, no imports (use load for the
-// library). str(), repr() and `%` formatting (%s, %r) print like Python
+// library); no assert statement (write `if not cond: fail("message")`); no
+// starred assignment or unpacking (`a, *rest = xs` and `(*xs, y)`: write
+// `a, rest = xs[0], xs[1:]` and `tuple(xs) + (y,)`). A syntax error on an
+// assert or a starred expression says so. str(), repr() and `%` formatting (%s, %r) print like Python
 // (1e15 → 1000000000000000.0, ['a', 2.5], (1,), 'quoted'); "{}".format()
 // and print() keep Starlark's formatting (["a", 2.5]). Labels and the trace
 // are formatted in Go with Python's rules (rasp.Str).
@@ -95,12 +100,34 @@
 // # Sandbox and errors
 //
 // No file, network or clock access: load() reads only from Options.FS (a
-// clean relative path; cycles are errors), print is discarded unless
-// Options.Print is set, and execution is limited to Options.MaxSteps
-// Starlark steps per build and per function call (DefaultMaxSteps if 0).
+// clean relative path; cycles are errors) and print is discarded unless
+// Options.Print is set.
+//
+// A program gets one budget of Starlark steps (Options.MaxSteps,
+// DefaultMaxSteps 50M) and of memory (Options.MaxBytes, DefaultMaxBytes
+// 256 MiB) per Build: loading, the load()ed files and every later call of the
+// functions that build created (by the evaluator, the compiler, Result.Call)
+// draw on it, so chaining many slow Maps cannot multiply the limit. With
+// Options.Budget (NewBudget) every Build of the program shares one budget
+// too; cases.LoadFile gives a user's file one budget that way, and
+// `glassbox eval` and `compile` set it with --max-steps and --max-memory.
+// Threads reserve steps in chunks of 10000, so concurrent calls near the
+// end of a budget may fail a little early. Memory is charged, summed over
+// the budget's life, before every operation that can build a large value
+// in one step: string, list and tuple repetition and concatenation (also
+// +=), big-integer * and pow, % formatting, slicing, list, tuple, sorted,
+// enumerate, zip, set, dict and reversed of a sized value, and the methods
+// join, replace, format, extend, union and update (str, repr, % and
+// format are charged once built: at most a few times what exists). Other allocations
+// (comprehensions, append, dict stores) take steps and are bounded by the
+// step budget. An exhausted budget is a *LimitError that names the limit
+// and how to raise it.
+//
 // Syntax and resolve errors print as file:line:col: message; runtime
 // errors (*RuntimeError) carry the Starlark backtrace with file:line:col of
-// every frame. A program function that fails while the evaluator or the
+// every frame (a backtrace deeper than 16 frames keeps the 5 outermost and
+// the 10 innermost and counts the rest: unbounded recursion stops at
+// Starlark's 100000-frame limit). A program function that fails while the evaluator or the
 // compiler calls it returns a *CallError naming the function (lambda at
 // file:line:col), the argument values, and the backtrace.
 package star

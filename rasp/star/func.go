@@ -12,15 +12,16 @@ import (
 )
 
 // Func is a Starlark callable (lambda, def, builtin) used as a rasp.Func.
-// Each call runs on a fresh Starlark thread with the program's step limit,
-// so a Func may be called from several goroutines.
+// Each call runs on its own Starlark thread and draws on the budget of the
+// build that made the Func, so a Func may be called from several
+// goroutines.
 //
 // Results are memoised per argument values (compared by Python repr, so 1,
 // 1.0 and True are distinct): a frozen Starlark function has no state and
 // no I/O, so calling it again with the same values gives the same result.
 type Func struct {
-	Fn       starlark.Callable
-	maxSteps uint64
+	Fn     starlark.Callable
+	budget *Budget // nil: no limit
 
 	memo    sync.Map // repr of args -> rasp.Value
 	memoLen atomic.Int64
@@ -29,7 +30,7 @@ type Func struct {
 // maxMemo bounds the memo of one function.
 const maxMemo = 1 << 14
 
-// threads are reused between calls (the step limit is re-armed per call).
+// threads are reused between calls (each call attaches the Func's budget).
 var threads = sync.Pool{New: func() any {
 	return &starlark.Thread{Name: "rasp function", Print: func(*starlark.Thread, string) {}}
 }}
@@ -71,13 +72,19 @@ func (f *Func) call(args []rasp.Value) (rasp.Value, error) {
 	}
 	thread := threads.Get().(*starlark.Thread)
 	thread.Uncancel()
-	if f.maxSteps > 0 {
-		thread.SetMaxExecutionSteps(thread.ExecutionSteps() + f.maxSteps)
+	var l *lease
+	if f.budget != nil {
+		l = f.budget.attach(thread)
+	} else {
+		thread.SetMaxExecutionSteps(^uint64(0))
 	}
 	res, err := starlark.Call(thread, f.Fn, sargs, nil)
+	if l != nil {
+		l.detach(thread)
+	}
 	threads.Put(thread)
 	if err != nil {
-		return nil, f.wrapErr(args, err)
+		return nil, f.wrapErr(args, runtimeError(err, l))
 	}
 	v, err := FromStarlark(res)
 	if err != nil {
@@ -112,9 +119,13 @@ func (e *CallError) Unwrap() error { return e.Err }
 
 // errorText returns the error message with the Starlark backtrace when available.
 func errorText(err error) string {
+	var re *RuntimeError
+	if errors.As(err, &re) {
+		return re.Error()
+	}
 	var ee *starlark.EvalError
 	if errors.As(err, &ee) {
-		return ee.Backtrace()
+		return backtrace(ee, ee.Msg)
 	}
 	return err.Error()
 }

@@ -15,18 +15,22 @@ import (
 	"go.starlark.net/syntax"
 )
 
-// DefaultMaxSteps is the Starlark execution-step limit used when
-// Options.MaxSteps is 0 (per build, and per call of a program function).
-const DefaultMaxSteps = 50_000_000
-
 // Options configure Load.
 type Options struct {
 	// FS is where load("lib/x.star", "name") reads from; paths are
 	// fs.ValidPath names relative to its root. Nil disables load.
 	FS fs.FS
-	// MaxSteps limits Starlark execution steps of one Build and of each
-	// call of a program function (0: DefaultMaxSteps).
+	// MaxSteps is the step budget of one Build together with every call
+	// of the functions it creates, while evaluating or compiling
+	// (0: DefaultMaxSteps). Load's own check build has a budget of its own.
 	MaxSteps uint64
+	// MaxBytes is the memory budget on the same terms: bytes of the values
+	// that operations able to build large values would allocate (0:
+	// DefaultMaxBytes).
+	MaxBytes uint64
+	// Budget, if set, replaces MaxSteps and MaxBytes: Load, every Build
+	// and every function call draw on this one budget.
+	Budget *Budget
 	// Predeclared adds global names (e.g. "vocab"). Values may be RASP
 	// values (converted with ToStarlark), []rasp.Value (a list) or
 	// starlark.Value.
@@ -62,9 +66,6 @@ var fileOptions = &syntax.FileOptions{
 // and returns it. name is used in positions (file:line:col). The file must
 // assign `program` to an SOp.
 func Load(name string, src []byte, opts Options) (*Program, error) {
-	if opts.MaxSteps == 0 {
-		opts.MaxSteps = DefaultMaxSteps
-	}
 	pre, err := predeclared(opts.Predeclared)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", name, err)
@@ -122,7 +123,7 @@ func predeclared(extra map[string]any) (starlark.StringDict, error) {
 func compile(name string, src []byte, pre starlark.StringDict) (*starlark.Program, error) {
 	f, err := fileOptions.Parse(name, src, 0)
 	if err != nil {
-		return nil, err // syntax.Error prints file:line:col: msg
+		return nil, syntaxHint(err, src) // syntax.Error prints file:line:col: msg
 	}
 	rewriteFile(f)
 	prog, err := starlark.FileProgram(f, pre.Has)
@@ -139,18 +140,45 @@ type Result struct {
 	Program rasp.SOp
 	// Globals are the file's global variables.
 	Globals starlark.StringDict
+
+	budget *Budget
+}
+
+// Call calls fn (usually one of Globals) with the build's budget, as the
+// evaluator calls the program's functions; errors carry the trimmed
+// backtrace and name an exhausted budget.
+func (r *Result) Call(fn starlark.Callable, args starlark.Tuple) (starlark.Value, error) {
+	thread := &starlark.Thread{Name: "call", Print: func(*starlark.Thread, string) {}}
+	var l *lease
+	if r.budget != nil {
+		l = r.budget.attach(thread)
+	}
+	res, err := starlark.Call(thread, fn, args, nil)
+	if l != nil {
+		l.detach(thread)
+	}
+	if err != nil {
+		return nil, runtimeError(err, l)
+	}
+	return res, nil
 }
 
 // Build executes the program from scratch (fresh expressions, id counter at
 // 1), assigns labels in tracr's order and returns the result.
 func (p *Program) Build() (*Result, error) {
-	b := &buildState{labeler: rasp.NewLabeler(), maxSteps: p.opts.MaxSteps}
+	bud := p.opts.Budget
+	if bud == nil {
+		bud = NewBudget(p.opts.MaxSteps, p.opts.MaxBytes)
+	}
+	b := &buildState{labeler: rasp.NewLabeler(), budget: bud}
 	b.pre = p.buildPredeclared(b)
 	modules := map[string]*moduleEntry{}
 	thread := p.newThread(b, modules)
+	l := bud.attach(thread)
 	globals, err := p.prog.Init(thread, b.pre)
+	l.detach(thread)
 	if err != nil {
-		return nil, runtimeError(err)
+		return nil, runtimeError(err, l)
 	}
 	globals.Freeze()
 	for _, f := range b.funcs {
@@ -165,7 +193,7 @@ func (p *Program) Build() (*Result, error) {
 		return nil, fmt.Errorf("%s: `program` must be an SOp, got %s", p.name, v.Type())
 	}
 	b.labeler.Assign(s.SOp)
-	return &Result{Program: s.SOp, Globals: globals}, nil
+	return &Result{Program: s.SOp, Globals: globals, budget: bud}, nil
 }
 
 // buildPredeclared returns the predeclared names for one build: the
@@ -195,23 +223,46 @@ func (p *Program) buildPredeclared(b *buildState) starlark.StringDict {
 }
 
 // runtimeError formats a Starlark runtime error with its backtrace
-// (file:line:col of every frame).
-func runtimeError(err error) error {
+// (file:line:col of frames), naming the budget when the thread's lease
+// ran out of steps.
+func runtimeError(err error, l *lease) error {
+	var lim *LimitError
+	if l != nil {
+		lim = l.err()
+	}
 	var ee *starlark.EvalError
 	if errors.As(err, &ee) {
-		return &RuntimeError{Err: ee}
+		return &RuntimeError{Err: ee, Limit: lim}
+	}
+	if lim != nil {
+		return lim
 	}
 	return err
 }
 
 // RuntimeError is a failure while executing a .star file.
-type RuntimeError struct{ Err *starlark.EvalError }
+type RuntimeError struct {
+	Err   *starlark.EvalError
+	Limit *LimitError // the exhausted step budget, if that stopped the program
+}
 
-// Error returns the Starlark backtrace and message.
-func (e *RuntimeError) Error() string { return e.Err.Backtrace() }
+// Error returns the Starlark backtrace (long ones trimmed to their first
+// and last frames) and the message.
+func (e *RuntimeError) Error() string {
+	msg := e.Err.Msg
+	if e.Limit != nil {
+		msg = e.Limit.Error()
+	}
+	return backtrace(e.Err, msg)
+}
 
-// Unwrap returns the Starlark error.
-func (e *RuntimeError) Unwrap() error { return e.Err }
+// Unwrap returns the Starlark error and the exhausted limit, if any.
+func (e *RuntimeError) Unwrap() []error {
+	if e.Limit != nil {
+		return []error{e.Err, e.Limit}
+	}
+	return []error{e.Err}
+}
 
 type moduleEntry struct {
 	globals starlark.StringDict
@@ -222,20 +273,20 @@ type moduleEntry struct {
 func (p *Program) newThread(b *buildState, modules map[string]*moduleEntry) *starlark.Thread {
 	thread := &starlark.Thread{Name: p.name}
 	thread.SetLocal(buildKey, b)
-	thread.SetMaxExecutionSteps(p.opts.MaxSteps)
 	thread.Print = func(_ *starlark.Thread, msg string) {
 		if p.opts.Print != nil {
 			p.opts.Print(msg)
 		}
 	}
 	thread.Load = func(t *starlark.Thread, module string) (starlark.StringDict, error) {
-		return p.load(b, modules, module)
+		return p.load(t, b, modules, module)
 	}
 	return thread
 }
 
-// load executes a load()ed module once per build.
-func (p *Program) load(b *buildState, modules map[string]*moduleEntry, module string) (starlark.StringDict, error) {
+// load executes a load()ed module once per build, on the loading thread
+// (so that it draws on the same budget).
+func (p *Program) load(thread *starlark.Thread, b *buildState, modules map[string]*moduleEntry, module string) (starlark.StringDict, error) {
 	if p.opts.FS == nil {
 		return nil, fmt.Errorf("load(%q): loading is disabled (no library)", module)
 	}
@@ -253,11 +304,10 @@ func (p *Program) load(b *buildState, modules map[string]*moduleEntry, module st
 	modules[module] = e
 	prog, err := p.compileModule(module)
 	if err == nil {
-		thread := p.newThread(b, modules)
 		var g starlark.StringDict
 		g, err = prog.Init(thread, b.pre)
 		if err != nil {
-			err = runtimeError(err)
+			err = runtimeError(err, nil)
 		} else {
 			g.Freeze()
 			e.globals = g
@@ -391,4 +441,56 @@ func (r *Result) Meta() (Meta, error) {
 		m.Set["description"] = true
 	}
 	return m, nil
+}
+
+// Frames of a long backtrace that are printed: the outermost and the
+// innermost (the rest are counted as omitted).
+const (
+	headFrames = 5
+	tailFrames = 10
+)
+
+// backtrace formats a Starlark error as EvalError.Backtrace does, with
+// stacks deeper than headFrames+tailFrames trimmed to their outermost and
+// innermost frames and a count of the frames omitted.
+func backtrace(ee *starlark.EvalError, msg string) string {
+	stack := ee.CallStack
+	suffix := ""
+	if last := len(stack) - 1; last >= 0 && stack[last].Pos.Filename() == "<builtin>" {
+		suffix = " in " + stack[last].Name
+		stack = stack[:last]
+	}
+	if len(stack) <= headFrames+tailFrames+1 {
+		return fmt.Sprintf("%sError%s: %s", stack, suffix, msg)
+	}
+	var b strings.Builder
+	b.WriteString(stack[:headFrames].String())
+	fmt.Fprintf(&b, "  ... %d frames omitted ...\n", len(stack)-headFrames-tailFrames)
+	for _, fr := range stack[len(stack)-tailFrames:] {
+		fmt.Fprintf(&b, "  %s: in %s\n", fr.Pos, fr.Name)
+	}
+	fmt.Fprintf(&b, "Error%s: %s", suffix, msg)
+	return b.String()
+}
+
+// syntaxHint adds the Starlark way to write Python syntax that Starlark
+// lacks (assert, starred expressions) to a syntax error on such a line.
+func syntaxHint(err error, src []byte) error {
+	var se syntax.Error
+	if !errors.As(err, &se) {
+		return err
+	}
+	lines := strings.Split(string(src), "\n")
+	line := ""
+	if n := int(se.Pos.Line); n >= 1 && n <= len(lines) {
+		line = strings.TrimSpace(lines[n-1])
+	}
+	switch {
+	case strings.HasPrefix(line, "assert ") || strings.HasPrefix(line, "assert("):
+		return fmt.Errorf("%w (Starlark has no assert statement: write `if not cond: fail(\"message\")`)", err)
+	case strings.Contains(se.Msg, "got '*'"):
+		return fmt.Errorf("%w (Starlark has no starred assignment or unpacking: index or slice instead, "+
+			"e.g. `first, rest = xs[0], xs[1:]`, and build tuples with `tuple(xs) + (y,)`)", err)
+	}
+	return err
 }

@@ -306,6 +306,11 @@ func pyPow(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw
 			}
 			m = mi
 		}
+		if !hasMod {
+			if err := charge(thread, mulSize(uint64(xi.BigInt().BitLen()), uint64(e))/8); err != nil {
+				return nil, err
+			}
+		}
 		var result starlark.Value = starlark.MakeInt(1)
 		base := starlark.Value(xi)
 		for ; e > 0; e >>= 1 {
@@ -426,6 +431,9 @@ func pySorted(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple,
 	var iterable, key starlark.Value
 	reverse := false
 	if err := starlark.UnpackArgs("sorted", args, kwargs, "iterable", &iterable, "key?", &key, "reverse?", &reverse); err != nil {
+		return nil, err
+	}
+	if err := charge(thread, mulSize(uint64(max(starlark.Len(iterable), 0)), 2*elemBytes)); err != nil {
 		return nil, err
 	}
 	elems, err := collect(iterable)

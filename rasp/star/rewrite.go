@@ -132,6 +132,13 @@ func rewriteExpr(e syntax.Expr) syntax.Expr {
 	case *syntax.CallExpr:
 		x.Fn = rewriteExpr(x.Fn)
 		rewriteExprs(x.Args)
+		// x.join(...) and the other methods that can build large values:
+		// __rasp_method__(x, "join", ...) charges the memory budget first.
+		if dot, ok := x.Fn.(*syntax.DotExpr); ok && chargedMethods[dot.Name.Name] {
+			name := &syntax.Literal{Token: syntax.STRING, TokenPos: dot.Name.NamePos, Raw: `"` + dot.Name.Name + `"`, Value: dot.Name.Name}
+			x.Fn = &syntax.Ident{NamePos: dot.Name.NamePos, Name: methodBuiltinName}
+			x.Args = append([]syntax.Expr{dot.X, name}, x.Args...)
+		}
 	case *syntax.Comprehension:
 		x.Body = rewriteExpr(x.Body)
 		for _, c := range x.Clauses {
@@ -169,6 +176,14 @@ func rewriteExpr(e syntax.Expr) syntax.Expr {
 		x.Lo = rewriteExpr(x.Lo)
 		x.Hi = rewriteExpr(x.Hi)
 		x.Step = rewriteExpr(x.Step)
+		// __rasp_copy__(x[lo:hi:step]) charges the copy the slice made
+		// (at most the size of x, which exists already).
+		return &syntax.CallExpr{
+			Fn:     &syntax.Ident{NamePos: x.Lbrack, Name: copyBuiltinName},
+			Lparen: x.Lbrack,
+			Args:   []syntax.Expr{x},
+			Rparen: x.Rbrack,
+		}
 	case *syntax.TupleExpr:
 		rewriteExprs(x.List)
 	case *syntax.UnaryExpr:

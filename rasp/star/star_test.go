@@ -500,7 +500,7 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte("program = (tokens < 1) | (indices > 2)\nx = ~Select(tokens, tokens, EQ)\n"))
 	fsys := os.DirFS("testdata")
 	f.Fuzz(func(t *testing.T, src []byte) {
-		p, err := Load("fuzz.star", src, Options{FS: fsys, MaxSteps: 20000})
+		p, err := Load("fuzz.star", src, Options{FS: fsys, MaxSteps: 20000, MaxBytes: 1 << 22})
 		if err != nil {
 			return
 		}

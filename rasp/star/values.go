@@ -490,3 +490,71 @@ func (c ComparisonValue) Attr(name string) (starlark.Value, error) {
 	}
 	return nil, nil
 }
+
+// comparisonEnum is tracr's Comparison enum: its members as attributes
+// (Comparison.LT), and iterable, indexable and sized like a Python Enum
+// class (for c in Comparison, len(Comparison), list(Comparison)).
+type comparisonEnum struct{}
+
+var (
+	_ starlark.HasAttrs  = comparisonEnum{}
+	_ starlark.Indexable = comparisonEnum{}
+	_ starlark.Iterable  = comparisonEnum{}
+)
+
+// String returns "<enum 'Comparison'>" as Python prints the class.
+func (comparisonEnum) String() string { return "<enum 'Comparison'>" }
+
+// Type returns "Comparison".
+func (comparisonEnum) Type() string { return "Comparison" }
+
+// Freeze does nothing (the enum is immutable).
+func (comparisonEnum) Freeze() {}
+
+// Truth is True.
+func (comparisonEnum) Truth() starlark.Bool { return true }
+
+// Hash is constant: there is one enum.
+func (comparisonEnum) Hash() (uint32, error) { return 0x436d70, nil }
+
+// Attr returns the member called name.
+func (comparisonEnum) Attr(name string) (starlark.Value, error) {
+	for _, c := range rasp.Comparisons {
+		if c.Name() == name {
+			return ComparisonValue{c}, nil
+		}
+	}
+	return nil, nil
+}
+
+// AttrNames lists the members.
+func (comparisonEnum) AttrNames() []string {
+	names := make([]string, len(rasp.Comparisons))
+	for i, c := range rasp.Comparisons {
+		names[i] = c.Name()
+	}
+	return names
+}
+
+// Len is the number of members.
+func (comparisonEnum) Len() int { return len(rasp.Comparisons) }
+
+// Index returns the i-th member in definition order (EQ, LT, LEQ, GT, GEQ,
+// NEQ, TRUE, FALSE).
+func (comparisonEnum) Index(i int) starlark.Value { return ComparisonValue{rasp.Comparisons[i]} }
+
+// Iterate iterates over the members in definition order.
+func (e comparisonEnum) Iterate() starlark.Iterator { return &comparisonIter{} }
+
+type comparisonIter struct{ i int }
+
+func (it *comparisonIter) Next(p *starlark.Value) bool {
+	if it.i >= len(rasp.Comparisons) {
+		return false
+	}
+	*p = ComparisonValue{rasp.Comparisons[it.i]}
+	it.i++
+	return true
+}
+
+func (it *comparisonIter) Done() {}
