@@ -48,19 +48,10 @@ func (g *Grads) Has(name string) bool {
 	return false
 }
 
-// partLen is the length of one chunk's gradient partial: the flat
-// parameter layout followed by each layer's packed W_Q/W_K/W_V gradient
-// [D][3·H·d_head] (the TransformerLens W_Q/W_K/W_V regions stay zero
-// until the partials are reduced).
-func (n *Net) partLen() int {
-	c := &n.cfg
-	return len(n.data) + c.NLayers*c.DModel*3*c.NHeads*c.DHead
-}
-
 // Backward accumulates into g the gradient of the loss whose gradient with
 // respect to the run's logits is dlogits ([B,T,d_vocab_out]). The run must
-// come from Forward with keep=true on this Net, still be valid, and the
-// weights must not have changed since.
+// come from Forward with keep=true on this Net and still be valid. It uses
+// the weights of the forward pass.
 func (n *Net) Backward(ws *Workspace, r *Run, dlogits []float32, g *Grads) error {
 	switch {
 	case r == nil || r.net != n:
@@ -74,51 +65,41 @@ func (n *Net) Backward(ws *Workspace, r *Run, dlogits []float32, g *Grads) error
 	case g == nil || g.net != n:
 		return fmt.Errorf("grad: backward: the Grads are not from this Net")
 	}
-	c := &n.cfg
+	ge := ws.g
 	B, T := r.B, r.T
 	N := B * T
-	if len(dlogits) != N*c.DVocabOut {
-		return fmt.Errorf("grad: backward: dlogits has %d values, want [B,T,d_vocab_out] = [%d,%d,%d] = %d", len(dlogits), B, T, c.DVocabOut, N*c.DVocabOut)
+	if len(dlogits) != N*ge.V {
+		return fmt.Errorf("grad: backward: dlogits has %d values, want [B,T,d_vocab_out] = [%d,%d,%d] = %d", len(dlogits), B, T, ge.V, N*ge.V)
 	}
-	D, H, dh, F := c.DModel, c.NHeads, c.DHead, c.DMLP
-	S := 3 * H * dh
-	ws.g = grow(ws.g, N*D)
-	ws.gmid = grow(ws.gmid, N*D)
-	ws.dqkv = grow(ws.dqkv, N*S)
-	ws.dz = grow(ws.dz, N*H*dh)
-	ws.dpost = grow(ws.dpost, N*F)
+	ws.dl = grow(ws.dl, N*ge.Vp)
+	for row := 0; row < N; row++ {
+		d := ws.dl[row*ge.Vp : (row+1)*ge.Vp]
+		copy(d, dlogits[row*ge.V:(row+1)*ge.V])
+		clear(d[ge.V:])
+	}
+	ws.gr = grow(ws.gr, N*ge.Dp)
+	ws.gmid = grow(ws.gmid, N*ge.Dp)
+	ws.dpost = grow(ws.dpost, N*ge.Fp)
+	ws.dz = grow(ws.dz, N*ge.HDp)
+	ws.dqkv = grow(ws.dqkv, N*ge.Sp)
 	nc := numChunks(B)
-	P := n.partLen()
+	P := ws.gl.size
 	ws.parts = grow(ws.parts, nc*P)
 	clear(ws.parts)
 	runChunks(nc, func(ci int) {
 		b0, b1 := chunkRange(ci, nc, B)
-		n.backwardChunk(ws, dlogits, ws.parts[ci*P:(ci+1)*P], b0, b1, T)
+		n.backwardChunk(ws, ws.parts[ci*P:(ci+1)*P], b0, b1, T)
 	})
-	// Sum the partials in chunk order, then unpack W_Q/W_K/W_V.
+	// Sum the partials in chunk order, then unpack into g.
 	tot := grow(ws.total, P)
 	ws.total = tot
 	copy(tot, ws.parts[:P])
 	for ci := 1; ci < nc; ci++ {
-		p := ws.parts[ci*P : (ci+1)*P]
-		for i, v := range p {
+		for i, v := range ws.parts[ci*P : (ci+1)*P] {
 			tot[i] += v
 		}
 	}
-	for l := range n.layers {
-		lo := &n.layers[l]
-		packed := tot[len(n.data)+l*D*S : len(n.data)+(l+1)*D*S]
-		for s, off := range [3]int{lo.wQ, lo.wK, lo.wV} {
-			for h := 0; h < H; h++ {
-				for d := 0; d < D; d++ {
-					copy(tot[off+(h*D+d)*dh:off+(h*D+d+1)*dh], packed[d*S+s*H*dh+h*dh:d*S+s*H*dh+(h+1)*dh])
-				}
-			}
-		}
-	}
-	for i, v := range tot[:len(n.data)] {
-		g.data[i] += v
-	}
+	n.unpackGrads(g.data, tot, ws.gl)
 	// A parameter is reached unless it only feeds patched nodes; torch
 	// keeps an existing p.grad, so the flags only ever get set here.
 	for i := range g.has {
@@ -127,137 +108,110 @@ func (n *Net) Backward(ws *Workspace, r *Run, dlogits []float32, g *Grads) error
 	return nil
 }
 
-// backwardChunk back-propagates batch rows [b0, b1) into the partial gp.
-func (n *Net) backwardChunk(ws *Workspace, dlogits, gp []float32, b0, b1, T int) {
-	c := &n.cfg
-	D, V, F := c.DModel, c.DVocabOut, c.DMLP
-	r0, r1 := b0*T, b1*T
-	L := len(n.layers)
-	g := ws.g
-	// Unembed: logits = x·W_U + b_U.
-	xf := ws.x[L]
-	wU := n.data[n.wU : n.wU+D*V]
-	gWU, gbU := gp[n.wU:n.wU+D*V], gp[n.bU:n.bU+V]
-	for r := r0; r < r1; r++ {
-		dl := dlogits[r*V : (r+1)*V]
-		xr := xf[r*D : (r+1)*D]
-		gr := g[r*D : (r+1)*D]
-		for j, v := range dl {
-			gbU[j] += v
-		}
-		for d, xv := range xr {
-			wr := wU[d*V : (d+1)*V]
-			gw := gWU[d*V : (d+1)*V]
-			var a float32
-			for j, v := range dl {
-				a += wr[j] * v
-				gw[j] += xv * v
+// unpackGrads adds the padded gradient sums tot into dst (flat parameter
+// layout).
+func (n *Net) unpackGrads(dst, tot []float32, gl gradLayout) {
+	ge := n.geom
+	D, Dp := ge.D, ge.Dp
+	unpackAdd(dst[n.wE:], D, tot[gl.wE:], Dp, ge.Vin)
+	unpackAdd(dst[n.wPos:], D, tot[gl.wPos:], Dp, ge.NCtx)
+	for l := range n.layers {
+		lo, gp := &n.layers[l], &gl.layers[l]
+		packed := tot[gp.wqkv : gp.wqkv+D*ge.Sp]
+		for s, off := range [3]int{lo.wQ, lo.wK, lo.wV} {
+			for h := 0; h < ge.H; h++ {
+				for d := 0; d < D; d++ {
+					o := dst[off+(h*D+d)*ge.dh : off+(h*D+d+1)*ge.dh]
+					for e, v := range packed[d*ge.Sp+s*ge.HD+h*ge.dh : d*ge.Sp+s*ge.HD+(h+1)*ge.dh] {
+						o[e] += v
+					}
+				}
 			}
-			gr[d] = a
 		}
+		unpackAdd(dst[lo.bQ:], ge.S, tot[gp.bqkv:], ge.Sp, 1) // b_Q, b_K, b_V are adjacent
+		unpackAdd(dst[lo.wO:], D, tot[gp.wO:], Dp, ge.HD)
+		unpackAdd(dst[lo.bO:], D, tot[gp.bO:], Dp, 1)
+		unpackAdd(dst[lo.wIn:], ge.F, tot[gp.wIn:], ge.Fp, D)
+		unpackAdd(dst[lo.bIn:], ge.F, tot[gp.bIn:], ge.Fp, 1)
+		unpackAdd(dst[lo.wOut:], D, tot[gp.wOut:], Dp, ge.F)
+		unpackAdd(dst[lo.bOut:], D, tot[gp.bOut:], Dp, 1)
 	}
-	for l := L - 1; l >= 0; l-- {
-		lo := &n.layers[l]
+	unpackAdd(dst[n.wU:], ge.V, tot[gl.wU:], ge.Vp, D)
+	unpackAdd(dst[n.bU:], ge.V, tot[gl.bU:], ge.Vp, 1)
+}
+
+// backwardChunk back-propagates batch rows [b0, b1) into the partial gp
+// (gradLayout).
+func (n *Net) backwardChunk(ws *Workspace, gp []float32, b0, b1, T int) {
+	ge, gl := ws.g, ws.gl
+	D, Dp, Fp := ge.D, ge.Dp, ge.Fp
+	r0, r1 := b0*T, b1*T
+	nr := r1 - r0
+	gr := ws.gr
+	// Unembed: logits = x·W_U + b_U.
+	dl := ws.dl[r0*ge.Vp:]
+	clear(gr[r0*Dp : r1*Dp])
+	sgemm(gr[r0*Dp:], Dp, dl, ge.Vp, 1, ws.wUT, Dp, nr, ge.V, Dp)
+	sgemm(gp[gl.wU:], ge.Vp, ws.x[ge.L][r0*Dp:], 1, Dp, dl, ge.Vp, D, nr, ge.Vp)
+	sgemm(gp[gl.bU:], ge.Vp, ones, 0, 0, dl, ge.Vp, 1, nr, ge.Vp)
+	for l := ge.L - 1; l >= 0; l-- {
+		lp := &gl.layers[l]
+		g := gr[r0*Dp:]
 		// MLP: x1 = mid + post·W_out + b_out, post = act(pre), pre = mid·W_in + b_in.
-		mid, pre, post := ws.mid[l], ws.pre[l], ws.post[l]
-		wIn, wOut := n.data[lo.wIn:lo.wIn+D*F], n.data[lo.wOut:lo.wOut+F*D]
-		gWIn, gbIn := gp[lo.wIn:lo.wIn+D*F], gp[lo.bIn:lo.bIn+F]
-		gWOut, gbOut := gp[lo.wOut:lo.wOut+F*D], gp[lo.bOut:lo.bOut+D]
-		patched := ws.mlpPatch[l] != nil
-		for r := r0; r < r1; r++ {
-			gr := g[r*D : (r+1)*D]
-			for d, v := range gr {
-				gbOut[d] += v
+		mid, post := ws.mid[l][r0*Dp:], ws.post[l][r0*Fp:]
+		sgemm(gp[lp.bOut:], Dp, ones, 0, 0, g, Dp, 1, nr, Dp)
+		sgemm(gp[lp.wOut:], Dp, post, 1, Fp, g, Dp, ge.F, nr, Dp)
+		gmid := ws.gmid[r0*Dp:]
+		copy(gmid[:nr*Dp], g[:nr*Dp])
+		if !ws.mlpOn[l] {
+			dpost := ws.dpost[r0*Fp : r1*Fp]
+			clear(dpost)
+			sgemm(dpost, Fp, g, Dp, 1, ws.wOutT[l], Fp, nr, D, Fp)
+			for i, d := range ws.dact[l][r0*Fp : r1*Fp] {
+				dpost[i] *= d
 			}
-			pr := post[r*F : (r+1)*F]
-			dp := ws.dpost[r*F : (r+1)*F]
-			for f, pv := range pr {
-				w := wOut[f*D : (f+1)*D]
-				gw := gWOut[f*D : (f+1)*D]
-				var a float32
-				for d, v := range gr {
-					a += w[d] * v
-					gw[d] += pv * v
-				}
-				dp[f] = a
-			}
-			gm := ws.gmid[r*D : (r+1)*D]
-			copy(gm, gr)
-			if patched {
-				continue
-			}
-			actGrad(dp, pre[r*F:(r+1)*F], c.ActFn)
-			for f, v := range dp {
-				gbIn[f] += v
-			}
-			mr := mid[r*D : (r+1)*D]
-			for d, mv := range mr {
-				w := wIn[d*F : (d+1)*F]
-				gw := gWIn[d*F : (d+1)*F]
-				var a float32
-				for f, v := range dp {
-					a += w[f] * v
-					gw[f] += mv * v
-				}
-				gm[d] += a
-			}
+			sgemm(gp[lp.bIn:], Fp, ones, 0, 0, dpost, Fp, 1, nr, Fp)
+			sgemm(gp[lp.wIn:], Fp, mid, 1, Dp, dpost, Fp, D, nr, Fp)
+			sgemm(gmid, Dp, dpost, Fp, 1, ws.wInT[l], Dp, nr, ge.F, Dp)
 		}
-		n.attnBackward(ws, gp, l, b0, b1, T)
+		// Attention output: mid = x + Σ_h z_h·W_O[h] + b_O (+ patches).
+		sgemm(gp[lp.bO:], Dp, ones, 0, 0, gmid, Dp, 1, nr, Dp)
+		sgemm(gp[lp.wO:], Dp, ws.z[l][r0*ge.HD:], 1, ge.HD, gmid, Dp, ge.HD, nr, Dp)
+		dz := ws.dz[r0*ge.HDp : r1*ge.HDp]
+		clear(dz)
+		sgemm(dz, ge.HDp, gmid, Dp, 1, ws.wOT[l], ge.HDp, nr, D, ge.HDp)
+		n.attentionBackward(ws, l, b0, b1, T)
+		// qkv = x·W_qkv + b_qkv.
+		dqkv := ws.dqkv[r0*ge.Sp:]
+		sgemm(gp[lp.bqkv:], ge.Sp, ones, 0, 0, dqkv, ge.Sp, 1, nr, ge.Sp)
+		sgemm(gp[lp.wqkv:], ge.Sp, ws.x[l][r0*Dp:], 1, Dp, dqkv, ge.Sp, D, nr, ge.Sp)
+		copy(g[:nr*Dp], gmid[:nr*Dp])
+		sgemm(g, Dp, dqkv, ge.Sp, 1, ws.wqkvT[l], Dp, nr, ge.S, Dp)
 	}
 	// Embeddings.
-	gWE, gWPos := gp[n.wE:], gp[n.wPos:]
+	gWE, gWPos := gp[gl.wE:], gp[gl.wPos:]
 	for r := r0; r < r1; r++ {
-		gr := g[r*D : (r+1)*D]
-		e := gWE[int(ws.tok[r])*D : int(ws.tok[r]+1)*D]
-		p := gWPos[(r%T)*D : (r%T+1)*D]
-		for d, v := range gr {
+		g := gr[r*Dp : r*Dp+D]
+		e := gWE[int(ws.tok[r])*Dp : int(ws.tok[r])*Dp+D]
+		p := gWPos[(r%T)*Dp : (r%T)*Dp+D]
+		for d, v := range g {
 			e[d] += v
 			p[d] += v
 		}
 	}
 }
 
-// attnBackward back-propagates ws.gmid (dL/d resid_mid) of layer l through
-// the attention of batch rows [b0, b1) into ws.g (dL/d resid_pre) and gp.
-func (n *Net) attnBackward(ws *Workspace, gp []float32, l, b0, b1, T int) {
-	c := &n.cfg
-	lo := &n.layers[l]
-	D, H, dh := c.DModel, c.NHeads, c.DHead
-	S, HD := 3*H*dh, H*dh
-	r0, r1 := b0*T, b1*T
-	x, qkv, pat, z := ws.x[l], ws.qkv[l], ws.pat[l], ws.z[l]
-	patches := ws.headPatch[l]
-	wO := n.data[lo.wO : lo.wO+H*dh*D]
-	gWO, gbO := gp[lo.wO:lo.wO+H*dh*D], gp[lo.bO:lo.bO+D]
-	// attn_out = Σ_h z_h·W_O[h] + b_O (patched heads are constants).
-	for r := r0; r < r1; r++ {
-		gm := ws.gmid[r*D : (r+1)*D]
-		for d, v := range gm {
-			gbO[d] += v
-		}
-		for h := 0; h < H; h++ {
-			dz := ws.dz[r*HD+h*dh : r*HD+(h+1)*dh]
-			if patches[h] != nil {
-				clear(dz)
-				continue
-			}
-			for e, zv := range z[r*HD+h*dh : r*HD+(h+1)*dh] {
-				w := wO[(h*dh+e)*D : (h*dh+e+1)*D]
-				gw := gWO[(h*dh+e)*D : (h*dh+e+1)*D]
-				var a float32
-				for d, v := range gm {
-					a += w[d] * v
-					gw[d] += zv * v
-				}
-				dz[e] = a
-			}
-		}
-	}
-	// Attention: z_i = Σ_j p_ij v_j, p_i = softmax(q_i·k_j / scale).
-	dqkv := ws.dqkv
-	clear(dqkv[r0*S : r1*S])
+// attentionBackward turns ws.dz (dL/dz) of layer l into ws.dqkv for batch
+// rows [b0, b1): z_i = Σ_j p_ij v_j, p_i = softmax_j(q_i·k_j / scale).
+// Patched heads get zero (their z did not reach the output).
+func (n *Net) attentionBackward(ws *Workspace, l, b0, b1, T int) {
+	ge := ws.g
+	H, dh, HD, HDp, Sp := ge.H, ge.dh, ge.HD, ge.HDp, ge.Sp
+	qkv, pat, dqkv, dzAll := ws.qkv[l], ws.pat[l], ws.dqkv, ws.dz
+	clear(dqkv[b0*T*Sp : b1*T*Sp])
 	scale := float32(n.attnScale(l))
-	causal := c.AttentionDir == "causal"
+	causal := n.cfg.AttentionDir == "causal"
+	on := ws.headOn[l]
 	var dpBuf [64]float32
 	dp := dpBuf[:0]
 	if T > len(dpBuf) {
@@ -267,7 +221,7 @@ func (n *Net) attnBackward(ws *Workspace, gp []float32, l, b0, b1, T int) {
 	for b := b0; b < b1; b++ {
 		rb := b * T
 		for h := 0; h < H; h++ {
-			if patches[h] != nil {
+			if on[h] {
 				continue
 			}
 			for i := 0; i < T; i++ {
@@ -275,11 +229,11 @@ func (n *Net) attnBackward(ws *Workspace, gp []float32, l, b0, b1, T int) {
 				if causal {
 					jn = i + 1
 				}
-				dzi := ws.dz[(rb+i)*HD+h*dh : (rb+i)*HD+(h+1)*dh]
+				dzi := dzAll[(rb+i)*HDp+h*dh : (rb+i)*HDp+(h+1)*dh]
 				prow := pat[((b*H+h)*T+i)*T : ((b*H+h)*T+i+1)*T]
 				var s float32
 				for j := 0; j < jn; j++ {
-					o := (rb+j)*S + 2*HD + h*dh
+					o := (rb+j)*Sp + 2*HD + h*dh
 					vj, dvj := qkv[o:o+dh], dqkv[o:o+dh]
 					var a float32
 					p := prow[j]
@@ -290,11 +244,11 @@ func (n *Net) attnBackward(ws *Workspace, gp []float32, l, b0, b1, T int) {
 					dp[j] = a
 					s += p * a
 				}
-				qo := (rb+i)*S + h*dh
+				qo := (rb+i)*Sp + h*dh
 				qi, dqi := qkv[qo:qo+dh], dqkv[qo:qo+dh]
 				for j := 0; j < jn; j++ {
 					ds := prow[j] * (dp[j] - s) / scale
-					ko := (rb+j)*S + HD + h*dh
+					ko := (rb+j)*Sp + HD + h*dh
 					kj, dkj := qkv[ko:ko+dh], dqkv[ko:ko+dh]
 					for e := range dqi {
 						dqi[e] += ds * kj[e]
@@ -302,30 +256,6 @@ func (n *Net) attnBackward(ws *Workspace, gp []float32, l, b0, b1, T int) {
 					}
 				}
 			}
-		}
-	}
-	// qkv = x·Wqkv + bqkv.
-	wq := ws.wqkv[l]
-	P := len(n.data)
-	gW := gp[P+l*D*S : P+(l+1)*D*S]
-	gb := gp[lo.bQ : lo.bQ+S]
-	for r := r0; r < r1; r++ {
-		dr := dqkv[r*S : (r+1)*S]
-		for j, v := range dr {
-			gb[j] += v
-		}
-		xr := x[r*D : (r+1)*D]
-		gm := ws.gmid[r*D : (r+1)*D]
-		gr := ws.g[r*D : (r+1)*D]
-		for d, xv := range xr {
-			w := wq[d*S : (d+1)*S]
-			gw := gW[d*S : (d+1)*S]
-			var a float32
-			for j, v := range dr {
-				a += w[j] * v
-				gw[j] += xv * v
-			}
-			gr[d] = gm[d] + a
 		}
 	}
 }
@@ -338,14 +268,14 @@ func (n *Net) reached(ws *Workspace, i int) bool {
 		lo := &n.layers[l]
 		switch i {
 		case lo.iQ, lo.iK, lo.iV, lo.iO, lo.ibQ, lo.ibK, lo.ibV:
-			for _, p := range ws.headPatch[l] {
-				if p == nil {
+			for _, on := range ws.headOn[l] {
+				if !on {
 					return true
 				}
 			}
 			return false
 		case lo.iIn, lo.ibIn:
-			return ws.mlpPatch[l] == nil
+			return !ws.mlpOn[l]
 		}
 	}
 	return true

@@ -24,31 +24,44 @@ type Patch struct {
 // base).
 type Workspace struct {
 	gen uint64
+	g   geom
+	gl  gradLayout
 
-	// Forward-time weights packed for the kernels, per layer.
-	wqkv [][]float32 // [D][3·H·d_head]: row d holds W_Q[:,d,:], W_K[:,d,:], W_V[:,d,:]
-	bqkv [][]float32 // [3·H·d_head]
+	// Forward-time weights in the kernels' padded layouts, per layer
+	// (…T = transposed, for the backward pass).
+	wqkv, wqkvT, bqkv [][]float32 // [D][Sp] (q, k, v of every head side by side), [S][Dp], [Sp]
+	wO, wOT, bO       [][]float32 // [HD][Dp], [D][HDp], [Dp]
+	wIn, wInT, bIn    [][]float32 // [D][Fp], [F][Dp], [Fp]
+	wOut, wOutT, bOut [][]float32 // [F][Dp], [D][Fp], [Dp]
+	wU, wUT, bU       []float32   // [D][Vp], [V][Dp], [Vp]
 
+	// Activations, rows N = B·T, padded widths.
 	tok       []int32
-	x         [][]float32 // L+1 residual streams [N,D]: x[l] = blocks.l.hook_resid_pre, x[L] final
-	mid       [][]float32 // [N,D] blocks.l.hook_resid_mid
-	qkv       [][]float32 // [N, 3·H·d_head]
-	pat       [][]float32 // [B,H,T,T] attention pattern
-	z         [][]float32 // [N,H,d_head]
-	res       [][]float32 // [N,H,D] hook_result (patched values included)
-	pre, post [][]float32 // [N,F]
-	logits    []float32   // [N,V]
-	headPatch [][][]float32
-	mlpPatch  [][]float32
+	x         [][]float32 // L+1 residual streams [N][Dp]: x[l] = blocks.l.hook_resid_pre, x[L] final
+	mid       [][]float32 // [N][Dp] blocks.l.hook_resid_mid
+	qkv       [][]float32 // [N][Sp]
+	pat       [][]float32 // [B][H][T][T] attention pattern
+	z         [][]float32 // [N][HD] (zero for patched heads)
+	pre, post [][]float32 // [N][Fp]
+	dact      [][]float32 // [N][Fp] act'(pre), kept runs only
+	logitsP   []float32   // [N][Vp]
+	logits    []float32   // [N][V]
+	headPatch [][][]float32 // copies of the patched heads' values [N][D]
+	headOn    [][]bool
+	mlpOn     []bool
+	mlpPatch  [][]float32 // the caller's MLP patch values, during Forward only
+	keep      bool
 
 	// Backward scratch.
-	g, gmid []float32 // [N,D]
-	dqkv    []float32 // [N, 3·H·d_head]
-	dz      []float32 // [N,H,d_head]
-	dpost   []float32 // [N,F]
-	parts   []float32 // per-chunk parameter-gradient partials
-	total   []float32
+	dl, gr, gmid []float32 // [N][Vp], [N][Dp], [N][Dp]
+	dpost        []float32 // [N][Fp]
+	dz           []float32 // [N][HDp]
+	dqkv         []float32 // [N][Sp]
+	parts, total []float32 // per-chunk gradient partials (gradLayout), their sum
 }
+
+// ones is the A operand of bias-gradient sums (stride 0).
+var ones = []float32{1}
 
 // NewWorkspace returns an empty Workspace; buffers grow on first use.
 func NewWorkspace() *Workspace { return &Workspace{} }
@@ -124,8 +137,8 @@ func growAll(bufs [][]float32, count, n int) [][]float32 {
 }
 
 // Forward runs tokens (row-major [B·T], ids in [0, d_vocab)) through the
-// network with the patches applied. keep=false marks the run as not
-// differentiable (Backward refuses it); the work done is the same.
+// network with the patches applied. keep=false skips what only Backward
+// needs (the activation derivative) and makes Backward refuse the run.
 func (n *Net) Forward(ws *Workspace, tokens []int32, B, T int, patches []Patch, keep bool) (*Run, error) {
 	c := &n.cfg
 	if B < 1 || T < 1 || T > c.NCtx {
@@ -139,131 +152,223 @@ func (n *Net) Forward(ws *Workspace, tokens []int32, B, T int, patches []Patch, 
 			return nil, fmt.Errorf("grad: forward: token %d (row %d, position %d) is %d, want an id in [0, %d)", i, i/T, i%T, id, c.DVocab)
 		}
 	}
-	L, H, D, dh, F := c.NLayers, c.NHeads, c.DModel, c.DHead, c.DMLP
 	N := B * T
-	if len(ws.headPatch) != L {
-		ws.headPatch = make([][][]float32, L)
-		ws.mlpPatch = make([][]float32, L)
-	}
-	for l := range ws.headPatch {
-		if len(ws.headPatch[l]) != H {
-			ws.headPatch[l] = make([][]float32, H)
-		}
-		clear(ws.headPatch[l])
-	}
-	clear(ws.mlpPatch)
+	g := n.geom
+	seen := map[Node]bool{}
 	for i, p := range patches {
-		l, err := locate(*c, p.Node)
-		if err != nil {
+		if _, err := locate(*c, p.Node); err != nil {
 			return nil, fmt.Errorf("grad: forward: patch %d: %w", i, err)
 		}
 		w := p.Node.Width(*c)
 		if len(p.Values) != N*w {
 			return nil, fmt.Errorf("grad: forward: patch %d (%s): %d values, want [B,T,width] = [%d,%d,%d] = %d", i, p.Node, len(p.Values), B, T, w, N*w)
 		}
-		slot := &ws.mlpPatch[l]
-		if p.Node.isHead() {
-			slot = &ws.headPatch[l][p.Node.Head]
-		}
-		if *slot != nil {
+		if seen[p.Node] {
 			return nil, fmt.Errorf("grad: forward: node %s is patched twice", p.Node)
 		}
-		*slot = p.Values
+		seen[p.Node] = true
 	}
-	S := 3 * H * dh
 	ws.gen++
-	ws.wqkv = growAll(ws.wqkv, L, D*S)
-	ws.bqkv = growAll(ws.bqkv, L, S)
-	for l := range n.layers {
-		lo := &n.layers[l]
-		wq := ws.wqkv[l]
-		for s, off := range [3]int{lo.wQ, lo.wK, lo.wV} {
-			w := n.data[off : off+H*D*dh]
-			for h := 0; h < H; h++ {
-				for d := 0; d < D; d++ {
-					copy(wq[d*S+s*H*dh+h*dh:d*S+s*H*dh+(h+1)*dh], w[(h*D+d)*dh:(h*D+d+1)*dh])
-				}
-			}
-		}
-		copy(ws.bqkv[l], n.data[lo.bQ:lo.bQ+S]) // b_Q, b_K, b_V are adjacent
-	}
+	ws.g, ws.gl, ws.keep = g, n.gradLayout, keep
+	n.prepare(ws)
+	ws.setPatches(n, patches, N)
 	if cap(ws.tok) < N {
 		ws.tok = make([]int32, N)
 	}
 	ws.tok = ws.tok[:N]
 	copy(ws.tok, tokens)
-	ws.x = growAll(ws.x, L+1, N*D)
-	ws.mid = growAll(ws.mid, L, N*D)
-	ws.qkv = growAll(ws.qkv, L, N*S)
-	ws.pat = growAll(ws.pat, L, B*H*T*T)
-	ws.z = growAll(ws.z, L, N*H*dh)
-	ws.res = growAll(ws.res, L, N*H*D)
-	ws.pre = growAll(ws.pre, L, N*F)
-	ws.post = growAll(ws.post, L, N*F)
-	ws.logits = grow(ws.logits, N*c.DVocabOut)
+	ws.x = growAll(ws.x, g.L+1, N*g.Dp)
+	ws.mid = growAll(ws.mid, g.L, N*g.Dp)
+	ws.qkv = growAll(ws.qkv, g.L, N*g.Sp)
+	ws.pat = growAll(ws.pat, g.L, B*g.H*T*T)
+	ws.z = growAll(ws.z, g.L, N*g.HD)
+	ws.pre = growAll(ws.pre, g.L, N*g.Fp)
+	ws.post = growAll(ws.post, g.L, N*g.Fp)
+	if keep {
+		ws.dact = growAll(ws.dact, g.L, N*g.Fp)
+	}
+	ws.logitsP = grow(ws.logitsP, N*g.Vp)
+	ws.logits = grow(ws.logits, N*g.V)
 	nc := numChunks(B)
 	runChunks(nc, func(ci int) {
 		b0, b1 := chunkRange(ci, nc, B)
 		n.forwardChunk(ws, b0, b1, T)
 	})
+	clear(ws.mlpPatch) // do not keep the caller's slices
 	return &Run{ws: ws, net: n, gen: ws.gen, B: B, T: T, keep: keep}, nil
+}
+
+// prepare packs the current weights into ws's padded layouts.
+func (n *Net) prepare(ws *Workspace) {
+	g := n.geom
+	L := g.L
+	ws.wqkv, ws.wqkvT, ws.bqkv = growAll(ws.wqkv, L, g.D*g.Sp), growAll(ws.wqkvT, L, g.S*g.Dp), growAll(ws.bqkv, L, g.Sp)
+	ws.wO, ws.wOT, ws.bO = growAll(ws.wO, L, g.HD*g.Dp), growAll(ws.wOT, L, g.D*g.HDp), growAll(ws.bO, L, g.Dp)
+	ws.wIn, ws.wInT, ws.bIn = growAll(ws.wIn, L, g.D*g.Fp), growAll(ws.wInT, L, g.F*g.Dp), growAll(ws.bIn, L, g.Fp)
+	ws.wOut, ws.wOutT, ws.bOut = growAll(ws.wOut, L, g.F*g.Dp), growAll(ws.wOutT, L, g.D*g.Fp), growAll(ws.bOut, L, g.Dp)
+	for l := range n.layers {
+		lo := &n.layers[l]
+		wq := ws.wqkv[l]
+		clear(wq)
+		for s, off := range [3]int{lo.wQ, lo.wK, lo.wV} {
+			w := n.data[off : off+g.H*g.D*g.dh]
+			for h := 0; h < g.H; h++ {
+				for d := 0; d < g.D; d++ {
+					copy(wq[d*g.Sp+s*g.HD+h*g.dh:d*g.Sp+s*g.HD+(h+1)*g.dh], w[(h*g.D+d)*g.dh:(h*g.D+d+1)*g.dh])
+				}
+			}
+		}
+		packT(ws.wqkvT[l], g.Dp, wq, g.Sp, g.D, g.S)
+		packRows(ws.bqkv[l], g.Sp, n.data[lo.bQ:lo.bQ+g.S], 1, g.S) // b_Q, b_K, b_V are adjacent
+		wO := n.data[lo.wO : lo.wO+g.HD*g.D]
+		packRows(ws.wO[l], g.Dp, wO, g.HD, g.D)
+		packT(ws.wOT[l], g.HDp, wO, g.D, g.HD, g.D)
+		packRows(ws.bO[l], g.Dp, n.data[lo.bO:lo.bO+g.D], 1, g.D)
+		wIn := n.data[lo.wIn : lo.wIn+g.D*g.F]
+		packRows(ws.wIn[l], g.Fp, wIn, g.D, g.F)
+		packT(ws.wInT[l], g.Dp, wIn, g.F, g.D, g.F)
+		packRows(ws.bIn[l], g.Fp, n.data[lo.bIn:lo.bIn+g.F], 1, g.F)
+		wOut := n.data[lo.wOut : lo.wOut+g.F*g.D]
+		packRows(ws.wOut[l], g.Dp, wOut, g.F, g.D)
+		packT(ws.wOutT[l], g.Fp, wOut, g.D, g.F, g.D)
+		packRows(ws.bOut[l], g.Dp, n.data[lo.bOut:lo.bOut+g.D], 1, g.D)
+	}
+	ws.wU, ws.wUT, ws.bU = grow(ws.wU, g.D*g.Vp), grow(ws.wUT, g.V*g.Dp), grow(ws.bU, g.Vp)
+	wU := n.data[n.wU : n.wU+g.D*g.V]
+	packRows(ws.wU, g.Vp, wU, g.D, g.V)
+	packT(ws.wUT, g.Dp, wU, g.V, g.D, g.V)
+	packRows(ws.bU, g.Vp, n.data[n.bU:n.bU+g.V], 1, g.V)
+}
+
+// setPatches records which nodes are patched and copies patched heads'
+// values (Node returns them later; MLP patches land in post).
+func (ws *Workspace) setPatches(n *Net, patches []Patch, N int) {
+	g := n.geom
+	if len(ws.headOn) != g.L {
+		ws.headOn = make([][]bool, g.L)
+		ws.headPatch = make([][][]float32, g.L)
+		ws.mlpOn = make([]bool, g.L)
+		ws.mlpPatch = make([][]float32, g.L)
+	}
+	for l := range ws.headOn {
+		if len(ws.headOn[l]) != g.H {
+			ws.headOn[l] = make([]bool, g.H)
+			ws.headPatch[l] = make([][]float32, g.H)
+		}
+		clear(ws.headOn[l])
+	}
+	clear(ws.mlpOn)
+	clear(ws.mlpPatch)
+	for _, p := range patches {
+		l, _ := locate(n.cfg, p.Node)
+		if p.Node.isHead() {
+			ws.headOn[l][p.Node.Head] = true
+			ws.headPatch[l][p.Node.Head] = append(grow(ws.headPatch[l][p.Node.Head], 0), p.Values...)
+		} else {
+			ws.mlpOn[l], ws.mlpPatch[l] = true, p.Values
+		}
+	}
+}
+
+// biasRows sets rows [r0, r1) of out (row stride ld) to b.
+func biasRows(out []float32, ld int, b []float32, r0, r1 int) {
+	for r := r0; r < r1; r++ {
+		copy(out[r*ld:(r+1)*ld], b)
+	}
 }
 
 // forwardChunk runs batch rows [b0, b1) through every layer.
 func (n *Net) forwardChunk(ws *Workspace, b0, b1, T int) {
-	c := &n.cfg
-	D, V := c.DModel, c.DVocabOut
+	g := ws.g
+	D, Dp := g.D, g.Dp
 	r0, r1 := b0*T, b1*T
+	nr := r1 - r0
 	x := ws.x[0]
 	wE, wPos := n.data[n.wE:], n.data[n.wPos:]
 	for r := r0; r < r1; r++ {
 		e := wE[int(ws.tok[r])*D : int(ws.tok[r]+1)*D]
 		p := wPos[(r%T)*D : (r%T+1)*D]
-		o := x[r*D : (r+1)*D]
-		for d := range o {
+		o := x[r*Dp : (r+1)*Dp]
+		for d := range e {
 			o[d] = e[d] + p[d]
 		}
+		clear(o[D:])
 	}
-	for l := range n.layers {
-		n.attnForward(ws, l, b0, b1, T)
-		n.mlpForward(ws, l, r0, r1)
-	}
-	xf := ws.x[len(n.layers)]
-	affineRows(ws.logits[r0*V:r1*V], xf[r0*D:r1*D], n.data[n.wU:n.wU+D*V], n.data[n.bU:n.bU+V], r1-r0, D, V)
-}
-
-// affineRows computes out[r,:] = b + Σ_i x[r,i]·w[i,:] for rows rows
-// (w is [in, od] row-major).
-func affineRows(out, x, w, b []float32, rows, in, od int) {
-	for r := 0; r < rows; r++ {
-		o := out[r*od : (r+1)*od]
-		copy(o, b[:od])
-		for i, xv := range x[r*in : (r+1)*in] {
-			wr := w[i*od : (i+1)*od]
-			for j := range o {
-				o[j] += xv * wr[j]
+	for l := 0; l < g.L; l++ {
+		x, mid := ws.x[l], ws.mid[l]
+		// Attention.
+		qkv := ws.qkv[l]
+		biasRows(qkv, g.Sp, ws.bqkv[l], r0, r1)
+		sgemm(qkv[r0*g.Sp:], g.Sp, x[r0*Dp:], Dp, 1, ws.wqkv[l], g.Sp, nr, D, g.Sp)
+		n.attention(ws, l, b0, b1, T)
+		biasRows(mid, Dp, ws.bO[l], r0, r1)
+		sgemm(mid[r0*Dp:], Dp, ws.z[l][r0*g.HD:], g.HD, 1, ws.wO[l], Dp, nr, g.HD, Dp)
+		for h, on := range ws.headOn[l] {
+			if !on {
+				continue
+			}
+			pv := ws.headPatch[l][h]
+			for r := r0; r < r1; r++ {
+				m := mid[r*Dp : r*Dp+D]
+				for d, v := range pv[r*D : (r+1)*D] {
+					m[d] += v
+				}
 			}
 		}
+		for i := r0 * Dp; i < r1*Dp; i++ {
+			mid[i] += x[i]
+		}
+		// MLP.
+		pre, post, x1 := ws.pre[l], ws.post[l], ws.x[l+1]
+		biasRows(pre, g.Fp, ws.bIn[l], r0, r1)
+		sgemm(pre[r0*g.Fp:], g.Fp, mid[r0*Dp:], Dp, 1, ws.wIn[l], g.Fp, nr, D, g.Fp)
+		if ws.mlpOn[l] {
+			pv := ws.mlpPatch[l]
+			for r := r0; r < r1; r++ {
+				o := post[r*g.Fp : (r+1)*g.Fp]
+				copy(o, pv[r*g.F:(r+1)*g.F])
+				clear(o[g.F:])
+			}
+		} else {
+			var dact []float32
+			if ws.keep {
+				dact = ws.dact[l][r0*g.Fp : r1*g.Fp]
+			}
+			if n.cfg.ActFn == "relu" {
+				reluRows(post[r0*g.Fp:r1*g.Fp], dact, pre[r0*g.Fp:r1*g.Fp])
+			} else {
+				geluRows(post[r0*g.Fp:r1*g.Fp], dact, pre[r0*g.Fp:r1*g.Fp])
+			}
+		}
+		biasRows(x1, Dp, ws.bOut[l], r0, r1)
+		sgemm(x1[r0*Dp:], Dp, post[r0*g.Fp:], g.Fp, 1, ws.wOut[l], Dp, nr, g.F, Dp)
+		for i := r0 * Dp; i < r1*Dp; i++ {
+			x1[i] += mid[i]
+		}
+	}
+	biasRows(ws.logitsP, g.Vp, ws.bU, r0, r1)
+	sgemm(ws.logitsP[r0*g.Vp:], g.Vp, ws.x[g.L][r0*Dp:], Dp, 1, ws.wU, g.Vp, nr, D, g.Vp)
+	for r := r0; r < r1; r++ {
+		copy(ws.logits[r*g.V:(r+1)*g.V], ws.logitsP[r*g.Vp:])
 	}
 }
 
-// attnForward computes layer l's attention for batch rows [b0, b1): q, k,
-// v, the pattern, z, every head's result (or its patch) and resid_mid.
-func (n *Net) attnForward(ws *Workspace, l, b0, b1, T int) {
-	c := &n.cfg
-	lo := &n.layers[l]
-	D, H, dh := c.DModel, c.NHeads, c.DHead
-	S, HD := 3*H*dh, H*dh
-	r0, r1 := b0*T, b1*T
-	x, qkv, pat, z, res, mid := ws.x[l], ws.qkv[l], ws.pat[l], ws.z[l], ws.res[l], ws.mid[l]
-	affineRows(qkv[r0*S:r1*S], x[r0*D:r1*D], ws.wqkv[l], ws.bqkv[l], r1-r0, D, S)
+// attention computes layer l's pattern and z for batch rows [b0, b1)
+// from qkv (z is zero for patched heads).
+func (n *Net) attention(ws *Workspace, l, b0, b1, T int) {
+	g := ws.g
+	H, dh, HD, Sp := g.H, g.dh, g.HD, g.Sp
+	qkv, pat, z := ws.qkv[l], ws.pat[l], ws.z[l]
 	scale := float32(n.attnScale(l))
-	causal := c.AttentionDir == "causal"
-	patches := ws.headPatch[l]
+	causal := n.cfg.AttentionDir == "causal"
+	on := ws.headOn[l]
 	for b := b0; b < b1; b++ {
 		rb := b * T
 		for h := 0; h < H; h++ {
-			if patches[h] != nil {
+			if on[h] {
+				for i := 0; i < T; i++ {
+					clear(z[(rb+i)*HD+h*dh : (rb+i)*HD+(h+1)*dh])
+				}
 				continue
 			}
 			for i := 0; i < T; i++ {
@@ -271,11 +376,11 @@ func (n *Net) attnForward(ws *Workspace, l, b0, b1, T int) {
 				if causal {
 					jn = i + 1
 				}
-				qi := qkv[(rb+i)*S+h*dh : (rb+i)*S+(h+1)*dh]
+				qi := qkv[(rb+i)*Sp+h*dh : (rb+i)*Sp+(h+1)*dh]
 				prow := pat[((b*H+h)*T+i)*T : ((b*H+h)*T+i+1)*T]
 				mx := float32(math.Inf(-1))
 				for j := 0; j < jn; j++ {
-					kj := qkv[(rb+j)*S+HD+h*dh : (rb+j)*S+HD+(h+1)*dh]
+					kj := qkv[(rb+j)*Sp+HD+h*dh : (rb+j)*Sp+HD+(h+1)*dh]
 					var s float32
 					for e, qv := range qi {
 						s += qv * kj[e]
@@ -284,44 +389,25 @@ func (n *Net) attnForward(ws *Workspace, l, b0, b1, T int) {
 					prow[j] = s
 					mx = max(mx, s)
 				}
-				softmaxRow(prow[:jn], mx)
+				var sum float32
+				for j, s := range prow[:jn] {
+					e := expNeg(s - mx)
+					prow[j] = e
+					sum += e
+				}
+				for j := range prow[:jn] {
+					prow[j] /= sum
+				}
 				clear(prow[jn:])
 				zi := z[(rb+i)*HD+h*dh : (rb+i)*HD+(h+1)*dh]
 				clear(zi)
 				for j, p := range prow[:jn] {
-					vj := qkv[(rb+j)*S+2*HD+h*dh : (rb+j)*S+2*HD+(h+1)*dh]
+					vj := qkv[(rb+j)*Sp+2*HD+h*dh : (rb+j)*Sp+2*HD+(h+1)*dh]
 					for e := range zi {
 						zi[e] += p * vj[e]
 					}
 				}
 			}
-		}
-	}
-	wO := n.data[lo.wO : lo.wO+H*dh*D]
-	bO := n.data[lo.bO : lo.bO+D]
-	for r := r0; r < r1; r++ {
-		for h := 0; h < H; h++ {
-			o := res[(r*H+h)*D : (r*H+h+1)*D]
-			if p := patches[h]; p != nil {
-				copy(o, p[r*D:(r+1)*D])
-				continue
-			}
-			clear(o)
-			for e, zv := range z[r*HD+h*dh : r*HD+(h+1)*dh] {
-				w := wO[(h*dh+e)*D : (h*dh+e+1)*D]
-				for d := range o {
-					o[d] += zv * w[d]
-				}
-			}
-		}
-		m := mid[r*D : (r+1)*D]
-		xr := x[r*D : (r+1)*D]
-		for d := range m {
-			var a float32
-			for h := 0; h < H; h++ {
-				a += res[(r*H+h)*D+d]
-			}
-			m[d] = xr[d] + (a + bO[d])
 		}
 	}
 }
@@ -333,71 +419,6 @@ func (n *Net) attnScale(l int) float64 {
 		s *= float64(l + 1)
 	}
 	return s
-}
-
-// softmaxRow replaces row (whose maximum is mx) by its softmax.
-func softmaxRow(row []float32, mx float32) {
-	var sum float32
-	for j, s := range row {
-		e := float32(math.Exp(float64(s - mx)))
-		row[j] = e
-		sum += e
-	}
-	for j := range row {
-		row[j] /= sum
-	}
-}
-
-// mlpForward computes layer l's MLP for rows [r0, r1): pre, post (or its
-// patch) and the next residual stream.
-func (n *Net) mlpForward(ws *Workspace, l, r0, r1 int) {
-	c := &n.cfg
-	lo := &n.layers[l]
-	D, F := c.DModel, c.DMLP
-	mid, pre, post, x1 := ws.mid[l], ws.pre[l], ws.post[l], ws.x[l+1]
-	affineRows(pre[r0*F:r1*F], mid[r0*D:r1*D], n.data[lo.wIn:lo.wIn+D*F], n.data[lo.bIn:lo.bIn+F], r1-r0, D, F)
-	if p := ws.mlpPatch[l]; p != nil {
-		copy(post[r0*F:r1*F], p[r0*F:r1*F])
-	} else {
-		activate(post[r0*F:r1*F], pre[r0*F:r1*F], c.ActFn)
-	}
-	affineRows(x1[r0*D:r1*D], post[r0*F:r1*F], n.data[lo.wOut:lo.wOut+F*D], n.data[lo.bOut:lo.bOut+D], r1-r0, F, D)
-	for i := r0 * D; i < r1*D; i++ {
-		x1[i] += mid[i]
-	}
-}
-
-// activate applies act_fn ("gelu" = exact erf GELU, or "relu").
-func activate(dst, src []float32, fn string) {
-	dst = dst[:len(src)]
-	if fn == "relu" {
-		for i, v := range src {
-			dst[i] = max(v, 0)
-		}
-		return
-	}
-	for i, v := range src {
-		x := float64(v)
-		dst[i] = float32(0.5 * x * (1 + math.Erf(x/math.Sqrt2)))
-	}
-}
-
-// actGrad multiplies dpost by act_fn'(pre) in place.
-func actGrad(dpost, pre []float32, fn string) {
-	dpost = dpost[:len(pre)]
-	if fn == "relu" {
-		for i, v := range pre {
-			if !(v > 0) {
-				dpost[i] = 0
-			}
-		}
-		return
-	}
-	for i, v := range pre {
-		x := float64(v)
-		d := 0.5*(1+math.Erf(x/math.Sqrt2)) + x*math.Exp(-0.5*x*x)/math.Sqrt(2*math.Pi)
-		dpost[i] = float32(float64(dpost[i]) * d)
-	}
 }
 
 // valid reports whether r still owns its Workspace's buffers.
@@ -427,7 +448,8 @@ func (r *Run) Node(nd Node) []float32 {
 }
 
 // NodeInto copies the node's activation [B,T,width] into dst, which must
-// have exactly that length (Node without the allocation).
+// have exactly that length (Node without the allocation). A head's
+// hook_result is z_h·W_O[h] with the weights of the forward pass.
 func (r *Run) NodeInto(dst []float32, nd Node) error {
 	if !r.valid() {
 		return fmt.Errorf("grad: run is stale (its Workspace ran another Forward)")
@@ -441,14 +463,29 @@ func (r *Run) NodeInto(dst []float32, nd Node) error {
 	if len(dst) != N*w {
 		return fmt.Errorf("grad: node %s: dst has %d values, want [B,T,width] = %d", nd, len(dst), N*w)
 	}
+	g := r.ws.g
 	if !nd.isHead() {
-		copy(dst, r.ws.post[l][:N*w])
+		post := r.ws.post[l]
+		for row := 0; row < N; row++ {
+			copy(dst[row*g.F:(row+1)*g.F], post[row*g.Fp:])
+		}
 		return nil
 	}
-	H, D, h := c.NHeads, c.DModel, nd.Head
-	res := r.ws.res[l]
+	h := nd.Head
+	if r.ws.headOn[l][h] {
+		copy(dst, r.ws.headPatch[l][h][:N*g.D])
+		return nil
+	}
+	z, wO := r.ws.z[l], r.ws.wO[l]
 	for row := 0; row < N; row++ {
-		copy(dst[row*D:(row+1)*D], res[(row*H+h)*D:(row*H+h+1)*D])
+		o := dst[row*g.D : (row+1)*g.D]
+		clear(o)
+		for e, zv := range z[row*g.HD+h*g.dh : row*g.HD+(h+1)*g.dh] {
+			wr := wO[(h*g.dh+e)*g.Dp:]
+			for d := range o {
+				o[d] = fma32(zv, wr[d], o[d])
+			}
+		}
 	}
 	return nil
 }

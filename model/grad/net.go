@@ -26,6 +26,9 @@ type Net struct {
 	wE     int
 	wPos   int
 	wU, bU int
+
+	geom       geom
+	gradLayout gradLayout
 }
 
 // paramIndex is one parameter's place in the flat slice.
@@ -84,6 +87,8 @@ func New(cfg model.Config) (*Net, error) {
 			iIn: pos[p+"mlp.W_in"], ibIn: pos[p+"mlp.b_in"],
 		}
 	}
+	n.geom = newGeom(n)
+	n.gradLayout = newGradLayout(n.geom)
 	return n, nil
 }
 
