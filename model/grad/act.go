@@ -12,40 +12,47 @@ import "math"
 const (
 	geluLo    = -6.0
 	geluHi    = 6.0
-	geluScale = 32.0 // grid points per unit
-	geluN     = int((geluHi-geluLo)*geluScale) + 1
+	geluScale = 32.0                               // grid points per unit
+	geluN     = int((geluHi - geluLo) * geluScale) // intervals
 )
 
-var cdfTab, pdfTab [geluN + 1]float64
+// normCoef holds, per grid interval, the cubic Hermite polynomials of Φ
+// (first four) and φ (last four) in t ∈ [0, 1), lowest power first.
+var normCoef [geluN][8]float64
 
 func init() {
-	for i := range cdfTab {
-		x := geluLo + float64(i)/geluScale
-		cdfTab[i] = 0.5 * (1 + math.Erf(x/math.Sqrt2))
-		pdfTab[i] = math.Exp(-0.5*x*x) / math.Sqrt(2*math.Pi)
+	const h = 1 / geluScale
+	cdf := func(x float64) float64 { return 0.5 * (1 + math.Erf(x/math.Sqrt2)) }
+	pdf := func(x float64) float64 { return math.Exp(-0.5*x*x) / math.Sqrt(2*math.Pi) }
+	herm := func(f0, d0, f1, d1 float64) [4]float64 {
+		return [4]float64{f0, h * d0, -3*f0 - 2*h*d0 + 3*f1 - h*d1, 2*f0 + h*d0 - 2*f1 + h*d1}
+	}
+	for i := range normCoef {
+		x0, x1 := geluLo+float64(i)*h, geluLo+float64(i+1)*h
+		c := herm(cdf(x0), pdf(x0), cdf(x1), pdf(x1))
+		p := herm(pdf(x0), -x0*pdf(x0), pdf(x1), -x1*pdf(x1))
+		normCoef[i] = [8]float64{c[0], c[1], c[2], c[3], p[0], p[1], p[2], p[3]}
 	}
 }
 
 // normTab returns Φ(x) and φ(x) (x inside the grid).
 func normTab(x float64) (cdf, pdf float64) {
 	u := (x - geluLo) * geluScale
-	i := int(u)
-	if i >= geluN-1 {
-		i = geluN - 2
-	}
+	i := min(int(u), geluN-1)
 	t := u - float64(i)
-	const h = 1 / geluScale
-	t2 := t * t
-	t3 := t2 * t
-	h00 := 2*t3 - 3*t2 + 1
-	h10 := t3 - 2*t2 + t
-	h01 := -2*t3 + 3*t2
-	h11 := t3 - t2
-	x0 := geluLo + float64(i)*h
-	p0, p1 := pdfTab[i], pdfTab[i+1]
-	cdf = h00*cdfTab[i] + h10*h*p0 + h01*cdfTab[i+1] + h11*h*p1
-	pdf = h00*p0 - h10*h*x0*p0 + h01*p1 - h11*h*(x0+h)*p1
+	c := &normCoef[i]
+	cdf = c[0] + t*(c[1]+t*(c[2]+t*c[3]))
+	pdf = c[4] + t*(c[5]+t*(c[6]+t*c[7]))
 	return cdf, pdf
+}
+
+// normCDF is normTab's Φ alone.
+func normCDF(x float64) float64 {
+	u := (x - geluLo) * geluScale
+	i := min(int(u), geluN-1)
+	t := u - float64(i)
+	c := &normCoef[i]
+	return c[0] + t*(c[1]+t*(c[2]+t*c[3]))
 }
 
 // geluExact is TransformerLens' "gelu" (torch's exact GELU).
@@ -62,20 +69,27 @@ func geluRows(dst, grad, src []float32) {
 	if grad != nil {
 		grad = grad[:len(src)]
 	}
+	if grad == nil {
+		for i, v := range src {
+			x := float64(v)
+			if !(x > geluLo && x < geluHi) {
+				dst[i] = float32(geluExact(x))
+				continue
+			}
+			dst[i] = float32(x * normCDF(x))
+		}
+		return
+	}
 	for i, v := range src {
 		x := float64(v)
 		if !(x > geluLo && x < geluHi) {
 			dst[i] = float32(geluExact(x))
-			if grad != nil {
-				grad[i] = float32(geluGradExact(x))
-			}
+			grad[i] = float32(geluGradExact(x))
 			continue
 		}
 		cdf, pdf := normTab(x)
 		dst[i] = float32(x * cdf)
-		if grad != nil {
-			grad[i] = float32(cdf + x*pdf)
-		}
+		grad[i] = float32(cdf + x*pdf)
 	}
 }
 
@@ -97,10 +111,12 @@ func reluRows(dst, grad, src []float32) {
 	}
 }
 
-// expNeg returns e^x for x ≤ 0 (a softmax numerator, x = score - max),
+// expNeg returns e^x for x ≤ 0 (a softmax numerator, x = score - max;
+// positive x is clamped to 0),
 // to float32 accuracy: x = k·ln2 + f with |f| ≤ ln2/2, e^f by its Taylor
 // polynomial of degree 8 (truncation below 6e-10 relative) in float64.
 func expNeg(x float32) float32 {
+	x = min(x, 0)
 	if !(x > -87) { // underflows float32, or NaN
 		if x != x {
 			return x
@@ -113,7 +129,7 @@ func expNeg(x float32) float32 {
 		ln2lo = 1.90821492927058770002e-10
 	)
 	xf := float64(x)
-	k := math.Floor(xf*log2e + 0.5)
+	k := float64(int64(xf*log2e - 0.5)) // nearest integer (xf ≤ 0: truncation is toward zero)
 	f := xf - k*ln2hi - k*ln2lo
 	p := 1 + f*(1+f*(1.0/2+f*(1.0/6+f*(1.0/24+f*(1.0/120+f*(1.0/720+f*(1.0/5040+f*(1.0/40320))))))))
 	return float32(p * math.Float64frombits(uint64(int64(k)+1023)<<52))

@@ -219,24 +219,28 @@ func (n *Net) attentionBackward(ws *Workspace, l, b0, b1, T int) {
 	}
 	dp = dp[:T]
 	for b := b0; b < b1; b++ {
-		rb := b * T
+		blk := qkv[b*T*Sp : (b+1)*T*Sp]
+		dblk := dqkv[b*T*Sp : (b+1)*T*Sp]
+		dzb := dzAll[b*T*HDp : (b+1)*T*HDp]
 		for h := 0; h < H; h++ {
 			if on[h] {
 				continue
 			}
+			pb := pat[(b*H+h)*T*T : (b*H+h+1)*T*T]
+			qo, ko, vo := h*dh, HD+h*dh, 2*HD+h*dh
 			for i := 0; i < T; i++ {
 				jn := T
 				if causal {
 					jn = i + 1
 				}
-				dzi := dzAll[(rb+i)*HDp+h*dh : (rb+i)*HDp+(h+1)*dh]
-				prow := pat[((b*H+h)*T+i)*T : ((b*H+h)*T+i+1)*T]
+				dzi := dzb[i*HDp+qo : i*HDp+qo+dh]
+				prow := pb[i*T : i*T+jn]
 				var s float32
-				for j := 0; j < jn; j++ {
-					o := (rb+j)*Sp + 2*HD + h*dh
-					vj, dvj := qkv[o:o+dh], dqkv[o:o+dh]
+				for j, p := range prow {
+					vj := blk[j*Sp+vo : j*Sp+vo+dh]
+					dvj := dblk[j*Sp+vo : j*Sp+vo+dh]
+					vj, dvj = vj[:len(dzi)], dvj[:len(dzi)]
 					var a float32
-					p := prow[j]
 					for e, dv := range dzi {
 						a += dv * vj[e]
 						dvj[e] += p * dv
@@ -244,15 +248,17 @@ func (n *Net) attentionBackward(ws *Workspace, l, b0, b1, T int) {
 					dp[j] = a
 					s += p * a
 				}
-				qo := (rb+i)*Sp + h*dh
-				qi, dqi := qkv[qo:qo+dh], dqkv[qo:qo+dh]
-				for j := 0; j < jn; j++ {
-					ds := prow[j] * (dp[j] - s) / scale
-					ko := (rb+j)*Sp + HD + h*dh
-					kj, dkj := qkv[ko:ko+dh], dqkv[ko:ko+dh]
-					for e := range dqi {
+				qi := blk[i*Sp+qo : i*Sp+qo+dh]
+				dqi := dblk[i*Sp+qo : i*Sp+qo+dh]
+				dqi = dqi[:len(qi)]
+				for j, p := range prow {
+					ds := p * (dp[j] - s) / scale
+					kj := blk[j*Sp+ko : j*Sp+ko+dh]
+					dkj := dblk[j*Sp+ko : j*Sp+ko+dh]
+					kj, dkj = kj[:len(qi)], dkj[:len(qi)]
+					for e, qv := range qi {
 						dqi[e] += ds * kj[e]
-						dkj[e] += ds * qi[e]
+						dkj[e] += ds * qv
 					}
 				}
 			}

@@ -37,15 +37,15 @@ type Workspace struct {
 
 	// Activations, rows N = B·T, padded widths.
 	tok       []int32
-	x         [][]float32 // L+1 residual streams [N][Dp]: x[l] = blocks.l.hook_resid_pre, x[L] final
-	mid       [][]float32 // [N][Dp] blocks.l.hook_resid_mid
-	qkv       [][]float32 // [N][Sp]
-	pat       [][]float32 // [B][H][T][T] attention pattern
-	z         [][]float32 // [N][HD] (zero for patched heads)
-	pre, post [][]float32 // [N][Fp]
-	dact      [][]float32 // [N][Fp] act'(pre), kept runs only
-	logitsP   []float32   // [N][Vp]
-	logits    []float32   // [N][V]
+	x         [][]float32   // L+1 residual streams [N][Dp]: x[l] = blocks.l.hook_resid_pre, x[L] final
+	mid       [][]float32   // [N][Dp] blocks.l.hook_resid_mid
+	qkv       [][]float32   // [N][Sp]
+	pat       [][]float32   // [B][H][T][T] attention pattern
+	z         [][]float32   // [N][HD] (zero for patched heads)
+	pre, post [][]float32   // [N][Fp]
+	dact      [][]float32   // [N][Fp] act'(pre), kept runs only
+	logitsP   []float32     // [N][Vp]
+	logits    []float32     // [N][V]
 	headPatch [][][]float32 // copies of the patched heads' values [N][D]
 	headOn    [][]bool
 	mlpOn     []bool
@@ -363,24 +363,28 @@ func (n *Net) attention(ws *Workspace, l, b0, b1, T int) {
 	causal := n.cfg.AttentionDir == "causal"
 	on := ws.headOn[l]
 	for b := b0; b < b1; b++ {
-		rb := b * T
+		blk := qkv[b*T*Sp : (b+1)*T*Sp]
+		zb := z[b*T*HD : (b+1)*T*HD]
 		for h := 0; h < H; h++ {
 			if on[h] {
 				for i := 0; i < T; i++ {
-					clear(z[(rb+i)*HD+h*dh : (rb+i)*HD+(h+1)*dh])
+					clear(zb[i*HD+h*dh : i*HD+(h+1)*dh])
 				}
 				continue
 			}
+			pb := pat[(b*H+h)*T*T : (b*H+h+1)*T*T]
+			qo, ko, vo := h*dh, HD+h*dh, 2*HD+h*dh
 			for i := 0; i < T; i++ {
 				jn := T
 				if causal {
 					jn = i + 1
 				}
-				qi := qkv[(rb+i)*Sp+h*dh : (rb+i)*Sp+(h+1)*dh]
-				prow := pat[((b*H+h)*T+i)*T : ((b*H+h)*T+i+1)*T]
+				qi := blk[i*Sp+qo : i*Sp+qo+dh]
+				prow := pb[i*T : i*T+T]
 				mx := float32(math.Inf(-1))
 				for j := 0; j < jn; j++ {
-					kj := qkv[(rb+j)*Sp+HD+h*dh : (rb+j)*Sp+HD+(h+1)*dh]
+					kj := blk[j*Sp+ko : j*Sp+ko+dh]
+					kj = kj[:len(qi)]
 					var s float32
 					for e, qv := range qi {
 						s += qv * kj[e]
@@ -395,18 +399,18 @@ func (n *Net) attention(ws *Workspace, l, b0, b1, T int) {
 					prow[j] = e
 					sum += e
 				}
-				for j := range prow[:jn] {
-					prow[j] /= sum
-				}
-				clear(prow[jn:])
-				zi := z[(rb+i)*HD+h*dh : (rb+i)*HD+(h+1)*dh]
+				zi := zb[i*HD+qo : i*HD+qo+dh]
 				clear(zi)
-				for j, p := range prow[:jn] {
-					vj := qkv[(rb+j)*Sp+2*HD+h*dh : (rb+j)*Sp+2*HD+(h+1)*dh]
-					for e := range zi {
-						zi[e] += p * vj[e]
+				for j := range prow[:jn] {
+					p := prow[j] / sum
+					prow[j] = p
+					vj := blk[j*Sp+vo : j*Sp+vo+dh]
+					vj = vj[:len(zi)]
+					for e, v := range vj {
+						zi[e] += p * v
 					}
 				}
+				clear(prow[jn:])
 			}
 		}
 	}

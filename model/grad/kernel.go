@@ -26,7 +26,11 @@ func sgemm(c []float32, ldc int, a []float32, sar, sak int, b []float32, ldb int
 		sgemmGo(c, ldc, a, sar, sak, b, ldb, m, k, n)
 		return
 	}
-	for j := 0; j < n; j += 8 {
+	j := 0
+	for ; j+16 <= n; j += 16 {
+		sgemmCol2AVX2(&c[j], ldc, &a[0], sar, sak, &b[j], ldb, m, k)
+	}
+	if j < n {
 		sgemmColAVX2(&c[j], ldc, &a[0], sar, sak, &b[j], ldb, m, k)
 	}
 }

@@ -13,3 +13,8 @@ var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 //
 //go:noescape
 func sgemmColAVX2(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int)
+
+// sgemmCol2AVX2 is sgemmColAVX2 for a block of 16 columns.
+//
+//go:noescape
+func sgemmCol2AVX2(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int)
