@@ -86,10 +86,8 @@ func (n *Net) Backward(ws *Workspace, r *Run, dlogits []float32, g *Grads) error
 	P := ws.gl.size
 	ws.parts = grow(ws.parts, nc*P)
 	clear(ws.parts)
-	runChunks(nc, func(ci int) {
-		b0, b1 := chunkRange(ci, nc, B)
-		n.backwardChunk(ws, ws.parts[ci*P:(ci+1)*P], b0, b1, T)
-	})
+	ws.job = chunkJob{net: n, ws: ws, B: B, T: T, nc: nc, backward: true}
+	runChunks(&ws.job)
 	// Sum the partials in chunk order, then unpack into g.
 	tot := grow(ws.total, P)
 	ws.total = tot

@@ -58,6 +58,8 @@ type Workspace struct {
 	dz           []float32 // [N][HDp]
 	dqkv         []float32 // [N][Sp]
 	parts, total []float32 // per-chunk gradient partials (gradLayout), their sum
+
+	job chunkJob
 }
 
 // ones is the A operand of bias-gradient sums (stride 0).
@@ -86,15 +88,41 @@ func numChunks(B int) int { return min(B, maxChunks) }
 // chunkRange returns the batch rows [b0, b1) of chunk c of nc.
 func chunkRange(c, nc, B int) (int, int) { return c * B / nc, (c + 1) * B / nc }
 
-// runChunks calls fn(c) for c in [0, n) on up to GOMAXPROCS goroutines.
-func runChunks(n int, fn func(c int)) {
+// chunkJob is one parallel pass over a batch's chunks (a struct kept in
+// the Workspace rather than a closure, so that one goroutine allocates
+// nothing).
+type chunkJob struct {
+	net      *Net
+	ws       *Workspace
+	B, T, nc int
+	backward bool
+}
+
+func (j *chunkJob) do(c int) {
+	b0, b1 := chunkRange(c, j.nc, j.B)
+	if j.backward {
+		P := j.ws.gl.size
+		j.net.backwardChunk(j.ws, j.ws.parts[c*P:(c+1)*P], b0, b1, j.T)
+	} else {
+		j.net.forwardChunk(j.ws, b0, b1, j.T)
+	}
+}
+
+// runChunks runs every chunk of j on up to GOMAXPROCS goroutines.
+func runChunks(j *chunkJob) {
+	n := j.nc
 	w := min(runtime.GOMAXPROCS(0), n)
 	if w <= 1 {
 		for c := 0; c < n; c++ {
-			fn(c)
+			j.do(c)
 		}
 		return
 	}
+	runParallel(j, w)
+}
+
+func runParallel(j *chunkJob, w int) {
+	n := j.nc
 	var next atomic.Int32
 	var wg sync.WaitGroup
 	work := func() {
@@ -103,7 +131,7 @@ func runChunks(n int, fn func(c int)) {
 			if c >= n {
 				return
 			}
-			fn(c)
+			j.do(c)
 		}
 	}
 	wg.Add(w - 1)
@@ -154,7 +182,6 @@ func (n *Net) Forward(ws *Workspace, tokens []int32, B, T int, patches []Patch, 
 	}
 	N := B * T
 	g := n.geom
-	seen := map[Node]bool{}
 	for i, p := range patches {
 		if _, err := locate(*c, p.Node); err != nil {
 			return nil, fmt.Errorf("grad: forward: patch %d: %w", i, err)
@@ -163,10 +190,11 @@ func (n *Net) Forward(ws *Workspace, tokens []int32, B, T int, patches []Patch, 
 		if len(p.Values) != N*w {
 			return nil, fmt.Errorf("grad: forward: patch %d (%s): %d values, want [B,T,width] = [%d,%d,%d] = %d", i, p.Node, len(p.Values), B, T, w, N*w)
 		}
-		if seen[p.Node] {
-			return nil, fmt.Errorf("grad: forward: node %s is patched twice", p.Node)
+		for _, q := range patches[:i] {
+			if q.Node == p.Node {
+				return nil, fmt.Errorf("grad: forward: node %s is patched twice", p.Node)
+			}
 		}
-		seen[p.Node] = true
 	}
 	ws.gen++
 	ws.g, ws.gl, ws.keep = g, n.gradLayout, keep
@@ -189,11 +217,8 @@ func (n *Net) Forward(ws *Workspace, tokens []int32, B, T int, patches []Patch, 
 	}
 	ws.logitsP = grow(ws.logitsP, N*g.Vp)
 	ws.logits = grow(ws.logits, N*g.V)
-	nc := numChunks(B)
-	runChunks(nc, func(ci int) {
-		b0, b1 := chunkRange(ci, nc, B)
-		n.forwardChunk(ws, b0, b1, T)
-	})
+	ws.job = chunkJob{net: n, ws: ws, B: B, T: T, nc: numChunks(B)}
+	runChunks(&ws.job)
 	clear(ws.mlpPatch) // do not keep the caller's slices
 	return &Run{ws: ws, net: n, gen: ws.gen, B: B, T: T, keep: keep}, nil
 }
