@@ -1,0 +1,109 @@
+package grad
+
+import (
+	"runtime"
+	"testing"
+)
+
+// BenchmarkStepCase3 is one training step of InterpBench case 3's LL shape
+// (d_model 12, 4 heads of 3, d_mlp 48, 2 layers, n_ctx 5, one output) on a
+// batch of 512 rows × 5 positions: Forward (kept), MSE from position 1,
+// Backward.
+func BenchmarkStepCase3(b *testing.B) {
+	cfg := testConfig()
+	n := randNet(b, cfg, 1)
+	B, T := 512, 5
+	tok := randTokens(B, T, cfg.DVocab, 1)
+	target := make([]float32, B*T)
+	for i := range target {
+		target[i] = float32(i%3) * 0.5
+	}
+	dl := make([]float32, B*T)
+	ws, g := NewWorkspace(), n.NewGrads()
+	step := func() {
+		run, err := n.Forward(ws, tok, B, T, nil, true)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := MSEInto(dl, run.Logits(), target, B, T, 1, 1); err != nil {
+			b.Fatal(err)
+		}
+		if err := n.Backward(ws, run, dl, g); err != nil {
+			b.Fatal(err)
+		}
+	}
+	step()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		step()
+	}
+}
+
+// BenchmarkForwardCase3 is the source / eval run of the same shape.
+func BenchmarkForwardCase3(b *testing.B) {
+	cfg := testConfig()
+	n := randNet(b, cfg, 1)
+	B, T := 512, 5
+	tok := randTokens(B, T, cfg.DVocab, 1)
+	ws := NewWorkspace()
+	if _, err := n.Forward(ws, tok, B, T, nil, false); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := n.Forward(ws, tok, B, T, nil, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestSteadyStateAllocs checks that a training step (a patched source and
+// base run, the loss, the backward pass, clipping and Adam) allocates
+// nothing once the buffers have grown, apart from the two Run structs (on
+// one goroutine; the parallel section adds its goroutines).
+func TestSteadyStateAllocs(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	cfg := testConfig()
+	n := randNet(t, cfg, 1)
+	B, T := 64, 5
+	tok, srcTok := randTokens(B, T, cfg.DVocab, 1), randTokens(B, T, cfg.DVocab, 2)
+	target := make([]float32, B*T)
+	dl := make([]float32, B*T)
+	head := Node{"blocks.1.attn.hook_result", 2}
+	mlp := Node{"blocks.0.mlp.hook_post", -1}
+	hv, mv := make([]float32, B*T*cfg.DModel), make([]float32, B*T*cfg.DMLP)
+	patches := []Patch{{head, hv}, {mlp, mv}}
+	ws, wsSrc, g := NewWorkspace(), NewWorkspace(), n.NewGrads()
+	opt := NewAdam(n, 1e-2, 0.9, 0.999, 1e-8)
+	step := func() {
+		src, err := n.Forward(wsSrc, srcTok, B, T, nil, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := src.NodeInto(hv, head); err != nil {
+			t.Fatal(err)
+		}
+		if err := src.NodeInto(mv, mlp); err != nil {
+			t.Fatal(err)
+		}
+		run, err := n.Forward(ws, tok, B, T, patches, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := MSEInto(dl, run.Logits(), target, B, T, 1, 1); err != nil {
+			t.Fatal(err)
+		}
+		g.Zero()
+		if err := n.Backward(ws, run, dl, g); err != nil {
+			t.Fatal(err)
+		}
+		ClipGradNorm(g, 0.1)
+		opt.Step(n, g)
+	}
+	step()
+	if a := testing.AllocsPerRun(5, step); a > 2 {
+		t.Fatalf("%v allocations per step, want at most 2 (the Runs)", a)
+	}
+}

@@ -1,0 +1,520 @@
+package grad
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// Patch replaces a node's activation at every position of the batch with
+// Values ([B,T,width], row-major). The patched value is a constant: no
+// gradient flows into what would have computed it.
+type Patch struct {
+	Node   Node
+	Values []float32
+}
+
+// Workspace holds the buffers of Forward and Backward, reused from call to
+// call so that steady-state training allocates nothing. A Run's
+// activations live in its Workspace: a Run is valid until the next Forward
+// on the same Workspace. A Workspace is not safe for concurrent use; use
+// one per goroutine (or two, to keep a source run alive while running the
+// base).
+type Workspace struct {
+	gen uint64
+	g   geom
+	gl  gradLayout
+
+	// Forward-time weights in the kernels' padded layouts, per layer
+	// (…T = transposed, for the backward pass).
+	wqkv, wqkvT, bqkv [][]float32 // [D][Sp] (q, k, v of every head side by side), [S][Dp], [Sp]
+	wO, wOT, bO       [][]float32 // [HD][Dp], [D][HDp], [Dp]
+	wIn, wInT, bIn    [][]float32 // [D][Fp], [F][Dp], [Fp]
+	wOut, wOutT, bOut [][]float32 // [F][Dp], [D][Fp], [Dp]
+	wU, wUT, bU       []float32   // [D][Vp], [V][Dp], [Vp]
+
+	// Activations, rows N = B·T, padded widths.
+	tok       []int32
+	x         [][]float32   // L+1 residual streams [N][Dp]: x[l] = blocks.l.hook_resid_pre, x[L] final
+	mid       [][]float32   // [N][Dp] blocks.l.hook_resid_mid
+	qkv       [][]float32   // [N][Sp]
+	pat       [][]float32   // [B][H][T][T] attention pattern
+	z         [][]float32   // [N][HD] (zero for patched heads)
+	pre, post [][]float32   // [N][Fp]
+	dact      [][]float32   // [N][Fp] act'(pre), kept runs only
+	logitsP   []float32     // [N][Vp]
+	logits    []float32     // [N][V]
+	headPatch [][][]float32 // copies of the patched heads' values [N][D]
+	headOn    [][]bool
+	mlpOn     []bool
+	mlpPatch  [][]float32 // the caller's MLP patch values, during Forward only
+	keep      bool
+
+	// Backward scratch.
+	dl, gr, gmid []float32 // [N][Vp], [N][Dp], [N][Dp]
+	dpost        []float32 // [N][Fp]
+	dz           []float32 // [N][HDp]
+	dqkv         []float32 // [N][Sp]
+	parts, total []float32 // per-chunk gradient partials (gradLayout), their sum
+
+	job chunkJob
+}
+
+// ones is the A operand of bias-gradient sums (stride 0).
+var ones = []float32{1}
+
+// NewWorkspace returns an empty Workspace; buffers grow on first use.
+func NewWorkspace() *Workspace { return &Workspace{} }
+
+// Run is one forward pass: its logits, node activations and (when kept)
+// what Backward needs. It points into its Workspace and is valid until the
+// next Forward on that Workspace.
+type Run struct {
+	ws   *Workspace
+	net  *Net
+	gen  uint64
+	B, T int
+	keep bool
+}
+
+// maxChunks is the number of pieces a batch is split into (fewer when B is
+// smaller). It does not depend on GOMAXPROCS, so neither do the results.
+const maxChunks = 16
+
+func numChunks(B int) int { return min(B, maxChunks) }
+
+// chunkRange returns the batch rows [b0, b1) of chunk c of nc.
+func chunkRange(c, nc, B int) (int, int) { return c * B / nc, (c + 1) * B / nc }
+
+// chunkJob is one parallel pass over a batch's chunks (a struct kept in
+// the Workspace rather than a closure, so that one goroutine allocates
+// nothing).
+type chunkJob struct {
+	net      *Net
+	ws       *Workspace
+	B, T, nc int
+	backward bool
+}
+
+func (j *chunkJob) do(c int) {
+	b0, b1 := chunkRange(c, j.nc, j.B)
+	if j.backward {
+		P := j.ws.gl.size
+		j.net.backwardChunk(j.ws, j.ws.parts[c*P:(c+1)*P], b0, b1, j.T)
+	} else {
+		j.net.forwardChunk(j.ws, b0, b1, j.T)
+	}
+}
+
+// runChunks runs every chunk of j on up to GOMAXPROCS goroutines.
+func runChunks(j *chunkJob) {
+	n := j.nc
+	w := min(runtime.GOMAXPROCS(0), n)
+	if w <= 1 {
+		for c := 0; c < n; c++ {
+			j.do(c)
+		}
+		return
+	}
+	runParallel(j, w)
+}
+
+func runParallel(j *chunkJob, w int) {
+	n := j.nc
+	var next atomic.Int32
+	var wg sync.WaitGroup
+	work := func() {
+		for {
+			c := int(next.Add(1)) - 1
+			if c >= n {
+				return
+			}
+			j.do(c)
+		}
+	}
+	wg.Add(w - 1)
+	for i := 1; i < w; i++ {
+		go func() {
+			defer wg.Done()
+			work()
+		}()
+	}
+	work()
+	wg.Wait()
+}
+
+// grow returns buf with length n, reallocating only when its capacity is
+// too small.
+func grow(buf []float32, n int) []float32 {
+	if cap(buf) < n {
+		return make([]float32, n)
+	}
+	return buf[:n]
+}
+
+func growAll(bufs [][]float32, count, n int) [][]float32 {
+	if len(bufs) != count {
+		bufs = make([][]float32, count)
+	}
+	for i := range bufs {
+		bufs[i] = grow(bufs[i], n)
+	}
+	return bufs
+}
+
+// Forward runs tokens (row-major [B·T], ids in [0, d_vocab)) through the
+// network with the patches applied. keep=false skips what only Backward
+// needs (the activation derivative) and makes Backward refuse the run.
+func (n *Net) Forward(ws *Workspace, tokens []int32, B, T int, patches []Patch, keep bool) (*Run, error) {
+	c := &n.cfg
+	if B < 1 || T < 1 || T > c.NCtx {
+		return nil, fmt.Errorf("grad: forward: batch %d×%d, want B ≥ 1 and 1 ≤ T ≤ n_ctx = %d", B, T, c.NCtx)
+	}
+	if len(tokens) != B*T {
+		return nil, fmt.Errorf("grad: forward: %d tokens, want B·T = %d·%d = %d", len(tokens), B, T, B*T)
+	}
+	for i, id := range tokens {
+		if id < 0 || int(id) >= c.DVocab {
+			return nil, fmt.Errorf("grad: forward: token %d (row %d, position %d) is %d, want an id in [0, %d)", i, i/T, i%T, id, c.DVocab)
+		}
+	}
+	N := B * T
+	g := n.geom
+	for i, p := range patches {
+		if _, err := locate(*c, p.Node); err != nil {
+			return nil, fmt.Errorf("grad: forward: patch %d: %w", i, err)
+		}
+		w := p.Node.Width(*c)
+		if len(p.Values) != N*w {
+			return nil, fmt.Errorf("grad: forward: patch %d (%s): %d values, want [B,T,width] = [%d,%d,%d] = %d", i, p.Node, len(p.Values), B, T, w, N*w)
+		}
+		for _, q := range patches[:i] {
+			if q.Node == p.Node {
+				return nil, fmt.Errorf("grad: forward: node %s is patched twice", p.Node)
+			}
+		}
+	}
+	ws.gen++
+	ws.g, ws.gl, ws.keep = g, n.gradLayout, keep
+	n.prepare(ws)
+	ws.setPatches(n, patches, N)
+	if cap(ws.tok) < N {
+		ws.tok = make([]int32, N)
+	}
+	ws.tok = ws.tok[:N]
+	copy(ws.tok, tokens)
+	ws.x = growAll(ws.x, g.L+1, N*g.Dp)
+	ws.mid = growAll(ws.mid, g.L, N*g.Dp)
+	ws.qkv = growAll(ws.qkv, g.L, N*g.Sp)
+	ws.pat = growAll(ws.pat, g.L, B*g.H*T*T)
+	ws.z = growAll(ws.z, g.L, N*g.HD)
+	ws.pre = growAll(ws.pre, g.L, N*g.Fp)
+	ws.post = growAll(ws.post, g.L, N*g.Fp)
+	if keep {
+		ws.dact = growAll(ws.dact, g.L, N*g.Fp)
+	}
+	ws.logitsP = grow(ws.logitsP, N*g.Vp)
+	ws.logits = grow(ws.logits, N*g.V)
+	ws.job = chunkJob{net: n, ws: ws, B: B, T: T, nc: numChunks(B)}
+	runChunks(&ws.job)
+	clear(ws.mlpPatch) // do not keep the caller's slices
+	return &Run{ws: ws, net: n, gen: ws.gen, B: B, T: T, keep: keep}, nil
+}
+
+// prepare packs the current weights into ws's padded layouts.
+func (n *Net) prepare(ws *Workspace) {
+	g := n.geom
+	L := g.L
+	ws.wqkv, ws.wqkvT, ws.bqkv = growAll(ws.wqkv, L, g.D*g.Sp), growAll(ws.wqkvT, L, g.S*g.Dp), growAll(ws.bqkv, L, g.Sp)
+	ws.wO, ws.wOT, ws.bO = growAll(ws.wO, L, g.HD*g.Dp), growAll(ws.wOT, L, g.D*g.HDp), growAll(ws.bO, L, g.Dp)
+	ws.wIn, ws.wInT, ws.bIn = growAll(ws.wIn, L, g.D*g.Fp), growAll(ws.wInT, L, g.F*g.Dp), growAll(ws.bIn, L, g.Fp)
+	ws.wOut, ws.wOutT, ws.bOut = growAll(ws.wOut, L, g.F*g.Dp), growAll(ws.wOutT, L, g.D*g.Fp), growAll(ws.bOut, L, g.Dp)
+	for l := range n.layers {
+		lo := &n.layers[l]
+		wq := ws.wqkv[l]
+		clear(wq)
+		for s, off := range [3]int{lo.wQ, lo.wK, lo.wV} {
+			w := n.data[off : off+g.H*g.D*g.dh]
+			for h := 0; h < g.H; h++ {
+				for d := 0; d < g.D; d++ {
+					copy(wq[d*g.Sp+s*g.HD+h*g.dh:d*g.Sp+s*g.HD+(h+1)*g.dh], w[(h*g.D+d)*g.dh:(h*g.D+d+1)*g.dh])
+				}
+			}
+		}
+		packT(ws.wqkvT[l], g.Dp, wq, g.Sp, g.D, g.S)
+		packRows(ws.bqkv[l], g.Sp, n.data[lo.bQ:lo.bQ+g.S], 1, g.S) // b_Q, b_K, b_V are adjacent
+		wO := n.data[lo.wO : lo.wO+g.HD*g.D]
+		packRows(ws.wO[l], g.Dp, wO, g.HD, g.D)
+		packT(ws.wOT[l], g.HDp, wO, g.D, g.HD, g.D)
+		packRows(ws.bO[l], g.Dp, n.data[lo.bO:lo.bO+g.D], 1, g.D)
+		wIn := n.data[lo.wIn : lo.wIn+g.D*g.F]
+		packRows(ws.wIn[l], g.Fp, wIn, g.D, g.F)
+		packT(ws.wInT[l], g.Dp, wIn, g.F, g.D, g.F)
+		packRows(ws.bIn[l], g.Fp, n.data[lo.bIn:lo.bIn+g.F], 1, g.F)
+		wOut := n.data[lo.wOut : lo.wOut+g.F*g.D]
+		packRows(ws.wOut[l], g.Dp, wOut, g.F, g.D)
+		packT(ws.wOutT[l], g.Fp, wOut, g.D, g.F, g.D)
+		packRows(ws.bOut[l], g.Dp, n.data[lo.bOut:lo.bOut+g.D], 1, g.D)
+	}
+	ws.wU, ws.wUT, ws.bU = grow(ws.wU, g.D*g.Vp), grow(ws.wUT, g.V*g.Dp), grow(ws.bU, g.Vp)
+	wU := n.data[n.wU : n.wU+g.D*g.V]
+	packRows(ws.wU, g.Vp, wU, g.D, g.V)
+	packT(ws.wUT, g.Dp, wU, g.V, g.D, g.V)
+	packRows(ws.bU, g.Vp, n.data[n.bU:n.bU+g.V], 1, g.V)
+}
+
+// setPatches records which nodes are patched and copies patched heads'
+// values (Node returns them later; MLP patches land in post).
+func (ws *Workspace) setPatches(n *Net, patches []Patch, N int) {
+	g := n.geom
+	if len(ws.headOn) != g.L {
+		ws.headOn = make([][]bool, g.L)
+		ws.headPatch = make([][][]float32, g.L)
+		ws.mlpOn = make([]bool, g.L)
+		ws.mlpPatch = make([][]float32, g.L)
+	}
+	for l := range ws.headOn {
+		if len(ws.headOn[l]) != g.H {
+			ws.headOn[l] = make([]bool, g.H)
+			ws.headPatch[l] = make([][]float32, g.H)
+		}
+		clear(ws.headOn[l])
+	}
+	clear(ws.mlpOn)
+	clear(ws.mlpPatch)
+	for _, p := range patches {
+		l, _ := locate(n.cfg, p.Node)
+		if p.Node.isHead() {
+			ws.headOn[l][p.Node.Head] = true
+			ws.headPatch[l][p.Node.Head] = append(grow(ws.headPatch[l][p.Node.Head], 0), p.Values...)
+		} else {
+			ws.mlpOn[l], ws.mlpPatch[l] = true, p.Values
+		}
+	}
+}
+
+// biasRows sets rows [r0, r1) of out (row stride ld) to b.
+func biasRows(out []float32, ld int, b []float32, r0, r1 int) {
+	for r := r0; r < r1; r++ {
+		copy(out[r*ld:(r+1)*ld], b)
+	}
+}
+
+// forwardChunk runs batch rows [b0, b1) through every layer.
+func (n *Net) forwardChunk(ws *Workspace, b0, b1, T int) {
+	g := ws.g
+	D, Dp := g.D, g.Dp
+	r0, r1 := b0*T, b1*T
+	nr := r1 - r0
+	x := ws.x[0]
+	wE, wPos := n.data[n.wE:], n.data[n.wPos:]
+	for r := r0; r < r1; r++ {
+		e := wE[int(ws.tok[r])*D : int(ws.tok[r]+1)*D]
+		p := wPos[(r%T)*D : (r%T+1)*D]
+		o := x[r*Dp : (r+1)*Dp]
+		for d := range e {
+			o[d] = e[d] + p[d]
+		}
+		clear(o[D:])
+	}
+	for l := 0; l < g.L; l++ {
+		x, mid := ws.x[l], ws.mid[l]
+		// Attention.
+		qkv := ws.qkv[l]
+		biasRows(qkv, g.Sp, ws.bqkv[l], r0, r1)
+		sgemm(qkv[r0*g.Sp:], g.Sp, x[r0*Dp:], Dp, 1, ws.wqkv[l], g.Sp, nr, D, g.Sp)
+		n.attention(ws, l, b0, b1, T)
+		biasRows(mid, Dp, ws.bO[l], r0, r1)
+		sgemm(mid[r0*Dp:], Dp, ws.z[l][r0*g.HD:], g.HD, 1, ws.wO[l], Dp, nr, g.HD, Dp)
+		for h, on := range ws.headOn[l] {
+			if !on {
+				continue
+			}
+			pv := ws.headPatch[l][h]
+			for r := r0; r < r1; r++ {
+				m := mid[r*Dp : r*Dp+D]
+				for d, v := range pv[r*D : (r+1)*D] {
+					m[d] += v
+				}
+			}
+		}
+		for i := r0 * Dp; i < r1*Dp; i++ {
+			mid[i] += x[i]
+		}
+		// MLP.
+		pre, post, x1 := ws.pre[l], ws.post[l], ws.x[l+1]
+		biasRows(pre, g.Fp, ws.bIn[l], r0, r1)
+		sgemm(pre[r0*g.Fp:], g.Fp, mid[r0*Dp:], Dp, 1, ws.wIn[l], g.Fp, nr, D, g.Fp)
+		if ws.mlpOn[l] {
+			pv := ws.mlpPatch[l]
+			for r := r0; r < r1; r++ {
+				o := post[r*g.Fp : (r+1)*g.Fp]
+				copy(o, pv[r*g.F:(r+1)*g.F])
+				clear(o[g.F:])
+			}
+		} else {
+			var dact []float32
+			if ws.keep {
+				dact = ws.dact[l][r0*g.Fp : r1*g.Fp]
+			}
+			if n.cfg.ActFn == "relu" {
+				reluRows(post[r0*g.Fp:r1*g.Fp], dact, pre[r0*g.Fp:r1*g.Fp])
+			} else {
+				geluRows(post[r0*g.Fp:r1*g.Fp], dact, pre[r0*g.Fp:r1*g.Fp])
+			}
+		}
+		biasRows(x1, Dp, ws.bOut[l], r0, r1)
+		sgemm(x1[r0*Dp:], Dp, post[r0*g.Fp:], g.Fp, 1, ws.wOut[l], Dp, nr, g.F, Dp)
+		for i := r0 * Dp; i < r1*Dp; i++ {
+			x1[i] += mid[i]
+		}
+	}
+	biasRows(ws.logitsP, g.Vp, ws.bU, r0, r1)
+	sgemm(ws.logitsP[r0*g.Vp:], g.Vp, ws.x[g.L][r0*Dp:], Dp, 1, ws.wU, g.Vp, nr, D, g.Vp)
+	for r := r0; r < r1; r++ {
+		copy(ws.logits[r*g.V:(r+1)*g.V], ws.logitsP[r*g.Vp:])
+	}
+}
+
+// attention computes layer l's pattern and z for batch rows [b0, b1)
+// from qkv (z is zero for patched heads).
+func (n *Net) attention(ws *Workspace, l, b0, b1, T int) {
+	g := ws.g
+	H, dh, HD, Sp := g.H, g.dh, g.HD, g.Sp
+	qkv, pat, z := ws.qkv[l], ws.pat[l], ws.z[l]
+	scale := float32(n.attnScale(l))
+	causal := n.cfg.AttentionDir == "causal"
+	on := ws.headOn[l]
+	for b := b0; b < b1; b++ {
+		blk := qkv[b*T*Sp : (b+1)*T*Sp]
+		zb := z[b*T*HD : (b+1)*T*HD]
+		for h := 0; h < H; h++ {
+			if on[h] {
+				for i := 0; i < T; i++ {
+					clear(zb[i*HD+h*dh : i*HD+(h+1)*dh])
+				}
+				continue
+			}
+			pb := pat[(b*H+h)*T*T : (b*H+h+1)*T*T]
+			qo, ko, vo := h*dh, HD+h*dh, 2*HD+h*dh
+			for i := 0; i < T; i++ {
+				jn := T
+				if causal {
+					jn = i + 1
+				}
+				qi := blk[i*Sp+qo : i*Sp+qo+dh]
+				prow := pb[i*T : i*T+T]
+				mx := float32(math.Inf(-1))
+				for j := 0; j < jn; j++ {
+					kj := blk[j*Sp+ko : j*Sp+ko+dh]
+					kj = kj[:len(qi)]
+					var s float32
+					for e, qv := range qi {
+						s += qv * kj[e]
+					}
+					s /= scale
+					prow[j] = s
+					mx = max(mx, s)
+				}
+				var sum float32
+				for j, s := range prow[:jn] {
+					e := expNeg(s - mx)
+					prow[j] = e
+					sum += e
+				}
+				zi := zb[i*HD+qo : i*HD+qo+dh]
+				clear(zi)
+				for j := range prow[:jn] {
+					p := prow[j] / sum
+					prow[j] = p
+					vj := blk[j*Sp+vo : j*Sp+vo+dh]
+					vj = vj[:len(zi)]
+					for e, v := range vj {
+						zi[e] += p * v
+					}
+				}
+				clear(prow[jn:])
+			}
+		}
+	}
+}
+
+// attnScale is layer l's divisor of the attention scores.
+func (n *Net) attnScale(l int) float64 {
+	s := n.cfg.AttnScale
+	if n.cfg.ScaleAttnByInverseLayerIdx {
+		s *= float64(l + 1)
+	}
+	return s
+}
+
+// valid reports whether r still owns its Workspace's buffers.
+func (r *Run) valid() bool { return r != nil && r.ws != nil && r.gen == r.ws.gen }
+
+// Logits returns the logits [B,T,d_vocab_out]: a view into the Workspace,
+// valid until its next Forward (nil when that has happened).
+func (r *Run) Logits() []float32 {
+	if !r.valid() {
+		return nil
+	}
+	return r.ws.logits[:r.B*r.T*r.net.cfg.DVocabOut]
+}
+
+// Node returns a copy of the node's activation [B,T,width] in this run
+// (for a patched node, the patch values). It returns nil when the node is
+// not in the model or the run is no longer valid.
+func (r *Run) Node(nd Node) []float32 {
+	if !r.valid() {
+		return nil
+	}
+	out := make([]float32, r.B*r.T*nd.Width(r.net.cfg))
+	if err := r.NodeInto(out, nd); err != nil {
+		return nil
+	}
+	return out
+}
+
+// NodeInto copies the node's activation [B,T,width] into dst, which must
+// have exactly that length (Node without the allocation). A head's
+// hook_result is z_h·W_O[h] with the weights of the forward pass.
+func (r *Run) NodeInto(dst []float32, nd Node) error {
+	if !r.valid() {
+		return fmt.Errorf("grad: run is stale (its Workspace ran another Forward)")
+	}
+	c := r.net.cfg
+	l, err := locate(c, nd)
+	if err != nil {
+		return fmt.Errorf("grad: %w", err)
+	}
+	N, w := r.B*r.T, nd.Width(c)
+	if len(dst) != N*w {
+		return fmt.Errorf("grad: node %s: dst has %d values, want [B,T,width] = %d", nd, len(dst), N*w)
+	}
+	g := r.ws.g
+	if !nd.isHead() {
+		post := r.ws.post[l]
+		for row := 0; row < N; row++ {
+			copy(dst[row*g.F:(row+1)*g.F], post[row*g.Fp:])
+		}
+		return nil
+	}
+	h := nd.Head
+	if r.ws.headOn[l][h] {
+		copy(dst, r.ws.headPatch[l][h][:N*g.D])
+		return nil
+	}
+	z, wO := r.ws.z[l], r.ws.wO[l]
+	for row := 0; row < N; row++ {
+		o := dst[row*g.D : (row+1)*g.D]
+		clear(o)
+		for e, zv := range z[row*g.HD+h*g.dh : row*g.HD+(h+1)*g.dh] {
+			wr := wO[(h*g.dh+e)*g.Dp:]
+			for d := range o {
+				o[d] = fma32(zv, wr[d], o[d])
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,56 @@
+package grad
+
+import (
+	"fmt"
+	"math"
+)
+
+// sgemm computes C[r,j] += Σ_{i<k} A(r,i)·B[i,j] for r < m, j < n, where
+// C[r,j] = c[r*ldc+j], A(r,i) = a[r*sar+i*sak] and B[i,j] = b[i*ldb+j]; n
+// must be a multiple of 8 (the padded layouts guarantee it). Every output
+// element is one chain of float32 fused multiply-adds in increasing i, in
+// both the AVX2 kernel and its pure-Go twin (sgemmGo), so the two agree and
+// the result never depends on how rows are split among goroutines.
+func sgemm(c []float32, ldc int, a []float32, sar, sak int, b []float32, ldb int, m, k, n int) {
+	if m <= 0 || k <= 0 || n <= 0 {
+		return
+	}
+	if n%8 != 0 {
+		panic(fmt.Sprintf("grad: sgemm: n = %d is not a multiple of 8", n))
+	}
+	// The assembly does not check bounds: do it once here.
+	if (m-1)*ldc+n > len(c) || (m-1)*sar+(k-1)*sak >= len(a) || (k-1)*ldb+n > len(b) {
+		panic(fmt.Sprintf("grad: sgemm: slices too short (c %d, a %d, b %d for m %d k %d n %d)", len(c), len(a), len(b), m, k, n))
+	}
+	if !useAVX2 {
+		sgemmGo(c, ldc, a, sar, sak, b, ldb, m, k, n)
+		return
+	}
+	j := 0
+	for ; j+16 <= n; j += 16 {
+		sgemmCol2AVX2(&c[j], ldc, &a[0], sar, sak, &b[j], ldb, m, k)
+	}
+	if j < n {
+		sgemmColAVX2(&c[j], ldc, &a[0], sar, sak, &b[j], ldb, m, k)
+	}
+}
+
+// sgemmGo is the pure-Go twin of the AVX2 kernel.
+func sgemmGo(c []float32, ldc int, a []float32, sar, sak int, b []float32, ldb int, m, k, n int) {
+	for r := 0; r < m; r++ {
+		cr := c[r*ldc : r*ldc+n]
+		for j := range cr {
+			acc := cr[j]
+			for i := 0; i < k; i++ {
+				acc = fma32(a[r*sar+i*sak], b[i*ldb+j], acc)
+			}
+			cr[j] = acc
+		}
+	}
+}
+
+// fma32 is the float32 fused multiply-add x·y+z (the float64 product of two
+// float32 is exact; the sum is rounded once to float64, then to float32).
+func fma32(x, y, z float32) float32 {
+	return float32(math.FMA(float64(x), float64(y), float64(z)))
+}
