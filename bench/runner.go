@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"regexp"
 	"slices"
-	"strconv"
 	"sync"
 
 	"github.com/glassbox-interp/glassbox/activations"
@@ -509,8 +507,6 @@ func buildCaseData(id int) (*caseData, error) {
 	return &caseData{model: m, tokens: tokens, gt: gt, categorical: cd.Compiled.Categorical, targets: ids, targetValues: vals}, nil
 }
 
-var hookLayerRE = regexp.MustCompile(`^blocks\.(\d+)\.`)
-
 // Run runs one cell (a RunFunc).
 func (r *Runner) Run(ctx context.Context, c Cell) (map[string]float64, error) {
 	d, err := r.dataset(c.Case)
@@ -529,8 +525,8 @@ func (r *Runner) Run(ctx context.Context, c Cell) (map[string]float64, error) {
 	cfg := sae.DefaultConfig()
 	cfg.ModelName = fmt.Sprintf("case%d", c.Case)
 	cfg.HookName = c.Hook
-	if m := hookLayerRE.FindStringSubmatch(c.Hook); m != nil {
-		cfg.HookLayer, _ = strconv.Atoi(m[1])
+	if h, err := model.ParseHook(c.Hook); err == nil && h.Layer >= 0 {
+		cfg.HookLayer = h.Layer
 	}
 	cfg.ContextSize, cfg.PrependBOS = T, false
 	cfg.Architecture, cfg.DIn, cfg.ExpansionFactor = c.Arch, dIn, c.Expansion

@@ -6,10 +6,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
-	"strconv"
 
 	"github.com/glassbox-interp/glassbox/activations"
+	"github.com/glassbox-interp/glassbox/model"
 	"github.com/glassbox-interp/glassbox/sae"
 )
 
@@ -35,8 +34,6 @@ type StartOptions struct {
 // ErrRunExists is wrapped by Start's error when the directory already holds a run.
 var ErrRunExists = errors.New("directory already holds a run")
 
-var hookLayerPattern = regexp.MustCompile(`^blocks\.(\d+)\.`)
-
 // Start prepares a new run in dir: it computes the activations, completes
 // cfg from them (d_in, hook name and layer, head index, context size,
 // model name), records the source, and builds the trainer. dir must not
@@ -54,8 +51,8 @@ func Start(dir string, src Source, cfg sae.Config, opt StartOptions) (*Run, erro
 		cfg.HookName = set.HookName
 	}
 	cfg.HookHeadIndex = src.Head
-	if m := hookLayerPattern.FindStringSubmatch(cfg.HookName); m != nil {
-		cfg.HookLayer, _ = strconv.Atoi(m[1])
+	if h, err := model.ParseHook(cfg.HookName); err == nil && h.Layer >= 0 {
+		cfg.HookLayer = h.Layer
 	}
 	if set.ContextSize > 0 {
 		cfg.ContextSize = set.ContextSize
