@@ -15,6 +15,7 @@ import (
 	"github.com/glassbox-interp/glassbox/sae"
 	"github.com/glassbox-interp/glassbox/tensor"
 	"github.com/glassbox-interp/glassbox/tracr"
+	"github.com/glassbox-interp/glassbox/workload"
 )
 
 // Backend is what a real sweep needs from the rest of glassbox: the case
@@ -184,7 +185,7 @@ func (d *caseData) hook(name string) (*hookData, error) {
 func (d *caseData) computeHook(name string, h *hookData) error {
 	start, base, err := model.SplicePoint(d.model.Config(), name)
 	if err != nil {
-		h.set, err = activations.FromModel(d.model, d.tokens, name, activations.Options{})
+		h.set, err = workload.Collect(d.model, d.tokens, name, workload.Select{})
 	} else {
 		names := []string{name}
 		if base != "" {
@@ -195,7 +196,7 @@ func (d *caseData) computeHook(name string, h *hookData) error {
 			return err
 		}
 		h.start, h.base = start, cache[base]
-		h.set, err = activations.FromTensor(cache[name], name, len(d.tokens), len(d.tokens[0]), activations.Options{})
+		h.set, err = workload.Slice(cache[name], name, len(d.tokens), len(d.tokens[0]), workload.Select{})
 		d.taken(name)
 	}
 	if err != nil {

@@ -6,11 +6,11 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/glassbox-interp/glassbox/activations"
 	"github.com/glassbox-interp/glassbox/features"
 	"github.com/glassbox-interp/glassbox/model"
 	"github.com/glassbox-interp/glassbox/sae"
 	"github.com/glassbox-interp/glassbox/tensor"
+	"github.com/glassbox-interp/glassbox/workload"
 )
 
 func sameBits(t *testing.T, what string, got, want []float32) {
@@ -50,7 +50,7 @@ func TestHookPassesMatchFullRuns(t *testing.T) {
 			if err != nil {
 				t.Fatalf("case %d %s: %v", tc.id, name, err)
 			}
-			want, err := activations.FromModel(d.model, d.tokens, name, activations.Options{})
+			want, err := workload.Collect(d.model, d.tokens, name, workload.Select{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -10,6 +10,7 @@ import (
 	"github.com/glassbox-interp/glassbox/features/rundir"
 	"github.com/glassbox-interp/glassbox/formats/atomicfile"
 	"github.com/glassbox-interp/glassbox/model"
+	"github.com/glassbox-interp/glassbox/workload"
 )
 
 // SourceFile is the file in a run directory that records the Source.
@@ -74,7 +75,7 @@ func (s Source) Load() (*activations.Set, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	set, err := activations.FromModel(m, tokens, s.Hook, activations.Options{Head: s.Head, Positions: s.Positions, DropPositions: s.DropPositions})
+	set, err := workload.Collect(m, tokens, s.Hook, workload.Select{Head: s.Head, Positions: s.Positions, DropPositions: s.DropPositions})
 	if err != nil {
 		return nil, "", err
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/glassbox-interp/glassbox/report"
 	"github.com/glassbox-interp/glassbox/sae"
 	"github.com/glassbox-interp/glassbox/tensor"
+	"github.com/glassbox-interp/glassbox/workload"
 )
 
 // CaseLoader returns the compiled case with the given circuits-benchmark id
@@ -242,63 +243,17 @@ func Load(path string, opts Options) (*Result, error) {
 	return res, nil
 }
 
-// hookView selects the SAE's input from a hook activation: [B,T,d] as is,
-// [B,T,H,d] at hook_head_index, or flattened to [B,T,H·d] (hook_z as
-// SAELens does).
-type hookView struct {
-	B, T, H, D int // D: per-head size when H > 0
-	head       int // -1: all heads flattened or no head dimension
-}
-
-func newHookView(shape []int, s *sae.SAE, hook string) (hookView, error) {
-	v := hookView{head: -1}
-	switch len(shape) {
-	case 3:
-		v.B, v.T, v.D = shape[0], shape[1], shape[2]
-		if v.D != s.DIn {
-			return v, fmt.Errorf("SAE d_in %d does not match hook %s (width %d)", s.DIn, hook, v.D)
-		}
-	case 4:
-		v.B, v.T, v.H, v.D = shape[0], shape[1], shape[2], shape[3]
-		if h := s.Meta.HookHeadIndex; h != nil {
-			if *h < 0 || *h >= v.H {
-				return v, fmt.Errorf("hook_head_index %d is outside the %d heads of %s", *h, v.H, hook)
-			}
-			v.head = *h
-			if v.D != s.DIn {
-				return v, fmt.Errorf("SAE d_in %d does not match head width %d of hook %s", s.DIn, v.D, hook)
-			}
-		} else if v.H*v.D != s.DIn {
-			return v, fmt.Errorf("SAE d_in %d does not match hook %s (%d heads × %d = %d)", s.DIn, hook, v.H, v.D, v.H*v.D)
-		}
-	default:
-		return v, fmt.Errorf("hook %s has shape %v; the SAE needs [batch, pos, d] or [batch, pos, head, d]", hook, shape)
+// newView is the SAE's view of its hook's activation (workload.View), with
+// the SAE's d_in checked against it.
+func newView(shape []int, B, T int, s *sae.SAE, hook string) (workload.View, error) {
+	v, err := workload.NewView(hook, shape, B, T, s.Meta.HookHeadIndex)
+	if err != nil {
+		return v, err
+	}
+	if v.DIn != s.DIn {
+		return v, fmt.Errorf("SAE d_in %d does not match hook %s (width %d)", s.DIn, hook, v.DIn)
 	}
 	return v, nil
-}
-
-// extract copies the SAE input out of a hook activation, [B·T, d_in].
-func (v hookView) extract(act []float32, din int) []float32 {
-	out := make([]float32, v.B*v.T*din)
-	if v.head < 0 {
-		copy(out, act)
-		return out
-	}
-	for bt := 0; bt < v.B*v.T; bt++ {
-		copy(out[bt*din:(bt+1)*din], act[(bt*v.H+v.head)*v.D:(bt*v.H+v.head+1)*v.D])
-	}
-	return out
-}
-
-// replace writes x ([B·T, d_in]) back into a hook activation.
-func (v hookView) replace(act, x []float32, din int) {
-	if v.head < 0 {
-		copy(act, x)
-		return
-	}
-	for bt := 0; bt < v.B*v.T; bt++ {
-		copy(act[(bt*v.H+v.head)*v.D:(bt*v.H+v.head+1)*v.D], x[bt*din:(bt+1)*din])
-	}
 }
 
 func (r *Result) analyse(opts Options) error {
@@ -317,12 +272,12 @@ func (r *Result) analyse(opts Options) error {
 		return err
 	}
 	act := cache[hook]
-	view, err := newHookView(act.Shape, s, hook)
+	view, err := newView(act.Shape, len(r.Tokens), len(r.Tokens[0]), s, hook)
 	if err != nil {
 		return err
 	}
 	B, T, din := view.B, view.T, s.DIn
-	x := view.extract(act.Data, din)
+	x := view.Extract(act.Data, nil)
 	f, err := s.Encode(x)
 	if err != nil {
 		return err
@@ -348,7 +303,7 @@ func (r *Result) analyse(opts Options) error {
 	// Spliced and zero-ablated runs.
 	run := func(replacement []float32) (*tensor.Tensor, error) {
 		return m.RunWithHooks(r.Tokens, []model.Hook{{Name: hook, Fn: func(a *tensor.Tensor) error {
-			view.replace(a.Data, replacement, din)
+			view.Replace(a.Data, replacement)
 			return nil
 		}}})
 	}
@@ -382,7 +337,7 @@ const EffectNote = "Mean change of each model output at the example position whe
 
 // effects removes each live feature's contribution at its top examples and
 // records the mean output change at the example's position.
-func (r *Result) effects(view hookView) error {
+func (r *Result) effects(view workload.View) error {
 	s, stats := r.SAE, r.Analysis.Stats
 	type job struct{ f, row, pos int }
 	var jobs []job
@@ -413,9 +368,8 @@ func (r *Result) effects(view hookView) error {
 			return err
 		}
 		ablated, err := r.Model.RunWithHooks(toks, []model.Hook{{Name: r.Hook, Fn: func(a *tensor.Tensor) error {
-			v := view
-			v.B = len(js)
-			x := v.extract(a.Data, din)
+			v := view.WithBatch(len(js))
+			x := v.Extract(a.Data, nil)
 			for i, j := range js {
 				fv := r.Acts.Data[(j.row*T+j.pos)*s.DSAE+j.f]
 				row := x[(i*T+j.pos)*din : (i*T+j.pos+1)*din]
@@ -423,7 +377,7 @@ func (r *Result) effects(view hookView) error {
 					row[d] -= fv * s.WDec[j.f*din+d]
 				}
 			}
-			v.replace(a.Data, x, din)
+			v.Replace(a.Data, x)
 			return nil
 		}}})
 		if err != nil {
