@@ -10,11 +10,9 @@ import (
 	"github.com/glassbox-interp/glassbox/activations"
 	"github.com/glassbox-interp/glassbox/cases"
 	"github.com/glassbox-interp/glassbox/features"
-	"github.com/glassbox-interp/glassbox/features/rundir"
 	"github.com/glassbox-interp/glassbox/model"
 	"github.com/glassbox-interp/glassbox/sae"
 	"github.com/glassbox-interp/glassbox/tensor"
-	"github.com/glassbox-interp/glassbox/tracr"
 	"github.com/glassbox-interp/glassbox/workload"
 )
 
@@ -92,6 +90,8 @@ type dataSlot struct {
 
 type caseEntry struct {
 	compileOnce sync.Once
+	c           *cases.Case
+	compiled    *workload.Case // the case compiled once; its dataset is built per dataSlot
 	hooks       []string
 	dModel      int
 	compileErr  error
@@ -354,7 +354,9 @@ func distinctRows(x []float32, d int) (uniq []float32, rowOf, ids []int32) {
 // (feature_sampling_window 2000, dead_feature_window 1000),
 // normalize_activations none, the cell's seed, and context size n_ctx.
 func NewRunner(opts RunnerOptions) *Runner {
-	return &Runner{opts: opts.WithDefaults(), cases: map[int]*caseEntry{}, data: map[int]*dataSlot{}, build: buildCaseData}
+	r := &Runner{opts: opts.WithDefaults(), cases: map[int]*caseEntry{}, data: map[int]*dataSlot{}}
+	r.build = r.buildCaseData
+	return r
 }
 
 // RealBackend returns the backend built from glassbox's own packages:
@@ -410,17 +412,13 @@ func (r *Runner) compiled(id int) (*caseEntry, error) {
 			e.compileErr = err
 			return
 		}
-		prog, err := c.Build()
-		if err != nil {
-			e.compileErr = err
-			return
-		}
-		comp, err := tracr.Compile(prog, c.Vocab(), c.MaxSeqLen-1, tracr.Options{Causal: c.Causal})
+		comp, err := workload.CompileCase(c)
 		if err != nil {
 			e.compileErr = fmt.Errorf("compile case %d: %w", id, err)
 			return
 		}
-		e.hooks, e.dModel = model.HookNames(comp.Config), comp.Config.DModel
+		e.c, e.compiled = c, comp
+		e.hooks, e.dModel = model.HookNames(comp.Compiled.Config), comp.Compiled.Config.DModel
 	})
 	return e, e.compileErr
 }
@@ -483,12 +481,14 @@ func (r *Runner) dataset(id int) (*caseData, error) {
 	return slot.data, slot.err
 }
 
-func buildCaseData(id int) (*caseData, error) {
-	c, err := cases.Get(id)
+// buildCaseData evaluates the case's dataset on its compilation (the
+// case is compiled once, by compiled).
+func (r *Runner) buildCaseData(id int) (*caseData, error) {
+	e, err := r.compiled(id)
 	if err != nil {
 		return nil, err
 	}
-	cd, err := rundir.FromCase(c)
+	cd, err := e.compiled.WithDataset(e.c)
 	if err != nil {
 		return nil, err
 	}

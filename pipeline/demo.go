@@ -12,6 +12,7 @@ import (
 	"github.com/glassbox-interp/glassbox/features/rundir"
 	"github.com/glassbox-interp/glassbox/report"
 	"github.com/glassbox-interp/glassbox/sae"
+	"github.com/glassbox-interp/glassbox/workload"
 )
 
 // DemoHooks are the original notebook's three SAE sites on case 3, with the
@@ -74,7 +75,7 @@ func Demo(opt DemoOptions) ([]*DemoRun, error) {
 		return nil, err
 	}
 
-	cd, err := rundir.CatalogueCase(DemoCase)
+	cd, err := workload.CatalogueCase(DemoCase)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +101,7 @@ func Demo(opt DemoOptions) ([]*DemoRun, error) {
 
 	fmt.Fprintf(w, "\n[3/4] feature labels, scored against the program's variables (the notebook wrote these by hand)\n")
 	for _, dr := range out {
-		res, err := rundir.Load(dr.Dir, rundir.Options{Cases: rundir.CatalogueCase})
+		res, err := rundir.Load(dr.Dir, rundir.Options{Cases: workload.CatalogueCase})
 		if err != nil {
 			return out, fmt.Errorf("demo %s: %w", dr.Hook, err)
 		}

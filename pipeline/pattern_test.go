@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/glassbox-interp/glassbox/features/rundir"
+	"github.com/glassbox-interp/glassbox/workload"
 )
 
 // TestPatternHookTrainsAndAnalyses is issue 13's reproduction: an SAE
@@ -24,7 +25,7 @@ func TestPatternHookTrainsAndAnalyses(t *testing.T) {
 	if _, err := run.Train(nil); err != nil {
 		t.Fatal(err)
 	}
-	res, err := rundir.Load(dir, rundir.Options{Cases: rundir.CatalogueCase})
+	res, err := rundir.Load(dir, rundir.Options{Cases: workload.CatalogueCase})
 	if err != nil {
 		t.Fatalf("analyse the hook_pattern run: %v", err)
 	}

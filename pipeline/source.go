@@ -58,7 +58,7 @@ func (s Source) Load() (*activations.Set, string, error) {
 	if s.Case == 0 {
 		return nil, "", fmt.Errorf("no data source: give a case (optionally with a model directory) or an activation file")
 	}
-	cd, err := rundir.CatalogueCase(s.Case)
+	cd, err := workload.CatalogueCase(s.Case)
 	if err != nil {
 		return nil, "", fmt.Errorf("case %d: %w", s.Case, err)
 	}

@@ -21,7 +21,7 @@ import (
 
 // CaseLoader returns the compiled case with the given circuits-benchmark id
 // and its dataset. The CLI sets it from package cases.
-type CaseLoader func(id int) (*CaseData, error)
+type CaseLoader func(id int) (*workload.Case, error)
 
 // Options control Load.
 type Options struct {
@@ -31,7 +31,7 @@ type Options struct {
 	// Cases loads a case by id (required unless CaseData is given).
 	Cases CaseLoader
 	// CaseData, if set, is used instead of loading a case.
-	CaseData *CaseData
+	CaseData *workload.Case
 	// ModelDir, if set, is a glassbox model directory (model.Load) used
 	// instead of the compiled case model (e.g. an InterpBench model
 	// converted with `glassbox convert`); the dataset and ground truth
@@ -50,7 +50,7 @@ type Result struct {
 	SAEDir string
 	Hook   string
 	SAE    *sae.SAE
-	Case   *CaseData
+	Case   *workload.Case
 	Model  *model.Model
 	Tokens [][]int
 	// X are the hook activations [rows, positions, d_in], XHat their
