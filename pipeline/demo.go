@@ -169,7 +169,7 @@ func trainDemoRun(dr *DemoRun, opt DemoOptions, w io.Writer) error {
 	cfg := sae.NotebookConfig()
 	cfg.HookName = dr.Hook
 	cfg.TrainingTokens = opt.TrainingTokens
-	run, err := Start(dr.Dir, Source{Case: DemoCase, Hook: dr.Hook}, cfg, StartOptions{})
+	run, err := Start(dr.Dir, workload.Source{Case: DemoCase, Hook: dr.Hook}, cfg, StartOptions{})
 	if err != nil {
 		return err
 	}

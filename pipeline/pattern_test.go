@@ -15,7 +15,7 @@ import (
 func TestPatternHookTrainsAndAnalyses(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "run")
 	head := 0
-	run, err := Start(dir, Source{Case: 3, Hook: "blocks.1.attn.hook_pattern", Head: &head}, smallConfig(8000), StartOptions{})
+	run, err := Start(dir, workload.Source{Case: 3, Hook: "blocks.1.attn.hook_pattern", Head: &head}, smallConfig(8000), StartOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

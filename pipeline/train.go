@@ -10,13 +10,14 @@ import (
 	"github.com/glassbox-interp/glassbox/activations"
 	"github.com/glassbox-interp/glassbox/model"
 	"github.com/glassbox-interp/glassbox/sae"
+	"github.com/glassbox-interp/glassbox/workload"
 )
 
 // Run is a training run in a directory: its data source, the activations
 // and the trainer (fresh or resumed).
 type Run struct {
 	Dir     string
-	Source  Source
+	Source  workload.Source
 	Set     *activations.Set
 	Trainer *sae.Trainer
 	// Resumed is true when the trainer continues from a checkpoint.
@@ -38,7 +39,7 @@ var ErrRunExists = errors.New("directory already holds a run")
 // cfg from them (d_in, hook name and layer, head index, context size,
 // model name), records the source, and builds the trainer. dir must not
 // already hold a run.
-func Start(dir string, src Source, cfg sae.Config, opt StartOptions) (*Run, error) {
+func Start(dir string, src workload.Source, cfg sae.Config, opt StartOptions) (*Run, error) {
 	set, modelName, err := src.Load()
 	if err != nil {
 		return nil, err
@@ -73,9 +74,9 @@ func Start(dir string, src Source, cfg sae.Config, opt StartOptions) (*Run, erro
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	src = src.absolute()
+	src = src.Absolute()
 	src.Hook = cfg.HookName
-	if err := writeSource(dir, src); err != nil {
+	if err := workload.WriteSource(dir, src); err != nil {
 		return nil, err
 	}
 	store, err := repeatStore(set, cfg.Seed)
@@ -94,7 +95,7 @@ func Start(dir string, src Source, cfg sae.Config, opt StartOptions) (*Run, erro
 // Resume reopens the run in dir at its last checkpoint; training it gives
 // the same result as an uninterrupted run.
 func Resume(dir string) (*Run, error) {
-	src, err := ReadSource(dir)
+	src, err := workload.ReadSource(dir)
 	if err != nil {
 		return nil, fmt.Errorf("resume %s: %w", dir, err)
 	}

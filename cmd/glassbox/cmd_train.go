@@ -9,11 +9,12 @@ import (
 
 	"github.com/glassbox-interp/glassbox/pipeline"
 	"github.com/glassbox-interp/glassbox/sae"
+	"github.com/glassbox-interp/glassbox/workload"
 	"github.com/spf13/cobra"
 )
 
 var trainFlags struct {
-	src        pipeline.Source
+	src        workload.Source
 	head       int
 	config     string
 	out        string

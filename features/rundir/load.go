@@ -2,6 +2,8 @@ package rundir
 
 import (
 	"encoding/json"
+	"errors"
+	"io/fs"
 
 	"fmt"
 	"math"
@@ -122,10 +124,6 @@ func FindSAE(path string) (saeDir, runDir string, err error) {
 		path, sae.CfgFile, sae.WeightsFile, sae.FinalDir, sae.CheckpointsDir)
 }
 
-// SourceFile is the run-directory file in which `glassbox train` records
-// the case ("case") and model directory ("model") it trained on.
-const SourceFile = "source.json"
-
 var caseRE = regexp.MustCompile(`(?i)case[_\- ]?(\d+)`)
 
 // caseFromStrings finds a case id in strings like "case3" or "case_3".
@@ -180,15 +178,10 @@ func Load(path string, opts Options) (*Result, error) {
 	}
 
 	// source.json (written by `glassbox train`) names the case and model.
-	var src struct {
-		Case  int    `json:"case"`
-		Model string `json:"model"`
-	}
+	var src workload.Source
 	if runDir != "" {
-		if b, err := os.ReadFile(filepath.Join(runDir, SourceFile)); err == nil {
-			if err := json.Unmarshal(b, &src); err != nil {
-				return nil, fmt.Errorf("open run %s: %s: %w", path, SourceFile, err)
-			}
+		if src, err = workload.ReadSource(runDir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("open run %s: %w", path, err)
 		}
 	}
 	if opts.ModelDir == "" && src.Model != "" {

@@ -241,7 +241,7 @@ func TestSourceJSON(t *testing.T) {
 	if _, err := Load(dir, Options{Cases: workload.CatalogueCase, NoEffects: true}); err == nil || !strings.Contains(err.Error(), "--case") {
 		t.Fatalf("without source.json: %v", err)
 	}
-	os.WriteFile(filepath.Join(dir, SourceFile), []byte(`{"case": 3, "hook_name": "blocks.0.hook_resid_pre"}`), 0o644)
+	os.WriteFile(filepath.Join(dir, workload.SourceFile), []byte(`{"case": 3, "hook_name": "blocks.0.hook_resid_pre"}`), 0o644)
 	res, err := Load(dir, Options{Cases: workload.CatalogueCase, NoEffects: true})
 	if err != nil {
 		t.Fatal(err)
@@ -249,8 +249,8 @@ func TestSourceJSON(t *testing.T) {
 	if res.Case.Name != "case 3" {
 		t.Errorf("case %s", res.Case.Name)
 	}
-	os.WriteFile(filepath.Join(dir, SourceFile), []byte(`{"case": "three"}`), 0o644)
-	if _, err := Load(dir, Options{Cases: workload.CatalogueCase}); err == nil || !strings.Contains(err.Error(), SourceFile) {
+	os.WriteFile(filepath.Join(dir, workload.SourceFile), []byte(`{"case": "three"}`), 0o644)
+	if _, err := Load(dir, Options{Cases: workload.CatalogueCase}); err == nil || !strings.Contains(err.Error(), workload.SourceFile) {
 		t.Errorf("bad source.json: %v", err)
 	}
 }
