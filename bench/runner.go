@@ -29,7 +29,8 @@ type Backend struct {
 }
 
 // RunnerOptions are the training settings shared by every cell. The zero
-// value means the original notebook's SAELens config (see NewRunner).
+// value means the original notebook's SAELens config (sae.NotebookConfig,
+// through workload.SAEConfig).
 // They are not part of the cell key: change them only with a new output
 // directory.
 type RunnerOptions struct {
@@ -39,11 +40,12 @@ type RunnerOptions struct {
 
 // WithDefaults fills the zero fields with the defaults.
 func (o RunnerOptions) WithDefaults() RunnerOptions {
+	nb := sae.NotebookConfig()
 	if o.TrainBatchSizeTokens <= 0 {
-		o.TrainBatchSizeTokens = 80
+		o.TrainBatchSizeTokens = nb.TrainBatchSizeTokens
 	}
 	if o.LR <= 0 {
-		o.LR = 3e-4
+		o.LR = nb.LR
 	}
 	return o
 }
@@ -523,21 +525,13 @@ func (r *Runner) Run(ctx context.Context, c Cell) (map[string]float64, error) {
 	}
 	T, dIn, x := len(d.tokens[0]), hd.set.DIn, hd.set.Data
 
-	cfg := sae.DefaultConfig()
-	cfg.ModelName = fmt.Sprintf("case%d", c.Case)
-	cfg.HookName = c.Hook
-	if h, err := model.ParseHook(c.Hook); err == nil && h.Layer >= 0 {
-		cfg.HookLayer = h.Layer
-	}
-	cfg.ContextSize, cfg.PrependBOS = T, false
-	cfg.Architecture, cfg.DIn, cfg.ExpansionFactor = c.Arch, dIn, c.Expansion
-	cfg.BDecInitMethod, cfg.ApplyBDecToInput, cfg.NormalizeSAEDecoder = "geometric_median", false, true
-	cfg.TrainingTokens, cfg.StoreBatchSizePrompts, cfg.TrainBatchSizeTokens = c.TrainingTokens, 4, r.opts.TrainBatchSizeTokens
-	cfg.NormalizeActivations, cfg.Seed = "none", c.Seed
-	cfg.AdamBeta1, cfg.AdamBeta2, cfg.LR, cfg.LRSchedulerName = 0.9, 0.999, r.opts.LR, "constant"
-	cfg.ScaleSparsityPenaltyByDecoderNorm, cfg.L1WarmUpSteps, cfg.LpNorm = false, 0, 1
+	// The notebook's config (workload.SAEConfig) with the cell's
+	// architecture, size, budget and seed, the runner's batch size and lr,
+	// ghost grads for the standard architecture only, and no checkpoints.
+	cfg := workload.SAEConfig(fmt.Sprintf("case%d", c.Case), c.Hook, T, dIn)
+	cfg.Architecture, cfg.ExpansionFactor, cfg.TrainingTokens, cfg.Seed = c.Arch, c.Expansion, c.TrainingTokens, c.Seed
+	cfg.TrainBatchSizeTokens, cfg.LR = r.opts.TrainBatchSizeTokens, r.opts.LR
 	cfg.UseGhostGrads = c.Arch == sae.ArchStandard
-	cfg.FeatureSamplingWindow, cfg.DeadFeatureWindow, cfg.DeadFeatureThreshold = 2000, 1000, 1e-8
 	// A cell keeps no training log: logging only at the end skips the
 	// ghost-grad loss on steps without dead features, whose gradient is
 	// zero (the trained SAE is the same as with wandb_log_frequency 10).

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 
 	"github.com/glassbox-interp/glassbox/activations"
-	"github.com/glassbox-interp/glassbox/model"
 	"github.com/glassbox-interp/glassbox/sae"
 	"github.com/glassbox-interp/glassbox/workload"
 )
@@ -52,9 +51,7 @@ func Start(dir string, src workload.Source, cfg sae.Config, opt StartOptions) (*
 		cfg.HookName = set.HookName
 	}
 	cfg.HookHeadIndex = src.Head
-	if h, err := model.ParseHook(cfg.HookName); err == nil && h.Layer >= 0 {
-		cfg.HookLayer = h.Layer
-	}
+	workload.SetHook(&cfg, cfg.HookName)
 	if set.ContextSize > 0 {
 		cfg.ContextSize = set.ContextSize
 	}

@@ -46,7 +46,7 @@ func testRun(t testing.TB) *Run {
 	return &Run{Name: "test-run", Hook: "blocks.0.hook_resid_pre", Source: "hand-made", DIn: 4,
 		Curves: curves, Analysis: a, Tokens: rows, Acts: acts,
 		Recon:   &features.ReconMetrics{N: 27, ExplainedVariance: 0.99},
-		Effects: [][]Effect{{{Output: "out", Delta: -0.25}}, nil, nil}, EffectNote: "test effect"}
+		Effects: [][]features.Effect{{{Output: "out", Delta: -0.25}}, nil, nil}, EffectNote: "test effect"}
 }
 
 func TestReadMetrics(t *testing.T) {

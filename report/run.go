@@ -36,18 +36,11 @@ type Run struct {
 	Tokens [][]string
 	Acts   *tensor.Tensor
 	// Effects[feature] is the feature's output effect (may be nil).
-	Effects [][]Effect
+	Effects [][]features.Effect
 	// EffectNote explains how Effects were computed.
 	EffectNote string
 	// Notes are warnings shown on the run page.
 	Notes []string
-}
-
-// Effect is the change of one model output when a feature's contribution is
-// removed at the hook, averaged over the feature's top examples.
-type Effect struct {
-	Output string  `json:"output"`
-	Delta  float64 `json:"delta"`
 }
 
 // Curve is one training metric against training tokens (or the log step).

@@ -33,7 +33,11 @@ to RUN/report.html or --out. The file is written atomically.`,
 			}
 			out = filepath.Join(dir, "report.html")
 		}
-		if err := report.WriteStatic(out, res.ReportRun()); err != nil {
+		run, err := report.FromResult(res)
+		if err != nil {
+			return err
+		}
+		if err := report.WriteStatic(out, run); err != nil {
 			return err
 		}
 		fmt.Fprintf(cmd.OutOrStdout(), "wrote %s\n", out)

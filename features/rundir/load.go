@@ -15,7 +15,6 @@ import (
 
 	"github.com/glassbox-interp/glassbox/features"
 	"github.com/glassbox-interp/glassbox/model"
-	"github.com/glassbox-interp/glassbox/report"
 	"github.com/glassbox-interp/glassbox/sae"
 	"github.com/glassbox-interp/glassbox/tensor"
 	"github.com/glassbox-interp/glassbox/workload"
@@ -62,8 +61,7 @@ type Result struct {
 	Analysis      *features.Analysis
 	Recon         *features.ReconMetrics
 	Downstream    *features.DownstreamMetrics
-	Effects       [][]report.Effect
-	Curves        []report.Curve
+	Effects       [][]features.Effect
 	// Config holds selected entries of the run's config.json.
 	Config [][2]string
 }
@@ -167,12 +165,6 @@ func Load(path string, opts Options) (*Result, error) {
 		for _, k := range configKeys {
 			if v, ok := runCfg[k]; ok && v != nil {
 				res.Config = append(res.Config, [2]string{k, fmt.Sprint(v)})
-			}
-		}
-		mp := filepath.Join(runDir, sae.MetricsFile)
-		if _, err := os.Stat(mp); err == nil {
-			if res.Curves, err = report.ReadMetrics(mp); err != nil {
-				return nil, err
 			}
 		}
 	}
@@ -341,7 +333,7 @@ func (r *Result) effects(view workload.View) error {
 			}
 		}
 	}
-	r.Effects = make([][]report.Effect, s.DSAE)
+	r.Effects = make([][]features.Effect, s.DSAE)
 	if len(jobs) == 0 {
 		return nil
 	}
@@ -392,13 +384,13 @@ func (r *Result) effects(view workload.View) error {
 		if counts[f] == 0 {
 			continue
 		}
-		var eff []report.Effect
+		var eff []features.Effect
 		for k, v := range sums[f] {
 			name := fmt.Sprintf("output %d", k)
 			if k < len(names) {
 				name = names[k]
 			}
-			eff = append(eff, report.Effect{Output: name, Delta: v / float64(counts[f])})
+			eff = append(eff, features.Effect{Output: name, Delta: v / float64(counts[f])})
 		}
 		sort.SliceStable(eff, func(a, b int) bool { return math.Abs(eff[a].Delta) > math.Abs(eff[b].Delta) })
 		if len(eff) > 10 {
@@ -407,23 +399,4 @@ func (r *Result) effects(view workload.View) error {
 		r.Effects[f] = eff
 	}
 	return nil
-}
-
-// ReportRun converts the result to the report package's view model.
-func (r *Result) ReportRun() *report.Run {
-	name := filepath.Base(r.RunDir)
-	if r.RunDir == "" {
-		name = filepath.Base(r.SAEDir)
-	}
-	src := ""
-	if r.Case != nil {
-		src = r.Case.Name
-	}
-	var notes []string
-	if r.RunDir == "" {
-		notes = append(notes, "Bare SAE directory: no training curves.")
-	}
-	return &report.Run{Name: name, Dir: r.RunDir, Hook: r.Hook, Source: src, DIn: r.SAE.DIn, Config: r.Config,
-		Curves: r.Curves, Recon: r.Recon, Downstream: r.Downstream, Analysis: r.Analysis,
-		Tokens: r.GT.Tokens, Acts: r.Acts, Effects: r.Effects, EffectNote: EffectNote, Notes: notes}
 }
