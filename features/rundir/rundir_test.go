@@ -195,32 +195,6 @@ func TestLoadErrors(t *testing.T) {
 	}
 }
 
-func TestFindSAE(t *testing.T) {
-	cd := case3(t)
-	s, _ := tokenPosSAE(t, cd)
-	run := writeRun(t, s)
-	ck := filepath.Join(run, "checkpoints", "800")
-	if err := sae.Save(ck, s, nil); err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct{ path, sae, run string }{
-		{run, filepath.Join(run, "final"), run},
-		{filepath.Join(run, "final"), filepath.Join(run, "final"), run},
-		{ck, ck, run},
-	}
-	for _, tc := range tests {
-		sd, rd, err := FindSAE(tc.path)
-		if err != nil || sd != tc.sae || rd != tc.run {
-			t.Errorf("FindSAE(%s) = %s %s %v; want %s %s", tc.path, sd, rd, err, tc.sae, tc.run)
-		}
-	}
-	// Without final/, the newest checkpoint is used.
-	os.RemoveAll(filepath.Join(run, "final"))
-	if sd, _, err := FindSAE(run); err != nil || sd != ck {
-		t.Errorf("checkpoint fallback: %s %v", sd, err)
-	}
-}
-
 // TestSourceJSON: a run written by `glassbox train` names its case in
 // source.json, which is enough to find it.
 func TestSourceJSON(t *testing.T) {
