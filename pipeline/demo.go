@@ -189,7 +189,7 @@ func report1(run *Run, opt DemoOptions, w io.Writer) error {
 	}
 	secs := time.Since(t0).Seconds()
 	fmt.Fprintf(w, "  %-24s   trained in %.2fs: explained variance %.4f, L0 %.2f, dead %d/%d\n",
-		"", secs, m.ExplainedVariance, m.L0, m.DeadFeatures, run.Trainer.SAE.DSAE)
+		"", secs, float64(m.ExplainedVariance), float64(m.L0), m.Dead, run.Trainer.SAE.DSAE)
 	return nil
 }
 

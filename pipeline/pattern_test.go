@@ -22,7 +22,8 @@ func TestPatternHookTrainsAndAnalyses(t *testing.T) {
 	if run.Set.DIn != 5 || run.Set.N() != 1600 {
 		t.Fatalf("training set %d×%d, want 1600×5 (query positions × key positions)", run.Set.N(), run.Set.DIn)
 	}
-	if _, err := run.Train(nil); err != nil {
+	summary, err := run.Train(nil)
+	if err != nil {
 		t.Fatal(err)
 	}
 	res, err := rundir.Load(dir, rundir.Options{Cases: workload.CatalogueCase})
@@ -37,6 +38,10 @@ func TestPatternHookTrainsAndAnalyses(t *testing.T) {
 		if res.X.Data[i] != v {
 			t.Fatalf("analysis activation %d = %v, training %v", i, res.X.Data[i], v)
 		}
+	}
+	// train's summary and sae-eval's metrics are one computation.
+	if *summary != *res.Recon {
+		t.Errorf("train summary %+v, analysis %+v", *summary, *res.Recon)
 	}
 	if res.Downstream == nil {
 		t.Fatal("no spliced downstream metrics")

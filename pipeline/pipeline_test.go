@@ -36,8 +36,8 @@ func TestStartTrainResume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !Finished(dir) || full.Rows != 1600 {
-		t.Fatalf("finished %v, eval rows %d", Finished(dir), full.Rows)
+	if !Finished(dir) || full.N != 1600 {
+		t.Fatalf("finished %v, eval rows %d", Finished(dir), full.N)
 	}
 	got, err := workload.ReadSource(dir)
 	if err != nil || got.Case != 3 || got.Hook != src.Hook {

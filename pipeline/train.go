@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/glassbox-interp/glassbox/activations"
+	"github.com/glassbox-interp/glassbox/features"
 	"github.com/glassbox-interp/glassbox/sae"
 	"github.com/glassbox-interp/glassbox/workload"
 )
@@ -130,12 +131,12 @@ func Finished(dir string) bool {
 }
 
 // Train runs the trainer to the end, drawing the progress line on progress
-// (nil: none), and returns the final SAE's metrics on the run's unique
-// activations.
-func (r *Run) Train(progress io.Writer) (sae.EvalMetrics, error) {
+// (nil: none), and returns the final SAE's reconstruction metrics on the
+// run's activations (workload.ReconMetrics, the same as sae-eval's).
+func (r *Run) Train(progress io.Writer) (*features.ReconMetrics, error) {
 	r.Trainer.Progress = progress
 	if err := r.Trainer.Run(); err != nil {
-		return sae.EvalMetrics{}, err
+		return nil, err
 	}
-	return r.Trainer.FinalSAE().Evaluate(r.Set.Data)
+	return workload.ReconMetrics(r.Trainer.FinalSAE(), r.Set.Data)
 }

@@ -207,11 +207,7 @@ func (r *Result) analyse(opts Options) error {
 	}
 	B, T, din := view.B, view.T, s.DIn
 	x := view.Extract(act.Data, nil)
-	f, err := s.Encode(x)
-	if err != nil {
-		return err
-	}
-	xh, err := s.Decode(f)
+	f, xh, err := workload.Reconstruct(s, x)
 	if err != nil {
 		return err
 	}
