@@ -494,15 +494,12 @@ func (r *Runner) buildCaseData(id int) (*caseData, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := cd.Compiled.Model()
+	w, err := workload.Open(cd, "")
 	if err != nil {
 		return nil, err
 	}
-	tokens, err := cd.TokenIDs()
-	if err != nil {
-		return nil, err
-	}
-	gt, err := cd.GroundTruth(cd.Compiled.Config)
+	m, tokens := w.Model, w.Tokens
+	gt, err := w.GroundTruth()
 	if err != nil {
 		return nil, err
 	}

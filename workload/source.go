@@ -8,7 +8,6 @@ import (
 
 	"github.com/glassbox-interp/glassbox/activations"
 	"github.com/glassbox-interp/glassbox/formats/atomicfile"
-	"github.com/glassbox-interp/glassbox/model"
 )
 
 // SourceFile is the file in a run directory that records its Source
@@ -62,20 +61,11 @@ func (s Source) Load() (*activations.Set, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("case %d: %w", s.Case, err)
 	}
-	var m *model.Model
-	if s.Model != "" {
-		m, err = model.Load(s.Model)
-	} else {
-		m, err = cd.Compiled.Model()
-	}
+	w, err := Open(cd, s.Model)
 	if err != nil {
 		return nil, "", err
 	}
-	tokens, err := cd.TokenIDs()
-	if err != nil {
-		return nil, "", err
-	}
-	set, err := Collect(m, tokens, s.Hook, Select{Head: s.Head, Positions: s.Positions, DropPositions: s.DropPositions})
+	set, err := Collect(w.Model, w.Tokens, s.Hook, Select{Head: s.Head, Positions: s.Positions, DropPositions: s.DropPositions})
 	if err != nil {
 		return nil, "", err
 	}

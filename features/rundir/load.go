@@ -155,17 +155,11 @@ func Load(path string, opts Options) (*Result, error) {
 			return nil, fmt.Errorf("open run %s: case %d: %w", path, id, err)
 		}
 	}
-	res.Case = cd
-	if opts.ModelDir != "" {
-		if res.Model, err = model.Load(opts.ModelDir); err != nil {
-			return nil, err
-		}
-	} else if res.Model, err = cd.Compiled.Model(); err != nil {
+	w, err := workload.Open(cd, opts.ModelDir)
+	if err != nil {
 		return nil, err
 	}
-	if res.Tokens, err = cd.TokenIDs(); err != nil {
-		return nil, err
-	}
+	res.Case, res.Model, res.Tokens = cd, w.Model, w.Tokens
 	if err := res.analyse(opts); err != nil {
 		return nil, fmt.Errorf("analyse %s: %w", saeDir, err)
 	}
