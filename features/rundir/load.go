@@ -64,6 +64,8 @@ type Result struct {
 	Effects       [][]features.Effect
 	// Config holds selected entries of the run's config.json.
 	Config [][2]string
+
+	w *workload.Workload
 }
 
 var caseRE = regexp.MustCompile(`(?i)case[_\- ]?(\d+)`)
@@ -159,7 +161,7 @@ func Load(path string, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res.Case, res.Model, res.Tokens = cd, w.Model, w.Tokens
+	res.w, res.Case, res.Model, res.Tokens = w, cd, w.Model, w.Tokens
 	if err := res.analyse(opts); err != nil {
 		return nil, fmt.Errorf("analyse %s: %w", saeDir, err)
 	}
@@ -220,25 +222,7 @@ func (r *Result) analyse(opts Options) error {
 	}
 
 	// Spliced and zero-ablated runs.
-	run := func(replacement []float32) (*tensor.Tensor, error) {
-		return m.RunWithHooks(r.Tokens, []model.Hook{{Name: hook, Fn: func(a *tensor.Tensor) error {
-			view.Replace(a.Data, replacement)
-			return nil
-		}}})
-	}
-	spliced, err := run(xh)
-	if err != nil {
-		return fmt.Errorf("spliced run: %w", err)
-	}
-	zero, err := run(make([]float32, len(x)))
-	if err != nil {
-		return fmt.Errorf("zero-ablated run: %w", err)
-	}
-	ids, vals := r.Case.Targets()
-	V := logits.Shape[len(logits.Shape)-1]
-	in := features.DownstreamInput{Categorical: r.Case.Compiled.Categorical, V: V,
-		Clean: logits.Data, Spliced: spliced.Data, Zero: zero.Data, Targets: ids, TargetValues: vals}
-	if r.Downstream, err = features.Downstream(in); err != nil {
+	if r.Downstream, err = r.w.Downstream(view, logits, xh); err != nil {
 		return err
 	}
 	if !opts.NoEffects {
