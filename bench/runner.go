@@ -135,8 +135,10 @@ type hookData struct {
 
 	// The spliced pass resumes at start (model.SplicePoint) from base + the
 	// reconstruction; base is nil when the hook is a residual-stream point.
+	// Hooks without a splice point are replaced through view.
 	start string
 	base  *tensor.Tensor
+	view  workload.View
 
 	// The SAE is a function of the activation row alone, so it runs once
 	// per distinct row: uniq holds them ([len, d_in]) and rowOf maps each
@@ -188,6 +190,13 @@ func (d *caseData) computeHook(name string, h *hookData) error {
 	start, base, err := model.SplicePoint(d.model.Config(), name)
 	if err != nil {
 		h.set, err = workload.Collect(d.model, d.tokens, name, workload.Select{})
+		if err == nil {
+			B, T := len(d.tokens), len(d.tokens[0])
+			var shape []int
+			if shape, err = model.HookShape(d.model.Config(), name, B, T); err == nil {
+				h.view, err = workload.NewView(name, shape, B, T, nil)
+			}
+		}
 	} else {
 		names := []string{name}
 		if base != "" {
@@ -310,7 +319,7 @@ func spliceHooks(cfg model.Config, names []string) (hooks, bases []string) {
 func (d *caseData) spliceFrom(h *hookData, act []float32) (*tensor.Tensor, error) {
 	if h.start == "" {
 		return d.model.RunWithHooks(d.tokens, []model.Hook{{Name: h.set.HookName, Fn: func(a *tensor.Tensor) error {
-			copy(a.Data, act)
+			h.view.Replace(a.Data, act)
 			return nil
 		}}})
 	}
