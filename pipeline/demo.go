@@ -123,11 +123,7 @@ func Demo(opt DemoOptions) ([]*DemoRun, error) {
 	var index []report.IndexEntry
 	for _, dr := range out {
 		path := filepath.Join(dr.Dir, "report.html")
-		run, err := report.FromResult(dr.Result)
-		if err != nil {
-			return out, err
-		}
-		if err := report.WriteStatic(path, run); err != nil {
+		if err := report.WriteStatic(path, report.FromResult(dr.Result)); err != nil {
 			return out, err
 		}
 		index = append(index, report.IndexEntry{Name: dr.Name, Href: dr.Name + "/report.html", Hook: dr.Hook})

@@ -7,13 +7,14 @@ import (
 	"strings"
 
 	"github.com/glassbox-interp/glassbox/svgplot"
+	"github.com/glassbox-interp/glassbox/workload"
 )
 
 // fmtNum prints a number compactly for axis labels and tables.
 func fmtNum(v float64) string { return svgplot.Num(v) }
 
 // lineSVG draws a curve as an inline SVG line chart with min/max labels.
-func lineSVG(c Curve, w, h int) template.HTML {
+func lineSVG(c workload.Curve, w, h int) template.HTML {
 	const padL, padR, padT, padB = 52, 8, 8, 22
 	var xs, ys []float64
 	for i := range c.X {

@@ -43,7 +43,7 @@ func TestPatternHookRunEndToEnd(t *testing.T) {
 		if err != nil {
 			return nil, err
 		}
-		return report.FromResult(res)
+		return report.FromResult(res), nil
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -33,11 +33,7 @@ to RUN/report.html or --out. The file is written atomically.`,
 			}
 			out = filepath.Join(dir, "report.html")
 		}
-		run, err := report.FromResult(res)
-		if err != nil {
-			return err
-		}
-		if err := report.WriteStatic(out, run); err != nil {
+		if err := report.WriteStatic(out, report.FromResult(res)); err != nil {
 			return err
 		}
 		fmt.Fprintf(cmd.OutOrStdout(), "wrote %s\n", out)

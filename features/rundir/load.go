@@ -62,6 +62,8 @@ type Result struct {
 	Recon         *features.ReconMetrics
 	Downstream    *features.DownstreamMetrics
 	Effects       [][]features.Effect
+	// Curves are the run's training metrics (metrics.jsonl).
+	Curves []workload.Curve
 	// Config holds selected entries of the run's config.json.
 	Config [][2]string
 
@@ -111,6 +113,12 @@ func Load(path string, opts Options) (*Result, error) {
 		for _, k := range configKeys {
 			if v, ok := runCfg[k]; ok && v != nil {
 				res.Config = append(res.Config, [2]string{k, fmt.Sprint(v)})
+			}
+		}
+		mp := filepath.Join(runDir, sae.MetricsFile)
+		if _, err := os.Stat(mp); err == nil {
+			if res.Curves, err = workload.ReadMetrics(mp); err != nil {
+				return nil, err
 			}
 		}
 	}

@@ -108,6 +108,9 @@ func TestLoadLabelsCase3(t *testing.T) {
 	if g := l.DuplicateGroups(); len(g) != 1 || fmt.Sprint(g[0]) != "[4 18]" {
 		t.Errorf("duplicates %v", g)
 	}
+	if len(res.Curves) != 1 || res.Curves[0].Name != "losses/mse_loss" {
+		t.Errorf("curves %+v", res.Curves)
+	}
 	if res.Downstream == nil || res.Downstream.Categorical || res.Downstream.Clean.Accuracy != 1 {
 		t.Errorf("downstream %+v", res.Downstream)
 	}
