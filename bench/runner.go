@@ -34,8 +34,8 @@ type Backend struct {
 // They are not part of the cell key: change them only with a new output
 // directory.
 type RunnerOptions struct {
-	TrainBatchSizeTokens int     `json:"train_batch_size_tokens"` // default 80 (the notebook's 320//4)
-	LR                   float64 `json:"lr"`                      // default 3e-4, constant
+	TrainBatchSizeTokens int     `json:"train_batch_size_tokens"` // default: the notebook's (80, its 320//4)
+	LR                   float64 `json:"lr"`                      // default: the notebook's (3e-4), constant
 }
 
 // WithDefaults fills the zero fields with the defaults.

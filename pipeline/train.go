@@ -126,7 +126,7 @@ func repeatStore(set *activations.Set, seed int64) (*activations.Memory, error) 
 
 // Finished reports whether dir holds a run whose final SAE was written.
 func Finished(dir string) bool {
-	_, err := os.Stat(filepath.Join(dir, sae.FinalDir, "sae_weights.safetensors"))
+	_, err := os.Stat(filepath.Join(dir, sae.FinalDir, sae.WeightsFile))
 	return err == nil
 }
 
