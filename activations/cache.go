@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/glassbox-interp/glassbox/formats/atomicfile"
+	"github.com/glassbox-interp/glassbox/formats/npy"
 	"github.com/glassbox-interp/glassbox/formats/safetensors"
 	"github.com/glassbox-interp/glassbox/tensor"
 )
@@ -182,7 +183,7 @@ func LoadFile(path string) (*Set, error) {
 		if err != nil {
 			return nil, fmt.Errorf("load activations: %w", err)
 		}
-		if t, err = ParseNpy(b, path); err != nil {
+		if t, err = npy.Parse(b, path); err != nil {
 			return nil, err
 		}
 	} else {

@@ -4,10 +4,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/glassbox-interp/glassbox/model"
 )
 
 // Sparsity parameter names: the architecture decides which one a cell uses.
@@ -235,8 +236,6 @@ func StandardHooks(nLayers int) []string {
 	return out
 }
 
-var blockHook = regexp.MustCompile(`^blocks\.(\d+)\.(hook_[a-z_]+)$`)
-
 // SelectHooks returns the hooks among modelHooks (forward order) that
 // selector picks, in forward order. An exact hook name must be present.
 // "KIND:last" (KIND residual, mlp or attn) returns the last hook KIND picks.
@@ -254,28 +253,25 @@ func SelectHooks(selector string, modelHooks []string) ([]string, error) {
 	}
 	lastLayer := -1
 	for _, h := range modelHooks {
-		if m := blockHook.FindStringSubmatch(h); m != nil {
-			if l, _ := strconv.Atoi(m[1]); l > lastLayer {
-				lastLayer = l
-			}
+		if m, err := model.ParseHook(h); err == nil && m.InBlock() && m.Layer > lastLayer {
+			lastLayer = m.Layer
 		}
 	}
 	pick := func(h string) bool {
-		m := blockHook.FindStringSubmatch(h)
-		if m == nil {
+		m, err := model.ParseHook(h)
+		if err != nil || !m.InBlock() {
 			return false
 		}
-		l, _ := strconv.Atoi(m[1])
-		resid := m[2] == "hook_resid_pre" || (m[2] == "hook_resid_post" && l == lastLayer)
+		resid := m.Point == "hook_resid_pre" || (m.Point == "hook_resid_post" && m.Layer == lastLayer)
 		switch selector {
 		case SelectResidual:
 			return resid
 		case SelectMLP:
-			return m[2] == "hook_mlp_out"
+			return m.Point == "hook_mlp_out"
 		case SelectAttn:
-			return m[2] == "hook_attn_out"
+			return m.Point == "hook_attn_out"
 		case SelectAll:
-			return resid || m[2] == "hook_mlp_out" || m[2] == "hook_attn_out"
+			return resid || m.Point == "hook_mlp_out" || m.Point == "hook_attn_out"
 		}
 		return false
 	}

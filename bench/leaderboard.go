@@ -8,9 +8,10 @@ import (
 	"html/template"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/glassbox-interp/glassbox/model"
 )
 
 // Stat is the mean of one metric over the cells that reported it.
@@ -46,17 +47,15 @@ type Leaderboard struct {
 	Failures []Result `json:"failures"` // recorded errors, sorted by cell
 }
 
-var hookKindRE = regexp.MustCompile(`^blocks\.\d+\.(hook_[a-z_]+)$`)
-
 // HookKind names the kind of a hook for grouping: "residual" for
 // hook_resid_pre/hook_resid_post, "mlp" for hook_mlp_out, "attn" for
 // hook_attn_out, otherwise the hook name without its layer (or the name).
 func HookKind(hook string) string {
-	m := hookKindRE.FindStringSubmatch(hook)
-	if m == nil {
+	h, err := model.ParseHook(hook)
+	if err != nil || !h.InBlock() {
 		return hook
 	}
-	switch m[1] {
+	switch h.Point {
 	case "hook_resid_pre", "hook_resid_post":
 		return "residual"
 	case "hook_mlp_out":
@@ -64,7 +63,7 @@ func HookKind(hook string) string {
 	case "hook_attn_out":
 		return "attn"
 	}
-	return m[1]
+	return h.Point
 }
 
 type accum struct {

@@ -4,19 +4,16 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"regexp"
 	"slices"
-	"strconv"
 	"sync"
 
 	"github.com/glassbox-interp/glassbox/activations"
 	"github.com/glassbox-interp/glassbox/cases"
 	"github.com/glassbox-interp/glassbox/features"
-	"github.com/glassbox-interp/glassbox/features/rundir"
 	"github.com/glassbox-interp/glassbox/model"
 	"github.com/glassbox-interp/glassbox/sae"
 	"github.com/glassbox-interp/glassbox/tensor"
-	"github.com/glassbox-interp/glassbox/tracr"
+	"github.com/glassbox-interp/glassbox/workload"
 )
 
 // Backend is what a real sweep needs from the rest of glassbox: the case
@@ -32,21 +29,23 @@ type Backend struct {
 }
 
 // RunnerOptions are the training settings shared by every cell. The zero
-// value means the original notebook's SAELens config (see NewRunner).
+// value means the original notebook's SAELens config (sae.NotebookConfig,
+// through workload.SAEConfig).
 // They are not part of the cell key: change them only with a new output
 // directory.
 type RunnerOptions struct {
-	TrainBatchSizeTokens int     `json:"train_batch_size_tokens"` // default 80 (the notebook's 320//4)
-	LR                   float64 `json:"lr"`                      // default 3e-4, constant
+	TrainBatchSizeTokens int     `json:"train_batch_size_tokens"` // default: the notebook's (80, its 320//4)
+	LR                   float64 `json:"lr"`                      // default: the notebook's (3e-4), constant
 }
 
 // WithDefaults fills the zero fields with the defaults.
 func (o RunnerOptions) WithDefaults() RunnerOptions {
+	nb := sae.NotebookConfig()
 	if o.TrainBatchSizeTokens <= 0 {
-		o.TrainBatchSizeTokens = 80
+		o.TrainBatchSizeTokens = nb.TrainBatchSizeTokens
 	}
 	if o.LR <= 0 {
-		o.LR = 3e-4
+		o.LR = nb.LR
 	}
 	return o
 }
@@ -93,6 +92,8 @@ type dataSlot struct {
 
 type caseEntry struct {
 	compileOnce sync.Once
+	c           *cases.Case
+	compiled    *workload.Case // the case compiled once; its dataset is built per dataSlot
 	hooks       []string
 	dModel      int
 	compileErr  error
@@ -134,8 +135,10 @@ type hookData struct {
 
 	// The spliced pass resumes at start (model.SplicePoint) from base + the
 	// reconstruction; base is nil when the hook is a residual-stream point.
+	// Hooks without a splice point are replaced through view.
 	start string
 	base  *tensor.Tensor
+	view  workload.View
 
 	// The SAE is a function of the activation row alone, so it runs once
 	// per distinct row: uniq holds them ([len, d_in]) and rowOf maps each
@@ -186,7 +189,14 @@ func (d *caseData) hook(name string) (*hookData, error) {
 func (d *caseData) computeHook(name string, h *hookData) error {
 	start, base, err := model.SplicePoint(d.model.Config(), name)
 	if err != nil {
-		h.set, err = activations.FromModel(d.model, d.tokens, name, activations.Options{})
+		h.set, err = workload.Collect(d.model, d.tokens, name, workload.Select{})
+		if err == nil {
+			B, T := len(d.tokens), len(d.tokens[0])
+			var shape []int
+			if shape, err = model.HookShape(d.model.Config(), name, B, T); err == nil {
+				h.view, err = workload.NewView(name, shape, B, T, nil)
+			}
+		}
 	} else {
 		names := []string{name}
 		if base != "" {
@@ -197,7 +207,7 @@ func (d *caseData) computeHook(name string, h *hookData) error {
 			return err
 		}
 		h.start, h.base = start, cache[base]
-		h.set, err = activations.FromTensor(cache[name], name, len(d.tokens), len(d.tokens[0]), activations.Options{})
+		h.set, err = workload.Slice(cache[name], name, len(d.tokens), len(d.tokens[0]), workload.Select{})
 		d.taken(name)
 	}
 	if err != nil {
@@ -309,7 +319,7 @@ func spliceHooks(cfg model.Config, names []string) (hooks, bases []string) {
 func (d *caseData) spliceFrom(h *hookData, act []float32) (*tensor.Tensor, error) {
 	if h.start == "" {
 		return d.model.RunWithHooks(d.tokens, []model.Hook{{Name: h.set.HookName, Fn: func(a *tensor.Tensor) error {
-			copy(a.Data, act)
+			h.view.Replace(a.Data, act)
 			return nil
 		}}})
 	}
@@ -355,7 +365,9 @@ func distinctRows(x []float32, d int) (uniq []float32, rowOf, ids []int32) {
 // (feature_sampling_window 2000, dead_feature_window 1000),
 // normalize_activations none, the cell's seed, and context size n_ctx.
 func NewRunner(opts RunnerOptions) *Runner {
-	return &Runner{opts: opts.WithDefaults(), cases: map[int]*caseEntry{}, data: map[int]*dataSlot{}, build: buildCaseData}
+	r := &Runner{opts: opts.WithDefaults(), cases: map[int]*caseEntry{}, data: map[int]*dataSlot{}}
+	r.build = r.buildCaseData
+	return r
 }
 
 // RealBackend returns the backend built from glassbox's own packages:
@@ -411,17 +423,13 @@ func (r *Runner) compiled(id int) (*caseEntry, error) {
 			e.compileErr = err
 			return
 		}
-		prog, err := c.Build()
-		if err != nil {
-			e.compileErr = err
-			return
-		}
-		comp, err := tracr.Compile(prog, c.Vocab(), c.MaxSeqLen-1, tracr.Options{Causal: c.Causal})
+		comp, err := workload.CompileCase(c)
 		if err != nil {
 			e.compileErr = fmt.Errorf("compile case %d: %w", id, err)
 			return
 		}
-		e.hooks, e.dModel = model.HookNames(comp.Config), comp.Config.DModel
+		e.c, e.compiled = c, comp
+		e.hooks, e.dModel = model.HookNames(comp.Compiled.Config), comp.Compiled.Config.DModel
 	})
 	return e, e.compileErr
 }
@@ -484,32 +492,29 @@ func (r *Runner) dataset(id int) (*caseData, error) {
 	return slot.data, slot.err
 }
 
-func buildCaseData(id int) (*caseData, error) {
-	c, err := cases.Get(id)
+// buildCaseData evaluates the case's dataset on its compilation (the
+// case is compiled once, by compiled).
+func (r *Runner) buildCaseData(id int) (*caseData, error) {
+	e, err := r.compiled(id)
 	if err != nil {
 		return nil, err
 	}
-	cd, err := rundir.FromCase(c)
+	cd, err := e.compiled.WithDataset(e.c)
 	if err != nil {
 		return nil, err
 	}
-	m, err := cd.Compiled.Model()
+	w, err := workload.Open(cd, "")
 	if err != nil {
 		return nil, err
 	}
-	tokens, err := cd.TokenIDs()
-	if err != nil {
-		return nil, err
-	}
-	gt, err := cd.GroundTruth(cd.Compiled.Config)
+	m, tokens := w.Model, w.Tokens
+	gt, err := w.GroundTruth()
 	if err != nil {
 		return nil, err
 	}
 	ids, vals := cd.Targets()
 	return &caseData{model: m, tokens: tokens, gt: gt, categorical: cd.Compiled.Categorical, targets: ids, targetValues: vals}, nil
 }
-
-var hookLayerRE = regexp.MustCompile(`^blocks\.(\d+)\.`)
 
 // Run runs one cell (a RunFunc).
 func (r *Runner) Run(ctx context.Context, c Cell) (map[string]float64, error) {
@@ -526,21 +531,13 @@ func (r *Runner) Run(ctx context.Context, c Cell) (map[string]float64, error) {
 	}
 	T, dIn, x := len(d.tokens[0]), hd.set.DIn, hd.set.Data
 
-	cfg := sae.DefaultConfig()
-	cfg.ModelName = fmt.Sprintf("case%d", c.Case)
-	cfg.HookName = c.Hook
-	if m := hookLayerRE.FindStringSubmatch(c.Hook); m != nil {
-		cfg.HookLayer, _ = strconv.Atoi(m[1])
-	}
-	cfg.ContextSize, cfg.PrependBOS = T, false
-	cfg.Architecture, cfg.DIn, cfg.ExpansionFactor = c.Arch, dIn, c.Expansion
-	cfg.BDecInitMethod, cfg.ApplyBDecToInput, cfg.NormalizeSAEDecoder = "geometric_median", false, true
-	cfg.TrainingTokens, cfg.StoreBatchSizePrompts, cfg.TrainBatchSizeTokens = c.TrainingTokens, 4, r.opts.TrainBatchSizeTokens
-	cfg.NormalizeActivations, cfg.Seed = "none", c.Seed
-	cfg.AdamBeta1, cfg.AdamBeta2, cfg.LR, cfg.LRSchedulerName = 0.9, 0.999, r.opts.LR, "constant"
-	cfg.ScaleSparsityPenaltyByDecoderNorm, cfg.L1WarmUpSteps, cfg.LpNorm = false, 0, 1
+	// The notebook's config (workload.SAEConfig) with the cell's
+	// architecture, size, budget and seed, the runner's batch size and lr,
+	// ghost grads for the standard architecture only, and no checkpoints.
+	cfg := workload.SAEConfig(fmt.Sprintf("case%d", c.Case), c.Hook, T, dIn)
+	cfg.Architecture, cfg.ExpansionFactor, cfg.TrainingTokens, cfg.Seed = c.Arch, c.Expansion, c.TrainingTokens, c.Seed
+	cfg.TrainBatchSizeTokens, cfg.LR = r.opts.TrainBatchSizeTokens, r.opts.LR
 	cfg.UseGhostGrads = c.Arch == sae.ArchStandard
-	cfg.FeatureSamplingWindow, cfg.DeadFeatureWindow, cfg.DeadFeatureThreshold = 2000, 1000, 1e-8
 	// A cell keeps no training log: logging only at the end skips the
 	// ghost-grad loss on steps without dead features, whose gradient is
 	// zero (the trained SAE is the same as with wandb_log_frequency 10).

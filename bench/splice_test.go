@@ -6,11 +6,11 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/glassbox-interp/glassbox/activations"
 	"github.com/glassbox-interp/glassbox/features"
 	"github.com/glassbox-interp/glassbox/model"
 	"github.com/glassbox-interp/glassbox/sae"
 	"github.com/glassbox-interp/glassbox/tensor"
+	"github.com/glassbox-interp/glassbox/workload"
 )
 
 func sameBits(t *testing.T, what string, got, want []float32) {
@@ -40,7 +40,7 @@ func TestHookPassesMatchFullRuns(t *testing.T) {
 			"blocks.1.hook_resid_mid", "blocks.1.hook_mlp_out", "blocks.1.hook_resid_post", "blocks.0.mlp.hook_post"}},
 		{18, []string{"blocks.1.hook_attn_out", "blocks.0.hook_mlp_out", "blocks.1.hook_mlp_out", "blocks.1.hook_resid_post"}},
 	} {
-		d, err := buildCaseData(tc.id)
+		d, err := NewRunner(RunnerOptions{}).buildCaseData(tc.id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -50,7 +50,7 @@ func TestHookPassesMatchFullRuns(t *testing.T) {
 			if err != nil {
 				t.Fatalf("case %d %s: %v", tc.id, name, err)
 			}
-			want, err := activations.FromModel(d.model, d.tokens, name, activations.Options{})
+			want, err := workload.Collect(d.model, d.tokens, name, workload.Select{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -263,7 +263,7 @@ func TestScoreMatchesUncached(t *testing.T) {
 		{3, []string{"blocks.0.hook_resid_pre", "blocks.0.hook_mlp_out", "blocks.1.hook_resid_post", "blocks.0.mlp.hook_post"}},
 		{18, []string{"blocks.1.hook_resid_post", "blocks.1.hook_mlp_out"}},
 	} {
-		d, err := buildCaseData(tc.id)
+		d, err := NewRunner(RunnerOptions{}).buildCaseData(tc.id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -324,7 +324,7 @@ func TestScoreMatchesUncached(t *testing.T) {
 // TestTotalVarianceRowMajor checks the one-pass totalVariance against the
 // column-by-column loop it replaced, bit for bit, on real activations.
 func TestTotalVarianceRowMajor(t *testing.T) {
-	d, err := buildCaseData(18)
+	d, err := NewRunner(RunnerOptions{}).buildCaseData(18)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,36 +2,15 @@ package bench
 
 import (
 	"bytes"
-	"encoding/xml"
 	"fmt"
 	"math"
 	"sort"
+
+	"github.com/glassbox-interp/glassbox/svgplot"
 )
 
 // archColors are the series colours of the frontier plot, in rank order.
 var archColors = []string{"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"}
-
-// niceStep returns a round tick step (1, 2 or 5 × 10^n) giving about n
-// ticks over span.
-func niceStep(span float64, n int) float64 {
-	if span <= 0 {
-		return 1
-	}
-	raw := span / float64(n)
-	mag := math.Pow(10, math.Floor(math.Log10(raw)))
-	for _, m := range []float64{1, 2, 5, 10} {
-		if m*mag >= raw {
-			return m * mag
-		}
-	}
-	return 10 * mag
-}
-
-func xmlText(s string) string {
-	var b bytes.Buffer
-	xml.EscapeText(&b, []byte(s))
-	return b.String()
-}
 
 // FrontierSVG draws mean L0 (x) against mean coverage (y) for every
 // architecture × sparsity row, one colour per architecture, with each
@@ -71,10 +50,10 @@ func (lb Leaderboard) FrontierSVG() []byte {
 			ss = append(ss, series{a.Arch, archColors[colorOf[a.Arch]%len(archColors)], rows})
 		}
 	}
-	step := niceStep(maxL0, 6)
+	step := svgplot.NiceStep(maxL0, 6)
 	xMax := math.Max(step, math.Ceil(maxL0*1.05/step)*step)
-	X := func(v float64) float64 { return left + (right-left)*v/xMax }
-	Y := func(v float64) float64 { return bottom - (bottom-top)*v }
+	X := svgplot.Scale{D0: 0, D1: xMax, R0: left, R1: right}.At
+	Y := svgplot.Scale{D0: 0, D1: 1, R0: bottom, R1: top}.At
 
 	var b bytes.Buffer
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%g" height="%g" viewBox="0 0 %g %g" font-family="sans-serif">`+"\n", w, h, w, h)
@@ -105,7 +84,7 @@ func (lb Leaderboard) FrontierSVG() []byte {
 				fmt.Fprintf(&line, "%.1f,%.1f ", X(r.Stat(MetricL0).Mean), Y(r.Stat(MetricCoverage).Mean))
 			}
 		}
-		fmt.Fprintf(&b, `<g class="arch" data-arch="%s">`+"\n", xmlText(s.arch))
+		fmt.Fprintf(&b, `<g class="arch" data-arch="%s">`+"\n", svgplot.Escape(s.arch))
 		if line.Len() > 0 {
 			fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="%s" stroke-width="2"/>`+"\n", bytes.TrimSpace(line.Bytes()), s.color)
 		}
@@ -117,12 +96,12 @@ func (lb Leaderboard) FrontierSVG() []byte {
 			}
 			fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="4.5" fill="%s" stroke="%s" stroke-width="1.5"><title>%s</title></circle>`+"\n",
 				X(l0), Y(cov), fill, s.color,
-				xmlText(fmt.Sprintf("%s %s: L0 %.2f, coverage %.3f (%d cells)", s.arch, r.Group, l0, cov, r.Stat(MetricCoverage).N)))
-			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="10" fill="%s">%s</text>`+"\n", X(l0)+6, Y(cov)-6, s.color, xmlText(r.Group))
+				svgplot.Escape(fmt.Sprintf("%s %s: L0 %.2f, coverage %.3f (%d cells)", s.arch, r.Group, l0, cov, r.Stat(MetricCoverage).N)))
+			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="10" fill="%s">%s</text>`+"\n", X(l0)+6, Y(cov)-6, s.color, svgplot.Escape(r.Group))
 		}
 		ly := top + 10 + 22*float64(si)
 		fmt.Fprintf(&b, `<circle cx="%g" cy="%.1f" r="5" fill="%s"/><text x="%g" y="%.1f" font-size="%d">%s</text>`+"\n",
-			legendX, ly, s.color, legendX+12, ly+4, font, xmlText(s.arch))
+			legendX, ly, s.color, legendX+12, ly+4, font, svgplot.Escape(s.arch))
 		b.WriteString("</g>\n")
 	}
 	if len(ss) > 0 {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/glassbox-interp/glassbox/model"
 	"github.com/glassbox-interp/glassbox/rasp"
 )
 
@@ -103,29 +104,23 @@ func baseHook(h string) string {
 	return h
 }
 
-// hookComponent splits a block hook into layer and component ("attn", "mlp"
-// or "" for residual/input hooks). ok is false for hooks outside blocks.
+// hookComponent splits a block hook (model.ParseHook) into layer and
+// component ("attn", "mlp" or "" for residual/input hooks). ok is false for
+// hooks outside blocks.
 func hookComponent(h string) (layer int, comp, rest string, ok bool) {
 	h = baseHook(h)
-	if !strings.HasPrefix(h, "blocks.") {
+	hn, err := model.ParseHook(h)
+	if err != nil || hn.Layer < 0 {
 		return 0, "", h, false
 	}
-	parts := strings.SplitN(h[len("blocks."):], ".", 2)
-	if len(parts) != 2 {
-		return 0, "", h, false
-	}
-	l, err := strconv.Atoi(parts[0])
-	if err != nil {
-		return 0, "", h, false
-	}
-	rest = parts[1]
+	rest = hn.Point
 	switch {
 	case strings.HasPrefix(rest, "attn.") || rest == "hook_attn_out":
 		comp = "attn"
 	case strings.HasPrefix(rest, "mlp.") || rest == "hook_mlp_out":
 		comp = "mlp"
 	}
-	return l, comp, rest, true
+	return hn.Layer, comp, rest, true
 }
 
 // writeHook returns the first hook at which a variable's value exists in the

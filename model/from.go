@@ -2,13 +2,26 @@ package model
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/glassbox-interp/glassbox/tensor"
 )
 
-var residHookRE = regexp.MustCompile(`^blocks\.(\d+)\.hook_(resid_pre|resid_mid|resid_post|attn_out|mlp_out)$`)
+// residPoint parses a block's residual-stream or sublayer-output hook
+// (blocks.L.hook_resid_pre, resid_mid, resid_post, attn_out, mlp_out) into
+// its layer and point without the "hook_" prefix; ok is false otherwise.
+func residPoint(name string) (layer int, point string, ok bool) {
+	h, err := ParseHook(name)
+	if err != nil || !h.InBlock() {
+		return 0, "", false
+	}
+	switch p := strings.TrimPrefix(h.Point, "hook_"); p {
+	case "resid_pre", "resid_mid", "resid_post", "attn_out", "mlp_out":
+		return h.Layer, p, true
+	}
+	return 0, "", false
+}
 
 // SplicePoint says where the forward pass can resume after the activation at
 // hook is replaced: the residual stream at start is the replacement plus the
@@ -20,12 +33,12 @@ var residHookRE = regexp.MustCompile(`^blocks\.(\d+)\.hook_(resid_pre|resid_mid|
 // blocks.L.hook_resid_post. Other hooks are an error.
 func SplicePoint(cfg Config, hook string) (start, base string, err error) {
 	cfg = cfg.WithDefaults()
-	mm := residHookRE.FindStringSubmatch(hook)
-	if mm == nil || !hasHook(cfg, hook) {
+	layer, point, ok := residPoint(hook)
+	if !ok || !hasHook(cfg, hook) {
 		return "", "", fmt.Errorf("splice point of %q: want blocks.L.hook_resid_pre, hook_resid_mid, hook_resid_post, hook_attn_out or hook_mlp_out of this model (%d layers, attn_only %v)", hook, cfg.NLayers, cfg.AttnOnly)
 	}
-	p := "blocks." + mm[1] + "."
-	switch mm[2] {
+	p := "blocks." + strconv.Itoa(layer) + "."
+	switch point {
 	case "attn_out":
 		if cfg.AttnOnly {
 			return p + "hook_resid_post", p + "hook_resid_pre", nil
@@ -47,12 +60,11 @@ func SplicePoint(cfg Config, hook string) (start, base string, err error) {
 // what makes splicing at a late hook cheap).
 func (m *Model) RunFrom(start string, resid *tensor.Tensor, opt RunOptions) (*tensor.Tensor, Cache, error) {
 	c := &m.cfg
-	mm := residHookRE.FindStringSubmatch(start)
-	if mm == nil || mm[2] == "attn_out" || mm[2] == "mlp_out" || !hasHook(*c, start) {
+	layer, point, ok := residPoint(start)
+	if !ok || point == "attn_out" || point == "mlp_out" || !hasHook(*c, start) {
 		return nil, nil, fmt.Errorf("model: run from %q: want blocks.L.hook_resid_pre, hook_resid_mid or hook_resid_post of this model (%d layers, attn_only %v)", start, c.NLayers, c.AttnOnly)
 	}
-	layer, _ := strconv.Atoi(mm[1])
-	stage := map[string]int{"resid_pre": stagePre, "resid_mid": stageMid, "resid_post": stagePost}[mm[2]]
+	stage := map[string]int{"resid_pre": stagePre, "resid_mid": stageMid, "resid_post": stagePost}[point]
 	if resid == nil || len(resid.Shape) != 3 || resid.Shape[2] != c.DModel || resid.Shape[0] < 1 ||
 		resid.Shape[1] < 1 || resid.Shape[1] > c.NCtx || len(resid.Data) != resid.Shape[0]*resid.Shape[1]*c.DModel {
 		got := "nil"

@@ -28,7 +28,7 @@ func TestRunFromMatchesSplice(t *testing.T) {
 	for _, tc := range models {
 		cfg := tc.m.Config()
 		for _, hook := range HookNames(cfg) {
-			if !residHookRE.MatchString(hook) {
+			if _, _, ok := residPoint(hook); !ok {
 				continue
 			}
 			start, base, err := SplicePoint(cfg, hook)

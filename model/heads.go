@@ -30,12 +30,14 @@ func ParseHookRef(ref string) (name string, head int, err error) {
 // dimension, and where: axis 2 for [B,T,H,·] hooks (q/k/v, z, result,
 // q/k/v_input), axis 1 for [B,H,T,T] hooks (attn_scores, pattern).
 func HasHeadDim(name string) (axis int, ok bool) {
-	switch {
-	case strings.HasSuffix(name, "hook_attn_scores"), strings.HasSuffix(name, "hook_pattern"):
+	h, err := ParseHook(name)
+	if err != nil {
+		return 0, false
+	}
+	switch h.Layout() {
+	case PerQueryKey:
 		return 1, true
-	case strings.HasSuffix(name, "attn.hook_q"), strings.HasSuffix(name, "attn.hook_k"),
-		strings.HasSuffix(name, "attn.hook_v"), strings.HasSuffix(name, "attn.hook_z"),
-		strings.HasSuffix(name, "attn.hook_result"), strings.HasSuffix(name, "_input"):
+	case PerHead:
 		return 2, true
 	}
 	return 0, false

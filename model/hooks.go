@@ -78,19 +78,23 @@ func HookShape(cfg Config, name string, B, T int) ([]int, error) {
 		return nil, unknownHook(cfg, name)
 	}
 	D, H, dh := cfg.DModel, cfg.NHeads, cfg.DHead
-	switch {
-	case strings.HasSuffix(name, "_input"):
-		return []int{B, T, H, D}, nil
-	case strings.HasSuffix(name, ".hook_scale"):
-		return []int{B, T, 1}, nil
-	case strings.HasSuffix(name, "attn.hook_q"), strings.HasSuffix(name, "attn.hook_k"),
-		strings.HasSuffix(name, "attn.hook_v"), strings.HasSuffix(name, "attn.hook_z"):
-		return []int{B, T, H, dh}, nil
-	case strings.HasSuffix(name, "hook_attn_scores"), strings.HasSuffix(name, "hook_pattern"):
+	h, err := ParseHook(name)
+	if err != nil {
+		return nil, err
+	}
+	switch h.Layout() {
+	case PerQueryKey:
 		return []int{B, H, T, T}, nil
-	case strings.HasSuffix(name, "hook_result"):
-		return []int{B, T, H, D}, nil
-	case strings.HasSuffix(name, "mlp.hook_pre"), strings.HasSuffix(name, "mlp.hook_post"):
+	case PerHead:
+		if h.Point == "attn.hook_result" || strings.HasSuffix(h.Point, "_input") {
+			return []int{B, T, H, D}, nil
+		}
+		return []int{B, T, H, dh}, nil
+	}
+	switch {
+	case strings.HasSuffix(h.Point, ".hook_scale"):
+		return []int{B, T, 1}, nil
+	case h.Point == "mlp.hook_pre", h.Point == "mlp.hook_post":
 		return []int{B, T, cfg.DMLP}, nil
 	}
 	return []int{B, T, D}, nil

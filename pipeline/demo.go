@@ -12,6 +12,7 @@ import (
 	"github.com/glassbox-interp/glassbox/features/rundir"
 	"github.com/glassbox-interp/glassbox/report"
 	"github.com/glassbox-interp/glassbox/sae"
+	"github.com/glassbox-interp/glassbox/workload"
 )
 
 // DemoHooks are the original notebook's three SAE sites on case 3, with the
@@ -74,7 +75,7 @@ func Demo(opt DemoOptions) ([]*DemoRun, error) {
 		return nil, err
 	}
 
-	cd, err := rundir.CatalogueCase(DemoCase)
+	cd, err := workload.CatalogueCase(DemoCase)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +101,7 @@ func Demo(opt DemoOptions) ([]*DemoRun, error) {
 
 	fmt.Fprintf(w, "\n[3/4] feature labels, scored against the program's variables (the notebook wrote these by hand)\n")
 	for _, dr := range out {
-		res, err := rundir.Load(dr.Dir, rundir.Options{Cases: rundir.CatalogueCase})
+		res, err := rundir.Load(dr.Dir, rundir.Options{Cases: workload.CatalogueCase})
 		if err != nil {
 			return out, fmt.Errorf("demo %s: %w", dr.Hook, err)
 		}
@@ -122,7 +123,7 @@ func Demo(opt DemoOptions) ([]*DemoRun, error) {
 	var index []report.IndexEntry
 	for _, dr := range out {
 		path := filepath.Join(dr.Dir, "report.html")
-		if err := report.WriteStatic(path, dr.Result.ReportRun()); err != nil {
+		if err := report.WriteStatic(path, report.FromResult(dr.Result)); err != nil {
 			return out, err
 		}
 		index = append(index, report.IndexEntry{Name: dr.Name, Href: dr.Name + "/report.html", Hook: dr.Hook})
@@ -168,7 +169,7 @@ func trainDemoRun(dr *DemoRun, opt DemoOptions, w io.Writer) error {
 	cfg := sae.NotebookConfig()
 	cfg.HookName = dr.Hook
 	cfg.TrainingTokens = opt.TrainingTokens
-	run, err := Start(dr.Dir, Source{Case: DemoCase, Hook: dr.Hook}, cfg, StartOptions{})
+	run, err := Start(dr.Dir, workload.Source{Case: DemoCase, Hook: dr.Hook}, cfg, StartOptions{})
 	if err != nil {
 		return err
 	}
@@ -184,7 +185,7 @@ func report1(run *Run, opt DemoOptions, w io.Writer) error {
 	}
 	secs := time.Since(t0).Seconds()
 	fmt.Fprintf(w, "  %-24s   trained in %.2fs: explained variance %.4f, L0 %.2f, dead %d/%d\n",
-		"", secs, m.ExplainedVariance, m.L0, m.DeadFeatures, run.Trainer.SAE.DSAE)
+		"", secs, float64(m.ExplainedVariance), float64(m.L0), m.Dead, run.Trainer.SAE.DSAE)
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/glassbox-interp/glassbox/sae"
+	"github.com/glassbox-interp/glassbox/workload"
 )
 
 func smallConfig(tokens int64) sae.Config {
@@ -19,7 +20,7 @@ func smallConfig(tokens int64) sae.Config {
 
 func TestStartTrainResume(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "run")
-	src := Source{Case: 3, Hook: "blocks.0.hook_mlp_out"}
+	src := workload.Source{Case: 3, Hook: "blocks.0.hook_mlp_out"}
 	run, err := Start(dir, src, smallConfig(16000), StartOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -35,10 +36,10 @@ func TestStartTrainResume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !Finished(dir) || full.Rows != 1600 {
-		t.Fatalf("finished %v, eval rows %d", Finished(dir), full.Rows)
+	if !Finished(dir) || full.N != 1600 {
+		t.Fatalf("finished %v, eval rows %d", Finished(dir), full.N)
 	}
-	got, err := ReadSource(dir)
+	got, err := workload.ReadSource(dir)
 	if err != nil || got.Case != 3 || got.Hook != src.Hook {
 		t.Fatalf("source.json = %+v, %v", got, err)
 	}
@@ -79,28 +80,6 @@ func TestStartTrainResume(t *testing.T) {
 		if b[i] != v {
 			t.Fatalf("W_enc[%d] = %v after resume, %v uninterrupted", i, b[i], v)
 		}
-	}
-}
-
-func TestSourceErrors(t *testing.T) {
-	for _, tc := range []struct {
-		src  Source
-		want string
-	}{
-		{Source{Case: 3}, "no hook name"},
-		{Source{Hook: "blocks.0.hook_mlp_out"}, "no data source"},
-		{Source{Case: 3, Activations: "x.npy"}, "cannot be combined"},
-		{Source{Case: 16, Hook: "blocks.0.hook_mlp_out"}, "case 16"},
-		{Source{Case: 3, Hook: "blocks.7.hook_mlp_out"}, "blocks.7"},
-		{Source{Activations: filepath.Join(t.TempDir(), "missing.npy")}, "missing.npy"},
-	} {
-		_, _, err := tc.src.Load()
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%+v: err %v, want %q", tc.src, err, tc.want)
-		}
-	}
-	if _, err := ReadSource(t.TempDir()); err == nil {
-		t.Error("ReadSource of an empty directory: want an error")
 	}
 }
 

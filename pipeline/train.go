@@ -6,18 +6,18 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
-	"strconv"
 
 	"github.com/glassbox-interp/glassbox/activations"
+	"github.com/glassbox-interp/glassbox/features"
 	"github.com/glassbox-interp/glassbox/sae"
+	"github.com/glassbox-interp/glassbox/workload"
 )
 
 // Run is a training run in a directory: its data source, the activations
 // and the trainer (fresh or resumed).
 type Run struct {
 	Dir     string
-	Source  Source
+	Source  workload.Source
 	Set     *activations.Set
 	Trainer *sae.Trainer
 	// Resumed is true when the trainer continues from a checkpoint.
@@ -35,13 +35,11 @@ type StartOptions struct {
 // ErrRunExists is wrapped by Start's error when the directory already holds a run.
 var ErrRunExists = errors.New("directory already holds a run")
 
-var hookLayerPattern = regexp.MustCompile(`^blocks\.(\d+)\.`)
-
 // Start prepares a new run in dir: it computes the activations, completes
 // cfg from them (d_in, hook name and layer, head index, context size,
 // model name), records the source, and builds the trainer. dir must not
 // already hold a run.
-func Start(dir string, src Source, cfg sae.Config, opt StartOptions) (*Run, error) {
+func Start(dir string, src workload.Source, cfg sae.Config, opt StartOptions) (*Run, error) {
 	set, modelName, err := src.Load()
 	if err != nil {
 		return nil, err
@@ -54,9 +52,7 @@ func Start(dir string, src Source, cfg sae.Config, opt StartOptions) (*Run, erro
 		cfg.HookName = set.HookName
 	}
 	cfg.HookHeadIndex = src.Head
-	if m := hookLayerPattern.FindStringSubmatch(cfg.HookName); m != nil {
-		cfg.HookLayer, _ = strconv.Atoi(m[1])
-	}
+	workload.SetHook(&cfg, cfg.HookName)
 	if set.ContextSize > 0 {
 		cfg.ContextSize = set.ContextSize
 	}
@@ -76,9 +72,9 @@ func Start(dir string, src Source, cfg sae.Config, opt StartOptions) (*Run, erro
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	src = src.absolute()
+	src = src.Absolute()
 	src.Hook = cfg.HookName
-	if err := writeSource(dir, src); err != nil {
+	if err := workload.WriteSource(dir, src); err != nil {
 		return nil, err
 	}
 	store, err := repeatStore(set, cfg.Seed)
@@ -97,7 +93,7 @@ func Start(dir string, src Source, cfg sae.Config, opt StartOptions) (*Run, erro
 // Resume reopens the run in dir at its last checkpoint; training it gives
 // the same result as an uninterrupted run.
 func Resume(dir string) (*Run, error) {
-	src, err := ReadSource(dir)
+	src, err := workload.ReadSource(dir)
 	if err != nil {
 		return nil, fmt.Errorf("resume %s: %w", dir, err)
 	}
@@ -130,17 +126,17 @@ func repeatStore(set *activations.Set, seed int64) (*activations.Memory, error) 
 
 // Finished reports whether dir holds a run whose final SAE was written.
 func Finished(dir string) bool {
-	_, err := os.Stat(filepath.Join(dir, sae.FinalDir, "sae_weights.safetensors"))
+	_, err := os.Stat(filepath.Join(dir, sae.FinalDir, sae.WeightsFile))
 	return err == nil
 }
 
 // Train runs the trainer to the end, drawing the progress line on progress
-// (nil: none), and returns the final SAE's metrics on the run's unique
-// activations.
-func (r *Run) Train(progress io.Writer) (sae.EvalMetrics, error) {
+// (nil: none), and returns the final SAE's reconstruction metrics on the
+// run's activations (workload.ReconMetrics, the same as sae-eval's).
+func (r *Run) Train(progress io.Writer) (*features.ReconMetrics, error) {
 	r.Trainer.Progress = progress
 	if err := r.Trainer.Run(); err != nil {
-		return sae.EvalMetrics{}, err
+		return nil, err
 	}
-	return r.Trainer.FinalSAE().Evaluate(r.Set.Data)
+	return workload.ReconMetrics(r.Trainer.FinalSAE(), r.Set.Data)
 }

@@ -6,8 +6,12 @@
 // feature's output effect) and a single-file static report with the same
 // content (WriteStatic, written atomically).
 //
-// It owns the view model (Run), the embedded html/template files and the SVG
-// plotting, and it reads metrics.jsonl. It does not load SAEs or run models:
-// a Run is filled by features/rundir (or by tests). The web package serves
-// the same templates over HTTP.
+// It owns the view model (Run), the embedded html/template files and the
+// charts (drawn with package svgplot). It renders what it is given: it reads
+// no files, loads no SAEs and runs no models; FromResult turns an analysed
+// run (features/rundir.Load, which reads metrics.jsonl through
+// workload.ReadMetrics) into a Run, or tests fill one by hand. The web
+// package serves the same templates over HTTP.
+//
+//	report.WriteStatic("runs/demo/resid-pre/report.html", report.FromResult(res))
 package report

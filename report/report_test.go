@@ -10,6 +10,7 @@ import (
 
 	"github.com/glassbox-interp/glassbox/features"
 	"github.com/glassbox-interp/glassbox/tensor"
+	"github.com/glassbox-interp/glassbox/workload"
 )
 
 // testRun builds a small run: 3 tokens × 3 positions over 9 rows; feature 0
@@ -39,39 +40,14 @@ func testRun(t testing.TB) *Run {
 	if err != nil {
 		t.Fatal(err)
 	}
-	curves, err := ReadMetrics("testdata/metrics.jsonl")
+	curves, err := workload.ReadMetrics("testdata/metrics.jsonl")
 	if err != nil {
 		t.Fatal(err)
 	}
 	return &Run{Name: "test-run", Hook: "blocks.0.hook_resid_pre", Source: "hand-made", DIn: 4,
 		Curves: curves, Analysis: a, Tokens: rows, Acts: acts,
 		Recon:   &features.ReconMetrics{N: 27, ExplainedVariance: 0.99},
-		Effects: [][]Effect{{{Output: "out", Delta: -0.25}}, nil, nil}, EffectNote: "test effect"}
-}
-
-func TestReadMetrics(t *testing.T) {
-	c, err := ReadMetrics("testdata/metrics.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(c) != 4 {
-		t.Fatalf("%d curves, want 4 (non-numeric, step and tokens skipped)", len(c))
-	}
-	// An eval line with only a step gets x = step × tokens per step (800/10).
-	if e := c[0]; e.Name != "eval/explained_variance" || len(e.X) != 1 || e.X[0] != 3200 || e.XName != "training tokens" {
-		t.Errorf("eval curve %+v", e)
-	}
-	ev := c[3]
-	if ev.Name != "metrics/explained_variance" || len(ev.X) != 3 || ev.X[2] != 2400 || ev.Last() != 0.99 || ev.XName != "training tokens" {
-		t.Errorf("curve %+v", ev)
-	}
-	_, err = ReadMetrics("testdata/bad_metrics.jsonl")
-	if err == nil || !strings.Contains(err.Error(), "line 2") || !strings.Contains(err.Error(), "bad_metrics.jsonl") {
-		t.Errorf("bad metrics error %v, want file and line 2", err)
-	}
-	if _, err := ReadMetrics("testdata/missing.jsonl"); err == nil {
-		t.Error("missing file: expected an error")
-	}
+		Effects: [][]features.Effect{{{Output: "out", Delta: -0.25}}, nil, nil}, EffectNote: "test effect"}
 }
 
 func TestRenderRun(t *testing.T) {

@@ -1,15 +1,9 @@
 package report
 
 import (
-	"bufio"
-	"encoding/json"
-	"fmt"
-	"math"
-	"os"
-	"sort"
-
 	"github.com/glassbox-interp/glassbox/features"
 	"github.com/glassbox-interp/glassbox/tensor"
+	"github.com/glassbox-interp/glassbox/workload"
 )
 
 // Run is everything the pages show about one SAE run. Only Name, Hook and
@@ -23,8 +17,8 @@ type Run struct {
 	DIn    int
 	// Config lists selected configuration entries (key, value) to show.
 	Config [][2]string
-	// Curves are the training metrics from metrics.jsonl.
-	Curves []Curve
+	// Curves are the training metrics from metrics.jsonl (workload.ReadMetrics).
+	Curves []workload.Curve
 	// Recon and Downstream are evaluation metrics (may be nil).
 	Recon      *features.ReconMetrics
 	Downstream *features.DownstreamMetrics
@@ -36,112 +30,9 @@ type Run struct {
 	Tokens [][]string
 	Acts   *tensor.Tensor
 	// Effects[feature] is the feature's output effect (may be nil).
-	Effects [][]Effect
+	Effects [][]features.Effect
 	// EffectNote explains how Effects were computed.
 	EffectNote string
 	// Notes are warnings shown on the run page.
 	Notes []string
-}
-
-// Effect is the change of one model output when a feature's contribution is
-// removed at the hook, averaged over the feature's top examples.
-type Effect struct {
-	Output string  `json:"output"`
-	Delta  float64 `json:"delta"`
-}
-
-// Curve is one training metric against training tokens (or the log step).
-type Curve struct {
-	Name  string
-	XName string
-	X, Y  []float64
-}
-
-// Last returns the last finite value of the curve.
-func (c Curve) Last() float64 {
-	for i := len(c.Y) - 1; i >= 0; i-- {
-		if !math.IsNaN(c.Y[i]) {
-			return c.Y[i]
-		}
-	}
-	return math.NaN()
-}
-
-// ReadMetrics reads a metrics.jsonl file (one JSON object of metric name →
-// number per line, as the SAE trainer writes with wandb's names) into one
-// curve per metric. The x axis is details/n_training_tokens when present,
-// else step × (tokens per step, learnt from lines that have both), else
-// "step", else the line number. Non-numeric values are skipped; a line that is not a
-// JSON object is an error naming the file and line.
-func ReadMetrics(path string) ([]Curve, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("read metrics: %w", err)
-	}
-	defer f.Close()
-	const xKey = "details/n_training_tokens"
-	var recs []map[string]any
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<16), 1<<24)
-	line := 0
-	tokensPerStep := 0.0
-	for sc.Scan() {
-		line++
-		b := sc.Bytes()
-		if len(b) == 0 {
-			continue
-		}
-		var m map[string]any
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("read metrics %s line %d: not a JSON object: %w", path, line, err)
-		}
-		m["\x00line"] = float64(line)
-		step, ok1 := m["step"].(float64)
-		tok, ok2 := m[xKey].(float64)
-		if ok1 && ok2 && step > 0 && tokensPerStep == 0 {
-			tokensPerStep = tok / step
-		}
-		recs = append(recs, m)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read metrics %s: %w", path, err)
-	}
-	curves := map[string]*Curve{}
-	for _, m := range recs {
-		// x: training tokens, else step × tokens per step (eval records
-		// carry only the step), else the step, else the line number.
-		x, xName := m["\x00line"].(float64), "log line"
-		if v, ok := m["step"].(float64); ok {
-			x, xName = v, "step"
-			if tokensPerStep > 0 {
-				x, xName = v*tokensPerStep, "training tokens"
-			}
-		}
-		if v, ok := m[xKey].(float64); ok {
-			x, xName = v, "training tokens"
-		}
-		for k, v := range m {
-			y, ok := v.(float64)
-			if !ok || k == "" || k == xKey || k == "step" || k == "\x00line" {
-				continue
-			}
-			c := curves[k]
-			if c == nil {
-				c = &Curve{Name: k, XName: xName}
-				curves[k] = c
-			}
-			c.X = append(c.X, x)
-			c.Y = append(c.Y, y)
-		}
-	}
-	names := make([]string, 0, len(curves))
-	for k := range curves {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	out := make([]Curve, 0, len(names))
-	for _, k := range names {
-		out = append(out, *curves[k])
-	}
-	return out, nil
 }

@@ -5,22 +5,16 @@ import (
 	"html/template"
 	"math"
 	"strings"
+
+	"github.com/glassbox-interp/glassbox/svgplot"
+	"github.com/glassbox-interp/glassbox/workload"
 )
 
 // fmtNum prints a number compactly for axis labels and tables.
-func fmtNum(v float64) string {
-	switch {
-	case math.IsNaN(v):
-		return "–"
-	case v != 0 && (math.Abs(v) >= 1e5 || math.Abs(v) < 1e-3):
-		return fmt.Sprintf("%.3g", v)
-	default:
-		return fmt.Sprintf("%.4g", v)
-	}
-}
+func fmtNum(v float64) string { return svgplot.Num(v) }
 
 // lineSVG draws a curve as an inline SVG line chart with min/max labels.
-func lineSVG(c Curve, w, h int) template.HTML {
+func lineSVG(c workload.Curve, w, h int) template.HTML {
 	const padL, padR, padT, padB = 52, 8, 8, 22
 	var xs, ys []float64
 	for i := range c.X {
@@ -35,23 +29,13 @@ func lineSVG(c Curve, w, h int) template.HTML {
 		b.WriteString(`<text x="10" y="20">no data</text></svg>`)
 		return template.HTML(b.String())
 	}
-	x0, x1 := minMax(xs)
-	y0, y1 := minMax(ys)
-	if x1 == x0 {
-		x1 = x0 + 1
-	}
-	if y1 == y0 {
-		y1 = y0 + 1
-	}
+	x0, x1 := svgplot.MinMax(xs)
+	y0, y1 := svgplot.MinMax(ys)
 	pw, ph := float64(w-padL-padR), float64(h-padT-padB)
-	px := func(x float64) float64 { return float64(padL) + (x-x0)/(x1-x0)*pw }
-	py := func(y float64) float64 { return float64(padT) + (1-(y-y0)/(y1-y0))*ph }
+	sx := svgplot.Scale{D0: x0, D1: x1, R0: float64(padL), R1: float64(padL) + pw}
+	sy := svgplot.Scale{D0: y0, D1: y1, R0: float64(padT) + ph, R1: float64(padT)}
 	fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%.0f" height="%.0f" class="frame"/>`, padL, padT, pw, ph)
-	b.WriteString(`<polyline class="line" points="`)
-	for i := range xs {
-		fmt.Fprintf(&b, "%.1f,%.1f ", px(xs[i]), py(ys[i]))
-	}
-	b.WriteString(`"/>`)
+	fmt.Fprintf(&b, `<polyline class="line" points="%s"/>`, svgplot.Points(xs, ys, sx, sy))
 	fmt.Fprintf(&b, `<text x="%d" y="%d" class="tick" text-anchor="end">%s</text>`, padL-4, padT+10, fmtNum(y1))
 	fmt.Fprintf(&b, `<text x="%d" y="%.0f" class="tick" text-anchor="end">%s</text>`, padL-4, float64(padT)+ph, fmtNum(y0))
 	fmt.Fprintf(&b, `<text x="%d" y="%d" class="tick">%s</text>`, padL, h-6, fmtNum(x0))
@@ -88,12 +72,4 @@ func histSVG(counts []int, max float64, w, h int) template.HTML {
 	fmt.Fprintf(&b, `<text x="%d" y="%d" class="tick" text-anchor="end">%s activation</text>`, w-padR, h-6, fmtNum(max))
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
-}
-
-func minMax(v []float64) (lo, hi float64) {
-	lo, hi = v[0], v[0]
-	for _, x := range v {
-		lo, hi = math.Min(lo, x), math.Max(hi, x)
-	}
-	return
 }

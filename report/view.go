@@ -107,7 +107,7 @@ type FeaturePage struct {
 	Top       []ExampleView
 	Quantiles []QuantileView
 	Hist      template.HTML
-	Effects   []Effect
+	Effects   []features.Effect
 	Prev      int
 	Next      int
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/glassbox-interp/glassbox/bench"
+	"github.com/glassbox-interp/glassbox/sae"
 )
 
 var benchFlags struct {
@@ -130,6 +131,7 @@ first DIR) and prints the markdown.`,
 }
 
 func init() {
+	nb := sae.NotebookConfig() // the defaults every job starts from
 	f := benchCmd.Flags()
 	f.StringVar(&benchFlags.cases, "cases", "all", "case ids: all (InterpBench's 84) or a list with ranges, e.g. 3,4,10-12")
 	f.StringVar(&benchFlags.hooks, "hooks", strings.Join(bench.DefaultHooks, ","), "hook selectors: residual, mlp, attn, all, KIND:last, or hook names (comma-separated)")
@@ -138,8 +140,8 @@ func init() {
 	f.StringVar(&benchFlags.k, "k", "2,4,8", "k values for topk, batchtopk")
 	f.StringVar(&benchFlags.seeds, "seeds", "42", "training seeds")
 	f.Int64Var(&benchFlags.tokens, "training-tokens", bench.DefaultTrainingTokens, "training tokens per SAE")
-	f.IntVar(&benchFlags.batchTokens, "train-batch-size-tokens", 80, "SAE training batch in tokens (not part of the cell key: use a new --out to change it)")
-	f.Float64Var(&benchFlags.lr, "lr", 3e-4, "SAE learning rate, constant (not part of the cell key)")
+	f.IntVar(&benchFlags.batchTokens, "train-batch-size-tokens", nb.TrainBatchSizeTokens, "SAE training batch in tokens (not part of the cell key: use a new --out to change it)")
+	f.Float64Var(&benchFlags.lr, "lr", nb.LR, "SAE learning rate, constant (not part of the cell key)")
 	f.IntVar(&benchFlags.expansion, "expansion", bench.DefaultExpansion, "SAE expansion factor (d_sae / d_in)")
 	f.StringVar(&benchFlags.out, "out", "bench-out", "output directory (shards write to OUT/shard-i-of-n/)")
 	f.IntVar(&benchFlags.jobs, "jobs", 0, "cells run at once (0: GOMAXPROCS)")

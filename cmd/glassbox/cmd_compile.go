@@ -6,13 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/glassbox-interp/glassbox/cases"
-	"github.com/glassbox-interp/glassbox/rasp"
 	"github.com/glassbox-interp/glassbox/rasp/star"
 	"github.com/glassbox-interp/glassbox/tracr"
 )
@@ -94,25 +92,6 @@ not masked): such cases are listed as "tracr-inexact (padded)".`,
 	rootCmd.AddCommand(cmd)
 }
 
-// parseVocab parses a comma-separated vocabulary: ints, then floats, else strings.
-func parseVocab(s string) []rasp.Value {
-	var out []rasp.Value
-	for _, item := range strings.Split(s, ",") {
-		item = strings.TrimSpace(item)
-		if item == "" {
-			continue
-		}
-		if i, err := strconv.Atoi(item); err == nil {
-			out = append(out, i)
-		} else if x, err := strconv.ParseFloat(item, 64); err == nil {
-			out = append(out, x)
-		} else {
-			out = append(out, item)
-		}
-	}
-	return out
-}
-
 func loadCompileCase(arg string, f compileFlags) (*cases.Case, error) {
 	if id, err := strconv.Atoi(arg); err == nil {
 		if f.vocab != "" || f.maxSeqLen != 0 || f.minSeqLen != 0 || f.causal || f.noCausal {
@@ -126,7 +105,7 @@ func loadCompileCase(arg string, f compileFlags) (*cases.Case, error) {
 	}
 	opts := cases.LoadOptions{MaxSeqLen: f.maxSeqLen, MinSeqLen: f.minSeqLen, MaxSteps: f.maxSteps, MaxBytes: f.maxBytes}
 	if f.vocab != "" {
-		opts.Vocab = parseVocab(f.vocab)
+		opts.Vocab = cases.ParseVocab(f.vocab)
 	}
 	if f.causal && f.noCausal {
 		return nil, errors.New("--causal and --bidirectional are exclusive")

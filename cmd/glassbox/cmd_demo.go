@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/glassbox-interp/glassbox/pipeline"
+	"github.com/glassbox-interp/glassbox/sae"
 	"github.com/spf13/cobra"
 )
 
@@ -42,7 +43,7 @@ resumed; --fresh starts over.`,
 func init() {
 	f := demoCmd.Flags()
 	f.StringVar(&demoFlags.out, "out", "runs/demo", "directory for the three runs and report.html")
-	f.Int64Var(&demoFlags.tokens, "training-tokens", 1_500_000, "training tokens per SAE")
+	f.Int64Var(&demoFlags.tokens, "training-tokens", sae.NotebookConfig().TrainingTokens, "training tokens per SAE")
 	f.BoolVar(&demoFlags.fresh, "fresh", false, "delete earlier demo runs in --out and retrain")
 	f.BoolVar(&demoFlags.quiet, "quiet", false, "no progress lines")
 	rootCmd.AddCommand(demoCmd)

@@ -157,50 +157,9 @@ func evalProgram(arg string, o *evalOptions) (*cases.Case, error) {
 	if err != nil {
 		return nil, fmt.Errorf("eval: %w", err)
 	}
-	opts := cases.LoadOptions{Vocab: parseVocabFlag(o.vocab), MaxSeqLen: o.maxSeqLen}
+	opts := cases.LoadOptions{Vocab: cases.ParseVocab(o.vocab), MaxSeqLen: o.maxSeqLen}
 	opts.MaxSteps, opts.MaxBytes = o.maxSteps, o.maxBytes
 	return cases.LoadFile(arg, src, opts)
-}
-
-// parseVocabFlag splits a comma-separated vocabulary: ints when every value
-// parses as an int, else floats when every value parses as a float, else strings.
-func parseVocabFlag(s string) []rasp.Value {
-	if strings.TrimSpace(s) == "" {
-		return nil
-	}
-	parts := strings.Split(s, ",")
-	for i := range parts {
-		parts[i] = strings.TrimSpace(parts[i])
-	}
-	ints := make([]rasp.Value, 0, len(parts))
-	for _, p := range parts {
-		n, err := strconv.Atoi(p)
-		if err != nil {
-			ints = nil
-			break
-		}
-		ints = append(ints, n)
-	}
-	if ints != nil {
-		return ints
-	}
-	floats := make([]rasp.Value, 0, len(parts))
-	for _, p := range parts {
-		f, err := strconv.ParseFloat(p, 64)
-		if err != nil {
-			floats = nil
-			break
-		}
-		floats = append(floats, f)
-	}
-	if floats != nil {
-		return floats
-	}
-	out := make([]rasp.Value, len(parts))
-	for i, p := range parts {
-		out[i] = p
-	}
-	return out
 }
 
 // traceOrder returns the graph nodes with every variable after the ones it

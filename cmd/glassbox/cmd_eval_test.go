@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/glassbox-interp/glassbox/pipeline"
-	"github.com/glassbox-interp/glassbox/rasp"
 )
 
 func TestEvalCaseTable(t *testing.T) {
@@ -95,35 +94,6 @@ func TestEvalErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("eval %v: err %v, want %q\n%s", tc.args, err, tc.want, out)
 		}
-	}
-}
-
-func TestParseVocabFlag(t *testing.T) {
-	tests := []struct {
-		in   string
-		want string
-	}{
-		{"1,2,3", "[1 2 3]"},
-		{"1,2.5", "[1.0 2.5]"},
-		{"a, b ,x", "[a b x]"},
-		{"1,a", "[1 a]"},
-		{"", "[]"},
-	}
-	for _, tc := range tests {
-		got := parseVocabFlag(tc.in)
-		var parts []string
-		for _, v := range got {
-			parts = append(parts, rasp.Str(v))
-		}
-		if s := "[" + strings.Join(parts, " ") + "]"; s != tc.want {
-			t.Errorf("parseVocabFlag(%q) = %s, want %s", tc.in, s, tc.want)
-		}
-	}
-	if v := parseVocabFlag("1,2"); v[0] != 1 {
-		t.Errorf("ints must be ints: %#v", v)
-	}
-	if v := parseVocabFlag("1,2.5"); v[0] != 1.0 {
-		t.Errorf("floats must be floats: %#v", v)
 	}
 }
 

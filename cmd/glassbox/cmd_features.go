@@ -8,6 +8,7 @@ import (
 
 	"github.com/glassbox-interp/glassbox/features"
 	"github.com/glassbox-interp/glassbox/features/rundir"
+	"github.com/glassbox-interp/glassbox/workload"
 	"github.com/spf13/cobra"
 )
 
@@ -31,7 +32,7 @@ func (f *analysisFlags) add(cmd *cobra.Command) {
 func (f *analysisFlags) options(effects bool) rundir.Options {
 	return rundir.Options{
 		Case:      f.caseID,
-		Cases:     rundir.CatalogueCase,
+		Cases:     workload.CatalogueCase,
 		ModelDir:  f.modelDir,
 		Summary:   features.SummaryOptions{TopK: f.top},
 		Label:     features.LabelOptions{Threshold: float32(f.threshold), RelThreshold: f.relThreshold},

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/glassbox-interp/glassbox/features/rundir"
 	"github.com/glassbox-interp/glassbox/sae"
+	"github.com/glassbox-interp/glassbox/workload"
 	"github.com/spf13/pflag"
 )
 
@@ -37,7 +37,7 @@ func runFeaturesCLI(t *testing.T, args ...string) (string, error) {
 // one feature per residual dimension (feature i reads and writes dimension i).
 func oneHotRun(t *testing.T) (dir string, labels []string) {
 	t.Helper()
-	cd, err := rundir.CatalogueCase(3)
+	cd, err := workload.CatalogueCase(3)
 	if err != nil {
 		t.Fatal(err)
 	}

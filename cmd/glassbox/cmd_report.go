@@ -33,7 +33,7 @@ to RUN/report.html or --out. The file is written atomically.`,
 			}
 			out = filepath.Join(dir, "report.html")
 		}
-		if err := report.WriteStatic(out, res.ReportRun()); err != nil {
+		if err := report.WriteStatic(out, report.FromResult(res)); err != nil {
 			return err
 		}
 		fmt.Fprintf(cmd.OutOrStdout(), "wrote %s\n", out)

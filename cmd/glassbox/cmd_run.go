@@ -13,7 +13,7 @@ import (
 	"github.com/glassbox-interp/glassbox/formats/safetensors"
 	"github.com/glassbox-interp/glassbox/model"
 	"github.com/glassbox-interp/glassbox/tensor"
-	"github.com/glassbox-interp/glassbox/tracr"
+	"github.com/glassbox-interp/glassbox/workload"
 	"github.com/spf13/cobra"
 )
 
@@ -29,11 +29,11 @@ func resolveModel(path string, caseID int) (*model.Model, error) {
 		if err != nil {
 			return nil, err
 		}
-		comp, err := tracr.CompileCase(c, 100)
+		cd, err := workload.CompileCase(c)
 		if err != nil {
 			return nil, fmt.Errorf("compile case %d: %w", caseID, err)
 		}
-		return comp.Model()
+		return cd.Compiled.Model()
 	case path == "":
 		return nil, fmt.Errorf("--model PATH or --case N is required (a glassbox model directory, an InterpBench case folder, or a catalogue case)")
 	}

@@ -4,12 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"sort"
 
 	"github.com/glassbox-interp/glassbox/formats/safetensors"
 	"github.com/glassbox-interp/glassbox/sae"
+	"github.com/glassbox-interp/glassbox/workload"
 	"github.com/spf13/cobra"
 )
 
@@ -29,7 +29,7 @@ summary. Given a run directory it shows final/, or the latest checkpoint.`,
 	Example: "  glassbox sae info runs/48-L1-0.1-LR-0.0003-Tokens-1.500e+06/final",
 	Args:    cobra.ExactArgs(1),
 	RunE: func(cmd *cobra.Command, args []string) error {
-		dir, err := saeInfoDir(args[0])
+		dir, _, err := workload.FindSAE(args[0])
 		if err != nil {
 			return err
 		}
@@ -90,20 +90,6 @@ summary. Given a run directory it shows final/, or the latest checkpoint.`,
 		}
 		return nil
 	},
-}
-
-// saeInfoDir maps a run directory to its final/ or latest checkpoint.
-func saeInfoDir(path string) (string, error) {
-	if _, err := os.Stat(filepath.Join(path, sae.CfgFile)); err == nil {
-		return path, nil
-	}
-	if _, err := os.Stat(filepath.Join(path, sae.FinalDir, sae.CfgFile)); err == nil {
-		return filepath.Join(path, sae.FinalDir), nil
-	}
-	if ck, err := sae.LatestCheckpoint(path); err == nil && ck != "" {
-		return ck, nil
-	}
-	return "", fmt.Errorf("%s: not an SAE directory (no %s) nor a run directory with %s/ or %s/", path, sae.CfgFile, sae.FinalDir, sae.CheckpointsDir)
 }
 
 func init() {

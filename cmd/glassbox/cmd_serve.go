@@ -38,7 +38,7 @@ server binds 127.0.0.1 unless --addr says otherwise.`,
 			if err != nil {
 				return nil, err
 			}
-			return res.ReportRun(), nil
+			return report.FromResult(res), nil
 		})
 		if err != nil {
 			return err

@@ -9,11 +9,12 @@ import (
 
 	"github.com/glassbox-interp/glassbox/pipeline"
 	"github.com/glassbox-interp/glassbox/sae"
+	"github.com/glassbox-interp/glassbox/workload"
 	"github.com/spf13/cobra"
 )
 
 var trainFlags struct {
-	src        pipeline.Source
+	src        workload.Source
 	head       int
 	config     string
 	out        string
@@ -179,7 +180,7 @@ func runTrain(cmd *cobra.Command, _ []string) error {
 	}
 	fmt.Fprint(stdout, sae.Summary(run.Trainer.Metrics()))
 	fmt.Fprintf(stdout, "final SAE on the %d unique activations: explained variance %.4f, L0 %.2f, dead features %d/%d\n",
-		m.Rows, m.ExplainedVariance, m.L0, m.DeadFeatures, run.Trainer.SAE.DSAE)
+		m.N, float64(m.ExplainedVariance), float64(m.L0), m.Dead, run.Trainer.SAE.DSAE)
 	fmt.Fprintf(stdout, "saved %s\n", filepath.Join(run.Dir, sae.FinalDir))
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/glassbox-interp/glassbox/sae"
+	"github.com/glassbox-interp/glassbox/workload"
 )
 
 // TestSpliceCategorical runs identity and all-zero SAEs on a categorical
@@ -12,7 +13,7 @@ import (
 // clean model's accuracy; the zero SAE must give the zero-ablated metrics.
 func TestSpliceCategorical(t *testing.T) {
 	const id = 13
-	cd, err := CatalogueCase(id)
+	cd, err := workload.CatalogueCase(id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +31,7 @@ func TestSpliceCategorical(t *testing.T) {
 		ident.WDec[(2*i+1)*din+i] = -1
 	}
 	ident.Meta.HookName, zero.Meta.HookName = hook, hook
-	opts := Options{Case: id, Cases: CatalogueCase, NoEffects: true}
+	opts := Options{Case: id, Cases: workload.CatalogueCase, NoEffects: true}
 	r1, err := Load(writeRun(t, ident), opts)
 	if err != nil {
 		t.Fatal(err)

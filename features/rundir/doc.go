@@ -1,10 +1,14 @@
-// Package rundir connects the features, report and web packages to the rest
-// of glassbox: it loads an SAE run directory (or a bare SAELens SAE
-// directory), resolves the model and the circuits-benchmark case it was
-// trained on, runs the model over the case's dataset, encodes the hook's
-// activations with the SAE, builds the ground truth from the RASP trace and
-// the tracr alignment, and computes the labels, the reconstruction and
-// spliced downstream metrics and each feature's output effect.
+// Package rundir analyses an SAE run directory (or a bare SAELens SAE
+// directory):
 //
-// Everything here is glue; the arithmetic lives in package features.
+//	res, err := rundir.Load("runs/demo/resid-pre", rundir.Options{Cases: workload.CatalogueCase})
+//
+// It resolves the model and the circuits-benchmark case the SAE was trained
+// on (source.json via workload.ReadSource, else the SAE's model name), runs
+// the model over the case's dataset, reads the hook through the same
+// workload.View the SAE was trained on, encodes it, builds the ground truth
+// from the RASP trace and the tracr alignment, and computes the labels, the
+// reconstruction and spliced downstream metrics and each feature's output
+// effect. The arithmetic lives in package features; report.FromResult turns
+// a Result into pages (this package does not import report).
 package rundir

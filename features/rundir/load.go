@@ -2,6 +2,8 @@ package rundir
 
 import (
 	"encoding/json"
+	"errors"
+	"io/fs"
 
 	"fmt"
 	"math"
@@ -13,14 +15,14 @@ import (
 
 	"github.com/glassbox-interp/glassbox/features"
 	"github.com/glassbox-interp/glassbox/model"
-	"github.com/glassbox-interp/glassbox/report"
 	"github.com/glassbox-interp/glassbox/sae"
 	"github.com/glassbox-interp/glassbox/tensor"
+	"github.com/glassbox-interp/glassbox/workload"
 )
 
 // CaseLoader returns the compiled case with the given circuits-benchmark id
 // and its dataset. The CLI sets it from package cases.
-type CaseLoader func(id int) (*CaseData, error)
+type CaseLoader func(id int) (*workload.Case, error)
 
 // Options control Load.
 type Options struct {
@@ -30,7 +32,7 @@ type Options struct {
 	// Cases loads a case by id (required unless CaseData is given).
 	Cases CaseLoader
 	// CaseData, if set, is used instead of loading a case.
-	CaseData *CaseData
+	CaseData *workload.Case
 	// ModelDir, if set, is a glassbox model directory (model.Load) used
 	// instead of the compiled case model (e.g. an InterpBench model
 	// converted with `glassbox convert`); the dataset and ground truth
@@ -49,7 +51,7 @@ type Result struct {
 	SAEDir string
 	Hook   string
 	SAE    *sae.SAE
-	Case   *CaseData
+	Case   *workload.Case
 	Model  *model.Model
 	Tokens [][]int
 	// X are the hook activations [rows, positions, d_in], XHat their
@@ -59,71 +61,14 @@ type Result struct {
 	Analysis      *features.Analysis
 	Recon         *features.ReconMetrics
 	Downstream    *features.DownstreamMetrics
-	Effects       [][]report.Effect
-	Curves        []report.Curve
+	Effects       [][]features.Effect
+	// Curves are the run's training metrics (metrics.jsonl).
+	Curves []workload.Curve
 	// Config holds selected entries of the run's config.json.
 	Config [][2]string
-}
 
-// FindSAE resolves path (a run directory, its final/ or checkpoints/<n>/
-// directory, or any SAELens SAE directory) to the SAE directory and the run
-// directory ("" when path is a bare SAE directory).
-func FindSAE(path string) (saeDir, runDir string, err error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return "", "", fmt.Errorf("open run %s: %w", path, err)
-	}
-	if !st.IsDir() {
-		return "", "", fmt.Errorf("open run %s: not a directory", path)
-	}
-	isSAE := func(d string) bool {
-		_, e1 := os.Stat(filepath.Join(d, sae.CfgFile))
-		_, e2 := os.Stat(filepath.Join(d, sae.WeightsFile))
-		return e1 == nil && e2 == nil
-	}
-	isRun := func(d string) bool {
-		_, e1 := os.Stat(filepath.Join(d, sae.RunConfigFile))
-		_, e2 := os.Stat(filepath.Join(d, sae.MetricsFile))
-		return e1 == nil || e2 == nil
-	}
-	if isSAE(path) {
-		parent := filepath.Dir(filepath.Clean(path))
-		if filepath.Base(parent) == sae.CheckpointsDir {
-			parent = filepath.Dir(parent)
-		}
-		if isRun(parent) {
-			return path, parent, nil
-		}
-		return path, "", nil
-	}
-	if d := filepath.Join(path, sae.FinalDir); isSAE(d) {
-		return d, path, nil
-	}
-	if d, err := sae.LatestCheckpoint(path); err == nil && d != "" && isSAE(d) {
-		return d, path, nil
-	}
-	// Checkpoints without trainer state still count.
-	if ents, err := os.ReadDir(filepath.Join(path, sae.CheckpointsDir)); err == nil {
-		best := int64(-1)
-		bestDir := ""
-		for _, e := range ents {
-			n, err := strconv.ParseInt(e.Name(), 10, 64)
-			d := filepath.Join(path, sae.CheckpointsDir, e.Name())
-			if err == nil && n > best && isSAE(d) {
-				best, bestDir = n, d
-			}
-		}
-		if bestDir != "" {
-			return bestDir, path, nil
-		}
-	}
-	return "", "", fmt.Errorf("open run %s: no SAE found (expected %s and %s in the directory, in %s/, or in %s/<n_tokens>/)",
-		path, sae.CfgFile, sae.WeightsFile, sae.FinalDir, sae.CheckpointsDir)
+	w *workload.Workload
 }
-
-// SourceFile is the run-directory file in which `glassbox train` records
-// the case ("case") and model directory ("model") it trained on.
-const SourceFile = "source.json"
 
 var caseRE = regexp.MustCompile(`(?i)case[_\- ]?(\d+)`)
 
@@ -144,9 +89,9 @@ var configKeys = []string{"model_name", "hook_name", "architecture", "d_in", "d_
 	"l1_coefficient", "lr", "lr_scheduler_name", "training_tokens", "train_batch_size_tokens",
 	"use_ghost_grads", "normalize_activations", "b_dec_init_method", "seed", "k"}
 
-// Load analyses the SAE at path (see FindSAE) on its case's dataset.
+// Load analyses the SAE at path (see workload.FindSAE) on its case's dataset.
 func Load(path string, opts Options) (*Result, error) {
-	saeDir, runDir, err := FindSAE(path)
+	saeDir, runDir, err := workload.FindSAE(path)
 	if err != nil {
 		return nil, err
 	}
@@ -172,22 +117,17 @@ func Load(path string, opts Options) (*Result, error) {
 		}
 		mp := filepath.Join(runDir, sae.MetricsFile)
 		if _, err := os.Stat(mp); err == nil {
-			if res.Curves, err = report.ReadMetrics(mp); err != nil {
+			if res.Curves, err = workload.ReadMetrics(mp); err != nil {
 				return nil, err
 			}
 		}
 	}
 
 	// source.json (written by `glassbox train`) names the case and model.
-	var src struct {
-		Case  int    `json:"case"`
-		Model string `json:"model"`
-	}
+	var src workload.Source
 	if runDir != "" {
-		if b, err := os.ReadFile(filepath.Join(runDir, SourceFile)); err == nil {
-			if err := json.Unmarshal(b, &src); err != nil {
-				return nil, fmt.Errorf("open run %s: %s: %w", path, SourceFile, err)
-			}
+		if src, err = workload.ReadSource(runDir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("open run %s: %w", path, err)
 		}
 	}
 	if opts.ModelDir == "" && src.Model != "" {
@@ -225,80 +165,28 @@ func Load(path string, opts Options) (*Result, error) {
 			return nil, fmt.Errorf("open run %s: case %d: %w", path, id, err)
 		}
 	}
-	res.Case = cd
-	if opts.ModelDir != "" {
-		if res.Model, err = model.Load(opts.ModelDir); err != nil {
-			return nil, err
-		}
-	} else if res.Model, err = cd.Compiled.Model(); err != nil {
+	w, err := workload.Open(cd, opts.ModelDir)
+	if err != nil {
 		return nil, err
 	}
-	if res.Tokens, err = cd.TokenIDs(); err != nil {
-		return nil, err
-	}
+	res.w, res.Case, res.Model, res.Tokens = w, cd, w.Model, w.Tokens
 	if err := res.analyse(opts); err != nil {
 		return nil, fmt.Errorf("analyse %s: %w", saeDir, err)
 	}
 	return res, nil
 }
 
-// hookView selects the SAE's input from a hook activation: [B,T,d] as is,
-// [B,T,H,d] at hook_head_index, or flattened to [B,T,H·d] (hook_z as
-// SAELens does).
-type hookView struct {
-	B, T, H, D int // D: per-head size when H > 0
-	head       int // -1: all heads flattened or no head dimension
-}
-
-func newHookView(shape []int, s *sae.SAE, hook string) (hookView, error) {
-	v := hookView{head: -1}
-	switch len(shape) {
-	case 3:
-		v.B, v.T, v.D = shape[0], shape[1], shape[2]
-		if v.D != s.DIn {
-			return v, fmt.Errorf("SAE d_in %d does not match hook %s (width %d)", s.DIn, hook, v.D)
-		}
-	case 4:
-		v.B, v.T, v.H, v.D = shape[0], shape[1], shape[2], shape[3]
-		if h := s.Meta.HookHeadIndex; h != nil {
-			if *h < 0 || *h >= v.H {
-				return v, fmt.Errorf("hook_head_index %d is outside the %d heads of %s", *h, v.H, hook)
-			}
-			v.head = *h
-			if v.D != s.DIn {
-				return v, fmt.Errorf("SAE d_in %d does not match head width %d of hook %s", s.DIn, v.D, hook)
-			}
-		} else if v.H*v.D != s.DIn {
-			return v, fmt.Errorf("SAE d_in %d does not match hook %s (%d heads × %d = %d)", s.DIn, hook, v.H, v.D, v.H*v.D)
-		}
-	default:
-		return v, fmt.Errorf("hook %s has shape %v; the SAE needs [batch, pos, d] or [batch, pos, head, d]", hook, shape)
+// newView is the SAE's view of its hook's activation (workload.View), with
+// the SAE's d_in checked against it.
+func newView(shape []int, B, T int, s *sae.SAE, hook string) (workload.View, error) {
+	v, err := workload.NewView(hook, shape, B, T, s.Meta.HookHeadIndex)
+	if err != nil {
+		return v, err
+	}
+	if v.DIn != s.DIn {
+		return v, fmt.Errorf("SAE d_in %d does not match hook %s (width %d)", s.DIn, hook, v.DIn)
 	}
 	return v, nil
-}
-
-// extract copies the SAE input out of a hook activation, [B·T, d_in].
-func (v hookView) extract(act []float32, din int) []float32 {
-	out := make([]float32, v.B*v.T*din)
-	if v.head < 0 {
-		copy(out, act)
-		return out
-	}
-	for bt := 0; bt < v.B*v.T; bt++ {
-		copy(out[bt*din:(bt+1)*din], act[(bt*v.H+v.head)*v.D:(bt*v.H+v.head+1)*v.D])
-	}
-	return out
-}
-
-// replace writes x ([B·T, d_in]) back into a hook activation.
-func (v hookView) replace(act, x []float32, din int) {
-	if v.head < 0 {
-		copy(act, x)
-		return
-	}
-	for bt := 0; bt < v.B*v.T; bt++ {
-		copy(act[(bt*v.H+v.head)*v.D:(bt*v.H+v.head+1)*v.D], x[bt*din:(bt+1)*din])
-	}
 }
 
 func (r *Result) analyse(opts Options) error {
@@ -317,17 +205,13 @@ func (r *Result) analyse(opts Options) error {
 		return err
 	}
 	act := cache[hook]
-	view, err := newHookView(act.Shape, s, hook)
+	view, err := newView(act.Shape, len(r.Tokens), len(r.Tokens[0]), s, hook)
 	if err != nil {
 		return err
 	}
 	B, T, din := view.B, view.T, s.DIn
-	x := view.extract(act.Data, din)
-	f, err := s.Encode(x)
-	if err != nil {
-		return err
-	}
-	xh, err := s.Decode(f)
+	x := view.Extract(act.Data, nil)
+	f, xh, err := workload.Reconstruct(s, x)
 	if err != nil {
 		return err
 	}
@@ -346,25 +230,7 @@ func (r *Result) analyse(opts Options) error {
 	}
 
 	// Spliced and zero-ablated runs.
-	run := func(replacement []float32) (*tensor.Tensor, error) {
-		return m.RunWithHooks(r.Tokens, []model.Hook{{Name: hook, Fn: func(a *tensor.Tensor) error {
-			view.replace(a.Data, replacement, din)
-			return nil
-		}}})
-	}
-	spliced, err := run(xh)
-	if err != nil {
-		return fmt.Errorf("spliced run: %w", err)
-	}
-	zero, err := run(make([]float32, len(x)))
-	if err != nil {
-		return fmt.Errorf("zero-ablated run: %w", err)
-	}
-	ids, vals := r.Case.Targets()
-	V := logits.Shape[len(logits.Shape)-1]
-	in := features.DownstreamInput{Categorical: r.Case.Compiled.Categorical, V: V,
-		Clean: logits.Data, Spliced: spliced.Data, Zero: zero.Data, Targets: ids, TargetValues: vals}
-	if r.Downstream, err = features.Downstream(in); err != nil {
+	if r.Downstream, err = r.w.Downstream(view, logits, xh); err != nil {
 		return err
 	}
 	if !opts.NoEffects {
@@ -382,7 +248,7 @@ const EffectNote = "Mean change of each model output at the example position whe
 
 // effects removes each live feature's contribution at its top examples and
 // records the mean output change at the example's position.
-func (r *Result) effects(view hookView) error {
+func (r *Result) effects(view workload.View) error {
 	s, stats := r.SAE, r.Analysis.Stats
 	type job struct{ f, row, pos int }
 	var jobs []job
@@ -393,7 +259,7 @@ func (r *Result) effects(view hookView) error {
 			}
 		}
 	}
-	r.Effects = make([][]report.Effect, s.DSAE)
+	r.Effects = make([][]features.Effect, s.DSAE)
 	if len(jobs) == 0 {
 		return nil
 	}
@@ -413,9 +279,8 @@ func (r *Result) effects(view hookView) error {
 			return err
 		}
 		ablated, err := r.Model.RunWithHooks(toks, []model.Hook{{Name: r.Hook, Fn: func(a *tensor.Tensor) error {
-			v := view
-			v.B = len(js)
-			x := v.extract(a.Data, din)
+			v := view.WithBatch(len(js))
+			x := v.Extract(a.Data, nil)
 			for i, j := range js {
 				fv := r.Acts.Data[(j.row*T+j.pos)*s.DSAE+j.f]
 				row := x[(i*T+j.pos)*din : (i*T+j.pos+1)*din]
@@ -423,7 +288,7 @@ func (r *Result) effects(view hookView) error {
 					row[d] -= fv * s.WDec[j.f*din+d]
 				}
 			}
-			v.replace(a.Data, x, din)
+			v.Replace(a.Data, x)
 			return nil
 		}}})
 		if err != nil {
@@ -445,13 +310,13 @@ func (r *Result) effects(view hookView) error {
 		if counts[f] == 0 {
 			continue
 		}
-		var eff []report.Effect
+		var eff []features.Effect
 		for k, v := range sums[f] {
 			name := fmt.Sprintf("output %d", k)
 			if k < len(names) {
 				name = names[k]
 			}
-			eff = append(eff, report.Effect{Output: name, Delta: v / float64(counts[f])})
+			eff = append(eff, features.Effect{Output: name, Delta: v / float64(counts[f])})
 		}
 		sort.SliceStable(eff, func(a, b int) bool { return math.Abs(eff[a].Delta) > math.Abs(eff[b].Delta) })
 		if len(eff) > 10 {
@@ -460,23 +325,4 @@ func (r *Result) effects(view hookView) error {
 		r.Effects[f] = eff
 	}
 	return nil
-}
-
-// ReportRun converts the result to the report package's view model.
-func (r *Result) ReportRun() *report.Run {
-	name := filepath.Base(r.RunDir)
-	if r.RunDir == "" {
-		name = filepath.Base(r.SAEDir)
-	}
-	src := ""
-	if r.Case != nil {
-		src = r.Case.Name
-	}
-	var notes []string
-	if r.RunDir == "" {
-		notes = append(notes, "Bare SAE directory: no training curves.")
-	}
-	return &report.Run{Name: name, Dir: r.RunDir, Hook: r.Hook, Source: src, DIn: r.SAE.DIn, Config: r.Config,
-		Curves: r.Curves, Recon: r.Recon, Downstream: r.Downstream, Analysis: r.Analysis,
-		Tokens: r.GT.Tokens, Acts: r.Acts, Effects: r.Effects, EffectNote: EffectNote, Notes: notes}
 }

@@ -9,13 +9,14 @@ import (
 	"github.com/glassbox-interp/glassbox/activations"
 	"github.com/glassbox-interp/glassbox/features"
 	"github.com/glassbox-interp/glassbox/sae"
+	"github.com/glassbox-interp/glassbox/workload"
 )
 
 // trainNotebookSAE trains an SAE with the original notebook's configuration
 // (d_sae = 4·d_in, l1 0.1, lr 3e-4, batch 80 tokens, ghost grads,
 // geometric-median b_dec, seed 42) on the compiled case-3 model's
 // activations at hook, and writes it as a run directory.
-func trainNotebookSAE(t testing.TB, cd *CaseData, hook string, tokens int64, dir string) {
+func trainNotebookSAE(t testing.TB, cd *workload.Case, hook string, tokens int64, dir string) {
 	t.Helper()
 	m, err := cd.Compiled.Model()
 	if err != nil {
@@ -103,7 +104,7 @@ func TestNotebookRuns(t *testing.T) {
 				n = tokens
 			}
 			trainNotebookSAE(t, cd, tc.hook, n, dir)
-			res, err := Load(dir, Options{Cases: CatalogueCase})
+			res, err := Load(dir, Options{Cases: workload.CatalogueCase})
 			if err != nil {
 				t.Fatal(err)
 			}

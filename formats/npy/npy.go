@@ -1,4 +1,4 @@
-package activations
+package npy
 
 import (
 	"encoding/binary"
@@ -17,9 +17,9 @@ var (
 	npyShape   = regexp.MustCompile(`'shape'\s*:\s*\(([^)]*)\)`)
 )
 
-// ParseNpy decodes a NumPy .npy file (format 1.0–3.0) holding a C-ordered
+// Parse decodes a NumPy .npy file (format 1.0–3.0) holding a C-ordered
 // little-endian float32 or float64 array. source names it in errors.
-func ParseNpy(b []byte, source string) (*tensor.Tensor, error) {
+func Parse(b []byte, source string) (*tensor.Tensor, error) {
 	fail := func(format string, args ...any) error {
 		return fmt.Errorf("npy %s: %s", source, fmt.Sprintf(format, args...))
 	}

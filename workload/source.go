@@ -1,4 +1,4 @@
-package pipeline
+package workload
 
 import (
 	"encoding/json"
@@ -7,13 +7,13 @@ import (
 	"path/filepath"
 
 	"github.com/glassbox-interp/glassbox/activations"
-	"github.com/glassbox-interp/glassbox/features/rundir"
 	"github.com/glassbox-interp/glassbox/formats/atomicfile"
-	"github.com/glassbox-interp/glassbox/model"
 )
 
-// SourceFile is the file in a run directory that records the Source.
-const SourceFile = rundir.SourceFile
+// SourceFile is the file in a run directory that records its Source
+// (written by WriteSource when a run starts, read by ReadSource to resume
+// or analyse it).
+const SourceFile = "source.json"
 
 // Source says where a run's activations come from. Exactly one of Case
 // (optionally with Model) and Activations is set.
@@ -57,33 +57,24 @@ func (s Source) Load() (*activations.Set, string, error) {
 	if s.Case == 0 {
 		return nil, "", fmt.Errorf("no data source: give a case (optionally with a model directory) or an activation file")
 	}
-	cd, err := rundir.CatalogueCase(s.Case)
+	cd, err := CatalogueCase(s.Case)
 	if err != nil {
 		return nil, "", fmt.Errorf("case %d: %w", s.Case, err)
 	}
-	var m *model.Model
-	if s.Model != "" {
-		m, err = model.Load(s.Model)
-	} else {
-		m, err = cd.Compiled.Model()
-	}
+	w, err := Open(cd, s.Model)
 	if err != nil {
 		return nil, "", err
 	}
-	tokens, err := cd.TokenIDs()
-	if err != nil {
-		return nil, "", err
-	}
-	set, err := activations.FromModel(m, tokens, s.Hook, activations.Options{Head: s.Head, Positions: s.Positions, DropPositions: s.DropPositions})
+	set, err := Collect(w.Model, w.Tokens, s.Hook, Select{Head: s.Head, Positions: s.Positions, DropPositions: s.DropPositions})
 	if err != nil {
 		return nil, "", err
 	}
 	return set, fmt.Sprintf("case%d", s.Case), nil
 }
 
-// absolute makes the file paths absolute so the run can be resumed from
+// Absolute makes the file paths absolute so the run can be resumed from
 // another working directory.
-func (s Source) absolute() Source {
+func (s Source) Absolute() Source {
 	for _, p := range []*string{&s.Activations, &s.Model} {
 		if *p != "" {
 			if abs, err := filepath.Abs(*p); err == nil {
@@ -94,7 +85,8 @@ func (s Source) absolute() Source {
 	return s
 }
 
-// ReadSource reads a run directory's source.json.
+// ReadSource reads a run directory's source.json; a missing file is an
+// error wrapping fs.ErrNotExist.
 func ReadSource(runDir string) (Source, error) {
 	var s Source
 	path := filepath.Join(runDir, SourceFile)
@@ -108,7 +100,8 @@ func ReadSource(runDir string) (Source, error) {
 	return s, nil
 }
 
-func writeSource(runDir string, s Source) error {
+// WriteSource records s in runDir's source.json.
+func WriteSource(runDir string, s Source) error {
 	b, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return err

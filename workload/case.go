@@ -1,4 +1,4 @@
-package rundir
+package workload
 
 import (
 	"fmt"
@@ -10,8 +10,10 @@ import (
 	"github.com/glassbox-interp/glassbox/tracr"
 )
 
-// CaseData is a compiled program with its dataset and evaluation traces.
-type CaseData struct {
+// Case is a RASP program compiled once (tracr), with its dataset and the
+// program's evaluation traces on it: everything a job needs to run the
+// model and score against the program's variables.
+type Case struct {
 	// Name describes the case ("case 3").
 	Name     string
 	Compiled *tracr.Compiled
@@ -26,20 +28,30 @@ type CaseData struct {
 	// them (BOS + get_correct_output_for_input + PAD; case 39 overrides the
 	// program there); Targets prefers them to the traces' outputs.
 	Outputs [][]rasp.Value
+
+	maxSeqLen int
 }
 
-// NewCaseData compiles program and evaluates it on every content row
-// (without BOS/PAD). Rows are padded to maxSeqLen (which counts BOS).
-func NewCaseData(name string, program rasp.SOp, vocab []rasp.Value, maxSeqLen int, causal bool, contents [][]rasp.Value) (*CaseData, error) {
-	if len(contents) == 0 {
-		return nil, fmt.Errorf("%s: empty dataset", name)
-	}
+// Compile compiles program for inputs of up to maxSeqLen tokens (counting
+// BOS); the result has no dataset yet (WithRows adds one).
+func Compile(name string, program rasp.SOp, vocab []rasp.Value, maxSeqLen int, causal bool) (*Case, error) {
 	c, err := tracr.Compile(program, vocab, maxSeqLen-1, tracr.Options{Causal: causal})
 	if err != nil {
 		return nil, fmt.Errorf("%s: compile: %w", name, err)
 	}
-	cd := &CaseData{Name: name, Compiled: c, Program: program, Contents: contents}
-	bos, pad := c.Options.CompilerBOS, c.Options.CompilerPAD
+	return &Case{Name: name, Compiled: c, Program: program, maxSeqLen: maxSeqLen}, nil
+}
+
+// WithRows returns the compiled case with a dataset: it evaluates the
+// program on every content row (without BOS/PAD) and pads the rows to
+// max_seq_len. The compilation is shared, not repeated.
+func (cd *Case) WithRows(contents [][]rasp.Value) (*Case, error) {
+	name, maxSeqLen, program := cd.Name, cd.maxSeqLen, cd.Program
+	if len(contents) == 0 {
+		return nil, fmt.Errorf("%s: empty dataset", name)
+	}
+	out := &Case{Name: name, Compiled: cd.Compiled, Program: program, Contents: contents, maxSeqLen: maxSeqLen}
+	bos, pad := cd.Compiled.Options.CompilerBOS, cd.Compiled.Options.CompilerPAD
 	for i, content := range contents {
 		if len(content) > maxSeqLen-1 {
 			return nil, fmt.Errorf("%s: row %d has %d tokens, the model takes %d after BOS", name, i, len(content), maxSeqLen-1)
@@ -48,18 +60,31 @@ func NewCaseData(name string, program rasp.SOp, vocab []rasp.Value, maxSeqLen in
 		for len(row) < maxSeqLen {
 			row = append(row, pad)
 		}
-		cd.Rows = append(cd.Rows, row)
+		out.Rows = append(out.Rows, row)
 		tr, err := rasp.Eval(program, content)
 		if err != nil {
 			return nil, fmt.Errorf("%s: evaluate row %d: %w", name, i, err)
 		}
-		cd.Traces = append(cd.Traces, tr)
+		out.Traces = append(out.Traces, tr)
 	}
-	return cd, nil
+	return out, nil
+}
+
+// NewCase compiles program and evaluates it on every content row (without
+// BOS/PAD). Rows are padded to maxSeqLen (which counts BOS).
+func NewCase(name string, program rasp.SOp, vocab []rasp.Value, maxSeqLen int, causal bool, contents [][]rasp.Value) (*Case, error) {
+	if len(contents) == 0 {
+		return nil, fmt.Errorf("%s: empty dataset", name)
+	}
+	c, err := Compile(name, program, vocab, maxSeqLen, causal)
+	if err != nil {
+		return nil, err
+	}
+	return c.WithRows(contents)
 }
 
 // TokenIDs encodes the rows with the compiler's token ids.
-func (cd *CaseData) TokenIDs() ([][]int, error) {
+func (cd *Case) TokenIDs() ([][]int, error) {
 	out := make([][]int, len(cd.Rows))
 	for i, r := range cd.Rows {
 		ids, err := cd.Compiled.Encode(r)
@@ -72,7 +97,7 @@ func (cd *CaseData) TokenIDs() ([][]int, error) {
 }
 
 // TokenStrings gives the rows as strings (Python str of each value).
-func (cd *CaseData) TokenStrings() [][]string {
+func (cd *Case) TokenStrings() [][]string {
 	out := make([][]string, len(cd.Rows))
 	for i, r := range cd.Rows {
 		s := make([]string, len(r))
@@ -97,7 +122,7 @@ func plain(v rasp.Value) any {
 // strings, every program variable except tokens and indices (values at
 // content positions; BOS and PAD positions have none) with its alignment
 // hooks, and the model's hook order.
-func (cd *CaseData) GroundTruth(cfg model.Config) (*features.GroundTruth, error) {
+func (cd *Case) GroundTruth(cfg model.Config) (*features.GroundTruth, error) {
 	gt := &features.GroundTruth{Tokens: cd.TokenStrings(), HookOrder: model.HookNames(cfg), BOS: cd.Compiled.Options.CompilerBOS}
 	if len(cd.Traces) == 0 {
 		return gt, nil
@@ -137,7 +162,7 @@ func (cd *CaseData) GroundTruth(cfg model.Config) (*features.GroundTruth, error)
 // Targets returns, per (row, position) flattened, the correct output: the
 // output id for categorical programs (−1 at BOS, PAD, None or values outside
 // the output space) or the value for numerical ones (NaN where undefined).
-func (cd *CaseData) Targets() (ids []int, vals []float64) {
+func (cd *Case) Targets() (ids []int, vals []float64) {
 	T := len(cd.Rows[0])
 	c := cd.Compiled
 	for r, tr := range cd.Traces {
@@ -182,7 +207,7 @@ func (cd *CaseData) Targets() (ids []int, vals []float64) {
 }
 
 // OutputNames names the model's output columns.
-func (cd *CaseData) OutputNames() []string {
+func (cd *Case) OutputNames() []string {
 	if !cd.Compiled.Categorical {
 		return []string{cd.Compiled.OutputLabel}
 	}

@@ -1,0 +1,46 @@
+package workload
+
+import (
+	"fmt"
+
+	"github.com/glassbox-interp/glassbox/features"
+	"github.com/glassbox-interp/glassbox/model"
+)
+
+// Workload is a case with the model that runs it on the case's dataset:
+// the case's compiled model, or the model in a glassbox model folder (a
+// converted InterpBench or trained model that implements the case's
+// program). Training, analysis and sweeps open one with Open.
+type Workload struct {
+	Case *Case
+	// Model runs the program; ModelDir is its folder ("" for the case's
+	// compiled model).
+	Model    *model.Model
+	ModelDir string
+	// Tokens are the dataset's rows as token ids ([rows][n_ctx]).
+	Tokens [][]int
+}
+
+// Open returns the workload of cd run by the model in modelDir (model.Load),
+// or by the case's compiled model when modelDir is "".
+func Open(cd *Case, modelDir string) (*Workload, error) {
+	w := &Workload{Case: cd, ModelDir: modelDir}
+	var err error
+	if modelDir != "" {
+		if w.Model, err = model.Load(modelDir); err != nil {
+			return nil, err
+		}
+	} else if w.Model, err = cd.Compiled.Model(); err != nil {
+		return nil, fmt.Errorf("%s: model: %w", cd.Name, err)
+	}
+	if w.Tokens, err = cd.TokenIDs(); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// GroundTruth is the case's labelling input for the workload's model (its
+// hook order).
+func (w *Workload) GroundTruth() (*features.GroundTruth, error) {
+	return w.Case.GroundTruth(w.Model.Config())
+}
