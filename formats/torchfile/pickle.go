@@ -162,7 +162,7 @@ func ParsePickle(b []byte) (any, error) {
 	r := &reader{}
 	v, _, err := r.unpickle(b, 0)
 	if err != nil {
-		if len(b) >= 4 && string(b[:4]) == "PK\x03\x04" {
+		if Sniff(b) == KindZip {
 			return nil, fmt.Errorf("this is a zip archive (it looks like a torch.save state dict such as %s), not a pickle", "ll_model.pth")
 		}
 		return nil, err
