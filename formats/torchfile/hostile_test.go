@@ -256,3 +256,78 @@ func rewriteEntry(t *testing.T, b []byte, name string, edit func([]byte) []byte)
 	}
 	return out.Bytes()
 }
+
+// TestDeepNesting: a list nested 5000 deep is an error, not a deep recursion.
+func TestDeepNesting(t *testing.T) {
+	b := []byte("\x80\x02")
+	for i := 0; i < 5000; i++ {
+		b = append(b, ']') // EMPTY_LIST
+	}
+	for i := 0; i < 4999; i++ {
+		b = append(b, 'a') // APPEND
+	}
+	b = append(b, '.')
+	_, err := ParsePickle(b)
+	if err == nil || !strings.Contains(err.Error(), "nested deeper than 1000") {
+		t.Fatalf("error %v", err)
+	}
+	// 500 levels are fine.
+	b = []byte("\x80\x02")
+	for i := 0; i < 500; i++ {
+		b = append(b, ']')
+	}
+	for i := 0; i < 499; i++ {
+		b = append(b, 'a')
+	}
+	if _, err := ParsePickle(append(b, '.')); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestHugePickleFile: a config file over MaxPickleFile is refused before
+// reading (sparse files: nothing is written to disk).
+func TestHugePickleFile(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name, head, want string
+	}{
+		{"big.pkl", "\x80\x02}", "more than"},
+		{"big.pth", "PK\x03\x04", "is a torch.save state dict (zip archive), not a pickle"},
+	} {
+		p := dir + "/" + c.name
+		if err := os.WriteFile(p, []byte(c.head), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Truncate(p, MaxPickleFile+1); err != nil {
+			t.Fatal(err)
+		}
+		var err error
+		n := allocated(func() { _, err = ReadConfig(p) })
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), c.name) {
+			t.Errorf("%s: error %v, want %q", c.name, err, c.want)
+		}
+		if n > 1<<20 {
+			t.Errorf("%s: allocated %d bytes", c.name, n)
+		}
+	}
+}
+
+// TestHugeLegacyFile: a non-zip file too large for the limit is refused
+// before it is read whole.
+func TestHugeLegacyFile(t *testing.T) {
+	p := t.TempDir() + "/big.pth"
+	if err := os.WriteFile(p, legacyHead, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(p, 300<<20); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	n := allocated(func() { _, err = ReadStateDictLimits(p, Limits{MaxBytes: 1 << 20}) })
+	if err == nil || !strings.Contains(err.Error(), "legacy") || !strings.Contains(err.Error(), "big.pth") {
+		t.Errorf("error %v", err)
+	}
+	if n > 1<<20 {
+		t.Errorf("allocated %d bytes", n)
+	}
+}

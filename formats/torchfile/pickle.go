@@ -143,9 +143,28 @@ func (r *reader) unpickle(b []byte, start int) (v any, end int, err error) {
 	return v, start + n, err
 }
 
+// MaxPickleFile bounds the size of a file ReadPickle and ReadConfig read.
+const MaxPickleFile = 256 << 20
+
+// readPickleFile reads a file of at most MaxPickleFile bytes; a larger one
+// is refused before reading (and named a state dict if it looks like one).
+func readPickleFile(path string) ([]byte, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if st.Size() > MaxPickleFile {
+		if k, err := SniffFile(path); err == nil && k.IsStateDict() {
+			return nil, fmt.Errorf("%s is %s, not a pickle", path, k)
+		}
+		return nil, fmt.Errorf("%s is %d bytes, more than the %d a pickle may have here", path, st.Size(), MaxPickleFile)
+	}
+	return os.ReadFile(path)
+}
+
 // ReadPickle unpickles the file at path into plain Go values (see Plain).
 func ReadPickle(path string) (any, error) {
-	b, err := os.ReadFile(path)
+	b, err := readPickleFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read pickle: %w", err)
 	}
@@ -180,7 +199,7 @@ func ParsePickle(b []byte) (any, error) {
 // "dtype": torch.float32 reads as "float32". Values that are not JSON-like
 // (objects) are returned as their Plain map.
 func ReadConfig(path string) (map[string]any, error) {
-	b, err := os.ReadFile(path)
+	b, err := readPickleFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}

@@ -15,6 +15,10 @@ import (
 // so a few hundred bytes can describe 2^64 values.
 const DefaultMaxNodes = 1 << 22
 
+// maxPlainDepth bounds the nesting Plain follows (Python's own pickler
+// stops near 1000 levels).
+const maxPlainDepth = 1000
+
 // Plain converts gopickle values to plain Go values: dicts → map[string]any
 // (non-string keys are formatted as text), lists/tuples/sets → []any,
 // integers → int (or *big.Int when they do not fit), DType → its name
@@ -69,6 +73,9 @@ func (p *plainer) conv(v any, at string) (any, int, error) {
 		}
 		if p.active[id] {
 			return nil, 0, fmt.Errorf("%s contains itself (a reference cycle): refusing to convert it", where(at))
+		}
+		if len(p.active) >= maxPlainDepth {
+			return nil, 0, fmt.Errorf("%s is nested deeper than %d levels: refusing to convert it", where(at), maxPlainDepth)
 		}
 		p.active[id] = true
 		defer delete(p.active, id)
