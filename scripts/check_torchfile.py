@@ -23,7 +23,8 @@ DIR contains:
 
 The state dict is loaded the way InterpBench's notebook loads ll_model.pth
 (torch.load(path), then load_state_dict into a module with those parameters
-and buffers), the config with pickle.load. Exits non-zero on any difference.
+and buffers) and once more with weights_only=True (torch >= 2.6's default),
+the config with pickle.load. Exits non-zero on any difference.
 """
 import collections
 import importlib
@@ -111,6 +112,15 @@ def check_state_dict(path, entries):
             got = [x & 0xFFFFFFFF for x in flat.view(torch.int32).tolist()]
             if got != (e.get("bits") or []):
                 errors.append(f"{where}: bit patterns {got}, want {e.get('bits')}")
+    # torch >= 2.6 loads with weights_only=True by default: only the
+    # allow-listed globals (OrderedDict, _rebuild_tensor_v2, storages) may
+    # appear. torch 1.13 has the option already.
+    try:
+        torch.load(path, weights_only=True)
+    except TypeError:
+        pass  # a torch without weights_only
+    except Exception as exc:
+        errors.append(f"{path}: torch.load(weights_only=True): {exc}")
     holder = Holder(entries)
     try:
         holder.load_state_dict(sd, strict=True)
