@@ -19,7 +19,9 @@ DIR contains:
                       "bits": float32 bit patterns, or "bools"}] in order;
       "config_order": its keys in the order written;
       "config": the dict, with {"__tuple__": [...]} for tuples and
-                {"__global__": "module.name"} for globals (torch.float32).
+                {"__global__": "module.name"} for globals (torch.float32),
+                {"__call__": ["module.name", [args]]} for calls (torch.device),
+                {"__bytes__": "hex"} for bytes.
 
 The state dict is loaded the way InterpBench's notebook loads ll_model.pth
 (torch.load(path), then load_state_dict into a module with those parameters
@@ -38,6 +40,11 @@ import torch
 DTYPES = {"float32": torch.float32, "bool": torch.bool}
 
 
+def find_global(dotted):
+    module, _, name = dotted.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
 def decode(v):
     """expected.json value -> the Python value pickle.load must produce."""
     if isinstance(v, list):
@@ -46,8 +53,12 @@ def decode(v):
         if set(v) == {"__tuple__"}:
             return tuple(decode(x) for x in v["__tuple__"])
         if set(v) == {"__global__"}:
-            module, _, name = v["__global__"].rpartition(".")
-            return getattr(importlib.import_module(module), name)
+            return find_global(v["__global__"])
+        if set(v) == {"__call__"}:
+            fn, args = v["__call__"]
+            return find_global(fn)(*decode(args))
+        if set(v) == {"__bytes__"}:
+            return bytes.fromhex(v["__bytes__"])
         return {k: decode(x) for k, x in v.items()}
     return v
 
