@@ -201,13 +201,13 @@ func TestTotalLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Each tensor reads its 4000-byte storage and gathers 4000 bytes.
-	if _, err := ParseStateDictLimits(b, Limits{MaxBytes: 16000}); err != nil {
-		t.Errorf("16000 bytes for two 4000-byte tensors: %v", err)
+	// Each tensor is its whole 4000-byte storage, read once and not copied.
+	if _, err := ParseStateDictLimits(b, Limits{MaxBytes: 8000}); err != nil {
+		t.Errorf("8000 bytes for two 4000-byte tensors: %v", err)
 	}
-	_, err = ParseStateDictLimits(b, Limits{MaxBytes: 12000})
-	if err == nil || !strings.Contains(err.Error(), `"y"`) || !strings.Contains(err.Error(), "12000") {
-		t.Errorf("12000-byte limit: %v", err)
+	_, err = ParseStateDictLimits(b, Limits{MaxBytes: 7999})
+	if err == nil || !strings.Contains(err.Error(), `"y"`) || !strings.Contains(err.Error(), "7999") {
+		t.Errorf("7999-byte limit: %v", err)
 	}
 	// Declare more elements than the entry holds: 1000 → 1001 in the pickle.
 	bad := rewriteEntry(t, b, "m/data.pkl", func(p []byte) []byte {

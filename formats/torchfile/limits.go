@@ -21,9 +21,11 @@ const MaxExpandedBytes = 1 << 20
 // far a compressed zip entry would inflate.
 type Limits struct {
 	// MaxBytes bounds the bytes read from storages plus the bytes of the
-	// tensors rebuilt from them, over the whole file (0: DefaultMaxBytes).
-	// A loader that knows the shapes to expect can pass about twice their
-	// size.
+	// tensors copied out of them, over the whole file (0:
+	// DefaultMaxBytes). A tensor that is the first contiguous view of a
+	// storage read from a zip uses the storage's bytes and counts once;
+	// other views (and every legacy-format tensor) count their own bytes.
+	// A loader that knows the shapes to expect can pass twice their size.
 	MaxBytes int64
 	// Check, when set, sees each top-level tensor's name, dtype and shape
 	// before any of its data is read; an error stops the load (and is
@@ -80,6 +82,13 @@ func (t *Tensor) materialize(name string, lim Limits, b *budget) error {
 			return fmt.Errorf("storage %q: %w", v.st.key, err)
 		}
 		v.st.data, v.st.load = data, nil
+		if contiguous(v.size, v.stide) {
+			// The storage was read for this tensor: its bytes can be the
+			// tensor's own (later users of the storage copy from it).
+			t.Raw.Data = data[int64(v.off)*es : (int64(v.off)+int64(n))*es]
+			t.view = nil
+			return nil
+		}
 	}
 	if err := b.take(int64(n)*es, fmt.Sprintf("its %d bytes", int64(n)*es)); err != nil {
 		return err
@@ -91,4 +100,20 @@ func (t *Tensor) materialize(name string, lim Limits, b *budget) error {
 	t.Raw = g.Raw
 	t.view = nil
 	return nil
+}
+
+// contiguous reports whether strides are the row-major strides of size
+// (dimensions of size 1 may have any stride).
+func contiguous(size, stride []int) bool {
+	want := 1
+	for i := len(size) - 1; i >= 0; i-- {
+		if size[i] == 0 {
+			return true
+		}
+		if size[i] != 1 && stride[i] != want {
+			return false
+		}
+		want *= size[i]
+	}
+	return true
 }
