@@ -23,6 +23,9 @@ of the fuzz corpus (formats/torchfile/testdata/fuzz/<target>/<name>, Go's
   deflate_lie.pth      torch.save({'a': torch.zeros(16)}) whose storage entry
                        is replaced by 16 MiB of deflated zeros: the pickle
                        declares 64 bytes, the entry inflates to 16 MiB.
+
+Reruns give identical files except the legacy-format one, whose storage key
+is a memory address.
 """
 import io
 import os
