@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"io"
+	"math"
 	"os"
 	"reflect"
 	"runtime"
@@ -329,5 +330,33 @@ func TestHugeLegacyFile(t *testing.T) {
 	}
 	if n > 1<<20 {
 		t.Errorf("allocated %d bytes", n)
+	}
+}
+
+// TestViewReachOverflow: strides whose reach overflows int64 are refused,
+// not wrapped around into an index that panics.
+func TestViewReachOverflow(t *testing.T) {
+	st := &storage{key: "k", dtype: safetensors.F32, numel: 4, data: make([]byte, 16)}
+	cases := []struct {
+		off          int
+		size, stride []int
+		ok           bool
+	}{
+		{0, []int{16385, 2}, []int{1 << 50, 1}, false},
+		{0, []int{5, 2}, []int{1 << 62, 1}, false},
+		{0, []int{2, 2}, []int{math.MinInt, 1}, false},
+		{3, []int{4}, []int{-1}, true},
+		{3, []int{5}, []int{-1}, false},
+		{0, []int{2, 2}, []int{2, 1}, true},
+		{1, []int{2, 2}, []int{2, 1}, false},
+		{4, []int{1}, []int{1}, false},
+		{4, []int{0}, []int{1}, true},
+		{0, []int{3, 1}, []int{1, 1 << 60}, true},
+	}
+	for _, c := range cases {
+		_, err := gather(st, c.off, c.size, c.stride)
+		if (err == nil) != c.ok {
+			t.Errorf("gather(off %d, size %v, stride %v): %v", c.off, c.size, c.stride, err)
+		}
 	}
 }

@@ -105,7 +105,7 @@ func (r *reader) findClass(module, name string) (any, error) {
 	case "torch._utils":
 		switch name {
 		case "_rebuild_tensor_v2", "_rebuild_tensor":
-			return rebuildTensor{r}, nil
+			return rebuildTensor{}, nil
 		case "_rebuild_parameter", "_rebuild_parameter_with_state":
 			return rebuildParameter{}, nil
 		}

@@ -67,10 +67,10 @@ type view struct {
 	size, stide []int
 }
 
-type rebuildTensor struct{ r *reader }
+type rebuildTensor struct{}
 
 // Call rebuilds a tensor from (storage, storage_offset, size, stride, ...).
-func (rt rebuildTensor) Call(args ...any) (any, error) {
+func (rebuildTensor) Call(args ...any) (any, error) {
 	if len(args) < 4 {
 		return nil, fmt.Errorf("_rebuild_tensor_v2: %d arguments, want at least 4", len(args))
 	}
@@ -97,14 +97,15 @@ func (rt rebuildTensor) Call(args ...any) (any, error) {
 }
 
 // checkView checks a strided view (offset, size, stride) against the
-// storage's declared element count and returns its element count.
+// storage's declared element count and returns its element count. Each
+// dimension's reach (size-1)·|stride| is bounded by the storage before it
+// is added up, so no sum can overflow.
 func checkView(st *storage, off int, size, stride []int) (int, error) {
 	if len(size) != len(stride) {
 		return 0, fmt.Errorf("storage %q: size %v and stride %v differ in rank", st.key, size, stride)
 	}
 	n := 1
-	maxIdx, minIdx := off, off
-	for i, d := range size {
+	for _, d := range size {
 		if d < 0 {
 			return 0, fmt.Errorf("storage %q: negative size %v", st.key, size)
 		}
@@ -112,19 +113,39 @@ func checkView(st *storage, off int, size, stride []int) (int, error) {
 			return 0, fmt.Errorf("storage %q: size %v too large", st.key, size)
 		}
 		n *= d
-		if d > 0 {
-			if stride[i] >= 0 {
-				maxIdx += (d - 1) * stride[i]
-			} else {
-				minIdx += (d - 1) * stride[i]
-			}
-		}
 	}
 	if off < 0 {
 		return 0, fmt.Errorf("storage %q: negative storage offset %d", st.key, off)
 	}
-	if n > 0 && (minIdx < 0 || maxIdx >= st.numel) {
-		return 0, fmt.Errorf("storage %q: view offset %d size %v stride %v reaches element %d, storage has %d", st.key, off, size, stride, maxIdx, st.numel)
+	if n == 0 {
+		return 0, nil
+	}
+	outside := func() error {
+		return fmt.Errorf("storage %q: view offset %d size %v stride %v reaches outside the storage's %d elements", st.key, off, size, stride, st.numel)
+	}
+	if off >= st.numel {
+		return 0, outside()
+	}
+	maxIdx, minIdx := off, off
+	for i, d := range size {
+		if d == 1 || stride[i] == 0 {
+			continue
+		}
+		a := stride[i]
+		if a < 0 {
+			a = -a
+		}
+		if a < 0 || a > (st.numel-1)/(d-1) { // a < 0: -MinInt
+			return 0, outside()
+		}
+		if stride[i] > 0 {
+			maxIdx += (d - 1) * a
+		} else {
+			minIdx -= (d - 1) * a
+		}
+		if maxIdx >= st.numel || minIdx < 0 {
+			return 0, outside()
+		}
 	}
 	return n, nil
 }
