@@ -87,17 +87,21 @@ const (
 // state dict (ll_model.pth) and a pickled HookedTransformerConfig
 // (ll_model_cfg.pkl, a dict or a config object). It returns the config keys
 // glassbox does not use (for the caller to report); the buffers
-// blocks.L.attn.mask and IGNORE are accepted and not needed.
+// blocks.L.attn.mask and IGNORE are accepted and not needed. The config is
+// read first and bounds the state dict: a tensor it does not name, or of
+// another shape, is refused before its data is read, and no more bytes are
+// read than its parameters need. Two files given in the wrong order are
+// named as such.
 func LoadTorch(pthPath, cfgPath string) (*Model, []string, error) {
 	raw, err := torchfile.ReadConfig(cfgPath)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, swappedTorchFiles(pthPath, cfgPath, err)
 	}
 	cfg, unknown, err := ConfigFromMap(raw)
 	if err != nil {
 		return nil, nil, fmt.Errorf("load %s: %w", cfgPath, err)
 	}
-	sd, err := torchfile.ReadStateDict(pthPath)
+	sd, err := torchfile.ReadStateDictLimits(pthPath, torchLimits(cfg.WithDefaults(), cfgPath))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -121,6 +125,52 @@ func LoadTorch(pthPath, cfgPath string) (*Model, []string, error) {
 		return nil, nil, fmt.Errorf("load %s: %w", pthPath, err)
 	}
 	return m, unknown, nil
+}
+
+// swappedTorchFiles turns a config read error into one that says the two
+// files are swapped, when the config looks like a state dict and the state
+// dict like a pickle; otherwise it returns err.
+func swappedTorchFiles(pthPath, cfgPath string, err error) error {
+	kc, err1 := torchfile.SniffFile(cfgPath)
+	kp, err2 := torchfile.SniffFile(pthPath)
+	if err1 != nil || err2 != nil || !kc.IsStateDict() || kp != torchfile.KindPickle {
+		return err
+	}
+	return fmt.Errorf("the two files look swapped: %s is %s and %s is %s; give the state dict (%s) first and the pickled config (%s) second",
+		pthPath, kp, cfgPath, kc, TorchWeightsFile, TorchConfigFile)
+}
+
+// torchLimits bounds reading a state dict for cfg: every tensor must be one
+// of cfg's parameters with its shape (or a mask/IGNORE buffer of at most
+// n_ctx² / 1 elements), and the bytes read are bounded by twice what those
+// parameters take in float64 (storage plus rebuilt tensor).
+func torchLimits(cfg Config, cfgPath string) torchfile.Limits {
+	names, shapes := ParamShapes(cfg)
+	var elems int64
+	for _, n := range names {
+		elems += int64(tensor.NumElements(shapes[n]))
+	}
+	maskElems := int64(cfg.NCtx) * int64(cfg.NCtx)
+	elems += int64(cfg.NLayers) * (maskElems + 1)
+	check := func(name string, dt safetensors.DType, shape []int) error {
+		n := int64(tensor.NumElements(shape))
+		if want, ok := shapes[name]; ok {
+			if !tensor.SameShape(shape, want) {
+				return fmt.Errorf("has shape %s, want %s for the config in %s", tensor.ShapeString(shape), tensor.ShapeString(want), cfgPath)
+			}
+			return nil
+		}
+		switch {
+		case isBuffer(name) && strings.HasSuffix(name, ".attn.mask") && n <= maskElems:
+			return nil
+		case isBuffer(name) && strings.HasSuffix(name, ".attn.IGNORE") && n <= 1:
+			return nil
+		case isBuffer(name):
+			return fmt.Errorf("buffer of shape %s is larger than the config in %s allows (n_ctx %d)", tensor.ShapeString(shape), cfgPath, cfg.NCtx)
+		}
+		return fmt.Errorf("is not a parameter of the config in %s (%d layers, d_model %d, %d heads)", cfgPath, cfg.NLayers, cfg.DModel, cfg.NHeads)
+	}
+	return torchfile.Limits{MaxBytes: 2*8*elems + 1<<20, Check: check}
 }
 
 // Open loads a model from path, which is either a glassbox model directory

@@ -19,11 +19,14 @@ DIR contains:
                       "bits": float32 bit patterns, or "bools"}] in order;
       "config_order": its keys in the order written;
       "config": the dict, with {"__tuple__": [...]} for tuples and
-                {"__global__": "module.name"} for globals (torch.float32).
+                {"__global__": "module.name"} for globals (torch.float32),
+                {"__call__": ["module.name", [args]]} for calls (torch.device),
+                {"__bytes__": "hex"} for bytes.
 
 The state dict is loaded the way InterpBench's notebook loads ll_model.pth
 (torch.load(path), then load_state_dict into a module with those parameters
-and buffers), the config with pickle.load. Exits non-zero on any difference.
+and buffers) and once more with weights_only=True (torch >= 2.6's default),
+the config with pickle.load. Exits non-zero on any difference.
 """
 import collections
 import importlib
@@ -37,6 +40,11 @@ import torch
 DTYPES = {"float32": torch.float32, "bool": torch.bool}
 
 
+def find_global(dotted):
+    module, _, name = dotted.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
 def decode(v):
     """expected.json value -> the Python value pickle.load must produce."""
     if isinstance(v, list):
@@ -45,8 +53,12 @@ def decode(v):
         if set(v) == {"__tuple__"}:
             return tuple(decode(x) for x in v["__tuple__"])
         if set(v) == {"__global__"}:
-            module, _, name = v["__global__"].rpartition(".")
-            return getattr(importlib.import_module(module), name)
+            return find_global(v["__global__"])
+        if set(v) == {"__call__"}:
+            fn, args = v["__call__"]
+            return find_global(fn)(*decode(args))
+        if set(v) == {"__bytes__"}:
+            return bytes.fromhex(v["__bytes__"])
         return {k: decode(x) for k, x in v.items()}
     return v
 
@@ -111,6 +123,15 @@ def check_state_dict(path, entries):
             got = [x & 0xFFFFFFFF for x in flat.view(torch.int32).tolist()]
             if got != (e.get("bits") or []):
                 errors.append(f"{where}: bit patterns {got}, want {e.get('bits')}")
+    # torch >= 2.6 loads with weights_only=True by default: only the
+    # allow-listed globals (OrderedDict, _rebuild_tensor_v2, storages) may
+    # appear. torch 1.13 has the option already.
+    try:
+        torch.load(path, weights_only=True)
+    except TypeError:
+        pass  # a torch without weights_only
+    except Exception as exc:
+        errors.append(f"{path}: torch.load(weights_only=True): {exc}")
     holder = Holder(entries)
     try:
         holder.load_state_dict(sd, strict=True)

@@ -107,6 +107,11 @@ func TestRunErrors(t *testing.T) {
 	if _, err := execute(t, newConvertCmd(), filepath.Join(ibFixture, "ll_model_cfg.pkl"), filepath.Join(ibFixture, "ll_model_cfg.pkl"), "--out", t.TempDir()); err == nil {
 		t.Error("convert accepted a pickle as the state dict")
 	}
+	// The two files swapped: the message says which looks like which (issue 15, item 19).
+	_, err := execute(t, newConvertCmd(), filepath.Join(ibFixture, "ll_model_cfg.pkl"), filepath.Join(ibFixture, "ll_model.pth"), "--out", t.TempDir())
+	if err == nil || !strings.Contains(err.Error(), "look swapped") || !strings.Contains(err.Error(), "ll_model.pth is a torch.save state dict") {
+		t.Errorf("convert with swapped files: %v", err)
+	}
 }
 
 func TestRunNumericalOutput(t *testing.T) {

@@ -31,7 +31,7 @@ func (numpyDTypeClass) Call(args ...any) (any, error) {
 	}
 	code, ok := args[0].(string)
 	if !ok {
-		return nil, fmt.Errorf("numpy.dtype: argument %v is not a string", args[0])
+		return nil, fmt.Errorf("numpy.dtype: argument %s is not a string", short(args[0]))
 	}
 	return &numpyDType{code: code, endian: "<"}, nil
 }

@@ -38,7 +38,7 @@ func (c *Class) PyNew(args ...any) (any, error) { return c.Call(args...) }
 func (o *Object) PyDictSet(key, value any) error {
 	k, ok := key.(string)
 	if !ok {
-		return fmt.Errorf("%s.%s: __dict__ key %v is not a string", o.Class.Module, o.Class.Name, key)
+		return fmt.Errorf("%s.%s: __dict__ key %s is not a string", o.Class.Module, o.Class.Name, short(key))
 	}
 	o.Dict[k] = value
 	return nil
@@ -105,7 +105,7 @@ func (r *reader) findClass(module, name string) (any, error) {
 	case "torch._utils":
 		switch name {
 		case "_rebuild_tensor_v2", "_rebuild_tensor":
-			return rebuildTensor{r}, nil
+			return rebuildTensor{}, nil
 		case "_rebuild_parameter", "_rebuild_parameter_with_state":
 			return rebuildParameter{}, nil
 		}
@@ -143,9 +143,28 @@ func (r *reader) unpickle(b []byte, start int) (v any, end int, err error) {
 	return v, start + n, err
 }
 
+// MaxPickleFile bounds the size of a file ReadPickle and ReadConfig read.
+const MaxPickleFile = 256 << 20
+
+// readPickleFile reads a file of at most MaxPickleFile bytes; a larger one
+// is refused before reading (and named a state dict if it looks like one).
+func readPickleFile(path string) ([]byte, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if st.Size() > MaxPickleFile {
+		if k, err := SniffFile(path); err == nil && k.IsStateDict() {
+			return nil, fmt.Errorf("%s is %s, not a pickle", path, k)
+		}
+		return nil, fmt.Errorf("%s is %d bytes, more than the %d a pickle may have here", path, st.Size(), MaxPickleFile)
+	}
+	return os.ReadFile(path)
+}
+
 // ReadPickle unpickles the file at path into plain Go values (see Plain).
 func ReadPickle(path string) (any, error) {
-	b, err := os.ReadFile(path)
+	b, err := readPickleFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read pickle: %w", err)
 	}
@@ -162,99 +181,15 @@ func ParsePickle(b []byte) (any, error) {
 	r := &reader{}
 	v, _, err := r.unpickle(b, 0)
 	if err != nil {
+		if Sniff(b) == KindZip {
+			return nil, fmt.Errorf("this is a zip archive (it looks like a torch.save state dict such as %s), not a pickle", "ll_model.pth")
+		}
 		return nil, err
 	}
-	return Plain(v), nil
-}
-
-// Plain converts gopickle values to plain Go values: dicts → map[string]any
-// (non-string keys are formatted with %v), lists/tuples/sets → []any,
-// integers → int (or *big.Int when they do not fit), DType → its name
-// ("float32"), Device → its name ("cpu"), Object → map with "__class__"
-// ("module.Name") plus its __dict__ entries (and "__args__" when it had
-// constructor arguments). Other values pass through.
-func Plain(v any) any {
-	return plain(v, 0)
-}
-
-func plain(v any, depth int) any {
-	if depth > 100 {
-		return "<nesting too deep>"
+	if bi, ok := v.(*big.Int); ok && bi.Cmp(legacyMagic) == 0 {
+		return nil, fmt.Errorf("this is a legacy torch.save file (a state dict such as %s), not a plain pickle", "ll_model.pth")
 	}
-	switch x := v.(type) {
-	case *types.Dict:
-		m := make(map[string]any, x.Len())
-		for _, e := range *x {
-			m[keyString(e.Key)] = plain(e.Value, depth+1)
-		}
-		return m
-	case *types.OrderedDict:
-		m := make(map[string]any, x.Len())
-		for el := x.List.Front(); el != nil; el = el.Next() {
-			e := el.Value.(*types.OrderedDictEntry)
-			m[keyString(e.Key)] = plain(e.Value, depth+1)
-		}
-		return m
-	case *types.List:
-		return plainSlice(*x, depth)
-	case *types.Tuple:
-		return plainSlice(*x, depth)
-	case *types.Set:
-		s := make([]any, 0, len(*x))
-		for k := range *x {
-			s = append(s, plain(k, depth+1))
-		}
-		return s
-	case *types.FrozenSet:
-		s := make([]any, 0, len(*x))
-		for k := range *x {
-			s = append(s, plain(k, depth+1))
-		}
-		return s
-	case *big.Int:
-		if x.IsInt64() {
-			return int(x.Int64())
-		}
-		return x
-	case *DType:
-		return x.Name
-	case *Device:
-		return x.Name
-	case *Object:
-		m := map[string]any{"__class__": x.Class.Module + "." + x.Class.Name}
-		for k, val := range x.Dict {
-			m[k] = plain(val, depth+1)
-		}
-		if len(x.Args) > 0 {
-			m["__args__"] = plainSlice(x.Args, depth)
-		}
-		if x.State != nil {
-			m["__state__"] = plain(x.State, depth+1)
-		}
-		return m
-	case *Class:
-		return x.Module + "." + x.Name
-	case *types.GenericObject:
-		return fmt.Sprintf("<%s.%s object>", x.Class.Module, x.Class.Name)
-	case *Tensor:
-		return x
-	}
-	return v
-}
-
-func plainSlice(s []any, depth int) []any {
-	out := make([]any, len(s))
-	for i, e := range s {
-		out[i] = plain(e, depth+1)
-	}
-	return out
-}
-
-func keyString(k any) string {
-	if s, ok := k.(string); ok {
-		return s
-	}
-	return fmt.Sprint(k)
+	return Plain(v)
 }
 
 // ReadConfig reads a pickled TransformerLens config: a plain dict, or an
@@ -264,7 +199,7 @@ func keyString(k any) string {
 // "dtype": torch.float32 reads as "float32". Values that are not JSON-like
 // (objects) are returned as their Plain map.
 func ReadConfig(path string) (map[string]any, error) {
-	b, err := os.ReadFile(path)
+	b, err := readPickleFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
@@ -283,7 +218,7 @@ func ParseConfig(b []byte) (map[string]any, error) {
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("pickle holds %T, want a dict or a config object", v)
+		return nil, fmt.Errorf("pickle holds %s, want a dict or a config object", plainKind(v))
 	}
 	if _, isObj := m["__class__"]; isObj {
 		delete(m, "__class__")
@@ -334,4 +269,25 @@ func (o *Object) setDict(d *types.Dict) {
 	for _, e := range *d {
 		o.Dict[keyString(e.Key)] = e.Value
 	}
+}
+
+// plainKind names the kind of a Plain value for messages.
+func plainKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "None"
+	case []any:
+		return "a list"
+	case string:
+		return "a string"
+	case int, *big.Int:
+		return "an integer"
+	case float64:
+		return "a float"
+	case bool:
+		return "a bool"
+	case []byte:
+		return "bytes"
+	}
+	return fmt.Sprintf("%T", v)
 }

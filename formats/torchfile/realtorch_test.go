@@ -26,7 +26,7 @@ func realTorchConfig() (*Dict, map[string]any) {
 		cfg.Set(k, v)
 		want[k] = w
 	}
-	tuple := func(xs ...any) map[string]any { return map[string]any{"__tuple__": xs} }
+	tuple := func(xs ...any) map[string]any { return map[string]any{"__tuple__": append([]any{}, xs...)} }
 	set("n_layers", 2, 2)
 	set("d_model", 12, 12)
 	set("n_ctx", 5, 5)
@@ -46,6 +46,12 @@ func realTorchConfig() (*Dict, map[string]any) {
 	set("edges", []Tuple{{"blocks.0.attn.hook_result[2]", "blocks.1.mlp.hook_post"}, {"hook_embed", "blocks.0.attn.hook_q[0]"}},
 		[]any{tuple("blocks.0.attn.hook_result[2]", "blocks.1.mlp.hook_post"), tuple("hook_embed", "blocks.0.attn.hook_q[0]")})
 	set("nested", map[string]any{"b": []any{1, 2.5}, "a": "é"}, map[string]any{"a": "é", "b": []any{1, 2.5}})
+	set("device", Reduce{Global{"torch", "device"}, Tuple{"cpu"}}, map[string]any{"__call__": []any{"torch.device", []any{"cpu"}}})
+	set("uint64_max", uint64(math.MaxUint64), uint64(math.MaxUint64))
+	set("int64_min", int64(math.MinInt64), int64(math.MinInt64))
+	set("bytes", []byte{0, 0xff, '\n'}, map[string]any{"__bytes__": "00ff0a"})
+	set("tuples", Tuple{Tuple{}, Tuple{1}, Tuple{1, 2, 3, 4, 5}}, tuple(tuple(), tuple(1), tuple(1, 2, 3, 4, 5)))
+	set("tiny", 5e-324, 5e-324)
 	return cfg, want
 }
 

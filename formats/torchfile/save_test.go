@@ -128,7 +128,7 @@ func TestStateDictLayout(t *testing.T) {
 		}
 	}
 	// The pickle's top level is an OrderedDict in the order given.
-	v, err := parseZip(b)
+	v, err := parseZip(bytes.NewReader(b), int64(len(b)), Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}

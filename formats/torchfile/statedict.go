@@ -23,11 +23,6 @@ var storageDTypes = map[string]safetensors.DType{
 	"BoolStorage": safetensors.Bool,
 }
 
-// MaxTensorBytes bounds one rebuilt tensor. Views with stride 0 (expanded
-// tensors) can be far larger than their storage, so this is checked before
-// allocating.
-var MaxTensorBytes int64 = 4 << 30
-
 type storageClass struct {
 	name  string
 	dtype safetensors.DType
@@ -43,13 +38,20 @@ func (s *storageClass) Call(args ...any) (any, error) {
 	return nil, fmt.Errorf("torch.%s cannot be constructed directly", s.name)
 }
 
-// storage is one raw storage: dtype and its bytes.
+// storage is one raw storage: dtype, element count and its bytes. In the
+// zip format the bytes are read on first use (load), so that nothing is
+// read for tensors a Limits.Check refuses; in the legacy format they are a
+// slice of the input.
 type storage struct {
 	key   string
 	dtype safetensors.DType
 	numel int
 	data  []byte
+	load  func() ([]byte, error) // nil once data is set
 }
+
+// bytes is the storage's size as the pickle declares it.
+func (s *storage) bytes() int64 { return int64(s.numel) * int64(s.dtype.Size()) }
 
 // Tensor is a tensor rebuilt from a pickle: contiguous data, its dtype and
 // shape (the Raw), plus the storage key it came from.
@@ -65,24 +67,10 @@ type view struct {
 	size, stide []int
 }
 
-// materialize gathers the tensor's data from its storage view.
-func (t *Tensor) materialize() error {
-	if t.view == nil {
-		return nil
-	}
-	g, err := gather(t.view.st, t.view.off, t.view.size, t.view.stide)
-	if err != nil {
-		return err
-	}
-	t.Raw = g.Raw
-	t.view = nil
-	return nil
-}
-
-type rebuildTensor struct{ r *reader }
+type rebuildTensor struct{}
 
 // Call rebuilds a tensor from (storage, storage_offset, size, stride, ...).
-func (rt rebuildTensor) Call(args ...any) (any, error) {
+func (rebuildTensor) Call(args ...any) (any, error) {
 	if len(args) < 4 {
 		return nil, fmt.Errorf("_rebuild_tensor_v2: %d arguments, want at least 4", len(args))
 	}
@@ -102,49 +90,76 @@ func (rt rebuildTensor) Call(args ...any) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("_rebuild_tensor_v2: stride: %w", err)
 	}
+	if _, err := checkView(st, off, size, stride); err != nil {
+		return nil, fmt.Errorf("_rebuild_tensor_v2: %w", err)
+	}
+	return &Tensor{Raw: safetensors.Raw{DType: st.dtype, Shape: append([]int{}, size...)}, StorageKey: st.key, view: &view{st, off, size, stride}}, nil
+}
+
+// checkView checks a strided view (offset, size, stride) against the
+// storage's declared element count and returns its element count. Each
+// dimension's reach (size-1)·|stride| is bounded by the storage before it
+// is added up, so no sum can overflow.
+func checkView(st *storage, off int, size, stride []int) (int, error) {
 	if len(size) != len(stride) {
-		return nil, fmt.Errorf("_rebuild_tensor_v2: size %v and stride %v differ in rank", size, stride)
+		return 0, fmt.Errorf("storage %q: size %v and stride %v differ in rank", st.key, size, stride)
 	}
-	if rt.r.deferData {
-		return &Tensor{StorageKey: st.key, view: &view{st, off, size, stride}}, nil
+	n := 1
+	for _, d := range size {
+		if d < 0 {
+			return 0, fmt.Errorf("storage %q: negative size %v", st.key, size)
+		}
+		if d > 0 && int64(n) > maxElements/int64(d) {
+			return 0, fmt.Errorf("storage %q: size %v too large", st.key, size)
+		}
+		n *= d
 	}
-	return gather(st, off, size, stride)
+	if off < 0 {
+		return 0, fmt.Errorf("storage %q: negative storage offset %d", st.key, off)
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	outside := func() error {
+		return fmt.Errorf("storage %q: view offset %d size %v stride %v reaches outside the storage's %d elements", st.key, off, size, stride, st.numel)
+	}
+	if off >= st.numel {
+		return 0, outside()
+	}
+	maxIdx, minIdx := off, off
+	for i, d := range size {
+		if d == 1 || stride[i] == 0 {
+			continue
+		}
+		a := stride[i]
+		if a < 0 {
+			a = -a
+		}
+		if a < 0 || a > (st.numel-1)/(d-1) { // a < 0: -MinInt
+			return 0, outside()
+		}
+		if stride[i] > 0 {
+			maxIdx += (d - 1) * a
+		} else {
+			minIdx -= (d - 1) * a
+		}
+		if maxIdx >= st.numel || minIdx < 0 {
+			return 0, outside()
+		}
+	}
+	return n, nil
 }
 
 // gather copies the strided view (offset, size, stride) of st into a
-// contiguous Tensor, checking every index against the storage length.
+// contiguous Tensor, checking every index against the storage length. The
+// caller bounds the size (see Limits).
 func gather(st *storage, off int, size, stride []int) (*Tensor, error) {
-	if len(size) != len(stride) {
-		return nil, fmt.Errorf("storage %q: size %v and stride %v differ in rank", st.key, size, stride)
-	}
 	es := st.dtype.Size()
-	numelStorage := len(st.data) / es
-	n := 1
-	maxIdx, minIdx := off, off
-	for i, d := range size {
-		if d < 0 {
-			return nil, fmt.Errorf("storage %q: negative size %v", st.key, size)
-		}
-		if d > 0 && int64(n) > maxElements/int64(d) {
-			return nil, fmt.Errorf("storage %q: size %v too large", st.key, size)
-		}
-		n *= d
-		if d > 0 {
-			if stride[i] >= 0 {
-				maxIdx += (d - 1) * stride[i]
-			} else {
-				minIdx += (d - 1) * stride[i]
-			}
-		}
-	}
-	if off < 0 {
-		return nil, fmt.Errorf("storage %q: negative storage offset %d", st.key, off)
-	}
-	if n > 0 && (minIdx < 0 || maxIdx >= numelStorage) {
-		return nil, fmt.Errorf("storage %q: view offset %d size %v stride %v reaches element %d, storage has %d", st.key, off, size, stride, maxIdx, numelStorage)
-	}
-	if int64(n)*int64(es) > MaxTensorBytes {
-		return nil, fmt.Errorf("storage %q: view of size %v needs %d bytes, more than MaxTensorBytes (%d)", st.key, size, int64(n)*int64(es), MaxTensorBytes)
+	chk := *st
+	chk.numel = len(st.data) / es
+	n, err := checkView(&chk, off, size, stride)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]byte, n*es)
 	idx := make([]int, len(size))
@@ -179,7 +194,7 @@ func toInt(v any) (int, error) {
 		}
 		return 0, nil
 	}
-	return 0, fmt.Errorf("%v (%T) is not an integer", v, v)
+	return 0, fmt.Errorf("%s is not an integer", short(v))
 }
 
 func toInts(v any) ([]int, error) {
@@ -195,7 +210,7 @@ func toInts(v any) ([]int, error) {
 		if x, ok := v.(*Object); ok && x.Class.Name == "Size" && len(x.Args) == 1 {
 			return toInts(x.Args[0])
 		}
-		return nil, fmt.Errorf("%T is not a tuple of integers", v)
+		return nil, fmt.Errorf("%s is not a tuple of integers", short(v))
 	}
 	out := make([]int, len(s))
 	for i, e := range s {
@@ -210,36 +225,36 @@ func toInts(v any) ([]int, error) {
 
 // reader resolves persistent storage references while unpickling.
 type reader struct {
-	// loadStorage returns the bytes of storage key (zip entry or legacy blob).
-	loadStorage func(key string) ([]byte, error)
+	// openStorage checks that storage key can provide need bytes and returns
+	// a loader for them (zip format), or nil when the bytes are filled in
+	// after unpickling (legacy format). Nil in a plain pickle.
+	openStorage func(key string, need int64) (func() ([]byte, error), error)
 	storages    map[string]*storage
-	// deferData: storages get their bytes after unpickling (legacy format).
-	deferData bool
 }
 
 // persistentLoad handles ('storage', storage_class, key, location, numel).
 func (r *reader) persistentLoad(pid any) (any, error) {
-	if r.loadStorage == nil {
-		return nil, fmt.Errorf("persistent reference %v in a plain pickle", pid)
+	if r.openStorage == nil {
+		return nil, fmt.Errorf("persistent reference %s in a plain pickle", short(pid))
 	}
 	t, ok := pid.(*types.Tuple)
 	if !ok || t.Len() < 5 {
-		return nil, fmt.Errorf("persistent id %v, want ('storage', class, key, location, numel)", pid)
+		return nil, fmt.Errorf("persistent id %s, want ('storage', class, key, location, numel)", short(pid))
 	}
 	if tag, _ := t.Get(0).(string); tag != "storage" {
-		return nil, fmt.Errorf("persistent id kind %v, want 'storage'", t.Get(0))
+		return nil, fmt.Errorf("persistent id kind %s, want 'storage'", short(t.Get(0)))
 	}
 	sc, ok := t.Get(1).(*storageClass)
 	if !ok {
-		return nil, fmt.Errorf("storage type %v not supported (want one of the torch.*Storage classes for float64/32/16, bfloat16, int64/32/16/8, uint8, bool)", describe(t.Get(1)))
+		return nil, fmt.Errorf("storage type %s not supported (want one of the torch.*Storage classes for float64/32/16, bfloat16, int64/32/16/8, uint8, bool)", describe(t.Get(1)))
 	}
 	key, ok := t.Get(2).(string)
 	if !ok {
-		return nil, fmt.Errorf("storage key %v is not a string", t.Get(2))
+		return nil, fmt.Errorf("storage key %s is not a string", short(t.Get(2)))
 	}
 	numel, err := toInt(t.Get(4))
 	if err != nil || numel < 0 {
-		return nil, fmt.Errorf("storage %q: numel %v is not a non-negative integer", key, t.Get(4))
+		return nil, fmt.Errorf("storage %q: numel %s is not a non-negative integer", key, short(t.Get(4)))
 	}
 	if s, ok := r.storages[key]; ok {
 		if s.dtype != sc.dtype {
@@ -250,19 +265,10 @@ func (r *reader) persistentLoad(pid any) (any, error) {
 	if int64(numel) > maxElements {
 		return nil, fmt.Errorf("storage %q: numel %d is implausibly large", key, numel)
 	}
-	if r.deferData {
-		s := &storage{key: key, dtype: sc.dtype, numel: numel}
-		r.storages[key] = s
-		return s, nil
-	}
-	data, err := r.loadStorage(key)
-	if err != nil {
+	s := &storage{key: key, dtype: sc.dtype, numel: numel}
+	if s.load, err = r.openStorage(key, s.bytes()); err != nil {
 		return nil, err
 	}
-	if len(data) < numel*sc.dtype.Size() {
-		return nil, fmt.Errorf("storage %q: %d bytes, %d elements of %s need %d", key, len(data), numel, sc.dtype, numel*sc.dtype.Size())
-	}
-	s := &storage{key: key, dtype: sc.dtype, numel: numel, data: data[:numel*sc.dtype.Size()]}
 	r.storages[key] = s
 	return s, nil
 }
@@ -274,7 +280,7 @@ func describe(v any) string {
 	case *DType:
 		return "torch." + x.Name
 	}
-	return fmt.Sprintf("%v", v)
+	return short(v)
 }
 
 // StateDict is a loaded state dict: tensors by key, plus the keys whose
@@ -294,43 +300,92 @@ func (s *StateDict) Names() []string {
 	return names
 }
 
-// ReadStateDict reads a torch.save'd state dict (zip or legacy format).
+// ReadStateDict reads a torch.save'd state dict (zip or legacy format)
+// within the default Limits.
 func ReadStateDict(path string) (*StateDict, error) {
-	b, err := os.ReadFile(path)
+	return ReadStateDictLimits(path, Limits{})
+}
+
+// ReadStateDictLimits reads a torch.save'd state dict, materialising no
+// more than lim allows. A zip file is read from disk entry by entry; a
+// legacy file is read whole.
+func ReadStateDictLimits(path string, lim Limits) (*StateDict, error) {
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("read state dict: %w", err)
 	}
-	sd, err := ParseStateDict(b)
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("read state dict: %w", err)
+	}
+	var head [4]byte
+	n, _ := io.ReadFull(f, head[:])
+	var sd *StateDict
+	if n == 4 && string(head[:]) == zipMagic {
+		sd, err = parseStateDict(f, st.Size(), nil, lim)
+	} else {
+		if max := lim.maxBytes() + maxLegacyOverhead; st.Size() > max {
+			return nil, fmt.Errorf("read state dict %s: %d bytes is more than the limit of %d for a legacy (non-zip) torch file (Limits.MaxBytes)", path, st.Size(), max)
+		}
+		var b []byte
+		if b, err = os.ReadFile(path); err != nil {
+			return nil, fmt.Errorf("read state dict: %w", err)
+		}
+		sd, err = parseStateDict(nil, 0, b, lim)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read state dict %s: %w", path, err)
 	}
 	return sd, nil
 }
 
-// ParseStateDict decodes a torch.save'd state dict held in memory.
+// ParseStateDict decodes a torch.save'd state dict held in memory, within
+// the default Limits.
 func ParseStateDict(b []byte) (*StateDict, error) {
+	return ParseStateDictLimits(b, Limits{})
+}
+
+// ParseStateDictLimits decodes a torch.save'd state dict held in memory,
+// materialising no more than lim allows.
+func ParseStateDictLimits(b []byte, lim Limits) (*StateDict, error) {
+	if len(b) >= 4 && string(b[:4]) == zipMagic {
+		return parseStateDict(bytes.NewReader(b), int64(len(b)), nil, lim)
+	}
+	return parseStateDict(nil, 0, b, lim)
+}
+
+const zipMagic = "PK\x03\x04"
+
+// maxLegacyOverhead is what a legacy file may hold beyond its tensor bytes
+// (pickles, headers) before ReadStateDictLimits refuses to read it whole.
+const maxLegacyOverhead = 256 << 20
+
+// parseStateDict decodes a zip archive (za, size) or legacy bytes.
+func parseStateDict(za io.ReaderAt, size int64, legacy []byte, lim Limits) (*StateDict, error) {
 	var v any
 	var err error
-	if len(b) >= 4 && string(b[:4]) == "PK\x03\x04" {
-		v, err = parseZip(b)
+	if za != nil {
+		v, err = parseZip(za, size, lim)
 	} else {
-		v, err = parseLegacy(b)
+		v, err = parseLegacy(legacy)
 	}
 	if err != nil {
 		return nil, err
 	}
-	return toStateDict(v)
+	return toStateDict(v, lim)
 }
 
-func toStateDict(v any) (*StateDict, error) {
+func toStateDict(v any, lim Limits) (*StateDict, error) {
 	sd := &StateDict{Tensors: map[string]*Tensor{}}
+	b := &budget{max: lim.maxBytes()}
 	add := func(k, val any) error {
 		key, ok := k.(string)
 		if !ok {
-			return fmt.Errorf("state dict key %v is %T, want a string", k, k)
+			return fmt.Errorf("state dict key %s is not a string", short(k))
 		}
 		if t, ok := val.(*Tensor); ok {
-			if err := t.materialize(); err != nil {
+			if err := t.materialize(key, lim, b); err != nil {
 				return fmt.Errorf("state dict key %q: %w", key, err)
 			}
 			sd.Tensors[key] = t
@@ -361,21 +416,31 @@ func toStateDict(v any) (*StateDict, error) {
 }
 
 func describeType(v any) string {
-	if o, ok := v.(*Object); ok {
-		return "an object of class " + o.Class.Module + "." + o.Class.Name
-	}
-	if t, ok := v.(*Tensor); ok {
-		return "a single tensor of shape " + fmt.Sprint(t.Shape)
+	switch x := v.(type) {
+	case *Object:
+		return "an object of class " + x.Class.Module + "." + x.Class.Name
+	case *Tensor:
+		return "a single tensor of shape " + fmt.Sprint(x.Shape)
+	case *types.List, *types.Tuple:
+		return "a list"
+	case *types.Dict, *types.OrderedDict:
+		return "a dict"
+	case string:
+		return "a string"
+	case int, *big.Int:
+		return "an integer"
+	case nil:
+		return "None"
 	}
 	return fmt.Sprintf("%T", v)
 }
 
-// maxEntry bounds one zip entry's uncompressed size (torch stores entries
-// uncompressed; this guards against decompression bombs).
-const maxEntry = 4 << 30
+// maxPickleEntry bounds the zip entry data.pkl (and other non-storage
+// entries): a state dict's pickle holds ~100 bytes per tensor.
+const maxPickleEntry = 256 << 20
 
-func parseZip(b []byte) (any, error) {
-	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+func parseZip(za io.ReaderAt, size int64, lim Limits) (any, error) {
+	zr, err := zip.NewReader(za, size)
 	if err != nil {
 		return nil, fmt.Errorf("zip: %w (truncated or corrupt file?)", err)
 	}
@@ -393,7 +458,7 @@ func parseZip(b []byte) (any, error) {
 		return nil, fmt.Errorf("zip has no <archive>/data.pkl entry: not a torch.save file")
 	}
 	if bo, ok := files[prefix+"byteorder"]; ok {
-		v, err := readEntry(bo)
+		v, err := readEntry(bo, 64)
 		if err != nil {
 			return nil, err
 		}
@@ -401,17 +466,20 @@ func parseZip(b []byte) (any, error) {
 			return nil, fmt.Errorf("byteorder %q not supported (want little)", s)
 		}
 	}
-	pb, err := readEntry(pkl)
+	pb, err := readEntry(pkl, min(maxPickleEntry, lim.maxBytes()))
 	if err != nil {
 		return nil, err
 	}
 	r := &reader{storages: map[string]*storage{}}
-	r.loadStorage = func(key string) ([]byte, error) {
+	r.openStorage = func(key string, need int64) (func() ([]byte, error), error) {
 		f, ok := files[prefix+"data/"+key]
 		if !ok {
 			return nil, fmt.Errorf("storage %q: zip has no entry %sdata/%s", key, prefix, key)
 		}
-		return readEntry(f)
+		if f.UncompressedSize64 < uint64(need) {
+			return nil, fmt.Errorf("storage %q: zip entry %s holds %d bytes, the pickle declares %d", key, f.Name, f.UncompressedSize64, need)
+		}
+		return func() ([]byte, error) { return readStorage(f, need) }, nil
 	}
 	v, _, err := r.unpickle(pb, 0)
 	if err != nil {
@@ -420,17 +488,34 @@ func parseZip(b []byte) (any, error) {
 	return v, nil
 }
 
-func readEntry(f *zip.File) ([]byte, error) {
-	if f.UncompressedSize64 > maxEntry {
-		return nil, fmt.Errorf("zip entry %s: %d bytes is too large", f.Name, f.UncompressedSize64)
+// readEntry reads a whole zip entry of at most max bytes. The zip reader
+// refuses data that inflates past the entry's declared size.
+func readEntry(f *zip.File, max int64) ([]byte, error) {
+	if f.UncompressedSize64 > uint64(max) {
+		return nil, fmt.Errorf("zip entry %s: %d bytes is more than the %d allowed", f.Name, f.UncompressedSize64, max)
 	}
 	rc, err := f.Open()
 	if err != nil {
 		return nil, fmt.Errorf("zip entry %s: %w", f.Name, err)
 	}
 	defer rc.Close()
-	b, err := io.ReadAll(io.LimitReader(rc, maxEntry+1))
+	b, err := io.ReadAll(io.LimitReader(rc, max))
 	if err != nil {
+		return nil, fmt.Errorf("zip entry %s: %w (truncated or corrupt file?)", f.Name, err)
+	}
+	return b, nil
+}
+
+// readStorage reads the first need bytes of a storage entry: what the pickle
+// declares, however far the entry would inflate.
+func readStorage(f *zip.File, need int64) ([]byte, error) {
+	rc, err := f.Open()
+	if err != nil {
+		return nil, fmt.Errorf("zip entry %s: %w", f.Name, err)
+	}
+	defer rc.Close()
+	b := make([]byte, need)
+	if _, err := io.ReadFull(rc, b); err != nil {
 		return nil, fmt.Errorf("zip entry %s: %w (truncated or corrupt file?)", f.Name, err)
 	}
 	return b, nil
@@ -457,7 +542,7 @@ func parseLegacy(b []byte) (any, error) {
 		return nil, fmt.Errorf("not a torch file (neither a zip archive nor a legacy pickle): %w", err)
 	}
 	if bi, ok := magic.(*big.Int); !ok || bi.Cmp(legacyMagic) != 0 {
-		return nil, fmt.Errorf("not a torch file: first pickle is %v, want the torch magic number", magic)
+		return nil, fmt.Errorf("not a torch file: it holds a plain pickle of %s (a pickled config such as ll_model_cfg.pkl?), not a torch.save zip archive or legacy file", describeType(magic))
 	}
 	if _, err := plainPickle("protocol version"); err != nil {
 		return nil, err
@@ -467,8 +552,8 @@ func parseLegacy(b []byte) (any, error) {
 	}
 	// Storages are only known after their blobs are read: record them now,
 	// fill their data below, and gather tensors in toStateDict.
-	r := &reader{storages: map[string]*storage{}, deferData: true}
-	r.loadStorage = func(string) ([]byte, error) { return nil, nil }
+	r := &reader{storages: map[string]*storage{}}
+	r.openStorage = func(string, int64) (func() ([]byte, error), error) { return nil, nil }
 	v, end, err := r.unpickle(b, pos)
 	if err != nil {
 		return nil, fmt.Errorf("legacy torch file: object pickle: %w", err)
@@ -480,13 +565,13 @@ func parseLegacy(b []byte) (any, error) {
 	}
 	keys, ok := keysV.(*types.List)
 	if !ok {
-		return nil, fmt.Errorf("legacy torch file: storage keys are %T, want a list", keysV)
+		return nil, fmt.Errorf("legacy torch file: storage keys are %s, want a list", describeType(keysV))
 	}
 	rd := bytes.NewReader(b[pos:])
 	for _, k := range *keys {
 		key, ok := k.(string)
 		if !ok {
-			return nil, fmt.Errorf("legacy torch file: storage key %v is not a string", k)
+			return nil, fmt.Errorf("legacy torch file: storage key %s is not a string", short(k))
 		}
 		st := r.storages[key]
 		if st == nil {
