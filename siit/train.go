@@ -26,7 +26,7 @@ type Options struct {
 	Resume bool
 	// AllPairsLimit: when the validation split's distinct rows give at most
 	// this many (base, source) pairs, the final metrics are also measured
-	// over all of them (0: 100,000).
+	// over all of them (0: 100,000; negative: never).
 	AllPairsLimit int
 	// Progress, when set, is called after every epoch.
 	Progress func(EpochStats)
@@ -141,7 +141,7 @@ func (j *Job) Train(ctx context.Context, opt Options) (*Result, error) {
 	if limit == 0 {
 		limit = 100000
 	}
-	if all := AllPairs(j.Data, j.Data.Val, limit); all != nil {
+	if all := AllPairs(j.Data, j.Data.Val, limit); all != nil { // nil also for limit < 0
 		m, err := newEvaluator(j, all, t.y).run(res.Net, false)
 		if err != nil {
 			return nil, err

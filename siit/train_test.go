@@ -50,18 +50,18 @@ func sameParams(t *testing.T, a, b map[string]*tensor.Tensor) bool {
 
 func TestTrainReproducible(t *testing.T) {
 	j := smallJob(t, 2)
-	r1, err := j.Train(context.Background(), Options{})
+	r1, err := j.Train(context.Background(), Options{AllPairsLimit: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r2, err := j.Train(context.Background(), Options{})
+	r2, err := j.Train(context.Background(), Options{AllPairsLimit: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !sameParams(t, r1.Net.Params(), r2.Net.Params()) || r1.Val.IIA != r2.Val.IIA {
 		t.Fatal("two runs with one seed differ")
 	}
-	r3, err := j.Train(context.Background(), Options{Seed: 1})
+	r3, err := j.Train(context.Background(), Options{Seed: 1, AllPairsLimit: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,13 +89,13 @@ func metricLines(t *testing.T, dir string) []EpochStats {
 func TestResumeEqualsUninterrupted(t *testing.T) {
 	j := smallJob(t, 4)
 	straight := filepath.Join(t.TempDir(), "straight")
-	want, err := j.Train(context.Background(), Options{Out: straight})
+	want, err := j.Train(context.Background(), Options{Out: straight, AllPairsLimit: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "resumed")
 	ctx, cancel := context.WithCancel(context.Background())
-	_, err = j.Train(ctx, Options{Out: dir, Progress: func(st EpochStats) {
+	_, err = j.Train(ctx, Options{Out: dir, AllPairsLimit: -1, Progress: func(st EpochStats) {
 		if st.Epoch == 2 {
 			cancel()
 		}
@@ -106,7 +106,7 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 	if _, err := j.Train(context.Background(), Options{Out: dir}); err == nil {
 		t.Fatal("training into a folder that holds a run without Resume succeeded")
 	}
-	got, err := j.Train(context.Background(), Options{Out: dir, Resume: true})
+	got, err := j.Train(context.Background(), Options{Out: dir, Resume: true, AllPairsLimit: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 	// Other settings in the same folder are refused.
 	j2 := smallJob(t, 4)
 	j2.Recipe.LR = 0.5
-	if _, err := j2.Train(context.Background(), Options{Out: dir, Resume: true}); err == nil {
+	if _, err := j2.Train(context.Background(), Options{Out: dir, Resume: true, AllPairsLimit: -1}); err == nil {
 		t.Fatal("resume with another learning rate succeeded")
 	}
 }
@@ -130,7 +130,7 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 func TestWriteModelFolder(t *testing.T) {
 	j := smallJob(t, 1)
 	dir := t.TempDir()
-	res, err := j.Train(context.Background(), Options{Out: dir})
+	res, err := j.Train(context.Background(), Options{Out: dir, AllPairsLimit: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +220,7 @@ program = get_program()
 	if len(j.Corr.Entries) == 0 || j.LL.NHeads != 4 {
 		t.Fatalf("entries %d, LL %+v", len(j.Corr.Entries), j.LL)
 	}
-	if _, err := j.Train(context.Background(), Options{}); err != nil {
+	if _, err := j.Train(context.Background(), Options{AllPairsLimit: -1}); err != nil {
 		t.Fatal(err)
 	}
 }
