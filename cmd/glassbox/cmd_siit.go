@@ -119,6 +119,7 @@ correspondence is the folder's correspondence.json, else InterpBench's default.`
 	ev.Flags().StringVar(&f.evalCase, "case", "", "case number (default: the folder's meta.json)")
 	ev.Flags().StringVar(&f.evalProgram, "program", "", "a .star program instead of a case")
 	ev.Flags().BoolVar(&f.evalJSON, "json", false, "print the report as JSON")
+	ev.Flags().IntVar(&f.samples, "samples", 0, "dataset rows to sample (default: the case's recipe's); the last 20 % give the validation pairs")
 	ev.Flags().StringVar(&f.compile.vocab, "vocab", "", "for --program: comma-separated vocabulary")
 	ev.Flags().IntVar(&f.compile.maxSeqLen, "max-seq-len", 0, "for --program: maximum input length counting BOS")
 	cmd.AddCommand(ev)
@@ -318,7 +319,11 @@ func runSIITEval(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return err
 	}
-	ev, err := siit.EvaluateFolder(dir, c, siit.Setup{}, 0, 0)
+	var setup siit.Setup
+	if cmd.Flags().Changed("samples") {
+		setup.Adjust = func(r *siit.Recipe) { r.Samples, r.AllRowsMax = f.samples, 0 }
+	}
+	ev, err := siit.EvaluateFolder(dir, c, setup, 0, 0)
 	if err != nil {
 		return err
 	}
