@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/glassbox-interp/glassbox/cases"
@@ -222,5 +223,15 @@ program = get_program()
 	}
 	if _, err := j.Train(context.Background(), Options{AllPairsLimit: -1}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestDivergenceStopsNamingEpochAndStep(t *testing.T) {
+	j := smallJob(t, 3)
+	j.Recipe.LR, j.Recipe.ClipGradNorm = 1e30, 0
+	_, err := j.Train(context.Background(), Options{AllPairsLimit: -1})
+	if err == nil || !strings.Contains(err.Error(), "epoch") || !strings.Contains(err.Error(), "step") ||
+		!(strings.Contains(err.Error(), "NaN") || strings.Contains(err.Error(), "Inf")) {
+		t.Fatalf("error %v, want one naming the epoch, the step and NaN/Inf", err)
 	}
 }
