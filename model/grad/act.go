@@ -35,26 +35,6 @@ func init() {
 	}
 }
 
-// normTab returns Φ(x) and φ(x) (x inside the grid).
-func normTab(x float64) (cdf, pdf float64) {
-	u := (x - geluLo) * geluScale
-	i := min(int(u), geluN-1)
-	t := u - float64(i)
-	c := &normCoef[i]
-	cdf = c[0] + t*(c[1]+t*(c[2]+t*c[3]))
-	pdf = c[4] + t*(c[5]+t*(c[6]+t*c[7]))
-	return cdf, pdf
-}
-
-// normCDF is normTab's Φ alone.
-func normCDF(x float64) float64 {
-	u := (x - geluLo) * geluScale
-	i := min(int(u), geluN-1)
-	t := u - float64(i)
-	c := &normCoef[i]
-	return c[0] + t*(c[1]+t*(c[2]+t*c[3]))
-}
-
 // geluExact is TransformerLens' "gelu" (torch's exact GELU).
 func geluExact(x float64) float64 { return 0.5 * x * (1 + math.Erf(x/math.Sqrt2)) }
 
@@ -63,33 +43,50 @@ func geluGradExact(x float64) float64 {
 }
 
 // geluRows sets dst = gelu(src) and, when grad is non-nil, grad =
-// gelu'(src), element by element.
+// gelu'(src), element by element. The table loop has no calls (so no
+// spills); the rare elements outside the grid are redone exactly after it.
 func geluRows(dst, grad, src []float32) {
 	dst = dst[:len(src)]
-	if grad != nil {
-		grad = grad[:len(src)]
-	}
+	slow := false
 	if grad == nil {
 		for i, v := range src {
 			x := float64(v)
 			if !(x > geluLo && x < geluHi) {
-				dst[i] = float32(geluExact(x))
-				continue
+				slow, x = true, 0
 			}
-			dst[i] = float32(x * normCDF(x))
+			u := (x - geluLo) * geluScale
+			k := min(int(u), geluN-1)
+			t := u - float64(k)
+			c := &normCoef[k]
+			dst[i] = float32(x * (c[0] + t*(c[1]+t*(c[2]+t*c[3]))))
 		}
+	} else {
+		grad = grad[:len(src)]
+		for i, v := range src {
+			x := float64(v)
+			if !(x > geluLo && x < geluHi) {
+				slow, x = true, 0
+			}
+			u := (x - geluLo) * geluScale
+			k := min(int(u), geluN-1)
+			t := u - float64(k)
+			c := &normCoef[k]
+			cdf := c[0] + t*(c[1]+t*(c[2]+t*c[3]))
+			pdf := c[4] + t*(c[5]+t*(c[6]+t*c[7]))
+			dst[i] = float32(x * cdf)
+			grad[i] = float32(cdf + x*pdf)
+		}
+	}
+	if !slow {
 		return
 	}
 	for i, v := range src {
-		x := float64(v)
-		if !(x > geluLo && x < geluHi) {
+		if x := float64(v); !(x > geluLo && x < geluHi) {
 			dst[i] = float32(geluExact(x))
-			grad[i] = float32(geluGradExact(x))
-			continue
+			if grad != nil {
+				grad[i] = float32(geluGradExact(x))
+			}
 		}
-		cdf, pdf := normTab(x)
-		dst[i] = float32(x * cdf)
-		grad[i] = float32(cdf + x*pdf)
 	}
 }
 
