@@ -109,9 +109,10 @@ func reluRows(dst, grad, src []float32) {
 }
 
 // expNeg returns e^x for x ≤ 0 (a softmax numerator, x = score - max;
-// positive x is clamped to 0),
-// to float32 accuracy: x = k·ln2 + f with |f| ≤ ln2/2, e^f by its Taylor
-// polynomial of degree 8 (truncation below 6e-10 relative) in float64.
+// positive x is clamped to 0), in float32 arithmetic: x = k·ln2 + f with
+// |f| ≤ ln2/2 (ln2 split in two so k·ln2 is exact), e^f by Cephes' expf
+// polynomial (about 1 ulp), times 2^k built from its bits. Small enough to
+// inline.
 func expNeg(x float32) float32 {
 	x = min(x, 0)
 	if !(x > -87) { // underflows float32, or NaN
@@ -121,13 +122,16 @@ func expNeg(x float32) float32 {
 		return 0
 	}
 	const (
-		log2e = 1.4426950408889634
-		ln2hi = 6.93147180369123816490e-01
-		ln2lo = 1.90821492927058770002e-10
+		log2e = 1.44269504088896341
+		c1    = 0.693359375
+		c2    = -2.12194440e-4
 	)
-	xf := float64(x)
-	k := float64(int64(xf*log2e - 0.5)) // nearest integer (xf ≤ 0: truncation is toward zero)
-	f := xf - k*ln2hi - k*ln2lo
-	p := 1 + f*(1+f*(1.0/2+f*(1.0/6+f*(1.0/24+f*(1.0/120+f*(1.0/720+f*(1.0/5040+f*(1.0/40320))))))))
-	return float32(p * math.Float64frombits(uint64(int64(k)+1023)<<52))
+	k := float32(int32(x*log2e - 0.5)) // nearest integer (x ≤ 0: truncation is toward zero)
+	f := x - k*c1 - k*c2
+	// Cephes' polynomial, evaluated in Estrin's scheme (shorter latency).
+	f2 := f * f
+	f4 := f2 * f2
+	p := (5.0000001201e-1 + 1.6666665459e-1*f) + f2*(4.1665795894e-2+8.3334519073e-3*f) + f4*(1.3981999507e-3+1.9875691500e-4*f)
+	p = p*f2 + f + 1
+	return p * math.Float32frombits(uint32(int32(k)+127)<<23)
 }
