@@ -43,16 +43,19 @@ func geluGradExact(x float64) float64 {
 }
 
 // geluRows sets dst = gelu(src) and, when grad is non-nil, grad =
-// gelu'(src), element by element. The table loop has no calls (so no
-// spills); the rare elements outside the grid are redone exactly after it.
+// gelu'(src), element by element, without calls in the loop. Outside the
+// grid the tails are closed forms within float32 resolution: for x ≥ 6,
+// gelu(x) = x and gelu'(x) = 1 (1-Φ(6) = 1e-9, 6·φ(6) = 3.6e-8); for
+// x ≤ -6 both are 0 (|x·Φ(x)| ≤ 6e-9, |gelu'| ≤ 3.6e-8 there; PyTorch's
+// float32 erf already returns exactly 0 from about -5.5). NaN stays NaN.
 func geluRows(dst, grad, src []float32) {
 	dst = dst[:len(src)]
-	slow := false
 	if grad == nil {
 		for i, v := range src {
 			x := float64(v)
 			if !(x > geluLo && x < geluHi) {
-				slow, x = true, 0
+				dst[i], _ = geluTail(v)
+				continue
 			}
 			u := (x - geluLo) * geluScale
 			k := min(int(u), geluN-1)
@@ -60,34 +63,36 @@ func geluRows(dst, grad, src []float32) {
 			c := &normCoef[k]
 			dst[i] = float32(x * (c[0] + t*(c[1]+t*(c[2]+t*c[3]))))
 		}
-	} else {
-		grad = grad[:len(src)]
-		for i, v := range src {
-			x := float64(v)
-			if !(x > geluLo && x < geluHi) {
-				slow, x = true, 0
-			}
-			u := (x - geluLo) * geluScale
-			k := min(int(u), geluN-1)
-			t := u - float64(k)
-			c := &normCoef[k]
-			cdf := c[0] + t*(c[1]+t*(c[2]+t*c[3]))
-			pdf := c[4] + t*(c[5]+t*(c[6]+t*c[7]))
-			dst[i] = float32(x * cdf)
-			grad[i] = float32(cdf + x*pdf)
-		}
-	}
-	if !slow {
 		return
 	}
+	grad = grad[:len(src)]
 	for i, v := range src {
-		if x := float64(v); !(x > geluLo && x < geluHi) {
-			dst[i] = float32(geluExact(x))
-			if grad != nil {
-				grad[i] = float32(geluGradExact(x))
-			}
+		x := float64(v)
+		if !(x > geluLo && x < geluHi) {
+			dst[i], grad[i] = geluTail(v)
+			continue
 		}
+		u := (x - geluLo) * geluScale
+		k := min(int(u), geluN-1)
+		t := u - float64(k)
+		c := &normCoef[k]
+		cdf := c[0] + t*(c[1]+t*(c[2]+t*c[3]))
+		pdf := c[4] + t*(c[5]+t*(c[6]+t*c[7]))
+		dst[i] = float32(x * cdf)
+		grad[i] = float32(cdf + x*pdf)
 	}
+}
+
+// geluTail is gelu and gelu' outside the grid: (x, 1) above it, (0, 0)
+// below it, NaN for NaN.
+func geluTail(v float32) (y, dy float32) {
+	if v >= geluHi {
+		return v, 1
+	}
+	if v <= geluLo {
+		return 0, 0
+	}
+	return v, v // NaN
 }
 
 // reluRows sets dst = max(src, 0) and, when grad is non-nil, grad = 1
