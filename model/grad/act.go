@@ -35,26 +35,6 @@ func init() {
 	}
 }
 
-// normTab returns Φ(x) and φ(x) (x inside the grid).
-func normTab(x float64) (cdf, pdf float64) {
-	u := (x - geluLo) * geluScale
-	i := min(int(u), geluN-1)
-	t := u - float64(i)
-	c := &normCoef[i]
-	cdf = c[0] + t*(c[1]+t*(c[2]+t*c[3]))
-	pdf = c[4] + t*(c[5]+t*(c[6]+t*c[7]))
-	return cdf, pdf
-}
-
-// normCDF is normTab's Φ alone.
-func normCDF(x float64) float64 {
-	u := (x - geluLo) * geluScale
-	i := min(int(u), geluN-1)
-	t := u - float64(i)
-	c := &normCoef[i]
-	return c[0] + t*(c[1]+t*(c[2]+t*c[3]))
-}
-
 // geluExact is TransformerLens' "gelu" (torch's exact GELU).
 func geluExact(x float64) float64 { return 0.5 * x * (1 + math.Erf(x/math.Sqrt2)) }
 
@@ -63,34 +43,56 @@ func geluGradExact(x float64) float64 {
 }
 
 // geluRows sets dst = gelu(src) and, when grad is non-nil, grad =
-// gelu'(src), element by element.
+// gelu'(src), element by element, without calls in the loop. Outside the
+// grid the tails are closed forms within float32 resolution: for x ≥ 6,
+// gelu(x) = x and gelu'(x) = 1 (1-Φ(6) = 1e-9, 6·φ(6) = 3.6e-8); for
+// x ≤ -6 both are 0 (|x·Φ(x)| ≤ 6e-9, |gelu'| ≤ 3.6e-8 there; PyTorch's
+// float32 erf already returns exactly 0 from about -5.5). NaN stays NaN.
 func geluRows(dst, grad, src []float32) {
 	dst = dst[:len(src)]
-	if grad != nil {
-		grad = grad[:len(src)]
-	}
 	if grad == nil {
 		for i, v := range src {
 			x := float64(v)
 			if !(x > geluLo && x < geluHi) {
-				dst[i] = float32(geluExact(x))
+				dst[i], _ = geluTail(v)
 				continue
 			}
-			dst[i] = float32(x * normCDF(x))
+			u := (x - geluLo) * geluScale
+			k := min(int(u), geluN-1)
+			t := u - float64(k)
+			c := &normCoef[k]
+			dst[i] = float32(x * (c[0] + t*(c[1]+t*(c[2]+t*c[3]))))
 		}
 		return
 	}
+	grad = grad[:len(src)]
 	for i, v := range src {
 		x := float64(v)
 		if !(x > geluLo && x < geluHi) {
-			dst[i] = float32(geluExact(x))
-			grad[i] = float32(geluGradExact(x))
+			dst[i], grad[i] = geluTail(v)
 			continue
 		}
-		cdf, pdf := normTab(x)
+		u := (x - geluLo) * geluScale
+		k := min(int(u), geluN-1)
+		t := u - float64(k)
+		c := &normCoef[k]
+		cdf := c[0] + t*(c[1]+t*(c[2]+t*c[3]))
+		pdf := c[4] + t*(c[5]+t*(c[6]+t*c[7]))
 		dst[i] = float32(x * cdf)
 		grad[i] = float32(cdf + x*pdf)
 	}
+}
+
+// geluTail is gelu and gelu' outside the grid: (x, 1) above it, (0, 0)
+// below it, NaN for NaN.
+func geluTail(v float32) (y, dy float32) {
+	if v >= geluHi {
+		return v, 1
+	}
+	if v <= geluLo {
+		return 0, 0
+	}
+	return v, v // NaN
 }
 
 // reluRows sets dst = max(src, 0) and, when grad is non-nil, grad = 1
@@ -112,9 +114,10 @@ func reluRows(dst, grad, src []float32) {
 }
 
 // expNeg returns e^x for x ≤ 0 (a softmax numerator, x = score - max;
-// positive x is clamped to 0),
-// to float32 accuracy: x = k·ln2 + f with |f| ≤ ln2/2, e^f by its Taylor
-// polynomial of degree 8 (truncation below 6e-10 relative) in float64.
+// positive x is clamped to 0), in float32 arithmetic: x = k·ln2 + f with
+// |f| ≤ ln2/2 (ln2 split in two so k·ln2 is exact), e^f by Cephes' expf
+// polynomial (about 1 ulp), times 2^k built from its bits. Small enough to
+// inline.
 func expNeg(x float32) float32 {
 	x = min(x, 0)
 	if !(x > -87) { // underflows float32, or NaN
@@ -124,13 +127,16 @@ func expNeg(x float32) float32 {
 		return 0
 	}
 	const (
-		log2e = 1.4426950408889634
-		ln2hi = 6.93147180369123816490e-01
-		ln2lo = 1.90821492927058770002e-10
+		log2e = 1.44269504088896341
+		c1    = 0.693359375
+		c2    = -2.12194440e-4
 	)
-	xf := float64(x)
-	k := float64(int64(xf*log2e - 0.5)) // nearest integer (xf ≤ 0: truncation is toward zero)
-	f := xf - k*ln2hi - k*ln2lo
-	p := 1 + f*(1+f*(1.0/2+f*(1.0/6+f*(1.0/24+f*(1.0/120+f*(1.0/720+f*(1.0/5040+f*(1.0/40320))))))))
-	return float32(p * math.Float64frombits(uint64(int64(k)+1023)<<52))
+	k := float32(int32(x*log2e - 0.5)) // nearest integer (x ≤ 0: truncation is toward zero)
+	f := x - k*c1 - k*c2
+	// Cephes' polynomial, evaluated in Estrin's scheme (shorter latency).
+	f2 := f * f
+	f4 := f2 * f2
+	p := (5.0000001201e-1 + 1.6666665459e-1*f) + f2*(4.1665795894e-2+8.3334519073e-3*f) + f4*(1.3981999507e-3+1.9875691500e-4*f)
+	p = p*f2 + f + 1
+	return p * math.Float32frombits(uint32(int32(k)+127)<<23)
 }

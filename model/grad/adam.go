@@ -57,8 +57,13 @@ func NewAdam(n *Net, lr, beta1, beta2, eps float64) *Adam {
 		steps: make([]int, len(n.names)), m: make([]float32, len(n.data)), v: make([]float32, len(n.data))}
 }
 
-// Step updates n's parameters with the gradients g.
+// Step updates n's parameters with the gradients g. n and g's Net must have
+// the configuration of the Net the optimiser was made for (anything else is
+// a programming error, and Step panics).
 func (a *Adam) Step(n *Net, g *Grads) {
+	if g == nil || len(n.data) != len(a.m) || len(g.data) != len(a.m) || len(n.idx) != len(a.steps) || len(g.has) != len(a.steps) {
+		panic("grad: Adam.Step: the Net or the Grads do not have the optimiser's parameter layout")
+	}
 	a.step++
 	b1, b2 := float32(a.Beta1), float32(a.Beta2)
 	c1, c2 := float32(1-a.Beta1), float32(1-a.Beta2)

@@ -40,6 +40,45 @@ func BenchmarkStepCase3(b *testing.B) {
 	}
 }
 
+// BenchmarkStepWide is a training step of a wider categorical LL shape
+// (d_model 40, 4 heads of 10, d_mlp 160, 2 layers, n_ctx 6, 5 classes,
+// bidirectional) on 512 rows, with the cross-entropy loss.
+func BenchmarkStepWide(b *testing.B) {
+	cfg := testConfig()
+	cfg.DModel, cfg.NHeads, cfg.DHead, cfg.DMLP, cfg.NCtx = 40, 4, 10, 160, 6
+	cfg.DVocab, cfg.DVocabOut, cfg.AttentionDir = 10, 5, "bidirectional"
+	cfg = cfg.WithDefaults()
+	cfg.AttnScale = 0
+	cfg = cfg.WithDefaults()
+	n := randNet(b, cfg, 1)
+	B, T := 512, 6
+	tok := randTokens(B, T, cfg.DVocab, 1)
+	target := make([]int32, B*T)
+	for i := range target {
+		target[i] = int32(i % 5)
+	}
+	dl := make([]float32, B*T*5)
+	ws, g := NewWorkspace(), n.NewGrads()
+	step := func() {
+		run, err := n.Forward(ws, tok, B, T, nil, true)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := CrossEntropyInto(dl, run.Logits(), target, B, T, 5, 0); err != nil {
+			b.Fatal(err)
+		}
+		if err := n.Backward(ws, run, dl, g); err != nil {
+			b.Fatal(err)
+		}
+	}
+	step()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		step()
+	}
+}
+
 // BenchmarkForwardCase3 is the source / eval run of the same shape.
 func BenchmarkForwardCase3(b *testing.B) {
 	cfg := testConfig()

@@ -302,6 +302,17 @@ func biasRows(out []float32, ld int, b []float32, r0, r1 int) {
 	}
 }
 
+// addRows sets rows [r0, r1) of out to x + b (row stride ld).
+func addRows(out, x, b []float32, ld, r0, r1 int) {
+	b = b[:ld]
+	for r := r0; r < r1; r++ {
+		o, xr := out[r*ld:(r+1)*ld], x[r*ld:(r+1)*ld]
+		for d, v := range b {
+			o[d] = xr[d] + v
+		}
+	}
+}
+
 // forwardChunk runs batch rows [b0, b1) through every layer.
 func (n *Net) forwardChunk(ws *Workspace, b0, b1, T int) {
 	g := ws.g
@@ -326,7 +337,7 @@ func (n *Net) forwardChunk(ws *Workspace, b0, b1, T int) {
 		biasRows(qkv, g.Sp, ws.bqkv[l], r0, r1)
 		sgemm(qkv[r0*g.Sp:], g.Sp, x[r0*Dp:], Dp, 1, ws.wqkv[l], g.Sp, nr, D, g.Sp)
 		n.attention(ws, l, b0, b1, T)
-		biasRows(mid, Dp, ws.bO[l], r0, r1)
+		addRows(mid, x, ws.bO[l], Dp, r0, r1) // resid_mid = resid_pre + b_O + Σ_h result_h
 		sgemm(mid[r0*Dp:], Dp, ws.z[l][r0*g.HD:], g.HD, 1, ws.wO[l], Dp, nr, g.HD, Dp)
 		for h, on := range ws.headOn[l] {
 			if !on {
@@ -339,9 +350,6 @@ func (n *Net) forwardChunk(ws *Workspace, b0, b1, T int) {
 					m[d] += v
 				}
 			}
-		}
-		for i := r0 * Dp; i < r1*Dp; i++ {
-			mid[i] += x[i]
 		}
 		// MLP.
 		pre, post, x1 := ws.pre[l], ws.post[l], ws.x[l+1]
@@ -365,11 +373,8 @@ func (n *Net) forwardChunk(ws *Workspace, b0, b1, T int) {
 				geluRows(post[r0*g.Fp:r1*g.Fp], dact, pre[r0*g.Fp:r1*g.Fp])
 			}
 		}
-		biasRows(x1, Dp, ws.bOut[l], r0, r1)
+		addRows(x1, mid, ws.bOut[l], Dp, r0, r1) // resid_post = resid_mid + b_out + post·W_out
 		sgemm(x1[r0*Dp:], Dp, post[r0*g.Fp:], g.Fp, 1, ws.wOut[l], Dp, nr, g.F, Dp)
-		for i := r0 * Dp; i < r1*Dp; i++ {
-			x1[i] += mid[i]
-		}
 	}
 	biasRows(ws.logitsP, g.Vp, ws.bU, r0, r1)
 	sgemm(ws.logitsP[r0*g.Vp:], g.Vp, ws.x[g.L][r0*Dp:], Dp, 1, ws.wU, g.Vp, nr, D, g.Vp)
@@ -424,10 +429,11 @@ func (n *Net) attention(ws *Workspace, l, b0, b1, T int) {
 					prow[j] = e
 					sum += e
 				}
+				inv := 1 / sum
 				zi := zb[i*HD+qo : i*HD+qo+dh]
 				clear(zi)
 				for j := range prow[:jn] {
-					p := prow[j] / sum
+					p := prow[j] * inv
 					prow[j] = p
 					vj := blk[j*Sp+vo : j*Sp+vo+dh]
 					vj = vj[:len(zi)]

@@ -8,9 +8,13 @@ import (
 // sgemm computes C[r,j] += Σ_{i<k} A(r,i)·B[i,j] for r < m, j < n, where
 // C[r,j] = c[r*ldc+j], A(r,i) = a[r*sar+i*sak] and B[i,j] = b[i*ldb+j]; n
 // must be a multiple of 8 (the padded layouts guarantee it). Every output
-// element is one chain of float32 fused multiply-adds in increasing i, in
-// both the AVX2 kernel and its pure-Go twin (sgemmGo), so the two agree and
-// the result never depends on how rows are split among goroutines.
+// element is one chain of float32 multiply-adds in increasing i, so the
+// result never depends on how rows are split among goroutines. The AVX2
+// kernel fuses each multiply-add (one rounding); so does the pure-Go twin
+// sgemmGo where the compiler fuses float32 x*y+z (arm64, ppc64, s390x),
+// making the two bit-identical there; on amd64 without AVX2+FMA (or with
+// -tags noasm) the twin rounds the product and the sum separately, which
+// changes last bits only.
 func sgemm(c []float32, ldc int, a []float32, sar, sak int, b []float32, ldb int, m, k, n int) {
 	if m <= 0 || k <= 0 || n <= 0 {
 		return
@@ -35,16 +39,32 @@ func sgemm(c []float32, ldc int, a []float32, sar, sak int, b []float32, ldb int
 	}
 }
 
-// sgemmGo is the pure-Go twin of the AVX2 kernel.
+// sgemmGo is the pure-Go twin of the AVX2 kernel: the same chain of
+// multiply-adds per element (i increasing), walked row by row.
 func sgemmGo(c []float32, ldc int, a []float32, sar, sak int, b []float32, ldb int, m, k, n int) {
 	for r := 0; r < m; r++ {
 		cr := c[r*ldc : r*ldc+n]
-		for j := range cr {
-			acc := cr[j]
-			for i := 0; i < k; i++ {
-				acc = fma32(a[r*sar+i*sak], b[i*ldb+j], acc)
+		for i := 0; i < k; i++ {
+			av := a[r*sar+i*sak]
+			br := b[i*ldb : i*ldb+n]
+			br = br[:len(cr)]
+			for j, bv := range br {
+				cr[j] += av * bv
 			}
-			cr[j] = acc
+		}
+	}
+}
+
+// sgemmFMA is sgemmGo with every multiply-add fused explicitly (one
+// rounding, as in the AVX2 kernel), for tests.
+func sgemmFMA(c []float32, ldc int, a []float32, sar, sak int, b []float32, ldb int, m, k, n int) {
+	for r := 0; r < m; r++ {
+		cr := c[r*ldc : r*ldc+n]
+		for i := 0; i < k; i++ {
+			av := a[r*sar+i*sak]
+			for j, bv := range b[i*ldb : i*ldb+n] {
+				cr[j] = fma32(av, bv, cr[j])
+			}
 		}
 	}
 }

@@ -31,7 +31,7 @@ func ParseNode(s string) (Node, error) {
 			return Node{}, fmt.Errorf("node %q: missing ']' after the head index", s)
 		}
 		h, err := strconv.Atoi(s[i+1 : len(s)-1])
-		if err != nil || h < 0 {
+		if err != nil || h < 0 || strconv.Itoa(h) != s[i+1:len(s)-1] {
 			return Node{}, fmt.Errorf("node %q: head index %q is not a non-negative integer", s, s[i+1:len(s)-1])
 		}
 		hook, head = s[:i], h
