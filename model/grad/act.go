@@ -113,30 +113,27 @@ func reluRows(dst, grad, src []float32) {
 	}
 }
 
-// expNeg returns e^x for x ≤ 0 (a softmax numerator, x = score - max;
-// positive x is clamped to 0), in float32 arithmetic: x = k·ln2 + f with
+// expNeg returns e^x for x ≤ 0 (a softmax numerator, x = score - max),
+// in float32 arithmetic: x = k·ln2 + f with
 // |f| ≤ ln2/2 (ln2 split in two so k·ln2 is exact), e^f by Cephes' expf
 // polynomial (about 1 ulp), times 2^k built from its bits. Small enough to
 // inline.
 func expNeg(x float32) float32 {
-	x = min(x, 0)
-	if !(x > -87) { // underflows float32, or NaN
-		if x != x {
-			return x
-		}
-		return 0
+	if !(x > -87) {
+		return expUnder(x)
 	}
-	const (
-		log2e = 1.44269504088896341
-		c1    = 0.693359375
-		c2    = -2.12194440e-4
-	)
-	k := float32(int32(x*log2e - 0.5)) // nearest integer (x ≤ 0: truncation is toward zero)
-	f := x - k*c1 - k*c2
+	k := float32(int32(x*1.44269504088896341 - 0.5)) // nearest integer (x ≤ 0: truncation is toward zero)
+	f := x - k*0.693359375 + k*2.12194440e-4
 	// Cephes' polynomial, evaluated in Estrin's scheme (shorter latency).
 	f2 := f * f
-	f4 := f2 * f2
-	p := (5.0000001201e-1 + 1.6666665459e-1*f) + f2*(4.1665795894e-2+8.3334519073e-3*f) + f4*(1.3981999507e-3+1.9875691500e-4*f)
-	p = p*f2 + f + 1
-	return p * math.Float32frombits(uint32(int32(k)+127)<<23)
+	p := (5.0000001201e-1 + 1.6666665459e-1*f) + f2*(4.1665795894e-2+8.3334519073e-3*f) + f2*f2*(1.3981999507e-3+1.9875691500e-4*f)
+	return (p*f2 + f + 1) * math.Float32frombits(uint32(int32(k)+127)<<23)
+}
+
+// expUnder is expNeg below -87: 0, or NaN for NaN.
+func expUnder(x float32) float32 {
+	if x != x {
+		return x
+	}
+	return 0
 }

@@ -207,7 +207,7 @@ func (n *Net) attentionBackward(ws *Workspace, l, b0, b1, T int) {
 	H, dh, HD, HDp, Sp := ge.H, ge.dh, ge.HD, ge.HDp, ge.Sp
 	qkv, pat, dqkv, dzAll := ws.qkv[l], ws.pat[l], ws.dqkv, ws.dz
 	clear(dqkv[b0*T*Sp : b1*T*Sp])
-	scale := float32(n.attnScale(l))
+	inv := float32(1 / n.attnScale(l))
 	causal := n.cfg.AttentionDir == "causal"
 	on := ws.headOn[l]
 	var dpBuf [64]float32
@@ -250,7 +250,7 @@ func (n *Net) attentionBackward(ws *Workspace, l, b0, b1, T int) {
 				dqi := dblk[i*Sp+qo : i*Sp+qo+dh]
 				dqi = dqi[:len(qi)]
 				for j, p := range prow {
-					ds := p * (dp[j] - s) / scale
+					ds := p * (dp[j] - s) * inv
 					kj := blk[j*Sp+ko : j*Sp+ko+dh]
 					dkj := dblk[j*Sp+ko : j*Sp+ko+dh]
 					kj, dkj = kj[:len(qi)], dkj[:len(qi)]

@@ -389,7 +389,7 @@ func (n *Net) attention(ws *Workspace, l, b0, b1, T int) {
 	g := ws.g
 	H, dh, HD, Sp := g.H, g.dh, g.HD, g.Sp
 	qkv, pat, z := ws.qkv[l], ws.pat[l], ws.z[l]
-	scale := float32(n.attnScale(l))
+	inv := float32(1 / n.attnScale(l)) // scores are q·k·(1/attn_scale), as in package model
 	causal := n.cfg.AttentionDir == "causal"
 	on := ws.headOn[l]
 	for b := b0; b < b1; b++ {
@@ -419,7 +419,7 @@ func (n *Net) attention(ws *Workspace, l, b0, b1, T int) {
 					for e, qv := range qi {
 						s += qv * kj[e]
 					}
-					s /= scale
+					s *= inv
 					prow[j] = s
 					mx = max(mx, s)
 				}
