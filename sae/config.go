@@ -4,20 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"math"
 	"os"
 	"sort"
 	"strconv"
 	"strings"
-)
-
-// Architectures glassbox trains.
-const (
-	ArchStandard  = "standard"
-	ArchGated     = "gated"
-	ArchJumpReLU  = "jumprelu"
-	ArchTopK      = "topk"
-	ArchBatchTopK = "batchtopk"
 )
 
 // Config is a training configuration with the field names and JSON keys of
@@ -303,15 +293,18 @@ func LoadConfig(path string) (Config, []string, error) {
 }
 
 // Resolved is a validated configuration with every derived value filled in.
+// The fields named like a Config field (DSAE, K, LREnd) hold the resolved
+// value and shadow the raw setting, which stays readable as r.Config.X
+// (d_sae may be null, k is a float for batchtopk, lr_end may be null).
 type Resolved struct {
 	Config
-	Arch          string // one of the Arch* constants
-	DSAEValue     int
-	KValue        int     // topk: k per row
-	KBatch        float64 // batchtopk: mean k per row
+	Arch          string  // the registered architecture's name
+	DSAE          int     // d_sae (d_in × expansion_factor unless set)
+	K             int     // topk: active features per row
+	KBatch        float64 // batchtopk: mean active features per row
+	LREnd         float64 // lr_end (lr/10 unless set)
 	TotalTokens   int64
 	TotalSteps    int64
-	LREndValue    float64
 	SparsityCoeff float64 // λ: l1_coefficient (jumprelu: l0_coefficient if set)
 	DenseBatchMSE bool
 }
@@ -327,63 +320,45 @@ func (c Config) Resolve() (*Resolved, error) {
 		return nil, bad("d_in", "must be >= 1, got %d", c.DIn)
 	}
 	if c.DSAE != nil {
-		r.DSAEValue = *c.DSAE
+		r.DSAE = *c.DSAE
 	} else {
-		r.DSAEValue = c.DIn * c.ExpansionFactor
+		r.DSAE = c.DIn * c.ExpansionFactor
 	}
-	if r.DSAEValue < 1 {
-		return nil, bad("d_sae", "must be >= 1, got %d (d_in %d × expansion_factor %d)", r.DSAEValue, c.DIn, c.ExpansionFactor)
+	if r.DSAE < 1 {
+		return nil, bad("d_sae", "must be >= 1, got %d (d_in %d × expansion_factor %d)", r.DSAE, c.DIn, c.ExpansionFactor)
 	}
-	arch := strings.ToLower(c.Architecture)
-	if arch == "" {
-		arch = ArchStandard
+	name := strings.ToLower(c.Architecture)
+	if name == "" {
+		name = ArchStandard
 	}
 	switch c.ActivationFn {
 	case "relu", "tanh-relu", "":
 	case "topk":
 		// SAELens 4.x spelling: architecture standard + activation_fn topk.
-		if arch == ArchStandard {
-			arch = ArchTopK
+		if name == ArchStandard {
+			name = ArchTopK
 		}
 		if kv, ok := c.ActivationFnKwargs["k"]; ok {
 			f, ok := kv.(float64)
 			if !ok {
 				return nil, bad("activation_fn_kwargs.k", "expected a number, got %v", kv)
 			}
-			r.K = f
+			r.Config.K = f
 		}
 	default:
 		return nil, bad("activation_fn", "unknown activation function %q (want relu, tanh-relu or topk)", c.ActivationFn)
 	}
-	switch arch {
-	case ArchStandard, ArchGated, ArchJumpReLU, ArchTopK, ArchBatchTopK:
-	default:
-		return nil, bad("architecture", "unknown architecture %q (want standard, gated, jumprelu, topk or batchtopk)", c.Architecture)
+	a, ok := archByName(name)
+	if !ok {
+		return nil, bad("architecture", "unknown architecture %q (want %s)", c.Architecture, archList())
 	}
-	r.Arch = arch
-	if arch == ArchTopK {
-		if r.K != math.Trunc(r.K) || r.K < 1 {
-			return nil, bad("k", "topk needs an integer k >= 1, got %v", r.K)
-		}
-		r.KValue = int(r.K)
-		if r.KValue > r.DSAEValue {
-			return nil, bad("k", "k = %d is larger than d_sae = %d", r.KValue, r.DSAEValue)
-		}
+	r.Arch = name
+	r.SparsityCoeff = c.L1Coefficient
+	if c.UseGhostGrads && !a.ghostGrads() {
+		return nil, bad("use_ghost_grads", "ghost grads are only defined for the standard architecture, not %s (as in SAELens)", name)
 	}
-	if arch == ArchBatchTopK {
-		if r.K <= 0 || r.K > float64(r.DSAEValue) {
-			return nil, bad("k", "batchtopk needs 0 < k <= d_sae (%d), got %v", r.DSAEValue, r.K)
-		}
-		r.KBatch = r.K
-	}
-	if (arch == ArchTopK || arch == ArchBatchTopK) && r.RescaleActsByDecoderNorm {
-		return nil, bad("rescale_acts_by_decoder_norm", "true is not supported by glassbox (use normalize_sae_decoder instead)")
-	}
-	if arch == ArchGated && c.UseGhostGrads {
-		return nil, bad("use_ghost_grads", "gated SAEs do not support ghost grads (as in SAELens)")
-	}
-	if c.UseGhostGrads && arch != ArchStandard {
-		return nil, bad("use_ghost_grads", "ghost grads are only defined for the standard architecture, not %s", arch)
+	if err := a.resolve(r, bad); err != nil {
+		return nil, err
 	}
 	switch c.BDecInitMethod {
 	case "geometric_median", "mean", "zeros":
@@ -416,16 +391,6 @@ func (c Config) Resolve() (*Resolved, error) {
 	if c.PreActLossCoefficient != nil {
 		return nil, bad("pre_act_loss_coefficient", "is not supported by glassbox (use null)")
 	}
-	if arch == ArchJumpReLU {
-		switch c.JumpReLUSparsityLossMode {
-		case "step", "tanh":
-		default:
-			return nil, bad("jumprelu_sparsity_loss_mode", "must be step or tanh, got %q", c.JumpReLUSparsityLossMode)
-		}
-		if c.JumpReLUBandwidth <= 0 || c.JumpReLUInitThreshold <= 0 {
-			return nil, bad("jumprelu_bandwidth", "bandwidth and jumprelu_init_threshold must be > 0")
-		}
-	}
 	if c.TrainBatchSizeTokens < 1 {
 		return nil, bad("train_batch_size_tokens", "must be >= 1, got %d", c.TrainBatchSizeTokens)
 	}
@@ -447,9 +412,9 @@ func (c Config) Resolve() (*Resolved, error) {
 		return nil, bad("adam_beta1", "betas must be in [0, 1), got %v, %v", c.AdamBeta1, c.AdamBeta2)
 	}
 	if c.LREnd != nil {
-		r.LREndValue = *c.LREnd
+		r.LREnd = *c.LREnd
 	} else {
-		r.LREndValue = c.LR / 10
+		r.LREnd = c.LR / 10
 	}
 	switch strings.ToLower(c.LRSchedulerName) {
 	case "constant", "cosineannealing", "cosineannealingwarmrestarts":
@@ -459,7 +424,7 @@ func (c Config) Resolve() (*Resolved, error) {
 	if c.LRWarmUpSteps < 0 || c.LRDecaySteps < 0 || int64(c.LRWarmUpSteps+c.LRDecaySteps) > r.TotalSteps {
 		return nil, bad("lr_warm_up_steps", "warm-up (%d) + decay (%d) steps must be >= 0 and fit in %d training steps", c.LRWarmUpSteps, c.LRDecaySteps, r.TotalSteps)
 	}
-	if c.LRDecaySteps > 0 && r.LREndValue == 0 && strings.ToLower(c.LRSchedulerName) != "constant" {
+	if c.LRDecaySteps > 0 && r.LREnd == 0 && strings.ToLower(c.LRSchedulerName) != "constant" {
 		return nil, bad("lr_decay_steps", "cannot decay with lr_end = 0 (as in SAELens)")
 	}
 	if c.NRestartCycles < 1 {
@@ -474,10 +439,6 @@ func (c Config) Resolve() (*Resolved, error) {
 	if c.NCheckpoints < 0 {
 		return nil, bad("n_checkpoints", "must be >= 0, got %d", c.NCheckpoints)
 	}
-	r.SparsityCoeff = c.L1Coefficient
-	if arch == ArchJumpReLU && c.L0Coefficient != nil {
-		r.SparsityCoeff = *c.L0Coefficient
-	}
 	if c.Glassbox.AdamEps < 0 {
 		return nil, bad("glassbox.adam_eps", "must be >= 0")
 	}
@@ -490,7 +451,7 @@ func (r *Resolved) RunName() string {
 	if r.Config.RunName != nil && *r.Config.RunName != "" {
 		return *r.Config.RunName
 	}
-	return fmt.Sprintf("%d-L1-%s-LR-%s-Tokens-%s", r.DSAEValue, pyFloat(r.L1Coefficient), pyFloat(r.LR), pyExp(float64(r.TrainingTokens)))
+	return fmt.Sprintf("%d-L1-%s-LR-%s-Tokens-%s", r.DSAE, pyFloat(r.L1Coefficient), pyFloat(r.LR), pyExp(float64(r.TrainingTokens)))
 }
 
 // pyFloat formats like Python's str(float) for ordinary magnitudes.

@@ -16,8 +16,8 @@ func TestNotebookConfigLoads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.DSAEValue != 48 || r.Arch != ArchStandard || r.TotalSteps != 18750 || math.Abs(r.LREndValue-3e-5) > 1e-18 {
-		t.Errorf("derived: d_sae %d arch %s steps %d lr_end %g", r.DSAEValue, r.Arch, r.TotalSteps, r.LREndValue)
+	if r.DSAE != 48 || r.Arch != ArchStandard || r.TotalSteps != 18750 || math.Abs(r.LREnd-3e-5) > 1e-18 {
+		t.Errorf("derived: d_sae %d arch %s steps %d lr_end %g", r.DSAE, r.Arch, r.TotalSteps, r.LREnd)
 	}
 	if !r.UseGhostGrads || r.ApplyBDecToInput || !r.NormalizeSAEDecoder || r.L1Coefficient != 0.1 || r.AdamBeta1 != 0.9 {
 		t.Errorf("values not read: %+v", r.Config)
@@ -109,7 +109,7 @@ func TestConfigV6Nested(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Arch != ArchTopK || r.KValue != 4 || r.DSAEValue != 32 || r.AuxLossCoefficient != 0.5 || r.WandbLogFrequency != 7 {
+	if r.Arch != ArchTopK || r.K != 4 || r.DSAE != 32 || r.AuxLossCoefficient != 0.5 || r.WandbLogFrequency != 7 {
 		t.Errorf("nested keys not applied: %+v", r)
 	}
 	if strings.Join(ignored, ",") != "logger.log_to_wandb,sae.metadata" {
@@ -127,8 +127,8 @@ func TestActivationFnTopKSpelling(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Arch != ArchTopK || r.KValue != 3 {
-		t.Errorf("arch %s k %d, want topk 3", r.Arch, r.KValue)
+	if r.Arch != ArchTopK || r.K != 3 {
+		t.Errorf("arch %s k %d, want topk 3", r.Arch, r.K)
 	}
 }
 

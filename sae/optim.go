@@ -209,7 +209,7 @@ type lrSchedule struct {
 }
 
 func newLRSchedule(r *Resolved) lrSchedule {
-	return lrSchedule{name: strings.ToLower(r.LRSchedulerName), lr: r.LR, lrEnd: r.LREndValue,
+	return lrSchedule{name: strings.ToLower(r.LRSchedulerName), lr: r.LR, lrEnd: r.LREnd,
 		warmUp: int64(r.LRWarmUpSteps), decay: int64(r.LRDecaySteps), total: r.TotalSteps, cycles: r.NRestartCycles}
 }
 

@@ -352,21 +352,24 @@ func RestoreCheckpoint(r *Resolved, dir string, src Source) (*Trainer, error) {
 	if err := json.Unmarshal(b, &st); err != nil {
 		return nil, fmt.Errorf("resume %s: %w", filepath.Join(dir, stateJSON), err)
 	}
-	if st.Arch != r.Arch || st.DIn != r.DIn || st.DSAE != r.DSAEValue {
+	if st.Arch != r.Arch || st.DIn != r.DIn || st.DSAE != r.DSAE {
 		return nil, fmt.Errorf("resume %s: checkpoint is a %s SAE (d_in %d, d_sae %d) but the config asks for %s (d_in %d, d_sae %d)",
-			dir, st.Arch, st.DIn, st.DSAE, r.Arch, r.DIn, r.DSAEValue)
+			dir, st.Arch, st.DIn, st.DSAE, r.Arch, r.DIn, r.DSAE)
 	}
 	s, err := Load(dir)
 	if err != nil {
 		return nil, fmt.Errorf("resume: %w", err)
 	}
-	if s.Arch != r.Arch && !(r.Arch == ArchBatchTopK && s.Arch == ArchJumpReLU) {
+	a, _ := archByName(r.Arch)
+	if s.Arch != savedName(a) {
 		return nil, fmt.Errorf("resume %s: cfg.json is a %s SAE, the config asks for %s", dir, s.Arch, r.Arch)
 	}
-	s.Arch = r.Arch
-	if r.Arch == ArchBatchTopK {
-		s.LogThreshold = nil
-		s.K, s.KBatch = r.KValue, r.KBatch
+	if s.Arch != r.Arch {
+		// saved as another architecture (batchtopk as jumprelu): every
+		// trained parameter is restored from the trainer state below.
+		s.Arch = r.Arch
+		s.alloc()
+		s.K, s.KBatch = r.K, r.KBatch
 	}
 	s.ActivationFn = r.ActivationFn
 	if s.ActivationFn == "" || s.ActivationFn == "topk" {

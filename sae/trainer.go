@@ -81,10 +81,7 @@ type Record struct {
 // NewTrainer initialises an SAE from the config (seeded weight init,
 // b_dec init and activation-norm estimate from src) and a trainer for it.
 func NewTrainer(r *Resolved, src Source) (*Trainer, error) {
-	if r.Arch == ArchGated && r.NormalizeActivations != "none" && r.NormalizeActivations != "expected_average_only_in" {
-		return nil, fmt.Errorf("config: normalize_activations: %q is not supported for gated SAEs", r.NormalizeActivations)
-	}
-	s, err := New(r.Arch, r.DIn, r.DSAEValue)
+	s, err := New(r.Arch, r.DIn, r.DSAE)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +94,7 @@ func NewTrainer(r *Resolved, src Source) (*Trainer, error) {
 	if s.NormalizeActivations == "expected_average_only_in" {
 		s.NormalizeActivations = "none" // applied by the trainer, folded at the end
 	}
-	s.K, s.KBatch = r.KValue, r.KBatch
+	s.K, s.KBatch = r.K, r.KBatch
 	s.Meta = Metadata{ModelName: r.ModelName, ModelClassName: r.ModelClassName, HookName: r.HookName,
 		HookLayer: r.HookLayer, HookHeadIndex: r.HookHeadIndex, ContextSize: r.ContextSize,
 		PrependBOS: r.PrependBOS, DatasetPath: r.DatasetPath, SAELensVersion: SAELensFormatVersion,
@@ -115,14 +112,14 @@ func newTrainer(r *Resolved, s *SAE, src Source) *Trainer {
 	t := &Trainer{Cfg: r, SAE: s, src: src, NormScale: 1}
 	t.opt = newAdam(s.params(), r.AdamBeta1, r.AdamBeta2, r.Glassbox.AdamEps)
 	t.g = newGrads(s)
-	t.ws = newWorkspace(r.TrainBatchSizeTokens, r.DIn, r.DSAEValue)
+	t.ws = newWorkspace(r.TrainBatchSizeTokens, r.DIn, r.DSAE)
 	t.batch = make([]float32, r.TrainBatchSizeTokens*r.DIn)
 	t.rows = newRowBatch(src, r.TrainBatchSizeTokens, r.DIn)
 	t.sched = newLRSchedule(r)
 	t.rng = rand.NewPCG(uint64(r.Seed), 0x4015e)
 	t.norm = rand.New(t.rng)
-	t.actFreq = make([]float32, r.DSAEValue)
-	t.passesSince = make([]float32, r.DSAEValue)
+	t.actFreq = make([]float32, r.DSAE)
+	t.passesSince = make([]float32, r.DSAE)
 	t.opts = stepOptions{lp: r.LpNorm, scaleByDec: r.ScaleSparsityPenaltyByDecoderNorm, ghost: r.UseGhostGrads,
 		denseMSE: r.DenseBatchMSE, noise: float32(r.NoiseScale), normFn: t.norm.NormFloat64,
 		bandwidth: float32(r.JumpReLUBandwidth), tanhMode: r.JumpReLUSparsityLossMode == "tanh",
@@ -169,12 +166,7 @@ func initWeights(s *SAE, r *Resolved, rng *rand.Rand) {
 	if r.NormalizeSAEDecoder {
 		s.SetDecoderNormToUnit()
 	}
-	if s.Arch == ArchJumpReLU {
-		lt := float32(math.Log(r.JumpReLUInitThreshold))
-		for i := range s.LogThreshold {
-			s.LogThreshold[i] = lt
-		}
-	}
+	s.arch().initParams(s, r)
 }
 
 // orthogonalRows fills w ([rows, cols]) like torch.nn.init.orthogonal_ on
@@ -422,10 +414,7 @@ func (t *Trainer) Step() (StepLosses, error) {
 		}
 	}
 	t.nFracActive += int64(w.b)
-	if s.Arch == ArchBatchTopK && w.anyPos {
-		lr := r.TopKThresholdLR
-		s.TopKThreshold = (1-lr)*s.TopKThreshold + lr*float64(w.minPos)
-	}
+	s.arch().afterStep(s, w, r)
 	known, decSq := -1, 0.0
 	if r.NormalizeSAEDecoder {
 		known, decSq = 1, removeParallelDecoderGrad(s.WDec, t.g[1], s.DSAE, s.DIn)
@@ -569,10 +558,8 @@ func (t *Trainer) logTrainStep(step int64, L StepLosses) {
 		"details/current_l1_coefficient", "details/n_training_tokens"}
 	vals := []float64{L.MSE, l1n, L.Aux, L.Ghost, L.Overall, ev, ps, l0 / float64(B), mps / float64(len(t.passesSince)),
 		float64(dead), t.sched.at(step), coeff, float64(t.Tokens)}
-	if t.SAE.Arch == ArchBatchTopK {
-		keys = append(keys, "topk_threshold")
-		vals = append(vals, t.SAE.TopKThreshold)
-	}
+	ak, av := t.SAE.arch().logValues(t.SAE)
+	keys, vals = append(keys, ak...), append(vals, av...)
 	t.record(step, keys, vals)
 }
 

@@ -167,7 +167,7 @@ func runTrain(cmd *cobra.Command, _ []string) error {
 		}
 		r := run.Trainer.Cfg
 		fmt.Fprintf(stderr, "Run name: %s\nTotal training steps: %d\n%d unique activations of %s (d_in %d) → d_sae %d, %s\n",
-			r.RunName(), r.TotalSteps, run.Set.N(), r.HookName, run.Set.DIn, r.DSAEValue, r.Arch)
+			r.RunName(), r.TotalSteps, run.Set.N(), r.HookName, run.Set.DIn, r.DSAE, r.Arch)
 	}
 	var progress io.Writer
 	if !trainFlags.quiet {
