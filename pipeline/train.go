@@ -11,6 +11,7 @@ import (
 
 	"github.com/glassbox-interp/glassbox/activations"
 	"github.com/glassbox-interp/glassbox/sae"
+	"github.com/glassbox-interp/glassbox/sae/trainlog"
 )
 
 // Run is a training run in a directory: its data source, the activations
@@ -138,7 +139,10 @@ func Finished(dir string) bool {
 // (nil: none), and returns the final SAE's metrics on the run's unique
 // activations.
 func (r *Run) Train(progress io.Writer) (sae.EvalMetrics, error) {
-	r.Trainer.Progress = progress
+	r.Trainer.OnProgress = nil
+	if progress != nil {
+		r.Trainer.OnProgress = trainlog.Bar(progress)
+	}
 	if err := r.Trainer.Run(); err != nil {
 		return sae.EvalMetrics{}, err
 	}

@@ -3,7 +3,6 @@ package sae
 import (
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 	"time"
@@ -32,8 +31,10 @@ type Trainer struct {
 	// Eval, if set ([n, d_in] rows in input space), is evaluated at the end
 	// and every wandb_log_frequency×eval_every_n_wandb_logs steps.
 	Eval []float32
-	// Progress receives the progress line (nil: none).
-	Progress io.Writer
+	// OnProgress, if set, is called by Run every 128 steps, at the end
+	// (Final) and when the run stops on an error (Stopped); package
+	// sae/trainlog draws it as a progress line.
+	OnProgress func(Progress)
 	// RunDir, if set, receives config.json, metrics.jsonl and checkpoints.
 	RunDir string
 	// FullLosses makes every step compute the ghost-grad loss value even
@@ -66,9 +67,20 @@ type Trainer struct {
 	metrics          []Record
 	lastLosses       StepLosses
 	started          time.Time
-	lastDraw         time.Time
 	startTokens      int64
 	restoredMetricsN int
+}
+
+// Progress is the state of a run as Run reports it to OnProgress.
+type Progress struct {
+	Step        int64         // training steps done
+	Tokens      int64         // training tokens seen
+	TotalTokens int64         // training tokens of the whole run
+	RunTokens   int64         // tokens seen since this Run started (a resumed run starts late)
+	Elapsed     time.Duration // since this Run started
+	MSE, L1     float64       // the last step's loss terms (L1 is λ·penalty)
+	Final       bool          // the run is complete (last report)
+	Stopped     bool          // the run stopped on an error (last report)
 }
 
 // Record is one line of metrics.jsonl: the step and wandb-named values.

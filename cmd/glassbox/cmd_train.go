@@ -9,6 +9,7 @@ import (
 
 	"github.com/glassbox-interp/glassbox/pipeline"
 	"github.com/glassbox-interp/glassbox/sae"
+	"github.com/glassbox-interp/glassbox/sae/trainlog"
 	"github.com/spf13/cobra"
 )
 
@@ -177,7 +178,7 @@ func runTrain(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprint(stdout, sae.Summary(run.Trainer.Metrics()))
+	fmt.Fprint(stdout, trainlog.Summary(run.Trainer.Metrics()))
 	fmt.Fprintf(stdout, "final SAE on the %d unique activations: explained variance %.4f, L0 %.2f, dead features %d/%d\n",
 		m.Rows, m.ExplainedVariance, m.L0, m.DeadFeatures, run.Trainer.SAE.DSAE)
 	fmt.Fprintf(stdout, "saved %s\n", filepath.Join(run.Dir, sae.FinalDir))
