@@ -30,10 +30,6 @@ func l1FusedAVX2(df, f, cs *float32, lam float32, n int) float32 {
 	panic("sae: no assembly kernels in this build")
 }
 
-func adamAVX2(param, grad, m1, m2 *float32, n int, b1, omb1, b2, omb2, stepSize, bc2s, eps float32) {
-	panic("sae: no assembly kernels in this build")
-}
-
 func gemmTN4x16AVX2(out, a, w *float32, n, m4, p, lda int) {
 	panic("sae: no assembly kernels in this build")
 }

@@ -112,15 +112,11 @@ func normalizeRows(w []float32, rows, d int) {
 	}
 }
 
-// clipCoef returns the global L2 norm of the gradients and the factor
+// clipCoefKnown returns the global L2 norm of the gradients and the factor
 // torch.nn.utils.clip_grad_norm_ scales them by so the norm is at most
-// maxNorm (1 when it already is, or when maxNorm <= 0).
-func clipCoef(g grads, maxNorm float64) (float64, float32) {
-	return clipCoefKnown(g, maxNorm, -1, 0)
-}
-
-// clipCoefKnown is clipCoef with the squared norm of g[known] already
-// computed (sq; known < 0: none), so that gradient is not read again.
+// maxNorm (1 when it already is, or when maxNorm <= 0); the squared norm of
+// g[known] is already computed (sq; known < 0: none), so that gradient is
+// not read again.
 func clipCoefKnown(g grads, maxNorm float64, known int, sq float64) (float64, float32) {
 	var ss float64
 	for k, v := range g {
