@@ -3,8 +3,11 @@ package sae
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math"
 	"os"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -266,21 +269,69 @@ func ParseConfig(data []byte, source string) (cfg Config, ignored []string, err 
 		}
 	}
 	for k, v := range flat {
+		raw := bytes.TrimSpace(v)
+		if ft, ok := configFieldTypes[k]; ok && string(raw) == "null" && !nullable(ft) {
+			return cfg, nil, fmt.Errorf("config %s: key %q: expected %s, got null", source, k, kindName(ft))
+		}
 		one, _ := json.Marshal(map[string]json.RawMessage{k: v})
 		dec := json.NewDecoder(bytes.NewReader(one))
 		if err := dec.Decode(&cfg); err != nil {
-			return cfg, nil, fmt.Errorf("config %s: key %q: %w", source, k, cleanJSONErr(err))
+			var te *json.UnmarshalTypeError
+			if errors.As(err, &te) {
+				return cfg, nil, fmt.Errorf("config %s: key %q: expected %s, got %s", source, k, kindName(te.Type), raw)
+			}
+			return cfg, nil, fmt.Errorf("config %s: key %q: %w", source, k, err)
 		}
 	}
 	sort.Strings(ignored)
 	return cfg, ignored, nil
 }
 
-func cleanJSONErr(err error) error {
-	if te, ok := err.(*json.UnmarshalTypeError); ok {
-		return fmt.Errorf("expected %s, got JSON %s", te.Type, te.Value)
+// configFieldTypes maps each top-level JSON key of Config to its field's
+// type.
+var configFieldTypes = func() map[string]reflect.Type {
+	m := map[string]reflect.Type{}
+	t := reflect.TypeFor[Config]()
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name != "" && name != "-" {
+			m[name] = f.Type
+		}
 	}
-	return err
+	return m
+}()
+
+// nullable reports whether JSON null is a value of a field of type t (a
+// pointer, map, slice or interface; null for any other would leave the
+// default in place silently).
+func nullable(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Interface:
+		return true
+	}
+	return false
+}
+
+// kindName names what a JSON value of type t must be, for errors.
+func kindName(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Pointer:
+		return kindName(t.Elem()) + " or null"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	}
+	return t.String()
 }
 
 // LoadConfig reads a JSON config file (see ParseConfig).
@@ -405,8 +456,19 @@ func (c Config) Resolve() (*Resolved, error) {
 	if c.LpNorm <= 0 {
 		return nil, bad("lp_norm", "must be > 0, got %v", c.LpNorm)
 	}
-	if c.LR <= 0 {
-		return nil, bad("lr", "must be > 0, got %v", c.LR)
+	if !(c.LR > 0) || math.IsInf(c.LR, 0) {
+		return nil, bad("lr", "must be > 0 and finite, got %v", c.LR)
+	}
+	if !(c.L1Coefficient >= 0) || math.IsInf(c.L1Coefficient, 0) {
+		return nil, bad("l1_coefficient", "must be >= 0 and finite, got %v", c.L1Coefficient)
+	}
+	if c.L0Coefficient != nil && (!(*c.L0Coefficient >= 0) || math.IsInf(*c.L0Coefficient, 0)) {
+		return nil, bad("l0_coefficient", "must be >= 0 and finite, got %v", *c.L0Coefficient)
+	}
+	switch c.Dtype {
+	case "float32", "torch.float32", "":
+	default:
+		return nil, bad("dtype", "glassbox trains in float32, got %q", c.Dtype)
 	}
 	if c.AdamBeta1 < 0 || c.AdamBeta1 >= 1 || c.AdamBeta2 < 0 || c.AdamBeta2 >= 1 {
 		return nil, bad("adam_beta1", "betas must be in [0, 1), got %v, %v", c.AdamBeta1, c.AdamBeta2)

@@ -48,6 +48,9 @@ func TestConfigErrors(t *testing.T) {
 		{"unknown nested", `{"sae": {"d_in": 4, "bogus": 1}}`, `unknown key "bogus" in "sae"`},
 		{"unknown glassbox", `{"glassbox": {"adam_epsilon": 1}}`, `unknown key "adam_epsilon"`},
 		{"not an object", `[1, 2]`, `config`},
+		{"string for an integer", `{"d_in": "13"}`, `key "d_in": expected an integer, got "13"`},
+		{"null coefficient", `{"d_in": 4, "l1_coefficient": null}`, `key "l1_coefficient": expected a number, got null`},
+		{"null nested", `{"sae": {"d_in": null}}`, `key "d_in": expected an integer, got null`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -84,6 +87,12 @@ func TestResolveErrors(t *testing.T) {
 		{"no steps", func(c *Config) { c.TrainingTokens = 10 }, "training_tokens"},
 		{"bad scheduler", func(c *Config) { c.LRSchedulerName = "linear" }, "lr_scheduler_name"},
 		{"bad activation", func(c *Config) { c.ActivationFn = "gelu" }, "activation_fn"},
+		{"lr nan", func(c *Config) { c.LR = math.NaN() }, "lr: must be > 0"},
+		{"lr inf", func(c *Config) { c.LR = math.Inf(1) }, "lr: must be > 0"},
+		{"dtype float8", func(c *Config) { c.Dtype = "float8" }, `dtype: glassbox trains in float32, got "float8"`},
+		{"negative l1", func(c *Config) { c.L1Coefficient = -1 }, "l1_coefficient: must be >= 0"},
+		{"nan l1", func(c *Config) { c.L1Coefficient = math.NaN() }, "l1_coefficient: must be >= 0"},
+		{"negative l0", func(c *Config) { c.Architecture = "jumprelu"; l0 := -0.5; c.L0Coefficient = &l0 }, "l0_coefficient: must be >= 0"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

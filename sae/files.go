@@ -375,13 +375,13 @@ func (c *cfgReader) int(m map[string]any, key string, required bool) (v int, has
 	}
 	n, ok := raw.(json.Number)
 	if !ok {
-		return 0, false, c.fail(key, "expected an integer, got %v", raw)
+		return 0, false, c.fail(key, "expected an integer, got %s", jsonText(raw))
 	}
 	i, err := n.Int64()
 	if err != nil {
 		f, ferr := n.Float64()
 		if ferr != nil || f != math.Trunc(f) {
-			return 0, false, c.fail(key, "expected an integer, got %v", n)
+			return 0, false, c.fail(key, "expected an integer, got %s", n)
 		}
 		i = int64(f)
 	}
@@ -397,7 +397,7 @@ func (c *cfgReader) str(m map[string]any, keys ...string) (string, error) {
 		if v, ok := m[k]; ok && v != nil {
 			s, ok := v.(string)
 			if !ok {
-				return "", c.fail(k, "expected a string, got %v", v)
+				return "", c.fail(k, "expected a string, got %s", jsonText(v))
 			}
 			return s, nil
 		}
@@ -413,7 +413,17 @@ func (c *cfgReader) bool(m map[string]any, key string, def bool) (bool, error) {
 	}
 	bv, ok := v.(bool)
 	if !ok {
-		return false, c.fail(key, "expected true or false, got %v", v)
+		return false, c.fail(key, "expected true or false, got %s", jsonText(v))
 	}
 	return bv, nil
+}
+
+// jsonText renders a decoded JSON value as JSON (strings quoted), for
+// errors.
+func jsonText(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
 }

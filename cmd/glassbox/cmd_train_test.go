@@ -183,3 +183,29 @@ func TestTrainConfigFlagsOnlyWhenGiven(t *testing.T) {
 		})
 	}
 }
+
+// TestTrainRefusesBadNumbers checks that train refuses a negative or NaN
+// coefficient and a NaN learning rate before training.
+func TestTrainRefusesBadNumbers(t *testing.T) {
+	dir := t.TempDir()
+	acts := filepath.Join(dir, "acts.safetensors")
+	writeActivations(t, acts)
+	for _, c := range []struct {
+		flag, want string
+	}{
+		{"--l1-coefficient=-1", "l1_coefficient: must be >= 0"},
+		{"--l1-coefficient=nan", "l1_coefficient: must be >= 0"},
+		{"--lr=nan", "lr: must be > 0"},
+	} {
+		t.Run(c.flag, func(t *testing.T) {
+			_, _, err := runTrainCLI(t, "train", "--activations", acts, "--hook", "blocks.0.hook_mlp_out",
+				"--training-tokens", "16000", "--out", filepath.Join(dir, "run"), "--quiet", c.flag)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err = %v, want it to mention %q", err, c.want)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "run", "metrics.jsonl")); err == nil {
+				t.Error("a run was started")
+			}
+		})
+	}
+}
