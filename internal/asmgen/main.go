@@ -8,10 +8,15 @@
 //
 // runs, for each kernel file,
 //
-//	go run -C ../internal/asmgen . -kernels sae/kernel -out ../../sae/kernel_amd64.s
+//	go run -C ../internal/asmgen . -kernels sae/gemm -out ../../sae/gemm_amd64.s
 //
-// Every kernel has a pure-Go implementation under the same name for other
-// architectures and -tags noasm (the *_other.go files).
+// One file per concept: sae_gemm.go (dense small products), sae_gather.go
+// (products over gathered rows), sae_vector.go (BLAS level 1), sae_rows.go
+// (row-wise passes over narrow matrices), sae_fused.go (fused element-wise
+// step passes), model_kernel.go (model's float64 tile product). Every
+// kernel has a pure-Go implementation under the same name for other
+// architectures and -tags noasm (sae/kernels_other.go,
+// model/kernel_other.go).
 package main
 
 import (
@@ -25,10 +30,11 @@ import (
 
 // kernelFiles maps a -kernels name to the function emitting that .s file.
 var kernelFiles = map[string]func(){
-	"sae/kernel":   saeKernel,
-	"sae/small":    saeSmall,
-	"sae/gated":    saeGated,
-	"sae/topk":     saeTopK,
+	"sae/gemm":     saeGemm,
+	"sae/gather":   saeGather,
+	"sae/vector":   saeVector,
+	"sae/rows":     saeRows,
+	"sae/fused":    saeFused,
 	"model/kernel": modelKernel,
 }
 
