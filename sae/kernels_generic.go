@@ -8,7 +8,7 @@ import (
 // Pure-Go implementations of the amd64 assembly kernels, with the same
 // arguments and results (not the same summation order, so not the same
 // bits). Builds without the assembly (other architectures, -tags noasm)
-// use them under the kernels' names (*_other.go); on amd64 the kernel
+// use them under the kernels' names (kernels_other.go); on amd64 the kernel
 // tests compare each assembly kernel with its Go version.
 
 // floatsAt views n float32s from p (nil when n <= 0).
