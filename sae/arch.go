@@ -49,8 +49,9 @@ type architecture interface {
 	encoder(s *SAE) func(f []float32)
 	// step runs the forward pass, the loss and the backward pass of one
 	// training step on the step rows x (see workspace), adding the
-	// gradients into gr (params order) and the loss terms into L.
-	step(s *SAE, w *workspace, x []float32, o *stepOptions, gr grads, L *StepLosses) error
+	// gradients into gr (params order), and returns the loss terms
+	// (Overall is filled in by the caller).
+	step(s *SAE, w *workspace, x []float32, o *stepOptions, gr grads) (StepLosses, error)
 	// tensors lists the architecture's tensors of sae_weights.safetensors
 	// besides W_enc, W_dec and b_dec: how to write and read each one.
 	tensors(s *SAE) []fileTensor

@@ -34,8 +34,10 @@ func (batchTopKArch) encoder(s *SAE) func(f []float32) {
 	return func(f []float32) { thresholdRow(f, s.BEnc, nil, t) }
 }
 
-func (batchTopKArch) step(s *SAE, w *workspace, x []float32, o *stepOptions, gr grads, L *StepLosses) error {
-	return s.stepTopK(w, x, o, gr, L, true)
+func (batchTopKArch) step(s *SAE, w *workspace, x []float32, o *stepOptions, gr grads) (StepLosses, error) {
+	var L StepLosses
+	err := s.stepTopK(w, x, o, gr, &L, true)
+	return L, err
 }
 
 // dedupe: the batch-level selection needs every row.

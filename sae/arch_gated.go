@@ -45,8 +45,10 @@ func (gatedArch) encoder(s *SAE) func(f []float32) {
 	}
 }
 
-func (gatedArch) step(s *SAE, w *workspace, x []float32, o *stepOptions, gr grads, L *StepLosses) error {
-	return s.stepGated(w, x, o, gr, L)
+func (gatedArch) step(s *SAE, w *workspace, x []float32, o *stepOptions, gr grads) (StepLosses, error) {
+	var L StepLosses
+	err := s.stepGated(w, x, o, gr, &L)
+	return L, err
 }
 
 func (gatedArch) tensors(s *SAE) []fileTensor {

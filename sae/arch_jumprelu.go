@@ -72,8 +72,10 @@ func thresholdRow(f, bEnc, th []float32, t float32) {
 	}
 }
 
-func (jumpReLUArch) step(s *SAE, w *workspace, x []float32, o *stepOptions, gr grads, L *StepLosses) error {
-	return s.stepJumpReLU(w, x, o, gr, L)
+func (jumpReLUArch) step(s *SAE, w *workspace, x []float32, o *stepOptions, gr grads) (StepLosses, error) {
+	var L StepLosses
+	err := s.stepJumpReLU(w, x, o, gr, &L)
+	return L, err
 }
 
 func (jumpReLUArch) tensors(s *SAE) []fileTensor {

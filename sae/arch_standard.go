@@ -26,11 +26,15 @@ func (standardArch) encoder(s *SAE) func(f []float32) {
 	}
 }
 
-func (standardArch) step(s *SAE, w *workspace, x []float32, o *stepOptions, gr grads, L *StepLosses) error {
+func (standardArch) step(s *SAE, w *workspace, x []float32, o *stepOptions, gr grads) (StepLosses, error) {
+	var L StepLosses
+	var err error
 	if standardDense(w) {
-		return s.stepStandardDense(w, x, o, gr, L)
+		err = s.stepStandardDense(w, x, o, gr, &L)
+	} else {
+		err = s.stepStandard(w, x, o, gr, &L)
 	}
-	return s.stepStandard(w, x, o, gr, L)
+	return L, err
 }
 
 func (standardArch) tensors(s *SAE) []fileTensor {

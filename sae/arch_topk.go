@@ -57,8 +57,10 @@ func (topKArch) encoder(s *SAE) func(f []float32) {
 	}
 }
 
-func (topKArch) step(s *SAE, w *workspace, x []float32, o *stepOptions, gr grads, L *StepLosses) error {
-	return s.stepTopK(w, x, o, gr, L, false)
+func (topKArch) step(s *SAE, w *workspace, x []float32, o *stepOptions, gr grads) (StepLosses, error) {
+	var L StepLosses
+	err := s.stepTopK(w, x, o, gr, &L, false)
+	return L, err
 }
 
 func (topKArch) tensors(s *SAE) []fileTensor {

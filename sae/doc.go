@@ -77,13 +77,14 @@
 //		return func(f []float32) { thresholdRow(f, s.BEnc, nil, 0) }
 //	}
 //	func (reluL0Arch) tensors(s *SAE) []fileTensor { return []fileTensor{vecTensor("b_enc", s.BEnc)} }
-//	func (reluL0Arch) step(s *SAE, w *workspace, x []float32, o *stepOptions, gr grads, L *StepLosses) error {
+//	func (reluL0Arch) step(s *SAE, w *workspace, x []float32, o *stepOptions, gr grads) (StepLosses, error) {
+//		var L StepLosses
 //		s.encodeDense(w, s.BEnc, o) // w.pre = c·W_enc + b_enc
 //		// fill the active lists w.actIdx/actVal/actN from w.pre, then
 //		L.MSE = s.decodeGathered(w, x, o, gr[1], gr[3]) // x̂, MSE, dLoss/dy, W_dec and b_dec grads
 //		// add the penalty to L.L1 and its gradients, and backEncoder each
 //		// active entry's dLoss/dpre (collected, then applied to gr[0])
-//		return nil
+//		return L, nil
 //	}
 //
 //	// arch.go

@@ -174,7 +174,7 @@ func (s *SAE) forwardBackwardRows(w *workspace, x []float32, dead []bool, o *ste
 	var err error
 	w.denseActs = false
 	if a := s.arch(); a != nil {
-		err = a.step(s, w, x, o, gr, &L)
+		L, err = a.step(s, w, x, o, gr)
 	} else {
 		err = fmt.Errorf("sae: unknown architecture %q", s.Arch)
 	}

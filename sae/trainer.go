@@ -42,9 +42,10 @@ type Trainer struct {
 	// gradient is zero then, so training is unaffected).
 	FullLosses bool
 
-	src Source
-	opt *adam
-	g   grads
+	src    Source
+	params [][]float32 // SAE.params(), kept (the SAE's slices are not reallocated while training)
+	opt    *adam
+	g      grads
 	// gDirty is set while t.g may hold a step's gradients (the optimizer
 	// update clears them).
 	gDirty bool
@@ -122,7 +123,8 @@ func NewTrainer(r *Resolved, src Source) (*Trainer, error) {
 
 func newTrainer(r *Resolved, s *SAE, src Source) *Trainer {
 	t := &Trainer{Cfg: r, SAE: s, src: src, NormScale: 1}
-	t.opt = newAdam(s.params(), r.AdamBeta1, r.AdamBeta2, r.Glassbox.AdamEps)
+	t.params = s.params()
+	t.opt = newAdam(t.params, r.AdamBeta1, r.AdamBeta2, r.Glassbox.AdamEps)
 	t.g = newGrads(s)
 	t.ws = newWorkspace(r.TrainBatchSizeTokens, r.DIn, r.DSAE)
 	t.batch = make([]float32, r.TrainBatchSizeTokens*r.DIn)
@@ -432,7 +434,7 @@ func (t *Trainer) Step() (StepLosses, error) {
 		known, decSq = 1, removeParallelDecoderGrad(s.WDec, t.g[1], s.DSAE, s.DIn)
 	}
 	_, coef := clipCoefKnown(t.g, r.Glassbox.MaxGradNorm, known, decSq)
-	t.opt.update(s.params(), t.g, t.sched.at(t.StepN), coef) // clears t.g
+	t.opt.update(t.params, t.g, t.sched.at(t.StepN), coef) // clears t.g
 	t.gDirty = false
 	t.lastLosses = L
 	t.StepN++
