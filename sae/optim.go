@@ -41,23 +41,7 @@ func (a *adam) update(params [][]float32, g grads, lr float64, gscale float32) {
 	b2 := float32(a.beta2)
 	omb2 := float32(1 - a.beta2)
 	for k, p := range params {
-		gk := g[k][:len(p)]
-		m := a.m[k][:len(p)]
-		v := a.v[k][:len(p)]
-		i0 := 0
-		if useAVX2 && len(p) >= 8 {
-			i0 = len(p) &^ 7
-			adamScaleZeroAVX2(&p[0], &gk[0], &m[0], &v[0], i0, gscale, b1, omb1, b2, omb2, stepSize, eps)
-		}
-		for i := i0; i < len(p); i++ {
-			gi := gk[i] * gscale
-			gk[i] = 0
-			mi := b1*m[i] + omb1*gi
-			vi := b2*v[i] + omb2*gi*gi
-			m[i], v[i] = mi, vi
-			denom := float32(math.Sqrt(float64(vi))) + eps
-			p[i] -= stepSize * mi / denom
-		}
+		adamScaleZero(p, g[k], a.m[k], a.v[k], gscale, b1, omb1, b2, omb2, stepSize, eps)
 	}
 }
 
