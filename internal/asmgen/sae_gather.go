@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
@@ -10,112 +12,7 @@ import (
 // sparse steps): axpys and dot products over the rows of a matrix named by
 // an index list, each row loaded once.
 func saeGather() {
-	// For j < n (multiple of 8): out[j] += Σ_{t<nnz} xs[t] · w[ks[t]*ld + j].
-	TEXT("gaxpyAVX2", NOSPLIT, "func(out, w *float32, ks *int32, xs *float32, nnz, ld, n int)")
-	MOVQ(NewParamAddr("out", 0), RDI)
-	MOVQ(NewParamAddr("w", 8), RSI)
-	MOVQ(NewParamAddr("ks", 16), R8)
-	MOVQ(NewParamAddr("xs", 24), R9)
-	MOVQ(NewParamAddr("nnz", 32), R10)
-	MOVQ(NewParamAddr("ld", 40), R11)
-	SHLQ(Imm(2), R11)
-	MOVQ(NewParamAddr("n", 48), R12)
-	XORQ(RBX, RBX)
-	TESTQ(R10, R10)
-	JZ(LabelRef("gax_done"))
-	Label("gax_b64")
-	MOVQ(R12, RAX)
-	SUBQ(RBX, RAX)
-	CMPQ(RAX, Imm(64))
-	JLT(LabelRef("gax_b32"))
-	VMOVUPS(Mem{Base: RDI, Index: RBX, Scale: 4}, Y0)
-	VMOVUPS(Mem{Base: RDI, Index: RBX, Scale: 4, Disp: 32}, Y1)
-	VMOVUPS(Mem{Base: RDI, Index: RBX, Scale: 4, Disp: 64}, Y2)
-	VMOVUPS(Mem{Base: RDI, Index: RBX, Scale: 4, Disp: 96}, Y3)
-	VMOVUPS(Mem{Base: RDI, Index: RBX, Scale: 4, Disp: 128}, Y4)
-	VMOVUPS(Mem{Base: RDI, Index: RBX, Scale: 4, Disp: 160}, Y5)
-	VMOVUPS(Mem{Base: RDI, Index: RBX, Scale: 4, Disp: 192}, Y6)
-	VMOVUPS(Mem{Base: RDI, Index: RBX, Scale: 4, Disp: 224}, Y7)
-	LEAQ(Mem{Base: RSI, Index: RBX, Scale: 4}, R13)
-	XORQ(RCX, RCX)
-	Label("gax_t64")
-	MOVLQSX(Mem{Base: R8, Index: RCX, Scale: 4}, RAX)
-	IMULQ(R11, RAX)
-	VBROADCASTSS(Mem{Base: R9, Index: RCX, Scale: 4}, Y8)
-	LEAQ(Mem{Base: R13, Index: RAX, Scale: 1}, R14)
-	VFMADD231PS(Mem{Base: R14}, Y8, Y0)
-	VFMADD231PS(Mem{Base: R14, Disp: 32}, Y8, Y1)
-	VFMADD231PS(Mem{Base: R14, Disp: 64}, Y8, Y2)
-	VFMADD231PS(Mem{Base: R14, Disp: 96}, Y8, Y3)
-	VFMADD231PS(Mem{Base: R14, Disp: 128}, Y8, Y4)
-	VFMADD231PS(Mem{Base: R14, Disp: 160}, Y8, Y5)
-	VFMADD231PS(Mem{Base: R14, Disp: 192}, Y8, Y6)
-	VFMADD231PS(Mem{Base: R14, Disp: 224}, Y8, Y7)
-	INCQ(RCX)
-	CMPQ(RCX, R10)
-	JLT(LabelRef("gax_t64"))
-	VMOVUPS(Y0, Mem{Base: RDI, Index: RBX, Scale: 4})
-	VMOVUPS(Y1, Mem{Base: RDI, Index: RBX, Scale: 4, Disp: 32})
-	VMOVUPS(Y2, Mem{Base: RDI, Index: RBX, Scale: 4, Disp: 64})
-	VMOVUPS(Y3, Mem{Base: RDI, Index: RBX, Scale: 4, Disp: 96})
-	VMOVUPS(Y4, Mem{Base: RDI, Index: RBX, Scale: 4, Disp: 128})
-	VMOVUPS(Y5, Mem{Base: RDI, Index: RBX, Scale: 4, Disp: 160})
-	VMOVUPS(Y6, Mem{Base: RDI, Index: RBX, Scale: 4, Disp: 192})
-	VMOVUPS(Y7, Mem{Base: RDI, Index: RBX, Scale: 4, Disp: 224})
-	ADDQ(Imm(64), RBX)
-	JMP(LabelRef("gax_b64"))
-	Label("gax_b32")
-	MOVQ(R12, RAX)
-	SUBQ(RBX, RAX)
-	CMPQ(RAX, Imm(32))
-	JLT(LabelRef("gax_b8"))
-	VMOVUPS(Mem{Base: RDI, Index: RBX, Scale: 4}, Y0)
-	VMOVUPS(Mem{Base: RDI, Index: RBX, Scale: 4, Disp: 32}, Y1)
-	VMOVUPS(Mem{Base: RDI, Index: RBX, Scale: 4, Disp: 64}, Y2)
-	VMOVUPS(Mem{Base: RDI, Index: RBX, Scale: 4, Disp: 96}, Y3)
-	LEAQ(Mem{Base: RSI, Index: RBX, Scale: 4}, R13)
-	XORQ(RCX, RCX)
-	Label("gax_t32")
-	MOVLQSX(Mem{Base: R8, Index: RCX, Scale: 4}, RAX)
-	IMULQ(R11, RAX)
-	VBROADCASTSS(Mem{Base: R9, Index: RCX, Scale: 4}, Y8)
-	LEAQ(Mem{Base: R13, Index: RAX, Scale: 1}, R14)
-	VFMADD231PS(Mem{Base: R14}, Y8, Y0)
-	VFMADD231PS(Mem{Base: R14, Disp: 32}, Y8, Y1)
-	VFMADD231PS(Mem{Base: R14, Disp: 64}, Y8, Y2)
-	VFMADD231PS(Mem{Base: R14, Disp: 96}, Y8, Y3)
-	INCQ(RCX)
-	CMPQ(RCX, R10)
-	JLT(LabelRef("gax_t32"))
-	VMOVUPS(Y0, Mem{Base: RDI, Index: RBX, Scale: 4})
-	VMOVUPS(Y1, Mem{Base: RDI, Index: RBX, Scale: 4, Disp: 32})
-	VMOVUPS(Y2, Mem{Base: RDI, Index: RBX, Scale: 4, Disp: 64})
-	VMOVUPS(Y3, Mem{Base: RDI, Index: RBX, Scale: 4, Disp: 96})
-	ADDQ(Imm(32), RBX)
-	JMP(LabelRef("gax_b32"))
-	Label("gax_b8")
-	MOVQ(R12, RAX)
-	SUBQ(RBX, RAX)
-	CMPQ(RAX, Imm(8))
-	JLT(LabelRef("gax_done"))
-	VMOVUPS(Mem{Base: RDI, Index: RBX, Scale: 4}, Y0)
-	LEAQ(Mem{Base: RSI, Index: RBX, Scale: 4}, R13)
-	XORQ(RCX, RCX)
-	Label("gax_t8")
-	MOVLQSX(Mem{Base: R8, Index: RCX, Scale: 4}, RAX)
-	IMULQ(R11, RAX)
-	VBROADCASTSS(Mem{Base: R9, Index: RCX, Scale: 4}, Y8)
-	LEAQ(Mem{Base: R13, Index: RAX, Scale: 1}, R14)
-	VFMADD231PS(Mem{Base: R14}, Y8, Y0)
-	INCQ(RCX)
-	CMPQ(RCX, R10)
-	JLT(LabelRef("gax_t8"))
-	VMOVUPS(Y0, Mem{Base: RDI, Index: RBX, Scale: 4})
-	ADDQ(Imm(8), RBX)
-	JMP(LabelRef("gax_b8"))
-	Label("gax_done")
-	VZEROUPPER()
-	RET()
+	gaxpy()
 
 	// For j < n8 (a multiple of 8): y[j] += Σ_t xf[t]·w[ks[t]*ld+j] and
 	// v[j] += Σ_t xp[t]·w[ks[t]*ld+j], each summed in t order: two gathered
@@ -320,6 +217,63 @@ func saeGather() {
 	VEXTRACTF128(Imm(1), Y0, X1)
 	VADDPS(X1, X0, X0)
 	VMOVUPS(X0, Mem{Base: RDI})
+	VZEROUPPER()
+	RET()
+}
+
+// gaxpy emits gaxpyAVX2: for j < n (a multiple of 8), out[j] += Σ_{t<nnz}
+// xs[t]·w[ks[t]*ld+j], summed in t order. The output row is held in
+// registers in blocks of 64, 32 and 8 columns while the nnz rows of w
+// stream past.
+func gaxpy() {
+	TEXT("gaxpyAVX2", NOSPLIT, "func(out, w *float32, ks *int32, xs *float32, nnz, ld, n int)")
+	MOVQ(NewParamAddr("out", 0), RDI)
+	MOVQ(NewParamAddr("w", 8), RSI)
+	MOVQ(NewParamAddr("ks", 16), R8)
+	MOVQ(NewParamAddr("xs", 24), R9)
+	MOVQ(NewParamAddr("nnz", 32), R10)
+	MOVQ(NewParamAddr("ld", 40), R11)
+	SHLQ(Imm(2), R11) // w row stride in bytes
+	MOVQ(NewParamAddr("n", 48), R12)
+	XORQ(RBX, RBX) // column
+	TESTQ(R10, R10)
+	JZ(LabelRef("gax_done"))
+	ys := []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7}
+	out := func(v int) Mem { return Mem{Base: RDI, Index: RBX, Scale: 4, Disp: 32 * v} }
+	// block emits the loop over blocks of width columns (acc registers of
+	// 8), falling through to the label next when fewer columns are left.
+	block := func(width, acc int, next string) {
+		Label(fmt.Sprintf("gax_b%d", width))
+		MOVQ(R12, RAX)
+		SUBQ(RBX, RAX)
+		CMPQ(RAX, Imm(uint64(width)))
+		JLT(LabelRef(next))
+		for v := 0; v < acc; v++ {
+			VMOVUPS(out(v), ys[v])
+		}
+		LEAQ(Mem{Base: RSI, Index: RBX, Scale: 4}, R13) // column block of w row 0
+		XORQ(RCX, RCX)                                  // t
+		Label(fmt.Sprintf("gax_t%d", width))
+		MOVLQSX(Mem{Base: R8, Index: RCX, Scale: 4}, RAX)
+		IMULQ(R11, RAX) // ks[t]·row stride
+		VBROADCASTSS(Mem{Base: R9, Index: RCX, Scale: 4}, Y8)
+		LEAQ(Mem{Base: R13, Index: RAX, Scale: 1}, R14)
+		for v := 0; v < acc; v++ {
+			VFMADD231PS(Mem{Base: R14, Disp: 32 * v}, Y8, ys[v])
+		}
+		INCQ(RCX)
+		CMPQ(RCX, R10)
+		JLT(LabelRef(fmt.Sprintf("gax_t%d", width)))
+		for v := 0; v < acc; v++ {
+			VMOVUPS(ys[v], out(v))
+		}
+		ADDQ(Imm(uint64(width)), RBX)
+		JMP(LabelRef(fmt.Sprintf("gax_b%d", width)))
+	}
+	block(64, 8, "gax_b32")
+	block(32, 4, "gax_b8")
+	block(8, 1, "gax_done")
+	Label("gax_done")
 	VZEROUPPER()
 	RET()
 }
