@@ -64,6 +64,9 @@ type architecture interface {
 
 	// ghostGrads reports whether use_ghost_grads is defined for it.
 	ghostGrads() bool
+	// usesK reports whether its sparsity is set by k (active features per
+	// row) rather than by l1_coefficient.
+	usesK() bool
 	// dedupe reports whether the step may run on the distinct rows of a
 	// batch (each weighted by its count) rather than on every row.
 	dedupe() bool
@@ -96,6 +99,7 @@ type fileTensor struct {
 type archDefaults struct{}
 
 func (archDefaults) ghostGrads() bool                               { return false }
+func (archDefaults) usesK() bool                                    { return false }
 func (archDefaults) dedupe() bool                                   { return true }
 func (archDefaults) initParams(*SAE, *Resolved)                     {}
 func (archDefaults) afterStep(*SAE, *workspace, *Resolved)          {}
@@ -146,6 +150,25 @@ func Architectures() []string {
 		out[i] = a.name()
 	}
 	return out
+}
+
+// ArchInfo is what front ends need to know about an architecture.
+type ArchInfo struct {
+	Name string
+	// GhostGrads: use_ghost_grads is defined for it (the notebook's
+	// default, ghost grads on, applies).
+	GhostGrads bool
+	// UsesK: its sparsity is set by k, not by l1_coefficient.
+	UsesK bool
+}
+
+// ArchitectureInfo describes the registered architecture called name.
+func ArchitectureInfo(name string) (ArchInfo, bool) {
+	a, ok := archByName(name)
+	if !ok {
+		return ArchInfo{}, false
+	}
+	return ArchInfo{Name: a.name(), GhostGrads: a.ghostGrads(), UsesK: a.usesK()}, true
 }
 
 // IsArchitecture reports whether name is a registered architecture.

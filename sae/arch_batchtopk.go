@@ -23,6 +23,8 @@ func (batchTopKArch) resolve(r *Resolved, bad func(key, format string, args ...a
 	return noRescale(r, bad)
 }
 
+func (batchTopKArch) usesK() bool { return true }
+
 func (batchTopKArch) alloc(s *SAE) { s.BEnc = make([]float32, s.DSAE) }
 
 func (batchTopKArch) params(s *SAE) []param {

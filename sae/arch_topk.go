@@ -31,6 +31,8 @@ func noRescale(r *Resolved, bad func(key, format string, args ...any) error) err
 	return nil
 }
 
+func (topKArch) usesK() bool { return true }
+
 func (topKArch) alloc(s *SAE) { s.BEnc = make([]float32, s.DSAE) }
 
 func (topKArch) params(s *SAE) []param {

@@ -118,12 +118,16 @@ func trainConfig(cmd *cobra.Command, stderr io.Writer) (sae.Config, error) {
 	set("max-grad-norm", func() { cfg.Glassbox.MaxGradNorm = trainFlags.maxGrad })
 	set("k", func() { cfg.K = trainFlags.k })
 	arch := strings.ToLower(cfg.Architecture)
+	if arch == "" {
+		arch = sae.ArchStandard
+	}
+	info, _ := sae.ArchitectureInfo(arch) // an unknown name is refused by Resolve
 	if fl.Changed("ghost-grads") {
 		cfg.UseGhostGrads = trainFlags.ghostGrads
 	} else if trainFlags.config == "" {
-		cfg.UseGhostGrads = arch == "" || arch == sae.ArchStandard
+		cfg.UseGhostGrads = info.GhostGrads
 	}
-	if trainFlags.config == "" && (arch == sae.ArchTopK || arch == sae.ArchBatchTopK) && !fl.Changed("k") {
+	if trainFlags.config == "" && info.UsesK && !fl.Changed("k") {
 		return cfg, fmt.Errorf("--arch %s needs --k", arch)
 	}
 	return cfg, nil
