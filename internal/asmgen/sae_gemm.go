@@ -14,7 +14,55 @@ func saeGemm() {
 	gemmAcc()
 	gemmTNAcc()
 
-	// For r < rows4 (multiple of 4), j < 16: out[r*s+j] += Σ_k a[r*d+k] · w[k*ws+j].
+	gemm4x16()
+	gemmTN4x16()
+}
+
+// tileAcc are the accumulators of a 4-row × 16-column output tile: row r
+// in tileAcc[r] (columns 0-7, 8-15).
+var tileAcc = [4][2]VecPhysical{{Y0, Y1}, {Y2, Y3}, {Y4, Y5}, {Y6, Y7}}
+
+// tileRows points R13, R14, R15 at output rows 1-3 of the tile whose row 0
+// is at DI (R11 bytes apart) and returns the four row registers.
+func tileRows() [4]GPPhysical {
+	LEAQ(Mem{Base: RDI, Index: R11, Scale: 1}, R13)
+	LEAQ(Mem{Base: R13, Index: R11, Scale: 1}, R14)
+	LEAQ(Mem{Base: R14, Index: R11, Scale: 1}, R15)
+	return [4]GPPhysical{RDI, R13, R14, R15}
+}
+
+// loadTile and storeTile move the tile between its rows and tileAcc.
+func loadTile(rows [4]GPPhysical) {
+	for r, base := range rows {
+		VMOVUPS(Mem{Base: base}, tileAcc[r][0])
+		VMOVUPS(Mem{Base: base, Disp: 32}, tileAcc[r][1])
+	}
+}
+
+func storeTile(rows [4]GPPhysical) {
+	for r, base := range rows {
+		VMOVUPS(tileAcc[r][0], Mem{Base: base})
+		VMOVUPS(tileAcc[r][1], Mem{Base: base, Disp: 32})
+	}
+}
+
+// fmaTile adds one term to the tile: the 16 values of the w row at w
+// (Y8, Y9) times each row's a value (broadcast into Y10-Y13).
+func fmaTile(w GPPhysical, a [4]Mem) {
+	VMOVUPS(Mem{Base: w}, Y8)
+	VMOVUPS(Mem{Base: w, Disp: 32}, Y9)
+	for r, ar := range a {
+		b := []VecPhysical{Y10, Y11, Y12, Y13}[r]
+		VBROADCASTSS(ar, b)
+		VFMADD231PS(Y8, b, tileAcc[r][0])
+		VFMADD231PS(Y9, b, tileAcc[r][1])
+	}
+}
+
+// gemm4x16 emits gemm4x16AVX2: for r < rows4 (a multiple of 4), j < 16,
+// out[r*s+j] += Σ_k a[r*d+k]·w[k*ws+j], one 4×16 tile in registers per
+// four rows.
+func gemm4x16() {
 	TEXT("gemm4x16AVX2", NOSPLIT, "func(out, a, w *float32, rows4, d, s, ws int)")
 	MOVQ(NewParamAddr("out", 0), RDI)
 	MOVQ(NewParamAddr("a", 8), RSI)
@@ -25,22 +73,12 @@ func saeGemm() {
 	SHLQ(Imm(2), R11) // out/w row stride in bytes
 	MOVQ(R10, R12)
 	SHLQ(Imm(2), R12) // a row stride in bytes
-	SHRQ(Imm(2), R9)
+	SHRQ(Imm(2), R9)  // tiles
 	JZ(LabelRef("b4_done"))
 	TESTQ(R10, R10)
 	JZ(LabelRef("b4_done"))
 	Label("b4_rows")
-	LEAQ(Mem{Base: RDI, Index: R11, Scale: 1}, R13) // out row 1
-	LEAQ(Mem{Base: R13, Index: R11, Scale: 1}, R14) // out row 2
-	LEAQ(Mem{Base: R14, Index: R11, Scale: 1}, R15) // out row 3
-	VMOVUPS(Mem{Base: RDI}, Y0)
-	VMOVUPS(Mem{Base: RDI, Disp: 32}, Y1)
-	VMOVUPS(Mem{Base: R13}, Y2)
-	VMOVUPS(Mem{Base: R13, Disp: 32}, Y3)
-	VMOVUPS(Mem{Base: R14}, Y4)
-	VMOVUPS(Mem{Base: R14, Disp: 32}, Y5)
-	VMOVUPS(Mem{Base: R15}, Y6)
-	VMOVUPS(Mem{Base: R15, Disp: 32}, Y7)
+	loadTile(tileRows())
 	MOVQ(RSI, RAX)                                  // a row 0, column k
 	LEAQ(Mem{Base: RSI, Index: R12, Scale: 1}, RBX) // a row 1
 	LEAQ(Mem{Base: RBX, Index: R12, Scale: 1}, R8)  // a row 2
@@ -49,37 +87,15 @@ func saeGemm() {
 	MOVQ(NewParamAddr("ws", 48), R14)
 	SHLQ(Imm(2), R14) // w row stride in bytes
 	Label("b4_k")
-	VMOVUPS(Mem{Base: RCX}, Y8)
-	VMOVUPS(Mem{Base: RCX, Disp: 32}, Y9)
-	VBROADCASTSS(Mem{Base: RAX}, Y10)
-	VFMADD231PS(Y8, Y10, Y0)
-	VFMADD231PS(Y9, Y10, Y1)
-	VBROADCASTSS(Mem{Base: RBX}, Y11)
-	VFMADD231PS(Y8, Y11, Y2)
-	VFMADD231PS(Y9, Y11, Y3)
-	VBROADCASTSS(Mem{Base: R8}, Y12)
-	VFMADD231PS(Y8, Y12, Y4)
-	VFMADD231PS(Y9, Y12, Y5)
-	VBROADCASTSS(Mem{Base: R8, Index: R12, Scale: 1}, Y13)
-	VFMADD231PS(Y8, Y13, Y6)
-	VFMADD231PS(Y9, Y13, Y7)
+	fmaTile(RCX, [4]Mem{{Base: RAX}, {Base: RBX}, {Base: R8}, {Base: R8, Index: R12, Scale: 1}})
 	ADDQ(Imm(4), RAX)
 	ADDQ(Imm(4), RBX)
 	ADDQ(Imm(4), R8)
 	ADDQ(R14, RCX)
 	DECQ(R13)
 	JNZ(LabelRef("b4_k"))
-	LEAQ(Mem{Base: RDI, Index: R11, Scale: 1}, R13)
-	LEAQ(Mem{Base: R13, Index: R11, Scale: 1}, R14)
-	LEAQ(Mem{Base: R14, Index: R11, Scale: 1}, R15)
-	VMOVUPS(Y0, Mem{Base: RDI})
-	VMOVUPS(Y1, Mem{Base: RDI, Disp: 32})
-	VMOVUPS(Y2, Mem{Base: R13})
-	VMOVUPS(Y3, Mem{Base: R13, Disp: 32})
-	VMOVUPS(Y4, Mem{Base: R14})
-	VMOVUPS(Y5, Mem{Base: R14, Disp: 32})
-	VMOVUPS(Y6, Mem{Base: R15})
-	VMOVUPS(Y7, Mem{Base: R15, Disp: 32})
+	rows := tileRows()
+	storeTile(rows)
 	LEAQ(Mem{Base: R15, Index: R11, Scale: 1}, RDI) // out row r+4
 	LEAQ(Mem{Base: RSI, Index: R12, Scale: 4}, RSI) // a row r+4
 	DECQ(R9)
@@ -87,8 +103,12 @@ func saeGemm() {
 	Label("b4_done")
 	VZEROUPPER()
 	RET()
+}
 
-	// For i < m4 (multiple of 4), j < 16: out[i*p+j] += Σ_b a[b*lda+i] · w[b*p+j].
+// gemmTN4x16 emits gemmTN4x16AVX2: for i < m4 (a multiple of 4), j < 16,
+// out[i*p+j] += Σ_b a[b*lda+i]·w[b*p+j], one 4×16 tile in registers per
+// four output rows.
+func gemmTN4x16() {
 	TEXT("gemmTN4x16AVX2", NOSPLIT, "func(out, a, w *float32, n, m4, p, lda int)")
 	MOVQ(NewParamAddr("out", 0), RDI)
 	MOVQ(NewParamAddr("a", 8), RSI)
@@ -99,52 +119,23 @@ func saeGemm() {
 	SHLQ(Imm(2), R11) // out/w row stride in bytes
 	MOVQ(NewParamAddr("lda", 48), R12)
 	SHLQ(Imm(2), R12) // a row stride in bytes
-	SHRQ(Imm(2), R9)
+	SHRQ(Imm(2), R9)  // tiles
 	JZ(LabelRef("tn4_done"))
 	TESTQ(R10, R10)
 	JZ(LabelRef("tn4_done"))
 	Label("tn4_rows")
-	LEAQ(Mem{Base: RDI, Index: R11, Scale: 1}, R13)
-	LEAQ(Mem{Base: R13, Index: R11, Scale: 1}, R14)
-	LEAQ(Mem{Base: R14, Index: R11, Scale: 1}, R15)
-	VMOVUPS(Mem{Base: RDI}, Y0)
-	VMOVUPS(Mem{Base: RDI, Disp: 32}, Y1)
-	VMOVUPS(Mem{Base: R13}, Y2)
-	VMOVUPS(Mem{Base: R13, Disp: 32}, Y3)
-	VMOVUPS(Mem{Base: R14}, Y4)
-	VMOVUPS(Mem{Base: R14, Disp: 32}, Y5)
-	VMOVUPS(Mem{Base: R15}, Y6)
-	VMOVUPS(Mem{Base: R15, Disp: 32}, Y7)
+	rows := tileRows()
+	loadTile(rows)
 	MOVQ(RSI, RAX) // &a[b, i]
 	MOVQ(RDX, RCX) // &w[b, 0]
 	MOVQ(R10, RBX) // b counter
 	Label("tn4_b")
-	VMOVUPS(Mem{Base: RCX}, Y8)
-	VMOVUPS(Mem{Base: RCX, Disp: 32}, Y9)
-	VBROADCASTSS(Mem{Base: RAX}, Y10)
-	VFMADD231PS(Y8, Y10, Y0)
-	VFMADD231PS(Y9, Y10, Y1)
-	VBROADCASTSS(Mem{Base: RAX, Disp: 4}, Y11)
-	VFMADD231PS(Y8, Y11, Y2)
-	VFMADD231PS(Y9, Y11, Y3)
-	VBROADCASTSS(Mem{Base: RAX, Disp: 8}, Y12)
-	VFMADD231PS(Y8, Y12, Y4)
-	VFMADD231PS(Y9, Y12, Y5)
-	VBROADCASTSS(Mem{Base: RAX, Disp: 12}, Y13)
-	VFMADD231PS(Y8, Y13, Y6)
-	VFMADD231PS(Y9, Y13, Y7)
+	fmaTile(RCX, [4]Mem{{Base: RAX}, {Base: RAX, Disp: 4}, {Base: RAX, Disp: 8}, {Base: RAX, Disp: 12}})
 	ADDQ(R12, RAX)
 	ADDQ(R11, RCX)
 	DECQ(RBX)
 	JNZ(LabelRef("tn4_b"))
-	VMOVUPS(Y0, Mem{Base: RDI})
-	VMOVUPS(Y1, Mem{Base: RDI, Disp: 32})
-	VMOVUPS(Y2, Mem{Base: R13})
-	VMOVUPS(Y3, Mem{Base: R13, Disp: 32})
-	VMOVUPS(Y4, Mem{Base: R14})
-	VMOVUPS(Y5, Mem{Base: R14, Disp: 32})
-	VMOVUPS(Y6, Mem{Base: R15})
-	VMOVUPS(Y7, Mem{Base: R15, Disp: 32})
+	storeTile(rows)
 	LEAQ(Mem{Base: R15, Index: R11, Scale: 1}, RDI) // out row i+4
 	ADDQ(Imm(16), RSI)                              // a column i+4
 	DECQ(R9)
