@@ -96,8 +96,6 @@ func saeVector() {
 	MOVSS(X0, NewParamAddr("ret", 24))
 	RET()
 
-	// AVX2+FMA kernels for the per-step O(parameters) passes of the SAE
-	// trainer (the Go fallbacks are in optim.go).
 	// Σ x[i]² over n (a multiple of 8) values, in four 8-lane accumulators.
 	TEXT("sumSqAVX2", NOSPLIT, "func(x *float32, n int) float32")
 	MOVQ(NewParamAddr("x", 0), RSI)
