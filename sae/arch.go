@@ -55,12 +55,13 @@ type architecture interface {
 	// tensors lists the architecture's tensors of sae_weights.safetensors
 	// besides W_enc, W_dec and b_dec: how to write and read each one.
 	tensors(s *SAE) []fileTensor
+
+	// Optional hooks (archDefaults has the defaults).
+
 	// cfgDict adds the architecture's keys to the cfg.json dictionary.
 	cfgDict(s *SAE, cfg map[string]any)
 	// readCfg reads the architecture's keys of a SAELens cfg.json into s.
 	readCfg(s *SAE, c *cfgReader) error
-
-	// Optional hooks (archDefaults has the defaults).
 
 	// ghostGrads reports whether use_ghost_grads is defined for it.
 	ghostGrads() bool
