@@ -173,7 +173,7 @@ func trainDemoRun(dr *DemoRun, opt DemoOptions, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "  %-24s → %s (d_in %d, d_sae %d)\n", dr.Hook, dr.Dir, run.Set.DIn, run.Trainer.Cfg.DSAEValue)
+	fmt.Fprintf(w, "  %-24s → %s (d_in %d, d_sae %d)\n", dr.Hook, dr.Dir, run.Set.DIn, run.Trainer.Cfg.DSAE)
 	return report1(run, opt, w)
 }
 

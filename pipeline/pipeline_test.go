@@ -26,8 +26,8 @@ func TestStartTrainResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Case 3's dataset: 320 rows × 5 positions of a d_model-13 residual.
-	if run.Set.N() != 1600 || run.Set.DIn != 13 || run.Trainer.Cfg.DSAEValue != 52 || run.Trainer.Cfg.ModelName != "case3" {
-		t.Fatalf("set %d×%d, d_sae %d, model %q", run.Set.N(), run.Set.DIn, run.Trainer.Cfg.DSAEValue, run.Trainer.Cfg.ModelName)
+	if run.Set.N() != 1600 || run.Set.DIn != 13 || run.Trainer.Cfg.DSAE != 52 || run.Trainer.Cfg.ModelName != "case3" {
+		t.Fatalf("set %d×%d, d_sae %d, model %q", run.Set.N(), run.Set.DIn, run.Trainer.Cfg.DSAE, run.Trainer.Cfg.ModelName)
 	}
 	if Finished(dir) {
 		t.Fatal("Finished before training")

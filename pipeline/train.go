@@ -10,6 +10,7 @@ import (
 	"github.com/glassbox-interp/glassbox/activations"
 	"github.com/glassbox-interp/glassbox/features"
 	"github.com/glassbox-interp/glassbox/sae"
+	"github.com/glassbox-interp/glassbox/sae/trainlog"
 	"github.com/glassbox-interp/glassbox/workload"
 )
 
@@ -134,7 +135,10 @@ func Finished(dir string) bool {
 // (nil: none), and returns the final SAE's reconstruction metrics on the
 // run's activations (workload.ReconMetrics, the same as sae-eval's).
 func (r *Run) Train(progress io.Writer) (*features.ReconMetrics, error) {
-	r.Trainer.Progress = progress
+	r.Trainer.OnProgress = nil
+	if progress != nil {
+		r.Trainer.OnProgress = trainlog.Bar(progress)
+	}
 	if err := r.Trainer.Run(); err != nil {
 		return nil, err
 	}

@@ -3,21 +3,14 @@ package sae
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"os"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
-)
-
-// Architectures glassbox trains.
-const (
-	ArchStandard  = "standard"
-	ArchGated     = "gated"
-	ArchJumpReLU  = "jumprelu"
-	ArchTopK      = "topk"
-	ArchBatchTopK = "batchtopk"
 )
 
 // Config is a training configuration with the field names and JSON keys of
@@ -276,21 +269,69 @@ func ParseConfig(data []byte, source string) (cfg Config, ignored []string, err 
 		}
 	}
 	for k, v := range flat {
+		raw := bytes.TrimSpace(v)
+		if ft, ok := configFieldTypes[k]; ok && string(raw) == "null" && !nullable(ft) {
+			return cfg, nil, fmt.Errorf("config %s: key %q: expected %s, got null", source, k, kindName(ft))
+		}
 		one, _ := json.Marshal(map[string]json.RawMessage{k: v})
 		dec := json.NewDecoder(bytes.NewReader(one))
 		if err := dec.Decode(&cfg); err != nil {
-			return cfg, nil, fmt.Errorf("config %s: key %q: %w", source, k, cleanJSONErr(err))
+			var te *json.UnmarshalTypeError
+			if errors.As(err, &te) {
+				return cfg, nil, fmt.Errorf("config %s: key %q: expected %s, got %s", source, k, kindName(te.Type), raw)
+			}
+			return cfg, nil, fmt.Errorf("config %s: key %q: %w", source, k, err)
 		}
 	}
 	sort.Strings(ignored)
 	return cfg, ignored, nil
 }
 
-func cleanJSONErr(err error) error {
-	if te, ok := err.(*json.UnmarshalTypeError); ok {
-		return fmt.Errorf("expected %s, got JSON %s", te.Type, te.Value)
+// configFieldTypes maps each top-level JSON key of Config to its field's
+// type.
+var configFieldTypes = func() map[string]reflect.Type {
+	m := map[string]reflect.Type{}
+	t := reflect.TypeFor[Config]()
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name != "" && name != "-" {
+			m[name] = f.Type
+		}
 	}
-	return err
+	return m
+}()
+
+// nullable reports whether JSON null is a value of a field of type t (a
+// pointer, map, slice or interface; null for any other would leave the
+// default in place silently).
+func nullable(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Interface:
+		return true
+	}
+	return false
+}
+
+// kindName names what a JSON value of type t must be, for errors.
+func kindName(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Pointer:
+		return kindName(t.Elem()) + " or null"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	}
+	return t.String()
 }
 
 // LoadConfig reads a JSON config file (see ParseConfig).
@@ -303,15 +344,18 @@ func LoadConfig(path string) (Config, []string, error) {
 }
 
 // Resolved is a validated configuration with every derived value filled in.
+// The fields named like a Config field (DSAE, K, LREnd) hold the resolved
+// value and shadow the raw setting, which stays readable as r.Config.X
+// (d_sae may be null, k is a float for batchtopk, lr_end may be null).
 type Resolved struct {
 	Config
-	Arch          string // one of the Arch* constants
-	DSAEValue     int
-	KValue        int     // topk: k per row
-	KBatch        float64 // batchtopk: mean k per row
+	Arch          string  // the registered architecture's name
+	DSAE          int     // d_sae (d_in × expansion_factor unless set)
+	K             int     // topk: active features per row
+	KBatch        float64 // batchtopk: mean active features per row
+	LREnd         float64 // lr_end (lr/10 unless set)
 	TotalTokens   int64
 	TotalSteps    int64
-	LREndValue    float64
 	SparsityCoeff float64 // λ: l1_coefficient (jumprelu: l0_coefficient if set)
 	DenseBatchMSE bool
 }
@@ -327,63 +371,45 @@ func (c Config) Resolve() (*Resolved, error) {
 		return nil, bad("d_in", "must be >= 1, got %d", c.DIn)
 	}
 	if c.DSAE != nil {
-		r.DSAEValue = *c.DSAE
+		r.DSAE = *c.DSAE
 	} else {
-		r.DSAEValue = c.DIn * c.ExpansionFactor
+		r.DSAE = c.DIn * c.ExpansionFactor
 	}
-	if r.DSAEValue < 1 {
-		return nil, bad("d_sae", "must be >= 1, got %d (d_in %d × expansion_factor %d)", r.DSAEValue, c.DIn, c.ExpansionFactor)
+	if r.DSAE < 1 {
+		return nil, bad("d_sae", "must be >= 1, got %d (d_in %d × expansion_factor %d)", r.DSAE, c.DIn, c.ExpansionFactor)
 	}
-	arch := strings.ToLower(c.Architecture)
-	if arch == "" {
-		arch = ArchStandard
+	name := strings.ToLower(c.Architecture)
+	if name == "" {
+		name = ArchStandard
 	}
 	switch c.ActivationFn {
 	case "relu", "tanh-relu", "":
 	case "topk":
 		// SAELens 4.x spelling: architecture standard + activation_fn topk.
-		if arch == ArchStandard {
-			arch = ArchTopK
+		if name == ArchStandard {
+			name = ArchTopK
 		}
 		if kv, ok := c.ActivationFnKwargs["k"]; ok {
 			f, ok := kv.(float64)
 			if !ok {
 				return nil, bad("activation_fn_kwargs.k", "expected a number, got %v", kv)
 			}
-			r.K = f
+			r.Config.K = f
 		}
 	default:
 		return nil, bad("activation_fn", "unknown activation function %q (want relu, tanh-relu or topk)", c.ActivationFn)
 	}
-	switch arch {
-	case ArchStandard, ArchGated, ArchJumpReLU, ArchTopK, ArchBatchTopK:
-	default:
-		return nil, bad("architecture", "unknown architecture %q (want standard, gated, jumprelu, topk or batchtopk)", c.Architecture)
+	a, ok := archByName(name)
+	if !ok {
+		return nil, bad("architecture", "unknown architecture %q (want %s)", c.Architecture, archList())
 	}
-	r.Arch = arch
-	if arch == ArchTopK {
-		if r.K != math.Trunc(r.K) || r.K < 1 {
-			return nil, bad("k", "topk needs an integer k >= 1, got %v", r.K)
-		}
-		r.KValue = int(r.K)
-		if r.KValue > r.DSAEValue {
-			return nil, bad("k", "k = %d is larger than d_sae = %d", r.KValue, r.DSAEValue)
-		}
+	r.Arch = name
+	r.SparsityCoeff = c.L1Coefficient
+	if c.UseGhostGrads && !a.ghostGrads() {
+		return nil, bad("use_ghost_grads", "ghost grads are only defined for the standard architecture, not %s (as in SAELens)", name)
 	}
-	if arch == ArchBatchTopK {
-		if r.K <= 0 || r.K > float64(r.DSAEValue) {
-			return nil, bad("k", "batchtopk needs 0 < k <= d_sae (%d), got %v", r.DSAEValue, r.K)
-		}
-		r.KBatch = r.K
-	}
-	if (arch == ArchTopK || arch == ArchBatchTopK) && r.RescaleActsByDecoderNorm {
-		return nil, bad("rescale_acts_by_decoder_norm", "true is not supported by glassbox (use normalize_sae_decoder instead)")
-	}
-	if arch == ArchGated && c.UseGhostGrads {
-		return nil, bad("use_ghost_grads", "gated SAEs do not support ghost grads (as in SAELens)")
-	}
-	if c.UseGhostGrads && arch != ArchStandard {
-		return nil, bad("use_ghost_grads", "ghost grads are only defined for the standard architecture, not %s", arch)
+	if err := a.resolve(r, bad); err != nil {
+		return nil, err
 	}
 	switch c.BDecInitMethod {
 	case "geometric_median", "mean", "zeros":
@@ -416,16 +442,6 @@ func (c Config) Resolve() (*Resolved, error) {
 	if c.PreActLossCoefficient != nil {
 		return nil, bad("pre_act_loss_coefficient", "is not supported by glassbox (use null)")
 	}
-	if arch == ArchJumpReLU {
-		switch c.JumpReLUSparsityLossMode {
-		case "step", "tanh":
-		default:
-			return nil, bad("jumprelu_sparsity_loss_mode", "must be step or tanh, got %q", c.JumpReLUSparsityLossMode)
-		}
-		if c.JumpReLUBandwidth <= 0 || c.JumpReLUInitThreshold <= 0 {
-			return nil, bad("jumprelu_bandwidth", "bandwidth and jumprelu_init_threshold must be > 0")
-		}
-	}
 	if c.TrainBatchSizeTokens < 1 {
 		return nil, bad("train_batch_size_tokens", "must be >= 1, got %d", c.TrainBatchSizeTokens)
 	}
@@ -440,16 +456,27 @@ func (c Config) Resolve() (*Resolved, error) {
 	if c.LpNorm <= 0 {
 		return nil, bad("lp_norm", "must be > 0, got %v", c.LpNorm)
 	}
-	if c.LR <= 0 {
-		return nil, bad("lr", "must be > 0, got %v", c.LR)
+	if !(c.LR > 0) || math.IsInf(c.LR, 0) {
+		return nil, bad("lr", "must be > 0 and finite, got %v", c.LR)
+	}
+	if !(c.L1Coefficient >= 0) || math.IsInf(c.L1Coefficient, 0) {
+		return nil, bad("l1_coefficient", "must be >= 0 and finite, got %v", c.L1Coefficient)
+	}
+	if c.L0Coefficient != nil && (!(*c.L0Coefficient >= 0) || math.IsInf(*c.L0Coefficient, 0)) {
+		return nil, bad("l0_coefficient", "must be >= 0 and finite, got %v", *c.L0Coefficient)
+	}
+	switch c.Dtype {
+	case "float32", "torch.float32", "":
+	default:
+		return nil, bad("dtype", "glassbox trains in float32, got %q", c.Dtype)
 	}
 	if c.AdamBeta1 < 0 || c.AdamBeta1 >= 1 || c.AdamBeta2 < 0 || c.AdamBeta2 >= 1 {
 		return nil, bad("adam_beta1", "betas must be in [0, 1), got %v, %v", c.AdamBeta1, c.AdamBeta2)
 	}
 	if c.LREnd != nil {
-		r.LREndValue = *c.LREnd
+		r.LREnd = *c.LREnd
 	} else {
-		r.LREndValue = c.LR / 10
+		r.LREnd = c.LR / 10
 	}
 	switch strings.ToLower(c.LRSchedulerName) {
 	case "constant", "cosineannealing", "cosineannealingwarmrestarts":
@@ -459,7 +486,7 @@ func (c Config) Resolve() (*Resolved, error) {
 	if c.LRWarmUpSteps < 0 || c.LRDecaySteps < 0 || int64(c.LRWarmUpSteps+c.LRDecaySteps) > r.TotalSteps {
 		return nil, bad("lr_warm_up_steps", "warm-up (%d) + decay (%d) steps must be >= 0 and fit in %d training steps", c.LRWarmUpSteps, c.LRDecaySteps, r.TotalSteps)
 	}
-	if c.LRDecaySteps > 0 && r.LREndValue == 0 && strings.ToLower(c.LRSchedulerName) != "constant" {
+	if c.LRDecaySteps > 0 && r.LREnd == 0 && strings.ToLower(c.LRSchedulerName) != "constant" {
 		return nil, bad("lr_decay_steps", "cannot decay with lr_end = 0 (as in SAELens)")
 	}
 	if c.NRestartCycles < 1 {
@@ -474,10 +501,6 @@ func (c Config) Resolve() (*Resolved, error) {
 	if c.NCheckpoints < 0 {
 		return nil, bad("n_checkpoints", "must be >= 0, got %d", c.NCheckpoints)
 	}
-	r.SparsityCoeff = c.L1Coefficient
-	if arch == ArchJumpReLU && c.L0Coefficient != nil {
-		r.SparsityCoeff = *c.L0Coefficient
-	}
 	if c.Glassbox.AdamEps < 0 {
 		return nil, bad("glassbox.adam_eps", "must be >= 0")
 	}
@@ -490,7 +513,7 @@ func (r *Resolved) RunName() string {
 	if r.Config.RunName != nil && *r.Config.RunName != "" {
 		return *r.Config.RunName
 	}
-	return fmt.Sprintf("%d-L1-%s-LR-%s-Tokens-%s", r.DSAEValue, pyFloat(r.L1Coefficient), pyFloat(r.LR), pyExp(float64(r.TrainingTokens)))
+	return fmt.Sprintf("%d-L1-%s-LR-%s-Tokens-%s", r.DSAE, pyFloat(r.L1Coefficient), pyFloat(r.LR), pyExp(float64(r.TrainingTokens)))
 }
 
 // pyFloat formats like Python's str(float) for ordinary magnitudes.

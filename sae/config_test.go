@@ -16,8 +16,8 @@ func TestNotebookConfigLoads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.DSAEValue != 48 || r.Arch != ArchStandard || r.TotalSteps != 18750 || math.Abs(r.LREndValue-3e-5) > 1e-18 {
-		t.Errorf("derived: d_sae %d arch %s steps %d lr_end %g", r.DSAEValue, r.Arch, r.TotalSteps, r.LREndValue)
+	if r.DSAE != 48 || r.Arch != ArchStandard || r.TotalSteps != 18750 || math.Abs(r.LREnd-3e-5) > 1e-18 {
+		t.Errorf("derived: d_sae %d arch %s steps %d lr_end %g", r.DSAE, r.Arch, r.TotalSteps, r.LREnd)
 	}
 	if !r.UseGhostGrads || r.ApplyBDecToInput || !r.NormalizeSAEDecoder || r.L1Coefficient != 0.1 || r.AdamBeta1 != 0.9 {
 		t.Errorf("values not read: %+v", r.Config)
@@ -48,6 +48,9 @@ func TestConfigErrors(t *testing.T) {
 		{"unknown nested", `{"sae": {"d_in": 4, "bogus": 1}}`, `unknown key "bogus" in "sae"`},
 		{"unknown glassbox", `{"glassbox": {"adam_epsilon": 1}}`, `unknown key "adam_epsilon"`},
 		{"not an object", `[1, 2]`, `config`},
+		{"string for an integer", `{"d_in": "13"}`, `key "d_in": expected an integer, got "13"`},
+		{"null coefficient", `{"d_in": 4, "l1_coefficient": null}`, `key "l1_coefficient": expected a number, got null`},
+		{"null nested", `{"sae": {"d_in": null}}`, `key "d_in": expected an integer, got null`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -84,6 +87,12 @@ func TestResolveErrors(t *testing.T) {
 		{"no steps", func(c *Config) { c.TrainingTokens = 10 }, "training_tokens"},
 		{"bad scheduler", func(c *Config) { c.LRSchedulerName = "linear" }, "lr_scheduler_name"},
 		{"bad activation", func(c *Config) { c.ActivationFn = "gelu" }, "activation_fn"},
+		{"lr nan", func(c *Config) { c.LR = math.NaN() }, "lr: must be > 0"},
+		{"lr inf", func(c *Config) { c.LR = math.Inf(1) }, "lr: must be > 0"},
+		{"dtype float8", func(c *Config) { c.Dtype = "float8" }, `dtype: glassbox trains in float32, got "float8"`},
+		{"negative l1", func(c *Config) { c.L1Coefficient = -1 }, "l1_coefficient: must be >= 0"},
+		{"nan l1", func(c *Config) { c.L1Coefficient = math.NaN() }, "l1_coefficient: must be >= 0"},
+		{"negative l0", func(c *Config) { c.Architecture = "jumprelu"; l0 := -0.5; c.L0Coefficient = &l0 }, "l0_coefficient: must be >= 0"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -109,7 +118,7 @@ func TestConfigV6Nested(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Arch != ArchTopK || r.KValue != 4 || r.DSAEValue != 32 || r.AuxLossCoefficient != 0.5 || r.WandbLogFrequency != 7 {
+	if r.Arch != ArchTopK || r.K != 4 || r.DSAE != 32 || r.AuxLossCoefficient != 0.5 || r.WandbLogFrequency != 7 {
 		t.Errorf("nested keys not applied: %+v", r)
 	}
 	if strings.Join(ignored, ",") != "logger.log_to_wandb,sae.metadata" {
@@ -127,8 +136,8 @@ func TestActivationFnTopKSpelling(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Arch != ArchTopK || r.KValue != 3 {
-		t.Errorf("arch %s k %d, want topk 3", r.Arch, r.KValue)
+	if r.Arch != ArchTopK || r.K != 3 {
+		t.Errorf("arch %s k %d, want topk 3", r.Arch, r.K)
 	}
 }
 

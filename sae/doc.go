@@ -38,4 +38,60 @@
 //   - sparsity.safetensors holds log10(feature density + 1e-10) over the
 //     current feature_sampling_window (the counts since the last window
 //     reset, as SAELens), not over the whole run.
+//
+// # Architectures
+//
+// Everything that differs between architectures is one implementation of
+// the unexported architecture interface (arch.go), one file each:
+// arch_standard.go, arch_gated.go, arch_jumprelu.go, arch_topk.go and
+// arch_batchtopk.go. An implementation allocates its parameters beyond
+// W_enc, W_dec and b_dec and names them as SAELens does (params; their
+// order is the Adam state's), turns one row's encoder product into feature
+// activations (encoder), runs one training step (step: forward, loss,
+// backward), checks its config keys (resolve), and reads and writes its
+// cfg.json keys and weight tensors (cfgDict, readCfg, tensors). Optional
+// hooks come from the embedded archDefaults. The architectures are
+// registered in one place, the architectures slice of arch.go. The shared
+// sparse machinery the steps use (active lists, gathered decoding, gradients
+// applied feature by feature) is sparse.go.
+//
+// Each architecture also has a reference step, ref_<name>_test.go: the same
+// forward, loss and backward in plain float64 Go on dense matrices, checked
+// against PyTorch autograd fixtures (scripts/sae_parity.py). The fast steps
+// are tested against the references in every kernel mode
+// (TestFastStepsMatchReference).
+//
+// Adding a sixth architecture, say "relu-l0" (a standard SAE whose penalty
+// counts active features), takes one new file plus its registration:
+//
+//	// arch_relul0.go
+//	type reluL0Arch struct{ archDefaults }
+//
+//	func (reluL0Arch) name() string { return "relu-l0" }
+//	func (reluL0Arch) resolve(*Resolved, func(string, string, ...any) error) error { return nil }
+//	func (reluL0Arch) alloc(s *SAE)                     { s.BEnc = make([]float32, s.DSAE) }
+//	func (reluL0Arch) params(s *SAE) []param {
+//		return []param{{"W_enc", s.WEncT}, {"W_dec", s.WDec}, {"b_enc", s.BEnc}, {"b_dec", s.BDec}}
+//	}
+//	func (reluL0Arch) encoder(s *SAE) func(f []float32) {
+//		return func(f []float32) { thresholdRow(f, s.BEnc, nil, 0) }
+//	}
+//	func (reluL0Arch) tensors(s *SAE) []fileTensor { return []fileTensor{vecTensor("b_enc", s.BEnc)} }
+//	func (reluL0Arch) step(s *SAE, w *workspace, x []float32, o *stepOptions, gr grads) (StepLosses, error) {
+//		var L StepLosses
+//		s.encodeDense(w, s.BEnc, o) // w.pre = c·W_enc + b_enc
+//		// fill the active lists w.actIdx/actVal/actN from w.pre, then
+//		L.MSE = s.decodeGathered(w, x, o, gr[1], gr[3]) // x̂, MSE, dLoss/dy, W_dec and b_dec grads
+//		// add the penalty to L.L1 and its gradients, and backEncoder each
+//		// active entry's dLoss/dpre (collected, then applied to gr[0])
+//		return L, nil
+//	}
+//
+//	// arch.go
+//	var architectures = []architecture{..., reluL0Arch{}}
+//
+// plus, for the tests, its reference step (ref_relul0_test.go, registered
+// in refSteps). The config, the trainer, checkpoints, resume, cfg.json and
+// the safetensors files, Encode, Forward and the CLI's --arch then know
+// it; TestFastStepsMatchReference fails until it has a reference step.
 package sae

@@ -25,10 +25,8 @@ const (
 // CfgDict returns the SAELens 6.x inference config of s as written to
 // cfg.json. batchtopk SAEs are written as jumprelu (as SAELens does).
 func (s *SAE) CfgDict() map[string]any {
-	arch := s.Arch
-	if arch == ArchBatchTopK {
-		arch = ArchJumpReLU
-	}
+	a := s.arch()
+	arch := savedName(a)
 	reshape := "none"
 	if strings.HasSuffix(s.Meta.HookName, "hook_z") {
 		reshape = "hook_z"
@@ -56,10 +54,7 @@ func (s *SAE) CfgDict() map[string]any {
 		"apply_b_dec_to_input": s.ApplyBDecToInput, "normalize_activations": norm,
 		"reshape_activations": reshape, "metadata": meta,
 	}
-	if s.Arch == ArchTopK {
-		cfg["k"] = s.K
-		cfg["rescale_acts_by_decoder_norm"] = false
-	}
+	a.cfgDict(s, cfg)
 	return cfg
 }
 
@@ -80,27 +75,18 @@ func (s *SAE) weightTensors() map[string]*tensor.Tensor {
 		"W_dec": t(s.WDec, s.DSAE, s.DIn),
 		"b_dec": t(s.BDec, s.DIn),
 	}
-	switch s.Arch {
-	case ArchGated:
-		m["b_gate"], m["r_mag"], m["b_mag"] = t(s.BGate, s.DSAE), t(s.RMag, s.DSAE), t(s.BMag, s.DSAE)
-	case ArchJumpReLU:
-		m["b_enc"] = t(s.BEnc, s.DSAE)
-		th := make([]float32, s.DSAE)
-		for i, v := range s.LogThreshold {
-			th[i] = float32(math.Exp(float64(v)))
-		}
-		m["threshold"] = t(th, s.DSAE)
-	case ArchBatchTopK:
-		m["b_enc"] = t(s.BEnc, s.DSAE)
-		th := make([]float32, s.DSAE)
-		for i := range th {
-			th[i] = float32(s.TopKThreshold)
-		}
-		m["threshold"] = t(th, s.DSAE)
-	default:
-		m["b_enc"] = t(s.BEnc, s.DSAE)
+	for _, ft := range s.arch().tensors(s) {
+		m[ft.name] = t(ft.save(), ft.shapeFor(s)...)
 	}
 	return m
+}
+
+// shapeFor is the tensor's shape in s's file: [d_sae] unless set.
+func (ft fileTensor) shapeFor(s *SAE) []int {
+	if ft.shape != nil {
+		return ft.shape
+	}
+	return []int{s.DSAE}
 }
 
 // Save writes s to dir in SAELens layout: cfg.json (6.x layout),
@@ -166,72 +152,22 @@ func ParseCfg(b []byte, source string) (*SAE, error) {
 	if raw == nil {
 		return nil, fmt.Errorf("sae cfg %s: expected a JSON object", source)
 	}
-	fail := func(key, format string, args ...any) error {
-		return fmt.Errorf("sae cfg %s: %s: %s", source, key, fmt.Sprintf(format, args...))
-	}
-	getInt := func(m map[string]any, key string, required bool) (int, bool, error) {
-		v, ok := m[key]
-		if !ok || v == nil {
-			if required {
-				return 0, false, fail(key, "missing")
-			}
-			return 0, false, nil
-		}
-		n, ok := v.(json.Number)
-		if !ok {
-			return 0, false, fail(key, "expected an integer, got %v", v)
-		}
-		i, err := n.Int64()
-		if err != nil {
-			f, ferr := n.Float64()
-			if ferr != nil || f != math.Trunc(f) {
-				return 0, false, fail(key, "expected an integer, got %v", n)
-			}
-			i = int64(f)
-		}
-		if i < math.MinInt32 || i > math.MaxInt32 {
-			return 0, false, fail(key, "value %d out of range", i)
-		}
-		return int(i), true, nil
-	}
-	getStr := func(m map[string]any, keys ...string) (string, error) {
-		for _, k := range keys {
-			if v, ok := m[k]; ok && v != nil {
-				s, ok := v.(string)
-				if !ok {
-					return "", fail(k, "expected a string, got %v", v)
-				}
-				return s, nil
-			}
-		}
-		return "", nil
-	}
-	getBool := func(m map[string]any, key string, def bool) (bool, error) {
-		v, ok := m[key]
-		if !ok || v == nil {
-			return def, nil
-		}
-		bv, ok := v.(bool)
-		if !ok {
-			return false, fail(key, "expected true or false, got %v", v)
-		}
-		return bv, nil
-	}
-	dIn, _, err := getInt(raw, "d_in", true)
+	c := &cfgReader{source: source, raw: raw}
+	dIn, _, err := c.int(raw, "d_in", true)
 	if err != nil {
 		return nil, err
 	}
-	dSAE, _, err := getInt(raw, "d_sae", true)
+	dSAE, _, err := c.int(raw, "d_sae", true)
 	if err != nil {
 		return nil, err
 	}
 	if dIn < 1 || dSAE < 1 {
-		return nil, fail("d_in", "d_in and d_sae must be >= 1, got %d and %d", dIn, dSAE)
+		return nil, c.fail("d_in", "d_in and d_sae must be >= 1, got %d and %d", dIn, dSAE)
 	}
 	if int64(dIn)*int64(dSAE) > 1<<31 {
-		return nil, fail("d_sae", "d_in × d_sae = %d is too large", int64(dIn)*int64(dSAE))
+		return nil, c.fail("d_sae", "d_in × d_sae = %d is too large", int64(dIn)*int64(dSAE))
 	}
-	arch, err := getStr(raw, "architecture")
+	arch, err := c.str(raw, "architecture")
 	if err != nil {
 		return nil, err
 	}
@@ -242,31 +178,18 @@ func ParseCfg(b []byte, source string) (*SAE, error) {
 	if m, ok := raw["metadata"]; ok && m != nil {
 		mm, ok := m.(map[string]any)
 		if !ok {
-			return nil, fail("metadata", "expected an object")
+			return nil, c.fail("metadata", "expected an object")
 		}
 		meta = mm
 	}
-	actFn, err := getStr(raw, "activation_fn_str", "activation_fn")
+	actFn, err := c.str(raw, "activation_fn_str", "activation_fn")
 	if err != nil {
 		return nil, err
 	}
 	if actFn == "" {
-		if actFn, err = getStr(meta, "activation_fn_str", "activation_fn"); err != nil {
+		if actFn, err = c.str(meta, "activation_fn_str", "activation_fn"); err != nil {
 			return nil, err
 		}
-	}
-	k := 0
-	if kw, ok := raw["activation_fn_kwargs"].(map[string]any); ok {
-		if kk, has, err := getInt(kw, "k", false); err != nil {
-			return nil, err
-		} else if has {
-			k = kk
-		}
-	}
-	if kk, has, err := getInt(raw, "k", false); err != nil {
-		return nil, err
-	} else if has {
-		k = kk
 	}
 	if actFn == "topk" && arch == ArchStandard {
 		arch = ArchTopK
@@ -275,28 +198,20 @@ func ParseCfg(b []byte, source string) (*SAE, error) {
 		actFn = "relu"
 	}
 	if actFn != "relu" && actFn != "tanh-relu" {
-		return nil, fail("activation_fn_str", "unsupported activation function %q", actFn)
+		return nil, c.fail("activation_fn_str", "unsupported activation function %q", actFn)
 	}
 	s, err := newShell(arch, dIn, dSAE)
 	if err != nil {
-		return nil, fail("architecture", "%v", err)
+		return nil, c.fail("architecture", "%v", err)
 	}
-	if arch == ArchTopK {
-		if k < 1 || k > dSAE {
-			return nil, fail("k", "topk needs 1 <= k <= d_sae (%d), got %d", dSAE, k)
-		}
-		s.K = k
-		if rs, err := getBool(raw, "rescale_acts_by_decoder_norm", false); err != nil {
-			return nil, err
-		} else if rs {
-			return nil, fail("rescale_acts_by_decoder_norm", "true is not supported")
-		}
-	}
-	s.ActivationFn = actFn
-	if s.ApplyBDecToInput, err = getBool(raw, "apply_b_dec_to_input", true); err != nil {
+	if err := s.arch().readCfg(s, c); err != nil {
 		return nil, err
 	}
-	norm, err := getStr(raw, "normalize_activations")
+	s.ActivationFn = actFn
+	if s.ApplyBDecToInput, err = c.bool(raw, "apply_b_dec_to_input", true); err != nil {
+		return nil, err
+	}
+	norm, err := c.str(raw, "normalize_activations")
 	if err != nil {
 		return nil, err
 	}
@@ -305,30 +220,30 @@ func ParseCfg(b []byte, source string) (*SAE, error) {
 		norm = "none"
 	case "constant_norm_rescale", "layer_norm":
 	default:
-		return nil, fail("normalize_activations", "unknown value %q", norm)
+		return nil, c.fail("normalize_activations", "unknown value %q", norm)
 	}
 	s.NormalizeActivations = norm
 	md := &s.Meta
-	if md.ModelName, err = getStr(meta, "model_name"); err != nil {
+	if md.ModelName, err = c.str(meta, "model_name"); err != nil {
 		return nil, err
 	}
-	if md.ModelClassName, err = getStr(meta, "model_class_name"); err != nil {
+	if md.ModelClassName, err = c.str(meta, "model_class_name"); err != nil {
 		return nil, err
 	}
-	if md.HookName, err = getStr(meta, "hook_name", "hook_point"); err != nil {
+	if md.HookName, err = c.str(meta, "hook_name", "hook_point"); err != nil {
 		return nil, err
 	}
-	if md.DatasetPath, err = getStr(meta, "dataset_path"); err != nil {
+	if md.DatasetPath, err = c.str(meta, "dataset_path"); err != nil {
 		return nil, err
 	}
-	if md.SAELensVersion, err = getStr(meta, "sae_lens_version"); err != nil {
+	if md.SAELensVersion, err = c.str(meta, "sae_lens_version"); err != nil {
 		return nil, err
 	}
-	if md.SAELensTrainingVersion, err = getStr(meta, "sae_lens_training_version"); err != nil {
+	if md.SAELensTrainingVersion, err = c.str(meta, "sae_lens_training_version"); err != nil {
 		return nil, err
 	}
 	for _, key := range []string{"hook_layer", "hook_point_layer"} {
-		if v, has, err := getInt(meta, key, false); err != nil {
+		if v, has, err := c.int(meta, key, false); err != nil {
 			return nil, err
 		} else if has {
 			md.HookLayer = v
@@ -336,19 +251,19 @@ func ParseCfg(b []byte, source string) (*SAE, error) {
 		}
 	}
 	for _, key := range []string{"hook_head_index", "hook_point_head_index"} {
-		if v, has, err := getInt(meta, key, false); err != nil {
+		if v, has, err := c.int(meta, key, false); err != nil {
 			return nil, err
 		} else if has {
 			md.HookHeadIndex = &v
 			break
 		}
 	}
-	if v, has, err := getInt(meta, "context_size", false); err != nil {
+	if v, has, err := c.int(meta, "context_size", false); err != nil {
 		return nil, err
 	} else if has {
 		md.ContextSize = v
 	}
-	if md.PrependBOS, err = getBool(meta, "prepend_bos", true); err != nil {
+	if md.PrependBOS, err = c.bool(meta, "prepend_bos", true); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -356,14 +271,11 @@ func ParseCfg(b []byte, source string) (*SAE, error) {
 
 // setWeights copies the state dict in f into s, checking names and shapes.
 func (s *SAE) setWeights(f *safetensors.File, path string) error {
+	s.alloc()
 	want := map[string][]int{"W_enc": {s.DIn, s.DSAE}, "W_dec": {s.DSAE, s.DIn}, "b_dec": {s.DIn}}
-	switch s.Arch {
-	case ArchGated:
-		want["b_gate"], want["r_mag"], want["b_mag"] = []int{s.DSAE}, []int{s.DSAE}, []int{s.DSAE}
-	case ArchJumpReLU:
-		want["b_enc"], want["threshold"] = []int{s.DSAE}, []int{s.DSAE}
-	default:
-		want["b_enc"] = []int{s.DSAE}
+	own := s.arch().tensors(s)
+	for _, ft := range own {
+		want[ft.name] = ft.shapeFor(s)
 	}
 	optional := map[string][]int{"finetuning_scaling_factor": {s.DSAE}, "scaling_factor": {s.DSAE}}
 	got := map[string][]float32{}
@@ -394,25 +306,13 @@ func (s *SAE) setWeights(f *safetensors.File, path string) error {
 			return fmt.Errorf("load sae %s: missing tensor %q for a %s SAE", path, name, s.Arch)
 		}
 	}
-	s.alloc()
 	s.SetWEnc(got["W_enc"])
 	copy(s.WDec, got["W_dec"])
 	copy(s.BDec, got["b_dec"])
-	switch s.Arch {
-	case ArchGated:
-		copy(s.BGate, got["b_gate"])
-		copy(s.RMag, got["r_mag"])
-		copy(s.BMag, got["b_mag"])
-	case ArchJumpReLU:
-		copy(s.BEnc, got["b_enc"])
-		for i, v := range got["threshold"] {
-			if !(v > 0) {
-				return fmt.Errorf("load sae %s: threshold[%d] = %v, expected > 0", path, i, v)
-			}
-			s.LogThreshold[i] = float32(math.Log(float64(v)))
+	for _, ft := range own {
+		if err := ft.load(got[ft.name]); err != nil {
+			return fmt.Errorf("load sae %s: %w", path, err)
 		}
-	default:
-		copy(s.BEnc, got["b_enc"])
 	}
 	// Fold a fine-tuning scaling factor into the decoder rows.
 	for _, name := range []string{"finetuning_scaling_factor", "scaling_factor"} {
@@ -451,4 +351,79 @@ func LoadSparsity(dir string) ([]float32, error) {
 		return nil, fmt.Errorf("load sparsity: %w", err)
 	}
 	return t.Data, nil
+}
+
+// cfgReader reads typed values of a decoded cfg.json, with errors naming
+// the file and the key.
+type cfgReader struct {
+	source string
+	raw    map[string]any
+}
+
+func (c *cfgReader) fail(key, format string, args ...any) error {
+	return fmt.Errorf("sae cfg %s: %s: %s", c.source, key, fmt.Sprintf(format, args...))
+}
+
+// int reads m[key] as an integer (has is false when it is absent or null).
+func (c *cfgReader) int(m map[string]any, key string, required bool) (v int, has bool, err error) {
+	raw, ok := m[key]
+	if !ok || raw == nil {
+		if required {
+			return 0, false, c.fail(key, "missing")
+		}
+		return 0, false, nil
+	}
+	n, ok := raw.(json.Number)
+	if !ok {
+		return 0, false, c.fail(key, "expected an integer, got %s", jsonText(raw))
+	}
+	i, err := n.Int64()
+	if err != nil {
+		f, ferr := n.Float64()
+		if ferr != nil || f != math.Trunc(f) {
+			return 0, false, c.fail(key, "expected an integer, got %s", n)
+		}
+		i = int64(f)
+	}
+	if i < math.MinInt32 || i > math.MaxInt32 {
+		return 0, false, c.fail(key, "value %d out of range", i)
+	}
+	return int(i), true, nil
+}
+
+// str reads the first of keys present in m as a string ("" when none is).
+func (c *cfgReader) str(m map[string]any, keys ...string) (string, error) {
+	for _, k := range keys {
+		if v, ok := m[k]; ok && v != nil {
+			s, ok := v.(string)
+			if !ok {
+				return "", c.fail(k, "expected a string, got %s", jsonText(v))
+			}
+			return s, nil
+		}
+	}
+	return "", nil
+}
+
+// bool reads m[key] as a boolean (def when absent or null).
+func (c *cfgReader) bool(m map[string]any, key string, def bool) (bool, error) {
+	v, ok := m[key]
+	if !ok || v == nil {
+		return def, nil
+	}
+	bv, ok := v.(bool)
+	if !ok {
+		return false, c.fail(key, "expected true or false, got %s", jsonText(v))
+	}
+	return bv, nil
+}
+
+// jsonText renders a decoded JSON value as JSON (strings quoted), for
+// errors.
+func jsonText(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
 }

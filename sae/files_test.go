@@ -143,7 +143,8 @@ func TestLoadErrors(t *testing.T) {
 		{"wrong shape", strings.Replace(string(cfgBytes), `"d_sae": 8`, `"d_sae": 9`, 1), wbytes, "expected [9 4]"},
 		{"other architecture", strings.Replace(string(cfgBytes), `"architecture": "standard"`, `"architecture": "gated"`, 1), wbytes, "gated"},
 		{"bad json", `{"d_in": 4,`, wbytes, CfgFile},
-		{"string d_in", `{"d_in": "4", "d_sae": 8}`, wbytes, "d_in: expected an integer"},
+		{"string d_in", `{"d_in": "4", "d_sae": 8}`, wbytes, `d_in: expected an integer, got "4"`},
+		{"string architecture", `{"d_in": 4, "d_sae": 8, "architecture": 7}`, wbytes, `architecture: expected a string, got 7`},
 		{"topk k too big", `{"d_in": 4, "d_sae": 8, "architecture": "topk", "k": 9}`, wbytes, "k"},
 	}
 	for _, c := range cases {

@@ -45,7 +45,7 @@ func TestNotebookRunsReachReferenceEV(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			t.Logf("%s: explained variance %.5f, L0 %.2f, dead %d/%d", c.hook, m.ExplainedVariance, m.L0, m.DeadFeatures, r.DSAEValue)
+			t.Logf("%s: explained variance %.5f, L0 %.2f, dead %d/%d", c.hook, m.ExplainedVariance, m.L0, m.DeadFeatures, r.DSAE)
 			if m.ExplainedVariance < c.want {
 				t.Errorf("explained variance %.5f < %.3f (PyTorch loop)", m.ExplainedVariance, c.want)
 			}

@@ -41,23 +41,7 @@ func (a *adam) update(params [][]float32, g grads, lr float64, gscale float32) {
 	b2 := float32(a.beta2)
 	omb2 := float32(1 - a.beta2)
 	for k, p := range params {
-		gk := g[k][:len(p)]
-		m := a.m[k][:len(p)]
-		v := a.v[k][:len(p)]
-		i0 := 0
-		if useAVX2 && len(p) >= 8 {
-			i0 = len(p) &^ 7
-			adamScaleZeroAVX2(&p[0], &gk[0], &m[0], &v[0], i0, gscale, b1, omb1, b2, omb2, stepSize, eps)
-		}
-		for i := i0; i < len(p); i++ {
-			gi := gk[i] * gscale
-			gk[i] = 0
-			mi := b1*m[i] + omb1*gi
-			vi := b2*v[i] + omb2*gi*gi
-			m[i], v[i] = mi, vi
-			denom := float32(math.Sqrt(float64(vi))) + eps
-			p[i] -= stepSize * mi / denom
-		}
+		adamScaleZero(p, g[k], a.m[k], a.v[k], gscale, b1, omb1, b2, omb2, stepSize, eps)
 	}
 }
 
@@ -112,15 +96,11 @@ func normalizeRows(w []float32, rows, d int) {
 	}
 }
 
-// clipCoef returns the global L2 norm of the gradients and the factor
+// clipCoefKnown returns the global L2 norm of the gradients and the factor
 // torch.nn.utils.clip_grad_norm_ scales them by so the norm is at most
-// maxNorm (1 when it already is, or when maxNorm <= 0).
-func clipCoef(g grads, maxNorm float64) (float64, float32) {
-	return clipCoefKnown(g, maxNorm, -1, 0)
-}
-
-// clipCoefKnown is clipCoef with the squared norm of g[known] already
-// computed (sq; known < 0: none), so that gradient is not read again.
+// maxNorm (1 when it already is, or when maxNorm <= 0); the squared norm of
+// g[known] is already computed (sq; known < 0: none), so that gradient is
+// not read again.
 func clipCoefKnown(g grads, maxNorm float64, known int, sq float64) (float64, float32) {
 	var ss float64
 	for k, v := range g {
@@ -209,7 +189,7 @@ type lrSchedule struct {
 }
 
 func newLRSchedule(r *Resolved) lrSchedule {
-	return lrSchedule{name: strings.ToLower(r.LRSchedulerName), lr: r.LR, lrEnd: r.LREndValue,
+	return lrSchedule{name: strings.ToLower(r.LRSchedulerName), lr: r.LR, lrEnd: r.LREnd,
 		warmUp: int64(r.LRWarmUpSteps), decay: int64(r.LRDecaySteps), total: r.TotalSteps, cycles: r.NRestartCycles}
 }
 

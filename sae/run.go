@@ -9,7 +9,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -30,8 +29,8 @@ const (
 )
 
 // Run trains until every step is done, logging metrics, writing
-// checkpoints and the final SAE to RunDir (when set) and drawing the
-// progress line. On error (bad input, divergence) it stops; the previous
+// checkpoints and the final SAE to RunDir (when set) and reporting
+// progress to OnProgress. On error (bad input, divergence) it stops; the previous
 // checkpoint stays intact and metrics up to that point are written.
 func (t *Trainer) Run() error {
 	r := t.Cfg
@@ -54,7 +53,7 @@ func (t *Trainer) Run() error {
 		step := t.StepN
 		L, err := t.Step()
 		if err != nil {
-			t.endProgress()
+			t.reportStopped()
 			if werr := t.writeMetrics(); werr != nil {
 				return errors.Join(err, werr)
 			}
@@ -79,12 +78,11 @@ func (t *Trainer) Run() error {
 				}
 			}
 		}
-		if t.StepN&127 == 0 || t.Done() {
-			t.drawProgress(false)
+		if t.StepN&127 == 0 && !t.Done() {
+			t.reportProgress(false)
 		}
 	}
-	t.drawProgress(true)
-	t.endProgress()
+	t.reportProgress(true)
 	if len(t.Eval) > 0 {
 		if err := t.logEval(t.StepN - 1); err != nil {
 			return err
@@ -352,21 +350,24 @@ func RestoreCheckpoint(r *Resolved, dir string, src Source) (*Trainer, error) {
 	if err := json.Unmarshal(b, &st); err != nil {
 		return nil, fmt.Errorf("resume %s: %w", filepath.Join(dir, stateJSON), err)
 	}
-	if st.Arch != r.Arch || st.DIn != r.DIn || st.DSAE != r.DSAEValue {
+	if st.Arch != r.Arch || st.DIn != r.DIn || st.DSAE != r.DSAE {
 		return nil, fmt.Errorf("resume %s: checkpoint is a %s SAE (d_in %d, d_sae %d) but the config asks for %s (d_in %d, d_sae %d)",
-			dir, st.Arch, st.DIn, st.DSAE, r.Arch, r.DIn, r.DSAEValue)
+			dir, st.Arch, st.DIn, st.DSAE, r.Arch, r.DIn, r.DSAE)
 	}
 	s, err := Load(dir)
 	if err != nil {
 		return nil, fmt.Errorf("resume: %w", err)
 	}
-	if s.Arch != r.Arch && !(r.Arch == ArchBatchTopK && s.Arch == ArchJumpReLU) {
+	a, _ := archByName(r.Arch)
+	if s.Arch != savedName(a) {
 		return nil, fmt.Errorf("resume %s: cfg.json is a %s SAE, the config asks for %s", dir, s.Arch, r.Arch)
 	}
-	s.Arch = r.Arch
-	if r.Arch == ArchBatchTopK {
-		s.LogThreshold = nil
-		s.K, s.KBatch = r.KValue, r.KBatch
+	if s.Arch != r.Arch {
+		// saved as another architecture (batchtopk as jumprelu): every
+		// trained parameter is restored from the trainer state below.
+		s.Arch = r.Arch
+		s.alloc()
+		s.K, s.KBatch = r.K, r.KBatch
 	}
 	s.ActivationFn = r.ActivationFn
 	if s.ActivationFn == "" || s.ActivationFn == "topk" {
@@ -483,114 +484,22 @@ func parseRecord(line []byte) (Record, error) {
 	return rec, nil
 }
 
-// drawProgress writes the SAELens/tqdm-style progress line, at most every
-// 100 ms unless final.
-func (t *Trainer) drawProgress(final bool) {
-	if t.Progress == nil {
+// reportProgress passes the trainer's progress to OnProgress (when set);
+// final marks the report at the end of a complete run.
+func (t *Trainer) reportProgress(final bool) {
+	if t.OnProgress == nil {
 		return
 	}
-	now := time.Now()
-	if !final && now.Sub(t.lastDraw) < 100*time.Millisecond {
-		return
-	}
-	t.lastDraw = now
-	r := t.Cfg
-	total := r.TotalTokens
-	done := t.Tokens
-	if done > total {
-		done = total
-	}
-	frac := float64(done) / float64(total)
-	const width = 40
-	filled := int(frac * width)
-	bar := strings.Repeat("█", filled) + strings.Repeat(" ", width-filled)
-	el := now.Sub(t.started)
-	rate := float64(t.Tokens-t.startTokens) / math.Max(el.Seconds(), 1e-9)
-	remain := time.Duration(0)
-	if rate > 0 {
-		remain = time.Duration(float64(total-done) / rate * float64(time.Second))
-	}
-	fmt.Fprintf(t.Progress, "\r%d| MSE Loss %.3f | L1 %.3f: %3d%%|%s| %d/%d [%s<%s, %.0f it/s]",
-		t.StepN, t.lastLosses.MSE, t.lastLosses.L1, int(frac*100), bar, done, total, clock(el), clock(remain), rate)
+	t.OnProgress(Progress{Step: t.StepN, Tokens: t.Tokens, TotalTokens: t.Cfg.TotalTokens,
+		RunTokens: t.Tokens - t.startTokens, Elapsed: time.Since(t.started),
+		MSE: t.lastLosses.MSE, L1: t.lastLosses.L1, Final: final})
 }
 
-func (t *Trainer) endProgress() {
-	if t.Progress != nil && !t.lastDraw.IsZero() {
-		fmt.Fprintln(t.Progress)
+// reportStopped tells OnProgress that the run stopped on an error.
+func (t *Trainer) reportStopped() {
+	if t.OnProgress != nil {
+		t.OnProgress(Progress{Step: t.StepN, Tokens: t.Tokens, TotalTokens: t.Cfg.TotalTokens,
+			RunTokens: t.Tokens - t.startTokens, Elapsed: time.Since(t.started),
+			MSE: t.lastLosses.MSE, L1: t.lastLosses.L1, Stopped: true})
 	}
-}
-
-func clock(d time.Duration) string {
-	s := int(d.Seconds())
-	if s >= 3600 {
-		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
-	}
-	return fmt.Sprintf("%02d:%02d", s/60, s%60)
-}
-
-// Summary renders, for every logged metric, its final value and a
-// 40-character sparkline of its history (like wandb's run summary).
-func Summary(recs []Record) string {
-	series := map[string][]float64{}
-	var order []string
-	for _, r := range recs {
-		for _, k := range r.Order {
-			if _, ok := series[k]; !ok {
-				order = append(order, k)
-			}
-			series[k] = append(series[k], r.Values[k])
-		}
-	}
-	sort.Strings(order)
-	w := 0
-	for _, k := range order {
-		w = max(w, len(k))
-	}
-	var b strings.Builder
-	for _, k := range order {
-		v := series[k]
-		fmt.Fprintf(&b, "%-*s %s %.5g\n", w, k, Sparkline(v, 40), v[len(v)-1])
-	}
-	return b.String()
-}
-
-// Sparkline draws values as width block characters (bucket means).
-func Sparkline(v []float64, width int) string {
-	if len(v) == 0 {
-		return ""
-	}
-	n := min(width, len(v))
-	buckets := make([]float64, n)
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for i := 0; i < n; i++ {
-		a, b := i*len(v)/n, (i+1)*len(v)/n
-		var s float64
-		var c int
-		for _, x := range v[a:b] {
-			if !math.IsNaN(x) && !math.IsInf(x, 0) {
-				s += x
-				c++
-			}
-		}
-		if c == 0 {
-			buckets[i] = math.NaN()
-			continue
-		}
-		buckets[i] = s / float64(c)
-		lo, hi = math.Min(lo, buckets[i]), math.Max(hi, buckets[i])
-	}
-	ticks := []rune("▁▂▃▄▅▆▇█")
-	var b strings.Builder
-	for _, x := range buckets {
-		if math.IsNaN(x) {
-			b.WriteRune(' ')
-			continue
-		}
-		k := 0
-		if hi > lo {
-			k = int((x - lo) / (hi - lo) * float64(len(ticks)-1))
-		}
-		b.WriteRune(ticks[k])
-	}
-	return b.String()
 }

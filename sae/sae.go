@@ -80,10 +80,8 @@ func newShell(arch string, dIn, dSAE int) (*SAE, error) {
 	if dIn < 1 || dSAE < 1 {
 		return nil, fmt.Errorf("sae: d_in and d_sae must be >= 1, got %d and %d", dIn, dSAE)
 	}
-	switch arch {
-	case ArchStandard, ArchTopK, ArchBatchTopK, ArchGated, ArchJumpReLU:
-	default:
-		return nil, fmt.Errorf("sae: unknown architecture %q", arch)
+	if _, ok := archByName(arch); !ok {
+		return nil, fmt.Errorf("sae: unknown architecture %q (want %s)", arch, archList())
 	}
 	return &SAE{Arch: arch, DIn: dIn, DSAE: dSAE, ActivationFn: "relu", NormalizeActivations: "none"}, nil
 }
@@ -93,14 +91,7 @@ func (s *SAE) alloc() {
 	dIn, dSAE := s.DIn, s.DSAE
 	s.WEncT, s.WDec, s.BDec = make([]float32, dIn*dSAE), make([]float32, dIn*dSAE), make([]float32, dIn)
 	s.BEnc, s.BGate, s.RMag, s.BMag, s.LogThreshold = nil, nil, nil, nil, nil
-	switch s.Arch {
-	case ArchGated:
-		s.BGate, s.RMag, s.BMag = make([]float32, dSAE), make([]float32, dSAE), make([]float32, dSAE)
-	case ArchJumpReLU:
-		s.BEnc, s.LogThreshold = make([]float32, dSAE), make([]float32, dSAE)
-	default:
-		s.BEnc = make([]float32, dSAE)
-	}
+	s.arch().alloc(s)
 }
 
 // WEnc returns W_enc as SAELens stores it, [d_in, d_sae].
@@ -127,26 +118,22 @@ func transpose(dst, src []float32, rows, cols int) {
 // params returns the trainable parameters in a fixed order (the order of the
 // Adam state and of the gradients).
 func (s *SAE) params() [][]float32 {
-	switch s.Arch {
-	case ArchGated:
-		return [][]float32{s.WEncT, s.WDec, s.BGate, s.RMag, s.BMag, s.BDec}
-	case ArchJumpReLU:
-		return [][]float32{s.WEncT, s.WDec, s.BEnc, s.BDec, s.LogThreshold}
-	default:
-		return [][]float32{s.WEncT, s.WDec, s.BEnc, s.BDec}
+	ps := s.arch().params(s)
+	out := make([][]float32, len(ps))
+	for i, p := range ps {
+		out[i] = p.v
 	}
+	return out
 }
 
 // paramNames are the SAELens names of params() (W_enc is stored transposed).
 func (s *SAE) paramNames() []string {
-	switch s.Arch {
-	case ArchGated:
-		return []string{"W_enc", "W_dec", "b_gate", "r_mag", "b_mag", "b_dec"}
-	case ArchJumpReLU:
-		return []string{"W_enc", "W_dec", "b_enc", "b_dec", "log_threshold"}
-	default:
-		return []string{"W_enc", "W_dec", "b_enc", "b_dec"}
+	ps := s.arch().params(s)
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.name
 	}
+	return out
 }
 
 // Clone returns a deep copy.
@@ -239,30 +226,13 @@ const inferenceChunk = 256
 // ([n, d_sae]) and, when norms is not nil, each row's normalisation into
 // norms[r]. The pre-activations of a chunk of rows are one matrix product
 // (c·W_enc, written straight into f), then each row gets the
-// architecture's activation in place.
+// architecture's activation (its encoder) in place.
 func (s *SAE) encodeRows(x, f []float32, norms []rowNorm) {
 	d, S := s.DIn, s.DSAE
 	n := len(x) / d
 	wenc := s.WEnc() // [d_in, d_sae]
 	c := make([]float32, min(n, inferenceChunk)*d)
-	var scratch []int32
-	var vals []float32
-	if s.Arch == ArchTopK {
-		scratch, vals = make([]int32, S), make([]float32, S)
-	}
-	var em, th []float32
-	switch s.Arch {
-	case ArchGated:
-		em = make([]float32, S)
-		for i := range em {
-			em[i] = float32(math.Exp(float64(s.RMag[i])))
-		}
-	case ArchJumpReLU:
-		th = make([]float32, S)
-		for i := range th {
-			th[i] = float32(math.Exp(float64(s.LogThreshold[i])))
-		}
-	}
+	activate := s.arch().encoder(s)
 	for r0 := 0; r0 < n; r0 += inferenceChunk {
 		m := min(inferenceChunk, n-r0)
 		for r := 0; r < m; r++ {
@@ -275,56 +245,7 @@ func (s *SAE) encodeRows(x, f []float32, norms []rowNorm) {
 		clear(fc)
 		gemmAcc(fc, c[:m*d], wenc, m, d, S)
 		for r := 0; r < m; r++ {
-			s.activateRow(fc[r*S:(r+1)*S], em, th, scratch, vals)
-		}
-	}
-}
-
-// activateRow turns the encoder product u = c·W_enc of one row into the
-// feature activations, in place (em = exp(r_mag) for gated, th the jumprelu
-// thresholds, scratch len d_sae for topk).
-func (s *SAE) activateRow(f, em, th []float32, scratch []int32, vals []float32) {
-	switch s.Arch {
-	case ArchGated:
-		for i, u := range f {
-			var v float32
-			if u+s.BGate[i] > 0 {
-				v = activate(s.ActivationFn, u*em[i]+s.BMag[i])
-			}
-			f[i] = v
-		}
-	case ArchJumpReLU, ArchBatchTopK:
-		bt := float32(s.TopKThreshold)
-		for i, u := range f {
-			p := u + s.BEnc[i]
-			t := bt
-			if th != nil {
-				t = th[i]
-			}
-			var v float32
-			if p > t && p > 0 {
-				v = p
-			}
-			f[i] = v
-		}
-	case ArchTopK:
-		for i := range f {
-			f[i] += s.BEnc[i]
-		}
-		idx := topKIndices(f, s.K, scratch)
-		for k, i := range idx {
-			vals[k] = f[i]
-		}
-		sel := vals[:len(idx)]
-		clear(f)
-		for k, i := range idx {
-			if sel[k] > 0 {
-				f[i] = sel[k]
-			}
-		}
-	default:
-		for i, u := range f {
-			f[i] = activate(s.ActivationFn, u+s.BEnc[i])
+			activate(fc[r*S : (r+1)*S])
 		}
 	}
 }

@@ -14,17 +14,13 @@ import (
 // dedupeOK reports whether the training step of s may run on the batch's
 // distinct rows. Per-row noise (noise_scale > 0) makes equal rows differ,
 // and batch-level selections (batchtopk) need every row, so those stay
-// per row; so do the step functions that do not weight rows by w.mult yet.
+// per row (an architecture says so by its dedupe method).
 func dedupeOK(s *SAE, w *workspace, o *stepOptions) bool {
 	if o.noise != 0 {
 		return false
 	}
-	switch s.Arch {
-	case ArchStandard, ArchTopK, ArchGated, ArchJumpReLU:
-		return true
-	default:
-		return false
-	}
+	a := s.arch()
+	return a != nil && a.dedupe()
 }
 
 // dedupeTable is an open-addressing hash table from row contents to the

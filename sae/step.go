@@ -173,20 +173,9 @@ func (s *SAE) forwardBackwardRows(w *workspace, x []float32, dead []bool, o *ste
 	var L StepLosses
 	var err error
 	w.denseActs = false
-	switch s.Arch {
-	case ArchStandard:
-		if standardDense(w) {
-			err = s.stepStandardDense(w, x, o, gr, &L)
-		} else {
-			err = s.stepStandard(w, x, o, gr, &L)
-		}
-	case ArchGated:
-		err = s.stepGated(w, x, o, gr, &L)
-	case ArchJumpReLU:
-		err = s.stepJumpReLU(w, x, o, gr, &L)
-	case ArchTopK, ArchBatchTopK:
-		err = s.stepTopK(w, x, o, gr, &L)
-	default:
+	if a := s.arch(); a != nil {
+		L, err = a.step(s, w, x, o, gr)
+	} else {
 		err = fmt.Errorf("sae: unknown architecture %q", s.Arch)
 	}
 	L.Overall = L.MSE + L.L1 + L.Ghost + L.Aux

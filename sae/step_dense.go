@@ -44,27 +44,7 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 		f = f[:len(pre)]
 		cc = cc[:len(pre)]
 		// the firing statistics count every batch row: m per step row
-		m := int32(w.mult[b])
-		var n uint32
-		i0 := 0
-		if useAVX2 && len(pre) >= 8 {
-			i0 = len(pre) &^ 7
-			if m == 1 {
-				n = uint32(reluCountAVX2(&f[0], &pre[0], &cc[0], i0))
-			} else {
-				n = uint32(reluCountMultAVX2(&f[0], &pre[0], &cc[0], i0, m))
-			}
-		}
-		for i := i0; i < len(pre); i++ {
-			p := pre[i]
-			bits := math.Float32bits(p)
-			bits &^= uint32(int32(bits) >> 31) // negative → +0
-			on := (bits + 0x7fffffff) >> 31    // 1 when > 0
-			f[i] = math.Float32frombits(bits)
-			n += on
-			cc[i] += m & -int32(on)
-		}
-		w.actN[b] = int32(n)
+		w.actN[b] = int32(reluCount(f, pre, cc, int32(w.mult[b])))
 		if tanh {
 			for i, v := range f {
 				if v > 0 {
@@ -124,22 +104,7 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 		lamM := lam * m
 		if fast {
 			// L1 with unweighted ReLU activations: one fused branch-free pass.
-			var norm float32
-			cs := db.colSum[:len(f)]
-			df = df[:len(f)]
-			i0 := 0
-			if useAVX2 && len(f) >= 8 {
-				i0 = len(f) &^ 7
-				norm = l1FusedAVX2(&df[0], &f[0], &cs[0], lamM, i0)
-			}
-			for i := i0; i < len(f); i++ {
-				v := f[i]
-				on := float32((math.Float32bits(v) + 0x7fffffff) >> 31)
-				norm += v
-				d := (df[i] + lamM) * on
-				df[i] = d
-				cs[i] += d
-			}
+			norm := l1Fused(df, f, db.colSum, lamM)
 			pen += float64(norm * m)
 			continue
 		}

@@ -10,13 +10,13 @@ import (
 // gathered decoder, and the AuxK loss of the dead latents. The backward
 // pass runs feature by feature (topkBackward), so each decoder row, W_dec
 // gradient row and W_enc gradient row is read once a step.
-func (s *SAE) stepTopK(w *workspace, x []float32, o *stepOptions, gr grads, L *StepLosses) error {
+func (s *SAE) stepTopK(w *workspace, x []float32, o *stepOptions, gr grads, L *StepLosses, batch bool) error {
 	// Rows are de-duplicated for topk (U ≤ B step rows, weighted by
 	// w.mult), never for batchtopk (U = B).
 	B, U, D, S := w.b, w.u, w.d, w.s
 	gWEncT, gWDec, gBEnc, gBDec := gr[0], gr[1], gr[2], gr[3]
 	s.encodeDense(w, s.BEnc, o)
-	s.topkSelect(w)
+	s.topkSelect(w, batch)
 	L.MSE = s.decodeGathered(w, x, o, gWDec, gBDec)
 	tb := topkPool.Get().(*topkBuffers)
 	defer topkPool.Put(tb)
@@ -110,12 +110,12 @@ func (s *SAE) stepTopK(w *workspace, x []float32, o *stepOptions, gr grads, L *S
 }
 
 // topkSelect fills the active lists (w.actIdx/actVal/actN) from w.pre: the
-// k largest positive pre-activations of every step row (topk), or the
-// KBatch·B largest of the batch (batchtopk, which also records the
+// k largest positive pre-activations of every step row (topk), or, when
+// batch, the KBatch·B largest of the batch (batchtopk, which also records the
 // smallest positive selected value in w.minPos / w.anyPos).
-func (s *SAE) topkSelect(w *workspace) {
+func (s *SAE) topkSelect(w *workspace, batch bool) {
 	B, U, S := w.b, w.u, w.s
-	if s.Arch == ArchTopK {
+	if !batch {
 		for b := 0; b < U; b++ {
 			pre := w.pre[b*S : b*S+S]
 			sel := topKIndices(pre, s.K, w.scratch)

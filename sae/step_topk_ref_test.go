@@ -13,7 +13,7 @@ func (s *SAE) stepTopKRef(w *workspace, x []float32, o *stepOptions, gr grads, L
 	B, U, D, S := w.b, w.u, w.d, w.s
 	gWEncT, gWDec, gBEnc, gBDec := gr[0], gr[1], gr[2], gr[3]
 	s.encodeDense(w, s.BEnc, o)
-	s.topkSelect(w) // unchanged since
+	s.topkSelect(w, s.Arch == ArchBatchTopK) // unchanged since
 	L.MSE = s.decodeGathered(w, x, o, gWDec, gBDec)
 	eg := getEncGrads()
 	defer encGradsPool.Put(eg)

@@ -3,7 +3,6 @@ package sae
 import (
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 	"time"
@@ -32,8 +31,10 @@ type Trainer struct {
 	// Eval, if set ([n, d_in] rows in input space), is evaluated at the end
 	// and every wandb_log_frequency×eval_every_n_wandb_logs steps.
 	Eval []float32
-	// Progress receives the progress line (nil: none).
-	Progress io.Writer
+	// OnProgress, if set, is called by Run every 128 steps, at the end
+	// (Final) and when the run stops on an error (Stopped); package
+	// sae/trainlog draws it as a progress line.
+	OnProgress func(Progress)
 	// RunDir, if set, receives config.json, metrics.jsonl and checkpoints.
 	RunDir string
 	// FullLosses makes every step compute the ghost-grad loss value even
@@ -41,9 +42,10 @@ type Trainer struct {
 	// gradient is zero then, so training is unaffected).
 	FullLosses bool
 
-	src Source
-	opt *adam
-	g   grads
+	src    Source
+	params [][]float32 // SAE.params(), kept (the SAE's slices are not reallocated while training)
+	opt    *adam
+	g      grads
 	// gDirty is set while t.g may hold a step's gradients (the optimizer
 	// update clears them).
 	gDirty bool
@@ -66,9 +68,20 @@ type Trainer struct {
 	metrics          []Record
 	lastLosses       StepLosses
 	started          time.Time
-	lastDraw         time.Time
 	startTokens      int64
 	restoredMetricsN int
+}
+
+// Progress is the state of a run as Run reports it to OnProgress.
+type Progress struct {
+	Step        int64         // training steps done
+	Tokens      int64         // training tokens seen
+	TotalTokens int64         // training tokens of the whole run
+	RunTokens   int64         // tokens seen since this Run started (a resumed run starts late)
+	Elapsed     time.Duration // since this Run started
+	MSE, L1     float64       // the last step's loss terms (L1 is λ·penalty)
+	Final       bool          // the run is complete (last report)
+	Stopped     bool          // the run stopped on an error (last report)
 }
 
 // Record is one line of metrics.jsonl: the step and wandb-named values.
@@ -81,10 +94,7 @@ type Record struct {
 // NewTrainer initialises an SAE from the config (seeded weight init,
 // b_dec init and activation-norm estimate from src) and a trainer for it.
 func NewTrainer(r *Resolved, src Source) (*Trainer, error) {
-	if r.Arch == ArchGated && r.NormalizeActivations != "none" && r.NormalizeActivations != "expected_average_only_in" {
-		return nil, fmt.Errorf("config: normalize_activations: %q is not supported for gated SAEs", r.NormalizeActivations)
-	}
-	s, err := New(r.Arch, r.DIn, r.DSAEValue)
+	s, err := New(r.Arch, r.DIn, r.DSAE)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +107,7 @@ func NewTrainer(r *Resolved, src Source) (*Trainer, error) {
 	if s.NormalizeActivations == "expected_average_only_in" {
 		s.NormalizeActivations = "none" // applied by the trainer, folded at the end
 	}
-	s.K, s.KBatch = r.KValue, r.KBatch
+	s.K, s.KBatch = r.K, r.KBatch
 	s.Meta = Metadata{ModelName: r.ModelName, ModelClassName: r.ModelClassName, HookName: r.HookName,
 		HookLayer: r.HookLayer, HookHeadIndex: r.HookHeadIndex, ContextSize: r.ContextSize,
 		PrependBOS: r.PrependBOS, DatasetPath: r.DatasetPath, SAELensVersion: SAELensFormatVersion,
@@ -113,16 +123,17 @@ func NewTrainer(r *Resolved, src Source) (*Trainer, error) {
 
 func newTrainer(r *Resolved, s *SAE, src Source) *Trainer {
 	t := &Trainer{Cfg: r, SAE: s, src: src, NormScale: 1}
-	t.opt = newAdam(s.params(), r.AdamBeta1, r.AdamBeta2, r.Glassbox.AdamEps)
+	t.params = s.params()
+	t.opt = newAdam(t.params, r.AdamBeta1, r.AdamBeta2, r.Glassbox.AdamEps)
 	t.g = newGrads(s)
-	t.ws = newWorkspace(r.TrainBatchSizeTokens, r.DIn, r.DSAEValue)
+	t.ws = newWorkspace(r.TrainBatchSizeTokens, r.DIn, r.DSAE)
 	t.batch = make([]float32, r.TrainBatchSizeTokens*r.DIn)
 	t.rows = newRowBatch(src, r.TrainBatchSizeTokens, r.DIn)
 	t.sched = newLRSchedule(r)
 	t.rng = rand.NewPCG(uint64(r.Seed), 0x4015e)
 	t.norm = rand.New(t.rng)
-	t.actFreq = make([]float32, r.DSAEValue)
-	t.passesSince = make([]float32, r.DSAEValue)
+	t.actFreq = make([]float32, r.DSAE)
+	t.passesSince = make([]float32, r.DSAE)
 	t.opts = stepOptions{lp: r.LpNorm, scaleByDec: r.ScaleSparsityPenaltyByDecoderNorm, ghost: r.UseGhostGrads,
 		denseMSE: r.DenseBatchMSE, noise: float32(r.NoiseScale), normFn: t.norm.NormFloat64,
 		bandwidth: float32(r.JumpReLUBandwidth), tanhMode: r.JumpReLUSparsityLossMode == "tanh",
@@ -169,12 +180,7 @@ func initWeights(s *SAE, r *Resolved, rng *rand.Rand) {
 	if r.NormalizeSAEDecoder {
 		s.SetDecoderNormToUnit()
 	}
-	if s.Arch == ArchJumpReLU {
-		lt := float32(math.Log(r.JumpReLUInitThreshold))
-		for i := range s.LogThreshold {
-			s.LogThreshold[i] = lt
-		}
-	}
+	s.arch().initParams(s, r)
 }
 
 // orthogonalRows fills w ([rows, cols]) like torch.nn.init.orthogonal_ on
@@ -422,16 +428,13 @@ func (t *Trainer) Step() (StepLosses, error) {
 		}
 	}
 	t.nFracActive += int64(w.b)
-	if s.Arch == ArchBatchTopK && w.anyPos {
-		lr := r.TopKThresholdLR
-		s.TopKThreshold = (1-lr)*s.TopKThreshold + lr*float64(w.minPos)
-	}
+	s.arch().afterStep(s, w, r)
 	known, decSq := -1, 0.0
 	if r.NormalizeSAEDecoder {
 		known, decSq = 1, removeParallelDecoderGrad(s.WDec, t.g[1], s.DSAE, s.DIn)
 	}
 	_, coef := clipCoefKnown(t.g, r.Glassbox.MaxGradNorm, known, decSq)
-	t.opt.update(s.params(), t.g, t.sched.at(t.StepN), coef) // clears t.g
+	t.opt.update(t.params, t.g, t.sched.at(t.StepN), coef) // clears t.g
 	t.gDirty = false
 	t.lastLosses = L
 	t.StepN++
@@ -569,10 +572,8 @@ func (t *Trainer) logTrainStep(step int64, L StepLosses) {
 		"details/current_l1_coefficient", "details/n_training_tokens"}
 	vals := []float64{L.MSE, l1n, L.Aux, L.Ghost, L.Overall, ev, ps, l0 / float64(B), mps / float64(len(t.passesSince)),
 		float64(dead), t.sched.at(step), coeff, float64(t.Tokens)}
-	if t.SAE.Arch == ArchBatchTopK {
-		keys = append(keys, "topk_threshold")
-		vals = append(vals, t.SAE.TopKThreshold)
-	}
+	ak, av := t.SAE.arch().logValues(t.SAE)
+	keys, vals = append(keys, ak...), append(vals, av...)
 	t.record(step, keys, vals)
 }
 

@@ -164,7 +164,7 @@ func TestTrainReachesGoodReconstruction(t *testing.T) {
 			if after.ExplainedVariance < 0.9 || after.ExplainedVariance <= before.ExplainedVariance {
 				t.Errorf("explained variance %.4f (before %.4f), want >= 0.9", after.ExplainedVariance, before.ExplainedVariance)
 			}
-			if after.L0 <= 0 || after.L0 > float64(r.DSAEValue)/2 {
+			if after.L0 <= 0 || after.L0 > float64(r.DSAE)/2 {
 				t.Errorf("L0 %.2f not sparse", after.L0)
 			}
 			if len(tr.Metrics()) == 0 {
@@ -285,10 +285,6 @@ func TestCheckpointLayout(t *testing.T) {
 		if _, ok := recs[0].Values[k]; !ok {
 			t.Errorf("metric %q missing", k)
 		}
-	}
-	sum := Summary(recs)
-	if !strings.Contains(sum, "losses/mse_loss") || !strings.ContainsAny(sum, "▁█") {
-		t.Errorf("summary:\n%s", sum)
 	}
 }
 

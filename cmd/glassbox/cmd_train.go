@@ -9,6 +9,7 @@ import (
 
 	"github.com/glassbox-interp/glassbox/pipeline"
 	"github.com/glassbox-interp/glassbox/sae"
+	"github.com/glassbox-interp/glassbox/sae/trainlog"
 	"github.com/glassbox-interp/glassbox/workload"
 	"github.com/spf13/cobra"
 )
@@ -69,23 +70,26 @@ func init() {
 	f.StringVar(&trainFlags.config, "config", "", "SAELens-style JSON config (replaces the notebook defaults)")
 	f.StringVar(&trainFlags.out, "out", "", "run directory (default runs/<run name>)")
 	f.StringVar(&trainFlags.resume, "resume", "", "continue the run in this directory from its last checkpoint")
-	f.StringVar(&trainFlags.arch, "arch", "standard", "architecture: standard, gated, jumprelu, topk or batchtopk")
-	f.Float64Var(&trainFlags.l1, "l1-coefficient", 0.1, "sparsity coefficient (jumprelu: L0 coefficient)")
-	f.Int64Var(&trainFlags.tokens, "training-tokens", 1_500_000, "training tokens")
-	f.IntVar(&trainFlags.batch, "train-batch-size-tokens", 80, "batch size in tokens")
-	f.IntVar(&trainFlags.expansion, "expansion-factor", 4, "d_sae = expansion factor × d_in")
-	f.Float64Var(&trainFlags.lr, "lr", 3e-4, "learning rate")
-	f.Float64Var(&trainFlags.k, "k", 0, "topk: active features per row; batchtopk: mean per row")
-	f.Int64Var(&trainFlags.seed, "seed", 42, "random seed (weights, data order, noise)")
-	f.IntVar(&trainFlags.ckpts, "n-checkpoints", 5, "evenly spaced checkpoints")
-	f.BoolVar(&trainFlags.ghostGrads, "ghost-grads", true, "ghost grads (standard architecture only)")
-	f.Float64Var(&trainFlags.maxGrad, "max-grad-norm", 1, "global gradient-norm clip (<= 0: off)")
+	// The defaults shown are the notebook config's; a flag changes the
+	// config (notebook or --config) only when it is given.
+	nb := sae.NotebookConfig()
+	f.StringVar(&trainFlags.arch, "arch", nb.Architecture, "architecture: "+strings.Join(sae.Architectures(), ", "))
+	f.Float64Var(&trainFlags.l1, "l1-coefficient", nb.L1Coefficient, "sparsity coefficient (jumprelu: L0 coefficient)")
+	f.Int64Var(&trainFlags.tokens, "training-tokens", nb.TrainingTokens, "training tokens")
+	f.IntVar(&trainFlags.batch, "train-batch-size-tokens", nb.TrainBatchSizeTokens, "batch size in tokens")
+	f.IntVar(&trainFlags.expansion, "expansion-factor", nb.ExpansionFactor, "d_sae = expansion factor × d_in")
+	f.Float64Var(&trainFlags.lr, "lr", nb.LR, "learning rate")
+	f.Float64Var(&trainFlags.k, "k", 0, "topk: active features per row; batchtopk: mean per row (required for both)")
+	f.Int64Var(&trainFlags.seed, "seed", nb.Seed, "random seed (weights, data order, noise)")
+	f.IntVar(&trainFlags.ckpts, "n-checkpoints", nb.NCheckpoints, "evenly spaced checkpoints")
+	f.BoolVar(&trainFlags.ghostGrads, "ghost-grads", nb.UseGhostGrads, "ghost grads (standard architecture only; default on for standard)")
+	f.Float64Var(&trainFlags.maxGrad, "max-grad-norm", nb.Glassbox.MaxGradNorm, "global gradient-norm clip (<= 0: off)")
 	f.BoolVar(&trainFlags.quiet, "quiet", false, "no progress line")
 	rootCmd.AddCommand(trainCmd)
 }
 
-// trainConfig builds the run config: notebook defaults or --config, then
-// the flags the user set.
+// trainConfig builds the run config: the notebook config or --config,
+// then the flags the user gave (a flag left out changes nothing).
 func trainConfig(cmd *cobra.Command, stderr io.Writer) (sae.Config, error) {
 	cfg := sae.NotebookConfig()
 	if trainFlags.config != "" {
@@ -100,7 +104,7 @@ func trainConfig(cmd *cobra.Command, stderr io.Writer) (sae.Config, error) {
 	}
 	fl := cmd.Flags()
 	set := func(name string, apply func()) {
-		if fl.Changed(name) || (trainFlags.config == "" && name != "k") {
+		if fl.Changed(name) {
 			apply()
 		}
 	}
@@ -113,16 +117,18 @@ func trainConfig(cmd *cobra.Command, stderr io.Writer) (sae.Config, error) {
 	set("seed", func() { cfg.Seed = trainFlags.seed })
 	set("n-checkpoints", func() { cfg.NCheckpoints = trainFlags.ckpts })
 	set("max-grad-norm", func() { cfg.Glassbox.MaxGradNorm = trainFlags.maxGrad })
-	if fl.Changed("k") {
-		cfg.K = trainFlags.k
-	}
+	set("k", func() { cfg.K = trainFlags.k })
 	arch := strings.ToLower(cfg.Architecture)
+	if arch == "" {
+		arch = sae.ArchStandard
+	}
+	info, _ := sae.ArchitectureInfo(arch) // an unknown name is refused by Resolve
 	if fl.Changed("ghost-grads") {
 		cfg.UseGhostGrads = trainFlags.ghostGrads
 	} else if trainFlags.config == "" {
-		cfg.UseGhostGrads = arch == "" || arch == sae.ArchStandard
+		cfg.UseGhostGrads = info.GhostGrads
 	}
-	if trainFlags.config == "" && (arch == sae.ArchTopK || arch == sae.ArchBatchTopK) && !fl.Changed("k") {
+	if trainFlags.config == "" && info.UsesK && !fl.Changed("k") {
 		return cfg, fmt.Errorf("--arch %s needs --k", arch)
 	}
 	return cfg, nil
@@ -168,7 +174,7 @@ func runTrain(cmd *cobra.Command, _ []string) error {
 		}
 		r := run.Trainer.Cfg
 		fmt.Fprintf(stderr, "Run name: %s\nTotal training steps: %d\n%d unique activations of %s (d_in %d) → d_sae %d, %s\n",
-			r.RunName(), r.TotalSteps, run.Set.N(), r.HookName, run.Set.DIn, r.DSAEValue, r.Arch)
+			r.RunName(), r.TotalSteps, run.Set.N(), r.HookName, run.Set.DIn, r.DSAE, r.Arch)
 	}
 	var progress io.Writer
 	if !trainFlags.quiet {
@@ -178,7 +184,7 @@ func runTrain(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprint(stdout, sae.Summary(run.Trainer.Metrics()))
+	fmt.Fprint(stdout, trainlog.Summary(run.Trainer.Metrics()))
 	fmt.Fprintf(stdout, "final SAE on the %d unique activations: explained variance %.4f, L0 %.2f, dead features %d/%d\n",
 		m.N, float64(m.ExplainedVariance), float64(m.L0), m.Dead, run.Trainer.SAE.DSAE)
 	fmt.Fprintf(stdout, "saved %s\n", filepath.Join(run.Dir, sae.FinalDir))

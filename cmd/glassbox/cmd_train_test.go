@@ -134,3 +134,78 @@ func TestTrainCommandErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainConfigFlagsOnlyWhenGiven checks that train starts from the
+// notebook config (or --config) and that a flag changes it only when given.
+func TestTrainConfigFlagsOnlyWhenGiven(t *testing.T) {
+	dir := t.TempDir()
+	cfgFile := filepath.Join(dir, "cfg.json")
+	if err := os.WriteFile(cfgFile, []byte(`{"d_in": 8, "l1_coefficient": 0.5, "lr": 0.01, "training_tokens": 4000}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	nb := sae.NotebookConfig()
+	for _, c := range []struct {
+		name  string
+		args  []string
+		check func(c sae.Config) bool
+	}{
+		{"no flags: the notebook config", nil, func(c sae.Config) bool {
+			return c.L1Coefficient == nb.L1Coefficient && c.LR == nb.LR && c.TrainingTokens == nb.TrainingTokens &&
+				c.UseGhostGrads && c.Glassbox.MaxGradNorm == nb.Glassbox.MaxGradNorm && c.Seed == nb.Seed
+		}},
+		{"one flag", []string{"--lr", "0.002"}, func(c sae.Config) bool {
+			return c.LR == 0.002 && c.L1Coefficient == nb.L1Coefficient && c.TrainBatchSizeTokens == nb.TrainBatchSizeTokens
+		}},
+		{"gated: no ghost grads", []string{"--arch", "gated"}, func(c sae.Config) bool {
+			return c.Architecture == "gated" && !c.UseGhostGrads
+		}},
+		{"config kept where no flag is given", []string{"--config", cfgFile, "--seed", "7"}, func(c sae.Config) bool {
+			return c.L1Coefficient == 0.5 && c.LR == 0.01 && c.TrainingTokens == 4000 && c.Seed == 7 &&
+				c.TrainBatchSizeTokens == sae.DefaultConfig().TrainBatchSizeTokens
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			trainCmd.Flags().VisitAll(func(f *pflag.Flag) {
+				f.Value.Set(f.DefValue)
+				f.Changed = false
+			})
+			if err := trainCmd.Flags().Parse(c.args); err != nil {
+				t.Fatal(err)
+			}
+			var stderr bytes.Buffer
+			cfg, err := trainConfig(trainCmd, &stderr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !c.check(cfg) {
+				t.Errorf("config %+v", cfg)
+			}
+		})
+	}
+}
+
+// TestTrainRefusesBadNumbers checks that train refuses a negative or NaN
+// coefficient and a NaN learning rate before training.
+func TestTrainRefusesBadNumbers(t *testing.T) {
+	dir := t.TempDir()
+	acts := filepath.Join(dir, "acts.safetensors")
+	writeActivations(t, acts)
+	for _, c := range []struct {
+		flag, want string
+	}{
+		{"--l1-coefficient=-1", "l1_coefficient: must be >= 0"},
+		{"--l1-coefficient=nan", "l1_coefficient: must be >= 0"},
+		{"--lr=nan", "lr: must be > 0"},
+	} {
+		t.Run(c.flag, func(t *testing.T) {
+			_, _, err := runTrainCLI(t, "train", "--activations", acts, "--hook", "blocks.0.hook_mlp_out",
+				"--training-tokens", "16000", "--out", filepath.Join(dir, "run"), "--quiet", c.flag)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err = %v, want it to mention %q", err, c.want)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "run", "metrics.jsonl")); err == nil {
+				t.Error("a run was started")
+			}
+		})
+	}
+}

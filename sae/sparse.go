@@ -1,0 +1,229 @@
+package sae
+
+import "sync"
+
+// The sparse machinery shared by the training steps: a step keeps, per
+// step row, the list of its active features (w.actIdx/actVal/actN);
+// decodeGathered decodes those lists and computes the MSE and its decoder
+// gradients; the W_enc (and W_dec) gradients are collected as entries (row,
+// feature, value) in an encGrads and applied feature by feature, so each
+// gradient row is read and written once.
+
+// encGrads collects the W_enc gradient entries of a step (row b, feature
+// i, pre-activation gradient dp) and applies them feature by feature: each
+// gradient row gW_enc[i] is read and written once, with the c rows of the
+// feature's entries streamed past it (gaxpy), instead of one axpy per entry.
+// Entries of a feature keep their order (rows ascending, main loss before
+// AuxK), so the sums are those of the per-entry loop. ks/xs are row-local
+// gather lists for decoding.
+type encGrads struct {
+	feat, row []int32
+	val       []float32
+	cnt       []int32
+	srow      []int32
+	sval      []float32
+	ks        []int32
+	xs        []float32
+	rows      []float32
+	nrow      []int32
+	pos, spos []int32 // applyDots: where each entry's dot goes
+}
+
+// buf returns a scratch buffer of n floats (contents undefined).
+func (eg *encGrads) buf(n int) []float32 {
+	if cap(eg.rows) < n {
+		eg.rows = make([]float32, n)
+	}
+	return eg.rows[:n]
+}
+
+var encGradsPool = sync.Pool{New: func() any { return new(encGrads) }}
+
+func getEncGrads() *encGrads {
+	eg := encGradsPool.Get().(*encGrads)
+	eg.feat, eg.row, eg.val, eg.pos = eg.feat[:0], eg.row[:0], eg.val[:0], eg.pos[:0]
+	return eg
+}
+
+// apply adds Σ dp·c_b to gWEncT[i] for every collected entry (b, i, dp)
+// and empties the collection (any [S, D] gradient and [rows, D] source).
+func (eg *encGrads) apply(gWEncT, c []float32, D, S int) {
+	if len(eg.feat) == 0 {
+		return
+	}
+	cnt, srow, sval, _ := eg.byFeature(S, false)
+	lo := int32(0)
+	for f := 0; f < S; f++ {
+		hi := cnt[f]
+		if hi > lo {
+			gaxpy(gWEncT[f*D:f*D+D], c, D, srow[lo:hi], sval[lo:hi])
+		}
+		lo = hi
+	}
+	eg.feat, eg.row, eg.val = eg.feat[:0], eg.row[:0], eg.val[:0]
+}
+
+// byFeature groups the collected entries by feature (groupByFeature into
+// the eg scratch; with pos, their dot positions too): feature f's entries
+// are srow/sval/spos [cnt[f-1], cnt[f]) (from 0 for f = 0).
+func (eg *encGrads) byFeature(S int, pos bool) (cnt, srow []int32, sval []float32, spos []int32) {
+	n := len(eg.feat)
+	if cap(eg.cnt) < S+1 {
+		eg.cnt = make([]int32, S+1)
+	}
+	cnt = eg.cnt[:S+1]
+	if cap(eg.srow) < n {
+		eg.srow, eg.sval = make([]int32, n), make([]float32, n)
+	}
+	srow, sval = eg.srow[:n], eg.sval[:n]
+	var epos []int32
+	if pos {
+		if cap(eg.spos) < n {
+			eg.spos = make([]int32, n)
+		}
+		spos, epos = eg.spos[:n], eg.pos[:n]
+	}
+	groupByFeature(cnt, eg.feat, eg.row, eg.val, epos, srow, sval, spos)
+	return cnt, srow, sval, spos
+}
+
+// groupByFeature writes the entries (feat, row, val, and pos unless nil)
+// grouped by feature into srow/sval/spos, keeping their order within a
+// feature (a counting sort); afterwards cnt ([S+1]) holds at cnt[f] the end
+// of feature f's group (its start is cnt[f-1], or 0).
+func groupByFeature(cnt, feat, row []int32, val []float32, pos, srow []int32, sval []float32, spos []int32) {
+	clear(cnt)
+	for _, f := range feat {
+		cnt[f+1]++
+	}
+	for f := 1; f < len(cnt); f++ {
+		cnt[f] += cnt[f-1]
+	}
+	if pos != nil {
+		for t, f := range feat {
+			p := cnt[f]
+			srow[p], sval[p], spos[p] = row[t], val[t], pos[t]
+			cnt[f] = p + 1
+		}
+		return
+	}
+	for t, f := range feat {
+		p := cnt[f]
+		srow[p], sval[p] = row[t], val[t]
+		cnt[f] = p + 1
+	}
+}
+
+// backEncoder adds the gradient of pre-activation gradient dp for feature i
+// of row b: bias and (apply_b_dec_to_input) b_dec now, W_enc collected in
+// eg (applied by eg.apply).
+func (s *SAE) backEncoder(w *workspace, eg *encGrads, b int, i int32, dp float32, gBias, gBDec []float32) {
+	D := w.d
+	eg.feat = append(eg.feat, i)
+	eg.row = append(eg.row, int32(b))
+	eg.val = append(eg.val, dp)
+	if gBias != nil {
+		gBias[i] += dp
+	}
+	if s.ApplyBDecToInput {
+		axpy(-dp, s.WEncT[int(i)*D:int(i)*D+D], gBDec)
+	}
+}
+
+// decodeGathered decodes the active lists into y and x̂, computes the MSE
+// and dLoss/dy (weighted by row multiplicity), and adds the b_dec and W_dec
+// gradients of the MSE term: the sparse steps' decoder. Each row's y is one
+// gathered axpy over its active decoder rows, and the W_dec gradient is
+// applied feature by feature (encGrads against the dy rows); per element
+// the sums run in the order of one axpy per active entry.
+func (s *SAE) decodeGathered(w *workspace, x []float32, o *stepOptions, gWDec, gBDec []float32) float64 {
+	return s.decodeGatheredDots(w, x, o, gWDec, gBDec, nil)
+}
+
+// decodeGatheredDots is decodeGathered that, when dots is not nil, also
+// writes dy_b·W_dec[i] for every active entry (row b, k-th active feature
+// i) into dots[b·d_sae + k], computed feature by feature while W_dec[i]
+// and gW_dec[i] are in cache (the standard step's dLoss/df dots).
+func (s *SAE) decodeGatheredDots(w *workspace, x []float32, o *stepOptions, gWDec, gBDec, dots []float32) float64 {
+	B, U, D, S := w.b, w.u, w.d, w.s
+	for b := 0; b < U; b++ {
+		y := w.y[b*D : b*D+D]
+		copy(y, s.BDec)
+		n := int(w.actN[b])
+		gaxpy(y, s.WDec, D, w.actIdx[b*S:b*S+n], w.actVal[b*S:b*S+n])
+		rn := w.norms[b]
+		xh := w.xhat[b*D : b*D+D]
+		if rn.kout != 1 || rn.mu != 0 {
+			for j := range y {
+				xh[j] = y[j]*rn.kout + rn.mu
+			}
+		} else {
+			copy(xh, y)
+		}
+	}
+	w.mseWeights(x, o)
+	ed := getEncGrads()
+	defer encGradsPool.Put(ed)
+	var mse float64
+	invB := 1 / float32(B)
+	for b := 0; b < U; b++ {
+		xb := x[b*D : b*D+D]
+		xh := w.xhat[b*D : b*D+D]
+		dy := w.dy[b*D : b*D+D]
+		wb := w.wmse[b]
+		m := w.mult[b]
+		k := 2 * wb * invB * w.norms[b].kout * m
+		var rs float32
+		for j := range xb {
+			e := xh[j] - xb[j]
+			rs += e * e
+			dy[j] = k * e
+		}
+		mse += float64(rs * wb * m)
+		for j := range dy {
+			gBDec[j] += dy[j]
+		}
+		n := int(w.actN[b])
+		ed.feat = append(ed.feat, w.actIdx[b*S:b*S+n]...)
+		ed.val = append(ed.val, w.actVal[b*S:b*S+n]...)
+		for range n {
+			ed.row = append(ed.row, int32(b))
+		}
+		if dots != nil {
+			for k := range n {
+				ed.pos = append(ed.pos, int32(b*S+k))
+			}
+		}
+	}
+	if dots != nil {
+		ed.applyDots(gWDec, w.dy, s.WDec, D, S, dots)
+	} else {
+		ed.apply(gWDec, w.dy, D, S)
+	}
+	return mse / float64(B)
+}
+
+// applyDots is apply (gW[i] += Σ val·src_row over feature i's entries) that
+// also writes, for every entry, dot(src_row, w[i]) into dots at the
+// entry's pos; the entry lists (feat, row, val, pos) are emptied.
+func (eg *encGrads) applyDots(gW, src, w []float32, D, S int, dots []float32) {
+	if len(eg.feat) == 0 {
+		eg.pos = eg.pos[:0]
+		return
+	}
+	cnt, srow, sval, spos := eg.byFeature(S, true)
+	lo := int32(0)
+	for f := 0; f < S; f++ {
+		hi := cnt[f]
+		if hi > lo {
+			wf := w[f*D : f*D+D]
+			for p := lo; p < hi; p++ {
+				r := int(srow[p])
+				dots[spos[p]] = dot(src[r*D:r*D+D], wf)
+			}
+			gaxpy(gW[f*D:f*D+D], src, D, srow[lo:hi], sval[lo:hi])
+		}
+		lo = hi
+	}
+	eg.feat, eg.row, eg.val, eg.pos = eg.feat[:0], eg.row[:0], eg.val[:0], eg.pos[:0]
+}
