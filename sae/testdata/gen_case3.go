@@ -12,14 +12,13 @@ import (
 	"log"
 	"strings"
 
-	"github.com/glassbox-interp/glassbox/activations"
-	"github.com/glassbox-interp/glassbox/features/rundir"
 	"github.com/glassbox-interp/glassbox/formats/safetensors"
 	"github.com/glassbox-interp/glassbox/tensor"
+	"github.com/glassbox-interp/glassbox/workload"
 )
 
 func main() {
-	cd, err := rundir.CatalogueCase(3)
+	cd, err := workload.CatalogueCase(3)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -32,7 +31,7 @@ func main() {
 		log.Fatal(err)
 	}
 	for _, hook := range []string{"blocks.0.hook_resid_pre", "blocks.0.hook_mlp_out", "blocks.1.hook_attn_out"} {
-		s, err := activations.FromModel(m, tokens, hook, activations.Options{})
+		s, err := workload.Collect(m, tokens, hook, workload.Select{})
 		if err != nil {
 			log.Fatal(err)
 		}
