@@ -25,7 +25,6 @@ type encGrads struct {
 	ks        []int32
 	xs        []float32
 	rows      []float32
-	nrow      []int32
 	pos, spos []int32 // applyDots: where each entry's dot goes
 }
 

@@ -9,9 +9,6 @@ import (
 // BenchmarkCompileAll compiles every catalogue case once per iteration
 // (programs are built outside the timer).
 func BenchmarkCompileAll(b *testing.B) {
-	type job struct {
-		c *cases.Case
-	}
 	all, err := cases.All()
 	if err != nil {
 		b.Fatal(err)

@@ -250,13 +250,6 @@ func staticValidate(program rasp.Expr) []string {
 	return problems
 }
 
-func encodingOf(e rasp.Expr) rasp.Encoding {
-	if s, ok := e.(rasp.SOp); ok {
-		return s.Encoding()
-	}
-	return ""
-}
-
 func validateExpr(e rasp.Expr) string {
 	switch x := e.(type) {
 	case *rasp.TokensType:

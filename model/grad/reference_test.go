@@ -89,20 +89,20 @@ type refPatch struct {
 
 // refActs is what one sequence's forward pass keeps for the backward pass.
 type refActs struct {
-	x, mid        [][][]float64   // [L+1 or L][t][D]
-	q, k, v       [][][][]float64 // [l][t][h][e]
-	p             [][][][]float64 // [l][h][i][j]
-	z             [][][][]float64 // [l][t][h][e]
-	result        [][][][]float64 // [l][t][h][D]
-	pre, post     [][][]float64   // [l][t][F]
-	logits        [][]float64     // [t][V]
-	headPatched   [][]bool        // [l][h]
-	mlpPatched    []bool
-	tokens        []int32
-	causal        bool
-	scale         []float64 // per layer
-	actFn         string
-	nLayers, nCtx int
+	x, mid      [][][]float64   // [L+1 or L][t][D]
+	q, k, v     [][][][]float64 // [l][t][h][e]
+	p           [][][][]float64 // [l][h][i][j]
+	z           [][][][]float64 // [l][t][h][e]
+	result      [][][][]float64 // [l][t][h][D]
+	pre, post   [][][]float64   // [l][t][F]
+	logits      [][]float64     // [t][V]
+	headPatched [][]bool        // [l][h]
+	mlpPatched  []bool
+	tokens      []int32
+	causal      bool
+	scale       []float64 // per layer
+	actFn       string
+	nLayers     int
 }
 
 func zeros(n, m int) [][]float64 {
