@@ -21,8 +21,12 @@ type Source struct {
 	// Case is a circuits-benchmark case id: its dataset gives the token
 	// rows, and its compiled model gives the activations unless Model is set.
 	Case int `json:"case,omitempty"`
-	// Model is a glassbox model directory run on the case's dataset.
+	// Model is a model folder (glassbox or InterpBench) run on the case's
+	// dataset.
 	Model string `json:"model,omitempty"`
+	// ModelRef records the model the run used (path, kind, weights hash);
+	// loading the source again refuses any other model.
+	ModelRef *ModelRef `json:"model_ref,omitempty"`
 	// Activations is an activation file ([N,d_in] or [B,T,d_in]
 	// safetensors or .npy) or an activation cache directory.
 	Activations string `json:"activations,omitempty"`
@@ -38,38 +42,57 @@ type Source struct {
 // Load computes (or reads) the activations and returns them with the model
 // name SAELens' cfg should carry ("case3"; "" for an activation file).
 func (s Source) Load() (*activations.Set, string, error) {
+	set, name, _, err := s.LoadRef()
+	return set, name, err
+}
+
+// LoadRef is Load that also describes the model the activations came from
+// (nil for an activation file). When s.ModelRef is set, a different model
+// (another kind or other weights) is an error naming both.
+func (s Source) LoadRef() (*activations.Set, string, *ModelRef, error) {
 	if s.Activations != "" {
-		if s.Case != 0 || s.Model != "" {
-			return nil, "", fmt.Errorf("an activation file cannot be combined with a case or a model")
-		}
-		set, err := activations.LoadFile(s.Activations)
-		if err != nil {
-			return nil, "", err
-		}
-		if s.Hook != "" {
-			set.HookName = s.Hook
-		}
-		return set, "", nil
+		set, name, err := s.loadFile()
+		return set, name, nil, err
 	}
 	if s.Hook == "" {
-		return nil, "", fmt.Errorf("no hook name given (e.g. blocks.0.hook_mlp_out)")
+		return nil, "", nil, fmt.Errorf("no hook name given (e.g. blocks.0.hook_mlp_out)")
 	}
 	if s.Case == 0 {
-		return nil, "", fmt.Errorf("no data source: give a case (optionally with a model directory) or an activation file")
+		return nil, "", nil, fmt.Errorf("no data source: give a case (optionally with a model directory) or an activation file")
 	}
 	cd, err := CatalogueCase(s.Case)
 	if err != nil {
-		return nil, "", fmt.Errorf("case %d: %w", s.Case, err)
+		return nil, "", nil, fmt.Errorf("case %d: %w", s.Case, err)
 	}
 	w, err := Open(cd, s.Model)
 	if err != nil {
-		return nil, "", err
+		return nil, "", nil, err
+	}
+	ref := w.Ref()
+	if s.ModelRef != nil {
+		if err := s.ModelRef.Check(w); err != nil {
+			return nil, "", nil, err
+		}
 	}
 	set, err := Collect(w.Model, w.Tokens, s.Hook, Select{Head: s.Head, Positions: s.Positions, DropPositions: s.DropPositions})
 	if err != nil {
+		return nil, "", nil, err
+	}
+	return set, fmt.Sprintf("case%d", s.Case), &ref, nil
+}
+
+func (s Source) loadFile() (*activations.Set, string, error) {
+	if s.Case != 0 || s.Model != "" {
+		return nil, "", fmt.Errorf("an activation file cannot be combined with a case or a model")
+	}
+	set, err := activations.LoadFile(s.Activations)
+	if err != nil {
 		return nil, "", err
 	}
-	return set, fmt.Sprintf("case%d", s.Case), nil
+	if s.Hook != "" {
+		set.HookName = s.Hook
+	}
+	return set, "", nil
 }
 
 // Absolute makes the file paths absolute so the run can be resumed from
