@@ -61,7 +61,7 @@ with results identical to an uninterrupted run.`,
 func init() {
 	f := trainCmd.Flags()
 	f.IntVar(&trainFlags.src.Case, "case", 0, "circuits-benchmark case id: compile it and use its dataset")
-	f.StringVar(&trainFlags.src.Model, "model", "", "model folder: a glassbox model, a `glassbox siit` output or an InterpBench download (ll_model.pth + ll_model_cfg.pkl); tokens: the --case dataset, required with --model. The run records the model (source.json model_ref)")
+	f.StringVar(&trainFlags.src.Model, "model", "", "model folder: a glassbox model, a glassbox siit output or an InterpBench download (ll_model.pth + ll_model_cfg.pkl); tokens: the --case dataset, required with --model. The run records the model (source.json model_ref)")
 	f.StringVar(&trainFlags.src.Activations, "activations", "", "activations file: [N,d_in] or [B,T,d_in] safetensors/.npy, or a cache directory")
 	f.StringVar(&trainFlags.src.Hook, "hook", "", "TransformerLens hook name, e.g. blocks.0.hook_mlp_out")
 	f.IntVar(&trainFlags.head, "head", -1, "head index for per-head hooks (hook_z without --head is flattened over heads)")
