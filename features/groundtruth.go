@@ -200,8 +200,9 @@ func headHas(v Variable, w, hook string) bool {
 		return true
 	}
 	want := fmt.Sprintf("blocks.%d.attn.hook_result[%d]", l, head)
+	whole := fmt.Sprintf("blocks.%d.attn.hook_result", l)
 	for _, h := range v.Hooks {
-		if h == want {
+		if h == want || h == whole { // a hook without a head names every head
 			return true
 		}
 	}

@@ -197,3 +197,31 @@ func TestModelRef(t *testing.T) {
 		t.Errorf("missing folder: %v", err)
 	}
 }
+
+// TestCompiledHeadAvailability: on the compiled model the alignment's head
+// decides the same way (case 3: frac_prevs_1 is head 0's result).
+func TestCompiledHeadAvailability(t *testing.T) {
+	cd, err := CatalogueCase(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := Open(cd, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gt, err := w.GroundTruth()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := variable(t, gt, "frac_prevs_1")
+	for hook, want := range map[string]bool{"blocks.1.attn.hook_z[0]": true, "blocks.1.attn.hook_result[0]": true, "blocks.1.attn.hook_z": true, "blocks.0.hook_mlp_out": false} {
+		if got, err := gt.Available(v, hook); err != nil || got != want {
+			t.Errorf("compiled: frac_prevs_1 at %s: %v (%v), want %v", hook, got, err, want)
+		}
+	}
+	// A variable whose hook names no head is in every head.
+	whole := features.Variable{Name: "v", Hooks: []string{"blocks.1.attn.hook_result"}}
+	if got, _ := gt.Available(whole, "blocks.1.attn.hook_z[0]"); !got {
+		t.Error("a headless hook is not available at head 0")
+	}
+}
