@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/glassbox-interp/glassbox/cases"
 	"github.com/glassbox-interp/glassbox/features/rundir"
 	"github.com/glassbox-interp/glassbox/model/grad"
 	"github.com/glassbox-interp/glassbox/siit"
@@ -97,4 +98,42 @@ func contains(ss []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// TestRunOnProgram: a run on a .star program (here case 3's source in a
+// file) with a model folder records the program; analysing the run needs
+// no case loader.
+func TestRunOnProgram(t *testing.T) {
+	tmp := t.TempDir()
+	c, err := cases.Get(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prog := filepath.Join(tmp, "frac.star")
+	if err := os.WriteFile(prog, []byte(c.Source()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mdir := filepath.Join(tmp, "ll")
+	saveLL(t, mdir, 0)
+	dir := filepath.Join(tmp, "run")
+	run, err := Start(dir, workload.Source{Program: &workload.Program{Path: prog}, Model: mdir, Hook: "blocks.0.hook_resid_pre"}, smallConfig(4000), StartOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Trainer.Cfg.ModelName != "frac" || run.Set.DIn != 12 {
+		t.Fatalf("model name %q, d_in %d", run.Trainer.Cfg.ModelName, run.Set.DIn)
+	}
+	if _, err := run.Train(nil); err != nil {
+		t.Fatal(err)
+	}
+	res, err := rundir.Load(dir, rundir.Options{NoEffects: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Analysis.Labels == nil || len(res.Analysis.Labels.Expected) != 18 {
+		t.Errorf("expected labels at resid_pre: %v", res.Analysis.Labels)
+	}
+	if _, err := Start(filepath.Join(tmp, "both"), workload.Source{Case: 3, Program: &workload.Program{Path: prog}, Hook: "blocks.0.hook_resid_pre"}, smallConfig(4000), StartOptions{}); err == nil {
+		t.Error("a case and a program together accepted")
+	}
 }

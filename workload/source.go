@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/glassbox-interp/glassbox/activations"
 	"github.com/glassbox-interp/glassbox/formats/atomicfile"
@@ -21,6 +22,9 @@ type Source struct {
 	// Case is a circuits-benchmark case id: its dataset gives the token
 	// rows, and its compiled model gives the activations unless Model is set.
 	Case int `json:"case,omitempty"`
+	// Program is a .star program used instead of a catalogue case (its
+	// dataset and traces; its compiled model unless Model is set).
+	Program *Program `json:"program,omitempty"`
 	// Model is a model folder (glassbox or InterpBench) run on the case's
 	// dataset.
 	Model string `json:"model,omitempty"`
@@ -57,12 +61,9 @@ func (s Source) LoadRef() (*activations.Set, string, *ModelRef, error) {
 	if s.Hook == "" {
 		return nil, "", nil, fmt.Errorf("no hook name given (e.g. blocks.0.hook_mlp_out)")
 	}
-	if s.Case == 0 {
-		return nil, "", nil, fmt.Errorf("no data source: give a case (optionally with a model directory) or an activation file")
-	}
-	cd, err := CatalogueCase(s.Case)
+	cd, name, err := s.CaseData()
 	if err != nil {
-		return nil, "", nil, fmt.Errorf("case %d: %w", s.Case, err)
+		return nil, "", nil, err
 	}
 	w, err := Open(cd, s.Model)
 	if err != nil {
@@ -78,12 +79,35 @@ func (s Source) LoadRef() (*activations.Set, string, *ModelRef, error) {
 	if err != nil {
 		return nil, "", nil, err
 	}
-	return set, fmt.Sprintf("case%d", s.Case), &ref, nil
+	return set, name, &ref, nil
+}
+
+// CaseData loads the source's case (a catalogue case, compiled once per
+// process, or its .star program) and the model name SAELens' cfg carries
+// ("case3", or the program's name).
+func (s Source) CaseData() (*Case, string, error) {
+	switch {
+	case s.Program != nil && s.Case != 0:
+		return nil, "", fmt.Errorf("give a case or a program, not both")
+	case s.Program != nil:
+		cd, err := ProgramCase(*s.Program)
+		if err != nil {
+			return nil, "", err
+		}
+		return cd, strings.TrimSuffix(filepath.Base(s.Program.Path), ".star"), nil
+	case s.Case == 0:
+		return nil, "", fmt.Errorf("no data source: give a case or a .star program (optionally with a model directory) or an activation file")
+	}
+	cd, err := CatalogueCase(s.Case)
+	if err != nil {
+		return nil, "", fmt.Errorf("case %d: %w", s.Case, err)
+	}
+	return cd, fmt.Sprintf("case%d", s.Case), nil
 }
 
 func (s Source) loadFile() (*activations.Set, string, error) {
-	if s.Case != 0 || s.Model != "" {
-		return nil, "", fmt.Errorf("an activation file cannot be combined with a case or a model")
+	if s.Case != 0 || s.Model != "" || s.Program != nil {
+		return nil, "", fmt.Errorf("an activation file cannot be combined with a case, a program or a model")
 	}
 	set, err := activations.LoadFile(s.Activations)
 	if err != nil {
@@ -98,6 +122,13 @@ func (s Source) loadFile() (*activations.Set, string, error) {
 // Absolute makes the file paths absolute so the run can be resumed from
 // another working directory.
 func (s Source) Absolute() Source {
+	if s.Program != nil {
+		p := *s.Program
+		if abs, err := filepath.Abs(p.Path); err == nil {
+			p.Path = abs
+		}
+		s.Program = &p
+	}
 	for _, p := range []*string{&s.Activations, &s.Model} {
 		if *p != "" {
 			if abs, err := filepath.Abs(*p); err == nil {

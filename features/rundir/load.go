@@ -146,6 +146,13 @@ func Load(path string, opts Options) (*Result, error) {
 		}
 	}
 	cd := opts.CaseData
+	if cd == nil && opts.Case == 0 && src.Program != nil {
+		// A run on a .star program: its dataset and traces come from the
+		// program recorded in source.json.
+		if cd, _, err = src.CaseData(); err != nil {
+			return nil, fmt.Errorf("open run %s: %w", path, err)
+		}
+	}
 	if cd == nil {
 		id := opts.Case
 		if id == 0 {
