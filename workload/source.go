@@ -16,8 +16,8 @@ import (
 // or analyse it).
 const SourceFile = "source.json"
 
-// Source says where a run's activations come from. Exactly one of Case
-// (optionally with Model) and Activations is set.
+// Source says where a run's activations come from. Exactly one of Case,
+// Program (each optionally with Model) and Activations is set.
 type Source struct {
 	// Case is a circuits-benchmark case id: its dataset gives the token
 	// rows, and its compiled model gives the activations unless Model is set.
