@@ -17,8 +17,8 @@ type Program struct {
 	// Vocab (comma-separated, as --vocab takes it), MaxSeqLen and
 	// MinSeqLen override the file's values when set.
 	Vocab     string `json:"vocab,omitempty"`
-	MaxSeqLen int      `json:"max_seq_len,omitempty"`
-	MinSeqLen int      `json:"min_seq_len,omitempty"`
+	MaxSeqLen int    `json:"max_seq_len,omitempty"`
+	MinSeqLen int    `json:"min_seq_len,omitempty"`
 }
 
 // ProgramCase loads the program like `glassbox compile FILE.star`, compiles
