@@ -6,9 +6,9 @@
 //	// m.Dir holds ll_model.pth, config.json + model.safetensors, correspondence.json, …
 //	w, err := workload.Open(cd, m.Dir)
 //
-// A folder is keyed by content (Key): the case's program source, the
-// resolved siit recipe, LL shape and correspondence, the seeds and
-// CodeVersion. A folder with the same key and a written model is reused; one
+// A folder is keyed by content (Key): the case's program source and
+// compiled (HL) weights, the resolved siit recipe, LL shape and
+// correspondence, the seeds and CodeVersion. A folder with the same key and a written model is reused; one
 // with the same key but no model yet resumes from its last epoch checkpoint;
 // one with another key (other settings, a changed program or siit code) is
 // retrained from scratch. A folder without a key file that is not empty is

@@ -3,13 +3,16 @@ package trained
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -65,13 +68,19 @@ type Model struct {
 }
 
 // Key is the content key of a job's trained model: SHA-256 over the case's
-// program source, the job's recipe, LL config and correspondence, the seeds
-// and CodeVersion.
+// program source, the compiled (HL) model's weights (so a change in the
+// library or the compiler counts too), the job's recipe, LL config and
+// correspondence, the seeds and CodeVersion.
 func Key(c *cases.Case, j *siit.Job, s Settings) (string, error) {
+	hl, err := hlHash(j)
+	if err != nil {
+		return "", fmt.Errorf("key for case %s: %w", c.Name(), err)
+	}
 	b, err := json.Marshal(struct {
 		Version  int
 		Case     string
 		Source   string
+		HL       string
 		Recipe   siit.Recipe
 		LL       model.Config
 		InitStd  float64
@@ -79,7 +88,7 @@ func Key(c *cases.Case, j *siit.Job, s Settings) (string, error) {
 		Data     string
 		Seed     int64
 		InitSeed int64
-	}{CodeVersion, c.Name(), c.Source(), j.Recipe, j.LL, j.InitStd, j.Corr.Entries, j.Data.Rule, s.Seed, s.InitSeed})
+	}{CodeVersion, c.Name(), c.Source(), hl, j.Recipe, j.LL, j.InitStd, j.Corr.Entries, j.Data.Rule, s.Seed, s.InitSeed})
 	if err != nil {
 		return "", fmt.Errorf("key for case %s: %w", c.Name(), err)
 	}
@@ -166,4 +175,33 @@ func readVal(dir string) siit.Metrics {
 		_ = json.Unmarshal(b, &meta)
 	}
 	return meta.Glassbox.Val
+}
+
+// hlHash hashes the compiled model's config and parameters.
+func hlHash(j *siit.Job) (string, error) {
+	m, err := j.Comp.Model()
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	cfg, err := json.Marshal(m.Config())
+	if err != nil {
+		return "", err
+	}
+	h.Write(cfg)
+	params := m.Params()
+	names := make([]string, 0, len(params))
+	for k := range params {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var buf [4]byte
+	for _, k := range names {
+		h.Write([]byte(k))
+		for _, v := range params[k].Data {
+			binary.LittleEndian.PutUint32(buf[:], math.Float32bits(v))
+			h.Write(buf[:])
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
