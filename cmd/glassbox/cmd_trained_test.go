@@ -53,3 +53,36 @@ func TestCommandsOnSIITModel(t *testing.T) {
 		t.Errorf("features with another model: %v", err)
 	}
 }
+
+// TestDemoCommandSIIT: the demo command's default trains the SIIT model
+// with the --siit-* settings and writes the comparison; --model compiled
+// skips it; an unknown model is an error.
+func TestDemoCommandSIIT(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "demo")
+	reset := func() {
+		demoCmd.Flags().VisitAll(func(f *pflag.Flag) {
+			f.Value.Set(f.DefValue)
+			f.Changed = false
+		})
+	}
+	reset()
+	defer reset()
+	text, err := runBenchCLI(t, "demo", "--out", out, "--training-tokens", "8000", "--siit-epochs", "1", "--siit-samples", "60", "--quiet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"d_in 12, d_sae 48", "| blocks.0.hook_resid_pre | siit | 12/48 |", "comparison.md"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, text)
+		}
+	}
+	reset()
+	text, err = runBenchCLI(t, "demo", "--out", out, "--training-tokens", "8000", "--model", "compiled", "--quiet")
+	if err != nil || strings.Contains(text, "the SIIT-trained case-3 model") || !strings.Contains(text, "[4/4] reports") {
+		t.Errorf("compiled demo: %v\n%s", err, text)
+	}
+	reset()
+	if _, err := runBenchCLI(t, "demo", "--out", out, "--model", "trained"); err == nil || !strings.Contains(err.Error(), "siit") {
+		t.Errorf("unknown model: %v", err)
+	}
+}
