@@ -74,6 +74,9 @@ type Spec struct {
 	Seeds          []int64   `json:"seeds"`           // default [42]
 	TrainingTokens int64     `json:"training_tokens"` // default 300000
 	Expansion      int       `json:"expansion"`       // d_sae / d_in, default 4
+	// Models are the model kinds each case is swept on: ModelCompiled and
+	// ModelSIIT (the case's SIIT-trained model); empty means compiled only.
+	Models []string `json:"models,omitempty"`
 }
 
 // Defaults used by Normalize.
@@ -108,6 +111,14 @@ func (s Spec) Normalize() (Spec, error) {
 		return s, fmt.Errorf("bench spec: training tokens %d: expected a positive number", s.TrainingTokens)
 	case s.Expansion < 0:
 		return s, fmt.Errorf("bench spec: expansion %d: expected a positive number", s.Expansion)
+	}
+	for _, m := range s.Models {
+		if m != ModelCompiled && m != ModelSIIT {
+			return s, fmt.Errorf("bench spec: model %q: expected %s or %s", m, ModelCompiled, ModelSIIT)
+		}
+	}
+	if s.Models = dedupe(s.Models); len(s.Models) == 1 && s.Models[0] == ModelCompiled {
+		s.Models = nil // the default: a compiled-only spec reads as it always did
 	}
 	needL1, needK := false, false
 	for _, a := range s.Archs {
@@ -176,6 +187,8 @@ type Cell struct {
 	Seed           int64   `json:"seed"`            // training seed
 	TrainingTokens int64   `json:"training_tokens"` // tokens to train on
 	Expansion      int     `json:"expansion"`       // d_sae / d_in
+	// Model is the model kind (ModelSIIT); "" is the compiled model.
+	Model string `json:"model,omitempty"`
 
 	// ExpandErr is set when the cell could not be formed (the case does not
 	// compile, the selector matches no hook); the sweep records it as the
@@ -183,10 +196,24 @@ type Cell struct {
 	ExpandErr string `json:"-"`
 }
 
-// Key returns the canonical text of the cell's parameters (see package doc).
+// Key returns the canonical text of the cell's parameters (see package
+// doc). A cell on another model than the compiled one ends with
+// " model=KIND"; compiled cells keep the keys (and IDs) they always had.
 func (c Cell) Key() string {
-	return fmt.Sprintf("case=%d hook=%s arch=%s %s=%s seed=%d tokens=%d expansion=%d",
+	k := fmt.Sprintf("case=%d hook=%s arch=%s %s=%s seed=%d tokens=%d expansion=%d",
 		c.Case, c.Hook, c.Arch, c.Param, formatFloat(c.Value), c.Seed, c.TrainingTokens, c.Expansion)
+	if c.Model != "" && c.Model != ModelCompiled {
+		k += " model=" + c.Model
+	}
+	return k
+}
+
+// ModelKind is the cell's model kind (ModelCompiled when Model is "").
+func (c Cell) ModelKind() string {
+	if c.Model == "" {
+		return ModelCompiled
+	}
+	return c.Model
 }
 
 // ID returns the cell's stable identifier: 16 hex digits of SHA-256(Key).
@@ -297,9 +324,24 @@ func SelectHooks(selector string, modelHooks []string) ([]string, error) {
 	return out, nil
 }
 
+// ModelHookLister returns the hook names of a case's model of one kind
+// (ModelCompiled, ModelSIIT) in forward order.
+type ModelHookLister func(caseID int, kind string) ([]string, error)
+
 // Expand normalizes the spec and returns the ordered cells of the whole
-// grid (see the package doc for the order). hooks is called once per case.
+// grid (see the package doc for the order). hooks is called once per case
+// and lists every model kind's hooks; use ExpandModels when the kinds'
+// models differ.
 func Expand(spec Spec, hooks HookLister) ([]Cell, error) {
+	if hooks == nil {
+		return nil, fmt.Errorf("bench: expand: no HookLister")
+	}
+	return ExpandModels(spec, func(id int, _ string) ([]string, error) { return hooks(id) })
+}
+
+// ExpandModels is Expand with one hook list per case and model kind: the
+// cells of a case come model by model, in the spec's order.
+func ExpandModels(spec Spec, hooks ModelHookLister) ([]Cell, error) {
 	s, err := spec.Normalize()
 	if err != nil {
 		return nil, err
@@ -308,10 +350,29 @@ func Expand(spec Spec, hooks HookLister) ([]Cell, error) {
 		return nil, fmt.Errorf("bench: expand: no HookLister")
 	}
 	var cells []Cell
+	type caseModel struct {
+		id    int
+		model string
+	}
+	var pairs []caseModel
+	models := s.Models
+	if len(models) == 0 {
+		models = []string{ModelCompiled}
+	}
 	for _, cs := range s.Cases {
+		for _, m := range models {
+			pairs = append(pairs, caseModel{cs, m})
+		}
+	}
+	for _, pair := range pairs {
+		cs, mkind := pair.id, pair.model
+		cellModel := mkind
+		if cellModel == ModelCompiled {
+			cellModel = ""
+		}
 		type hookOrErr struct{ name, err string }
 		var picked []hookOrErr
-		modelHooks, herr := hooks(cs)
+		modelHooks, herr := hooks(cs, mkind)
 		if herr != nil {
 			// The error names the case once (a lister's error may already).
 			msg, prefix := herr.Error(), fmt.Sprintf("case %d: ", cs)
@@ -365,7 +426,7 @@ func Expand(spec Spec, hooks HookLister) ([]Cell, error) {
 					for _, seed := range s.Seeds {
 						cells = append(cells, Cell{
 							Case: cs, Hook: h.name, Arch: a, Param: param, Value: v, Seed: seed,
-							TrainingTokens: s.TrainingTokens, Expansion: s.Expansion, ExpandErr: h.err,
+							TrainingTokens: s.TrainingTokens, Expansion: s.Expansion, Model: cellModel, ExpandErr: h.err,
 						})
 					}
 				}

@@ -36,13 +36,27 @@
 // selector: it is recorded in results.jsonl with its error and the sweep goes
 // on.
 //
+// # Model kinds
+//
+// Spec.Models lists the model kinds every case is swept on: ModelCompiled
+// (the default; a compiled-only spec has no models key) and ModelSIIT, the
+// case's SIIT-trained model. ExpandModels lists the hooks per case and kind
+// (an LL model can have more layers); a case's cells come kind by kind.
+// RealBackendModels runs siit cells on Dir/models/case_N, trained on first
+// use with trained.Ensure (once per process, under a file lock across
+// shards, resumable, reused later); its SIIT settings are part of the
+// runner settings in spec.json. The leaderboard splits every table, and the
+// frontier plot, by model kind when the results hold more than one.
+//
 // # Cell IDs
 //
 // Cell.Key is a canonical text form of every parameter of the cell, e.g.
 //
 //	case=3 hook=blocks.0.hook_resid_pre arch=standard l1=0.1 seed=42 tokens=300000 expansion=4
 //
-// with numbers in Go's shortest round-trip form ('g', -1). Cell.ID is the
+// with " model=siit" appended for cells on a SIIT model (compiled cells keep
+// the keys they always had) and numbers in Go's shortest round-trip form
+// ('g', -1). Cell.ID is the
 // first 16 hex digits of the SHA-256 of the key: the same on every machine
 // and run, and independent of the grid's other cells and of sharding.
 //

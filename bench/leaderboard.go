@@ -22,7 +22,10 @@ type Stat struct {
 
 // Row is one line of a leaderboard table: a group of cells.
 type Row struct {
-	Arch     string          `json:"arch"`
+	Arch string `json:"arch"`
+	// Model is the model kind of the row's cells (ModelCompiled,
+	// ModelSIIT) when the sweep ran on more than one kind, else "".
+	Model    string          `json:"model,omitempty"`
 	Group    string          `json:"group,omitempty"` // "l1=0.1", "k=8", or a hook kind; "" for a whole architecture
 	Param    string          `json:"param,omitempty"` // ParamL1 or ParamK for sparsity rows
 	Value    float64         `json:"value,omitempty"` // the sparsity value for sparsity rows
@@ -31,6 +34,15 @@ type Row struct {
 	Failed   int             `json:"failed"`
 	Metrics  map[string]Stat `json:"metrics"`
 	Frontier bool            `json:"frontier,omitempty"` // sparsity rows: on the architecture's L0-vs-coverage Pareto frontier
+}
+
+// Name is the row's architecture, with its model kind when it has one
+// ("standard · siit").
+func (r Row) Name() string {
+	if r.Model == "" {
+		return r.Arch
+	}
+	return r.Arch + " · " + r.Model
 }
 
 // Stat returns the row's statistic for a metric (zero Stat when absent).
@@ -45,6 +57,9 @@ type Leaderboard struct {
 	Sparsity []Row    `json:"sparsity"` // architecture × sparsity value, in Archs order then value ascending
 	Hooks    []Row    `json:"hooks"`    // architecture × hook kind (residual, mlp, attn, …)
 	Failures []Result `json:"failures"` // recorded errors, sorted by cell
+	// Models lists the model kinds when the results cover more than one
+	// (every table is then split by kind: Row.Model); nil otherwise.
+	Models []string `json:"models,omitempty"`
 }
 
 // HookKind names the kind of a hook for grouping: "residual" for
@@ -102,6 +117,26 @@ func (a *accum) finish() Row {
 func Aggregate(results []Result) Leaderboard {
 	results = Latest(results)
 	var lb Leaderboard
+	// Model kinds in a fixed order: compiled first.
+	seenKind := map[string]bool{}
+	for _, r := range results {
+		seenKind[r.Cell.ModelKind()] = true
+	}
+	kindOrder := map[string]int{}
+	if len(seenKind) > 1 {
+		for _, k := range []string{ModelCompiled, ModelSIIT} {
+			if seenKind[k] {
+				kindOrder[k] = len(lb.Models)
+				lb.Models = append(lb.Models, k)
+			}
+		}
+	}
+	modelOf := func(c Cell) string {
+		if lb.Models == nil {
+			return ""
+		}
+		return c.ModelKind()
+	}
 	archs := map[string]*accum{}
 	sparsity := map[string]*accum{}
 	hooks := map[string]*accum{}
@@ -123,10 +158,11 @@ func Aggregate(results []Result) Leaderboard {
 			lb.Failures = append(lb.Failures, r)
 		}
 		c := r.Cell
-		get(archs, c.Arch, Row{Arch: c.Arch}).add(r)
-		get(sparsity, c.Arch+"\x00"+c.Sparsity(), Row{Arch: c.Arch, Group: c.Sparsity(), Param: c.Param, Value: c.Value}).add(r)
+		m := modelOf(c)
+		get(archs, m+"\x00"+c.Arch, Row{Arch: c.Arch, Model: m}).add(r)
+		get(sparsity, m+"\x00"+c.Arch+"\x00"+c.Sparsity(), Row{Arch: c.Arch, Model: m, Group: c.Sparsity(), Param: c.Param, Value: c.Value}).add(r)
 		kind := HookKind(c.Hook)
-		get(hooks, c.Arch+"\x00"+kind, Row{Arch: c.Arch, Group: kind}).add(r)
+		get(hooks, m+"\x00"+c.Arch+"\x00"+kind, Row{Arch: c.Arch, Model: m, Group: kind}).add(r)
 	}
 	for _, a := range archs {
 		lb.Archs = append(lb.Archs, a.finish())
@@ -134,6 +170,9 @@ func Aggregate(results []Result) Leaderboard {
 	rankKeys := []string{MetricCoverage, MetricMeanF1, MetricExplainedVariance}
 	sort.Slice(lb.Archs, func(i, j int) bool {
 		a, b := lb.Archs[i], lb.Archs[j]
+		if kindOrder[a.Model] != kindOrder[b.Model] {
+			return kindOrder[a.Model] < kindOrder[b.Model]
+		}
 		for _, k := range rankKeys {
 			sa, sb := a.Stat(k), b.Stat(k)
 			if (sa.N > 0) != (sb.N > 0) {
@@ -147,15 +186,15 @@ func Aggregate(results []Result) Leaderboard {
 	})
 	rank := map[string]int{}
 	for i, r := range lb.Archs {
-		rank[r.Arch] = i
+		rank[r.Model+"\x00"+r.Arch] = i
 	}
 	for _, a := range sparsity {
 		lb.Sparsity = append(lb.Sparsity, a.finish())
 	}
 	sort.Slice(lb.Sparsity, func(i, j int) bool {
 		a, b := lb.Sparsity[i], lb.Sparsity[j]
-		if rank[a.Arch] != rank[b.Arch] {
-			return rank[a.Arch] < rank[b.Arch]
+		if ra, rb := rank[a.Model+"\x00"+a.Arch], rank[b.Model+"\x00"+b.Arch]; ra != rb {
+			return ra < rb
 		}
 		if a.Param != b.Param {
 			return a.Param < b.Param
@@ -168,8 +207,8 @@ func Aggregate(results []Result) Leaderboard {
 	}
 	sort.Slice(lb.Hooks, func(i, j int) bool {
 		a, b := lb.Hooks[i], lb.Hooks[j]
-		if rank[a.Arch] != rank[b.Arch] {
-			return rank[a.Arch] < rank[b.Arch]
+		if ra, rb := rank[a.Model+"\x00"+a.Arch], rank[b.Model+"\x00"+b.Arch]; ra != rb {
+			return ra < rb
 		}
 		return a.Group < b.Group
 	})
@@ -214,7 +253,7 @@ func markFrontier(rows []Row) {
 	byArch := map[string][]int{}
 	for i, r := range rows {
 		if r.Stat(MetricL0).N > 0 && r.Stat(MetricCoverage).N > 0 {
-			byArch[r.Arch] = append(byArch[r.Arch], i)
+			byArch[r.Model+"\x00"+r.Arch] = append(byArch[r.Model+"\x00"+r.Arch], i)
 		}
 	}
 	for _, ids := range byArch {
@@ -258,6 +297,9 @@ func formatStat(metric string, s Stat, ok int) string {
 func (lb Leaderboard) Markdown() []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# glassbox bench leaderboard\n\n%d cells: %d ok, %d failed. Means over the successful cells that report each metric.\n", lb.Cells, lb.OK, lb.Failed)
+	if lb.Models != nil {
+		fmt.Fprintf(&b, "\nModels: %s; every table is split by model kind (architectures ranked within each kind).\n", strings.Join(lb.Models, ", "))
+	}
 	table := func(title, groupTitle string, rows []Row, rank bool) {
 		if len(rows) == 0 {
 			return
@@ -268,6 +310,9 @@ func (lb Leaderboard) Markdown() []byte {
 			head = append(head, "rank")
 		}
 		head = append(head, "arch")
+		if lb.Models != nil {
+			head = append(head, "model")
+		}
 		if groupTitle != "" {
 			head = append(head, groupTitle)
 		}
@@ -282,6 +327,9 @@ func (lb Leaderboard) Markdown() []byte {
 				cols = append(cols, fmt.Sprint(i+1))
 			}
 			cols = append(cols, r.Arch)
+			if lb.Models != nil {
+				cols = append(cols, r.Model)
+			}
 			if groupTitle != "" {
 				g := r.Group
 				if r.Frontier {

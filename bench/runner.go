@@ -26,6 +26,9 @@ type Backend struct {
 	// Plan, if set, is told the cells a sweep will run before it starts
 	// (Runner.Plan: one model pass per case for all their hooks).
 	Plan func([]Cell)
+	// ModelHooks, if set, lists a case's hooks per model kind (Expand uses
+	// it instead of Hooks).
+	ModelHooks ModelHookLister
 }
 
 // RunnerOptions are the training settings shared by every cell. The zero
@@ -36,6 +39,9 @@ type Backend struct {
 type RunnerOptions struct {
 	TrainBatchSizeTokens int     `json:"train_batch_size_tokens"` // default: the notebook's (80, its 320//4)
 	LR                   float64 `json:"lr"`                      // default: the notebook's (3e-4), constant
+	// SIIT records the SIIT training of a sweep with siit models (nil
+	// otherwise), so a sweep with other SIIT settings refuses the directory.
+	SIIT SIITOptions `json:"siit,omitzero"`
 }
 
 // WithDefaults fills the zero fields with the defaults.
@@ -77,6 +83,12 @@ type Runner struct {
 	tick  int64
 	build func(id int) (*caseData, error) // buildCaseData; replaced in tests
 	plan  map[int][]string                // hooks the planned cells use, per case (Plan)
+
+	// modelDir, when set, gives the model folder that runs a case instead
+	// of its compiled model, and modelHooks that model's hook names (the
+	// SIIT runner of RealBackendModels).
+	modelDir   func(id int) (string, error)
+	modelHooks func(id int) ([]string, error)
 }
 
 // maxCachedCases bounds the case datasets kept in memory; cells come
@@ -434,8 +446,12 @@ func (r *Runner) compiled(id int) (*caseEntry, error) {
 	return e, e.compileErr
 }
 
-// Hooks is a HookLister: the hook names of the case's compiled model.
+// Hooks is a HookLister: the hook names of the case's compiled model (or
+// of the runner's model folders).
 func (r *Runner) Hooks(id int) ([]string, error) {
+	if r.modelHooks != nil {
+		return r.modelHooks(id)
+	}
 	e, err := r.compiled(id)
 	if err != nil {
 		return nil, err
@@ -503,7 +519,13 @@ func (r *Runner) buildCaseData(id int) (*caseData, error) {
 	if err != nil {
 		return nil, err
 	}
-	w, err := workload.Open(cd, "")
+	dir := ""
+	if r.modelDir != nil {
+		if dir, err = r.modelDir(id); err != nil {
+			return nil, err
+		}
+	}
+	w, err := workload.Open(cd, dir)
 	if err != nil {
 		return nil, err
 	}

@@ -33,7 +33,7 @@ func (lb Leaderboard) FrontierSVG() []byte {
 	var ss []series
 	colorOf := map[string]int{}
 	for i, r := range lb.Archs {
-		colorOf[r.Arch] = i
+		colorOf[r.Name()] = i
 	}
 	byArch := map[string][]Row{}
 	maxL0 := 0.0
@@ -41,13 +41,13 @@ func (lb Leaderboard) FrontierSVG() []byte {
 		if r.Stat(MetricL0).N == 0 || r.Stat(MetricCoverage).N == 0 {
 			continue
 		}
-		byArch[r.Arch] = append(byArch[r.Arch], r)
+		byArch[r.Name()] = append(byArch[r.Name()], r)
 		maxL0 = math.Max(maxL0, r.Stat(MetricL0).Mean)
 	}
 	for _, a := range lb.Archs {
-		if rows := byArch[a.Arch]; len(rows) > 0 {
+		if rows := byArch[a.Name()]; len(rows) > 0 {
 			sort.SliceStable(rows, func(i, j int) bool { return rows[i].Stat(MetricL0).Mean < rows[j].Stat(MetricL0).Mean })
-			ss = append(ss, series{a.Arch, archColors[colorOf[a.Arch]%len(archColors)], rows})
+			ss = append(ss, series{a.Name(), archColors[colorOf[a.Name()]%len(archColors)], rows})
 		}
 	}
 	step := svgplot.NiceStep(maxL0, 6)

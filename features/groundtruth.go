@@ -166,7 +166,47 @@ func (gt *GroundTruth) Available(v Variable, hook string) (bool, error) {
 	if !ok {
 		return false, nil
 	}
-	return pos[w] <= hp, nil
+	if pos[w] > hp {
+		return false, nil
+	}
+	return headHas(v, w, hook), nil
+}
+
+// hookHead is the head index of a per-head hook name ("…hook_z[2]" → 2).
+func hookHead(h string) (int, bool) {
+	i := strings.IndexByte(h, '[')
+	if i < 0 || !strings.HasSuffix(h, "]") {
+		return 0, false
+	}
+	n, err := strconv.Atoi(h[i+1 : len(h)-1])
+	return n, err == nil
+}
+
+// headHas reports whether a variable first written at w is in the head a
+// per-head hook (hook_z[h], hook_result[h]) selects: a variable that one
+// layer's attention writes is only in the heads the variable's hooks name
+// (blocks.L.attn.hook_result[h]); hooks without a head, and variables
+// written by an earlier component, always pass.
+func headHas(v Variable, w, hook string) bool {
+	head, ok := hookHead(hook)
+	if !ok {
+		return true
+	}
+	l, comp, rest, inBlock := hookComponent(hook)
+	if !inBlock || comp != "attn" || (rest != "attn.hook_z" && rest != "attn.hook_result") {
+		return true
+	}
+	if w != fmt.Sprintf("blocks.%d.attn.hook_z", l) {
+		return true
+	}
+	want := fmt.Sprintf("blocks.%d.attn.hook_result[%d]", l, head)
+	whole := fmt.Sprintf("blocks.%d.attn.hook_result", l)
+	for _, h := range v.Hooks {
+		if h == want || h == whole { // a hook without a head names every head
+			return true
+		}
+	}
+	return false
 }
 
 func (gt *GroundTruth) hookPos() map[string]int {
@@ -315,7 +355,7 @@ func (gt *GroundTruth) Candidates(hook string) (cands []Candidate, expected []st
 		if v.Name == "tokens" || v.Name == "indices" {
 			continue
 		}
-		ok, err := gt.Available(v, hookB)
+		ok, err := gt.Available(v, hook)
 		if err != nil {
 			return nil, nil, err
 		}

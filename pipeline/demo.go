@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"github.com/glassbox-interp/glassbox/features/rundir"
 	"github.com/glassbox-interp/glassbox/report"
 	"github.com/glassbox-interp/glassbox/sae"
+	"github.com/glassbox-interp/glassbox/trained"
 	"github.com/glassbox-interp/glassbox/workload"
 )
 
@@ -36,6 +38,15 @@ type DemoOptions struct {
 	Fresh bool
 	// Stdout gets the results; Progress the progress lines (nil: none).
 	Stdout, Progress io.Writer
+	// Model is DemoCompiled ("", the compiled model only) or DemoSIIT (the
+	// notebook's setting: the SIIT-trained case-3 model, set beside the
+	// compiled model; see DemoTrained).
+	Model string
+	// SIIT chooses the SIIT model's training (DemoSIIT; zero: InterpBench's
+	// default recipe for case 3).
+	SIIT trained.Settings
+	// Context stops a SIIT training (nil: never).
+	Context context.Context
 }
 
 // DemoRun is one trained and labelled SAE of the demo.
@@ -44,6 +55,9 @@ type DemoRun struct {
 	Result          *rundir.Result
 	// Reused is true when a finished run from an earlier demo was kept.
 	Reused bool
+	// ModelDir is the model folder the SAE read ("" for the compiled
+	// model) and Kind its workload kind (compiled, siit).
+	ModelDir, Kind string
 }
 
 // Demo runs the original notebook's loop on case 3: compile the program,
@@ -53,6 +67,12 @@ type DemoRun struct {
 // one static report per run). Finished runs in Out are reused and
 // unfinished ones resumed, so an interrupted demo loses nothing.
 func Demo(opt DemoOptions) ([]*DemoRun, error) {
+	if opt.Model == DemoSIIT {
+		return DemoTrained(opt)
+	}
+	if opt.Model != "" && opt.Model != DemoCompiled {
+		return nil, fmt.Errorf("demo: model %q, want %q or %q", opt.Model, DemoCompiled, DemoSIIT)
+	}
 	start := time.Now()
 	if opt.Out == "" {
 		opt.Out = filepath.Join("runs", "demo")
@@ -145,6 +165,19 @@ func Demo(opt DemoOptions) ([]*DemoRun, error) {
 // trainDemoRun reuses a finished run, resumes an unfinished one, or starts
 // a new one.
 func trainDemoRun(dr *DemoRun, opt DemoOptions, w io.Writer) error {
+	return trainDemoRunOn(dr, opt, w, "")
+}
+
+// trainDemoRunOn is trainDemoRun for the model with weights hash wantHash
+// ("" accepts any): a run made with other weights (a retrained model) is
+// started over.
+func trainDemoRunOn(dr *DemoRun, opt DemoOptions, w io.Writer, wantHash string) error {
+	if src, err := workload.ReadSource(dr.Dir); err == nil && wantHash != "" && src.ModelRef != nil && src.ModelRef.Hash != wantHash {
+		fmt.Fprintf(w, "  %-24s → %s (made with an earlier model: retrained)\n", dr.Hook, dr.Dir)
+		if err := os.RemoveAll(dr.Dir); err != nil {
+			return err
+		}
+	}
 	if _, err := os.Stat(filepath.Join(dr.Dir, sae.RunConfigFile)); err == nil {
 		cfg, err := sae.ReadRunConfig(dr.Dir)
 		if err != nil {
@@ -169,7 +202,7 @@ func trainDemoRun(dr *DemoRun, opt DemoOptions, w io.Writer) error {
 	cfg := sae.NotebookConfig()
 	cfg.HookName = dr.Hook
 	cfg.TrainingTokens = opt.TrainingTokens
-	run, err := Start(dr.Dir, workload.Source{Case: DemoCase, Hook: dr.Hook}, cfg, StartOptions{})
+	run, err := Start(dr.Dir, workload.Source{Case: DemoCase, Model: dr.ModelDir, Hook: dr.Hook}, cfg, StartOptions{})
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,9 @@
 // compiled on the fly, a glassbox model directory driven by a case's
 // dataset, or an activation file), records the source in the run directory
 // (source.json, workload.WriteSource) so the run can be resumed, and builds
-// the trainer; Demo runs the original notebook's loop end to end on case 3.
+// the trainer; Demo runs the original notebook's loop end to end on case 3:
+// DemoTrained (DemoOptions.Model "siit", the CLI's default) on the
+// SIIT-trained case-3 model beside the compiled one, with comparison.md.
 //
 // Package sae owns the trainer and the run directory's training files;
 // package features/rundir reads finished runs back for analysis. The CLI's

@@ -41,9 +41,12 @@ var ErrRunExists = errors.New("directory already holds a run")
 // model name), records the source, and builds the trainer. dir must not
 // already hold a run.
 func Start(dir string, src workload.Source, cfg sae.Config, opt StartOptions) (*Run, error) {
-	set, modelName, err := src.Load()
+	set, modelName, ref, err := src.LoadRef()
 	if err != nil {
 		return nil, err
+	}
+	if ref != nil {
+		src.ModelRef = ref
 	}
 	if opt.ConfigFile != "" && cfg.DIn != set.DIn && cfg.DIn != sae.DefaultConfig().DIn {
 		return nil, fmt.Errorf("config %s: d_in is %d but the activations have %d values per vector", opt.ConfigFile, cfg.DIn, set.DIn)

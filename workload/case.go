@@ -15,7 +15,10 @@ import (
 // model and score against the program's variables.
 type Case struct {
 	// Name describes the case ("case 3").
-	Name     string
+	Name string
+	// ID is the circuits-benchmark case number (0 for user programs); it
+	// picks InterpBench's per-case correspondence overrides.
+	ID       int
 	Compiled *tracr.Compiled
 	Program  rasp.SOp
 	// Rows are the dataset's inputs: BOS + content + PAD…, all of length n_ctx.
@@ -50,7 +53,7 @@ func (cd *Case) WithRows(contents [][]rasp.Value) (*Case, error) {
 	if len(contents) == 0 {
 		return nil, fmt.Errorf("%s: empty dataset", name)
 	}
-	out := &Case{Name: name, Compiled: cd.Compiled, Program: program, Contents: contents, maxSeqLen: maxSeqLen}
+	out := &Case{Name: name, ID: cd.ID, Compiled: cd.Compiled, Program: program, Contents: contents, maxSeqLen: maxSeqLen}
 	bos, pad := cd.Compiled.Options.CompilerBOS, cd.Compiled.Options.CompilerPAD
 	for i, content := range contents {
 		if len(content) > maxSeqLen-1 {

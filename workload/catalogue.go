@@ -14,7 +14,12 @@ func CompileCase(c *cases.Case) (*Case, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Compile("case "+c.Name(), prog, c.Vocab(), c.MaxSeqLen, c.Causal)
+	cd, err := Compile("case "+c.Name(), prog, c.Vocab(), c.MaxSeqLen, c.Causal)
+	if err != nil {
+		return nil, err
+	}
+	cd.ID = c.ID
+	return cd, nil
 }
 
 // WithDataset returns the compiled case cd (CompileCase(c)) with c's

@@ -4,7 +4,7 @@
 // (features/rundir) read the same vectors from the same model:
 //
 //	cd, err := workload.CatalogueCase(3)        // compiled once per process, dataset + traces
-//	w, err := workload.Open(cd, "")             // its compiled model; or a model folder
+//	w, err := workload.Open(cd, "")             // its compiled model; or a model folder (siit, InterpBench)
 //	set, err := workload.Collect(w.Model, w.Tokens, "blocks.1.attn.hook_pattern", workload.Select{Head: &h})
 //	cfg := workload.SAEConfig("case3", hook, T, set.DIn) // the notebook's config: every job's defaults
 //
@@ -18,7 +18,14 @@
 //     separately, its dataset and evaluation traces (WithRows,
 //     WithDataset), so a sweep compiles a case once; CatalogueCase caches
 //     catalogue cases per process. Workload (Open) adds the model that
-//     runs it: the compiled one or a glassbox model folder.
+//     runs it: the compiled one or a model folder (model.Open: glassbox's
+//     or InterpBench's files). A folder's HL → LL correspondence
+//     (Correspondence: its correspondence.json, else InterpBench's default)
+//     decides where each variable is available (LLGroundTruth, per head at
+//     per-head hooks); the compiled model uses the compiler's alignment.
+//   - ModelRef: the model a run used (path, kind compiled|siit|interpbench,
+//     WeightsHash), recorded in source.json; Check and Resolve refuse
+//     another model or a missing folder, naming both.
 //   - View: the one hook-slicing rule ([B,T,d]; [B,T,H,d] at a head or
 //     hook_z flattened; [B,H,T,T] at a head, keys per query position),
 //     built on model.ParseHook, the one hook-name parser. Collect and Slice

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/glassbox-interp/glassbox/bench"
 	"github.com/glassbox-interp/glassbox/sae"
+	"github.com/glassbox-interp/glassbox/trained"
 )
 
 var benchFlags struct {
@@ -22,6 +24,8 @@ var benchFlags struct {
 	expansion, jobs, batchTokens                  int
 	lr                                            float64
 	retryFailed, dryRun, noLeaderboard            bool
+	models, siitRecipe                            string
+	siitEpochs, siitSamples                       int
 }
 
 var benchCmd = &cobra.Command{
@@ -55,10 +59,19 @@ and the sweep goes on.
 OUT/shard-i-of-n/; without the flag the shard is taken from
 SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT (minus SLURM_ARRAY_TASK_MIN) or
 from JOB_COMPLETION_INDEX/GLASSBOX_SHARD_COUNT (Kubernetes indexed Job).
-Join shards with "glassbox bench merge", then "glassbox bench leaderboard".`,
+Join shards with "glassbox bench merge", then "glassbox bench leaderboard".
+
+--models compiled,siit sweeps every case on its compiled model and on its
+SIIT-trained model (InterpBench's recipe and LL shape, or --siit-recipe,
+--siit-epochs, --siit-samples). The first cell that needs a case's SIIT
+model trains it into OUT/models/case_N (shared by all shards, keyed by
+content, resumed after an interruption, reused by later sweeps). Ground
+truth availability on a SIIT model follows its correspondence. The
+leaderboard then splits every table by model kind.`,
 	Example: `  glassbox bench --cases 3,4 --hooks residual,mlp --archs standard,topk --l1 0.1,1 --k 4 --out runs/bench
   glassbox bench --cases all --shard 0/8 --out /scratch/bench      # one of 8 array tasks
-  glassbox bench --cases 3 --dry-run                               # list the cells only`,
+  glassbox bench --cases 3 --dry-run                               # list the cells only
+  glassbox bench --cases all --models compiled,siit --out runs/bench-siit`,
 	Args: cobra.NoArgs,
 	RunE: runBench,
 }
@@ -149,6 +162,10 @@ func init() {
 	f.BoolVar(&benchFlags.retryFailed, "retry-failed", false, "run again the cells recorded with an error")
 	f.BoolVar(&benchFlags.dryRun, "dry-run", false, "print this shard's cells (ID and key) and exit")
 	f.BoolVar(&benchFlags.noLeaderboard, "no-leaderboard", false, "do not write the leaderboard after an unsharded sweep")
+	f.StringVar(&benchFlags.models, "models", bench.ModelCompiled, "model kinds: compiled, siit (each case's SIIT-trained model, trained once into OUT/models/case_N)")
+	f.StringVar(&benchFlags.siitRecipe, "siit-recipe", "", "SIIT recipe for --models siit: gen1 or gen2 (default: the case's)")
+	f.IntVar(&benchFlags.siitEpochs, "siit-epochs", 0, "maximum SIIT epochs (default: the recipe's)")
+	f.IntVar(&benchFlags.siitSamples, "siit-samples", 0, "SIIT dataset rows (default: the recipe's)")
 	benchLeaderboardCmd.Flags().StringVar(&benchLeaderboardOut, "out", "", "directory for the leaderboard files (default: the first DIR)")
 	benchCmd.AddCommand(benchMergeCmd, benchLeaderboardCmd)
 	rootCmd.AddCommand(benchCmd)
@@ -196,6 +213,7 @@ func benchSpec(allCases func() []int) (bench.Spec, error) {
 		return s, fmt.Errorf("--expansion %d: expected a positive number", benchFlags.expansion)
 	}
 	s.TrainingTokens, s.Expansion = benchFlags.tokens, benchFlags.expansion
+	s.Models = bench.ParseList(benchFlags.models)
 	return s.Normalize()
 }
 
@@ -216,6 +234,8 @@ func runBench(cmd *cobra.Command, _ []string) error {
 		return fmt.Errorf("--train-batch-size-tokens %d, --lr %v: expected positive numbers", benchFlags.batchTokens, benchFlags.lr)
 	}
 	ropts := bench.RunnerOptions{TrainBatchSizeTokens: benchFlags.batchTokens, LR: benchFlags.lr}.WithDefaults()
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	backend, err := bench.RealBackend(ropts)
 	if err != nil {
 		return err
@@ -224,7 +244,22 @@ func runBench(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	cells, err := bench.Expand(spec, backend.Hooks)
+	if slices.Contains(spec.Models, bench.ModelSIIT) {
+		ropts.SIIT = bench.SIITOptions{Enabled: true, Recipe: benchFlags.siitRecipe, Epochs: benchFlags.siitEpochs, Samples: benchFlags.siitSamples}
+		stderr := cmd.ErrOrStderr()
+		backend, err = bench.RealBackendModels(ropts, bench.ModelsOptions{Dir: benchFlags.out, SIIT: ropts.SIIT.Settings(), Context: ctx,
+			Trained: func(id int, m *trained.Model) {
+				if !m.Reused {
+					fmt.Fprintf(stderr, "\ncase %d: SIIT model trained in %.1fs into %s (val accuracy %.4f, IIA %.4f, strict %.4f)\n", id, m.Seconds, m.Dir, m.Val.Accuracy, m.Val.IIA, m.Val.Strict)
+				}
+			}})
+		if err != nil {
+			return err
+		}
+	} else if benchFlags.siitRecipe != "" || benchFlags.siitEpochs != 0 || benchFlags.siitSamples != 0 {
+		return fmt.Errorf("--siit-recipe, --siit-epochs and --siit-samples need --models with siit")
+	}
+	cells, err := backend.Expand(spec)
 	if err != nil {
 		return err
 	}
@@ -248,8 +283,6 @@ func runBench(cmd *cobra.Command, _ []string) error {
 	if backend.Plan != nil {
 		backend.Plan(shard.Select(cells))
 	}
-	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	sum, err := bench.Sweep(ctx, cells, backend.Run, bench.Options{
 		Dir: dir, Jobs: benchFlags.jobs, Shard: shard, RetryFailed: benchFlags.retryFailed,
 		Progress: progressPrinter(stderr), Cost: backend.Cost,

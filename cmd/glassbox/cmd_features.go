@@ -23,7 +23,7 @@ type analysisFlags struct {
 
 func (f *analysisFlags) add(cmd *cobra.Command) {
 	cmd.Flags().IntVar(&f.caseID, "case", 0, "circuits-benchmark case the SAE was trained on (default: read from the run, e.g. model_name \"case3\")")
-	cmd.Flags().StringVar(&f.modelDir, "model", "", "glassbox model directory to run instead of the compiled case model")
+	cmd.Flags().StringVar(&f.modelDir, "model", "", "model folder (glassbox, glassbox siit or InterpBench) to run instead of the compiled case model; a run that recorded its model (source.json model_ref) must get the same weights")
 	cmd.Flags().IntVar(&f.top, "top", 20, "top-k examples per feature")
 	cmd.Flags().Float64Var(&f.threshold, "threshold", 0, "a feature fires where its activation is > this value")
 	cmd.Flags().Float64Var(&f.relThreshold, "rel-threshold", 0, "raise the firing threshold to this fraction of each feature's max activation")

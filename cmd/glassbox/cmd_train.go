@@ -16,6 +16,7 @@ import (
 
 var trainFlags struct {
 	src        workload.Source
+	program    workload.Program
 	head       int
 	config     string
 	out        string
@@ -36,7 +37,7 @@ var trainFlags struct {
 }
 
 var trainCmd = &cobra.Command{
-	Use:   "train (--case N | --model DIR | --activations FILE) --hook HOOK [flags]",
+	Use:   "train (--case N | --program FILE.star | --activations FILE) [--model DIR] --hook HOOK [flags]",
 	Short: "Train a sparse autoencoder on one hook's activations (SAELens options, run directory, exact resume)",
 	Long: `train trains an SAE with SAELens' training options on the activations of one
 hook. The base configuration is the original notebook's (d_sae = 4·d_in, l1 0.1,
@@ -53,6 +54,8 @@ final/ in SAELens layout; --resume RUN_DIR continues from the last checkpoint
 with results identical to an uninterrupted run.`,
 	Example: `  glassbox train --case 3 --hook blocks.0.hook_mlp_out
   glassbox train --case 3 --hook blocks.1.attn.hook_result --head 0 --arch topk --k 4
+  glassbox train --case 3 --model runs/siit/case_3 --hook blocks.1.hook_attn_out   # a SIIT-trained model
+  glassbox train --program my_prog.star --vocab a,b,c --max-seq-len 6 --model runs/siit/mine --hook blocks.0.hook_mlp_out
   glassbox train --activations acts.safetensors --config cfg.json --out runs/mine
   glassbox train --resume runs/48-L1-0.1-LR-0.0003-Tokens-1.500e+06`,
 	Args: cobra.NoArgs,
@@ -62,7 +65,10 @@ with results identical to an uninterrupted run.`,
 func init() {
 	f := trainCmd.Flags()
 	f.IntVar(&trainFlags.src.Case, "case", 0, "circuits-benchmark case id: compile it and use its dataset")
-	f.StringVar(&trainFlags.src.Model, "model", "", "glassbox model directory (tokens: the --case dataset, required with --model)")
+	f.StringVar(&trainFlags.src.Model, "model", "", "model folder: a glassbox model, a glassbox siit output or an InterpBench download (ll_model.pth + ll_model_cfg.pkl); tokens: the --case dataset, required with --model. The run records the model (source.json model_ref)")
+	f.StringVar(&trainFlags.program.Path, "program", "", "a .star program instead of --case: its dataset and traces (and its compiled model unless --model)")
+	f.StringVar(&trainFlags.program.Vocab, "vocab", "", "for --program: comma-separated vocabulary")
+	f.IntVar(&trainFlags.program.MaxSeqLen, "max-seq-len", 0, "for --program: maximum input length counting BOS")
 	f.StringVar(&trainFlags.src.Activations, "activations", "", "activations file: [N,d_in] or [B,T,d_in] safetensors/.npy, or a cache directory")
 	f.StringVar(&trainFlags.src.Hook, "hook", "", "TransformerLens hook name, e.g. blocks.0.hook_mlp_out")
 	f.IntVar(&trainFlags.head, "head", -1, "head index for per-head hooks (hook_z without --head is flattened over heads)")
@@ -146,6 +152,12 @@ func runTrain(cmd *cobra.Command, _ []string) error {
 		fmt.Fprintf(stderr, "resuming %s at step %d (%d tokens)\n", run.Dir, run.Trainer.StepN, run.Trainer.Tokens)
 	} else {
 		src := trainFlags.src
+		if trainFlags.program.Path != "" {
+			p := trainFlags.program
+			src.Program = &p
+		} else if trainFlags.program.Vocab != "" || trainFlags.program.MaxSeqLen != 0 {
+			return fmt.Errorf("--vocab and --max-seq-len go with --program FILE.star")
+		}
 		if trainFlags.head >= 0 {
 			h := trainFlags.head
 			src.Head = &h
@@ -163,8 +175,8 @@ func runTrain(cmd *cobra.Command, _ []string) error {
 		if src.Hook == "" && src.Activations == "" {
 			return fmt.Errorf("--hook is required (e.g. blocks.0.hook_mlp_out)")
 		}
-		if src.Case == 0 && src.Activations == "" {
-			return fmt.Errorf("give the data source: --case N (optionally with --model DIR) or --activations FILE")
+		if src.Case == 0 && src.Program == nil && src.Activations == "" {
+			return fmt.Errorf("give the data source: --case N or --program FILE.star (optionally with --model DIR) or --activations FILE")
 		}
 		if run, err = pipeline.Start(trainFlags.out, src, cfg, pipeline.StartOptions{ConfigFile: trainFlags.config}); err != nil {
 			if errors.Is(err, pipeline.ErrRunExists) {

@@ -130,7 +130,13 @@ func Load(path string, opts Options) (*Result, error) {
 			return nil, fmt.Errorf("open run %s: %w", path, err)
 		}
 	}
-	if opts.ModelDir == "" && src.Model != "" {
+	if opts.ModelDir == "" && src.ModelRef != nil {
+		// The run recorded its model: use exactly that one (a missing
+		// folder is an error, never a fall back to the compiled model).
+		if opts.ModelDir, err = src.ModelRef.Resolve(runDir); err != nil {
+			return nil, fmt.Errorf("open run %s: %w", path, err)
+		}
+	} else if opts.ModelDir == "" && src.Model != "" {
 		opts.ModelDir = src.Model
 		if !filepath.IsAbs(src.Model) {
 			// relative to the directory train was run from; try the run dir's parent too
@@ -140,6 +146,13 @@ func Load(path string, opts Options) (*Result, error) {
 		}
 	}
 	cd := opts.CaseData
+	if cd == nil && opts.Case == 0 && src.Program != nil {
+		// A run on a .star program: its dataset and traces come from the
+		// program recorded in source.json.
+		if cd, _, err = src.CaseData(); err != nil {
+			return nil, fmt.Errorf("open run %s: %w", path, err)
+		}
+	}
 	if cd == nil {
 		id := opts.Case
 		if id == 0 {
@@ -168,6 +181,11 @@ func Load(path string, opts Options) (*Result, error) {
 	w, err := workload.Open(cd, opts.ModelDir)
 	if err != nil {
 		return nil, err
+	}
+	if src.ModelRef != nil {
+		if err := src.ModelRef.Check(w); err != nil {
+			return nil, fmt.Errorf("open run %s: %w", path, err)
+		}
 	}
 	res.w, res.Case, res.Model, res.Tokens = w, cd, w.Model, w.Tokens
 	if err := res.analyse(opts); err != nil {
@@ -221,11 +239,15 @@ func (r *Result) analyse(opts Options) error {
 	if r.Recon, err = features.Reconstruction(r.X, r.XHat, r.Acts); err != nil {
 		return err
 	}
-	if r.GT, err = r.Case.GroundTruth(m.Config()); err != nil {
+	if r.GT, err = r.w.GroundTruth(); err != nil {
 		return err
 	}
 	dec := &tensor.Tensor{Shape: []int{s.DSAE, din}, Data: s.WDec}
-	if r.Analysis, err = features.Analyze(r.Acts, r.GT, hook, dec, opts.Summary, opts.Label); err != nil {
+	labelHook := hook // a head SAE is labelled with its head's variables only
+	if h := s.Meta.HookHeadIndex; h != nil {
+		labelHook = fmt.Sprintf("%s[%d]", hook, *h)
+	}
+	if r.Analysis, err = features.Analyze(r.Acts, r.GT, labelHook, dec, opts.Summary, opts.Label); err != nil {
 		return err
 	}
 

@@ -1,0 +1,161 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/glassbox-interp/glassbox/cases"
+	"github.com/glassbox-interp/glassbox/model"
+	"github.com/glassbox-interp/glassbox/siit"
+	"github.com/glassbox-interp/glassbox/trained"
+)
+
+// Model kinds a sweep can run on (Spec.Models, Cell.Model).
+const (
+	// ModelCompiled is the case's tracr-compiled model.
+	ModelCompiled = "compiled"
+	// ModelSIIT is the case's model trained with SIIT (package siit),
+	// trained once per sweep directory under models/case_N.
+	ModelSIIT = "siit"
+)
+
+// ModelsDir is the folder of a sweep directory that holds the trained
+// models, one case_N folder per case (trained.Ensure: keyed by content,
+// resumed after an interruption, reused by later sweeps and shards).
+const ModelsDir = "models"
+
+// SIITOptions are a sweep's SIIT training settings (trained.Settings;
+// zero: InterpBench's default recipe for each case). Enabled marks a sweep
+// with siit models, so spec.json records it.
+type SIITOptions struct {
+	Enabled bool   `json:"enabled,omitempty"`
+	Recipe  string `json:"recipe,omitempty"`
+	Epochs  int    `json:"epochs,omitempty"`
+	Samples int    `json:"samples,omitempty"`
+}
+
+// Settings converts to trained.Settings.
+func (o SIITOptions) Settings() trained.Settings {
+	return trained.Settings{Recipe: o.Recipe, Epochs: o.Epochs, Samples: o.Samples}
+}
+
+// ModelsOptions configure RealBackendModels.
+type ModelsOptions struct {
+	// Dir is the sweep directory (the models go to Dir/models/case_N).
+	Dir string
+	// SIIT chooses the SIIT training (zero: InterpBench's default recipe).
+	SIIT trained.Settings
+	// Context stops a SIIT training (nil: never).
+	Context context.Context
+	// Trained, when set, is told about every model Ensure returns.
+	Trained func(caseID int, m *trained.Model)
+}
+
+// SIITModelDir is where a sweep in dir keeps case id's SIIT model.
+func SIITModelDir(dir string, id int) string {
+	return filepath.Join(dir, ModelsDir, fmt.Sprintf("case_%d", id))
+}
+
+// RealBackendModels is RealBackend for sweeps over several model kinds
+// (Spec.Models): compiled cells run as RealBackend's, siit cells on the
+// case's SIIT model, which the first cell that needs it trains (once per
+// process, under a file lock across processes) into Dir/models/case_N.
+func RealBackendModels(opts RunnerOptions, mo ModelsOptions) (*Backend, error) {
+	if mo.Dir == "" {
+		return nil, fmt.Errorf("bench: the SIIT models need the sweep directory")
+	}
+	ctx := mo.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	comp := NewRunner(opts)
+	sr := NewRunner(opts)
+	var mu sync.Mutex
+	locks := map[int]*sync.Mutex{}
+	sr.modelDir = func(id int) (string, error) {
+		mu.Lock()
+		l, ok := locks[id]
+		if !ok {
+			l = &sync.Mutex{}
+			locks[id] = l
+		}
+		mu.Unlock()
+		l.Lock()
+		defer l.Unlock()
+		dir := SIITModelDir(mo.Dir, id)
+		if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+			return "", err
+		}
+		unlock, err := lockWait(dir + ".lock")
+		if err != nil {
+			return "", err
+		}
+		defer unlock()
+		c, err := cases.Get(id)
+		if err != nil {
+			return "", err
+		}
+		m, err := trained.Ensure(ctx, c, dir, mo.SIIT)
+		if err != nil {
+			return "", fmt.Errorf("SIIT model of case %d: %w", id, err)
+		}
+		if mo.Trained != nil {
+			mo.Trained(id, m)
+		}
+		return dir, nil
+	}
+	sr.modelHooks = func(id int) ([]string, error) {
+		e, err := sr.compiled(id)
+		if err != nil {
+			return nil, err
+		}
+		ll, _, err := siit.LLConfig(e.compiled.Compiled.Config, id, siit.Shape{})
+		if err != nil {
+			return nil, fmt.Errorf("case %d: SIIT shape: %w", id, err)
+		}
+		return model.HookNames(ll), nil
+	}
+	pick := func(c Cell) *Runner {
+		if c.ModelKind() == ModelSIIT {
+			return sr
+		}
+		return comp
+	}
+	b := &Backend{
+		AllCases: InterpBenchCases,
+		Hooks:    comp.Hooks,
+		ModelHooks: func(id int, kind string) ([]string, error) {
+			if kind == ModelSIIT {
+				return sr.Hooks(id)
+			}
+			return comp.Hooks(id)
+		},
+		Run:  func(ctx context.Context, c Cell) (map[string]float64, error) { return pick(c).Run(ctx, c) },
+		Cost: func(c Cell) float64 { return pick(c).Cost(c) },
+		Plan: func(cells []Cell) {
+			var a, s []Cell
+			for _, c := range cells {
+				if c.ModelKind() == ModelSIIT {
+					s = append(s, c)
+				} else {
+					a = append(a, c)
+				}
+			}
+			comp.Plan(a)
+			sr.Plan(s)
+		},
+	}
+	return b, nil
+}
+
+// Expand expands spec with the backend's hook listers (ModelHooks when
+// set, so each model kind gets its own model's hooks).
+func (b *Backend) Expand(spec Spec) ([]Cell, error) {
+	if b.ModelHooks != nil {
+		return ExpandModels(spec, b.ModelHooks)
+	}
+	return Expand(spec, b.Hooks)
+}
