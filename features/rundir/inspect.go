@@ -333,3 +333,12 @@ func pearson(x, y []float64) (float64, bool) {
 	}
 	return cxy / math.Sqrt(cxx*cyy), true
 }
+
+// ModelDir is the model folder the run was analysed with ("" for the
+// case's compiled model).
+func (r *Result) ModelDir() string {
+	if r.w == nil {
+		return ""
+	}
+	return r.w.ModelDir
+}

@@ -188,4 +188,3 @@ func (r *Result) decode(logits *tensor.Tensor, p int) string {
 	}
 	return fmt.Sprintf("output %d", best)
 }
-
