@@ -446,4 +446,3 @@ func render(w io.Writer, name string, data any) error {
 	_, err := w.Write(buf.Bytes())
 	return err
 }
-
