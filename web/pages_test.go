@@ -23,6 +23,7 @@ func probeRun(hook string) (*report.Run, error) {
 		for _, tok := range strings.Fields(req.Input) {
 			p.Positions = append(p.Positions, rundir.ProbePosition{Token: tok, Clean: "1", Spliced: "1", Edited: "0"})
 		}
+		p.Changed = len(p.Positions)
 		return p, nil
 	}
 	return r, nil
