@@ -12,14 +12,18 @@ import (
 
 // collapse merges examples that show the same tokens, active position and
 // activation into one row with a count (a token@position feature's top
-// examples are often many copies of one string).
-func collapse(ex []ExampleView) []ExampleView {
+// examples are often many copies of one string). With prefix set (a causal
+// model) only the tokens up to the active position are compared.
+func collapse(ex []ExampleView, prefix bool) []ExampleView {
 	var out []ExampleView
 	at := map[string]int{}
 	for _, e := range ex {
 		var k strings.Builder
 		fmt.Fprintf(&k, "%d|%s|%s|", e.Position, fmtNum(float64(e.Value)), e.GT)
-		for _, t := range e.Tokens {
+		for i, t := range e.Tokens {
+			if prefix && i > e.Position {
+				break
+			}
 			k.WriteString(t.Text)
 			k.WriteByte(0)
 		}
@@ -105,7 +109,7 @@ func scatterSVG(pts [][2]float64, xName string, w, h int) template.HTML {
 		fmt.Fprintf(&b, `<text x="%.1f" y="%.0f" class="tick" text-anchor="middle">%s</text>`, sx.At(v), padT+ph+12, fmtNum(v))
 	}
 	for _, p := range pts {
-		fmt.Fprintf(&b, `<circle class="pt" cx="%.1f" cy="%.1f" r="2"/>`, sx.At(p[0]), sy.At(p[1]))
+		fmt.Fprintf(&b, `<circle class="pt" cx="%.1f" cy="%.1f" r="3"/>`, sx.At(p[0]), sy.At(p[1]))
 	}
 	fmt.Fprintf(&b, `<text x="%.0f" y="%d" class="tick" text-anchor="end">%s (x) · activation (y)</text>`, padL+pw, h-3, template.HTMLEscapeString(xName))
 	b.WriteString(`</svg>`)

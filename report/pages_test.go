@@ -37,7 +37,7 @@ func TestFeatureDetailAndCollapse(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := b.String()
-	contains(t, "feature page", s, "tokens:x", "residual basis", "direct path", `href="1"`, "F1 1", "✓ x@1", "Activation against x@1", "<circle", `class="bar neg"`)
+	contains(t, "feature page", s, "tokens:x", "residual basis", "direct path", `href="1"`, "F1 1", "✓ x@1", "Activation against x@1", "<circle", `class="hbar neg"`)
 	r.Inspect = func(int) (*rundir.Detail, error) { return nil, errors.New("no model") }
 	b.Reset()
 	if err := RenderFeature(&b, r, 0); err != nil {
@@ -58,9 +58,13 @@ func TestFeatureDetailAndCollapse(t *testing.T) {
 		{Value: 1, Position: 1, Tokens: tok("BOS", "x", "b")},
 		{Value: 1, Position: 1, Tokens: tok("BOS", "x", "a")},
 	}
-	c := collapse(ex)
+	c := collapse(ex, false)
 	if len(c) != 2 || c[0].Count != 3 || c[1].Count != 1 {
 		t.Errorf("collapse: %+v", c)
+	}
+	// Causal: the tokens after the active position do not matter.
+	if c := collapse(ex, true); len(c) != 1 || c[0].Count != 4 {
+		t.Errorf("causal collapse: %+v", c)
 	}
 }
 

@@ -26,6 +26,9 @@ func FromResult(r *rundir.Result) *Run {
 		Curves: r.Curves, Recon: r.Recon, Downstream: r.Downstream, Analysis: r.Analysis,
 		Tokens: r.GT.Tokens, Acts: r.Acts, Effects: r.Effects, EffectNote: rundir.EffectNote, Notes: notes,
 		Inspect: r.Inspect, Probe: r.Probe}
+	if r.Case != nil && r.Case.Compiled != nil {
+		run.Causal = r.Case.Compiled.Options.Causal
+	}
 	run.Meta = RunMeta{Case: src, Model: "compiled", Hook: r.Hook, Arch: r.SAE.Arch, DSAE: r.SAE.DSAE,
 		EV: math.NaN(), L0: math.NaN(), Coverage: math.NaN(), Spliced: math.NaN()}
 	if r.ModelDir() != "" {

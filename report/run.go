@@ -36,6 +36,9 @@ type Run struct {
 	EffectNote string
 	// Notes are warnings shown on the run page.
 	Notes []string
+	// Causal marks a causal model: examples are collapsed on the tokens up
+	// to the active position.
+	Causal bool
 	// Meta is the run's identity for the index (case, model, architecture…).
 	Meta RunMeta
 	// Inspect, if set, computes a feature's detail (decoder row in the

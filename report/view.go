@@ -345,13 +345,13 @@ func (r *Run) featurePage(i int, static bool) (*FeaturePage, error) {
 		p.Top = append(p.Top, ev)
 	}
 	p.TopShown = len(p.Top)
-	p.Top = collapse(p.Top)
+	p.Top = collapse(p.Top, r.Causal)
 	for _, q := range s.Quantiles {
 		qv := QuantileView{Lo: q.Lo, Hi: q.Hi, Count: q.Count}
 		for _, e := range q.Examples {
 			qv.Examples = append(qv.Examples, r.example(e, i, s.Max))
 		}
-		qv.Examples = collapse(qv.Examples)
+		qv.Examples = collapse(qv.Examples, r.Causal)
 		p.Quantiles = append(p.Quantiles, qv)
 	}
 	p.Hist = histSVG(s.Hist.Counts, float64(s.Hist.Max), 420, 150)

@@ -67,6 +67,9 @@ type Detail struct {
 	Scatter [][2]float64
 }
 
+// MinLogit is the smallest direct output change listed.
+const MinLogit = 1e-3
+
 // MaxScatter bounds the points of a Detail's scatter.
 const MaxScatter = 1500
 
@@ -105,8 +108,12 @@ func (r *Result) Inspect(f int) (*Detail, error) {
 				}
 			}
 			sort.SliceStable(d.Basis, func(a, b int) bool { return math.Abs(d.Basis[a].Value) > math.Abs(d.Basis[b].Value) })
-			if len(d.Basis) > 16 {
-				d.Basis = d.Basis[:16]
+			// Keep the components that matter: at least 1% of the largest.
+			for i, c := range d.Basis {
+				if i >= 16 || math.Abs(c.Value) < 0.01*math.Abs(d.Basis[0].Value) {
+					d.Basis = d.Basis[:i]
+					break
+				}
 			}
 		} else {
 			d.BasisNote = "The model is not the case's compiled model, so its residual dimensions have no labels; the ground-truth candidates that best predict the feature are listed instead."
@@ -128,12 +135,12 @@ func (r *Result) Inspect(f int) (*Detail, error) {
 			}
 			sort.SliceStable(ls, func(a, b int) bool { return ls[a].Delta > ls[b].Delta })
 			for _, l := range ls {
-				if l.Delta > 1e-6 && len(d.Raised) < 8 {
+				if l.Delta > MinLogit && len(d.Raised) < 8 {
 					d.Raised = append(d.Raised, l)
 				}
 			}
 			for i := len(ls) - 1; i >= 0; i-- {
-				if ls[i].Delta < -1e-6 && len(d.Lowered) < 8 {
+				if ls[i].Delta < -MinLogit && len(d.Lowered) < 8 {
 					d.Lowered = append(d.Lowered, ls[i])
 				}
 			}
