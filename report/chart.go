@@ -57,11 +57,49 @@ func ticks(lo, hi float64, n int) []float64 {
 	return out
 }
 
+// logTicks returns the integer decades in [lo, hi] (log10 units), or nil
+// when the range spans less than two of them.
+func logTicks(lo, hi float64) []float64 {
+	var out []float64
+	for e := math.Ceil(lo); e <= hi+1e-9; e++ {
+		out = append(out, e)
+	}
+	if len(out) < 2 {
+		return nil
+	}
+	for len(out) > 6 { // keep every other decade
+		var half []float64
+		for i := 0; i < len(out); i += 2 {
+			half = append(half, out[i])
+		}
+		out = half
+	}
+	return out
+}
+
+// axisNum prints an x tick compactly: 1.5M, 500k, 0.25.
+func axisNum(v float64) string {
+	a := math.Abs(v)
+	switch {
+	case a >= 1e9:
+		return strings.TrimSuffix(fmt.Sprintf("%.3g", v/1e9), ".0") + "G"
+	case a >= 1e6:
+		return fmt.Sprintf("%.3gM", v/1e6)
+	case a >= 1e3:
+		return fmt.Sprintf("%.3gk", v/1e3)
+	}
+	return fmtNum(v)
+}
+
 // chartSVG draws series as lines over shared axes with round ticks. A
 // series with a single point is drawn as a dot, so one eval record is
 // visible instead of an empty frame.
 func chartSVG(series []Series, o chartOpts) template.HTML {
-	const padL, padR, padT, padB = 56, 10, 10, 30
+	const padL, padR, padB = 56, 22, 30
+	padT := 10
+	if o.Legend {
+		padT = 12 + 13*((len(series)+2)/3)
+	}
 	var b strings.Builder
 	label := "chart"
 	if len(series) > 0 {
@@ -70,10 +108,27 @@ func chartSVG(series []Series, o chartOpts) template.HTML {
 	fmt.Fprintf(&b, `<svg class="chart" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-label="%s">`, o.W, o.H, o.W, o.H, template.HTMLEscapeString(label))
 	var allX, allY []float64
 	pts := make([][2][]float64, len(series))
-	for i, s := range series {
-		xs, ys := finite(s, o.LogY)
-		pts[i] = [2][]float64{xs, ys}
-		allX, allY = append(allX, xs...), append(allY, ys...)
+	collect := func() {
+		allX, allY = nil, nil
+		for i, s := range series {
+			xs, ys := finite(s, o.LogY)
+			pts[i] = [2][]float64{xs, ys}
+			allX, allY = append(allX, xs...), append(allY, ys...)
+		}
+	}
+	collect()
+	linearNote := ""
+	if o.LogY {
+		nonPos := false
+		for _, s := range series {
+			for _, y := range s.Y {
+				nonPos = nonPos || y <= 0
+			}
+		}
+		if nonPos { // a log axis would hide values ≤ 0
+			o.LogY, linearNote = false, " (linear: values ≤ 0)"
+			collect()
+		}
 	}
 	if len(allX) == 0 {
 		b.WriteString(`<text x="10" y="20">no data</text></svg>`)
@@ -86,9 +141,16 @@ func chartSVG(series []Series, o chartOpts) template.HTML {
 	}
 	pw, ph := float64(o.W-padL-padR), float64(o.H-padT-padB)
 	sx := svgplot.Scale{D0: x0, D1: x1, R0: padL, R1: padL + pw}
-	sy := svgplot.Scale{D0: y0, D1: y1, R0: padT + ph, R1: padT}
+	pt := float64(padT)
+	sy := svgplot.Scale{D0: y0, D1: y1, R0: pt + ph, R1: pt}
 	fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%.0f" height="%.0f" class="frame"/>`, padL, padT, pw, ph)
-	for _, v := range ticks(y0, y1, 4) {
+	yt := ticks(y0, y1, 4)
+	if o.LogY {
+		if lt := logTicks(y0, y1); lt != nil {
+			yt = lt
+		}
+	}
+	for _, v := range yt {
 		y := sy.At(v)
 		txt := fmtNum(v)
 		if o.LogY {
@@ -100,12 +162,13 @@ func chartSVG(series []Series, o chartOpts) template.HTML {
 	for _, v := range ticks(x0, x1, 4) {
 		x := sx.At(v)
 		fmt.Fprintf(&b, `<line class="grid" x1="%.1f" x2="%.1f" y1="%d" y2="%.0f"/><text x="%.1f" y="%.0f" class="tick" text-anchor="middle">%s</text>`,
-			x, x, padT, padT+ph, x, padT+ph+12, fmtNum(v))
+			x, x, padT, pt+ph, x, pt+ph+12, axisNum(v))
 	}
 	xn := o.XName
 	if o.LogY {
 		xn += " (log y)"
 	}
+	xn += linearNote
 	fmt.Fprintf(&b, `<text x="%.0f" y="%d" class="tick" text-anchor="end">%s</text>`, padL+pw, o.H-3, template.HTMLEscapeString(xn))
 	for i, p := range pts {
 		col := palette[i%len(palette)]
@@ -119,9 +182,13 @@ func chartSVG(series []Series, o chartOpts) template.HTML {
 			}
 		}
 	}
-	if o.Legend {
+	if o.Legend { // above the plot, three names a row
+		colW := pw / 3
 		for i, s := range series {
-			fmt.Fprintf(&b, `<text x="%d" y="%d" class="tick" style="fill:%s">%s</text>`, padL+6, padT+12+12*i, palette[i%len(palette)], template.HTMLEscapeString(s.Name))
+			x, y := float64(padL)+colW*float64(i%3), 11+13*(i/3)
+			col := palette[i%len(palette)]
+			fmt.Fprintf(&b, `<rect x="%.1f" y="%d" width="10" height="3" style="fill:%s"/><text x="%.1f" y="%d" class="tick legend">%s</text>`,
+				x, y-4, col, x+14, y, template.HTMLEscapeString(s.Name))
 		}
 	}
 	b.WriteString(`</svg>`)
