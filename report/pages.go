@@ -108,6 +108,17 @@ type ComparePage struct {
 	Query    template.URL
 }
 
+func finiteCount(y []float64) int {
+	n := 0
+	for _, v := range y {
+		if !math.IsNaN(v) && !math.IsInf(v, 0) {
+			n++
+		}
+	}
+	return n
+}
+
+// constantValue reports whether the defined values of y are all equal.
 func constantValue(y []float64) (float64, bool) {
 	var v float64
 	seen := false
@@ -248,8 +259,8 @@ func WriteSummary(path, title string, runs []*Run, hrefs []string) error {
 			sr.Href = hrefs[i]
 		}
 		for _, c := range r.Curves {
-			if c.Name == "metrics/explained_variance" || (sr.Mse == "" && c.Name == "losses/mse_loss") {
-				sr.Mse = chartSVG([]Series{{Name: c.Name, X: c.X, Y: c.Y}}, chartOpts{W: 320, H: 140, XName: c.XName + " · " + c.Name})
+			if c.Name == "losses/mse_loss" {
+				sr.Mse = chartSVG([]Series{{Name: c.Name, X: c.X, Y: c.Y}}, chartOpts{W: 340, H: 150, XName: c.XName + " · MSE loss", LogY: true})
 			}
 		}
 		if l := r.Analysis.Labels; l != nil {
@@ -273,11 +284,23 @@ func WriteSummary(path, title string, runs []*Run, hrefs []string) error {
 	return atomicfile.WriteFile(path, buf.Bytes(), 0o644)
 }
 
-// curveViews draws each curve as a small chart.
-func curveViews(curves []workload.Curve) []CurveView {
-	var out []CurveView
+// CurvesView is a run's training curves: a chart per varying metric, and
+// the constant ones folded into one line.
+type CurvesView struct {
+	Charts   []CurveView
+	Constant [][2]string
+}
+
+// curveViews draws each varying curve as a small chart and lists the
+// constant ones (learning rate, l1 coefficient, an unused loss) by value.
+func curveViews(curves []workload.Curve) CurvesView {
+	var out CurvesView
 	for _, c := range curves {
-		out = append(out, CurveView{Name: c.Name, Last: c.Last(), SVG: lineSVG(c, 300, 130)})
+		if v, ok := constantValue(c.Y); ok && finiteCount(c.Y) > 1 {
+			out.Constant = append(out.Constant, [2]string{c.Name, fmtNum(v)})
+			continue
+		}
+		out.Charts = append(out.Charts, CurveView{Name: c.Name, Last: c.Last(), SVG: lineSVG(c, 300, 130)})
 	}
 	return out
 }
@@ -291,7 +314,7 @@ func RenderCurves(w io.Writer, curves []workload.Curve) error {
 // PendingPage is the data of the page of a run that cannot be analysed yet.
 type PendingPage struct {
 	Name, Err string
-	Curves    []CurveView
+	Curves    CurvesView
 }
 
 // RenderPending writes the page of a run that is still training (or whose

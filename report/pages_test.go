@@ -176,3 +176,15 @@ func TestRenderPendingAndCurves(t *testing.T) {
 		t.Errorf("curves fragment: %s", b.String())
 	}
 }
+
+// TestConstantCurvesFolded: on a run page a constant metric (learning rate)
+// is one line of text, not a flat chart.
+func TestConstantCurvesFolded(t *testing.T) {
+	v := curveViews([]workload.Curve{
+		{Name: "details/current_learning_rate", X: []float64{1, 2, 3}, Y: []float64{3e-4, 3e-4, 3e-4}},
+		{Name: "losses/mse_loss", X: []float64{1, 2, 3}, Y: []float64{1, 0.5, 0.25}},
+	})
+	if len(v.Charts) != 1 || v.Charts[0].Name != "losses/mse_loss" || len(v.Constant) != 1 || v.Constant[0][1] != "0.0003" {
+		t.Errorf("curves %+v", v)
+	}
+}

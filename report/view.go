@@ -134,7 +134,7 @@ type RunPage struct {
 	Static     bool
 	Rows       []FeatureRow
 	Live       int
-	Curves     []CurveView
+	Curves     CurvesView
 	Recon      [][2]string
 	Expected   []string
 	Recovered  map[string]bool
