@@ -40,7 +40,7 @@ func TestIndexBeforeLoading(t *testing.T) {
 	if code != 200 {
 		t.Fatal(code)
 	}
-	for _, want := range []string{"blocks.1.hook_mlp_out", ">48<", "topk", "case 3", ">0.75<", ">2.5<", "training", `name="run" value="runB"`, `id="runfilter"`, `action="/search"`} {
+	for _, want := range []string{"blocks.1.hook_mlp_out", ">48<", "topk", "case 3", ">0.75<", ">2.5<", "training (no final SAE yet)", `name="run" value="runB"`, `id="runfilter"`, `action="/search"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("index lacks %q", want)
 		}

@@ -225,8 +225,8 @@ func (s *Server) indexEntry(e *runEntry) report.IndexEntry {
 	if ie.Meta.Model == "" && m.Case != 0 {
 		ie.Meta.Model = "compiled"
 	}
-	if !m.HasSAE && m.HasMetrics && ie.Status == "not analysed yet" {
-		ie.Status = "training"
+	if !m.HasSAE && m.HasMetrics {
+		ie.Status = "training (no final SAE yet)"
 	}
 	if curves, err := s.readCurves(e); err == nil {
 		for _, c := range curves {

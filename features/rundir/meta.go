@@ -88,6 +88,9 @@ func ReadMeta(dir string) (Meta, error) {
 		return 0
 	}
 	m.Hook, m.Arch, m.DSAE = str("hook_name"), str("architecture"), num("d_sae")
+	if m.DSAE == 0 && num("d_in") > 0 && num("expansion_factor") > 0 && num("d_in") <= 1<<20 && num("expansion_factor") <= 1<<20 {
+		m.DSAE = num("d_in") * num("expansion_factor")
+	}
 	m.Case = caseFromStrings(str("model_name"), str("dataset_path"))
 	if src, err := workload.ReadSource(dir); err == nil {
 		if src.Case != 0 {

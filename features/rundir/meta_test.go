@@ -20,7 +20,7 @@ func TestReadMetaAndIsRun(t *testing.T) {
 	}
 	// A run still training: config and metrics, no final SAE.
 	training := t.TempDir()
-	os.WriteFile(filepath.Join(training, "config.json"), []byte(`{"hook_name": "blocks.1.hook_mlp_out", "d_sae": 64, "model_name": "case_7"}`), 0o644)
+	os.WriteFile(filepath.Join(training, "config.json"), []byte(`{"hook_name": "blocks.1.hook_mlp_out", "d_in": 16, "expansion_factor": 4, "model_name": "case_7"}`), 0o644)
 	os.WriteFile(filepath.Join(training, "metrics.jsonl"), nil, 0o644)
 	m, err = ReadMeta(training)
 	if err != nil || m.Hook != "blocks.1.hook_mlp_out" || m.DSAE != 64 || m.Case != 7 || m.HasSAE {
