@@ -57,6 +57,16 @@ func ticks(lo, hi float64, n int) []float64 {
 	return out
 }
 
+// sameAll reports whether every value equals the first.
+func sameAll(v []float64) bool {
+	for _, x := range v {
+		if x != v[0] {
+			return false
+		}
+	}
+	return len(v) > 0
+}
+
 // logTicks returns the integer decades in [lo, hi] (log10 units), or nil
 // when the range spans less than two of them.
 func logTicks(lo, hi float64) []float64 {
@@ -136,8 +146,14 @@ func chartSVG(series []Series, o chartOpts) template.HTML {
 	}
 	x0, x1 := svgplot.MinMax(allX)
 	y0, y1 := svgplot.MinMax(allY)
-	if len(allX) > 0 && x0 == allX[0] && x1 == x0+1 && allX[len(allX)-1] == x0 {
-		x0, x1 = x0-0.5, x0+0.5 // one x value: centre it
+	oneX, oneY := x1 == x0+1 && sameAll(allX), y1 == y0+1 && sameAll(allY)
+	if oneX { // one x value (a single eval record): centre it
+		d := math.Max(math.Abs(x0)*0.05, 0.5)
+		x0, x1 = x0-d, x0+d
+	}
+	if oneY {
+		d := math.Max(math.Abs(y0)*0.1, 0.5)
+		y0, y1 = y0-d, y0+d
 	}
 	pw, ph := float64(o.W-padL-padR), float64(o.H-padT-padB)
 	sx := svgplot.Scale{D0: x0, D1: x1, R0: padL, R1: padL + pw}
@@ -159,7 +175,11 @@ func chartSVG(series []Series, o chartOpts) template.HTML {
 		fmt.Fprintf(&b, `<line class="grid" x1="%d" x2="%.0f" y1="%.1f" y2="%.1f"/><text x="%d" y="%.1f" class="tick" text-anchor="end">%s</text>`,
 			padL, padL+pw, y, y, padL-4, y+3, txt)
 	}
-	for _, v := range ticks(x0, x1, 4) {
+	xt := ticks(x0, x1, 4)
+	if oneX {
+		xt = []float64{allX[0]}
+	}
+	for _, v := range xt {
 		x := sx.At(v)
 		fmt.Fprintf(&b, `<line class="grid" x1="%.1f" x2="%.1f" y1="%d" y2="%.0f"/><text x="%.1f" y="%.0f" class="tick" text-anchor="middle">%s</text>`,
 			x, x, padT, pt+ph, x, pt+ph+12, axisNum(v))

@@ -39,3 +39,15 @@ func TestChartSVG(t *testing.T) {
 		t.Errorf("log chart: %s", got)
 	}
 }
+
+// TestSinglePointAxis: one eval record gets one x tick at its value and a
+// y range centred on it.
+func TestSinglePointAxis(t *testing.T) {
+	got := string(lineSVG(workload.Curve{Name: "eval/l0", XName: "training tokens", X: []float64{1.5e6}, Y: []float64{49}}, 300, 130))
+	if n := strings.Count(got, ">1.5M<"); n != 1 {
+		t.Errorf("%d ticks labelled 1.5M, want 1: %s", n, got)
+	}
+	if !strings.Contains(got, `cy="55.0"`) {
+		t.Errorf("the point is not centred vertically: %s", got)
+	}
+}

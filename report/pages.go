@@ -186,7 +186,7 @@ func RenderCompare(w io.Writer, runs []CompareRun, logY bool, query string) erro
 
 // SearchHit is one feature whose label matches a search.
 type SearchHit struct {
-	Run, Href string
+	Run, RunHref, Href string
 	Feature   int
 	Label     string
 	ScoreName string
@@ -219,7 +219,7 @@ func Search(r *Run, q, href string) []SearchHit {
 			match = match || strings.Contains(strings.ToLower(a), q)
 		}
 		if match {
-			hits = append(hits, SearchHit{Run: r.Name, Href: fmt.Sprintf("%sfeature/%d", href, i), Feature: i,
+			hits = append(hits, SearchHit{Run: r.Name, RunHref: href, Href: fmt.Sprintf("%sfeature/%d", href, i), Feature: i,
 				Label: b.Label, ScoreName: b.ScoreName(), Score: b.Score, Verdict: fl.Verdict})
 		}
 	}
