@@ -187,11 +187,11 @@ func RenderCompare(w io.Writer, runs []CompareRun, logY bool, query string) erro
 // SearchHit is one feature whose label matches a search.
 type SearchHit struct {
 	Run, RunHref, Href string
-	Feature   int
-	Label     string
-	ScoreName string
-	Score     float64
-	Verdict   string
+	Feature            int
+	Label              string
+	ScoreName          string
+	Score              float64
+	Verdict            string
 }
 
 // SearchPage is the data of the search results page.
