@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/glassbox-interp/glassbox/model"
@@ -45,6 +46,10 @@ type Leaderboard struct {
 	Sparsity []Row    `json:"sparsity"` // architecture × sparsity value, in Archs order then value ascending
 	Hooks    []Row    `json:"hooks"`    // architecture × hook kind (residual, mlp, attn, …)
 	Failures []Result `json:"failures"` // recorded errors, sorted by cell
+	// Kept lists the cells whose SAE `bench --keep-saes` kept (AddKept),
+	// each linked to its page in `glassbox serve SAEsDir/*`.
+	Kept     []KeptCell `json:"kept,omitempty"`
+	SAEsDirs []string   `json:"saes_dirs,omitempty"`
 }
 
 // HookKind names the kind of a hook for grouping: "residual" for
@@ -334,6 +339,13 @@ var leaderboardTmpl = template.Must(template.New("leaderboard").Funcs(template.F
 	"title": func(m string) string { return metricTitles[m] },
 	"first": firstLine,
 	"inc":   func(i int) int { return i + 1 },
+	"short": shortHook,
+	"metric": func(m map[string]float64, k string) string {
+		if v, ok := m[k]; ok {
+			return strconv.FormatFloat(v, 'g', 4, 64)
+		}
+		return "–"
+	},
 }).Parse(leaderboardHTML))
 
 // HTML renders the leaderboard as a self-contained HTML page with the

@@ -36,6 +36,9 @@ type Backend struct {
 type RunnerOptions struct {
 	TrainBatchSizeTokens int     `json:"train_batch_size_tokens"` // default: the notebook's (80, its 320//4)
 	LR                   float64 `json:"lr"`                      // default: the notebook's (3e-4), constant
+	// KeepDir, if set, is where each cell's trained SAE is saved
+	// (SAELens layout, KeepDir/<cell id>/; bench --keep-saes).
+	KeepDir string `json:"-"`
 }
 
 // WithDefaults fills the zero fields with the defaults.
@@ -569,7 +572,13 @@ func (r *Runner) Run(ctx context.Context, c Cell) (map[string]float64, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return d.score(hd, tr.FinalSAE())
+	final := tr.FinalSAE()
+	if r.opts.KeepDir != "" {
+		if err := keepSAE(r.opts.KeepDir, c, final); err != nil {
+			return nil, err
+		}
+	}
+	return d.score(hd, final)
 }
 
 // score measures a trained SAE at hd's hook: the SAE runs on the distinct
