@@ -29,17 +29,27 @@ func (s *Server) HTTPServer() *http.Server {
 		WriteTimeout: WriteTimeout, IdleTimeout: IdleTimeout, MaxHeaderBytes: MaxHeaderBytes}
 }
 
+// MaxPreload bounds the runs Preload analyses: every analysed run stays in
+// memory (activations, reconstructions), so a server over a whole sweep's
+// kept SAEs analyses only the runs that are opened.
+const MaxPreload = 12
+
 // Preload analyses the runs one after another in the background so the
 // index fills in (explained variance, L0, coverage, spliced accuracy)
-// without each run being opened; it stops when ctx is done. Failures are
-// kept for the index and retried on request.
-func (s *Server) Preload(ctx context.Context) {
+// without each run being opened; it stops when ctx is done and does
+// nothing when there are more than MaxPreload runs (it reports whether it
+// ran). Failures are kept for the index and retried on request.
+func (s *Server) Preload(ctx context.Context) bool {
+	if len(s.runs) > MaxPreload {
+		return false
+	}
 	for _, e := range s.runs {
 		if ctx.Err() != nil {
-			return
+			return false
 		}
 		s.get(e.name)
 	}
+	return true
 }
 
 // RunDirs keeps the arguments that are run or SAE directories

@@ -128,3 +128,25 @@ func TestRunDirs(t *testing.T) {
 		t.Errorf("RunDirs: %v %v", dirs, notes)
 	}
 }
+
+func TestPreload(t *testing.T) {
+	var dirs []string
+	for i := 0; i <= MaxPreload; i++ {
+		dirs = append(dirs, t.TempDir())
+	}
+	load := func(string) (*report.Run, error) { return probeRun("blocks.0.hook_resid_pre") }
+	s, err := New(dirs[:2], load)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Preload(t.Context()) || s.runs[0].run == nil || s.runs[1].run == nil {
+		t.Error("Preload did not analyse two runs")
+	}
+	big, err := New(dirs, load)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if big.Preload(t.Context()) || big.runs[0].run != nil {
+		t.Errorf("Preload analysed %d runs (more than MaxPreload %d)", len(dirs), MaxPreload)
+	}
+}

@@ -30,7 +30,8 @@ server binds 127.0.0.1 unless --addr says otherwise.
 
 The index lists every run's case, model, hook, architecture, d_sae, explained
 variance, L0, coverage and spliced accuracy (sortable, filterable; the runs
-are analysed one after another in the background unless --preload=false),
+are analysed one after another in the background when there are at most 12,
+unless --preload=false),
 searches feature labels across runs and overlays the training curves of
 selected runs. A feature page reads the decoder row in the compiled model's
 labelled residual basis, lists the outputs it raises and lowers, its decoder
@@ -81,7 +82,11 @@ inputs of at most 2000 characters and the model's context.`,
 		ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
 		defer stop()
 		if preload, _ := cmd.Flags().GetBool("preload"); preload {
-			go srv.Preload(ctx)
+			if len(dirs) > web.MaxPreload {
+				fmt.Fprintf(cmd.ErrOrStderr(), "note: %d runs: each is analysed when first opened (background analysis only up to %d)\n", len(dirs), web.MaxPreload)
+			} else {
+				go srv.Preload(ctx)
+			}
 		}
 		go func() {
 			<-ctx.Done()
