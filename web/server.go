@@ -43,6 +43,10 @@ type runEntry struct {
 	run       *report.Run
 	json      []byte
 	lastErr   string // the last failed load, for the index
+
+	curvesMu    sync.Mutex // guards the parsed metrics.jsonl (readCurves)
+	curves      []workload.Curve
+	curvesStamp string
 }
 
 // New checks that every dir is a directory and names the runs by their base
@@ -241,13 +245,26 @@ func (s *Server) indexEntry(e *runEntry) report.IndexEntry {
 	return ie
 }
 
-// readCurves reads a run's metrics.jsonl (nil when it has none).
+// readCurves reads a run's metrics.jsonl (nil when it has none), parsing
+// it again only when its size or modification time changed.
 func (s *Server) readCurves(e *runEntry) ([]workload.Curve, error) {
 	p := filepath.Join(e.dir, sae.MetricsFile)
-	if _, err := os.Stat(p); err != nil {
+	st, err := os.Stat(p)
+	if err != nil {
 		return nil, nil
 	}
-	return workload.ReadMetrics(p)
+	stamp := fmt.Sprintf("%d %d", st.Size(), st.ModTime().UnixNano())
+	e.curvesMu.Lock()
+	defer e.curvesMu.Unlock()
+	if e.curvesStamp == stamp {
+		return e.curves, nil
+	}
+	c, err := workload.ReadMetrics(p)
+	if err != nil {
+		return nil, err
+	}
+	e.curves, e.curvesStamp = c, stamp
+	return c, nil
 }
 
 func (s *Server) runPage(w http.ResponseWriter, r *http.Request) {
