@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/glassbox-interp/glassbox/model"
@@ -60,6 +61,10 @@ type Leaderboard struct {
 	// Models lists the model kinds when the results cover more than one
 	// (every table is then split by kind: Row.Model); nil otherwise.
 	Models []string `json:"models,omitempty"`
+	// Kept lists the cells whose SAE `bench --keep-saes` kept (AddKept),
+	// each linked to its page in `glassbox serve SAEsDir/*`.
+	Kept     []KeptCell `json:"kept,omitempty"`
+	SAEsDirs []string   `json:"saes_dirs,omitempty"`
 }
 
 // HookKind names the kind of a hook for grouping: "residual" for
@@ -382,6 +387,13 @@ var leaderboardTmpl = template.Must(template.New("leaderboard").Funcs(template.F
 	"title": func(m string) string { return metricTitles[m] },
 	"first": firstLine,
 	"inc":   func(i int) int { return i + 1 },
+	"short": shortHook,
+	"metric": func(m map[string]float64, k string) string {
+		if v, ok := m[k]; ok {
+			return strconv.FormatFloat(v, 'g', 4, 64)
+		}
+		return "–"
+	},
 }).Parse(leaderboardHTML))
 
 // HTML renders the leaderboard as a self-contained HTML page with the

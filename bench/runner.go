@@ -42,6 +42,9 @@ type RunnerOptions struct {
 	// SIIT records the SIIT training of a sweep with siit models (nil
 	// otherwise), so a sweep with other SIIT settings refuses the directory.
 	SIIT SIITOptions `json:"siit,omitzero"`
+	// KeepDir, if set, is where each cell's trained SAE is saved
+	// (SAELens layout, KeepDir/<cell id>/; bench --keep-saes).
+	KeepDir string `json:"-"`
 }
 
 // WithDefaults fills the zero fields with the defaults.
@@ -591,7 +594,13 @@ func (r *Runner) Run(ctx context.Context, c Cell) (map[string]float64, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return d.score(hd, tr.FinalSAE())
+	final := tr.FinalSAE()
+	if r.opts.KeepDir != "" {
+		if err := keepSAE(r.opts.KeepDir, c, final); err != nil {
+			return nil, err
+		}
+	}
+	return d.score(hd, final)
 }
 
 // score measures a trained SAE at hd's hook: the SAE runs on the distinct

@@ -140,23 +140,27 @@ func Demo(opt DemoOptions) ([]*DemoRun, error) {
 	}
 
 	fmt.Fprintf(w, "\n[4/4] reports\n")
-	var index []report.IndexEntry
+	var runs []*report.Run
+	var hrefs []string
 	for _, dr := range out {
 		path := filepath.Join(dr.Dir, "report.html")
-		if err := report.WriteStatic(path, report.FromResult(dr.Result)); err != nil {
+		rr := report.FromResult(dr.Result)
+		if err := report.WriteStatic(path, rr); err != nil {
 			return out, err
 		}
-		index = append(index, report.IndexEntry{Name: dr.Name, Href: dr.Name + "/report.html", Hook: dr.Hook})
+		runs, hrefs = append(runs, rr), append(hrefs, dr.Name+"/report.html")
 	}
+	// The top-level report shows the runs' key figures and labels on one
+	// page, each linking to its full report.
 	indexPath := filepath.Join(opt.Out, "report.html")
-	if err := report.WriteIndex(indexPath, index); err != nil {
+	if err := report.WriteSummary(indexPath, "glassbox demo: three SAEs on case 3", runs, hrefs); err != nil {
 		return out, err
 	}
 	dirs := make([]string, len(out))
 	for i, dr := range out {
 		dirs[i] = dr.Dir
 	}
-	fmt.Fprintf(w, "  wrote %s (one static report per SAE)\n", indexPath)
+	fmt.Fprintf(w, "  wrote %s (the three runs on one page, each linking to its full report)\n", indexPath)
 	fmt.Fprintf(w, "  browse the features: glassbox serve %s   (then open http://127.0.0.1:8080)\n", strings.Join(dirs, " "))
 	fmt.Fprintf(w, "\ndone in %.1fs\n", time.Since(start).Seconds())
 	return out, nil

@@ -2,6 +2,7 @@ package report
 
 import (
 	"github.com/glassbox-interp/glassbox/features"
+	"github.com/glassbox-interp/glassbox/features/rundir"
 	"github.com/glassbox-interp/glassbox/tensor"
 	"github.com/glassbox-interp/glassbox/workload"
 )
@@ -35,4 +36,25 @@ type Run struct {
 	EffectNote string
 	// Notes are warnings shown on the run page.
 	Notes []string
+	// Causal marks a causal model: examples are collapsed on the tokens up
+	// to the active position.
+	Causal bool
+	// Meta is the run's identity for the index (case, model, architecture…).
+	Meta RunMeta
+	// Inspect, if set, computes a feature's detail (decoder row in the
+	// residual basis, output logits, neighbours, ground-truth values);
+	// Probe, if set, runs the try-your-input form. FromResult sets both
+	// from the analysed run; pages omit what is nil.
+	Inspect func(f int) (*rundir.Detail, error)
+	Probe   func(rundir.ProbeRequest) (*rundir.Probe, error)
+}
+
+// RunMeta is what the index lists about a run.
+type RunMeta struct {
+	Case, Model, Hook, Arch string
+	DSAE                    int
+	// EV and L0 are the explained variance and L0 (the evaluation when the
+	// run is analysed, else the last training log); Coverage and Spliced
+	// (spliced accuracy) are known once the run is analysed. NaN: unknown.
+	EV, L0, Coverage, Spliced float64
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/glassbox-interp/glassbox/features"
+	"github.com/glassbox-interp/glassbox/features/rundir"
 	"github.com/glassbox-interp/glassbox/formats/atomicfile"
 )
 
@@ -81,6 +82,11 @@ type ExampleView struct {
 	Row      int
 	Position int
 	Tokens   []TokenView
+	// GT is the ground-truth value at the example (the best label's
+	// variable, or whether the label holds); Count the identical examples
+	// this row stands for.
+	GT    string
+	Count int
 }
 
 // QuantileView is one activation range with its examples.
@@ -110,6 +116,16 @@ type FeaturePage struct {
 	Effects   []features.Effect
 	Prev      int
 	Next      int
+	// Detail is the analysis' extra view of the feature (nil when the run
+	// has no Inspect); DetailErr says why it is missing.
+	Detail    *rundir.Detail
+	DetailErr string
+	Basis     []BarView
+	Raised    []BarView
+	Lowered   []BarView
+	Scatter   template.HTML
+	// TopShown counts the examples the collapsed Top rows stand for.
+	TopShown int
 }
 
 // RunPage is the data of the run page (and of the static report).
@@ -118,7 +134,7 @@ type RunPage struct {
 	Static     bool
 	Rows       []FeatureRow
 	Live       int
-	Curves     []CurveView
+	Curves     CurvesView
 	Recon      [][2]string
 	Expected   []string
 	Recovered  map[string]bool
@@ -129,6 +145,12 @@ type RunPage struct {
 	HasLabels  bool
 	BestFor    map[string]features.BestFeature
 	Downstream *features.DownstreamMetrics
+	// DensityHist is the log-density histogram of all features.
+	DensityHist template.HTML
+	// CanProbe shows the try-your-input form.
+	CanProbe bool
+	// Refresh makes the page poll metrics.jsonl and redraw the curves.
+	Refresh bool
 }
 
 // FeatureHref links to a feature from the run page.
@@ -223,9 +245,10 @@ func (r *Run) runPage(static bool, sortKey string) (*RunPage, error) {
 		p.Rows = append(p.Rows, r.row(i))
 	}
 	sortRows(p.Rows, sortKey)
-	for _, c := range r.Curves {
-		p.Curves = append(p.Curves, CurveView{Name: c.Name, Last: c.Last(), SVG: lineSVG(c, 300, 130)})
-	}
+	p.DensityHist = densityHistSVG(r.Analysis.Stats, 520, 160)
+	p.CanProbe = r.Probe != nil && !static
+	p.Refresh = !static
+	p.Curves = curveViews(r.Curves)
 	if m := r.Recon; m != nil {
 		p.Recon = [][2]string{
 			{"explained variance", fmtNum(float64(m.ExplainedVariance))},
@@ -303,17 +326,32 @@ func (r *Run) featurePage(i int, static bool) (*FeaturePage, error) {
 	if l := r.Analysis.Labels; l != nil {
 		p.Best, p.RunnerUp = l.Features[i].Best, l.Features[i].RunnerUp
 	}
+	if r.Inspect != nil {
+		d, err := r.Inspect(i)
+		if err != nil {
+			p.DetailErr = err.Error()
+		} else {
+			p.setDetail(d)
+		}
+	}
 	for _, e := range s.Top {
 		if e.Value <= 0 {
 			break // only positive examples are worth showing
 		}
-		p.Top = append(p.Top, r.example(e, i, s.Max))
+		ev := r.example(e, i, s.Max)
+		if p.Detail != nil {
+			ev.GT = p.Detail.ExampleValues[[2]int{e.Row, e.Position}]
+		}
+		p.Top = append(p.Top, ev)
 	}
+	p.TopShown = len(p.Top)
+	p.Top = collapse(p.Top, r.Causal)
 	for _, q := range s.Quantiles {
 		qv := QuantileView{Lo: q.Lo, Hi: q.Hi, Count: q.Count}
 		for _, e := range q.Examples {
 			qv.Examples = append(qv.Examples, r.example(e, i, s.Max))
 		}
+		qv.Examples = collapse(qv.Examples, r.Causal)
 		p.Quantiles = append(p.Quantiles, qv)
 	}
 	p.Hist = histSVG(s.Hist.Counts, float64(s.Hist.Max), 420, 150)
@@ -332,18 +370,32 @@ func (r *Run) featurePage(i int, static bool) (*FeaturePage, error) {
 	return p, nil
 }
 
+// setDetail adds the analysis' detail to the page.
+func (p *FeaturePage) setDetail(d *rundir.Detail) {
+	p.Detail = d
+	var ls []string
+	var vs []float64
+	for _, c := range d.Basis {
+		ls, vs = append(ls, c.Label), append(vs, c.Value)
+	}
+	p.Basis = bars(ls, vs)
+	ls, vs = nil, nil
+	for _, l := range d.Raised {
+		ls, vs = append(ls, l.Output), append(vs, l.Delta)
+	}
+	p.Raised = bars(ls, vs)
+	ls, vs = nil, nil
+	for _, l := range d.Lowered {
+		ls, vs = append(ls, l.Output), append(vs, l.Delta)
+	}
+	p.Lowered = bars(ls, vs)
+	if len(d.Scatter) > 0 {
+		p.Scatter = scatterSVG(d.Scatter, d.GTLabel, 420, 220)
+	}
+}
+
 // ErrNoFeature is wrapped by errors for a feature index outside the SAE.
 var ErrNoFeature = fmt.Errorf("no such feature")
-
-// IndexEntry is one run on the index page.
-type IndexEntry struct {
-	Name, Href, Hook string
-}
-
-// RenderIndex writes the list of runs.
-func RenderIndex(w io.Writer, runs []IndexEntry) error {
-	return render(w, "index.html", runs)
-}
 
 // RenderRun writes the run page; sortKey orders the feature table
 // (label, score, density, max, dups, verdict; "-" prefix for descending).
@@ -393,14 +445,4 @@ func render(w io.Writer, name string, data any) error {
 	}
 	_, err := w.Write(buf.Bytes())
 	return err
-}
-
-// WriteIndex writes a page listing runs (with relative links, e.g. to each
-// run's static report) to path atomically.
-func WriteIndex(path string, runs []IndexEntry) error {
-	var buf bytes.Buffer
-	if err := RenderIndex(&buf, runs); err != nil {
-		return fmt.Errorf("report %s: %w", path, err)
-	}
-	return atomicfile.WriteFile(path, buf.Bytes(), 0o644)
 }

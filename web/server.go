@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log"
+	"math"
 	"net/http"
 	"os"
 	"path"
@@ -15,7 +16,10 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/glassbox-interp/glassbox/features/rundir"
 	"github.com/glassbox-interp/glassbox/report"
+	"github.com/glassbox-interp/glassbox/sae"
+	"github.com/glassbox-interp/glassbox/workload"
 )
 
 // Loader analyses one run directory (load the SAE, run the model, label the
@@ -29,6 +33,8 @@ type Server struct {
 	load   Loader
 	// Log receives one line per failed request (nil: the standard logger).
 	Log *log.Logger
+	// probes bounds the try-your-input runs in flight.
+	probes chan struct{}
 }
 
 type runEntry struct {
@@ -36,6 +42,11 @@ type runEntry struct {
 	mu        sync.Mutex // held while loading: concurrent requests wait for one load
 	run       *report.Run
 	json      []byte
+	lastErr   string // the last failed load, for the index
+
+	curvesMu    sync.Mutex // guards the parsed metrics.jsonl (readCurves)
+	curves      []workload.Curve
+	curvesStamp string
 }
 
 // New checks that every dir is a directory and names the runs by their base
@@ -47,7 +58,7 @@ func New(dirs []string, load Loader) (*Server, error) {
 	if load == nil {
 		return nil, fmt.Errorf("web: no loader")
 	}
-	s := &Server{byName: map[string]*runEntry{}, load: load}
+	s := &Server{byName: map[string]*runEntry{}, load: load, probes: make(chan struct{}, MaxProbes)}
 	for _, d := range dirs {
 		abs, err := filepath.Abs(d)
 		if err != nil {
@@ -92,8 +103,10 @@ func (s *Server) get(name string) (e *runEntry, err error) {
 	}()
 	r, err := s.load(e.dir)
 	if err != nil {
+		e.lastErr = err.Error()
 		return nil, fmt.Errorf("analyse run %s: %w", e.dir, err)
 	}
+	e.lastErr = ""
 	if r == nil {
 		return nil, fmt.Errorf("analyse run %s: the loader returned nothing", e.dir)
 	}
@@ -125,6 +138,11 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /run/{name}/feature/{n}", s.featurePage)
 	mux.HandleFunc("GET /run/{name}/features.json", s.featuresJSON)
 	mux.HandleFunc("GET /run/{name}/files/{path...}", s.file)
+	mux.HandleFunc("GET /run/{name}/try", s.tryPage)
+	mux.HandleFunc("GET /run/{name}/curves", s.curves)
+	mux.HandleFunc("GET /run/{name}/metrics-stamp", s.metricsStamp)
+	mux.HandleFunc("GET /compare", s.compare)
+	mux.HandleFunc("GET /search", s.search)
 	return secure(mux)
 }
 
@@ -133,7 +151,7 @@ func url(s string) string { return strings.ReplaceAll(s, "/", "%2F") }
 // secure adds headers that keep pages self-contained.
 func secure(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src 'self' data:")
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; form-action 'self'")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("Referrer-Policy", "no-referrer")
 		h.ServeHTTP(w, r)
@@ -167,14 +185,7 @@ func writeHTML(w http.ResponseWriter, b []byte) {
 func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 	var entries []report.IndexEntry
 	for _, e := range s.runs {
-		hook := ""
-		if e.mu.TryLock() {
-			if e.run != nil {
-				hook = e.run.Hook
-			}
-			e.mu.Unlock()
-		}
-		entries = append(entries, report.IndexEntry{Name: e.name, Href: "/run/" + url(e.name) + "/", Hook: hook})
+		entries = append(entries, s.indexEntry(e))
 	}
 	var buf bytes.Buffer
 	if err := report.RenderIndex(&buf, entries); err != nil {
@@ -184,9 +195,84 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 	writeHTML(w, buf.Bytes())
 }
 
+// indexEntry describes a run for the index: the analysis' figures when the
+// run is loaded, else what its files say (config, source, last training log).
+func (s *Server) indexEntry(e *runEntry) report.IndexEntry {
+	ie := report.IndexEntry{Name: e.name, Href: "/run/" + url(e.name) + "/", Status: "not analysed yet"}
+	var loaded *report.Run
+	if e.mu.TryLock() {
+		loaded = e.run
+		if e.lastErr != "" {
+			ie.Status = "failed: " + e.lastErr
+		}
+		e.mu.Unlock()
+	} else {
+		ie.Status = "analysing…"
+	}
+	if loaded != nil {
+		ie.Meta, ie.Hook, ie.Status = loaded.Meta, loaded.Hook, "analysed"
+		if ie.Meta.Hook == "" {
+			ie.Meta.Hook = loaded.Hook
+		}
+		return ie
+	}
+	ie.Meta = report.RunMeta{EV: math.NaN(), L0: math.NaN(), Coverage: math.NaN(), Spliced: math.NaN()}
+	m, err := rundir.ReadMeta(e.dir)
+	if err != nil {
+		ie.Status = err.Error()
+		return ie
+	}
+	ie.Hook, ie.Meta.Hook, ie.Meta.Arch, ie.Meta.DSAE, ie.Meta.Model = m.Hook, m.Hook, m.Arch, m.DSAE, m.Model
+	if m.Case != 0 {
+		ie.Meta.Case = fmt.Sprintf("case %d", m.Case)
+	}
+	if ie.Meta.Model == "" && m.Case != 0 {
+		ie.Meta.Model = "compiled"
+	}
+	if !m.HasSAE && m.HasMetrics {
+		ie.Status = "training (no final SAE yet)"
+	}
+	if curves, err := s.readCurves(e); err == nil {
+		for _, c := range curves {
+			switch c.Name {
+			case "metrics/explained_variance":
+				ie.Meta.EV = c.Last()
+			case "metrics/l0":
+				ie.Meta.L0 = c.Last()
+			}
+		}
+	}
+	return ie
+}
+
+// readCurves reads a run's metrics.jsonl (nil when it has none), parsing
+// it again only when its size or modification time changed.
+func (s *Server) readCurves(e *runEntry) ([]workload.Curve, error) {
+	p := filepath.Join(e.dir, sae.MetricsFile)
+	st, err := os.Stat(p)
+	if err != nil {
+		return nil, nil
+	}
+	stamp := fmt.Sprintf("%d %d", st.Size(), st.ModTime().UnixNano())
+	e.curvesMu.Lock()
+	defer e.curvesMu.Unlock()
+	if e.curvesStamp == stamp {
+		return e.curves, nil
+	}
+	c, err := workload.ReadMetrics(p)
+	if err != nil {
+		return nil, err
+	}
+	e.curves, e.curvesStamp = c, stamp
+	return c, nil
+}
+
 func (s *Server) runPage(w http.ResponseWriter, r *http.Request) {
 	e, err := s.get(r.PathValue("name"))
 	if err != nil {
+		if s.pending(w, r, err) {
+			return
+		}
 		s.fail(w, r, err)
 		return
 	}

@@ -43,7 +43,9 @@ func ReadMetrics(path string) ([]Curve, error) {
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<16), 1<<24)
 	line := 0
-	tokensPerStep := 0.0
+	tokensAt := map[float64]float64{} // step → training tokens, from lines with both
+	var s0, t0, s1, t1 float64        // first and last (step, tokens) pair
+	pairs := 0
 	for sc.Scan() {
 		line++
 		b := sc.Bytes()
@@ -57,8 +59,13 @@ func ReadMetrics(path string) ([]Curve, error) {
 		m["\x00line"] = float64(line)
 		step, ok1 := m["step"].(float64)
 		tok, ok2 := m[xKey].(float64)
-		if ok1 && ok2 && step > 0 && tokensPerStep == 0 {
-			tokensPerStep = tok / step
+		if ok1 && ok2 {
+			tokensAt[step] = tok
+			if pairs == 0 {
+				s0, t0 = step, tok
+			}
+			s1, t1 = step, tok
+			pairs++
 		}
 		recs = append(recs, m)
 	}
@@ -72,8 +79,12 @@ func ReadMetrics(path string) ([]Curve, error) {
 		x, xName := m["\x00line"].(float64), "log line"
 		if v, ok := m["step"].(float64); ok {
 			x, xName = v, "step"
-			if tokensPerStep > 0 {
-				x, xName = v*tokensPerStep, "training tokens"
+			if tok, ok := tokensAt[v]; ok {
+				x, xName = tok, "training tokens"
+			} else if s1 != s0 {
+				x, xName = t0+(v-s0)*(t1-t0)/(s1-s0), "training tokens"
+			} else if pairs > 0 && s0 > 0 {
+				x, xName = v*t0/s0, "training tokens"
 			}
 		}
 		if v, ok := m[xKey].(float64); ok {

@@ -61,3 +61,32 @@ func FuzzReadMetrics(f *testing.F) {
 		}
 	})
 }
+
+// TestReadMetricsZeroBasedSteps: the trainer logs zero-based steps (step 9
+// has seen 10 batches), so an eval line at the last step of a 1.5e6-token
+// run sits at 1.5e6 tokens, not at step × (tokens / step) ≈ 1.67e6... or
+// any other extrapolation.
+func TestReadMetricsZeroBasedSteps(t *testing.T) {
+	c, err := ReadMetrics("testdata/metrics_zero_based.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]float64{
+		"eval/explained_variance": {1.5e6},
+		"eval/l0":                 {1600, 1.5e6},
+		"losses/mse_loss":         {800, 1600, 1.5e6},
+	}
+	for _, cv := range c {
+		w := want[cv.Name]
+		if len(cv.X) != len(w) {
+			t.Errorf("%s: x %v, want %v", cv.Name, cv.X, w)
+			continue
+		}
+		for i := range w {
+			if cv.X[i] != w[i] {
+				t.Errorf("%s: x %v, want %v", cv.Name, cv.X, w)
+				break
+			}
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -26,6 +27,8 @@ var benchFlags struct {
 	retryFailed, dryRun, noLeaderboard            bool
 	models, siitRecipe                            string
 	siitEpochs, siitSamples                       int
+	keepSAEs                                      bool
+	serveBase                                     string
 }
 
 var benchCmd = &cobra.Command{
@@ -131,6 +134,11 @@ first DIR) and prints the markdown.`,
 			}
 		}
 		lb := bench.Aggregate(rs)
+		for _, a := range args {
+			if err := lb.AddKept(rs, filepath.Join(a, bench.SAEsDir), benchFlags.serveBase); err != nil {
+				return err
+			}
+		}
 		paths, err := bench.WriteLeaderboard(out, lb)
 		if err != nil {
 			return err
@@ -161,6 +169,8 @@ func init() {
 	f.StringVar(&benchFlags.shard, "shard", "", "run shard i/n of the grid (0-based i); default from Slurm / Kubernetes env")
 	f.BoolVar(&benchFlags.retryFailed, "retry-failed", false, "run again the cells recorded with an error")
 	f.BoolVar(&benchFlags.dryRun, "dry-run", false, "print this shard's cells (ID and key) and exit")
+	f.BoolVar(&benchFlags.keepSAEs, "keep-saes", false, "keep each cell's trained SAE in OUT/saes/<cell id>/ (SAELens layout); the leaderboard links them to glassbox serve")
+	f.StringVar(&benchFlags.serveBase, "serve-base", bench.DefaultServeBase, "where the leaderboard's links to kept SAEs point (the address of glassbox serve OUT/saes/*)")
 	f.BoolVar(&benchFlags.noLeaderboard, "no-leaderboard", false, "do not write the leaderboard after an unsharded sweep")
 	f.StringVar(&benchFlags.models, "models", bench.ModelCompiled, "model kinds: compiled, siit (each case's SIIT-trained model, trained once into OUT/models/case_N)")
 	f.StringVar(&benchFlags.siitRecipe, "siit-recipe", "", "SIIT recipe for --models siit: gen1 or gen2 (default: the case's)")
@@ -236,6 +246,9 @@ func runBench(cmd *cobra.Command, _ []string) error {
 	ropts := bench.RunnerOptions{TrainBatchSizeTokens: benchFlags.batchTokens, LR: benchFlags.lr}.WithDefaults()
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if benchFlags.keepSAEs {
+		ropts.KeepDir = filepath.Join(bench.ShardDir(benchFlags.out, shard), bench.SAEsDir)
+	}
 	backend, err := bench.RealBackend(ropts)
 	if err != nil {
 		return err
@@ -298,10 +311,17 @@ func runBench(cmd *cobra.Command, _ []string) error {
 			return err
 		}
 		lb := bench.Aggregate(rs)
+		if err := lb.AddKept(rs, filepath.Join(dir, bench.SAEsDir), benchFlags.serveBase); err != nil {
+			return err
+		}
 		if _, err := bench.WriteLeaderboard(dir, lb); err != nil {
 			return err
 		}
 		stdout.Write(lb.Markdown())
+		if len(lb.Kept) > 0 {
+			fmt.Fprintf(stderr, "kept %d SAEs in %s: browse them with glassbox serve %s/* (the leaderboard links each cell)\n",
+				len(lb.Kept), filepath.Join(dir, bench.SAEsDir), filepath.Join(dir, bench.SAEsDir))
+		}
 	}
 	return nil
 }

@@ -116,8 +116,15 @@ func printFeature(w io.Writer, res *rundir.Result, i int, jsonOut bool) error {
 		fmt.Fprintf(w, ", duplicates %v", fl.Duplicates)
 	}
 	fmt.Fprintln(w)
+	if !s.Live || len(s.Top) == 0 || s.Top[0].Value <= 0 {
+		fmt.Fprintf(w, "feature %d never activates on the dataset (dead): no examples to show\n", i)
+		return nil
+	}
 	fmt.Fprintf(w, "%10s  %4s  %3s  %s\n", "activation", "row", "pos", "tokens")
 	for _, e := range s.Top {
+		if e.Value <= 0 {
+			break // only positions where the feature fires are examples
+		}
 		toks := res.GT.Tokens[e.Row]
 		parts := make([]string, len(toks))
 		for p, t := range toks {

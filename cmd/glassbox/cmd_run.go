@@ -59,24 +59,28 @@ func parseTokens(s string) ([]int, error) {
 
 func newRunCmd() *cobra.Command {
 	var (
-		modelPath string
-		caseID    int
-		tokenRows []string
-		hooks     string
-		out       string
+		modelPath    string
+		caseID       int
+		tokenRows    []string
+		tokenStrings bool
+		hooks        string
+		out          string
 	)
 	cmd := &cobra.Command{
 		Use:   "run (--model PATH | --case N) --tokens \"0 2 2 5 1\" [--tokens ...] [--hooks all|NAME,...] [--out cache.safetensors]",
 		Short: "Run a model on token sequences; print logits, optionally save hook activations",
 		Long: `run loads a model (a glassbox model directory from convert, or an InterpBench
 case folder with ll_model.pth + ll_model_cfg.pkl), runs the batch given by the
---tokens flags (one flag per sequence, equal lengths, ids in [0, d_vocab)), and
+--tokens flags (one flag per sequence, equal lengths, ids in [0, d_vocab), or
+token strings such as "a x b x" read with the case's tokenizer, BOS added;
+--token-strings forces strings for numeric vocabularies), and
 prints for every position the argmax and the logits (the top 5 when there are
 more than 16 outputs; the value itself for a model with one output). --hooks selects TransformerLens hook points to cache
 ("all", or a comma-separated list such as blocks.0.attn.hook_pattern); with
 --out they are written to a safetensors file, one tensor per hook name, batch
 dimension first, with the tokens in the metadata.`,
 		Example: `  glassbox run --case 3 --tokens "0 2 2 5 1" --tokens "0 5 3 5 1"
+  glassbox run --case 3 --tokens "a x b x"
   glassbox run --model models/case3 --tokens "0 2 2 5 1" --tokens "0 5 3 5 1"
   glassbox run --model ll_model_dir --tokens "0 2 2 5 1" --hooks blocks.0.hook_mlp_out,blocks.1.attn.hook_pattern
   glassbox run --model models/case3 --tokens "0 2 2 5 1" --hooks all --out cache.safetensors`,
@@ -89,9 +93,13 @@ dimension first, with the tokens in the metadata.`,
 			if len(tokenRows) == 0 {
 				return fmt.Errorf("run: give at least one --tokens sequence")
 			}
+			tok, err := loadTokenizer(modelPath, caseID)
+			if err != nil {
+				return err
+			}
 			tokens := make([][]int, len(tokenRows))
 			for i, s := range tokenRows {
-				if tokens[i], err = parseTokens(s); err != nil {
+				if tokens[i], err = parseTokenRow(s, tok, tokenStrings); err != nil {
 					return err
 				}
 			}
@@ -136,7 +144,8 @@ dimension first, with the tokens in the metadata.`,
 	f := cmd.Flags()
 	f.StringVar(&modelPath, "model", "", "glassbox model directory or InterpBench case folder")
 	f.IntVar(&caseID, "case", 0, "compile this circuits-benchmark case on the fly instead of --model")
-	f.StringArrayVar(&tokenRows, "tokens", nil, "one token sequence (ids separated by spaces or commas); repeat for a batch")
+	f.StringArrayVar(&tokenRows, "tokens", nil, "one token sequence (ids, or token strings such as \"a x b x\", separated by spaces or commas); repeat for a batch")
+	f.BoolVar(&tokenStrings, "token-strings", false, "read --tokens as token strings even when they look like integers (numeric vocabularies)")
 	f.StringVar(&hooks, "hooks", "", `hook points to cache: "all" or comma-separated names`)
 	f.StringVar(&out, "out", "", "write the cached hooks to this safetensors file")
 	return cmd

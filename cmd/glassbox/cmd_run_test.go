@@ -188,3 +188,22 @@ func TestRunCompilesCase(t *testing.T) {
 		t.Error("case 16 does not exist: want an error")
 	}
 }
+
+// TestRunTokenStrings: --tokens accepts the case's token strings.
+func TestRunTokenStrings(t *testing.T) {
+	out, err := execute(t, newRunCmd(), "--case", "3", "--tokens", "x b x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"pos 1: value 1\n", "pos 2: value 0.5\n", "pos 3: value 0.666667\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("run --tokens \"x b x\" lacks %q:\n%s", want, out)
+		}
+	}
+	if _, err := execute(t, newRunCmd(), "--case", "3", "--tokens", "x q"); err == nil || !strings.Contains(err.Error(), `"q" is not a token`) {
+		t.Errorf("unknown token: %v", err)
+	}
+	if _, err := execute(t, newRunCmd(), "--model", ibFixture, "--tokens", "x b"); err == nil || !strings.Contains(err.Error(), "tokenizer") {
+		t.Errorf("strings without a tokenizer: %v", err)
+	}
+}

@@ -49,6 +49,32 @@ func TestSpliceCategorical(t *testing.T) {
 	if ev := float64(r1.Recon.ExplainedVariance); math.Abs(ev-1) > 1e-6 {
 		t.Errorf("identity SAE: explained variance %v", ev)
 	}
+	// Try-your-input on a categorical case: outputs are decoded to the
+	// program's output values, the identity SAE keeps them, and the
+	// feature page's direct logits come from W_U.
+	row := cd.TokenStrings()[0]
+	input := ""
+	for _, tok := range row[1:] {
+		if tok != "PAD" {
+			input += tok + " "
+		}
+	}
+	p, err := r1.Probe(ProbeRequest{Input: input, Feature: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, n := range cd.OutputNames() {
+		names[n] = true
+	}
+	for i, pp := range p.Positions[1:] {
+		if pp.Clean != pp.Spliced || !names[pp.Clean] {
+			t.Errorf("position %d: clean %q spliced %q (outputs %v)", i+1, pp.Clean, pp.Spliced, cd.OutputNames())
+		}
+	}
+	if d, err := r1.Inspect(0); err != nil || d.LogitNote == "" || len(d.Basis) == 0 {
+		t.Errorf("categorical Inspect: %+v %v", d, err)
+	}
 	r0, err := Load(writeRun(t, zero), opts)
 	if err != nil {
 		t.Fatal(err)

@@ -259,6 +259,24 @@ func TestPerHeadHooks(t *testing.T) {
 			if *d.Spliced.MSE != *d.Clean.MSE || *d.Zero.MSE == *d.Clean.MSE {
 				t.Errorf("spliced %v clean %v zero %v", *d.Spliced.MSE, *d.Clean.MSE, *d.Zero.MSE)
 			}
+			// The feature page and the try-your-input run work at per-head hooks
+			// too: hook_result is in the residual basis, hook_z is not.
+			det, err := res.Inspect(0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (tc.hook == "blocks.1.attn.hook_z") != (det.BasisNote != "" && det.Basis == nil) {
+				t.Errorf("%s: basis %v, note %q", tc.hook, det.Basis, det.BasisNote)
+			}
+			p, err := res.Probe(ProbeRequest{Input: "x a x", Feature: 0, Mode: "zero"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, pp := range p.Positions {
+				if pp.Clean != pp.Spliced {
+					t.Errorf("position %d: the identity SAE changes the output %s → %s", i, pp.Clean, pp.Spliced)
+				}
+			}
 		})
 	}
 	bad := 3
