@@ -62,8 +62,8 @@ func (o RunnerOptions) WithDefaults() RunnerOptions {
 //   - mean_f1: mean best-label score (F1, or |r| for numerical variables)
 //     over live features;
 //   - explained_variance, l0, dead_fraction: the trained SAE on every
-//     (row, position) activation of the dataset (explained_variance is left
-//     out when the activations do not vary: an empty layer); input_variance
+//     (row, position) activation of the dataset (sae.ReconSums; explained_variance
+//     is left out when the activations do not vary: an empty layer); input_variance
 //     is the activations' total variance;
 //   - spliced_accuracy (and clean_accuracy, zero_accuracy, ce_loss_score or
 //     mse_score): the model's output accuracy against the program's output
@@ -595,9 +595,9 @@ func (d *caseData) score(hd *hookData, s *sae.SAE) (map[string]float64, error) {
 		MetricDeadFraction: float64(ev.DeadFeatures) / float64(S),
 		"input_variance":   hd.variance,
 	}
-	if metrics["input_variance"] > 0 {
-		// Undefined for a hook whose activation never varies (an empty
-		// layer of the compiled model): left out rather than reported as 0.
+	if !math.IsNaN(ev.ExplainedVariance) {
+		// Undefined (NaN) for a hook whose activation never varies (an
+		// empty layer of the compiled model): left out rather than reported.
 		metrics[MetricExplainedVariance] = ev.ExplainedVariance
 	}
 

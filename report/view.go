@@ -12,6 +12,7 @@ import (
 
 	"github.com/glassbox-interp/glassbox/features"
 	"github.com/glassbox-interp/glassbox/formats/atomicfile"
+	"github.com/glassbox-interp/glassbox/sae"
 )
 
 //go:embed templates/*.html
@@ -228,7 +229,7 @@ func (r *Run) runPage(static bool, sortKey string) (*RunPage, error) {
 	}
 	if m := r.Recon; m != nil {
 		p.Recon = [][2]string{
-			{"explained variance", fmtNum(float64(m.ExplainedVariance))},
+			{"explained variance", fmtEV(float64(m.ExplainedVariance))},
 			{"MSE", fmtNum(float64(m.MSE))},
 			{"L0", fmtNum(float64(m.L0))},
 			{"L1", fmtNum(float64(m.L1))},
@@ -403,4 +404,12 @@ func WriteIndex(path string, runs []IndexEntry) error {
 		return fmt.Errorf("report %s: %w", path, err)
 	}
 	return atomicfile.WriteFile(path, buf.Bytes(), 0o644)
+}
+
+// fmtEV prints an explained variance, saying why when it is undefined.
+func fmtEV(v float64) string {
+	if math.IsNaN(v) {
+		return sae.NoVariance
+	}
+	return fmtNum(v)
 }

@@ -102,7 +102,7 @@ func (t *Trainer) logEval(step int64) error {
 		return err
 	}
 	t.record(step, []string{"eval/explained_variance", "eval/mse", "eval/l0", "eval/dead_features"},
-		[]float64{m.ExplainedVariance, m.MSE, m.L0, float64(m.DeadFeatures)})
+		[]float64{m.ExplainedVariance, m.MSEPerElement, m.L0, float64(m.DeadFeatures)})
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/glassbox-interp/glassbox/features"
 
 	"github.com/glassbox-interp/glassbox/features/rundir"
+	"github.com/glassbox-interp/glassbox/sae"
 	"github.com/spf13/cobra"
 )
 
@@ -53,7 +54,7 @@ func runSAEEval(w io.Writer, path string, opts rundir.Options, jsonOut bool) err
 	}
 	r, d := res.Recon, res.Downstream
 	fmt.Fprintf(w, "SAE %s at %s (%s, %d vectors)\n", res.SAEDir, res.Hook, res.Case.Name, r.N)
-	fmt.Fprintf(w, "explained variance %.6f\nMSE                %.6g\nL0                 %.3f\nL1                 %.4f\n", r.ExplainedVariance, r.MSE, r.L0, r.L1)
+	fmt.Fprintf(w, "explained variance %s\nMSE                %.6g\nL0                 %.3f\nL1                 %.4f\n", sae.FormatExplainedVariance(float64(r.ExplainedVariance), 6), r.MSE, r.L0, r.L1)
 	fmt.Fprintf(w, "dead features      %d\ndense features     %d\nshrinkage          %.4f\ncosine             %.4f\n", r.Dead, r.Dense, r.Shrinkage, r.Cosine)
 	fmt.Fprintf(w, "downstream over %d positions:\n", d.Positions)
 	if d.Categorical {
