@@ -1,12 +1,10 @@
 package workload
 
 import (
-	"bufio"
-	"encoding/json"
-	"fmt"
 	"math"
-	"os"
 	"sort"
+
+	"github.com/glassbox-interp/glassbox/sae"
 )
 
 // Curve is one training metric against training tokens (or the log step).
@@ -26,62 +24,47 @@ func (c Curve) Last() float64 {
 	return math.NaN()
 }
 
-// ReadMetrics reads a metrics.jsonl file (one JSON object of metric name →
-// number per line, as the SAE trainer writes with wandb's names) into one
-// curve per metric. The x axis is details/n_training_tokens when present,
-// else step × (tokens per step, learnt from lines that have both), else
-// "step", else the line number. Non-numeric values are skipped; a line that is not a
-// JSON object is an error naming the file and line.
+// ReadMetrics reads a run's metrics.jsonl with sae.ReadMetrics (the one
+// reader, beside the trainer that writes it) and returns its Curves.
 func ReadMetrics(path string) ([]Curve, error) {
-	f, err := os.Open(path)
+	recs, err := sae.ReadMetrics(path)
 	if err != nil {
-		return nil, fmt.Errorf("read metrics: %w", err)
+		return nil, err
 	}
-	defer f.Close()
+	return Curves(recs), nil
+}
+
+// Curves is a view of metrics records as one curve per metric, sorted by
+// name. The x axis is details/n_training_tokens when present, else step ×
+// (tokens per step, learnt from records that have both), else the step,
+// else the record's number. Undefined (NaN) values are left out.
+func Curves(recs []sae.Record) []Curve {
 	const xKey = "details/n_training_tokens"
-	var recs []map[string]any
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<16), 1<<24)
-	line := 0
 	tokensPerStep := 0.0
-	for sc.Scan() {
-		line++
-		b := sc.Bytes()
-		if len(b) == 0 {
-			continue
-		}
-		var m map[string]any
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("read metrics %s line %d: not a JSON object: %w", path, line, err)
-		}
-		m["\x00line"] = float64(line)
-		step, ok1 := m["step"].(float64)
-		tok, ok2 := m[xKey].(float64)
-		if ok1 && ok2 && step > 0 && tokensPerStep == 0 {
-			tokensPerStep = tok / step
-		}
-		recs = append(recs, m)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read metrics %s: %w", path, err)
-	}
-	curves := map[string]*Curve{}
-	for _, m := range recs {
-		// x: training tokens, else step × tokens per step (eval records
-		// carry only the step), else the step, else the line number.
-		x, xName := m["\x00line"].(float64), "log line"
-		if v, ok := m["step"].(float64); ok {
-			x, xName = v, "step"
-			if tokensPerStep > 0 {
-				x, xName = v*tokensPerStep, "training tokens"
+	for _, r := range recs {
+		if tok, ok := r.Values[xKey]; ok && r.Step > 0 && !math.IsNaN(tok) {
+			if tokensPerStep = tok / float64(r.Step); tokensPerStep != 0 {
+				break
 			}
 		}
-		if v, ok := m[xKey].(float64); ok {
+	}
+	curves := map[string]*Curve{}
+	for i, r := range recs {
+		// x: training tokens, else step × tokens per step (eval records
+		// carry only the step), else the step, else the record number.
+		x, xName := float64(i+1), "log line"
+		if r.Step >= 0 {
+			x, xName = float64(r.Step), "step"
+			if tokensPerStep > 0 {
+				x, xName = float64(r.Step)*tokensPerStep, "training tokens"
+			}
+		}
+		if v, ok := r.Values[xKey]; ok && !math.IsNaN(v) {
 			x, xName = v, "training tokens"
 		}
-		for k, v := range m {
-			y, ok := v.(float64)
-			if !ok || k == "" || k == xKey || k == "step" || k == "\x00line" {
+		for _, k := range r.Order {
+			y := r.Values[k]
+			if math.IsNaN(y) || k == "" || k == xKey {
 				continue
 			}
 			c := curves[k]
@@ -102,5 +85,5 @@ func ReadMetrics(path string) ([]Curve, error) {
 	for _, k := range names {
 		out = append(out, *curves[k])
 	}
-	return out, nil
+	return out
 }
