@@ -533,11 +533,16 @@ func (r *Runner) Run(ctx context.Context, c Cell) (map[string]float64, error) {
 
 	// The notebook's config (workload.SAEConfig) with the cell's
 	// architecture, size, budget and seed, the runner's batch size and lr,
-	// ghost grads for the standard architecture only, and no checkpoints.
+	// ghost grads where the architecture defines them (standard), and no
+	// checkpoints.
 	cfg := workload.SAEConfig(fmt.Sprintf("case%d", c.Case), c.Hook, T, dIn)
 	cfg.Architecture, cfg.ExpansionFactor, cfg.TrainingTokens, cfg.Seed = c.Arch, c.Expansion, c.TrainingTokens, c.Seed
 	cfg.TrainBatchSizeTokens, cfg.LR = r.opts.TrainBatchSizeTokens, r.opts.LR
-	cfg.UseGhostGrads = c.Arch == sae.ArchStandard
+	info, ok := sae.ArchitectureInfo(c.Arch)
+	if !ok {
+		return nil, fmt.Errorf("unknown SAE architecture %q", c.Arch)
+	}
+	cfg.UseGhostGrads = info.GhostGrads
 	// A cell keeps no training log: logging only at the end skips the
 	// ghost-grad loss on steps without dead features, whose gradient is
 	// zero (the trained SAE is the same as with wandb_log_frequency 10).
