@@ -534,7 +534,7 @@ func (t *Trainer) logTrainStep(step int64, L StepLosses) {
 			perTok[b] = 1 - e/v
 		}
 	}
-	ev := 0.0
+	ev := math.NaN() // undefined when the batch does not vary, as ReconSums.ExplainedVariance
 	if sst > 0 {
 		ev = 1 - sse/sst
 	}
