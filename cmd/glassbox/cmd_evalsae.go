@@ -20,7 +20,8 @@ var evalSAECmd = &cobra.Command{
 	Short: "Evaluate an SAE: reconstruction metrics and downstream metrics with the reconstruction spliced in",
 	Long: `sae-eval runs the model over the case's dataset and reports, over all
 (row, position) activations at the SAE's hook: explained variance
-(1 − Σ‖x−x̂‖²/Σ‖x−mean(x)‖²), MSE, L0, L1, dead and dense (density > 0.1)
+(1 − Σ‖x−x̂‖²/Σ‖x−mean(x)‖²; "n/a (inputs do not vary)" when the activations
+are constant), MSE (mean over elements), L0, L1, dead and dense (density > 0.1)
 feature counts, shrinkage ‖x̂‖/‖x‖ and cosine(x, x̂); then the model's outputs
 with the hook's activation left alone (clean), replaced by the reconstruction
 (spliced) and by zeros (zero-ablated): accuracy against the program's outputs,
