@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/glassbox-interp/glassbox/model"
+	"github.com/glassbox-interp/glassbox/sae"
 )
 
 // Sparsity parameter names: the architecture decides which one a cell uses.
@@ -34,33 +35,26 @@ const (
 // program writes) and the last layer's MLP output.
 var DefaultHooks = []string{SelectResidual + LastSuffix, SelectMLP + LastSuffix}
 
-// archParams maps every architecture bench knows to its sparsity parameter.
-var archParams = map[string]string{
-	"standard":  ParamL1,
-	"gated":     ParamL1,
-	"jumprelu":  ParamL1,
-	"topk":      ParamK,
-	"batchtopk": ParamK,
-}
-
-// Archs returns the architecture names bench can sweep, sorted.
+// Archs returns the architecture names bench can sweep (every architecture
+// sae registers), sorted.
 func Archs() []string {
-	out := make([]string, 0, len(archParams))
-	for a := range archParams {
-		out = append(out, a)
-	}
+	out := sae.Architectures()
 	sort.Strings(out)
 	return out
 }
 
 // ArchParam returns the sparsity parameter (ParamL1 or ParamK) an
-// architecture is swept over, or an error for an unknown architecture.
+// architecture is swept over (sae.ArchInfo.UsesK), or an error for an
+// unknown architecture.
 func ArchParam(arch string) (string, error) {
-	p, ok := archParams[arch]
+	info, ok := sae.ArchitectureInfo(arch)
 	if !ok {
 		return "", fmt.Errorf("unknown SAE architecture %q (known: %s)", arch, strings.Join(Archs(), ", "))
 	}
-	return p, nil
+	if info.UsesK {
+		return ParamK, nil
+	}
+	return ParamL1, nil
 }
 
 // Spec describes a sweep grid. Zero-valued optional fields get defaults

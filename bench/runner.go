@@ -71,8 +71,8 @@ func (o RunnerOptions) WithDefaults() RunnerOptions {
 //   - mean_f1: mean best-label score (F1, or |r| for numerical variables)
 //     over live features;
 //   - explained_variance, l0, dead_fraction: the trained SAE on every
-//     (row, position) activation of the dataset (explained_variance is left
-//     out when the activations do not vary: an empty layer); input_variance
+//     (row, position) activation of the dataset (sae.ReconSums; explained_variance
+//     is left out when the activations do not vary: an empty layer); input_variance
 //     is the activations' total variance;
 //   - spliced_accuracy (and clean_accuracy, zero_accuracy, ce_loss_score or
 //     mse_score): the model's output accuracy against the program's output
@@ -558,11 +558,16 @@ func (r *Runner) Run(ctx context.Context, c Cell) (map[string]float64, error) {
 
 	// The notebook's config (workload.SAEConfig) with the cell's
 	// architecture, size, budget and seed, the runner's batch size and lr,
-	// ghost grads for the standard architecture only, and no checkpoints.
+	// ghost grads where the architecture defines them (standard), and no
+	// checkpoints.
 	cfg := workload.SAEConfig(fmt.Sprintf("case%d", c.Case), c.Hook, T, dIn)
 	cfg.Architecture, cfg.ExpansionFactor, cfg.TrainingTokens, cfg.Seed = c.Arch, c.Expansion, c.TrainingTokens, c.Seed
 	cfg.TrainBatchSizeTokens, cfg.LR = r.opts.TrainBatchSizeTokens, r.opts.LR
-	cfg.UseGhostGrads = c.Arch == sae.ArchStandard
+	info, ok := sae.ArchitectureInfo(c.Arch)
+	if !ok {
+		return nil, fmt.Errorf("unknown SAE architecture %q", c.Arch)
+	}
+	cfg.UseGhostGrads = info.GhostGrads
 	// A cell keeps no training log: logging only at the end skips the
 	// ghost-grad loss on steps without dead features, whose gradient is
 	// zero (the trained SAE is the same as with wandb_log_frequency 10).
@@ -626,9 +631,9 @@ func (d *caseData) score(hd *hookData, s *sae.SAE) (map[string]float64, error) {
 		MetricDeadFraction: float64(ev.DeadFeatures) / float64(S),
 		"input_variance":   hd.variance,
 	}
-	if metrics["input_variance"] > 0 {
-		// Undefined for a hook whose activation never varies (an empty
-		// layer of the compiled model): left out rather than reported as 0.
+	if !math.IsNaN(ev.ExplainedVariance) {
+		// Undefined (NaN) for a hook whose activation never varies (an
+		// empty layer of the compiled model): left out rather than reported.
 		metrics[MetricExplainedVariance] = ev.ExplainedVariance
 	}
 

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/glassbox-interp/glassbox/sae"
 	"github.com/glassbox-interp/glassbox/tensor"
 )
 
@@ -27,11 +28,14 @@ const DenseDensity = 0.1
 // ReconMetrics are reconstruction metrics of an SAE over an evaluation set.
 type ReconMetrics struct {
 	N int `json:"n"`
-	// ExplainedVariance = 1 − Σ‖x−x̂‖² / Σ‖x−mean(x)‖² over the whole set.
+	// ExplainedVariance = 1 − Σ‖x−x̂‖² / Σ‖x−mean(x)‖² over the whole set;
+	// NaN (JSON null) when x does not vary (sae.ReconSums.ExplainedVariance).
 	ExplainedVariance Num `json:"explained_variance"`
-	// MSE is the mean over all elements of (x − x̂)² (SAELens' eval "mse").
+	// MSE is the mean over all elements of (x − x̂)² (SAELens' eval "mse",
+	// sae.ReconSums.MSEPerElement).
 	MSE Num `json:"mse"`
-	// L0 is the mean number of active features (f > 0) per vector.
+	// L0 is the mean number of active (non-zero, sae.IsActive) features per
+	// vector.
 	L0 Num `json:"l0"`
 	// L1 is the mean Σ|f| per vector.
 	L1 Num `json:"l1"`
@@ -67,18 +71,12 @@ func Reconstruction(x, xhat, f *tensor.Tensor) (*ReconMetrics, error) {
 	if n3 != n {
 		return nil, fmt.Errorf("features: feature activations have %d vectors, x has %d", n3, n)
 	}
-	mean := make([]float64, din)
-	for i := 0; i < n; i++ {
-		for d := 0; d < din; d++ {
-			mean[d] += float64(x.Data[i*din+d])
-		}
+	sums, err := sae.Sums(x.Data, nil, xhat.Data, f.Data, din, dsae)
+	if err != nil {
+		return nil, fmt.Errorf("features: %w", err)
 	}
-	for d := range mean {
-		mean[d] /= float64(n)
-	}
-	var sse, sst, l0, l1, shr, cos float64
+	var l1, shr, cos float64
 	nShr, nCos := 0, 0
-	active := make([]int, dsae)
 	for i := 0; i < n; i++ {
 		var xx, hh, xh float64
 		for d := 0; d < din; d++ {
@@ -86,8 +84,6 @@ func Reconstruction(x, xhat, f *tensor.Tensor) (*ReconMetrics, error) {
 			if math.IsNaN(a) || math.IsNaN(b) {
 				return nil, fmt.Errorf("features: NaN in x or x_hat at vector %d", i)
 			}
-			sse += (a - b) * (a - b)
-			sst += (a - mean[d]) * (a - mean[d])
 			xx += a * a
 			hh += b * b
 			xh += a * b
@@ -100,39 +96,26 @@ func Reconstruction(x, xhat, f *tensor.Tensor) (*ReconMetrics, error) {
 				nCos++
 			}
 		}
-		for j, v := range f.Data[i*dsae : (i+1)*dsae] {
-			if v > 0 {
-				l0++
-				active[j]++
-			}
+		for _, v := range f.Data[i*dsae : (i+1)*dsae] {
 			l1 += math.Abs(float64(v))
 		}
 	}
 	m := &ReconMetrics{
 		N:                 n,
-		ExplainedVariance: Num(1 - sse/sst),
-		MSE:               Num(sse / float64(n*din)),
-		L0:                Num(l0 / float64(n)),
+		ExplainedVariance: Num(sums.ExplainedVariance()),
+		MSE:               Num(sums.MSEPerElement()),
+		L0:                Num(sums.L0()),
 		L1:                Num(l1 / float64(n)),
+		Dead:              sums.DeadFeatures(),
+		Dense:             sums.DenseFeatures(DenseDensity),
 		Shrinkage:         Num(math.NaN()),
 		Cosine:            Num(math.NaN()),
-	}
-	if sst == 0 {
-		m.ExplainedVariance = Num(math.NaN())
 	}
 	if nShr > 0 {
 		m.Shrinkage = Num(shr / float64(nShr))
 	}
 	if nCos > 0 {
 		m.Cosine = Num(cos / float64(nCos))
-	}
-	for _, a := range active {
-		if a == 0 {
-			m.Dead++
-		}
-		if float64(a)/float64(n) > DenseDensity {
-			m.Dense++
-		}
 	}
 	return m, nil
 }

@@ -44,6 +44,14 @@ const (
 	blockRows = 32
 )
 
+// packedLayout reports whether an in×out matrix is packed into panels for
+// the tile kernel: only when it is not small and the tile kernel is the
+// vector one (dgemm4x8AVX2 in assembly). The pure-Go tile measured slower
+// than the row kernel, so without the assembly every matrix keeps the
+// transposed layout. The layout, not the arithmetic, is what this chooses:
+// both sum in the same order.
+func packedLayout(in, out int) bool { return in*out >= smallLinear && useAVX2 }
+
 // denseOnly turns the sparse layout off (benchmarks compare the two).
 var denseOnly = false
 
@@ -75,7 +83,7 @@ func makeLinear(in, out int, at func(i, j int) float32) linear {
 	if !denseOnly {
 		l.sp = newSparseCols(in, out, at)
 	}
-	if in*out < smallLinear || !useAVX2 {
+	if !packedLayout(in, out) {
 		l.wt = make([]float64, in*out)
 		for i := 0; i < in; i++ {
 			for j := 0; j < out; j++ {

@@ -127,7 +127,7 @@ func Demo(opt DemoOptions) ([]*DemoRun, error) {
 		}
 		dr.Result = res
 		fmt.Fprintf(w, "\n  == %s (%s) ==\n", dr.Hook, dr.Dir)
-		fmt.Fprintf(w, "  explained variance %.4f, L0 %.2f, dead %d/%d", float64(res.Recon.ExplainedVariance), float64(res.Recon.L0), res.Recon.Dead, res.SAE.DSAE)
+		fmt.Fprintf(w, "  explained variance %s, L0 %.2f, dead %d/%d", sae.FormatExplainedVariance(float64(res.Recon.ExplainedVariance), 4), float64(res.Recon.L0), res.Recon.Dead, res.SAE.DSAE)
 		if d := res.Downstream; d != nil && d.MSEScore != nil {
 			fmt.Fprintf(w, ", spliced output MSE recovered %.3f", float64(*d.MSEScore))
 		}
@@ -221,8 +221,8 @@ func report1(run *Run, opt DemoOptions, w io.Writer) error {
 		return err
 	}
 	secs := time.Since(t0).Seconds()
-	fmt.Fprintf(w, "  %-24s   trained in %.2fs: explained variance %.4f, L0 %.2f, dead %d/%d\n",
-		"", secs, float64(m.ExplainedVariance), float64(m.L0), m.Dead, run.Trainer.SAE.DSAE)
+	fmt.Fprintf(w, "  %-24s   trained in %.2fs: explained variance %s, L0 %.2f, dead %d/%d\n",
+		"", secs, sae.FormatExplainedVariance(float64(m.ExplainedVariance), 4), float64(m.L0), m.Dead, run.Trainer.SAE.DSAE)
 	return nil
 }
 

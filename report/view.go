@@ -13,6 +13,7 @@ import (
 	"github.com/glassbox-interp/glassbox/features"
 	"github.com/glassbox-interp/glassbox/features/rundir"
 	"github.com/glassbox-interp/glassbox/formats/atomicfile"
+	"github.com/glassbox-interp/glassbox/sae"
 )
 
 //go:embed templates/*.html
@@ -251,7 +252,7 @@ func (r *Run) runPage(static bool, sortKey string) (*RunPage, error) {
 	p.Curves = curveViews(r.Curves)
 	if m := r.Recon; m != nil {
 		p.Recon = [][2]string{
-			{"explained variance", fmtNum(float64(m.ExplainedVariance))},
+			{"explained variance", fmtEV(float64(m.ExplainedVariance))},
 			{"MSE", fmtNum(float64(m.MSE))},
 			{"L0", fmtNum(float64(m.L0))},
 			{"L1", fmtNum(float64(m.L1))},
@@ -445,4 +446,12 @@ func render(w io.Writer, name string, data any) error {
 	}
 	_, err := w.Write(buf.Bytes())
 	return err
+}
+
+// fmtEV prints an explained variance, saying why when it is undefined.
+func fmtEV(v float64) string {
+	if math.IsNaN(v) {
+		return sae.NoVariance
+	}
+	return fmtNum(v)
 }

@@ -34,7 +34,13 @@
 //     SAELens 3.12 removed the parallel component after the optimizer step,
 //     where it has no effect.
 //   - Explained variance is 1 − Σ‖x−x̂‖² / Σ‖x−mean(x)‖² over the batch or
-//     eval set (SAELens averages a per-token ratio instead).
+//     eval set (SAELens averages a per-token ratio instead), NaN when the
+//     inputs do not vary. The reconstruction metrics have one definition
+//     each, as ReconSums methods named by what they average
+//     (MSEPerElement, SumSqPerRow, ExplainedVariance, L0, DeadFeatures);
+//     metrics.jsonl's eval/mse is MSEPerElement (SAELens' eval "mse"),
+//     losses/mse_loss the training loss as each architecture defines it.
+//     ReadMetrics is the one reader of metrics.jsonl.
 //   - sparsity.safetensors holds log10(feature density + 1e-10) over the
 //     current feature_sampling_window (the counts since the last window
 //     reset, as SAELens), not over the whole run.

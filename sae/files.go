@@ -12,6 +12,7 @@ import (
 
 	"github.com/glassbox-interp/glassbox/formats/atomicfile"
 	"github.com/glassbox-interp/glassbox/formats/safetensors"
+	"github.com/glassbox-interp/glassbox/model"
 	"github.com/glassbox-interp/glassbox/tensor"
 )
 
@@ -28,8 +29,8 @@ func (s *SAE) CfgDict() map[string]any {
 	a := s.arch()
 	arch := savedName(a)
 	reshape := "none"
-	if strings.HasSuffix(s.Meta.HookName, "hook_z") {
-		reshape = "hook_z"
+	if h, err := model.ParseHook(s.Meta.HookName); err == nil && h.FlattensHeads() {
+		reshape = "hook_z" // SAELens' reshape_activations for attn.hook_z SAEs
 	}
 	norm := s.NormalizeActivations
 	if norm == "" {

@@ -225,3 +225,22 @@ func TestFuzzSeedsCommitted(t *testing.T) {
 		}
 	}
 }
+
+func TestCfgDictReshape(t *testing.T) {
+	for hook, want := range map[string]string{
+		"blocks.1.attn.hook_z":      "hook_z",
+		"blocks.0.hook_resid_pre":   "none",
+		"blocks.0.attn.hook_result": "none",
+		"not_hook_z":                "none",
+		"":                          "none",
+	} {
+		s, err := New(ArchStandard, 4, 8)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Meta.HookName = hook
+		if got := s.CfgDict()["reshape_activations"]; got != want {
+			t.Errorf("hook %q: reshape_activations %v, want %s", hook, got, want)
+		}
+	}
+}

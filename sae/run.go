@@ -1,16 +1,15 @@
 package sae
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/glassbox-interp/glassbox/formats/atomicfile"
@@ -102,7 +101,7 @@ func (t *Trainer) logEval(step int64) error {
 		return err
 	}
 	t.record(step, []string{"eval/explained_variance", "eval/mse", "eval/l0", "eval/dead_features"},
-		[]float64{m.ExplainedVariance, m.MSE, m.L0, float64(m.DeadFeatures)})
+		[]float64{m.ExplainedVariance, m.MSEPerElement, m.L0, float64(m.DeadFeatures)})
 	return nil
 }
 
@@ -136,29 +135,6 @@ func WriteRunConfig(dir string, c Config) error {
 		return fmt.Errorf("write config: %w", err)
 	}
 	return atomicfile.WriteFile(filepath.Join(dir, RunConfigFile), append(b, '\n'), 0o644)
-}
-
-// metricsJSON renders the records as JSON lines in a stable key order.
-func metricsJSON(recs []Record) []byte {
-	var buf bytes.Buffer
-	for _, r := range recs {
-		buf.WriteString(`{"step":`)
-		buf.WriteString(strconv.FormatInt(r.Step, 10))
-		for _, k := range r.Order {
-			buf.WriteString(`,`)
-			kb, _ := json.Marshal(k)
-			buf.Write(kb)
-			buf.WriteString(`:`)
-			v := r.Values[k]
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				buf.WriteString(`null`)
-			} else {
-				buf.WriteString(strconv.FormatFloat(v, 'g', -1, 64))
-			}
-		}
-		buf.WriteString("}\n")
-	}
-	return buf.Bytes()
 }
 
 func (t *Trainer) writeMetrics() error {
@@ -327,8 +303,8 @@ func Resume(runDir string, src Source) (*Trainer, error) {
 	}
 	t.RunDir = runDir
 	// Keep the metrics logged up to the checkpoint.
-	recs, err := readMetrics(filepath.Join(runDir, MetricsFile))
-	if err != nil {
+	recs, err := ReadMetrics(filepath.Join(runDir, MetricsFile))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
 	n := t.restoredMetricsN
@@ -428,60 +404,6 @@ func RestoreCheckpoint(r *Resolved, dir string, src Source) (*Trainer, error) {
 	}
 	t.restoredMetricsN = st.MetricsN
 	return t, nil
-}
-
-func readMetrics(path string) ([]Record, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		if os.IsNotExist(err) {
-			return nil, nil
-		}
-		return nil, fmt.Errorf("read metrics: %w", err)
-	}
-	var recs []Record
-	for ln, line := range strings.Split(string(b), "\n") {
-		if strings.TrimSpace(line) == "" {
-			continue
-		}
-		rec, err := parseRecord([]byte(line))
-		if err != nil {
-			return nil, fmt.Errorf("read metrics %s line %d: %w", path, ln+1, err)
-		}
-		recs = append(recs, rec)
-	}
-	return recs, nil
-}
-
-// parseRecord decodes one metrics line, keeping the key order.
-func parseRecord(line []byte) (Record, error) {
-	dec := json.NewDecoder(bytes.NewReader(line))
-	tok, err := dec.Token()
-	if err != nil || tok != json.Delim('{') {
-		return Record{}, fmt.Errorf("expected a JSON object")
-	}
-	rec := Record{Values: map[string]float64{}}
-	for dec.More() {
-		kt, err := dec.Token()
-		if err != nil {
-			return Record{}, err
-		}
-		k, _ := kt.(string)
-		var v *float64
-		if err := dec.Decode(&v); err != nil {
-			return Record{}, fmt.Errorf("key %q: %w", k, err)
-		}
-		val := math.NaN()
-		if v != nil {
-			val = *v
-		}
-		if k == "step" {
-			rec.Step = int64(val)
-			continue
-		}
-		rec.Order = append(rec.Order, k)
-		rec.Values[k] = val
-	}
-	return rec, nil
 }
 
 // reportProgress passes the trainer's progress to OnProgress (when set);

@@ -321,13 +321,18 @@ func (s *SAE) Forward(x []float32) (recon, feats []float32, err error) {
 	return recon, feats, nil
 }
 
-// EvalMetrics are reconstruction metrics over a set of rows.
+// EvalMetrics are reconstruction metrics over a set of rows, each computed
+// by its ReconSums method (see there for the exact definitions).
 type EvalMetrics struct {
-	// ExplainedVariance is 1 − Σ‖x−x̂‖² / Σ‖x−mean(x)‖².
+	// ExplainedVariance is 1 − Σ‖x−x̂‖² / Σ‖x−mean(x)‖²; NaN when the
+	// inputs do not vary.
 	ExplainedVariance float64
-	// MSE is the mean over rows of Σ_d (x−x̂)².
-	MSE float64
-	// L0 is the mean number of active features per row.
+	// MSEPerElement is the mean over every element of (x−x̂)² (SAELens'
+	// eval "mse").
+	MSEPerElement float64
+	// SumSqPerRow is the mean over rows of Σ_d (x−x̂)².
+	SumSqPerRow float64
+	// L0 is the mean number of active (non-zero) features per row.
 	L0 float64
 	// DeadFeatures counts features that never fire on the rows.
 	DeadFeatures int
@@ -357,75 +362,23 @@ func (s *SAE) Metrics(x, recon, feats []float32) (EvalMetrics, error) {
 // x's rows in order, so the result is Metrics' on the expanded outputs, bit
 // for bit.
 func (s *SAE) MetricsRows(x []float32, rowOf []int32, recon, feats []float32) (EvalMetrics, error) {
-	d := s.DIn
-	n := len(x) / d
-	k := n
-	if rowOf != nil {
-		k = len(recon) / d
+	sums, err := Sums(x, rowOf, recon, feats, s.DIn, s.DSAE)
+	if err != nil {
+		return EvalMetrics{}, err
 	}
-	if len(x)%d != 0 || (rowOf != nil && len(rowOf) != n) || len(recon) != k*d || len(feats) != k*s.DSAE {
-		return EvalMetrics{}, fmt.Errorf("sae: metrics: %d input, %d row map, %d reconstruction and %d feature values do not fit d_in %d, d_sae %d",
-			len(x), len(rowOf), len(recon), len(feats), d, s.DSAE)
+	return sums.EvalMetrics(), nil
+}
+
+// EvalMetrics collects the metrics of the sums.
+func (s ReconSums) EvalMetrics() EvalMetrics {
+	return EvalMetrics{
+		ExplainedVariance: s.ExplainedVariance(),
+		MSEPerElement:     s.MSEPerElement(),
+		SumSqPerRow:       s.SumSqPerRow(),
+		L0:                s.L0(),
+		DeadFeatures:      s.DeadFeatures(),
+		Rows:              s.Rows,
 	}
-	if n == 0 {
-		return EvalMetrics{}, fmt.Errorf("sae: evaluate: no rows")
-	}
-	row := func(b int) int {
-		if rowOf == nil {
-			return b
-		}
-		r := int(rowOf[b])
-		if r < 0 || r >= k {
-			return -1
-		}
-		return r
-	}
-	mean := make([]float64, d)
-	for b := 0; b < n; b++ {
-		for j := 0; j < d; j++ {
-			mean[j] += float64(x[b*d+j])
-		}
-	}
-	for j := range mean {
-		mean[j] /= float64(n)
-	}
-	var sse, sst float64
-	for b := 0; b < n; b++ {
-		r := row(b)
-		if r < 0 {
-			return EvalMetrics{}, fmt.Errorf("sae: metrics: row %d maps to distinct row %d of %d", b, rowOf[b], k)
-		}
-		for j := 0; j < d; j++ {
-			e := float64(x[b*d+j]) - float64(recon[r*d+j])
-			t := float64(x[b*d+j]) - mean[j]
-			sse += e * e
-			sst += t * t
-		}
-	}
-	fired := make([]bool, s.DSAE)
-	nnz := make([]int, k)
-	for r := 0; r < k; r++ {
-		for f, v := range feats[r*s.DSAE : (r+1)*s.DSAE] {
-			if v != 0 {
-				nnz[r]++
-				fired[f] = true
-			}
-		}
-	}
-	var l0 int
-	for b := 0; b < n; b++ {
-		l0 += nnz[row(b)]
-	}
-	m := EvalMetrics{MSE: sse / float64(n), L0: float64(l0) / float64(n), Rows: n}
-	if sst > 0 {
-		m.ExplainedVariance = 1 - sse/sst
-	}
-	for _, f := range fired {
-		if !f {
-			m.DeadFeatures++
-		}
-	}
-	return m, nil
 }
 
 // topKIndices returns the indices of the k largest values of v (ties: the

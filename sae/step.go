@@ -186,7 +186,7 @@ func (s *SAE) forwardBackwardRows(w *workspace, x []float32, dead []bool, o *ste
 func (s *SAE) encodeDense(w *workspace, bias []float32, o *stepOptions) {
 	U, D, S := w.u, w.d, w.s
 	wt := s.WEncT
-	if useAVX2 && S >= 8 {
+	if fastGemm() && S >= 8 {
 		if w.wenc == nil {
 			w.wenc = make([]float32, D*S)
 			w.encCols = make([]int32, 0, D)

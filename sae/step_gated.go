@@ -95,14 +95,7 @@ func (s *SAE) stepGated(w *workspace, x []float32, o *stepOptions, gr grads, L *
 		gb = new(gatedBuffers)
 		w.gated = gb
 	}
-	// padded row length for the AVX2 kernels (64- and 32-column blocks)
-	// (narrow rows to a multiple of 8 only: little to gain, much to pad)
-	dp := D
-	if useAVX2 && D >= 96 {
-		dp = (D + 31) &^ 31
-	} else if useAVX2 && D >= 8 {
-		dp = (D + 7) &^ 7
-	}
+	dp := paddedRowLen(D) // the kernels' padded row length
 	gb.size(U, D, S, dp)
 	cnt := gb.cnt[:S+1]
 	clear(cnt)

@@ -3,7 +3,7 @@ package sae
 import "math"
 
 // denseMaxDSAE is the largest d_sae for which the standard architecture's
-// step runs as dense small matrix products (fast with the AVX2 kernels);
+// step runs as dense small matrix products (when fastGemm);
 // larger SAEs use the sparse path that skips inactive features.
 var denseMaxDSAE = 1024
 
@@ -16,7 +16,7 @@ var denseMaxDIn = 96
 // standardDense reports whether the standard step runs dense
 // (stepStandardDense) rather than sparse (stepStandard).
 func standardDense(w *workspace) bool {
-	return useAVX2 && w.s <= denseMaxDSAE && w.d <= denseMaxDIn
+	return fastGemm() && w.s <= denseMaxDSAE && w.d <= denseMaxDIn
 }
 
 func (s *SAE) stepStandard(w *workspace, x []float32, o *stepOptions, gr grads, L *StepLosses) error {

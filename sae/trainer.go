@@ -84,9 +84,10 @@ type Progress struct {
 	Stopped     bool          // the run stopped on an error (last report)
 }
 
-// Record is one line of metrics.jsonl: the step and wandb-named values.
+// Record is one line of metrics.jsonl (written by the trainer, read by
+// ReadMetrics): the step and wandb-named values in their line's order.
 type Record struct {
-	Step   int64
+	Step   int64 // −1 for a line read without a step
 	Values map[string]float64
 	Order  []string
 }
@@ -533,7 +534,7 @@ func (t *Trainer) logTrainStep(step int64, L StepLosses) {
 			perTok[b] = 1 - e/v
 		}
 	}
-	ev := 0.0
+	ev := math.NaN() // undefined when the batch does not vary, as ReconSums.ExplainedVariance
 	if sst > 0 {
 		ev = 1 - sse/sst
 	}

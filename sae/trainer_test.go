@@ -272,7 +272,7 @@ func TestCheckpointLayout(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	recs, err := readMetrics(filepath.Join(dir, MetricsFile))
+	recs, err := ReadMetrics(filepath.Join(dir, MetricsFile))
 	if err != nil {
 		t.Fatal(err)
 	}

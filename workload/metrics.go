@@ -1,12 +1,10 @@
 package workload
 
 import (
-	"bufio"
-	"encoding/json"
-	"fmt"
 	"math"
-	"os"
 	"sort"
+
+	"github.com/glassbox-interp/glassbox/sae"
 )
 
 // Curve is one training metric against training tokens (or the log step).
@@ -26,60 +24,48 @@ func (c Curve) Last() float64 {
 	return math.NaN()
 }
 
-// ReadMetrics reads a metrics.jsonl file (one JSON object of metric name →
-// number per line, as the SAE trainer writes with wandb's names) into one
-// curve per metric. The x axis is details/n_training_tokens when present,
-// else step × (tokens per step, learnt from lines that have both), else
-// "step", else the line number. Non-numeric values are skipped; a line that is not a
-// JSON object is an error naming the file and line.
+// ReadMetrics reads a run's metrics.jsonl with sae.ReadMetrics (the one
+// reader, beside the trainer that writes it) and returns its Curves.
 func ReadMetrics(path string) ([]Curve, error) {
-	f, err := os.Open(path)
+	recs, err := sae.ReadMetrics(path)
 	if err != nil {
-		return nil, fmt.Errorf("read metrics: %w", err)
+		return nil, err
 	}
-	defer f.Close()
+	return Curves(recs), nil
+}
+
+// Curves is a view of metrics records as one curve per metric, sorted by
+// name. The x axis is details/n_training_tokens when present, else the
+// tokens of that step learnt from records that have both (exactly, or on
+// the line through the first and last such records), else the step, else
+// the record's number. Undefined (NaN) values are left out.
+func Curves(recs []sae.Record) []Curve {
 	const xKey = "details/n_training_tokens"
-	var recs []map[string]any
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<16), 1<<24)
-	line := 0
-	tokensAt := map[float64]float64{} // step → training tokens, from lines with both
-	var s0, t0, s1, t1 float64        // first and last (step, tokens) pair
+	// Tokens per step come from records that carry both: the exact count at
+	// those steps, and between or beyond them the line through the first and
+	// last such pair (steps are zero-based, so tokens/step would overshoot).
+	tokensAt := map[int64]float64{}
+	var s0, t0, s1, t1 float64
 	pairs := 0
-	for sc.Scan() {
-		line++
-		b := sc.Bytes()
-		if len(b) == 0 {
-			continue
-		}
-		var m map[string]any
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("read metrics %s line %d: not a JSON object: %w", path, line, err)
-		}
-		m["\x00line"] = float64(line)
-		step, ok1 := m["step"].(float64)
-		tok, ok2 := m[xKey].(float64)
-		if ok1 && ok2 {
-			tokensAt[step] = tok
+	for _, r := range recs {
+		if tok, ok := r.Values[xKey]; ok && r.Step >= 0 && !math.IsNaN(tok) {
+			tokensAt[r.Step] = tok
 			if pairs == 0 {
-				s0, t0 = step, tok
+				s0, t0 = float64(r.Step), tok
 			}
-			s1, t1 = step, tok
+			s1, t1 = float64(r.Step), tok
 			pairs++
 		}
-		recs = append(recs, m)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read metrics %s: %w", path, err)
 	}
 	curves := map[string]*Curve{}
-	for _, m := range recs {
+	for i, r := range recs {
 		// x: training tokens, else step × tokens per step (eval records
-		// carry only the step), else the step, else the line number.
-		x, xName := m["\x00line"].(float64), "log line"
-		if v, ok := m["step"].(float64); ok {
+		// carry only the step), else the step, else the record number.
+		x, xName := float64(i+1), "log line"
+		if r.Step >= 0 {
+			v := float64(r.Step)
 			x, xName = v, "step"
-			if tok, ok := tokensAt[v]; ok {
+			if tok, ok := tokensAt[r.Step]; ok {
 				x, xName = tok, "training tokens"
 			} else if s1 != s0 {
 				x, xName = t0+(v-s0)*(t1-t0)/(s1-s0), "training tokens"
@@ -87,12 +73,12 @@ func ReadMetrics(path string) ([]Curve, error) {
 				x, xName = v*t0/s0, "training tokens"
 			}
 		}
-		if v, ok := m[xKey].(float64); ok {
+		if v, ok := r.Values[xKey]; ok && !math.IsNaN(v) {
 			x, xName = v, "training tokens"
 		}
-		for k, v := range m {
-			y, ok := v.(float64)
-			if !ok || k == "" || k == xKey || k == "step" || k == "\x00line" {
+		for _, k := range r.Order {
+			y := r.Values[k]
+			if math.IsNaN(y) || k == "" || k == xKey {
 				continue
 			}
 			c := curves[k]
@@ -113,5 +99,5 @@ func ReadMetrics(path string) ([]Curve, error) {
 	for _, k := range names {
 		out = append(out, *curves[k])
 	}
-	return out, nil
+	return out
 }

@@ -21,10 +21,10 @@ func Reconstruct(s *sae.SAE, x []float32) (acts, xhat []float32, err error) {
 	return acts, xhat, nil
 }
 
-// ReconMetrics scores s on x ([n, d_in]) with features.Reconstruction, the
-// one definition of explained variance (undefined, NaN, when x does not
-// vary), MSE (mean over elements), L0 and dead features: `glassbox train`'s
-// summary and `glassbox sae-eval` both report it.
+// ReconMetrics scores s on x ([n, d_in]) with features.Reconstruction, whose
+// explained variance (undefined, NaN, when x does not vary), MSE (mean over
+// elements), L0 and dead features are sae.ReconSums' one definition each:
+// `glassbox train`'s summary and `glassbox sae-eval` both report it.
 func ReconMetrics(s *sae.SAE, x []float32) (*features.ReconMetrics, error) {
 	if s.DIn <= 0 || len(x)%s.DIn != 0 {
 		return nil, fmt.Errorf("reconstruction metrics: %d values are not rows of d_in %d", len(x), s.DIn)

@@ -9,6 +9,7 @@ import (
 	"github.com/glassbox-interp/glassbox/features"
 
 	"github.com/glassbox-interp/glassbox/features/rundir"
+	"github.com/glassbox-interp/glassbox/sae"
 	"github.com/spf13/cobra"
 )
 
@@ -19,7 +20,8 @@ var evalSAECmd = &cobra.Command{
 	Short: "Evaluate an SAE: reconstruction metrics and downstream metrics with the reconstruction spliced in",
 	Long: `sae-eval runs the model over the case's dataset and reports, over all
 (row, position) activations at the SAE's hook: explained variance
-(1 − Σ‖x−x̂‖²/Σ‖x−mean(x)‖²), MSE, L0, L1, dead and dense (density > 0.1)
+(1 − Σ‖x−x̂‖²/Σ‖x−mean(x)‖²; "n/a (inputs do not vary)" when the activations
+are constant), MSE (mean over elements), L0, L1, dead and dense (density > 0.1)
 feature counts, shrinkage ‖x̂‖/‖x‖ and cosine(x, x̂); then the model's outputs
 with the hook's activation left alone (clean), replaced by the reconstruction
 (spliced) and by zeros (zero-ablated): accuracy against the program's outputs,
@@ -53,7 +55,7 @@ func runSAEEval(w io.Writer, path string, opts rundir.Options, jsonOut bool) err
 	}
 	r, d := res.Recon, res.Downstream
 	fmt.Fprintf(w, "SAE %s at %s (%s, %d vectors)\n", res.SAEDir, res.Hook, res.Case.Name, r.N)
-	fmt.Fprintf(w, "explained variance %.6f\nMSE                %.6g\nL0                 %.3f\nL1                 %.4f\n", r.ExplainedVariance, r.MSE, r.L0, r.L1)
+	fmt.Fprintf(w, "explained variance %s\nMSE                %.6g\nL0                 %.3f\nL1                 %.4f\n", sae.FormatExplainedVariance(float64(r.ExplainedVariance), 6), r.MSE, r.L0, r.L1)
 	fmt.Fprintf(w, "dead features      %d\ndense features     %d\nshrinkage          %.4f\ncosine             %.4f\n", r.Dead, r.Dense, r.Shrinkage, r.Cosine)
 	fmt.Fprintf(w, "downstream over %d positions:\n", d.Positions)
 	if d.Categorical {

@@ -197,8 +197,8 @@ func runTrain(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	fmt.Fprint(stdout, trainlog.Summary(run.Trainer.Metrics()))
-	fmt.Fprintf(stdout, "final SAE on the %d unique activations: explained variance %.4f, L0 %.2f, dead features %d/%d\n",
-		m.N, float64(m.ExplainedVariance), float64(m.L0), m.Dead, run.Trainer.SAE.DSAE)
+	fmt.Fprintf(stdout, "final SAE on the %d unique activations: explained variance %s, L0 %.2f, dead features %d/%d\n",
+		m.N, sae.FormatExplainedVariance(float64(m.ExplainedVariance), 4), float64(m.L0), m.Dead, run.Trainer.SAE.DSAE)
 	fmt.Fprintf(stdout, "saved %s\n", filepath.Join(run.Dir, sae.FinalDir))
 	return nil
 }

@@ -30,7 +30,11 @@ func Summary(recs []sae.Record) string {
 	var b strings.Builder
 	for _, k := range order {
 		v := series[k]
-		fmt.Fprintf(&b, "%-*s %s %.5g\n", w, k, Sparkline(v, 40), v[len(v)-1])
+		last := fmt.Sprintf("%.5g", v[len(v)-1])
+		if math.IsNaN(v[len(v)-1]) && strings.HasSuffix(k, "explained_variance") {
+			last = sae.NoVariance
+		}
+		fmt.Fprintf(&b, "%-*s %s %s\n", w, k, Sparkline(v, 40), last)
 	}
 	return b.String()
 }

@@ -44,6 +44,15 @@ func TestSummary(t *testing.T) {
 	}
 }
 
+// TestSummaryUndefinedEV: an explained variance that is NaN (the inputs
+// do not vary) is printed as such, not as NaN.
+func TestSummaryUndefinedEV(t *testing.T) {
+	recs := []sae.Record{{Step: 1, Values: map[string]float64{"eval/explained_variance": math.NaN()}, Order: []string{"eval/explained_variance"}}}
+	if got := Summary(recs); !strings.HasSuffix(got, " n/a (inputs do not vary)\n") {
+		t.Errorf("Summary = %q", got)
+	}
+}
+
 func TestBar(t *testing.T) {
 	var buf bytes.Buffer
 	bar := Bar(&buf)
