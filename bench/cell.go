@@ -236,15 +236,31 @@ func StandardHooks(nLayers int) []string {
 	return out
 }
 
+// EmptyLister returns the hooks of a case's model that read a half-layer
+// computing nothing (workload.EmptyHooks); nil means none.
+type EmptyLister func(caseID int) map[string]bool
+
 // SelectHooks returns the hooks among modelHooks (forward order) that
 // selector picks, in forward order. An exact hook name must be present.
 // "KIND:last" (KIND residual, mlp or attn) returns the last hook KIND picks.
 func SelectHooks(selector string, modelHooks []string) ([]string, error) {
+	return SelectLiveHooks(selector, modelHooks, nil)
+}
+
+// SelectLiveHooks is SelectHooks skipping, for the kind selectors (mlp,
+// attn, all and KIND:last), the hooks in empty: those of half-layers that
+// compute nothing (tracr leaves some MLPs with zero weights). "mlp:last" is
+// thus the last MLP output that computes something. An exact hook name is
+// kept even when empty.
+func SelectLiveHooks(selector string, modelHooks []string, empty map[string]bool) ([]string, error) {
 	if kind, ok := strings.CutSuffix(selector, LastSuffix); ok {
 		switch kind {
 		case SelectResidual, SelectMLP, SelectAttn:
-			hs, err := SelectHooks(kind, modelHooks)
+			hs, err := SelectLiveHooks(kind, modelHooks, empty)
 			if err != nil {
+				if strings.Contains(err.Error(), "computes nothing") {
+					return nil, err
+				}
 				return nil, fmt.Errorf("hook selector %q matches no hook of the model", selector)
 			}
 			return hs[len(hs)-1:], nil
@@ -278,10 +294,18 @@ func SelectHooks(selector string, modelHooks []string) ([]string, error) {
 	var out []string
 	switch selector {
 	case SelectResidual, SelectMLP, SelectAttn, SelectAll:
+		skipped := 0
 		for _, h := range modelHooks {
 			if pick(h) {
+				if empty[h] {
+					skipped++
+					continue
+				}
 				out = append(out, h)
 			}
+		}
+		if len(out) == 0 && skipped > 0 {
+			return nil, fmt.Errorf("hook selector %q: every %s hook of the model computes nothing (empty half-layers)", selector, selector)
 		}
 		if len(out) == 0 {
 			return nil, fmt.Errorf("hook selector %q matches no hook of the model", selector)
@@ -300,6 +324,12 @@ func SelectHooks(selector string, modelHooks []string) ([]string, error) {
 // Expand normalizes the spec and returns the ordered cells of the whole
 // grid (see the package doc for the order). hooks is called once per case.
 func Expand(spec Spec, hooks HookLister) ([]Cell, error) {
+	return ExpandSkipping(spec, hooks, nil)
+}
+
+// ExpandSkipping is Expand with the kind selectors skipping the hooks that
+// empty lists per case (SelectLiveHooks); empty may be nil.
+func ExpandSkipping(spec Spec, hooks HookLister, empty EmptyLister) ([]Cell, error) {
 	s, err := spec.Normalize()
 	if err != nil {
 		return nil, err
@@ -328,10 +358,14 @@ func Expand(spec Spec, hooks HookLister) ([]Cell, error) {
 					pos[h] = i
 				}
 			}
+			var skip map[string]bool
+			if empty != nil {
+				skip = empty(cs)
+			}
 			chosen := map[string]bool{}
 			var names []string
 			for _, sel := range s.Hooks {
-				hs, err := SelectHooks(sel, modelHooks)
+				hs, err := SelectLiveHooks(sel, modelHooks, skip)
 				if err != nil {
 					picked = append(picked, hookOrErr{sel, fmt.Sprintf("case %d: %v", cs, err)})
 					continue

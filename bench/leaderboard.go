@@ -45,6 +45,19 @@ type Leaderboard struct {
 	Sparsity []Row    `json:"sparsity"` // architecture × sparsity value, in Archs order then value ascending
 	Hooks    []Row    `json:"hooks"`    // architecture × hook kind (residual, mlp, attn, …)
 	Failures []Result `json:"failures"` // recorded errors, sorted by cell
+	// Empty counts the successful cells left out of every table because
+	// their hook computes nothing (input_variance 0: an empty half-layer of
+	// the compiled model, whose SAE trivially scores L0 0, dead 1, spliced
+	// accuracy = clean). Cells, OK and the rows do not include them.
+	Empty int `json:"empty,omitempty"`
+}
+
+// EmptyHook reports whether a successful result is at a hook whose
+// activation never varies (input_variance recorded as 0): an empty
+// half-layer, which Aggregate leaves out.
+func EmptyHook(r Result) bool {
+	v, ok := r.Metrics["input_variance"]
+	return r.OK() && ok && v == 0
 }
 
 // HookKind names the kind of a hook for grouping: "residual" for
@@ -115,6 +128,10 @@ func Aggregate(results []Result) Leaderboard {
 		return a
 	}
 	for _, r := range results {
+		if EmptyHook(r) {
+			lb.Empty++
+			continue
+		}
 		lb.Cells++
 		if r.OK() {
 			lb.OK++
@@ -258,6 +275,9 @@ func formatStat(metric string, s Stat, ok int) string {
 func (lb Leaderboard) Markdown() []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# glassbox bench leaderboard\n\n%d cells: %d ok, %d failed. Means over the successful cells that report each metric.\n", lb.Cells, lb.OK, lb.Failed)
+	if lb.Empty > 0 {
+		fmt.Fprintf(&b, "Left out: %s at hooks that compute nothing (empty half-layers; activations never vary).\n", plural(lb.Empty, "cell"))
+	}
 	table := func(title, groupTitle string, rows []Row, rank bool) {
 		if len(rows) == 0 {
 			return
@@ -399,4 +419,12 @@ func WriteLeaderboard(dir string, lb Leaderboard) ([]string, error) {
 		paths = append(paths, p)
 	}
 	return paths, nil
+}
+
+// plural returns "1 cell", "2 cells".
+func plural(n int, word string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, word)
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }

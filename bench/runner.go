@@ -21,6 +21,7 @@ import (
 type Backend struct {
 	AllCases func() []int       // the cases "--cases all" means
 	Hooks    HookLister         // hook names of a case's compiled model, forward order
+	Empty    EmptyLister        // hooks of half-layers that compute nothing (skipped by kind selectors)
 	Run      RunFunc            // compile → activations → train SAE → label → metrics
 	Cost     func(Cell) float64 // relative run time of a cell (Options.Cost)
 	// Plan, if set, is told the cells a sweep will run before it starts
@@ -95,6 +96,7 @@ type caseEntry struct {
 	c           *cases.Case
 	compiled    *workload.Case // the case compiled once; its dataset is built per dataSlot
 	hooks       []string
+	empty       map[string]bool // hooks of empty half-layers (workload.EmptyHooks)
 	dModel      int
 	compileErr  error
 }
@@ -374,7 +376,7 @@ func NewRunner(opts RunnerOptions) *Runner {
 // InterpBench's cases, the tracr compiler and a Runner with opts.
 func RealBackend(opts RunnerOptions) (*Backend, error) {
 	r := NewRunner(opts)
-	return &Backend{AllCases: InterpBenchCases, Hooks: r.Hooks, Run: r.Run, Cost: r.Cost, Plan: r.Plan}, nil
+	return &Backend{AllCases: InterpBenchCases, Hooks: r.Hooks, Empty: r.Empty, Run: r.Run, Cost: r.Cost, Plan: r.Plan}, nil
 }
 
 // InterpBenchCases lists the catalogue cases InterpBench ships models for.
@@ -430,6 +432,7 @@ func (r *Runner) compiled(id int) (*caseEntry, error) {
 		}
 		e.c, e.compiled = c, comp
 		e.hooks, e.dModel = model.HookNames(comp.Compiled.Config), comp.Compiled.Config.DModel
+		e.empty = workload.EmptyHooks(comp.Compiled.Config, comp.Compiled.Blocks, nil)
 	})
 	return e, e.compileErr
 }
@@ -441,6 +444,16 @@ func (r *Runner) Hooks(id int) ([]string, error) {
 		return nil, err
 	}
 	return e.hooks, nil
+}
+
+// Empty is an EmptyLister: the hooks of the case's compiled model whose
+// half-layer tracr left empty (none when the case does not compile).
+func (r *Runner) Empty(id int) map[string]bool {
+	e, err := r.compiled(id)
+	if err != nil {
+		return nil
+	}
+	return e.empty
 }
 
 // Cost estimates a cell's relative run time: training tokens × d_in ×

@@ -40,10 +40,15 @@ accuracy, ce_loss_score or mse_score, input_variance).
 
 Hook selectors: residual (every blocks.L.hook_resid_pre plus the last
 hook_resid_post), mlp (blocks.L.hook_mlp_out), attn (blocks.L.hook_attn_out),
-all, exact hook names, or KIND:last for the last hook of a kind
-(residual:last is the residual stream after the last layer). The default,
-residual:last,mlp:last, is one residual and one mlp-out hook per case; use
---hooks residual,mlp for every layer's. l1 values apply to standard, gated and jumprelu;
+all, exact hook names, or KIND:last for the last hook of a kind that
+computes something (residual:last is the residual stream after the last
+layer; mlp:last is the last MLP that tracr did not leave empty — 10 of the
+84 InterpBench cases have an all-zero last MLP). The kind selectors skip
+the hooks of empty half-layers (known from the compiled model's blocks);
+an exact hook name is kept. The default, residual:last,mlp:last, is one
+residual and one mlp-out hook per case; use --hooks residual,mlp for every
+layer's. Cells at a hook whose activations never vary are left out of the
+leaderboard's means (and counted apart). l1 values apply to standard, gated and jumprelu;
 k values to topk and batchtopk.
 
 Running the same command again resumes: cells already in results.jsonl
@@ -224,7 +229,7 @@ func runBench(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	cells, err := bench.Expand(spec, backend.Hooks)
+	cells, err := bench.ExpandSkipping(spec, backend.Hooks, backend.Empty)
 	if err != nil {
 		return err
 	}
