@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -72,8 +73,9 @@ var benchMergeCmd = &cobra.Command{
 	Use:   "merge OUT DIR...",
 	Short: "Join shard outputs into one results.jsonl (deduplicated by cell ID)",
 	Long: `merge reads the results of each DIR (a results.jsonl file, a sweep directory, or
-a directory of shard-*/ outputs) and writes one results file to OUT (a
-directory gets OUT/results.jsonl). Identical repeats are dropped, a success
+a directory of shard-*/ outputs) and writes one results file:
+OUT/results.jsonl (OUT is a directory, created if needed), or OUT itself
+when it ends in .jsonl. Identical repeats are dropped, a success
 replaces a recorded error of the same cell, and two successes with different
 metrics are a conflict: nothing is written and the cells are listed.`,
 	Example: `  glassbox bench merge runs/bench-all runs/bench          # all shard-*/ under runs/bench
@@ -106,7 +108,8 @@ architecture × hook kind: mean coverage, mean F1, explained variance, L0,
 dead fraction, spliced accuracy, cells ok/failed. It writes
 leaderboard.md, leaderboard.html, leaderboard.json and frontier.svg (the
 L0-vs-coverage Pareto frontier per architecture) into --out (default: the
-first DIR) and prints the markdown.`,
+first DIR, or the directory of the first results file) and prints the
+markdown.`,
 	Example: `  glassbox bench leaderboard runs/bench
   glassbox bench leaderboard runs/bench --out docs/bench`,
 	Args: cobra.MinimumNArgs(1),
@@ -119,7 +122,7 @@ first DIR) and prints the markdown.`,
 		if out == "" {
 			out = args[0]
 			if st, err := os.Stat(out); err == nil && !st.IsDir() {
-				out = "."
+				out = filepath.Dir(out) // beside a results file given by name
 			}
 		}
 		lb := bench.Aggregate(rs)
