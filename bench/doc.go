@@ -56,7 +56,9 @@
 // Shard{Index, Count} takes the cells whose position p in the expanded grid
 // has p % Count == Index. Index is 0-based, as Slurm's SLURM_ARRAY_TASK_ID
 // (with --array=0-(n-1)) and Kubernetes' JOB_COMPLETION_INDEX give it;
-// ShardFromEnv reads those variables. Shards are disjoint, together cover
+// ShardFromEnv reads those variables, with the shard count the user
+// declared (--shards N or GLASSBOX_SHARD_COUNT), never the running array's
+// size, so that resubmitting one index resumes its shard. Shards are disjoint, together cover
 // the grid, and differ in size by at most one cell. Every shard expands the
 // whole grid, so all shards must be run with the same Spec.
 //

@@ -20,7 +20,7 @@ import (
 var benchFlags struct {
 	cases, hooks, archs, l1, k, seeds, out, shard string
 	tokens                                        int64
-	expansion, jobs, batchTokens                  int
+	expansion, jobs, batchTokens, shards          int
 	lr                                            float64
 	retryFailed, dryRun, noLeaderboard            bool
 }
@@ -58,12 +58,27 @@ is dropped. Ctrl-C stops cleanly. A failing cell is recorded with its error
 and the sweep goes on.
 
 --shard i/n (0-based i) runs every n-th cell starting at i into
-OUT/shard-i-of-n/; without the flag the shard is taken from
-SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT (minus SLURM_ARRAY_TASK_MIN) or
-from JOB_COMPLETION_INDEX/GLASSBOX_SHARD_COUNT (Kubernetes indexed Job).
-Join shards with "glassbox bench merge", then "glassbox bench leaderboard".`,
+OUT/shard-i-of-n/. In a Slurm array or a Kubernetes indexed Job give
+--shards N, the number of shards of the whole grid: the index is
+SLURM_ARRAY_TASK_ID (or JOB_COMPLETION_INDEX), 0-based, and the count is
+always N (or GLASSBOX_SHARD_COUNT), never the size of the array running the
+task. So a task that died or was cancelled is resumed by resubmitting its
+index alone, with the same command:
+
+  sbatch --array=0-7 job.sh        # job.sh: glassbox bench --shards 8 --out /scratch/b ...
+  sbatch --array=3 job.sh          # task 3 died: resumes OUT/shard-3-of-8/
+  sbatch --array=1,5 job.sh        # any subset of 0..7 works
+
+Join shards with "glassbox bench merge", then "glassbox bench leaderboard".
+
+The grid is checked before anything runs: a case that does not exist or
+does not compile, or a hook selector that matches no hook, is reported;
+when no cell of the grid can run, bench exits with an error. --jobs
+defaults to the CPUs this process may use: GOMAXPROCS, the CPU affinity
+mask (cgroup cpuset, taskset) and SLURM_CPUS_PER_TASK, whichever is least.`,
 	Example: `  glassbox bench --cases 3,4 --hooks residual,mlp --archs standard,topk --l1 0.1,1 --k 4 --out runs/bench
-  glassbox bench --cases all --shard 0/8 --out /scratch/bench      # one of 8 array tasks
+  glassbox bench --cases all --shard 0/8 --out /scratch/bench      # one of 8 shards
+  glassbox bench --cases all --shards 8 --out /scratch/bench       # in sbatch --array=0-7
   glassbox bench --cases 3 --dry-run                               # list the cells only`,
 	Args: cobra.NoArgs,
 	RunE: runBench,
@@ -152,8 +167,9 @@ func init() {
 	f.Float64Var(&benchFlags.lr, "lr", nb.LR, "SAE learning rate, constant (not part of the cell key)")
 	f.IntVar(&benchFlags.expansion, "expansion", bench.DefaultExpansion, "SAE expansion factor (d_sae / d_in)")
 	f.StringVar(&benchFlags.out, "out", "bench-out", "output directory (shards write to OUT/shard-i-of-n/)")
-	f.IntVar(&benchFlags.jobs, "jobs", 0, "cells run at once (0: GOMAXPROCS)")
-	f.StringVar(&benchFlags.shard, "shard", "", "run shard i/n of the grid (0-based i); default from Slurm / Kubernetes env")
+	f.IntVar(&benchFlags.jobs, "jobs", 0, "cells run at once (0: the CPUs this process may use, capped by SLURM_CPUS_PER_TASK)")
+	f.StringVar(&benchFlags.shard, "shard", "", "run shard i/n of the grid (0-based i)")
+	f.IntVar(&benchFlags.shards, "shards", 0, "shards of the whole grid, for array tasks: the index comes from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX")
 	f.BoolVar(&benchFlags.retryFailed, "retry-failed", false, "run again the cells recorded with an error")
 	f.BoolVar(&benchFlags.dryRun, "dry-run", false, "print this shard's cells (ID and key) and exit")
 	f.BoolVar(&benchFlags.noLeaderboard, "no-leaderboard", false, "do not write the leaderboard after an unsharded sweep")
@@ -207,16 +223,61 @@ func benchSpec(allCases func() []int) (bench.Spec, error) {
 	return s.Normalize()
 }
 
-func benchShard() (bench.Shard, error) {
-	if benchFlags.shard != "" {
-		return bench.ParseShard(benchFlags.shard)
+// benchShard is the shard to run: --shard, or the array task's index out
+// of --shards (bench.ShardFromEnv).
+func benchShard(getenv func(string) string) (bench.Shard, error) {
+	if benchFlags.shards < 0 {
+		return bench.Shard{}, fmt.Errorf("--shards %d: expected a positive number", benchFlags.shards)
 	}
-	s, _, err := bench.ShardFromEnv(nil)
+	if benchFlags.shard != "" {
+		s, err := bench.ParseShard(benchFlags.shard)
+		if err == nil && benchFlags.shards > 0 && s.Count != benchFlags.shards {
+			err = fmt.Errorf("--shard %s and --shards %d disagree on the shard count", benchFlags.shard, benchFlags.shards)
+		}
+		return s, err
+	}
+	s, found, err := bench.ShardFromEnv(getenv, benchFlags.shards)
+	if err == nil && !found && benchFlags.shards > 1 {
+		err = fmt.Errorf("--shards %d but no array index (SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX): use --shard i/%d", benchFlags.shards, benchFlags.shards)
+	}
 	return s, err
 }
 
+// checkGrid reports the cells that cannot run (unknown or uncompilable
+// cases, selectors that match no hook) on w, one line per distinct
+// reason, and fails when the grid is empty or no cell can run.
+func checkGrid(cells []bench.Cell, w io.Writer) error {
+	if len(cells) == 0 {
+		return errors.New("bench: the grid has no cells")
+	}
+	bad, seen := 0, map[string]bool{}
+	var reasons []string
+	for _, c := range cells {
+		if c.ExpandErr == "" {
+			continue
+		}
+		bad++
+		if !seen[c.ExpandErr] {
+			seen[c.ExpandErr] = true
+			reasons = append(reasons, c.ExpandErr)
+		}
+	}
+	if bad == 0 {
+		return nil
+	}
+	if len(reasons) > 10 {
+		reasons = append(reasons[:10], fmt.Sprintf("… and %d more", len(reasons)-10))
+	}
+	msg := fmt.Sprintf("%d of %d cells cannot run:\n  %s", bad, len(cells), strings.Join(reasons, "\n  "))
+	if bad == len(cells) {
+		return fmt.Errorf("bench: no cell of the grid can run (%s)", msg)
+	}
+	fmt.Fprintf(w, "bench: warning: %s\n(they are recorded as failed)\n", msg)
+	return nil
+}
+
 func runBench(cmd *cobra.Command, _ []string) error {
-	shard, err := benchShard()
+	shard, err := benchShard(nil)
 	if err != nil {
 		return err
 	}
@@ -237,6 +298,9 @@ func runBench(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	if err := checkGrid(cells, stderr); err != nil {
+		return err
+	}
 	if benchFlags.dryRun {
 		mine := shard.Select(cells)
 		for _, c := range mine {
