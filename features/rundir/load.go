@@ -26,8 +26,9 @@ type CaseLoader func(id int) (*workload.Case, error)
 
 // Options control Load.
 type Options struct {
-	// Case is the case id; 0 reads it from the run (config.json or the
-	// SAE's model_name/dataset_path, e.g. "case3", "case_3").
+	// Case is the case id; 0 reads it from the run: its source.json, else
+	// config.json or the SAE's model_name/dataset_path ("case3",
+	// "case_3"). A run trained on an activation file names no case.
 	Case int
 	// Cases loads a case by id (required unless CaseData is given).
 	Cases CaseLoader
@@ -144,6 +145,12 @@ func Load(path string, opts Options) (*Result, error) {
 		id := opts.Case
 		if id == 0 {
 			id = src.Case
+		}
+		if id == 0 && src.Activations != "" {
+			// The run knows what it was trained on: a file of activations,
+			// which names no case (its model_name may still carry the
+			// notebook default "case3"; it is not evidence).
+			return nil, fmt.Errorf("open run %s: it was trained on the activations in %s, which name no case; pass --case N (and --model DIR if they came from a model folder) to analyse it against a case", path, src.Activations)
 		}
 		if id == 0 {
 			var ss []string
