@@ -99,3 +99,18 @@ func TestRealDefaultHooksSkipEmptyMLP(t *testing.T) {
 		t.Errorf("case 3 default hooks %v, want %v", hooks, want)
 	}
 }
+
+// TestLeaderboardSaysTolerance: the leaderboard states the numerical
+// tolerance its spliced accuracies used (issue 15, 2).
+func TestLeaderboardSaysTolerance(t *testing.T) {
+	r := Result{ID: "a", Status: StatusOK, Cell: Cell{Case: 3, Hook: "blocks.0.hook_mlp_out", Arch: "standard", Param: ParamL1, Value: 0.1},
+		Metrics: map[string]float64{MetricSplicedAccuracy: 0.9, MetricATol: 0.05, "input_variance": 1}}
+	lb := Aggregate([]Result{r})
+	if md := string(lb.Markdown()); !strings.Contains(md, "|Δ| < 0.05") {
+		t.Errorf("markdown does not state the tolerance:\n%s", md)
+	}
+	html, err := lb.HTML()
+	if err != nil || !strings.Contains(string(html), "|Δ| &lt; 0.05") {
+		t.Errorf("html does not state the tolerance (%v)", err)
+	}
+}

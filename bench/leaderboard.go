@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -50,6 +51,9 @@ type Leaderboard struct {
 	// the compiled model, whose SAE trivially scores L0 0, dead 1, spliced
 	// accuracy = clean). Cells, OK and the rows do not include them.
 	Empty int `json:"empty,omitempty"`
+	// ATol lists the numerical accuracy tolerances the cells used (sorted;
+	// one value unless results of several sweeps were mixed).
+	ATol []float64 `json:"atol,omitempty"`
 }
 
 // EmptyHook reports whether a successful result is at a hook whose
@@ -133,6 +137,9 @@ func Aggregate(results []Result) Leaderboard {
 			continue
 		}
 		lb.Cells++
+		if a, ok := r.Metrics[MetricATol]; ok && r.OK() && !slices.Contains(lb.ATol, a) {
+			lb.ATol = append(lb.ATol, a)
+		}
 		if r.OK() {
 			lb.OK++
 		} else {
@@ -145,6 +152,7 @@ func Aggregate(results []Result) Leaderboard {
 		kind := HookKind(c.Hook)
 		get(hooks, c.Arch+"\x00"+kind, Row{Arch: c.Arch, Group: kind}).add(r)
 	}
+	slices.Sort(lb.ATol)
 	for _, a := range archs {
 		lb.Archs = append(lb.Archs, a.finish())
 	}
@@ -277,6 +285,9 @@ func (lb Leaderboard) Markdown() []byte {
 	fmt.Fprintf(&b, "# glassbox bench leaderboard\n\n%d cells: %d ok, %d failed. Means over the successful cells that report each metric.\n", lb.Cells, lb.OK, lb.Failed)
 	if lb.Empty > 0 {
 		fmt.Fprintf(&b, "Left out: %s at hooks that compute nothing (empty half-layers; activations never vary).\n", plural(lb.Empty, "cell"))
+	}
+	if len(lb.ATol) > 0 {
+		fmt.Fprintf(&b, "Spliced accuracy of numerical programs: an output is correct when |Δ| < %s.\n", lb.atolText())
 	}
 	table := func(title, groupTitle string, rows []Row, rank bool) {
 		if len(rows) == 0 {
@@ -427,4 +438,13 @@ func plural(n int, word string) string {
 		return fmt.Sprintf("%d %s", n, word)
 	}
 	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// atolText prints the tolerances, e.g. "0.05" or "0.05 / 0.1".
+func (lb Leaderboard) atolText() string {
+	parts := make([]string, len(lb.ATol))
+	for i, a := range lb.ATol {
+		parts[i] = formatFloat(a)
+	}
+	return strings.Join(parts, " / ")
 }

@@ -37,6 +37,10 @@ type Backend struct {
 type RunnerOptions struct {
 	TrainBatchSizeTokens int     `json:"train_batch_size_tokens"` // default: the notebook's (80, its 320//4)
 	LR                   float64 `json:"lr"`                      // default: the notebook's (3e-4), constant
+	// ATol is the numerical accuracy tolerance: an output is correct when
+	// |output − program value| < ATol. Default features.DefaultATol (0.05,
+	// InterpBench's).
+	ATol float64 `json:"atol"`
 }
 
 // WithDefaults fills the zero fields with the defaults.
@@ -47,6 +51,9 @@ func (o RunnerOptions) WithDefaults() RunnerOptions {
 	}
 	if o.LR <= 0 {
 		o.LR = nb.LR
+	}
+	if o.ATol <= 0 {
+		o.ATol = features.DefaultATol
 	}
 	return o
 }
@@ -66,10 +73,11 @@ func (o RunnerOptions) WithDefaults() RunnerOptions {
 //     (row, position) activation of the dataset (explained_variance is left
 //     out when the activations do not vary: an empty layer); input_variance
 //     is the activations' total variance;
-//   - spliced_accuracy (and clean_accuracy, zero_accuracy, ce_loss_score or
-//     mse_score): the model's output accuracy against the program's output
-//     on content positions with the reconstruction spliced in at the hook
-//     (features.Downstream).
+//   - spliced_accuracy (and clean_accuracy, zero_accuracy, accuracy_retained
+//     = spliced/clean, ce_loss_score or mse_score): the model's output
+//     accuracy against the program's output on content positions with the
+//     reconstruction spliced in at the hook (features.Downstream; numerical
+//     outputs within RunnerOptions.ATol).
 type Runner struct {
 	opts  RunnerOptions
 	mu    sync.Mutex
@@ -109,6 +117,7 @@ type caseData struct {
 	categorical  bool
 	targets      []int     // categorical: output id per (row, pos); -1 = not evaluated
 	targetValues []float64 // numerical: value per (row, pos); NaN = not evaluated
+	atol         float64   // numerical accuracy tolerance (RunnerOptions.ATol)
 
 	// The model passes that do not depend on the SAE are shared by every
 	// cell of the case: the clean output once per case, and per hook the
@@ -230,7 +239,7 @@ func (d *caseData) computeHook(name string, h *hookData) error {
 	}
 	V := clean.Shape[len(clean.Shape)-1]
 	h.outWidth = V
-	in := features.DownstreamInput{Categorical: d.categorical, V: V}
+	in := features.DownstreamInput{Categorical: d.categorical, V: V, ATol: d.atol}
 	for i := 0; i < B*T; i++ {
 		if d.categorical {
 			if d.targets[i] < 0 {
@@ -526,7 +535,7 @@ func (r *Runner) buildCaseData(id int) (*caseData, error) {
 		return nil, err
 	}
 	ids, vals := cd.Targets()
-	return &caseData{model: m, tokens: tokens, gt: gt, categorical: cd.Compiled.Categorical, targets: ids, targetValues: vals}, nil
+	return &caseData{model: m, tokens: tokens, gt: gt, categorical: cd.Compiled.Categorical, targets: ids, targetValues: vals, atol: r.opts.ATol}, nil
 }
 
 // Run runs one cell (a RunFunc).
@@ -648,6 +657,12 @@ func (d *caseData) score(hd *hookData, s *sae.SAE) (map[string]float64, error) {
 	metrics[MetricSplicedAccuracy] = float64(ds.Spliced.Accuracy)
 	metrics["clean_accuracy"] = float64(ds.Clean.Accuracy)
 	metrics["zero_accuracy"] = float64(ds.Zero.Accuracy)
+	if ds.Retained != nil {
+		metrics[MetricAccuracyRetained] = float64(*ds.Retained)
+	}
+	if ds.ATol != 0 {
+		metrics[MetricATol] = ds.ATol // numerical: the tolerance the accuracies used
+	}
 	for name, v := range map[string]*features.Num{"ce_loss_score": ds.CEScore, "kl_div_score": ds.KLScore, "mse_score": ds.MSEScore} {
 		if v != nil && !math.IsNaN(float64(*v)) && !math.IsInf(float64(*v), 0) {
 			metrics[name] = float64(*v)

@@ -19,6 +19,9 @@ type Workload struct {
 	ModelDir string
 	// Tokens are the dataset's rows as token ids ([rows][n_ctx]).
 	Tokens [][]int
+	// ATol is the numerical accuracy tolerance of Downstream (0:
+	// features.DefaultATol, InterpBench's 0.05).
+	ATol float64
 }
 
 // Open returns the workload of cd run by the model in modelDir (model.Load),

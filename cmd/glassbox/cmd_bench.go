@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/glassbox-interp/glassbox/bench"
+	"github.com/glassbox-interp/glassbox/features"
 	"github.com/glassbox-interp/glassbox/sae"
 )
 
@@ -21,7 +22,7 @@ var benchFlags struct {
 	cases, hooks, archs, l1, k, seeds, out, shard string
 	tokens                                        int64
 	expansion, jobs, batchTokens, shards          int
-	lr                                            float64
+	lr, atol                                      float64
 	retryFailed, dryRun, noLeaderboard            bool
 }
 
@@ -37,7 +38,10 @@ the case's dataset, trains the SAE with the original notebook's SAELens
 settings, labels its features against the RASP trace and splices the
 reconstruction back into the model. Metrics per cell: coverage, mean_f1,
 explained_variance, l0, dead_fraction, spliced_accuracy (plus clean/zero
-accuracy, ce_loss_score or mse_score, input_variance).
+accuracy, accuracy_retained = spliced/clean, ce_loss_score or mse_score,
+input_variance). Numerical programs' outputs count as correct when within
+--atol of the program's value (|Δ| < 0.05, InterpBench's tolerance, by
+default; recorded in spec.json).
 
 Hook selectors: residual (every blocks.L.hook_resid_pre plus the last
 hook_resid_post), mlp (blocks.L.hook_mlp_out), attn (blocks.L.hook_attn_out),
@@ -165,6 +169,7 @@ func init() {
 	f.Int64Var(&benchFlags.tokens, "training-tokens", bench.DefaultTrainingTokens, "training tokens per SAE")
 	f.IntVar(&benchFlags.batchTokens, "train-batch-size-tokens", nb.TrainBatchSizeTokens, "SAE training batch in tokens (not part of the cell key: use a new --out to change it)")
 	f.Float64Var(&benchFlags.lr, "lr", nb.LR, "SAE learning rate, constant (not part of the cell key)")
+	f.Float64Var(&benchFlags.atol, "atol", features.DefaultATol, "numerical programs: an output is correct when |output − program value| < atol (InterpBench's 0.05; not part of the cell key)")
 	f.IntVar(&benchFlags.expansion, "expansion", bench.DefaultExpansion, "SAE expansion factor (d_sae / d_in)")
 	f.StringVar(&benchFlags.out, "out", "bench-out", "output directory (shards write to OUT/shard-i-of-n/)")
 	f.IntVar(&benchFlags.jobs, "jobs", 0, "cells run at once (0: the CPUs this process may use, capped by SLURM_CPUS_PER_TASK)")
@@ -284,7 +289,10 @@ func runBench(cmd *cobra.Command, _ []string) error {
 	if benchFlags.batchTokens <= 0 || !(benchFlags.lr > 0) {
 		return fmt.Errorf("--train-batch-size-tokens %d, --lr %v: expected positive numbers", benchFlags.batchTokens, benchFlags.lr)
 	}
-	ropts := bench.RunnerOptions{TrainBatchSizeTokens: benchFlags.batchTokens, LR: benchFlags.lr}.WithDefaults()
+	if !(benchFlags.atol > 0) || benchFlags.atol > 1e300 {
+		return fmt.Errorf("--atol %v: expected a positive number", benchFlags.atol)
+	}
+	ropts := bench.RunnerOptions{TrainBatchSizeTokens: benchFlags.batchTokens, LR: benchFlags.lr, ATol: benchFlags.atol}.WithDefaults()
 	backend, err := bench.RealBackend(ropts)
 	if err != nil {
 		return err

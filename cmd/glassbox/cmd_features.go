@@ -19,6 +19,7 @@ type analysisFlags struct {
 	top          int
 	threshold    float64
 	relThreshold float64
+	atol         float64
 }
 
 func (f *analysisFlags) add(cmd *cobra.Command) {
@@ -27,6 +28,15 @@ func (f *analysisFlags) add(cmd *cobra.Command) {
 	cmd.Flags().IntVar(&f.top, "top", 20, "top-k examples per feature")
 	cmd.Flags().Float64Var(&f.threshold, "threshold", 0, "a feature fires where its activation is > this value")
 	cmd.Flags().Float64Var(&f.relThreshold, "rel-threshold", 0, "raise the firing threshold to this fraction of each feature's max activation")
+	cmd.Flags().Float64Var(&f.atol, "atol", features.DefaultATol, "numerical programs: an output is correct when |output − program value| < atol (InterpBench's 0.05)")
+}
+
+// check validates the flags.
+func (f *analysisFlags) check() error {
+	if !(f.atol > 0) || f.atol > 1e300 {
+		return fmt.Errorf("--atol %v: expected a positive number", f.atol)
+	}
+	return nil
 }
 
 func (f *analysisFlags) options(effects bool) rundir.Options {
@@ -37,6 +47,7 @@ func (f *analysisFlags) options(effects bool) rundir.Options {
 		Summary:   features.SummaryOptions{TopK: f.top},
 		Label:     features.LabelOptions{Threshold: float32(f.threshold), RelThreshold: f.relThreshold},
 		NoEffects: !effects,
+		ATol:      f.atol,
 	}
 }
 
@@ -64,6 +75,9 @@ the duplicate groups and the hook's coverage. --json prints one object:
 	RunE: func(cmd *cobra.Command, args []string) error {
 		jsonOut, _ := cmd.Flags().GetBool("json")
 		feature, _ := cmd.Flags().GetInt("feature")
+		if err := featuresFlags.check(); err != nil {
+			return err
+		}
 		res, err := rundir.Load(args[0], featuresFlags.options(false))
 		if err != nil {
 			return err

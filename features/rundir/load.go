@@ -44,6 +44,9 @@ type Options struct {
 	Label   features.LabelOptions
 	// NoEffects skips the per-feature output effects.
 	NoEffects bool
+	// ATol is the numerical accuracy tolerance of the downstream metrics
+	// (0: features.DefaultATol, |Δ| < 0.05).
+	ATol float64
 }
 
 // Result is an analysed SAE.
@@ -176,6 +179,7 @@ func Load(path string, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	w.ATol = opts.ATol
 	res.w, res.Case, res.Model, res.Tokens = w, cd, w.Model, w.Tokens
 	if err := res.analyse(opts); err != nil {
 		return nil, fmt.Errorf("analyse %s: %w", saeDir, err)
