@@ -32,7 +32,19 @@ type LabelOptions struct {
 	// RelThreshold, if > 0, raises the threshold to RelThreshold × the
 	// feature's max activation (e.g. 0.1 ignores faint activations).
 	RelThreshold float64
+	// HookFraction, if > 0 and Threshold is 0, sets the threshold (in
+	// Analyze) to HookFraction × the largest activation of any feature
+	// over the dataset: a feature whose activations stay below that is
+	// not live. The CLI uses DefaultHookFraction.
+	HookFraction float64
 }
+
+// DefaultHookFraction is the default firing threshold relative to the
+// hook's activation scale: a feature fires where its activation exceeds
+// 1% of the largest activation any feature of the SAE reaches on the
+// dataset, so that near-silent features (max ≤ 0.008 beside features
+// firing at 1) are not counted as live and clean.
+const DefaultHookFraction = 0.01
 
 // Match is a feature's score against one candidate.
 type Match struct {
@@ -71,6 +83,10 @@ type Labelling struct {
 	// BestFor maps each expected label to the feature scoring highest on it
 	// and that score.
 	BestFor map[string]BestFeature `json:"best_for"`
+	// Threshold is the firing threshold used (activation > Threshold) and
+	// ThresholdRule how it was chosen (set by Analyze).
+	Threshold     float32 `json:"threshold"`
+	ThresholdRule string  `json:"threshold_rule,omitempty"`
 }
 
 // BestFeature names the feature that matches a candidate best.
@@ -648,7 +664,11 @@ func WriteTable(w io.Writer, l *Labelling, stats []FeatureStats) error {
 		return fmt.Errorf("features: no labelling to print")
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "hook %s: %d features, %d live\n", l.Hook, len(l.Features), countLive(stats))
+	fmt.Fprintf(&b, "hook %s: %d features, %d live", l.Hook, len(l.Features), countLive(stats))
+	if l.ThresholdRule != "" {
+		fmt.Fprintf(&b, "; a feature fires where %s", thresholdText(l.Threshold, l.ThresholdRule))
+	}
+	b.WriteByte('\n')
 	for i, fl := range l.Features {
 		if fl.Verdict == VerdictDead || (stats != nil && !stats[i].Live) {
 			continue

@@ -37,3 +37,38 @@ func TestSAEEvalTolerance(t *testing.T) {
 		t.Errorf("--atol -1: %v", err)
 	}
 }
+
+// TestFeaturesThresholdInOutput: features states its firing threshold
+// (by default relative to the hook's largest feature activation), and
+// --threshold changes the header's live count too (issue 15, 3).
+func TestFeaturesThresholdInOutput(t *testing.T) {
+	dir, _ := oneHotRun(t)
+	out, err := runFeaturesCLI(t, "features", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "a feature fires where activation > ") || !strings.Contains(out, "1% of the hook's largest feature activation") {
+		t.Errorf("features header does not state the threshold:\n%s", firstLine(out))
+	}
+	out, err = runFeaturesCLI(t, "features", dir, "--threshold", "1e9", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Live          int     `json:"live"`
+		Threshold     float64 `json:"threshold"`
+		ThresholdRule string  `json:"threshold_rule"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || rep.Live != 0 || rep.Threshold != 1e9 || rep.ThresholdRule != "--threshold" {
+		t.Errorf("--threshold 1e9: %+v, %v", rep, err)
+	}
+	out, err = runFeaturesCLI(t, "features", dir, "--threshold", "1e9")
+	if err != nil || !strings.Contains(firstLine(out), " 0 live") {
+		t.Errorf("--threshold 1e9 header: %q, %v", firstLine(out), err)
+	}
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
