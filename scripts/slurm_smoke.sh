@@ -27,7 +27,7 @@ say() { echo "slurm_smoke: $*" >&2; }
 if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! command -v sbatch >/dev/null || ! command -v munged >/dev/null; then
 	command -v apt-get >/dev/null || skip "Slurm is not installed and apt-get is not available"
 	say "installing slurmctld slurmd slurm-client munge"
-	(timeout 300 apt-get update -qq && DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq --no-install-recommends \
+	(timeout 120 apt-get update -qq && DEBIAN_FRONTEND=noninteractive timeout 300 apt-get install -y -qq --no-install-recommends \
 		slurmctld slurmd slurm-client munge) >/dev/null 2>&1 || skip "could not install Debian's slurm packages"
 fi
 
@@ -36,6 +36,13 @@ chmod 755 "$work"
 pids=()
 cleanup() {
 	local p
+	if [ -n "${SLURM_CONF:-}" ] && [ -s "$work/slurmctld.pid" ]; then
+		timeout 10 scancel --full -u "$(id -un)" 2>/dev/null || true # our cluster's jobs only (SLURM_CONF)
+		for _ in $(seq 10); do
+			[ -z "$(timeout 5 squeue -h -o '%i' 2>/dev/null)" ] && break
+			sleep 1
+		done
+	fi
 	for p in "${pids[@]}"; do
 		kill "$p" 2>/dev/null || true
 	done
@@ -46,6 +53,7 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 143' TERM INT # run cleanup when timed out or interrupted
 
 say "building glassbox"
 go build -o "$work/glassbox" ./cmd/glassbox
@@ -154,7 +162,7 @@ for _ in $(seq 120); do
 done
 scancel "${job}_1" || true
 say "cancelled task 1 after $(lines "$r1") of its 6 cells"
-wait_job "$job" 240
+wait_job "$job" 180
 before=$(lines "$r1")
 [ "$before" -lt 6 ] || say "warning: task 1 finished before it was cancelled; the resubmission then has nothing left to do"
 [ ! -e "$out/results.jsonl" ] || fail "a task wrote $out/results.jsonl (ran as a whole-grid task)"
@@ -164,7 +172,7 @@ job2=$(sbatch --parsable --array=1 --cpus-per-task=1 -o "$work/log/resubmit-%a.o
 	fail "sbatch refused the resubmission"
 job2=${job2%%;*}
 say "resubmitted index 1 as job $job2"
-wait_job "$job2" 240
+wait_job "$job2" 180
 grep -q "results.jsonl: 6 cells, $before already done" "$work/log/resubmit-1.out" ||
 	fail "the resubmitted task did not resume shard 1/2 ($before cells done): $(tail -3 "$work/log/resubmit-1.out")"
 [ ! -e "$out/results.jsonl" ] || fail "the resubmitted task wrote $out/results.jsonl (ran as a whole-grid task)"
