@@ -23,8 +23,8 @@ type Analysis struct {
 
 // Analyze runs Summarize and, if gt is not nil, Label, with one firing
 // threshold for both: lopts.Threshold when set, else lopts.HookFraction ×
-// the largest activation at the hook (DefaultHookFraction in the CLI),
-// else 0. Stats[i].Live is true when feature i exceeds it somewhere.
+// the hook's activation scale (lopts.HookScale, or the largest feature
+// activation when it is 0; DefaultHookFraction in the CLI), else 0. Stats[i].Live is true when feature i exceeds it somewhere.
 func Analyze(acts *tensor.Tensor, gt *GroundTruth, hook string, decoder *tensor.Tensor, sopts SummaryOptions, lopts LabelOptions) (*Analysis, error) {
 	stats, err := Summarize(acts, sopts)
 	if err != nil {
@@ -52,6 +52,9 @@ func Analyze(acts *tensor.Tensor, gt *GroundTruth, hook string, decoder *tensor.
 func firingThreshold(stats []FeatureStats, lopts LabelOptions) (float32, string) {
 	if lopts.Threshold != 0 {
 		return lopts.Threshold, "--threshold"
+	}
+	if lopts.HookFraction > 0 && lopts.HookScale > 0 {
+		return float32(lopts.HookFraction * lopts.HookScale), fmt.Sprintf("%g%% of the hook's largest activation norm %.4g", lopts.HookFraction*100, lopts.HookScale)
 	}
 	if lopts.HookFraction > 0 {
 		var max float32

@@ -33,18 +33,40 @@ type LabelOptions struct {
 	// feature's max activation (e.g. 0.1 ignores faint activations).
 	RelThreshold float64
 	// HookFraction, if > 0 and Threshold is 0, sets the threshold (in
-	// Analyze) to HookFraction × the largest activation of any feature
-	// over the dataset: a feature whose activations stay below that is
-	// not live. The CLI uses DefaultHookFraction.
+	// Analyze) to HookFraction × the hook's activation scale: HookScale
+	// when set, else the largest activation of any feature over the
+	// dataset. A feature whose activations stay below it is not live. The
+	// CLI uses DefaultHookFraction with HookScale = MaxRowNorm of the
+	// hook's activations.
 	HookFraction float64
+	// HookScale is the hook's activation scale, the largest L2 norm of its
+	// activation vectors (MaxRowNorm). A feature's activation is its
+	// contribution's norm when its decoder row has unit norm (the
+	// notebook's SAEs), so the threshold compares like with like.
+	HookScale float64
 }
 
 // DefaultHookFraction is the default firing threshold relative to the
 // hook's activation scale: a feature fires where its activation exceeds
-// 1% of the largest activation any feature of the SAE reaches on the
-// dataset, so that near-silent features (max ≤ 0.008 beside features
-// firing at 1) are not counted as live and clean.
+// 1% of the largest activation norm at the hook, so that near-silent
+// features (max ≤ 0.008 where activations have norm 1) are not counted as
+// live and clean.
 const DefaultHookFraction = 0.01
+
+// MaxRowNorm returns the largest L2 norm of the rows of x ([n, d]).
+func MaxRowNorm(x []float32, d int) float64 {
+	var best float64
+	for i := 0; i+d <= len(x) && d > 0; i += d {
+		var ss float64
+		for _, v := range x[i : i+d] {
+			ss += float64(v) * float64(v)
+		}
+		if ss > best {
+			best = ss
+		}
+	}
+	return math.Sqrt(best)
+}
 
 // Match is a feature's score against one candidate.
 type Match struct {

@@ -29,6 +29,7 @@ func TestHookRelativeThreshold(t *testing.T) {
 		wantText string
 	}{
 		{"default", LabelOptions{HookFraction: DefaultHookFraction}, 1, 0.02, "activation > 0.02 = 1% of the hook's largest feature activation 2"},
+		{"hook scale", LabelOptions{HookFraction: DefaultHookFraction, HookScale: 1}, 1, 0.01, "activation > 0.01 = 1% of the hook's largest activation norm 1"},
 		{"explicit", LabelOptions{Threshold: 0.001, HookFraction: DefaultHookFraction}, 2, 0.001, "activation > 0.001 (--threshold)"},
 		{"zero", LabelOptions{}, 2, 0, "activation > 0"},
 	} {
@@ -49,5 +50,11 @@ func TestHookRelativeThreshold(t *testing.T) {
 		if got := a.ThresholdText(); !strings.Contains(got, tc.wantText) {
 			t.Errorf("%s: threshold text %q, want %q", tc.name, got, tc.wantText)
 		}
+	}
+}
+
+func TestMaxRowNorm(t *testing.T) {
+	if got := MaxRowNorm([]float32{3, 4, 0, 1, 1, 1}, 3); got != 5 {
+		t.Errorf("MaxRowNorm = %v, want 5", got)
 	}
 }

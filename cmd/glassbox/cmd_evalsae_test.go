@@ -47,7 +47,7 @@ func TestFeaturesThresholdInOutput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out, "a feature fires where activation > ") || !strings.Contains(out, "1% of the hook's largest feature activation") {
+	if !strings.Contains(out, "a feature fires where activation > ") || !strings.Contains(out, "1% of the hook's largest activation norm") {
 		t.Errorf("features header does not state the threshold:\n%s", firstLine(out))
 	}
 	out, err = runFeaturesCLI(t, "features", dir, "--threshold", "1e9", "--json")

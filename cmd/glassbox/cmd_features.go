@@ -29,7 +29,7 @@ func (f *analysisFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.modelDir, "model", "", "glassbox model directory to run instead of the compiled case model")
 	cmd.Flags().IntVar(&f.top, "top", 20, "top-k examples per feature")
 	f.flags = cmd.Flags()
-	cmd.Flags().Float64Var(&f.threshold, "threshold", 0, "a feature fires where its activation is > this value (default: 1% of the largest activation of any feature at the hook)")
+	cmd.Flags().Float64Var(&f.threshold, "threshold", 0, "a feature fires where its activation is > this value (default: 1% of the largest norm of the hook's activation vectors)")
 	cmd.Flags().Float64Var(&f.relThreshold, "rel-threshold", 0, "raise the firing threshold to this fraction of each feature's max activation")
 	cmd.Flags().Float64Var(&f.atol, "atol", features.DefaultATol, "numerical programs: an output is correct when |output − program value| < atol (InterpBench's 0.05)")
 }
@@ -77,9 +77,10 @@ SAE's hook (F1 for indicators, Pearson |r| for numerical variables).
 
 It prints one line per live feature (like the notebook's notes, "35: a@1 F1 1.00"),
 the duplicate groups and the hook's coverage. A feature fires where its
-activation exceeds 1% of the largest activation any feature reaches at
-the hook (so near-silent features are not live); --threshold sets an
-absolute value instead. The header states the threshold used. --json prints one object:
+activation exceeds 1% of the hook's activation scale, the largest norm of
+the hook's activation vectors (so near-silent features are not live);
+--threshold sets an absolute value instead. The header states the
+threshold used. --json prints one object:
 {"hook","d_sae","live","coverage","expected","recovered","features":[{"index","label",
 "precision","recall","f1","density","max_activation","live","duplicates",...}]}.
 --feature N prints one feature's top examples instead.`,

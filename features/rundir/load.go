@@ -236,7 +236,11 @@ func (r *Result) analyse(opts Options) error {
 		return err
 	}
 	dec := &tensor.Tensor{Shape: []int{s.DSAE, din}, Data: s.WDec}
-	if r.Analysis, err = features.Analyze(r.Acts, r.GT, hook, dec, opts.Summary, opts.Label); err != nil {
+	lopts := opts.Label
+	if lopts.HookFraction > 0 && lopts.HookScale == 0 {
+		lopts.HookScale = features.MaxRowNorm(x, din) // the hook's activation scale
+	}
+	if r.Analysis, err = features.Analyze(r.Acts, r.GT, hook, dec, opts.Summary, lopts); err != nil {
 		return err
 	}
 
