@@ -71,3 +71,16 @@ func TestBenchShardsFromArrayIndex(t *testing.T) {
 		t.Errorf("array task without --shards: %v", err)
 	}
 }
+
+// TestBenchDefaultHooksSkipEmptyMLP: the issue's repro, case 3 with the
+// default hooks, picks the MLP that computes something (blocks.0), not the
+// empty last one (issue 15, 1).
+func TestBenchDefaultHooksSkipEmptyMLP(t *testing.T) {
+	out, _, err := runFreshBench(t, "bench", "--cases", "3", "--archs", "standard", "--l1", "0.1", "--dry-run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "hook=blocks.0.hook_mlp_out") || strings.Contains(out, "hook=blocks.1.hook_mlp_out") {
+		t.Errorf("case 3 default cells:\n%s", out)
+	}
+}
