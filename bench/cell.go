@@ -2,6 +2,7 @@ package bench
 
 import (
 	"crypto/sha256"
+	"errors"
 	"encoding/hex"
 	"fmt"
 	"sort"
@@ -236,6 +237,11 @@ func StandardHooks(nLayers int) []string {
 	return out
 }
 
+// ErrNothingComputes is wrapped by SelectLiveHooks' error when every hook
+// a kind selector matches belongs to an empty half-layer (case 24 has no
+// MLP that computes anything). Expand makes no cell for such a selection.
+var ErrNothingComputes = errors.New("every hook of that kind reads a half-layer that computes nothing (tracr left it empty)")
+
 // EmptyLister returns the hooks of a case's model that read a half-layer
 // computing nothing (workload.EmptyHooks); nil means none.
 type EmptyLister func(caseID int) map[string]bool
@@ -257,10 +263,10 @@ func SelectLiveHooks(selector string, modelHooks []string, empty map[string]bool
 		switch kind {
 		case SelectResidual, SelectMLP, SelectAttn:
 			hs, err := SelectLiveHooks(kind, modelHooks, empty)
+			if errors.Is(err, ErrNothingComputes) {
+				return nil, fmt.Errorf("hook selector %q: %w", selector, ErrNothingComputes)
+			}
 			if err != nil {
-				if strings.Contains(err.Error(), "computes nothing") {
-					return nil, err
-				}
 				return nil, fmt.Errorf("hook selector %q matches no hook of the model", selector)
 			}
 			return hs[len(hs)-1:], nil
@@ -305,7 +311,7 @@ func SelectLiveHooks(selector string, modelHooks []string, empty map[string]bool
 			}
 		}
 		if len(out) == 0 && skipped > 0 {
-			return nil, fmt.Errorf("hook selector %q: every %s hook of the model computes nothing (empty half-layers)", selector, selector)
+			return nil, fmt.Errorf("hook selector %q: %w", selector, ErrNothingComputes)
 		}
 		if len(out) == 0 {
 			return nil, fmt.Errorf("hook selector %q matches no hook of the model", selector)
@@ -330,12 +336,21 @@ func Expand(spec Spec, hooks HookLister) ([]Cell, error) {
 // ExpandSkipping is Expand with the kind selectors skipping the hooks that
 // empty lists per case (SelectLiveHooks); empty may be nil.
 func ExpandSkipping(spec Spec, hooks HookLister, empty EmptyLister) ([]Cell, error) {
+	cells, _, err := ExpandNotes(spec, hooks, empty)
+	return cells, err
+}
+
+// ExpandNotes is ExpandSkipping that also returns, one line per case and
+// selector, the selections that gave no cell because every hook they
+// match computes nothing (ErrNothingComputes), e.g. mlp:last on case 24.
+func ExpandNotes(spec Spec, hooks HookLister, empty EmptyLister) ([]Cell, []string, error) {
+	var notes []string
 	s, err := spec.Normalize()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if hooks == nil {
-		return nil, fmt.Errorf("bench: expand: no HookLister")
+		return nil, nil, fmt.Errorf("bench: expand: no HookLister")
 	}
 	var cells []Cell
 	for _, cs := range s.Cases {
@@ -366,6 +381,10 @@ func ExpandSkipping(spec Spec, hooks HookLister, empty EmptyLister) ([]Cell, err
 			var names []string
 			for _, sel := range s.Hooks {
 				hs, err := SelectLiveHooks(sel, modelHooks, skip)
+				if errors.Is(err, ErrNothingComputes) {
+					notes = append(notes, fmt.Sprintf("case %d: %v: no cell", cs, err))
+					continue
+				}
 				if err != nil {
 					picked = append(picked, hookOrErr{sel, fmt.Sprintf("case %d: %v", cs, err)})
 					continue
@@ -406,5 +425,5 @@ func ExpandSkipping(spec Spec, hooks HookLister, empty EmptyLister) ([]Cell, err
 			}
 		}
 	}
-	return cells, nil
+	return cells, notes, nil
 }

@@ -26,7 +26,7 @@ func TestSelectSkipsEmptyHooks(t *testing.T) {
 			"blocks.1.hook_resid_pre", "blocks.1.hook_attn_out", "blocks.1.hook_resid_post"}, ""},
 		{"residual:last", empty, []string{"blocks.1.hook_resid_post"}, ""},
 		{"blocks.1.hook_mlp_out", empty, []string{"blocks.1.hook_mlp_out"}, ""},
-		{"mlp:last", allEmpty, nil, "every mlp hook of the model computes nothing"},
+		{"mlp:last", allEmpty, nil, `hook selector "mlp:last": every hook of that kind reads a half-layer that computes nothing`},
 		{"mlp:last", nil, []string{"blocks.1.hook_mlp_out"}, ""},
 	} {
 		got, err := SelectLiveHooks(tc.sel, two, tc.empty)
@@ -112,5 +112,23 @@ func TestLeaderboardSaysTolerance(t *testing.T) {
 	html, err := lb.HTML()
 	if err != nil || !strings.Contains(string(html), "|Δ| &lt; 0.05") {
 		t.Errorf("html does not state the tolerance (%v)", err)
+	}
+}
+
+// TestExpandNoMLPComputes: a case none of whose MLPs computes anything
+// (InterpBench case 24) gets no mlp:last cell and a note, not a cell
+// recorded as failed.
+func TestExpandNoMLPComputes(t *testing.T) {
+	cells, notes, err := ExpandNotes(Spec{Cases: []int{4}, Hooks: DefaultHooks, Archs: []string{"topk"}, K: []int{2}},
+		func(int) ([]string, error) { return StandardHooks(1), nil },
+		func(int) map[string]bool { return map[string]bool{"blocks.0.hook_mlp_out": true} })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cells) != 1 || cells[0].Hook != "blocks.0.hook_resid_post" || cells[0].ExpandErr != "" {
+		t.Errorf("cells %+v, want only the residual one", cells)
+	}
+	if len(notes) != 1 || !strings.Contains(notes[0], `case 4: hook selector "mlp:last"`) {
+		t.Errorf("notes %q", notes)
 	}
 }

@@ -48,7 +48,8 @@ hook_resid_post), mlp (blocks.L.hook_mlp_out), attn (blocks.L.hook_attn_out),
 all, exact hook names, or KIND:last for the last hook of a kind that
 computes something (residual:last is the residual stream after the last
 layer; mlp:last is the last MLP that tracr did not leave empty — 10 of the
-84 InterpBench cases have an all-zero last MLP). The kind selectors skip
+84 InterpBench cases have an all-zero last MLP, and case 24 has no MLP
+that computes anything, so it gets no mlp cell). The kind selectors skip
 the hooks of empty half-layers (known from the compiled model's blocks);
 an exact hook name is kept. The default, residual:last,mlp:last, is one
 residual and one mlp-out hook per case; use --hooks residual,mlp for every
@@ -301,12 +302,18 @@ func runBench(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	cells, err := bench.ExpandSkipping(spec, backend.Hooks, backend.Empty)
+	cells, notes, err := bench.ExpandNotes(spec, backend.Hooks, backend.Empty)
 	if err != nil {
 		return err
 	}
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	for _, n := range notes {
+		fmt.Fprintf(stderr, "bench: %s\n", n)
+	}
 	if err := checkGrid(cells, stderr); err != nil {
+		if len(notes) > 0 && len(cells) == 0 {
+			err = fmt.Errorf("%w (%s)", err, strings.Join(notes, "; "))
+		}
 		return err
 	}
 	if benchFlags.dryRun {

@@ -84,3 +84,17 @@ func TestBenchDefaultHooksSkipEmptyMLP(t *testing.T) {
 		t.Errorf("case 3 default cells:\n%s", out)
 	}
 }
+
+// TestBenchCaseWithoutComputingMLP: case 24 has no MLP that computes
+// anything: the default grid gives it residual cells only, with a note,
+// and an mlp-only grid on it is an error, not a sweep of failures.
+func TestBenchCaseWithoutComputingMLP(t *testing.T) {
+	out, stderr, err := runFreshBench(t, "bench", "--cases", "24", "--archs", "topk", "--k", "2", "--dry-run")
+	if err != nil || strings.Count(out, "\n") != 1 || strings.Contains(out, "fails") || !strings.Contains(stderr, `case 24: hook selector "mlp:last"`) {
+		t.Errorf("case 24 default grid: %v\nstdout %s\nstderr %s", err, out, stderr)
+	}
+	_, _, err = runFreshBench(t, "bench", "--cases", "24", "--hooks", "mlp:last", "--archs", "topk", "--k", "2", "--dry-run")
+	if err == nil || !strings.Contains(err.Error(), "no cells") {
+		t.Errorf("case 24 mlp-only grid: %v", err)
+	}
+}
