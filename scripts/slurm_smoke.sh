@@ -167,6 +167,8 @@ before=$(lines "$r1")
 [ "$before" -lt 6 ] || say "warning: task 1 finished before it was cancelled; the resubmission then has nothing left to do"
 [ ! -e "$out/results.jsonl" ] || fail "a task wrote $out/results.jsonl (ran as a whole-grid task)"
 grep -q "6 cells" "$work/log/task-0.out" || fail "task 0 did not run 6 cells: $(tail -3 "$work/log/task-0.out")"
+grep -q "shard 0/2, 6 of 12 cells, 1 at once" "$work/log/task-0.out" ||
+	fail "task 0 (--cpus-per-task=1) did not run 1 cell at once: $(head -3 "$work/log/task-0.out")"
 
 job2=$(sbatch --parsable --array=1 --cpus-per-task=1 -o "$work/log/resubmit-%a.out" -D "$work" "$work/job.sh") ||
 	fail "sbatch refused the resubmission"

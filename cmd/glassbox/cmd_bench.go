@@ -335,10 +335,15 @@ func runBench(cmd *cobra.Command, _ []string) error {
 	if backend.Plan != nil {
 		backend.Plan(shard.Select(cells))
 	}
+	jobs := benchFlags.jobs
+	if jobs <= 0 {
+		jobs = bench.DefaultJobs(nil)
+	}
+	fmt.Fprintf(stderr, "bench: shard %s, %d of %d cells, %d at once, into %s\n", shard, len(shard.Select(cells)), len(cells), jobs, dir)
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	sum, err := bench.Sweep(ctx, cells, backend.Run, bench.Options{
-		Dir: dir, Jobs: benchFlags.jobs, Shard: shard, RetryFailed: benchFlags.retryFailed,
+		Dir: dir, Jobs: jobs, Shard: shard, RetryFailed: benchFlags.retryFailed,
 		Progress: progressPrinter(stderr), Cost: backend.Cost,
 	})
 	fmt.Fprintf(stderr, "\n%s: %d cells, %d already done, %d ok and %d failed this run, %d left\n",
