@@ -54,8 +54,8 @@ the hooks of empty half-layers (known from the compiled model's blocks);
 an exact hook name is kept. The default, residual:last,mlp:last, is one
 residual and one mlp-out hook per case; use --hooks residual,mlp for every
 layer's. Cells at a hook whose activations never vary are left out of the
-leaderboard's means (and counted apart). l1 values apply to standard, gated and jumprelu;
-k values to topk and batchtopk.
+leaderboard's means (and counted apart). l1 values apply to standard, gated
+and jumprelu; k values to topk and batchtopk.
 
 Running the same command again resumes: cells already in results.jsonl
 (successes and recorded errors) are skipped, and a line cut short by a crash
