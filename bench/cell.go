@@ -3,6 +3,7 @@ package bench
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -257,14 +258,35 @@ func StandardHooks(nLayers int) []string {
 	return out
 }
 
+// ErrNothingComputes is wrapped by SelectLiveHooks' error when every hook
+// a kind selector matches belongs to an empty half-layer (case 24 has no
+// MLP that computes anything). Expand makes no cell for such a selection.
+var ErrNothingComputes = errors.New("every hook of that kind reads a half-layer that computes nothing (tracr left it empty)")
+
+// EmptyLister returns the hooks of a case's model that read a half-layer
+// computing nothing (workload.EmptyHooks); nil means none.
+type EmptyLister func(caseID int) map[string]bool
+
 // SelectHooks returns the hooks among modelHooks (forward order) that
 // selector picks, in forward order. An exact hook name must be present.
 // "KIND:last" (KIND residual, mlp or attn) returns the last hook KIND picks.
 func SelectHooks(selector string, modelHooks []string) ([]string, error) {
+	return SelectLiveHooks(selector, modelHooks, nil)
+}
+
+// SelectLiveHooks is SelectHooks skipping, for the kind selectors (mlp,
+// attn, all and KIND:last), the hooks in empty: those of half-layers that
+// compute nothing (tracr leaves some MLPs with zero weights). "mlp:last" is
+// thus the last MLP output that computes something. An exact hook name is
+// kept even when empty.
+func SelectLiveHooks(selector string, modelHooks []string, empty map[string]bool) ([]string, error) {
 	if kind, ok := strings.CutSuffix(selector, LastSuffix); ok {
 		switch kind {
 		case SelectResidual, SelectMLP, SelectAttn:
-			hs, err := SelectHooks(kind, modelHooks)
+			hs, err := SelectLiveHooks(kind, modelHooks, empty)
+			if errors.Is(err, ErrNothingComputes) {
+				return nil, fmt.Errorf("hook selector %q: %w", selector, ErrNothingComputes)
+			}
 			if err != nil {
 				return nil, fmt.Errorf("hook selector %q matches no hook of the model", selector)
 			}
@@ -299,10 +321,18 @@ func SelectHooks(selector string, modelHooks []string) ([]string, error) {
 	var out []string
 	switch selector {
 	case SelectResidual, SelectMLP, SelectAttn, SelectAll:
+		skipped := 0
 		for _, h := range modelHooks {
 			if pick(h) {
+				if empty[h] {
+					skipped++
+					continue
+				}
 				out = append(out, h)
 			}
+		}
+		if len(out) == 0 && skipped > 0 {
+			return nil, fmt.Errorf("hook selector %q: %w", selector, ErrNothingComputes)
 		}
 		if len(out) == 0 {
 			return nil, fmt.Errorf("hook selector %q matches no hook of the model", selector)
@@ -327,21 +357,44 @@ type ModelHookLister func(caseID int, kind string) ([]string, error)
 // and lists every model kind's hooks; use ExpandModels when the kinds'
 // models differ.
 func Expand(spec Spec, hooks HookLister) ([]Cell, error) {
+	return ExpandSkipping(spec, hooks, nil)
+}
+
+// ExpandSkipping is Expand with the kind selectors skipping the hooks that
+// empty lists per case (SelectLiveHooks); empty may be nil.
+func ExpandSkipping(spec Spec, hooks HookLister, empty EmptyLister) ([]Cell, error) {
+	cells, _, err := ExpandNotes(spec, hooks, empty)
+	return cells, err
+}
+
+// ExpandNotes is ExpandSkipping that also returns, one line per case and
+// selector, the selections that gave no cell because every hook they
+// match computes nothing (ErrNothingComputes), e.g. mlp:last on case 24.
+func ExpandNotes(spec Spec, hooks HookLister, empty EmptyLister) ([]Cell, []string, error) {
 	if hooks == nil {
-		return nil, fmt.Errorf("bench: expand: no HookLister")
+		return nil, nil, fmt.Errorf("bench: expand: no HookLister")
 	}
-	return ExpandModels(spec, func(id int, _ string) ([]string, error) { return hooks(id) })
+	return ExpandModelsNotes(spec, func(id int, _ string) ([]string, error) { return hooks(id) }, empty)
 }
 
 // ExpandModels is Expand with one hook list per case and model kind: the
 // cells of a case come model by model, in the spec's order.
 func ExpandModels(spec Spec, hooks ModelHookLister) ([]Cell, error) {
+	cells, _, err := ExpandModelsNotes(spec, hooks, nil)
+	return cells, err
+}
+
+// ExpandModelsNotes is ExpandModels with ExpandNotes' skipping of hooks
+// that compute nothing; empty (per case, may be nil) applies to the
+// compiled model only (trained models have no empty half-layers).
+func ExpandModelsNotes(spec Spec, hooks ModelHookLister, empty EmptyLister) ([]Cell, []string, error) {
+	var notes []string
 	s, err := spec.Normalize()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if hooks == nil {
-		return nil, fmt.Errorf("bench: expand: no HookLister")
+		return nil, nil, fmt.Errorf("bench: expand: no HookLister")
 	}
 	var cells []Cell
 	type caseModel struct {
@@ -383,10 +436,18 @@ func ExpandModels(spec Spec, hooks ModelHookLister) ([]Cell, error) {
 					pos[h] = i
 				}
 			}
+			var skip map[string]bool
+			if empty != nil && mkind == ModelCompiled {
+				skip = empty(cs)
+			}
 			chosen := map[string]bool{}
 			var names []string
 			for _, sel := range s.Hooks {
-				hs, err := SelectHooks(sel, modelHooks)
+				hs, err := SelectLiveHooks(sel, modelHooks, skip)
+				if errors.Is(err, ErrNothingComputes) {
+					notes = append(notes, fmt.Sprintf("case %d: %v: no cell", cs, err))
+					continue
+				}
 				if err != nil {
 					picked = append(picked, hookOrErr{sel, fmt.Sprintf("case %d: %v", cs, err)})
 					continue
@@ -427,5 +488,5 @@ func ExpandModels(spec Spec, hooks ModelHookLister) ([]Cell, error) {
 			}
 		}
 	}
-	return cells, nil
+	return cells, notes, nil
 }

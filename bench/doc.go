@@ -20,16 +20,21 @@
 // compiler). The selectors expand as follows, for a model with n layers:
 //
 //	residual  blocks.L.hook_resid_pre for L = 0..n-1, plus blocks.{n-1}.hook_resid_post
-//	mlp       blocks.L.hook_mlp_out for every L
-//	attn      blocks.L.hook_attn_out for every L
+//	mlp       blocks.L.hook_mlp_out for every L whose MLP computes something
+//	attn      blocks.L.hook_attn_out for every L whose attention computes something
 //	all       the union of the three
 //	KIND:last the last hook KIND (residual, mlp or attn) picks: residual:last
-//	          is blocks.{n-1}.hook_resid_post, mlp:last blocks.{n-1}.hook_mlp_out
+//	          is blocks.{n-1}.hook_resid_post, mlp:last the last non-empty
+//	          MLP's blocks.L.hook_mlp_out
 //	NAME      any other selector is taken as one exact hook name
 //
-// The default sweep (DefaultHooks) uses residual:last and mlp:last: one
-// residual-stream hook per case, the one after the last layer, where every
-// variable the program writes is present, and the last MLP's output.
+// Empty half-layers (tracr leaves some MLPs with zero weights) come from an
+// EmptyLister (ExpandSkipping; the real backend reads the compiled model's
+// blocks, workload.EmptyHooks). The default sweep (DefaultHooks) uses
+// residual:last and mlp:last: one residual-stream hook per case, the one
+// after the last layer, where every variable the program writes is
+// present, and the last MLP output that computes something. Aggregate
+// leaves out cells whose activations never vary (EmptyHook).
 //
 // A selector that matches no hook of a case's model, or a HookLister error
 // (a case that does not compile), becomes one failed cell per case and
@@ -65,7 +70,9 @@
 // Shard{Index, Count} takes the cells whose position p in the expanded grid
 // has p % Count == Index. Index is 0-based, as Slurm's SLURM_ARRAY_TASK_ID
 // (with --array=0-(n-1)) and Kubernetes' JOB_COMPLETION_INDEX give it;
-// ShardFromEnv reads those variables. Shards are disjoint, together cover
+// ShardFromEnv reads those variables, with the shard count the user
+// declared (--shards N or GLASSBOX_SHARD_COUNT), never the running array's
+// size, so that resubmitting one index resumes its shard. Shards are disjoint, together cover
 // the grid, and differ in size by at most one cell. Every shard expands the
 // whole grid, so all shards must be run with the same Spec.
 //

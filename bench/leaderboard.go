@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -65,6 +66,22 @@ type Leaderboard struct {
 	// each linked to its page in `glassbox serve SAEsDir/*`.
 	Kept     []KeptCell `json:"kept,omitempty"`
 	SAEsDirs []string   `json:"saes_dirs,omitempty"`
+	// Empty counts the successful cells left out of every table because
+	// their hook computes nothing (input_variance 0: an empty half-layer of
+	// the compiled model, whose SAE trivially scores L0 0, dead 1, spliced
+	// accuracy = clean). Cells, OK and the rows do not include them.
+	Empty int `json:"empty,omitempty"`
+	// ATol lists the numerical accuracy tolerances the cells used (sorted;
+	// one value unless results of several sweeps were mixed).
+	ATol []float64 `json:"atol,omitempty"`
+}
+
+// EmptyHook reports whether a successful result is at a hook whose
+// activation never varies (input_variance recorded as 0): an empty
+// half-layer, which Aggregate leaves out.
+func EmptyHook(r Result) bool {
+	v, ok := r.Metrics["input_variance"]
+	return r.OK() && ok && v == 0
 }
 
 // HookKind names the kind of a hook for grouping: "residual" for
@@ -155,7 +172,14 @@ func Aggregate(results []Result) Leaderboard {
 		return a
 	}
 	for _, r := range results {
+		if EmptyHook(r) {
+			lb.Empty++
+			continue
+		}
 		lb.Cells++
+		if a, ok := r.Metrics[MetricATol]; ok && r.OK() && !slices.Contains(lb.ATol, a) {
+			lb.ATol = append(lb.ATol, a)
+		}
 		if r.OK() {
 			lb.OK++
 		} else {
@@ -169,6 +193,7 @@ func Aggregate(results []Result) Leaderboard {
 		kind := HookKind(c.Hook)
 		get(hooks, m+"\x00"+c.Arch+"\x00"+kind, Row{Arch: c.Arch, Model: m, Group: kind}).add(r)
 	}
+	slices.Sort(lb.ATol)
 	for _, a := range archs {
 		lb.Archs = append(lb.Archs, a.finish())
 	}
@@ -304,6 +329,12 @@ func (lb Leaderboard) Markdown() []byte {
 	fmt.Fprintf(&b, "# glassbox bench leaderboard\n\n%d cells: %d ok, %d failed. Means over the successful cells that report each metric.\n", lb.Cells, lb.OK, lb.Failed)
 	if lb.Models != nil {
 		fmt.Fprintf(&b, "\nModels: %s; every table is split by model kind (architectures ranked within each kind).\n", strings.Join(lb.Models, ", "))
+	}
+	if lb.Empty > 0 {
+		fmt.Fprintf(&b, "Left out: %s at hooks that compute nothing (empty half-layers; activations never vary).\n", plural(lb.Empty, "cell"))
+	}
+	if len(lb.ATol) > 0 {
+		fmt.Fprintf(&b, "Spliced accuracy of numerical programs: an output is correct when |Δ| < %s.\n", lb.atolText())
 	}
 	table := func(title, groupTitle string, rows []Row, rank bool) {
 		if len(rows) == 0 {
@@ -459,4 +490,21 @@ func WriteLeaderboard(dir string, lb Leaderboard) ([]string, error) {
 		paths = append(paths, p)
 	}
 	return paths, nil
+}
+
+// plural returns "1 cell", "2 cells".
+func plural(n int, word string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, word)
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// atolText prints the tolerances, e.g. "0.05" or "0.05 / 0.1".
+func (lb Leaderboard) atolText() string {
+	parts := make([]string, len(lb.ATol))
+	for i, a := range lb.ATol {
+		parts[i] = formatFloat(a)
+	}
+	return strings.Join(parts, " / ")
 }

@@ -123,9 +123,24 @@ func LoadResults(paths ...string) ([]Result, MergeReport, error) {
 	return out, rep, nil
 }
 
+// MergeTarget returns the results file Merge writes for out: out itself
+// when it ends in .jsonl, otherwise out/results.jsonl (out is a directory,
+// created if needed). An existing out that is a file without the .jsonl
+// suffix is an error.
+func MergeTarget(out string) (string, error) {
+	if strings.HasSuffix(out, ".jsonl") {
+		return out, nil
+	}
+	if st, err := os.Stat(out); err == nil && !st.IsDir() {
+		return "", fmt.Errorf("merge: %s exists and is not a directory (give a directory, or a file name ending in .jsonl)", out)
+	}
+	return filepath.Join(out, ResultsFile), nil
+}
+
 // Merge joins the results under inputs (results files, sweep directories
-// or directories of shard-*/ outputs) into one results file at out (a
-// directory gets out/results.jsonl), written atomically. Cells are
+// or directories of shard-*/ outputs) into one results file: out when it
+// ends in .jsonl, otherwise out/results.jsonl (MergeTarget), written
+// atomically. Cells are
 // deduplicated by ID: identical repeats are dropped, a success replaces a
 // recorded error, and two successes with different metrics are a conflict
 // (an error; nothing is written).
@@ -137,8 +152,9 @@ func Merge(out string, inputs ...string) (MergeReport, error) {
 	if err != nil {
 		return rep, err
 	}
-	if st, err := os.Stat(out); (err == nil && st.IsDir()) || strings.HasSuffix(out, string(os.PathSeparator)) {
-		out = filepath.Join(out, ResultsFile)
+	out, err = MergeTarget(out)
+	if err != nil {
+		return rep, err
 	}
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return rep, fmt.Errorf("merge: %w", err)

@@ -177,3 +177,35 @@ func FuzzParseResults(f *testing.F) {
 		}
 	})
 }
+
+// TestMergeOutIsADirectory: "bench merge runs/merged DIR" (no trailing
+// slash, runs/merged not there yet) makes the directory runs/merged with
+// results.jsonl in it, as the README says; only a .jsonl OUT is a file,
+// and an OUT that is an existing other file is refused (issue 15, 15).
+func TestMergeOutIsADirectory(t *testing.T) {
+	cells := sweepGrid(t)
+	in := t.TempDir()
+	if _, err := Sweep(context.Background(), cells, fakeRun, Options{Dir: in}); err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	merged := filepath.Join(root, "runs", "merged")
+	if _, err := Merge(merged, in); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(filepath.Join(merged, ResultsFile)); err != nil || st.IsDir() {
+		t.Fatalf("merge runs/merged: %s/%s not written (%v)", merged, ResultsFile, err)
+	}
+	file := filepath.Join(root, "all.jsonl")
+	if _, err := Merge(file, in); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(file); err != nil || st.IsDir() {
+		t.Errorf("merge all.jsonl: not a file (%v)", err)
+	}
+	other := filepath.Join(root, "notes")
+	os.WriteFile(other, []byte("x"), 0o644)
+	if _, err := Merge(other, in); err == nil || !strings.Contains(err.Error(), "not a directory") {
+		t.Errorf("merge into an existing file without .jsonl: %v", err)
+	}
+}

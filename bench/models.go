@@ -127,6 +127,7 @@ func RealBackendModels(opts RunnerOptions, mo ModelsOptions) (*Backend, error) {
 	b := &Backend{
 		AllCases: InterpBenchCases,
 		Hooks:    comp.Hooks,
+		Empty:    comp.Empty,
 		ModelHooks: func(id int, kind string) ([]string, error) {
 			if kind == ModelSIIT {
 				return sr.Hooks(id)
@@ -152,10 +153,12 @@ func RealBackendModels(opts RunnerOptions, mo ModelsOptions) (*Backend, error) {
 }
 
 // Expand expands spec with the backend's hook listers (ModelHooks when
-// set, so each model kind gets its own model's hooks).
-func (b *Backend) Expand(spec Spec) ([]Cell, error) {
+// set, so each model kind gets its own model's hooks), skipping the
+// compiled model's hooks that compute nothing (Empty); the notes say which
+// selections gave no cell for that reason (see ExpandNotes).
+func (b *Backend) Expand(spec Spec) ([]Cell, []string, error) {
 	if b.ModelHooks != nil {
-		return ExpandModels(spec, b.ModelHooks)
+		return ExpandModelsNotes(spec, b.ModelHooks, b.Empty)
 	}
-	return Expand(spec, b.Hooks)
+	return ExpandNotes(spec, b.Hooks, b.Empty)
 }

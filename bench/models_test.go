@@ -92,7 +92,7 @@ func TestSweepBothModels(t *testing.T) {
 	}
 	spec := Spec{Cases: []int{3}, Hooks: []string{"blocks.0.hook_resid_pre"}, Archs: []string{"topk"}, K: []int{4}, TrainingTokens: 4000,
 		Models: []string{ModelCompiled, ModelSIIT}}
-	cells, err := b.Expand(spec)
+	cells, _, err := b.Expand(spec)
 	if err != nil || len(cells) != 2 {
 		t.Fatalf("%d cells, %v", len(cells), err)
 	}

@@ -24,7 +24,9 @@ const (
 	MetricExplainedVariance = "explained_variance" // 1 - Σ‖x−x̂‖² / Σ‖x−mean(x)‖² on the eval set
 	MetricL0                = "l0"                 // mean number of active latents per token
 	MetricDeadFraction      = "dead_fraction"      // fraction of latents that never fire on the eval set
-	MetricSplicedAccuracy   = "spliced_accuracy"   // model accuracy with the reconstruction spliced in at the hook
+	MetricSplicedAccuracy   = "spliced_accuracy"   // model accuracy with the reconstruction spliced in at the hook (numerical: |Δ| < RunnerOptions.ATol)
+	MetricAccuracyRetained  = "accuracy_retained"  // spliced / clean accuracy (absent when the clean accuracy is 0)
+	MetricATol              = "atol"               // numerical programs: the accuracy tolerance used (|Δ| < atol)
 )
 
 // LeaderboardMetrics lists the metrics the leaderboard shows, in column order.

@@ -21,6 +21,7 @@ import (
 type Backend struct {
 	AllCases func() []int       // the cases "--cases all" means
 	Hooks    HookLister         // hook names of a case's compiled model, forward order
+	Empty    EmptyLister        // hooks of half-layers that compute nothing (skipped by kind selectors)
 	Run      RunFunc            // compile → activations → train SAE → label → metrics
 	Cost     func(Cell) float64 // relative run time of a cell (Options.Cost)
 	// Plan, if set, is told the cells a sweep will run before it starts
@@ -45,6 +46,10 @@ type RunnerOptions struct {
 	// KeepDir, if set, is where each cell's trained SAE is saved
 	// (SAELens layout, KeepDir/<cell id>/; bench --keep-saes).
 	KeepDir string `json:"-"`
+	// ATol is the numerical accuracy tolerance: an output is correct when
+	// |output − program value| < ATol. Default features.DefaultATol (0.05,
+	// InterpBench's).
+	ATol float64 `json:"atol"`
 }
 
 // WithDefaults fills the zero fields with the defaults.
@@ -55,6 +60,9 @@ func (o RunnerOptions) WithDefaults() RunnerOptions {
 	}
 	if o.LR <= 0 {
 		o.LR = nb.LR
+	}
+	if o.ATol <= 0 {
+		o.ATol = features.DefaultATol
 	}
 	return o
 }
@@ -74,10 +82,11 @@ func (o RunnerOptions) WithDefaults() RunnerOptions {
 //     (row, position) activation of the dataset (sae.ReconSums; explained_variance
 //     is left out when the activations do not vary: an empty layer); input_variance
 //     is the activations' total variance;
-//   - spliced_accuracy (and clean_accuracy, zero_accuracy, ce_loss_score or
-//     mse_score): the model's output accuracy against the program's output
-//     on content positions with the reconstruction spliced in at the hook
-//     (features.Downstream).
+//   - spliced_accuracy (and clean_accuracy, zero_accuracy, accuracy_retained
+//     = spliced/clean, ce_loss_score or mse_score): the model's output
+//     accuracy against the program's output on content positions with the
+//     reconstruction spliced in at the hook (features.Downstream; numerical
+//     outputs within RunnerOptions.ATol).
 type Runner struct {
 	opts  RunnerOptions
 	mu    sync.Mutex
@@ -110,6 +119,7 @@ type caseEntry struct {
 	c           *cases.Case
 	compiled    *workload.Case // the case compiled once; its dataset is built per dataSlot
 	hooks       []string
+	empty       map[string]bool // hooks of empty half-layers (workload.EmptyHooks)
 	dModel      int
 	compileErr  error
 }
@@ -122,6 +132,7 @@ type caseData struct {
 	categorical  bool
 	targets      []int     // categorical: output id per (row, pos); -1 = not evaluated
 	targetValues []float64 // numerical: value per (row, pos); NaN = not evaluated
+	atol         float64   // numerical accuracy tolerance (RunnerOptions.ATol)
 
 	// The model passes that do not depend on the SAE are shared by every
 	// cell of the case: the clean output once per case, and per hook the
@@ -243,7 +254,7 @@ func (d *caseData) computeHook(name string, h *hookData) error {
 	}
 	V := clean.Shape[len(clean.Shape)-1]
 	h.outWidth = V
-	in := features.DownstreamInput{Categorical: d.categorical, V: V}
+	in := features.DownstreamInput{Categorical: d.categorical, V: V, ATol: d.atol}
 	for i := 0; i < B*T; i++ {
 		if d.categorical {
 			if d.targets[i] < 0 {
@@ -389,7 +400,7 @@ func NewRunner(opts RunnerOptions) *Runner {
 // InterpBench's cases, the tracr compiler and a Runner with opts.
 func RealBackend(opts RunnerOptions) (*Backend, error) {
 	r := NewRunner(opts)
-	return &Backend{AllCases: InterpBenchCases, Hooks: r.Hooks, Run: r.Run, Cost: r.Cost, Plan: r.Plan}, nil
+	return &Backend{AllCases: InterpBenchCases, Hooks: r.Hooks, Empty: r.Empty, Run: r.Run, Cost: r.Cost, Plan: r.Plan}, nil
 }
 
 // InterpBenchCases lists the catalogue cases InterpBench ships models for.
@@ -445,6 +456,7 @@ func (r *Runner) compiled(id int) (*caseEntry, error) {
 		}
 		e.c, e.compiled = c, comp
 		e.hooks, e.dModel = model.HookNames(comp.Compiled.Config), comp.Compiled.Config.DModel
+		e.empty = workload.EmptyHooks(comp.Compiled.Config, comp.Compiled.Blocks, nil)
 	})
 	return e, e.compileErr
 }
@@ -460,6 +472,16 @@ func (r *Runner) Hooks(id int) ([]string, error) {
 		return nil, err
 	}
 	return e.hooks, nil
+}
+
+// Empty is an EmptyLister: the hooks of the case's compiled model whose
+// half-layer tracr left empty (none when the case does not compile).
+func (r *Runner) Empty(id int) map[string]bool {
+	e, err := r.compiled(id)
+	if err != nil {
+		return nil
+	}
+	return e.empty
 }
 
 // Cost estimates a cell's relative run time: training tokens × d_in ×
@@ -538,7 +560,7 @@ func (r *Runner) buildCaseData(id int) (*caseData, error) {
 		return nil, err
 	}
 	ids, vals := cd.Targets()
-	return &caseData{model: m, tokens: tokens, gt: gt, categorical: cd.Compiled.Categorical, targets: ids, targetValues: vals}, nil
+	return &caseData{model: m, tokens: tokens, gt: gt, categorical: cd.Compiled.Categorical, targets: ids, targetValues: vals, atol: r.opts.ATol}, nil
 }
 
 // Run runs one cell (a RunFunc).
@@ -671,6 +693,12 @@ func (d *caseData) score(hd *hookData, s *sae.SAE) (map[string]float64, error) {
 	metrics[MetricSplicedAccuracy] = float64(ds.Spliced.Accuracy)
 	metrics["clean_accuracy"] = float64(ds.Clean.Accuracy)
 	metrics["zero_accuracy"] = float64(ds.Zero.Accuracy)
+	if ds.Retained != nil {
+		metrics[MetricAccuracyRetained] = float64(*ds.Retained)
+	}
+	if ds.ATol != 0 {
+		metrics[MetricATol] = ds.ATol // numerical: the tolerance the accuracies used
+	}
 	for name, v := range map[string]*features.Num{"ce_loss_score": ds.CEScore, "kl_div_score": ds.KLScore, "mse_score": ds.MSEScore} {
 		if v != nil && !math.IsNaN(float64(*v)) && !math.IsInf(float64(*v), 0) {
 			metrics[name] = float64(*v)

@@ -146,3 +146,26 @@ func TestRunnerCaseCacheEvicts(t *testing.T) {
 		t.Error("case 4 should have been evicted by the second use of 3")
 	}
 }
+
+// TestRunnerTolerance: the runner scores numerical programs with the
+// tolerance of its options (InterpBench's 0.05 by default) and records
+// the fraction of clean accuracy retained (issue 15, 2).
+func TestRunnerTolerance(t *testing.T) {
+	if got := (RunnerOptions{}).WithDefaults().ATol; got != 0.05 {
+		t.Errorf("default atol %v, want 0.05", got)
+	}
+	cell := Cell{Case: 3, Hook: "blocks.1.hook_resid_post", Arch: "topk", Param: ParamK, Value: 4, Seed: 1, TrainingTokens: 800, Expansion: 1}
+	for _, tc := range []struct {
+		atol float64
+		min  float64
+	}{{0, 0}, {1e9, 1}} {
+		m, err := NewRunner(RunnerOptions{ATol: tc.atol}).Run(context.Background(), cell)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, ok := m[MetricAccuracyRetained]
+		if !ok || r < tc.min || math.Abs(r-m[MetricSplicedAccuracy]/m["clean_accuracy"]) > 1e-12 {
+			t.Errorf("atol %v: accuracy_retained %v (present %v), spliced %v, clean %v", tc.atol, r, ok, m[MetricSplicedAccuracy], m["clean_accuracy"])
+		}
+	}
+}

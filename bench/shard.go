@@ -73,20 +73,23 @@ func ParseShard(text string) (Shard, error) {
 
 // Environment variables ShardFromEnv reads.
 const (
-	EnvSlurmTaskID    = "SLURM_ARRAY_TASK_ID"    // Slurm array index (use --array=0-(n-1))
-	EnvSlurmTaskCount = "SLURM_ARRAY_TASK_COUNT" // Slurm array size
-	EnvSlurmTaskMin   = "SLURM_ARRAY_TASK_MIN"   // Slurm's lowest array index (subtracted)
+	EnvSlurmTaskID    = "SLURM_ARRAY_TASK_ID"    // Slurm array index: the shard index (use --array=0-(n-1))
+	EnvSlurmTaskCount = "SLURM_ARRAY_TASK_COUNT" // Slurm array size (not used for the shard count: a resubmission changes it)
+	EnvSlurmTaskMin   = "SLURM_ARRAY_TASK_MIN"   // Slurm's lowest array index (likewise)
+	EnvSlurmTaskMax   = "SLURM_ARRAY_TASK_MAX"   // Slurm's highest array index (likewise)
 	EnvK8sIndex       = "JOB_COMPLETION_INDEX"   // Kubernetes indexed Job
-	EnvShardCount     = "GLASSBOX_SHARD_COUNT"   // shard count for an indexed Job (its .spec.completions)
+	EnvShardCount     = "GLASSBOX_SHARD_COUNT"   // the shard count, when --shards is not given
 )
 
 // ShardFromEnv builds a shard from a scheduler's environment, using
-// getenv (os.Getenv when nil). Slurm: SLURM_ARRAY_TASK_ID minus
-// SLURM_ARRAY_TASK_MIN (so --array=1-n works too) out of
-// SLURM_ARRAY_TASK_COUNT. Kubernetes indexed Job: JOB_COMPLETION_INDEX out of
-// GLASSBOX_SHARD_COUNT (Kubernetes does not export the completion count, so
-// set it in the pod template). found is false when neither is set.
-func ShardFromEnv(getenv func(string) string) (s Shard, found bool, err error) {
+// getenv (os.Getenv when nil). The index is SLURM_ARRAY_TASK_ID (Slurm) or
+// JOB_COMPLETION_INDEX (Kubernetes indexed Job), 0-based. The count is the
+// one the user declared, shards (--shards N) or else GLASSBOX_SHARD_COUNT,
+// never the size of the array running this task: resubmitting one index
+// (sbatch --array=3) makes a 1-task array, and it must still run shard
+// 3/N into OUT/shard-3-of-N/, resuming it. Any subset of the indices may
+// run (--array=0,2). found is false when no index variable is set.
+func ShardFromEnv(getenv func(string) string, shards int) (s Shard, found bool, err error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
@@ -98,41 +101,38 @@ func ShardFromEnv(getenv func(string) string) (s Shard, found bool, err error) {
 		}
 		return n, nil
 	}
-	var idx, cnt int
+	var idxVar string
 	switch {
 	case getenv(EnvSlurmTaskID) != "":
-		if idx, err = num(EnvSlurmTaskID); err != nil {
-			return Shard{}, true, err
-		}
-		if getenv(EnvSlurmTaskMin) != "" {
-			min, err := num(EnvSlurmTaskMin)
-			if err != nil {
-				return Shard{}, true, err
-			}
-			idx -= min
-		}
-		if getenv(EnvSlurmTaskCount) == "" {
-			return Shard{}, true, fmt.Errorf("environment %s is set but %s is not", EnvSlurmTaskID, EnvSlurmTaskCount)
-		}
-		if cnt, err = num(EnvSlurmTaskCount); err != nil {
-			return Shard{}, true, err
-		}
+		idxVar = EnvSlurmTaskID
 	case getenv(EnvK8sIndex) != "":
-		if idx, err = num(EnvK8sIndex); err != nil {
-			return Shard{}, true, err
-		}
+		idxVar = EnvK8sIndex
+	default:
+		return Shard{}, false, nil
+	}
+	idx, err := num(idxVar)
+	if err != nil {
+		return Shard{}, true, err
+	}
+	cnt := shards
+	if cnt <= 0 {
 		if getenv(EnvShardCount) == "" {
-			return Shard{}, true, fmt.Errorf("environment %s is set but %s (the Job's completions) is not", EnvK8sIndex, EnvShardCount)
+			if idxVar == EnvSlurmTaskID {
+				return Shard{}, true, fmt.Errorf("environment %s is set: give --shards N, the number of shards of the whole grid (submit --array=0-(N-1)), or set %s; "+
+					"the array's own size is not used, since resubmitting one index makes a 1-task array", EnvSlurmTaskID, EnvShardCount)
+			}
+			return Shard{}, true, fmt.Errorf("environment %s is set but neither --shards nor %s (the Job's completions) is", EnvK8sIndex, EnvShardCount)
 		}
 		if cnt, err = num(EnvShardCount); err != nil {
 			return Shard{}, true, err
 		}
-	default:
-		return Shard{}, false, nil
+	}
+	if cnt < 1 {
+		return Shard{}, true, fmt.Errorf("shard count %d: expected at least 1", cnt)
 	}
 	s = Shard{Index: idx, Count: cnt}
-	if cnt < 1 {
-		return Shard{}, true, fmt.Errorf("shard from environment %d/%d: count must be at least 1", idx, cnt)
+	if idx < 0 || idx >= cnt {
+		return Shard{}, true, fmt.Errorf("environment %s=%d is not a shard of %d (0-based: submit --array=0-%d, or a subset of those indices)", idxVar, idx, cnt, cnt-1)
 	}
-	return s, true, s.Validate()
+	return s, true, nil
 }

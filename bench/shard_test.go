@@ -82,24 +82,35 @@ func TestParseShard(t *testing.T) {
 	}
 }
 
+// TestShardFromEnv: the shard count is the one the user declared
+// (--shards, or GLASSBOX_SHARD_COUNT), never the size of the array that
+// runs this task, so a resubmitted index (sbatch --array=1, seen as a
+// 1-task array) resumes its own shard and --array=0,2 works (issue 15, 21).
 func TestShardFromEnv(t *testing.T) {
 	tests := []struct {
-		env   map[string]string
-		want  Shard
-		found bool
-		err   string
+		env    map[string]string
+		shards int
+		want   Shard
+		found  bool
+		err    string
 	}{
-		{map[string]string{}, Shard{}, false, ""},
-		{map[string]string{EnvSlurmTaskID: "2", EnvSlurmTaskCount: "5"}, Shard{2, 5}, true, ""},
-		{map[string]string{EnvSlurmTaskID: "3", EnvSlurmTaskCount: "5", EnvSlurmTaskMin: "1"}, Shard{2, 5}, true, ""},
-		{map[string]string{EnvSlurmTaskID: "2"}, Shard{}, true, "SLURM_ARRAY_TASK_COUNT"},
-		{map[string]string{EnvSlurmTaskID: "5", EnvSlurmTaskCount: "5"}, Shard{}, true, "expected 0 <= index < count"},
-		{map[string]string{EnvK8sIndex: "0", EnvShardCount: "3"}, Shard{0, 3}, true, ""},
-		{map[string]string{EnvK8sIndex: "1"}, Shard{}, true, "GLASSBOX_SHARD_COUNT"},
-		{map[string]string{EnvK8sIndex: "x", EnvShardCount: "3"}, Shard{}, true, `JOB_COMPLETION_INDEX="x": expected an integer`},
+		{map[string]string{}, 0, Shard{}, false, ""},
+		{map[string]string{}, 4, Shard{}, false, ""},
+		{map[string]string{EnvSlurmTaskID: "1", EnvSlurmTaskCount: "2", EnvSlurmTaskMin: "0", EnvSlurmTaskMax: "1"}, 2, Shard{1, 2}, true, ""},
+		// resubmitting index 1 alone: a 1-task array whose min is 1
+		{map[string]string{EnvSlurmTaskID: "1", EnvSlurmTaskCount: "1", EnvSlurmTaskMin: "1", EnvSlurmTaskMax: "1"}, 2, Shard{1, 2}, true, ""},
+		// --array=0,2 of a 3-shard grid
+		{map[string]string{EnvSlurmTaskID: "2", EnvSlurmTaskCount: "2", EnvSlurmTaskMin: "0", EnvSlurmTaskMax: "2"}, 3, Shard{2, 3}, true, ""},
+		{map[string]string{EnvSlurmTaskID: "2", EnvShardCount: "5"}, 0, Shard{2, 5}, true, ""},
+		{map[string]string{EnvSlurmTaskID: "2", EnvSlurmTaskCount: "5"}, 0, Shard{}, true, "--shards N"},
+		{map[string]string{EnvSlurmTaskID: "5", EnvSlurmTaskCount: "5"}, 5, Shard{}, true, "--array=0-4"},
+		{map[string]string{EnvK8sIndex: "0", EnvShardCount: "3"}, 0, Shard{0, 3}, true, ""},
+		{map[string]string{EnvK8sIndex: "0"}, 3, Shard{0, 3}, true, ""},
+		{map[string]string{EnvK8sIndex: "1"}, 0, Shard{}, true, "GLASSBOX_SHARD_COUNT"},
+		{map[string]string{EnvK8sIndex: "x", EnvShardCount: "3"}, 0, Shard{}, true, `JOB_COMPLETION_INDEX="x": expected an integer`},
 	}
 	for i, tc := range tests {
-		got, found, err := ShardFromEnv(func(k string) string { return tc.env[k] })
+		got, found, err := ShardFromEnv(func(k string) string { return tc.env[k] }, tc.shards)
 		if found != tc.found {
 			t.Errorf("%d: found = %v, want %v", i, found, tc.found)
 		}

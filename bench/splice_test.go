@@ -215,7 +215,7 @@ func scoreUncached(d *caseData, hd *hookData, s *sae.SAE) (map[string]float64, e
 		return nil, err
 	}
 	V := clean.Shape[len(clean.Shape)-1]
-	in := features.DownstreamInput{Categorical: d.categorical, V: V}
+	in := features.DownstreamInput{Categorical: d.categorical, V: V, ATol: d.atol}
 	for i := 0; i < B*T; i++ {
 		if d.categorical {
 			if d.targets[i] < 0 {
@@ -240,6 +240,12 @@ func scoreUncached(d *caseData, hd *hookData, s *sae.SAE) (map[string]float64, e
 		m[MetricSplicedAccuracy] = float64(ds.Spliced.Accuracy)
 		m["clean_accuracy"] = float64(ds.Clean.Accuracy)
 		m["zero_accuracy"] = float64(ds.Zero.Accuracy)
+		if ds.Retained != nil {
+			m[MetricAccuracyRetained] = float64(*ds.Retained)
+		}
+		if ds.ATol != 0 {
+			m[MetricATol] = ds.ATol
+		}
 		for name, v := range map[string]*features.Num{"ce_loss_score": ds.CEScore, "kl_div_score": ds.KLScore, "mse_score": ds.MSEScore} {
 			if v != nil && !math.IsNaN(float64(*v)) && !math.IsInf(float64(*v), 0) {
 				m[name] = float64(*v)

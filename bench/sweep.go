@@ -8,7 +8,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -25,7 +24,7 @@ type RunFunc func(ctx context.Context, c Cell) (map[string]float64, error)
 // Options configures Sweep.
 type Options struct {
 	Dir         string         // sweep directory; results go to Dir/results.jsonl (created if needed)
-	Jobs        int            // cells run at once; 0 means runtime.GOMAXPROCS(0)
+	Jobs        int            // cells run at once; 0 means DefaultJobs (CPUs, affinity, SLURM_CPUS_PER_TASK)
 	Shard       Shard          // the part of the grid to run; zero = all
 	RetryFailed bool           // run again the cells whose recorded result is an error
 	Progress    func(Progress) // called after every finished cell, from one goroutine; may be nil
@@ -98,7 +97,7 @@ func Sweep(ctx context.Context, cells []Cell, run RunFunc, opts Options) (Summar
 	}
 	jobs := opts.Jobs
 	if jobs <= 0 {
-		jobs = runtime.GOMAXPROCS(0)
+		jobs = DefaultJobs(nil)
 	}
 	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
 		return Summary{}, fmt.Errorf("bench: %w", err)

@@ -64,6 +64,7 @@ func downstreamReference(in DownstreamInput) (*DownstreamMetrics, error) {
 		}
 		m.CEScore = num((ce[2] - ce[1]) / (ce[2] - ce[0]))
 		m.KLScore = num((kl[2] - kl[1]) / kl[2])
+		m.Retained = retained(m)
 		return m, nil
 	}
 	var mse, dcl, acc [3]float64
@@ -81,7 +82,7 @@ func downstreamReference(in DownstreamInput) (*DownstreamMetrics, error) {
 				c := float64(in.Clean[i*in.V+j])
 				mse[k] += (o - t) * (o - t) / float64(in.V)
 				dcl[k] += (o - c) * (o - c) / float64(in.V)
-				if math.Abs(o-t) > 1e-4+0.005*math.Abs(t) {
+				if !(math.Abs(o-t) < DefaultATol) {
 					ok = false
 				}
 			}
@@ -99,6 +100,8 @@ func downstreamReference(in DownstreamInput) (*DownstreamMetrics, error) {
 	}
 	m.MSEScore = num((mse[2] - mse[1]) / (mse[2] - mse[0]))
 	m.MSECleanSc = num((dcl[2] - dcl[1]) / dcl[2])
+	m.ATol = DefaultATol
+	m.Retained = retained(m)
 	return m, nil
 }
 

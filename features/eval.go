@@ -146,12 +146,19 @@ type DownstreamInput struct {
 	Targets []int
 	// TargetValues (numerical) is the correct value per position; NaN excludes it.
 	TargetValues []float64
+	// ATol is the numerical accuracy tolerance: an output is correct when
+	// |out − target| < ATol. 0 means DefaultATol.
+	ATol float64
 }
+
+// DefaultATol is the default numerical accuracy tolerance, InterpBench's:
+// an output within 0.05 of the program's value is correct.
+const DefaultATol = 0.05
 
 // OutputMetrics are the metrics of one run (clean, spliced or zero-ablated).
 type OutputMetrics struct {
-	// Accuracy: argmax == target (categorical) or |out − target| <=
-	// 1e-4 + 0.005·|target| (numerical, the reference data's tolerance).
+	// Accuracy: argmax == target (categorical) or |out − target| < atol
+	// at every output (numerical; DownstreamInput.ATol, default 0.05).
 	Accuracy Num `json:"accuracy"`
 	// CE is the mean cross-entropy against the targets (categorical).
 	CE *Num `json:"ce_loss,omitempty"`
@@ -180,6 +187,11 @@ type DownstreamMetrics struct {
 	KLScore     *Num          `json:"kl_div_score,omitempty"`
 	MSEScore    *Num          `json:"mse_score,omitempty"`
 	MSECleanSc  *Num          `json:"mse_vs_clean_score,omitempty"`
+	// ATol is the numerical tolerance the accuracies used (0: categorical).
+	ATol float64 `json:"atol,omitempty"`
+	// Retained is the fraction of the clean accuracy the spliced model
+	// keeps, spliced / clean accuracy (nil when the clean accuracy is 0).
+	Retained *Num `json:"accuracy_retained,omitempty"`
 }
 
 // Downstream computes DownstreamMetrics. It is NewDownstreamRef followed
@@ -207,6 +219,7 @@ type DownstreamRef struct {
 	targets      []int
 	targetValues []float64
 	clean        []float32
+	atol         float64
 	// Categorical: the clean log-probabilities and probabilities at every
 	// evaluated position ([p·V]; nil rows at excluded positions).
 	lpClean, pClean []float64
@@ -230,7 +243,14 @@ func NewDownstreamRef(in DownstreamInput) (*DownstreamRef, error) {
 	if !in.Categorical && len(in.TargetValues) != p {
 		return nil, fmt.Errorf("features: %d numerical targets for %d positions", len(in.TargetValues), p)
 	}
-	r := &DownstreamRef{categorical: in.Categorical, v: in.V, p: p, targets: in.Targets, targetValues: in.TargetValues, clean: in.Clean}
+	atol := in.ATol
+	if atol == 0 {
+		atol = DefaultATol
+	}
+	if !(atol > 0) || math.IsInf(atol, 0) {
+		return nil, fmt.Errorf("features: accuracy tolerance %v: expected a positive number", in.ATol)
+	}
+	r := &DownstreamRef{categorical: in.Categorical, v: in.V, p: p, targets: in.Targets, targetValues: in.TargetValues, clean: in.Clean, atol: atol}
 	V := in.V
 	if in.Categorical {
 		r.lpClean = make([]float64, p*V)
@@ -298,7 +318,7 @@ func (r *DownstreamRef) addNumerical(k, i int, t float64, row []float32) {
 		c := float64(r.clean[i*r.v+j])
 		r.mse[k] += (o - t) * (o - t) / float64(r.v)
 		r.dcl[k] += (o - c) * (o - c) / float64(r.v)
-		if math.Abs(o-t) > 1e-4+0.005*math.Abs(t) {
+		if !(math.Abs(o-t) < r.atol) {
 			ok = false
 		}
 	}
@@ -335,6 +355,7 @@ func (r *DownstreamRef) Metrics(spliced []float32) (*DownstreamMetrics, error) {
 		}
 		m.CEScore = num((s.ce[2] - s.ce[1]) / (s.ce[2] - s.ce[0]))
 		m.KLScore = num((s.kl[2] - s.kl[1]) / s.kl[2])
+		m.Retained = retained(m)
 		return m, nil
 	}
 	for i := 0; i < r.p; i++ {
@@ -351,7 +372,17 @@ func (r *DownstreamRef) Metrics(spliced []float32) (*DownstreamMetrics, error) {
 	}
 	m.MSEScore = num((s.mse[2] - s.mse[1]) / (s.mse[2] - s.mse[0]))
 	m.MSECleanSc = num((s.dcl[2] - s.dcl[1]) / s.dcl[2])
+	m.ATol = r.atol
+	m.Retained = retained(m)
 	return m, nil
+}
+
+// retained is spliced / clean accuracy, nil when the clean accuracy is 0.
+func retained(m *DownstreamMetrics) *Num {
+	if m.Clean.Accuracy == 0 {
+		return nil
+	}
+	return num(float64(m.Spliced.Accuracy / m.Clean.Accuracy))
 }
 
 func num(f float64) *Num { n := Num(f); return &n }

@@ -32,6 +32,40 @@ type LabelOptions struct {
 	// RelThreshold, if > 0, raises the threshold to RelThreshold × the
 	// feature's max activation (e.g. 0.1 ignores faint activations).
 	RelThreshold float64
+	// HookFraction, if > 0 and Threshold is 0, sets the threshold (in
+	// Analyze) to HookFraction × the hook's activation scale: HookScale
+	// when set, else the largest activation of any feature over the
+	// dataset. A feature whose activations stay below it is not live. The
+	// CLI uses DefaultHookFraction with HookScale = MaxRowNorm of the
+	// hook's activations.
+	HookFraction float64
+	// HookScale is the hook's activation scale, the largest L2 norm of its
+	// activation vectors (MaxRowNorm). A feature's activation is its
+	// contribution's norm when its decoder row has unit norm (the
+	// notebook's SAEs), so the threshold compares like with like.
+	HookScale float64
+}
+
+// DefaultHookFraction is the default firing threshold relative to the
+// hook's activation scale: a feature fires where its activation exceeds
+// 1% of the largest activation norm at the hook, so that near-silent
+// features (max ≤ 0.008 where activations have norm 1) are not counted as
+// live and clean.
+const DefaultHookFraction = 0.01
+
+// MaxRowNorm returns the largest L2 norm of the rows of x ([n, d]).
+func MaxRowNorm(x []float32, d int) float64 {
+	var best float64
+	for i := 0; i+d <= len(x) && d > 0; i += d {
+		var ss float64
+		for _, v := range x[i : i+d] {
+			ss += float64(v) * float64(v)
+		}
+		if ss > best {
+			best = ss
+		}
+	}
+	return math.Sqrt(best)
 }
 
 // Match is a feature's score against one candidate.
@@ -71,6 +105,10 @@ type Labelling struct {
 	// BestFor maps each expected label to the feature scoring highest on it
 	// and that score.
 	BestFor map[string]BestFeature `json:"best_for"`
+	// Threshold is the firing threshold used (activation > Threshold) and
+	// ThresholdRule how it was chosen (set by Analyze).
+	Threshold     float32 `json:"threshold"`
+	ThresholdRule string  `json:"threshold_rule,omitempty"`
 }
 
 // BestFeature names the feature that matches a candidate best.
@@ -648,7 +686,11 @@ func WriteTable(w io.Writer, l *Labelling, stats []FeatureStats) error {
 		return fmt.Errorf("features: no labelling to print")
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "hook %s: %d features, %d live\n", l.Hook, len(l.Features), countLive(stats))
+	fmt.Fprintf(&b, "hook %s: %d features, %d live", l.Hook, len(l.Features), countLive(stats))
+	if l.ThresholdRule != "" {
+		fmt.Fprintf(&b, "; a feature fires where %s", thresholdText(l.Threshold, l.ThresholdRule))
+	}
+	b.WriteByte('\n')
 	for i, fl := range l.Features {
 		if fl.Verdict == VerdictDead || (stats != nil && !stats[i].Live) {
 			continue

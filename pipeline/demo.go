@@ -121,7 +121,8 @@ func Demo(opt DemoOptions) ([]*DemoRun, error) {
 
 	fmt.Fprintf(w, "\n[3/4] feature labels, scored against the program's variables (the notebook wrote these by hand)\n")
 	for _, dr := range out {
-		res, err := rundir.Load(dr.Dir, rundir.Options{Cases: workload.CatalogueCase})
+		res, err := rundir.Load(dr.Dir, rundir.Options{Cases: workload.CatalogueCase,
+			Label: features.LabelOptions{HookFraction: features.DefaultHookFraction}}) // as `glassbox features`
 		if err != nil {
 			return out, fmt.Errorf("demo %s: %w", dr.Hook, err)
 		}

@@ -36,6 +36,29 @@ type StartOptions struct {
 // ErrRunExists is wrapped by Start's error when the directory already holds a run.
 var ErrRunExists = errors.New("directory already holds a run")
 
+// ExistsError is Start's error when its directory already holds a run; it
+// matches ErrRunExists (errors.Is) and names the directory to resume.
+type ExistsError struct{ Dir string }
+
+func (e *ExistsError) Error() string {
+	return fmt.Sprintf("run directory %s: %v (resume it or choose another directory)", e.Dir, ErrRunExists)
+}
+
+// Is makes errors.Is(err, ErrRunExists) true.
+func (e *ExistsError) Is(target error) bool { return target == ErrRunExists }
+
+// DefaultDir is the run directory Start uses when none is given:
+// runs/<source>-<hook>[-head<h>]-<SAELens run name>, e.g.
+// runs/case3-blocks.0.hook_mlp_out-52-L1-0.1-LR-0.0003-Tokens-1.500e+06,
+// so runs on other cases, hooks or activation files do not collide.
+func DefaultDir(src workload.Source, hook, runName string) string {
+	name := src.Label() + "-" + hook
+	if src.Head != nil {
+		name += fmt.Sprintf("-head%d", *src.Head)
+	}
+	return filepath.Join("runs", name+"-"+runName)
+}
+
 // Start prepares a new run in dir: it computes the activations, completes
 // cfg from them (d_in, hook name and layer, head index, context size,
 // model name), records the source, and builds the trainer. dir must not
@@ -62,16 +85,20 @@ func Start(dir string, src workload.Source, cfg sae.Config, opt StartOptions) (*
 	}
 	if modelName != "" {
 		cfg.ModelName = modelName
+	} else if src.Activations != "" && opt.ConfigFile == "" {
+		// An activation file names no model: do not keep the notebook
+		// default ("case3"), which would later label the run against case 3.
+		cfg.ModelName = ""
 	}
 	r, err := cfg.Resolve()
 	if err != nil {
 		return nil, err
 	}
 	if dir == "" {
-		dir = filepath.Join("runs", r.RunName())
+		dir = DefaultDir(src, cfg.HookName, r.RunName())
 	}
 	if _, err := os.Stat(filepath.Join(dir, sae.RunConfigFile)); err == nil {
-		return nil, fmt.Errorf("run directory %s: %w (resume it or choose another directory)", dir, ErrRunExists)
+		return nil, &ExistsError{Dir: dir}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err

@@ -31,10 +31,15 @@
 //     built on model.ParseHook, the one hook-name parser. Collect and Slice
 //     turn a hook into an activations.Set for training.
 //   - Source: where a run's activations come from, written to and read
-//     from source.json (WriteSource, ReadSource). FindSAE resolves a run or
+//     from source.json (WriteSource, ReadSource); Label names it for run
+//     directories ("case3", or the activation file's name). FindSAE resolves a run or
 //     SAE directory; ReadMetrics reads a run's metrics.jsonl.
+//   - EmptyHooks: the hooks of half-layers that compute nothing (tracr's
+//     empty MLPs), from the compiled blocks or, for a model folder, from
+//     all-zero output weights; bench's kind selectors skip them.
 //   - SAEConfig / SetHook: sae.NotebookConfig completed for a hook.
 //   - Scoring: ReconMetrics (features.Reconstruction on the SAE's
 //     Reconstruct; train's summary and sae-eval), Workload.Splice and
-//     Downstream.
+//     Downstream (numerical outputs within Workload.ATol, default |Δ| <
+//     0.05).
 package workload

@@ -23,7 +23,8 @@ func (w *Workload) Splice(v View, x []float32) (*tensor.Tensor, error) {
 // Downstream scores a reconstruction xhat ([B·T, d_in]) spliced in at v's
 // hook: the model's outputs with it, and with the hook's vectors zeroed,
 // against the clean outputs and the program's targets
-// (features.Downstream: accuracy, CE/KL or MSE and their recovered scores).
+// (features.Downstream: accuracy, within w.ATol for numerical outputs,
+// CE/KL or MSE and their recovered scores).
 func (w *Workload) Downstream(v View, clean *tensor.Tensor, xhat []float32) (*features.DownstreamMetrics, error) {
 	spliced, err := w.Splice(v, xhat)
 	if err != nil {
@@ -36,5 +37,5 @@ func (w *Workload) Downstream(v View, clean *tensor.Tensor, xhat []float32) (*fe
 	ids, vals := w.Case.Targets()
 	V := clean.Shape[len(clean.Shape)-1]
 	return features.Downstream(features.DownstreamInput{Categorical: w.Case.Compiled.Categorical, V: V,
-		Clean: clean.Data, Spliced: spliced.Data, Zero: zero.Data, Targets: ids, TargetValues: vals})
+		Clean: clean.Data, Spliced: spliced.Data, Zero: zero.Data, Targets: ids, TargetValues: vals, ATol: w.ATol})
 }

@@ -162,3 +162,20 @@ func WriteSource(runDir string, s Source) error {
 	}
 	return atomicfile.WriteFile(filepath.Join(runDir, SourceFile), append(b, '\n'), 0o644)
 }
+
+// Label names the source for file names: "case3", "case3-<model dir>" or
+// the activation file's base name without extension ("acts").
+func (s Source) Label() string {
+	if s.Activations != "" {
+		base := filepath.Base(strings.TrimRight(s.Activations, `/\`))
+		for _, ext := range []string{".safetensors", ".npy"} {
+			base = strings.TrimSuffix(base, ext)
+		}
+		return base
+	}
+	l := fmt.Sprintf("case%d", s.Case)
+	if s.Model != "" {
+		l += "-" + filepath.Base(strings.TrimRight(s.Model, `/\`))
+	}
+	return l
+}

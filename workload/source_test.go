@@ -27,3 +27,20 @@ func TestSourceErrors(t *testing.T) {
 		t.Error("ReadSource of an empty directory: want an error")
 	}
 }
+
+func TestSourceLabel(t *testing.T) {
+	for _, tc := range []struct {
+		src  Source
+		want string
+	}{
+		{Source{Case: 3}, "case3"},
+		{Source{Case: 3, Model: "/m/ib_case3/"}, "case3-ib_case3"},
+		{Source{Activations: "/tmp/a.safetensors"}, "a"},
+		{Source{Activations: "x.npy"}, "x"},
+		{Source{Activations: "cache/"}, "cache"},
+	} {
+		if got := tc.src.Label(); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.src, got, tc.want)
+		}
+	}
+}

@@ -27,6 +27,9 @@ type Workload struct {
 	Corr *siit.Correspondence
 	// Tokens are the dataset's rows as token ids ([rows][n_ctx]).
 	Tokens [][]int
+	// ATol is the numerical accuracy tolerance of Downstream (0:
+	// features.DefaultATol, InterpBench's 0.05).
+	ATol float64
 }
 
 // Open returns the workload of cd run by the model in modelDir

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/glassbox-interp/glassbox/bench"
+	"github.com/glassbox-interp/glassbox/features"
 	"github.com/glassbox-interp/glassbox/sae"
 	"github.com/glassbox-interp/glassbox/trained"
 )
@@ -22,8 +23,8 @@ import (
 var benchFlags struct {
 	cases, hooks, archs, l1, k, seeds, out, shard string
 	tokens                                        int64
-	expansion, jobs, batchTokens                  int
-	lr                                            float64
+	expansion, jobs, batchTokens, shards          int
+	lr, atol                                      float64
 	retryFailed, dryRun, noLeaderboard            bool
 	models, siitRecipe                            string
 	siitEpochs, siitSamples                       int
@@ -43,15 +44,24 @@ the case's dataset, trains the SAE with the original notebook's SAELens
 settings, labels its features against the RASP trace and splices the
 reconstruction back into the model. Metrics per cell: coverage, mean_f1,
 explained_variance, l0, dead_fraction, spliced_accuracy (plus clean/zero
-accuracy, ce_loss_score or mse_score, input_variance).
+accuracy, accuracy_retained = spliced/clean, ce_loss_score or mse_score,
+input_variance). Numerical programs' outputs count as correct when within
+--atol of the program's value (|Δ| < 0.05, InterpBench's tolerance, by
+default; recorded in spec.json).
 
 Hook selectors: residual (every blocks.L.hook_resid_pre plus the last
 hook_resid_post), mlp (blocks.L.hook_mlp_out), attn (blocks.L.hook_attn_out),
-all, exact hook names, or KIND:last for the last hook of a kind
-(residual:last is the residual stream after the last layer). The default,
-residual:last,mlp:last, is one residual and one mlp-out hook per case; use
---hooks residual,mlp for every layer's. l1 values apply to standard, gated and jumprelu;
-k values to topk and batchtopk.
+all, exact hook names, or KIND:last for the last hook of a kind that
+computes something (residual:last is the residual stream after the last
+layer; mlp:last is the last MLP that tracr did not leave empty — 10 of the
+84 InterpBench cases have an all-zero last MLP, and case 24 has no MLP
+that computes anything, so it gets no mlp cell). The kind selectors skip
+the hooks of empty half-layers (known from the compiled model's blocks);
+an exact hook name is kept. The default, residual:last,mlp:last, is one
+residual and one mlp-out hook per case; use --hooks residual,mlp for every
+layer's. Cells at a hook whose activations never vary are left out of the
+leaderboard's means (and counted apart). l1 values apply to standard, gated
+and jumprelu; k values to topk and batchtopk.
 
 Running the same command again resumes: cells already in results.jsonl
 (successes and recorded errors) are skipped, and a line cut short by a crash
@@ -59,10 +69,24 @@ is dropped. Ctrl-C stops cleanly. A failing cell is recorded with its error
 and the sweep goes on.
 
 --shard i/n (0-based i) runs every n-th cell starting at i into
-OUT/shard-i-of-n/; without the flag the shard is taken from
-SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT (minus SLURM_ARRAY_TASK_MIN) or
-from JOB_COMPLETION_INDEX/GLASSBOX_SHARD_COUNT (Kubernetes indexed Job).
+OUT/shard-i-of-n/. In a Slurm array or a Kubernetes indexed Job give
+--shards N, the number of shards of the whole grid: the index is
+SLURM_ARRAY_TASK_ID (or JOB_COMPLETION_INDEX), 0-based, and the count is
+always N (or GLASSBOX_SHARD_COUNT), never the size of the array running the
+task. So a task that died or was cancelled is resumed by resubmitting its
+index alone, with the same command:
+
+  sbatch --array=0-7 job.sh        # job.sh: glassbox bench --shards 8 --out /scratch/b ...
+  sbatch --array=3 job.sh          # task 3 died: resumes OUT/shard-3-of-8/
+  sbatch --array=1,5 job.sh        # any subset of 0..7 works
+
 Join shards with "glassbox bench merge", then "glassbox bench leaderboard".
+
+The grid is checked before anything runs: a case that does not exist or
+does not compile, or a hook selector that matches no hook, is reported;
+when no cell of the grid can run, bench exits with an error. --jobs
+defaults to the CPUs this process may use: GOMAXPROCS, the CPU affinity
+mask (cgroup cpuset, taskset) and SLURM_CPUS_PER_TASK, whichever is least.
 
 --models compiled,siit sweeps every case on its compiled model and on its
 SIIT-trained model (InterpBench's recipe and LL shape, or --siit-recipe,
@@ -72,7 +96,8 @@ content, resumed after an interruption, reused by later sweeps). Ground
 truth availability on a SIIT model follows its correspondence. The
 leaderboard then splits every table by model kind.`,
 	Example: `  glassbox bench --cases 3,4 --hooks residual,mlp --archs standard,topk --l1 0.1,1 --k 4 --out runs/bench
-  glassbox bench --cases all --shard 0/8 --out /scratch/bench      # one of 8 array tasks
+  glassbox bench --cases all --shard 0/8 --out /scratch/bench      # one of 8 shards
+  glassbox bench --cases all --shards 8 --out /scratch/bench       # in sbatch --array=0-7
   glassbox bench --cases 3 --dry-run                               # list the cells only
   glassbox bench --cases all --models compiled,siit --out runs/bench-siit`,
 	Args: cobra.NoArgs,
@@ -83,8 +108,9 @@ var benchMergeCmd = &cobra.Command{
 	Use:   "merge OUT DIR...",
 	Short: "Join shard outputs into one results.jsonl (deduplicated by cell ID)",
 	Long: `merge reads the results of each DIR (a results.jsonl file, a sweep directory, or
-a directory of shard-*/ outputs) and writes one results file to OUT (a
-directory gets OUT/results.jsonl). Identical repeats are dropped, a success
+a directory of shard-*/ outputs) and writes one results file:
+OUT/results.jsonl (OUT is a directory, created if needed), or OUT itself
+when it ends in .jsonl. Identical repeats are dropped, a success
 replaces a recorded error of the same cell, and two successes with different
 metrics are a conflict: nothing is written and the cells are listed.`,
 	Example: `  glassbox bench merge runs/bench-all runs/bench          # all shard-*/ under runs/bench
@@ -117,7 +143,8 @@ architecture × hook kind: mean coverage, mean F1, explained variance, L0,
 dead fraction, spliced accuracy, cells ok/failed. It writes
 leaderboard.md, leaderboard.html, leaderboard.json and frontier.svg (the
 L0-vs-coverage Pareto frontier per architecture) into --out (default: the
-first DIR) and prints the markdown.`,
+first DIR, or the directory of the first results file) and prints the
+markdown.`,
 	Example: `  glassbox bench leaderboard runs/bench
   glassbox bench leaderboard runs/bench --out docs/bench`,
 	Args: cobra.MinimumNArgs(1),
@@ -130,11 +157,14 @@ first DIR) and prints the markdown.`,
 		if out == "" {
 			out = args[0]
 			if st, err := os.Stat(out); err == nil && !st.IsDir() {
-				out = "."
+				out = filepath.Dir(out) // beside a results file given by name
 			}
 		}
 		lb := bench.Aggregate(rs)
 		for _, a := range args {
+			if st, err := os.Stat(a); err == nil && !st.IsDir() {
+				a = filepath.Dir(a) // a results file: its kept SAEs sit beside it
+			}
 			if err := lb.AddKept(rs, filepath.Join(a, bench.SAEsDir), benchFlags.serveBase); err != nil {
 				return err
 			}
@@ -163,10 +193,12 @@ func init() {
 	f.Int64Var(&benchFlags.tokens, "training-tokens", bench.DefaultTrainingTokens, "training tokens per SAE")
 	f.IntVar(&benchFlags.batchTokens, "train-batch-size-tokens", nb.TrainBatchSizeTokens, "SAE training batch in tokens (not part of the cell key: use a new --out to change it)")
 	f.Float64Var(&benchFlags.lr, "lr", nb.LR, "SAE learning rate, constant (not part of the cell key)")
+	f.Float64Var(&benchFlags.atol, "atol", features.DefaultATol, "numerical programs: an output is correct when |output − program value| < atol (InterpBench's 0.05; not part of the cell key)")
 	f.IntVar(&benchFlags.expansion, "expansion", bench.DefaultExpansion, "SAE expansion factor (d_sae / d_in)")
 	f.StringVar(&benchFlags.out, "out", "bench-out", "output directory (shards write to OUT/shard-i-of-n/)")
-	f.IntVar(&benchFlags.jobs, "jobs", 0, "cells run at once (0: GOMAXPROCS)")
-	f.StringVar(&benchFlags.shard, "shard", "", "run shard i/n of the grid (0-based i); default from Slurm / Kubernetes env")
+	f.IntVar(&benchFlags.jobs, "jobs", 0, "cells run at once (0: the CPUs this process may use, capped by SLURM_CPUS_PER_TASK)")
+	f.StringVar(&benchFlags.shard, "shard", "", "run shard i/n of the grid (0-based i)")
+	f.IntVar(&benchFlags.shards, "shards", 0, "shards of the whole grid, for array tasks: the index comes from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX")
 	f.BoolVar(&benchFlags.retryFailed, "retry-failed", false, "run again the cells recorded with an error")
 	f.BoolVar(&benchFlags.dryRun, "dry-run", false, "print this shard's cells (ID and key) and exit")
 	f.BoolVar(&benchFlags.keepSAEs, "keep-saes", false, "keep each cell's trained SAE in OUT/saes/<cell id>/ (SAELens layout); the leaderboard links them to glassbox serve")
@@ -227,23 +259,71 @@ func benchSpec(allCases func() []int) (bench.Spec, error) {
 	return s.Normalize()
 }
 
-func benchShard() (bench.Shard, error) {
-	if benchFlags.shard != "" {
-		return bench.ParseShard(benchFlags.shard)
+// benchShard is the shard to run: --shard, or the array task's index out
+// of --shards (bench.ShardFromEnv).
+func benchShard(getenv func(string) string) (bench.Shard, error) {
+	if benchFlags.shards < 0 {
+		return bench.Shard{}, fmt.Errorf("--shards %d: expected a positive number", benchFlags.shards)
 	}
-	s, _, err := bench.ShardFromEnv(nil)
+	if benchFlags.shard != "" {
+		s, err := bench.ParseShard(benchFlags.shard)
+		if err == nil && benchFlags.shards > 0 && s.Count != benchFlags.shards {
+			err = fmt.Errorf("--shard %s and --shards %d disagree on the shard count", benchFlags.shard, benchFlags.shards)
+		}
+		return s, err
+	}
+	s, found, err := bench.ShardFromEnv(getenv, benchFlags.shards)
+	if err == nil && !found && benchFlags.shards > 1 {
+		err = fmt.Errorf("--shards %d but no array index (SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX): use --shard i/%d", benchFlags.shards, benchFlags.shards)
+	}
 	return s, err
 }
 
+// checkGrid reports the cells that cannot run (unknown or uncompilable
+// cases, selectors that match no hook) on w, one line per distinct
+// reason, and fails when the grid is empty or no cell can run.
+func checkGrid(cells []bench.Cell, w io.Writer) error {
+	if len(cells) == 0 {
+		return errors.New("bench: the grid has no cells")
+	}
+	bad, seen := 0, map[string]bool{}
+	var reasons []string
+	for _, c := range cells {
+		if c.ExpandErr == "" {
+			continue
+		}
+		bad++
+		if !seen[c.ExpandErr] {
+			seen[c.ExpandErr] = true
+			reasons = append(reasons, c.ExpandErr)
+		}
+	}
+	if bad == 0 {
+		return nil
+	}
+	if len(reasons) > 10 {
+		reasons = append(reasons[:10], fmt.Sprintf("… and %d more", len(reasons)-10))
+	}
+	msg := fmt.Sprintf("%d of %d cells cannot run:\n  %s", bad, len(cells), strings.Join(reasons, "\n  "))
+	if bad == len(cells) {
+		return fmt.Errorf("bench: no cell of the grid can run (%s)", msg)
+	}
+	fmt.Fprintf(w, "bench: warning: %s\n(they are recorded as failed)\n", msg)
+	return nil
+}
+
 func runBench(cmd *cobra.Command, _ []string) error {
-	shard, err := benchShard()
+	shard, err := benchShard(nil)
 	if err != nil {
 		return err
 	}
 	if benchFlags.batchTokens <= 0 || !(benchFlags.lr > 0) {
 		return fmt.Errorf("--train-batch-size-tokens %d, --lr %v: expected positive numbers", benchFlags.batchTokens, benchFlags.lr)
 	}
-	ropts := bench.RunnerOptions{TrainBatchSizeTokens: benchFlags.batchTokens, LR: benchFlags.lr}.WithDefaults()
+	if !(benchFlags.atol > 0) || benchFlags.atol > 1e300 {
+		return fmt.Errorf("--atol %v: expected a positive number", benchFlags.atol)
+	}
+	ropts := bench.RunnerOptions{TrainBatchSizeTokens: benchFlags.batchTokens, LR: benchFlags.lr, ATol: benchFlags.atol}.WithDefaults()
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if benchFlags.keepSAEs {
@@ -272,11 +352,20 @@ func runBench(cmd *cobra.Command, _ []string) error {
 	} else if benchFlags.siitRecipe != "" || benchFlags.siitEpochs != 0 || benchFlags.siitSamples != 0 {
 		return fmt.Errorf("--siit-recipe, --siit-epochs and --siit-samples need --models with siit")
 	}
-	cells, err := backend.Expand(spec)
+	cells, notes, err := backend.Expand(spec)
 	if err != nil {
 		return err
 	}
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	for _, n := range notes {
+		fmt.Fprintf(stderr, "bench: %s\n", n)
+	}
+	if err := checkGrid(cells, stderr); err != nil {
+		if len(notes) > 0 && len(cells) == 0 {
+			err = fmt.Errorf("%w (%s)", err, strings.Join(notes, "; "))
+		}
+		return err
+	}
 	if benchFlags.dryRun {
 		mine := shard.Select(cells)
 		for _, c := range mine {
@@ -296,8 +385,13 @@ func runBench(cmd *cobra.Command, _ []string) error {
 	if backend.Plan != nil {
 		backend.Plan(shard.Select(cells))
 	}
+	jobs := benchFlags.jobs
+	if jobs <= 0 {
+		jobs = bench.DefaultJobs(nil)
+	}
+	fmt.Fprintf(stderr, "bench: shard %s, %d of %d cells, %d at once, into %s\n", shard, len(shard.Select(cells)), len(cells), jobs, dir)
 	sum, err := bench.Sweep(ctx, cells, backend.Run, bench.Options{
-		Dir: dir, Jobs: benchFlags.jobs, Shard: shard, RetryFailed: benchFlags.retryFailed,
+		Dir: dir, Jobs: jobs, Shard: shard, RetryFailed: benchFlags.retryFailed,
 		Progress: progressPrinter(stderr), Cost: backend.Cost,
 	})
 	fmt.Fprintf(stderr, "\n%s: %d cells, %d already done, %d ok and %d failed this run, %d left\n",

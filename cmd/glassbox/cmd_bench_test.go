@@ -78,3 +78,36 @@ func TestBenchMergeAndLeaderboardCommands(t *testing.T) {
 		t.Errorf("bad shard: %v", err)
 	}
 }
+
+// TestBenchLeaderboardBesideResultsFile: "bench leaderboard DIR/x.jsonl"
+// writes its files into DIR, not into the working directory (issue 15, 15).
+func TestBenchLeaderboardBesideResultsFile(t *testing.T) {
+	cells, err := bench.Expand(bench.Spec{Cases: []int{3}, Hooks: []string{"residual"}, Archs: []string{"topk"}, K: []int{4}},
+		func(int) ([]string, error) { return bench.StandardHooks(1), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(ctx context.Context, c bench.Cell) (map[string]float64, error) {
+		return map[string]float64{bench.MetricCoverage: 0.5, bench.MetricL0: 3}, nil
+	}
+	in := t.TempDir()
+	if _, err := bench.Sweep(context.Background(), cells, run, bench.Options{Dir: in}); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "all.jsonl")
+	if _, err := runBenchCLI(t, "bench", "merge", file, in); err != nil {
+		t.Fatal(err)
+	}
+	wd, _ := os.Getwd()
+	if _, err := runBenchCLI(t, "bench", "leaderboard", file); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, bench.LeaderboardMarkdown)); err != nil {
+		t.Errorf("leaderboard not beside the results file: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(wd, bench.LeaderboardMarkdown)); err == nil {
+		os.Remove(filepath.Join(wd, bench.LeaderboardMarkdown))
+		t.Error("leaderboard written into the working directory")
+	}
+}

@@ -28,12 +28,18 @@ with the hook's activation left alone (clean), replaced by the reconstruction
 and for categorical programs CE and KL with SAELens' scores
 ce_loss_score = (CE_zero − CE_spliced)/(CE_zero − CE_clean) and
 kl_div_score = (KL_zero − KL_spliced)/KL_zero; for numerical programs MSE with
-the analogous mse_score and mse_vs_clean_score.`,
+the analogous mse_score and mse_vs_clean_score. A numerical output is
+correct when |output − program value| < --atol (InterpBench's 0.05 by
+default; printed beside the accuracies). "spliced keeps" is the spliced
+accuracy as a fraction of the clean accuracy.`,
 	Example: `  glassbox sae-eval runs/case3-resid-pre
   glassbox sae-eval runs/case3-resid-pre --json`,
 	Args: cobra.ExactArgs(1),
 	RunE: func(cmd *cobra.Command, args []string) error {
 		jsonOut, _ := cmd.Flags().GetBool("json")
+		if err := evalSAEFlags.check(); err != nil {
+			return err
+		}
 		return runSAEEval(cmd.OutOrStdout(), args[0], evalSAEFlags.options(false), jsonOut)
 	},
 }
@@ -65,11 +71,17 @@ func runSAEEval(w io.Writer, path string, opts rundir.Options, jsonOut bool) err
 		fmt.Fprintf(w, "%-13s %9.4f %10.5g %10.5g\n", "zero-ablated", d.Zero.Accuracy, deref(d.Zero.CE), deref(d.Zero.KL))
 		fmt.Fprintf(w, "ce_loss_score %.4f\nkl_div_score  %.4f\n", deref(d.CEScore), deref(d.KLScore))
 	} else {
+		fmt.Fprintf(w, "accuracy: |Δ| < %g (--atol)\n", d.ATol)
 		fmt.Fprintf(w, "%-13s %9s %12s %12s\n", "", "accuracy", "MSE", "MSE(clean)")
 		fmt.Fprintf(w, "%-13s %9.4f %12.5g %12.5g\n", "clean", d.Clean.Accuracy, deref(d.Clean.MSE), deref(d.Clean.MSEClean))
 		fmt.Fprintf(w, "%-13s %9.4f %12.5g %12.5g\n", "spliced", d.Spliced.Accuracy, deref(d.Spliced.MSE), deref(d.Spliced.MSEClean))
 		fmt.Fprintf(w, "%-13s %9.4f %12.5g %12.5g\n", "zero-ablated", d.Zero.Accuracy, deref(d.Zero.MSE), deref(d.Zero.MSEClean))
 		fmt.Fprintf(w, "mse_score          %.4f\nmse_vs_clean_score %.4f\n", deref(d.MSEScore), deref(d.MSECleanSc))
+	}
+	if d.Retained != nil {
+		fmt.Fprintf(w, "spliced keeps %.4f of the clean accuracy\n", float64(*d.Retained))
+	} else {
+		fmt.Fprintln(w, "spliced keeps –: the clean model has accuracy 0")
 	}
 	return nil
 }

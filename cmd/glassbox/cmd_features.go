@@ -10,6 +10,7 @@ import (
 	"github.com/glassbox-interp/glassbox/features/rundir"
 	"github.com/glassbox-interp/glassbox/workload"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // analysisFlags are the flags shared by features, serve, report and sae-eval.
@@ -19,14 +20,36 @@ type analysisFlags struct {
 	top          int
 	threshold    float64
 	relThreshold float64
+	atol         float64
+	flags        *pflag.FlagSet // the command's flags: was --threshold given?
 }
 
 func (f *analysisFlags) add(cmd *cobra.Command) {
 	cmd.Flags().IntVar(&f.caseID, "case", 0, "circuits-benchmark case the SAE was trained on (default: read from the run, e.g. model_name \"case3\")")
 	cmd.Flags().StringVar(&f.modelDir, "model", "", "model folder (glassbox, glassbox siit or InterpBench) to run instead of the compiled case model; a run that recorded its model (source.json model_ref) must get the same weights")
 	cmd.Flags().IntVar(&f.top, "top", 20, "top-k examples per feature")
-	cmd.Flags().Float64Var(&f.threshold, "threshold", 0, "a feature fires where its activation is > this value")
+	f.flags = cmd.Flags()
+	cmd.Flags().Float64Var(&f.threshold, "threshold", 0, "a feature fires where its activation is > this value (default: 1% of the largest norm of the hook's activation vectors)")
 	cmd.Flags().Float64Var(&f.relThreshold, "rel-threshold", 0, "raise the firing threshold to this fraction of each feature's max activation")
+	cmd.Flags().Float64Var(&f.atol, "atol", features.DefaultATol, "numerical programs: an output is correct when |output − program value| < atol (InterpBench's 0.05)")
+}
+
+// labelOptions is the firing rule: --threshold when given, otherwise
+// features.DefaultHookFraction of the hook's largest feature activation.
+func (f *analysisFlags) labelOptions() features.LabelOptions {
+	o := features.LabelOptions{RelThreshold: f.relThreshold, HookFraction: features.DefaultHookFraction}
+	if f.flags != nil && f.flags.Changed("threshold") {
+		o.Threshold, o.HookFraction = float32(f.threshold), 0
+	}
+	return o
+}
+
+// check validates the flags.
+func (f *analysisFlags) check() error {
+	if !(f.atol > 0) || f.atol > 1e300 {
+		return fmt.Errorf("--atol %v: expected a positive number", f.atol)
+	}
+	return nil
 }
 
 func (f *analysisFlags) options(effects bool) rundir.Options {
@@ -35,8 +58,9 @@ func (f *analysisFlags) options(effects bool) rundir.Options {
 		Cases:     workload.CatalogueCase,
 		ModelDir:  f.modelDir,
 		Summary:   features.SummaryOptions{TopK: f.top},
-		Label:     features.LabelOptions{Threshold: float32(f.threshold), RelThreshold: f.relThreshold},
+		Label:     f.labelOptions(),
 		NoEffects: !effects,
+		ATol:      f.atol,
 	}
 }
 
@@ -52,7 +76,11 @@ token@position, or a RASP variable the alignment places at or before the
 SAE's hook (F1 for indicators, Pearson |r| for numerical variables).
 
 It prints one line per live feature (like the notebook's notes, "35: a@1 F1 1.00"),
-the duplicate groups and the hook's coverage. --json prints one object:
+the duplicate groups and the hook's coverage. A feature fires where its
+activation exceeds 1% of the hook's activation scale, the largest norm of
+the hook's activation vectors (so near-silent features are not live);
+--threshold sets an absolute value instead. The header states the
+threshold used. --json prints one object:
 {"hook","d_sae","live","coverage","expected","recovered","features":[{"index","label",
 "precision","recall","f1","density","max_activation","live","duplicates",...}]}.
 --feature N prints one feature's top examples instead.`,
@@ -64,6 +92,9 @@ the duplicate groups and the hook's coverage. --json prints one object:
 	RunE: func(cmd *cobra.Command, args []string) error {
 		jsonOut, _ := cmd.Flags().GetBool("json")
 		feature, _ := cmd.Flags().GetInt("feature")
+		if err := featuresFlags.check(); err != nil {
+			return err
+		}
 		res, err := rundir.Load(args[0], featuresFlags.options(false))
 		if err != nil {
 			return err

@@ -26,7 +26,7 @@ var saeInfoCmd = &cobra.Command{
 earlier, sae_weights.safetensors, optional sparsity.safetensors) and prints its
 configuration, the stored tensors with their shapes, and a feature-density
 summary. Given a run directory it shows final/, or the latest checkpoint.`,
-	Example: "  glassbox sae info runs/48-L1-0.1-LR-0.0003-Tokens-1.500e+06/final",
+	Example: "  glassbox sae info runs/case3-blocks.0.hook_mlp_out-52-L1-0.1-LR-0.0003-Tokens-1.500e+06/final",
 	Args:    cobra.ExactArgs(1),
 	RunE: func(cmd *cobra.Command, args []string) error {
 		dir, _, err := workload.FindSAE(args[0])

@@ -57,7 +57,7 @@ with results identical to an uninterrupted run.`,
   glassbox train --case 3 --model runs/siit/case_3 --hook blocks.1.hook_attn_out   # a SIIT-trained model
   glassbox train --program my_prog.star --vocab a,b,c --max-seq-len 6 --model runs/siit/mine --hook blocks.0.hook_mlp_out
   glassbox train --activations acts.safetensors --config cfg.json --out runs/mine
-  glassbox train --resume runs/48-L1-0.1-LR-0.0003-Tokens-1.500e+06`,
+  glassbox train --resume runs/case3-blocks.0.hook_mlp_out-52-L1-0.1-LR-0.0003-Tokens-1.500e+06`,
 	Args: cobra.NoArgs,
 	RunE: runTrain,
 }
@@ -74,7 +74,7 @@ func init() {
 	f.IntVar(&trainFlags.head, "head", -1, "head index for per-head hooks (hook_z without --head is flattened over heads)")
 	f.BoolVar(&trainFlags.dropBOS, "drop-bos", false, "leave out position 0 (BOS)")
 	f.StringVar(&trainFlags.config, "config", "", "SAELens-style JSON config (replaces the notebook defaults)")
-	f.StringVar(&trainFlags.out, "out", "", "run directory (default runs/<run name>)")
+	f.StringVar(&trainFlags.out, "out", "", "run directory (default runs/<case or activation file>-<hook>-<run name>)")
 	f.StringVar(&trainFlags.resume, "resume", "", "continue the run in this directory from its last checkpoint")
 	// The defaults shown are the notebook config's; a flag changes the
 	// config (notebook or --config) only when it is given.
@@ -179,8 +179,9 @@ func runTrain(cmd *cobra.Command, _ []string) error {
 			return fmt.Errorf("give the data source: --case N or --program FILE.star (optionally with --model DIR) or --activations FILE")
 		}
 		if run, err = pipeline.Start(trainFlags.out, src, cfg, pipeline.StartOptions{ConfigFile: trainFlags.config}); err != nil {
-			if errors.Is(err, pipeline.ErrRunExists) {
-				return fmt.Errorf("%w: use --resume %s or another --out", err, trainFlags.out)
+			var exists *pipeline.ExistsError
+			if errors.As(err, &exists) {
+				return fmt.Errorf("%w: use --resume %s or another --out", err, exists.Dir)
 			}
 			return err
 		}

@@ -26,8 +26,9 @@ type CaseLoader func(id int) (*workload.Case, error)
 
 // Options control Load.
 type Options struct {
-	// Case is the case id; 0 reads it from the run (config.json or the
-	// SAE's model_name/dataset_path, e.g. "case3", "case_3").
+	// Case is the case id; 0 reads it from the run: its source.json, else
+	// config.json or the SAE's model_name/dataset_path ("case3",
+	// "case_3"). A run trained on an activation file names no case.
 	Case int
 	// Cases loads a case by id (required unless CaseData is given).
 	Cases CaseLoader
@@ -43,6 +44,9 @@ type Options struct {
 	Label   features.LabelOptions
 	// NoEffects skips the per-feature output effects.
 	NoEffects bool
+	// ATol is the numerical accuracy tolerance of the downstream metrics
+	// (0: features.DefaultATol, |Δ| < 0.05).
+	ATol float64
 }
 
 // Result is an analysed SAE.
@@ -158,6 +162,12 @@ func Load(path string, opts Options) (*Result, error) {
 		if id == 0 {
 			id = src.Case
 		}
+		if id == 0 && src.Activations != "" {
+			// The run knows what it was trained on: a file of activations,
+			// which names no case (its model_name may still carry the
+			// notebook default "case3"; it is not evidence).
+			return nil, fmt.Errorf("open run %s: it was trained on the activations in %s, which name no case; pass --case N (and --model DIR if they came from a model folder) to analyse it against a case", path, src.Activations)
+		}
 		if id == 0 {
 			var ss []string
 			for _, k := range []string{"model_name", "dataset_path", "case"} {
@@ -187,6 +197,7 @@ func Load(path string, opts Options) (*Result, error) {
 			return nil, fmt.Errorf("open run %s: %w", path, err)
 		}
 	}
+	w.ATol = opts.ATol
 	res.w, res.Case, res.Model, res.Tokens = w, cd, w.Model, w.Tokens
 	if err := res.analyse(opts); err != nil {
 		return nil, fmt.Errorf("analyse %s: %w", saeDir, err)
@@ -247,7 +258,11 @@ func (r *Result) analyse(opts Options) error {
 	if h := s.Meta.HookHeadIndex; h != nil {
 		labelHook = fmt.Sprintf("%s[%d]", hook, *h)
 	}
-	if r.Analysis, err = features.Analyze(r.Acts, r.GT, labelHook, dec, opts.Summary, opts.Label); err != nil {
+	lopts := opts.Label
+	if lopts.HookFraction > 0 && lopts.HookScale == 0 {
+		lopts.HookScale = features.MaxRowNorm(x, din) // the hook's activation scale
+	}
+	if r.Analysis, err = features.Analyze(r.Acts, r.GT, labelHook, dec, opts.Summary, lopts); err != nil {
 		return err
 	}
 
