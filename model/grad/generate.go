@@ -7,3 +7,4 @@ package grad
 // *_other.go.
 
 //go:generate go run -C ../../internal/asmgen . -kernels grad/sgemm -out ../../model/grad/sgemm_amd64.s
+//go:generate go run -C ../../internal/asmgen . -kernels grad/gelu -out ../../model/grad/gelu_amd64.s
