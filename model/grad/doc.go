@@ -54,6 +54,12 @@
 // goroutines with one Workspace each, as long as nothing updates it
 // meanwhile.
 //
+// ForwardFrom(ws, clean, patches, keep) is a patched Forward of a clean
+// (unpatched) run's tokens that starts at the lowest patched layer from
+// the clean run's residual stream, bit-identical to the full Forward: an
+// evaluation that patches one node at a time skips the layers below it.
+// clean must stay valid and the parameters unchanged (see its doc).
+//
 // # Gradients and the optimiser
 //
 // Grads mirrors torch's p.grad, including whether a parameter has one at

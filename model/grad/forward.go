@@ -72,11 +72,17 @@ func NewWorkspace() *Workspace { return &Workspace{} }
 // what Backward needs. It points into its Workspace and is valid until the
 // next Forward on that Workspace.
 type Run struct {
-	ws   *Workspace
-	net  *Net
-	gen  uint64
-	B, T int
-	keep bool
+	ws      *Workspace
+	net     *Net
+	gen     uint64
+	B, T    int
+	keep    bool
+	patched bool   // some node was patched
+	version uint64 // the Net's parameter version at Forward
+	// from > 0: a ForwardFrom run whose layers below from are base's
+	// (only copied into ws when keep).
+	from int
+	base *Run
 }
 
 // maxChunks is the number of pieces a batch is split into (fewer when B is
@@ -96,6 +102,8 @@ type chunkJob struct {
 	ws       *Workspace
 	B, T, nc int
 	backward bool
+	from     int        // first layer to run (ForwardFrom)
+	src      *Workspace // the clean run's Workspace when from > 0
 }
 
 func (j *chunkJob) do(c int) {
@@ -104,7 +112,7 @@ func (j *chunkJob) do(c int) {
 		P := j.ws.gl.size
 		j.net.backwardChunk(j.ws, j.ws.parts[c*P:(c+1)*P], b0, b1, j.T)
 	} else {
-		j.net.forwardChunk(j.ws, b0, b1, j.T)
+		j.net.forwardChunk(j.ws, j.src, j.from, b0, b1, j.T)
 	}
 }
 
@@ -180,22 +188,46 @@ func (n *Net) Forward(ws *Workspace, tokens []int32, B, T int, patches []Patch, 
 			return nil, fmt.Errorf("grad: forward: token %d (row %d, position %d) is %d, want an id in [0, %d)", i, i/T, i%T, id, c.DVocab)
 		}
 	}
+	if _, err := n.checkPatches(patches, B, T); err != nil {
+		return nil, fmt.Errorf("grad: forward: %w", err)
+	}
+	r := n.run(ws, B, T, patches, keep, 0, nil)
+	copy(ws.tok, tokens)
+	runChunks(&ws.job)
+	clear(ws.mlpPatch) // do not keep the caller's slices
+	return r, nil
+}
+
+// checkPatches checks patches against the model and a batch of N rows and
+// returns the lowest patched layer (n_layers when there are none).
+func (n *Net) checkPatches(patches []Patch, B, T int) (int, error) {
+	c := &n.cfg
 	N := B * T
-	g := n.geom
+	first := c.NLayers
 	for i, p := range patches {
-		if _, err := locate(*c, p.Node); err != nil {
-			return nil, fmt.Errorf("grad: forward: patch %d: %w", i, err)
+		l, err := locate(*c, p.Node)
+		if err != nil {
+			return 0, fmt.Errorf("patch %d: %w", i, err)
 		}
+		first = min(first, l)
 		w := p.Node.Width(*c)
 		if len(p.Values) != N*w {
-			return nil, fmt.Errorf("grad: forward: patch %d (%s): %d values, want [B,T,width] = [%d,%d,%d] = %d", i, p.Node, len(p.Values), B, T, w, N*w)
+			return 0, fmt.Errorf("patch %d (%s): %d values, want [B,T,width] = [%d,%d,%d] = %d", i, p.Node, len(p.Values), B, T, w, N*w)
 		}
 		for _, q := range patches[:i] {
 			if q.Node == p.Node {
-				return nil, fmt.Errorf("grad: forward: node %s is patched twice", p.Node)
+				return 0, fmt.Errorf("node %s is patched twice", p.Node)
 			}
 		}
 	}
+	return first, nil
+}
+
+// run sizes ws for a batch, packs the weights, records the patches and
+// sets up the chunk job (the caller fills ws.tok and runs it).
+func (n *Net) run(ws *Workspace, B, T int, patches []Patch, keep bool, from int, base *Run) *Run {
+	N := B * T
+	g := n.geom
 	ws.gen++
 	ws.g, ws.gl, ws.keep = g, n.gradLayout, keep
 	n.prepare(ws)
@@ -204,7 +236,6 @@ func (n *Net) Forward(ws *Workspace, tokens []int32, B, T int, patches []Patch, 
 		ws.tok = make([]int32, N)
 	}
 	ws.tok = ws.tok[:N]
-	copy(ws.tok, tokens)
 	ws.x = growAll(ws.x, g.L+1, N*g.Dp)
 	ws.mid = growAll(ws.mid, g.L, N*g.Dp)
 	ws.qkv = growAll(ws.qkv, g.L, N*g.Sp)
@@ -217,10 +248,13 @@ func (n *Net) Forward(ws *Workspace, tokens []int32, B, T int, patches []Patch, 
 	}
 	ws.logitsP = grow(ws.logitsP, N*g.Vp)
 	ws.logits = grow(ws.logits, N*g.V)
-	ws.job = chunkJob{net: n, ws: ws, B: B, T: T, nc: numChunks(B)}
-	runChunks(&ws.job)
-	clear(ws.mlpPatch) // do not keep the caller's slices
-	return &Run{ws: ws, net: n, gen: ws.gen, B: B, T: T, keep: keep}, nil
+	var src *Workspace
+	if base != nil {
+		src = base.ws
+	}
+	ws.job = chunkJob{net: n, ws: ws, B: B, T: T, nc: numChunks(B), from: from, src: src}
+	return &Run{ws: ws, net: n, gen: ws.gen, B: B, T: T, keep: keep, patched: len(patches) > 0,
+		version: n.version, from: from, base: base}
 }
 
 // prepare packs the current weights into ws's padded layouts.
@@ -313,24 +347,30 @@ func addRows(out, x, b []float32, ld, r0, r1 int) {
 	}
 }
 
-// forwardChunk runs batch rows [b0, b1) through every layer.
-func (n *Net) forwardChunk(ws *Workspace, b0, b1, T int) {
+// forwardChunk runs batch rows [b0, b1) through the layers from `from`
+// on: from 0, the embeddings first; otherwise from the residual stream
+// x[from] of src (a clean run of the same tokens).
+func (n *Net) forwardChunk(ws, src *Workspace, from, b0, b1, T int) {
 	g := ws.g
 	D, Dp := g.D, g.Dp
 	r0, r1 := b0*T, b1*T
 	nr := r1 - r0
-	x := ws.x[0]
-	wE, wPos := n.data[n.wE:], n.data[n.wPos:]
-	for r := r0; r < r1; r++ {
-		e := wE[int(ws.tok[r])*D : int(ws.tok[r]+1)*D]
-		p := wPos[(r%T)*D : (r%T+1)*D]
-		o := x[r*Dp : (r+1)*Dp]
-		for d := range e {
-			o[d] = e[d] + p[d]
+	if from > 0 {
+		copy(ws.x[from][r0*Dp:r1*Dp], src.x[from][r0*Dp:r1*Dp])
+	} else {
+		x := ws.x[0]
+		wE, wPos := n.data[n.wE:], n.data[n.wPos:]
+		for r := r0; r < r1; r++ {
+			e := wE[int(ws.tok[r])*D : int(ws.tok[r]+1)*D]
+			p := wPos[(r%T)*D : (r%T+1)*D]
+			o := x[r*Dp : (r+1)*Dp]
+			for d := range e {
+				o[d] = e[d] + p[d]
+			}
+			clear(o[D:])
 		}
-		clear(o[D:])
 	}
-	for l := 0; l < g.L; l++ {
+	for l := from; l < g.L; l++ {
 		x, mid := ws.x[l], ws.mid[l]
 		// Attention.
 		qkv := ws.qkv[l]
@@ -497,6 +537,9 @@ func (r *Run) NodeInto(dst []float32, nd Node) error {
 	N, w := r.B*r.T, nd.Width(c)
 	if len(dst) != N*w {
 		return fmt.Errorf("grad: node %s: dst has %d values, want [B,T,width] = %d", nd, len(dst), N*w)
+	}
+	if l < r.from && r.base != nil {
+		return r.base.NodeInto(dst, nd) // a layer ForwardFrom took from the clean run
 	}
 	g := r.ws.g
 	if !nd.isHead() {
