@@ -39,6 +39,7 @@ var kernelFiles = map[string]func(){
 	"model/kernel": modelKernel,
 	"grad/sgemm":   gradSgemm,
 	"grad/gelu":    gradGelu,
+	"grad/exp":     gradExp,
 }
 
 func main() {

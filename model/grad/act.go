@@ -154,12 +154,29 @@ func expNeg(x float32) float32 {
 	if !(x > -87) {
 		return expUnder(x)
 	}
-	k := float32(int32(x*1.44269504088896341 - 0.5)) // nearest integer (x ≤ 0: truncation is toward zero)
-	f := x - k*0.693359375 + k*2.12194440e-4
+	// Every product is converted on its own so that no architecture fuses
+	// a multiply-add: the AVX2 twin (expNegRowsAVX2) rounds each one too.
+	k := float32(int32(float32(x*1.44269504088896341) - 0.5)) // nearest integer (x ≤ 0: truncation is toward zero)
+	f := x - float32(k*0.693359375) + float32(k*2.12194440e-4)
 	// Cephes' polynomial, evaluated in Estrin's scheme (shorter latency).
 	f2 := f * f
-	p := (5.0000001201e-1 + 1.6666665459e-1*f) + f2*(4.1665795894e-2+8.3334519073e-3*f) + f2*f2*(1.3981999507e-3+1.9875691500e-4*f)
-	return (p*f2 + f + 1) * math.Float32frombits(uint32(int32(k)+127)<<23)
+	p := (5.0000001201e-1 + float32(1.6666665459e-1*f)) + float32(f2*(4.1665795894e-2+float32(8.3334519073e-3*f))) + float32(float32(f2*f2)*(1.3981999507e-3+float32(1.9875691500e-4*f)))
+	return (float32(p*f2) + f + 1) * math.Float32frombits(uint32(int32(k)+127)<<23)
+}
+
+// expNegRows replaces every x[i] (≤ 0) by expNeg(x[i]), eight at a time in
+// AVX2 where available (bit-identical to expNeg).
+func expNegRows(x []float32) {
+	n8 := 0
+	if useAVX2 {
+		n8 = len(x) &^ 7
+	}
+	if n8 > 0 {
+		expNegRowsAVX2(&x[0], n8)
+	}
+	for i, v := range x[n8:] {
+		x[n8+i] = expNeg(v)
+	}
 }
 
 // expUnder is expNeg below -87: 0, or NaN for NaN.

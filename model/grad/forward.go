@@ -424,7 +424,10 @@ func (n *Net) forwardChunk(ws, src *Workspace, from, b0, b1, T int) {
 }
 
 // attention computes layer l's pattern and z for batch rows [b0, b1)
-// from qkv (z is zero for patched heads).
+// from qkv (z and the pattern are zero for patched heads). It runs in three
+// passes so that the exponentials of the whole chunk go through one
+// vectorised call: the scores minus their row maximum (masked ones -inf),
+// expNegRows, then the normalisation and z = pattern·v.
 func (n *Net) attention(ws *Workspace, l, b0, b1, T int) {
 	g := ws.g
 	H, dh, HD, Sp := g.H, g.dh, g.HD, g.Sp
@@ -432,18 +435,19 @@ func (n *Net) attention(ws *Workspace, l, b0, b1, T int) {
 	inv := float32(1 / n.attnScale(l)) // scores are q·k·(1/attn_scale), as in package model
 	causal := n.cfg.AttentionDir == "causal"
 	on := ws.headOn[l]
+	TT := T * T
+	ninf := float32(math.Inf(-1))
 	for b := b0; b < b1; b++ {
 		blk := qkv[b*T*Sp : (b+1)*T*Sp]
-		zb := z[b*T*HD : (b+1)*T*HD]
 		for h := 0; h < H; h++ {
+			pb := pat[(b*H+h)*TT : (b*H+h+1)*TT]
 			if on[h] {
-				for i := 0; i < T; i++ {
-					clear(zb[i*HD+h*dh : i*HD+(h+1)*dh])
+				for i := range pb {
+					pb[i] = ninf
 				}
 				continue
 			}
-			pb := pat[(b*H+h)*T*T : (b*H+h+1)*T*T]
-			qo, ko, vo := h*dh, HD+h*dh, 2*HD+h*dh
+			qo, ko := h*dh, HD+h*dh
 			for i := 0; i < T; i++ {
 				jn := T
 				if causal {
@@ -451,7 +455,7 @@ func (n *Net) attention(ws *Workspace, l, b0, b1, T int) {
 				}
 				qi := blk[i*Sp+qo : i*Sp+qo+dh]
 				prow := pb[i*T : i*T+T]
-				mx := float32(math.Inf(-1))
+				mx := ninf
 				for j := 0; j < jn; j++ {
 					kj := blk[j*Sp+ko : j*Sp+ko+dh]
 					kj = kj[:len(qi)]
@@ -463,16 +467,42 @@ func (n *Net) attention(ws *Workspace, l, b0, b1, T int) {
 					prow[j] = s
 					mx = max(mx, s)
 				}
+				for j := range prow[:jn] {
+					prow[j] -= mx
+				}
+				for j := jn; j < T; j++ {
+					prow[j] = ninf
+				}
+			}
+		}
+	}
+	expNegRows(pat[b0*H*TT : b1*H*TT])
+	for b := b0; b < b1; b++ {
+		blk := qkv[b*T*Sp : (b+1)*T*Sp]
+		zb := z[b*T*HD : (b+1)*T*HD]
+		for h := 0; h < H; h++ {
+			if on[h] {
+				for i := 0; i < T; i++ {
+					clear(zb[i*HD+h*dh : i*HD+(h+1)*dh])
+				}
+				continue
+			}
+			pb := pat[(b*H+h)*TT : (b*H+h+1)*TT]
+			vo := 2*HD + h*dh
+			for i := 0; i < T; i++ {
+				jn := T
+				if causal {
+					jn = i + 1
+				}
+				prow := pb[i*T : i*T+jn]
 				var sum float32
-				for j, s := range prow[:jn] {
-					e := expNeg(s - mx)
-					prow[j] = e
+				for _, e := range prow {
 					sum += e
 				}
 				inv := 1 / sum
-				zi := zb[i*HD+qo : i*HD+qo+dh]
+				zi := zb[i*HD+vo-2*HD : i*HD+vo-2*HD+dh]
 				clear(zi)
-				for j := range prow[:jn] {
+				for j := range prow {
 					p := prow[j] * inv
 					prow[j] = p
 					vj := blk[j*Sp+vo : j*Sp+vo+dh]
@@ -481,7 +511,6 @@ func (n *Net) attention(ws *Workspace, l, b0, b1, T int) {
 						zi[e] += p * v
 					}
 				}
-				clear(prow[jn:])
 			}
 		}
 	}

@@ -47,3 +47,26 @@ func TestGeluTwins(t *testing.T) {
 		t.Log("no AVX2 here: only the pure-Go twin was exercised")
 	}
 }
+
+// TestExpNegTwins checks expNegRows (the AVX2 kernel where available) bit
+// for bit against expNeg, including the lanes below -87, -Inf and NaN.
+func TestExpNegTwins(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	x := make([]float32, 1005)
+	for i := range x {
+		x[i] = -float32(rng.ExpFloat64() * 5)
+		if i%11 == 0 {
+			x[i] = -float32(rng.Float64() * 100)
+		}
+	}
+	copy(x[40:], []float32{0, float32(math.Copysign(0, -1)), -87, float32(math.Nextafter32(-87, 0)), -88, float32(math.Inf(-1)), float32(math.NaN()), -1e-30, -0.34657359, -0.3465736, -86.5, -0.5})
+	for _, tc := range []struct{ off, n int }{{0, 1005}, {40, 12}, {3, 8}, {1, 7}, {2, 0}} {
+		got := append([]float32(nil), x[tc.off:tc.off+tc.n]...)
+		expNegRows(got)
+		for i, v := range x[tc.off : tc.off+tc.n] {
+			if want := expNeg(v); math.Float32bits(got[i]) != math.Float32bits(want) {
+				t.Fatalf("off %d n %d: expNeg(%v) = %v, twin %v", tc.off, tc.n, v, got[i], want)
+			}
+		}
+	}
+}
