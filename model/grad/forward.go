@@ -329,24 +329,6 @@ func (ws *Workspace) setPatches(n *Net, patches []Patch, N int) {
 	}
 }
 
-// biasRows sets rows [r0, r1) of out (row stride ld) to b.
-func biasRows(out []float32, ld int, b []float32, r0, r1 int) {
-	for r := r0; r < r1; r++ {
-		copy(out[r*ld:(r+1)*ld], b)
-	}
-}
-
-// addRows sets rows [r0, r1) of out to x + b (row stride ld).
-func addRows(out, x, b []float32, ld, r0, r1 int) {
-	b = b[:ld]
-	for r := r0; r < r1; r++ {
-		o, xr := out[r*ld:(r+1)*ld], x[r*ld:(r+1)*ld]
-		for d, v := range b {
-			o[d] = xr[d] + v
-		}
-	}
-}
-
 // forwardChunk runs batch rows [b0, b1) through the layers from `from`
 // on: from 0, the embeddings first; otherwise from the residual stream
 // x[from] of src (a clean run of the same tokens).
@@ -374,11 +356,10 @@ func (n *Net) forwardChunk(ws, src *Workspace, from, b0, b1, T int) {
 		x, mid := ws.x[l], ws.mid[l]
 		// Attention.
 		qkv := ws.qkv[l]
-		biasRows(qkv, g.Sp, ws.bqkv[l], r0, r1)
-		sgemm(qkv[r0*g.Sp:], g.Sp, x[r0*Dp:], Dp, 1, ws.wqkv[l], g.Sp, nr, D, g.Sp)
+		sgemmInit(qkv[r0*g.Sp:], g.Sp, x[r0*Dp:], Dp, 1, ws.wqkv[l], g.Sp, nr, D, g.Sp, nil, ws.bqkv[l])
 		n.attention(ws, l, b0, b1, T)
-		addRows(mid, x, ws.bO[l], Dp, r0, r1) // resid_mid = resid_pre + b_O + Σ_h result_h
-		sgemm(mid[r0*Dp:], Dp, ws.z[l][r0*g.HD:], g.HD, 1, ws.wO[l], Dp, nr, g.HD, Dp)
+		// resid_mid = resid_pre + b_O + Σ_h result_h
+		sgemmInit(mid[r0*Dp:], Dp, ws.z[l][r0*g.HD:], g.HD, 1, ws.wO[l], Dp, nr, g.HD, Dp, x[r0*Dp:], ws.bO[l])
 		for h, on := range ws.headOn[l] {
 			if !on {
 				continue
@@ -393,8 +374,7 @@ func (n *Net) forwardChunk(ws, src *Workspace, from, b0, b1, T int) {
 		}
 		// MLP.
 		pre, post, x1 := ws.pre[l], ws.post[l], ws.x[l+1]
-		biasRows(pre, g.Fp, ws.bIn[l], r0, r1)
-		sgemm(pre[r0*g.Fp:], g.Fp, mid[r0*Dp:], Dp, 1, ws.wIn[l], g.Fp, nr, D, g.Fp)
+		sgemmInit(pre[r0*g.Fp:], g.Fp, mid[r0*Dp:], Dp, 1, ws.wIn[l], g.Fp, nr, D, g.Fp, nil, ws.bIn[l])
 		if ws.mlpOn[l] {
 			pv := ws.mlpPatch[l]
 			for r := r0; r < r1; r++ {
@@ -413,11 +393,10 @@ func (n *Net) forwardChunk(ws, src *Workspace, from, b0, b1, T int) {
 				geluRows(post[r0*g.Fp:r1*g.Fp], dact, pre[r0*g.Fp:r1*g.Fp])
 			}
 		}
-		addRows(x1, mid, ws.bOut[l], Dp, r0, r1) // resid_post = resid_mid + b_out + post·W_out
-		sgemm(x1[r0*Dp:], Dp, post[r0*g.Fp:], g.Fp, 1, ws.wOut[l], Dp, nr, g.F, Dp)
+		// resid_post = resid_mid + b_out + post·W_out
+		sgemmInit(x1[r0*Dp:], Dp, post[r0*g.Fp:], g.Fp, 1, ws.wOut[l], Dp, nr, g.F, Dp, mid[r0*Dp:], ws.bOut[l])
 	}
-	biasRows(ws.logitsP, g.Vp, ws.bU, r0, r1)
-	sgemm(ws.logitsP[r0*g.Vp:], g.Vp, ws.x[g.L][r0*Dp:], Dp, 1, ws.wU, g.Vp, nr, D, g.Vp)
+	sgemmInit(ws.logitsP[r0*g.Vp:], g.Vp, ws.x[g.L][r0*Dp:], Dp, 1, ws.wU, g.Vp, nr, D, g.Vp, nil, ws.bU)
 	for r := r0; r < r1; r++ {
 		copy(ws.logits[r*g.V:(r+1)*g.V], ws.logitsP[r*g.Vp:])
 	}

@@ -180,3 +180,375 @@ sc2_loop1:
 sc2_done:
 	VZEROUPPER
 	RET
+
+// func sgemmColBiasAVX2(c *float32, ldc int, a *float32, sar int, sak int, b *float32, ldb int, m int, k int, bias *float32)
+// Requires: AVX, FMA3
+TEXT ·sgemmColBiasAVX2(SB), NOSPLIT, $0-80
+	MOVQ    bias+72(FP), AX
+	VMOVUPS (AX), Y14
+	MOVQ    c+0(FP), DI
+	MOVQ    ldc+8(FP), R8
+	SHLQ    $0x02, R8
+	MOVQ    a+16(FP), SI
+	MOVQ    sar+24(FP), R9
+	SHLQ    $0x02, R9
+	MOVQ    sak+32(FP), R10
+	SHLQ    $0x02, R10
+	MOVQ    b+40(FP), DX
+	MOVQ    ldb+48(FP), R11
+	SHLQ    $0x02, R11
+	MOVQ    m+56(FP), R12
+	MOVQ    k+64(FP), R13
+	IMULQ   R11, R13
+	ADDQ    DX, R13
+	LEAQ    (R9)(R9*2), BX
+
+sb1_rows4:
+	CMPQ    R12, $0x04
+	JLT     sb1_rows1
+	LEAQ    (R8)(R8*2), AX
+	VMOVUPS Y14, Y0
+	VMOVUPS Y14, Y1
+	VMOVUPS Y14, Y2
+	VMOVUPS Y14, Y3
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+sb1_loop4:
+	VMOVUPS      (CX), Y8
+	VBROADCASTSS (AX), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VBROADCASTSS (AX)(R9*1), Y11
+	VFMADD231PS  Y8, Y11, Y1
+	VBROADCASTSS (AX)(R9*2), Y12
+	VFMADD231PS  Y8, Y12, Y2
+	VBROADCASTSS (AX)(BX*1), Y13
+	VFMADD231PS  Y8, Y13, Y3
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          sb1_loop4
+	LEAQ         (R8)(R8*2), AX
+	VMOVUPS      Y0, (DI)
+	VMOVUPS      Y1, (DI)(R8*1)
+	VMOVUPS      Y2, (DI)(R8*2)
+	VMOVUPS      Y3, (DI)(AX*1)
+	LEAQ         (DI)(R8*4), DI
+	LEAQ         (SI)(R9*4), SI
+	SUBQ         $0x04, R12
+	JMP          sb1_rows4
+
+sb1_rows1:
+	TESTQ   R12, R12
+	JLE     sb1_done
+	VMOVUPS Y14, Y0
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+sb1_loop1:
+	VMOVUPS      (CX), Y8
+	VBROADCASTSS (AX), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          sb1_loop1
+	VMOVUPS      Y0, (DI)
+	ADDQ         R8, DI
+	ADDQ         R9, SI
+	DECQ         R12
+	JMP          sb1_rows1
+
+sb1_done:
+	VZEROUPPER
+	RET
+
+// func sgemmCol2BiasAVX2(c *float32, ldc int, a *float32, sar int, sak int, b *float32, ldb int, m int, k int, bias *float32)
+// Requires: AVX, FMA3
+TEXT ·sgemmCol2BiasAVX2(SB), NOSPLIT, $0-80
+	MOVQ    bias+72(FP), AX
+	VMOVUPS (AX), Y14
+	VMOVUPS 32(AX), Y15
+	MOVQ    c+0(FP), DI
+	MOVQ    ldc+8(FP), R8
+	SHLQ    $0x02, R8
+	MOVQ    a+16(FP), SI
+	MOVQ    sar+24(FP), R9
+	SHLQ    $0x02, R9
+	MOVQ    sak+32(FP), R10
+	SHLQ    $0x02, R10
+	MOVQ    b+40(FP), DX
+	MOVQ    ldb+48(FP), R11
+	SHLQ    $0x02, R11
+	MOVQ    m+56(FP), R12
+	MOVQ    k+64(FP), R13
+	IMULQ   R11, R13
+	ADDQ    DX, R13
+	LEAQ    (R9)(R9*2), BX
+
+sb2_rows4:
+	CMPQ    R12, $0x04
+	JLT     sb2_rows1
+	LEAQ    (R8)(R8*2), AX
+	VMOVUPS Y14, Y0
+	VMOVUPS Y15, Y1
+	VMOVUPS Y14, Y2
+	VMOVUPS Y15, Y3
+	VMOVUPS Y14, Y4
+	VMOVUPS Y15, Y5
+	VMOVUPS Y14, Y6
+	VMOVUPS Y15, Y7
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+sb2_loop4:
+	VMOVUPS      (CX), Y8
+	VMOVUPS      32(CX), Y9
+	VBROADCASTSS (AX), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS (AX)(R9*1), Y11
+	VFMADD231PS  Y8, Y11, Y2
+	VFMADD231PS  Y9, Y11, Y3
+	VBROADCASTSS (AX)(R9*2), Y12
+	VFMADD231PS  Y8, Y12, Y4
+	VFMADD231PS  Y9, Y12, Y5
+	VBROADCASTSS (AX)(BX*1), Y13
+	VFMADD231PS  Y8, Y13, Y6
+	VFMADD231PS  Y9, Y13, Y7
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          sb2_loop4
+	LEAQ         (R8)(R8*2), AX
+	VMOVUPS      Y0, (DI)
+	VMOVUPS      Y1, 32(DI)
+	VMOVUPS      Y2, (DI)(R8*1)
+	VMOVUPS      Y3, 32(DI)(R8*1)
+	VMOVUPS      Y4, (DI)(R8*2)
+	VMOVUPS      Y5, 32(DI)(R8*2)
+	VMOVUPS      Y6, (DI)(AX*1)
+	VMOVUPS      Y7, 32(DI)(AX*1)
+	LEAQ         (DI)(R8*4), DI
+	LEAQ         (SI)(R9*4), SI
+	SUBQ         $0x04, R12
+	JMP          sb2_rows4
+
+sb2_rows1:
+	TESTQ   R12, R12
+	JLE     sb2_done
+	VMOVUPS Y14, Y0
+	VMOVUPS Y15, Y1
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+sb2_loop1:
+	VMOVUPS      (CX), Y8
+	VMOVUPS      32(CX), Y9
+	VBROADCASTSS (AX), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          sb2_loop1
+	VMOVUPS      Y0, (DI)
+	VMOVUPS      Y1, 32(DI)
+	ADDQ         R8, DI
+	ADDQ         R9, SI
+	DECQ         R12
+	JMP          sb2_rows1
+
+sb2_done:
+	VZEROUPPER
+	RET
+
+// func sgemmColXBiasAVX2(c *float32, ldc int, a *float32, sar int, sak int, b *float32, ldb int, m int, k int, x *float32, bias *float32)
+// Requires: AVX, FMA3
+TEXT ·sgemmColXBiasAVX2(SB), NOSPLIT, $0-88
+	MOVQ    bias+80(FP), AX
+	VMOVUPS (AX), Y14
+	MOVQ    c+0(FP), DI
+	MOVQ    x+72(FP), R14
+	SUBQ    DI, R14
+	MOVQ    ldc+8(FP), R8
+	SHLQ    $0x02, R8
+	MOVQ    a+16(FP), SI
+	MOVQ    sar+24(FP), R9
+	SHLQ    $0x02, R9
+	MOVQ    sak+32(FP), R10
+	SHLQ    $0x02, R10
+	MOVQ    b+40(FP), DX
+	MOVQ    ldb+48(FP), R11
+	SHLQ    $0x02, R11
+	MOVQ    m+56(FP), R12
+	MOVQ    k+64(FP), R13
+	IMULQ   R11, R13
+	ADDQ    DX, R13
+	LEAQ    (R9)(R9*2), BX
+
+sx1_rows4:
+	CMPQ   R12, $0x04
+	JLT    sx1_rows1
+	LEAQ   (R8)(R8*2), AX
+	LEAQ   (DI)(R14*1), CX
+	VADDPS (CX), Y14, Y0
+	VADDPS (CX)(R8*1), Y14, Y1
+	VADDPS (CX)(R8*2), Y14, Y2
+	VADDPS (CX)(AX*1), Y14, Y3
+	MOVQ   SI, AX
+	MOVQ   DX, CX
+
+sx1_loop4:
+	VMOVUPS      (CX), Y8
+	VBROADCASTSS (AX), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VBROADCASTSS (AX)(R9*1), Y11
+	VFMADD231PS  Y8, Y11, Y1
+	VBROADCASTSS (AX)(R9*2), Y12
+	VFMADD231PS  Y8, Y12, Y2
+	VBROADCASTSS (AX)(BX*1), Y13
+	VFMADD231PS  Y8, Y13, Y3
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          sx1_loop4
+	LEAQ         (R8)(R8*2), AX
+	VMOVUPS      Y0, (DI)
+	VMOVUPS      Y1, (DI)(R8*1)
+	VMOVUPS      Y2, (DI)(R8*2)
+	VMOVUPS      Y3, (DI)(AX*1)
+	LEAQ         (DI)(R8*4), DI
+	LEAQ         (SI)(R9*4), SI
+	SUBQ         $0x04, R12
+	JMP          sx1_rows4
+
+sx1_rows1:
+	TESTQ  R12, R12
+	JLE    sx1_done
+	LEAQ   (DI)(R14*1), CX
+	VADDPS (CX), Y14, Y0
+	MOVQ   SI, AX
+	MOVQ   DX, CX
+
+sx1_loop1:
+	VMOVUPS      (CX), Y8
+	VBROADCASTSS (AX), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          sx1_loop1
+	VMOVUPS      Y0, (DI)
+	ADDQ         R8, DI
+	ADDQ         R9, SI
+	DECQ         R12
+	JMP          sx1_rows1
+
+sx1_done:
+	VZEROUPPER
+	RET
+
+// func sgemmCol2XBiasAVX2(c *float32, ldc int, a *float32, sar int, sak int, b *float32, ldb int, m int, k int, x *float32, bias *float32)
+// Requires: AVX, FMA3
+TEXT ·sgemmCol2XBiasAVX2(SB), NOSPLIT, $0-88
+	MOVQ    bias+80(FP), AX
+	VMOVUPS (AX), Y14
+	VMOVUPS 32(AX), Y15
+	MOVQ    c+0(FP), DI
+	MOVQ    x+72(FP), R14
+	SUBQ    DI, R14
+	MOVQ    ldc+8(FP), R8
+	SHLQ    $0x02, R8
+	MOVQ    a+16(FP), SI
+	MOVQ    sar+24(FP), R9
+	SHLQ    $0x02, R9
+	MOVQ    sak+32(FP), R10
+	SHLQ    $0x02, R10
+	MOVQ    b+40(FP), DX
+	MOVQ    ldb+48(FP), R11
+	SHLQ    $0x02, R11
+	MOVQ    m+56(FP), R12
+	MOVQ    k+64(FP), R13
+	IMULQ   R11, R13
+	ADDQ    DX, R13
+	LEAQ    (R9)(R9*2), BX
+
+sx2_rows4:
+	CMPQ   R12, $0x04
+	JLT    sx2_rows1
+	LEAQ   (R8)(R8*2), AX
+	LEAQ   (DI)(R14*1), CX
+	VADDPS (CX), Y14, Y0
+	VADDPS 32(CX), Y15, Y1
+	VADDPS (CX)(R8*1), Y14, Y2
+	VADDPS 32(CX)(R8*1), Y15, Y3
+	VADDPS (CX)(R8*2), Y14, Y4
+	VADDPS 32(CX)(R8*2), Y15, Y5
+	VADDPS (CX)(AX*1), Y14, Y6
+	VADDPS 32(CX)(AX*1), Y15, Y7
+	MOVQ   SI, AX
+	MOVQ   DX, CX
+
+sx2_loop4:
+	VMOVUPS      (CX), Y8
+	VMOVUPS      32(CX), Y9
+	VBROADCASTSS (AX), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS (AX)(R9*1), Y11
+	VFMADD231PS  Y8, Y11, Y2
+	VFMADD231PS  Y9, Y11, Y3
+	VBROADCASTSS (AX)(R9*2), Y12
+	VFMADD231PS  Y8, Y12, Y4
+	VFMADD231PS  Y9, Y12, Y5
+	VBROADCASTSS (AX)(BX*1), Y13
+	VFMADD231PS  Y8, Y13, Y6
+	VFMADD231PS  Y9, Y13, Y7
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          sx2_loop4
+	LEAQ         (R8)(R8*2), AX
+	VMOVUPS      Y0, (DI)
+	VMOVUPS      Y1, 32(DI)
+	VMOVUPS      Y2, (DI)(R8*1)
+	VMOVUPS      Y3, 32(DI)(R8*1)
+	VMOVUPS      Y4, (DI)(R8*2)
+	VMOVUPS      Y5, 32(DI)(R8*2)
+	VMOVUPS      Y6, (DI)(AX*1)
+	VMOVUPS      Y7, 32(DI)(AX*1)
+	LEAQ         (DI)(R8*4), DI
+	LEAQ         (SI)(R9*4), SI
+	SUBQ         $0x04, R12
+	JMP          sx2_rows4
+
+sx2_rows1:
+	TESTQ  R12, R12
+	JLE    sx2_done
+	LEAQ   (DI)(R14*1), CX
+	VADDPS (CX), Y14, Y0
+	VADDPS 32(CX), Y15, Y1
+	MOVQ   SI, AX
+	MOVQ   DX, CX
+
+sx2_loop1:
+	VMOVUPS      (CX), Y8
+	VMOVUPS      32(CX), Y9
+	VBROADCASTSS (AX), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          sx2_loop1
+	VMOVUPS      Y0, (DI)
+	VMOVUPS      Y1, 32(DI)
+	ADDQ         R8, DI
+	ADDQ         R9, SI
+	DECQ         R12
+	JMP          sx2_rows1
+
+sx2_done:
+	VZEROUPPER
+	RET
