@@ -55,9 +55,10 @@
 // meanwhile.
 //
 // ForwardFrom(ws, clean, patches, keep) is a patched Forward of a clean
-// (unpatched) run's tokens that starts at the lowest patched layer from
-// the clean run's residual stream, bit-identical to the full Forward: an
-// evaluation that patches one node at a time skips the layers below it.
+// (unpatched) run's tokens that starts from the clean run's residual
+// stream at the first patched node (resid_pre of its layer, or resid_mid
+// for an MLP), bit-identical to the full Forward: an evaluation that
+// patches one node at a time skips everything before it.
 // clean must stay valid and the parameters unchanged (see its doc).
 //
 // # Gradients and the optimiser

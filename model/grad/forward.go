@@ -79,8 +79,8 @@ type Run struct {
 	keep    bool
 	patched bool   // some node was patched
 	version uint64 // the Net's parameter version at Forward
-	// from > 0: a ForwardFrom run whose layers below from are base's
-	// (only copied into ws when keep).
+	// from > 0: a ForwardFrom run whose stages below from (2l: layer l's
+	// attention, 2l+1: its MLP) are base's (only copied into ws when keep).
 	from int
 	base *Run
 }
@@ -102,7 +102,7 @@ type chunkJob struct {
 	ws       *Workspace
 	B, T, nc int
 	backward bool
-	from     int        // first layer to run (ForwardFrom)
+	from     int        // first stage to run (ForwardFrom; see forwardChunk)
 	src      *Workspace // the clean run's Workspace when from > 0
 }
 
@@ -198,18 +198,23 @@ func (n *Net) Forward(ws *Workspace, tokens []int32, B, T int, patches []Patch, 
 	return r, nil
 }
 
-// checkPatches checks patches against the model and a batch of N rows and
-// returns the lowest patched layer (n_layers when there are none).
+// checkPatches checks patches against the model and a batch of B×T rows
+// and returns the first stage a patch changes (2l for a head of layer l,
+// 2l+1 for its MLP, 2·n_layers when there are no patches).
 func (n *Net) checkPatches(patches []Patch, B, T int) (int, error) {
 	c := &n.cfg
 	N := B * T
-	first := c.NLayers
+	first := 2 * c.NLayers
 	for i, p := range patches {
 		l, err := locate(*c, p.Node)
 		if err != nil {
 			return 0, fmt.Errorf("patch %d: %w", i, err)
 		}
-		first = min(first, l)
+		if p.Node.isHead() {
+			first = min(first, 2*l)
+		} else {
+			first = min(first, 2*l+1)
+		}
 		w := p.Node.Width(*c)
 		if len(p.Values) != N*w {
 			return 0, fmt.Errorf("patch %d (%s): %d values, want [B,T,width] = [%d,%d,%d] = %d", i, p.Node, len(p.Values), B, T, w, N*w)
@@ -329,17 +334,23 @@ func (ws *Workspace) setPatches(n *Net, patches []Patch, N int) {
 	}
 }
 
-// forwardChunk runs batch rows [b0, b1) through the layers from `from`
-// on: from 0, the embeddings first; otherwise from the residual stream
-// x[from] of src (a clean run of the same tokens).
+// forwardChunk runs batch rows [b0, b1) through the network from stage
+// `from` on (stage 2l is layer l's attention, 2l+1 its MLP, 2L the
+// unembedding): from 0, the embeddings first; otherwise from src's (a
+// clean run of the same tokens) residual stream entering that stage,
+// x[l] or mid[l].
 func (n *Net) forwardChunk(ws, src *Workspace, from, b0, b1, T int) {
 	g := ws.g
 	D, Dp := g.D, g.Dp
 	r0, r1 := b0*T, b1*T
 	nr := r1 - r0
-	if from > 0 {
-		copy(ws.x[from][r0*Dp:r1*Dp], src.x[from][r0*Dp:r1*Dp])
-	} else {
+	l0 := from / 2
+	switch {
+	case from%2 == 1:
+		copy(ws.mid[l0][r0*Dp:r1*Dp], src.mid[l0][r0*Dp:r1*Dp])
+	case from > 0:
+		copy(ws.x[l0][r0*Dp:r1*Dp], src.x[l0][r0*Dp:r1*Dp])
+	default:
 		x := ws.x[0]
 		wE, wPos := n.data[n.wE:], n.data[n.wPos:]
 		for r := r0; r < r1; r++ {
@@ -352,25 +363,10 @@ func (n *Net) forwardChunk(ws, src *Workspace, from, b0, b1, T int) {
 			clear(o[D:])
 		}
 	}
-	for l := from; l < g.L; l++ {
-		x, mid := ws.x[l], ws.mid[l]
-		// Attention.
-		qkv := ws.qkv[l]
-		sgemmInit(qkv[r0*g.Sp:], g.Sp, x[r0*Dp:], Dp, 1, ws.wqkv[l], g.Sp, nr, D, g.Sp, nil, ws.bqkv[l])
-		n.attention(ws, l, b0, b1, T)
-		// resid_mid = resid_pre + b_O + Σ_h result_h
-		sgemmInit(mid[r0*Dp:], Dp, ws.z[l][r0*g.HD:], g.HD, 1, ws.wO[l], Dp, nr, g.HD, Dp, x[r0*Dp:], ws.bO[l])
-		for h, on := range ws.headOn[l] {
-			if !on {
-				continue
-			}
-			pv := ws.headPatch[l][h]
-			for r := r0; r < r1; r++ {
-				m := mid[r*Dp : r*Dp+D]
-				for d, v := range pv[r*D : (r+1)*D] {
-					m[d] += v
-				}
-			}
+	for l := l0; l < g.L; l++ {
+		mid := ws.mid[l]
+		if 2*l >= from { // else layer l's attention is the clean run's
+			n.attentionStage(ws, l, b0, b1, T)
 		}
 		// MLP.
 		pre, post, x1 := ws.pre[l], ws.post[l], ws.x[l+1]
@@ -399,6 +395,35 @@ func (n *Net) forwardChunk(ws, src *Workspace, from, b0, b1, T int) {
 	sgemmInit(ws.logitsP[r0*g.Vp:], g.Vp, ws.x[g.L][r0*Dp:], Dp, 1, ws.wU, g.Vp, nr, D, g.Vp, nil, ws.bU)
 	for r := r0; r < r1; r++ {
 		copy(ws.logits[r*g.V:(r+1)*g.V], ws.logitsP[r*g.Vp:])
+	}
+}
+
+// attentionStage computes layer l's attention for batch rows [b0, b1):
+// qkv, the pattern and z, then resid_mid = resid_pre + b_O + Σ_h result_h
+// (patched heads' values added in place of theirs).
+func (n *Net) attentionStage(ws *Workspace, l, b0, b1, T int) {
+	g := ws.g
+	D, Dp := g.D, g.Dp
+	r0, r1 := b0*T, b1*T
+	nr := r1 - r0
+	x, mid := ws.x[l], ws.mid[l]
+	// Attention.
+	qkv := ws.qkv[l]
+	sgemmInit(qkv[r0*g.Sp:], g.Sp, x[r0*Dp:], Dp, 1, ws.wqkv[l], g.Sp, nr, D, g.Sp, nil, ws.bqkv[l])
+	n.attention(ws, l, b0, b1, T)
+	// resid_mid = resid_pre + b_O + Σ_h result_h
+	sgemmInit(mid[r0*Dp:], Dp, ws.z[l][r0*g.HD:], g.HD, 1, ws.wO[l], Dp, nr, g.HD, Dp, x[r0*Dp:], ws.bO[l])
+	for h, on := range ws.headOn[l] {
+		if !on {
+			continue
+		}
+		pv := ws.headPatch[l][h]
+		for r := r0; r < r1; r++ {
+			m := mid[r*Dp : r*Dp+D]
+			for d, v := range pv[r*D : (r+1)*D] {
+				m[d] += v
+			}
+		}
 	}
 }
 
@@ -546,8 +571,12 @@ func (r *Run) NodeInto(dst []float32, nd Node) error {
 	if len(dst) != N*w {
 		return fmt.Errorf("grad: node %s: dst has %d values, want [B,T,width] = %d", nd, len(dst), N*w)
 	}
-	if l < r.from && r.base != nil {
-		return r.base.NodeInto(dst, nd) // a layer ForwardFrom took from the clean run
+	stage := 2*l + 1
+	if nd.isHead() {
+		stage = 2 * l
+	}
+	if stage < r.from && r.base != nil {
+		return r.base.NodeInto(dst, nd) // a stage ForwardFrom took from the clean run
 	}
 	g := r.ws.g
 	if !nd.isHead() {

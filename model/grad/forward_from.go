@@ -3,11 +3,13 @@ package grad
 import "fmt"
 
 // ForwardFrom is Forward of clean's tokens with the patches applied,
-// reusing clean's layers below the lowest patched one: every layer before
-// a patched node's layer computes exactly what it computed in the clean
-// run, so ForwardFrom starts from clean's residual stream there and its
-// result is bit-identical to Forward(ws, tokens, B, T, patches, keep).
-// With no patches it only recomputes the logits.
+// reusing what the clean run computed before the first patched node:
+// every layer below it, and, when that node is an MLP, its layer's
+// attention too. Those parts compute exactly what they computed in the
+// clean run, so ForwardFrom starts from clean's residual stream there
+// (resid_pre, or resid_mid for an MLP) and its result is bit-identical to
+// Forward(ws, tokens, B, T, patches, keep). With no patches it only
+// recomputes the logits.
 //
 // clean must come from Forward on this Net without patches, still be
 // valid, and the parameters must not have changed since (an optimiser step
@@ -47,22 +49,24 @@ func (n *Net) ForwardFrom(ws *Workspace, clean *Run, patches []Patch, keep bool)
 	if keep {
 		g := ws.g
 		N := B * T
-		for l := 0; l < from; l++ {
+		for l := 0; 2*l < from; l++ {
 			copy(ws.x[l], src.x[l][:N*g.Dp])
-			copy(ws.mid[l], src.mid[l][:N*g.Dp])
 			copy(ws.qkv[l], src.qkv[l][:N*g.Sp])
 			copy(ws.pat[l], src.pat[l][:B*g.H*T*T])
 			copy(ws.z[l], src.z[l][:N*g.HD])
-			copy(ws.pre[l], src.pre[l][:N*g.Fp])
-			copy(ws.post[l], src.post[l][:N*g.Fp])
-			copy(ws.dact[l], src.dact[l][:N*g.Fp])
+			if 2*l+1 < from {
+				copy(ws.mid[l], src.mid[l][:N*g.Dp])
+				copy(ws.pre[l], src.pre[l][:N*g.Fp])
+				copy(ws.post[l], src.post[l][:N*g.Fp])
+				copy(ws.dact[l], src.dact[l][:N*g.Fp])
+			}
 		}
 		r.base = nil // self-contained
 	}
 	if from == 0 {
+		// A head of layer 0 is patched: nothing to reuse but the
+		// embedding, which is cheap; run from the tokens.
 		r.from, r.base, ws.job.from, ws.job.src = 0, nil, 0, nil
-		// Layer 0 is patched: nothing to reuse but the embedding, which
-		// is cheap; run from the tokens.
 	}
 	runChunks(&ws.job)
 	clear(ws.mlpPatch) // do not keep the caller's slices

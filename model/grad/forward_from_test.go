@@ -55,6 +55,8 @@ func TestForwardFromMatchesForward(t *testing.T) {
 		{"layer 2 head and mlp", patch("blocks.2.attn.hook_result[0]", "blocks.2.mlp.hook_post")},
 		{"layers 2 and 1", patch("blocks.2.attn.hook_result[3]", "blocks.1.attn.hook_result[0]")},
 		{"layer 0 mlp", patch("blocks.0.mlp.hook_post")},
+		{"layer 2 mlp", patch("blocks.2.mlp.hook_post")},
+		{"layer 1 mlp and layer 2 head", patch("blocks.2.attn.hook_result[1]", "blocks.1.mlp.hook_post")},
 	} {
 		for _, keep := range []bool{false, true} {
 			wsClean, wsFull, wsFrom := NewWorkspace(), NewWorkspace(), NewWorkspace()
