@@ -52,11 +52,14 @@ type evaluator struct {
 	tgt    *targets
 	wsSrc  *grad.Workspace
 	wsBase *grad.Workspace
+	// wsPatch holds the patched runs, which ForwardFrom starts from the
+	// clean base run in wsBase at the lowest patched layer.
+	wsPatch *grad.Workspace
 }
 
 func newEvaluator(j *Job, pairs []Pair, y []float32) *evaluator {
 	return &evaluator{job: j, pairs: pairs, y: y, tgt: newTargets(j.HL, j.Data, pairs),
-		wsSrc: grad.NewWorkspace(), wsBase: grad.NewWorkspace()}
+		wsSrc: grad.NewWorkspace(), wsBase: grad.NewWorkspace(), wsPatch: grad.NewWorkspace()}
 }
 
 // match counts positions 1..T-1 of n rows where the LL logits agree with
@@ -141,7 +144,7 @@ func (e *evaluator) run(net *grad.Net, effects bool) (Metrics, error) {
 			for i, nd := range nodes {
 				ps[i] = grad.Patch{Node: nd.Node(), Values: values[nd.String()]}
 			}
-			r, err := net.Forward(e.wsBase, base[:n*T], n, T, ps, false)
+			r, err := net.ForwardFrom(e.wsPatch, clean, ps, false)
 			if err != nil {
 				return nil, err
 			}

@@ -13,10 +13,11 @@
 // One file per concept: sae_gemm.go (dense small products), sae_gather.go
 // (products over gathered rows), sae_vector.go (BLAS level 1), sae_rows.go
 // (row-wise passes over narrow matrices), sae_fused.go (fused element-wise
-// step passes), model_kernel.go (model's float64 tile product). Every
-// kernel has a pure-Go implementation under the same name for other
-// architectures and -tags noasm (sae/kernels_other.go,
-// model/kernel_other.go).
+// step passes), model_kernel.go (model's float64 tile product), grad_*.go
+// (model/grad's float32 product and element-wise passes). Every kernel has
+// a pure-Go implementation under the same name for other architectures and
+// -tags noasm (sae/kernels_other.go, model/kernel_other.go,
+// model/grad/*_other.go).
 package main
 
 import (
@@ -36,6 +37,9 @@ var kernelFiles = map[string]func(){
 	"sae/rows":     saeRows,
 	"sae/fused":    saeFused,
 	"model/kernel": modelKernel,
+	"grad/sgemm":   gradSgemm,
+	"grad/gelu":    gradGelu,
+	"grad/exp":     gradExp,
 }
 
 func main() {

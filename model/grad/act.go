@@ -50,6 +50,30 @@ func geluGradExact(x float64) float64 {
 // float32 erf already returns exactly 0 from about -5.5). NaN stays NaN.
 func geluRows(dst, grad, src []float32) {
 	dst = dst[:len(src)]
+	if grad != nil {
+		grad = grad[:len(src)]
+	}
+	n4 := 0
+	if useAVX2 {
+		n4 = len(src) &^ 3
+	}
+	if n4 > 0 {
+		if grad != nil {
+			geluGradRowsAVX2(&dst[0], &grad[0], &src[0], n4, &normCoef[0][0])
+			grad = grad[n4:]
+		} else {
+			geluRowsAVX2(&dst[0], &src[0], n4, &normCoef[0][0])
+		}
+	}
+	geluRowsGo(dst[n4:], grad, src[n4:])
+}
+
+// geluRowsGo is the pure-Go twin of the AVX2 kernels: the same float64
+// operations in the same order, each rounded on its own (the conversions
+// keep the compiler from fusing multiply-adds), so the results agree bit
+// for bit on every architecture.
+func geluRowsGo(dst, grad, src []float32) {
+	dst = dst[:len(src)]
 	if grad == nil {
 		for i, v := range src {
 			x := float64(v)
@@ -61,7 +85,7 @@ func geluRows(dst, grad, src []float32) {
 			k := min(int(u), geluN-1)
 			t := u - float64(k)
 			c := &normCoef[k]
-			dst[i] = float32(x * (c[0] + t*(c[1]+t*(c[2]+t*c[3]))))
+			dst[i] = float32(x * hermite(t, c[0], c[1], c[2], c[3]))
 		}
 		return
 	}
@@ -76,11 +100,19 @@ func geluRows(dst, grad, src []float32) {
 		k := min(int(u), geluN-1)
 		t := u - float64(k)
 		c := &normCoef[k]
-		cdf := c[0] + t*(c[1]+t*(c[2]+t*c[3]))
-		pdf := c[4] + t*(c[5]+t*(c[6]+t*c[7]))
+		cdf := hermite(t, c[0], c[1], c[2], c[3])
+		pdf := hermite(t, c[4], c[5], c[6], c[7])
 		dst[i] = float32(x * cdf)
-		grad[i] = float32(cdf + x*pdf)
+		grad[i] = float32(cdf + float64(x*pdf))
 	}
+}
+
+// hermite evaluates c0 + t·(c1 + t·(c2 + t·c3)) with every product
+// rounded before the sum (no fused multiply-add).
+func hermite(t, c0, c1, c2, c3 float64) float64 {
+	p := c2 + float64(t*c3)
+	p = c1 + float64(t*p)
+	return c0 + float64(t*p)
 }
 
 // geluTail is gelu and gelu' outside the grid: (x, 1) above it, (0, 0)
@@ -122,12 +154,29 @@ func expNeg(x float32) float32 {
 	if !(x > -87) {
 		return expUnder(x)
 	}
-	k := float32(int32(x*1.44269504088896341 - 0.5)) // nearest integer (x ≤ 0: truncation is toward zero)
-	f := x - k*0.693359375 + k*2.12194440e-4
+	// Every product is converted on its own so that no architecture fuses
+	// a multiply-add: the AVX2 twin (expNegRowsAVX2) rounds each one too.
+	k := float32(int32(float32(x*1.44269504088896341) - 0.5)) // nearest integer (x ≤ 0: truncation is toward zero)
+	f := x - float32(k*0.693359375) + float32(k*2.12194440e-4)
 	// Cephes' polynomial, evaluated in Estrin's scheme (shorter latency).
 	f2 := f * f
-	p := (5.0000001201e-1 + 1.6666665459e-1*f) + f2*(4.1665795894e-2+8.3334519073e-3*f) + f2*f2*(1.3981999507e-3+1.9875691500e-4*f)
-	return (p*f2 + f + 1) * math.Float32frombits(uint32(int32(k)+127)<<23)
+	p := (5.0000001201e-1 + float32(1.6666665459e-1*f)) + float32(f2*(4.1665795894e-2+float32(8.3334519073e-3*f))) + float32(float32(f2*f2)*(1.3981999507e-3+float32(1.9875691500e-4*f)))
+	return (float32(p*f2) + f + 1) * math.Float32frombits(uint32(int32(k)+127)<<23)
+}
+
+// expNegRows replaces every x[i] (≤ 0) by expNeg(x[i]), eight at a time in
+// AVX2 where available (bit-identical to expNeg).
+func expNegRows(x []float32) {
+	n8 := 0
+	if useAVX2 {
+		n8 = len(x) &^ 7
+	}
+	if n8 > 0 {
+		expNegRowsAVX2(&x[0], n8)
+	}
+	for i, v := range x[n8:] {
+		x[n8+i] = expNeg(v)
+	}
 }
 
 // expUnder is expNeg below -87: 0, or NaN for NaN.

@@ -68,6 +68,7 @@ func (a *Adam) Step(n *Net, g *Grads) {
 	b1, b2 := float32(a.Beta1), float32(a.Beta2)
 	c1, c2 := float32(1-a.Beta1), float32(1-a.Beta2)
 	eps := float32(a.Eps)
+	n.version++
 	for i, pi := range n.idx {
 		if !g.has[i] {
 			continue

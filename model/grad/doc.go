@@ -54,6 +54,13 @@
 // goroutines with one Workspace each, as long as nothing updates it
 // meanwhile.
 //
+// ForwardFrom(ws, clean, patches, keep) is a patched Forward of a clean
+// (unpatched) run's tokens that starts from the clean run's residual
+// stream at the first patched node (resid_pre of its layer, or resid_mid
+// for an MLP), bit-identical to the full Forward: an evaluation that
+// patches one node at a time skips everything before it.
+// clean must stay valid and the parameters unchanged (see its doc).
+//
 // # Gradients and the optimiser
 //
 // Grads mirrors torch's p.grad, including whether a parameter has one at
@@ -72,7 +79,10 @@
 // where Go fuses float32 multiply-adds (arm64), and differ in last bits on
 // amd64 without AVX2. GELU uses cubic Hermite tables of the normal CDF and
 // density on [-6, 6] (error below 3e-9) and closed forms in the tails, the
-// softmax a float32 polynomial exp (about 1 ulp). A batch is split
+// softmax a float32 polynomial exp (about 1 ulp); both run in AVX2 on
+// amd64 with every operation rounded on its own, bit-identical to their
+// pure-Go twins on every architecture. The amd64 kernels are generated
+// with avo (internal/asmgen, see generate.go). A batch is split
 // into a fixed number of chunks of rows (at most 16, never depending on
 // GOMAXPROCS), run on up to GOMAXPROCS goroutines; each chunk's parameter
 // gradients are summed in chunk order, so results are bit-identical

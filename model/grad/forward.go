@@ -72,11 +72,17 @@ func NewWorkspace() *Workspace { return &Workspace{} }
 // what Backward needs. It points into its Workspace and is valid until the
 // next Forward on that Workspace.
 type Run struct {
-	ws   *Workspace
-	net  *Net
-	gen  uint64
-	B, T int
-	keep bool
+	ws      *Workspace
+	net     *Net
+	gen     uint64
+	B, T    int
+	keep    bool
+	patched bool   // some node was patched
+	version uint64 // the Net's parameter version at Forward
+	// from > 0: a ForwardFrom run whose stages below from (2l: layer l's
+	// attention, 2l+1: its MLP) are base's (only copied into ws when keep).
+	from int
+	base *Run
 }
 
 // maxChunks is the number of pieces a batch is split into (fewer when B is
@@ -96,6 +102,8 @@ type chunkJob struct {
 	ws       *Workspace
 	B, T, nc int
 	backward bool
+	from     int        // first stage to run (ForwardFrom; see forwardChunk)
+	src      *Workspace // the clean run's Workspace when from > 0
 }
 
 func (j *chunkJob) do(c int) {
@@ -104,7 +112,7 @@ func (j *chunkJob) do(c int) {
 		P := j.ws.gl.size
 		j.net.backwardChunk(j.ws, j.ws.parts[c*P:(c+1)*P], b0, b1, j.T)
 	} else {
-		j.net.forwardChunk(j.ws, b0, b1, j.T)
+		j.net.forwardChunk(j.ws, j.src, j.from, b0, b1, j.T)
 	}
 }
 
@@ -180,22 +188,51 @@ func (n *Net) Forward(ws *Workspace, tokens []int32, B, T int, patches []Patch, 
 			return nil, fmt.Errorf("grad: forward: token %d (row %d, position %d) is %d, want an id in [0, %d)", i, i/T, i%T, id, c.DVocab)
 		}
 	}
+	if _, err := n.checkPatches(patches, B, T); err != nil {
+		return nil, fmt.Errorf("grad: forward: %w", err)
+	}
+	r := n.run(ws, B, T, patches, keep, 0, nil)
+	copy(ws.tok, tokens)
+	runChunks(&ws.job)
+	clear(ws.mlpPatch) // do not keep the caller's slices
+	return r, nil
+}
+
+// checkPatches checks patches against the model and a batch of B×T rows
+// and returns the first stage a patch changes (2l for a head of layer l,
+// 2l+1 for its MLP, 2·n_layers when there are no patches).
+func (n *Net) checkPatches(patches []Patch, B, T int) (int, error) {
+	c := &n.cfg
 	N := B * T
-	g := n.geom
+	first := 2 * c.NLayers
 	for i, p := range patches {
-		if _, err := locate(*c, p.Node); err != nil {
-			return nil, fmt.Errorf("grad: forward: patch %d: %w", i, err)
+		l, err := locate(*c, p.Node)
+		if err != nil {
+			return 0, fmt.Errorf("patch %d: %w", i, err)
+		}
+		if p.Node.isHead() {
+			first = min(first, 2*l)
+		} else {
+			first = min(first, 2*l+1)
 		}
 		w := p.Node.Width(*c)
 		if len(p.Values) != N*w {
-			return nil, fmt.Errorf("grad: forward: patch %d (%s): %d values, want [B,T,width] = [%d,%d,%d] = %d", i, p.Node, len(p.Values), B, T, w, N*w)
+			return 0, fmt.Errorf("patch %d (%s): %d values, want [B,T,width] = [%d,%d,%d] = %d", i, p.Node, len(p.Values), B, T, w, N*w)
 		}
 		for _, q := range patches[:i] {
 			if q.Node == p.Node {
-				return nil, fmt.Errorf("grad: forward: node %s is patched twice", p.Node)
+				return 0, fmt.Errorf("node %s is patched twice", p.Node)
 			}
 		}
 	}
+	return first, nil
+}
+
+// run sizes ws for a batch, packs the weights, records the patches and
+// sets up the chunk job (the caller fills ws.tok and runs it).
+func (n *Net) run(ws *Workspace, B, T int, patches []Patch, keep bool, from int, base *Run) *Run {
+	N := B * T
+	g := n.geom
 	ws.gen++
 	ws.g, ws.gl, ws.keep = g, n.gradLayout, keep
 	n.prepare(ws)
@@ -204,7 +241,6 @@ func (n *Net) Forward(ws *Workspace, tokens []int32, B, T int, patches []Patch, 
 		ws.tok = make([]int32, N)
 	}
 	ws.tok = ws.tok[:N]
-	copy(ws.tok, tokens)
 	ws.x = growAll(ws.x, g.L+1, N*g.Dp)
 	ws.mid = growAll(ws.mid, g.L, N*g.Dp)
 	ws.qkv = growAll(ws.qkv, g.L, N*g.Sp)
@@ -217,10 +253,13 @@ func (n *Net) Forward(ws *Workspace, tokens []int32, B, T int, patches []Patch, 
 	}
 	ws.logitsP = grow(ws.logitsP, N*g.Vp)
 	ws.logits = grow(ws.logits, N*g.V)
-	ws.job = chunkJob{net: n, ws: ws, B: B, T: T, nc: numChunks(B)}
-	runChunks(&ws.job)
-	clear(ws.mlpPatch) // do not keep the caller's slices
-	return &Run{ws: ws, net: n, gen: ws.gen, B: B, T: T, keep: keep}, nil
+	var src *Workspace
+	if base != nil {
+		src = base.ws
+	}
+	ws.job = chunkJob{net: n, ws: ws, B: B, T: T, nc: numChunks(B), from: from, src: src}
+	return &Run{ws: ws, net: n, gen: ws.gen, B: B, T: T, keep: keep, patched: len(patches) > 0,
+		version: n.version, from: from, base: base}
 }
 
 // prepare packs the current weights into ws's padded layouts.
@@ -295,66 +334,43 @@ func (ws *Workspace) setPatches(n *Net, patches []Patch, N int) {
 	}
 }
 
-// biasRows sets rows [r0, r1) of out (row stride ld) to b.
-func biasRows(out []float32, ld int, b []float32, r0, r1 int) {
-	for r := r0; r < r1; r++ {
-		copy(out[r*ld:(r+1)*ld], b)
-	}
-}
-
-// addRows sets rows [r0, r1) of out to x + b (row stride ld).
-func addRows(out, x, b []float32, ld, r0, r1 int) {
-	b = b[:ld]
-	for r := r0; r < r1; r++ {
-		o, xr := out[r*ld:(r+1)*ld], x[r*ld:(r+1)*ld]
-		for d, v := range b {
-			o[d] = xr[d] + v
-		}
-	}
-}
-
-// forwardChunk runs batch rows [b0, b1) through every layer.
-func (n *Net) forwardChunk(ws *Workspace, b0, b1, T int) {
+// forwardChunk runs batch rows [b0, b1) through the network from stage
+// `from` on (stage 2l is layer l's attention, 2l+1 its MLP, 2L the
+// unembedding): from 0, the embeddings first; otherwise from src's (a
+// clean run of the same tokens) residual stream entering that stage,
+// x[l] or mid[l].
+func (n *Net) forwardChunk(ws, src *Workspace, from, b0, b1, T int) {
 	g := ws.g
 	D, Dp := g.D, g.Dp
 	r0, r1 := b0*T, b1*T
 	nr := r1 - r0
-	x := ws.x[0]
-	wE, wPos := n.data[n.wE:], n.data[n.wPos:]
-	for r := r0; r < r1; r++ {
-		e := wE[int(ws.tok[r])*D : int(ws.tok[r]+1)*D]
-		p := wPos[(r%T)*D : (r%T+1)*D]
-		o := x[r*Dp : (r+1)*Dp]
-		for d := range e {
-			o[d] = e[d] + p[d]
+	l0 := from / 2
+	switch {
+	case from%2 == 1:
+		copy(ws.mid[l0][r0*Dp:r1*Dp], src.mid[l0][r0*Dp:r1*Dp])
+	case from > 0:
+		copy(ws.x[l0][r0*Dp:r1*Dp], src.x[l0][r0*Dp:r1*Dp])
+	default:
+		x := ws.x[0]
+		wE, wPos := n.data[n.wE:], n.data[n.wPos:]
+		for r := r0; r < r1; r++ {
+			e := wE[int(ws.tok[r])*D : int(ws.tok[r]+1)*D]
+			p := wPos[(r%T)*D : (r%T+1)*D]
+			o := x[r*Dp : (r+1)*Dp]
+			for d := range e {
+				o[d] = e[d] + p[d]
+			}
+			clear(o[D:])
 		}
-		clear(o[D:])
 	}
-	for l := 0; l < g.L; l++ {
-		x, mid := ws.x[l], ws.mid[l]
-		// Attention.
-		qkv := ws.qkv[l]
-		biasRows(qkv, g.Sp, ws.bqkv[l], r0, r1)
-		sgemm(qkv[r0*g.Sp:], g.Sp, x[r0*Dp:], Dp, 1, ws.wqkv[l], g.Sp, nr, D, g.Sp)
-		n.attention(ws, l, b0, b1, T)
-		addRows(mid, x, ws.bO[l], Dp, r0, r1) // resid_mid = resid_pre + b_O + Σ_h result_h
-		sgemm(mid[r0*Dp:], Dp, ws.z[l][r0*g.HD:], g.HD, 1, ws.wO[l], Dp, nr, g.HD, Dp)
-		for h, on := range ws.headOn[l] {
-			if !on {
-				continue
-			}
-			pv := ws.headPatch[l][h]
-			for r := r0; r < r1; r++ {
-				m := mid[r*Dp : r*Dp+D]
-				for d, v := range pv[r*D : (r+1)*D] {
-					m[d] += v
-				}
-			}
+	for l := l0; l < g.L; l++ {
+		mid := ws.mid[l]
+		if 2*l >= from { // else layer l's attention is the clean run's
+			n.attentionStage(ws, l, b0, b1, T)
 		}
 		// MLP.
 		pre, post, x1 := ws.pre[l], ws.post[l], ws.x[l+1]
-		biasRows(pre, g.Fp, ws.bIn[l], r0, r1)
-		sgemm(pre[r0*g.Fp:], g.Fp, mid[r0*Dp:], Dp, 1, ws.wIn[l], g.Fp, nr, D, g.Fp)
+		sgemmInit(pre[r0*g.Fp:], g.Fp, mid[r0*Dp:], Dp, 1, ws.wIn[l], g.Fp, nr, D, g.Fp, nil, ws.bIn[l])
 		if ws.mlpOn[l] {
 			pv := ws.mlpPatch[l]
 			for r := r0; r < r1; r++ {
@@ -373,18 +389,49 @@ func (n *Net) forwardChunk(ws *Workspace, b0, b1, T int) {
 				geluRows(post[r0*g.Fp:r1*g.Fp], dact, pre[r0*g.Fp:r1*g.Fp])
 			}
 		}
-		addRows(x1, mid, ws.bOut[l], Dp, r0, r1) // resid_post = resid_mid + b_out + post·W_out
-		sgemm(x1[r0*Dp:], Dp, post[r0*g.Fp:], g.Fp, 1, ws.wOut[l], Dp, nr, g.F, Dp)
+		// resid_post = resid_mid + b_out + post·W_out
+		sgemmInit(x1[r0*Dp:], Dp, post[r0*g.Fp:], g.Fp, 1, ws.wOut[l], Dp, nr, g.F, Dp, mid[r0*Dp:], ws.bOut[l])
 	}
-	biasRows(ws.logitsP, g.Vp, ws.bU, r0, r1)
-	sgemm(ws.logitsP[r0*g.Vp:], g.Vp, ws.x[g.L][r0*Dp:], Dp, 1, ws.wU, g.Vp, nr, D, g.Vp)
+	sgemmInit(ws.logitsP[r0*g.Vp:], g.Vp, ws.x[g.L][r0*Dp:], Dp, 1, ws.wU, g.Vp, nr, D, g.Vp, nil, ws.bU)
 	for r := r0; r < r1; r++ {
 		copy(ws.logits[r*g.V:(r+1)*g.V], ws.logitsP[r*g.Vp:])
 	}
 }
 
+// attentionStage computes layer l's attention for batch rows [b0, b1):
+// qkv, the pattern and z, then resid_mid = resid_pre + b_O + Σ_h result_h
+// (patched heads' values added in place of theirs).
+func (n *Net) attentionStage(ws *Workspace, l, b0, b1, T int) {
+	g := ws.g
+	D, Dp := g.D, g.Dp
+	r0, r1 := b0*T, b1*T
+	nr := r1 - r0
+	x, mid := ws.x[l], ws.mid[l]
+	// Attention.
+	qkv := ws.qkv[l]
+	sgemmInit(qkv[r0*g.Sp:], g.Sp, x[r0*Dp:], Dp, 1, ws.wqkv[l], g.Sp, nr, D, g.Sp, nil, ws.bqkv[l])
+	n.attention(ws, l, b0, b1, T)
+	// resid_mid = resid_pre + b_O + Σ_h result_h
+	sgemmInit(mid[r0*Dp:], Dp, ws.z[l][r0*g.HD:], g.HD, 1, ws.wO[l], Dp, nr, g.HD, Dp, x[r0*Dp:], ws.bO[l])
+	for h, on := range ws.headOn[l] {
+		if !on {
+			continue
+		}
+		pv := ws.headPatch[l][h]
+		for r := r0; r < r1; r++ {
+			m := mid[r*Dp : r*Dp+D]
+			for d, v := range pv[r*D : (r+1)*D] {
+				m[d] += v
+			}
+		}
+	}
+}
+
 // attention computes layer l's pattern and z for batch rows [b0, b1)
-// from qkv (z is zero for patched heads).
+// from qkv (z and the pattern are zero for patched heads). It runs in three
+// passes so that the exponentials of the whole chunk go through one
+// vectorised call: the scores minus their row maximum (masked ones -inf),
+// expNegRows, then the normalisation and z = pattern·v.
 func (n *Net) attention(ws *Workspace, l, b0, b1, T int) {
 	g := ws.g
 	H, dh, HD, Sp := g.H, g.dh, g.HD, g.Sp
@@ -392,18 +439,19 @@ func (n *Net) attention(ws *Workspace, l, b0, b1, T int) {
 	inv := float32(1 / n.attnScale(l)) // scores are q·k·(1/attn_scale), as in package model
 	causal := n.cfg.AttentionDir == "causal"
 	on := ws.headOn[l]
+	TT := T * T
+	ninf := float32(math.Inf(-1))
 	for b := b0; b < b1; b++ {
 		blk := qkv[b*T*Sp : (b+1)*T*Sp]
-		zb := z[b*T*HD : (b+1)*T*HD]
 		for h := 0; h < H; h++ {
+			pb := pat[(b*H+h)*TT : (b*H+h+1)*TT]
 			if on[h] {
-				for i := 0; i < T; i++ {
-					clear(zb[i*HD+h*dh : i*HD+(h+1)*dh])
+				for i := range pb {
+					pb[i] = ninf
 				}
 				continue
 			}
-			pb := pat[(b*H+h)*T*T : (b*H+h+1)*T*T]
-			qo, ko, vo := h*dh, HD+h*dh, 2*HD+h*dh
+			qo, ko := h*dh, HD+h*dh
 			for i := 0; i < T; i++ {
 				jn := T
 				if causal {
@@ -411,7 +459,7 @@ func (n *Net) attention(ws *Workspace, l, b0, b1, T int) {
 				}
 				qi := blk[i*Sp+qo : i*Sp+qo+dh]
 				prow := pb[i*T : i*T+T]
-				mx := float32(math.Inf(-1))
+				mx := ninf
 				for j := 0; j < jn; j++ {
 					kj := blk[j*Sp+ko : j*Sp+ko+dh]
 					kj = kj[:len(qi)]
@@ -423,16 +471,42 @@ func (n *Net) attention(ws *Workspace, l, b0, b1, T int) {
 					prow[j] = s
 					mx = max(mx, s)
 				}
+				for j := range prow[:jn] {
+					prow[j] -= mx
+				}
+				for j := jn; j < T; j++ {
+					prow[j] = ninf
+				}
+			}
+		}
+	}
+	expNegRows(pat[b0*H*TT : b1*H*TT])
+	for b := b0; b < b1; b++ {
+		blk := qkv[b*T*Sp : (b+1)*T*Sp]
+		zb := z[b*T*HD : (b+1)*T*HD]
+		for h := 0; h < H; h++ {
+			if on[h] {
+				for i := 0; i < T; i++ {
+					clear(zb[i*HD+h*dh : i*HD+(h+1)*dh])
+				}
+				continue
+			}
+			pb := pat[(b*H+h)*TT : (b*H+h+1)*TT]
+			vo := 2*HD + h*dh
+			for i := 0; i < T; i++ {
+				jn := T
+				if causal {
+					jn = i + 1
+				}
+				prow := pb[i*T : i*T+jn]
 				var sum float32
-				for j, s := range prow[:jn] {
-					e := expNeg(s - mx)
-					prow[j] = e
+				for _, e := range prow {
 					sum += e
 				}
 				inv := 1 / sum
-				zi := zb[i*HD+qo : i*HD+qo+dh]
+				zi := zb[i*HD+vo-2*HD : i*HD+vo-2*HD+dh]
 				clear(zi)
-				for j := range prow[:jn] {
+				for j := range prow {
 					p := prow[j] * inv
 					prow[j] = p
 					vj := blk[j*Sp+vo : j*Sp+vo+dh]
@@ -441,7 +515,6 @@ func (n *Net) attention(ws *Workspace, l, b0, b1, T int) {
 						zi[e] += p * v
 					}
 				}
-				clear(prow[jn:])
 			}
 		}
 	}
@@ -497,6 +570,13 @@ func (r *Run) NodeInto(dst []float32, nd Node) error {
 	N, w := r.B*r.T, nd.Width(c)
 	if len(dst) != N*w {
 		return fmt.Errorf("grad: node %s: dst has %d values, want [B,T,width] = %d", nd, len(dst), N*w)
+	}
+	stage := 2*l + 1
+	if nd.isHead() {
+		stage = 2 * l
+	}
+	if stage < r.from && r.base != nil {
+		return r.base.NodeInto(dst, nd) // a stage ForwardFrom took from the clean run
 	}
 	g := r.ws.g
 	if !nd.isHead() {

@@ -18,3 +18,24 @@ func sgemmColAVX2(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb
 //
 //go:noescape
 func sgemmCol2AVX2(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int)
+
+// sgemmColBiasAVX2 is sgemmColAVX2 starting every row of C from bias.
+//
+//go:noescape
+func sgemmColBiasAVX2(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int, bias *float32)
+
+// sgemmCol2BiasAVX2 is sgemmColBiasAVX2 for a block of 16 columns.
+//
+//go:noescape
+func sgemmCol2BiasAVX2(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int, bias *float32)
+
+// sgemmColXBiasAVX2 is sgemmColAVX2 starting row r of C from x's row r
+// (row stride ldc) plus bias.
+//
+//go:noescape
+func sgemmColXBiasAVX2(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int, x, bias *float32)
+
+// sgemmCol2XBiasAVX2 is sgemmColXBiasAVX2 for a block of 16 columns.
+//
+//go:noescape
+func sgemmCol2XBiasAVX2(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int, x, bias *float32)

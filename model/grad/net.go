@@ -29,6 +29,7 @@ type Net struct {
 
 	geom       geom
 	gradLayout gradLayout
+	version    uint64 // bumped whenever the parameters change (ForwardFrom checks it)
 }
 
 // paramIndex is one parameter's place in the flat slice.
@@ -111,6 +112,7 @@ func (n *Net) param(name string) []float32 {
 // NormFloat64 rounded to float32), drawn in Names order, each tensor in
 // row-major order, so a seed always gives the same weights.
 func (n *Net) InitNormal(seed int64, std float64) {
+	n.version++
 	rng := rand.New(rand.NewPCG(uint64(seed), 0))
 	for _, name := range n.names {
 		p := n.param(name)

@@ -1,0 +1,193 @@
+package main
+
+import (
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// gradSgemm emits model/grad/sgemm_amd64.s: the float32 product of the
+// trainable transformer, one block of 8 or 16 output columns at a time.
+// C[r, cols] += Σ_i A(r,i)·B[i, cols] with one VFMADD231PS per (r, i) in
+// increasing i, four rows of C in registers while the B row is loaded once.
+//
+// The Bias and XBias variants start C from a bias row (C[r] = bias) or
+// from another matrix plus the bias (C[r] = X[r] + bias, X with C's row
+// stride), instead of C's contents: the forward pass's "bias, then
+// accumulate the product" without a separate pass over C.
+func gradSgemm() {
+	sgemmCols("sgemmColAVX2", "sc1", 1, initC)
+	sgemmCols("sgemmCol2AVX2", "sc2", 2, initC)
+	sgemmCols("sgemmColBiasAVX2", "sb1", 1, initBias)
+	sgemmCols("sgemmCol2BiasAVX2", "sb2", 2, initBias)
+	sgemmCols("sgemmColXBiasAVX2", "sx1", 1, initXBias)
+	sgemmCols("sgemmCol2XBiasAVX2", "sx2", 2, initXBias)
+}
+
+// Where a kernel's accumulators start.
+const (
+	initC     = iota // C's contents
+	initBias         // the bias row
+	initXBias        // X's row plus the bias row
+)
+
+// sgemmCols emits one kernel for a block of 8·w columns (w = 1 or 2).
+// Arguments: c *float32, ldc int, a *float32, sar, sak int, b *float32,
+// ldb int, m, k int (strides in elements), then for initBias bias
+// *float32, for initXBias x, bias *float32 (x's row stride is ldc). k ≥ 1.
+func sgemmCols(name, lbl string, w int, init int) {
+	sig := "func(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int"
+	switch init {
+	case initBias:
+		sig += ", bias *float32"
+	case initXBias:
+		sig += ", x, bias *float32"
+	}
+	TEXT(name, NOSPLIT, sig+")")
+	biasReg := []VecPhysical{Y14, Y15}
+	switch init {
+	case initBias:
+		MOVQ(NewParamAddr("bias", 72), RAX)
+	case initXBias:
+		MOVQ(NewParamAddr("bias", 80), RAX)
+	}
+	if init != initC {
+		for h := 0; h < w; h++ {
+			VMOVUPS(Mem{Base: RAX, Disp: 32 * h}, biasReg[h])
+		}
+	}
+	MOVQ(NewParamAddr("c", 0), RDI)
+	if init == initXBias {
+		MOVQ(NewParamAddr("x", 72), R14)
+		SUBQ(RDI, R14) // R14: x - c in bytes (same row stride)
+	}
+	MOVQ(NewParamAddr("ldc", 8), R8)
+	SHLQ(Imm(2), R8)
+	MOVQ(NewParamAddr("a", 16), RSI)
+	MOVQ(NewParamAddr("sar", 24), R9)
+	SHLQ(Imm(2), R9)
+	MOVQ(NewParamAddr("sak", 32), R10)
+	SHLQ(Imm(2), R10)
+	MOVQ(NewParamAddr("b", 40), RDX)
+	MOVQ(NewParamAddr("ldb", 48), R11)
+	SHLQ(Imm(2), R11)
+	MOVQ(NewParamAddr("m", 56), R12)
+	MOVQ(NewParamAddr("k", 64), R13)
+	IMULQ(R11, R13)
+	ADDQ(RDX, R13)                                       // R13: end of B
+	LEAQ(Mem{Base: R9, Index: R9, Scale: 2}, RBX)        // RBX: 3·sar bytes
+	acc := []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7} // row q, half h: acc[q*w+h]
+	bv := []VecPhysical{Y8, Y9}
+	av := []VecPhysical{Y10, Y11, Y12, Y13}
+	// load starts accumulator acc (half h) from the row at mem, an address
+	// in C; for initXBias the same address based on CX = DI + (x - c)
+	// instead of DI.
+	load := func(mem Mem, acc VecPhysical, h int) {
+		switch init {
+		case initC:
+			VMOVUPS(mem, acc)
+		case initBias:
+			VMOVUPS(biasReg[h], acc)
+		case initXBias:
+			mem.Base = RCX
+			VADDPS(mem, biasReg[h], acc)
+		}
+	}
+	xBase := func() {
+		if init == initXBias {
+			LEAQ(Mem{Base: RDI, Index: R14, Scale: 1}, RCX)
+		}
+	}
+	rowOff := func(base Register, q int) Mem {
+		switch q {
+		case 0:
+			return Mem{Base: base}
+		case 1:
+			return Mem{Base: base, Index: R8, Scale: 1}
+		case 2:
+			return Mem{Base: base, Index: R8, Scale: 2}
+		}
+		return Mem{Base: base, Index: RAX, Scale: 1}
+	}
+	aOff := func(q int) Mem {
+		switch q {
+		case 0:
+			return Mem{Base: RAX}
+		case 1:
+			return Mem{Base: RAX, Index: R9, Scale: 1}
+		case 2:
+			return Mem{Base: RAX, Index: R9, Scale: 2}
+		}
+		return Mem{Base: RAX, Index: RBX, Scale: 1}
+	}
+
+	Label(lbl + "_rows4")
+	CMPQ(R12, Imm(4))
+	JLT(LabelRef(lbl + "_rows1"))
+	LEAQ(Mem{Base: R8, Index: R8, Scale: 2}, RAX)
+	xBase()
+	for q := 0; q < 4; q++ {
+		for h := 0; h < w; h++ {
+			load(rowOff(RDI, q).Offset(32*h), acc[q*w+h], h)
+		}
+	}
+	MOVQ(RSI, RAX)
+	MOVQ(RDX, RCX)
+	Label(lbl + "_loop4")
+	for h := 0; h < w; h++ {
+		VMOVUPS(Mem{Base: RCX, Disp: 32 * h}, bv[h])
+	}
+	for q := 0; q < 4; q++ {
+		VBROADCASTSS(aOff(q), av[q])
+		for h := 0; h < w; h++ {
+			VFMADD231PS(bv[h], av[q], acc[q*w+h])
+		}
+	}
+	ADDQ(R10, RAX)
+	ADDQ(R11, RCX)
+	CMPQ(RCX, R13)
+	JLT(LabelRef(lbl + "_loop4"))
+	LEAQ(Mem{Base: R8, Index: R8, Scale: 2}, RAX)
+	for q := 0; q < 4; q++ {
+		for h := 0; h < w; h++ {
+			VMOVUPS(acc[q*w+h], rowOff(RDI, q).Offset(32*h))
+		}
+	}
+	LEAQ(Mem{Base: RDI, Index: R8, Scale: 4}, RDI)
+	LEAQ(Mem{Base: RSI, Index: R9, Scale: 4}, RSI)
+	SUBQ(Imm(4), R12)
+	JMP(LabelRef(lbl + "_rows4"))
+
+	Label(lbl + "_rows1")
+	TESTQ(R12, R12)
+	JLE(LabelRef(lbl + "_done"))
+	xBase()
+	for h := 0; h < w; h++ {
+		load(Mem{Base: RDI, Disp: 32 * h}, acc[h], h)
+	}
+	MOVQ(RSI, RAX)
+	MOVQ(RDX, RCX)
+	Label(lbl + "_loop1")
+	for h := 0; h < w; h++ {
+		VMOVUPS(Mem{Base: RCX, Disp: 32 * h}, bv[h])
+	}
+	VBROADCASTSS(Mem{Base: RAX}, av[0])
+	for h := 0; h < w; h++ {
+		VFMADD231PS(bv[h], av[0], acc[h])
+	}
+	ADDQ(R10, RAX)
+	ADDQ(R11, RCX)
+	CMPQ(RCX, R13)
+	JLT(LabelRef(lbl + "_loop1"))
+	for h := 0; h < w; h++ {
+		VMOVUPS(acc[h], Mem{Base: RDI, Disp: 32 * h})
+	}
+	ADDQ(R8, RDI)
+	ADDQ(R9, RSI)
+	DECQ(R12)
+	JMP(LabelRef(lbl + "_rows1"))
+
+	Label(lbl + "_done")
+	VZEROUPPER()
+	RET()
+}
