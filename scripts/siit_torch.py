@@ -40,6 +40,12 @@ plain torch 1.13 + numpy, float32, with no transformer_lens: the same model, dat
   over non-circuit nodes). The HL outputs of the validation pairs never change, so they are computed once
   before training (in "setup_seconds", not in any epoch's time).
 
+BLAS: Debian's torch calls whatever libblas.so.3 the system resolves. With only libblas3 (netlib's
+reference BLAS) installed, torch's products here run about 2x slower than with OpenBLAS; the issue's
+reference numbers used OpenBLAS single-threaded. For a fair timing install libopenblas0-pthread (apt), or
+point LD_LIBRARY_PATH at its openblas-pthread directory; the script sets OPENBLAS_NUM_THREADS=1 (see
+--blas-threads) and reports the library it mapped ("blas_libraries", "blas") and warns on the reference BLAS.
+
 Output (stdout): a "setup" JSON line (threads, BLAS, shapes), one JSON line per epoch (epoch,
 train_seconds, eval_seconds, losses, metrics) and a "summary" line (epochs to the early stop, total
 training seconds, seconds per epoch). Human-readable notes go to stderr.
@@ -256,6 +262,17 @@ def leaves(model):
 
 # ---------------------------------------------------------------- model
 
+_MASKS = {}
+
+
+def causal_mask(T):
+    """[T, T] True above the diagonal (the keys a query may not see), built once per length."""
+    m = _MASKS.get(T)
+    if m is None:
+        m = _MASKS[T] = torch.ones(T, T, dtype=torch.bool).triu(1)
+    return m
+
+
 def forward(M, cfg, tokens, patch=None, want=()):
     """Logits [B, T, d_vocab_out] of tokens [B, T].
 
@@ -268,7 +285,7 @@ def forward(M, cfg, tokens, patch=None, want=()):
     H, dh = cfg.n_heads, cfg.d_head
     x = M["W_E"][tokens] + M["W_pos"][:T]
     cache = {}
-    mask = torch.ones(T, T, dtype=torch.bool).triu(1) if cfg.causal else None
+    mask = causal_mask(T) if cfg.causal else None
     for L, lay in enumerate(M["layers"]):
         qkv = torch.addmm(lay["b_qkv"], x.reshape(B * T, -1), lay["W_qkv"]).view(B, T, 3, H, dh)
         q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)  # [B, H, T, dh] each
@@ -449,6 +466,8 @@ def main(a):
     order_gen = torch.Generator().manual_seed(a.seed)
     node_rng = np.random.default_rng(a.seed)
     lp = a.loss_from_position
+    if not 0 <= lp < hl_cfg.n_ctx:
+        fail("--loss-from-position %d: expected 0..%d (n_ctx %d)" % (lp, hl_cfg.n_ctx - 1, hl_cfg.n_ctx))
 
     def loss_fn(out, target):
         """out: LL logits; target: HL logits (numerical: value, categorical: argmax class)."""
@@ -500,6 +519,10 @@ def main(a):
                 "val/strict_accuracy": float(np.mean(strict_n)) if strict_n else 1.0,
                 "iia_per_node": iia_n, "strict_per_node": strict_n}
 
+    def check(loss, kind, epoch, batch):
+        if not torch.isfinite(loss):
+            fail("epoch %d batch %d: %s loss is %s" % (epoch, batch, kind, loss.item()))
+
     def step(loss, weight):
         opt.zero_grad(set_to_none=True)
         (weight * loss).backward()
@@ -508,13 +531,17 @@ def main(a):
         opt.step()
 
     blas = blas_library()
+    blas_kind = ("openblas" if any("openblas" in p for p in blas) else
+                 "mkl" if any("mkl" in p for p in blas) else
+                 "blis" if any("blis" in p for p in blas) else
+                 "reference (netlib)" if any("/blas/libblas" in p for p in blas) else "unknown")
     setup = {
         "setup": {
             "torch": torch.__version__, "numpy": np.__version__, "threads": torch.get_num_threads(),
             "interop_threads": torch.get_num_interop_threads(),
             "env": {k: os.environ.get(k) for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
                                                    "OPENBLAS_CORETYPE")},
-            "blas_libraries": blas,
+            "blas_libraries": blas, "blas": blas_kind,
             "hl": a.hl, "siit": a.siit,
             "ll": {k: ll_raw.get(k) for k in ("n_layers", "d_model", "n_heads", "d_head", "d_mlp", "n_ctx",
                                               "d_vocab", "d_vocab_out", "act_fn", "attention_dir")},
@@ -535,6 +562,9 @@ def main(a):
                      % (torch.__version__, torch.get_num_threads(), torch.get_num_interop_threads(),
                         ", ".join(blas) or "(none mapped)"))
     sys.stderr.write(torch.__config__.show())
+    if blas_kind == "reference (netlib)":
+        sys.stderr.write("warning: torch uses netlib's reference BLAS (slow); install libopenblas0-pthread "
+                         "or set LD_LIBRARY_PATH to OpenBLAS for a fair timing\n")
     print(json.dumps(setup), flush=True)
 
     train_total = eval_total = 0.0
@@ -558,6 +588,7 @@ def main(a):
             # IIT step
             out, _ = forward(LL, ll_cfg, base, patch=sc)
             l_iit = loss_fn(out, y_iit)
+            check(l_iit, "iit", epoch, s // a.batch_size)
             step(l_iit, a.iit_weight)
             # strict step: the source re-run with the updated weights
             nn_ = non_circuit[int(node_rng.integers(len(non_circuit)))] if non_circuit else None
@@ -566,18 +597,17 @@ def main(a):
                     _, sc = forward(LL, ll_cfg, src, want={nn_})
                 out, _ = forward(LL, ll_cfg, base, patch=sc)
                 l_strict = loss_fn(out, y_base)
+                check(l_strict, "strict", epoch, s // a.batch_size)
                 step(l_strict, strict_w)
                 sums["strict"] += l_strict.item() * B
             # behaviour step
             out, _ = forward(LL, ll_cfg, base)
             l_beh = loss_fn(out, y_base)
+            check(l_beh, "behavior", epoch, s // a.batch_size)
             step(l_beh, a.behavior_weight)
             sums["iit"] += l_iit.item() * B
             sums["behavior"] += l_beh.item() * B
             seen += B
-            for k, v in (("iit", l_iit), ("behavior", l_beh)):
-                if not torch.isfinite(v):
-                    fail("epoch %d: %s loss is %s" % (epoch, k, v.item()))
         t1 = time.perf_counter()
         m = evaluate()
         t2 = time.perf_counter()
