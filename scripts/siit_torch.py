@@ -5,7 +5,9 @@ Usage:
 
   /tmp/gb compile 3 --out /tmp/hl3                                   # HL: the compiled model
   /tmp/gb siit 3 --out /tmp/ll3 --epochs 1 --samples 2000            # LL shape + correspondence
-  OPENBLAS_CORETYPE= /usr/bin/python3 scripts/siit_torch.py --hl /tmp/hl3 --siit /tmp/ll3 --threads 2
+  env -u OPENBLAS_CORETYPE /usr/bin/python3 scripts/siit_torch.py --hl /tmp/hl3 --siit /tmp/ll3 --threads 2
+  /tmp/gb compile 21 --out /tmp/hl21 && /tmp/gb siit 21 --out /tmp/ll21 --epochs 1 --samples 2000
+  /usr/bin/python3 scripts/siit_torch.py --hl /tmp/hl21 --siit /tmp/ll21 --epochs 3    # categorical
 
   options: --threads N (torch intra-op threads, default 2)   --blas-threads N (OpenBLAS/OMP/MKL, default 1)
            --epochs N (cap, default 2000)   --samples N (rows, default 24000)   --batch-size N (512)
@@ -41,10 +43,13 @@ plain torch 1.13 + numpy, float32, with no transformer_lens: the same model, dat
   before training (in "setup_seconds", not in any epoch's time).
 
 BLAS: Debian's torch calls whatever libblas.so.3 the system resolves. With only libblas3 (netlib's
-reference BLAS) installed, torch's products here run about 2x slower than with OpenBLAS; the issue's
-reference numbers used OpenBLAS single-threaded. For a fair timing install libopenblas0-pthread (apt), or
+reference BLAS) installed, torch's products here run about 2x slower than with OpenBLAS on case 3 and
+several times slower on wider models (case 21); the issue's reference numbers used OpenBLAS
+single-threaded. For a fair timing install libopenblas0-pthread (apt), or
 point LD_LIBRARY_PATH at its openblas-pthread directory; the script sets OPENBLAS_NUM_THREADS=1 (see
---blas-threads) and reports the library it mapped ("blas_libraries", "blas") and warns on the reference BLAS.
+--blas-threads; a value already in the environment wins) and reports the library it mapped
+("blas_libraries", "blas") and warns on the reference BLAS. Threads: --threads 2 only helps on an idle
+machine; on a busy one torch's OpenMP threads wait for each other and an epoch gets several times slower.
 
 Output (stdout): a "setup" JSON line (threads, BLAS, shapes), one JSON line per epoch (epoch,
 train_seconds, eval_seconds, losses, metrics) and a "summary" line (epochs to the early stop, total
