@@ -16,6 +16,7 @@ Usage:
            --seed N (pairs, order, node draws; 0)   --data-seed N (rows; 42)   --init-seed N (0)
            --early-stop F (stop when accuracy, IIA and strict accuracy all reach F; 1.0; 0 = never)
            --loss-from-position N (0: gen1 scores every position)   --atol F (0.05)
+           --eval-batch N (validation pairs per forward, 8192; the metrics do not depend on it)
 
 It implements the gen-1 recipe (InterpBench June 2024, the one that trained the released case-3 model) in
 plain torch 1.13 + numpy, float32, with no transformer_lens: the same model, data and recipe as glassbox's
@@ -93,11 +94,14 @@ def parse_args(argv):
     p.add_argument("--early-stop", type=float, default=1.0, help="0 = never")
     p.add_argument("--loss-from-position", type=int, default=0)
     p.add_argument("--atol", type=float, default=0.05)
-    p.add_argument("--eval-batch", type=int, default=0, help="validation pairs per forward (0 = all)")
+    p.add_argument("--eval-batch", type=int, default=8192,
+                   help="validation pairs per forward (default 8192; 0 = all at once)")
     a = p.parse_args(argv)
     for name in ("threads", "blas_threads", "epochs", "samples", "batch_size"):
         if getattr(a, name) < 1:
             p.error("--%s must be >= 1, got %d" % (name.replace("_", "-"), getattr(a, name)))
+    if a.samples > 10_000_000:
+        p.error("--samples %d: more than 10,000,000 rows" % a.samples)
     if not 0 < a.train_frac < 1:
         p.error("--train-frac must be in (0, 1), got %g" % a.train_frac)
     return a
