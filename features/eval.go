@@ -49,6 +49,18 @@ type ReconMetrics struct {
 	Cosine Num `json:"cosine"`
 }
 
+// DivergedEV is the explained variance below which a reconstruction counts
+// as diverged: its squared error is more than twice the data's variance
+// about its mean (a constant guess at the mean scores 0).
+const DivergedEV = -1
+
+// Diverged reports signs that training diverged: a non-finite MSE, or an
+// explained variance below DivergedEV.
+func (m *ReconMetrics) Diverged() bool {
+	mse := float64(m.MSE)
+	return math.IsNaN(mse) || math.IsInf(mse, 0) || float64(m.ExplainedVariance) < DivergedEV
+}
+
 // Reconstruction computes ReconMetrics from inputs x [N, d_in], reconstructions
 // xhat [N, d_in] and feature activations f [N, d_sae]. Leading dimensions
 // beyond two are flattened (x may be [rows, positions, d_in]).

@@ -200,6 +200,10 @@ func runTrain(cmd *cobra.Command, _ []string) error {
 	fmt.Fprint(stdout, trainlog.Summary(run.Trainer.Metrics()))
 	fmt.Fprintf(stdout, "final SAE on the %d unique activations: explained variance %s, L0 %.2f, dead features %d/%d\n",
 		m.N, sae.FormatExplainedVariance(float64(m.ExplainedVariance), 4), float64(m.L0), m.Dead, run.Trainer.SAE.DSAE)
+	if m.Diverged() {
+		fmt.Fprintf(stdout, "warning: training diverged (explained variance %s, MSE %.3g: the reconstruction is further from the data than its mean is); try a smaller --lr (this run: %g)\n",
+			sae.FormatExplainedVariance(float64(m.ExplainedVariance), 4), float64(m.MSE), run.Trainer.Cfg.LR)
+	}
 	fmt.Fprintf(stdout, "saved %s\n", filepath.Join(run.Dir, sae.FinalDir))
 	return nil
 }

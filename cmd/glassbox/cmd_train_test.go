@@ -209,3 +209,22 @@ func TestTrainRefusesBadNumbers(t *testing.T) {
 		})
 	}
 }
+
+// TestTrainWarnsOnDivergence: a learning rate far too large ends with a
+// warning naming the explained variance and the learning rate (issue 15,
+// item 14), and a sane one does not.
+func TestTrainWarnsOnDivergence(t *testing.T) {
+	for _, tc := range []struct {
+		lr   string
+		warn bool
+	}{{"1e9", true}, {"0.0003", false}} {
+		out, _, err := runTrainCLI(t, "train", "--case", "3", "--hook", "blocks.0.hook_mlp_out", "--lr", tc.lr,
+			"--training-tokens", "8000", "--out", filepath.Join(t.TempDir(), "R"), "--quiet")
+		if err != nil {
+			t.Fatalf("lr %s: %v", tc.lr, err)
+		}
+		if got := strings.Contains(out, "warning: training diverged"); got != tc.warn {
+			t.Errorf("lr %s: warning %v, want %v:\n%s", tc.lr, got, tc.warn, out)
+		}
+	}
+}
