@@ -140,7 +140,8 @@ func DemoTrained(opt DemoOptions) ([]*DemoRun, error) {
 	}
 	all := append(append([]*DemoRun(nil), siitRuns...), compRuns...)
 	for _, dr := range all {
-		res, err := rundir.Load(dr.Dir, rundir.Options{Cases: workload.CatalogueCase})
+		res, err := rundir.Load(dr.Dir, rundir.Options{Cases: workload.CatalogueCase,
+			Label: features.LabelOptions{HookFraction: features.DefaultHookFraction}}) // as `glassbox features`
 		if err != nil {
 			return all, fmt.Errorf("demo %s: %w", dr.Dir, err)
 		}
