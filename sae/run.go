@@ -27,19 +27,38 @@ const (
 	stateTensors   = "trainer_state.safetensors"
 )
 
+// ErrInterrupted is returned by Run when its Context ends the run; the
+// checkpoint of the step it stopped at is written, and Resume continues it.
+var ErrInterrupted = errors.New("training interrupted")
+
 // Run trains until every step is done, logging metrics, writing
 // checkpoints and the final SAE to RunDir (when set) and reporting
 // progress to OnProgress. On error (bad input, divergence) it stops; the previous
-// checkpoint stays intact and metrics up to that point are written.
+// checkpoint stays intact and metrics up to that point are written. When
+// Context ends, it writes a checkpoint at the current step and returns
+// ErrInterrupted.
 func (t *Trainer) Run() error {
 	r := t.Cfg
 	if t.RunDir != "" {
 		if err := os.MkdirAll(filepath.Join(t.RunDir, CheckpointsDir), 0o755); err != nil {
 			return fmt.Errorf("run dir: %w", err)
 		}
+		removeTemps(t.RunDir)
 		if err := WriteRunConfig(t.RunDir, r.Config); err != nil {
 			return err
 		}
+		// metrics.jsonl holds exactly the records so far (a killed run may
+		// have appended lines past its checkpoint), then grows a line per
+		// record.
+		if err := t.writeMetrics(); err != nil {
+			return err
+		}
+		f, err := os.OpenFile(filepath.Join(t.RunDir, MetricsFile), os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return fmt.Errorf("run dir: %w", err)
+		}
+		t.mlog, t.mlogErr = f, nil
+		defer func() { f.Close(); t.mlog = nil }()
 	}
 	t.started = time.Now()
 	t.startTokens = t.Tokens
@@ -50,16 +69,22 @@ func (t *Trainer) Run() error {
 	}
 	for !t.Done() {
 		step := t.StepN
+		if t.Context != nil && step&31 == 0 && t.Context.Err() != nil {
+			return t.interrupt()
+		}
 		L, err := t.Step()
 		if err != nil {
 			t.reportStopped()
-			if werr := t.writeMetrics(); werr != nil {
-				return errors.Join(err, werr)
-			}
 			if t.RunDir != "" {
-				return fmt.Errorf("%w (run dir %s keeps the last good checkpoint)", err, t.RunDir)
+				if ck, _ := LatestCheckpoint(t.RunDir); ck != "" {
+					return fmt.Errorf("%w (run dir %s keeps its last good checkpoint, %s)", err, t.RunDir, filepath.Base(ck))
+				}
+				return fmt.Errorf("%w (run dir %s has no checkpoint yet: start the run again with a smaller lr)", err, t.RunDir)
 			}
 			return err
+		}
+		if t.mlogErr != nil {
+			return t.mlogErr
 		}
 		if (step+1)%logEvery == 0 {
 			t.logTrainStep(step, L)
@@ -137,6 +162,35 @@ func WriteRunConfig(dir string, c Config) error {
 	return atomicfile.WriteFile(filepath.Join(dir, RunConfigFile), append(b, '\n'), 0o644)
 }
 
+// interrupt writes a checkpoint at the current step (when the run has a
+// directory) and returns ErrInterrupted, saying how to continue.
+func (t *Trainer) interrupt() error {
+	t.reportStopped()
+	if t.RunDir == "" {
+		return ErrInterrupted
+	}
+	name := strconv.FormatInt(t.Tokens, 10)
+	if err := t.SaveCheckpoint(name); err != nil {
+		return errors.Join(ErrInterrupted, err)
+	}
+	return fmt.Errorf("%w after %d steps: checkpoint %s written", ErrInterrupted, t.StepN,
+		filepath.Join(t.RunDir, CheckpointsDir, name))
+}
+
+// removeTemps deletes the temporary checkpoint directories and files a
+// killed run left in runDir (".tmp-*" beside checkpoints, final/ and
+// atomically written files).
+func removeTemps(runDir string) {
+	for _, dir := range []string{runDir, filepath.Join(runDir, CheckpointsDir)} {
+		ents, _ := os.ReadDir(dir)
+		for _, e := range ents {
+			if len(e.Name()) > 5 && e.Name()[:5] == ".tmp-" {
+				os.RemoveAll(filepath.Join(dir, e.Name()))
+			}
+		}
+	}
+}
+
 func (t *Trainer) writeMetrics() error {
 	if t.RunDir == "" {
 		return nil
@@ -166,7 +220,8 @@ type trainerState struct {
 }
 
 // SaveCheckpoint writes checkpoints/<name>/ (or final/ for FinalDir) with the
-// SAELens files plus glassbox's trainer state, and rewrites metrics.jsonl.
+// SAELens files plus glassbox's trainer state (and, outside Run, rewrites
+// metrics.jsonl; Run appends it line by line).
 // The directory is assembled under a temporary name and renamed into place,
 // so an interrupted write never replaces a complete checkpoint.
 func (t *Trainer) SaveCheckpoint(name string) error {
@@ -193,8 +248,10 @@ func (t *Trainer) SaveCheckpoint(name string) error {
 	if err := t.saveState(tmp); err != nil {
 		return fmt.Errorf("checkpoint %s: %w", name, err)
 	}
-	if err := t.writeMetrics(); err != nil {
-		return err
+	if t.mlog == nil { // outside Run: metrics.jsonl is not being appended to
+		if err := t.writeMetrics(); err != nil {
+			return err
+		}
 	}
 	if err := os.RemoveAll(dst); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
@@ -278,6 +335,7 @@ func LatestCheckpoint(runDir string) (string, error) {
 // Resume rebuilds the trainer of runDir from its last checkpoint; src must
 // be the same data source the run was started with (its position is
 // restored). Training then continues exactly as the uninterrupted run would.
+// A run stopped before its first checkpoint starts again from its config.
 func Resume(runDir string, src Source) (*Trainer, error) {
 	if _, err := os.Stat(filepath.Join(runDir, FinalDir, stateJSON)); err == nil {
 		return nil, fmt.Errorf("resume %s: the run is already finished (final/ exists)", runDir)
@@ -295,7 +353,14 @@ func Resume(runDir string, src Source) (*Trainer, error) {
 		return nil, err
 	}
 	if ck == "" {
-		return nil, fmt.Errorf("resume %s: no complete checkpoint under %s/ (start the run again)", runDir, CheckpointsDir)
+		// Stopped before its first checkpoint: start again from the config
+		// (Run rewrites metrics.jsonl from nothing).
+		t, err := NewTrainer(r, src)
+		if err != nil {
+			return nil, fmt.Errorf("resume %s: %w", runDir, err)
+		}
+		t.RunDir = runDir
+		return t, nil
 	}
 	t, err := RestoreCheckpoint(r, ck, src)
 	if err != nil {

@@ -1,10 +1,12 @@
 package sae
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"time"
 )
 
@@ -35,17 +37,26 @@ type Trainer struct {
 	// (Final) and when the run stops on an error (Stopped); package
 	// sae/trainlog draws it as a progress line.
 	OnProgress func(Progress)
-	// RunDir, if set, receives config.json, metrics.jsonl and checkpoints.
+	// RunDir, if set, receives config.json, metrics.jsonl (one line
+	// appended and flushed per logged record, so a run can be followed live)
+	// and checkpoints.
 	RunDir string
+	// Context, if set, interrupts Run when it is done (Ctrl-C): Run writes a
+	// checkpoint at the current step and returns ErrInterrupted.
+	Context context.Context
 	// FullLosses makes every step compute the ghost-grad loss value even
 	// when no feature is dead (by default only logged steps do: the
 	// gradient is zero then, so training is unaffected).
 	FullLosses bool
 
-	src    Source
-	params [][]float32 // SAE.params(), kept (the SAE's slices are not reallocated while training)
-	opt    *adam
-	g      grads
+	src Source
+	// mlog is metrics.jsonl opened for appending while Run runs; mlogErr
+	// the first error writing it (Run returns it).
+	mlog    *os.File
+	mlogErr error
+	params  [][]float32 // SAE.params(), kept (the SAE's slices are not reallocated while training)
+	opt     *adam
+	g       grads
 	// gDirty is set while t.g may hold a step's gradients (the optimizer
 	// update clears them).
 	gDirty bool
@@ -499,6 +510,11 @@ func (t *Trainer) record(step int64, keys []string, vals []float64) {
 		rec.Values[k] = vals[i]
 	}
 	t.metrics = append(t.metrics, rec)
+	if t.mlog != nil && t.mlogErr == nil {
+		if _, err := t.mlog.Write(metricsJSON([]Record{rec})); err != nil {
+			t.mlogErr = fmt.Errorf("append %s: %w", t.mlog.Name(), err)
+		}
+	}
 }
 
 // logTrainStep records the wandb metrics of step number step (just run).

@@ -4,8 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/glassbox-interp/glassbox/pipeline"
 	"github.com/glassbox-interp/glassbox/sae"
@@ -193,7 +196,15 @@ func runTrain(cmd *cobra.Command, _ []string) error {
 	if !trainFlags.quiet {
 		progress = stderr
 	}
+	// Ctrl-C / SIGTERM: the trainer writes a checkpoint at the current step
+	// and stops; --resume continues the run exactly.
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	run.Trainer.Context = ctx
 	m, err := run.Train(progress)
+	if errors.Is(err, sae.ErrInterrupted) {
+		return fmt.Errorf("%w: continue with glassbox train --resume %s", err, run.Dir)
+	}
 	if err != nil {
 		return err
 	}
