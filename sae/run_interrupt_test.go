@@ -24,7 +24,7 @@ func (c *afterChecks) Err() error {
 	return nil
 }
 
-func (c *afterChecks) Done() <-chan struct{} { return nil }
+func (c *afterChecks) Done() <-chan struct{}       { return nil }
 func (c *afterChecks) Deadline() (time.Time, bool) { return time.Time{}, false }
 
 // TestInterruptWritesCheckpointAndResumes: Ctrl-C (the Context ending)
