@@ -360,6 +360,23 @@ type Resolved struct {
 	DenseBatchMSE bool
 }
 
+// MaxMatrixWeights bounds d_in × d_sae (2^30: 4 GiB per float32 matrix,
+// about 24 GiB for an SAE with its gradients and Adam moments), so an
+// absurd expansion factor is refused in words instead of crashing the
+// runtime with an out-of-memory error.
+const MaxMatrixWeights = 1 << 30
+
+// humanBytes renders a byte count (KB, MB, GB, TB).
+func humanBytes(b float64) string {
+	for _, u := range []string{"B", "KB", "MB", "GB", "TB"} {
+		if b < 1000 || u == "TB" {
+			return fmt.Sprintf("%.3g %s", b, u)
+		}
+		b /= 1000
+	}
+	return ""
+}
+
 // Resolve validates cfg and derives d_sae, the architecture, total steps and
 // the like. Errors name the offending key.
 func (c Config) Resolve() (*Resolved, error) {
@@ -377,6 +394,10 @@ func (c Config) Resolve() (*Resolved, error) {
 	}
 	if r.DSAE < 1 {
 		return nil, bad("d_sae", "must be >= 1, got %d (d_in %d × expansion_factor %d)", r.DSAE, c.DIn, c.ExpansionFactor)
+	}
+	if w := float64(c.DIn) * float64(r.DSAE); w > MaxMatrixWeights {
+		return nil, bad("d_sae", "d_in %d × d_sae %d = %.3g weights in each of W_enc and W_dec (%s as float32, about three times that with Adam's moments): more than glassbox's limit of %.3g per matrix; lower expansion_factor or d_sae",
+			c.DIn, r.DSAE, w, humanBytes(4*w), float64(MaxMatrixWeights))
 	}
 	name := strings.ToLower(c.Architecture)
 	if name == "" {

@@ -207,3 +207,18 @@ func TestNotebookConfigMatchesFile(t *testing.T) {
 		t.Errorf("NotebookConfig differs from the notebook's JSON:\n%s\n%s", ja, jb)
 	}
 }
+
+// TestResolveRefusesHugeSAE: an absurd expansion factor is an error in words,
+// not a runtime out-of-memory crash (issue 15, item 12).
+func TestResolveRefusesHugeSAE(t *testing.T) {
+	c := NotebookConfig()
+	c.DIn, c.ExpansionFactor = 13, 100000000
+	_, err := c.Resolve()
+	if err == nil || !strings.Contains(err.Error(), "d_sae") || !strings.Contains(err.Error(), "GB") {
+		t.Fatalf("expansion factor 1e8: %v, want an error naming d_sae and the size", err)
+	}
+	c.ExpansionFactor = 4
+	if _, err := c.Resolve(); err != nil {
+		t.Fatalf("the notebook's size: %v", err)
+	}
+}
