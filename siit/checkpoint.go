@@ -99,6 +99,7 @@ type checkpointMeta struct {
 	BestEpoch int            `json:"best_epoch"`
 	BestScore float64        `json:"best_score"`
 	BestVal   Metrics        `json:"best_val"`
+	Stopped   string         `json:"stopped,omitempty"`
 }
 
 func (t *trainer) saveCheckpoint() error {
@@ -117,7 +118,7 @@ func (t *trainer) saveCheckpoint() error {
 		ts["best/"+name] = x
 	}
 	meta, err := json.Marshal(checkpointMeta{Epoch: t.epoch, Step: t.step, AdamStep: step, AdamSteps: t.adam.Steps(), BestEpoch: t.bestEpoch,
-		BestScore: t.bestScore, BestVal: t.bestVal})
+		BestScore: t.bestScore, BestVal: t.bestVal, Stopped: t.stopped})
 	if err != nil {
 		return err
 	}
@@ -166,7 +167,7 @@ func (t *trainer) loadCheckpoint() error {
 	}
 	t.g = net.NewGrads()
 	t.epoch, t.step = meta.Epoch, meta.Step
-	t.bestEpoch, t.bestScore, t.bestVal = meta.BestEpoch, meta.BestScore, meta.BestVal
+	t.bestEpoch, t.bestScore, t.bestVal, t.stopped = meta.BestEpoch, meta.BestScore, meta.BestVal, meta.Stopped
 	if len(best) > 0 {
 		t.best = best
 	}

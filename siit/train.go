@@ -86,6 +86,7 @@ type trainer struct {
 	bestScore float64
 	bestEpoch int
 	bestVal   Metrics
+	stopped   string // "early stop" once the criterion was met (kept in the checkpoint)
 }
 
 // Train runs SIIT on the job. With opt.Out it writes metrics.jsonl every
@@ -109,7 +110,10 @@ func (j *Job) Train(ctx context.Context, opt Options) (*Result, error) {
 	}
 	r := j.Recipe
 	stopped := "max epochs"
-	for t.epoch < r.Epochs {
+	if t.stopped != "" { // resumed after the early stop: nothing left to train
+		stopped = t.stopped
+	}
+	for t.epoch < r.Epochs && t.stopped == "" {
 		st, err := t.trainEpoch(ctx)
 		if err != nil {
 			return nil, err
@@ -126,7 +130,12 @@ func (j *Job) Train(ctx context.Context, opt Options) (*Result, error) {
 			opt.Progress(st)
 		}
 		if r.EarlyStop > 0 && reached(st.Val, r.EarlyStop) {
-			stopped = "early stop"
+			stopped, t.stopped = "early stop", "early stop"
+			if log != nil {
+				if err := t.saveCheckpoint(); err != nil {
+					return nil, err
+				}
+			}
 			break
 		}
 	}

@@ -235,3 +235,28 @@ func TestDivergenceStopsNamingEpochAndStep(t *testing.T) {
 		t.Fatalf("error %v, want one naming the epoch, the step and NaN/Inf", err)
 	}
 }
+
+// TestResumeAfterEarlyStop: resuming a run that met its early-stop
+// criterion trains nothing more and reports the same result.
+func TestResumeAfterEarlyStop(t *testing.T) {
+	j := smallJob(t, 5)
+	j.Recipe.EarlyStop = 0.01 // met after the first epoch
+	dir := filepath.Join(t.TempDir(), "run")
+	first, err := j.Train(context.Background(), Options{Out: dir, AllPairsLimit: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Stopped != "early stop" || first.Epochs != 1 {
+		t.Fatalf("first run: %s after %d epochs, want an early stop after 1", first.Stopped, first.Epochs)
+	}
+	again, err := j.Train(context.Background(), Options{Out: dir, Resume: true, AllPairsLimit: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Stopped != "early stop" || again.Epochs != 1 || !sameParams(t, first.Net.Params(), again.Net.Params()) {
+		t.Fatalf("resumed: %s after %d epochs, want the first run's result", again.Stopped, again.Epochs)
+	}
+	if st := metricLines(t, dir); len(st) != 1 {
+		t.Fatalf("metrics.jsonl has %d lines after the resume, want 1", len(st))
+	}
+}
