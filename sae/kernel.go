@@ -127,9 +127,8 @@ func gemmTNAcc(out, a, w []float32, n, m, p int) {
 		m4 := m &^ 3
 		j := 0
 		if m4 > 0 {
-			for ; j+16 <= p8; j += 16 {
-				gemmTN4x16AVX2(&out[j], &a[0], &w[j], n, m4, p, m)
-			}
+			j = p8 &^ 15
+			gemmTN4x16Rows(out, a, w, n, m, m4, p, j)
 			if m4 < m && j > 0 {
 				// the last m−m4 (< 4) output rows, columns < j
 				for b := 0; b < n; b++ {
@@ -162,6 +161,42 @@ func gemmTNAcc(out, a, w []float32, n, m, p int) {
 			}
 		}
 	}
+}
+
+// tnBlockRows is the fixed row block of gemmTN4x16Rows' partition.
+const tnBlockRows = 64
+
+// gemmTN4x16Rows runs the 4×16 transposed kernel on output rows [0, m4)
+// and columns [0, j16) (j16 a multiple of 16). Large products are split
+// over GOMAXPROCS goroutines by blocks of tnBlockRows output rows: every
+// output element is still one sum over b in b order, computed by the same
+// kernel call shape, so the result is bit-identical for any core count.
+func gemmTN4x16Rows(out, a, w []float32, n, m, m4, p, j16 int) {
+	if j16 == 0 || m4 == 0 {
+		return
+	}
+	run := func(i0, i1 int) {
+		for j := 0; j < j16; j += 16 {
+			gemmTN4x16AVX2(&out[i0*p+j], &a[i0], &w[j], n, i1-i0, p, m)
+		}
+	}
+	nBlocks := (m4 + tnBlockRows - 1) / tnBlockRows
+	workers := min(runtime.GOMAXPROCS(0), nBlocks)
+	if workers < 2 || n*m4*j16 < 1<<24 {
+		run(0, m4)
+		return
+	}
+	var wg sync.WaitGroup
+	for k := 0; k < workers; k++ {
+		i0 := k * nBlocks / workers * tnBlockRows
+		i1 := min((k+1)*nBlocks/workers*tnBlockRows, m4)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			run(i0, i1)
+		}()
+	}
+	wg.Wait()
 }
 
 // Sparse left operands. The products of a training step often have a
