@@ -137,3 +137,41 @@ func TestDenseProductsCoreCount(t *testing.T) {
 		}
 	}
 }
+
+// TestStandardStepCoreCount checks that a whole wide standard step (dense
+// phase, products large enough to split) gives bit-identical losses and
+// gradients with 1 and 2 cores.
+func TestStandardStepCoreCount(t *testing.T) {
+	if testing.Short() || !fastGemm() {
+		t.Skip("large step on the fast kernels")
+	}
+	const B, D, S = 512, 136, 264
+	r := rand.New(rand.NewPCG(9, 9))
+	x := make([]float32, B*D)
+	for i := range x {
+		x[i] = float32(r.NormFloat64())
+	}
+	dead := make([]bool, S)
+	s := noisySAE(t, ArchStandard, D, S, rand.New(rand.NewPCG(4, 4)))
+	run := func(procs int) (StepLosses, grads) {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		o := stepOptions{coeff: 0.3, lp: 1, ghost: true}
+		L, g, dense := costStep(t, s, x, B, dead, &o, denseMinDensity)
+		if !dense {
+			t.Fatal("the step did not run dense")
+		}
+		return L, g
+	}
+	L1, g1 := run(1)
+	L2, g2 := run(2)
+	if L1 != L2 {
+		t.Errorf("losses: %+v with 1 core, %+v with 2", L1, L2)
+	}
+	for k, nm := range s.paramNames() {
+		for i := range g1[k] {
+			if math.Float32bits(g1[k][i]) != math.Float32bits(g2[k][i]) {
+				t.Fatalf("grad %s[%d]: %v with 1 core, %v with 2", nm, i, g1[k][i], g2[k][i])
+			}
+		}
+	}
+}
