@@ -66,6 +66,11 @@ func gemmAcc(out, a, w []float32, rows, d, s int) {
 		gemmAccSparse(out, a, w, rows, d, s)
 		return
 	}
+	gemmAccDense(out, a, w, rows, d, s)
+}
+
+// gemmAccDense is gemmAcc without the sparse-operand check.
+func gemmAccDense(out, a, w []float32, rows, d, s int) {
 	s8 := 0
 	if useAVX2 {
 		s8 = s &^ 7
@@ -121,6 +126,22 @@ func gemmTNAcc(out, a, w []float32, n, m, p int) {
 		gemmTNAccSparse(out, a, w, n, m, p)
 		return
 	}
+	if useAVX2 && n*m*p >= tnTransposeMinWork && m >= 16 && p >= 16 {
+		// Large: transpose a once (n·m moves) and run the row-major
+		// kernels, which read a's rows contiguously; the 4×16 transposed
+		// kernel reads a column slab per 16 output columns and runs far
+		// below the FMA peak once a outgrows the cache. Each output
+		// element is still one sum over b in b order.
+		buf := transposeBufs.Get().(*[]float32)
+		if cap(*buf) < n*m {
+			*buf = make([]float32, n*m)
+		}
+		at := (*buf)[:n*m]
+		transposeTo(at, n, a, n, m)
+		gemmAccDense(out, at, w, m, n, p)
+		transposeBufs.Put(buf)
+		return
+	}
 	p8 := 0
 	if useAVX2 {
 		p8 = p &^ 7
@@ -162,6 +183,15 @@ func gemmTNAcc(out, a, w []float32, n, m, p int) {
 		}
 	}
 }
+
+// tnTransposeMinWork is the multiply-add count from which gemmTNAcc
+// transposes its left operand and runs gemmAccDense (the notebook-size
+// products stay on the transposed kernels).
+const tnTransposeMinWork = 1 << 24
+
+// transposeBufs holds the transposed left operands of large gemmTNAcc
+// calls between steps.
+var transposeBufs = sync.Pool{New: func() any { return new([]float32) }}
 
 // tnBlockRows is the fixed row block of gemmTN4x16Rows' partition.
 const tnBlockRows = 64
