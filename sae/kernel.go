@@ -126,6 +126,11 @@ func gemmTNAcc(out, a, w []float32, n, m, p int) {
 		gemmTNAccSparse(out, a, w, n, m, p)
 		return
 	}
+	gemmTNAccDense(out, a, w, n, m, p)
+}
+
+// gemmTNAccDense is gemmTNAcc without the sparse-operand check.
+func gemmTNAccDense(out, a, w []float32, n, m, p int) {
 	if useAVX2 && n*m*p >= tnTransposeMinWork && m >= 16 && p >= 16 {
 		// Large: transpose a once (n·m moves) and run the row-major
 		// kernels, which read a's rows contiguously; the 4×16 transposed

@@ -175,3 +175,61 @@ func TestStandardStepCoreCount(t *testing.T) {
 		}
 	}
 }
+
+// TestSparseMachineryDenseProducts checks that the steps built on the
+// sparse machinery (decodeGathered, encGrads.apply) give the same losses
+// and gradients when many entries make them run as dense products.
+func TestSparseMachineryDenseProducts(t *testing.T) {
+	if !fastGemm() {
+		t.Skip("no fast kernels")
+	}
+	const B, D, S = 24, 136, 264
+	r := rand.New(rand.NewPCG(5, 16))
+	x := make([]float32, B*D)
+	for i := range x {
+		x[i] = float32(r.NormFloat64())
+	}
+	dead := make([]bool, S)
+	for _, arch := range []string{ArchJumpReLU, ArchTopK, ArchGated} {
+		t.Run(arch, func(t *testing.T) {
+			s := noisySAE(t, arch, D, S, rand.New(rand.NewPCG(3, 9)))
+			s.K = 64
+			for i := range s.LogThreshold {
+				s.LogThreshold[i] = -3
+			}
+			o := stepOptions{coeff: 0.3, lp: 1, bandwidth: 0.05, tanhScale: 4, auxCoeff: 1 / 32.0}
+			run := func(minDensity float64) (StepLosses, grads, float64) {
+				old := denseMinDensity
+				defer func() { denseMinDensity = old }()
+				denseMinDensity = minDensity
+				w := newWorkspace(B, D, S)
+				g := newGrads(s)
+				oo := o
+				L, err := s.forwardBackward(w, append([]float32(nil), x...), dead, &oo, g)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var n int32
+				for _, v := range w.actN[:w.u] {
+					n += v
+				}
+				return L, g, float64(n) / float64(w.u*S)
+			}
+			Ld, gd, density := run(denseMinDensity)
+			if density < denseMinDensity {
+				t.Fatalf("density %.3f: the dense products were not taken", density)
+			}
+			Ls, gs, _ := run(2)
+			a := []float64{Ld.MSE, Ld.L1, Ld.Aux}
+			b := []float64{Ls.MSE, Ls.L1, Ls.Aux}
+			for i, nm := range []string{"mse", "l1", "aux"} {
+				if math.Abs(a[i]-b[i]) > 1e-5*math.Max(math.Abs(b[i]), 1e-3) {
+					t.Errorf("loss %s: dense %.8g, sparse %.8g", nm, a[i], b[i])
+				}
+			}
+			for k, nm := range s.paramNames() {
+				closeTo(t, "grad "+nm, gd[k], gs[k], 1e-4)
+			}
+		})
+	}
+}
