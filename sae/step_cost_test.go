@@ -190,14 +190,18 @@ func TestSparseMachineryDenseProducts(t *testing.T) {
 		x[i] = float32(r.NormFloat64())
 	}
 	dead := make([]bool, S)
-	for _, arch := range []string{ArchJumpReLU, ArchTopK, ArchGated} {
-		t.Run(arch, func(t *testing.T) {
+	for _, name := range []string{ArchJumpReLU, ArchJumpReLU + "/tanh", ArchTopK, ArchGated} {
+		t.Run(name, func(t *testing.T) {
+			arch, tanhMode := name, false
+			if name == ArchJumpReLU+"/tanh" {
+				arch, tanhMode = ArchJumpReLU, true
+			}
 			s := noisySAE(t, arch, D, S, rand.New(rand.NewPCG(3, 9)))
 			s.K = 64
 			for i := range s.LogThreshold {
 				s.LogThreshold[i] = -3
 			}
-			o := stepOptions{coeff: 0.3, lp: 1, bandwidth: 0.05, tanhScale: 4, auxCoeff: 1 / 32.0}
+			o := stepOptions{coeff: 0.3, lp: 1, bandwidth: 0.05, tanhScale: 4, auxCoeff: 1 / 32.0, tanhMode: tanhMode}
 			run := func(minDensity float64) (StepLosses, grads, float64) {
 				old := denseMinDensity
 				defer func() { denseMinDensity = old }()
