@@ -183,11 +183,11 @@ func BenchmarkStandardRegime(b *testing.B) {
 	for _, dIn := range []int{13, 24, 32, 40, 48, 56, 64, 96, 128, 244} {
 		for _, dense := range []bool{true, false} {
 			b.Run(fmt.Sprintf("d_in=%d/dense=%v", dIn, dense), func(b *testing.B) {
-				old := denseMaxDIn
-				defer func() { denseMaxDIn = old }()
+				old, oldCost := denseMaxDIn, denseCostMinDIn
+				defer func() { denseMaxDIn, denseCostMinDIn = old, oldCost }()
 				denseMaxDIn = 1 << 30
 				if !dense {
-					denseMaxDIn = 0
+					denseMaxDIn, denseCostMinDIn = 0, 1<<30
 				}
 				data := tracrLikeData(dIn, 300, 20000, 1)
 				tr, err := NewTrainer(cellConfig(b, ArchStandard, dIn, 0.1, 1<<40), newCycleSource(data, dIn, 1))

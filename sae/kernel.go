@@ -66,6 +66,11 @@ func gemmAcc(out, a, w []float32, rows, d, s int) {
 		gemmAccSparse(out, a, w, rows, d, s)
 		return
 	}
+	gemmAccDense(out, a, w, rows, d, s)
+}
+
+// gemmAccDense is gemmAcc without the sparse-operand check.
+func gemmAccDense(out, a, w []float32, rows, d, s int) {
 	s8 := 0
 	if useAVX2 {
 		s8 = s &^ 7
@@ -121,15 +126,35 @@ func gemmTNAcc(out, a, w []float32, n, m, p int) {
 		gemmTNAccSparse(out, a, w, n, m, p)
 		return
 	}
+	gemmTNAccDense(out, a, w, n, m, p)
+}
+
+// gemmTNAccDense is gemmTNAcc without the sparse-operand check.
+func gemmTNAccDense(out, a, w []float32, n, m, p int) {
+	if useAVX2 && n*m*p >= tnTransposeMinWork && m >= 16 && p >= 16 {
+		// Large: transpose a once (n·m moves) and run the row-major
+		// kernels, which read a's rows contiguously; the 4×16 transposed
+		// kernel reads a column slab per 16 output columns and runs far
+		// below the FMA peak once a outgrows the cache. Each output
+		// element is still one sum over b in b order.
+		buf := transposeBufs.Get().(*[]float32)
+		if cap(*buf) < n*m {
+			*buf = make([]float32, n*m)
+		}
+		at := (*buf)[:n*m]
+		transposeTo(at, n, a, n, m)
+		gemmAccDense(out, at, w, m, n, p)
+		transposeBufs.Put(buf)
+		return
+	}
 	p8 := 0
 	if useAVX2 {
 		p8 = p &^ 7
 		m4 := m &^ 3
 		j := 0
 		if m4 > 0 {
-			for ; j+16 <= p8; j += 16 {
-				gemmTN4x16AVX2(&out[j], &a[0], &w[j], n, m4, p, m)
-			}
+			j = p8 &^ 15
+			gemmTN4x16Rows(out, a, w, n, m, m4, p, j)
 			if m4 < m && j > 0 {
 				// the last m−m4 (< 4) output rows, columns < j
 				for b := 0; b < n; b++ {
@@ -162,6 +187,51 @@ func gemmTNAcc(out, a, w []float32, n, m, p int) {
 			}
 		}
 	}
+}
+
+// tnTransposeMinWork is the multiply-add count from which gemmTNAcc
+// transposes its left operand and runs gemmAccDense (the notebook-size
+// products stay on the transposed kernels).
+const tnTransposeMinWork = 1 << 24
+
+// transposeBufs holds the transposed left operands of large gemmTNAcc
+// calls between steps.
+var transposeBufs = sync.Pool{New: func() any { return new([]float32) }}
+
+// tnBlockRows is the fixed row block of gemmTN4x16Rows' partition.
+const tnBlockRows = 64
+
+// gemmTN4x16Rows runs the 4×16 transposed kernel on output rows [0, m4)
+// and columns [0, j16) (j16 a multiple of 16). Large products are split
+// over GOMAXPROCS goroutines by blocks of tnBlockRows output rows: every
+// output element is still one sum over b in b order, computed by the same
+// kernel call shape, so the result is bit-identical for any core count.
+func gemmTN4x16Rows(out, a, w []float32, n, m, m4, p, j16 int) {
+	if j16 == 0 || m4 == 0 {
+		return
+	}
+	run := func(i0, i1 int) {
+		for j := 0; j < j16; j += 16 {
+			gemmTN4x16AVX2(&out[i0*p+j], &a[i0], &w[j], n, i1-i0, p, m)
+		}
+	}
+	nBlocks := (m4 + tnBlockRows - 1) / tnBlockRows
+	workers := min(runtime.GOMAXPROCS(0), nBlocks)
+	if workers < 2 || n*m4*j16 < 1<<24 {
+		run(0, m4)
+		return
+	}
+	var wg sync.WaitGroup
+	for k := 0; k < workers; k++ {
+		i0 := k * nBlocks / workers * tnBlockRows
+		i1 := min((k+1)*nBlocks/workers*tnBlockRows, m4)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			run(i0, i1)
+		}()
+	}
+	wg.Wait()
 }
 
 // Sparse left operands. The products of a training step often have a

@@ -50,6 +50,18 @@ func (eg *encGrads) apply(gWEncT, c []float32, D, S int) {
 	if len(eg.feat) == 0 {
 		return
 	}
+	if rows := len(c) / max(D, 1); denseEntries(len(eg.feat), rows, D, S) {
+		// Many entries: scatter them into a dense [rows, S] matrix and run
+		// one (parallel, blocked) product, as the dense standard step does.
+		a, put := denseScratch(rows * S)
+		for t, f := range eg.feat {
+			a[int(eg.row[t])*S+int(f)] += eg.val[t]
+		}
+		gemmTNAccDense(gWEncT, a, c[:rows*D], rows, S, D) // not gemmTNAcc: its sparse path calls apply
+		put()
+		eg.feat, eg.row, eg.val = eg.feat[:0], eg.row[:0], eg.val[:0]
+		return
+	}
 	cnt, srow, sval, _ := eg.byFeature(S, false)
 	lo := int32(0)
 	for f := 0; f < S; f++ {
@@ -145,11 +157,37 @@ func (s *SAE) decodeGathered(w *workspace, x []float32, o *stepOptions, gWDec, g
 // and gW_dec[i] are in cache (the standard step's dLoss/df dots).
 func (s *SAE) decodeGatheredDots(w *workspace, x []float32, o *stepOptions, gWDec, gBDec, dots []float32) float64 {
 	B, U, D, S := w.b, w.u, w.d, w.s
+	// Many active entries (the dense phase of a wide SAE, e.g. jumprelu
+	// from initialisation): decode and take the W_dec gradient as dense
+	// products over a scattered [U, S] activation matrix.
+	var fd []float32
+	if dots == nil {
+		active := 0
+		for _, n := range w.actN[:U] {
+			active += int(n)
+		}
+		if denseEntries(active, U, D, S) {
+			var put func()
+			fd, put = denseScratch(U * S)
+			defer put()
+			for b := 0; b < U; b++ {
+				n := int(w.actN[b])
+				row := fd[b*S : b*S+S]
+				for k, i := range w.actIdx[b*S : b*S+n] {
+					row[i] = w.actVal[b*S+k]
+				}
+				copy(w.y[b*D:b*D+D], s.BDec)
+			}
+			gemmAcc(w.y[:U*D], fd, s.WDec, U, S, D)
+		}
+	}
 	for b := 0; b < U; b++ {
 		y := w.y[b*D : b*D+D]
-		copy(y, s.BDec)
-		n := int(w.actN[b])
-		gaxpy(y, s.WDec, D, w.actIdx[b*S:b*S+n], w.actVal[b*S:b*S+n])
+		if fd == nil {
+			copy(y, s.BDec)
+			n := int(w.actN[b])
+			gaxpy(y, s.WDec, D, w.actIdx[b*S:b*S+n], w.actVal[b*S:b*S+n])
+		}
 		rn := w.norms[b]
 		xh := w.xhat[b*D : b*D+D]
 		if rn.kout != 1 || rn.mu != 0 {
@@ -182,6 +220,9 @@ func (s *SAE) decodeGatheredDots(w *workspace, x []float32, o *stepOptions, gWDe
 		for j := range dy {
 			gBDec[j] += dy[j]
 		}
+		if fd != nil {
+			continue
+		}
 		n := int(w.actN[b])
 		ed.feat = append(ed.feat, w.actIdx[b*S:b*S+n]...)
 		ed.val = append(ed.val, w.actVal[b*S:b*S+n]...)
@@ -194,7 +235,9 @@ func (s *SAE) decodeGatheredDots(w *workspace, x []float32, o *stepOptions, gWDe
 			}
 		}
 	}
-	if dots != nil {
+	if fd != nil {
+		gemmTNAcc(gWDec, fd, w.dy[:U*D], U, S, D)
+	} else if dots != nil {
 		ed.applyDots(gWDec, w.dy, s.WDec, D, S, dots)
 	} else {
 		ed.apply(gWDec, w.dy, D, S)
@@ -225,4 +268,29 @@ func (eg *encGrads) applyDots(gW, src, w []float32, D, S int, dots []float32) {
 		lo = hi
 	}
 	eg.feat, eg.row, eg.val, eg.pos = eg.feat[:0], eg.row[:0], eg.val[:0], eg.pos[:0]
+}
+
+// denseEntries reports whether n gradient or activation entries over a
+// [rows, S] matrix against rows of D values are better handled as one dense
+// product than entry by entry: the cost model of the standard step
+// (denseMinDensity, denseCostMinDIn), for the steps built on the sparse
+// machinery.
+func denseEntries(n, rows, D, S int) bool {
+	return fastGemm() && D >= denseCostMinDIn && rows > 0 && S > 0 &&
+		float64(n) >= denseMinDensity*float64(rows*S)
+}
+
+// denseBufs holds the scattered dense matrices of denseEntries products.
+var denseBufs = sync.Pool{New: func() any { return new([]float32) }}
+
+// denseScratch returns a zeroed buffer of n floats and the function that
+// returns it to the pool.
+func denseScratch(n int) ([]float32, func()) {
+	p := denseBufs.Get().(*[]float32)
+	if cap(*p) < n {
+		*p = make([]float32, n)
+	}
+	a := (*p)[:n]
+	clear(a)
+	return a, func() { denseBufs.Put(p) }
 }

@@ -48,14 +48,17 @@ type workspace struct {
 	// denseActs is set by the dense step: the activations are in db.f and
 	// colCount, not in the active lists.
 	denseActs bool
-	colCount  []int32   // [d_sae] rows each feature was active on (dense step)
-	wenc      []float32 // [d_in, d_sae] encoder copy for the AVX2 kernel
-	encCols   []int32   // input columns with a non-zero value this step
-	db        *denseBuffers
-	gb        *ghostBuffers
-	gated     *gatedBuffers // the gated step's scratch (nil until its first step)
-	minPos    float32       // batchtopk: smallest positive activation of the batch
-	anyPos    bool
+	// preReady is set when w.pre already holds this step's encoder output
+	// (the standard step's cost choice computed it); see encodeOnce.
+	preReady bool
+	colCount []int32   // [d_sae] rows each feature was active on (dense step)
+	wenc     []float32 // [d_in, d_sae] encoder copy for the AVX2 kernel
+	encCols  []int32   // input columns with a non-zero value this step
+	db       *denseBuffers
+	gb       *ghostBuffers
+	gated    *gatedBuffers // the gated step's scratch (nil until its first step)
+	minPos   float32       // batchtopk: smallest positive activation of the batch
+	anyPos   bool
 }
 
 func newWorkspace(b, d, s int) *workspace {
@@ -173,6 +176,7 @@ func (s *SAE) forwardBackwardRows(w *workspace, x []float32, dead []bool, o *ste
 	var L StepLosses
 	var err error
 	w.denseActs = false
+	w.preReady = false
 	if a := s.arch(); a != nil {
 		L, err = a.step(s, w, x, o, gr)
 	} else {
@@ -180,6 +184,16 @@ func (s *SAE) forwardBackwardRows(w *workspace, x []float32, dead []bool, o *ste
 	}
 	L.Overall = L.MSE + L.L1 + L.Ghost + L.Aux
 	return L, err
+}
+
+// encodeOnce is encodeDense unless the step already encoded (w.preReady,
+// set when the path choice needed the pre-activations); it clears the flag.
+func (s *SAE) encodeOnce(w *workspace, bias []float32, o *stepOptions) {
+	if w.preReady {
+		w.preReady = false
+		return
+	}
+	s.encodeDense(w, bias, o)
 }
 
 // encodeDense computes pre = c·W_enc + bias (+ noise) for every step row.

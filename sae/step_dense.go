@@ -32,7 +32,7 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 	db := w.dense()
 	dp := db.dp
 	gWEncT, gWDec, gBEnc, gBDec := gr[0], gr[1], gr[2], gr[3]
-	s.encodeDense(w, s.BEnc, o)
+	s.encodeOnce(w, s.BEnc, o)
 	tanh := s.ActivationFn == "tanh-relu"
 	// Activations, branch-free: f = relu(pre) (tanh-relu: tanh of it), the
 	// active count per row and per feature (the firing statistics).

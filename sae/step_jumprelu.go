@@ -42,6 +42,22 @@ func (s *SAE) stepJumpReLU(w *workspace, x []float32, o *stepOptions, gr grads, 
 		dnorm = w.h[:S]
 		clear(dnorm)
 	}
+	// Many active entries (the dense phase): dLoss/df for every entry as
+	// one dense product dy·W_decᵀ instead of one dot per entry.
+	var dfAll []float32
+	entries := 0
+	for _, n := range w.actN[:U] {
+		entries += int(n)
+	}
+	if denseEntries(entries, U, D, S) {
+		wdT, putT := denseScratch(D * S)
+		defer putT()
+		transposeTo(wdT, S, s.WDec, S, D)
+		var put func()
+		dfAll, put = denseScratch(U * S)
+		defer put()
+		gemmAccDense(dfAll, w.dy[:U*D], wdT, U, D, S)
+	}
 	var pen float64
 	eg := getEncGrads()
 	for b := 0; b < U; b++ {
@@ -61,7 +77,11 @@ func (s *SAE) stepJumpReLU(w *workspace, x []float32, o *stepOptions, gr grads, 
 			}
 			var df float32
 			if active || near {
-				df = dot(dy, s.WDec[i*D:i*D+D])
+				if dfAll != nil {
+					df = dfAll[b*S+i]
+				} else {
+					df = dot(dy, s.WDec[i*D:i*D+D])
+				}
 			}
 			if o.tanhMode {
 				t := float32(math.Tanh(float64(o.tanhScale * f * w.wdn[i])))

@@ -14,15 +14,66 @@ var denseMaxDSAE = 1024
 var denseMaxDIn = 96
 
 // standardDense reports whether the standard step runs dense
-// (stepStandardDense) rather than sparse (stepStandard).
+// (stepStandardDense) rather than sparse (stepStandard) by shape alone: the
+// small SAEs of the notebook sizes. Wide SAEs choose per step by cost
+// (standardDenseByCost).
 func standardDense(w *workspace) bool {
 	return fastGemm() && w.s <= denseMaxDSAE && w.d <= denseMaxDIn
+}
+
+// denseCostMinDIn is the smallest d_in from which the standard step chooses
+// its path by cost at every step (below it the shape rule, standardDense,
+// decides alone: there the per-entry kernels never pay, sparseMinCols).
+var denseCostMinDIn = sparseMinCols
+
+// denseMinDensity is the fraction of active entries (L0/d_sae) from which
+// the dense standard step is cheaper than the sparse one on wide SAEs.
+//
+// Cost model. After the shared encoder product, both paths do the same
+// four products per step row: the decoder (y = f·W_dec), the feature
+// gradient (dy·W_decᵀ) and the two weight gradients (fᵀ·dy, dpreᵀ·c). The
+// dense path does them as GEMMs over every feature, 4·d_sae·d_in
+// multiply-adds per row, blocked in cache, at close to the FMA peak and on
+// every core (gemmAccBlocked, gemmTNAcc). The sparse path does them per
+// active entry, 4·L0·d_in multiply-adds per row, as gathered axpys and dot
+// products that stream one W_dec/W_enc row each from L2/L3 per entry: about
+// 8× fewer multiply-adds per second on one core (the issue-16 profile: L0 ≈
+// 3000 of 6144 at d_in 768 ran at ≈ 3 GFMA/s where the GEMM kernel runs
+// above 25). So dense wins once L0/d_sae exceeds ≈ 1/8; 0.1 leans to
+// dense, which also uses both cores. Inside the dense step, a product
+// whose left operand is at most sparseMaxDensity non-zero still takes the
+// per-entry kernels (gemmAcc), so the switch has no cliff.
+var denseMinDensity = 0.1
+
+// standardDenseByCost reports whether a wide standard step (d_in ≥
+// denseCostMinDIn, fast kernels) should run dense, from the step's own
+// pre-activations (w.pre, already computed): the measured L0 of this step.
+func standardDenseByCost(w *workspace) bool {
+	U, S := w.u, w.s
+	if !fastGemm() || w.d < denseCostMinDIn || U == 0 || S == 0 {
+		return false
+	}
+	active := 0
+	for _, v := range w.pre[:U*S] {
+		active += positive(v)
+	}
+	return float64(active) >= denseMinDensity*float64(U*S)
+}
+
+// positive is 1 when v > 0, else 0 (NaN counts as 0), branch-free.
+func positive(v float32) int {
+	b := math.Float32bits(v)
+	// sign clear and not ±0; NaN (exponent all ones, mantissa ≠ 0) excluded
+	nz := int((b&0x7fffffff + 0x7fffffff) >> 31)
+	pos := int(^b>>31) & 1
+	nan := int((0x7f800000 - (b & 0x7fffffff)) >> 31)
+	return nz & pos &^ nan
 }
 
 func (s *SAE) stepStandard(w *workspace, x []float32, o *stepOptions, gr grads, L *StepLosses) error {
 	B, U, D, S := w.b, w.u, w.d, w.s
 	gWEncT, gWDec, gBEnc, gBDec := gr[0], gr[1], gr[2], gr[3]
-	s.encodeDense(w, s.BEnc, o)
+	s.encodeOnce(w, s.BEnc, o)
 	tanh := s.ActivationFn == "tanh-relu"
 	for b := 0; b < U; b++ {
 		pre := w.pre[b*S : b*S+S]

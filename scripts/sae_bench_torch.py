@@ -4,6 +4,7 @@
   /usr/bin/python3 scripts/sae_bench_torch.py notebook   # notebook config on the 3 case-3 hooks
   /usr/bin/python3 scripts/sae_bench_torch.py speed      # notebook step speed only (d_in 12, 2500 timed steps)
   /usr/bin/python3 scripts/sae_bench_torch.py large      # d_in 768, d_sae 6144, batch 4096
+  /usr/bin/python3 scripts/sae_bench_torch.py big --threads 2 [--steps N]   # BenchmarkStandardBig's loop
 
 "notebook": SAELens' notebook config (d_sae 4·d_in, l1 0.1, lr 3e-4, Adam(0.9,
 0.999), batch 80, 1.5M tokens, ghost grads with dead window 1000, unit-norm
@@ -15,7 +16,16 @@ the 1600 unique activations, and writes them to sae/testdata/torch_reference.jso
 "large": the same step on random data with d_in 768, d_sae 6144, batch 4096
 (standard, no ghost grads), timed after a warm-up; prints tokens/s.
 
+"big": the loop of sae's BenchmarkStandardBig (issue 16): 16,384 Gaussian
+768-d rows, d_sae 6144, batch 4096, l1 1e-3, lr 3e-4 (glassbox's defaults),
+no ghost grads, from initialisation (the dense phase: about half the
+features fire); the first step is a warm-up, the next N (default 3) are
+timed. Prints s/step, tokens/s, cores busy (CPU/wall) and the last batch's
+L0. Differences from glassbox's defaults that do not change a step's cost:
+b_dec is not subtracted from the input and Adam's beta1 is 0.9.
+
 Single-threaded (torch.set_num_threads(1)) unless --threads N is given.
+Leave OPENBLAS_CORETYPE unset so the BLAS picks the machine's kernel.
 """
 import json
 import os
@@ -64,7 +74,8 @@ class SAE(torch.nn.Module):
             self.W_dec /= self.W_dec.norm(dim=1, keepdim=True)
 
 
-def train(x_all, d_sae, steps, batch, l1=0.1, lr=3e-4, ghost=True, dead_window=1000, seed=42, time_from=0):
+def train(x_all, d_sae, steps, batch, l1=0.1, lr=3e-4, ghost=True, dead_window=1000, seed=42, time_from=0,
+          show_l0=False):
     torch.manual_seed(seed)
     n, d_in = x_all.shape
     sae = SAE(d_in, d_sae)
@@ -115,6 +126,9 @@ def train(x_all, d_sae, steps, batch, l1=0.1, lr=3e-4, ghost=True, dead_window=1
     dt = time.perf_counter() - t0
     cpu = time.process_time() - c0
     print("  %d steps: %.0f tokens/s wall, %.0f tokens/CPU-s" % (steps - time_from, (steps - time_from) * batch / dt, (steps - time_from) * batch / cpu))
+    if show_l0:
+        print("  %.3f s/step, %.2f cores busy, L0 of the last batch %.0f" % (
+            dt / (steps - time_from), cpu / dt, (f > 0).sum(-1).float().mean().item()))
     with torch.no_grad():
         sae.W_dec.data /= sae.W_dec.data.norm(dim=1, keepdim=True)
         out = torch.relu(x_all @ sae.W_enc + sae.b_enc) @ sae.W_dec + sae.b_dec
@@ -150,8 +164,16 @@ def main():
         x = torch.randn(4096 * 8, 768, generator=g)
         tps, _ = train(x, 6144, 7, 4096, l1=5.0, lr=1e-3, ghost=False, time_from=2)
         print("large (768→6144, batch 4096): tokens/s %.0f" % tps)
+    elif mode == "big":
+        steps = 3
+        if "--steps" in sys.argv:
+            steps = int(sys.argv[sys.argv.index("--steps") + 1])
+        g = torch.Generator().manual_seed(16)
+        x = torch.randn(16384, 768, generator=g)
+        tps, _ = train(x, 6144, steps + 1, 4096, l1=1e-3, lr=3e-4, ghost=False, time_from=1, show_l0=True)
+        print("big (768→6144, batch 4096, from initialisation): tokens/s %.0f" % tps)
     else:
-        sys.exit("usage: sae_bench_torch.py notebook|speed|large [--threads N]")
+        sys.exit("usage: sae_bench_torch.py notebook|speed|large|big [--threads N] [--steps N]")
 
 
 if __name__ == "__main__":
