@@ -174,27 +174,31 @@ func DemoTrained(opt DemoOptions) ([]*DemoRun, error) {
 	if err := atomicfile.WriteFile(cmpPath, []byte(doc), 0o644); err != nil {
 		return all, err
 	}
-	var index []report.IndexEntry
+	// The top-level report shows every run's key figures and labels on one
+	// page (trained and compiled), each linking to its full report.
+	var runs []*report.Run
+	var hrefs []string
 	for _, dr := range all {
 		path := filepath.Join(dr.Dir, "report.html")
-		if err := report.WriteStatic(path, report.FromResult(dr.Result)); err != nil {
+		rr := report.FromResult(dr.Result)
+		if err := report.WriteStatic(path, rr); err != nil {
 			return all, err
 		}
 		rel, err := filepath.Rel(opt.Out, path)
 		if err != nil {
 			return all, err
 		}
-		index = append(index, report.IndexEntry{Name: dr.Kind + " " + dr.Name, Href: filepath.ToSlash(rel), Hook: dr.Hook})
+		runs, hrefs = append(runs, rr), append(hrefs, filepath.ToSlash(rel))
 	}
 	indexPath := filepath.Join(opt.Out, "report.html")
-	if err := report.WriteIndex(indexPath, index); err != nil {
+	if err := report.WriteSummary(indexPath, "glassbox demo: case 3, SIIT-trained beside compiled", runs, hrefs); err != nil {
 		return all, err
 	}
 	dirs := make([]string, len(all))
 	for i, dr := range all {
 		dirs[i] = dr.Dir
 	}
-	fmt.Fprintf(w, "\n  wrote %s and %s (one static report per SAE)\n", cmpPath, indexPath)
+	fmt.Fprintf(w, "\n  wrote %s and %s (every run's key figures and labels on one page, each linking to its full report)\n", cmpPath, indexPath)
 	fmt.Fprintf(w, "  browse the features: glassbox serve %s   (then open http://127.0.0.1:8080)\n", strings.Join(dirs, " "))
 	fmt.Fprintf(w, "\ndone in %.1fs\n", time.Since(start).Seconds())
 	return all, nil

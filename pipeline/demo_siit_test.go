@@ -51,6 +51,18 @@ func TestDemoTrained(t *testing.T) {
 			t.Error(err)
 		}
 	}
+	// report.html is the one-page summary of all six runs (key figures and
+	// labels, each linking to its full report), not a page of links
+	// (issue 15, item 16).
+	page, err := os.ReadFile(filepath.Join(out, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`href="siit/resid-pre/report.html"`, `href="attn-out/report.html"`, "frac_prevs_1", "blocks.0.hook_mlp_out"} {
+		if !bytes.Contains(page, []byte(want)) {
+			t.Errorf("report.html lacks %q", want)
+		}
+	}
 
 	w.Reset()
 	again, err := Demo(opt)
