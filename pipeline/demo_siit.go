@@ -188,7 +188,9 @@ func DemoTrained(opt DemoOptions) ([]*DemoRun, error) {
 		if err != nil {
 			return all, err
 		}
-		runs, hrefs = append(runs, rr), append(hrefs, filepath.ToSlash(rel))
+		summary := *rr
+		summary.Name = dr.Kind + " model · " + dr.Name // the page holds both models' runs
+		runs, hrefs = append(runs, &summary), append(hrefs, filepath.ToSlash(rel))
 	}
 	indexPath := filepath.Join(opt.Out, "report.html")
 	if err := report.WriteSummary(indexPath, "glassbox demo: case 3, SIIT-trained beside compiled", runs, hrefs); err != nil {
