@@ -27,6 +27,7 @@ program's known variables.`,
   glassbox compile 3 --check --out models/case3              # tracr: RASP → TransformerLens weights
   glassbox convert ll_model.pth ll_model_cfg.pkl --out m     # InterpBench .pth + cfg → glassbox model dir
   glassbox run --case 3 --tokens "0 2 2 5 1" --hooks all     # forward pass with hook activations
+  glassbox siit 3                                            # train an InterpBench-style (SIIT) model of case 3
   glassbox train --case 3 --hook blocks.0.hook_mlp_out       # SAE training with SAELens' options
   glassbox sae info runs/NAME                                # an SAE's cfg and weight shapes
   glassbox features runs/NAME                                # label features against the program's variables
