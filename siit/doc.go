@@ -4,8 +4,9 @@
 //
 //	c, _ := cases.Get(3)
 //	job, err := siit.Prepare(c, siit.Setup{})          // compile, LL shape, correspondence, data, recipe
-//	res, err := job.Train(ctx, siit.Options{Out: dir}) // metrics.jsonl + checkpoint per epoch; Resume continues
-//	err = job.WriteModel(dir, res, opt, false)         // ll_model.pth, ll_model_cfg.pkl, meta.json, edges.pkl, …
+//	res, err := job.TrainModel(ctx, siit.Options{Out: dir}) // Train (metrics.jsonl + checkpoint per epoch;
+//	                                                        // Resume continues) then WriteModel: ll_model.pth,
+//	                                                        // ll_model_cfg.pkl, meta.json, edges.pkl, …
 //	ev, err := siit.EvaluateFolder(dir, c, siit.Setup{}, 0, 0) // accuracy, IIA, strict accuracy, effects
 //
 // The pieces, each in its own file:

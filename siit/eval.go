@@ -137,7 +137,7 @@ func (e *evaluator) run(net *grad.Net, effects bool) (Metrics, error) {
 		}
 		values := map[string][]float32{}
 		for _, nd := range all {
-			values[nd.String()] = append([]float32(nil), srcRun.Node(nd.Node())...)
+			values[nd.String()] = srcRun.Node(nd.Node()) // a copy: valid after the next forward
 		}
 		patched := func(nodes []LLNode) ([]float32, error) {
 			ps := make([]grad.Patch, len(nodes))

@@ -1,6 +1,7 @@
 package siit
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -19,6 +20,23 @@ const (
 	MetaFile  = "meta.json"
 	EdgesFile = "edges.pkl"
 )
+
+// TrainModel trains the job into opt.Out (Train, resuming when opt.Resume)
+// and writes the model folder there (WriteModel): the one way a case's SIIT
+// model folder is made, for `glassbox siit`, the sweep and the demo's cache.
+func (j *Job) TrainModel(ctx context.Context, opt Options) (*Result, error) {
+	if opt.Out == "" {
+		return nil, fmt.Errorf("siit: TrainModel needs an output folder")
+	}
+	res, err := j.Train(ctx, opt)
+	if err != nil {
+		return nil, err
+	}
+	if err := j.WriteModel(opt.Out, res, opt); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
 
 // Meta is meta.json: InterpBench's training-argument keys, then glassbox's
 // own record of the run.
@@ -70,7 +88,7 @@ type MetaRun struct {
 // model.safetensors. InterpBench's loading code (pickle.load the config,
 // HookedTransformerConfig.from_dict, HookedTransformer, torch.load +
 // load_state_dict) reads it.
-func (j *Job) WriteModel(dir string, res *Result, opt Options, sameSize bool) error {
+func (j *Job) WriteModel(dir string, res *Result, opt Options) error {
 	m, err := res.Net.Model()
 	if err != nil {
 		return err
@@ -98,7 +116,7 @@ func (j *Job) WriteModel(dir string, res *Result, opt Options, sameSize bool) er
 	r := j.Recipe
 	meta := Meta{Atol: r.Atol, LR: r.LR, UseSingleLoss: r.SingleLoss, IITWeight: r.IITWeight,
 		BehaviorWeight: r.BehaviorWeight, StrictWeight: r.StrictWeight, Epochs: r.Epochs, ActFn: j.LL.ActFn,
-		ClipGradNorm: r.ClipGradNorm, ModelPair: "strict", SameSize: sameSize, BatchSize: r.BatchSize,
+		ClipGradNorm: r.ClipGradNorm, ModelPair: "strict", SameSize: j.Shape.SameSize, BatchSize: r.BatchSize,
 		Beta1: r.Beta1, Beta2: r.Beta2, SIITSampling: r.StrictMode, ValIIASampling: "all",
 		Glassbox: MetaRun{Case: j.Case.Name(), Recipe: r, Seed: opt.Seed, InitSeed: opt.InitSeed, InitStd: j.InitStd,
 			Data: j.Data.Rule, TrainPairs: len(j.Data.Train), ValPairs: len(j.Data.Val), Epochs: res.Epochs,

@@ -23,6 +23,9 @@ type Job struct {
 	Corr    *Correspondence
 	Recipe  Recipe
 	Data    *Data
+	// Shape is the shape setup the LL was derived with (meta.json records
+	// same_size from it).
+	Shape Shape
 }
 
 // Setup chooses what a job is made of; the zero value is InterpBench's
@@ -89,5 +92,5 @@ func Prepare(c *cases.Case, s Setup) (*Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Job{Case: c, Comp: comp, HL: hl, LL: ll, InitStd: std, Corr: corr, Recipe: r, Data: data}, nil
+	return &Job{Case: c, Comp: comp, HL: hl, LL: ll, InitStd: std, Corr: corr, Recipe: r, Data: data, Shape: s.Shape}, nil
 }

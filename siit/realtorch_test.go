@@ -27,7 +27,7 @@ func TestFolderLoadsInTorch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := j.WriteModel(dir, res, Options{}, false); err != nil {
+	if err := j.WriteModel(dir, res, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	m, err := model.Load(dir)

@@ -127,11 +127,8 @@ func (o SweepOptions) one(ctx context.Context, id int) SweepRow {
 	if o.Progress != nil {
 		opt.Progress = func(st EpochStats) { o.Progress(row.Case, st) }
 	}
-	res, err := j.Train(ctx, opt)
+	res, err := j.TrainModel(ctx, opt)
 	if err != nil {
-		return fail(err)
-	}
-	if err := j.WriteModel(opt.Out, res, opt, o.Setup.Shape.SameSize); err != nil {
 		return fail(err)
 	}
 	row.Epochs, row.BestEpoch, row.Stopped = res.Epochs, res.BestEpoch, res.Stopped

@@ -302,7 +302,7 @@ func (t *trainer) step3(bt *batch, k int, rng *rand.Rand) ([3]float64, error) {
 func (t *trainer) patches(src *grad.Run, nodes []LLNode) []grad.Patch {
 	ps := make([]grad.Patch, len(nodes))
 	for i, nd := range nodes {
-		ps[i] = grad.Patch{Node: nd.Node(), Values: append([]float32(nil), src.Node(nd.Node())...)}
+		ps[i] = grad.Patch{Node: nd.Node(), Values: src.Node(nd.Node())} // Node copies
 	}
 	return ps
 }

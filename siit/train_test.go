@@ -135,7 +135,7 @@ func TestWriteModelFolder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := j.WriteModel(dir, res, Options{}, false); err != nil {
+	if err := j.WriteModel(dir, res, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	tokens := [][]int{{0, 2, 5, 3, 5}, {0, 5, 5, 5, 4}}

@@ -136,12 +136,9 @@ func Ensure(ctx context.Context, c *cases.Case, dir string, s Settings) (*Model,
 	}
 	start := time.Now()
 	opt := siit.Options{Out: dir, Resume: true, Seed: s.Seed, InitSeed: s.InitSeed, Progress: s.Progress}
-	res, err := j.Train(ctx, opt)
+	res, err := j.TrainModel(ctx, opt)
 	if err != nil {
 		return nil, fmt.Errorf("train case %s into %s: %w", c.Name(), dir, err)
-	}
-	if err := j.WriteModel(dir, res, opt, false); err != nil {
-		return nil, fmt.Errorf("write case %s model into %s: %w", c.Name(), dir, err)
 	}
 	m.Val, m.Seconds = res.Val, time.Since(start).Seconds()
 	return m, nil

@@ -263,11 +263,8 @@ func runSIIT(cmd *cobra.Command, args []string) error {
 	if !f.quiet {
 		opt.Progress = epochPrinter(stderr, "")
 	}
-	res, err := j.Train(ctx, opt)
+	res, err := j.TrainModel(ctx, opt)
 	if err != nil {
-		return err
-	}
-	if err := j.WriteModel(opt.Out, res, opt, f.sameSize); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "%s after %d epochs (%.1fs); best epoch %d: %s\n", res.Stopped, res.Epochs, res.Seconds, res.BestEpoch, res.Val)
