@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/glassbox-interp/glassbox/formats/atomicfile"
@@ -177,14 +178,15 @@ func (t *Trainer) interrupt() error {
 		filepath.Join(t.RunDir, CheckpointsDir, name))
 }
 
-// removeTemps deletes the temporary checkpoint directories and files a
-// killed run left in runDir (".tmp-*" beside checkpoints, final/ and
-// atomically written files).
+// removeTemps deletes what a killed run left in runDir: SaveCheckpoint's
+// ".tmp-<name>" directories (beside checkpoints and final/) and the
+// temporary files of atomic writes (atomicfile.RemoveTemps).
 func removeTemps(runDir string) {
 	for _, dir := range []string{runDir, filepath.Join(runDir, CheckpointsDir)} {
+		atomicfile.RemoveTemps(dir)
 		ents, _ := os.ReadDir(dir)
 		for _, e := range ents {
-			if len(e.Name()) > 5 && e.Name()[:5] == ".tmp-" {
+			if e.IsDir() && strings.HasPrefix(e.Name(), ".tmp-") {
 				os.RemoveAll(filepath.Join(dir, e.Name()))
 			}
 		}

@@ -58,7 +58,7 @@ func (t *trainer) prepareOut() error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	cleanTemps(dir)
+	atomicfile.RemoveTemps(dir) // left by a kill during a write
 	want, err := t.settings()
 	if err != nil {
 		return err
@@ -79,16 +79,6 @@ func (t *trainer) prepareOut() error {
 		}
 	}
 	return atomicfile.WriteFile(runPath, append(want, '\n'), 0o644)
-}
-
-// cleanTemps removes temporary files a killed writer left behind.
-func cleanTemps(dir string) {
-	ents, _ := os.ReadDir(dir)
-	for _, e := range ents {
-		if n := e.Name(); len(n) > 5 && n[:5] == ".tmp-" {
-			os.Remove(filepath.Join(dir, n))
-		}
-	}
 }
 
 type checkpointMeta struct {

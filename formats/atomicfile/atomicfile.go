@@ -6,7 +6,28 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 )
+
+// tempPattern names Write's temporary file beside path: ".<base>.tmp-<random>".
+func tempPattern(path string) string { return "." + filepath.Base(path) + ".tmp-*" }
+
+// IsTemp reports whether a file name is one of Write's temporary files.
+func IsTemp(name string) bool {
+	return strings.HasPrefix(name, ".") && strings.Contains(name[1:], ".tmp-")
+}
+
+// RemoveTemps deletes the temporary files that writes killed before their
+// rename left in dir (regular files only; errors are ignored: a leftover
+// that cannot be removed does no harm).
+func RemoveTemps(dir string) {
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if e.Type().IsRegular() && IsTemp(e.Name()) {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
+}
 
 // WriteFile writes data to path atomically with permission perm.
 func WriteFile(path string, data []byte, perm os.FileMode) error {
@@ -21,7 +42,7 @@ func WriteFile(path string, data []byte, perm os.FileMode) error {
 // path. On any error the temporary file is removed and path is untouched.
 func Write(path string, perm os.FileMode, fill func(w io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	f, err := os.CreateTemp(dir, tempPattern(path))
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}

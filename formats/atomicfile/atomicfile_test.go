@@ -56,3 +56,29 @@ func TestWriteMissingDir(t *testing.T) {
 		t.Fatal("want error for missing directory")
 	}
 }
+
+// TestRemoveTemps: the temporary file a write killed before its rename
+// leaves is recognised and removed; finished files and directories stay.
+func TestRemoveTemps(t *testing.T) {
+	dir := t.TempDir()
+	leftover, err := os.CreateTemp(dir, tempPattern(filepath.Join(dir, "metrics.jsonl")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	leftover.Close()
+	if err := WriteFile(filepath.Join(dir, "metrics.jsonl"), []byte("{}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, ".tmp-dir"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	RemoveTemps(dir)
+	if _, err := os.Stat(leftover.Name()); !os.IsNotExist(err) {
+		t.Errorf("%s survived RemoveTemps", filepath.Base(leftover.Name()))
+	}
+	for _, keep := range []string{"metrics.jsonl", ".tmp-dir"} {
+		if _, err := os.Stat(filepath.Join(dir, keep)); err != nil {
+			t.Errorf("%s: %v", keep, err)
+		}
+	}
+}
