@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 
 	"github.com/glassbox-interp/glassbox/formats/atomicfile"
 	"github.com/glassbox-interp/glassbox/formats/safetensors"
@@ -214,21 +213,26 @@ func (l *metricsLog) Close() error { return l.f.Close() }
 
 // ReadMetrics reads a folder's metrics.jsonl.
 func ReadMetrics(dir string) ([]EpochStats, error) {
-	path := filepath.Join(dir, MetricsFile)
+	return readJSONLines[EpochStats](filepath.Join(dir, MetricsFile))
+}
+
+// readJSONLines reads a JSON-lines file of T (blank lines skipped; an
+// error names the line).
+func readJSONLines[T any](path string) ([]T, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	var out []EpochStats
-	for i, line := range bytes.Split(bytes.TrimSpace(b), []byte("\n")) {
-		if len(line) == 0 {
+	var out []T
+	for i, line := range bytes.Split(b, []byte("\n")) {
+		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		var st EpochStats
-		if err := json.Unmarshal(line, &st); err != nil {
-			return nil, fmt.Errorf("read %s: line %s: %w", path, strconv.Itoa(i+1), err)
+		var v T
+		if err := json.Unmarshal(line, &v); err != nil {
+			return nil, fmt.Errorf("read %s: line %d: %w", path, i+1, err)
 		}
-		out = append(out, st)
+		out = append(out, v)
 	}
 	return out, nil
 }

@@ -1,7 +1,6 @@
 package siit
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -144,27 +143,11 @@ func ShapeString(j *Job) string {
 }
 
 func readSweep(path string) ([]SweepRow, error) {
-	b, err := os.ReadFile(path)
+	rows, err := readJSONLines[SweepRow](path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	var rows []SweepRow
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(make([]byte, 1<<20), 16<<20)
-	for n := 1; sc.Scan(); n++ {
-		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
-			continue
-		}
-		var r SweepRow
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			return nil, fmt.Errorf("read %s: line %d: %w", path, n, err)
-		}
-		rows = append(rows, r)
-	}
-	return rows, sc.Err()
+	return rows, err
 }
 
 func writeSweep(path string, rows []SweepRow) error {
