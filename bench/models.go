@@ -107,16 +107,16 @@ func RealBackendModels(opts RunnerOptions, mo ModelsOptions) (*Backend, error) {
 		}
 		return dir, nil
 	}
-	sr.modelHooks = func(id int) ([]string, error) {
+	sr.modelConfig = func(id int) (model.Config, error) {
 		e, err := sr.compiled(id)
 		if err != nil {
-			return nil, err
+			return model.Config{}, err
 		}
 		ll, _, err := siit.LLConfig(e.compiled.Compiled.Config, id, siit.Shape{})
 		if err != nil {
-			return nil, fmt.Errorf("case %d: SIIT shape: %w", id, err)
+			return model.Config{}, fmt.Errorf("case %d: SIIT shape: %w", id, err)
 		}
-		return model.HookNames(ll), nil
+		return ll, nil
 	}
 	pick := func(c Cell) *Runner {
 		if c.ModelKind() == ModelSIIT {

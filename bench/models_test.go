@@ -121,3 +121,23 @@ func TestSweepBothModels(t *testing.T) {
 		}
 	}
 }
+
+// TestCostByModelWidth: a cell costs by the width of the model it runs
+// on: case 3's compiled model has d_model 13, its SIIT (LL) model 12.
+func TestCostByModelWidth(t *testing.T) {
+	b, err := RealBackendModels(RunnerOptions{}, ModelsOptions{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cell := Cell{Case: 3, Hook: "blocks.0.hook_resid_pre", Arch: "topk", Param: ParamK, Value: 4, Seed: 42, TrainingTokens: 1000, Expansion: 4}
+	siitCell := cell
+	siitCell.Model = ModelSIIT
+	for _, tc := range []struct {
+		cell Cell
+		dIn  float64
+	}{{cell, 13}, {siitCell, 12}} {
+		if got, want := b.Cost(tc.cell), 1000*tc.dIn*tc.dIn*4; got != want {
+			t.Errorf("%s: cost %v, want %v (d_in %v)", tc.cell.Key(), got, want, tc.dIn)
+		}
+	}
+}

@@ -97,10 +97,11 @@ type Runner struct {
 	plan  map[int][]string                // hooks the planned cells use, per case (Plan)
 
 	// modelDir, when set, gives the model folder that runs a case instead
-	// of its compiled model, and modelHooks that model's hook names (the
-	// SIIT runner of RealBackendModels).
-	modelDir   func(id int) (string, error)
-	modelHooks func(id int) ([]string, error)
+	// of its compiled model, and modelConfig that model's config (its hook
+	// names and width; the siit and interpbench runners of
+	// RealBackendModels).
+	modelDir    func(id int) (string, error)
+	modelConfig func(id int) (model.Config, error)
 }
 
 // maxCachedCases bounds the case datasets kept in memory; cells come
@@ -464,8 +465,12 @@ func (r *Runner) compiled(id int) (*caseEntry, error) {
 // Hooks is a HookLister: the hook names of the case's compiled model (or
 // of the runner's model folders).
 func (r *Runner) Hooks(id int) ([]string, error) {
-	if r.modelHooks != nil {
-		return r.modelHooks(id)
+	if r.modelConfig != nil {
+		cfg, err := r.modelConfig(id)
+		if err != nil {
+			return nil, err
+		}
+		return model.HookNames(cfg), nil
 	}
 	e, err := r.compiled(id)
 	if err != nil {
@@ -485,14 +490,23 @@ func (r *Runner) Empty(id int) map[string]bool {
 }
 
 // Cost estimates a cell's relative run time: training tokens × d_in ×
-// d_sae, with d_in the model's d_model (the width of every hook the
-// selectors pick). Cells whose case does not compile cost nothing.
+// d_sae, with d_in the d_model of the model the cell runs on (the width of
+// every hook the selectors pick): the compiled model's, or the model
+// folder's (modelConfig: the LL shape of a siit cell). Cells whose case
+// does not compile, or whose model cannot be read, cost nothing.
 func (r *Runner) Cost(c Cell) float64 {
 	e, err := r.compiled(c.Case)
 	if err != nil {
 		return 0
 	}
 	d := float64(e.dModel)
+	if r.modelConfig != nil {
+		cfg, err := r.modelConfig(c.Case)
+		if err != nil {
+			return 0
+		}
+		d = float64(cfg.DModel)
+	}
 	return float64(c.TrainingTokens) * d * d * float64(c.Expansion)
 }
 
