@@ -69,8 +69,10 @@ type Spec struct {
 	Seeds          []int64   `json:"seeds"`           // default [42]
 	TrainingTokens int64     `json:"training_tokens"` // default 300000
 	Expansion      int       `json:"expansion"`       // d_sae / d_in, default 4
-	// Models are the model kinds each case is swept on: ModelCompiled and
-	// ModelSIIT (the case's SIIT-trained model); empty means compiled only.
+	// Models are the model kinds each case is swept on: ModelCompiled,
+	// ModelSIIT (the case's SIIT-trained model) and ModelInterpBench (the
+	// case's folder in a directory of downloaded models); empty means
+	// compiled only.
 	Models []string `json:"models,omitempty"`
 }
 
@@ -108,8 +110,8 @@ func (s Spec) Normalize() (Spec, error) {
 		return s, fmt.Errorf("bench spec: expansion %d: expected a positive number", s.Expansion)
 	}
 	for _, m := range s.Models {
-		if m != ModelCompiled && m != ModelSIIT {
-			return s, fmt.Errorf("bench spec: model %q: expected %s or %s", m, ModelCompiled, ModelSIIT)
+		if m != ModelCompiled && m != ModelSIIT && m != ModelInterpBench {
+			return s, fmt.Errorf("bench spec: model %q: expected %s, %s or %s", m, ModelCompiled, ModelSIIT, ModelInterpBench)
 		}
 	}
 	if s.Models = dedupe(s.Models); len(s.Models) == 1 && s.Models[0] == ModelCompiled {
@@ -182,7 +184,8 @@ type Cell struct {
 	Seed           int64   `json:"seed"`            // training seed
 	TrainingTokens int64   `json:"training_tokens"` // tokens to train on
 	Expansion      int     `json:"expansion"`       // d_sae / d_in
-	// Model is the model kind (ModelSIIT); "" is the compiled model.
+	// Model is the model kind (ModelSIIT, ModelInterpBench); "" is the
+	// compiled model.
 	Model string `json:"model,omitempty"`
 
 	// ExpandErr is set when the cell could not be formed (the case does not
@@ -349,7 +352,9 @@ func SelectLiveHooks(selector string, modelHooks []string, empty map[string]bool
 }
 
 // ModelHookLister returns the hook names of a case's model of one kind
-// (ModelCompiled, ModelSIIT) in forward order.
+// (ModelCompiled, ModelSIIT, ModelInterpBench) in forward order. An error
+// wrapping ErrNoModel means the case has no model of that kind: the
+// expansion gives it no cells and a note instead of failed cells.
 type ModelHookLister func(caseID int, kind string) ([]string, error)
 
 // Expand normalizes the spec and returns the ordered cells of the whole
@@ -420,6 +425,12 @@ func ExpandModelsNotes(spec Spec, hooks ModelHookLister, empty EmptyLister) ([]C
 		type hookOrErr struct{ name, err string }
 		var picked []hookOrErr
 		modelHooks, herr := hooks(cs, mkind)
+		if errors.Is(herr, ErrNoModel) {
+			// A case without a model of this kind (no folder in the
+			// directory of downloads) gets no cells: one note.
+			notes = append(notes, fmt.Sprintf("case %d: %v: no %s cells", cs, herr, mkind))
+			continue
+		}
 		if herr != nil {
 			// The error names the case once (a lister's error may already).
 			msg, prefix := herr.Error(), fmt.Sprintf("case %d: ", cs)

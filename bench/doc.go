@@ -44,14 +44,24 @@
 // # Model kinds
 //
 // Spec.Models lists the model kinds every case is swept on: ModelCompiled
-// (the default; a compiled-only spec has no models key) and ModelSIIT, the
-// case's SIIT-trained model. ExpandModels lists the hooks per case and kind
-// (an LL model can have more layers); a case's cells come kind by kind.
-// RealBackendModels runs siit cells on Dir/models/case_N, trained on first
-// use with trained.Ensure (once per process, under a file lock across
-// shards, resumable, reused later); its SIIT settings are part of the
-// runner settings in spec.json. The leaderboard splits every table, and the
-// frontier plot, by model kind when the results hold more than one.
+// (the default; a compiled-only spec has no models key), ModelSIIT, the
+// case's SIIT-trained model, and ModelInterpBench, the case's folder in a
+// directory of released or downloaded models. ExpandModels lists the hooks
+// per case and kind (an LL model can have more layers); a case's cells come
+// kind by kind. RealBackendModels runs siit cells on Dir/models/case_N,
+// trained on first use with trained.Ensure (once per process, under a file
+// lock across shards, resumable, reused later); its SIIT settings are part
+// of the runner settings in spec.json. It runs interpbench cells on
+// ModelFolder(InterpBenchDir, case): DIR/case_N/ or DIR/N/, an InterpBench
+// download (ll_model.pth + ll_model_cfg.pkl) or a glassbox model folder,
+// opened by workload.Open like the siit models; a case without a folder
+// gets no cells (ErrNoModel: one note), and the directory is part of the
+// runner settings. A cell on a model folder records it in its Result
+// (Result.Model: path, kind, weights hash), and Merge calls two successes
+// of one cell on different weights a conflict. Costs use each model's own
+// d_model. The leaderboard splits every table, and the frontier plot, by
+// model kind when the results hold more than one (compiled, siit,
+// interpbench in that order; ranks restart within each kind).
 //
 // # Cell IDs
 //

@@ -26,7 +26,7 @@ type Stat struct {
 type Row struct {
 	Arch string `json:"arch"`
 	// Model is the model kind of the row's cells (ModelCompiled,
-	// ModelSIIT) when the sweep ran on more than one kind, else "".
+	// ModelSIIT, ModelInterpBench) when the sweep ran on more than one kind, else "".
 	Model    string          `json:"model,omitempty"`
 	Group    string          `json:"group,omitempty"` // "l1=0.1", "k=8", or a hook kind; "" for a whole architecture
 	Param    string          `json:"param,omitempty"` // ParamL1 or ParamK for sparsity rows
@@ -146,7 +146,17 @@ func Aggregate(results []Result) Leaderboard {
 	}
 	kindOrder := map[string]int{}
 	if len(seenKind) > 1 {
-		for _, k := range []string{ModelCompiled, ModelSIIT} {
+		// Known kinds first, in a fixed order; any other kind after
+		// them, by name.
+		order := []string{ModelCompiled, ModelSIIT, ModelInterpBench}
+		var other []string
+		for k := range seenKind {
+			if !slices.Contains(order, k) {
+				other = append(other, k)
+			}
+		}
+		sort.Strings(other)
+		for _, k := range append(order, other...) {
 			if seenKind[k] {
 				kindOrder[k] = len(lb.Models)
 				lb.Models = append(lb.Models, k)
@@ -360,7 +370,7 @@ func (lb Leaderboard) Markdown() []byte {
 		for i, r := range rows {
 			cols := []string{}
 			if rank {
-				cols = append(cols, fmt.Sprint(i+1))
+				cols = append(cols, fmt.Sprint(lb.ArchRank(i)))
 			}
 			cols = append(cols, r.Arch)
 			if lb.Models != nil {
@@ -417,7 +427,6 @@ var leaderboardTmpl = template.Must(template.New("leaderboard").Funcs(template.F
 	"stat":  func(m string, r Row) string { return formatStat(m, r.Stat(m), r.OK) },
 	"title": func(m string) string { return metricTitles[m] },
 	"first": firstLine,
-	"inc":   func(i int) int { return i + 1 },
 	"short": shortHook,
 	"metric": func(m map[string]float64, k string) string {
 		if v, ok := m[k]; ok {
@@ -507,4 +516,16 @@ func (lb Leaderboard) atolText() string {
 		parts[i] = formatFloat(a)
 	}
 	return strings.Join(parts, " / ")
+}
+
+// ArchRank is the rank of Archs[i] among the architectures of its model
+// kind (1 = best): every kind's ranking starts at 1.
+func (lb Leaderboard) ArchRank(i int) int {
+	n := 1
+	for j := 0; j < i && j < len(lb.Archs); j++ {
+		if lb.Archs[j].Model == lb.Archs[i].Model {
+			n++
+		}
+	}
+	return n
 }

@@ -84,7 +84,7 @@ func LoadResults(paths ...string) ([]Result, MergeReport, error) {
 			}
 			switch {
 			case e.r.OK() && r.OK():
-				if !maps.Equal(e.r.Metrics, r.Metrics) {
+				if !maps.Equal(e.r.Metrics, r.Metrics) || otherModel(e.r, r) {
 					conflicts = append(conflicts, fmt.Sprintf("%s (%s) in %s and %s", r.Key, r.ID, e.from, f))
 				} else {
 					rep.Duplicates++
@@ -105,7 +105,7 @@ func LoadResults(paths ...string) ([]Result, MergeReport, error) {
 			more = fmt.Sprintf("\n  … and %d more", len(conflicts)-5)
 			conflicts = conflicts[:5]
 		}
-		return nil, rep, fmt.Errorf("merge: %d cells have conflicting successful results (different metrics):\n  %s%s",
+		return nil, rep, fmt.Errorf("merge: %d cells have conflicting successful results (different metrics, or models with different weights):\n  %s%s",
 			len(conflicts), strings.Join(conflicts, "\n  "), more)
 	}
 	out := make([]Result, 0, len(order))
@@ -167,4 +167,11 @@ func Merge(out string, inputs ...string) (MergeReport, error) {
 		return rep, fmt.Errorf("merge: %w", err)
 	}
 	return rep, nil
+}
+
+// otherModel reports whether two results of a cell both record the model
+// they ran on and the models' weights differ (the same cell id on two
+// different downloads of a case's model).
+func otherModel(a, b Result) bool {
+	return a.Model != nil && b.Model != nil && a.Model.Hash != b.Model.Hash
 }

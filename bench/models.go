@@ -11,6 +11,7 @@ import (
 	"github.com/glassbox-interp/glassbox/model"
 	"github.com/glassbox-interp/glassbox/siit"
 	"github.com/glassbox-interp/glassbox/trained"
+	"github.com/glassbox-interp/glassbox/workload"
 )
 
 // Model kinds a sweep can run on (Spec.Models, Cell.Model).
@@ -20,6 +21,10 @@ const (
 	// ModelSIIT is the case's model trained with SIIT (package siit),
 	// trained once per sweep directory under models/case_N.
 	ModelSIIT = "siit"
+	// ModelInterpBench is the case's released model, read from its folder
+	// in a directory of downloads (ModelsOptions.InterpBenchDir,
+	// ModelFolder): an InterpBench download or a glassbox model folder.
+	ModelInterpBench = "interpbench"
 )
 
 // ModelsDir is the folder of a sweep directory that holds the trained
@@ -52,6 +57,9 @@ type ModelsOptions struct {
 	Context context.Context
 	// Trained, when set, is told about every model Ensure returns.
 	Trained func(caseID int, m *trained.Model)
+	// InterpBenchDir is the directory of downloaded models the
+	// interpbench cells run on (ModelFolder); "" when the sweep has none.
+	InterpBenchDir string
 }
 
 // SIITModelDir is where a sweep in dir keeps case id's SIIT model.
@@ -62,7 +70,11 @@ func SIITModelDir(dir string, id int) string {
 // RealBackendModels is RealBackend for sweeps over several model kinds
 // (Spec.Models): compiled cells run as RealBackend's, siit cells on the
 // case's SIIT model, which the first cell that needs it trains (once per
-// process, under a file lock across processes) into Dir/models/case_N.
+// process, under a file lock across processes) into Dir/models/case_N,
+// and interpbench cells on the case's folder in InterpBenchDir (a case
+// without one has no interpbench cells). Every model folder is opened by
+// workload.Open, and the cells run on one record its provenance
+// (Backend.Provenance).
 func RealBackendModels(opts RunnerOptions, mo ModelsOptions) (*Backend, error) {
 	if mo.Dir == "" {
 		return nil, fmt.Errorf("bench: the SIIT models need the sweep directory")
@@ -118,9 +130,13 @@ func RealBackendModels(opts RunnerOptions, mo ModelsOptions) (*Backend, error) {
 		}
 		return ll, nil
 	}
-	pick := func(c Cell) *Runner {
-		if c.ModelKind() == ModelSIIT {
+	ib := interpBenchRunner(opts, mo.InterpBenchDir)
+	pick := func(kind string) *Runner {
+		switch kind {
+		case ModelSIIT:
 			return sr
+		case ModelInterpBench:
+			return ib
 		}
 		return comp
 	}
@@ -129,24 +145,19 @@ func RealBackendModels(opts RunnerOptions, mo ModelsOptions) (*Backend, error) {
 		Hooks:    comp.Hooks,
 		Empty:    comp.Empty,
 		ModelHooks: func(id int, kind string) ([]string, error) {
-			if kind == ModelSIIT {
-				return sr.Hooks(id)
-			}
-			return comp.Hooks(id)
+			return pick(kind).Hooks(id)
 		},
-		Run:  func(ctx context.Context, c Cell) (map[string]float64, error) { return pick(c).Run(ctx, c) },
-		Cost: func(c Cell) float64 { return pick(c).Cost(c) },
+		Run:        func(ctx context.Context, c Cell) (map[string]float64, error) { return pick(c.ModelKind()).Run(ctx, c) },
+		Cost:       func(c Cell) float64 { return pick(c.ModelKind()).Cost(c) },
+		Provenance: func(c Cell) *workload.ModelRef { return pick(c.ModelKind()).Provenance(c) },
 		Plan: func(cells []Cell) {
-			var a, s []Cell
+			byKind := map[string][]Cell{}
 			for _, c := range cells {
-				if c.ModelKind() == ModelSIIT {
-					s = append(s, c)
-				} else {
-					a = append(a, c)
-				}
+				byKind[c.ModelKind()] = append(byKind[c.ModelKind()], c)
 			}
-			comp.Plan(a)
-			sr.Plan(s)
+			for _, k := range []string{ModelCompiled, ModelSIIT, ModelInterpBench} {
+				pick(k).Plan(byKind[k])
+			}
 		},
 	}
 	return b, nil

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/glassbox-interp/glassbox/formats/atomicfile"
+	"github.com/glassbox-interp/glassbox/workload"
 )
 
 // ResultsFile is the name of the results file inside a sweep directory.
@@ -51,6 +52,9 @@ type Result struct {
 	Started time.Time          `json:"started"`           // when the cell started (UTC)
 	Seconds float64            `json:"seconds"`           // wall time of the cell
 	Shard   string             `json:"shard,omitempty"`   // "i/n" of the sweep that ran it
+	// Model is the model folder the cell ran on (path, kind, weights
+	// hash; Options.Provenance); absent for the compiled model.
+	Model *workload.ModelRef `json:"model,omitempty"`
 }
 
 // OK reports whether the cell succeeded.

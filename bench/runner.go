@@ -30,6 +30,9 @@ type Backend struct {
 	// ModelHooks, if set, lists a case's hooks per model kind (Expand uses
 	// it instead of Hooks).
 	ModelHooks ModelHookLister
+	// Provenance, if set, names the model folder a cell ran on (path,
+	// kind, weights hash); nil for the compiled model (Options.Provenance).
+	Provenance func(Cell) *workload.ModelRef
 }
 
 // RunnerOptions are the training settings shared by every cell. The zero
@@ -43,6 +46,10 @@ type RunnerOptions struct {
 	// SIIT records the SIIT training of a sweep with siit models (nil
 	// otherwise), so a sweep with other SIIT settings refuses the directory.
 	SIIT SIITOptions `json:"siit,omitzero"`
+	// ModelDir is the directory of downloaded models the interpbench
+	// cells run on (absolute; ModelsOptions.InterpBenchDir), recorded so a
+	// sweep over other downloads refuses the directory.
+	ModelDir string `json:"model_dir,omitempty"`
 	// KeepDir, if set, is where each cell's trained SAE is saved
 	// (SAELens layout, KeepDir/<cell id>/; bench --keep-saes).
 	KeepDir string `json:"-"`
@@ -102,6 +109,7 @@ type Runner struct {
 	// RealBackendModels).
 	modelDir    func(id int) (string, error)
 	modelConfig func(id int) (model.Config, error)
+	refs        map[int]workload.ModelRef // the model folder each case ran on (Provenance)
 }
 
 // maxCachedCases bounds the case datasets kept in memory; cells come
@@ -510,6 +518,19 @@ func (r *Runner) Cost(c Cell) float64 {
 	return float64(c.TrainingTokens) * d * d * float64(c.Expansion)
 }
 
+// Provenance returns the model folder c's case ran on (its path, kind and
+// weights hash, workload.ModelRef), or nil when the case runs on its
+// compiled model or its folder has not been opened.
+func (r *Runner) Provenance(c Cell) *workload.ModelRef {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ref, ok := r.refs[c.Case]
+	if !ok {
+		return nil
+	}
+	return &ref
+}
+
 // dataset returns the case's dataset, ground truth and targets, building
 // them once while the case stays among the maxCachedCases most recently
 // used (an evicted case is rebuilt, identically, if needed again).
@@ -567,6 +588,15 @@ func (r *Runner) buildCaseData(id int) (*caseData, error) {
 	w, err := workload.Open(cd, dir)
 	if err != nil {
 		return nil, err
+	}
+	if dir != "" {
+		ref := w.Ref()
+		r.mu.Lock()
+		if r.refs == nil {
+			r.refs = map[int]workload.ModelRef{}
+		}
+		r.refs[id] = ref
+		r.mu.Unlock()
 	}
 	m, tokens := w.Model, w.Tokens
 	gt, err := w.GroundTruth()

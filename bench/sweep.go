@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/glassbox-interp/glassbox/workload"
 )
 
 // RunFunc runs one cell (train an SAE, label its features, score it) and
@@ -32,6 +34,9 @@ type Options struct {
 	// to run start most expensive first (longest-processing-time order),
 	// which keeps every worker busy until the end. Ties keep grid order.
 	Cost func(Cell) float64
+	// Provenance, if set, names the model a finished cell ran on; it is
+	// recorded in the cell's Result (Result.Model).
+	Provenance func(Cell) *workload.ModelRef
 }
 
 // Progress is a snapshot of a running sweep.
@@ -183,6 +188,9 @@ func Sweep(ctx context.Context, cells []Cell, run RunFunc, opts Options) (Summar
 					continue
 				}
 				r.Shard = shard
+				if opts.Provenance != nil {
+					r.Model = opts.Provenance(c)
+				}
 				out <- r
 			}
 		}()

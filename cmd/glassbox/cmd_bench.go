@@ -26,7 +26,7 @@ var benchFlags struct {
 	expansion, jobs, batchTokens, shards          int
 	lr, atol                                      float64
 	retryFailed, dryRun, noLeaderboard            bool
-	models, siitRecipe                            string
+	models, siitRecipe, modelDir                  string
 	siitEpochs, siitSamples                       int
 	keepSAEs                                      bool
 	serveBase                                     string
@@ -94,12 +94,22 @@ SIIT-trained model (InterpBench's recipe and LL shape, or --siit-recipe,
 model trains it into OUT/models/case_N (shared by all shards, keyed by
 content, resumed after an interruption, reused by later sweeps). Ground
 truth availability on a SIIT model follows its correspondence. The
-leaderboard then splits every table by model kind.`,
+leaderboard then splits every table by model kind.
+
+--models compiled,interpbench --model-dir DIR sweeps released or
+downloaded models: DIR holds one folder per case, DIR/case_N/ or DIR/N/,
+each an InterpBench download (ll_model.pth + ll_model_cfg.pkl, optional
+correspondence.json) or a glassbox model folder (e.g. glassbox siit
+output). A case of the grid with no folder in DIR gets no interpbench
+cells (one line says so) and the sweep goes on. Every cell on a model
+folder records it in results.jsonl ("model": path, kind, sha256 of the
+weights); spec.json records DIR, so another DIR needs another --out.`,
 	Example: `  glassbox bench --cases 3,4 --hooks residual,mlp --archs standard,topk --l1 0.1,1 --k 4 --out runs/bench
   glassbox bench --cases all --shard 0/8 --out /scratch/bench      # one of 8 shards
   glassbox bench --cases all --shards 8 --out /scratch/bench       # in sbatch --array=0-7
   glassbox bench --cases 3 --dry-run                               # list the cells only
-  glassbox bench --cases all --models compiled,siit --out runs/bench-siit`,
+  glassbox bench --cases all --models compiled,siit --out runs/bench-siit
+  glassbox bench --cases 3,4 --models compiled,interpbench --model-dir downloads --out runs/bench-ib`,
 	Args: cobra.NoArgs,
 	RunE: runBench,
 }
@@ -204,7 +214,8 @@ func init() {
 	f.BoolVar(&benchFlags.keepSAEs, "keep-saes", false, "keep each cell's trained SAE in OUT/saes/<cell id>/ (SAELens layout); the leaderboard links them to glassbox serve")
 	f.StringVar(&benchFlags.serveBase, "serve-base", bench.DefaultServeBase, "where the leaderboard's links to kept SAEs point (the address of glassbox serve OUT/saes/*)")
 	f.BoolVar(&benchFlags.noLeaderboard, "no-leaderboard", false, "do not write the leaderboard after an unsharded sweep")
-	f.StringVar(&benchFlags.models, "models", bench.ModelCompiled, "model kinds: compiled, siit (each case's SIIT-trained model, trained once into OUT/models/case_N)")
+	f.StringVar(&benchFlags.models, "models", bench.ModelCompiled, "model kinds: compiled, siit (each case's SIIT-trained model, trained once into OUT/models/case_N), interpbench (each case's folder in --model-dir)")
+	f.StringVar(&benchFlags.modelDir, "model-dir", "", "for --models interpbench: a directory with one model folder per case, DIR/case_N/ or DIR/N/ (an InterpBench download or a glassbox model folder)")
 	f.StringVar(&benchFlags.siitRecipe, "siit-recipe", "", "SIIT recipe for --models siit: gen1 or gen2 (default: the case's)")
 	f.IntVar(&benchFlags.siitEpochs, "siit-epochs", 0, "maximum SIIT epochs (default: the recipe's)")
 	f.IntVar(&benchFlags.siitSamples, "siit-samples", 0, "SIIT dataset rows (default: the recipe's)")
@@ -337,10 +348,34 @@ func runBench(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	if slices.Contains(spec.Models, bench.ModelSIIT) {
-		ropts.SIIT = bench.SIITOptions{Enabled: true, Recipe: benchFlags.siitRecipe, Epochs: benchFlags.siitEpochs, Samples: benchFlags.siitSamples}
+	withSIIT, withIB := slices.Contains(spec.Models, bench.ModelSIIT), slices.Contains(spec.Models, bench.ModelInterpBench)
+	if !withSIIT && (benchFlags.siitRecipe != "" || benchFlags.siitEpochs != 0 || benchFlags.siitSamples != 0) {
+		return fmt.Errorf("--siit-recipe, --siit-epochs and --siit-samples need --models with siit")
+	}
+	switch {
+	case withIB && benchFlags.modelDir == "":
+		return fmt.Errorf("--models %s needs --model-dir DIR (one model folder per case: DIR/case_N/ or DIR/N/)", bench.ModelInterpBench)
+	case !withIB && benchFlags.modelDir != "":
+		return fmt.Errorf("--model-dir needs --models with %s", bench.ModelInterpBench)
+	}
+	if withIB {
+		st, err := os.Stat(benchFlags.modelDir)
+		if err != nil {
+			return fmt.Errorf("--model-dir: %w", err)
+		}
+		if !st.IsDir() {
+			return fmt.Errorf("--model-dir %s: expected a directory of model folders (DIR/case_N/ or DIR/N/)", benchFlags.modelDir)
+		}
+		if ropts.ModelDir, err = filepath.Abs(benchFlags.modelDir); err != nil {
+			return fmt.Errorf("--model-dir: %w", err)
+		}
+	}
+	if withSIIT || withIB {
+		if withSIIT {
+			ropts.SIIT = bench.SIITOptions{Enabled: true, Recipe: benchFlags.siitRecipe, Epochs: benchFlags.siitEpochs, Samples: benchFlags.siitSamples}
+		}
 		stderr := cmd.ErrOrStderr()
-		backend, err = bench.RealBackendModels(ropts, bench.ModelsOptions{Dir: benchFlags.out, SIIT: ropts.SIIT.Settings(), Context: ctx,
+		backend, err = bench.RealBackendModels(ropts, bench.ModelsOptions{Dir: benchFlags.out, SIIT: ropts.SIIT.Settings(), Context: ctx, InterpBenchDir: ropts.ModelDir,
 			Trained: func(id int, m *trained.Model) {
 				if !m.Reused {
 					fmt.Fprintf(stderr, "\ncase %d: SIIT model trained in %.1fs into %s (val accuracy %.4f, IIA %.4f, strict %.4f)\n", id, m.Seconds, m.Dir, m.Val.Accuracy, m.Val.IIA, m.Val.Strict)
@@ -349,8 +384,6 @@ func runBench(cmd *cobra.Command, _ []string) error {
 		if err != nil {
 			return err
 		}
-	} else if benchFlags.siitRecipe != "" || benchFlags.siitEpochs != 0 || benchFlags.siitSamples != 0 {
-		return fmt.Errorf("--siit-recipe, --siit-epochs and --siit-samples need --models with siit")
 	}
 	cells, notes, err := backend.Expand(spec)
 	if err != nil {
@@ -392,7 +425,7 @@ func runBench(cmd *cobra.Command, _ []string) error {
 	fmt.Fprintf(stderr, "bench: shard %s, %d of %d cells, %d at once, into %s\n", shard, len(shard.Select(cells)), len(cells), jobs, dir)
 	sum, err := bench.Sweep(ctx, cells, backend.Run, bench.Options{
 		Dir: dir, Jobs: jobs, Shard: shard, RetryFailed: benchFlags.retryFailed,
-		Progress: progressPrinter(stderr), Cost: backend.Cost,
+		Progress: progressPrinter(stderr), Cost: backend.Cost, Provenance: backend.Provenance,
 	})
 	fmt.Fprintf(stderr, "\n%s: %d cells, %d already done, %d ok and %d failed this run, %d left\n",
 		sum.Path, sum.Total, sum.Skipped, sum.OK, sum.Failed, sum.Remaining)

@@ -1,0 +1,84 @@
+package bench
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/glassbox-interp/glassbox/model"
+)
+
+// ErrNoModel is wrapped by the errors of cases that have no model of a
+// kind (no folder in the directory of downloads): they get no cells.
+var ErrNoModel = errors.New("no model folder")
+
+// ModelFolder returns case id's folder in dir, a directory of downloaded
+// models with one folder per case: dir/case_N or dir/N. Neither is an
+// error wrapping ErrNoModel; both is an error (which one is meant?).
+func ModelFolder(dir string, id int) (string, error) {
+	var found []string
+	for _, name := range []string{fmt.Sprintf("case_%d", id), fmt.Sprint(id)} {
+		p := filepath.Join(dir, name)
+		st, err := os.Stat(p)
+		switch {
+		case err == nil && st.IsDir():
+			found = append(found, p)
+		case err != nil && !errors.Is(err, os.ErrNotExist):
+			return "", fmt.Errorf("case %d model folder: %w", id, err)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return "", fmt.Errorf("%w for case %d in %s (expected %s or %s)", ErrNoModel, id, dir, fmt.Sprintf("case_%d/", id), fmt.Sprintf("%d/", id))
+	case 1:
+		return found[0], nil
+	}
+	return "", fmt.Errorf("case %d has two model folders in %s (%s and %s): keep one", id, dir, filepath.Base(found[0]), filepath.Base(found[1]))
+}
+
+// interpBenchRunner returns the runner of the interpbench cells: each case
+// runs on its folder in dir (ModelFolder), whose config (read once per
+// case, with model.Open as workload.Open reads it) gives the hooks and the
+// width. With no dir every case has no model (ErrNoModel).
+func interpBenchRunner(opts RunnerOptions, dir string) *Runner {
+	r := NewRunner(opts)
+	r.modelDir = func(id int) (string, error) {
+		if dir == "" {
+			return "", fmt.Errorf("%w: interpbench cells need a directory of downloaded models (--model-dir)", ErrNoModel)
+		}
+		return ModelFolder(dir, id)
+	}
+	type cfgOrErr struct {
+		once sync.Once
+		cfg  model.Config
+		err  error
+	}
+	var mu sync.Mutex
+	cfgs := map[int]*cfgOrErr{}
+	r.modelConfig = func(id int) (model.Config, error) {
+		mu.Lock()
+		c, ok := cfgs[id]
+		if !ok {
+			c = &cfgOrErr{}
+			cfgs[id] = c
+		}
+		mu.Unlock()
+		c.once.Do(func() {
+			folder, err := r.modelDir(id)
+			if err != nil {
+				c.err = err
+				return
+			}
+			m, err := model.Open(folder)
+			if err != nil {
+				c.err = fmt.Errorf("case %d: model folder %s: %w", id, folder, err)
+				return
+			}
+			c.cfg = m.Config()
+		})
+		return c.cfg, c.err
+	}
+	return r
+}
