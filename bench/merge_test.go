@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/glassbox-interp/glassbox/workload"
 )
 
 func TestShardedSweepMergesToWholeRun(t *testing.T) {
@@ -207,5 +209,29 @@ func TestMergeOutIsADirectory(t *testing.T) {
 	os.WriteFile(other, []byte("x"), 0o644)
 	if _, err := Merge(other, in); err == nil || !strings.Contains(err.Error(), "not a directory") {
 		t.Errorf("merge into an existing file without .jsonl: %v", err)
+	}
+}
+
+// TestMergeModelConflict: two successes of a cell with the same metrics
+// but recorded on models with different weights are a conflict; the same
+// model is a duplicate.
+func TestMergeModelConflict(t *testing.T) {
+	c := Cell{Case: 3, Hook: "blocks.0.hook_resid_pre", Arch: "topk", Param: ParamK, Value: 4, Seed: 1, TrainingTokens: 100, Expansion: 4, Model: ModelInterpBench}
+	res := func(hash string) Result {
+		return Result{ID: c.ID(), Key: c.Key(), Cell: c, Status: StatusOK, Metrics: map[string]float64{MetricL0: 1},
+			Model: &workload.ModelRef{Path: "/m/3", Kind: workload.KindInterpBench, Hash: hash}}
+	}
+	for _, tc := range []struct {
+		b        string
+		conflict bool
+	}{{"aa", false}, {"bb", true}} {
+		dir := t.TempDir()
+		a, b := filepath.Join(dir, "a.jsonl"), filepath.Join(dir, "b.jsonl")
+		writeLines(t, a, res("aa"))
+		writeLines(t, b, res(tc.b))
+		_, err := Merge(filepath.Join(dir, "out"), a, b)
+		if got := err != nil && strings.Contains(err.Error(), "models with different weights"); got != tc.conflict {
+			t.Errorf("hashes aa, %s: error %v, want conflict %v", tc.b, err, tc.conflict)
+		}
 	}
 }
