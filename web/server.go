@@ -50,7 +50,10 @@ type runEntry struct {
 }
 
 // New checks that every dir is a directory and names the runs by their base
-// names (made unique with a "-2", "-3" … suffix).
+// names; runs whose base names collide are named from the model kind (and
+// hook) they record, e.g. "compiled-resid-pre" and "siit-resid-pre", with a
+// "-2", "-3" … suffix only when they record nothing that differs
+// (runNames).
 func New(dirs []string, load Loader) (*Server, error) {
 	if len(dirs) == 0 {
 		return nil, fmt.Errorf("web: no run directories given")
@@ -59,6 +62,7 @@ func New(dirs []string, load Loader) (*Server, error) {
 		return nil, fmt.Errorf("web: no loader")
 	}
 	s := &Server{byName: map[string]*runEntry{}, load: load, probes: make(chan struct{}, MaxProbes)}
+	var abss []string
 	for _, d := range dirs {
 		abs, err := filepath.Abs(d)
 		if err != nil {
@@ -71,12 +75,10 @@ func New(dirs []string, load Loader) (*Server, error) {
 		if !st.IsDir() {
 			return nil, fmt.Errorf("web: run directory %s is not a directory", d)
 		}
-		base := filepath.Base(abs)
-		name := base
-		for i := 2; s.byName[name] != nil; i++ {
-			name = fmt.Sprintf("%s-%d", base, i)
-		}
-		e := &runEntry{name: name, dir: abs}
+		abss = append(abss, abs)
+	}
+	for i, name := range runNames(abss) {
+		e := &runEntry{name: name, dir: abss[i]}
 		s.runs = append(s.runs, e)
 		s.byName[name] = e
 	}

@@ -40,6 +40,10 @@ neighbours and the ground-truth value beside each example. A run page's
 the SAE spliced in, optionally zeroing or clamping a feature. Pages of a run
 still training redraw their curves as metrics.jsonl grows. Arguments that
 are not run directories (runs/demo/report.html) are skipped with a note.
+A run's URL name is its directory's base name; runs whose base names collide
+are named from the model kind they record, e.g. runs/demo/resid-pre and
+runs/demo/siit/resid-pre are compiled-resid-pre and siit-resid-pre (with
+the hook added, or a -2 suffix, when that is not enough).
 Limits: request timeouts, an idle timeout, at most 2 inputs run at once,
 inputs of at most 2000 characters and the model's context.`,
 	Example: `  glassbox serve runs/demo/*
