@@ -21,6 +21,12 @@
 //	/run/{name}/metrics-stamp       changes when metrics.jsonl grows or the final SAE appears
 //	/run/{name}/files/{path...}     a file inside the run directory
 //
+// A run's {name} is its directory's base name. Runs whose base names
+// collide are named from the model kind their source.json records, then
+// the hook ("compiled-resid-pre" and "siit-resid-pre" for runs/demo/resid-pre
+// and runs/demo/siit/resid-pre); a "-2", "-3" … suffix only when they
+// record nothing that differs.
+//
 // Each run is analysed once, on first request, by the Loader the caller
 // passes (concurrent requests wait for that one computation; a failed load
 // is retried on the next request); pages are rendered into memory before
