@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 
 	"github.com/glassbox-interp/glassbox/model"
+	"github.com/glassbox-interp/glassbox/siit"
 )
 
 // ErrNoModel is wrapped by the errors of cases that have no model of a
@@ -41,14 +43,22 @@ func ModelFolder(dir string, id int) (string, error) {
 // interpBenchRunner returns the runner of the interpbench cells: each case
 // runs on its folder in dir (ModelFolder), whose config (read once per
 // case, with model.Open as workload.Open reads it) gives the hooks and the
-// width. With no dir every case has no model (ErrNoModel).
+// width. A glassbox SIIT folder made for another case is an error. With
+// no dir every case has no model (ErrNoModel).
 func interpBenchRunner(opts RunnerOptions, dir string) *Runner {
 	r := NewRunner(opts)
 	r.modelDir = func(id int) (string, error) {
 		if dir == "" {
 			return "", fmt.Errorf("%w: interpbench cells need a directory of downloaded models (--model-dir)", ErrNoModel)
 		}
-		return ModelFolder(dir, id)
+		folder, err := ModelFolder(dir, id)
+		if err != nil {
+			return "", err
+		}
+		if fc := siit.FolderCase(folder); fc != "" && fc != strconv.Itoa(id) {
+			return "", fmt.Errorf("case %d: model folder %s was trained for case %s", id, folder, fc)
+		}
+		return folder, nil
 	}
 	type cfgOrErr struct {
 		once sync.Once

@@ -200,3 +200,24 @@ func TestAggregateThreeKinds(t *testing.T) {
 		t.Error("frontier plot lacks a kind's series")
 	}
 }
+
+// TestInterpBenchOtherCaseFolder: a glassbox SIIT folder trained for case
+// 3 but placed as case 4's is refused, with an error naming both cases.
+func TestInterpBenchOtherCaseFolder(t *testing.T) {
+	c, err := cases.Get(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if _, err := trained.Ensure(context.Background(), c, filepath.Join(dir, "case_4"), trained.Settings{Epochs: 1, Samples: 60}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := RealBackendModels(RunnerOptions{}, ModelsOptions{Dir: t.TempDir(), InterpBenchDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cells, _, err := b.Expand(Spec{Cases: []int{4}, Hooks: []string{"residual:last"}, Archs: []string{"topk"}, K: []int{4}, Models: []string{ModelInterpBench}})
+	if err != nil || len(cells) != 1 || !strings.Contains(cells[0].ExpandErr, "trained for case 3") {
+		t.Errorf("cells %+v, %v", cells, err)
+	}
+}
