@@ -117,7 +117,7 @@ func BenchmarkRealCell(b *testing.B) {
 	} {
 		b.Run(fmt.Sprintf("case%d-%s-%s-%s", c.Case, strings.TrimPrefix(c.Hook, "blocks."), c.Arch, c.Sparsity()), func(b *testing.B) {
 			r := NewRunner(RunnerOptions{})
-			d, err := r.dataset(c.Case)
+			d, err := r.dataset(c.Subject())
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -155,7 +155,7 @@ func BenchmarkCellScore(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		d, err := r.dataset(id)
+		d, err := r.dataset(Subject{Case: id})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -74,6 +75,9 @@ type Spec struct {
 	// case's folder in a directory of downloaded models); empty means
 	// compiled only.
 	Models []string `json:"models,omitempty"`
+	// Programs are .star programs swept after the cases, like them on
+	// every model kind (interpbench: none, they have no released models).
+	Programs []Program `json:"programs,omitempty"`
 }
 
 // Defaults used by Normalize.
@@ -98,7 +102,7 @@ func (s Spec) Normalize() (Spec, error) {
 		s.Expansion = DefaultExpansion
 	}
 	switch {
-	case len(s.Cases) == 0:
+	case len(s.Cases) == 0 && len(s.Programs) == 0:
 		return s, fmt.Errorf("bench spec: no cases")
 	case len(s.Hooks) == 0:
 		return s, fmt.Errorf("bench spec: no hook selectors")
@@ -147,6 +151,18 @@ func (s Spec) Normalize() (Spec, error) {
 			return s, fmt.Errorf("bench spec: empty hook selector")
 		}
 	}
+	var progs []Program
+	seenProg := map[string]bool{}
+	for _, p := range s.Programs {
+		if len(p.Hash) != 16 || strings.Trim(p.Hash, "0123456789abcdef") != "" || p.Path == "" {
+			return s, fmt.Errorf("bench spec: program %q (sha256 %q): expected a path and 16 hex digits of its hash", p.Path, p.Hash)
+		}
+		if !seenProg[p.Hash] {
+			seenProg[p.Hash] = true
+			progs = append(progs, p)
+		}
+	}
+	s.Programs = progs
 	s.Cases = dedupe(s.Cases)
 	s.Hooks = dedupe(s.Hooks)
 	s.Archs = dedupe(s.Archs)
@@ -176,14 +192,15 @@ func sortedUnique[T int | float64](xs []T) []T {
 
 // Cell is one point of the grid: one SAE to train and score.
 type Cell struct {
-	Case           int     `json:"case"`
-	Hook           string  `json:"hook"`            // exact hook name, or the selector when it could not be expanded
-	Arch           string  `json:"arch"`            // SAE architecture
-	Param          string  `json:"param"`           // ParamL1 or ParamK
-	Value          float64 `json:"value"`           // the l1 coefficient or k
-	Seed           int64   `json:"seed"`            // training seed
-	TrainingTokens int64   `json:"training_tokens"` // tokens to train on
-	Expansion      int     `json:"expansion"`       // d_sae / d_in
+	Case           int     `json:"case"`              // the catalogue case (0 for a program)
+	Program        string  `json:"program,omitempty"` // a .star program's content hash (Program.Hash)
+	Hook           string  `json:"hook"`              // exact hook name, or the selector when it could not be expanded
+	Arch           string  `json:"arch"`              // SAE architecture
+	Param          string  `json:"param"`             // ParamL1 or ParamK
+	Value          float64 `json:"value"`             // the l1 coefficient or k
+	Seed           int64   `json:"seed"`              // training seed
+	TrainingTokens int64   `json:"training_tokens"`   // tokens to train on
+	Expansion      int     `json:"expansion"`         // d_sae / d_in
 	// Model is the model kind (ModelSIIT, ModelInterpBench); "" is the
 	// compiled model.
 	Model string `json:"model,omitempty"`
@@ -197,9 +214,10 @@ type Cell struct {
 // Key returns the canonical text of the cell's parameters (see package
 // doc). A cell on another model than the compiled one ends with
 // " model=KIND"; compiled cells keep the keys (and IDs) they always had.
+// A program's cell starts with "program=<hash>" instead of "case=N".
 func (c Cell) Key() string {
-	k := fmt.Sprintf("case=%d hook=%s arch=%s %s=%s seed=%d tokens=%d expansion=%d",
-		c.Case, c.Hook, c.Arch, c.Param, formatFloat(c.Value), c.Seed, c.TrainingTokens, c.Expansion)
+	k := fmt.Sprintf("%s hook=%s arch=%s %s=%s seed=%d tokens=%d expansion=%d",
+		c.Subject().key(), c.Hook, c.Arch, c.Param, formatFloat(c.Value), c.Seed, c.TrainingTokens, c.Expansion)
 	if c.Model != "" && c.Model != ModelCompiled {
 		k += " model=" + c.Model
 	}
@@ -391,8 +409,43 @@ func ExpandModels(spec Spec, hooks ModelHookLister) ([]Cell, error) {
 
 // ExpandModelsNotes is ExpandModels with ExpandNotes' skipping of hooks
 // that compute nothing; empty (per case, may be nil) applies to the
-// compiled model only (trained models have no empty half-layers).
+// compiled model only (trained models have no empty half-layers). A spec
+// with programs needs ExpandSubjects.
 func ExpandModelsNotes(spec Spec, hooks ModelHookLister, empty EmptyLister) ([]Cell, []string, error) {
+	if hooks == nil {
+		return nil, nil, fmt.Errorf("bench: expand: no HookLister")
+	}
+	sh := func(s Subject, kind string) ([]string, error) {
+		if s.Program != "" {
+			return nil, fmt.Errorf("bench: expand: no hook lister for programs")
+		}
+		return hooks(s.Case, kind)
+	}
+	var se SubjectEmptyLister
+	if empty != nil {
+		se = func(s Subject) map[string]bool {
+			if s.Program != "" {
+				return nil
+			}
+			return empty(s.Case)
+		}
+	}
+	return ExpandSubjects(spec, sh, se)
+}
+
+// SubjectHookLister returns the hook names of a case's or a program's
+// model of one kind, in forward order (an error wrapping ErrNoModel: it
+// has no model of that kind, and gets no cells).
+type SubjectHookLister func(s Subject, kind string) ([]string, error)
+
+// SubjectEmptyLister returns the hooks of a case's or a program's compiled
+// model whose half-layer computes nothing.
+type SubjectEmptyLister func(s Subject) map[string]bool
+
+// ExpandSubjects expands the spec's cases, then its programs, each on
+// every model kind, with hooks and empty (may be nil) listing the hooks of
+// each; see ExpandModelsNotes.
+func ExpandSubjects(spec Spec, hooks SubjectHookLister, empty SubjectEmptyLister) ([]Cell, []string, error) {
 	var notes []string
 	s, err := spec.Normalize()
 	if err != nil {
@@ -402,38 +455,52 @@ func ExpandModelsNotes(spec Spec, hooks ModelHookLister, empty EmptyLister) ([]C
 		return nil, nil, fmt.Errorf("bench: expand: no HookLister")
 	}
 	var cells []Cell
-	type caseModel struct {
-		id    int
+	type subjectModel struct {
+		subj  Subject
 		model string
 	}
-	var pairs []caseModel
+	var pairs []subjectModel
 	models := s.Models
 	if len(models) == 0 {
 		models = []string{ModelCompiled}
 	}
+	var subjects []Subject
+	subjNames := map[Subject]string{}
 	for _, cs := range s.Cases {
+		subjects = append(subjects, Subject{Case: cs})
+	}
+	for _, p := range s.Programs {
+		subj := Subject{Program: p.Hash}
+		subjects = append(subjects, subj)
+		subjNames[subj] = fmt.Sprintf("program %s (%s)", filepath.Base(p.Path), p.Hash)
+	}
+	for _, subj := range subjects {
 		for _, m := range models {
-			pairs = append(pairs, caseModel{cs, m})
+			pairs = append(pairs, subjectModel{subj, m})
 		}
 	}
 	for _, pair := range pairs {
-		cs, mkind := pair.id, pair.model
+		subj, mkind := pair.subj, pair.model
+		name := subjNames[subj]
+		if name == "" {
+			name = subj.String()
+		}
 		cellModel := mkind
 		if cellModel == ModelCompiled {
 			cellModel = ""
 		}
 		type hookOrErr struct{ name, err string }
 		var picked []hookOrErr
-		modelHooks, herr := hooks(cs, mkind)
+		modelHooks, herr := hooks(subj, mkind)
 		if errors.Is(herr, ErrNoModel) {
 			// A case without a model of this kind (no folder in the
 			// directory of downloads) gets no cells: one note.
-			notes = append(notes, fmt.Sprintf("case %d: %v: no %s cells", cs, herr, mkind))
+			notes = append(notes, fmt.Sprintf("%s: %v: no %s cells", name, herr, mkind))
 			continue
 		}
 		if herr != nil {
 			// The error names the case once (a lister's error may already).
-			msg, prefix := herr.Error(), fmt.Sprintf("case %d: ", cs)
+			msg, prefix := herr.Error(), name+": "
 			if !strings.HasPrefix(msg, prefix) {
 				msg = prefix + msg
 			}
@@ -449,18 +516,18 @@ func ExpandModelsNotes(spec Spec, hooks ModelHookLister, empty EmptyLister) ([]C
 			}
 			var skip map[string]bool
 			if empty != nil && mkind == ModelCompiled {
-				skip = empty(cs)
+				skip = empty(subj)
 			}
 			chosen := map[string]bool{}
 			var names []string
 			for _, sel := range s.Hooks {
 				hs, err := SelectLiveHooks(sel, modelHooks, skip)
 				if errors.Is(err, ErrNothingComputes) {
-					notes = append(notes, fmt.Sprintf("case %d: %v: no cell", cs, err))
+					notes = append(notes, fmt.Sprintf("%s: %v: no cell", name, err))
 					continue
 				}
 				if err != nil {
-					picked = append(picked, hookOrErr{sel, fmt.Sprintf("case %d: %v", cs, err)})
+					picked = append(picked, hookOrErr{sel, fmt.Sprintf("%s: %v", name, err)})
 					continue
 				}
 				for _, h := range hs {
@@ -491,7 +558,7 @@ func ExpandModelsNotes(spec Spec, hooks ModelHookLister, empty EmptyLister) ([]C
 				for _, v := range values {
 					for _, seed := range s.Seeds {
 						cells = append(cells, Cell{
-							Case: cs, Hook: h.name, Arch: a, Param: param, Value: v, Seed: seed,
+							Case: subj.Case, Program: subj.Program, Hook: h.name, Arch: a, Param: param, Value: v, Seed: seed,
 							TrainingTokens: s.TrainingTokens, Expansion: s.Expansion, Model: cellModel, ExpandErr: h.err,
 						})
 					}

@@ -10,7 +10,9 @@
 // A Spec lists case ids, hook selectors, architectures, l1 coefficients
 // (used by the l1-penalised architectures standard, gated and jumprelu), k
 // values (used by topk and batchtopk), seeds, training tokens and the SAE
-// expansion factor. Expand turns it into an ordered []Cell: by case (in the
+// expansion factor, and optionally .star programs (Spec.Programs,
+// LoadProgram; ParseCases reads "3,4,mine.star"), swept after the cases.
+// Expand turns it into an ordered []Cell: by case (in the
 // order given, duplicates removed), then hook in the model's forward order,
 // then architecture (order given), then sparsity value (ascending), then seed
 // (order given).
@@ -48,10 +50,11 @@
 // case's SIIT-trained model, and ModelInterpBench, the case's folder in a
 // directory of released or downloaded models. ExpandModels lists the hooks
 // per case and kind (an LL model can have more layers); a case's cells come
-// kind by kind. RealBackendModels runs siit cells on Dir/models/case_N,
-// trained on first use with trained.Ensure (once per process, under a file
-// lock across shards, resumable, reused later); its SIIT settings are part
-// of the runner settings in spec.json. It runs interpbench cells on
+// kind by kind. RealBackendModels runs siit cells on Dir/models/case_N
+// (program_<hash> for a program), trained on first use with trained.Ensure
+// (once per process, under a file lock across shards, resumable, reused
+// later); its SIIT settings are part of the runner settings in spec.json.
+// Programs have no interpbench models. It runs interpbench cells on
 // ModelFolder(InterpBenchDir, case): DIR/case_N/ or DIR/N/, an InterpBench
 // download (ll_model.pth + ll_model_cfg.pkl) or a glassbox model folder,
 // opened by workload.Open like the siit models; a case without a folder
@@ -70,7 +73,10 @@
 //	case=3 hook=blocks.0.hook_resid_pre arch=standard l1=0.1 seed=42 tokens=300000 expansion=4
 //
 // with " model=siit" appended for cells on a SIIT model (compiled cells keep
-// the keys they always had) and numbers in Go's shortest round-trip form
+// the keys they always had), "program=<hash>" instead of "case=N" for a
+// program's cells (ProgramHash of its source: the same for a copy of the
+// file, new for an edited one; a file edited after the sweep was planned
+// fails its cells) and numbers in Go's shortest round-trip form
 // ('g', -1). Cell.ID is the
 // first 16 hex digits of the SHA-256 of the key: the same on every machine
 // and run, and independent of the grid's other cells and of sharding.

@@ -47,10 +47,14 @@ func ModelFolder(dir string, id int) (string, error) {
 // no dir every case has no model (ErrNoModel).
 func interpBenchRunner(opts RunnerOptions, dir string) *Runner {
 	r := NewRunner(opts)
-	r.modelDir = func(id int) (string, error) {
+	r.modelDir = func(s Subject) (string, error) {
 		if dir == "" {
 			return "", fmt.Errorf("%w: interpbench cells need a directory of downloaded models (--model-dir)", ErrNoModel)
 		}
+		if s.Program != "" {
+			return "", fmt.Errorf("%w: released models exist for catalogue cases only", ErrNoModel)
+		}
+		id := s.Case
 		folder, err := ModelFolder(dir, id)
 		if err != nil {
 			return "", err
@@ -66,24 +70,24 @@ func interpBenchRunner(opts RunnerOptions, dir string) *Runner {
 		err  error
 	}
 	var mu sync.Mutex
-	cfgs := map[int]*cfgOrErr{}
-	r.modelConfig = func(id int) (model.Config, error) {
+	cfgs := map[Subject]*cfgOrErr{}
+	r.modelConfig = func(s Subject) (model.Config, error) {
 		mu.Lock()
-		c, ok := cfgs[id]
+		c, ok := cfgs[s]
 		if !ok {
 			c = &cfgOrErr{}
-			cfgs[id] = c
+			cfgs[s] = c
 		}
 		mu.Unlock()
 		c.once.Do(func() {
-			folder, err := r.modelDir(id)
+			folder, err := r.modelDir(s)
 			if err != nil {
 				c.err = err
 				return
 			}
 			m, err := model.Open(folder)
 			if err != nil {
-				c.err = fmt.Errorf("case %d: model folder %s: %w", id, folder, err)
+				c.err = fmt.Errorf("%s: model folder %s: %w", s.String(), folder, err)
 				return
 			}
 			c.cfg = m.Config()

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/glassbox-interp/glassbox/sae"
@@ -36,6 +37,7 @@ func keepSAE(dir string, c Cell, s *sae.SAE) error {
 type KeptCell struct {
 	ID       string             `json:"id"`
 	Case     int                `json:"case"`
+	Program  string             `json:"program,omitempty"` // a program's content hash (Case is 0)
 	Hook     string             `json:"hook"`
 	Arch     string             `json:"arch"`
 	Sparsity string             `json:"sparsity"`
@@ -71,7 +73,7 @@ func (lb *Leaderboard) AddKept(results []Result, saesDir, serveBase string) erro
 			continue
 		}
 		have[r.ID] = true
-		lb.Kept = append(lb.Kept, KeptCell{ID: r.ID, Case: r.Cell.Case, Hook: r.Cell.Hook, Arch: r.Cell.Arch,
+		lb.Kept = append(lb.Kept, KeptCell{ID: r.ID, Case: r.Cell.Case, Program: r.Cell.Program, Hook: r.Cell.Hook, Arch: r.Cell.Arch,
 			Sparsity: r.Cell.Sparsity(), Param: r.Cell.Param, Value: r.Cell.Value,
 			Href: serveBase + "/run/" + r.ID + "/", Metrics: r.Metrics})
 	}
@@ -86,11 +88,26 @@ func (lb *Leaderboard) AddKept(results []Result, saesDir, serveBase string) erro
 		if a.Case != b.Case {
 			return a.Case < b.Case
 		}
+		if a.Program != b.Program {
+			return a.Program < b.Program
+		}
 		return a.Hook < b.Hook
 	})
 	lb.SAEsDirs = append(lb.SAEsDirs, saesDir)
 	return nil
 }
+
+// Name names the kept cell's case ("3") or program (its hash) in the
+// leaderboard.
+func (k KeptCell) Name() string {
+	if k.Program != "" {
+		return k.Program
+	}
+	return strconv.Itoa(k.Case)
+}
+
+// Subject names the kept cell's case or program in a tooltip.
+func (k KeptCell) Subject() string { return Subject{Case: k.Case, Program: k.Program}.String() }
 
 // KeptFor returns the kept cells of a sparsity row (same architecture and
 // sparsity value) or an architecture row (Group "").

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"sync"
 
-	"github.com/glassbox-interp/glassbox/cases"
 	"github.com/glassbox-interp/glassbox/model"
 	"github.com/glassbox-interp/glassbox/siit"
 	"github.com/glassbox-interp/glassbox/trained"
@@ -56,7 +55,7 @@ type ModelsOptions struct {
 	// Context stops a SIIT training (nil: never).
 	Context context.Context
 	// Trained, when set, is told about every model Ensure returns.
-	Trained func(caseID int, m *trained.Model)
+	Trained func(s Subject, m *trained.Model)
 	// InterpBenchDir is the directory of downloaded models the
 	// interpbench cells run on (ModelFolder); "" when the sweep has none.
 	InterpBenchDir string
@@ -65,6 +64,15 @@ type ModelsOptions struct {
 // SIITModelDir is where a sweep in dir keeps case id's SIIT model.
 func SIITModelDir(dir string, id int) string {
 	return filepath.Join(dir, ModelsDir, fmt.Sprintf("case_%d", id))
+}
+
+// siitDir is where a sweep in dir keeps the SIIT model of a case
+// (SIITModelDir) or a program (models/program_<hash>).
+func siitDir(dir string, s Subject) string {
+	if s.Program != "" {
+		return filepath.Join(dir, ModelsDir, "program_"+s.Program)
+	}
+	return SIITModelDir(dir, s.Case)
 }
 
 // RealBackendModels is RealBackend for sweeps over several model kinds
@@ -86,18 +94,18 @@ func RealBackendModels(opts RunnerOptions, mo ModelsOptions) (*Backend, error) {
 	comp := NewRunner(opts)
 	sr := NewRunner(opts)
 	var mu sync.Mutex
-	locks := map[int]*sync.Mutex{}
-	sr.modelDir = func(id int) (string, error) {
+	locks := map[Subject]*sync.Mutex{}
+	sr.modelDir = func(subj Subject) (string, error) {
 		mu.Lock()
-		l, ok := locks[id]
+		l, ok := locks[subj]
 		if !ok {
 			l = &sync.Mutex{}
-			locks[id] = l
+			locks[subj] = l
 		}
 		mu.Unlock()
 		l.Lock()
 		defer l.Unlock()
-		dir := SIITModelDir(mo.Dir, id)
+		dir := siitDir(mo.Dir, subj)
 		if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 			return "", err
 		}
@@ -106,27 +114,27 @@ func RealBackendModels(opts RunnerOptions, mo ModelsOptions) (*Backend, error) {
 			return "", err
 		}
 		defer unlock()
-		c, err := cases.Get(id)
+		e, err := sr.compiled(subj)
 		if err != nil {
 			return "", err
 		}
-		m, err := trained.Ensure(ctx, c, dir, mo.SIIT)
+		m, err := trained.Ensure(ctx, e.c, dir, mo.SIIT)
 		if err != nil {
-			return "", fmt.Errorf("SIIT model of case %d: %w", id, err)
+			return "", fmt.Errorf("SIIT model of %s: %w", subj.String(), err)
 		}
 		if mo.Trained != nil {
-			mo.Trained(id, m)
+			mo.Trained(subj, m)
 		}
 		return dir, nil
 	}
-	sr.modelConfig = func(id int) (model.Config, error) {
-		e, err := sr.compiled(id)
+	sr.modelConfig = func(subj Subject) (model.Config, error) {
+		e, err := sr.compiled(subj)
 		if err != nil {
 			return model.Config{}, err
 		}
-		ll, _, err := siit.LLConfig(e.compiled.Compiled.Config, id, siit.Shape{})
+		ll, _, err := siit.LLConfig(e.compiled.Compiled.Config, e.c.ID, siit.Shape{})
 		if err != nil {
-			return model.Config{}, fmt.Errorf("case %d: SIIT shape: %w", id, err)
+			return model.Config{}, fmt.Errorf("%s: SIIT shape: %w", subj.String(), err)
 		}
 		return ll, nil
 	}
@@ -147,6 +155,15 @@ func RealBackendModels(opts RunnerOptions, mo ModelsOptions) (*Backend, error) {
 		ModelHooks: func(id int, kind string) ([]string, error) {
 			return pick(kind).Hooks(id)
 		},
+		SubjectHooks: func(s Subject, kind string) ([]string, error) {
+			return pick(kind).HooksOf(s)
+		},
+		SubjectEmpty: comp.EmptyOf,
+		AddPrograms: func(ps []Program) {
+			for _, r := range []*Runner{comp, sr, ib} {
+				r.AddPrograms(ps)
+			}
+		},
 		Run:        func(ctx context.Context, c Cell) (map[string]float64, error) { return pick(c.ModelKind()).Run(ctx, c) },
 		Cost:       func(c Cell) float64 { return pick(c.ModelKind()).Cost(c) },
 		Provenance: func(c Cell) *workload.ModelRef { return pick(c.ModelKind()).Provenance(c) },
@@ -163,11 +180,18 @@ func RealBackendModels(opts RunnerOptions, mo ModelsOptions) (*Backend, error) {
 	return b, nil
 }
 
-// Expand expands spec with the backend's hook listers (ModelHooks when
-// set, so each model kind gets its own model's hooks), skipping the
-// compiled model's hooks that compute nothing (Empty); the notes say which
-// selections gave no cell for that reason (see ExpandNotes).
+// Expand expands spec with the backend's hook listers (SubjectHooks or
+// ModelHooks when set, so each model kind gets its own model's hooks),
+// skipping the compiled model's hooks that compute nothing (Empty); the
+// notes say which selections gave no cell for that reason (see
+// ExpandNotes). A spec with programs needs SubjectHooks.
 func (b *Backend) Expand(spec Spec) ([]Cell, []string, error) {
+	if b.SubjectHooks != nil {
+		if b.AddPrograms != nil {
+			b.AddPrograms(spec.Programs)
+		}
+		return ExpandSubjects(spec, b.SubjectHooks, b.SubjectEmpty)
+	}
 	if b.ModelHooks != nil {
 		return ExpandModelsNotes(spec, b.ModelHooks, b.Empty)
 	}

@@ -86,7 +86,7 @@ func TestSweepBothModels(t *testing.T) {
 	dir := t.TempDir()
 	trainedN := 0
 	b, err := RealBackendModels(RunnerOptions{}, ModelsOptions{Dir: dir, SIIT: trained.Settings{Epochs: 1, Samples: 60},
-		Trained: func(int, *trained.Model) { trainedN++ }})
+		Trained: func(Subject, *trained.Model) { trainedN++ }})
 	if err != nil {
 		t.Fatal(err)
 	}

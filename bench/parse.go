@@ -83,3 +83,40 @@ func splitList(text string) []string {
 	}
 	return out
 }
+
+// ParseCases parses --cases: a comma-separated list of case ids and
+// ranges (ParseIntList), "all" (the ids all returns) and .star program
+// files (LoadProgram: read and hashed now).
+func ParseCases(text string, all func() []int) ([]int, []Program, error) {
+	var ids []int
+	var progs []Program
+	var nums []string
+	for _, part := range splitList(text) {
+		switch {
+		case part == "all":
+			if all == nil {
+				return nil, nil, fmt.Errorf("all: no case catalogue")
+			}
+			ids = append(ids, all()...)
+		case strings.HasSuffix(part, ".star"):
+			p, err := LoadProgram(part)
+			if err != nil {
+				return nil, nil, err
+			}
+			progs = append(progs, p)
+		default:
+			nums = append(nums, part)
+		}
+	}
+	if len(nums) > 0 {
+		more, err := ParseIntList(strings.Join(nums, ","))
+		if err != nil {
+			return nil, nil, err
+		}
+		ids = append(ids, more...)
+	}
+	if len(ids) == 0 && len(progs) == 0 {
+		return nil, nil, fmt.Errorf("%q: empty list", text)
+	}
+	return ids, progs, nil
+}

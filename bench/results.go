@@ -154,7 +154,7 @@ func Latest(results []Result) []Result {
 	return out
 }
 
-// sortResults orders results by case, hook, architecture, sparsity
+// sortResults orders results by case, program, hook, architecture, sparsity
 // parameter and value, seed, then key.
 func sortResults(rs []Result) {
 	sort.SliceStable(rs, func(i, j int) bool {
@@ -162,6 +162,8 @@ func sortResults(rs []Result) {
 		switch {
 		case a.Case != b.Case:
 			return a.Case < b.Case
+		case a.Program != b.Program:
+			return a.Program < b.Program
 		case a.Hook != b.Hook:
 			return a.Hook < b.Hook
 		case a.Arch != b.Arch:

@@ -33,6 +33,12 @@ type Backend struct {
 	// Provenance, if set, names the model folder a cell ran on (path,
 	// kind, weights hash); nil for the compiled model (Options.Provenance).
 	Provenance func(Cell) *workload.ModelRef
+	// SubjectHooks and SubjectEmpty, if set, list the hooks of cases and
+	// programs per model kind (Expand uses them instead of ModelHooks and
+	// Hooks, and tells AddPrograms the spec's programs first).
+	SubjectHooks SubjectHookLister
+	SubjectEmpty SubjectEmptyLister
+	AddPrograms  func([]Program)
 }
 
 // RunnerOptions are the training settings shared by every cell. The zero
@@ -97,19 +103,22 @@ func (o RunnerOptions) WithDefaults() RunnerOptions {
 type Runner struct {
 	opts  RunnerOptions
 	mu    sync.Mutex
-	cases map[int]*caseEntry
-	data  map[int]*dataSlot // datasets of the most recently used cases
+	cases map[Subject]*caseEntry
+	data  map[Subject]*dataSlot // datasets of the most recently used cases
 	tick  int64
-	build func(id int) (*caseData, error) // buildCaseData; replaced in tests
-	plan  map[int][]string                // hooks the planned cells use, per case (Plan)
+	build func(s Subject) (*caseData, error) // buildCaseData; replaced in tests
+	plan  map[Subject][]string               // hooks the planned cells use, per case (Plan)
+	// programs are the .star programs the runner may be asked about, by
+	// content hash (AddPrograms).
+	programs map[string]Program
 
 	// modelDir, when set, gives the model folder that runs a case instead
 	// of its compiled model, and modelConfig that model's config (its hook
 	// names and width; the siit and interpbench runners of
 	// RealBackendModels).
-	modelDir    func(id int) (string, error)
-	modelConfig func(id int) (model.Config, error)
-	refs        map[int]workload.ModelRef // the model folder each case ran on (Provenance)
+	modelDir    func(s Subject) (string, error)
+	modelConfig func(s Subject) (model.Config, error)
+	refs        map[Subject]workload.ModelRef // the model folder each case ran on (Provenance)
 }
 
 // maxCachedCases bounds the case datasets kept in memory; cells come
@@ -400,7 +409,7 @@ func distinctRows(x []float32, d int) (uniq []float32, rowOf, ids []int32) {
 // (feature_sampling_window 2000, dead_feature_window 1000),
 // normalize_activations none, the cell's seed, and context size n_ctx.
 func NewRunner(opts RunnerOptions) *Runner {
-	r := &Runner{opts: opts.WithDefaults(), cases: map[int]*caseEntry{}, data: map[int]*dataSlot{}}
+	r := &Runner{opts: opts.WithDefaults(), cases: map[Subject]*caseEntry{}, data: map[Subject]*dataSlot{}, programs: map[string]Program{}}
 	r.build = r.buildCaseData
 	return r
 }
@@ -409,7 +418,8 @@ func NewRunner(opts RunnerOptions) *Runner {
 // InterpBench's cases, the tracr compiler and a Runner with opts.
 func RealBackend(opts RunnerOptions) (*Backend, error) {
 	r := NewRunner(opts)
-	return &Backend{AllCases: InterpBenchCases, Hooks: r.Hooks, Empty: r.Empty, Run: r.Run, Cost: r.Cost, Plan: r.Plan}, nil
+	return &Backend{AllCases: InterpBenchCases, Hooks: r.Hooks, Empty: r.Empty, Run: r.Run, Cost: r.Cost, Plan: r.Plan,
+		SubjectHooks: func(s Subject, _ string) ([]string, error) { return r.HooksOf(s) }, SubjectEmpty: r.EmptyOf, AddPrograms: r.AddPrograms}, nil
 }
 
 // InterpBenchCases lists the catalogue cases InterpBench ships models for.
@@ -427,10 +437,10 @@ func InterpBenchCases() []int {
 // model pass per case caches all of them (and their splice bases) instead
 // of one pass per hook. Cells may still run without a plan, or outside it.
 func (r *Runner) Plan(cells []Cell) {
-	plan := map[int][]string{}
+	plan := map[Subject][]string{}
 	for _, c := range cells {
-		if c.ExpandErr == "" && !slices.Contains(plan[c.Case], c.Hook) {
-			plan[c.Case] = append(plan[c.Case], c.Hook)
+		if c.ExpandErr == "" && !slices.Contains(plan[c.Subject()], c.Hook) {
+			plan[c.Subject()] = append(plan[c.Subject()], c.Hook)
 		}
 	}
 	r.mu.Lock()
@@ -438,29 +448,53 @@ func (r *Runner) Plan(cells []Cell) {
 	r.mu.Unlock()
 }
 
-func (r *Runner) entry(id int) *caseEntry {
+// AddPrograms tells the runner the .star programs its cells may name
+// (Cell.Program, by content hash).
+func (r *Runner) AddPrograms(ps []Program) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	e, ok := r.cases[id]
+	for _, p := range ps {
+		r.programs[p.Hash] = p
+	}
+}
+
+func (r *Runner) entry(s Subject) *caseEntry {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	e, ok := r.cases[s]
 	if !ok {
 		e = &caseEntry{}
-		r.cases[id] = e
+		r.cases[s] = e
 	}
 	return e
 }
 
+// load returns the case or program s names.
+func (r *Runner) load(s Subject) (*cases.Case, error) {
+	if s.Program == "" {
+		return cases.Get(s.Case)
+	}
+	r.mu.Lock()
+	p, ok := r.programs[s.Program]
+	r.mu.Unlock()
+	if !ok {
+		return nil, fmt.Errorf("program %s: not among the sweep's programs", s.Program)
+	}
+	return loadProgram(p)
+}
+
 // compiled returns the case's compiled program and model (once per case).
-func (r *Runner) compiled(id int) (*caseEntry, error) {
-	e := r.entry(id)
+func (r *Runner) compiled(s Subject) (*caseEntry, error) {
+	e := r.entry(s)
 	e.compileOnce.Do(func() {
-		c, err := cases.Get(id)
+		c, err := r.load(s)
 		if err != nil {
 			e.compileErr = err
 			return
 		}
 		comp, err := workload.CompileCase(c)
 		if err != nil {
-			e.compileErr = fmt.Errorf("compile case %d: %w", id, err)
+			e.compileErr = fmt.Errorf("compile %s: %w", s.String(), err)
 			return
 		}
 		e.c, e.compiled = c, comp
@@ -472,15 +506,18 @@ func (r *Runner) compiled(id int) (*caseEntry, error) {
 
 // Hooks is a HookLister: the hook names of the case's compiled model (or
 // of the runner's model folders).
-func (r *Runner) Hooks(id int) ([]string, error) {
+func (r *Runner) Hooks(id int) ([]string, error) { return r.HooksOf(Subject{Case: id}) }
+
+// HooksOf is Hooks for a case or a program.
+func (r *Runner) HooksOf(s Subject) ([]string, error) {
 	if r.modelConfig != nil {
-		cfg, err := r.modelConfig(id)
+		cfg, err := r.modelConfig(s)
 		if err != nil {
 			return nil, err
 		}
 		return model.HookNames(cfg), nil
 	}
-	e, err := r.compiled(id)
+	e, err := r.compiled(s)
 	if err != nil {
 		return nil, err
 	}
@@ -489,8 +526,11 @@ func (r *Runner) Hooks(id int) ([]string, error) {
 
 // Empty is an EmptyLister: the hooks of the case's compiled model whose
 // half-layer tracr left empty (none when the case does not compile).
-func (r *Runner) Empty(id int) map[string]bool {
-	e, err := r.compiled(id)
+func (r *Runner) Empty(id int) map[string]bool { return r.EmptyOf(Subject{Case: id}) }
+
+// EmptyOf is Empty for a case or a program.
+func (r *Runner) EmptyOf(s Subject) map[string]bool {
+	e, err := r.compiled(s)
 	if err != nil {
 		return nil
 	}
@@ -503,13 +543,13 @@ func (r *Runner) Empty(id int) map[string]bool {
 // folder's (modelConfig: the LL shape of a siit cell). Cells whose case
 // does not compile, or whose model cannot be read, cost nothing.
 func (r *Runner) Cost(c Cell) float64 {
-	e, err := r.compiled(c.Case)
+	e, err := r.compiled(c.Subject())
 	if err != nil {
 		return 0
 	}
 	d := float64(e.dModel)
 	if r.modelConfig != nil {
-		cfg, err := r.modelConfig(c.Case)
+		cfg, err := r.modelConfig(c.Subject())
 		if err != nil {
 			return 0
 		}
@@ -524,7 +564,7 @@ func (r *Runner) Cost(c Cell) float64 {
 func (r *Runner) Provenance(c Cell) *workload.ModelRef {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	ref, ok := r.refs[c.Case]
+	ref, ok := r.refs[c.Subject()]
 	if !ok {
 		return nil
 	}
@@ -534,33 +574,33 @@ func (r *Runner) Provenance(c Cell) *workload.ModelRef {
 // dataset returns the case's dataset, ground truth and targets, building
 // them once while the case stays among the maxCachedCases most recently
 // used (an evicted case is rebuilt, identically, if needed again).
-func (r *Runner) dataset(id int) (*caseData, error) {
-	if _, err := r.compiled(id); err != nil {
+func (r *Runner) dataset(subj Subject) (*caseData, error) {
+	if _, err := r.compiled(subj); err != nil {
 		return nil, err
 	}
 	r.mu.Lock()
-	slot, ok := r.data[id]
+	slot, ok := r.data[subj]
 	if !ok {
 		slot = &dataSlot{}
-		r.data[id] = slot
+		r.data[subj] = slot
 	}
 	r.tick++
 	slot.used = r.tick
 	for len(r.data) > maxCachedCases {
-		oldest := -1
+		var oldest *Subject
 		for k, s := range r.data {
-			if k != id && (oldest < 0 || s.used < r.data[oldest].used) {
-				oldest = k
+			if k != subj && (oldest == nil || s.used < r.data[*oldest].used) {
+				oldest = &k
 			}
 		}
-		delete(r.data, oldest) // holders of the slot keep using it
+		delete(r.data, *oldest) // holders of the slot keep using it
 	}
-	planned := r.plan[id]
+	planned := r.plan[subj]
 	r.mu.Unlock()
 	slot.once.Do(func() {
-		slot.data, slot.err = r.build(id)
+		slot.data, slot.err = r.build(subj)
 		if slot.err != nil {
-			slot.err = fmt.Errorf("case %d dataset: %w", id, slot.err)
+			slot.err = fmt.Errorf("%s dataset: %w", subj.String(), slot.err)
 			return
 		}
 		slot.data.planned = planned
@@ -570,7 +610,7 @@ func (r *Runner) dataset(id int) (*caseData, error) {
 
 // buildCaseData evaluates the case's dataset on its compilation (the
 // case is compiled once, by compiled).
-func (r *Runner) buildCaseData(id int) (*caseData, error) {
+func (r *Runner) buildCaseData(id Subject) (*caseData, error) {
 	e, err := r.compiled(id)
 	if err != nil {
 		return nil, err
@@ -593,7 +633,7 @@ func (r *Runner) buildCaseData(id int) (*caseData, error) {
 		ref := w.Ref()
 		r.mu.Lock()
 		if r.refs == nil {
-			r.refs = map[int]workload.ModelRef{}
+			r.refs = map[Subject]workload.ModelRef{}
 		}
 		r.refs[id] = ref
 		r.mu.Unlock()
@@ -609,7 +649,7 @@ func (r *Runner) buildCaseData(id int) (*caseData, error) {
 
 // Run runs one cell (a RunFunc).
 func (r *Runner) Run(ctx context.Context, c Cell) (map[string]float64, error) {
-	d, err := r.dataset(c.Case)
+	d, err := r.dataset(c.Subject())
 	if err != nil {
 		return nil, err
 	}
@@ -626,7 +666,11 @@ func (r *Runner) Run(ctx context.Context, c Cell) (map[string]float64, error) {
 	// architecture, size, budget and seed, the runner's batch size and lr,
 	// ghost grads where the architecture defines them (standard), and no
 	// checkpoints.
-	cfg := workload.SAEConfig(fmt.Sprintf("case%d", c.Case), c.Hook, T, dIn)
+	modelName := fmt.Sprintf("case%d", c.Case)
+	if c.Program != "" {
+		modelName = "program-" + c.Program
+	}
+	cfg := workload.SAEConfig(modelName, c.Hook, T, dIn)
 	cfg.Architecture, cfg.ExpansionFactor, cfg.TrainingTokens, cfg.Seed = c.Arch, c.Expansion, c.TrainingTokens, c.Seed
 	cfg.TrainBatchSizeTokens, cfg.LR = r.opts.TrainBatchSizeTokens, r.opts.LR
 	info, ok := sae.ArchitectureInfo(c.Arch)

@@ -123,13 +123,13 @@ func TestRealRunnerUnknownCaseIsRecorded(t *testing.T) {
 func TestRunnerCaseCacheEvicts(t *testing.T) {
 	r := NewRunner(RunnerOptions{})
 	builds := map[int]int{}
-	r.build = func(id int) (*caseData, error) {
-		builds[id]++
-		return &caseData{tokens: [][]int{{id}}}, nil
+	r.build = func(s Subject) (*caseData, error) {
+		builds[s.Case]++
+		return &caseData{tokens: [][]int{{s.Case}}}, nil
 	}
 	order := []int{3, 4, 7, 8, 11, 3, 11}
 	for _, id := range order {
-		d, err := r.dataset(id)
+		d, err := r.dataset(Subject{Case: id})
 		if err != nil || d.tokens[0][0] != id {
 			t.Fatalf("dataset(%d) = %v, %v", id, d, err)
 		}
@@ -142,7 +142,7 @@ func TestRunnerCaseCacheEvicts(t *testing.T) {
 	if builds[3] != 2 || builds[11] != 1 || builds[4] != 1 {
 		t.Errorf("builds %v", builds)
 	}
-	if _, ok := r.data[4]; ok {
+	if _, ok := r.data[Subject{Case: 4}]; ok {
 		t.Error("case 4 should have been evicted by the second use of 3")
 	}
 }

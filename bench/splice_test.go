@@ -40,7 +40,7 @@ func TestHookPassesMatchFullRuns(t *testing.T) {
 			"blocks.1.hook_resid_mid", "blocks.1.hook_mlp_out", "blocks.1.hook_resid_post", "blocks.0.mlp.hook_post"}},
 		{18, []string{"blocks.1.hook_attn_out", "blocks.0.hook_mlp_out", "blocks.1.hook_mlp_out", "blocks.1.hook_resid_post"}},
 	} {
-		d, err := NewRunner(RunnerOptions{}).buildCaseData(tc.id)
+		d, err := NewRunner(RunnerOptions{}).buildCaseData(Subject{Case: tc.id})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -269,7 +269,7 @@ func TestScoreMatchesUncached(t *testing.T) {
 		{3, []string{"blocks.0.hook_resid_pre", "blocks.0.hook_mlp_out", "blocks.1.hook_resid_post", "blocks.0.mlp.hook_post"}},
 		{18, []string{"blocks.1.hook_resid_post", "blocks.1.hook_mlp_out"}},
 	} {
-		d, err := NewRunner(RunnerOptions{}).buildCaseData(tc.id)
+		d, err := NewRunner(RunnerOptions{}).buildCaseData(Subject{Case: tc.id})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -330,7 +330,7 @@ func TestScoreMatchesUncached(t *testing.T) {
 // TestTotalVarianceRowMajor checks the one-pass totalVariance against the
 // column-by-column loop it replaced, bit for bit, on real activations.
 func TestTotalVarianceRowMajor(t *testing.T) {
-	d, err := NewRunner(RunnerOptions{}).buildCaseData(18)
+	d, err := NewRunner(RunnerOptions{}).buildCaseData(Subject{Case: 18})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -374,7 +374,7 @@ func TestPlanReachesCaseData(t *testing.T) {
 		{Case: 3, Hook: "mlp:last", ExpandErr: "case 3: no"},
 		{Case: 18, Hook: "blocks.0.hook_mlp_out"},
 	})
-	d, err := r.dataset(3)
+	d, err := r.dataset(Subject{Case: 3})
 	if err != nil {
 		t.Fatal(err)
 	}

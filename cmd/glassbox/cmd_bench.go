@@ -103,13 +103,22 @@ correspondence.json) or a glassbox model folder (e.g. glassbox siit
 output). A case of the grid with no folder in DIR gets no interpbench
 cells (one line says so) and the sweep goes on. Every cell on a model
 folder records it in results.jsonl ("model": path, kind, sha256 of the
-weights); spec.json records DIR, so another DIR needs another --out.`,
+weights); spec.json records DIR, so another DIR needs another --out.
+
+--cases also takes .star program files beside case ids (--cases 3,mine.star):
+a program is compiled once and swept like a case on the compiled and siit
+models (its SIIT model goes to OUT/models/program_<hash>; it has no
+interpbench model). Its cells are keyed by the program's content hash
+(program=<16 hex digits> instead of case=N), so a copy of the file gives the
+same cells and an edited file new ones; a file edited during a sweep fails
+its cells instead of mixing two programs.`,
 	Example: `  glassbox bench --cases 3,4 --hooks residual,mlp --archs standard,topk --l1 0.1,1 --k 4 --out runs/bench
   glassbox bench --cases all --shard 0/8 --out /scratch/bench      # one of 8 shards
   glassbox bench --cases all --shards 8 --out /scratch/bench       # in sbatch --array=0-7
   glassbox bench --cases 3 --dry-run                               # list the cells only
   glassbox bench --cases all --models compiled,siit --out runs/bench-siit
-  glassbox bench --cases 3,4 --models compiled,interpbench --model-dir downloads --out runs/bench-ib`,
+  glassbox bench --cases 3,4 --models compiled,interpbench --model-dir downloads --out runs/bench-ib
+  glassbox bench --cases 3,mine.star --models compiled,siit --out runs/bench-mine`,
 	Args: cobra.NoArgs,
 	RunE: runBench,
 }
@@ -194,7 +203,7 @@ markdown.`,
 func init() {
 	nb := sae.NotebookConfig() // the defaults every job starts from
 	f := benchCmd.Flags()
-	f.StringVar(&benchFlags.cases, "cases", "all", "case ids: all (InterpBench's 84) or a list with ranges, e.g. 3,4,10-12")
+	f.StringVar(&benchFlags.cases, "cases", "all", "case ids: all (InterpBench's 84) or a list with ranges, e.g. 3,4,10-12; .star program files too, e.g. 3,my.star")
 	f.StringVar(&benchFlags.hooks, "hooks", strings.Join(bench.DefaultHooks, ","), "hook selectors: residual, mlp, attn, all, KIND:last, or hook names (comma-separated)")
 	f.StringVar(&benchFlags.archs, "archs", "standard,gated,topk", "SAE architectures (standard, gated, jumprelu, topk, batchtopk)")
 	f.StringVar(&benchFlags.l1, "l1", "0.01,0.1,1", "l1 coefficients for standard, gated, jumprelu")
@@ -228,12 +237,7 @@ func init() {
 func benchSpec(allCases func() []int) (bench.Spec, error) {
 	var s bench.Spec
 	var err error
-	if benchFlags.cases == "all" {
-		if allCases == nil {
-			return s, errors.New("--cases all needs the case catalogue")
-		}
-		s.Cases = allCases()
-	} else if s.Cases, err = bench.ParseIntList(benchFlags.cases); err != nil {
+	if s.Cases, s.Programs, err = bench.ParseCases(benchFlags.cases, allCases); err != nil {
 		return s, fmt.Errorf("--cases: %w", err)
 	}
 	s.Hooks = bench.ParseList(benchFlags.hooks)
@@ -376,9 +380,9 @@ func runBench(cmd *cobra.Command, _ []string) error {
 		}
 		stderr := cmd.ErrOrStderr()
 		backend, err = bench.RealBackendModels(ropts, bench.ModelsOptions{Dir: benchFlags.out, SIIT: ropts.SIIT.Settings(), Context: ctx, InterpBenchDir: ropts.ModelDir,
-			Trained: func(id int, m *trained.Model) {
+			Trained: func(subj bench.Subject, m *trained.Model) {
 				if !m.Reused {
-					fmt.Fprintf(stderr, "\ncase %d: SIIT model trained in %.1fs into %s (val accuracy %.4f, IIA %.4f, strict %.4f)\n", id, m.Seconds, m.Dir, m.Val.Accuracy, m.Val.IIA, m.Val.Strict)
+					fmt.Fprintf(stderr, "\n%s: SIIT model trained in %.1fs into %s (val accuracy %.4f, IIA %.4f, strict %.4f)\n", subj, m.Seconds, m.Dir, m.Val.Accuracy, m.Val.IIA, m.Val.Strict)
 				}
 			}})
 		if err != nil {

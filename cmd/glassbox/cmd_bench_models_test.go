@@ -80,3 +80,24 @@ func TestBenchInterpBenchModels(t *testing.T) {
 		t.Errorf("another --model-dir into the same --out: %v", err)
 	}
 }
+
+// TestBenchProgramCases: --cases mixes case ids and .star files; the
+// program's cells are keyed by its content hash.
+func TestBenchProgramCases(t *testing.T) {
+	c, err := cases.Get(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := writeStar(t, "mine.star", c.Source())
+	p, err := bench.LoadProgram(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, err := runFreshBench(t, "bench", "--cases", "3,"+path, "--hooks", "residual:last", "--archs", "topk", "--k", "2", "--dry-run")
+	if err != nil || strings.Count(stdout, "\n") != 2 || !strings.Contains(stdout, "  case=3 hook=") || !strings.Contains(stdout, "  program="+p.Hash+" hook=blocks.1.hook_resid_post") {
+		t.Errorf("dry run: %v\nstdout %s\nstderr %s", err, stdout, stderr)
+	}
+	if _, _, err := runFreshBench(t, "bench", "--cases", "3,nope.star", "--archs", "topk", "--k", "2", "--dry-run"); err == nil || !strings.Contains(err.Error(), "nope.star") {
+		t.Errorf("missing program: %v", err)
+	}
+}
