@@ -122,6 +122,11 @@ func TestParseResultsErrors(t *testing.T) {
 	wrongID := strings.Replace(string(good), c.ID(), "0000000000000000", 1)
 	badStatus := strings.Replace(string(good), `"status":"ok"`, `"status":"done"`, 1)
 	noMsg, _ := json.Marshal(Result{ID: c.ID(), Key: c.Key(), Cell: c, Status: StatusError})
+	withBest := okResult(c, map[string]float64{"l0": 2})
+	withBest.BestF1 = map[string]float64{"a@1": 0.97, "is_x_3": 0}
+	best, _ := json.Marshal(withBest)
+	withBest.BestF1["a@1"] = 1.5
+	badBest, _ := json.Marshal(withBest)
 	tests := []struct {
 		name, data, err string
 		n               int
@@ -136,6 +141,8 @@ func TestParseResultsErrors(t *testing.T) {
 		{"wrong id", wrongID + "\n", "does not match the cell's parameters", 0, 0},
 		{"bad status", badStatus + "\n", `status "done"`, 0, 0},
 		{"error without message", string(noMsg) + "\n", "without an error message", 0, 0},
+		{"best f1", string(best) + "\n", "", 1, len(best) + 1},
+		{"best f1 out of range", string(badBest) + "\n", `best_f1 "a@1": 1.5`, 0, 0},
 		{"unknown field", `{"id":"x","bogus":1}` + "\n", `unknown field "bogus"`, 0, 0},
 		{"two values", string(good) + string(good) + "\n", "more than one JSON value", 0, 0},
 	}
@@ -233,5 +240,15 @@ func TestMergeModelConflict(t *testing.T) {
 		if got := err != nil && strings.Contains(err.Error(), "models with different weights"); got != tc.conflict {
 			t.Errorf("hashes aa, %s: error %v, want conflict %v", tc.b, err, tc.conflict)
 		}
+	}
+}
+
+func TestSplitBestF1(t *testing.T) {
+	m, best := splitBestF1(map[string]float64{"l0": 3, bestF1Prefix + "a@1": 0.5, bestF1Prefix + "frac_prevs_1": 1})
+	if len(m) != 1 || m["l0"] != 3 || len(best) != 2 || best["a@1"] != 0.5 || best["frac_prevs_1"] != 1 {
+		t.Fatalf("split: %v %v", m, best)
+	}
+	if _, best := splitBestF1(map[string]float64{"l0": 1}); best != nil {
+		t.Fatalf("no candidates: %v", best)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/glassbox-interp/glassbox/formats/atomicfile"
@@ -49,9 +50,15 @@ type Result struct {
 	Status  string             `json:"status"`            // StatusOK or StatusError
 	Error   string             `json:"error,omitempty"`   // the error or panic message (StatusError)
 	Metrics map[string]float64 `json:"metrics,omitempty"` // finite values only
-	Started time.Time          `json:"started"`           // when the cell started (UTC)
-	Seconds float64            `json:"seconds"`           // wall time of the cell
-	Shard   string             `json:"shard,omitempty"`   // "i/n" of the sweep that ran it
+	// BestF1 is, for every ground-truth candidate the hook should carry
+	// (features.Labelling.Expected, e.g. "a@1", "frac_prevs_1"), the best
+	// score any feature reached on it (0 when no feature fires with it);
+	// a candidate is recovered at ≥ features.CleanScore. It tells which
+	// variables an SAE never finds; the leaderboard does not average it.
+	BestF1  map[string]float64 `json:"best_f1,omitempty"`
+	Started time.Time          `json:"started"`         // when the cell started (UTC)
+	Seconds float64            `json:"seconds"`         // wall time of the cell
+	Shard   string             `json:"shard,omitempty"` // "i/n" of the sweep that ran it
 	// Model is the model folder the cell ran on (path, kind, weights
 	// hash; Options.Provenance); absent for the compiled model.
 	Model *workload.ModelRef `json:"model,omitempty"`
@@ -81,7 +88,32 @@ func (r Result) validate() error {
 			return fmt.Errorf("metric %q: not a finite number", k)
 		}
 	}
+	for k, v := range r.BestF1 {
+		if !(v >= 0 && v <= 1) {
+			return fmt.Errorf("best_f1 %q: %v, want 0 … 1", k, v)
+		}
+	}
 	return nil
+}
+
+// bestF1Prefix marks the per-candidate scores a RunFunc returns among its
+// metrics ("best_f1:" + label); the sweep moves them to Result.BestF1.
+const bestF1Prefix = "best_f1:"
+
+// splitBestF1 moves the bestF1Prefix entries of metrics into their own map
+// (nil when there are none).
+func splitBestF1(metrics map[string]float64) (map[string]float64, map[string]float64) {
+	var best map[string]float64
+	for k, v := range metrics {
+		if label, ok := strings.CutPrefix(k, bestF1Prefix); ok {
+			if best == nil {
+				best = map[string]float64{}
+			}
+			best[label] = v
+			delete(metrics, k)
+		}
+	}
+	return metrics, best
 }
 
 // ParseResults decodes results.jsonl content. A last line without a

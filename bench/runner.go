@@ -755,6 +755,10 @@ func (d *caseData) score(hd *hookData, s *sae.SAE) (map[string]float64, error) {
 	if !math.IsNaN(lab.Coverage) {
 		metrics[MetricCoverage] = lab.Coverage
 	}
+	for _, e := range lab.Expected {
+		// 0 when no feature fires with e; clamped: rounding can give 1+1e-15.
+		metrics[bestF1Prefix+e] = min(max(lab.BestFor[e].Score, 0), 1)
+	}
 	sum, n := 0.0, 0
 	for _, fl := range lab.Features {
 		if fl.Best != nil {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/glassbox-interp/glassbox/features"
 )
 
 // TestRealRunnerCase3 runs real cells on case 3 (compile → activations →
@@ -53,6 +55,24 @@ func TestRealRunnerCase3(t *testing.T) {
 	}
 	if m[MetricExplainedVariance] < 0.9 {
 		t.Errorf("explained variance %v on a one-variable hook", m[MetricExplainedVariance])
+	}
+	// Every expected candidate has its best score; coverage is the share
+	// of them at or above the clean score.
+	_, best := splitBestF1(maps.Clone(m))
+	if len(best) == 0 {
+		t.Fatalf("no best_f1 entries in %v", m)
+	}
+	found := 0
+	for label, v := range best {
+		if !strings.HasPrefix(label, "is_x_3") || v < 0 || v > 1 {
+			t.Errorf("best_f1 %q = %v at blocks.0.hook_mlp_out", label, v)
+		}
+		if v >= features.CleanScore {
+			found++
+		}
+	}
+	if got := float64(found) / float64(len(best)); math.Abs(got-m[MetricCoverage]) > 1e-12 {
+		t.Errorf("coverage %v, but %d of %d candidates at ≥ %v", m[MetricCoverage], found, len(best), features.CleanScore)
 	}
 	// Deterministic: the same cell gives the same metrics (resume and
 	// merge rely on it).

@@ -196,6 +196,9 @@ func scoreUncached(d *caseData, hd *hookData, s *sae.SAE) (map[string]float64, e
 	if !math.IsNaN(lab.Coverage) {
 		m[MetricCoverage] = lab.Coverage
 	}
+	for _, e := range lab.Expected {
+		m[bestF1Prefix+e] = min(max(lab.BestFor[e].Score, 0), 1)
+	}
 	sum, n := 0.0, 0
 	for _, fl := range lab.Features {
 		if fl.Best != nil {

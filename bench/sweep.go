@@ -275,7 +275,8 @@ func runCell(ctx context.Context, c Cell, run RunFunc) (r Result, recorded bool)
 		r.Status, r.Error = StatusError, "non-finite metrics: "+strings.Join(bad, ", ")
 		return r, true
 	}
-	r.Status, r.Metrics = StatusOK, metrics
+	r.Metrics, r.BestF1 = splitBestF1(metrics)
+	r.Status = StatusOK
 	return r, true
 }
 

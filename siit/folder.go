@@ -28,12 +28,8 @@ type Evaluation struct {
 // FolderCase reads the case a glassbox-trained folder was made for (its
 // meta.json), "" when the folder does not say.
 func FolderCase(dir string) string {
-	b, err := os.ReadFile(filepath.Join(dir, MetaFile))
+	m, err := ReadMeta(dir)
 	if err != nil {
-		return ""
-	}
-	var m Meta
-	if json.Unmarshal(b, &m) != nil {
 		return ""
 	}
 	return m.Glassbox.Case

@@ -16,6 +16,7 @@ import (
 
 	"github.com/glassbox-interp/glassbox/bench"
 	"github.com/glassbox-interp/glassbox/cases"
+	"github.com/glassbox-interp/glassbox/formats/atomicfile"
 	"github.com/glassbox-interp/glassbox/siit"
 )
 
@@ -29,6 +30,8 @@ var siitF struct {
 	compile                                              compileFlags
 	evalCase, evalProgram                                string
 	evalJSON                                             bool
+	tableThreshold                                       float64
+	tableOut                                             string
 }
 
 func init() {
@@ -122,7 +125,23 @@ correspondence is the folder's correspondence.json, else InterpBench's default.`
 	ev.Flags().IntVar(&f.samples, "samples", 0, "dataset rows to sample (default: the case's recipe's); the last 20 % give the validation pairs")
 	ev.Flags().StringVar(&f.compile.vocab, "vocab", "", "for --program: comma-separated vocabulary")
 	ev.Flags().IntVar(&f.compile.maxSeqLen, "max-seq-len", 0, "for --program: maximum input length counting BOS")
-	cmd.AddCommand(ev)
+	tb := &cobra.Command{
+		Use:   "table DIR...",
+		Short: "The quality table of trained model folders (case, LL shape, epochs, accuracy, IIA, strict accuracy)",
+		Long: `table reads the meta.json of model folders glassbox siit wrote — each DIR is a
+model folder or a folder of them, such as a siit all output (case_N) or a
+benchmark's models/ folder — and prints a Markdown table of each model's
+best-epoch validation metrics, followed by the cases below --threshold on
+any metric. Folders still training (no meta.json yet) are named and skipped.
+The seconds column is training time only.`,
+		Example: `  glassbox siit table runs/siit-all
+  glassbox siit table bench-out/models --out docs/models.md`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: runSIITTable,
+	}
+	tb.Flags().Float64Var(&f.tableThreshold, "threshold", 0.99, "name the cases below this fraction on any metric")
+	tb.Flags().StringVar(&f.tableOut, "out", "", "also write the table to this file")
+	cmd.AddCommand(ev, tb)
 	rootCmd.AddCommand(cmd)
 }
 
@@ -283,6 +302,28 @@ func interpBenchIDs() []int {
 		}
 	}
 	return ids
+}
+
+func runSIITTable(cmd *cobra.Command, args []string) error {
+	f := &siitF
+	if f.tableThreshold < 0 || f.tableThreshold > 1 {
+		return fmt.Errorf("siit table: --threshold %v, want 0 … 1", f.tableThreshold)
+	}
+	rows, skipped, err := siit.FolderRows(args)
+	if err != nil {
+		return fmt.Errorf("siit table: %w", err)
+	}
+	for _, s := range skipped {
+		fmt.Fprintf(cmd.ErrOrStderr(), "siit table: %s: no meta.json yet (still training?), skipped\n", s)
+	}
+	table := siit.Table(rows, f.tableThreshold)
+	if f.tableOut != "" {
+		if err := atomicfile.WriteFile(f.tableOut, []byte(table), 0o644); err != nil {
+			return fmt.Errorf("siit table: %w", err)
+		}
+	}
+	_, err = io.WriteString(cmd.OutOrStdout(), table)
+	return err
 }
 
 func runSIITEval(cmd *cobra.Command, args []string) error {

@@ -56,4 +56,21 @@ func TestSIITCommandTrainsAndEvaluates(t *testing.T) {
 			t.Errorf("eval output lacks %q:\n%s", want, out)
 		}
 	}
+	table := filepath.Join(t.TempDir(), "table.md")
+	out, err = runBenchCLI(t, "siit", "table", filepath.Dir(dir), "--out", table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	written, err := os.ReadFile(table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "| 3 | L2 H4 dh3 d12 mlp48 | gen1 | 1 (1) |") || string(written) != out {
+		t.Errorf("siit table printed\n%s\nand wrote\n%s", out, written)
+	}
+	siitF.tableOut = ""
+	if _, err := runBenchCLI(t, "siit", "table", dir, "--threshold", "2"); err == nil || !strings.Contains(err.Error(), "--threshold") {
+		t.Errorf("threshold 2: error %v", err)
+	}
+	siitF.tableThreshold = 0.99
 }
