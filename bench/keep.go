@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/glassbox-interp/glassbox/sae"
+	"github.com/glassbox-interp/glassbox/workload"
 )
 
 // SAEsDir is the directory (inside a sweep's output directory) where
@@ -23,13 +24,35 @@ const SAEsDir = "saes"
 // the default address of `glassbox serve`.
 const DefaultServeBase = "http://127.0.0.1:8080"
 
-// keepSAE saves a cell's trained SAE under dir/<cell id>.
-func keepSAE(dir string, c Cell, s *sae.SAE) error {
+// keepSAE saves a cell's trained SAE under dir/<cell id> with the run
+// source (workload.SourceFile) that says which case or program, hook and
+// model it was trained on, so `glassbox serve` and `features` analyse it on
+// that model (a siit or interpbench cell's SAE does not fit the compiled
+// model).
+func keepSAE(dir string, c Cell, s *sae.SAE, src workload.Source) error {
 	p := filepath.Join(dir, c.ID())
 	if err := sae.Save(p, s, nil); err != nil {
 		return fmt.Errorf("keep SAE of cell %s: %w", c.ID(), err)
 	}
+	if err := workload.WriteSource(p, src); err != nil {
+		return fmt.Errorf("keep SAE of cell %s: %w", c.ID(), err)
+	}
 	return nil
+}
+
+// keptSource is the workload.Source of a cell's kept SAE: its case (or
+// program, with path) and hook, and the model folder it ran on (ref; nil
+// for the compiled model).
+func keptSource(c Cell, prog *Program, ref *workload.ModelRef) workload.Source {
+	src := workload.Source{Case: c.Case, Hook: c.Hook}
+	if prog != nil {
+		src.Case = 0
+		src.Program = &workload.Program{Path: prog.Path}
+	}
+	if ref != nil {
+		src.Model, src.ModelRef = ref.Path, ref
+	}
+	return src
 }
 
 // KeptCell is a successful cell whose SAE was kept, as the leaderboard

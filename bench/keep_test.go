@@ -75,3 +75,44 @@ func abs(x float64) float64 {
 	}
 	return x
 }
+
+// TestKeepSAEOnModelFolder: a kept SAE of a cell on a model folder (here
+// an interpbench download of a 12-wide SIIT model) records its source, so
+// analysing the kept folder alone runs it on that model, not the compiled
+// one (13 wide, where it would not fit).
+func TestKeepSAEOnModelFolder(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains a SIIT model")
+	}
+	dl, _ := downloads(t)
+	keep := filepath.Join(t.TempDir(), SAEsDir)
+	b, err := RealBackendModels(RunnerOptions{KeepDir: keep}, ModelsOptions{Dir: t.TempDir(), InterpBenchDir: dl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cell := Cell{Case: 3, Hook: "blocks.0.hook_resid_pre", Arch: "topk", Param: ParamK, Value: 4, Seed: 1, TrainingTokens: 4000, Expansion: 4, Model: ModelInterpBench}
+	m, err := b.Run(context.Background(), cell)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(keep, cell.ID())
+	src, err := workload.ReadSource(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	folder, _ := filepath.Abs(filepath.Join(dl, "3"))
+	if src.Case != 3 || src.Hook != cell.Hook || src.Model != folder || src.ModelRef == nil || src.ModelRef.Kind != workload.KindInterpBench {
+		t.Fatalf("kept source %+v", src)
+	}
+	res, err := rundir.Load(dir, rundir.Options{Cases: workload.CatalogueCase, NoEffects: true})
+	if err != nil {
+		t.Fatalf("the kept SAE cannot be analysed on its model: %v", err)
+	}
+	if res.SAE.DIn != 12 {
+		t.Errorf("kept SAE d_in %d, want 12", res.SAE.DIn)
+	}
+	if ev := float64(res.Recon.ExplainedVariance); abs(ev-m["explained_variance"]) > 1e-3 {
+		t.Errorf("explained variance of the kept SAE %v, the cell recorded %v", ev, m["explained_variance"])
+	}
+}
+

@@ -711,7 +711,15 @@ func (r *Runner) Run(ctx context.Context, c Cell) (map[string]float64, error) {
 	}
 	final := tr.FinalSAE()
 	if r.opts.KeepDir != "" {
-		if err := keepSAE(r.opts.KeepDir, c, final); err != nil {
+		var prog *Program
+		if c.Program != "" {
+			r.mu.Lock()
+			if p, ok := r.programs[c.Program]; ok {
+				prog = &p
+			}
+			r.mu.Unlock()
+		}
+		if err := keepSAE(r.opts.KeepDir, c, final, keptSource(c, prog, r.Provenance(c))); err != nil {
 			return nil, err
 		}
 	}

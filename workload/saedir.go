@@ -11,7 +11,8 @@ import (
 
 // FindSAE is the one SAE directory resolver: it resolves path (a run directory, its final/ or checkpoints/<n>/
 // directory, or any SAELens SAE directory) to the SAE directory and the run
-// directory ("" when path is a bare SAE directory).
+// directory ("" when path is a bare SAE directory; the SAE directory itself
+// when it records its own source.json, as bench --keep-saes writes).
 func FindSAE(path string) (saeDir, runDir string, err error) {
 	st, err := os.Stat(path)
 	if err != nil {
@@ -31,6 +32,10 @@ func FindSAE(path string) (saeDir, runDir string, err error) {
 		return e1 == nil || e2 == nil
 	}
 	if isSAE(path) {
+		if _, err := os.Stat(filepath.Join(path, SourceFile)); err == nil {
+			// An SAE folder that records its own source (bench --keep-saes).
+			return path, path, nil
+		}
 		parent := filepath.Dir(filepath.Clean(path))
 		if filepath.Base(parent) == sae.CheckpointsDir {
 			parent = filepath.Dir(parent)

@@ -35,6 +35,21 @@ func TestFindSAE(t *testing.T) {
 			t.Errorf("FindSAE(%s) = %s %s %v; want %s %s", tc.path, sd, rd, err, tc.sae, tc.run)
 		}
 	}
+	// A bare SAE folder is its own run when it records its source (bench
+	// --keep-saes), else it has none.
+	bare := filepath.Join(t.TempDir(), "cell")
+	if err := sae.Save(bare, s, nil); err != nil {
+		t.Fatal(err)
+	}
+	if sd, rd, err := FindSAE(bare); err != nil || sd != bare || rd != "" {
+		t.Errorf("bare SAE: %s %s %v", sd, rd, err)
+	}
+	if err := WriteSource(bare, Source{Case: 3, Hook: "blocks.0.hook_resid_pre"}); err != nil {
+		t.Fatal(err)
+	}
+	if sd, rd, err := FindSAE(bare); err != nil || sd != bare || rd != bare {
+		t.Errorf("kept SAE with source.json: %s %s %v", sd, rd, err)
+	}
 	// Without final/, the newest checkpoint is used.
 	os.RemoveAll(filepath.Join(run, "final"))
 	if sd, _, err := FindSAE(run); err != nil || sd != ck {
