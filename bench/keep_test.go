@@ -115,4 +115,3 @@ func TestKeepSAEOnModelFolder(t *testing.T) {
 		t.Errorf("explained variance of the kept SAE %v, the cell recorded %v", ev, m["explained_variance"])
 	}
 }
-
