@@ -15,6 +15,7 @@ import (
 
 	"github.com/glassbox-interp/glassbox/features"
 	"github.com/glassbox-interp/glassbox/model"
+	"github.com/glassbox-interp/glassbox/siit"
 )
 
 // Stat is the mean of one metric over the cells that reported it.
@@ -78,6 +79,8 @@ type Leaderboard struct {
 	// Recovery says which variables the SAEs find (from Result.BestF1; nil
 	// when no result records it).
 	Recovery *Recovery `json:"recovery,omitempty"`
+	// Trained lists the sweep's SIIT models and their quality (AddTrained).
+	Trained []siit.SweepRow `json:"trained_models,omitempty"`
 }
 
 // EmptyHook reports whether a successful result is at a hook whose
@@ -406,6 +409,7 @@ func (lb Leaderboard) Markdown() []byte {
 	if lb.Recovery != nil {
 		b.Write(lb.Recovery.Markdown())
 	}
+	b.WriteString(lb.trainedMarkdown())
 	if len(lb.Failures) > 0 {
 		fmt.Fprintf(&b, "\n## Failed cells (%d)\n\n| cell | error |\n|---|---|\n", len(lb.Failures))
 		for i, r := range lb.Failures {
@@ -439,6 +443,7 @@ var leaderboardTmpl = template.Must(template.New("leaderboard").Funcs(template.F
 	"first": firstLine,
 	"all":   orAll,
 	"share": share,
+	"pct":   func(v float64) string { return fmt.Sprintf("%.2f%%", 100*v) },
 	"short": shortHook,
 	"metric": func(m map[string]float64, k string) string {
 		if v, ok := m[k]; ok {

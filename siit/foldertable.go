@@ -2,6 +2,7 @@ package siit
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,6 +16,10 @@ import (
 // maxMetaBytes bounds the meta.json a folder table reads (a real one is a
 // few kilobytes).
 const maxMetaBytes = 16 << 20
+
+// ErrNoModelFolders is wrapped by FolderRows' error for a folder that is
+// not a model folder and holds none.
+var ErrNoModelFolders = errors.New("no model folders")
 
 // ReadMeta reads dir/meta.json as glassbox writes it.
 func ReadMeta(dir string) (*Meta, error) {
@@ -110,7 +115,7 @@ func FolderRows(paths []string) ([]SweepRow, []string, error) {
 			found++
 		}
 		if found == 0 && len(skipped) == 0 {
-			return nil, nil, fmt.Errorf("model folders: %s has no %s and no subfolder with one", p, MetaFile)
+			return nil, nil, fmt.Errorf("model folders: %s has no %s and no subfolder with one: %w", p, MetaFile, ErrNoModelFolders)
 		}
 	}
 	sort.SliceStable(rows, func(i, j int) bool { return caseLess(rows[i].Case, rows[j].Case) })

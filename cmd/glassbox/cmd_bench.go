@@ -187,6 +187,9 @@ markdown.`,
 			if err := lb.AddKept(rs, filepath.Join(a, bench.SAEsDir), benchFlags.serveBase); err != nil {
 				return err
 			}
+			if err := lb.AddTrained(a); err != nil {
+				return err
+			}
 		}
 		paths, err := bench.WriteLeaderboard(out, lb)
 		if err != nil {
@@ -443,6 +446,9 @@ func runBench(cmd *cobra.Command, _ []string) error {
 		}
 		lb := bench.Aggregate(rs)
 		if err := lb.AddKept(rs, filepath.Join(dir, bench.SAEsDir), benchFlags.serveBase); err != nil {
+			return err
+		}
+		if err := lb.AddTrained(dir); err != nil {
 			return err
 		}
 		if _, err := bench.WriteLeaderboard(dir, lb); err != nil {

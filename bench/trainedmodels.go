@@ -1,0 +1,55 @@
+package bench
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/glassbox-interp/glassbox/siit"
+)
+
+// AddTrained records on the leaderboard the SIIT models a sweep in dir
+// trained (dir/models/case_N, ModelsDir): each one's LL shape, recipe,
+// epochs and best-epoch validation accuracy, IIA and strict accuracy, so
+// the siit rows can be read against how well each model implements its
+// circuit. A sweep without trained models adds nothing.
+func (lb *Leaderboard) AddTrained(dir string) error {
+	md := filepath.Join(dir, ModelsDir)
+	if _, err := os.Stat(md); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("trained models: %w", err)
+	}
+	rows, _, err := siit.FolderRows([]string{md})
+	if err != nil {
+		if errors.Is(err, siit.ErrNoModelFolders) {
+			return nil // the folder exists but nothing finished training
+		}
+		return fmt.Errorf("trained models: %w", err)
+	}
+	lb.Trained = append(lb.Trained, rows...)
+	return nil
+}
+
+// trainedMarkdown is the leaderboard section on the trained models.
+func (lb Leaderboard) trainedMarkdown() string {
+	if len(lb.Trained) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	thr := 0.99
+	good := 0
+	for _, r := range lb.Trained {
+		if r.Accuracy >= thr && r.IIA >= thr && r.Strict >= thr {
+			good++
+		}
+	}
+	fmt.Fprintf(&b, "\n## The SIIT models\n\n%d trained models; %d reach %.0f%% on validation accuracy, IIA and strict accuracy "+
+		"(InterpBench's metrics, best epoch). A siit row measures SAEs on these models: where a model falls short, it does not "+
+		"implement its circuit exactly, and its variables need not be there to find.\n\n", len(lb.Trained), good, 100*thr)
+	b.WriteString(siit.Table(lb.Trained, thr))
+	return b.String()
+}
