@@ -40,19 +40,22 @@ func ModelFolder(dir string, id int) (string, error) {
 	return "", fmt.Errorf("case %d has two model folders in %s (%s and %s): keep one", id, dir, filepath.Base(found[0]), filepath.Base(found[1]))
 }
 
-// interpBenchRunner returns the runner of the interpbench cells: each case
+// folderRunner returns the runner of cells on model folders made
+// beforehand — the interpbench cells (downloads, --model-dir) or siit
+// cells on models trained by an earlier run (--siit-models): each case
 // runs on its folder in dir (ModelFolder), whose config (read once per
 // case, with model.Open as workload.Open reads it) gives the hooks and the
 // width. A glassbox SIIT folder made for another case is an error. With
-// no dir every case has no model (ErrNoModel).
-func interpBenchRunner(opts RunnerOptions, dir string) *Runner {
+// no dir every case has no model (ErrNoModel); flag names the option that
+// gives dir, for messages.
+func folderRunner(opts RunnerOptions, dir, flag string) *Runner {
 	r := NewRunner(opts)
 	r.modelDir = func(s Subject) (string, error) {
 		if dir == "" {
-			return "", fmt.Errorf("%w: interpbench cells need a directory of downloaded models (--model-dir)", ErrNoModel)
+			return "", fmt.Errorf("%w: these cells need a directory of model folders (%s)", ErrNoModel, flag)
 		}
 		if s.Program != "" {
-			return "", fmt.Errorf("%w: released models exist for catalogue cases only", ErrNoModel)
+			return "", fmt.Errorf("%w: the model folders in %s are for catalogue cases only", ErrNoModel, dir)
 		}
 		id := s.Case
 		folder, err := ModelFolder(dir, id)

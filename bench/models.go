@@ -39,6 +39,10 @@ type SIITOptions struct {
 	Recipe  string `json:"recipe,omitempty"`
 	Epochs  int    `json:"epochs,omitempty"`
 	Samples int    `json:"samples,omitempty"`
+	// Models, when set, is a directory of SIIT models trained beforehand
+	// (e.g. by `glassbox siit all`: DIR/case_N): the siit cells run on them
+	// and nothing is trained (Recipe, Epochs and Samples are then unset).
+	Models string `json:"models,omitempty"`
 }
 
 // Settings converts to trained.Settings.
@@ -59,6 +63,9 @@ type ModelsOptions struct {
 	// InterpBenchDir is the directory of downloaded models the
 	// interpbench cells run on (ModelFolder); "" when the sweep has none.
 	InterpBenchDir string
+	// SIITDir, when set, holds the siit cells' models, trained beforehand
+	// (ModelFolder: DIR/case_N or DIR/N); SIIT is then unused.
+	SIITDir string
 }
 
 // SIITModelDir is where a sweep in dir keeps case id's SIIT model.
@@ -138,7 +145,11 @@ func RealBackendModels(opts RunnerOptions, mo ModelsOptions) (*Backend, error) {
 		}
 		return ll, nil
 	}
-	ib := interpBenchRunner(opts, mo.InterpBenchDir)
+	if mo.SIITDir != "" {
+		// Models trained beforehand: opened like downloads, never trained.
+		sr = folderRunner(opts, mo.SIITDir, "--siit-models")
+	}
+	ib := folderRunner(opts, mo.InterpBenchDir, "--model-dir")
 	pick := func(kind string) *Runner {
 		switch kind {
 		case ModelSIIT:

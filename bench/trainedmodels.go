@@ -1,23 +1,40 @@
 package bench
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/glassbox-interp/glassbox/siit"
 )
 
-// AddTrained records on the leaderboard the SIIT models a sweep in dir
-// trained (dir/models/case_N, ModelsDir): each one's LL shape, recipe,
+// AddTrained records on the leaderboard the SIIT models of a sweep in dir
+// — the ones it trained (dir/models/case_N, ModelsDir), or those its
+// spec.json says it ran on (--siit-models) —: each one's LL shape, recipe,
 // epochs and best-epoch validation accuracy, IIA and strict accuracy, so
 // the siit rows can be read against how well each model implements its
-// circuit. A sweep without trained models adds nothing.
+// circuit. A sweep without SIIT models adds nothing.
 func (lb *Leaderboard) AddTrained(dir string) error {
 	md := filepath.Join(dir, ModelsDir)
+	var swept map[string]bool // the spec's cases; nil: keep every model
+	if b, err := os.ReadFile(filepath.Join(dir, SpecFile)); err == nil {
+		var info SweepInfo
+		if err := json.Unmarshal(b, &info); err != nil {
+			return fmt.Errorf("trained models: read %s: %w", filepath.Join(dir, SpecFile), err)
+		}
+		if info.Runner.SIIT.Models != "" {
+			md = info.Runner.SIIT.Models
+			swept = map[string]bool{}
+			for _, id := range info.Spec.Cases {
+				swept[strconv.Itoa(id)] = true
+			}
+		}
+	}
 	if _, err := os.Stat(md); errors.Is(err, fs.ErrNotExist) {
 		return nil
 	} else if err != nil {
@@ -30,7 +47,11 @@ func (lb *Leaderboard) AddTrained(dir string) error {
 		}
 		return fmt.Errorf("trained models: %w", err)
 	}
-	lb.Trained = append(lb.Trained, rows...)
+	for _, r := range rows {
+		if swept == nil || swept[r.Case] {
+			lb.Trained = append(lb.Trained, r)
+		}
+	}
 	return nil
 }
 

@@ -26,7 +26,7 @@ var benchFlags struct {
 	expansion, jobs, batchTokens, shards          int
 	lr, atol                                      float64
 	retryFailed, dryRun, noLeaderboard            bool
-	models, siitRecipe, modelDir                  string
+	models, siitRecipe, modelDir, siitModels      string
 	siitEpochs, siitSamples                       int
 	keepSAEs                                      bool
 	serveBase                                     string
@@ -92,9 +92,12 @@ mask (cgroup cpuset, taskset) and SLURM_CPUS_PER_TASK, whichever is least.
 SIIT-trained model (InterpBench's recipe and LL shape, or --siit-recipe,
 --siit-epochs, --siit-samples). The first cell that needs a case's SIIT
 model trains it into OUT/models/case_N (shared by all shards, keyed by
-content, resumed after an interruption, reused by later sweeps). Ground
-truth availability on a SIIT model follows its correspondence. The
-leaderboard then splits every table by model kind.
+content, resumed after an interruption, reused by later sweeps);
+--siit-models DIR runs them on models trained beforehand instead
+(DIR/case_N/, e.g. the output of glassbox siit all). Ground truth
+availability on a SIIT model follows its correspondence. The leaderboard
+then splits every table by model kind and lists the SIIT models' accuracy,
+IIA and strict accuracy.
 
 --models compiled,interpbench --model-dir DIR sweeps released or
 downloaded models: DIR holds one folder per case, DIR/case_N/ or DIR/N/,
@@ -231,6 +234,7 @@ func init() {
 	f.StringVar(&benchFlags.siitRecipe, "siit-recipe", "", "SIIT recipe for --models siit: gen1 or gen2 (default: the case's)")
 	f.IntVar(&benchFlags.siitEpochs, "siit-epochs", 0, "maximum SIIT epochs (default: the recipe's)")
 	f.IntVar(&benchFlags.siitSamples, "siit-samples", 0, "SIIT dataset rows (default: the recipe's)")
+	f.StringVar(&benchFlags.siitModels, "siit-models", "", "run the siit cells on SIIT models trained beforehand, DIR/case_N/ (e.g. a glassbox siit all output), instead of training them")
 	benchLeaderboardCmd.Flags().StringVar(&benchLeaderboardOut, "out", "", "directory for the leaderboard files (default: the first DIR)")
 	benchCmd.AddCommand(benchMergeCmd, benchLeaderboardCmd)
 	rootCmd.AddCommand(benchCmd)
@@ -356,8 +360,24 @@ func runBench(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	withSIIT, withIB := slices.Contains(spec.Models, bench.ModelSIIT), slices.Contains(spec.Models, bench.ModelInterpBench)
-	if !withSIIT && (benchFlags.siitRecipe != "" || benchFlags.siitEpochs != 0 || benchFlags.siitSamples != 0) {
-		return fmt.Errorf("--siit-recipe, --siit-epochs and --siit-samples need --models with siit")
+	if !withSIIT && (benchFlags.siitRecipe != "" || benchFlags.siitEpochs != 0 || benchFlags.siitSamples != 0 || benchFlags.siitModels != "") {
+		return fmt.Errorf("--siit-recipe, --siit-epochs, --siit-samples and --siit-models need --models with siit")
+	}
+	if benchFlags.siitModels != "" && (benchFlags.siitRecipe != "" || benchFlags.siitEpochs != 0 || benchFlags.siitSamples != 0) {
+		return fmt.Errorf("--siit-models uses models trained beforehand: --siit-recipe, --siit-epochs and --siit-samples do not apply")
+	}
+	siitModels := ""
+	if benchFlags.siitModels != "" {
+		st, err := os.Stat(benchFlags.siitModels)
+		if err != nil {
+			return fmt.Errorf("--siit-models: %w", err)
+		}
+		if !st.IsDir() {
+			return fmt.Errorf("--siit-models %s: expected a directory of model folders (DIR/case_N/ or DIR/N/)", benchFlags.siitModels)
+		}
+		if siitModels, err = filepath.Abs(benchFlags.siitModels); err != nil {
+			return fmt.Errorf("--siit-models: %w", err)
+		}
 	}
 	switch {
 	case withIB && benchFlags.modelDir == "":
@@ -379,10 +399,10 @@ func runBench(cmd *cobra.Command, _ []string) error {
 	}
 	if withSIIT || withIB {
 		if withSIIT {
-			ropts.SIIT = bench.SIITOptions{Enabled: true, Recipe: benchFlags.siitRecipe, Epochs: benchFlags.siitEpochs, Samples: benchFlags.siitSamples}
+			ropts.SIIT = bench.SIITOptions{Enabled: true, Recipe: benchFlags.siitRecipe, Epochs: benchFlags.siitEpochs, Samples: benchFlags.siitSamples, Models: siitModels}
 		}
 		stderr := cmd.ErrOrStderr()
-		backend, err = bench.RealBackendModels(ropts, bench.ModelsOptions{Dir: benchFlags.out, SIIT: ropts.SIIT.Settings(), Context: ctx, InterpBenchDir: ropts.ModelDir,
+		backend, err = bench.RealBackendModels(ropts, bench.ModelsOptions{Dir: benchFlags.out, SIIT: ropts.SIIT.Settings(), Context: ctx, InterpBenchDir: ropts.ModelDir, SIITDir: siitModels,
 			Trained: func(subj bench.Subject, m *trained.Model) {
 				if !m.Reused {
 					fmt.Fprintf(stderr, "\n%s: SIIT model trained in %.1fs into %s (val accuracy %.4f, IIA %.4f, strict %.4f)\n", subj, m.Seconds, m.Dir, m.Val.Accuracy, m.Val.IIA, m.Val.Strict)
