@@ -118,6 +118,11 @@ func (t *Trainer) Run() error {
 			return err
 		}
 	}
+	// The step buffers ([B, d_sae] each, 100 MB at d_sae 6144 and batch
+	// 4096) are not needed after the run; what the caller does next (the
+	// final metrics over the whole dataset) can reuse their memory. A
+	// later Step allocates them again.
+	t.ws.release()
 	return nil
 }
 
