@@ -1,0 +1,124 @@
+package sae
+
+import (
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+)
+
+// gatedCostStep runs one gated step with the given density threshold and
+// reports whether it ran dense; feats gets the step's activations.
+func gatedCostStep(t *testing.T, s *SAE, x []float32, B int, o stepOptions, minDensity float64) (StepLosses, grads, []float32, bool) {
+	t.Helper()
+	old := denseMinDensity
+	defer func() { denseMinDensity = old }()
+	denseMinDensity = minDensity
+	w := newWorkspace(B, s.DIn, s.DSAE)
+	g := newGrads(s)
+	L, err := s.forwardBackward(w, append([]float32(nil), x...), make([]bool, s.DSAE), &o, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	feats := make([]float32, B*s.DSAE)
+	w.features(feats)
+	return L, g, feats, w.denseActs
+}
+
+// TestGatedCostPath checks that a wide gated step runs dense while many
+// gates are open and sparse when few are, that both give the same losses,
+// gradients and activations, and that the dense step matches the
+// reference step.
+func TestGatedCostPath(t *testing.T) {
+	if !fastGemm() {
+		t.Skip("no fast kernels: the gated step is always sparse")
+	}
+	const B, D, S = 24, 136, 264
+	for _, tc := range []struct {
+		name  string
+		shift float32 // added to b_gate: 0 ≈ half the gates open
+		dup   bool    // repeated rows (de-duplicated step rows)
+		setup func(s *SAE)
+	}{
+		{"plain", 0, false, func(s *SAE) {}},
+		{"bdec-to-input", 0, false, func(s *SAE) { s.ApplyBDecToInput = true }},
+		{"tanh-relu/dup", 0, true, func(s *SAE) { s.ActivationFn = "tanh-relu" }},
+		{"sparse-phase", -20, false, func(s *SAE) {}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(7, 17))
+			x := make([]float32, B*D)
+			for i := range x {
+				x[i] = float32(r.NormFloat64()*1.5 + 0.3)
+			}
+			if tc.dup {
+				for b := 1; b < B; b += 3 {
+					copy(x[b*D:(b+1)*D], x[(b-1)*D:b*D])
+				}
+			}
+			s := noisySAE(t, ArchGated, D, S, rand.New(rand.NewPCG(3, 19)))
+			tc.setup(s)
+			for i := range s.BGate {
+				s.BGate[i] += tc.shift
+			}
+			o := stepOptions{coeff: 0.3, lp: 1}
+			Ld, gd, fd, dense := gatedCostStep(t, s, x, B, o, denseMinDensity)
+			if want := tc.shift == 0; dense != want {
+				t.Fatalf("dense path = %v, want %v", dense, want)
+			}
+			Ls, gs, fs, sparse := gatedCostStep(t, s, x, B, o, 2)
+			if sparse {
+				t.Fatal("a density threshold above 1 still ran dense")
+			}
+			a := []float64{Ld.MSE, Ld.L1, Ld.Aux}
+			b := []float64{Ls.MSE, Ls.L1, Ls.Aux}
+			for i, nm := range []string{"mse", "l1", "aux"} {
+				if math.Abs(a[i]-b[i]) > 1e-5*math.Max(math.Abs(b[i]), 1e-3) {
+					t.Errorf("loss %s: dense %.8g, sparse %.8g", nm, a[i], b[i])
+				}
+			}
+			for k, nm := range s.paramNames() {
+				closeTo(t, "grad "+nm, gd[k], gs[k], 1e-4)
+			}
+			closeTo(t, "features", fd, fs, 1e-6)
+			oo := o
+			compareWithRef(t, s, x, make([]bool, S), &oo, 2e-4)
+		})
+	}
+}
+
+// TestGatedStepCoreCount checks that a wide dense gated step (products
+// large enough to split over the cores) gives bit-identical losses and
+// gradients with 1 and 2 cores.
+func TestGatedStepCoreCount(t *testing.T) {
+	if testing.Short() || !fastGemm() {
+		t.Skip("large step on the fast kernels")
+	}
+	const B, D, S = 512, 136, 264
+	r := rand.New(rand.NewPCG(9, 19))
+	x := make([]float32, B*D)
+	for i := range x {
+		x[i] = float32(r.NormFloat64())
+	}
+	s := noisySAE(t, ArchGated, D, S, rand.New(rand.NewPCG(4, 14)))
+	run := func(procs int) (StepLosses, grads) {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		L, g, _, dense := gatedCostStep(t, s, x, B, stepOptions{coeff: 0.3, lp: 1}, denseMinDensity)
+		if !dense {
+			t.Fatal("the step did not run dense")
+		}
+		return L, g
+	}
+	L1, g1 := run(1)
+	L2, g2 := run(2)
+	if L1 != L2 {
+		t.Errorf("losses: %+v with 1 core, %+v with 2", L1, L2)
+	}
+	for k, nm := range s.paramNames() {
+		for i := range g1[k] {
+			if math.Float32bits(g1[k][i]) != math.Float32bits(g2[k][i]) {
+				t.Fatalf("grad %s[%d]: %v with 1 core, %v with 2", nm, i, g1[k][i], g2[k][i])
+			}
+		}
+	}
+}
