@@ -13,6 +13,7 @@ type denseBuffers struct {
 	wdecP, wdecT   []float32 // [S, dp] (nil when dp = d_in), [dp, S]
 	yP, dyP, cP    []float32 // [B, dp] (nil when dp = d_in)
 	gWDecP, gWEncP []float32 // [S, dp] (nil when dp = d_in)
+	smallT         []float32 // [d_in, B] transposed operand of the large weight-gradient products
 	colSum         []float32 // [S]
 }
 
@@ -177,7 +178,23 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 	// The gradients are zero on entry (forwardBackward's contract) and the
 	// dense step writes them first: products go straight in when d_in needs
 	// no padding, else through the padded buffers by row copies.
-	if dp == D {
+	if dp == D && useAVX2 && U*S*D >= tnTransposeMinWork && D >= 16 {
+		// Large: the products' transposes, [D, S] = dyᵀ·f and cᵀ·dF, into
+		// W_decᵀ's copy (free now), then transposed into the gradients:
+		// the operand the product transposes is then a [U, d_in] one
+		// instead of a [U, d_sae] one (100 MB at issue 16's size), so
+		// actVal stays untouched in the dense phase.
+		if len(db.smallT) < U*D {
+			db.smallT = make([]float32, w.b*D)
+		}
+		tT := db.wdecT[:D*S]
+		clear(tT)
+		gemmTNAccBuf(tT, dyP[:U*D], fAll[:U*S], U, D, S, db.smallT)
+		transposeTo(gWDec, D, tT, D, S)
+		clear(tT)
+		gemmTNAccBuf(tT, cP[:U*D], dfAll[:U*S], U, D, S, db.smallT)
+		transposeTo(gWEncT, D, tT, D, S)
+	} else if dp == D {
 		gemmTNAccBuf(gWDec, fAll[:U*S], dyP[:U*D], U, S, D, tbuf)
 		gemmTNAccBuf(gWEncT, dfAll[:U*S], cP[:U*D], U, S, D, tbuf)
 	} else {

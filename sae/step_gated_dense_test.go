@@ -122,3 +122,52 @@ func TestGatedStepCoreCount(t *testing.T) {
 		}
 	}
 }
+
+// TestDenseLargeProducts checks the wide dense steps at a batch where
+// their weight-gradient products are large enough to run transposed and
+// split over the cores (the standard step's [d_in, d_sae] transposed
+// products): the same losses and gradients as the sparse path and the
+// reference step.
+func TestDenseLargeProducts(t *testing.T) {
+	if testing.Short() || !fastGemm() {
+		t.Skip("large step on the fast kernels")
+	}
+	const B, D, S = 512, 136, 264
+	r := rand.New(rand.NewPCG(2, 29))
+	x := make([]float32, B*D)
+	for i := range x {
+		x[i] = float32(r.NormFloat64()*1.5 + 0.3)
+	}
+	for _, arch := range []string{ArchStandard, ArchGated} {
+		t.Run(arch, func(t *testing.T) {
+			s := noisySAE(t, arch, D, S, rand.New(rand.NewPCG(5, 31)))
+			o := stepOptions{coeff: 0.3, lp: 1}
+			run := func(minDensity float64) (StepLosses, grads, bool) {
+				old := denseMinDensity
+				defer func() { denseMinDensity = old }()
+				denseMinDensity = minDensity
+				w := newWorkspace(B, D, S)
+				g := newGrads(s)
+				oo := o
+				L, err := s.forwardBackward(w, append([]float32(nil), x...), make([]bool, S), &oo, g)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return L, g, w.denseActs
+			}
+			Ld, gd, dense := run(denseMinDensity)
+			if !dense {
+				t.Fatal("the step did not run dense")
+			}
+			Ls, gs, _ := run(2)
+			if math.Abs(Ld.Overall-Ls.Overall) > 1e-5*math.Abs(Ls.Overall) {
+				t.Errorf("loss: dense %.8g, sparse %.8g", Ld.Overall, Ls.Overall)
+			}
+			for k, nm := range s.paramNames() {
+				closeTo(t, "grad "+nm, gd[k], gs[k], 1e-4)
+			}
+			oo := o
+			compareWithRef(t, s, x, make([]bool, S), &oo, 2e-4)
+		})
+	}
+}
