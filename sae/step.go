@@ -59,6 +59,7 @@ type workspace struct {
 	gb       *ghostBuffers
 	gated    *gatedBuffers      // the gated step's scratch (nil until its first step)
 	gd       *gatedDenseBuffers // the dense gated step's (nil until its first step)
+	jd       *jumpDenseBuffers  // the dense jumprelu step's (nil until its first step)
 	egs      [2]*encGrads       // stepEncGrads' entry collections
 	minPos   float32            // batchtopk: smallest positive activation of the batch
 	anyPos   bool
@@ -109,7 +110,7 @@ func (w *workspace) scratchN(n int) []int32 {
 func (w *workspace) release() {
 	w.pre, w.actIdx, w.actVal, w.dots, w.fDense = nil, nil, nil, nil, nil
 	w.scratch = w.scratch[:0:0]
-	w.db, w.gb, w.gated, w.gd = nil, nil, nil, nil
+	w.db, w.gb, w.gated, w.gd, w.jd = nil, nil, nil, nil, nil
 	w.egs = [2]*encGrads{}
 	w.denseActs = false
 	clear(w.actN)

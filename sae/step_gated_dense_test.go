@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// gatedCostStep runs one gated step with the given density threshold and
+// gatedCostStep runs one step (gated, or any architecture) with the given density threshold and
 // reports whether it ran dense; feats gets the step's activations.
 func gatedCostStep(t *testing.T, s *SAE, x []float32, B int, o stepOptions, minDensity float64) (StepLosses, grads, []float32, bool) {
 	t.Helper()
@@ -87,10 +87,16 @@ func TestGatedCostPath(t *testing.T) {
 	}
 }
 
-// TestGatedStepCoreCount checks that a wide dense gated step (products
-// large enough to split over the cores) gives bit-identical losses and
-// gradients with 1 and 2 cores.
-func TestGatedStepCoreCount(t *testing.T) {
+// TestDenseStepCoreCount checks that wide dense gated and jumprelu steps
+// (products large enough to split over the cores) give bit-identical
+// losses and gradients with 1 and 2 cores.
+func TestDenseStepCoreCount(t *testing.T) {
+	for _, arch := range []string{ArchGated, ArchJumpReLU} {
+		t.Run(arch, func(t *testing.T) { testDenseStepCoreCount(t, arch) })
+	}
+}
+
+func testDenseStepCoreCount(t *testing.T, arch string) {
 	if testing.Short() || !fastGemm() {
 		t.Skip("large step on the fast kernels")
 	}
@@ -100,10 +106,10 @@ func TestGatedStepCoreCount(t *testing.T) {
 	for i := range x {
 		x[i] = float32(r.NormFloat64())
 	}
-	s := noisySAE(t, ArchGated, D, S, rand.New(rand.NewPCG(4, 14)))
+	s := noisySAE(t, arch, D, S, rand.New(rand.NewPCG(4, 14)))
 	run := func(procs int) (StepLosses, grads) {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
-		L, g, _, dense := gatedCostStep(t, s, x, B, stepOptions{coeff: 0.3, lp: 1}, denseMinDensity)
+		L, g, _, dense := gatedCostStep(t, s, x, B, stepOptions{coeff: 0.3, lp: 1, bandwidth: 0.5}, denseMinDensity)
 		if !dense {
 			t.Fatal("the step did not run dense")
 		}
@@ -138,10 +144,10 @@ func TestDenseLargeProducts(t *testing.T) {
 	for i := range x {
 		x[i] = float32(r.NormFloat64()*1.5 + 0.3)
 	}
-	for _, arch := range []string{ArchStandard, ArchGated} {
+	for _, arch := range []string{ArchStandard, ArchGated, ArchJumpReLU} {
 		t.Run(arch, func(t *testing.T) {
 			s := noisySAE(t, arch, D, S, rand.New(rand.NewPCG(5, 31)))
-			o := stepOptions{coeff: 0.3, lp: 1}
+			o := stepOptions{coeff: 0.3, lp: 1, bandwidth: 0.5}
 			run := func(minDensity float64) (StepLosses, grads, bool) {
 				old := denseMinDensity
 				defer func() { denseMinDensity = old }()
@@ -167,6 +173,68 @@ func TestDenseLargeProducts(t *testing.T) {
 				closeTo(t, "grad "+nm, gd[k], gs[k], 1e-4)
 			}
 			oo := o
+			compareWithRef(t, s, x, make([]bool, S), &oo, 2e-4)
+		})
+	}
+}
+
+// TestJumpReLUCostPath checks that a wide jumprelu step runs dense while
+// many features are above threshold and sparse when few are, that both
+// give the same losses, gradients and activations, and that the dense step
+// matches the reference step (step and tanh sparsity losses).
+func TestJumpReLUCostPath(t *testing.T) {
+	if !fastGemm() {
+		t.Skip("no fast kernels: the jumprelu step is always sparse")
+	}
+	const B, D, S = 24, 136, 264
+	for _, tc := range []struct {
+		name  string
+		shift float32 // added to b_enc: 0 ≈ half the features active
+		dup   bool
+		o     stepOptions
+		setup func(s *SAE)
+	}{
+		{"step", 0, false, stepOptions{coeff: 0.3, bandwidth: 0.5}, func(s *SAE) {}},
+		{"step/bdec-to-input/dup", 0, true, stepOptions{coeff: 0.3, bandwidth: 0.5}, func(s *SAE) { s.ApplyBDecToInput = true }},
+		{"tanh", 0, false, stepOptions{coeff: 0.3, bandwidth: 0.5, tanhMode: true, tanhScale: 4}, func(s *SAE) {}},
+		{"sparse-phase", -20, false, stepOptions{coeff: 0.3, bandwidth: 0.5}, func(s *SAE) {}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(7, 23))
+			x := make([]float32, B*D)
+			for i := range x {
+				x[i] = float32(r.NormFloat64()*1.5 + 0.3)
+			}
+			if tc.dup {
+				for b := 1; b < B; b += 3 {
+					copy(x[b*D:(b+1)*D], x[(b-1)*D:b*D])
+				}
+			}
+			s := noisySAE(t, ArchJumpReLU, D, S, rand.New(rand.NewPCG(3, 23)))
+			tc.setup(s)
+			for i := range s.BEnc {
+				s.BEnc[i] += tc.shift
+			}
+			Ld, gd, fd, dense := gatedCostStep(t, s, x, B, tc.o, denseMinDensity)
+			if want := tc.shift == 0; dense != want {
+				t.Fatalf("dense path = %v, want %v", dense, want)
+			}
+			Ls, gs, fs, sparse := gatedCostStep(t, s, x, B, tc.o, 2)
+			if sparse {
+				t.Fatal("a density threshold above 1 still ran dense")
+			}
+			a := []float64{Ld.MSE, Ld.L1}
+			b := []float64{Ls.MSE, Ls.L1}
+			for i, nm := range []string{"mse", "l1"} {
+				if math.Abs(a[i]-b[i]) > 1e-5*math.Max(math.Abs(b[i]), 1e-3) {
+					t.Errorf("loss %s: dense %.8g, sparse %.8g", nm, a[i], b[i])
+				}
+			}
+			for k, nm := range s.paramNames() {
+				closeTo(t, "grad "+nm, gd[k], gs[k], 1e-4)
+			}
+			closeTo(t, "features", fd, fs, 1e-6)
+			oo := tc.o
 			compareWithRef(t, s, x, make([]bool, S), &oo, 2e-4)
 		})
 	}

@@ -16,6 +16,10 @@ func (s *SAE) stepJumpReLU(w *workspace, x []float32, o *stepOptions, gr grads, 
 	for i := 0; i < S; i++ {
 		th[i] = float32(math.Exp(float64(s.LogThreshold[i])))
 	}
+	if jumpDenseByCost(w, th) {
+		s.stepJumpReLUDense(w, x, th, o, gr, L)
+		return nil
+	}
 	for b := 0; b < U; b++ {
 		pre := w.pre[b*S : b*S+S]
 		idx := w.actIdx[b*S : b*S+S]
