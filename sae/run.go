@@ -133,7 +133,8 @@ func (t *Trainer) Run() error {
 }
 
 // releaseGCValues is the [B, d_sae] size from which Run collects after
-// releasing the step buffers (16 MB: not the notebook sizes).
+// releasing the step buffers, and the W_enc size from which SaveCheckpoint
+// collects after writing (16 MB: not the notebook sizes).
 const releaseGCValues = 1 << 22
 
 func (t *Trainer) logEval(step int64) error {
@@ -242,6 +243,18 @@ type trainerState struct {
 // The directory is assembled under a temporary name and renamed into place,
 // so an interrupted write never replaces a complete checkpoint.
 func (t *Trainer) SaveCheckpoint(name string) error {
+	err := t.saveCheckpoint(name)
+	if len(t.SAE.WEncT) >= releaseGCValues {
+		// A checkpoint of a large SAE leaves several copies of the weights
+		// and the Adam state as garbage (≈ 280 MB at d_in 768, d_sae 6144);
+		// with the step buffers live, the collector's goal lets it pile up
+		// over a few checkpoints into fresh pages. Collect it now.
+		runtime.GC()
+	}
+	return err
+}
+
+func (t *Trainer) saveCheckpoint(name string) error {
 	dst := filepath.Join(t.RunDir, CheckpointsDir, name)
 	if name == FinalDir {
 		dst = filepath.Join(t.RunDir, FinalDir)

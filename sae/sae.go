@@ -228,9 +228,14 @@ const inferenceChunk = 256
 // (c·W_enc, written straight into f), then each row gets the
 // architecture's activation (its encoder) in place.
 func (s *SAE) encodeRows(x, f []float32, norms []rowNorm) {
+	s.encodeRowsWith(x, f, norms, s.WEnc())
+}
+
+// encodeRowsWith is encodeRows with the encoder in [d_in, d_sae] layout
+// (s.WEnc()) already made.
+func (s *SAE) encodeRowsWith(x, f []float32, norms []rowNorm, wenc []float32) {
 	d, S := s.DIn, s.DSAE
 	n := len(x) / d
-	wenc := s.WEnc() // [d_in, d_sae]
 	c := make([]float32, min(n, inferenceChunk)*d)
 	activate := s.arch().encoder(s)
 	for r0 := 0; r0 < n; r0 += inferenceChunk {
@@ -306,14 +311,15 @@ func (s *SAE) Forward(x []float32) (recon, feats []float32, err error) {
 	n := len(x) / d
 	recon = make([]float32, n*d)
 	feats = make([]float32, n*s.DSAE)
-	s.forwardInto(x, recon, feats, make([]rowNorm, n))
+	s.forwardInto(x, recon, feats, make([]rowNorm, n), s.WEnc())
 	return recon, feats, nil
 }
 
-// forwardInto is Forward writing into recon, feats and norms (one per row).
-func (s *SAE) forwardInto(x, recon, feats []float32, norms []rowNorm) {
+// forwardInto is Forward writing into recon, feats and norms (one per row),
+// with the encoder in [d_in, d_sae] layout (s.WEnc()).
+func (s *SAE) forwardInto(x, recon, feats []float32, norms []rowNorm, wenc []float32) {
 	d := s.DIn
-	s.encodeRows(x, feats, norms)
+	s.encodeRowsWith(x, feats, norms, wenc)
 	s.decodeRows(feats, recon)
 	for b, rn := range norms {
 		if rn.kout == 1 && rn.mu == 0 {
@@ -381,10 +387,11 @@ func (s *SAE) evaluateChunked(x []float32) (EvalMetrics, error) {
 	recon := make([]float32, rows*d)
 	feats := make([]float32, rows*S)
 	norms := make([]rowNorm, rows)
+	wenc := s.WEnc() // once, not per chunk (19 MB at d_in 768, d_sae 6144)
 	for r0 := 0; r0 < n; r0 += rows {
 		m := min(rows, n-r0)
 		xc := x[r0*d : (r0+m)*d]
-		s.forwardInto(xc, recon[:m*d], feats[:m*S], norms[:m])
+		s.forwardInto(xc, recon[:m*d], feats[:m*S], norms[:m], wenc)
 		for b := 0; b < m; b++ {
 			for j := 0; j < d; j++ {
 				e := float64(xc[b*d+j]) - float64(recon[b*d+j])
