@@ -26,11 +26,12 @@ b_dec is not subtracted from the input and Adam's beta1 is 0.9.
 
 "run": sae's BenchmarkRunBig for one architecture (--arch standard|gated|
 topk|jumprelu, --steps N, default 3; 300 for the real measurement): the same
-16,384 Gaussian 768-d rows, d_sae 6144, batch 4096, glassbox's defaults (l1
-or l0 coefficient 1e-3, lr 3e-4, Adam(0, 0.999), k 100, jumprelu threshold
-and bandwidth 0.001, unit-norm decoder, gradient clipping at 1, no ghost
-grads), timed as one whole run from initialisation (the dense phase into
-the sparse phase). Prints s/step, tokens/s, tokens/CPU-s, cores busy, the
+16,384 Gaussian 768-d rows, d_sae 6144, batch 4096, glassbox's defaults (lr
+3e-4, Adam(0, 0.999), k 100, jumprelu threshold and bandwidth 0.001,
+unit-norm decoder, gradient clipping at 1, no ghost grads) with the
+benchmark's sparsity coefficient (sae's benchBigL1: standard 5, gated 20,
+jumprelu 5; --l1 X as GLASSBOX_BENCH_L1=X), timed as one whole run from
+initialisation (the dense phase into the sparse phase). Prints s/step, tokens/s, tokens/CPU-s, cores busy, the
 last batch's L0 and the peak RSS, as the Go benchmark reports them.
 
 "notebook-gaussian": sae's BenchmarkRunNotebookGaussian: the notebook config
@@ -319,7 +320,10 @@ def main():
         arch = sys.argv[sys.argv.index("--arch") + 1] if "--arch" in sys.argv else "standard"
         g = torch.Generator().manual_seed(16)
         x = torch.randn(16384, 768, generator=g)
-        dt, cpu, l0 = run_arch(arch, x, 6144, steps, 4096)
+        l1 = {"standard": 5.0, "gated": 20.0, "jumprelu": 5.0, "topk": 0.0}[arch]  # sae's benchBigL1
+        if "--l1" in sys.argv:
+            l1 = float(sys.argv[sys.argv.index("--l1") + 1])  # GLASSBOX_BENCH_L1
+        dt, cpu, l0 = run_arch(arch, x, 6144, steps, 4096, l1=l1)
         print_run("run %s (768→6144, batch 4096, from initialisation)" % arch, steps, 4096, dt, cpu, l0)
     elif mode == "notebook-gaussian":
         steps = int(sys.argv[sys.argv.index("--steps") + 1]) if "--steps" in sys.argv else 1_500_000 // 80
