@@ -61,6 +61,17 @@
 // sparse machinery the steps use (active lists, gathered decoding, gradients
 // applied feature by feature) is sparse.go.
 //
+// Wide SAEs (d_in ≥ 128) choose each step's path by cost from the step's
+// own encoder output: while at least 10 % of the entries are active (the
+// first hundreds of steps of a run: about half the features fire at
+// initialisation) the standard, gated and jumprelu steps run dense products
+// over every feature on the blocked, core-parallel kernels (step_dense.go,
+// step_gated_dense.go, step_jumprelu_dense.go), later the sparse path;
+// topk/batchtopk are sparse from the start. The step buffers are shared
+// between the two paths so that a 768→6144 SAE at batch 4096 trains in
+// ≈ 0.6 GB (workspace comments in step.go); BenchmarkRunBig times whole
+// runs from initialisation.
+//
 // Each architecture also has a reference step, ref_<name>_test.go: the same
 // forward, loss and backward in plain float64 Go on dense matrices, checked
 // against PyTorch autograd fixtures (scripts/sae_parity.py). The fast steps

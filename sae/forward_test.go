@@ -240,3 +240,46 @@ func TestMetricsMatchesEvaluate(t *testing.T) {
 		t.Fatalf("row map past the distinct rows: error %v", err)
 	}
 }
+
+// TestEvaluateChunked checks that an evaluation too large for one feature
+// matrix (evaluated in chunks of rows) gives the one-pass metrics: the
+// same sums, in the same order.
+func TestEvaluateChunked(t *testing.T) {
+	for _, arch := range []string{ArchStandard, ArchGated, ArchJumpReLU, ArchTopK, ArchBatchTopK} {
+		t.Run(arch, func(t *testing.T) {
+			const d, S, n = 24, 96, 3*inferenceChunk + 37
+			s, err := New(arch, d, S)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := rand.New(rand.NewPCG(5, 6))
+			for _, p := range s.params() {
+				for i := range p {
+					p[i] = float32(r.NormFloat64()) * 0.3
+				}
+			}
+			s.K, s.TopKThreshold = 5, 0.2
+			x := make([]float32, n*d)
+			for i := range x {
+				x[i] = float32(r.NormFloat64())
+			}
+			recon, feats, err := s.Forward(x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := s.Metrics(x, recon, feats)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func(v int) { evalChunkValues = v }(evalChunkValues)
+			evalChunkValues = inferenceChunk * S // chunks of 256 rows: 4 of them
+			got, err := s.Evaluate(x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != want || got.Rows != n || got.L0 == 0 {
+				t.Fatalf("chunked Evaluate = %+v, one pass = %+v", got, want)
+			}
+		})
+	}
+}

@@ -17,7 +17,12 @@ func gemmAccBlocked(out, a, w []float32, rows, d, s, s8 int) {
 	run := func(p0, p1 int) {
 		// Each panel w[:, j:j+16] is packed contiguously first: with a
 		// power-of-two-like row stride its rows would share cache sets.
-		pack := make([]float32, d*16)
+		pp := packBufs.Get().(*[]float32)
+		defer packBufs.Put(pp)
+		if cap(*pp) < d*16 {
+			*pp = make([]float32, d*16)
+		}
+		pack := (*pp)[:d*16]
 		for p := p0; p < p1; p++ {
 			j := p * panel
 			width := min(panel, s8-j)
@@ -51,6 +56,10 @@ func gemmAccBlocked(out, a, w []float32, rows, d, s, s8 int) {
 	}
 	wg.Wait()
 }
+
+// packBufs holds gemmAccBlocked's packed panels between calls (one per
+// running goroutine), so a step allocates none.
+var packBufs = sync.Pool{New: func() any { return new([]float32) }}
 
 // gemmAcc computes out[r, j] += Σ_k a[r, k]·w[k, j] for a [rows, d],
 // w [d, s], out [rows, s] (row-major), with the AVX2 kernel for the first
@@ -122,15 +131,35 @@ func gemmTNAcc(out, a, w []float32, n, m, p int) {
 	_ = out[m*p-1]
 	_ = a[n*m-1]
 	_ = w[n*p-1]
+	gemmTNAccBuf(out, a, w, n, m, p, nil)
+}
+
+// gemmTNAccBuf is gemmTNAcc transposing a large left operand into buf
+// (at least n·m values) rather than a pooled buffer; nil: the pool.
+func gemmTNAccBuf(out, a, w []float32, n, m, p int, buf []float32) {
+	if n == 0 || m == 0 || p == 0 {
+		return
+	}
 	if p >= sparseMinCols && sparseEnough(a[:n*m]) {
 		gemmTNAccSparse(out, a, w, n, m, p)
 		return
 	}
-	gemmTNAccDense(out, a, w, n, m, p)
+	gemmTNAccDenseBuf(out, a, w, n, m, p, buf)
 }
 
 // gemmTNAccDense is gemmTNAcc without the sparse-operand check.
 func gemmTNAccDense(out, a, w []float32, n, m, p int) {
+	gemmTNAccDenseBuf(out, a, w, n, m, p, nil)
+}
+
+// gemmTNAccDenseBuf is gemmTNAccDense with gemmTNAccBuf's buffer.
+func gemmTNAccDenseBuf(out, a, w []float32, n, m, p int, tbuf []float32) {
+	if useAVX2 && n*m*p >= tnTransposeMinWork && m >= 16 && p >= 16 && len(tbuf) >= n*m {
+		at := tbuf[:n*m]
+		transposeTo(at, n, a, n, m)
+		gemmAccDense(out, at, w, m, n, p)
+		return
+	}
 	if useAVX2 && n*m*p >= tnTransposeMinWork && m >= 16 && p >= 16 {
 		// Large: transpose a once (n·m moves) and run the row-major
 		// kernels, which read a's rows contiguously; the 4×16 transposed

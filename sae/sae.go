@@ -228,9 +228,14 @@ const inferenceChunk = 256
 // (c·W_enc, written straight into f), then each row gets the
 // architecture's activation (its encoder) in place.
 func (s *SAE) encodeRows(x, f []float32, norms []rowNorm) {
+	s.encodeRowsWith(x, f, norms, s.WEnc())
+}
+
+// encodeRowsWith is encodeRows with the encoder in [d_in, d_sae] layout
+// (s.WEnc()) already made.
+func (s *SAE) encodeRowsWith(x, f []float32, norms []rowNorm, wenc []float32) {
 	d, S := s.DIn, s.DSAE
 	n := len(x) / d
-	wenc := s.WEnc() // [d_in, d_sae]
 	c := make([]float32, min(n, inferenceChunk)*d)
 	activate := s.arch().encoder(s)
 	for r0 := 0; r0 < n; r0 += inferenceChunk {
@@ -306,8 +311,15 @@ func (s *SAE) Forward(x []float32) (recon, feats []float32, err error) {
 	n := len(x) / d
 	recon = make([]float32, n*d)
 	feats = make([]float32, n*s.DSAE)
-	norms := make([]rowNorm, n)
-	s.encodeRows(x, feats, norms)
+	s.forwardInto(x, recon, feats, make([]rowNorm, n), s.WEnc())
+	return recon, feats, nil
+}
+
+// forwardInto is Forward writing into recon, feats and norms (one per row),
+// with the encoder in [d_in, d_sae] layout (s.WEnc()).
+func (s *SAE) forwardInto(x, recon, feats []float32, norms []rowNorm, wenc []float32) {
+	d := s.DIn
+	s.encodeRowsWith(x, feats, norms, wenc)
 	s.decodeRows(feats, recon)
 	for b, rn := range norms {
 		if rn.kout == 1 && rn.mu == 0 {
@@ -318,7 +330,6 @@ func (s *SAE) Forward(x []float32) (recon, feats []float32, err error) {
 			y[j] = y[j]*rn.kout + rn.mu
 		}
 	}
-	return recon, feats, nil
 }
 
 // EvalMetrics are reconstruction metrics over a set of rows, each computed
@@ -342,11 +353,63 @@ type EvalMetrics struct {
 
 // Evaluate runs the SAE on every row of x ([n, d_in]).
 func (s *SAE) Evaluate(x []float32) (EvalMetrics, error) {
+	if d := s.DIn; d > 0 && len(x)%d == 0 && s.DSAE > 0 && (len(x)/d)*s.DSAE > evalChunkValues {
+		return s.evaluateChunked(x)
+	}
 	recon, feats, err := s.Forward(x)
 	if err != nil {
 		return EvalMetrics{}, err
 	}
 	return s.Metrics(x, recon, feats)
+}
+
+// evalChunkValues is the largest feature matrix (rows × d_sae values)
+// Evaluate builds at once: larger evaluations (16,384 rows at d_sae 6144
+// would be 400 MB) run in chunks of rows with the sums carried over.
+var evalChunkValues = 1 << 22
+
+// evaluateChunked is Evaluate in chunks of rows: the sums are Sums' (the
+// same terms in the same order), the feature matrix one chunk's.
+func (s *SAE) evaluateChunked(x []float32) (EvalMetrics, error) {
+	d, S := s.DIn, s.DSAE
+	n := len(x) / d
+	rows := max(inferenceChunk, evalChunkValues/S/inferenceChunk*inferenceChunk)
+	mean := make([]float64, d)
+	for b := 0; b < n; b++ {
+		for j := 0; j < d; j++ {
+			mean[j] += float64(x[b*d+j])
+		}
+	}
+	for j := range mean {
+		mean[j] /= float64(n)
+	}
+	sums := ReconSums{Rows: n, DIn: d, DSAE: S, Fired: make([]int, S)}
+	recon := make([]float32, rows*d)
+	feats := make([]float32, rows*S)
+	norms := make([]rowNorm, rows)
+	wenc := s.WEnc() // once, not per chunk (19 MB at d_in 768, d_sae 6144)
+	for r0 := 0; r0 < n; r0 += rows {
+		m := min(rows, n-r0)
+		xc := x[r0*d : (r0+m)*d]
+		s.forwardInto(xc, recon[:m*d], feats[:m*S], norms[:m], wenc)
+		for b := 0; b < m; b++ {
+			for j := 0; j < d; j++ {
+				e := float64(xc[b*d+j]) - float64(recon[b*d+j])
+				t := float64(xc[b*d+j]) - mean[j]
+				sums.SqErr += e * e
+				sums.SqDev += t * t
+			}
+		}
+		for b := 0; b < m; b++ {
+			for f, v := range feats[b*S : (b+1)*S] {
+				if IsActive(v) {
+					sums.Active++
+					sums.Fired[f]++
+				}
+			}
+		}
+	}
+	return sums.EvalMetrics(), nil
 }
 
 // Metrics computes Evaluate's metrics from a Forward pass already run on x

@@ -38,6 +38,18 @@ func (eg *encGrads) buf(n int) []float32 {
 
 var encGradsPool = sync.Pool{New: func() any { return new(encGrads) }}
 
+// stepEncGrads returns the workspace's entry collection k (0: decoding,
+// 1: the encoder gradient), emptied. Owned by the workspace rather than
+// pooled so that their grown lists stay with the step that needs them.
+func (w *workspace) stepEncGrads(k int) *encGrads {
+	if w.egs[k] == nil {
+		w.egs[k] = new(encGrads)
+	}
+	eg := w.egs[k]
+	eg.feat, eg.row, eg.val, eg.pos = eg.feat[:0], eg.row[:0], eg.val[:0], eg.pos[:0]
+	return eg
+}
+
 func getEncGrads() *encGrads {
 	eg := encGradsPool.Get().(*encGrads)
 	eg.feat, eg.row, eg.val, eg.pos = eg.feat[:0], eg.row[:0], eg.val[:0], eg.pos[:0]
@@ -199,8 +211,7 @@ func (s *SAE) decodeGatheredDots(w *workspace, x []float32, o *stepOptions, gWDe
 		}
 	}
 	w.mseWeights(x, o)
-	ed := getEncGrads()
-	defer encGradsPool.Put(ed)
+	ed := w.stepEncGrads(0)
 	var mse float64
 	invB := 1 / float32(B)
 	for b := 0; b < U; b++ {

@@ -38,16 +38,17 @@ type workspace struct {
 	wdn      []float32 // [d_sae] decoder norms
 	featAcc  []float32 // [d_sae] per-feature accumulator
 	dth      []float64 // [d_sae] threshold gradient accumulator
-	scratch  []int32   // top-k scratch
+	scratch  []int32   // top-k scratch ([d_sae]; batchtopk grows it to [B, d_sae]: scratchN)
 	dead     []int32   // dead feature list
-	dots     []float32 // [B, d_sae] standard sparse step: dy_b·W_dec[i] per active entry
+	dots     []float32 // [B, d_sae] standard sparse step: dy_b·W_dec[i] per active entry; the dense step's dF (slab)
 	h        []float32 // [d_sae] per-step scratch (gated Σπ, jumprelu norm gradient, AuxK values)
 	g        []float32 // [d_in] row scratch
 	g2       []float32 // [d_in] row scratch
 	deadMask []bool
-	// denseActs is set by the dense step: the activations are in db.f and
-	// colCount, not in the active lists.
+	// denseActs is set by the dense step: the activations are in fDense
+	// and colCount, not in the active lists.
 	denseActs bool
+	fDense    []float32 // [B, d_sae] the dense step's activations (w.pre itself or db.f)
 	// preReady is set when w.pre already holds this step's encoder output
 	// (the standard step's cost choice computed it); see encodeOnce.
 	preReady bool
@@ -56,8 +57,11 @@ type workspace struct {
 	encCols  []int32   // input columns with a non-zero value this step
 	db       *denseBuffers
 	gb       *ghostBuffers
-	gated    *gatedBuffers // the gated step's scratch (nil until its first step)
-	minPos   float32       // batchtopk: smallest positive activation of the batch
+	gated    *gatedBuffers      // the gated step's scratch (nil until its first step)
+	gd       *gatedDenseBuffers // the dense gated step's (nil until its first step)
+	jd       *jumpDenseBuffers  // the dense jumprelu step's (nil until its first step)
+	egs      [2]*encGrads       // stepEncGrads' entry collections
+	minPos   float32            // batchtopk: smallest positive activation of the batch
 	anyPos   bool
 }
 
@@ -67,11 +71,58 @@ func newWorkspace(b, d, s int) *workspace {
 		actIdx: make([]int32, b*s), actVal: make([]float32, b*s), actN: make([]int32, b),
 		y: make([]float32, b*d), xhat: make([]float32, b*d), dy: make([]float32, b*d), wmse: make([]float32, b),
 		wdn: make([]float32, s), featAcc: make([]float32, s), dth: make([]float64, s),
-		scratch: make([]int32, max(b*s, s)), dead: make([]int32, 0, s), h: make([]float32, s),
+		scratch: make([]int32, s), dead: make([]int32, 0, s), h: make([]float32, s),
 		g: make([]float32, d), g2: make([]float32, d), colCount: make([]int32, s),
 		u: b, mult: make([]float32, b), rowOf: make([]int32, b)}
 	w.identityRows()
 	return w
+}
+
+// The workspace's memory. At issue 16's size (d_in 768, d_sae 6144, batch
+// 4096) every [B, d_sae] buffer is 100 MB, so a step keeps as few as it
+// can and the two paths of the standard step share them: the dense step
+// holds pre (which it turns into the activations in place, unless ghost
+// grads need the pre-activations afterwards), dF (the dots slab) and the
+// transposed left operand of its weight-gradient products (actVal, unused
+// by the dense path); the sparse step holds pre, the active lists
+// (actIdx/actVal, touched only up to each row's L0) and the dots. Buffers
+// of d_in-wide rows alias the unpadded ones when d_in needs no padding.
+
+// dotsSlab returns the [B, d_sae] slab shared by the sparse standard
+// step's dots and the dense step's dF (allocated on first use).
+func (w *workspace) dotsSlab() []float32 {
+	if len(w.dots) < w.b*w.s {
+		w.dots = make([]float32, w.b*w.s)
+	}
+	return w.dots
+}
+
+// scratchN returns the top-k scratch with at least n entries.
+func (w *workspace) scratchN(n int) []int32 {
+	if len(w.scratch) < n {
+		w.scratch = make([]int32, n)
+	}
+	return w.scratch[:n]
+}
+
+// release drops the [B, d_sae] buffers (a finished run keeps its trainer
+// but needs no step buffers; ensure brings them back).
+func (w *workspace) release() {
+	w.pre, w.actIdx, w.actVal, w.dots, w.fDense = nil, nil, nil, nil, nil
+	w.scratch = w.scratch[:0:0]
+	w.db, w.gb, w.gated, w.gd, w.jd = nil, nil, nil, nil, nil
+	w.egs = [2]*encGrads{}
+	w.denseActs = false
+	clear(w.actN)
+}
+
+// ensure re-allocates what release dropped.
+func (w *workspace) ensure() {
+	if w.pre == nil {
+		w.pre = make([]float32, w.b*w.s)
+		w.actIdx, w.actVal = make([]int32, w.b*w.s), make([]float32, w.b*w.s)
+		w.scratch = make([]int32, w.s)
+	}
 }
 
 // identityRows makes the step rows the batch rows (no de-duplication).
@@ -132,6 +183,7 @@ func (s *SAE) forwardBackward(w *workspace, in []float32, dead []bool, o *stepOp
 	if len(in) != B*D {
 		return StepLosses{}, fmt.Errorf("sae: batch has %d values, want %d×%d", len(in), B, D)
 	}
+	w.ensure()
 	x := in
 	if !w.noDedupe && dedupeOK(s, w, o) {
 		x = w.dedupe(in)
@@ -144,6 +196,7 @@ func (s *SAE) forwardBackward(w *workspace, in []float32, dead []bool, o *stepOp
 // forwardBackwardRows is forwardBackward on the step rows x ([w.u, d_in]),
 // with w.mult and w.rowOf already set.
 func (s *SAE) forwardBackwardRows(w *workspace, x []float32, dead []bool, o *stepOptions, gr grads) (StepLosses, error) {
+	w.ensure()
 	D := w.d
 	U := w.u
 	// Input normalisation and centring.
@@ -318,7 +371,7 @@ func (w *workspace) features(dst []float32) {
 	if w.denseActs {
 		for b := 0; b < w.b; b++ {
 			r := int(w.rowOf[b])
-			copy(dst[b*S:b*S+S], w.db.f[r*S:r*S+S])
+			copy(dst[b*S:b*S+S], w.fDense[r*S:r*S+S])
 		}
 		return
 	}

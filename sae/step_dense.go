@@ -3,13 +3,17 @@ package sae
 import "math"
 
 // denseBuffers are the padded matrices of the dense standard step
-// (d_in padded to a multiple of 8: dp).
+// (d_in padded to a multiple of 8: dp). When dp = d_in the padded row
+// buffers are the workspace's own (y, dy, c) and the decoder copy is W_dec
+// itself; dF is the workspace's dots slab; f is allocated only when the
+// pre-activations must outlive the step's activations (ghost grads).
 type denseBuffers struct {
 	dp             int
-	f, df          []float32 // [B, S]
-	wdecP, wdecT   []float32 // [S, dp], [dp, S]
-	yP, dyP, cP    []float32 // [B, dp]
-	gWDecP, gWEncP []float32 // [S, dp]
+	f              []float32 // [B, S], nil until needed
+	wdecP, wdecT   []float32 // [S, dp] (nil when dp = d_in), [dp, S]
+	yP, dyP, cP    []float32 // [B, dp] (nil when dp = d_in)
+	gWDecP, gWEncP []float32 // [S, dp] (nil when dp = d_in)
+	smallT         []float32 // [d_in, B] transposed operand of the large weight-gradient products
 	colSum         []float32 // [S]
 }
 
@@ -17,10 +21,11 @@ func (w *workspace) dense() *denseBuffers {
 	if w.db == nil {
 		dp := (w.d + 7) &^ 7
 		B, S := w.b, w.s
-		w.db = &denseBuffers{dp: dp, f: make([]float32, B*S), df: make([]float32, B*S),
-			wdecP: make([]float32, S*dp), wdecT: make([]float32, dp*S), yP: make([]float32, B*dp),
-			dyP: make([]float32, B*dp), cP: make([]float32, B*dp), gWDecP: make([]float32, S*dp),
-			gWEncP: make([]float32, S*dp), colSum: make([]float32, S)}
+		w.db = &denseBuffers{dp: dp, wdecT: make([]float32, dp*S), colSum: make([]float32, S)}
+		if dp != w.d {
+			w.db.wdecP, w.db.gWDecP, w.db.gWEncP = make([]float32, S*dp), make([]float32, S*dp), make([]float32, S*dp)
+			w.db.yP, w.db.dyP, w.db.cP = make([]float32, B*dp), make([]float32, B*dp), make([]float32, B*dp)
+		}
 	}
 	return w.db
 }
@@ -34,13 +39,29 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 	gWEncT, gWDec, gBEnc, gBDec := gr[0], gr[1], gr[2], gr[3]
 	s.encodeOnce(w, s.BEnc, o)
 	tanh := s.ActivationFn == "tanh-relu"
+	// The activations replace the pre-activations in place unless ghost
+	// grads read the dead features' pre-activations after the penalty.
+	fAll := w.pre
+	if o.ghost {
+		if db.f == nil {
+			db.f = make([]float32, B*S)
+		}
+		fAll = db.f
+	}
+	w.fDense = fAll
+	dfAll := w.dotsSlab()
+	wdecP, yP, dyP, cP := db.wdecP, db.yP, db.dyP, db.cP
+	if dp == D {
+		wdecP, yP, dyP, cP = s.WDec, w.y, w.dy, w.c
+	}
+	tbuf := w.actVal // the dense path keeps no active lists
 	// Activations, branch-free: f = relu(pre) (tanh-relu: tanh of it), the
 	// active count per row and per feature (the firing statistics).
 	clear(w.colCount)
 	cc := w.colCount[:S]
 	for b := 0; b < U; b++ {
 		pre := w.pre[b*S : b*S+S]
-		f := db.f[b*S : b*S+S]
+		f := fAll[b*S : b*S+S]
 		f = f[:len(pre)]
 		cc = cc[:len(pre)]
 		// the firing statistics count every batch row: m per step row
@@ -55,20 +76,22 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 	}
 	w.denseActs = true
 	// Padded decoder copies.
-	copyRows(db.wdecP, dp, s.WDec, D, S, D)
+	if dp != D {
+		copyRows(wdecP, dp, s.WDec, D, S, D)
+	}
 	transposeTo(db.wdecT, S, s.WDec, S, D)
 	// y = f·W_dec + b_dec
-	copyRows(db.yP, dp, s.BDec, 0, U, D)
-	gemmAcc(db.yP, db.f, db.wdecP, U, S, dp)
+	copyRows(yP, dp, s.BDec, 0, U, D)
+	gemmAcc(yP[:U*dp], fAll[:U*S], wdecP, U, S, dp)
 	// Reconstruction, MSE and dLoss/dy (weighted by the row multiplicity).
 	w.mseWeights(x, o)
 	var mse float64
 	invB := 1 / float32(B)
 	for b := 0; b < U; b++ {
 		xb := x[b*D : b*D+D]
-		y := db.yP[b*dp : b*dp+D]
+		y := yP[b*dp : b*dp+D]
 		xh := w.xhat[b*D : b*D+D]
-		dy := db.dyP[b*dp : b*dp+D]
+		dy := dyP[b*dp : b*dp+D]
 		rn := w.norms[b]
 		wb := w.wmse[b]
 		m := w.mult[b]
@@ -85,10 +108,12 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 		mse += float64(rs * wb * m)
 	}
 	L.MSE = mse / float64(B)
-	copyRows(db.cP, dp, w.c, D, U, D)
+	if dp != D {
+		copyRows(cP, dp, w.c, D, U, D)
+	}
 	// dF = dy·W_decᵀ
-	clear(db.df[:U*S])
-	gemmAcc(db.df[:U*S], db.dyP, db.wdecT, U, dp, S)
+	clear(dfAll[:U*S])
+	gemmAcc(dfAll[:U*S], dyP[:U*dp], db.wdecT, U, dp, S)
 	// Sparsity penalty and dLoss/dpre (written into df).
 	s.penaltyWeights(w, o)
 	clear(w.featAcc)
@@ -98,8 +123,8 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 	var pen float64
 	fast := p == 1 && !o.scaleByDec && !tanh
 	for b := 0; b < U; b++ {
-		f := db.f[b*S : b*S+S]
-		df := db.df[b*S : b*S+S]
+		f := fAll[b*S : b*S+S]
+		df := dfAll[b*S : b*S+S]
 		m := w.mult[b]
 		lamM := lam * m
 		if fast {
@@ -153,14 +178,30 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 	// The gradients are zero on entry (forwardBackward's contract) and the
 	// dense step writes them first: products go straight in when d_in needs
 	// no padding, else through the padded buffers by row copies.
-	if dp == D {
-		gemmTNAcc(gWDec, db.f, db.dyP, U, S, D)
-		gemmTNAcc(gWEncT, db.df, db.cP, U, S, D)
+	if dp == D && useAVX2 && U*S*D >= tnTransposeMinWork && D >= 16 {
+		// Large: the products' transposes, [D, S] = dyᵀ·f and cᵀ·dF, into
+		// W_decᵀ's copy (free now), then transposed into the gradients:
+		// the operand the product transposes is then a [U, d_in] one
+		// instead of a [U, d_sae] one (100 MB at issue 16's size), so
+		// actVal stays untouched in the dense phase.
+		if len(db.smallT) < U*D {
+			db.smallT = make([]float32, w.b*D)
+		}
+		tT := db.wdecT[:D*S]
+		clear(tT)
+		gemmTNAccBuf(tT, dyP[:U*D], fAll[:U*S], U, D, S, db.smallT)
+		transposeTo(gWDec, D, tT, D, S)
+		clear(tT)
+		gemmTNAccBuf(tT, cP[:U*D], dfAll[:U*S], U, D, S, db.smallT)
+		transposeTo(gWEncT, D, tT, D, S)
+	} else if dp == D {
+		gemmTNAccBuf(gWDec, fAll[:U*S], dyP[:U*D], U, S, D, tbuf)
+		gemmTNAccBuf(gWEncT, dfAll[:U*S], cP[:U*D], U, S, D, tbuf)
 	} else {
 		clear(db.gWDecP)
-		gemmTNAcc(db.gWDecP, db.f, db.dyP, U, S, dp)
+		gemmTNAccBuf(db.gWDecP, fAll[:U*S], dyP[:U*dp], U, S, dp, tbuf)
 		clear(db.gWEncP)
-		gemmTNAcc(db.gWEncP, db.df, db.cP, U, S, dp)
+		gemmTNAccBuf(db.gWEncP, dfAll[:U*S], cP[:U*dp], U, S, dp, tbuf)
 		copyRows(gWDec, D, db.gWDecP, dp, S, D)
 		copyRows(gWEncT, D, db.gWEncP, dp, S, D)
 	}

@@ -85,6 +85,10 @@ func (s *SAE) stepGated(w *workspace, x []float32, o *stepOptions, gr grads, L *
 	o.noise = 0
 	s.encodeDense(w, nil, o) // pre = u = c·W_enc
 	o.noise = saved
+	if gatedDenseByCost(s, w) {
+		s.stepGatedDense(w, x, o, gr, L)
+		return nil
+	}
 	tanh := s.ActivationFn == "tanh-relu"
 	e := w.featAcc // exp(r_mag)
 	for i := 0; i < S; i++ {

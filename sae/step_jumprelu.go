@@ -16,6 +16,10 @@ func (s *SAE) stepJumpReLU(w *workspace, x []float32, o *stepOptions, gr grads, 
 	for i := 0; i < S; i++ {
 		th[i] = float32(math.Exp(float64(s.LogThreshold[i])))
 	}
+	if jumpDenseByCost(w, th) {
+		s.stepJumpReLUDense(w, x, th, o, gr, L)
+		return nil
+	}
 	for b := 0; b < U; b++ {
 		pre := w.pre[b*S : b*S+S]
 		idx := w.actIdx[b*S : b*S+S]
@@ -59,7 +63,7 @@ func (s *SAE) stepJumpReLU(w *workspace, x []float32, o *stepOptions, gr grads, 
 		gemmAccDense(dfAll, w.dy[:U*D], wdT, U, D, S)
 	}
 	var pen float64
-	eg := getEncGrads()
+	eg := w.stepEncGrads(1)
 	for b := 0; b < U; b++ {
 		m := w.mult[b]
 		lamB := lam * m
@@ -105,7 +109,6 @@ func (s *SAE) stepJumpReLU(w *workspace, x []float32, o *stepOptions, gr grads, 
 		}
 	}
 	eg.apply(gWEncT, w.c, D, S)
-	encGradsPool.Put(eg)
 	for i := 0; i < S; i++ {
 		gLogTh[i] += float32(w.dth[i]) * th[i]
 		if o.tanhMode && dnorm[i] != 0 && w.wdn[i] > 0 {

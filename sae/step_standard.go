@@ -93,17 +93,14 @@ func (s *SAE) stepStandard(w *workspace, x []float32, o *stepOptions, gr grads, 
 		}
 		w.actN[b] = int32(n)
 	}
-	if len(w.dots) < len(w.pre) {
-		w.dots = make([]float32, len(w.pre))
-	}
-	L.MSE = s.decodeGatheredDots(w, x, o, gWDec, gBDec, w.dots)
+	L.MSE = s.decodeGatheredDots(w, x, o, gWDec, gBDec, w.dotsSlab())
 	// Sparsity penalty λ/B Σ_b ‖f_b ⊙ n‖_p.
 	s.penaltyWeights(w, o)
 	clear(w.featAcc)
 	lam := o.coeff / float32(B)
 	p := o.lp
 	var pen float64
-	eg := getEncGrads()
+	eg := w.stepEncGrads(1)
 	for b := 0; b < U; b++ {
 		m := w.mult[b] // rows of the batch this step row stands for
 		lamB := lam * m
@@ -147,7 +144,6 @@ func (s *SAE) stepStandard(w *workspace, x []float32, o *stepOptions, gr grads, 
 		}
 	}
 	eg.apply(gWEncT, w.c, D, S)
-	encGradsPool.Put(eg)
 	L.L1 = float64(o.coeff) * pen / float64(B)
 	if o.scaleByDec {
 		for i := 0; i < S; i++ {

@@ -134,7 +134,7 @@ func (s *SAE) topkSelect(w *workspace, batch bool) {
 		}
 	} else {
 		m := int(s.KBatch * float64(B))
-		all := w.scratch[:B*S]
+		all := w.scratchN(B * S)
 		for k := range all {
 			all[k] = int32(k)
 		}

@@ -1,0 +1,211 @@
+package sae
+
+import "math"
+
+// gatedDenseBuffers are the dense gated step's buffers beyond the
+// workspace's slabs.
+type gatedDenseBuffers struct {
+	s3         []float32 // [B, S] dLoss/df dots, then dLoss/du
+	wdecT      []float32 // [D, S] W_decᵀ
+	viaRec     []float32 // [B, D] auxiliary reconstruction, then dLoss/dvia
+	sBG, sBM   []float32 // [S] per-feature gradient sums: b_gate, b_mag
+	sRM, piSum []float32 // [S] r_mag; Σ π·m over open gates
+	dpSum      []float32 // [S] Σ dLoss/du (b_dec through the input)
+}
+
+func (w *workspace) gatedDense() *gatedDenseBuffers {
+	if w.gd == nil {
+		B, D, S := w.b, w.d, w.s
+		w.gd = &gatedDenseBuffers{s3: make([]float32, B*S), wdecT: make([]float32, D*S), viaRec: make([]float32, B*D),
+			sBG: make([]float32, S), sBM: make([]float32, S), sRM: make([]float32, S), piSum: make([]float32, S),
+			dpSum: make([]float32, S)}
+	}
+	return w.gd
+}
+
+// gatedDenseByCost reports whether a wide gated step (d_in ≥
+// denseCostMinDIn, fast kernels) should run dense: at least
+// denseMinDensity of the gates open in this step's encoder output (w.pre =
+// c·W_enc), the standard step's cost model (denseMinDensity): the gated
+// step's per-entry work (two decodes, two dots, two gradient rows) is the
+// standard step's.
+func gatedDenseByCost(s *SAE, w *workspace) bool {
+	U, S := w.u, w.s
+	if !fastGemm() || w.d < denseCostMinDIn || U == 0 || S < 8 {
+		return false
+	}
+	bg := s.BGate[:S]
+	open := 0
+	for b := 0; b < U; b++ {
+		u := w.pre[b*S : b*S+S]
+		u = u[:len(bg)]
+		for i, v := range u {
+			open += positive(v + bg[i])
+		}
+	}
+	return float64(open) >= denseMinDensity*float64(U*S)
+}
+
+// stepGatedDense is stepGated computed with dense products over every
+// feature (the same loss and gradients up to summation order): the phase
+// of a wide gated SAE where many gates are open. w.pre holds u = c·W_enc.
+//
+// Memory: four [B, d_sae] slabs — u (w.pre), the activations f (actVal),
+// relu(π) then dLoss/dπ (the dots slab) and the dLoss/df dots then
+// dLoss/du (s3) — the transposes of the weight-gradient products reuse
+// whichever slab is free at that point.
+func (s *SAE) stepGatedDense(w *workspace, x []float32, o *stepOptions, gr grads, L *StepLosses) {
+	B, U, D, S := w.b, w.u, w.d, w.s
+	gWEncT, gWDec, gBGate, gRMag, gBMag, gBDec := gr[0], gr[1], gr[2], gr[3], gr[4], gr[5]
+	gd := w.gatedDense()
+	tanh := s.ActivationFn == "tanh-relu"
+	e := w.featAcc // exp(r_mag)
+	for i := 0; i < S; i++ {
+		e[i] = float32(math.Exp(float64(s.RMag[i])))
+	}
+	s.decoderNorms(w.wdn)
+	F := w.actVal[:U*S]
+	V := w.dotsSlab()[:U*S]
+	bGate, bMag := s.BGate[:S], s.BMag[:S]
+	clear(w.colCount)
+	clear(gd.piSum)
+	var pen float64
+	for b := 0; b < U; b++ {
+		m := w.mult[b]
+		mi := int32(m)
+		u := w.pre[b*S : b*S+S]
+		f := F[b*S : b*S+S]
+		v := V[b*S : b*S+S]
+		cc := w.colCount[:S]
+		ps := gd.piSum[:S]
+		var p float32
+		n := 0
+		for i, ui := range u {
+			pi := ui + bGate[i]
+			var fi, vi float32
+			if pi > 0 {
+				vi = pi
+				p += pi * w.wdn[i]
+				ps[i] += pi * m
+				if mg := ui*e[i] + bMag[i]; mg > 0 {
+					fi = mg
+					if tanh {
+						fi = float32(math.Tanh(float64(mg)))
+					}
+					n++
+					cc[i] += mi
+				}
+			}
+			f[i], v[i] = fi, vi
+		}
+		w.actN[b] = int32(n)
+		pen += float64(p * m)
+	}
+	w.denseActs = true
+	w.fDense = F
+	// Decodes: y = f·W_dec + b_dec, via = relu(π)·W_dec + b_dec.
+	y, vr := w.y[:U*D], gd.viaRec[:U*D]
+	for b := 0; b < U; b++ {
+		copy(y[b*D:b*D+D], s.BDec)
+		copy(vr[b*D:b*D+D], s.BDec)
+	}
+	gemmAcc(y, F, s.WDec, U, S, D)
+	gemmAcc(vr, V, s.WDec, U, S, D)
+	// Losses, dLoss/dy (w.dy) and dLoss/dvia (over vr), as stepGated.
+	w.mseWeights(x, o)
+	invB := 1 / float32(B)
+	var mse, aux float64
+	for b := 0; b < U; b++ {
+		m := w.mult[b]
+		xb := x[b*D : b*D+D]
+		yb := y[b*D : b*D+D]
+		rn := w.norms[b]
+		xh := w.xhat[b*D : b*D+D]
+		dy := w.dy[b*D : b*D+D]
+		wb := w.wmse[b]
+		k := 2 * wb * invB * rn.kout * m
+		var rs float32
+		for j := range xb {
+			v := yb[j]*rn.kout + rn.mu
+			xh[j] = v
+			d := v - xb[j]
+			rs += d * d
+			dy[j] = k * d
+			gBDec[j] += dy[j]
+		}
+		mse += float64(rs * wb * m)
+		via := vr[b*D : b*D+D]
+		ka := 2 * invB * m
+		var a float32
+		for j := range via {
+			d := via[j] - xb[j]
+			a += d * d
+			via[j] = ka * d
+			gBDec[j] += via[j]
+		}
+		aux += float64(a * m)
+	}
+	L.MSE = mse / float64(B)
+	L.L1 = float64(o.coeff) * pen / float64(B)
+	L.Aux = aux / float64(B)
+	dvia := vr
+	s3 := gd.s3[:U*S]
+	// W_dec gradient of the auxiliary decode while relu(π) is still in V.
+	gemmTNAccBuf(gWDec, V, dvia, U, S, D, s3)
+	// dLoss/dπ and dLoss/df dots: dvia·W_decᵀ (into V), dy·W_decᵀ (s3).
+	transposeTo(gd.wdecT, S, s.WDec, S, D)
+	clear(V)
+	gemmAcc(V, dvia, gd.wdecT, U, D, S)
+	clear(s3)
+	gemmAcc(s3, w.dy[:U*D], gd.wdecT, U, D, S)
+	// Per entry: dLoss/dπ_gate, dLoss/dπ_mag and dLoss/du (into s3).
+	lam := o.coeff / float32(B)
+	sBG, sBM, sRM, dpSum := gd.sBG[:S], gd.sBM[:S], gd.sRM[:S], gd.dpSum[:S]
+	clear(sBG)
+	clear(sBM)
+	clear(sRM)
+	clear(dpSum)
+	for b := 0; b < U; b++ {
+		m := w.mult[b]
+		u := w.pre[b*S : b*S+S]
+		f := F[b*S : b*S+S]
+		dotP := V[b*S : b*S+S]
+		dd := s3[b*S : b*S+S]
+		lamM := lam * m
+		for i, ui := range u {
+			if ui+bGate[i] <= 0 {
+				dd[i] = 0
+				continue
+			}
+			dpg := dotP[i] + lamM*w.wdn[i]
+			var dpm float32
+			if fi := f[i]; fi > 0 {
+				dpm = dd[i]
+				if tanh {
+					dpm *= 1 - fi*fi
+				}
+			}
+			sBG[i] += dpg
+			sBM[i] += dpm
+			sRM[i] += dpm * ui * e[i]
+			d := dpg + dpm*e[i]
+			dd[i] = d
+			dpSum[i] += d
+		}
+	}
+	// W_enc gradient: (dLoss/du)ᵀ·c; W_dec gradient of the main decode:
+	// fᵀ·dy (V is free: its slab holds the transposes).
+	gemmTNAccBuf(gWEncT, s3, w.c[:U*D], U, S, D, V)
+	gemmTNAccBuf(gWDec, F, w.dy[:U*D], U, S, D, V)
+	for i := 0; i < S; i++ {
+		gBGate[i] += sBG[i]
+		gBMag[i] += sBM[i]
+		gRMag[i] += sRM[i]
+		if wdi := w.wdn[i]; gd.piSum[i] != 0 && wdi > 0 {
+			axpy(lam*gd.piSum[i]/wdi, s.WDec[i*D:i*D+D], gWDec[i*D:i*D+D])
+		}
+		if s.ApplyBDecToInput && dpSum[i] != 0 {
+			axpy(-dpSum[i], s.WEncT[i*D:i*D+D], gBDec)
+		}
+	}
+}

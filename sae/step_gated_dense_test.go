@@ -1,0 +1,241 @@
+package sae
+
+import (
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+)
+
+// gatedCostStep runs one step (gated, or any architecture) with the given density threshold and
+// reports whether it ran dense; feats gets the step's activations.
+func gatedCostStep(t *testing.T, s *SAE, x []float32, B int, o stepOptions, minDensity float64) (StepLosses, grads, []float32, bool) {
+	t.Helper()
+	old := denseMinDensity
+	defer func() { denseMinDensity = old }()
+	denseMinDensity = minDensity
+	w := newWorkspace(B, s.DIn, s.DSAE)
+	g := newGrads(s)
+	L, err := s.forwardBackward(w, append([]float32(nil), x...), make([]bool, s.DSAE), &o, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	feats := make([]float32, B*s.DSAE)
+	w.features(feats)
+	return L, g, feats, w.denseActs
+}
+
+// TestGatedCostPath checks that a wide gated step runs dense while many
+// gates are open and sparse when few are, that both give the same losses,
+// gradients and activations, and that the dense step matches the
+// reference step.
+func TestGatedCostPath(t *testing.T) {
+	if !fastGemm() {
+		t.Skip("no fast kernels: the gated step is always sparse")
+	}
+	const B, D, S = 24, 136, 264
+	for _, tc := range []struct {
+		name  string
+		shift float32 // added to b_gate: 0 ≈ half the gates open
+		dup   bool    // repeated rows (de-duplicated step rows)
+		setup func(s *SAE)
+	}{
+		{"plain", 0, false, func(s *SAE) {}},
+		{"bdec-to-input", 0, false, func(s *SAE) { s.ApplyBDecToInput = true }},
+		{"tanh-relu/dup", 0, true, func(s *SAE) { s.ActivationFn = "tanh-relu" }},
+		{"sparse-phase", -20, false, func(s *SAE) {}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(7, 17))
+			x := make([]float32, B*D)
+			for i := range x {
+				x[i] = float32(r.NormFloat64()*1.5 + 0.3)
+			}
+			if tc.dup {
+				for b := 1; b < B; b += 3 {
+					copy(x[b*D:(b+1)*D], x[(b-1)*D:b*D])
+				}
+			}
+			s := noisySAE(t, ArchGated, D, S, rand.New(rand.NewPCG(3, 19)))
+			tc.setup(s)
+			for i := range s.BGate {
+				s.BGate[i] += tc.shift
+			}
+			o := stepOptions{coeff: 0.3, lp: 1}
+			Ld, gd, fd, dense := gatedCostStep(t, s, x, B, o, denseMinDensity)
+			if want := tc.shift == 0; dense != want {
+				t.Fatalf("dense path = %v, want %v", dense, want)
+			}
+			Ls, gs, fs, sparse := gatedCostStep(t, s, x, B, o, 2)
+			if sparse {
+				t.Fatal("a density threshold above 1 still ran dense")
+			}
+			a := []float64{Ld.MSE, Ld.L1, Ld.Aux}
+			b := []float64{Ls.MSE, Ls.L1, Ls.Aux}
+			for i, nm := range []string{"mse", "l1", "aux"} {
+				if math.Abs(a[i]-b[i]) > 1e-5*math.Max(math.Abs(b[i]), 1e-3) {
+					t.Errorf("loss %s: dense %.8g, sparse %.8g", nm, a[i], b[i])
+				}
+			}
+			for k, nm := range s.paramNames() {
+				closeTo(t, "grad "+nm, gd[k], gs[k], 1e-4)
+			}
+			closeTo(t, "features", fd, fs, 1e-6)
+			oo := o
+			compareWithRef(t, s, x, make([]bool, S), &oo, 2e-4)
+		})
+	}
+}
+
+// TestDenseStepCoreCount checks that wide dense gated and jumprelu steps
+// (products large enough to split over the cores) give bit-identical
+// losses and gradients with 1 and 2 cores.
+func TestDenseStepCoreCount(t *testing.T) {
+	for _, arch := range []string{ArchGated, ArchJumpReLU} {
+		t.Run(arch, func(t *testing.T) { testDenseStepCoreCount(t, arch) })
+	}
+}
+
+func testDenseStepCoreCount(t *testing.T, arch string) {
+	if testing.Short() || !fastGemm() {
+		t.Skip("large step on the fast kernels")
+	}
+	const B, D, S = 512, 136, 264
+	r := rand.New(rand.NewPCG(9, 19))
+	x := make([]float32, B*D)
+	for i := range x {
+		x[i] = float32(r.NormFloat64())
+	}
+	s := noisySAE(t, arch, D, S, rand.New(rand.NewPCG(4, 14)))
+	run := func(procs int) (StepLosses, grads) {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		L, g, _, dense := gatedCostStep(t, s, x, B, stepOptions{coeff: 0.3, lp: 1, bandwidth: 0.5}, denseMinDensity)
+		if !dense {
+			t.Fatal("the step did not run dense")
+		}
+		return L, g
+	}
+	L1, g1 := run(1)
+	L2, g2 := run(2)
+	if L1 != L2 {
+		t.Errorf("losses: %+v with 1 core, %+v with 2", L1, L2)
+	}
+	for k, nm := range s.paramNames() {
+		for i := range g1[k] {
+			if math.Float32bits(g1[k][i]) != math.Float32bits(g2[k][i]) {
+				t.Fatalf("grad %s[%d]: %v with 1 core, %v with 2", nm, i, g1[k][i], g2[k][i])
+			}
+		}
+	}
+}
+
+// TestDenseLargeProducts checks the wide dense steps at a batch where
+// their weight-gradient products are large enough to run transposed and
+// split over the cores (the standard step's [d_in, d_sae] transposed
+// products): the same losses and gradients as the sparse path and the
+// reference step.
+func TestDenseLargeProducts(t *testing.T) {
+	if testing.Short() || !fastGemm() {
+		t.Skip("large step on the fast kernels")
+	}
+	const B, D, S = 512, 136, 264
+	r := rand.New(rand.NewPCG(2, 29))
+	x := make([]float32, B*D)
+	for i := range x {
+		x[i] = float32(r.NormFloat64()*1.5 + 0.3)
+	}
+	for _, arch := range []string{ArchStandard, ArchGated, ArchJumpReLU} {
+		t.Run(arch, func(t *testing.T) {
+			s := noisySAE(t, arch, D, S, rand.New(rand.NewPCG(5, 31)))
+			o := stepOptions{coeff: 0.3, lp: 1, bandwidth: 0.5}
+			run := func(minDensity float64) (StepLosses, grads, bool) {
+				old := denseMinDensity
+				defer func() { denseMinDensity = old }()
+				denseMinDensity = minDensity
+				w := newWorkspace(B, D, S)
+				g := newGrads(s)
+				oo := o
+				L, err := s.forwardBackward(w, append([]float32(nil), x...), make([]bool, S), &oo, g)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return L, g, w.denseActs
+			}
+			Ld, gd, dense := run(denseMinDensity)
+			if !dense {
+				t.Fatal("the step did not run dense")
+			}
+			Ls, gs, _ := run(2)
+			if math.Abs(Ld.Overall-Ls.Overall) > 1e-5*math.Abs(Ls.Overall) {
+				t.Errorf("loss: dense %.8g, sparse %.8g", Ld.Overall, Ls.Overall)
+			}
+			for k, nm := range s.paramNames() {
+				closeTo(t, "grad "+nm, gd[k], gs[k], 1e-4)
+			}
+			oo := o
+			compareWithRef(t, s, x, make([]bool, S), &oo, 2e-4)
+		})
+	}
+}
+
+// TestJumpReLUCostPath checks that a wide jumprelu step runs dense while
+// many features are above threshold and sparse when few are, that both
+// give the same losses, gradients and activations, and that the dense step
+// matches the reference step (step and tanh sparsity losses).
+func TestJumpReLUCostPath(t *testing.T) {
+	if !fastGemm() {
+		t.Skip("no fast kernels: the jumprelu step is always sparse")
+	}
+	const B, D, S = 24, 136, 264
+	for _, tc := range []struct {
+		name  string
+		shift float32 // added to b_enc: 0 ≈ half the features active
+		dup   bool
+		o     stepOptions
+		setup func(s *SAE)
+	}{
+		{"step", 0, false, stepOptions{coeff: 0.3, bandwidth: 0.5}, func(s *SAE) {}},
+		{"step/bdec-to-input/dup", 0, true, stepOptions{coeff: 0.3, bandwidth: 0.5}, func(s *SAE) { s.ApplyBDecToInput = true }},
+		{"tanh", 0, false, stepOptions{coeff: 0.3, bandwidth: 0.5, tanhMode: true, tanhScale: 4}, func(s *SAE) {}},
+		{"sparse-phase", -20, false, stepOptions{coeff: 0.3, bandwidth: 0.5}, func(s *SAE) {}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(7, 23))
+			x := make([]float32, B*D)
+			for i := range x {
+				x[i] = float32(r.NormFloat64()*1.5 + 0.3)
+			}
+			if tc.dup {
+				for b := 1; b < B; b += 3 {
+					copy(x[b*D:(b+1)*D], x[(b-1)*D:b*D])
+				}
+			}
+			s := noisySAE(t, ArchJumpReLU, D, S, rand.New(rand.NewPCG(3, 23)))
+			tc.setup(s)
+			for i := range s.BEnc {
+				s.BEnc[i] += tc.shift
+			}
+			Ld, gd, fd, dense := gatedCostStep(t, s, x, B, tc.o, denseMinDensity)
+			if want := tc.shift == 0; dense != want {
+				t.Fatalf("dense path = %v, want %v", dense, want)
+			}
+			Ls, gs, fs, sparse := gatedCostStep(t, s, x, B, tc.o, 2)
+			if sparse {
+				t.Fatal("a density threshold above 1 still ran dense")
+			}
+			a := []float64{Ld.MSE, Ld.L1}
+			b := []float64{Ls.MSE, Ls.L1}
+			for i, nm := range []string{"mse", "l1"} {
+				if math.Abs(a[i]-b[i]) > 1e-5*math.Max(math.Abs(b[i]), 1e-3) {
+					t.Errorf("loss %s: dense %.8g, sparse %.8g", nm, a[i], b[i])
+				}
+			}
+			for k, nm := range s.paramNames() {
+				closeTo(t, "grad "+nm, gd[k], gs[k], 1e-4)
+			}
+			closeTo(t, "features", fd, fs, 1e-6)
+			oo := tc.o
+			compareWithRef(t, s, x, make([]bool, S), &oo, 2e-4)
+		})
+	}
+}

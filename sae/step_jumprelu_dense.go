@@ -1,0 +1,192 @@
+package sae
+
+import "math"
+
+// jumpDenseBuffers are the dense jumprelu step's buffers beyond the
+// workspace's slabs.
+type jumpDenseBuffers struct {
+	wdecT  []float32 // [D, S] W_decᵀ, then the transposed weight gradients
+	smallT []float32 // [D, B] the transposed operand of the large products
+	dpSum  []float32 // [S] Σ dLoss/dpre (b_dec through the input)
+}
+
+func (w *workspace) jumpDense() *jumpDenseBuffers {
+	if w.jd == nil {
+		w.jd = &jumpDenseBuffers{wdecT: make([]float32, w.d*w.s), smallT: make([]float32, w.d*w.b),
+			dpSum: make([]float32, w.s)}
+	}
+	return w.jd
+}
+
+// jumpDenseByCost reports whether a wide jumprelu step (d_in ≥
+// denseCostMinDIn, fast kernels) should run dense: at least
+// denseMinDensity of the entries above their threshold (th, [S]) in this
+// step's pre-activations, the standard step's cost model.
+func jumpDenseByCost(w *workspace, th []float32) bool {
+	U, S := w.u, w.s
+	if !fastGemm() || w.d < denseCostMinDIn || U == 0 || S < 8 {
+		return false
+	}
+	th = th[:S]
+	active := 0
+	for b := 0; b < U; b++ {
+		pre := w.pre[b*S : b*S+S]
+		pre = pre[:len(th)]
+		for i, p := range pre {
+			active += positive(p - th[i])
+		}
+	}
+	return float64(active) >= denseMinDensity*float64(U*S)
+}
+
+// stepJumpReLUDense is stepJumpReLU computed with dense products over
+// every feature (the same loss and gradients up to summation order): the
+// phase of a wide jumprelu SAE where many features are above threshold.
+// w.pre holds the pre-activations, th the thresholds.
+//
+// Memory: three [B, d_sae] slabs — the pre-activations, the activations
+// (actVal) and dLoss/df then dLoss/dpre (the dots slab); the weight
+// gradients are taken as their [d_in, d_sae] transposes, so the operand the
+// products transpose is a [B, d_in] one.
+func (s *SAE) stepJumpReLUDense(w *workspace, x []float32, th []float32, o *stepOptions, gr grads, L *StepLosses) {
+	B, U, D, S := w.b, w.u, w.d, w.s
+	gWEncT, gWDec, gBEnc, gBDec, gLogTh := gr[0], gr[1], gr[2], gr[3], gr[4]
+	jd := w.jumpDense()
+	F := w.actVal[:U*S]
+	th = th[:S]
+	clear(w.colCount)
+	for b := 0; b < U; b++ {
+		pre := w.pre[b*S : b*S+S]
+		f := F[b*S : b*S+S]
+		cc := w.colCount[:S]
+		mi := int32(w.mult[b])
+		n := 0
+		for i, p := range pre[:len(th)] {
+			var v float32
+			if p > th[i] {
+				v = p
+				n++
+				cc[i] += mi
+			}
+			f[i] = v
+		}
+		w.actN[b] = int32(n)
+	}
+	w.denseActs = true
+	w.fDense = F
+	// y = f·W_dec + b_dec, x̂, the MSE and dLoss/dy, as decodeGathered.
+	y := w.y[:U*D]
+	for b := 0; b < U; b++ {
+		copy(y[b*D:b*D+D], s.BDec)
+	}
+	gemmAcc(y, F, s.WDec, U, S, D)
+	w.mseWeights(x, o)
+	invB := 1 / float32(B)
+	var mse float64
+	for b := 0; b < U; b++ {
+		yb := y[b*D : b*D+D]
+		rn := w.norms[b]
+		xh := w.xhat[b*D : b*D+D]
+		if rn.kout != 1 || rn.mu != 0 {
+			for j := range yb {
+				xh[j] = yb[j]*rn.kout + rn.mu
+			}
+		} else {
+			copy(xh, yb)
+		}
+		xb := x[b*D : b*D+D]
+		dy := w.dy[b*D : b*D+D]
+		wb := w.wmse[b]
+		m := w.mult[b]
+		k := 2 * wb * invB * rn.kout * m
+		var rs float32
+		for j := range xb {
+			e := xh[j] - xb[j]
+			rs += e * e
+			dy[j] = k * e
+		}
+		mse += float64(rs * wb * m)
+		for j := range dy {
+			gBDec[j] += dy[j]
+		}
+	}
+	L.MSE = mse / float64(B)
+	// dLoss/df = dy·W_decᵀ for every entry.
+	transposeTo(jd.wdecT, S, s.WDec, S, D)
+	dd := w.dotsSlab()[:U*S]
+	clear(dd)
+	gemmAcc(dd, w.dy[:U*D], jd.wdecT, U, D, S)
+	if o.tanhMode {
+		s.decoderNorms(w.wdn)
+	}
+	lam := o.coeff / float32(B)
+	bw := o.bandwidth
+	clear(w.dth)
+	var dnorm []float32
+	if o.tanhMode {
+		dnorm = w.h[:S]
+		clear(dnorm)
+	}
+	dpSum := jd.dpSum[:S]
+	clear(dpSum)
+	var pen float64
+	for b := 0; b < U; b++ {
+		m := w.mult[b]
+		lamB := lam * m
+		pre := w.pre[b*S : b*S+S]
+		drow := dd[b*S : b*S+S]
+		for i, p := range pre[:len(th)] {
+			active := p > th[i]
+			near := rect((p - th[i]) / bw)
+			var df float32
+			if active || near {
+				df = drow[i]
+			}
+			var f float32
+			if active {
+				f = p
+			}
+			if o.tanhMode {
+				t := float32(math.Tanh(float64(o.tanhScale * f * w.wdn[i])))
+				pen += float64(t * m)
+				dt := lamB * (1 - t*t) * o.tanhScale
+				df += dt * w.wdn[i]
+				dnorm[i] += dt * f
+			} else if active {
+				pen += float64(m)
+			}
+			if near {
+				w.dth[i] -= float64(th[i] / bw * df)
+				if !o.tanhMode {
+					w.dth[i] -= float64(lamB / bw)
+				}
+			}
+			if active {
+				drow[i] = df
+				gBEnc[i] += df
+				dpSum[i] += df
+			} else {
+				drow[i] = 0
+			}
+		}
+	}
+	L.L1 = float64(o.coeff) * pen / float64(B)
+	// Weight gradients as their transposes: dyᵀ·f and cᵀ·dpre ([D, S],
+	// into wdecT, free now), then transposed into the (zero) gradients.
+	tT := jd.wdecT[:D*S]
+	clear(tT)
+	gemmTNAccBuf(tT, w.dy[:U*D], F, U, D, S, jd.smallT)
+	transposeTo(gWDec, D, tT, D, S)
+	clear(tT)
+	gemmTNAccBuf(tT, w.c[:U*D], dd, U, D, S, jd.smallT)
+	transposeTo(gWEncT, D, tT, D, S)
+	for i := 0; i < S; i++ {
+		gLogTh[i] += float32(w.dth[i]) * th[i]
+		if o.tanhMode && dnorm[i] != 0 && w.wdn[i] > 0 {
+			axpy(dnorm[i]/w.wdn[i], s.WDec[i*D:i*D+D], gWDec[i*D:i*D+D])
+		}
+		if s.ApplyBDecToInput && dpSum[i] != 0 {
+			axpy(-dpSum[i], s.WEncT[i*D:i*D+D], gBDec)
+		}
+	}
+}
