@@ -2,7 +2,6 @@ package grad
 
 import (
 	"fmt"
-	"math"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -37,11 +36,15 @@ type Workspace struct {
 
 	// Activations, rows N = B·T, padded widths.
 	tok       []int32
-	x         [][]float32   // L+1 residual streams [N][Dp]: x[l] = blocks.l.hook_resid_pre, x[L] final
-	mid       [][]float32   // [N][Dp] blocks.l.hook_resid_mid
-	qkv       [][]float32   // [N][Sp]
-	pat       [][]float32   // [B][H][T][T] attention pattern
-	z         [][]float32   // [N][HD] (zero for patched heads)
+	x         [][]float32 // L+1 residual streams [N][Dp]: x[l] = blocks.l.hook_resid_pre, x[L] final
+	mid       [][]float32 // [N][Dp] blocks.l.hook_resid_mid
+	qkv       [][]float32 // [N][Sp]
+	qkvL      [][]float32 // q, k, v in lane layout (attn.go), [lanes][3][H][T][dh]
+	pat       [][]float32 // attention pattern in lane layout, [lanes][H][T][T]
+	zL        []float32   // z in lane layout, [lanes][H][T][dh] (scratch)
+	offS      []int       // lanesIn/lanesOut offsets of qkv's S columns, dz's HD
+	offHD     []int
+	z         [][]float32   // [N][HDp] (zero for patched heads)
 	pre, post [][]float32   // [N][Fp]
 	dact      [][]float32   // [N][Fp] act'(pre), kept runs only
 	logitsP   []float32     // [N][Vp]
@@ -57,6 +60,8 @@ type Workspace struct {
 	dpost        []float32 // [N][Fp]
 	dz           []float32 // [N][HDp]
 	dqkv         []float32 // [N][Sp]
+	dzL, dqkvL   []float32 // dz and dq, dk, dv in lane layout (scratch)
+	dpL          []float32 // [lanes][T] (scratch)
 	parts, total []float32 // per-chunk gradient partials (gradLayout), their sum
 
 	job chunkJob
@@ -110,9 +115,9 @@ func (j *chunkJob) do(c int) {
 	b0, b1 := chunkRange(c, j.nc, j.B)
 	if j.backward {
 		P := j.ws.gl.size
-		j.net.backwardChunk(j.ws, j.ws.parts[c*P:(c+1)*P], b0, b1, j.T)
+		j.net.backwardChunk(j.ws, j.ws.parts[c*P:(c+1)*P], c, b0, b1, j.T)
 	} else {
-		j.net.forwardChunk(j.ws, j.src, j.from, b0, b1, j.T)
+		j.net.forwardChunk(j.ws, j.src, j.from, c, b0, b1, j.T)
 	}
 }
 
@@ -244,8 +249,12 @@ func (n *Net) run(ws *Workspace, B, T int, patches []Patch, keep bool, from int,
 	ws.x = growAll(ws.x, g.L+1, N*g.Dp)
 	ws.mid = growAll(ws.mid, g.L, N*g.Dp)
 	ws.qkv = growAll(ws.qkv, g.L, N*g.Sp)
-	ws.pat = growAll(ws.pat, g.L, B*g.H*T*T)
-	ws.z = growAll(ws.z, g.L, N*g.HD)
+	nl := lanes(B)
+	ws.qkvL = growAll(ws.qkvL, g.L, nl*T*g.S)
+	ws.pat = growAll(ws.pat, g.L, nl*g.H*T*T)
+	ws.zL = grow(ws.zL, nl*T*g.HD)
+	ws.z = growAll(ws.z, g.L, N*g.HDp)
+	ws.offS, ws.offHD = laneOffsets(ws.offS, g.S, g.dh, T), laneOffsets(ws.offHD, g.HD, g.dh, T)
 	ws.pre = growAll(ws.pre, g.L, N*g.Fp)
 	ws.post = growAll(ws.post, g.L, N*g.Fp)
 	if keep {
@@ -334,12 +343,12 @@ func (ws *Workspace) setPatches(n *Net, patches []Patch, N int) {
 	}
 }
 
-// forwardChunk runs batch rows [b0, b1) through the network from stage
+// forwardChunk runs chunk c's batch rows [b0, b1) through the network from stage
 // `from` on (stage 2l is layer l's attention, 2l+1 its MLP, 2L the
 // unembedding): from 0, the embeddings first; otherwise from src's (a
 // clean run of the same tokens) residual stream entering that stage,
 // x[l] or mid[l].
-func (n *Net) forwardChunk(ws, src *Workspace, from, b0, b1, T int) {
+func (n *Net) forwardChunk(ws, src *Workspace, from, c, b0, b1, T int) {
 	g := ws.g
 	D, Dp := g.D, g.Dp
 	r0, r1 := b0*T, b1*T
@@ -366,7 +375,7 @@ func (n *Net) forwardChunk(ws, src *Workspace, from, b0, b1, T int) {
 	for l := l0; l < g.L; l++ {
 		mid := ws.mid[l]
 		if 2*l >= from { // else layer l's attention is the clean run's
-			n.attentionStage(ws, l, b0, b1, T)
+			n.attentionStage(ws, l, c, b0, b1, T)
 		}
 		// MLP.
 		pre, post, x1 := ws.pre[l], ws.post[l], ws.x[l+1]
@@ -398,10 +407,10 @@ func (n *Net) forwardChunk(ws, src *Workspace, from, b0, b1, T int) {
 	}
 }
 
-// attentionStage computes layer l's attention for batch rows [b0, b1):
+// attentionStage computes layer l's attention for chunk c's batch rows [b0, b1):
 // qkv, the pattern and z, then resid_mid = resid_pre + b_O + Σ_h result_h
 // (patched heads' values added in place of theirs).
-func (n *Net) attentionStage(ws *Workspace, l, b0, b1, T int) {
+func (n *Net) attentionStage(ws *Workspace, l, c, b0, b1, T int) {
 	g := ws.g
 	D, Dp := g.D, g.Dp
 	r0, r1 := b0*T, b1*T
@@ -410,9 +419,9 @@ func (n *Net) attentionStage(ws *Workspace, l, b0, b1, T int) {
 	// Attention.
 	qkv := ws.qkv[l]
 	sgemmInit(qkv[r0*g.Sp:], g.Sp, x[r0*Dp:], Dp, 1, ws.wqkv[l], g.Sp, nr, D, g.Sp, nil, ws.bqkv[l])
-	n.attention(ws, l, b0, b1, T)
+	n.attention(ws, l, c, b0, b1, T)
 	// resid_mid = resid_pre + b_O + Σ_h result_h
-	sgemmInit(mid[r0*Dp:], Dp, ws.z[l][r0*g.HD:], g.HD, 1, ws.wO[l], Dp, nr, g.HD, Dp, x[r0*Dp:], ws.bO[l])
+	sgemmInit(mid[r0*Dp:], Dp, ws.z[l][r0*g.HDp:], g.HDp, 1, ws.wO[l], Dp, nr, g.HD, Dp, x[r0*Dp:], ws.bO[l])
 	for h, on := range ws.headOn[l] {
 		if !on {
 			continue
@@ -422,99 +431,6 @@ func (n *Net) attentionStage(ws *Workspace, l, b0, b1, T int) {
 			m := mid[r*Dp : r*Dp+D]
 			for d, v := range pv[r*D : (r+1)*D] {
 				m[d] += v
-			}
-		}
-	}
-}
-
-// attention computes layer l's pattern and z for batch rows [b0, b1)
-// from qkv (z and the pattern are zero for patched heads). It runs in three
-// passes so that the exponentials of the whole chunk go through one
-// vectorised call: the scores minus their row maximum (masked ones -inf),
-// expNegRows, then the normalisation and z = pattern·v.
-func (n *Net) attention(ws *Workspace, l, b0, b1, T int) {
-	g := ws.g
-	H, dh, HD, Sp := g.H, g.dh, g.HD, g.Sp
-	qkv, pat, z := ws.qkv[l], ws.pat[l], ws.z[l]
-	inv := float32(1 / n.attnScale(l)) // scores are q·k·(1/attn_scale), as in package model
-	causal := n.cfg.AttentionDir == "causal"
-	on := ws.headOn[l]
-	TT := T * T
-	ninf := float32(math.Inf(-1))
-	for b := b0; b < b1; b++ {
-		blk := qkv[b*T*Sp : (b+1)*T*Sp]
-		for h := 0; h < H; h++ {
-			pb := pat[(b*H+h)*TT : (b*H+h+1)*TT]
-			if on[h] {
-				for i := range pb {
-					pb[i] = ninf
-				}
-				continue
-			}
-			qo, ko := h*dh, HD+h*dh
-			for i := 0; i < T; i++ {
-				jn := T
-				if causal {
-					jn = i + 1
-				}
-				qi := blk[i*Sp+qo : i*Sp+qo+dh]
-				prow := pb[i*T : i*T+T]
-				mx := ninf
-				for j := 0; j < jn; j++ {
-					kj := blk[j*Sp+ko : j*Sp+ko+dh]
-					kj = kj[:len(qi)]
-					var s float32
-					for e, qv := range qi {
-						s += qv * kj[e]
-					}
-					s *= inv
-					prow[j] = s
-					mx = max(mx, s)
-				}
-				for j := range prow[:jn] {
-					prow[j] -= mx
-				}
-				for j := jn; j < T; j++ {
-					prow[j] = ninf
-				}
-			}
-		}
-	}
-	expNegRows(pat[b0*H*TT : b1*H*TT])
-	for b := b0; b < b1; b++ {
-		blk := qkv[b*T*Sp : (b+1)*T*Sp]
-		zb := z[b*T*HD : (b+1)*T*HD]
-		for h := 0; h < H; h++ {
-			if on[h] {
-				for i := 0; i < T; i++ {
-					clear(zb[i*HD+h*dh : i*HD+(h+1)*dh])
-				}
-				continue
-			}
-			pb := pat[(b*H+h)*TT : (b*H+h+1)*TT]
-			vo := 2*HD + h*dh
-			for i := 0; i < T; i++ {
-				jn := T
-				if causal {
-					jn = i + 1
-				}
-				prow := pb[i*T : i*T+jn]
-				var sum float32
-				for _, e := range prow {
-					sum += e
-				}
-				inv := 1 / sum
-				zi := zb[i*HD+vo-2*HD : i*HD+vo-2*HD+dh]
-				clear(zi)
-				for j := range prow {
-					p := prow[j] * inv
-					prow[j] = p
-					vj := blk[j*Sp+vo : j*Sp+vo+dh]
-					vj = vj[:len(zi)]
-					for e, v := range vj {
-						zi[e] += p * v
-					}
-				}
 			}
 		}
 	}
@@ -595,7 +511,7 @@ func (r *Run) NodeInto(dst []float32, nd Node) error {
 	for row := 0; row < N; row++ {
 		o := dst[row*g.D : (row+1)*g.D]
 		clear(o)
-		for e, zv := range z[row*g.HD+h*g.dh : row*g.HD+(h+1)*g.dh] {
+		for e, zv := range z[row*g.HDp+h*g.dh : row*g.HDp+(h+1)*g.dh] {
 			wr := wO[(h*g.dh+e)*g.Dp:]
 			for d := range o {
 				o[d] = fma32(zv, wr[d], o[d])
