@@ -44,6 +44,7 @@ type Workspace struct {
 	zL        []float32   // z in lane layout, [lanes][H][T][dh] (scratch)
 	offS      []int       // lanesIn/lanesOut offsets of qkv's S columns, dz's HD
 	offHD     []int
+	nodeBuf   []float32     // NodeInto's [N][Dp] product
 	z         [][]float32   // [N][HDp] (zero for patched heads)
 	pre, post [][]float32   // [N][Fp]
 	dact      [][]float32   // [N][Fp] act'(pre), kept runs only
@@ -473,7 +474,9 @@ func (r *Run) Node(nd Node) []float32 {
 
 // NodeInto copies the node's activation [B,T,width] into dst, which must
 // have exactly that length (Node without the allocation). A head's
-// hook_result is z_h·W_O[h] with the weights of the forward pass.
+// hook_result is z_h·W_O[h] with the weights of the forward pass (computed
+// in a scratch buffer of the run's Workspace, so NodeInto must not run
+// concurrently with anything else on that Workspace).
 func (r *Run) NodeInto(dst []float32, nd Node) error {
 	if !r.valid() {
 		return fmt.Errorf("grad: run is stale (its Workspace ran another Forward)")
@@ -507,16 +510,14 @@ func (r *Run) NodeInto(dst []float32, nd Node) error {
 		copy(dst, r.ws.headPatch[l][h][:N*g.D])
 		return nil
 	}
-	z, wO := r.ws.z[l], r.ws.wO[l]
+	// hook_result[h] = z[:, h]·W_O[h], through the padded scratch.
+	ws := r.ws
+	buf := grow(ws.nodeBuf, N*g.Dp)
+	ws.nodeBuf = buf
+	clear(buf)
+	sgemm(buf, g.Dp, ws.z[l][h*g.dh:], g.HDp, 1, ws.wO[l][h*g.dh*g.Dp:], g.Dp, N, g.dh, g.Dp)
 	for row := 0; row < N; row++ {
-		o := dst[row*g.D : (row+1)*g.D]
-		clear(o)
-		for e, zv := range z[row*g.HDp+h*g.dh : row*g.HDp+(h+1)*g.dh] {
-			wr := wO[(h*g.dh+e)*g.Dp:]
-			for d := range o {
-				o[d] = fma32(zv, wr[d], o[d])
-			}
-		}
+		copy(dst[row*g.D:(row+1)*g.D], buf[row*g.Dp:])
 	}
 	return nil
 }
