@@ -87,6 +87,9 @@ type trainer struct {
 	bestEpoch int
 	bestVal   Metrics
 	stopped   string // "early stop" once the criterion was met (kept in the checkpoint)
+	// patchBuf and patchList are patches' reused buffers.
+	patchBuf  [][]float32
+	patchList []grad.Patch
 }
 
 // Train runs SIIT on the job. With opt.Out it writes metrics.jsonl every
@@ -271,7 +274,10 @@ func (t *trainer) step3(bt *batch, k int, rng *rand.Rand) ([3]float64, error) {
 	if err != nil {
 		return losses, err
 	}
-	patches := t.patches(src, j.Corr.Entries[k].LL)
+	patches, err := t.patches(src, j.Corr.Entries[k].LL)
+	if err != nil {
+		return losses, err
+	}
 	if losses[0], err = t.lossStep(bt.base[:n*T], n, patches, bt.iitTgt, r.IITWeight, single, "iit"); err != nil {
 		return losses, err
 	}
@@ -286,7 +292,10 @@ func (t *trainer) step3(bt *batch, k int, rng *rand.Rand) ([3]float64, error) {
 		if r.StrictSquared {
 			w *= r.StrictWeight
 		}
-		if losses[1], err = t.lossStep(bt.base[:n*T], n, t.patches(src, nodes), bt.yBase, w, single, "strict"); err != nil {
+		if patches, err = t.patches(src, nodes); err != nil {
+			return losses, err
+		}
+		if losses[1], err = t.lossStep(bt.base[:n*T], n, patches, bt.yBase, w, single, "strict"); err != nil {
 			return losses, err
 		}
 	}
@@ -299,12 +308,27 @@ func (t *trainer) step3(bt *batch, k int, rng *rand.Rand) ([3]float64, error) {
 	return losses, nil
 }
 
-func (t *trainer) patches(src *grad.Run, nodes []LLNode) []grad.Patch {
-	ps := make([]grad.Patch, len(nodes))
+// patches copies the nodes' values out of the source run into patches.
+// The patches and their values live in buffers of t reused by the next
+// call (Forward does not keep them).
+func (t *trainer) patches(src *grad.Run, nodes []LLNode) ([]grad.Patch, error) {
+	t.patchList = t.patchList[:0]
 	for i, nd := range nodes {
-		ps[i] = grad.Patch{Node: nd.Node(), Values: src.Node(nd.Node())} // Node copies
+		g := nd.Node()
+		if i == len(t.patchBuf) {
+			t.patchBuf = append(t.patchBuf, nil)
+		}
+		n := src.B * src.T * g.Width(t.job.LL)
+		if cap(t.patchBuf[i]) < n {
+			t.patchBuf[i] = make([]float32, n)
+		}
+		buf := t.patchBuf[i][:n]
+		if err := src.NodeInto(buf, g); err != nil {
+			return nil, err
+		}
+		t.patchList = append(t.patchList, grad.Patch{Node: g, Values: buf})
 	}
-	return ps
+	return t.patchList, nil
 }
 
 // strictNodes draws the non-circuit nodes of one strict step.
