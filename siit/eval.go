@@ -108,7 +108,9 @@ func (e *evaluator) run(net *grad.Net, effects bool) (Metrics, error) {
 	nCirc := len(all)
 	all = append(all, j.Corr.NonCircuit...)
 	pos := make(map[string]int, len(all)) // a node's index in all
+	allNodes := make([]grad.Node, len(all))
 	for a, nd := range all {
+		allNodes[a] = nd.Node()
 		if _, ok := pos[nd.String()]; !ok {
 			pos[nd.String()] = a
 		}
@@ -145,9 +147,11 @@ func (e *evaluator) run(net *grad.Net, effects bool) (Metrics, error) {
 		}
 		h, t := match(clean.Logits(), yb, n, T, V, cat, atol)
 		acc, accN = acc+h, accN+t
-		srcRun, err := net.Forward(e.wsSrc, src[:n*T], n, T, nil, false)
-		if err != nil {
-			return Metrics{}, err
+		var srcRun *grad.Run
+		if len(allNodes) > 0 { // only the nodes' values are used
+			if srcRun, err = net.ForwardNodes(e.wsSrc, src[:n*T], n, T, allNodes); err != nil {
+				return Metrics{}, err
+			}
 		}
 		for a, nd := range all { // copies: valid after the next forward
 			g := nd.Node()

@@ -90,6 +90,7 @@ type trainer struct {
 	// patchBuf and patchList are patches' reused buffers.
 	patchBuf  [][]float32
 	patchList []grad.Patch
+	nodeList  []grad.Node
 }
 
 // Train runs SIIT on the job. With opt.Out it writes metrics.jsonl every
@@ -269,8 +270,16 @@ func (t *trainer) step3(bt *batch, k int, rng *rand.Rand) ([3]float64, error) {
 	if single {
 		t.g.Reset() // torch 2.x zero_grad: parameters without a gradient are skipped
 	}
-	// IIT: the LL nodes of HL node k take their values from the source run.
-	src, err := t.net.Forward(t.wsSrc, bt.src[:n*T], n, T, nil, false)
+	// IIT: the LL nodes of HL node k take their values from the source run
+	// (which stops above them, except with SingleLoss, where the strict
+	// nodes drawn later patch from it too).
+	var src *grad.Run
+	var err error
+	if single {
+		src, err = t.net.Forward(t.wsSrc, bt.src[:n*T], n, T, nil, false)
+	} else {
+		src, err = t.net.ForwardNodes(t.wsSrc, bt.src[:n*T], n, T, t.gradNodes(j.Corr.Entries[k].LL))
+	}
 	if err != nil {
 		return losses, err
 	}
@@ -284,7 +293,7 @@ func (t *trainer) step3(bt *batch, k int, rng *rand.Rand) ([3]float64, error) {
 	// Strict: non-circuit nodes from a fresh source run (the weights moved).
 	if nodes := t.strictNodes(rng); len(nodes) > 0 {
 		if !single {
-			if src, err = t.net.Forward(t.wsSrc, bt.src[:n*T], n, T, nil, false); err != nil {
+			if src, err = t.net.ForwardNodes(t.wsSrc, bt.src[:n*T], n, T, t.gradNodes(nodes)); err != nil {
 				return losses, err
 			}
 		}
@@ -306,6 +315,16 @@ func (t *trainer) step3(bt *batch, k int, rng *rand.Rand) ([3]float64, error) {
 		t.update()
 	}
 	return losses, nil
+}
+
+// gradNodes returns the nodes as grad nodes (in a buffer of t reused by
+// the next call).
+func (t *trainer) gradNodes(nodes []LLNode) []grad.Node {
+	t.nodeList = t.nodeList[:0]
+	for _, nd := range nodes {
+		t.nodeList = append(t.nodeList, nd.Node())
+	}
+	return t.nodeList
 }
 
 // patches copies the nodes' values out of the source run into patches.

@@ -61,6 +61,10 @@
 // patches one node at a time skips everything before it.
 // clean must stay valid and the parameters unchanged (see its doc).
 //
+// ForwardNodes(ws, tokens, B, T, nodes) is an unpatched, not-kept Forward
+// that stops once the given nodes are computed (a source run whose only
+// use is their values): it skips the layers above them and the logits.
+//
 // # Gradients and the optimiser
 //
 // Grads mirrors torch's p.grad, including whether a parameter has one at

@@ -89,6 +89,8 @@ type Run struct {
 	// attention, 2l+1: its MLP) are base's (only copied into ws when keep).
 	from int
 	base *Run
+	// until > 0: a ForwardNodes run that stopped before stage until.
+	until int
 }
 
 // maxChunks is the number of pieces a batch is split into (fewer when B is
@@ -109,6 +111,7 @@ type chunkJob struct {
 	B, T, nc int
 	backward bool
 	from     int        // first stage to run (ForwardFrom; see forwardChunk)
+	until    int        // stages < until run (2·n_layers+1: all)
 	src      *Workspace // the clean run's Workspace when from > 0
 }
 
@@ -118,7 +121,7 @@ func (j *chunkJob) do(c int) {
 		P := j.ws.gl.size
 		j.net.backwardChunk(j.ws, j.ws.parts[c*P:(c+1)*P], c, b0, b1, j.T)
 	} else {
-		j.net.forwardChunk(j.ws, j.src, j.from, c, b0, b1, j.T)
+		j.net.forwardChunk(j.ws, j.src, j.from, j.until, c, b0, b1, j.T)
 	}
 }
 
@@ -182,17 +185,8 @@ func growAll(bufs [][]float32, count, n int) [][]float32 {
 // network with the patches applied. keep=false skips what only Backward
 // needs (the activation derivative) and makes Backward refuse the run.
 func (n *Net) Forward(ws *Workspace, tokens []int32, B, T int, patches []Patch, keep bool) (*Run, error) {
-	c := &n.cfg
-	if B < 1 || T < 1 || T > c.NCtx {
-		return nil, fmt.Errorf("grad: forward: batch %d×%d, want B ≥ 1 and 1 ≤ T ≤ n_ctx = %d", B, T, c.NCtx)
-	}
-	if len(tokens) != B*T {
-		return nil, fmt.Errorf("grad: forward: %d tokens, want B·T = %d·%d = %d", len(tokens), B, T, B*T)
-	}
-	for i, id := range tokens {
-		if id < 0 || int(id) >= c.DVocab {
-			return nil, fmt.Errorf("grad: forward: token %d (row %d, position %d) is %d, want an id in [0, %d)", i, i/T, i%T, id, c.DVocab)
-		}
+	if err := n.checkTokens(tokens, B, T); err != nil {
+		return nil, fmt.Errorf("grad: forward: %w", err)
 	}
 	if _, err := n.checkPatches(patches, B, T); err != nil {
 		return nil, fmt.Errorf("grad: forward: %w", err)
@@ -202,6 +196,23 @@ func (n *Net) Forward(ws *Workspace, tokens []int32, B, T int, patches []Patch, 
 	runChunks(&ws.job)
 	clear(ws.mlpPatch) // do not keep the caller's slices
 	return r, nil
+}
+
+// checkTokens checks a batch of B×T token ids.
+func (n *Net) checkTokens(tokens []int32, B, T int) error {
+	c := &n.cfg
+	if B < 1 || T < 1 || T > c.NCtx {
+		return fmt.Errorf("batch %d×%d, want B ≥ 1 and 1 ≤ T ≤ n_ctx = %d", B, T, c.NCtx)
+	}
+	if len(tokens) != B*T {
+		return fmt.Errorf("%d tokens, want B·T = %d·%d = %d", len(tokens), B, T, B*T)
+	}
+	for i, id := range tokens {
+		if id < 0 || int(id) >= c.DVocab {
+			return fmt.Errorf("token %d (row %d, position %d) is %d, want an id in [0, %d)", i, i/T, i%T, id, c.DVocab)
+		}
+	}
+	return nil
 }
 
 // checkPatches checks patches against the model and a batch of B×T rows
@@ -267,7 +278,7 @@ func (n *Net) run(ws *Workspace, B, T int, patches []Patch, keep bool, from int,
 	if base != nil {
 		src = base.ws
 	}
-	ws.job = chunkJob{net: n, ws: ws, B: B, T: T, nc: numChunks(B), from: from, src: src}
+	ws.job = chunkJob{net: n, ws: ws, B: B, T: T, nc: numChunks(B), from: from, until: 2*g.L + 1, src: src}
 	return &Run{ws: ws, net: n, gen: ws.gen, B: B, T: T, keep: keep, patched: len(patches) > 0,
 		version: n.version, from: from, base: base}
 }
@@ -348,8 +359,8 @@ func (ws *Workspace) setPatches(n *Net, patches []Patch, N int) {
 // `from` on (stage 2l is layer l's attention, 2l+1 its MLP, 2L the
 // unembedding): from 0, the embeddings first; otherwise from src's (a
 // clean run of the same tokens) residual stream entering that stage,
-// x[l] or mid[l].
-func (n *Net) forwardChunk(ws, src *Workspace, from, c, b0, b1, T int) {
+// x[l] or mid[l]. It stops before stage until (ForwardNodes).
+func (n *Net) forwardChunk(ws, src *Workspace, from, until, c, b0, b1, T int) {
 	g := ws.g
 	D, Dp := g.D, g.Dp
 	r0, r1 := b0*T, b1*T
@@ -375,8 +386,14 @@ func (n *Net) forwardChunk(ws, src *Workspace, from, c, b0, b1, T int) {
 	}
 	for l := l0; l < g.L; l++ {
 		mid := ws.mid[l]
+		if 2*l >= until {
+			return
+		}
 		if 2*l >= from { // else layer l's attention is the clean run's
 			n.attentionStage(ws, l, c, b0, b1, T)
+		}
+		if 2*l+1 >= until {
+			return
 		}
 		// MLP.
 		pre, post, x1 := ws.pre[l], ws.post[l], ws.x[l+1]
@@ -401,6 +418,9 @@ func (n *Net) forwardChunk(ws, src *Workspace, from, c, b0, b1, T int) {
 		}
 		// resid_post = resid_mid + b_out + post·W_out
 		sgemmInit(x1[r0*Dp:], Dp, post[r0*g.Fp:], g.Fp, 1, ws.wOut[l], Dp, nr, g.F, Dp, mid[r0*Dp:], ws.bOut[l])
+	}
+	if 2*g.L >= until {
+		return
 	}
 	sgemmInit(ws.logitsP[r0*g.Vp:], g.Vp, ws.x[g.L][r0*Dp:], Dp, 1, ws.wU, g.Vp, nr, D, g.Vp, nil, ws.bU)
 	for r := r0; r < r1; r++ {
@@ -450,9 +470,10 @@ func (n *Net) attnScale(l int) float64 {
 func (r *Run) valid() bool { return r != nil && r.ws != nil && r.gen == r.ws.gen }
 
 // Logits returns the logits [B,T,d_vocab_out]: a view into the Workspace,
-// valid until its next Forward (nil when that has happened).
+// valid until its next Forward (nil when that has happened, and for a
+// ForwardNodes run, which does not compute them).
 func (r *Run) Logits() []float32 {
-	if !r.valid() {
+	if !r.valid() || r.until > 0 {
 		return nil
 	}
 	return r.ws.logits[:r.B*r.T*r.net.cfg.DVocabOut]
@@ -493,6 +514,9 @@ func (r *Run) NodeInto(dst []float32, nd Node) error {
 	stage := 2*l + 1
 	if nd.isHead() {
 		stage = 2 * l
+	}
+	if r.until > 0 && stage >= r.until {
+		return fmt.Errorf("grad: node %s: not computed (the ForwardNodes run stopped before it)", nd)
 	}
 	if stage < r.from && r.base != nil {
 		return r.base.NodeInto(dst, nd) // a stage ForwardFrom took from the clean run

@@ -31,7 +31,7 @@ func (n *Net) ForwardFrom(ws *Workspace, clean *Run, patches []Patch, keep bool)
 		return nil, fmt.Errorf("grad: forward from: the clean run is stale (its Workspace ran another Forward)")
 	case clean.ws == ws:
 		return nil, fmt.Errorf("grad: forward from: ws is the clean run's Workspace; use another one")
-	case clean.patched || clean.from > 0:
+	case clean.patched || clean.from > 0 || clean.until > 0:
 		return nil, fmt.Errorf("grad: forward from: the clean run must be a Forward without patches")
 	case clean.version != n.version:
 		return nil, fmt.Errorf("grad: forward from: the parameters changed since the clean run")
