@@ -25,6 +25,9 @@ type Workspace struct {
 	gen uint64
 	g   geom
 	gl  gradLayout
+	// The packed weights below are those of Net packedID at parameter
+	// version packedVersion (packedID 0: none yet).
+	packedID, packedVersion uint64
 
 	// Forward-time weights in the kernels' padded layouts, per layer
 	// (…T = transposed, for the backward pass).
@@ -245,14 +248,18 @@ func (n *Net) checkPatches(patches []Patch, B, T int) (int, error) {
 	return first, nil
 }
 
-// run sizes ws for a batch, packs the weights, records the patches and
+// run sizes ws for a batch, packs the weights (unless ws holds them
+// already), records the patches and
 // sets up the chunk job (the caller fills ws.tok and runs it).
 func (n *Net) run(ws *Workspace, B, T int, patches []Patch, keep bool, from int, base *Run) *Run {
 	N := B * T
 	g := n.geom
 	ws.gen++
 	ws.g, ws.gl, ws.keep = g, n.gradLayout, keep
-	n.prepare(ws)
+	if ws.packedID != n.id || ws.packedVersion != n.version {
+		n.prepare(ws)
+		ws.packedID, ws.packedVersion = n.id, n.version
+	}
 	ws.setPatches(n, patches, N)
 	if cap(ws.tok) < N {
 		ws.tok = make([]int32, N)

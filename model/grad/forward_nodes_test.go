@@ -75,3 +75,40 @@ func TestForwardNodes(t *testing.T) {
 		t.Error("ForwardNodes with too few tokens gave no error")
 	}
 }
+
+// TestWorkspacePackedWeights checks that a Workspace repacks the weights
+// when another Net, or the same Net after an optimiser step, runs on it.
+func TestWorkspacePackedWeights(t *testing.T) {
+	cfg := testConfig()
+	a, b := randNet(t, cfg, 1), randNet(t, cfg, 2)
+	B, T := 9, 5
+	tok := randTokens(B, T, cfg.DVocab, 3)
+	logits := func(n *Net, ws *Workspace) []float32 {
+		r, err := n.Forward(ws, tok, B, T, nil, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return append([]float32(nil), r.Logits()...)
+	}
+	ws := NewWorkspace()
+	logits(a, ws)
+	sameBits(t, "net b on a's workspace", logits(b, ws), logits(b, NewWorkspace()))
+	r, err := a.Forward(ws, tok, B, T, nil, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := a.NewGrads()
+	if err := a.Backward(ws, r, make([]float32, B*T*cfg.DVocabOut), g); err != nil {
+		t.Fatal(err)
+	}
+	for i := range g.data {
+		g.data[i] = 1 // so that the step moves every weight
+	}
+	before := logits(a, ws)
+	NewAdam(a, 0.1, 0.9, 0.999, 1e-8).Step(a, g)
+	after := logits(a, ws)
+	sameBits(t, "net a after a step", after, logits(a, NewWorkspace()))
+	if before[0] == after[0] {
+		t.Error("the step did not change the logits")
+	}
+}
