@@ -25,7 +25,7 @@ func lanes(B int) int { return B + 8*numChunks(B) }
 func (n *Net) attention(ws *Workspace, l, c, b0, b1, T int) {
 	g := ws.g
 	H, dh, HD, HDp, S, Sp := g.H, g.dh, g.HD, g.HDp, g.S, g.Sp
-	qkv, z := ws.qkv[l], ws.z[l]
+	qkv, z := ws.qkv, ws.z[l]
 	inv := float32(1 / n.attnScale(l)) // scores are q·k·(1/attn_scale), as in package model
 	causal := 0
 	if n.cfg.AttentionDir == "causal" {

@@ -126,6 +126,7 @@ func TestAttentionLanesMatchRows(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := testConfig()
 			cfg.DModel, cfg.NHeads, cfg.DHead, cfg.DMLP, cfg.NCtx = tc.dm, tc.H, tc.dh, 4*tc.dm, tc.T
+			cfg.NLayers = 1 // ws.qkv holds the last layer's q, k, v
 			cfg.AttentionDir = "bidirectional"
 			if tc.causal {
 				cfg.AttentionDir = "causal"
@@ -152,7 +153,7 @@ func TestAttentionLanesMatchRows(t *testing.T) {
 			N := tc.B * tc.T
 			inv := float32(1 / n.attnScale(0))
 			pat, z := make([]float32, tc.B*g.H*tc.T*tc.T), make([]float32, N*g.HD)
-			attentionRows(g, ws.qkv[0], pat, z, tc.B, tc.T, inv, tc.causal, ws.headOn[0])
+			attentionRows(g, ws.qkv, pat, z, tc.B, tc.T, inv, tc.causal, ws.headOn[0])
 			zl := make([]float32, 0, N*g.HD)
 			for r := 0; r < N; r++ {
 				zl = append(zl, ws.z[0][r*g.HDp:r*g.HDp+g.HD]...)
@@ -167,7 +168,7 @@ func TestAttentionLanesMatchRows(t *testing.T) {
 				t.Fatal(err)
 			}
 			dqkv := make([]float32, N*g.Sp)
-			attentionBackwardRows(g, ws.qkv[0], pat, ws.dz, dqkv, tc.B, tc.T, inv, tc.causal, ws.headOn[0])
+			attentionBackwardRows(g, ws.qkv, pat, ws.dz, dqkv, tc.B, tc.T, inv, tc.causal, ws.headOn[0])
 			closeAll(t, "dqkv", ws.dqkv[:N*g.Sp], dqkv)
 		})
 	}

@@ -41,7 +41,7 @@ type Workspace struct {
 	tok       []int32
 	x         [][]float32 // L+1 residual streams [N][Dp]: x[l] = blocks.l.hook_resid_pre, x[L] final
 	mid       [][]float32 // [N][Dp] blocks.l.hook_resid_mid
-	qkv       [][]float32 // [N][Sp]
+	qkv       []float32   // [N][Sp], the layer being computed (scratch; attention reads qkvL)
 	qkvL      [][]float32 // q, k, v in lane layout (attn.go), [lanes][3][H][T][dh]
 	pat       [][]float32 // attention pattern in lane layout, [lanes][H][T][T]
 	zL        []float32   // z in lane layout, [lanes][H][T][dh] (scratch)
@@ -267,7 +267,7 @@ func (n *Net) run(ws *Workspace, B, T int, patches []Patch, keep bool, from int,
 	ws.tok = ws.tok[:N]
 	ws.x = growAll(ws.x, g.L+1, N*g.Dp)
 	ws.mid = growAll(ws.mid, g.L, N*g.Dp)
-	ws.qkv = growAll(ws.qkv, g.L, N*g.Sp)
+	ws.qkv = grow(ws.qkv, N*g.Sp)
 	nl := lanes(B)
 	ws.qkvL = growAll(ws.qkvL, g.L, nl*T*g.S)
 	ws.pat = growAll(ws.pat, g.L, nl*g.H*T*T)
@@ -445,7 +445,7 @@ func (n *Net) attentionStage(ws *Workspace, l, c, b0, b1, T int) {
 	nr := r1 - r0
 	x, mid := ws.x[l], ws.mid[l]
 	// Attention.
-	qkv := ws.qkv[l]
+	qkv := ws.qkv
 	sgemmInit(qkv[r0*g.Sp:], g.Sp, x[r0*Dp:], Dp, 1, ws.wqkv[l], g.Sp, nr, D, g.Sp, nil, ws.bqkv[l])
 	n.attention(ws, l, c, b0, b1, T)
 	// resid_mid = resid_pre + b_O + Σ_h result_h
