@@ -55,6 +55,11 @@ type evaluator struct {
 	// wsPatch holds the patched runs, which ForwardFrom starts from the
 	// clean base run in wsBase at the lowest patched layer.
 	wsPatch *grad.Workspace
+	// values holds the source run's value of each node (circuit nodes,
+	// then non-circuit ones), ps the patches of one patched run; both are
+	// reused from batch to batch.
+	values [][]float32
+	ps     []grad.Patch
 }
 
 func newEvaluator(j *Job, pairs []Pair, y []float32) *evaluator {
@@ -102,6 +107,17 @@ func (e *evaluator) run(net *grad.Net, effects bool) (Metrics, error) {
 	all := append([]LLNode(nil), circuitNodes(j.Corr)...)
 	nCirc := len(all)
 	all = append(all, j.Corr.NonCircuit...)
+	pos := make(map[string]int, len(all)) // a node's index in all
+	allNodes := make([]grad.Node, len(all))
+	for a, nd := range all {
+		allNodes[a] = nd.Node()
+		if _, ok := pos[nd.String()]; !ok {
+			pos[nd.String()] = a
+		}
+	}
+	if len(e.values) < len(all) {
+		e.values = make([][]float32, len(all))
+	}
 	var acc, accN int
 	iia, iiaN := make([]int, K), make([]int, K)
 	strict, strictN := make([]int, S), make([]int, S)
@@ -131,20 +147,29 @@ func (e *evaluator) run(net *grad.Net, effects bool) (Metrics, error) {
 		}
 		h, t := match(clean.Logits(), yb, n, T, V, cat, atol)
 		acc, accN = acc+h, accN+t
-		srcRun, err := net.Forward(e.wsSrc, src[:n*T], n, T, nil, false)
-		if err != nil {
-			return Metrics{}, err
+		var srcRun *grad.Run
+		if len(allNodes) > 0 { // only the nodes' values are used
+			if srcRun, err = net.ForwardNodes(e.wsSrc, src[:n*T], n, T, allNodes); err != nil {
+				return Metrics{}, err
+			}
 		}
-		values := map[string][]float32{}
-		for _, nd := range all {
-			values[nd.String()] = srcRun.Node(nd.Node()) // a copy: valid after the next forward
+		for a, nd := range all { // copies: valid after the next forward
+			g := nd.Node()
+			w := n * T * g.Width(j.LL)
+			if cap(e.values[a]) < w {
+				e.values[a] = make([]float32, w)
+			}
+			e.values[a] = e.values[a][:w]
+			if err := srcRun.NodeInto(e.values[a], g); err != nil {
+				return Metrics{}, err
+			}
 		}
 		patched := func(nodes []LLNode) ([]float32, error) {
-			ps := make([]grad.Patch, len(nodes))
-			for i, nd := range nodes {
-				ps[i] = grad.Patch{Node: nd.Node(), Values: values[nd.String()]}
+			e.ps = e.ps[:0]
+			for _, nd := range nodes {
+				e.ps = append(e.ps, grad.Patch{Node: nd.Node(), Values: e.values[pos[nd.String()]]})
 			}
-			r, err := net.ForwardFrom(e.wsPatch, clean, ps, false)
+			r, err := net.ForwardFrom(e.wsPatch, clean, e.ps, false)
 			if err != nil {
 				return nil, err
 			}

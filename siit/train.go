@@ -87,6 +87,10 @@ type trainer struct {
 	bestEpoch int
 	bestVal   Metrics
 	stopped   string // "early stop" once the criterion was met (kept in the checkpoint)
+	// patchBuf and patchList are patches' reused buffers.
+	patchBuf  [][]float32
+	patchList []grad.Patch
+	nodeList  []grad.Node
 }
 
 // Train runs SIIT on the job. With opt.Out it writes metrics.jsonl every
@@ -266,19 +270,30 @@ func (t *trainer) step3(bt *batch, k int, rng *rand.Rand) ([3]float64, error) {
 	if single {
 		t.g.Reset() // torch 2.x zero_grad: parameters without a gradient are skipped
 	}
-	// IIT: the LL nodes of HL node k take their values from the source run.
-	src, err := t.net.Forward(t.wsSrc, bt.src[:n*T], n, T, nil, false)
+	// IIT: the LL nodes of HL node k take their values from the source run
+	// (which stops above them, except with SingleLoss, where the strict
+	// nodes drawn later patch from it too).
+	var src *grad.Run
+	var err error
+	if single {
+		src, err = t.net.Forward(t.wsSrc, bt.src[:n*T], n, T, nil, false)
+	} else {
+		src, err = t.net.ForwardNodes(t.wsSrc, bt.src[:n*T], n, T, t.gradNodes(j.Corr.Entries[k].LL))
+	}
 	if err != nil {
 		return losses, err
 	}
-	patches := t.patches(src, j.Corr.Entries[k].LL)
+	patches, err := t.patches(src, j.Corr.Entries[k].LL)
+	if err != nil {
+		return losses, err
+	}
 	if losses[0], err = t.lossStep(bt.base[:n*T], n, patches, bt.iitTgt, r.IITWeight, single, "iit"); err != nil {
 		return losses, err
 	}
 	// Strict: non-circuit nodes from a fresh source run (the weights moved).
 	if nodes := t.strictNodes(rng); len(nodes) > 0 {
 		if !single {
-			if src, err = t.net.Forward(t.wsSrc, bt.src[:n*T], n, T, nil, false); err != nil {
+			if src, err = t.net.ForwardNodes(t.wsSrc, bt.src[:n*T], n, T, t.gradNodes(nodes)); err != nil {
 				return losses, err
 			}
 		}
@@ -286,7 +301,10 @@ func (t *trainer) step3(bt *batch, k int, rng *rand.Rand) ([3]float64, error) {
 		if r.StrictSquared {
 			w *= r.StrictWeight
 		}
-		if losses[1], err = t.lossStep(bt.base[:n*T], n, t.patches(src, nodes), bt.yBase, w, single, "strict"); err != nil {
+		if patches, err = t.patches(src, nodes); err != nil {
+			return losses, err
+		}
+		if losses[1], err = t.lossStep(bt.base[:n*T], n, patches, bt.yBase, w, single, "strict"); err != nil {
 			return losses, err
 		}
 	}
@@ -299,12 +317,37 @@ func (t *trainer) step3(bt *batch, k int, rng *rand.Rand) ([3]float64, error) {
 	return losses, nil
 }
 
-func (t *trainer) patches(src *grad.Run, nodes []LLNode) []grad.Patch {
-	ps := make([]grad.Patch, len(nodes))
-	for i, nd := range nodes {
-		ps[i] = grad.Patch{Node: nd.Node(), Values: src.Node(nd.Node())} // Node copies
+// gradNodes returns the nodes as grad nodes (in a buffer of t reused by
+// the next call).
+func (t *trainer) gradNodes(nodes []LLNode) []grad.Node {
+	t.nodeList = t.nodeList[:0]
+	for _, nd := range nodes {
+		t.nodeList = append(t.nodeList, nd.Node())
 	}
-	return ps
+	return t.nodeList
+}
+
+// patches copies the nodes' values out of the source run into patches.
+// The patches and their values live in buffers of t reused by the next
+// call (Forward does not keep them).
+func (t *trainer) patches(src *grad.Run, nodes []LLNode) ([]grad.Patch, error) {
+	t.patchList = t.patchList[:0]
+	for i, nd := range nodes {
+		g := nd.Node()
+		if i == len(t.patchBuf) {
+			t.patchBuf = append(t.patchBuf, nil)
+		}
+		n := src.B * src.T * g.Width(t.job.LL)
+		if cap(t.patchBuf[i]) < n {
+			t.patchBuf[i] = make([]float32, n)
+		}
+		buf := t.patchBuf[i][:n]
+		if err := src.NodeInto(buf, g); err != nil {
+			return nil, err
+		}
+		t.patchList = append(t.patchList, grad.Patch{Node: g, Values: buf})
+	}
+	return t.patchList, nil
 }
 
 // strictNodes draws the non-circuit nodes of one strict step.

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
@@ -9,7 +11,8 @@ import (
 // gradSgemm emits model/grad/sgemm_amd64.s: the float32 product of the
 // trainable transformer, one block of 8 or 16 output columns at a time.
 // C[r, cols] += Σ_i A(r,i)·B[i, cols] with one VFMADD231PS per (r, i) in
-// increasing i, four rows of C in registers while the B row is loaded once.
+// increasing i, five or four rows of C in registers while the B row is
+// loaded once.
 //
 // The Bias and XBias variants start C from a bias row (C[r] = bias) or
 // from another matrix plus the bias (C[r] = X[r] + bias, X with C's row
@@ -106,6 +109,8 @@ func sgemmCols(name, lbl string, w int, init int) {
 			return Mem{Base: base, Index: R8, Scale: 1}
 		case 2:
 			return Mem{Base: base, Index: R8, Scale: 2}
+		case 4:
+			return Mem{Base: base, Index: R8, Scale: 4}
 		}
 		return Mem{Base: base, Index: RAX, Scale: 1}
 	}
@@ -117,46 +122,79 @@ func sgemmCols(name, lbl string, w int, init int) {
 			return Mem{Base: RAX, Index: R9, Scale: 1}
 		case 2:
 			return Mem{Base: RAX, Index: R9, Scale: 2}
+		case 4:
+			return Mem{Base: RAX, Index: R9, Scale: 4}
 		}
 		return Mem{Base: RAX, Index: RBX, Scale: 1}
 	}
 
-	Label(lbl + "_rows4")
-	CMPQ(R12, Imm(4))
-	JLT(LabelRef(lbl + "_rows1"))
-	LEAQ(Mem{Base: R8, Index: R8, Scale: 2}, RAX)
-	xBase()
-	for q := 0; q < 4; q++ {
-		for h := 0; h < w; h++ {
-			load(rowOff(RDI, q).Offset(32*h), acc[q*w+h], h)
+	// block emits the loop over blocks of nr rows (4 or 5) of C held in
+	// registers; it falls through to next when fewer rows are left, or,
+	// for 5, when taking 5 would leave a count that 4-row blocks cannot
+	// finish (see below).
+	block := func(nr int, acc, av []VecPhysical, bv []VecPhysical, next string) {
+		name := fmt.Sprintf("%s_rows%d", lbl, nr)
+		Label(name)
+		CMPQ(R12, Imm(uint64(nr)))
+		JLT(LabelRef(next))
+		if nr == 5 {
+			// Take 5 rows only while the rest can still be done in
+			// blocks of 5 and 4 with no single rows: m%4 = t ≠ 0 needs
+			// 5t ≤ m, m%4 = 0 needs m ≥ 20 (else 4-row blocks do it).
+			MOVQ(R12, RAX)
+			ANDQ(Imm(3), RAX)
+			JNZ(LabelRef(name + "_t"))
+			CMPQ(R12, Imm(20))
+			JLT(LabelRef(next))
+			JMP(LabelRef(name + "_go"))
+			Label(name + "_t")
+			LEAQ(Mem{Base: RAX, Index: RAX, Scale: 4}, RAX)
+			CMPQ(R12, RAX)
+			JLT(LabelRef(next))
+			Label(name + "_go")
 		}
-	}
-	MOVQ(RSI, RAX)
-	MOVQ(RDX, RCX)
-	Label(lbl + "_loop4")
-	for h := 0; h < w; h++ {
-		VMOVUPS(Mem{Base: RCX, Disp: 32 * h}, bv[h])
-	}
-	for q := 0; q < 4; q++ {
-		VBROADCASTSS(aOff(q), av[q])
-		for h := 0; h < w; h++ {
-			VFMADD231PS(bv[h], av[q], acc[q*w+h])
+		LEAQ(Mem{Base: R8, Index: R8, Scale: 2}, RAX)
+		xBase()
+		for q := 0; q < nr; q++ {
+			for h := 0; h < w; h++ {
+				load(rowOff(RDI, q).Offset(32*h), acc[q*w+h], h)
+			}
 		}
-	}
-	ADDQ(R10, RAX)
-	ADDQ(R11, RCX)
-	CMPQ(RCX, R13)
-	JLT(LabelRef(lbl + "_loop4"))
-	LEAQ(Mem{Base: R8, Index: R8, Scale: 2}, RAX)
-	for q := 0; q < 4; q++ {
+		MOVQ(RSI, RAX)
+		MOVQ(RDX, RCX)
+		Label(name + "_loop")
 		for h := 0; h < w; h++ {
-			VMOVUPS(acc[q*w+h], rowOff(RDI, q).Offset(32*h))
+			VMOVUPS(Mem{Base: RCX, Disp: 32 * h}, bv[h])
 		}
+		for q := 0; q < nr; q++ {
+			VBROADCASTSS(aOff(q), av[q%len(av)])
+			for h := 0; h < w; h++ {
+				VFMADD231PS(bv[h], av[q%len(av)], acc[q*w+h])
+			}
+		}
+		ADDQ(R10, RAX)
+		ADDQ(R11, RCX)
+		CMPQ(RCX, R13)
+		JLT(LabelRef(name + "_loop"))
+		LEAQ(Mem{Base: R8, Index: R8, Scale: 2}, RAX)
+		for q := 0; q < nr; q++ {
+			for h := 0; h < w; h++ {
+				VMOVUPS(acc[q*w+h], rowOff(RDI, q).Offset(32*h))
+			}
+		}
+		LEAQ(Mem{Base: RDI, Index: R8, Scale: 4}, RDI)
+		LEAQ(Mem{Base: RSI, Index: R9, Scale: 4}, RSI)
+		if nr == 5 {
+			ADDQ(R8, RDI)
+			ADDQ(R9, RSI)
+		}
+		SUBQ(Imm(uint64(nr)), R12)
+		JMP(LabelRef(name))
 	}
-	LEAQ(Mem{Base: RDI, Index: R8, Scale: 4}, RDI)
-	LEAQ(Mem{Base: RSI, Index: R9, Scale: 4}, RSI)
-	SUBQ(Imm(4), R12)
-	JMP(LabelRef(lbl + "_rows4"))
+	// Five rows: 10 accumulators (w = 2) hide the FMA latency better than
+	// eight; the bias rows stay in Y14, Y15.
+	block(5, []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9}, []VecPhysical{Y12, Y13}, []VecPhysical{Y10, Y11}, lbl+"_rows4")
+	block(4, acc, av, bv, lbl+"_rows1")
 
 	Label(lbl + "_rows1")
 	TESTQ(R12, R12)

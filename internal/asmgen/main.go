@@ -14,10 +14,10 @@
 // (products over gathered rows), sae_vector.go (BLAS level 1), sae_rows.go
 // (row-wise passes over narrow matrices), sae_fused.go (fused element-wise
 // step passes), model_kernel.go (model's float64 tile product), grad_*.go
-// (model/grad's float32 product and element-wise passes). Every kernel has
-// a pure-Go implementation under the same name for other architectures and
-// -tags noasm (sae/kernels_other.go, model/kernel_other.go,
-// model/grad/*_other.go).
+// (model/grad's float32 product, element-wise passes and lane-wise
+// attention). Every kernel has a pure-Go implementation under the same name
+// for other architectures and -tags noasm (sae/kernels_other.go,
+// model/kernel_other.go, model/grad/*_other.go).
 package main
 
 import (
@@ -40,6 +40,7 @@ var kernelFiles = map[string]func(){
 	"grad/sgemm":   gradSgemm,
 	"grad/gelu":    gradGelu,
 	"grad/exp":     gradExp,
+	"grad/attn":    gradAttn,
 }
 
 func main() {

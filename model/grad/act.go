@@ -2,36 +2,72 @@ package grad
 
 import "math"
 
-// GELU (exact erf form) by table: Φ, the standard normal CDF, and φ, its
-// density, are interpolated with cubic Hermite polynomials on a grid of
-// step 1/32 over [-6, 6] (using Φ' = φ and φ' = -x·φ), so that gelu(x) =
-// x·Φ(x) and gelu'(x) = Φ(x) + x·φ(x) cost a few multiply-adds instead of
-// an erf and an exp. The interpolation error is below 3e-9 absolute
-// (h⁴/384·max|f⁗|), under float32's resolution; outside the grid (and for
-// NaN) the exact formula is used.
+// GELU (exact erf form) in float32 without a table: for |x| < 6,
+// Φ(-|x|) = e^(-x²/2)·M(|x|), where M(a) = Φ(-a)·e^(a²/2) (0.5 at 0, about
+// 1/(a·√(2π)) for large a) is smooth on [0, 6] and is a polynomial of
+// degree geluDeg in s = a/3 - 1 (its Chebyshev interpolant, made at init,
+// evaluated in Estrin's scheme).
+// Then Φ(x) = Φ(-|x|) for x < 0, else 1 - Φ(-|x|), gelu(x) = x·Φ(x) and
+// gelu'(x) = Φ(x) + x·φ(x) with φ(x) = e^(-x²/2)/√(2π), the same
+// exponential (expNeg). Against the float64 erf form rounded to float32
+// the results are within one float32 ulp of max(1, |gelu|) and two of
+// max(1, |gelu'|) (TestGeluAccuracy); outside (-6, 6) the closed forms of
+// geluTail apply.
 const (
-	geluLo    = -6.0
-	geluHi    = 6.0
-	geluScale = 32.0                               // grid points per unit
-	geluN     = int((geluHi - geluLo) * geluScale) // intervals
+	geluLo  = -6.0
+	geluHi  = 6.0
+	geluDeg = 15
 )
 
-// normCoef holds, per grid interval, the cubic Hermite polynomials of Φ
-// (first four) and φ (last four) in t ∈ [0, 1), lowest power first.
-var normCoef [geluN][8]float64
+// geluPoly holds M's monomial coefficients in s, lowest power first;
+// geluPoly8 the same, each repeated in eight lanes (the AVX2 kernels'
+// operands).
+var (
+	geluPoly  [geluDeg + 1]float32
+	geluPoly8 [geluDeg + 1][8]float32
+)
+
+// invSqrt2Pi is 1/√(2π) in float32.
+const invSqrt2Pi = float32(0.3989422804014327)
 
 func init() {
-	const h = 1 / geluScale
-	cdf := func(x float64) float64 { return 0.5 * (1 + math.Erf(x/math.Sqrt2)) }
-	pdf := func(x float64) float64 { return math.Exp(-0.5*x*x) / math.Sqrt(2*math.Pi) }
-	herm := func(f0, d0, f1, d1 float64) [4]float64 {
-		return [4]float64{f0, h * d0, -3*f0 - 2*h*d0 + 3*f1 - h*d1, 2*f0 + h*d0 - 2*f1 + h*d1}
+	const n = geluDeg + 1
+	mills := func(a float64) float64 { return 0.5 * math.Erfc(a/math.Sqrt2) * math.Exp(a*a/2) }
+	// Chebyshev interpolation of M(3(s+1)) on s ∈ [-1, 1] at n nodes.
+	var f, cheb [n]float64
+	for k := range f {
+		f[k] = mills(3 * (math.Cos(math.Pi*(float64(k)+0.5)/n) + 1))
 	}
-	for i := range normCoef {
-		x0, x1 := geluLo+float64(i)*h, geluLo+float64(i+1)*h
-		c := herm(cdf(x0), pdf(x0), cdf(x1), pdf(x1))
-		p := herm(pdf(x0), -x0*pdf(x0), pdf(x1), -x1*pdf(x1))
-		normCoef[i] = [8]float64{c[0], c[1], c[2], c[3], p[0], p[1], p[2], p[3]}
+	for j := range cheb {
+		var sum float64
+		for k := range f {
+			sum += f[k] * math.Cos(math.Pi*float64(j)*(float64(k)+0.5)/n)
+		}
+		cheb[j] = 2 * sum / n
+	}
+	cheb[0] /= 2
+	// Σ_j cheb_j·T_j(s) in powers of s (T_j+1 = 2s·T_j - T_j-1).
+	var mono, prev, cur [n]float64
+	prev[0], cur[1] = 1, 1
+	for i := range mono {
+		mono[i] = cheb[0]*prev[i] + cheb[1]*cur[i]
+	}
+	for j := 2; j < n; j++ {
+		var next [n]float64
+		for i := range next {
+			if i > 0 {
+				next[i] = 2 * cur[i-1]
+			}
+			next[i] -= prev[i]
+			mono[i] += cheb[j] * next[i]
+		}
+		prev, cur = cur, next
+	}
+	for i, c := range mono {
+		geluPoly[i] = float32(c)
+		for j := range geluPoly8[i] {
+			geluPoly8[i][j] = geluPoly[i]
+		}
 	}
 }
 
@@ -43,80 +79,87 @@ func geluGradExact(x float64) float64 {
 }
 
 // geluRows sets dst = gelu(src) and, when grad is non-nil, grad =
-// gelu'(src), element by element, without calls in the loop. Outside the
-// grid the tails are closed forms within float32 resolution: for x ≥ 6,
-// gelu(x) = x and gelu'(x) = 1 (1-Φ(6) = 1e-9, 6·φ(6) = 3.6e-8); for
-// x ≤ -6 both are 0 (|x·Φ(x)| ≤ 6e-9, |gelu'| ≤ 3.6e-8 there; PyTorch's
-// float32 erf already returns exactly 0 from about -5.5). NaN stays NaN.
+// gelu'(src), element by element, eight at a time in AVX2 where available
+// (bit-identical to geluRowsGo).
 func geluRows(dst, grad, src []float32) {
 	dst = dst[:len(src)]
 	if grad != nil {
 		grad = grad[:len(src)]
 	}
-	n4 := 0
+	n8 := 0
 	if useAVX2 {
-		n4 = len(src) &^ 3
+		n8 = len(src) &^ 7
 	}
-	if n4 > 0 {
+	if n8 > 0 {
 		if grad != nil {
-			geluGradRowsAVX2(&dst[0], &grad[0], &src[0], n4, &normCoef[0][0])
-			grad = grad[n4:]
+			geluGradRowsAVX2(&dst[0], &grad[0], &src[0], n8, &geluPoly8[0][0])
+			grad = grad[n8:]
 		} else {
-			geluRowsAVX2(&dst[0], &src[0], n4, &normCoef[0][0])
+			geluRowsAVX2(&dst[0], &src[0], n8, &geluPoly8[0][0])
 		}
 	}
-	geluRowsGo(dst[n4:], grad, src[n4:])
+	geluRowsGo(dst[n8:], grad, src[n8:])
 }
 
-// geluRowsGo is the pure-Go twin of the AVX2 kernels: the same float64
+// geluRowsGo is the pure-Go twin of the AVX2 kernels: the same float32
 // operations in the same order, each rounded on its own (the conversions
 // keep the compiler from fusing multiply-adds), so the results agree bit
 // for bit on every architecture.
 func geluRowsGo(dst, grad, src []float32) {
 	dst = dst[:len(src)]
-	if grad == nil {
-		for i, v := range src {
-			x := float64(v)
-			if !(x > geluLo && x < geluHi) {
-				dst[i], _ = geluTail(v)
-				continue
-			}
-			u := (x - geluLo) * geluScale
-			k := min(int(u), geluN-1)
-			t := u - float64(k)
-			c := &normCoef[k]
-			dst[i] = float32(x * hermite(t, c[0], c[1], c[2], c[3]))
-		}
-		return
+	if grad != nil {
+		grad = grad[:len(src)]
 	}
-	grad = grad[:len(src)]
 	for i, v := range src {
-		x := float64(v)
-		if !(x > geluLo && x < geluHi) {
-			dst[i], grad[i] = geluTail(v)
+		if !(v > geluLo && v < geluHi) {
+			y, dy := geluTail(v)
+			dst[i] = y
+			if grad != nil {
+				grad[i] = dy
+			}
 			continue
 		}
-		u := (x - geluLo) * geluScale
-		k := min(int(u), geluN-1)
-		t := u - float64(k)
-		c := &normCoef[k]
-		cdf := hermite(t, c[0], c[1], c[2], c[3])
-		pdf := hermite(t, c[4], c[5], c[6], c[7])
-		dst[i] = float32(x * cdf)
-		grad[i] = float32(cdf + float64(x*pdf))
+		e := expNeg(float32(float32(v*v) * -0.5)) // e^(-x²/2)
+		s := float32(float32(math.Abs(float64(v)))*float32(1.0/3)) - 1
+		m := geluEstrin(s)
+		q := float32(e * m) // Φ(-|x|)
+		xq := float32(v * q)
+		phi, y := 1-q, v-xq // x·Φ(x) = x - x·Φ(-x): no rounding of Φ near 1
+		if v < 0 {
+			phi, y = q, xq
+		}
+		dst[i] = y
+		if grad != nil {
+			grad[i] = phi + float32(v*float32(e*invSqrt2Pi))
+		}
 	}
 }
 
-// hermite evaluates c0 + t·(c1 + t·(c2 + t·c3)) with every product
-// rounded before the sum (no fused multiply-add).
-func hermite(t, c0, c1, c2, c3 float64) float64 {
-	p := c2 + float64(t*c3)
-	p = c1 + float64(t*p)
-	return c0 + float64(t*p)
+// geluEstrin evaluates M's polynomial at s in Estrin's scheme (pairs,
+// then pairs of pairs with s², s⁴, s⁸: a short dependency chain), every
+// product rounded on its own.
+func geluEstrin(s float32) float32 {
+	c := &geluPoly
+	s2 := float32(s * s)
+	s4 := float32(s2 * s2)
+	s8 := float32(s4 * s4)
+	var p [8]float32
+	for i := range p {
+		p[i] = c[2*i] + float32(c[2*i+1]*s)
+	}
+	var q [4]float32
+	for i := range q {
+		q[i] = p[2*i] + float32(p[2*i+1]*s2)
+	}
+	r0 := q[0] + float32(q[1]*s4)
+	r1 := q[2] + float32(q[3]*s4)
+	return r0 + float32(r1*s8)
 }
 
-// geluTail is gelu and gelu' outside the grid: (x, 1) above it, (0, 0)
-// below it, NaN for NaN.
+// geluTail is gelu and gelu' outside (-6, 6), within float32 resolution
+// of the exact values: (x, 1) above (1-Φ(6) = 1e-9, 6·φ(6) = 3.6e-8), (0,
+// 0) below (|x·Φ(x)| ≤ 6e-9, |gelu'| ≤ 3.6e-8; PyTorch's float32 erf
+// already returns exactly 0 from about -5.5); NaN for NaN.
 func geluTail(v float32) (y, dy float32) {
 	if v >= geluHi {
 		return v, 1

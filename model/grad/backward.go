@@ -82,6 +82,10 @@ func (n *Net) Backward(ws *Workspace, r *Run, dlogits []float32, g *Grads) error
 	ws.dpost = grow(ws.dpost, N*ge.Fp)
 	ws.dz = grow(ws.dz, N*ge.HDp)
 	ws.dqkv = grow(ws.dqkv, N*ge.Sp)
+	nl := lanes(B)
+	ws.dzL = grow(ws.dzL, nl*T*ge.HD)
+	ws.dqkvL = grow(ws.dqkvL, nl*T*ge.S)
+	ws.dpL = grow(ws.dpL, nl*T)
 	nc := numChunks(B)
 	P := ws.gl.size
 	ws.parts = grow(ws.parts, nc*P)
@@ -138,9 +142,9 @@ func (n *Net) unpackGrads(dst, tot []float32, gl gradLayout) {
 	unpackAdd(dst[n.bU:], ge.V, tot[gl.bU:], ge.Vp, 1)
 }
 
-// backwardChunk back-propagates batch rows [b0, b1) into the partial gp
+// backwardChunk back-propagates chunk c's batch rows [b0, b1) into the partial gp
 // (gradLayout).
-func (n *Net) backwardChunk(ws *Workspace, gp []float32, b0, b1, T int) {
+func (n *Net) backwardChunk(ws *Workspace, gp []float32, c, b0, b1, T int) {
 	ge, gl := ws.g, ws.gl
 	D, Dp, Fp := ge.D, ge.Dp, ge.Fp
 	r0, r1 := b0*T, b1*T
@@ -174,11 +178,11 @@ func (n *Net) backwardChunk(ws *Workspace, gp []float32, b0, b1, T int) {
 		}
 		// Attention output: mid = x + Σ_h z_h·W_O[h] + b_O (+ patches).
 		sgemm(gp[lp.bO:], Dp, ones, 0, 0, gmid, Dp, 1, nr, Dp)
-		sgemm(gp[lp.wO:], Dp, ws.z[l][r0*ge.HD:], 1, ge.HD, gmid, Dp, ge.HD, nr, Dp)
+		sgemm(gp[lp.wO:], Dp, ws.z[l][r0*ge.HDp:], 1, ge.HDp, gmid, Dp, ge.HD, nr, Dp)
 		dz := ws.dz[r0*ge.HDp : r1*ge.HDp]
 		clear(dz)
 		sgemm(dz, ge.HDp, gmid, Dp, 1, ws.wOT[l], ge.HDp, nr, D, ge.HDp)
-		n.attentionBackward(ws, l, b0, b1, T)
+		n.attentionBackward(ws, l, c, b0, b1, T)
 		// qkv = x·W_qkv + b_qkv.
 		dqkv := ws.dqkv[r0*ge.Sp:]
 		sgemm(gp[lp.bqkv:], ge.Sp, ones, 0, 0, dqkv, ge.Sp, 1, nr, ge.Sp)
@@ -195,71 +199,6 @@ func (n *Net) backwardChunk(ws *Workspace, gp []float32, b0, b1, T int) {
 		for d, v := range g {
 			e[d] += v
 			p[d] += v
-		}
-	}
-}
-
-// attentionBackward turns ws.dz (dL/dz) of layer l into ws.dqkv for batch
-// rows [b0, b1): z_i = Σ_j p_ij v_j, p_i = softmax_j(q_i·k_j / scale).
-// Patched heads get zero (their z did not reach the output).
-func (n *Net) attentionBackward(ws *Workspace, l, b0, b1, T int) {
-	ge := ws.g
-	H, dh, HD, HDp, Sp := ge.H, ge.dh, ge.HD, ge.HDp, ge.Sp
-	qkv, pat, dqkv, dzAll := ws.qkv[l], ws.pat[l], ws.dqkv, ws.dz
-	clear(dqkv[b0*T*Sp : b1*T*Sp])
-	inv := float32(1 / n.attnScale(l))
-	causal := n.cfg.AttentionDir == "causal"
-	on := ws.headOn[l]
-	var dpBuf [64]float32
-	dp := dpBuf[:0]
-	if T > len(dpBuf) {
-		dp = make([]float32, T)
-	}
-	dp = dp[:T]
-	for b := b0; b < b1; b++ {
-		blk := qkv[b*T*Sp : (b+1)*T*Sp]
-		dblk := dqkv[b*T*Sp : (b+1)*T*Sp]
-		dzb := dzAll[b*T*HDp : (b+1)*T*HDp]
-		for h := 0; h < H; h++ {
-			if on[h] {
-				continue
-			}
-			pb := pat[(b*H+h)*T*T : (b*H+h+1)*T*T]
-			qo, ko, vo := h*dh, HD+h*dh, 2*HD+h*dh
-			for i := 0; i < T; i++ {
-				jn := T
-				if causal {
-					jn = i + 1
-				}
-				dzi := dzb[i*HDp+qo : i*HDp+qo+dh]
-				prow := pb[i*T : i*T+jn]
-				var s float32
-				for j, p := range prow {
-					vj := blk[j*Sp+vo : j*Sp+vo+dh]
-					dvj := dblk[j*Sp+vo : j*Sp+vo+dh]
-					vj, dvj = vj[:len(dzi)], dvj[:len(dzi)]
-					var a float32
-					for e, dv := range dzi {
-						a += dv * vj[e]
-						dvj[e] += p * dv
-					}
-					dp[j] = a
-					s += p * a
-				}
-				qi := blk[i*Sp+qo : i*Sp+qo+dh]
-				dqi := dblk[i*Sp+qo : i*Sp+qo+dh]
-				dqi = dqi[:len(qi)]
-				for j, p := range prow {
-					ds := p * (dp[j] - s) * inv
-					kj := blk[j*Sp+ko : j*Sp+ko+dh]
-					dkj := dblk[j*Sp+ko : j*Sp+ko+dh]
-					kj, dkj = kj[:len(qi)], dkj[:len(qi)]
-					for e, qv := range qi {
-						dqi[e] += ds * kj[e]
-						dkj[e] += ds * qv
-					}
-				}
-			}
 		}
 	}
 }

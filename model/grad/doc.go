@@ -61,6 +61,10 @@
 // patches one node at a time skips everything before it.
 // clean must stay valid and the parameters unchanged (see its doc).
 //
+// ForwardNodes(ws, tokens, B, T, nodes) is an unpatched, not-kept Forward
+// that stops once the given nodes are computed (a source run whose only
+// use is their values): it skips the layers above them and the logits.
+//
 // # Gradients and the optimiser
 //
 // Grads mirrors torch's p.grad, including whether a parameter has one at
@@ -77,12 +81,16 @@
 // fused multiply-adds in a fixed order, in AVX2+FMA assembly on amd64 and
 // in a pure-Go twin elsewhere (-tags noasm); the two are bit-identical
 // where Go fuses float32 multiply-adds (arm64), and differ in last bits on
-// amd64 without AVX2. GELU uses cubic Hermite tables of the normal CDF and
-// density on [-6, 6] (error below 3e-9) and closed forms in the tails, the
-// softmax a float32 polynomial exp (about 1 ulp); both run in AVX2 on
-// amd64 with every operation rounded on its own, bit-identical to their
-// pure-Go twins on every architecture. The amd64 kernels are generated
-// with avo (internal/asmgen, see generate.go). A batch is split
+// amd64 without AVX2. GELU is computed in float32 as Φ(-|x|) =
+// e^(-x²/2)·M(|x|) with a degree-15 polynomial M on [-6, 6] (within one or
+// two float32 ulps of the erf form) and closed forms in the tails, the
+// softmax with a float32 polynomial exp (about 1 ulp). Attention runs with
+// the batch in the SIMD lanes: eight sequences at a time, one head at a
+// time, q, k, v laid out [position][feature][8 sequences] (attn.go), so
+// that any d_head and T vectorise. These kernels run in AVX2 on amd64
+// with every operation rounded on its own, bit-identical to their pure-Go
+// twins on every architecture. The amd64 kernels are generated with avo
+// (internal/asmgen, see generate.go). A batch is split
 // into a fixed number of chunks of rows (at most 16, never depending on
 // GOMAXPROCS), run on up to GOMAXPROCS goroutines; each chunk's parameter
 // gradients are summed in chunk order, so results are bit-identical

@@ -2,7 +2,6 @@ package grad
 
 import (
 	"fmt"
-	"math"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -26,6 +25,9 @@ type Workspace struct {
 	gen uint64
 	g   geom
 	gl  gradLayout
+	// The packed weights below are those of Net packedID at parameter
+	// version packedVersion (packedID 0: none yet).
+	packedID, packedVersion uint64
 
 	// Forward-time weights in the kernels' padded layouts, per layer
 	// (…T = transposed, for the backward pass).
@@ -37,11 +39,16 @@ type Workspace struct {
 
 	// Activations, rows N = B·T, padded widths.
 	tok       []int32
-	x         [][]float32   // L+1 residual streams [N][Dp]: x[l] = blocks.l.hook_resid_pre, x[L] final
-	mid       [][]float32   // [N][Dp] blocks.l.hook_resid_mid
-	qkv       [][]float32   // [N][Sp]
-	pat       [][]float32   // [B][H][T][T] attention pattern
-	z         [][]float32   // [N][HD] (zero for patched heads)
+	x         [][]float32 // L+1 residual streams [N][Dp]: x[l] = blocks.l.hook_resid_pre, x[L] final
+	mid       [][]float32 // [N][Dp] blocks.l.hook_resid_mid
+	qkv       []float32   // [N][Sp], the layer being computed (scratch; attention reads qkvL)
+	qkvL      [][]float32 // q, k, v in lane layout (attn.go), [lanes][3][H][T][dh]
+	pat       [][]float32 // attention pattern in lane layout, [lanes][H][T][T]
+	zL        []float32   // z in lane layout, [lanes][H][T][dh] (scratch)
+	offS      []int       // lanesIn/lanesOut offsets of qkv's S columns, dz's HD
+	offHD     []int
+	nodeBuf   []float32     // NodeInto's [N][Dp] product
+	z         [][]float32   // [N][HDp] (zero for patched heads)
 	pre, post [][]float32   // [N][Fp]
 	dact      [][]float32   // [N][Fp] act'(pre), kept runs only
 	logitsP   []float32     // [N][Vp]
@@ -57,6 +64,8 @@ type Workspace struct {
 	dpost        []float32 // [N][Fp]
 	dz           []float32 // [N][HDp]
 	dqkv         []float32 // [N][Sp]
+	dzL, dqkvL   []float32 // dz and dq, dk, dv in lane layout (scratch)
+	dpL          []float32 // [lanes][T] (scratch)
 	parts, total []float32 // per-chunk gradient partials (gradLayout), their sum
 
 	job chunkJob
@@ -83,6 +92,8 @@ type Run struct {
 	// attention, 2l+1: its MLP) are base's (only copied into ws when keep).
 	from int
 	base *Run
+	// until > 0: a ForwardNodes run that stopped before stage until.
+	until int
 }
 
 // maxChunks is the number of pieces a batch is split into (fewer when B is
@@ -103,6 +114,7 @@ type chunkJob struct {
 	B, T, nc int
 	backward bool
 	from     int        // first stage to run (ForwardFrom; see forwardChunk)
+	until    int        // stages < until run (2·n_layers+1: all)
 	src      *Workspace // the clean run's Workspace when from > 0
 }
 
@@ -110,9 +122,9 @@ func (j *chunkJob) do(c int) {
 	b0, b1 := chunkRange(c, j.nc, j.B)
 	if j.backward {
 		P := j.ws.gl.size
-		j.net.backwardChunk(j.ws, j.ws.parts[c*P:(c+1)*P], b0, b1, j.T)
+		j.net.backwardChunk(j.ws, j.ws.parts[c*P:(c+1)*P], c, b0, b1, j.T)
 	} else {
-		j.net.forwardChunk(j.ws, j.src, j.from, b0, b1, j.T)
+		j.net.forwardChunk(j.ws, j.src, j.from, j.until, c, b0, b1, j.T)
 	}
 }
 
@@ -176,17 +188,8 @@ func growAll(bufs [][]float32, count, n int) [][]float32 {
 // network with the patches applied. keep=false skips what only Backward
 // needs (the activation derivative) and makes Backward refuse the run.
 func (n *Net) Forward(ws *Workspace, tokens []int32, B, T int, patches []Patch, keep bool) (*Run, error) {
-	c := &n.cfg
-	if B < 1 || T < 1 || T > c.NCtx {
-		return nil, fmt.Errorf("grad: forward: batch %d×%d, want B ≥ 1 and 1 ≤ T ≤ n_ctx = %d", B, T, c.NCtx)
-	}
-	if len(tokens) != B*T {
-		return nil, fmt.Errorf("grad: forward: %d tokens, want B·T = %d·%d = %d", len(tokens), B, T, B*T)
-	}
-	for i, id := range tokens {
-		if id < 0 || int(id) >= c.DVocab {
-			return nil, fmt.Errorf("grad: forward: token %d (row %d, position %d) is %d, want an id in [0, %d)", i, i/T, i%T, id, c.DVocab)
-		}
+	if err := n.checkTokens(tokens, B, T); err != nil {
+		return nil, fmt.Errorf("grad: forward: %w", err)
 	}
 	if _, err := n.checkPatches(patches, B, T); err != nil {
 		return nil, fmt.Errorf("grad: forward: %w", err)
@@ -196,6 +199,23 @@ func (n *Net) Forward(ws *Workspace, tokens []int32, B, T int, patches []Patch, 
 	runChunks(&ws.job)
 	clear(ws.mlpPatch) // do not keep the caller's slices
 	return r, nil
+}
+
+// checkTokens checks a batch of B×T token ids.
+func (n *Net) checkTokens(tokens []int32, B, T int) error {
+	c := &n.cfg
+	if B < 1 || T < 1 || T > c.NCtx {
+		return fmt.Errorf("batch %d×%d, want B ≥ 1 and 1 ≤ T ≤ n_ctx = %d", B, T, c.NCtx)
+	}
+	if len(tokens) != B*T {
+		return fmt.Errorf("%d tokens, want B·T = %d·%d = %d", len(tokens), B, T, B*T)
+	}
+	for i, id := range tokens {
+		if id < 0 || int(id) >= c.DVocab {
+			return fmt.Errorf("token %d (row %d, position %d) is %d, want an id in [0, %d)", i, i/T, i%T, id, c.DVocab)
+		}
+	}
+	return nil
 }
 
 // checkPatches checks patches against the model and a batch of B×T rows
@@ -228,14 +248,18 @@ func (n *Net) checkPatches(patches []Patch, B, T int) (int, error) {
 	return first, nil
 }
 
-// run sizes ws for a batch, packs the weights, records the patches and
+// run sizes ws for a batch, packs the weights (unless ws holds them
+// already), records the patches and
 // sets up the chunk job (the caller fills ws.tok and runs it).
 func (n *Net) run(ws *Workspace, B, T int, patches []Patch, keep bool, from int, base *Run) *Run {
 	N := B * T
 	g := n.geom
 	ws.gen++
 	ws.g, ws.gl, ws.keep = g, n.gradLayout, keep
-	n.prepare(ws)
+	if ws.packedID != n.id || ws.packedVersion != n.version {
+		n.prepare(ws)
+		ws.packedID, ws.packedVersion = n.id, n.version
+	}
 	ws.setPatches(n, patches, N)
 	if cap(ws.tok) < N {
 		ws.tok = make([]int32, N)
@@ -243,9 +267,13 @@ func (n *Net) run(ws *Workspace, B, T int, patches []Patch, keep bool, from int,
 	ws.tok = ws.tok[:N]
 	ws.x = growAll(ws.x, g.L+1, N*g.Dp)
 	ws.mid = growAll(ws.mid, g.L, N*g.Dp)
-	ws.qkv = growAll(ws.qkv, g.L, N*g.Sp)
-	ws.pat = growAll(ws.pat, g.L, B*g.H*T*T)
-	ws.z = growAll(ws.z, g.L, N*g.HD)
+	ws.qkv = grow(ws.qkv, N*g.Sp)
+	nl := lanes(B)
+	ws.qkvL = growAll(ws.qkvL, g.L, nl*T*g.S)
+	ws.pat = growAll(ws.pat, g.L, nl*g.H*T*T)
+	ws.zL = grow(ws.zL, nl*T*g.HD)
+	ws.z = growAll(ws.z, g.L, N*g.HDp)
+	ws.offS, ws.offHD = laneOffsets(ws.offS, g.S, g.dh, T), laneOffsets(ws.offHD, g.HD, g.dh, T)
 	ws.pre = growAll(ws.pre, g.L, N*g.Fp)
 	ws.post = growAll(ws.post, g.L, N*g.Fp)
 	if keep {
@@ -257,7 +285,7 @@ func (n *Net) run(ws *Workspace, B, T int, patches []Patch, keep bool, from int,
 	if base != nil {
 		src = base.ws
 	}
-	ws.job = chunkJob{net: n, ws: ws, B: B, T: T, nc: numChunks(B), from: from, src: src}
+	ws.job = chunkJob{net: n, ws: ws, B: B, T: T, nc: numChunks(B), from: from, until: 2*g.L + 1, src: src}
 	return &Run{ws: ws, net: n, gen: ws.gen, B: B, T: T, keep: keep, patched: len(patches) > 0,
 		version: n.version, from: from, base: base}
 }
@@ -334,12 +362,12 @@ func (ws *Workspace) setPatches(n *Net, patches []Patch, N int) {
 	}
 }
 
-// forwardChunk runs batch rows [b0, b1) through the network from stage
+// forwardChunk runs chunk c's batch rows [b0, b1) through the network from stage
 // `from` on (stage 2l is layer l's attention, 2l+1 its MLP, 2L the
 // unembedding): from 0, the embeddings first; otherwise from src's (a
 // clean run of the same tokens) residual stream entering that stage,
-// x[l] or mid[l].
-func (n *Net) forwardChunk(ws, src *Workspace, from, b0, b1, T int) {
+// x[l] or mid[l]. It stops before stage until (ForwardNodes).
+func (n *Net) forwardChunk(ws, src *Workspace, from, until, c, b0, b1, T int) {
 	g := ws.g
 	D, Dp := g.D, g.Dp
 	r0, r1 := b0*T, b1*T
@@ -365,8 +393,14 @@ func (n *Net) forwardChunk(ws, src *Workspace, from, b0, b1, T int) {
 	}
 	for l := l0; l < g.L; l++ {
 		mid := ws.mid[l]
+		if 2*l >= until {
+			return
+		}
 		if 2*l >= from { // else layer l's attention is the clean run's
-			n.attentionStage(ws, l, b0, b1, T)
+			n.attentionStage(ws, l, c, b0, b1, T)
+		}
+		if 2*l+1 >= until {
+			return
 		}
 		// MLP.
 		pre, post, x1 := ws.pre[l], ws.post[l], ws.x[l+1]
@@ -392,27 +426,30 @@ func (n *Net) forwardChunk(ws, src *Workspace, from, b0, b1, T int) {
 		// resid_post = resid_mid + b_out + post·W_out
 		sgemmInit(x1[r0*Dp:], Dp, post[r0*g.Fp:], g.Fp, 1, ws.wOut[l], Dp, nr, g.F, Dp, mid[r0*Dp:], ws.bOut[l])
 	}
+	if 2*g.L >= until {
+		return
+	}
 	sgemmInit(ws.logitsP[r0*g.Vp:], g.Vp, ws.x[g.L][r0*Dp:], Dp, 1, ws.wU, g.Vp, nr, D, g.Vp, nil, ws.bU)
 	for r := r0; r < r1; r++ {
 		copy(ws.logits[r*g.V:(r+1)*g.V], ws.logitsP[r*g.Vp:])
 	}
 }
 
-// attentionStage computes layer l's attention for batch rows [b0, b1):
+// attentionStage computes layer l's attention for chunk c's batch rows [b0, b1):
 // qkv, the pattern and z, then resid_mid = resid_pre + b_O + Σ_h result_h
 // (patched heads' values added in place of theirs).
-func (n *Net) attentionStage(ws *Workspace, l, b0, b1, T int) {
+func (n *Net) attentionStage(ws *Workspace, l, c, b0, b1, T int) {
 	g := ws.g
 	D, Dp := g.D, g.Dp
 	r0, r1 := b0*T, b1*T
 	nr := r1 - r0
 	x, mid := ws.x[l], ws.mid[l]
 	// Attention.
-	qkv := ws.qkv[l]
+	qkv := ws.qkv
 	sgemmInit(qkv[r0*g.Sp:], g.Sp, x[r0*Dp:], Dp, 1, ws.wqkv[l], g.Sp, nr, D, g.Sp, nil, ws.bqkv[l])
-	n.attention(ws, l, b0, b1, T)
+	n.attention(ws, l, c, b0, b1, T)
 	// resid_mid = resid_pre + b_O + Σ_h result_h
-	sgemmInit(mid[r0*Dp:], Dp, ws.z[l][r0*g.HD:], g.HD, 1, ws.wO[l], Dp, nr, g.HD, Dp, x[r0*Dp:], ws.bO[l])
+	sgemmInit(mid[r0*Dp:], Dp, ws.z[l][r0*g.HDp:], g.HDp, 1, ws.wO[l], Dp, nr, g.HD, Dp, x[r0*Dp:], ws.bO[l])
 	for h, on := range ws.headOn[l] {
 		if !on {
 			continue
@@ -422,99 +459,6 @@ func (n *Net) attentionStage(ws *Workspace, l, b0, b1, T int) {
 			m := mid[r*Dp : r*Dp+D]
 			for d, v := range pv[r*D : (r+1)*D] {
 				m[d] += v
-			}
-		}
-	}
-}
-
-// attention computes layer l's pattern and z for batch rows [b0, b1)
-// from qkv (z and the pattern are zero for patched heads). It runs in three
-// passes so that the exponentials of the whole chunk go through one
-// vectorised call: the scores minus their row maximum (masked ones -inf),
-// expNegRows, then the normalisation and z = pattern·v.
-func (n *Net) attention(ws *Workspace, l, b0, b1, T int) {
-	g := ws.g
-	H, dh, HD, Sp := g.H, g.dh, g.HD, g.Sp
-	qkv, pat, z := ws.qkv[l], ws.pat[l], ws.z[l]
-	inv := float32(1 / n.attnScale(l)) // scores are q·k·(1/attn_scale), as in package model
-	causal := n.cfg.AttentionDir == "causal"
-	on := ws.headOn[l]
-	TT := T * T
-	ninf := float32(math.Inf(-1))
-	for b := b0; b < b1; b++ {
-		blk := qkv[b*T*Sp : (b+1)*T*Sp]
-		for h := 0; h < H; h++ {
-			pb := pat[(b*H+h)*TT : (b*H+h+1)*TT]
-			if on[h] {
-				for i := range pb {
-					pb[i] = ninf
-				}
-				continue
-			}
-			qo, ko := h*dh, HD+h*dh
-			for i := 0; i < T; i++ {
-				jn := T
-				if causal {
-					jn = i + 1
-				}
-				qi := blk[i*Sp+qo : i*Sp+qo+dh]
-				prow := pb[i*T : i*T+T]
-				mx := ninf
-				for j := 0; j < jn; j++ {
-					kj := blk[j*Sp+ko : j*Sp+ko+dh]
-					kj = kj[:len(qi)]
-					var s float32
-					for e, qv := range qi {
-						s += qv * kj[e]
-					}
-					s *= inv
-					prow[j] = s
-					mx = max(mx, s)
-				}
-				for j := range prow[:jn] {
-					prow[j] -= mx
-				}
-				for j := jn; j < T; j++ {
-					prow[j] = ninf
-				}
-			}
-		}
-	}
-	expNegRows(pat[b0*H*TT : b1*H*TT])
-	for b := b0; b < b1; b++ {
-		blk := qkv[b*T*Sp : (b+1)*T*Sp]
-		zb := z[b*T*HD : (b+1)*T*HD]
-		for h := 0; h < H; h++ {
-			if on[h] {
-				for i := 0; i < T; i++ {
-					clear(zb[i*HD+h*dh : i*HD+(h+1)*dh])
-				}
-				continue
-			}
-			pb := pat[(b*H+h)*TT : (b*H+h+1)*TT]
-			vo := 2*HD + h*dh
-			for i := 0; i < T; i++ {
-				jn := T
-				if causal {
-					jn = i + 1
-				}
-				prow := pb[i*T : i*T+jn]
-				var sum float32
-				for _, e := range prow {
-					sum += e
-				}
-				inv := 1 / sum
-				zi := zb[i*HD+vo-2*HD : i*HD+vo-2*HD+dh]
-				clear(zi)
-				for j := range prow {
-					p := prow[j] * inv
-					prow[j] = p
-					vj := blk[j*Sp+vo : j*Sp+vo+dh]
-					vj = vj[:len(zi)]
-					for e, v := range vj {
-						zi[e] += p * v
-					}
-				}
 			}
 		}
 	}
@@ -533,9 +477,10 @@ func (n *Net) attnScale(l int) float64 {
 func (r *Run) valid() bool { return r != nil && r.ws != nil && r.gen == r.ws.gen }
 
 // Logits returns the logits [B,T,d_vocab_out]: a view into the Workspace,
-// valid until its next Forward (nil when that has happened).
+// valid until its next Forward (nil when that has happened, and for a
+// ForwardNodes run, which does not compute them).
 func (r *Run) Logits() []float32 {
-	if !r.valid() {
+	if !r.valid() || r.until > 0 {
 		return nil
 	}
 	return r.ws.logits[:r.B*r.T*r.net.cfg.DVocabOut]
@@ -557,7 +502,9 @@ func (r *Run) Node(nd Node) []float32 {
 
 // NodeInto copies the node's activation [B,T,width] into dst, which must
 // have exactly that length (Node without the allocation). A head's
-// hook_result is z_h·W_O[h] with the weights of the forward pass.
+// hook_result is z_h·W_O[h] with the weights of the forward pass (computed
+// in a scratch buffer of the run's Workspace, so NodeInto must not run
+// concurrently with anything else on that Workspace).
 func (r *Run) NodeInto(dst []float32, nd Node) error {
 	if !r.valid() {
 		return fmt.Errorf("grad: run is stale (its Workspace ran another Forward)")
@@ -575,6 +522,9 @@ func (r *Run) NodeInto(dst []float32, nd Node) error {
 	if nd.isHead() {
 		stage = 2 * l
 	}
+	if r.until > 0 && stage >= r.until {
+		return fmt.Errorf("grad: node %s: not computed (the ForwardNodes run stopped before it)", nd)
+	}
 	if stage < r.from && r.base != nil {
 		return r.base.NodeInto(dst, nd) // a stage ForwardFrom took from the clean run
 	}
@@ -591,16 +541,14 @@ func (r *Run) NodeInto(dst []float32, nd Node) error {
 		copy(dst, r.ws.headPatch[l][h][:N*g.D])
 		return nil
 	}
-	z, wO := r.ws.z[l], r.ws.wO[l]
+	// hook_result[h] = z[:, h]·W_O[h], through the padded scratch.
+	ws := r.ws
+	buf := grow(ws.nodeBuf, N*g.Dp)
+	ws.nodeBuf = buf
+	clear(buf)
+	sgemm(buf, g.Dp, ws.z[l][h*g.dh:], g.HDp, 1, ws.wO[l][h*g.dh*g.Dp:], g.Dp, N, g.dh, g.Dp)
 	for row := 0; row < N; row++ {
-		o := dst[row*g.D : (row+1)*g.D]
-		clear(o)
-		for e, zv := range z[row*g.HD+h*g.dh : row*g.HD+(h+1)*g.dh] {
-			wr := wO[(h*g.dh+e)*g.Dp:]
-			for d := range o {
-				o[d] = fma32(zv, wr[d], o[d])
-			}
-		}
+		copy(dst[row*g.D:(row+1)*g.D], buf[row*g.Dp:])
 	}
 	return nil
 }

@@ -31,7 +31,7 @@ func (n *Net) ForwardFrom(ws *Workspace, clean *Run, patches []Patch, keep bool)
 		return nil, fmt.Errorf("grad: forward from: the clean run is stale (its Workspace ran another Forward)")
 	case clean.ws == ws:
 		return nil, fmt.Errorf("grad: forward from: ws is the clean run's Workspace; use another one")
-	case clean.patched || clean.from > 0:
+	case clean.patched || clean.from > 0 || clean.until > 0:
 		return nil, fmt.Errorf("grad: forward from: the clean run must be a Forward without patches")
 	case clean.version != n.version:
 		return nil, fmt.Errorf("grad: forward from: the parameters changed since the clean run")
@@ -51,9 +51,9 @@ func (n *Net) ForwardFrom(ws *Workspace, clean *Run, patches []Patch, keep bool)
 		N := B * T
 		for l := 0; 2*l < from; l++ {
 			copy(ws.x[l], src.x[l][:N*g.Dp])
-			copy(ws.qkv[l], src.qkv[l][:N*g.Sp])
-			copy(ws.pat[l], src.pat[l][:B*g.H*T*T])
-			copy(ws.z[l], src.z[l][:N*g.HD])
+			copy(ws.qkvL[l], src.qkvL[l][:lanes(B)*T*g.S])
+			copy(ws.pat[l], src.pat[l][:lanes(B)*g.H*T*T])
+			copy(ws.z[l], src.z[l][:N*g.HDp])
 			if 2*l+1 < from {
 				copy(ws.mid[l], src.mid[l][:N*g.Dp])
 				copy(ws.pre[l], src.pre[l][:N*g.Fp])

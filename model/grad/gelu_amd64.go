@@ -2,13 +2,13 @@
 
 package grad
 
-// geluRowsAVX2 sets dst[i] = gelu(src[i]) for i < n (n a multiple of 4)
-// from the table coef (normCoef), bit-identical to geluRowsGo.
+// geluRowsAVX2 sets dst[i] = gelu(src[i]) for i < n (n a multiple of 8)
+// with the polynomial coef (geluPoly8), bit-identical to geluRowsGo.
 //
 //go:noescape
-func geluRowsAVX2(dst, src *float32, n int, coef *float64)
+func geluRowsAVX2(dst, src *float32, n int, coef *float32)
 
 // geluGradRowsAVX2 is geluRowsAVX2 that also sets grad[i] = gelu'(src[i]).
 //
 //go:noescape
-func geluGradRowsAVX2(dst, grad, src *float32, n int, coef *float64)
+func geluGradRowsAVX2(dst, grad, src *float32, n int, coef *float32)

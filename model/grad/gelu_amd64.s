@@ -4,181 +4,384 @@
 
 #include "textflag.h"
 
-DATA geluconst<>+0(SB)/8, $0x4018000000000000
-DATA geluconst<>+8(SB)/8, $0x4018000000000000
-DATA geluconst<>+16(SB)/8, $0x4018000000000000
-DATA geluconst<>+24(SB)/8, $0x4018000000000000
-DATA geluconst<>+32(SB)/8, $0x4040000000000000
-DATA geluconst<>+40(SB)/8, $0x4040000000000000
-DATA geluconst<>+48(SB)/8, $0x4040000000000000
-DATA geluconst<>+56(SB)/8, $0x4040000000000000
-DATA geluconst<>+64(SB)/4, $0x0000017f
-DATA geluconst<>+68(SB)/4, $0x0000017f
-DATA geluconst<>+72(SB)/4, $0x0000017f
-DATA geluconst<>+76(SB)/4, $0x0000017f
-DATA geluconst<>+80(SB)/4, $0xc0c00000
-DATA geluconst<>+84(SB)/4, $0xc0c00000
-DATA geluconst<>+88(SB)/4, $0xc0c00000
-DATA geluconst<>+92(SB)/4, $0xc0c00000
-DATA geluconst<>+96(SB)/4, $0x40c00000
-DATA geluconst<>+100(SB)/4, $0x40c00000
-DATA geluconst<>+104(SB)/4, $0x40c00000
-DATA geluconst<>+108(SB)/4, $0x40c00000
+DATA geluexp<>+0(SB)/4, $0x3fb8aa3b
+DATA geluexp<>+4(SB)/4, $0x3fb8aa3b
+DATA geluexp<>+8(SB)/4, $0x3fb8aa3b
+DATA geluexp<>+12(SB)/4, $0x3fb8aa3b
+DATA geluexp<>+16(SB)/4, $0x3fb8aa3b
+DATA geluexp<>+20(SB)/4, $0x3fb8aa3b
+DATA geluexp<>+24(SB)/4, $0x3fb8aa3b
+DATA geluexp<>+28(SB)/4, $0x3fb8aa3b
+DATA geluexp<>+32(SB)/4, $0x3f000000
+DATA geluexp<>+36(SB)/4, $0x3f000000
+DATA geluexp<>+40(SB)/4, $0x3f000000
+DATA geluexp<>+44(SB)/4, $0x3f000000
+DATA geluexp<>+48(SB)/4, $0x3f000000
+DATA geluexp<>+52(SB)/4, $0x3f000000
+DATA geluexp<>+56(SB)/4, $0x3f000000
+DATA geluexp<>+60(SB)/4, $0x3f000000
+DATA geluexp<>+64(SB)/4, $0x3f318000
+DATA geluexp<>+68(SB)/4, $0x3f318000
+DATA geluexp<>+72(SB)/4, $0x3f318000
+DATA geluexp<>+76(SB)/4, $0x3f318000
+DATA geluexp<>+80(SB)/4, $0x3f318000
+DATA geluexp<>+84(SB)/4, $0x3f318000
+DATA geluexp<>+88(SB)/4, $0x3f318000
+DATA geluexp<>+92(SB)/4, $0x3f318000
+DATA geluexp<>+96(SB)/4, $0x395e8083
+DATA geluexp<>+100(SB)/4, $0x395e8083
+DATA geluexp<>+104(SB)/4, $0x395e8083
+DATA geluexp<>+108(SB)/4, $0x395e8083
+DATA geluexp<>+112(SB)/4, $0x395e8083
+DATA geluexp<>+116(SB)/4, $0x395e8083
+DATA geluexp<>+120(SB)/4, $0x395e8083
+DATA geluexp<>+124(SB)/4, $0x395e8083
+DATA geluexp<>+128(SB)/4, $0x3f000000
+DATA geluexp<>+132(SB)/4, $0x3f000000
+DATA geluexp<>+136(SB)/4, $0x3f000000
+DATA geluexp<>+140(SB)/4, $0x3f000000
+DATA geluexp<>+144(SB)/4, $0x3f000000
+DATA geluexp<>+148(SB)/4, $0x3f000000
+DATA geluexp<>+152(SB)/4, $0x3f000000
+DATA geluexp<>+156(SB)/4, $0x3f000000
+DATA geluexp<>+160(SB)/4, $0x3e2aaaaa
+DATA geluexp<>+164(SB)/4, $0x3e2aaaaa
+DATA geluexp<>+168(SB)/4, $0x3e2aaaaa
+DATA geluexp<>+172(SB)/4, $0x3e2aaaaa
+DATA geluexp<>+176(SB)/4, $0x3e2aaaaa
+DATA geluexp<>+180(SB)/4, $0x3e2aaaaa
+DATA geluexp<>+184(SB)/4, $0x3e2aaaaa
+DATA geluexp<>+188(SB)/4, $0x3e2aaaaa
+DATA geluexp<>+192(SB)/4, $0x3d2aa9c1
+DATA geluexp<>+196(SB)/4, $0x3d2aa9c1
+DATA geluexp<>+200(SB)/4, $0x3d2aa9c1
+DATA geluexp<>+204(SB)/4, $0x3d2aa9c1
+DATA geluexp<>+208(SB)/4, $0x3d2aa9c1
+DATA geluexp<>+212(SB)/4, $0x3d2aa9c1
+DATA geluexp<>+216(SB)/4, $0x3d2aa9c1
+DATA geluexp<>+220(SB)/4, $0x3d2aa9c1
+DATA geluexp<>+224(SB)/4, $0x3c088908
+DATA geluexp<>+228(SB)/4, $0x3c088908
+DATA geluexp<>+232(SB)/4, $0x3c088908
+DATA geluexp<>+236(SB)/4, $0x3c088908
+DATA geluexp<>+240(SB)/4, $0x3c088908
+DATA geluexp<>+244(SB)/4, $0x3c088908
+DATA geluexp<>+248(SB)/4, $0x3c088908
+DATA geluexp<>+252(SB)/4, $0x3c088908
+DATA geluexp<>+256(SB)/4, $0x3ab743ce
+DATA geluexp<>+260(SB)/4, $0x3ab743ce
+DATA geluexp<>+264(SB)/4, $0x3ab743ce
+DATA geluexp<>+268(SB)/4, $0x3ab743ce
+DATA geluexp<>+272(SB)/4, $0x3ab743ce
+DATA geluexp<>+276(SB)/4, $0x3ab743ce
+DATA geluexp<>+280(SB)/4, $0x3ab743ce
+DATA geluexp<>+284(SB)/4, $0x3ab743ce
+DATA geluexp<>+288(SB)/4, $0x39506967
+DATA geluexp<>+292(SB)/4, $0x39506967
+DATA geluexp<>+296(SB)/4, $0x39506967
+DATA geluexp<>+300(SB)/4, $0x39506967
+DATA geluexp<>+304(SB)/4, $0x39506967
+DATA geluexp<>+308(SB)/4, $0x39506967
+DATA geluexp<>+312(SB)/4, $0x39506967
+DATA geluexp<>+316(SB)/4, $0x39506967
+DATA geluexp<>+320(SB)/4, $0x3f800000
+DATA geluexp<>+324(SB)/4, $0x3f800000
+DATA geluexp<>+328(SB)/4, $0x3f800000
+DATA geluexp<>+332(SB)/4, $0x3f800000
+DATA geluexp<>+336(SB)/4, $0x3f800000
+DATA geluexp<>+340(SB)/4, $0x3f800000
+DATA geluexp<>+344(SB)/4, $0x3f800000
+DATA geluexp<>+348(SB)/4, $0x3f800000
+DATA geluexp<>+352(SB)/4, $0xc2ae0000
+DATA geluexp<>+356(SB)/4, $0xc2ae0000
+DATA geluexp<>+360(SB)/4, $0xc2ae0000
+DATA geluexp<>+364(SB)/4, $0xc2ae0000
+DATA geluexp<>+368(SB)/4, $0xc2ae0000
+DATA geluexp<>+372(SB)/4, $0xc2ae0000
+DATA geluexp<>+376(SB)/4, $0xc2ae0000
+DATA geluexp<>+380(SB)/4, $0xc2ae0000
+DATA geluexp<>+384(SB)/4, $0x0000007f
+DATA geluexp<>+388(SB)/4, $0x0000007f
+DATA geluexp<>+392(SB)/4, $0x0000007f
+DATA geluexp<>+396(SB)/4, $0x0000007f
+DATA geluexp<>+400(SB)/4, $0x0000007f
+DATA geluexp<>+404(SB)/4, $0x0000007f
+DATA geluexp<>+408(SB)/4, $0x0000007f
+DATA geluexp<>+412(SB)/4, $0x0000007f
+GLOBL geluexp<>(SB), RODATA|NOPTR, $416
+
+DATA geluconst<>+0(SB)/4, $0x7fffffff
+DATA geluconst<>+4(SB)/4, $0x7fffffff
+DATA geluconst<>+8(SB)/4, $0x7fffffff
+DATA geluconst<>+12(SB)/4, $0x7fffffff
+DATA geluconst<>+16(SB)/4, $0x7fffffff
+DATA geluconst<>+20(SB)/4, $0x7fffffff
+DATA geluconst<>+24(SB)/4, $0x7fffffff
+DATA geluconst<>+28(SB)/4, $0x7fffffff
+DATA geluconst<>+32(SB)/4, $0xbf000000
+DATA geluconst<>+36(SB)/4, $0xbf000000
+DATA geluconst<>+40(SB)/4, $0xbf000000
+DATA geluconst<>+44(SB)/4, $0xbf000000
+DATA geluconst<>+48(SB)/4, $0xbf000000
+DATA geluconst<>+52(SB)/4, $0xbf000000
+DATA geluconst<>+56(SB)/4, $0xbf000000
+DATA geluconst<>+60(SB)/4, $0xbf000000
+DATA geluconst<>+64(SB)/4, $0x3eaaaaab
+DATA geluconst<>+68(SB)/4, $0x3eaaaaab
+DATA geluconst<>+72(SB)/4, $0x3eaaaaab
+DATA geluconst<>+76(SB)/4, $0x3eaaaaab
+DATA geluconst<>+80(SB)/4, $0x3eaaaaab
+DATA geluconst<>+84(SB)/4, $0x3eaaaaab
+DATA geluconst<>+88(SB)/4, $0x3eaaaaab
+DATA geluconst<>+92(SB)/4, $0x3eaaaaab
+DATA geluconst<>+96(SB)/4, $0x3f800000
+DATA geluconst<>+100(SB)/4, $0x3f800000
+DATA geluconst<>+104(SB)/4, $0x3f800000
+DATA geluconst<>+108(SB)/4, $0x3f800000
 DATA geluconst<>+112(SB)/4, $0x3f800000
 DATA geluconst<>+116(SB)/4, $0x3f800000
 DATA geluconst<>+120(SB)/4, $0x3f800000
 DATA geluconst<>+124(SB)/4, $0x3f800000
-GLOBL geluconst<>(SB), RODATA|NOPTR, $128
+DATA geluconst<>+128(SB)/4, $0x3ecc422a
+DATA geluconst<>+132(SB)/4, $0x3ecc422a
+DATA geluconst<>+136(SB)/4, $0x3ecc422a
+DATA geluconst<>+140(SB)/4, $0x3ecc422a
+DATA geluconst<>+144(SB)/4, $0x3ecc422a
+DATA geluconst<>+148(SB)/4, $0x3ecc422a
+DATA geluconst<>+152(SB)/4, $0x3ecc422a
+DATA geluconst<>+156(SB)/4, $0x3ecc422a
+DATA geluconst<>+160(SB)/4, $0xc0c00000
+DATA geluconst<>+164(SB)/4, $0xc0c00000
+DATA geluconst<>+168(SB)/4, $0xc0c00000
+DATA geluconst<>+172(SB)/4, $0xc0c00000
+DATA geluconst<>+176(SB)/4, $0xc0c00000
+DATA geluconst<>+180(SB)/4, $0xc0c00000
+DATA geluconst<>+184(SB)/4, $0xc0c00000
+DATA geluconst<>+188(SB)/4, $0xc0c00000
+DATA geluconst<>+192(SB)/4, $0x40c00000
+DATA geluconst<>+196(SB)/4, $0x40c00000
+DATA geluconst<>+200(SB)/4, $0x40c00000
+DATA geluconst<>+204(SB)/4, $0x40c00000
+DATA geluconst<>+208(SB)/4, $0x40c00000
+DATA geluconst<>+212(SB)/4, $0x40c00000
+DATA geluconst<>+216(SB)/4, $0x40c00000
+DATA geluconst<>+220(SB)/4, $0x40c00000
+GLOBL geluconst<>(SB), RODATA|NOPTR, $224
 
-// func geluRowsAVX2(dst *float32, src *float32, n int, coef *float64)
-// Requires: AVX
+// func geluRowsAVX2(dst *float32, src *float32, n int, coef *float32)
+// Requires: AVX, AVX2
 TEXT ·geluRowsAVX2(SB), NOSPLIT, $0-32
-	MOVQ  src+8(FP), SI
-	MOVQ  n+16(FP), R8
-	MOVQ  coef+24(FP), R10
-	MOVQ  dst+0(FP), DI
-	SHRQ  $0x02, R8
-	JZ    gelu_done
-	VPXOR X15, X15, X15
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ n+16(FP), DX
+	MOVQ coef+24(FP), BX
+	SHRQ $0x03, DX
+	JZ   gelu_done
 
 gelu_loop:
-	VMOVUPS     (SI), X0
-	VCVTPS2PD   X0, Y1
-	VADDPD      geluconst<>+0(SB), Y1, Y2
-	VMULPD      geluconst<>+32(SB), Y2, Y2
-	VCVTTPD2DQY Y2, X3
-	VPMAXSD     X15, X3, X3
-	VPMINSD     geluconst<>+64(SB), X3, X3
-	VCVTDQ2PD   X3, Y4
-	VSUBPD      Y4, Y2, Y4
-	VPSLLD      $0x06, X3, X3
-	VMOVD       X3, AX
-	VPEXTRD     $0x01, X3, BX
-	VPEXTRD     $0x02, X3, CX
-	VPEXTRD     $0x03, X3, DX
-	VMOVUPD     (R10)(AX*1), X5
-	VINSERTF128 $0x01, (R10)(CX*1), Y5, Y5
-	VMOVUPD     (R10)(BX*1), X6
-	VINSERTF128 $0x01, (R10)(DX*1), Y6, Y6
-	VMOVUPD     16(R10)(AX*1), X7
-	VINSERTF128 $0x01, 16(R10)(CX*1), Y7, Y7
-	VMOVUPD     16(R10)(BX*1), X8
-	VINSERTF128 $0x01, 16(R10)(DX*1), Y8, Y8
-	VUNPCKHPD   Y8, Y7, Y14
-	VUNPCKLPD   Y8, Y7, Y7
-	VUNPCKHPD   Y6, Y5, Y13
-	VUNPCKLPD   Y6, Y5, Y5
-	VMULPD      Y14, Y4, Y8
-	VADDPD      Y8, Y7, Y8
-	VMULPD      Y8, Y4, Y8
-	VADDPD      Y8, Y13, Y8
-	VMULPD      Y8, Y4, Y8
-	VADDPD      Y8, Y5, Y8
-	VMULPD      Y8, Y1, Y9
-	VCVTPD2PSY  Y9, X9
-	VCMPPS      $0x1e, geluconst<>+80(SB), X0, X10
-	VCMPPS      $0x11, geluconst<>+96(SB), X0, X11
-	VANDPS      X11, X10, X10
-	VCMPPS      $0x05, geluconst<>+96(SB), X0, X11
-	VANDPS      X0, X11, X11
-	VBLENDVPS   X10, X9, X11, X9
-	VMOVUPS     X9, (DI)
-	ADDQ        $0x10, SI
-	ADDQ        $0x10, DI
-	DECQ        R8
-	JNZ         gelu_loop
+	VMOVUPS    (CX), Y0
+	VMULPS     Y0, Y0, Y1
+	VMULPS     geluconst<>+32(SB), Y1, Y1
+	VMULPS     geluexp<>+0(SB), Y1, Y2
+	VSUBPS     geluexp<>+32(SB), Y2, Y2
+	VCVTTPS2DQ Y2, Y2
+	VCVTDQ2PS  Y2, Y3
+	VMULPS     geluexp<>+64(SB), Y3, Y4
+	VSUBPS     Y4, Y1, Y4
+	VMULPS     geluexp<>+96(SB), Y3, Y3
+	VADDPS     Y3, Y4, Y4
+	VMULPS     Y4, Y4, Y3
+	VMULPS     geluexp<>+160(SB), Y4, Y5
+	VADDPS     geluexp<>+128(SB), Y5, Y5
+	VMULPS     geluexp<>+224(SB), Y4, Y6
+	VADDPS     geluexp<>+192(SB), Y6, Y6
+	VMULPS     Y6, Y3, Y6
+	VADDPS     Y6, Y5, Y5
+	VMULPS     Y3, Y3, Y6
+	VMULPS     geluexp<>+288(SB), Y4, Y7
+	VADDPS     geluexp<>+256(SB), Y7, Y7
+	VMULPS     Y7, Y6, Y6
+	VADDPS     Y6, Y5, Y5
+	VMULPS     Y3, Y5, Y5
+	VADDPS     Y4, Y5, Y5
+	VADDPS     geluexp<>+320(SB), Y5, Y5
+	VPADDD     geluexp<>+384(SB), Y2, Y2
+	VPSLLD     $0x17, Y2, Y2
+	VMULPS     Y2, Y5, Y5
+	VCMPPS     $0x1e, geluexp<>+352(SB), Y1, Y6
+	VCMPPS     $0x03, Y1, Y1, Y7
+	VANDPS     Y1, Y7, Y7
+	VBLENDVPS  Y6, Y5, Y7, Y5
+	VANDPS     geluconst<>+0(SB), Y0, Y1
+	VMULPS     geluconst<>+64(SB), Y1, Y1
+	VSUBPS     geluconst<>+96(SB), Y1, Y1
+	VMULPS     Y1, Y1, Y2
+	VMULPS     Y2, Y2, Y3
+	VMULPS     Y3, Y3, Y4
+	VMULPS     32(BX), Y1, Y6
+	VADDPS     (BX), Y6, Y6
+	VMULPS     96(BX), Y1, Y7
+	VADDPS     64(BX), Y7, Y7
+	VMULPS     160(BX), Y1, Y8
+	VADDPS     128(BX), Y8, Y8
+	VMULPS     224(BX), Y1, Y9
+	VADDPS     192(BX), Y9, Y9
+	VMULPS     288(BX), Y1, Y10
+	VADDPS     256(BX), Y10, Y10
+	VMULPS     352(BX), Y1, Y11
+	VADDPS     320(BX), Y11, Y11
+	VMULPS     416(BX), Y1, Y12
+	VADDPS     384(BX), Y12, Y12
+	VMULPS     480(BX), Y1, Y1
+	VADDPS     448(BX), Y1, Y1
+	VMULPS     Y2, Y7, Y7
+	VADDPS     Y6, Y7, Y7
+	VMULPS     Y2, Y9, Y9
+	VADDPS     Y8, Y9, Y9
+	VMULPS     Y2, Y11, Y11
+	VADDPS     Y10, Y11, Y11
+	VMULPS     Y2, Y1, Y1
+	VADDPS     Y12, Y1, Y1
+	VMULPS     Y3, Y9, Y9
+	VADDPS     Y7, Y9, Y9
+	VMULPS     Y3, Y1, Y1
+	VADDPS     Y11, Y1, Y1
+	VMULPS     Y4, Y1, Y1
+	VADDPS     Y9, Y1, Y1
+	VMULPS     Y1, Y5, Y1
+	VMULPS     Y1, Y0, Y1
+	VSUBPS     Y1, Y0, Y2
+	VXORPS     Y3, Y3, Y3
+	VCMPPS     $0x11, Y3, Y0, Y3
+	VBLENDVPS  Y3, Y1, Y2, Y2
+	VCMPPS     $0x1e, geluconst<>+160(SB), Y0, Y1
+	VCMPPS     $0x11, geluconst<>+192(SB), Y0, Y3
+	VANDPS     Y3, Y1, Y1
+	VCMPPS     $0x05, geluconst<>+192(SB), Y0, Y3
+	VANDPS     Y0, Y3, Y3
+	VBLENDVPS  Y1, Y2, Y3, Y2
+	VMOVUPS    Y2, (AX)
+	ADDQ       $0x20, CX
+	ADDQ       $0x20, AX
+	DECQ       DX
+	JNZ        gelu_loop
 
 gelu_done:
 	VZEROUPPER
 	RET
 
-// func geluGradRowsAVX2(dst *float32, grad *float32, src *float32, n int, coef *float64)
-// Requires: AVX
+// func geluGradRowsAVX2(dst *float32, grad *float32, src *float32, n int, coef *float32)
+// Requires: AVX, AVX2
 TEXT ·geluGradRowsAVX2(SB), NOSPLIT, $0-40
-	MOVQ  grad+8(FP), R9
-	MOVQ  src+16(FP), SI
-	MOVQ  n+24(FP), R8
-	MOVQ  coef+32(FP), R10
-	MOVQ  dst+0(FP), DI
-	SHRQ  $0x02, R8
-	JZ    geluGrad_done
-	VPXOR X15, X15, X15
+	MOVQ grad+8(FP), AX
+	MOVQ dst+0(FP), CX
+	MOVQ src+16(FP), DX
+	MOVQ n+24(FP), BX
+	MOVQ coef+32(FP), SI
+	SHRQ $0x03, BX
+	JZ   geluGrad_done
 
 geluGrad_loop:
-	VMOVUPS     (SI), X0
-	VCVTPS2PD   X0, Y1
-	VADDPD      geluconst<>+0(SB), Y1, Y2
-	VMULPD      geluconst<>+32(SB), Y2, Y2
-	VCVTTPD2DQY Y2, X3
-	VPMAXSD     X15, X3, X3
-	VPMINSD     geluconst<>+64(SB), X3, X3
-	VCVTDQ2PD   X3, Y4
-	VSUBPD      Y4, Y2, Y4
-	VPSLLD      $0x06, X3, X3
-	VMOVD       X3, AX
-	VPEXTRD     $0x01, X3, BX
-	VPEXTRD     $0x02, X3, CX
-	VPEXTRD     $0x03, X3, DX
-	VMOVUPD     (R10)(AX*1), X5
-	VINSERTF128 $0x01, (R10)(CX*1), Y5, Y5
-	VMOVUPD     (R10)(BX*1), X6
-	VINSERTF128 $0x01, (R10)(DX*1), Y6, Y6
-	VMOVUPD     16(R10)(AX*1), X7
-	VINSERTF128 $0x01, 16(R10)(CX*1), Y7, Y7
-	VMOVUPD     16(R10)(BX*1), X8
-	VINSERTF128 $0x01, 16(R10)(DX*1), Y8, Y8
-	VUNPCKHPD   Y8, Y7, Y14
-	VUNPCKLPD   Y8, Y7, Y7
-	VUNPCKHPD   Y6, Y5, Y13
-	VUNPCKLPD   Y6, Y5, Y5
-	VMULPD      Y14, Y4, Y8
-	VADDPD      Y8, Y7, Y8
-	VMULPD      Y8, Y4, Y8
-	VADDPD      Y8, Y13, Y8
-	VMULPD      Y8, Y4, Y8
-	VADDPD      Y8, Y5, Y8
-	VMULPD      Y8, Y1, Y9
-	VCVTPD2PSY  Y9, X9
-	VCMPPS      $0x1e, geluconst<>+80(SB), X0, X10
-	VCMPPS      $0x11, geluconst<>+96(SB), X0, X11
-	VANDPS      X11, X10, X10
-	VCMPPS      $0x05, geluconst<>+96(SB), X0, X11
-	VANDPS      X0, X11, X11
-	VBLENDVPS   X10, X9, X11, X9
-	VMOVUPS     X9, (DI)
-	VMOVUPD     32(R10)(AX*1), X5
-	VINSERTF128 $0x01, 32(R10)(CX*1), Y5, Y5
-	VMOVUPD     32(R10)(BX*1), X6
-	VINSERTF128 $0x01, 32(R10)(DX*1), Y6, Y6
-	VMOVUPD     48(R10)(AX*1), X7
-	VINSERTF128 $0x01, 48(R10)(CX*1), Y7, Y7
-	VMOVUPD     48(R10)(BX*1), X12
-	VINSERTF128 $0x01, 48(R10)(DX*1), Y12, Y12
-	VUNPCKHPD   Y12, Y7, Y14
-	VUNPCKLPD   Y12, Y7, Y7
-	VUNPCKHPD   Y6, Y5, Y13
-	VUNPCKLPD   Y6, Y5, Y5
-	VMULPD      Y14, Y4, Y12
-	VADDPD      Y12, Y7, Y12
-	VMULPD      Y12, Y4, Y12
-	VADDPD      Y12, Y13, Y12
-	VMULPD      Y12, Y4, Y12
-	VADDPD      Y12, Y5, Y12
-	VMULPD      Y12, Y1, Y12
-	VADDPD      Y12, Y8, Y12
-	VCVTPD2PSY  Y12, X12
-	VCMPPS      $0x1d, geluconst<>+96(SB), X0, X11
-	VANDPS      geluconst<>+112(SB), X11, X11
-	VCMPPS      $0x03, X0, X0, X9
-	VANDPS      X0, X9, X9
-	VORPS       X9, X11, X11
-	VBLENDVPS   X10, X12, X11, X12
-	VMOVUPS     X12, (R9)
-	ADDQ        $0x10, R9
-	ADDQ        $0x10, SI
-	ADDQ        $0x10, DI
-	DECQ        R8
-	JNZ         geluGrad_loop
+	VMOVUPS    (DX), Y0
+	VMULPS     Y0, Y0, Y1
+	VMULPS     geluconst<>+32(SB), Y1, Y1
+	VMULPS     geluexp<>+0(SB), Y1, Y2
+	VSUBPS     geluexp<>+32(SB), Y2, Y2
+	VCVTTPS2DQ Y2, Y2
+	VCVTDQ2PS  Y2, Y3
+	VMULPS     geluexp<>+64(SB), Y3, Y4
+	VSUBPS     Y4, Y1, Y4
+	VMULPS     geluexp<>+96(SB), Y3, Y3
+	VADDPS     Y3, Y4, Y4
+	VMULPS     Y4, Y4, Y3
+	VMULPS     geluexp<>+160(SB), Y4, Y5
+	VADDPS     geluexp<>+128(SB), Y5, Y5
+	VMULPS     geluexp<>+224(SB), Y4, Y6
+	VADDPS     geluexp<>+192(SB), Y6, Y6
+	VMULPS     Y6, Y3, Y6
+	VADDPS     Y6, Y5, Y5
+	VMULPS     Y3, Y3, Y6
+	VMULPS     geluexp<>+288(SB), Y4, Y7
+	VADDPS     geluexp<>+256(SB), Y7, Y7
+	VMULPS     Y7, Y6, Y6
+	VADDPS     Y6, Y5, Y5
+	VMULPS     Y3, Y5, Y5
+	VADDPS     Y4, Y5, Y5
+	VADDPS     geluexp<>+320(SB), Y5, Y5
+	VPADDD     geluexp<>+384(SB), Y2, Y2
+	VPSLLD     $0x17, Y2, Y2
+	VMULPS     Y2, Y5, Y5
+	VCMPPS     $0x1e, geluexp<>+352(SB), Y1, Y6
+	VCMPPS     $0x03, Y1, Y1, Y7
+	VANDPS     Y1, Y7, Y7
+	VBLENDVPS  Y6, Y5, Y7, Y5
+	VANDPS     geluconst<>+0(SB), Y0, Y1
+	VMULPS     geluconst<>+64(SB), Y1, Y1
+	VSUBPS     geluconst<>+96(SB), Y1, Y1
+	VMULPS     Y1, Y1, Y2
+	VMULPS     Y2, Y2, Y3
+	VMULPS     Y3, Y3, Y4
+	VMULPS     32(SI), Y1, Y6
+	VADDPS     (SI), Y6, Y6
+	VMULPS     96(SI), Y1, Y7
+	VADDPS     64(SI), Y7, Y7
+	VMULPS     160(SI), Y1, Y8
+	VADDPS     128(SI), Y8, Y8
+	VMULPS     224(SI), Y1, Y9
+	VADDPS     192(SI), Y9, Y9
+	VMULPS     288(SI), Y1, Y10
+	VADDPS     256(SI), Y10, Y10
+	VMULPS     352(SI), Y1, Y11
+	VADDPS     320(SI), Y11, Y11
+	VMULPS     416(SI), Y1, Y12
+	VADDPS     384(SI), Y12, Y12
+	VMULPS     480(SI), Y1, Y1
+	VADDPS     448(SI), Y1, Y1
+	VMULPS     Y2, Y7, Y7
+	VADDPS     Y6, Y7, Y7
+	VMULPS     Y2, Y9, Y9
+	VADDPS     Y8, Y9, Y9
+	VMULPS     Y2, Y11, Y11
+	VADDPS     Y10, Y11, Y11
+	VMULPS     Y2, Y1, Y1
+	VADDPS     Y12, Y1, Y1
+	VMULPS     Y3, Y9, Y9
+	VADDPS     Y7, Y9, Y9
+	VMULPS     Y3, Y1, Y1
+	VADDPS     Y11, Y1, Y1
+	VMULPS     Y4, Y1, Y1
+	VADDPS     Y9, Y1, Y1
+	VMULPS     Y1, Y5, Y1
+	VMULPS     Y1, Y0, Y2
+	VSUBPS     Y2, Y0, Y3
+	VXORPS     Y4, Y4, Y4
+	VCMPPS     $0x11, Y4, Y0, Y4
+	VBLENDVPS  Y4, Y2, Y3, Y3
+	VCMPPS     $0x1e, geluconst<>+160(SB), Y0, Y2
+	VCMPPS     $0x11, geluconst<>+192(SB), Y0, Y6
+	VANDPS     Y6, Y2, Y2
+	VCMPPS     $0x05, geluconst<>+192(SB), Y0, Y6
+	VANDPS     Y0, Y6, Y6
+	VBLENDVPS  Y2, Y3, Y6, Y3
+	VMOVUPS    Y3, (CX)
+	VMOVUPS    geluconst<>+96(SB), Y6
+	VSUBPS     Y1, Y6, Y3
+	VBLENDVPS  Y4, Y1, Y3, Y3
+	VMULPS     geluconst<>+128(SB), Y5, Y1
+	VMULPS     Y1, Y0, Y1
+	VADDPS     Y1, Y3, Y1
+	VCMPPS     $0x1d, geluconst<>+192(SB), Y0, Y3
+	VANDPS     Y6, Y3, Y3
+	VCMPPS     $0x03, Y0, Y0, Y4
+	VANDPS     Y0, Y4, Y4
+	VORPS      Y4, Y3, Y3
+	VBLENDVPS  Y2, Y1, Y3, Y1
+	VMOVUPS    Y1, (AX)
+	ADDQ       $0x20, AX
+	ADDQ       $0x20, DX
+	ADDQ       $0x20, CX
+	DECQ       BX
+	JNZ        geluGrad_loop
 
 geluGrad_done:
 	VZEROUPPER

@@ -3,12 +3,12 @@
 package grad
 
 // geluRowsAVX2 is the pure-Go twin under the kernel's name (coef is the
-// kernel's table, which the twin reads itself).
-func geluRowsAVX2(dst, src *float32, n int, coef *float64) {
+// kernel's copy of geluPoly, geluPoly8, which the twin reads itself).
+func geluRowsAVX2(dst, src *float32, n int, coef *float32) {
 	geluRowsGo(floats(dst, n), nil, floats(src, n))
 }
 
 // geluGradRowsAVX2 is the pure-Go twin under the kernel's name.
-func geluGradRowsAVX2(dst, grad, src *float32, n int, coef *float64) {
+func geluGradRowsAVX2(dst, grad, src *float32, n int, coef *float32) {
 	geluRowsGo(floats(dst, n), floats(grad, n), floats(src, n))
 }

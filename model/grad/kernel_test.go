@@ -13,6 +13,8 @@ func TestSgemmTwins(t *testing.T) {
 	for _, tc := range []struct{ m, k, n, sar, sak int }{
 		{1, 1, 8, 1, 1}, {3, 12, 16, 12, 1}, {4, 12, 40, 12, 1}, {7, 48, 16, 48, 1}, {13, 3, 24, 3, 1},
 		{12, 160, 48, 1, 16}, {5, 9, 8, 0, 1}, {1, 37, 16, 0, 0}, {9, 5, 8, 5, 1},
+		// Row counts for the 5-row blocks (5·a + 4·b rows, then single ones).
+		{5, 12, 16, 12, 1}, {13, 7, 40, 7, 1}, {20, 3, 16, 3, 1}, {23, 12, 24, 12, 1}, {50, 160, 48, 1, 56}, {160, 12, 40, 16, 1},
 	} {
 		ldc, ldb := tc.n+8, tc.n+16
 		a := make([]float32, (tc.m-1)*tc.sar+(tc.k-1)*tc.sak+1)

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"sort"
 	"strings"
+	"sync/atomic"
 
 	"github.com/glassbox-interp/glassbox/model"
 	"github.com/glassbox-interp/glassbox/tensor"
@@ -30,7 +31,11 @@ type Net struct {
 	geom       geom
 	gradLayout gradLayout
 	version    uint64 // bumped whenever the parameters change (ForwardFrom checks it)
+	id         uint64 // unique per Net (a Workspace's packed weights name it)
 }
+
+// netIDs numbers the Nets.
+var netIDs atomic.Uint64
 
 // paramIndex is one parameter's place in the flat slice.
 type paramIndex struct{ off, n int }
@@ -61,7 +66,7 @@ func New(cfg model.Config) (*Net, error) {
 		return nil, fmt.Errorf("grad: attn_only models are not supported (the LL models have MLPs)")
 	}
 	names, shapes := model.ParamShapes(cfg)
-	n := &Net{cfg: cfg, names: names, shapes: shapes, off: make(map[string]int, len(names))}
+	n := &Net{cfg: cfg, names: names, shapes: shapes, off: make(map[string]int, len(names)), id: netIDs.Add(1)}
 	total := 0
 	for _, name := range names {
 		k := tensor.NumElements(shapes[name])

@@ -24,6 +24,60 @@ TEXT ·sgemmColAVX2(SB), NOSPLIT, $0-72
 	ADDQ  DX, R13
 	LEAQ  (R9)(R9*2), BX
 
+sc1_rows5:
+	CMPQ R12, $0x05
+	JLT  sc1_rows4
+	MOVQ R12, AX
+	ANDQ $0x03, AX
+	JNZ  sc1_rows5_t
+	CMPQ R12, $0x14
+	JLT  sc1_rows4
+	JMP  sc1_rows5_go
+
+sc1_rows5_t:
+	LEAQ (AX)(AX*4), AX
+	CMPQ R12, AX
+	JLT  sc1_rows4
+
+sc1_rows5_go:
+	LEAQ    (R8)(R8*2), AX
+	VMOVUPS (DI), Y0
+	VMOVUPS (DI)(R8*1), Y1
+	VMOVUPS (DI)(R8*2), Y2
+	VMOVUPS (DI)(AX*1), Y3
+	VMOVUPS (DI)(R8*4), Y4
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+sc1_rows5_loop:
+	VMOVUPS      (CX), Y10
+	VBROADCASTSS (AX), Y12
+	VFMADD231PS  Y10, Y12, Y0
+	VBROADCASTSS (AX)(R9*1), Y13
+	VFMADD231PS  Y10, Y13, Y1
+	VBROADCASTSS (AX)(R9*2), Y12
+	VFMADD231PS  Y10, Y12, Y2
+	VBROADCASTSS (AX)(BX*1), Y13
+	VFMADD231PS  Y10, Y13, Y3
+	VBROADCASTSS (AX)(R9*4), Y12
+	VFMADD231PS  Y10, Y12, Y4
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          sc1_rows5_loop
+	LEAQ         (R8)(R8*2), AX
+	VMOVUPS      Y0, (DI)
+	VMOVUPS      Y1, (DI)(R8*1)
+	VMOVUPS      Y2, (DI)(R8*2)
+	VMOVUPS      Y3, (DI)(AX*1)
+	VMOVUPS      Y4, (DI)(R8*4)
+	LEAQ         (DI)(R8*4), DI
+	LEAQ         (SI)(R9*4), SI
+	ADDQ         R8, DI
+	ADDQ         R9, SI
+	SUBQ         $0x05, R12
+	JMP          sc1_rows5
+
 sc1_rows4:
 	CMPQ    R12, $0x04
 	JLT     sc1_rows1
@@ -35,7 +89,7 @@ sc1_rows4:
 	MOVQ    SI, AX
 	MOVQ    DX, CX
 
-sc1_loop4:
+sc1_rows4_loop:
 	VMOVUPS      (CX), Y8
 	VBROADCASTSS (AX), Y10
 	VFMADD231PS  Y8, Y10, Y0
@@ -48,7 +102,7 @@ sc1_loop4:
 	ADDQ         R10, AX
 	ADDQ         R11, CX
 	CMPQ         CX, R13
-	JLT          sc1_loop4
+	JLT          sc1_rows4_loop
 	LEAQ         (R8)(R8*2), AX
 	VMOVUPS      Y0, (DI)
 	VMOVUPS      Y1, (DI)(R8*1)
@@ -104,6 +158,76 @@ TEXT ·sgemmCol2AVX2(SB), NOSPLIT, $0-72
 	ADDQ  DX, R13
 	LEAQ  (R9)(R9*2), BX
 
+sc2_rows5:
+	CMPQ R12, $0x05
+	JLT  sc2_rows4
+	MOVQ R12, AX
+	ANDQ $0x03, AX
+	JNZ  sc2_rows5_t
+	CMPQ R12, $0x14
+	JLT  sc2_rows4
+	JMP  sc2_rows5_go
+
+sc2_rows5_t:
+	LEAQ (AX)(AX*4), AX
+	CMPQ R12, AX
+	JLT  sc2_rows4
+
+sc2_rows5_go:
+	LEAQ    (R8)(R8*2), AX
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS (DI)(R8*1), Y2
+	VMOVUPS 32(DI)(R8*1), Y3
+	VMOVUPS (DI)(R8*2), Y4
+	VMOVUPS 32(DI)(R8*2), Y5
+	VMOVUPS (DI)(AX*1), Y6
+	VMOVUPS 32(DI)(AX*1), Y7
+	VMOVUPS (DI)(R8*4), Y8
+	VMOVUPS 32(DI)(R8*4), Y9
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+sc2_rows5_loop:
+	VMOVUPS      (CX), Y10
+	VMOVUPS      32(CX), Y11
+	VBROADCASTSS (AX), Y12
+	VFMADD231PS  Y10, Y12, Y0
+	VFMADD231PS  Y11, Y12, Y1
+	VBROADCASTSS (AX)(R9*1), Y13
+	VFMADD231PS  Y10, Y13, Y2
+	VFMADD231PS  Y11, Y13, Y3
+	VBROADCASTSS (AX)(R9*2), Y12
+	VFMADD231PS  Y10, Y12, Y4
+	VFMADD231PS  Y11, Y12, Y5
+	VBROADCASTSS (AX)(BX*1), Y13
+	VFMADD231PS  Y10, Y13, Y6
+	VFMADD231PS  Y11, Y13, Y7
+	VBROADCASTSS (AX)(R9*4), Y12
+	VFMADD231PS  Y10, Y12, Y8
+	VFMADD231PS  Y11, Y12, Y9
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          sc2_rows5_loop
+	LEAQ         (R8)(R8*2), AX
+	VMOVUPS      Y0, (DI)
+	VMOVUPS      Y1, 32(DI)
+	VMOVUPS      Y2, (DI)(R8*1)
+	VMOVUPS      Y3, 32(DI)(R8*1)
+	VMOVUPS      Y4, (DI)(R8*2)
+	VMOVUPS      Y5, 32(DI)(R8*2)
+	VMOVUPS      Y6, (DI)(AX*1)
+	VMOVUPS      Y7, 32(DI)(AX*1)
+	VMOVUPS      Y8, (DI)(R8*4)
+	VMOVUPS      Y9, 32(DI)(R8*4)
+	LEAQ         (DI)(R8*4), DI
+	LEAQ         (SI)(R9*4), SI
+	ADDQ         R8, DI
+	ADDQ         R9, SI
+	SUBQ         $0x05, R12
+	JMP          sc2_rows5
+
 sc2_rows4:
 	CMPQ    R12, $0x04
 	JLT     sc2_rows1
@@ -119,7 +243,7 @@ sc2_rows4:
 	MOVQ    SI, AX
 	MOVQ    DX, CX
 
-sc2_loop4:
+sc2_rows4_loop:
 	VMOVUPS      (CX), Y8
 	VMOVUPS      32(CX), Y9
 	VBROADCASTSS (AX), Y10
@@ -137,7 +261,7 @@ sc2_loop4:
 	ADDQ         R10, AX
 	ADDQ         R11, CX
 	CMPQ         CX, R13
-	JLT          sc2_loop4
+	JLT          sc2_rows4_loop
 	LEAQ         (R8)(R8*2), AX
 	VMOVUPS      Y0, (DI)
 	VMOVUPS      Y1, 32(DI)
@@ -203,6 +327,60 @@ TEXT ·sgemmColBiasAVX2(SB), NOSPLIT, $0-80
 	ADDQ    DX, R13
 	LEAQ    (R9)(R9*2), BX
 
+sb1_rows5:
+	CMPQ R12, $0x05
+	JLT  sb1_rows4
+	MOVQ R12, AX
+	ANDQ $0x03, AX
+	JNZ  sb1_rows5_t
+	CMPQ R12, $0x14
+	JLT  sb1_rows4
+	JMP  sb1_rows5_go
+
+sb1_rows5_t:
+	LEAQ (AX)(AX*4), AX
+	CMPQ R12, AX
+	JLT  sb1_rows4
+
+sb1_rows5_go:
+	LEAQ    (R8)(R8*2), AX
+	VMOVUPS Y14, Y0
+	VMOVUPS Y14, Y1
+	VMOVUPS Y14, Y2
+	VMOVUPS Y14, Y3
+	VMOVUPS Y14, Y4
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+sb1_rows5_loop:
+	VMOVUPS      (CX), Y10
+	VBROADCASTSS (AX), Y12
+	VFMADD231PS  Y10, Y12, Y0
+	VBROADCASTSS (AX)(R9*1), Y13
+	VFMADD231PS  Y10, Y13, Y1
+	VBROADCASTSS (AX)(R9*2), Y12
+	VFMADD231PS  Y10, Y12, Y2
+	VBROADCASTSS (AX)(BX*1), Y13
+	VFMADD231PS  Y10, Y13, Y3
+	VBROADCASTSS (AX)(R9*4), Y12
+	VFMADD231PS  Y10, Y12, Y4
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          sb1_rows5_loop
+	LEAQ         (R8)(R8*2), AX
+	VMOVUPS      Y0, (DI)
+	VMOVUPS      Y1, (DI)(R8*1)
+	VMOVUPS      Y2, (DI)(R8*2)
+	VMOVUPS      Y3, (DI)(AX*1)
+	VMOVUPS      Y4, (DI)(R8*4)
+	LEAQ         (DI)(R8*4), DI
+	LEAQ         (SI)(R9*4), SI
+	ADDQ         R8, DI
+	ADDQ         R9, SI
+	SUBQ         $0x05, R12
+	JMP          sb1_rows5
+
 sb1_rows4:
 	CMPQ    R12, $0x04
 	JLT     sb1_rows1
@@ -214,7 +392,7 @@ sb1_rows4:
 	MOVQ    SI, AX
 	MOVQ    DX, CX
 
-sb1_loop4:
+sb1_rows4_loop:
 	VMOVUPS      (CX), Y8
 	VBROADCASTSS (AX), Y10
 	VFMADD231PS  Y8, Y10, Y0
@@ -227,7 +405,7 @@ sb1_loop4:
 	ADDQ         R10, AX
 	ADDQ         R11, CX
 	CMPQ         CX, R13
-	JLT          sb1_loop4
+	JLT          sb1_rows4_loop
 	LEAQ         (R8)(R8*2), AX
 	VMOVUPS      Y0, (DI)
 	VMOVUPS      Y1, (DI)(R8*1)
@@ -286,6 +464,76 @@ TEXT ·sgemmCol2BiasAVX2(SB), NOSPLIT, $0-80
 	ADDQ    DX, R13
 	LEAQ    (R9)(R9*2), BX
 
+sb2_rows5:
+	CMPQ R12, $0x05
+	JLT  sb2_rows4
+	MOVQ R12, AX
+	ANDQ $0x03, AX
+	JNZ  sb2_rows5_t
+	CMPQ R12, $0x14
+	JLT  sb2_rows4
+	JMP  sb2_rows5_go
+
+sb2_rows5_t:
+	LEAQ (AX)(AX*4), AX
+	CMPQ R12, AX
+	JLT  sb2_rows4
+
+sb2_rows5_go:
+	LEAQ    (R8)(R8*2), AX
+	VMOVUPS Y14, Y0
+	VMOVUPS Y15, Y1
+	VMOVUPS Y14, Y2
+	VMOVUPS Y15, Y3
+	VMOVUPS Y14, Y4
+	VMOVUPS Y15, Y5
+	VMOVUPS Y14, Y6
+	VMOVUPS Y15, Y7
+	VMOVUPS Y14, Y8
+	VMOVUPS Y15, Y9
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+sb2_rows5_loop:
+	VMOVUPS      (CX), Y10
+	VMOVUPS      32(CX), Y11
+	VBROADCASTSS (AX), Y12
+	VFMADD231PS  Y10, Y12, Y0
+	VFMADD231PS  Y11, Y12, Y1
+	VBROADCASTSS (AX)(R9*1), Y13
+	VFMADD231PS  Y10, Y13, Y2
+	VFMADD231PS  Y11, Y13, Y3
+	VBROADCASTSS (AX)(R9*2), Y12
+	VFMADD231PS  Y10, Y12, Y4
+	VFMADD231PS  Y11, Y12, Y5
+	VBROADCASTSS (AX)(BX*1), Y13
+	VFMADD231PS  Y10, Y13, Y6
+	VFMADD231PS  Y11, Y13, Y7
+	VBROADCASTSS (AX)(R9*4), Y12
+	VFMADD231PS  Y10, Y12, Y8
+	VFMADD231PS  Y11, Y12, Y9
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          sb2_rows5_loop
+	LEAQ         (R8)(R8*2), AX
+	VMOVUPS      Y0, (DI)
+	VMOVUPS      Y1, 32(DI)
+	VMOVUPS      Y2, (DI)(R8*1)
+	VMOVUPS      Y3, 32(DI)(R8*1)
+	VMOVUPS      Y4, (DI)(R8*2)
+	VMOVUPS      Y5, 32(DI)(R8*2)
+	VMOVUPS      Y6, (DI)(AX*1)
+	VMOVUPS      Y7, 32(DI)(AX*1)
+	VMOVUPS      Y8, (DI)(R8*4)
+	VMOVUPS      Y9, 32(DI)(R8*4)
+	LEAQ         (DI)(R8*4), DI
+	LEAQ         (SI)(R9*4), SI
+	ADDQ         R8, DI
+	ADDQ         R9, SI
+	SUBQ         $0x05, R12
+	JMP          sb2_rows5
+
 sb2_rows4:
 	CMPQ    R12, $0x04
 	JLT     sb2_rows1
@@ -301,7 +549,7 @@ sb2_rows4:
 	MOVQ    SI, AX
 	MOVQ    DX, CX
 
-sb2_loop4:
+sb2_rows4_loop:
 	VMOVUPS      (CX), Y8
 	VMOVUPS      32(CX), Y9
 	VBROADCASTSS (AX), Y10
@@ -319,7 +567,7 @@ sb2_loop4:
 	ADDQ         R10, AX
 	ADDQ         R11, CX
 	CMPQ         CX, R13
-	JLT          sb2_loop4
+	JLT          sb2_rows4_loop
 	LEAQ         (R8)(R8*2), AX
 	VMOVUPS      Y0, (DI)
 	VMOVUPS      Y1, 32(DI)
@@ -387,6 +635,61 @@ TEXT ·sgemmColXBiasAVX2(SB), NOSPLIT, $0-88
 	ADDQ    DX, R13
 	LEAQ    (R9)(R9*2), BX
 
+sx1_rows5:
+	CMPQ R12, $0x05
+	JLT  sx1_rows4
+	MOVQ R12, AX
+	ANDQ $0x03, AX
+	JNZ  sx1_rows5_t
+	CMPQ R12, $0x14
+	JLT  sx1_rows4
+	JMP  sx1_rows5_go
+
+sx1_rows5_t:
+	LEAQ (AX)(AX*4), AX
+	CMPQ R12, AX
+	JLT  sx1_rows4
+
+sx1_rows5_go:
+	LEAQ   (R8)(R8*2), AX
+	LEAQ   (DI)(R14*1), CX
+	VADDPS (CX), Y14, Y0
+	VADDPS (CX)(R8*1), Y14, Y1
+	VADDPS (CX)(R8*2), Y14, Y2
+	VADDPS (CX)(AX*1), Y14, Y3
+	VADDPS (CX)(R8*4), Y14, Y4
+	MOVQ   SI, AX
+	MOVQ   DX, CX
+
+sx1_rows5_loop:
+	VMOVUPS      (CX), Y10
+	VBROADCASTSS (AX), Y12
+	VFMADD231PS  Y10, Y12, Y0
+	VBROADCASTSS (AX)(R9*1), Y13
+	VFMADD231PS  Y10, Y13, Y1
+	VBROADCASTSS (AX)(R9*2), Y12
+	VFMADD231PS  Y10, Y12, Y2
+	VBROADCASTSS (AX)(BX*1), Y13
+	VFMADD231PS  Y10, Y13, Y3
+	VBROADCASTSS (AX)(R9*4), Y12
+	VFMADD231PS  Y10, Y12, Y4
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          sx1_rows5_loop
+	LEAQ         (R8)(R8*2), AX
+	VMOVUPS      Y0, (DI)
+	VMOVUPS      Y1, (DI)(R8*1)
+	VMOVUPS      Y2, (DI)(R8*2)
+	VMOVUPS      Y3, (DI)(AX*1)
+	VMOVUPS      Y4, (DI)(R8*4)
+	LEAQ         (DI)(R8*4), DI
+	LEAQ         (SI)(R9*4), SI
+	ADDQ         R8, DI
+	ADDQ         R9, SI
+	SUBQ         $0x05, R12
+	JMP          sx1_rows5
+
 sx1_rows4:
 	CMPQ   R12, $0x04
 	JLT    sx1_rows1
@@ -399,7 +702,7 @@ sx1_rows4:
 	MOVQ   SI, AX
 	MOVQ   DX, CX
 
-sx1_loop4:
+sx1_rows4_loop:
 	VMOVUPS      (CX), Y8
 	VBROADCASTSS (AX), Y10
 	VFMADD231PS  Y8, Y10, Y0
@@ -412,7 +715,7 @@ sx1_loop4:
 	ADDQ         R10, AX
 	ADDQ         R11, CX
 	CMPQ         CX, R13
-	JLT          sx1_loop4
+	JLT          sx1_rows4_loop
 	LEAQ         (R8)(R8*2), AX
 	VMOVUPS      Y0, (DI)
 	VMOVUPS      Y1, (DI)(R8*1)
@@ -474,6 +777,77 @@ TEXT ·sgemmCol2XBiasAVX2(SB), NOSPLIT, $0-88
 	ADDQ    DX, R13
 	LEAQ    (R9)(R9*2), BX
 
+sx2_rows5:
+	CMPQ R12, $0x05
+	JLT  sx2_rows4
+	MOVQ R12, AX
+	ANDQ $0x03, AX
+	JNZ  sx2_rows5_t
+	CMPQ R12, $0x14
+	JLT  sx2_rows4
+	JMP  sx2_rows5_go
+
+sx2_rows5_t:
+	LEAQ (AX)(AX*4), AX
+	CMPQ R12, AX
+	JLT  sx2_rows4
+
+sx2_rows5_go:
+	LEAQ   (R8)(R8*2), AX
+	LEAQ   (DI)(R14*1), CX
+	VADDPS (CX), Y14, Y0
+	VADDPS 32(CX), Y15, Y1
+	VADDPS (CX)(R8*1), Y14, Y2
+	VADDPS 32(CX)(R8*1), Y15, Y3
+	VADDPS (CX)(R8*2), Y14, Y4
+	VADDPS 32(CX)(R8*2), Y15, Y5
+	VADDPS (CX)(AX*1), Y14, Y6
+	VADDPS 32(CX)(AX*1), Y15, Y7
+	VADDPS (CX)(R8*4), Y14, Y8
+	VADDPS 32(CX)(R8*4), Y15, Y9
+	MOVQ   SI, AX
+	MOVQ   DX, CX
+
+sx2_rows5_loop:
+	VMOVUPS      (CX), Y10
+	VMOVUPS      32(CX), Y11
+	VBROADCASTSS (AX), Y12
+	VFMADD231PS  Y10, Y12, Y0
+	VFMADD231PS  Y11, Y12, Y1
+	VBROADCASTSS (AX)(R9*1), Y13
+	VFMADD231PS  Y10, Y13, Y2
+	VFMADD231PS  Y11, Y13, Y3
+	VBROADCASTSS (AX)(R9*2), Y12
+	VFMADD231PS  Y10, Y12, Y4
+	VFMADD231PS  Y11, Y12, Y5
+	VBROADCASTSS (AX)(BX*1), Y13
+	VFMADD231PS  Y10, Y13, Y6
+	VFMADD231PS  Y11, Y13, Y7
+	VBROADCASTSS (AX)(R9*4), Y12
+	VFMADD231PS  Y10, Y12, Y8
+	VFMADD231PS  Y11, Y12, Y9
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          sx2_rows5_loop
+	LEAQ         (R8)(R8*2), AX
+	VMOVUPS      Y0, (DI)
+	VMOVUPS      Y1, 32(DI)
+	VMOVUPS      Y2, (DI)(R8*1)
+	VMOVUPS      Y3, 32(DI)(R8*1)
+	VMOVUPS      Y4, (DI)(R8*2)
+	VMOVUPS      Y5, 32(DI)(R8*2)
+	VMOVUPS      Y6, (DI)(AX*1)
+	VMOVUPS      Y7, 32(DI)(AX*1)
+	VMOVUPS      Y8, (DI)(R8*4)
+	VMOVUPS      Y9, 32(DI)(R8*4)
+	LEAQ         (DI)(R8*4), DI
+	LEAQ         (SI)(R9*4), SI
+	ADDQ         R8, DI
+	ADDQ         R9, SI
+	SUBQ         $0x05, R12
+	JMP          sx2_rows5
+
 sx2_rows4:
 	CMPQ   R12, $0x04
 	JLT    sx2_rows1
@@ -490,7 +864,7 @@ sx2_rows4:
 	MOVQ   SI, AX
 	MOVQ   DX, CX
 
-sx2_loop4:
+sx2_rows4_loop:
 	VMOVUPS      (CX), Y8
 	VMOVUPS      32(CX), Y9
 	VBROADCASTSS (AX), Y10
@@ -508,7 +882,7 @@ sx2_loop4:
 	ADDQ         R10, AX
 	ADDQ         R11, CX
 	CMPQ         CX, R13
-	JLT          sx2_loop4
+	JLT          sx2_rows4_loop
 	LEAQ         (R8)(R8*2), AX
 	VMOVUPS      Y0, (DI)
 	VMOVUPS      Y1, 32(DI)

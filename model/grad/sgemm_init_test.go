@@ -16,6 +16,7 @@ func TestSgemmInitTwins(t *testing.T) {
 	}{
 		{1, 1, 8, 1, 1, false}, {3, 12, 16, 12, 1, true}, {4, 12, 40, 12, 1, false}, {7, 48, 16, 48, 1, true},
 		{13, 3, 24, 3, 1, true}, {9, 5, 8, 5, 1, false}, {6, 12, 48, 16, 1, true}, {5, 0, 16, 1, 1, true},
+		{5, 12, 16, 12, 1, true}, {25, 12, 40, 16, 1, false}, {21, 48, 16, 48, 1, true}, {160, 12, 48, 12, 1, true}, {37, 9, 8, 9, 1, false},
 	} {
 		ldc, ldb := tc.n+8, tc.n+16
 		a := make([]float32, max(1, (tc.m-1)*tc.sar+max(tc.k-1, 0)*tc.sak+1))

@@ -1,0 +1,68 @@
+package siit
+
+import (
+	"context"
+	"testing"
+
+	"github.com/glassbox-interp/glassbox/cases"
+)
+
+// benchEpoch measures one whole SIIT epoch (training steps over every
+// train pair, then the validation metrics) of a prepared job whose HL
+// targets are all cached (the steady state of a long run). samples > 0
+// replaces the recipe's dataset size.
+func benchEpoch(b *testing.B, caseID, samples int) {
+	c, err := cases.Get(caseID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	j, err := Prepare(c, Setup{Adjust: func(r *Recipe) {
+		if samples > 0 {
+			r.Samples = samples
+		}
+		r.EarlyStop = 0
+	}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	t, err := j.newTrainer(Options{AllPairsLimit: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	// Fill the HL target caches (training fills them lazily, a batch's
+	// pairs for the node it draws, so later epochs would still run the HL
+	// model now and then), then run one epoch to warm up.
+	for _, c := range []*targets{t.tgt, t.val.tgt} {
+		idx := make([]int, len(c.pairs))
+		for i := range idx {
+			idx[i] = i
+		}
+		dst := make([]float32, len(idx)*j.Data.T)
+		for k := range j.HL.Nodes() {
+			if err := c.get(k, idx, dst); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	if _, err := t.trainEpoch(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := t.trainEpoch(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSIITEpochCase3 is one epoch of `glassbox siit 3` (gen1 recipe:
+// 19,200 train and 4,800 validation pairs, batch 512, LL d_model 12, 4
+// heads of 3, d_mlp 48, 5 positions).
+func BenchmarkSIITEpochCase3(b *testing.B) { benchEpoch(b, 3, 0) }
+
+// BenchmarkSIITEpochCase21Small is an epoch of case 21's shape (LL 4
+// layers, d_model 50, 4 heads of 12, d_mlp 200, 10 positions,
+// categorical) on a tenth of its dataset (2,400 rows).
+func BenchmarkSIITEpochCase21Small(b *testing.B) { benchEpoch(b, 21, 2400) }
