@@ -53,6 +53,8 @@ type workspace struct {
 	// (the standard step's cost choice computed it); see encodeOnce.
 	preReady bool
 	colCount []int32   // [d_sae] rows each feature was active on (dense step)
+	partials []float64 // [blocks, B] per-block row sums of the dense steps' split passes
+	rowSums  []float32 // [B] per-row sums of the dense steps' row passes
 	wenc     []float32 // [d_in, d_sae] encoder copy for the AVX2 kernel
 	encCols  []int32   // input columns with a non-zero value this step
 	db       *denseBuffers
