@@ -308,6 +308,9 @@ func (t *Trainer) saveState(dir string) error {
 	if err != nil {
 		return err
 	}
+	// The tensors share the trainer's slices (safetensors.Save only reads
+	// them): copies would be ≈ 113 MB of garbage per checkpoint at d_in
+	// 768, d_sae 6144.
 	ts := map[string]*tensor.Tensor{}
 	names := t.SAE.paramNames()
 	for k, p := range t.SAE.params() {
@@ -315,12 +318,12 @@ func (t *Trainer) saveState(dir string) error {
 		if n == "W_enc" {
 			n = "W_enc_T"
 		}
-		ts["param."+n] = &tensor.Tensor{Shape: []int{len(p)}, Data: append([]float32(nil), p...)}
-		ts["adam_m."+n] = &tensor.Tensor{Shape: []int{len(p)}, Data: append([]float32(nil), t.opt.m[k]...)}
-		ts["adam_v."+n] = &tensor.Tensor{Shape: []int{len(p)}, Data: append([]float32(nil), t.opt.v[k]...)}
+		ts["param."+n] = &tensor.Tensor{Shape: []int{len(p)}, Data: p}
+		ts["adam_m."+n] = &tensor.Tensor{Shape: []int{len(p)}, Data: t.opt.m[k][:len(p)]}
+		ts["adam_v."+n] = &tensor.Tensor{Shape: []int{len(p)}, Data: t.opt.v[k][:len(p)]}
 	}
-	ts["act_freq_scores"] = &tensor.Tensor{Shape: []int{len(t.actFreq)}, Data: append([]float32(nil), t.actFreq...)}
-	ts["n_forward_passes_since_fired"] = &tensor.Tensor{Shape: []int{len(t.passesSince)}, Data: append([]float32(nil), t.passesSince...)}
+	ts["act_freq_scores"] = &tensor.Tensor{Shape: []int{len(t.actFreq)}, Data: t.actFreq}
+	ts["n_forward_passes_since_fired"] = &tensor.Tensor{Shape: []int{len(t.passesSince)}, Data: t.passesSince}
 	if err := safetensors.Save(filepath.Join(dir, stateTensors), ts, map[string]string{"format": "glassbox trainer state v1"}); err != nil {
 		return err
 	}

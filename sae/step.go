@@ -70,8 +70,8 @@ type workspace struct {
 func newWorkspace(b, d, s int) *workspace {
 	w := &workspace{b: b, d: d, s: s,
 		c: make([]float32, b*d), norms: make([]rowNorm, b), pre: make([]float32, b*s),
-		actIdx: make([]int32, b*s), actVal: make([]float32, b*s), actN: make([]int32, b),
-		y: make([]float32, b*d), xhat: make([]float32, b*d), dy: make([]float32, b*d), wmse: make([]float32, b),
+		actN: make([]int32, b),
+		y:    make([]float32, b*d), xhat: make([]float32, b*d), dy: make([]float32, b*d), wmse: make([]float32, b),
 		wdn: make([]float32, s), featAcc: make([]float32, s), dth: make([]float64, s),
 		scratch: make([]int32, s), dead: make([]int32, 0, s), h: make([]float32, s),
 		g: make([]float32, d), g2: make([]float32, d), colCount: make([]int32, s),
@@ -89,6 +89,24 @@ func newWorkspace(b, d, s int) *workspace {
 // by the dense path); the sparse step holds pre, the active lists
 // (actIdx/actVal, touched only up to each row's L0) and the dots. Buffers
 // of d_in-wide rows alias the unpadded ones when d_in needs no padding.
+
+// activeLists allocates the active lists (actIdx, actVal) on the first
+// step that fills them: a run whose steps stay dense never holds actIdx.
+func (w *workspace) activeLists() {
+	if len(w.actIdx) < w.b*w.s {
+		w.actIdx = make([]int32, w.b*w.s)
+	}
+	w.actValSlab()
+}
+
+// actValSlab returns the [B, d_sae] actVal slab (allocated on first use):
+// the sparse steps' active values, the dense steps' activations.
+func (w *workspace) actValSlab() []float32 {
+	if len(w.actVal) < w.b*w.s {
+		w.actVal = make([]float32, w.b*w.s)
+	}
+	return w.actVal
+}
 
 // dotsSlab returns the [B, d_sae] slab shared by the sparse standard
 // step's dots and the dense step's dF (allocated on first use).
@@ -122,7 +140,6 @@ func (w *workspace) release() {
 func (w *workspace) ensure() {
 	if w.pre == nil {
 		w.pre = make([]float32, w.b*w.s)
-		w.actIdx, w.actVal = make([]int32, w.b*w.s), make([]float32, w.b*w.s)
 		w.scratch = make([]int32, w.s)
 	}
 }
@@ -357,6 +374,9 @@ func (w *workspace) firingCounts() []float32 {
 	}
 	clear(fc)
 	S := w.s
+	if w.actIdx == nil {
+		return fc // no step yet
+	}
 	for b := 0; b < w.u; b++ {
 		m := w.mult[b]
 		for _, i := range w.actIdx[b*S : b*S+int(w.actN[b])] {
@@ -378,6 +398,9 @@ func (w *workspace) features(dst []float32) {
 		return
 	}
 	clear(dst)
+	if w.actIdx == nil {
+		return // no step yet
+	}
 	for b := 0; b < w.b; b++ {
 		r := int(w.rowOf[b])
 		for k := 0; k < int(w.actN[r]); k++ {

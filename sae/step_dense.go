@@ -9,10 +9,12 @@ import (
 // (d_in padded to a multiple of 8: dp). When dp = d_in the padded row
 // buffers are the workspace's own (y, dy, c) and the decoder copy is W_dec
 // itself; dF is the workspace's dots slab; f is allocated only when the
-// pre-activations must outlive the step's activations (ghost grads).
+// pre-activations must outlive the step's activations (ghost grads: the
+// activations then go to the actVal slab, unused by the dense path, and f
+// is the small-shape products' transpose scratch that actVal was).
 type denseBuffers struct {
 	dp             int
-	f              []float32 // [B, S], nil until needed
+	f              []float32 // [B, S], nil until needed (ghost grads at a small shape)
 	wdecP, wdecT   []float32 // [S, dp] (nil when dp = d_in), [dp, S]
 	yP, dyP, cP    []float32 // [B, dp] (nil when dp = d_in)
 	gWDecP, gWEncP []float32 // [S, dp] (nil when dp = d_in)
@@ -46,10 +48,7 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 	// grads read the dead features' pre-activations after the penalty.
 	fAll := w.pre
 	if o.ghost {
-		if db.f == nil {
-			db.f = make([]float32, B*S)
-		}
-		fAll = db.f
+		fAll = w.actValSlab()[:B*S]
 	}
 	w.fDense = fAll
 	dfAll := w.dotsSlab()
@@ -57,7 +56,18 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 	if dp == D {
 		wdecP, yP, dyP, cP = s.WDec, w.y, w.dy, w.c
 	}
-	tbuf := w.actVal // the dense path keeps no active lists
+	// The transpose scratch of the small-shape weight-gradient products:
+	// actVal (the dense path keeps no active lists) unless it holds the
+	// activations.
+	tbuf := func() []float32 {
+		if !o.ghost {
+			return w.actValSlab()
+		}
+		if db.f == nil {
+			db.f = make([]float32, B*S)
+		}
+		return db.f
+	}
 	// Activations, branch-free: f = relu(pre) (tanh-relu: tanh of it), the
 	// active count per row and per feature (the firing statistics).
 	clear(w.colCount)
@@ -242,13 +252,13 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 		gemmTNAccBuf(tT, cP[:U*D], dfAll[:U*S], U, D, S, db.smallT)
 		transposePar(gWEncT, D, tT, D, S)
 	} else if dp == D {
-		gemmTNAccBuf(gWDec, fAll[:U*S], dyP[:U*D], U, S, D, tbuf)
-		gemmTNAccBuf(gWEncT, dfAll[:U*S], cP[:U*D], U, S, D, tbuf)
+		gemmTNAccBuf(gWDec, fAll[:U*S], dyP[:U*D], U, S, D, tbuf())
+		gemmTNAccBuf(gWEncT, dfAll[:U*S], cP[:U*D], U, S, D, tbuf())
 	} else {
 		clear(db.gWDecP)
-		gemmTNAccBuf(db.gWDecP, fAll[:U*S], dyP[:U*dp], U, S, dp, tbuf)
+		gemmTNAccBuf(db.gWDecP, fAll[:U*S], dyP[:U*dp], U, S, dp, tbuf())
 		clear(db.gWEncP)
-		gemmTNAccBuf(db.gWEncP, dfAll[:U*S], cP[:U*dp], U, S, dp, tbuf)
+		gemmTNAccBuf(db.gWEncP, dfAll[:U*S], cP[:U*dp], U, S, dp, tbuf())
 		copyRows(gWDec, D, db.gWDecP, dp, S, D)
 		copyRows(gWEncT, D, db.gWEncP, dp, S, D)
 	}

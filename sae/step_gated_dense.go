@@ -67,7 +67,7 @@ func (s *SAE) stepGatedDense(w *workspace, x []float32, o *stepOptions, gr grads
 		e[i] = float32(math.Exp(float64(s.RMag[i])))
 	}
 	s.decoderNorms(w.wdn)
-	F := w.actVal[:U*S]
+	F := w.actValSlab()[:U*S]
 	V := w.dotsSlab()[:U*S]
 	bGate, bMag := s.BGate[:S], s.BMag[:S]
 	clear(w.colCount)

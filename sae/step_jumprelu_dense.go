@@ -55,7 +55,7 @@ func (s *SAE) stepJumpReLUDense(w *workspace, x []float32, th []float32, o *step
 	B, U, D, S := w.b, w.u, w.d, w.s
 	gWEncT, gWDec, gBEnc, gBDec, gLogTh := gr[0], gr[1], gr[2], gr[3], gr[4]
 	jd := w.jumpDense()
-	F := w.actVal[:U*S]
+	F := w.actValSlab()[:U*S]
 	th = th[:S]
 	clear(w.colCount)
 	clear(w.actN[:U])
