@@ -70,8 +70,7 @@ type workspace struct {
 func newWorkspace(b, d, s int) *workspace {
 	w := &workspace{b: b, d: d, s: s,
 		c: make([]float32, b*d), norms: make([]rowNorm, b), pre: make([]float32, b*s),
-		actN: make([]int32, b),
-		y:    make([]float32, b*d), xhat: make([]float32, b*d), dy: make([]float32, b*d), wmse: make([]float32, b),
+		actN: make([]int32, b), y: make([]float32, b*d), xhat: make([]float32, b*d), dy: make([]float32, b*d), wmse: make([]float32, b),
 		wdn: make([]float32, s), featAcc: make([]float32, s), dth: make([]float64, s),
 		scratch: make([]int32, s), dead: make([]int32, 0, s), h: make([]float32, s),
 		g: make([]float32, d), g2: make([]float32, d), colCount: make([]int32, s),
