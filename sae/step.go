@@ -83,11 +83,11 @@ func newWorkspace(b, d, s int) *workspace {
 // 4096) every [B, d_sae] buffer is 100 MB, so a step keeps as few as it
 // can and the two paths of the standard step share them: the dense step
 // holds pre (which it turns into the activations in place, unless ghost
-// grads need the pre-activations afterwards), dF (the dots slab) and the
-// transposed left operand of its weight-gradient products (actVal, unused
-// by the dense path); the sparse step holds pre, the active lists
-// (actIdx/actVal, touched only up to each row's L0) and the dots. Buffers
-// of d_in-wide rows alias the unpadded ones when d_in needs no padding.
+// grads need the pre-activations afterwards: the activations then go to
+// actVal, unused by the dense path) and dF (the dots slab); the sparse
+// step holds pre, the active lists (actIdx/actVal, touched only up to each
+// row's L0, allocated on the first sparse step) and the dots. Buffers of
+// d_in-wide rows alias the unpadded ones when d_in needs no padding.
 
 // activeLists allocates the active lists (actIdx, actVal) on the first
 // step that fills them: a run whose steps stay dense never holds actIdx.
