@@ -109,6 +109,17 @@ func (t *Trainer) Run() error {
 		}
 	}
 	t.reportProgress(true)
+	// The step buffers ([B, d_sae] each, 100 MB at d_sae 6144 and batch
+	// 4096) are not needed after the last step; the final eval, the final
+	// checkpoint and what the caller does next (the final metrics over the
+	// whole dataset) can reuse their memory. A later Step allocates them
+	// again. One collection now makes the freed memory reusable at once
+	// (the collector's goal is still set by the step buffers: without it
+	// the next allocations take fresh pages).
+	t.ws.release()
+	if t.ws.b*t.ws.s >= releaseGCValues {
+		runtime.GC()
+	}
 	if len(t.Eval) > 0 {
 		if err := t.logEval(t.StepN - 1); err != nil {
 			return err
@@ -118,16 +129,6 @@ func (t *Trainer) Run() error {
 		if err := t.SaveCheckpoint(FinalDir); err != nil {
 			return err
 		}
-	}
-	// The step buffers ([B, d_sae] each, 100 MB at d_sae 6144 and batch
-	// 4096) are not needed after the run; what the caller does next (the
-	// final metrics over the whole dataset) can reuse their memory. A
-	// later Step allocates them again. One collection now makes the freed
-	// memory reusable at once (the collector's goal is still set by the
-	// step buffers: without it the next allocations take fresh pages).
-	t.ws.release()
-	if t.ws.b*t.ws.s >= releaseGCValues {
-		runtime.GC()
 	}
 	return nil
 }
