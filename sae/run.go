@@ -264,14 +264,21 @@ func (t *Trainer) saveCheckpoint(name string) error {
 	if err := os.RemoveAll(tmp); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
-	out := t.SAE.Clone()
-	if t.Cfg.NormalizeSAEDecoder {
-		out.SetDecoderNormToUnit()
-	}
+	var out *SAE
 	if name == FinalDir {
 		out = t.FinalSAE()
-	} else if t.Cfg.NormalizeActivations == "expected_average_only_in" {
-		out.NormalizeActivations = "expected_average_only_in"
+	} else {
+		// A shallow copy: Save only reads the parameters; the decoder is
+		// copied when it is normalised (no copy of the whole SAE).
+		c := *t.SAE
+		out = &c
+		if t.Cfg.NormalizeSAEDecoder {
+			out.WDec = append([]float32(nil), t.SAE.WDec...)
+			out.SetDecoderNormToUnit()
+		}
+		if t.Cfg.NormalizeActivations == "expected_average_only_in" {
+			out.NormalizeActivations = "expected_average_only_in"
+		}
 	}
 	if err := Save(tmp, out, t.LogFeatureSparsity()); err != nil {
 		return fmt.Errorf("checkpoint %s: %w", name, err)
