@@ -83,51 +83,97 @@ func Reconstruction(x, xhat, f *tensor.Tensor) (*ReconMetrics, error) {
 	if n3 != n {
 		return nil, fmt.Errorf("features: feature activations have %d vectors, x has %d", n3, n)
 	}
-	sums, err := sae.Sums(x.Data, nil, xhat.Data, f.Data, din, dsae)
+	acc, err := NewReconAcc(x.Data[:n*din], din, dsae)
+	if err != nil {
+		return nil, err
+	}
+	if err := acc.Add(x.Data[:n*din], xhat.Data[:n*din], f.Data[:n*dsae]); err != nil {
+		return nil, err
+	}
+	return acc.Metrics()
+}
+
+// ReconAcc computes ReconMetrics over consecutive chunks of rows, for a
+// caller that never holds the whole feature matrix: the same sums in the
+// same order as Reconstruction on all the rows at once (which is one Add),
+// so the metrics are the same bit for bit.
+type ReconAcc struct {
+	sums       *sae.SumsAcc
+	din, dsae  int
+	n          int // rows added so far
+	l1, shr    float64
+	cos        float64
+	nShr, nCos int
+}
+
+// NewReconAcc starts the metrics over the rows of x ([n, d_in] flattened;
+// the explained variance needs their mean) for d_sae features.
+func NewReconAcc(x []float32, din, dsae int) (*ReconAcc, error) {
+	sums, err := sae.NewSumsAcc(x, din, dsae)
 	if err != nil {
 		return nil, fmt.Errorf("features: %w", err)
 	}
-	var l1, shr, cos float64
-	nShr, nCos := 0, 0
-	for i := 0; i < n; i++ {
+	return &ReconAcc{sums: sums, din: din, dsae: dsae}, nil
+}
+
+// Add accumulates the next rows: inputs x ([m, d_in], following those
+// already added), reconstructions xhat ([m, d_in]), activations f ([m, d_sae]).
+func (r *ReconAcc) Add(x, xhat, f []float32) error {
+	if err := r.sums.Add(x, xhat, f); err != nil {
+		return fmt.Errorf("features: %w", err)
+	}
+	din, dsae := r.din, r.dsae
+	m := len(x) / din
+	for i := 0; i < m; i++ {
 		var xx, hh, xh float64
 		for d := 0; d < din; d++ {
-			a, b := float64(x.Data[i*din+d]), float64(xhat.Data[i*din+d])
+			a, b := float64(x[i*din+d]), float64(xhat[i*din+d])
 			if math.IsNaN(a) || math.IsNaN(b) {
-				return nil, fmt.Errorf("features: NaN in x or x_hat at vector %d", i)
+				return fmt.Errorf("features: NaN in x or x_hat at vector %d", r.n+i)
 			}
 			xx += a * a
 			hh += b * b
 			xh += a * b
 		}
 		if xx > 0 {
-			shr += math.Sqrt(hh / xx)
-			nShr++
+			r.shr += math.Sqrt(hh / xx)
+			r.nShr++
 			if hh > 0 {
-				cos += xh / math.Sqrt(xx*hh)
-				nCos++
+				r.cos += xh / math.Sqrt(xx*hh)
+				r.nCos++
 			}
 		}
-		for _, v := range f.Data[i*dsae : (i+1)*dsae] {
-			l1 += math.Abs(float64(v))
+		for _, v := range f[i*dsae : (i+1)*dsae] {
+			r.l1 += math.Abs(float64(v))
 		}
 	}
+	r.n += m
+	return nil
+}
+
+// Metrics returns the metrics once every row has been added.
+func (r *ReconAcc) Metrics() (*ReconMetrics, error) {
+	sums, err := r.sums.Sums()
+	if err != nil {
+		return nil, fmt.Errorf("features: %w", err)
+	}
+	n := r.n
 	m := &ReconMetrics{
 		N:                 n,
 		ExplainedVariance: Num(sums.ExplainedVariance()),
 		MSE:               Num(sums.MSEPerElement()),
 		L0:                Num(sums.L0()),
-		L1:                Num(l1 / float64(n)),
+		L1:                Num(r.l1 / float64(n)),
 		Dead:              sums.DeadFeatures(),
 		Dense:             sums.DenseFeatures(DenseDensity),
 		Shrinkage:         Num(math.NaN()),
 		Cosine:            Num(math.NaN()),
 	}
-	if nShr > 0 {
-		m.Shrinkage = Num(shr / float64(nShr))
+	if r.nShr > 0 {
+		m.Shrinkage = Num(r.shr / float64(r.nShr))
 	}
-	if nCos > 0 {
-		m.Cosine = Num(cos / float64(nCos))
+	if r.nCos > 0 {
+		m.Cosine = Num(r.cos / float64(r.nCos))
 	}
 	return m, nil
 }

@@ -67,7 +67,10 @@
 // initialisation) the standard, gated and jumprelu steps run dense products
 // over every feature on the blocked, core-parallel kernels (step_dense.go,
 // step_gated_dense.go, step_jumprelu_dense.go), later the sparse path;
-// topk/batchtopk are sparse from the start. The step buffers are shared
+// topk/batchtopk are sparse from the start. The dense steps' per-entry
+// passes and transposes split over the cores too, by blocks fixed by the
+// shape (parallel_pass.go), so a step gives the same bits with any
+// GOMAXPROCS. The step buffers are shared
 // between the two paths so that a 768→6144 SAE at batch 4096 trains in
 // ≈ 0.6 GB (workspace comments in step.go); BenchmarkRunBig times whole
 // runs from initialisation.
@@ -97,6 +100,7 @@
 //	func (reluL0Arch) step(s *SAE, w *workspace, x []float32, o *stepOptions, gr grads) (StepLosses, error) {
 //		var L StepLosses
 //		s.encodeDense(w, s.BEnc, o) // w.pre = c·W_enc + b_enc
+//		w.activeLists() // allocated on first use
 //		// fill the active lists w.actIdx/actVal/actN from w.pre, then
 //		L.MSE = s.decodeGathered(w, x, o, gr[1], gr[3]) // x̂, MSE, dLoss/dy, W_dec and b_dec grads
 //		// add the penalty to L.L1 and its gradients, and backEncoder each

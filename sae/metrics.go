@@ -99,6 +99,80 @@ func Sums(x []float32, rowOf []int32, recon, feats []float32, dIn, dSAE int) (Re
 	return s, nil
 }
 
+// SumsAcc accumulates ReconSums over consecutive chunks of rows, for
+// callers that never hold the whole feature matrix: the same terms in the
+// same order as Sums on all the rows at once (rowOf nil), so the result is
+// the same bit for bit.
+type SumsAcc struct {
+	s    ReconSums
+	mean []float64
+	rows int // rows added so far
+}
+
+// NewSumsAcc starts the sums over the rows of x ([n, d_in]; the per-
+// dimension mean needs all of them); Add then takes them chunk by chunk.
+func NewSumsAcc(x []float32, dIn, dSAE int) (*SumsAcc, error) {
+	if dIn <= 0 || dSAE <= 0 {
+		return nil, fmt.Errorf("sae: metrics: d_in %d and d_sae %d must be positive", dIn, dSAE)
+	}
+	d := dIn
+	n := len(x) / d
+	if len(x)%d != 0 {
+		return nil, fmt.Errorf("sae: metrics: %d input values are not rows of d_in %d", len(x), d)
+	}
+	if n == 0 {
+		return nil, fmt.Errorf("sae: metrics: no rows")
+	}
+	mean := make([]float64, d)
+	for b := 0; b < n; b++ {
+		for j := 0; j < d; j++ {
+			mean[j] += float64(x[b*d+j])
+		}
+	}
+	for j := range mean {
+		mean[j] /= float64(n)
+	}
+	return &SumsAcc{s: ReconSums{Rows: n, DIn: d, DSAE: dSAE, Fired: make([]int, dSAE)}, mean: mean}, nil
+}
+
+// Add accumulates the next rows: x ([m, d_in], the rows following those
+// already added), their reconstructions ([m, d_in]) and activations
+// ([m, d_sae]).
+func (a *SumsAcc) Add(x, recon, feats []float32) error {
+	d, S := a.s.DIn, a.s.DSAE
+	m := len(x) / d
+	if len(x)%d != 0 || len(recon) != m*d || len(feats) != m*S || a.rows+m > a.s.Rows {
+		return fmt.Errorf("sae: metrics: %d input, %d reconstruction and %d feature values after %d of %d rows do not fit d_in %d, d_sae %d",
+			len(x), len(recon), len(feats), a.rows, a.s.Rows, d, S)
+	}
+	for b := 0; b < m; b++ {
+		for j := 0; j < d; j++ {
+			e := float64(x[b*d+j]) - float64(recon[b*d+j])
+			t := float64(x[b*d+j]) - a.mean[j]
+			a.s.SqErr += e * e
+			a.s.SqDev += t * t
+		}
+	}
+	for b := 0; b < m; b++ {
+		for f, v := range feats[b*S : (b+1)*S] {
+			if IsActive(v) {
+				a.s.Active++
+				a.s.Fired[f]++
+			}
+		}
+	}
+	a.rows += m
+	return nil
+}
+
+// Sums returns the sums once every row has been added.
+func (a *SumsAcc) Sums() (ReconSums, error) {
+	if a.rows != a.s.Rows {
+		return ReconSums{}, fmt.Errorf("sae: metrics: %d of %d rows added", a.rows, a.s.Rows)
+	}
+	return a.s, nil
+}
+
 // MSEPerElement is the mean over every element of (x − x̂)² (SAELens'
 // eval "mse").
 func (s ReconSums) MSEPerElement() float64 { return s.SqErr / float64(s.Rows*s.DIn) }

@@ -374,16 +374,10 @@ func (s *SAE) evaluateChunked(x []float32) (EvalMetrics, error) {
 	d, S := s.DIn, s.DSAE
 	n := len(x) / d
 	rows := max(inferenceChunk, evalChunkValues/S/inferenceChunk*inferenceChunk)
-	mean := make([]float64, d)
-	for b := 0; b < n; b++ {
-		for j := 0; j < d; j++ {
-			mean[j] += float64(x[b*d+j])
-		}
+	acc, err := NewSumsAcc(x, d, S)
+	if err != nil {
+		return EvalMetrics{}, err
 	}
-	for j := range mean {
-		mean[j] /= float64(n)
-	}
-	sums := ReconSums{Rows: n, DIn: d, DSAE: S, Fired: make([]int, S)}
 	recon := make([]float32, rows*d)
 	feats := make([]float32, rows*S)
 	norms := make([]rowNorm, rows)
@@ -392,22 +386,13 @@ func (s *SAE) evaluateChunked(x []float32) (EvalMetrics, error) {
 		m := min(rows, n-r0)
 		xc := x[r0*d : (r0+m)*d]
 		s.forwardInto(xc, recon[:m*d], feats[:m*S], norms[:m], wenc)
-		for b := 0; b < m; b++ {
-			for j := 0; j < d; j++ {
-				e := float64(xc[b*d+j]) - float64(recon[b*d+j])
-				t := float64(xc[b*d+j]) - mean[j]
-				sums.SqErr += e * e
-				sums.SqDev += t * t
-			}
+		if err := acc.Add(xc, recon[:m*d], feats[:m*S]); err != nil {
+			return EvalMetrics{}, err
 		}
-		for b := 0; b < m; b++ {
-			for f, v := range feats[b*S : (b+1)*S] {
-				if IsActive(v) {
-					sums.Active++
-					sums.Fired[f]++
-				}
-			}
-		}
+	}
+	sums, err := acc.Sums()
+	if err != nil {
+		return EvalMetrics{}, err
 	}
 	return sums.EvalMetrics(), nil
 }

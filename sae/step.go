@@ -53,6 +53,8 @@ type workspace struct {
 	// (the standard step's cost choice computed it); see encodeOnce.
 	preReady bool
 	colCount []int32   // [d_sae] rows each feature was active on (dense step)
+	partials []float64 // [blocks, B] per-block row sums of the dense steps' split passes
+	rowSums  []float32 // [B] per-row sums of the dense steps' row passes
 	wenc     []float32 // [d_in, d_sae] encoder copy for the AVX2 kernel
 	encCols  []int32   // input columns with a non-zero value this step
 	db       *denseBuffers
@@ -68,8 +70,7 @@ type workspace struct {
 func newWorkspace(b, d, s int) *workspace {
 	w := &workspace{b: b, d: d, s: s,
 		c: make([]float32, b*d), norms: make([]rowNorm, b), pre: make([]float32, b*s),
-		actIdx: make([]int32, b*s), actVal: make([]float32, b*s), actN: make([]int32, b),
-		y: make([]float32, b*d), xhat: make([]float32, b*d), dy: make([]float32, b*d), wmse: make([]float32, b),
+		actN: make([]int32, b), y: make([]float32, b*d), xhat: make([]float32, b*d), dy: make([]float32, b*d), wmse: make([]float32, b),
 		wdn: make([]float32, s), featAcc: make([]float32, s), dth: make([]float64, s),
 		scratch: make([]int32, s), dead: make([]int32, 0, s), h: make([]float32, s),
 		g: make([]float32, d), g2: make([]float32, d), colCount: make([]int32, s),
@@ -82,11 +83,29 @@ func newWorkspace(b, d, s int) *workspace {
 // 4096) every [B, d_sae] buffer is 100 MB, so a step keeps as few as it
 // can and the two paths of the standard step share them: the dense step
 // holds pre (which it turns into the activations in place, unless ghost
-// grads need the pre-activations afterwards), dF (the dots slab) and the
-// transposed left operand of its weight-gradient products (actVal, unused
-// by the dense path); the sparse step holds pre, the active lists
-// (actIdx/actVal, touched only up to each row's L0) and the dots. Buffers
-// of d_in-wide rows alias the unpadded ones when d_in needs no padding.
+// grads need the pre-activations afterwards: the activations then go to
+// actVal, unused by the dense path) and dF (the dots slab); the sparse
+// step holds pre, the active lists (actIdx/actVal, touched only up to each
+// row's L0, allocated on the first sparse step) and the dots. Buffers of
+// d_in-wide rows alias the unpadded ones when d_in needs no padding.
+
+// activeLists allocates the active lists (actIdx, actVal) on the first
+// step that fills them: a run whose steps stay dense never holds actIdx.
+func (w *workspace) activeLists() {
+	if len(w.actIdx) < w.b*w.s {
+		w.actIdx = make([]int32, w.b*w.s)
+	}
+	w.actValSlab()
+}
+
+// actValSlab returns the [B, d_sae] actVal slab (allocated on first use):
+// the sparse steps' active values, the dense steps' activations.
+func (w *workspace) actValSlab() []float32 {
+	if len(w.actVal) < w.b*w.s {
+		w.actVal = make([]float32, w.b*w.s)
+	}
+	return w.actVal
+}
 
 // dotsSlab returns the [B, d_sae] slab shared by the sparse standard
 // step's dots and the dense step's dF (allocated on first use).
@@ -120,7 +139,6 @@ func (w *workspace) release() {
 func (w *workspace) ensure() {
 	if w.pre == nil {
 		w.pre = make([]float32, w.b*w.s)
-		w.actIdx, w.actVal = make([]int32, w.b*w.s), make([]float32, w.b*w.s)
 		w.scratch = make([]int32, w.s)
 	}
 }
@@ -355,6 +373,9 @@ func (w *workspace) firingCounts() []float32 {
 	}
 	clear(fc)
 	S := w.s
+	if w.actIdx == nil {
+		return fc // no step yet
+	}
 	for b := 0; b < w.u; b++ {
 		m := w.mult[b]
 		for _, i := range w.actIdx[b*S : b*S+int(w.actN[b])] {
@@ -376,6 +397,9 @@ func (w *workspace) features(dst []float32) {
 		return
 	}
 	clear(dst)
+	if w.actIdx == nil {
+		return // no step yet
+	}
 	for b := 0; b < w.b; b++ {
 		r := int(w.rowOf[b])
 		for k := 0; k < int(w.actN[r]); k++ {

@@ -1,15 +1,20 @@
 package sae
 
-import "math"
+import (
+	"math"
+	"sync/atomic"
+)
 
 // denseBuffers are the padded matrices of the dense standard step
 // (d_in padded to a multiple of 8: dp). When dp = d_in the padded row
 // buffers are the workspace's own (y, dy, c) and the decoder copy is W_dec
 // itself; dF is the workspace's dots slab; f is allocated only when the
-// pre-activations must outlive the step's activations (ghost grads).
+// pre-activations must outlive the step's activations (ghost grads: the
+// activations then go to the actVal slab, unused by the dense path, and f
+// is the small-shape products' transpose scratch that actVal was).
 type denseBuffers struct {
 	dp             int
-	f              []float32 // [B, S], nil until needed
+	f              []float32 // [B, S], nil until needed (ghost grads at a small shape)
 	wdecP, wdecT   []float32 // [S, dp] (nil when dp = d_in), [dp, S]
 	yP, dyP, cP    []float32 // [B, dp] (nil when dp = d_in)
 	gWDecP, gWEncP []float32 // [S, dp] (nil when dp = d_in)
@@ -43,10 +48,7 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 	// grads read the dead features' pre-activations after the penalty.
 	fAll := w.pre
 	if o.ghost {
-		if db.f == nil {
-			db.f = make([]float32, B*S)
-		}
-		fAll = db.f
+		fAll = w.actValSlab()[:B*S]
 	}
 	w.fDense = fAll
 	dfAll := w.dotsSlab()
@@ -54,58 +56,79 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 	if dp == D {
 		wdecP, yP, dyP, cP = s.WDec, w.y, w.dy, w.c
 	}
-	tbuf := w.actVal // the dense path keeps no active lists
+	// The transpose scratch of the small-shape weight-gradient products:
+	// actVal (the dense path keeps no active lists) unless it holds the
+	// activations.
+	tbuf := func() []float32 {
+		if !o.ghost {
+			return w.actValSlab()
+		}
+		if db.f == nil {
+			db.f = make([]float32, B*S)
+		}
+		return db.f
+	}
 	// Activations, branch-free: f = relu(pre) (tanh-relu: tanh of it), the
 	// active count per row and per feature (the firing statistics).
 	clear(w.colCount)
-	cc := w.colCount[:S]
-	for b := 0; b < U; b++ {
-		pre := w.pre[b*S : b*S+S]
-		f := fAll[b*S : b*S+S]
-		f = f[:len(pre)]
-		cc = cc[:len(pre)]
-		// the firing statistics count every batch row: m per step row
-		w.actN[b] = int32(reluCount(f, pre, cc, int32(w.mult[b])))
-		if tanh {
-			for i, v := range f {
-				if v > 0 {
-					f[i] = float32(math.Tanh(float64(v)))
+	clear(w.actN[:U])
+	forBlocks(S, U*S, func(_, lo, hi int) {
+		cc := w.colCount[lo:hi]
+		for b := 0; b < U; b++ {
+			pre := w.pre[b*S+lo : b*S+hi]
+			f := fAll[b*S+lo : b*S+hi]
+			// the firing statistics count every batch row: m per step row
+			n := int32(reluCount(f, pre, cc, int32(w.mult[b])))
+			atomic.AddInt32(&w.actN[b], n)
+			if tanh {
+				for i, v := range f {
+					if v > 0 {
+						f[i] = float32(math.Tanh(float64(v)))
+					}
 				}
 			}
 		}
-	}
+	})
 	w.denseActs = true
 	// Padded decoder copies.
 	if dp != D {
 		copyRows(wdecP, dp, s.WDec, D, S, D)
 	}
-	transposeTo(db.wdecT, S, s.WDec, S, D)
+	transposePar(db.wdecT, S, s.WDec, S, D)
 	// y = f·W_dec + b_dec
 	copyRows(yP, dp, s.BDec, 0, U, D)
 	gemmAcc(yP[:U*dp], fAll[:U*S], wdecP, U, S, dp)
 	// Reconstruction, MSE and dLoss/dy (weighted by the row multiplicity).
 	w.mseWeights(x, o)
-	var mse float64
 	invB := 1 / float32(B)
+	rs := w.rowSumsBuf()
+	forRows(U, D, func(lo, hi int) {
+		for b := lo; b < hi; b++ {
+			xb := x[b*D : b*D+D]
+			y := yP[b*dp : b*dp+D]
+			xh := w.xhat[b*D : b*D+D]
+			dy := dyP[b*dp : b*dp+D]
+			rn := w.norms[b]
+			k := 2 * w.wmse[b] * invB * rn.kout * w.mult[b]
+			var r float32
+			for j := range xb {
+				v := y[j]*rn.kout + rn.mu
+				xh[j] = v
+				e := v - xb[j]
+				r += e * e
+				dy[j] = k * e
+			}
+			rs[b] = r
+		}
+	})
+	// The reductions over rows, in row order.
+	var mse float64
 	for b := 0; b < U; b++ {
-		xb := x[b*D : b*D+D]
-		y := yP[b*dp : b*dp+D]
-		xh := w.xhat[b*D : b*D+D]
+		mse += float64(rs[b] * w.wmse[b] * w.mult[b])
 		dy := dyP[b*dp : b*dp+D]
-		rn := w.norms[b]
-		wb := w.wmse[b]
-		m := w.mult[b]
-		k := 2 * wb * invB * rn.kout * m
-		var rs float32
-		for j := range xb {
-			v := y[j]*rn.kout + rn.mu
-			xh[j] = v
-			e := v - xb[j]
-			rs += e * e
-			dy[j] = k * e
+		for j := range dy {
 			gBDec[j] += dy[j]
 		}
-		mse += float64(rs * wb * m)
 	}
 	L.MSE = mse / float64(B)
 	if dp != D {
@@ -120,58 +143,92 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 	clear(db.colSum)
 	lam := o.coeff / float32(B)
 	p := o.lp
-	var pen float64
 	fast := p == 1 && !o.scaleByDec && !tanh
-	for b := 0; b < U; b++ {
-		f := fAll[b*S : b*S+S]
-		df := dfAll[b*S : b*S+S]
-		m := w.mult[b]
-		lamM := lam * m
-		if fast {
-			// L1 with unweighted ReLU activations: one fused branch-free pass.
-			norm := l1Fused(df, f, db.colSum, lamM)
-			pen += float64(norm * m)
-			continue
-		}
-		var norm, scale float32
-		if p == 1 {
-			for i, v := range f {
-				norm += v * w.wdn[i]
-			}
-		} else {
-			var acc float64
-			for i, v := range f {
-				if v > 0 {
-					acc += math.Pow(float64(v*w.wdn[i]), p)
+	// Per column block: the rows' partial norms (combined in block order
+	// below) and the per-feature sums over the rows in row order.
+	nb := nBlocks(S)
+	part := w.blockPartials(nb, U)
+	if p != 1 {
+		// The L_p norm of each row first: its gradient needs the whole row's.
+		forBlocks(S, U*S, func(k, lo, hi int) {
+			wdn := w.wdn[lo:hi]
+			for b := 0; b < U; b++ {
+				f := fAll[b*S+lo : b*S+hi]
+				var acc float64
+				for i, v := range f {
+					if v > 0 {
+						acc += math.Pow(float64(v*wdn[i]), p)
+					}
 				}
+				part[k*U+b] = acc
 			}
-			norm = float32(math.Pow(acc, 1/p))
-			if norm > 0 {
-				scale = float32(math.Pow(float64(norm), 1-p))
-			}
+		})
+	}
+	rowNorm := func(b int) float32 {
+		var acc float64
+		for k := 0; k < nb; k++ {
+			acc += part[k*U+b]
 		}
-		pen += float64(norm * m)
-		for i, v := range f {
-			if v <= 0 {
-				df[i] = 0
+		return float32(math.Pow(acc, 1/p))
+	}
+	forBlocks(S, U*S, func(k, lo, hi int) {
+		cs, fa, wdn := db.colSum[lo:hi], w.featAcc[lo:hi], w.wdn[lo:hi]
+		for b := 0; b < U; b++ {
+			f := fAll[b*S+lo : b*S+hi]
+			df := dfAll[b*S+lo : b*S+hi]
+			m := w.mult[b]
+			lamM := lam * m
+			if fast {
+				// L1 with unweighted ReLU activations: one fused branch-free pass.
+				part[k*U+b] = float64(l1Fused(df, f, cs, lamM))
 				continue
 			}
-			var dv float32
+			var norm, scale float32
 			if p == 1 {
-				dv = lamM
-			} else if norm > 0 {
-				dv = lamM * float32(math.Pow(float64(v*w.wdn[i]), p-1)) * scale
+				for i, v := range f {
+					norm += v * wdn[i]
+				}
+				part[k*U+b] = float64(norm)
+			} else {
+				norm = rowNorm(b)
+				if norm > 0 {
+					scale = float32(math.Pow(float64(norm), 1-p))
+				}
 			}
-			d := df[i] + dv*w.wdn[i]
-			if o.scaleByDec {
-				w.featAcc[i] += dv * v
+			for i, v := range f {
+				if v <= 0 {
+					df[i] = 0
+					continue
+				}
+				var dv float32
+				if p == 1 {
+					dv = lamM
+				} else if norm > 0 {
+					dv = lamM * float32(math.Pow(float64(v*wdn[i]), p-1)) * scale
+				}
+				d := df[i] + dv*wdn[i]
+				if o.scaleByDec {
+					fa[i] += dv * v
+				}
+				if tanh {
+					d *= 1 - v*v
+				}
+				df[i] = d
+				cs[i] += d
 			}
-			if tanh {
-				d *= 1 - v*v
-			}
-			df[i] = d
-			db.colSum[i] += d
 		}
+	})
+	var pen float64
+	for b := 0; b < U; b++ {
+		var norm float32
+		if p == 1 {
+			for k := 0; k < nb; k++ {
+				norm += float32(part[k*U+b])
+			}
+		} else {
+			norm = rowNorm(b)
+		}
+		pen += float64(norm * w.mult[b])
 	}
 	L.L1 = float64(o.coeff) * pen / float64(B)
 	// W_dec gradient: fᵀ·dy; W_enc gradient: dpreᵀ·c.
@@ -190,30 +247,40 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 		tT := db.wdecT[:D*S]
 		clear(tT)
 		gemmTNAccBuf(tT, dyP[:U*D], fAll[:U*S], U, D, S, db.smallT)
-		transposeTo(gWDec, D, tT, D, S)
+		transposePar(gWDec, D, tT, D, S)
 		clear(tT)
 		gemmTNAccBuf(tT, cP[:U*D], dfAll[:U*S], U, D, S, db.smallT)
-		transposeTo(gWEncT, D, tT, D, S)
+		transposePar(gWEncT, D, tT, D, S)
 	} else if dp == D {
-		gemmTNAccBuf(gWDec, fAll[:U*S], dyP[:U*D], U, S, D, tbuf)
-		gemmTNAccBuf(gWEncT, dfAll[:U*S], cP[:U*D], U, S, D, tbuf)
+		gemmTNAccBuf(gWDec, fAll[:U*S], dyP[:U*D], U, S, D, tbuf())
+		gemmTNAccBuf(gWEncT, dfAll[:U*S], cP[:U*D], U, S, D, tbuf())
 	} else {
 		clear(db.gWDecP)
-		gemmTNAccBuf(db.gWDecP, fAll[:U*S], dyP[:U*dp], U, S, dp, tbuf)
+		gemmTNAccBuf(db.gWDecP, fAll[:U*S], dyP[:U*dp], U, S, dp, tbuf())
 		clear(db.gWEncP)
-		gemmTNAccBuf(db.gWEncP, dfAll[:U*S], cP[:U*dp], U, S, dp, tbuf)
+		gemmTNAccBuf(db.gWEncP, dfAll[:U*S], cP[:U*dp], U, S, dp, tbuf())
 		copyRows(gWDec, D, db.gWDecP, dp, S, D)
 		copyRows(gWEncT, D, db.gWEncP, dp, S, D)
 	}
 	for i := 0; i < S; i++ {
-		gd := gWDec[i*D : i*D+D]
 		gBEnc[i] += db.colSum[i]
-		if s.ApplyBDecToInput && db.colSum[i] != 0 {
-			axpy(-db.colSum[i], s.WEncT[i*D:i*D+D], gBDec)
+	}
+	if s.ApplyBDecToInput {
+		// A reduction over the features into b_dec's gradient: in order.
+		for i := 0; i < S; i++ {
+			if db.colSum[i] != 0 {
+				axpy(-db.colSum[i], s.WEncT[i*D:i*D+D], gBDec)
+			}
 		}
-		if o.scaleByDec && w.featAcc[i] != 0 && w.wdn[i] > 0 {
-			axpy(w.featAcc[i]/w.wdn[i], s.WDec[i*D:i*D+D], gd)
-		}
+	}
+	if o.scaleByDec {
+		forBlocks(S, S*D, func(_, lo, hi int) {
+			for i := lo; i < hi; i++ {
+				if w.featAcc[i] != 0 && w.wdn[i] > 0 {
+					axpy(w.featAcc[i]/w.wdn[i], s.WDec[i*D:i*D+D], gWDec[i*D:i*D+D])
+				}
+			}
+		})
 	}
 	if o.ghost && (len(w.dead) > 0 || !o.skipIdleGhostLoss) {
 		L.Ghost = s.ghostGrads(w, x, o, gr)

@@ -89,6 +89,7 @@ func (s *SAE) stepGated(w *workspace, x []float32, o *stepOptions, gr grads, L *
 		s.stepGatedDense(w, x, o, gr, L)
 		return nil
 	}
+	w.activeLists()
 	tanh := s.ActivationFn == "tanh-relu"
 	e := w.featAcc // exp(r_mag)
 	for i := 0; i < S; i++ {

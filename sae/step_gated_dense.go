@@ -1,6 +1,9 @@
 package sae
 
-import "math"
+import (
+	"math"
+	"sync/atomic"
+)
 
 // gatedDenseBuffers are the dense gated step's buffers beyond the
 // workspace's slabs.
@@ -64,42 +67,57 @@ func (s *SAE) stepGatedDense(w *workspace, x []float32, o *stepOptions, gr grads
 		e[i] = float32(math.Exp(float64(s.RMag[i])))
 	}
 	s.decoderNorms(w.wdn)
-	F := w.actVal[:U*S]
+	F := w.actValSlab()[:U*S]
 	V := w.dotsSlab()[:U*S]
 	bGate, bMag := s.BGate[:S], s.BMag[:S]
 	clear(w.colCount)
 	clear(gd.piSum)
+	clear(w.actN[:U])
+	// Per column block: activations, masks, the firing counts and Σπ·m per
+	// feature (rows in order), the rows' partial penalties (combined in
+	// block order below).
+	nb := nBlocks(S)
+	part := w.blockPartials(nb, U)
+	forBlocks(S, U*S, func(k, lo, hi int) {
+		cc, ps, wdn, e := w.colCount[lo:hi], gd.piSum[lo:hi], w.wdn[lo:hi], e[lo:hi]
+		bGate, bMag := bGate[lo:hi], bMag[lo:hi]
+		for b := 0; b < U; b++ {
+			m := w.mult[b]
+			mi := int32(m)
+			u := w.pre[b*S+lo : b*S+hi]
+			f := F[b*S+lo : b*S+hi]
+			v := V[b*S+lo : b*S+hi]
+			var p float32
+			n := 0
+			for i, ui := range u {
+				pi := ui + bGate[i]
+				var fi, vi float32
+				if pi > 0 {
+					vi = pi
+					p += pi * wdn[i]
+					ps[i] += pi * m
+					if mg := ui*e[i] + bMag[i]; mg > 0 {
+						fi = mg
+						if tanh {
+							fi = float32(math.Tanh(float64(mg)))
+						}
+						n++
+						cc[i] += mi
+					}
+				}
+				f[i], v[i] = fi, vi
+			}
+			atomic.AddInt32(&w.actN[b], int32(n))
+			part[k*U+b] = float64(p)
+		}
+	})
 	var pen float64
 	for b := 0; b < U; b++ {
-		m := w.mult[b]
-		mi := int32(m)
-		u := w.pre[b*S : b*S+S]
-		f := F[b*S : b*S+S]
-		v := V[b*S : b*S+S]
-		cc := w.colCount[:S]
-		ps := gd.piSum[:S]
 		var p float32
-		n := 0
-		for i, ui := range u {
-			pi := ui + bGate[i]
-			var fi, vi float32
-			if pi > 0 {
-				vi = pi
-				p += pi * w.wdn[i]
-				ps[i] += pi * m
-				if mg := ui*e[i] + bMag[i]; mg > 0 {
-					fi = mg
-					if tanh {
-						fi = float32(math.Tanh(float64(mg)))
-					}
-					n++
-					cc[i] += mi
-				}
-			}
-			f[i], v[i] = fi, vi
+		for k := 0; k < nb; k++ {
+			p += float32(part[k*U+b])
 		}
-		w.actN[b] = int32(n)
-		pen += float64(p * m)
+		pen += float64(p * w.mult[b])
 	}
 	w.denseActs = true
 	w.fDense = F
@@ -114,36 +132,50 @@ func (s *SAE) stepGatedDense(w *workspace, x []float32, o *stepOptions, gr grads
 	// Losses, dLoss/dy (w.dy) and dLoss/dvia (over vr), as stepGated.
 	w.mseWeights(x, o)
 	invB := 1 / float32(B)
+	rs := w.rowSumsBuf()
+	auxRow := w.blockPartials(1, U)
+	forRows(U, 2*D, func(lo, hi int) {
+		for b := lo; b < hi; b++ {
+			m := w.mult[b]
+			xb := x[b*D : b*D+D]
+			yb := y[b*D : b*D+D]
+			rn := w.norms[b]
+			xh := w.xhat[b*D : b*D+D]
+			dy := w.dy[b*D : b*D+D]
+			k := 2 * w.wmse[b] * invB * rn.kout * m
+			var r float32
+			for j := range xb {
+				v := yb[j]*rn.kout + rn.mu
+				xh[j] = v
+				d := v - xb[j]
+				r += d * d
+				dy[j] = k * d
+			}
+			rs[b] = r
+			via := vr[b*D : b*D+D]
+			ka := 2 * invB * m
+			var a float32
+			for j := range via {
+				d := via[j] - xb[j]
+				a += d * d
+				via[j] = ka * d
+			}
+			auxRow[b] = float64(a)
+		}
+	})
+	// The reductions over rows, in row order.
 	var mse, aux float64
 	for b := 0; b < U; b++ {
 		m := w.mult[b]
-		xb := x[b*D : b*D+D]
-		yb := y[b*D : b*D+D]
-		rn := w.norms[b]
-		xh := w.xhat[b*D : b*D+D]
-		dy := w.dy[b*D : b*D+D]
-		wb := w.wmse[b]
-		k := 2 * wb * invB * rn.kout * m
-		var rs float32
-		for j := range xb {
-			v := yb[j]*rn.kout + rn.mu
-			xh[j] = v
-			d := v - xb[j]
-			rs += d * d
-			dy[j] = k * d
+		mse += float64(rs[b] * w.wmse[b] * m)
+		aux += float64(float32(auxRow[b]) * m)
+		dy, via := w.dy[b*D:b*D+D], vr[b*D:b*D+D]
+		for j := range dy {
 			gBDec[j] += dy[j]
 		}
-		mse += float64(rs * wb * m)
-		via := vr[b*D : b*D+D]
-		ka := 2 * invB * m
-		var a float32
 		for j := range via {
-			d := via[j] - xb[j]
-			a += d * d
-			via[j] = ka * d
 			gBDec[j] += via[j]
 		}
-		aux += float64(a * m)
 	}
 	L.MSE = mse / float64(B)
 	L.L1 = float64(o.coeff) * pen / float64(B)
@@ -153,7 +185,7 @@ func (s *SAE) stepGatedDense(w *workspace, x []float32, o *stepOptions, gr grads
 	// W_dec gradient of the auxiliary decode while relu(π) is still in V.
 	gemmTNAccBuf(gWDec, V, dvia, U, S, D, s3)
 	// dLoss/dπ and dLoss/df dots: dvia·W_decᵀ (into V), dy·W_decᵀ (s3).
-	transposeTo(gd.wdecT, S, s.WDec, S, D)
+	transposePar(gd.wdecT, S, s.WDec, S, D)
 	clear(V)
 	gemmAcc(V, dvia, gd.wdecT, U, D, S)
 	clear(s3)
@@ -165,47 +197,58 @@ func (s *SAE) stepGatedDense(w *workspace, x []float32, o *stepOptions, gr grads
 	clear(sBM)
 	clear(sRM)
 	clear(dpSum)
-	for b := 0; b < U; b++ {
-		m := w.mult[b]
-		u := w.pre[b*S : b*S+S]
-		f := F[b*S : b*S+S]
-		dotP := V[b*S : b*S+S]
-		dd := s3[b*S : b*S+S]
-		lamM := lam * m
-		for i, ui := range u {
-			if ui+bGate[i] <= 0 {
-				dd[i] = 0
-				continue
-			}
-			dpg := dotP[i] + lamM*w.wdn[i]
-			var dpm float32
-			if fi := f[i]; fi > 0 {
-				dpm = dd[i]
-				if tanh {
-					dpm *= 1 - fi*fi
+	forBlocks(S, U*S, func(_, lo, hi int) {
+		sBG, sBM, sRM, dpSum := sBG[lo:hi], sBM[lo:hi], sRM[lo:hi], dpSum[lo:hi]
+		bGate, wdn, e := bGate[lo:hi], w.wdn[lo:hi], e[lo:hi]
+		for b := 0; b < U; b++ {
+			m := w.mult[b]
+			u := w.pre[b*S+lo : b*S+hi]
+			f := F[b*S+lo : b*S+hi]
+			dotP := V[b*S+lo : b*S+hi]
+			dd := s3[b*S+lo : b*S+hi]
+			lamM := lam * m
+			for i, ui := range u {
+				if ui+bGate[i] <= 0 {
+					dd[i] = 0
+					continue
 				}
+				dpg := dotP[i] + lamM*wdn[i]
+				var dpm float32
+				if fi := f[i]; fi > 0 {
+					dpm = dd[i]
+					if tanh {
+						dpm *= 1 - fi*fi
+					}
+				}
+				sBG[i] += dpg
+				sBM[i] += dpm
+				sRM[i] += dpm * ui * e[i]
+				d := dpg + dpm*e[i]
+				dd[i] = d
+				dpSum[i] += d
 			}
-			sBG[i] += dpg
-			sBM[i] += dpm
-			sRM[i] += dpm * ui * e[i]
-			d := dpg + dpm*e[i]
-			dd[i] = d
-			dpSum[i] += d
 		}
-	}
+	})
 	// W_enc gradient: (dLoss/du)ᵀ·c; W_dec gradient of the main decode:
 	// fᵀ·dy (V is free: its slab holds the transposes).
 	gemmTNAccBuf(gWEncT, s3, w.c[:U*D], U, S, D, V)
 	gemmTNAccBuf(gWDec, F, w.dy[:U*D], U, S, D, V)
-	for i := 0; i < S; i++ {
-		gBGate[i] += sBG[i]
-		gBMag[i] += sBM[i]
-		gRMag[i] += sRM[i]
-		if wdi := w.wdn[i]; gd.piSum[i] != 0 && wdi > 0 {
-			axpy(lam*gd.piSum[i]/wdi, s.WDec[i*D:i*D+D], gWDec[i*D:i*D+D])
+	forBlocks(S, S*D, func(_, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			gBGate[i] += sBG[i]
+			gBMag[i] += sBM[i]
+			gRMag[i] += sRM[i]
+			if wdi := w.wdn[i]; gd.piSum[i] != 0 && wdi > 0 {
+				axpy(lam*gd.piSum[i]/wdi, s.WDec[i*D:i*D+D], gWDec[i*D:i*D+D])
+			}
 		}
-		if s.ApplyBDecToInput && dpSum[i] != 0 {
-			axpy(-dpSum[i], s.WEncT[i*D:i*D+D], gBDec)
+	})
+	if s.ApplyBDecToInput {
+		// A reduction over the features into b_dec's gradient: in order.
+		for i := 0; i < S; i++ {
+			if dpSum[i] != 0 {
+				axpy(-dpSum[i], s.WEncT[i*D:i*D+D], gBDec)
+			}
 		}
 	}
 }

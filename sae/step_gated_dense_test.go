@@ -87,45 +87,74 @@ func TestGatedCostPath(t *testing.T) {
 	}
 }
 
-// TestDenseStepCoreCount checks that wide dense gated and jumprelu steps
-// (products large enough to split over the cores) give bit-identical
-// losses and gradients with 1 and 2 cores.
+// TestDenseStepCoreCount checks that wide dense standard, gated and
+// jumprelu steps (products large enough to split over the cores, d_sae
+// wider than several passBlock column blocks so the per-entry passes and
+// transposes split too) give bit-identical losses and gradients with 1 and
+// 2 cores, and the sparse path's up to rounding (the blocks' partial sums).
 func TestDenseStepCoreCount(t *testing.T) {
-	for _, arch := range []string{ArchGated, ArchJumpReLU} {
-		t.Run(arch, func(t *testing.T) { testDenseStepCoreCount(t, arch) })
-	}
-}
-
-func testDenseStepCoreCount(t *testing.T, arch string) {
 	if testing.Short() || !fastGemm() {
 		t.Skip("large step on the fast kernels")
 	}
-	const B, D, S = 512, 136, 264
-	r := rand.New(rand.NewPCG(9, 19))
-	x := make([]float32, B*D)
-	for i := range x {
-		x[i] = float32(r.NormFloat64())
-	}
-	s := noisySAE(t, arch, D, S, rand.New(rand.NewPCG(4, 14)))
-	run := func(procs int) (StepLosses, grads) {
-		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
-		L, g, _, dense := gatedCostStep(t, s, x, B, stepOptions{coeff: 0.3, lp: 1, bandwidth: 0.5}, denseMinDensity)
-		if !dense {
-			t.Fatal("the step did not run dense")
-		}
-		return L, g
-	}
-	L1, g1 := run(1)
-	L2, g2 := run(2)
-	if L1 != L2 {
-		t.Errorf("losses: %+v with 1 core, %+v with 2", L1, L2)
-	}
-	for k, nm := range s.paramNames() {
-		for i := range g1[k] {
-			if math.Float32bits(g1[k][i]) != math.Float32bits(g2[k][i]) {
-				t.Fatalf("grad %s[%d]: %v with 1 core, %v with 2", nm, i, g1[k][i], g2[k][i])
+	const B, D, S = 128, 136, 2*passBlock + 136
+	base := stepOptions{coeff: 0.3, lp: 1, bandwidth: 0.5}
+	for _, tc := range []struct {
+		name, arch string
+		o          stepOptions
+		setup      func(s *SAE)
+	}{
+		{"standard", ArchStandard, base, func(s *SAE) {}},
+		{"standard/lp2", ArchStandard, stepOptions{coeff: 0.3, lp: 2}, func(s *SAE) {}},
+		{"standard/scale-by-dec/bdec-to-input", ArchStandard, stepOptions{coeff: 0.3, lp: 1, scaleByDec: true},
+			func(s *SAE) { s.ApplyBDecToInput = true }},
+		{"standard/tanh-relu", ArchStandard, base, func(s *SAE) { s.ActivationFn = "tanh-relu" }},
+		{"gated", ArchGated, base, func(s *SAE) {}},
+		{"gated/tanh-relu/bdec-to-input", ArchGated, base, func(s *SAE) {
+			s.ActivationFn = "tanh-relu"
+			s.ApplyBDecToInput = true
+		}},
+		{"jumprelu", ArchJumpReLU, base, func(s *SAE) {}},
+		{"jumprelu/tanh", ArchJumpReLU, stepOptions{coeff: 0.3, bandwidth: 0.5, tanhMode: true, tanhScale: 4}, func(s *SAE) {}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(9, 19))
+			x := make([]float32, B*D)
+			for i := range x {
+				x[i] = float32(r.NormFloat64())
 			}
-		}
+			s := noisySAE(t, tc.arch, D, S, rand.New(rand.NewPCG(4, 14)))
+			tc.setup(s)
+			run := func(procs int, minDensity float64) (StepLosses, grads, bool) {
+				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+				L, g, _, dense := gatedCostStep(t, s, x, B, tc.o, minDensity)
+				return L, g, dense
+			}
+			L1, g1, d1 := run(1, denseMinDensity)
+			L2, g2, d2 := run(2, denseMinDensity)
+			if !d1 || !d2 {
+				t.Fatal("the step did not run dense")
+			}
+			if L1 != L2 {
+				t.Errorf("losses: %+v with 1 core, %+v with 2", L1, L2)
+			}
+			for k, nm := range s.paramNames() {
+				for i := range g1[k] {
+					if math.Float32bits(g1[k][i]) != math.Float32bits(g2[k][i]) {
+						t.Fatalf("grad %s[%d]: %v with 1 core, %v with 2", nm, i, g1[k][i], g2[k][i])
+					}
+				}
+			}
+			Ls, gs, dense := run(2, 2)
+			if dense {
+				t.Skip("this shape always runs dense: no sparse path to compare")
+			}
+			if math.Abs(L1.Overall-Ls.Overall) > 1e-5*math.Abs(Ls.Overall) {
+				t.Errorf("loss: dense %.8g, sparse %.8g", L1.Overall, Ls.Overall)
+			}
+			for k, nm := range s.paramNames() {
+				closeTo(t, "grad "+nm, g1[k], gs[k], 1e-4)
+			}
+		})
 	}
 }
 

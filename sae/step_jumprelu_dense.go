@@ -1,6 +1,9 @@
 package sae
 
-import "math"
+import (
+	"math"
+	"sync/atomic"
+)
 
 // jumpDenseBuffers are the dense jumprelu step's buffers beyond the
 // workspace's slabs.
@@ -52,26 +55,29 @@ func (s *SAE) stepJumpReLUDense(w *workspace, x []float32, th []float32, o *step
 	B, U, D, S := w.b, w.u, w.d, w.s
 	gWEncT, gWDec, gBEnc, gBDec, gLogTh := gr[0], gr[1], gr[2], gr[3], gr[4]
 	jd := w.jumpDense()
-	F := w.actVal[:U*S]
+	F := w.actValSlab()[:U*S]
 	th = th[:S]
 	clear(w.colCount)
-	for b := 0; b < U; b++ {
-		pre := w.pre[b*S : b*S+S]
-		f := F[b*S : b*S+S]
-		cc := w.colCount[:S]
-		mi := int32(w.mult[b])
-		n := 0
-		for i, p := range pre[:len(th)] {
-			var v float32
-			if p > th[i] {
-				v = p
-				n++
-				cc[i] += mi
+	clear(w.actN[:U])
+	forBlocks(S, U*S, func(_, lo, hi int) {
+		cc, th := w.colCount[lo:hi], th[lo:hi]
+		for b := 0; b < U; b++ {
+			pre := w.pre[b*S+lo : b*S+hi]
+			f := F[b*S+lo : b*S+hi]
+			mi := int32(w.mult[b])
+			n := 0
+			for i, p := range pre[:len(th)] {
+				var v float32
+				if p > th[i] {
+					v = p
+					n++
+					cc[i] += mi
+				}
+				f[i] = v
 			}
-			f[i] = v
+			atomic.AddInt32(&w.actN[b], int32(n))
 		}
-		w.actN[b] = int32(n)
-	}
+	})
 	w.denseActs = true
 	w.fDense = F
 	// y = f·W_dec + b_dec, x̂, the MSE and dLoss/dy, as decodeGathered.
@@ -82,37 +88,43 @@ func (s *SAE) stepJumpReLUDense(w *workspace, x []float32, th []float32, o *step
 	gemmAcc(y, F, s.WDec, U, S, D)
 	w.mseWeights(x, o)
 	invB := 1 / float32(B)
+	rs := w.rowSumsBuf()
+	forRows(U, D, func(lo, hi int) {
+		for b := lo; b < hi; b++ {
+			yb := y[b*D : b*D+D]
+			rn := w.norms[b]
+			xh := w.xhat[b*D : b*D+D]
+			if rn.kout != 1 || rn.mu != 0 {
+				for j := range yb {
+					xh[j] = yb[j]*rn.kout + rn.mu
+				}
+			} else {
+				copy(xh, yb)
+			}
+			xb := x[b*D : b*D+D]
+			dy := w.dy[b*D : b*D+D]
+			k := 2 * w.wmse[b] * invB * rn.kout * w.mult[b]
+			var r float32
+			for j := range xb {
+				e := xh[j] - xb[j]
+				r += e * e
+				dy[j] = k * e
+			}
+			rs[b] = r
+		}
+	})
+	// The reductions over rows, in row order.
 	var mse float64
 	for b := 0; b < U; b++ {
-		yb := y[b*D : b*D+D]
-		rn := w.norms[b]
-		xh := w.xhat[b*D : b*D+D]
-		if rn.kout != 1 || rn.mu != 0 {
-			for j := range yb {
-				xh[j] = yb[j]*rn.kout + rn.mu
-			}
-		} else {
-			copy(xh, yb)
-		}
-		xb := x[b*D : b*D+D]
+		mse += float64(rs[b] * w.wmse[b] * w.mult[b])
 		dy := w.dy[b*D : b*D+D]
-		wb := w.wmse[b]
-		m := w.mult[b]
-		k := 2 * wb * invB * rn.kout * m
-		var rs float32
-		for j := range xb {
-			e := xh[j] - xb[j]
-			rs += e * e
-			dy[j] = k * e
-		}
-		mse += float64(rs * wb * m)
 		for j := range dy {
 			gBDec[j] += dy[j]
 		}
 	}
 	L.MSE = mse / float64(B)
 	// dLoss/df = dy·W_decᵀ for every entry.
-	transposeTo(jd.wdecT, S, s.WDec, S, D)
+	transposePar(jd.wdecT, S, s.WDec, S, D)
 	dd := w.dotsSlab()[:U*S]
 	clear(dd)
 	gemmAcc(dd, w.dy[:U*D], jd.wdecT, U, D, S)
@@ -129,46 +141,62 @@ func (s *SAE) stepJumpReLUDense(w *workspace, x []float32, th []float32, o *step
 	}
 	dpSum := jd.dpSum[:S]
 	clear(dpSum)
-	var pen float64
-	for b := 0; b < U; b++ {
-		m := w.mult[b]
-		lamB := lam * m
-		pre := w.pre[b*S : b*S+S]
-		drow := dd[b*S : b*S+S]
-		for i, p := range pre[:len(th)] {
-			active := p > th[i]
-			near := rect((p - th[i]) / bw)
-			var df float32
-			if active || near {
-				df = drow[i]
-			}
-			var f float32
-			if active {
-				f = p
-			}
-			if o.tanhMode {
-				t := float32(math.Tanh(float64(o.tanhScale * f * w.wdn[i])))
-				pen += float64(t * m)
-				dt := lamB * (1 - t*t) * o.tanhScale
-				df += dt * w.wdn[i]
-				dnorm[i] += dt * f
-			} else if active {
-				pen += float64(m)
-			}
-			if near {
-				w.dth[i] -= float64(th[i] / bw * df)
-				if !o.tanhMode {
-					w.dth[i] -= float64(lamB / bw)
+	// Per column block: the per-feature sums over the rows in row order,
+	// the block's partial penalty (combined in block order below).
+	nb := nBlocks(S)
+	part := w.blockPartials(nb, 1)
+	forBlocks(S, U*S, func(k, lo, hi int) {
+		th, wdn, dth, gBEnc, dpSum := th[lo:hi], w.wdn[lo:hi], w.dth[lo:hi], gBEnc[lo:hi], dpSum[lo:hi]
+		var dnormB []float32
+		if o.tanhMode {
+			dnormB = dnorm[lo:hi]
+		}
+		var pen float64
+		for b := 0; b < U; b++ {
+			m := w.mult[b]
+			lamB := lam * m
+			pre := w.pre[b*S+lo : b*S+hi]
+			drow := dd[b*S+lo : b*S+hi]
+			for i, p := range pre[:len(th)] {
+				active := p > th[i]
+				near := rect((p - th[i]) / bw)
+				var df float32
+				if active || near {
+					df = drow[i]
+				}
+				var f float32
+				if active {
+					f = p
+				}
+				if o.tanhMode {
+					t := float32(math.Tanh(float64(o.tanhScale * f * wdn[i])))
+					pen += float64(t * m)
+					dt := lamB * (1 - t*t) * o.tanhScale
+					df += dt * wdn[i]
+					dnormB[i] += dt * f
+				} else if active {
+					pen += float64(m)
+				}
+				if near {
+					dth[i] -= float64(th[i] / bw * df)
+					if !o.tanhMode {
+						dth[i] -= float64(lamB / bw)
+					}
+				}
+				if active {
+					drow[i] = df
+					gBEnc[i] += df
+					dpSum[i] += df
+				} else {
+					drow[i] = 0
 				}
 			}
-			if active {
-				drow[i] = df
-				gBEnc[i] += df
-				dpSum[i] += df
-			} else {
-				drow[i] = 0
-			}
 		}
+		part[k] = pen
+	})
+	var pen float64
+	for k := 0; k < nb; k++ {
+		pen += part[k]
 	}
 	L.L1 = float64(o.coeff) * pen / float64(B)
 	// Weight gradients as their transposes: dyᵀ·f and cᵀ·dpre ([D, S],
@@ -176,17 +204,24 @@ func (s *SAE) stepJumpReLUDense(w *workspace, x []float32, th []float32, o *step
 	tT := jd.wdecT[:D*S]
 	clear(tT)
 	gemmTNAccBuf(tT, w.dy[:U*D], F, U, D, S, jd.smallT)
-	transposeTo(gWDec, D, tT, D, S)
+	transposePar(gWDec, D, tT, D, S)
 	clear(tT)
 	gemmTNAccBuf(tT, w.c[:U*D], dd, U, D, S, jd.smallT)
-	transposeTo(gWEncT, D, tT, D, S)
-	for i := 0; i < S; i++ {
-		gLogTh[i] += float32(w.dth[i]) * th[i]
-		if o.tanhMode && dnorm[i] != 0 && w.wdn[i] > 0 {
-			axpy(dnorm[i]/w.wdn[i], s.WDec[i*D:i*D+D], gWDec[i*D:i*D+D])
+	transposePar(gWEncT, D, tT, D, S)
+	forBlocks(S, S*D, func(_, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			gLogTh[i] += float32(w.dth[i]) * th[i]
+			if o.tanhMode && dnorm[i] != 0 && w.wdn[i] > 0 {
+				axpy(dnorm[i]/w.wdn[i], s.WDec[i*D:i*D+D], gWDec[i*D:i*D+D])
+			}
 		}
-		if s.ApplyBDecToInput && dpSum[i] != 0 {
-			axpy(-dpSum[i], s.WEncT[i*D:i*D+D], gBDec)
+	})
+	if s.ApplyBDecToInput {
+		// A reduction over the features into b_dec's gradient: in order.
+		for i := 0; i < S; i++ {
+			if dpSum[i] != 0 {
+				axpy(-dpSum[i], s.WEncT[i*D:i*D+D], gBDec)
+			}
 		}
 	}
 }

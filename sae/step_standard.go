@@ -73,6 +73,7 @@ func positive(v float32) int {
 func (s *SAE) stepStandard(w *workspace, x []float32, o *stepOptions, gr grads, L *StepLosses) error {
 	B, U, D, S := w.b, w.u, w.d, w.s
 	gWEncT, gWDec, gBEnc, gBDec := gr[0], gr[1], gr[2], gr[3]
+	w.activeLists()
 	s.encodeOnce(w, s.BEnc, o)
 	tanh := s.ActivationFn == "tanh-relu"
 	for b := 0; b < U; b++ {

@@ -115,6 +115,7 @@ func (s *SAE) stepTopK(w *workspace, x []float32, o *stepOptions, gr grads, L *S
 // smallest positive selected value in w.minPos / w.anyPos).
 func (s *SAE) topkSelect(w *workspace, batch bool) {
 	B, U, S := w.b, w.u, w.s
+	w.activeLists()
 	if !batch {
 		for b := 0; b < U; b++ {
 			pre := w.pre[b*S : b*S+S]

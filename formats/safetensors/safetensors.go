@@ -220,25 +220,45 @@ func Encode(f *File) ([]byte, error) {
 
 func encode(w io.Writer, f *File) error {
 	names := f.Names()
-	hdr := make(map[string]any, len(names)+1)
-	var off int64
-	for _, n := range names {
+	outs := make([]tensorOut, len(names))
+	for i, n := range names {
 		r := f.Tensors[n]
-		if n == MetadataKey {
-			return fmt.Errorf("safetensors: tensor name %q is reserved", n)
-		}
 		if err := r.check(); err != nil {
 			return fmt.Errorf("safetensors: tensor %q: %w", n, err)
 		}
-		shape := r.Shape
+		outs[i] = tensorOut{dtype: r.DType, shape: r.Shape, size: int64(len(r.Data)),
+			write: func(w io.Writer) error { _, err := w.Write(r.Data); return err }}
+	}
+	return encodeOuts(w, names, outs, f.Metadata)
+}
+
+// tensorOut is one tensor as encodeOuts writes it: its header entry and a
+// function writing its size bytes.
+type tensorOut struct {
+	dtype DType
+	shape []int
+	size  int64
+	write func(io.Writer) error
+}
+
+// encodeOuts writes the header of the tensors names (sorted) and then
+// their data, in the same order.
+func encodeOuts(w io.Writer, names []string, outs []tensorOut, metadata map[string]string) error {
+	hdr := make(map[string]any, len(names)+1)
+	var off int64
+	for i, n := range names {
+		if n == MetadataKey {
+			return fmt.Errorf("safetensors: tensor name %q is reserved", n)
+		}
+		shape := outs[i].shape
 		if shape == nil {
 			shape = []int{}
 		}
-		hdr[n] = map[string]any{"dtype": r.DType, "shape": shape, "data_offsets": []int64{off, off + int64(len(r.Data))}}
-		off += int64(len(r.Data))
+		hdr[n] = map[string]any{"dtype": outs[i].dtype, "shape": shape, "data_offsets": []int64{off, off + outs[i].size}}
+		off += outs[i].size
 	}
-	if len(f.Metadata) > 0 {
-		hdr[MetadataKey] = f.Metadata
+	if len(metadata) > 0 {
+		hdr[MetadataKey] = metadata
 	}
 	js, err := json.Marshal(hdr)
 	if err != nil {
@@ -255,10 +275,27 @@ func encode(w io.Writer, f *File) error {
 	if _, err := w.Write(js); err != nil {
 		return err
 	}
-	for _, n := range names {
-		if _, err := w.Write(f.Tensors[n].Data); err != nil {
+	for i := range outs {
+		if err := outs[i].write(w); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// writeF32 writes v as little-endian float32 bytes through a small buffer
+// (no copy of the whole tensor).
+func writeF32(w io.Writer, v []float32) error {
+	var buf [1 << 14]byte
+	for len(v) > 0 {
+		n := min(len(v), len(buf)/4)
+		for i, x := range v[:n] {
+			binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(x))
+		}
+		if _, err := w.Write(buf[:4*n]); err != nil {
+			return err
+		}
+		v = v[n:]
 	}
 	return nil
 }
@@ -325,7 +362,7 @@ func (f *File) Tensor(name string) (*tensor.Tensor, error) {
 
 // Save writes float32 tensors (dtype F32) and metadata to path atomically.
 func Save(path string, tensors map[string]*tensor.Tensor, metadata map[string]string) error {
-	f := &File{Metadata: metadata, Tensors: make(map[string]*Raw, len(tensors))}
+	names := make([]string, 0, len(tensors))
 	for n, t := range tensors {
 		if t == nil {
 			return fmt.Errorf("safetensors %s: tensor %q is nil", path, n)
@@ -333,9 +370,23 @@ func Save(path string, tensors map[string]*tensor.Tensor, metadata map[string]st
 		if tensor.NumElements(t.Shape) != len(t.Data) {
 			return fmt.Errorf("safetensors %s: tensor %q: shape %v needs %d elements, have %d", path, n, t.Shape, tensor.NumElements(t.Shape), len(t.Data))
 		}
-		f.Tensors[n] = FromTensor(t, F32)
+		for _, d := range t.Shape {
+			if d < 0 {
+				return fmt.Errorf("safetensors %s: tensor %q: negative dimension in shape %v", path, n, t.Shape)
+			}
+		}
+		names = append(names, n)
 	}
-	return WriteFile(path, f)
+	sort.Strings(names)
+	// The values are converted to bytes as they are written, so a large
+	// tensor is never copied whole (FromTensor's bytes, the same file).
+	outs := make([]tensorOut, len(names))
+	for i, n := range names {
+		t := tensors[n]
+		outs[i] = tensorOut{dtype: F32, shape: t.Shape, size: int64(4 * len(t.Data)),
+			write: func(w io.Writer) error { return writeF32(w, t.Data) }}
+	}
+	return atomicfile.Write(path, 0o644, func(w io.Writer) error { return encodeOuts(w, names, outs, metadata) })
 }
 
 // Tensor converts r to float32. Float dtypes convert exactly (F64 rounds to

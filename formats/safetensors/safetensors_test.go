@@ -283,3 +283,41 @@ func TestBadInput(t *testing.T) {
 		t.Errorf("missing file error = %v", err)
 	}
 }
+
+// TestSaveStreams checks that Save, which converts the values as it writes
+// them, writes the bytes of Encode on FromTensor's copies (tensors larger
+// than its buffer, metadata, an empty tensor).
+func TestSaveStreams(t *testing.T) {
+	big := make([]float32, 10007)
+	for i := range big {
+		big[i] = float32(i)*0.37 - 1000
+	}
+	ts := map[string]*tensor.Tensor{
+		"b.big":   {Shape: []int{10007}, Data: big},
+		"a.small": {Shape: []int{2, 3}, Data: []float32{1, -2, 3.5, 0, float32(math.Inf(1)), -0.25}},
+		"c.empty": {Shape: []int{0}, Data: []float32{}},
+	}
+	md := map[string]string{"format": "test"}
+	f := &File{Metadata: md, Tensors: map[string]*Raw{}}
+	for n, x := range ts {
+		f.Tensors[n] = FromTensor(x, F32)
+	}
+	want, err := Encode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "s.safetensors")
+	if err := Save(path, ts, md); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("Save wrote %d bytes, Encode %d (or different bytes)", len(got), len(want))
+	}
+	if err := Save(path, map[string]*tensor.Tensor{"x": {Shape: []int{2}, Data: []float32{1}}}, nil); err == nil {
+		t.Error("shape/data mismatch accepted")
+	}
+}

@@ -1,0 +1,92 @@
+package sae
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// passBlock is the width of the fixed blocks the dense steps' per-entry
+// passes are cut into (columns of a [B, d_sae] slab, or rows of a
+// transpose's source): the partition depends on the shape only, never on
+// the core count, so sums taken per block and then combined in block order
+// are the same with any GOMAXPROCS. A d_sae of at most passBlock is one
+// block, the serial pass itself.
+const passBlock = 512
+
+// passMinWork is the number of entries a pass must touch before it is
+// split over goroutines (below it, one goroutine runs every block in
+// order, with the same results).
+const passMinWork = 1 << 16
+
+// nBlocks is the number of passBlock-wide blocks of n.
+func nBlocks(n int) int { return (n + passBlock - 1) / passBlock }
+
+// forBlocks calls fn(k, lo, hi) once for each block k of [0, n) (lo = k·
+// passBlock, hi = min(lo+passBlock, n)), spread over up to GOMAXPROCS
+// goroutines when the pass touches at least passMinWork entries (work).
+// fn must write only to what block k owns (its columns, its slot of a
+// per-block partial array): which goroutine runs a block never changes
+// its result.
+func forBlocks(n, work int, fn func(k, lo, hi int)) {
+	nb := nBlocks(n)
+	workers := min(runtime.GOMAXPROCS(0), nb)
+	if workers < 2 || work < passMinWork {
+		for k := 0; k < nb; k++ {
+			fn(k, k*passBlock, min(k*passBlock+passBlock, n))
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for g := 0; g < workers; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				k := int(next.Add(1) - 1)
+				if k >= nb {
+					return
+				}
+				fn(k, k*passBlock, min(k*passBlock+passBlock, n))
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// forRows is forBlocks over the rows [0, rows) of a pass of rowWork
+// entries per row: fn(lo, hi) handles rows lo ≤ r < hi.
+func forRows(rows, rowWork int, fn func(lo, hi int)) {
+	forBlocks(rows, rows*rowWork, func(_, lo, hi int) { fn(lo, hi) })
+}
+
+// transposePar is transposeTo (src [rows, cols] into dst [cols, ldd]) with
+// the source rows cut into blocks of passBlock (multiples of 8, so every
+// block but the last takes the 8×8 kernels) spread over the cores. The
+// result is the same as transposeTo's: a transpose only moves values.
+func transposePar(dst []float32, ldd int, src []float32, rows, cols int) {
+	forRows(rows, cols, func(lo, hi int) {
+		transposeTo(dst[lo:], ldd, src[lo*cols:hi*cols], hi-lo, cols)
+	})
+}
+
+// blockPartials returns a zeroed scratch of nb·rows float64 partial sums
+// (nb blocks of rows values), grown as needed.
+func (w *workspace) blockPartials(nb, rows int) []float64 {
+	n := nb * rows
+	if cap(w.partials) < n {
+		w.partials = make([]float64, n)
+	}
+	p := w.partials[:n]
+	clear(p)
+	return p
+}
+
+// rowSumsBuf returns the [B] per-row scratch of the dense steps' row passes.
+func (w *workspace) rowSumsBuf() []float32 {
+	if len(w.rowSums) < w.b {
+		w.rowSums = make([]float32, w.b)
+	}
+	return w.rowSums
+}
