@@ -24,6 +24,20 @@ func benchStepsEnv(b *testing.B, def int) int {
 	return n
 }
 
+// benchIntEnv reads a positive integer from the environment variable
+// name, or returns def.
+func benchIntEnv(b *testing.B, name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		b.Fatalf("%s=%q: want a positive integer", name, v)
+	}
+	return n
+}
+
 // benchBigL1 is BenchmarkRunBig's sparsity coefficient per architecture:
 // large enough that a run leaves the dense phase within about 300 steps
 // (SAELens' default, 1e-3, keeps half the features firing far longer).
@@ -62,7 +76,9 @@ func peakRSS() float64 {
 // except the sparsity coefficient (benchBigL1, or GLASSBOX_BENCH_L1), from
 // initialisation (about half the features fire: the dense phase) for
 // GLASSBOX_BENCH_STEPS steps (default 3; 300 should reach the sparse phase:
-// check the dense-frac metric).
+// check the dense-frac metric). GLASSBOX_BENCH_EXPANSION (default 8) and
+// GLASSBOX_BENCH_BATCH (default 4096) change the shape, e.g. 2 and 256 for a
+// run that reaches the sparse phase in 300 quick steps.
 // One iteration is one whole run (use -benchtime 1x). It reports s/step,
 // tokens/s (wall), tokens/cpu-s, cores busy (CPU/wall), the last batch's
 // L0, the fraction of standard steps that ran dense, the peak Go heap in
@@ -81,8 +97,10 @@ func BenchmarkRunBig(b *testing.B) {
 		b.Run(arch, func(b *testing.B) {
 			cfg := DefaultConfig()
 			cfg.Architecture = arch
-			cfg.DIn, cfg.ExpansionFactor, cfg.TrainBatchSizeTokens = dIn, 8, 4096
-			cfg.TrainingTokens = int64(steps) * 4096
+			expansion := benchIntEnv(b, "GLASSBOX_BENCH_EXPANSION", 8)
+			batch := benchIntEnv(b, "GLASSBOX_BENCH_BATCH", 4096)
+			cfg.DIn, cfg.ExpansionFactor, cfg.TrainBatchSizeTokens = dIn, expansion, batch
+			cfg.TrainingTokens = int64(steps) * int64(batch)
 			cfg.NCheckpoints, cfg.WandbLogFrequency, cfg.EvalEveryNWandbLogs = 0, 10, 1<<40
 			cfg.Seed = 42
 			cfg.L1Coefficient = benchL1(b, arch)

@@ -323,8 +323,10 @@ def main():
         l1 = {"standard": 5.0, "gated": 20.0, "jumprelu": 5.0, "topk": 0.0}[arch]  # sae's benchBigL1
         if "--l1" in sys.argv:
             l1 = float(sys.argv[sys.argv.index("--l1") + 1])  # GLASSBOX_BENCH_L1
-        dt, cpu, l0 = run_arch(arch, x, 6144, steps, 4096, l1=l1)
-        print_run("run %s (768→6144, batch 4096, from initialisation)" % arch, steps, 4096, dt, cpu, l0)
+        expansion = int(sys.argv[sys.argv.index("--expansion") + 1]) if "--expansion" in sys.argv else 8  # GLASSBOX_BENCH_EXPANSION
+        batch = int(sys.argv[sys.argv.index("--batch") + 1]) if "--batch" in sys.argv else 4096  # GLASSBOX_BENCH_BATCH
+        dt, cpu, l0 = run_arch(arch, x, 768 * expansion, steps, batch, l1=l1)
+        print_run("run %s (768→%d, batch %d, from initialisation)" % (arch, 768 * expansion, batch), steps, batch, dt, cpu, l0)
     elif mode == "notebook-gaussian":
         steps = int(sys.argv[sys.argv.index("--steps") + 1]) if "--steps" in sys.argv else 1_500_000 // 80
         g = torch.Generator().manual_seed(5)
