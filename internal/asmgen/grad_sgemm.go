@@ -25,6 +25,9 @@ func gradSgemm() {
 	sgemmCols("sgemmCol2BiasAVX2", "sb2", 2, initBias)
 	sgemmCols("sgemmColXBiasAVX2", "sx1", 1, initXBias)
 	sgemmCols("sgemmCol2XBiasAVX2", "sx2", 2, initXBias)
+	sgemmRows6("sgemm6Col2AVX2", "s62", initC)
+	sgemmRows6("sgemm6Col2BiasAVX2", "b62", initBias)
+	sgemmRows6("sgemm6Col2XBiasAVX2", "x62", initXBias)
 }
 
 // Where a kernel's accumulators start.
@@ -224,6 +227,115 @@ func sgemmCols(name, lbl string, w int, init int) {
 	ADDQ(R9, RSI)
 	DECQ(R12)
 	JMP(LabelRef(lbl + "_rows1"))
+
+	Label(lbl + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+// sgemmRows6 emits a kernel for a block of 16 columns whose row count m is
+// a multiple of 6: six rows of C at a time in 12 accumulators (Y0-Y11),
+// the B row in Y12, Y13, the broadcast A values in Y14, Y15 — 12
+// multiply-adds per 8 instructions of loads and 4 of loop, against 10 per
+// 7 and 4 in the five-row block. The same chain of multiply-adds per
+// element as sgemmCols, so the results are bit-identical to it. The
+// arguments are sgemmCols's for w = 2; the bias row is read from memory
+// when a block starts (no register left to keep it in).
+func sgemmRows6(name, lbl string, init int) {
+	sig := "func(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int"
+	switch init {
+	case initBias:
+		sig += ", bias *float32"
+	case initXBias:
+		sig += ", x, bias *float32"
+	}
+	TEXT(name, NOSPLIT, sig+")")
+	MOVQ(NewParamAddr("c", 0), RDI)
+	if init == initXBias {
+		MOVQ(NewParamAddr("x", 72), R15)
+		SUBQ(RDI, R15) // R15: x - c in bytes (same row stride)
+	}
+	MOVQ(NewParamAddr("ldc", 8), R8)
+	SHLQ(Imm(2), R8)
+	MOVQ(NewParamAddr("a", 16), RSI)
+	MOVQ(NewParamAddr("sar", 24), R9)
+	SHLQ(Imm(2), R9)
+	MOVQ(NewParamAddr("sak", 32), R10)
+	SHLQ(Imm(2), R10)
+	MOVQ(NewParamAddr("b", 40), RDX)
+	MOVQ(NewParamAddr("ldb", 48), R11)
+	SHLQ(Imm(2), R11)
+	MOVQ(NewParamAddr("m", 56), R12)
+	MOVQ(NewParamAddr("k", 64), R13)
+	IMULQ(R11, R13)
+	ADDQ(RDX, R13)                                // R13: end of B
+	LEAQ(Mem{Base: R9, Index: R9, Scale: 2}, RBX) // RBX: 3·sar bytes
+	LEAQ(Mem{Base: R9, Index: R9, Scale: 4}, R14) // R14: 5·sar bytes
+	acc := []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11}
+	bv := []VecPhysical{Y12, Y13}
+	av := []VecPhysical{Y14, Y15}
+	aOff := []Mem{
+		{Base: RAX}, {Base: RAX, Index: R9, Scale: 1}, {Base: RAX, Index: R9, Scale: 2},
+		{Base: RAX, Index: RBX, Scale: 1}, {Base: RAX, Index: R9, Scale: 4}, {Base: RAX, Index: R14, Scale: 1},
+	}
+
+	Label(lbl + "_rows")
+	CMPQ(R12, Imm(6))
+	JLT(LabelRef(lbl + "_done"))
+	// Start the accumulators: C's rows, the bias row, or X's rows plus
+	// the bias row (row pointer in RCX, bias pointer in RAX).
+	switch init {
+	case initBias:
+		MOVQ(NewParamAddr("bias", 72), RAX)
+	case initXBias:
+		MOVQ(NewParamAddr("bias", 80), RAX)
+		LEAQ(Mem{Base: RDI, Index: R15, Scale: 1}, RCX)
+	default:
+		MOVQ(RDI, RCX)
+	}
+	for q := 0; q < 6; q++ {
+		for h := 0; h < 2; h++ {
+			switch init {
+			case initC:
+				VMOVUPS(Mem{Base: RCX, Disp: 32 * h}, acc[2*q+h])
+			case initBias:
+				VMOVUPS(Mem{Base: RAX, Disp: 32 * h}, acc[2*q+h])
+			case initXBias:
+				// bias + x, which is x + bias bit for bit.
+				VMOVUPS(Mem{Base: RAX, Disp: 32 * h}, acc[2*q+h])
+				VADDPS(Mem{Base: RCX, Disp: 32 * h}, acc[2*q+h], acc[2*q+h])
+			}
+		}
+		if init != initBias && q < 5 {
+			ADDQ(R8, RCX)
+		}
+	}
+	MOVQ(RSI, RAX)
+	MOVQ(RDX, RCX)
+	Label(lbl + "_loop")
+	for h := 0; h < 2; h++ {
+		VMOVUPS(Mem{Base: RCX, Disp: 32 * h}, bv[h])
+	}
+	for q := 0; q < 6; q++ {
+		VBROADCASTSS(aOff[q], av[q%2])
+		for h := 0; h < 2; h++ {
+			VFMADD231PS(bv[h], av[q%2], acc[2*q+h])
+		}
+	}
+	ADDQ(R10, RAX)
+	ADDQ(R11, RCX)
+	CMPQ(RCX, R13)
+	JLT(LabelRef(lbl + "_loop"))
+	for q := 0; q < 6; q++ {
+		for h := 0; h < 2; h++ {
+			VMOVUPS(acc[2*q+h], Mem{Base: RDI, Disp: 32 * h})
+		}
+		ADDQ(R8, RDI)
+	}
+	LEAQ(Mem{Base: RSI, Index: R9, Scale: 2}, RSI)
+	LEAQ(Mem{Base: RSI, Index: R9, Scale: 4}, RSI)
+	SUBQ(Imm(6), R12)
+	JMP(LabelRef(lbl + "_rows"))
 
 	Label(lbl + "_done")
 	VZEROUPPER()

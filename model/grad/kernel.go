@@ -30,13 +30,36 @@ func sgemm(c []float32, ldc int, a []float32, sar, sak int, b []float32, ldb int
 		sgemmGo(c, ldc, a, sar, sak, b, ldb, m, k, n)
 		return
 	}
+	m6 := rows6(m)
 	j := 0
 	for ; j+16 <= n; j += 16 {
-		sgemmCol2AVX2(&c[j], ldc, &a[0], sar, sak, &b[j], ldb, m, k)
+		if m6 > 0 {
+			sgemm6Col2AVX2(&c[j], ldc, &a[0], sar, sak, &b[j], ldb, m6, k)
+		}
+		if m6 < m {
+			sgemmCol2AVX2(&c[m6*ldc+j], ldc, &a[m6*sar], sar, sak, &b[j], ldb, m-m6, k)
+		}
 	}
 	if j < n {
 		sgemmColAVX2(&c[j], ldc, &a[0], sar, sak, &b[j], ldb, m, k)
 	}
+}
+
+// rows6 is how many of m rows the 16-column kernels take six at a time
+// (sgemm6Col2*; the rest goes to the five/four/one-row kernels): a
+// multiple of 6 that leaves a rest those finish without single rows
+// (4 = 4, 5 = 5, 8 = 4+4, 9 = 5+4, 13 = 5+4+4) where m allows it.
+func rows6(m int) int {
+	m6 := m / 6 * 6
+	switch m - m6 {
+	case 1:
+		if m6 >= 12 {
+			m6 -= 12
+		}
+	case 2, 3:
+		m6 -= 6
+	}
+	return max(m6, 0)
 }
 
 // sgemmGo is the pure-Go twin of the AVX2 kernel: the same chain of

@@ -21,12 +21,24 @@ func sgemmInit(c []float32, ldc int, a []float32, sar, sak int, b []float32, ldb
 	if (m-1)*ldc+n > len(c) || (m-1)*sar+(k-1)*sak >= len(a) || (k-1)*ldb+n > len(b) {
 		panic(fmt.Sprintf("grad: sgemmInit: slices too short (c %d, a %d, b %d for m %d k %d n %d)", len(c), len(a), len(b), m, k, n))
 	}
+	m6 := rows6(m)
 	j := 0
 	for ; j+16 <= n; j += 16 {
+		if m6 > 0 {
+			if x != nil {
+				sgemm6Col2XBiasAVX2(&c[j], ldc, &a[0], sar, sak, &b[j], ldb, m6, k, &x[j], &bias[j])
+			} else {
+				sgemm6Col2BiasAVX2(&c[j], ldc, &a[0], sar, sak, &b[j], ldb, m6, k, &bias[j])
+			}
+		}
+		if m6 == m {
+			continue
+		}
+		o := m6 * ldc
 		if x != nil {
-			sgemmCol2XBiasAVX2(&c[j], ldc, &a[0], sar, sak, &b[j], ldb, m, k, &x[j], &bias[j])
+			sgemmCol2XBiasAVX2(&c[o+j], ldc, &a[m6*sar], sar, sak, &b[j], ldb, m-m6, k, &x[o+j], &bias[j])
 		} else {
-			sgemmCol2BiasAVX2(&c[j], ldc, &a[0], sar, sak, &b[j], ldb, m, k, &bias[j])
+			sgemmCol2BiasAVX2(&c[o+j], ldc, &a[m6*sar], sar, sak, &b[j], ldb, m-m6, k, &bias[j])
 		}
 	}
 	if j < n {
