@@ -30,8 +30,23 @@ func sgemm(c []float32, ldc int, a []float32, sar, sak int, b []float32, ldb int
 		sgemmGo(c, ldc, a, sar, sak, b, ldb, m, k, n)
 		return
 	}
-	m6 := rows6(m)
 	j := 0
+	if n%16 == 8 && n >= 24 {
+		// Widths 24, 40, 56, …: the first 24 columns four rows at a time
+		// (the last m%4 rows in a 16- and an 8-column block), then
+		// 16-column blocks with no 8-column one left over.
+		m4 := m &^ 3
+		if m4 > 0 {
+			sgemm4Col3AVX2(&c[0], ldc, &a[0], sar, sak, &b[0], ldb, m4, k)
+		}
+		if m4 < m {
+			o := m4 * ldc
+			sgemmCol2AVX2(&c[o], ldc, &a[m4*sar], sar, sak, &b[0], ldb, m-m4, k)
+			sgemmColAVX2(&c[o+16], ldc, &a[m4*sar], sar, sak, &b[16], ldb, m-m4, k)
+		}
+		j = 24
+	}
+	m6 := rows6(m)
 	for ; j+16 <= n; j += 16 {
 		if m6 > 0 {
 			sgemm6Col2AVX2(&c[j], ldc, &a[0], sar, sak, &b[j], ldb, m6, k)

@@ -18,6 +18,8 @@ func TestSgemmTwins(t *testing.T) {
 		// Row counts for the 6-row blocks (rows6, then the rest as above).
 		{6, 12, 16, 12, 1}, {11, 7, 32, 7, 1}, {14, 5, 16, 5, 1}, {15, 9, 48, 1, 16}, {19, 12, 16, 12, 1},
 		{31, 3, 40, 3, 1}, {50, 60, 208, 1, 56}, {61, 4, 16, 4, 1},
+		// Widths 24 + 16·j (24 columns four rows at a time, the rest below).
+		{3, 4, 24, 4, 1}, {4, 9, 24, 9, 1}, {7, 9, 56, 9, 1}, {10, 5, 56, 1, 12}, {50, 40, 56, 1, 56}, {17, 12, 120, 12, 1},
 	} {
 		ldc, ldb := tc.n+8, tc.n+16
 		a := make([]float32, (tc.m-1)*tc.sar+(tc.k-1)*tc.sak+1)
