@@ -58,7 +58,7 @@ func benchEpoch(b *testing.B, caseID, samples int) {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric((cpuTime() - cpu0).Seconds()/float64(b.N), "cpu-s/op")
+	b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 }
 
 // cpuTime returns the process's user+system CPU time (all threads): on a
