@@ -169,9 +169,7 @@ func (n *Net) backwardChunk(ws *Workspace, gp []float32, c, b0, b1, T int) {
 			dpost := ws.dpost[r0*Fp : r1*Fp]
 			clear(dpost)
 			sgemm(dpost, Fp, g, Dp, 1, ws.wOutT[l], Fp, nr, D, Fp)
-			for i, d := range ws.dact[l][r0*Fp : r1*Fp] {
-				dpost[i] *= d
-			}
+			mulRows(dpost, ws.dact[l][r0*Fp:r1*Fp])
 			sgemm(gp[lp.bIn:], Fp, ones, 0, 0, dpost, Fp, 1, nr, Fp)
 			sgemm(gp[lp.wIn:], Fp, mid, 1, Dp, dpost, Fp, D, nr, Fp)
 			sgemm(gmid, Dp, dpost, Fp, 1, ws.wInT[l], Dp, nr, ge.F, Dp)
