@@ -97,9 +97,7 @@ func (n *Net) Backward(ws *Workspace, r *Run, dlogits []float32, g *Grads) error
 	ws.total = tot
 	copy(tot, ws.parts[:P])
 	for ci := 1; ci < nc; ci++ {
-		for i, v := range ws.parts[ci*P : (ci+1)*P] {
-			tot[i] += v
-		}
+		addRows(tot, ws.parts[ci*P:(ci+1)*P])
 	}
 	n.unpackGrads(g.data, tot, ws.gl)
 	// A parameter is reached unless it only feeds patched nodes; torch

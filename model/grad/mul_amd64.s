@@ -11,9 +11,9 @@ TEXT ·mulRowsAVX2(SB), NOSPLIT, $0-24
 	MOVQ src+8(FP), SI
 	MOVQ n+16(FP), CX
 
-mul32:
+mul_32:
 	CMPQ    CX, $0x20
-	JLT     mul8
+	JLT     mul_8
 	VMOVUPS (DI), Y0
 	VMOVUPS 32(DI), Y1
 	VMOVUPS 64(DI), Y2
@@ -29,19 +29,61 @@ mul32:
 	ADDQ    $0x80, DI
 	ADDQ    $0x80, SI
 	SUBQ    $0x20, CX
-	JMP     mul32
+	JMP     mul_32
 
-mul8:
+mul_8:
 	CMPQ    CX, $0x08
-	JLT     done
+	JLT     mul_done
 	VMOVUPS (DI), Y0
 	VMULPS  (SI), Y0, Y0
 	VMOVUPS Y0, (DI)
 	ADDQ    $0x20, DI
 	ADDQ    $0x20, SI
 	SUBQ    $0x08, CX
-	JMP     mul8
+	JMP     mul_8
 
-done:
+mul_done:
+	VZEROUPPER
+	RET
+
+// func addRowsAVX2(dst *float32, src *float32, n int)
+// Requires: AVX
+TEXT ·addRowsAVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+
+add_32:
+	CMPQ    CX, $0x20
+	JLT     add_8
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS 64(DI), Y2
+	VMOVUPS 96(DI), Y3
+	VADDPS  (SI), Y0, Y0
+	VADDPS  32(SI), Y1, Y1
+	VADDPS  64(SI), Y2, Y2
+	VADDPS  96(SI), Y3, Y3
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	ADDQ    $0x80, DI
+	ADDQ    $0x80, SI
+	SUBQ    $0x20, CX
+	JMP     add_32
+
+add_8:
+	CMPQ    CX, $0x08
+	JLT     add_done
+	VMOVUPS (DI), Y0
+	VADDPS  (SI), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $0x20, DI
+	ADDQ    $0x20, SI
+	SUBQ    $0x08, CX
+	JMP     add_8
+
+add_done:
 	VZEROUPPER
 	RET
