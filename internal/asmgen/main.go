@@ -41,6 +41,7 @@ var kernelFiles = map[string]func(){
 	"grad/gelu":    gradGelu,
 	"grad/exp":     gradExp,
 	"grad/attn":    gradAttn,
+	"grad/mul":     gradMul,
 }
 
 func main() {

@@ -97,9 +97,7 @@ func (n *Net) Backward(ws *Workspace, r *Run, dlogits []float32, g *Grads) error
 	ws.total = tot
 	copy(tot, ws.parts[:P])
 	for ci := 1; ci < nc; ci++ {
-		for i, v := range ws.parts[ci*P : (ci+1)*P] {
-			tot[i] += v
-		}
+		addRows(tot, ws.parts[ci*P:(ci+1)*P])
 	}
 	n.unpackGrads(g.data, tot, ws.gl)
 	// A parameter is reached unless it only feeds patched nodes; torch
@@ -169,9 +167,7 @@ func (n *Net) backwardChunk(ws *Workspace, gp []float32, c, b0, b1, T int) {
 			dpost := ws.dpost[r0*Fp : r1*Fp]
 			clear(dpost)
 			sgemm(dpost, Fp, g, Dp, 1, ws.wOutT[l], Fp, nr, D, Fp)
-			for i, d := range ws.dact[l][r0*Fp : r1*Fp] {
-				dpost[i] *= d
-			}
+			mulRows(dpost, ws.dact[l][r0*Fp:r1*Fp])
 			sgemm(gp[lp.bIn:], Fp, ones, 0, 0, dpost, Fp, 1, nr, Fp)
 			sgemm(gp[lp.wIn:], Fp, mid, 1, Dp, dpost, Fp, D, nr, Fp)
 			sgemm(gmid, Dp, dpost, Fp, 1, ws.wInT[l], Dp, nr, ge.F, Dp)

@@ -146,3 +146,22 @@ func TestSteadyStateAllocs(t *testing.T) {
 		t.Fatalf("%v allocations per step, want at most 2 (the Runs)", a)
 	}
 }
+
+// BenchmarkSgemmWeightGrad is one weight-gradient product of case 21's
+// MLP (W_in's gradient: Xᵀ·dpost over a 320-row chunk, 50 × 208 outputs).
+func BenchmarkSgemmWeightGrad(b *testing.B) {
+	const m, k, n, Dp = 50, 320, 208, 56
+	a := make([]float32, k*Dp)
+	bm := make([]float32, k*n)
+	c := make([]float32, m*n)
+	for i := range a {
+		a[i] = float32(i%13) * 0.1
+	}
+	for i := range bm {
+		bm[i] = float32(i%7) * 0.2
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		sgemm(c, n, a, 1, Dp, bm, n, m, k, n)
+	}
+}

@@ -81,7 +81,11 @@
 // fused multiply-adds in a fixed order, in AVX2+FMA assembly on amd64 and
 // in a pure-Go twin elsewhere (-tags noasm); the two are bit-identical
 // where Go fuses float32 multiply-adds (arm64), and differ in last bits on
-// amd64 without AVX2. GELU is computed in float32 as Φ(-|x|) =
+// amd64 without AVX2. How the kernel tiles C (16 columns six rows at a
+// time in 12 registers, 24-column heads for widths 24 + 16·j, five-, four-
+// and one-row blocks for the rest, A's panels packed when A is read down
+// its columns) never changes an element's chain, so it never changes a
+// result. GELU is computed in float32 as Φ(-|x|) =
 // e^(-x²/2)·M(|x|) with a degree-15 polynomial M on [-6, 6] (within one or
 // two float32 ulps of the erf form) and closed forms in the tails, the
 // softmax with a float32 polynomial exp (about 1 ulp). Attention runs with

@@ -39,3 +39,39 @@ func sgemmColXBiasAVX2(c *float32, ldc int, a *float32, sar, sak int, b *float32
 //
 //go:noescape
 func sgemmCol2XBiasAVX2(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int, x, bias *float32)
+
+// sgemm6Col2AVX2 is sgemmCol2AVX2 for a row count m that is a multiple of
+// 6, six rows of C at a time (12 accumulators); bit-identical to it.
+//
+//go:noescape
+func sgemm6Col2AVX2(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int)
+
+// sgemm6Col2BiasAVX2 is sgemmCol2BiasAVX2 six rows at a time (m a
+// multiple of 6).
+//
+//go:noescape
+func sgemm6Col2BiasAVX2(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int, bias *float32)
+
+// sgemm6Col2XBiasAVX2 is sgemmCol2XBiasAVX2 six rows at a time (m a
+// multiple of 6).
+//
+//go:noescape
+func sgemm6Col2XBiasAVX2(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int, x, bias *float32)
+
+// sgemm4Col3AVX2 is sgemmColAVX2 for a block of 24 columns and a row count
+// m that is a multiple of 4, four rows of C at a time (12 accumulators);
+// bit-identical to it.
+//
+//go:noescape
+func sgemm4Col3AVX2(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int)
+
+// sgemm4Col3BiasAVX2 is sgemm4Col3AVX2 starting every row of C from bias.
+//
+//go:noescape
+func sgemm4Col3BiasAVX2(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int, bias *float32)
+
+// sgemm4Col3XBiasAVX2 is sgemm4Col3AVX2 starting row r of C from x's row r
+// (row stride ldc) plus bias.
+//
+//go:noescape
+func sgemm4Col3XBiasAVX2(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int, x, bias *float32)

@@ -75,3 +75,31 @@ func sgemmCol2XBiasAVX2(c *float32, ldc int, a *float32, sar, sak int, b *float3
 	startBlock(c, ldc, m, 16, x, bias)
 	sgemmBlock(c, ldc, a, sar, sak, b, ldb, m, k, 16)
 }
+
+func sgemm6Col2AVX2(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int) {
+	sgemmBlock(c, ldc, a, sar, sak, b, ldb, m, k, 16)
+}
+
+func sgemm6Col2BiasAVX2(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int, bias *float32) {
+	startBlock(c, ldc, m, 16, nil, bias)
+	sgemmBlock(c, ldc, a, sar, sak, b, ldb, m, k, 16)
+}
+
+func sgemm6Col2XBiasAVX2(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int, x, bias *float32) {
+	startBlock(c, ldc, m, 16, x, bias)
+	sgemmBlock(c, ldc, a, sar, sak, b, ldb, m, k, 16)
+}
+
+func sgemm4Col3AVX2(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int) {
+	sgemmBlock(c, ldc, a, sar, sak, b, ldb, m, k, 24)
+}
+
+func sgemm4Col3BiasAVX2(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int, bias *float32) {
+	startBlock(c, ldc, m, 24, nil, bias)
+	sgemmBlock(c, ldc, a, sar, sak, b, ldb, m, k, 24)
+}
+
+func sgemm4Col3XBiasAVX2(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int, x, bias *float32) {
+	startBlock(c, ldc, m, 24, x, bias)
+	sgemmBlock(c, ldc, a, sar, sak, b, ldb, m, k, 24)
+}

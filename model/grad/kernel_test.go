@@ -15,6 +15,11 @@ func TestSgemmTwins(t *testing.T) {
 		{12, 160, 48, 1, 16}, {5, 9, 8, 0, 1}, {1, 37, 16, 0, 0}, {9, 5, 8, 5, 1},
 		// Row counts for the 5-row blocks (5·a + 4·b rows, then single ones).
 		{5, 12, 16, 12, 1}, {13, 7, 40, 7, 1}, {20, 3, 16, 3, 1}, {23, 12, 24, 12, 1}, {50, 160, 48, 1, 56}, {160, 12, 40, 16, 1},
+		// Row counts for the 6-row blocks (rows6, then the rest as above).
+		{6, 12, 16, 12, 1}, {11, 7, 32, 7, 1}, {14, 5, 16, 5, 1}, {15, 9, 48, 1, 16}, {19, 12, 16, 12, 1},
+		{31, 3, 40, 3, 1}, {50, 60, 208, 1, 56}, {61, 4, 16, 4, 1},
+		// Widths 24 + 16·j (24 columns four rows at a time, the rest below).
+		{3, 4, 24, 4, 1}, {4, 9, 24, 9, 1}, {7, 9, 56, 9, 1}, {10, 5, 56, 1, 12}, {50, 40, 56, 1, 56}, {17, 12, 120, 12, 1},
 	} {
 		ldc, ldb := tc.n+8, tc.n+16
 		a := make([]float32, (tc.m-1)*tc.sar+(tc.k-1)*tc.sak+1)
@@ -62,5 +67,19 @@ func TestSgemmTwins(t *testing.T) {
 	}
 	if !useAVX2 {
 		t.Log("no AVX2+FMA here: only the pure-Go twin was exercised")
+	}
+}
+
+// TestRows6 pins the split of m rows between the 6-row kernels and the
+// 5/4/1-row ones: a multiple of 6, and a rest without single rows where m
+// allows it.
+func TestRows6(t *testing.T) {
+	for _, tc := range []struct{ m, want int }{
+		{0, 0}, {1, 0}, {4, 0}, {5, 0}, {6, 6}, {7, 6}, {8, 0}, {9, 0}, {10, 6}, {11, 6}, {12, 12},
+		{13, 0}, {14, 6}, {15, 6}, {19, 6}, {24, 24}, {25, 12}, {50, 42}, {5120, 5112},
+	} {
+		if got := rows6(tc.m); got != tc.want {
+			t.Errorf("rows6(%d) = %d, want %d", tc.m, got, tc.want)
+		}
 	}
 }

@@ -926,3 +926,589 @@ sx2_loop1:
 sx2_done:
 	VZEROUPPER
 	RET
+
+// func sgemm6Col2AVX2(c *float32, ldc int, a *float32, sar int, sak int, b *float32, ldb int, m int, k int)
+// Requires: AVX, FMA3
+TEXT ·sgemm6Col2AVX2(SB), NOSPLIT, $0-72
+	MOVQ  c+0(FP), DI
+	MOVQ  ldc+8(FP), R8
+	SHLQ  $0x02, R8
+	MOVQ  a+16(FP), SI
+	MOVQ  sar+24(FP), R9
+	SHLQ  $0x02, R9
+	MOVQ  sak+32(FP), R10
+	SHLQ  $0x02, R10
+	MOVQ  b+40(FP), DX
+	MOVQ  ldb+48(FP), R11
+	SHLQ  $0x02, R11
+	MOVQ  m+56(FP), R12
+	MOVQ  k+64(FP), R13
+	IMULQ R11, R13
+	ADDQ  DX, R13
+	LEAQ  (R9)(R9*2), BX
+	LEAQ  (R9)(R9*4), R14
+
+s62_rows:
+	CMPQ    R12, $0x06
+	JLT     s62_done
+	MOVQ    DI, CX
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	ADDQ    R8, CX
+	VMOVUPS (CX), Y2
+	VMOVUPS 32(CX), Y3
+	ADDQ    R8, CX
+	VMOVUPS (CX), Y4
+	VMOVUPS 32(CX), Y5
+	ADDQ    R8, CX
+	VMOVUPS (CX), Y6
+	VMOVUPS 32(CX), Y7
+	ADDQ    R8, CX
+	VMOVUPS (CX), Y8
+	VMOVUPS 32(CX), Y9
+	ADDQ    R8, CX
+	VMOVUPS (CX), Y10
+	VMOVUPS 32(CX), Y11
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+s62_loop:
+	VMOVUPS      (CX), Y12
+	VMOVUPS      32(CX), Y13
+	VBROADCASTSS (AX), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS (AX)(R9*1), Y15
+	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y13, Y15, Y3
+	VBROADCASTSS (AX)(R9*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS (AX)(BX*1), Y15
+	VFMADD231PS  Y12, Y15, Y6
+	VFMADD231PS  Y13, Y15, Y7
+	VBROADCASTSS (AX)(R9*4), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS (AX)(R14*1), Y15
+	VFMADD231PS  Y12, Y15, Y10
+	VFMADD231PS  Y13, Y15, Y11
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          s62_loop
+	VMOVUPS      Y0, (DI)
+	VMOVUPS      Y1, 32(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y2, (DI)
+	VMOVUPS      Y3, 32(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y4, (DI)
+	VMOVUPS      Y5, 32(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y6, (DI)
+	VMOVUPS      Y7, 32(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y8, (DI)
+	VMOVUPS      Y9, 32(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y10, (DI)
+	VMOVUPS      Y11, 32(DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*2), SI
+	LEAQ         (SI)(R9*4), SI
+	SUBQ         $0x06, R12
+	JMP          s62_rows
+
+s62_done:
+	VZEROUPPER
+	RET
+
+// func sgemm6Col2BiasAVX2(c *float32, ldc int, a *float32, sar int, sak int, b *float32, ldb int, m int, k int, bias *float32)
+// Requires: AVX, FMA3
+TEXT ·sgemm6Col2BiasAVX2(SB), NOSPLIT, $0-80
+	MOVQ  c+0(FP), DI
+	MOVQ  ldc+8(FP), R8
+	SHLQ  $0x02, R8
+	MOVQ  a+16(FP), SI
+	MOVQ  sar+24(FP), R9
+	SHLQ  $0x02, R9
+	MOVQ  sak+32(FP), R10
+	SHLQ  $0x02, R10
+	MOVQ  b+40(FP), DX
+	MOVQ  ldb+48(FP), R11
+	SHLQ  $0x02, R11
+	MOVQ  m+56(FP), R12
+	MOVQ  k+64(FP), R13
+	IMULQ R11, R13
+	ADDQ  DX, R13
+	LEAQ  (R9)(R9*2), BX
+	LEAQ  (R9)(R9*4), R14
+
+b62_rows:
+	CMPQ    R12, $0x06
+	JLT     b62_done
+	MOVQ    bias+72(FP), AX
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), Y1
+	VMOVUPS (AX), Y2
+	VMOVUPS 32(AX), Y3
+	VMOVUPS (AX), Y4
+	VMOVUPS 32(AX), Y5
+	VMOVUPS (AX), Y6
+	VMOVUPS 32(AX), Y7
+	VMOVUPS (AX), Y8
+	VMOVUPS 32(AX), Y9
+	VMOVUPS (AX), Y10
+	VMOVUPS 32(AX), Y11
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+b62_loop:
+	VMOVUPS      (CX), Y12
+	VMOVUPS      32(CX), Y13
+	VBROADCASTSS (AX), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS (AX)(R9*1), Y15
+	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y13, Y15, Y3
+	VBROADCASTSS (AX)(R9*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS (AX)(BX*1), Y15
+	VFMADD231PS  Y12, Y15, Y6
+	VFMADD231PS  Y13, Y15, Y7
+	VBROADCASTSS (AX)(R9*4), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS (AX)(R14*1), Y15
+	VFMADD231PS  Y12, Y15, Y10
+	VFMADD231PS  Y13, Y15, Y11
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          b62_loop
+	VMOVUPS      Y0, (DI)
+	VMOVUPS      Y1, 32(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y2, (DI)
+	VMOVUPS      Y3, 32(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y4, (DI)
+	VMOVUPS      Y5, 32(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y6, (DI)
+	VMOVUPS      Y7, 32(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y8, (DI)
+	VMOVUPS      Y9, 32(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y10, (DI)
+	VMOVUPS      Y11, 32(DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*2), SI
+	LEAQ         (SI)(R9*4), SI
+	SUBQ         $0x06, R12
+	JMP          b62_rows
+
+b62_done:
+	VZEROUPPER
+	RET
+
+// func sgemm6Col2XBiasAVX2(c *float32, ldc int, a *float32, sar int, sak int, b *float32, ldb int, m int, k int, x *float32, bias *float32)
+// Requires: AVX, FMA3
+TEXT ·sgemm6Col2XBiasAVX2(SB), NOSPLIT, $0-88
+	MOVQ  c+0(FP), DI
+	MOVQ  x+72(FP), R15
+	SUBQ  DI, R15
+	MOVQ  ldc+8(FP), R8
+	SHLQ  $0x02, R8
+	MOVQ  a+16(FP), SI
+	MOVQ  sar+24(FP), R9
+	SHLQ  $0x02, R9
+	MOVQ  sak+32(FP), R10
+	SHLQ  $0x02, R10
+	MOVQ  b+40(FP), DX
+	MOVQ  ldb+48(FP), R11
+	SHLQ  $0x02, R11
+	MOVQ  m+56(FP), R12
+	MOVQ  k+64(FP), R13
+	IMULQ R11, R13
+	ADDQ  DX, R13
+	LEAQ  (R9)(R9*2), BX
+	LEAQ  (R9)(R9*4), R14
+
+x62_rows:
+	CMPQ    R12, $0x06
+	JLT     x62_done
+	MOVQ    bias+80(FP), AX
+	LEAQ    (DI)(R15*1), CX
+	VMOVUPS (AX), Y0
+	VADDPS  (CX), Y0, Y0
+	VMOVUPS 32(AX), Y1
+	VADDPS  32(CX), Y1, Y1
+	ADDQ    R8, CX
+	VMOVUPS (AX), Y2
+	VADDPS  (CX), Y2, Y2
+	VMOVUPS 32(AX), Y3
+	VADDPS  32(CX), Y3, Y3
+	ADDQ    R8, CX
+	VMOVUPS (AX), Y4
+	VADDPS  (CX), Y4, Y4
+	VMOVUPS 32(AX), Y5
+	VADDPS  32(CX), Y5, Y5
+	ADDQ    R8, CX
+	VMOVUPS (AX), Y6
+	VADDPS  (CX), Y6, Y6
+	VMOVUPS 32(AX), Y7
+	VADDPS  32(CX), Y7, Y7
+	ADDQ    R8, CX
+	VMOVUPS (AX), Y8
+	VADDPS  (CX), Y8, Y8
+	VMOVUPS 32(AX), Y9
+	VADDPS  32(CX), Y9, Y9
+	ADDQ    R8, CX
+	VMOVUPS (AX), Y10
+	VADDPS  (CX), Y10, Y10
+	VMOVUPS 32(AX), Y11
+	VADDPS  32(CX), Y11, Y11
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+x62_loop:
+	VMOVUPS      (CX), Y12
+	VMOVUPS      32(CX), Y13
+	VBROADCASTSS (AX), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS (AX)(R9*1), Y15
+	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y13, Y15, Y3
+	VBROADCASTSS (AX)(R9*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS (AX)(BX*1), Y15
+	VFMADD231PS  Y12, Y15, Y6
+	VFMADD231PS  Y13, Y15, Y7
+	VBROADCASTSS (AX)(R9*4), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS (AX)(R14*1), Y15
+	VFMADD231PS  Y12, Y15, Y10
+	VFMADD231PS  Y13, Y15, Y11
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          x62_loop
+	VMOVUPS      Y0, (DI)
+	VMOVUPS      Y1, 32(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y2, (DI)
+	VMOVUPS      Y3, 32(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y4, (DI)
+	VMOVUPS      Y5, 32(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y6, (DI)
+	VMOVUPS      Y7, 32(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y8, (DI)
+	VMOVUPS      Y9, 32(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y10, (DI)
+	VMOVUPS      Y11, 32(DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*2), SI
+	LEAQ         (SI)(R9*4), SI
+	SUBQ         $0x06, R12
+	JMP          x62_rows
+
+x62_done:
+	VZEROUPPER
+	RET
+
+// func sgemm4Col3AVX2(c *float32, ldc int, a *float32, sar int, sak int, b *float32, ldb int, m int, k int)
+// Requires: AVX, FMA3
+TEXT ·sgemm4Col3AVX2(SB), NOSPLIT, $0-72
+	MOVQ  c+0(FP), DI
+	MOVQ  ldc+8(FP), R8
+	SHLQ  $0x02, R8
+	MOVQ  a+16(FP), SI
+	MOVQ  sar+24(FP), R9
+	SHLQ  $0x02, R9
+	MOVQ  sak+32(FP), R10
+	SHLQ  $0x02, R10
+	MOVQ  b+40(FP), DX
+	MOVQ  ldb+48(FP), R11
+	SHLQ  $0x02, R11
+	MOVQ  m+56(FP), R12
+	MOVQ  k+64(FP), R13
+	IMULQ R11, R13
+	ADDQ  DX, R13
+	LEAQ  (R9)(R9*2), BX
+	LEAQ  (R9)(R9*4), R14
+
+s43_rows:
+	CMPQ    R12, $0x04
+	JLT     s43_done
+	MOVQ    DI, CX
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS 64(CX), Y2
+	ADDQ    R8, CX
+	VMOVUPS (CX), Y3
+	VMOVUPS 32(CX), Y4
+	VMOVUPS 64(CX), Y5
+	ADDQ    R8, CX
+	VMOVUPS (CX), Y6
+	VMOVUPS 32(CX), Y7
+	VMOVUPS 64(CX), Y8
+	ADDQ    R8, CX
+	VMOVUPS (CX), Y9
+	VMOVUPS 32(CX), Y10
+	VMOVUPS 64(CX), Y11
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+s43_loop:
+	VMOVUPS      (CX), Y12
+	VMOVUPS      32(CX), Y13
+	VMOVUPS      64(CX), Y14
+	VBROADCASTSS (AX), Y15
+	VFMADD231PS  Y12, Y15, Y0
+	VFMADD231PS  Y13, Y15, Y1
+	VFMADD231PS  Y14, Y15, Y2
+	VBROADCASTSS (AX)(R9*1), Y15
+	VFMADD231PS  Y12, Y15, Y3
+	VFMADD231PS  Y13, Y15, Y4
+	VFMADD231PS  Y14, Y15, Y5
+	VBROADCASTSS (AX)(R9*2), Y15
+	VFMADD231PS  Y12, Y15, Y6
+	VFMADD231PS  Y13, Y15, Y7
+	VFMADD231PS  Y14, Y15, Y8
+	VBROADCASTSS (AX)(BX*1), Y15
+	VFMADD231PS  Y12, Y15, Y9
+	VFMADD231PS  Y13, Y15, Y10
+	VFMADD231PS  Y14, Y15, Y11
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          s43_loop
+	VMOVUPS      Y0, (DI)
+	VMOVUPS      Y1, 32(DI)
+	VMOVUPS      Y2, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y3, (DI)
+	VMOVUPS      Y4, 32(DI)
+	VMOVUPS      Y5, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y6, (DI)
+	VMOVUPS      Y7, 32(DI)
+	VMOVUPS      Y8, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y9, (DI)
+	VMOVUPS      Y10, 32(DI)
+	VMOVUPS      Y11, 64(DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*4), SI
+	SUBQ         $0x04, R12
+	JMP          s43_rows
+
+s43_done:
+	VZEROUPPER
+	RET
+
+// func sgemm4Col3BiasAVX2(c *float32, ldc int, a *float32, sar int, sak int, b *float32, ldb int, m int, k int, bias *float32)
+// Requires: AVX, FMA3
+TEXT ·sgemm4Col3BiasAVX2(SB), NOSPLIT, $0-80
+	MOVQ  c+0(FP), DI
+	MOVQ  ldc+8(FP), R8
+	SHLQ  $0x02, R8
+	MOVQ  a+16(FP), SI
+	MOVQ  sar+24(FP), R9
+	SHLQ  $0x02, R9
+	MOVQ  sak+32(FP), R10
+	SHLQ  $0x02, R10
+	MOVQ  b+40(FP), DX
+	MOVQ  ldb+48(FP), R11
+	SHLQ  $0x02, R11
+	MOVQ  m+56(FP), R12
+	MOVQ  k+64(FP), R13
+	IMULQ R11, R13
+	ADDQ  DX, R13
+	LEAQ  (R9)(R9*2), BX
+	LEAQ  (R9)(R9*4), R14
+
+b43_rows:
+	CMPQ    R12, $0x04
+	JLT     b43_done
+	MOVQ    bias+72(FP), AX
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), Y1
+	VMOVUPS 64(AX), Y2
+	VMOVUPS (AX), Y3
+	VMOVUPS 32(AX), Y4
+	VMOVUPS 64(AX), Y5
+	VMOVUPS (AX), Y6
+	VMOVUPS 32(AX), Y7
+	VMOVUPS 64(AX), Y8
+	VMOVUPS (AX), Y9
+	VMOVUPS 32(AX), Y10
+	VMOVUPS 64(AX), Y11
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+b43_loop:
+	VMOVUPS      (CX), Y12
+	VMOVUPS      32(CX), Y13
+	VMOVUPS      64(CX), Y14
+	VBROADCASTSS (AX), Y15
+	VFMADD231PS  Y12, Y15, Y0
+	VFMADD231PS  Y13, Y15, Y1
+	VFMADD231PS  Y14, Y15, Y2
+	VBROADCASTSS (AX)(R9*1), Y15
+	VFMADD231PS  Y12, Y15, Y3
+	VFMADD231PS  Y13, Y15, Y4
+	VFMADD231PS  Y14, Y15, Y5
+	VBROADCASTSS (AX)(R9*2), Y15
+	VFMADD231PS  Y12, Y15, Y6
+	VFMADD231PS  Y13, Y15, Y7
+	VFMADD231PS  Y14, Y15, Y8
+	VBROADCASTSS (AX)(BX*1), Y15
+	VFMADD231PS  Y12, Y15, Y9
+	VFMADD231PS  Y13, Y15, Y10
+	VFMADD231PS  Y14, Y15, Y11
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          b43_loop
+	VMOVUPS      Y0, (DI)
+	VMOVUPS      Y1, 32(DI)
+	VMOVUPS      Y2, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y3, (DI)
+	VMOVUPS      Y4, 32(DI)
+	VMOVUPS      Y5, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y6, (DI)
+	VMOVUPS      Y7, 32(DI)
+	VMOVUPS      Y8, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y9, (DI)
+	VMOVUPS      Y10, 32(DI)
+	VMOVUPS      Y11, 64(DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*4), SI
+	SUBQ         $0x04, R12
+	JMP          b43_rows
+
+b43_done:
+	VZEROUPPER
+	RET
+
+// func sgemm4Col3XBiasAVX2(c *float32, ldc int, a *float32, sar int, sak int, b *float32, ldb int, m int, k int, x *float32, bias *float32)
+// Requires: AVX, FMA3
+TEXT ·sgemm4Col3XBiasAVX2(SB), NOSPLIT, $0-88
+	MOVQ  c+0(FP), DI
+	MOVQ  x+72(FP), R15
+	SUBQ  DI, R15
+	MOVQ  ldc+8(FP), R8
+	SHLQ  $0x02, R8
+	MOVQ  a+16(FP), SI
+	MOVQ  sar+24(FP), R9
+	SHLQ  $0x02, R9
+	MOVQ  sak+32(FP), R10
+	SHLQ  $0x02, R10
+	MOVQ  b+40(FP), DX
+	MOVQ  ldb+48(FP), R11
+	SHLQ  $0x02, R11
+	MOVQ  m+56(FP), R12
+	MOVQ  k+64(FP), R13
+	IMULQ R11, R13
+	ADDQ  DX, R13
+	LEAQ  (R9)(R9*2), BX
+	LEAQ  (R9)(R9*4), R14
+
+x43_rows:
+	CMPQ    R12, $0x04
+	JLT     x43_done
+	MOVQ    bias+80(FP), AX
+	LEAQ    (DI)(R15*1), CX
+	VMOVUPS (AX), Y0
+	VADDPS  (CX), Y0, Y0
+	VMOVUPS 32(AX), Y1
+	VADDPS  32(CX), Y1, Y1
+	VMOVUPS 64(AX), Y2
+	VADDPS  64(CX), Y2, Y2
+	ADDQ    R8, CX
+	VMOVUPS (AX), Y3
+	VADDPS  (CX), Y3, Y3
+	VMOVUPS 32(AX), Y4
+	VADDPS  32(CX), Y4, Y4
+	VMOVUPS 64(AX), Y5
+	VADDPS  64(CX), Y5, Y5
+	ADDQ    R8, CX
+	VMOVUPS (AX), Y6
+	VADDPS  (CX), Y6, Y6
+	VMOVUPS 32(AX), Y7
+	VADDPS  32(CX), Y7, Y7
+	VMOVUPS 64(AX), Y8
+	VADDPS  64(CX), Y8, Y8
+	ADDQ    R8, CX
+	VMOVUPS (AX), Y9
+	VADDPS  (CX), Y9, Y9
+	VMOVUPS 32(AX), Y10
+	VADDPS  32(CX), Y10, Y10
+	VMOVUPS 64(AX), Y11
+	VADDPS  64(CX), Y11, Y11
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+x43_loop:
+	VMOVUPS      (CX), Y12
+	VMOVUPS      32(CX), Y13
+	VMOVUPS      64(CX), Y14
+	VBROADCASTSS (AX), Y15
+	VFMADD231PS  Y12, Y15, Y0
+	VFMADD231PS  Y13, Y15, Y1
+	VFMADD231PS  Y14, Y15, Y2
+	VBROADCASTSS (AX)(R9*1), Y15
+	VFMADD231PS  Y12, Y15, Y3
+	VFMADD231PS  Y13, Y15, Y4
+	VFMADD231PS  Y14, Y15, Y5
+	VBROADCASTSS (AX)(R9*2), Y15
+	VFMADD231PS  Y12, Y15, Y6
+	VFMADD231PS  Y13, Y15, Y7
+	VFMADD231PS  Y14, Y15, Y8
+	VBROADCASTSS (AX)(BX*1), Y15
+	VFMADD231PS  Y12, Y15, Y9
+	VFMADD231PS  Y13, Y15, Y10
+	VFMADD231PS  Y14, Y15, Y11
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          x43_loop
+	VMOVUPS      Y0, (DI)
+	VMOVUPS      Y1, 32(DI)
+	VMOVUPS      Y2, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y3, (DI)
+	VMOVUPS      Y4, 32(DI)
+	VMOVUPS      Y5, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y6, (DI)
+	VMOVUPS      Y7, 32(DI)
+	VMOVUPS      Y8, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y9, (DI)
+	VMOVUPS      Y10, 32(DI)
+	VMOVUPS      Y11, 64(DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*4), SI
+	SUBQ         $0x04, R12
+	JMP          x43_rows
+
+x43_done:
+	VZEROUPPER
+	RET

@@ -22,11 +22,45 @@ func sgemmInit(c []float32, ldc int, a []float32, sar, sak int, b []float32, ldb
 		panic(fmt.Sprintf("grad: sgemmInit: slices too short (c %d, a %d, b %d for m %d k %d n %d)", len(c), len(a), len(b), m, k, n))
 	}
 	j := 0
+	if n%16 == 8 && n >= 24 {
+		// As in sgemm: 24 columns four rows at a time first.
+		m4 := m &^ 3
+		if m4 > 0 {
+			if x != nil {
+				sgemm4Col3XBiasAVX2(&c[0], ldc, &a[0], sar, sak, &b[0], ldb, m4, k, &x[0], &bias[0])
+			} else {
+				sgemm4Col3BiasAVX2(&c[0], ldc, &a[0], sar, sak, &b[0], ldb, m4, k, &bias[0])
+			}
+		}
+		if m4 < m {
+			o, ao := m4*ldc, m4*sar
+			if x != nil {
+				sgemmCol2XBiasAVX2(&c[o], ldc, &a[ao], sar, sak, &b[0], ldb, m-m4, k, &x[o], &bias[0])
+				sgemmColXBiasAVX2(&c[o+16], ldc, &a[ao], sar, sak, &b[16], ldb, m-m4, k, &x[o+16], &bias[16])
+			} else {
+				sgemmCol2BiasAVX2(&c[o], ldc, &a[ao], sar, sak, &b[0], ldb, m-m4, k, &bias[0])
+				sgemmColBiasAVX2(&c[o+16], ldc, &a[ao], sar, sak, &b[16], ldb, m-m4, k, &bias[16])
+			}
+		}
+		j = 24
+	}
+	m6 := rows6(m)
 	for ; j+16 <= n; j += 16 {
+		if m6 > 0 {
+			if x != nil {
+				sgemm6Col2XBiasAVX2(&c[j], ldc, &a[0], sar, sak, &b[j], ldb, m6, k, &x[j], &bias[j])
+			} else {
+				sgemm6Col2BiasAVX2(&c[j], ldc, &a[0], sar, sak, &b[j], ldb, m6, k, &bias[j])
+			}
+		}
+		if m6 == m {
+			continue
+		}
+		o := m6 * ldc
 		if x != nil {
-			sgemmCol2XBiasAVX2(&c[j], ldc, &a[0], sar, sak, &b[j], ldb, m, k, &x[j], &bias[j])
+			sgemmCol2XBiasAVX2(&c[o+j], ldc, &a[m6*sar], sar, sak, &b[j], ldb, m-m6, k, &x[o+j], &bias[j])
 		} else {
-			sgemmCol2BiasAVX2(&c[j], ldc, &a[0], sar, sak, &b[j], ldb, m, k, &bias[j])
+			sgemmCol2BiasAVX2(&c[o+j], ldc, &a[m6*sar], sar, sak, &b[j], ldb, m-m6, k, &bias[j])
 		}
 	}
 	if j < n {

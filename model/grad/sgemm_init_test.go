@@ -17,6 +17,10 @@ func TestSgemmInitTwins(t *testing.T) {
 		{1, 1, 8, 1, 1, false}, {3, 12, 16, 12, 1, true}, {4, 12, 40, 12, 1, false}, {7, 48, 16, 48, 1, true},
 		{13, 3, 24, 3, 1, true}, {9, 5, 8, 5, 1, false}, {6, 12, 48, 16, 1, true}, {5, 0, 16, 1, 1, true},
 		{5, 12, 16, 12, 1, true}, {25, 12, 40, 16, 1, false}, {21, 48, 16, 48, 1, true}, {160, 12, 48, 12, 1, true}, {37, 9, 8, 9, 1, false},
+		// Row counts for the 6-row blocks.
+		{6, 12, 16, 12, 1, false}, {12, 50, 208, 56, 1, true}, {14, 9, 32, 9, 1, true}, {19, 7, 48, 7, 1, false}, {31, 5, 16, 5, 1, true},
+		// Widths 24 + 16·j.
+		{3, 5, 24, 5, 1, false}, {7, 9, 56, 9, 1, true}, {10, 6, 40, 6, 1, true}, {16, 12, 24, 12, 1, false}, {23, 50, 56, 56, 1, true},
 	} {
 		ldc, ldb := tc.n+8, tc.n+16
 		a := make([]float32, max(1, (tc.m-1)*tc.sar+max(tc.k-1, 0)*tc.sak+1))

@@ -1,0 +1,13 @@
+//go:build !amd64 || noasm
+
+package grad
+
+// mulRowsAVX2 is the pure-Go twin under the kernel's name.
+func mulRowsAVX2(dst, src *float32, n int) {
+	mulRowsGo(floats(dst, n), floats(src, n))
+}
+
+// addRowsAVX2 is the pure-Go twin under the kernel's name.
+func addRowsAVX2(dst, src *float32, n int) {
+	addRowsGo(floats(dst, n), floats(src, n))
+}
