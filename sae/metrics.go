@@ -60,15 +60,7 @@ func Sums(x []float32, rowOf []int32, recon, feats []float32, dIn, dSAE int) (Re
 		}
 		return r
 	}
-	mean := make([]float64, d)
-	for b := 0; b < n; b++ {
-		for j := 0; j < d; j++ {
-			mean[j] += float64(x[b*d+j])
-		}
-	}
-	for j := range mean {
-		mean[j] /= float64(n)
-	}
+	mean := columnMean(x, n, d)
 	mult := make([]int, k) // how many rows of x each distinct row stands for
 	var sse, sst float64
 	for b := 0; b < n; b++ {
@@ -123,15 +115,7 @@ func NewSumsAcc(x []float32, dIn, dSAE int) (*SumsAcc, error) {
 	if n == 0 {
 		return nil, fmt.Errorf("sae: metrics: no rows")
 	}
-	mean := make([]float64, d)
-	for b := 0; b < n; b++ {
-		for j := 0; j < d; j++ {
-			mean[j] += float64(x[b*d+j])
-		}
-	}
-	for j := range mean {
-		mean[j] /= float64(n)
-	}
+	mean := columnMean(x, n, d)
 	return &SumsAcc{s: ReconSums{Rows: n, DIn: d, DSAE: dSAE, Fired: make([]int, dSAE)}, mean: mean}, nil
 }
 
@@ -226,4 +210,19 @@ func FormatExplainedVariance(ev float64, prec int) string {
 		return NoVariance
 	}
 	return fmt.Sprintf("%.*f", prec, ev)
+}
+
+// columnMean is the mean of each of the d columns of the n rows of x,
+// summed in float64 in row order.
+func columnMean(x []float32, n, d int) []float64 {
+	mean := make([]float64, d)
+	for b := 0; b < n; b++ {
+		for j := 0; j < d; j++ {
+			mean[j] += float64(x[b*d+j])
+		}
+	}
+	for j := range mean {
+		mean[j] /= float64(n)
+	}
+	return mean
 }

@@ -121,16 +121,7 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 			rs[b] = r
 		}
 	})
-	// The reductions over rows, in row order.
-	var mse float64
-	for b := 0; b < U; b++ {
-		mse += float64(rs[b] * w.wmse[b] * w.mult[b])
-		dy := dyP[b*dp : b*dp+D]
-		for j := range dy {
-			gBDec[j] += dy[j]
-		}
-	}
-	L.MSE = mse / float64(B)
+	L.MSE = w.reduceMSERows(rs, dyP, dp, U, D, gBDec) / float64(B)
 	if dp != D {
 		copyRows(cP, dp, w.c, D, U, D)
 	}
@@ -316,4 +307,19 @@ func copyRows(dst []float32, ldd int, src []float32, lds int, rows, d int) {
 	for i := 0; i < rows; i++ {
 		copySmall(dst[i*ldd:i*ldd+d], src[i*lds:i*lds+d])
 	}
+}
+
+// reduceMSERows is the dense steps' reduction over the U distinct rows, in
+// row order: it returns Σ_b rs[b]·wmse[b]·mult[b] (the weighted squared
+// error) and adds each row's dy (row stride stride, D used) into gBDec.
+func (w *workspace) reduceMSERows(rs, dy []float32, stride, U, D int, gBDec []float32) float64 {
+	var mse float64
+	for b := 0; b < U; b++ {
+		mse += float64(rs[b] * w.wmse[b] * w.mult[b])
+		row := dy[b*stride : b*stride+D]
+		for j := range row {
+			gBDec[j] += row[j]
+		}
+	}
+	return mse
 }

@@ -113,16 +113,7 @@ func (s *SAE) stepJumpReLUDense(w *workspace, x []float32, th []float32, o *step
 			rs[b] = r
 		}
 	})
-	// The reductions over rows, in row order.
-	var mse float64
-	for b := 0; b < U; b++ {
-		mse += float64(rs[b] * w.wmse[b] * w.mult[b])
-		dy := w.dy[b*D : b*D+D]
-		for j := range dy {
-			gBDec[j] += dy[j]
-		}
-	}
-	L.MSE = mse / float64(B)
+	L.MSE = w.reduceMSERows(rs, w.dy, D, U, D, gBDec) / float64(B)
 	// dLoss/df = dy·W_decᵀ for every entry.
 	transposePar(jd.wdecT, S, s.WDec, S, D)
 	dd := w.dotsSlab()[:U*S]
