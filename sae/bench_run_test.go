@@ -150,6 +150,10 @@ func benchRun(b *testing.B, res *Resolved, data []float32, dIn, steps int) {
 	var ms runtime.MemStats
 	var wall, cpu time.Duration
 	var l0, dense float64
+	// Per phase: wall time and count of the steps that ran dense and of
+	// those that ran the sparse path (issue 16 sets goals for each).
+	var denseWall, sparseWall time.Duration
+	var denseN, sparseN int
 	for it := 0; it < b.N; it++ {
 		t0, c0 := time.Now(), cpuTime()
 		tr, err := NewTrainer(res, newCycleSource(data, dIn, 1))
@@ -158,11 +162,17 @@ func benchRun(b *testing.B, res *Resolved, data []float32, dIn, steps int) {
 		}
 		nDense := 0
 		for s := 0; s < steps; s++ {
+			ts := time.Now()
 			if _, err := tr.Step(); err != nil {
 				b.Fatal(err)
 			}
-			if tr.ws.denseActs {
+			if d := time.Since(ts); tr.ws.denseActs {
 				nDense++
+				denseWall += d
+				denseN++
+			} else {
+				sparseWall += d
+				sparseN++
 			}
 			if it == 0 && (s < 8 || s%16 == 0 || s == steps-1) && tr.ws.b*tr.ws.s >= 1<<20 {
 				runtime.ReadMemStats(&ms)
@@ -191,6 +201,12 @@ func benchRun(b *testing.B, res *Resolved, data []float32, dIn, steps int) {
 	}
 	b.ReportMetric(l0, "L0")
 	b.ReportMetric(dense, "dense-frac")
+	if denseN > 0 {
+		b.ReportMetric(denseWall.Seconds()/float64(denseN), "s/dense-step")
+	}
+	if sparseN > 0 {
+		b.ReportMetric(sparseWall.Seconds()/float64(sparseN), "s/sparse-step")
+	}
 	if peakHeap > 0 {
 		b.ReportMetric(float64(peakHeap)/(1<<20), "peak-heap-MB")
 	}
