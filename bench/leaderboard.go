@@ -259,7 +259,7 @@ func Aggregate(results []Result) Leaderboard {
 		}
 		return a.Group < b.Group
 	})
-	if rec := recovery(results, modelOf); len(rec.Variables) > 0 {
+	if rec := recovery(results, modelOf, kindOrder); len(rec.Variables) > 0 {
 		lb.Recovery = &rec
 	}
 	return lb

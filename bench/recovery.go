@@ -72,8 +72,9 @@ func CandidateVariable(label string) string {
 }
 
 // recovery computes Recovery from successful results (model names as
-// modelOf gives them: "" when the sweep has one kind).
-func recovery(results []Result, modelOf func(Cell) string) Recovery {
+// modelOf gives them: "" when the sweep has one kind), model kinds in the
+// order kindOrder gives them (the leaderboard's).
+func recovery(results []Result, modelOf func(Cell) string, kindOrder map[string]int) Recovery {
 	type varKey struct {
 		model    string
 		id       Subject
@@ -127,7 +128,7 @@ func recovery(results []Result, modelOf func(Cell) string) Recovery {
 	sort.Slice(rec.Variables, func(i, j int) bool {
 		a, b := rec.Variables[i], rec.Variables[j]
 		if a.Model != b.Model {
-			return modelRank(a.Model) < modelRank(b.Model)
+			return kindOrder[a.Model] < kindOrder[b.Model]
 		}
 		if a.Case != b.Case {
 			return a.Case < b.Case
@@ -158,23 +159,11 @@ func recovery(results []Result, modelOf func(Cell) string) Recovery {
 	sort.Slice(rec.Archs, func(i, j int) bool {
 		a, b := rec.Archs[i], rec.Archs[j]
 		if a.Model != b.Model {
-			return modelRank(a.Model) < modelRank(b.Model)
+			return kindOrder[a.Model] < kindOrder[b.Model]
 		}
 		return a.Arch < b.Arch
 	})
 	return rec
-}
-
-// modelRank orders model kinds: compiled first, then siit, then others by
-// name ("" — a single-kind sweep — first).
-func modelRank(m string) string {
-	switch m {
-	case "", ModelCompiled:
-		return "0"
-	case ModelSIIT:
-		return "1"
-	}
-	return "2" + m
 }
 
 // maxNeverShown bounds the never-found list of the Markdown leaderboard

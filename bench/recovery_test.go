@@ -124,7 +124,7 @@ func TestRecoveryPrograms(t *testing.T) {
 		r.BestF1 = map[string]float64{"frac_prevs_1": best}
 		return r
 	}
-	rec := recovery([]Result{res("00000000000000aa", 0.95), res("00000000000000bb", 0.1)}, func(Cell) string { return "" })
+	rec := recovery([]Result{res("00000000000000aa", 0.95), res("00000000000000bb", 0.1)}, func(Cell) string { return "" }, nil)
 	if len(rec.Variables) != 2 || rec.Variables[0].Found != 1 || rec.Variables[1].Found != 0 {
 		t.Fatalf("variables %+v", rec.Variables)
 	}
