@@ -54,14 +54,14 @@ func FolderRow(dir string) (SweepRow, error) {
 	if err != nil {
 		return SweepRow{}, err
 	}
-	cfg, err := model.LoadConfig(filepath.Join(dir, "config.json"))
+	cfg, err := model.LoadConfig(filepath.Join(dir, model.ConfigFile))
 	if err != nil {
 		return SweepRow{}, fmt.Errorf("model folder %s: %w", dir, err)
 	}
 	g := m.Glassbox
 	return SweepRow{
 		Case:      g.Case,
-		LL:        fmt.Sprintf("L%d H%d dh%d d%d mlp%d", cfg.NLayers, cfg.NHeads, cfg.DHead, cfg.DModel, cfg.DMLP),
+		LL:        configShape(cfg),
 		Recipe:    g.Recipe.Name,
 		Epochs:    g.Epochs,
 		BestEpoch: g.BestEpoch,
@@ -95,15 +95,16 @@ func FolderRows(paths []string) ([]SweepRow, []string, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("model folders: %w", err)
 		}
-		found := 0
+		found, running := 0, 0
 		for _, e := range ents {
 			if !e.IsDir() {
 				continue
 			}
 			sub := filepath.Join(p, e.Name())
 			if _, err := os.Stat(filepath.Join(sub, MetaFile)); err != nil {
-				if _, cerr := os.Stat(filepath.Join(sub, "siit_run.json")); cerr == nil {
+				if _, cerr := os.Stat(filepath.Join(sub, RunFile)); cerr == nil {
 					skipped = append(skipped, sub)
+					running++
 				}
 				continue
 			}
@@ -114,7 +115,7 @@ func FolderRows(paths []string) ([]SweepRow, []string, error) {
 			rows = append(rows, r)
 			found++
 		}
-		if found == 0 && len(skipped) == 0 {
+		if found == 0 && running == 0 {
 			return nil, nil, fmt.Errorf("model folders: %s has no %s and no subfolder with one: %w", p, MetaFile, ErrNoModelFolders)
 		}
 	}

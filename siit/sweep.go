@@ -14,6 +14,7 @@ import (
 
 	"github.com/glassbox-interp/glassbox/cases"
 	"github.com/glassbox-interp/glassbox/formats/atomicfile"
+	"github.com/glassbox-interp/glassbox/model"
 )
 
 // SweepRow is one case of a sweep (a results.jsonl line and a table row).
@@ -137,8 +138,10 @@ func (o SweepOptions) one(ctx context.Context, id int) SweepRow {
 }
 
 // ShapeString describes a job's LL shape ("L2 H4 dh3 d12 mlp48").
-func ShapeString(j *Job) string {
-	c := j.LL
+func ShapeString(j *Job) string { return configShape(j.LL) }
+
+// configShape describes a model config's shape as ShapeString does.
+func configShape(c model.Config) string {
 	return fmt.Sprintf("L%d H%d dh%d d%d mlp%d", c.NLayers, c.NHeads, c.DHead, c.DModel, c.DMLP)
 }
 
@@ -184,12 +187,7 @@ func ReadSweeps(dir string) ([]SweepRow, error) {
 	for _, r := range byCase {
 		out = append(out, r)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		var a, b int
-		fmt.Sscan(out[i].Case, &a)
-		fmt.Sscan(out[j].Case, &b)
-		return a < b
-	})
+	sort.Slice(out, func(i, j int) bool { return caseLess(out[i].Case, out[j].Case) })
 	return out, nil
 }
 
