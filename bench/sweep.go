@@ -316,9 +316,9 @@ func WriteSpec(dir string, info SweepInfo) error {
 	}
 	path := filepath.Join(dir, SpecFile)
 	if old, err := os.ReadFile(path); err == nil {
-		var prev SweepInfo
-		if err := json.Unmarshal(old, &prev); err != nil {
-			return fmt.Errorf("bench: read %s: %w", path, err)
+		prev, err := decodeSpec(old, path)
+		if err != nil {
+			return err
 		}
 		if prev.Runner != info.Runner {
 			return fmt.Errorf("bench: %s was made with runner settings %+v, this sweep uses %+v: use a new output directory", dir, prev.Runner, info.Runner)
@@ -329,4 +329,13 @@ func WriteSpec(dir string, info SweepInfo) error {
 		return fmt.Errorf("bench: encode spec: %w", err)
 	}
 	return writeFileAtomic(path, append(b, '\n'))
+}
+
+// decodeSpec decodes the content of spec.json read from path.
+func decodeSpec(b []byte, path string) (SweepInfo, error) {
+	var info SweepInfo
+	if err := json.Unmarshal(b, &info); err != nil {
+		return SweepInfo{}, fmt.Errorf("bench: read %s: %w", path, err)
+	}
+	return info, nil
 }

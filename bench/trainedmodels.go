@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -23,9 +22,9 @@ func (lb *Leaderboard) AddTrained(dir string) error {
 	md := filepath.Join(dir, ModelsDir)
 	var swept map[string]bool // the spec's cases; nil: keep every model
 	if b, err := os.ReadFile(filepath.Join(dir, SpecFile)); err == nil {
-		var info SweepInfo
-		if err := json.Unmarshal(b, &info); err != nil {
-			return fmt.Errorf("trained models: read %s: %w", filepath.Join(dir, SpecFile), err)
+		info, err := decodeSpec(b, filepath.Join(dir, SpecFile))
+		if err != nil {
+			return fmt.Errorf("trained models: %w", err)
 		}
 		if info.Runner.SIIT.Models != "" {
 			md = info.Runner.SIIT.Models
