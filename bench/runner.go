@@ -474,13 +474,19 @@ func (r *Runner) load(s Subject) (*cases.Case, error) {
 	if s.Program == "" {
 		return cases.Get(s.Case)
 	}
-	r.mu.Lock()
-	p, ok := r.programs[s.Program]
-	r.mu.Unlock()
+	p, ok := r.program(s.Program)
 	if !ok {
 		return nil, fmt.Errorf("program %s: not among the sweep's programs", s.Program)
 	}
 	return loadProgram(p)
+}
+
+// program returns the sweep's program with content hash hash (AddPrograms).
+func (r *Runner) program(hash string) (Program, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	p, ok := r.programs[hash]
+	return p, ok
 }
 
 // compiled returns the case's compiled program and model (once per case).
@@ -712,12 +718,8 @@ func (r *Runner) Run(ctx context.Context, c Cell) (map[string]float64, error) {
 	final := tr.FinalSAE()
 	if r.opts.KeepDir != "" {
 		var prog *Program
-		if c.Program != "" {
-			r.mu.Lock()
-			if p, ok := r.programs[c.Program]; ok {
-				prog = &p
-			}
-			r.mu.Unlock()
+		if p, ok := r.program(c.Program); ok {
+			prog = &p
 		}
 		if err := keepSAE(r.opts.KeepDir, c, final, keptSource(c, prog, r.Provenance(c))); err != nil {
 			return nil, err
