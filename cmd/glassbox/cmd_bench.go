@@ -368,15 +368,8 @@ func runBench(cmd *cobra.Command, _ []string) error {
 	}
 	siitModels := ""
 	if benchFlags.siitModels != "" {
-		st, err := os.Stat(benchFlags.siitModels)
-		if err != nil {
-			return fmt.Errorf("--siit-models: %w", err)
-		}
-		if !st.IsDir() {
-			return fmt.Errorf("--siit-models %s: expected a directory of model folders (DIR/case_N/ or DIR/N/)", benchFlags.siitModels)
-		}
-		if siitModels, err = filepath.Abs(benchFlags.siitModels); err != nil {
-			return fmt.Errorf("--siit-models: %w", err)
+		if siitModels, err = modelFoldersDir("--siit-models", benchFlags.siitModels); err != nil {
+			return err
 		}
 	}
 	switch {
@@ -386,15 +379,8 @@ func runBench(cmd *cobra.Command, _ []string) error {
 		return fmt.Errorf("--model-dir needs --models with %s", bench.ModelInterpBench)
 	}
 	if withIB {
-		st, err := os.Stat(benchFlags.modelDir)
-		if err != nil {
-			return fmt.Errorf("--model-dir: %w", err)
-		}
-		if !st.IsDir() {
-			return fmt.Errorf("--model-dir %s: expected a directory of model folders (DIR/case_N/ or DIR/N/)", benchFlags.modelDir)
-		}
-		if ropts.ModelDir, err = filepath.Abs(benchFlags.modelDir); err != nil {
-			return fmt.Errorf("--model-dir: %w", err)
+		if ropts.ModelDir, err = modelFoldersDir("--model-dir", benchFlags.modelDir); err != nil {
+			return err
 		}
 	}
 	if withSIIT || withIB {
@@ -505,4 +491,22 @@ func progressPrinter(w io.Writer) func(bench.Progress) {
 		last = time.Now()
 		fmt.Fprintf(w, "%s%s%s", prefix, p, suffix)
 	}
+}
+
+// modelFoldersDir checks that dir, the value of flag, is a directory (of
+// model folders, DIR/case_N/ or DIR/N/) and returns it absolute, as
+// spec.json records it.
+func modelFoldersDir(flag, dir string) (string, error) {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", flag, err)
+	}
+	if !st.IsDir() {
+		return "", fmt.Errorf("%s %s: expected a directory of model folders (DIR/case_N/ or DIR/N/)", flag, dir)
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", flag, err)
+	}
+	return abs, nil
 }
