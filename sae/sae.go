@@ -373,7 +373,7 @@ var evalChunkValues = 1 << 22
 func (s *SAE) evaluateChunked(x []float32) (EvalMetrics, error) {
 	d, S := s.DIn, s.DSAE
 	n := len(x) / d
-	rows := max(inferenceChunk, evalChunkValues/S/inferenceChunk*inferenceChunk)
+	rows := s.ChunkRows(evalChunkValues)
 	acc, err := NewSumsAcc(x, d, S)
 	if err != nil {
 		return EvalMetrics{}, err
