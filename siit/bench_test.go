@@ -20,7 +20,7 @@ func benchEpoch(b *testing.B, caseID, samples int) {
 	}
 	j, err := Prepare(c, Setup{Adjust: func(r *Recipe) {
 		if samples > 0 {
-			r.Samples = samples
+			r.FixSamples(samples)
 		}
 		r.EarlyStop = 0
 	}})

@@ -30,11 +30,11 @@ func (d *Data) Row(i int) []int32 { return d.rows[i] }
 // maxDataTokens bounds the dataset's size in tokens.
 const maxDataTokens = 1 << 28
 
-// MakeData builds the dataset of a case with the recipe's rule: Samples
-// uniform full-length rows (CPython random.Random(DataSeed) draws, as
-// glassbox's `data --sample` does), or — with AllRowsMax > 0 — every
-// full-length row when AllRowsMin < count < AllRowsMax, shuffled with
-// DataSeed. The first TrainFrac of the rows train, the rest validate.
+// MakeData builds the dataset of a case with the recipe's rule (see
+// Recipe): uniform full-length rows (CPython random.Random(DataSeed) draws,
+// as glassbox's `data --sample` does), as many as Samples or Gen-1's count
+// rule says, or Gen-2's every full-length row, shuffled with DataSeed. The
+// first TrainFrac of the rows train, the rest validate.
 func MakeData(c *cases.Case, r Recipe) (*Data, error) {
 	L := c.MaxSeqLen
 	if L < 2 {
@@ -44,17 +44,22 @@ func MakeData(c *cases.Case, r Recipe) (*Data, error) {
 	count := cases.TotalDataLen(len(vocab), L, L)
 	var contents [][]rasp.Value
 	var err error
-	rule := fmt.Sprintf("%d uniform full-length samples (seed %d)", r.Samples, r.DataSeed)
+	samples := r.Samples
+	rule := fmt.Sprintf("%d uniform full-length samples (seed %d)", samples, r.DataSeed)
 	shuffle := false
-	if r.AllRowsMax > 0 && count.Cmp(big.NewInt(int64(r.AllRowsMin))) > 0 && count.Cmp(big.NewInt(int64(r.AllRowsMax))) < 0 {
+	if r.SampleByCount {
+		samples = gen1Samples(c.TotalDataLen(), r)
+		rule = fmt.Sprintf("%d uniform full-length samples (seed %d) for %s rows of lengths %d…%d", samples, r.DataSeed, c.TotalDataLen(), c.MinSeqLen, L)
+	}
+	if !r.SampleByCount && r.AllRowsMax > 0 && count.Cmp(big.NewInt(int64(r.AllRowsMin))) > 0 && count.Cmp(big.NewInt(int64(r.AllRowsMax))) < 0 {
 		contents, err = cases.AllContents(vocab, L, L, int64(r.AllRowsMax))
 		rule = fmt.Sprintf("every full-length row (%s), shuffled (seed %d)", count, r.DataSeed)
 		shuffle = true
 	} else {
-		if int64(r.Samples)*int64(L) > maxDataTokens {
-			return nil, fmt.Errorf("siit: %d samples of %d tokens exceed the %d-token limit", r.Samples, L, maxDataTokens)
+		if int64(samples)*int64(L) > maxDataTokens {
+			return nil, fmt.Errorf("siit: %d samples of %d tokens exceed the %d-token limit", samples, L, maxDataTokens)
 		}
-		contents, err = cases.SampleContents(vocab, L, L, r.Samples, r.DataSeed)
+		contents, err = cases.SampleContents(vocab, L, L, samples, r.DataSeed)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("siit: case %s: data: %w", c.Name(), err)
@@ -88,6 +93,20 @@ func MakeData(c *cases.Case, r Recipe) (*Data, error) {
 	}
 	d.Train, d.Val = order[:nTrain], order[nTrain:]
 	return d, nil
+}
+
+// gen1Samples is Gen-1's sample count for a case with total input rows of
+// every length: r.Samples below r.AllRowsMin, total below r.AllRowsMax, else
+// r.LargeSamples.
+func gen1Samples(total *big.Int, r Recipe) int {
+	switch {
+	case total.Cmp(big.NewInt(int64(r.AllRowsMin))) < 0:
+		return r.Samples
+	case total.Cmp(big.NewInt(int64(r.AllRowsMax))) < 0:
+		return int(total.Int64())
+	default:
+		return r.LargeSamples
+	}
 }
 
 // Pair is one (base, source) item: row indices into the Data.

@@ -74,3 +74,32 @@ func TestMakeDataGen2AllRows(t *testing.T) {
 		t.Errorf("rows %d train %d val %d, want 256, 204, 52", d.Rows(), len(d.Train), len(d.Val))
 	}
 }
+
+// Gen-1 sizes its data by the number of input rows of every length
+// (circuits-benchmark's create_dataset of May–July 2024).
+func TestMakeDataGen1Counts(t *testing.T) {
+	for _, tc := range []struct {
+		id, rows, train int
+	}{
+		{3, 24000, 19200},   // 320 rows of lengths 4…5: below 20k
+		{21, 29511, 23608},  // 3^3 + … + 3^9 rows: every count, sampled
+		{4, 144000, 115200}, // 2.4 M rows: 120k training rows
+	} {
+		c, err := cases.Get(tc.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := MakeData(c, Gen1())
+		if err != nil {
+			t.Fatalf("case %d: %v", tc.id, err)
+		}
+		if d.Rows() != tc.rows || len(d.Train) != tc.train || d.T != c.MaxSeqLen {
+			t.Errorf("case %d: rows %d train %d T %d, want %d, %d, %d", tc.id, d.Rows(), len(d.Train), d.T, tc.rows, tc.train, c.MaxSeqLen)
+		}
+		r := Gen1()
+		r.FixSamples(1000)
+		if d, err := MakeData(c, r); err != nil || d.Rows() != 1000 {
+			t.Errorf("case %d with 1000 fixed samples: %v rows, %v", tc.id, d, err)
+		}
+	}
+}

@@ -40,24 +40,41 @@ type Recipe struct {
 	EarlyStop float64 `json:"early_stop"`
 	// Atol is the tolerance for numerical outputs (|LL − HL| < Atol).
 	Atol float64 `json:"atol"`
-	// Data: Samples uniform full-length rows (Gen-1), or Gen-2's rule: every
-	// full-length row when AllRowsMin < count < AllRowsMax, else Samples.
-	Samples    int     `json:"samples"`
-	AllRowsMin int     `json:"all_rows_min,omitempty"`
-	AllRowsMax int     `json:"all_rows_max,omitempty"`
-	TrainFrac  float64 `json:"train_frac"`
-	DataSeed   int64   `json:"data_seed"`
+	// Data: Samples uniform full-length rows, unless a rule applies.
+	// Gen-2's rule (AllRowsMax > 0): every full-length row when
+	// AllRowsMin < count < AllRowsMax, count being the number of distinct
+	// full-length rows. Gen-1's rule (SampleByCount): count is the number of
+	// rows of every length from min_seq_len to max_seq_len, and the data is
+	// uniform full-length samples — Samples of them when count < AllRowsMin,
+	// count when count < AllRowsMax, else LargeSamples.
+	Samples       int     `json:"samples"`
+	AllRowsMin    int     `json:"all_rows_min,omitempty"`
+	AllRowsMax    int     `json:"all_rows_max,omitempty"`
+	SampleByCount bool    `json:"sample_by_count,omitempty"`
+	LargeSamples  int     `json:"large_samples,omitempty"`
+	TrainFrac     float64 `json:"train_frac"`
+	DataSeed      int64   `json:"data_seed"`
 }
 
 // Gen1 is the June-2024 recipe that trained InterpBench's first released
 // models (case 3 among them): lr 1e-2, Adam (0.9, 0.999), batch 512, losses
-// over every position, early stop at 100 %, 24k samples.
+// over every position, early stop at 100 %, and circuits-benchmark's
+// create_dataset of May–July 2024: 24k uniform full-length samples when the
+// case has fewer than 20k input rows of all lengths, as many samples as rows
+// below 120k, else 144k (120k training rows).
 func Gen1() Recipe {
 	return Recipe{
 		Name: "gen1", LR: 1e-2, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, ClipGradNorm: 0.1, BatchSize: 512,
 		Epochs: 2000, IITWeight: 1, StrictWeight: 0.4, BehaviorWeight: 1, StrictMode: "individual",
 		LossFromPos: 0, EarlyStop: 1, Atol: 0.05, Samples: 24000, TrainFrac: 0.8, DataSeed: 42,
+		SampleByCount: true, AllRowsMin: 20000, AllRowsMax: 120000, LargeSamples: 144000,
 	}
+}
+
+// FixSamples makes the data n uniform full-length samples whatever the
+// case's size, turning both generations' rules off.
+func (r *Recipe) FixSamples(n int) {
+	r.Samples, r.AllRowsMax, r.SampleByCount, r.LargeSamples = n, 0, false, 0
 }
 
 // Gen2 is the Sep–Oct 2024 recipe (InterpBench at 220791e with iit
@@ -146,6 +163,10 @@ func (r Recipe) Validate() error {
 	}
 	if r.Samples < 2 || r.Samples > 10000000 {
 		return fmt.Errorf("siit: recipe samples = %d, want 2 … 10000000", r.Samples)
+	}
+	if r.SampleByCount && (r.LargeSamples < 2 || r.LargeSamples > 10000000 || r.AllRowsMax < r.AllRowsMin || r.AllRowsMax > 10000000) {
+		return fmt.Errorf("siit: recipe large_samples = %d, all_rows_min %d, all_rows_max %d: want 2 … 10000000 samples and min ≤ max ≤ 10000000",
+			r.LargeSamples, r.AllRowsMin, r.AllRowsMax)
 	}
 	if r.LossFromPos != 0 && r.LossFromPos != 1 {
 		return fmt.Errorf("siit: recipe loss_from_position = %d, want 0 or 1", r.LossFromPos)

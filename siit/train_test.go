@@ -25,7 +25,8 @@ func smallJob(t testing.TB, epochs int) *Job {
 		t.Fatal(err)
 	}
 	j, err := Prepare(c, Setup{Adjust: func(r *Recipe) {
-		r.Samples, r.BatchSize, r.Epochs, r.EarlyStop = 640, 64, epochs, 0
+		r.FixSamples(640)
+		r.BatchSize, r.Epochs, r.EarlyStop = 64, epochs, 0
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -180,7 +181,7 @@ func TestWriteModelFolder(t *testing.T) {
 	}
 	// The evaluation of the folder reproduces training's validation metrics.
 	c, _ := cases.Get(3)
-	ev, err := EvaluateFolder(dir, c, Setup{Adjust: func(r *Recipe) { r.Samples, r.BatchSize = 640, 64 }}, 0, 1)
+	ev, err := EvaluateFolder(dir, c, Setup{Adjust: func(r *Recipe) { r.FixSamples(640); r.BatchSize = 64 }}, 0, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +215,7 @@ program = get_program()
 	if err != nil {
 		t.Fatal(err)
 	}
-	j, err := Prepare(c, Setup{Adjust: func(r *Recipe) { r.Samples, r.BatchSize, r.Epochs = 200, 32, 1 }})
+	j, err := Prepare(c, Setup{Adjust: func(r *Recipe) { r.FixSamples(200); r.BatchSize, r.Epochs = 32, 1 }})
 	if err != nil {
 		t.Fatal(err)
 	}

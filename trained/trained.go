@@ -50,7 +50,7 @@ func (s Settings) Setup() siit.Setup {
 			r.Epochs = s.Epochs
 		}
 		if s.Samples > 0 {
-			r.Samples, r.AllRowsMax = s.Samples, 0
+			r.FixSamples(s.Samples)
 		}
 	}}
 }

@@ -162,8 +162,7 @@ func siitSetup(cmd *cobra.Command) siit.Setup {
 			r.BatchSize = f.batch
 		}
 		if changed("samples") {
-			r.Samples = f.samples
-			r.AllRowsMax = 0
+			r.FixSamples(f.samples)
 		}
 		if changed("iit-weight") {
 			r.IITWeight = f.iitW
@@ -359,7 +358,7 @@ func runSIITEval(cmd *cobra.Command, args []string) error {
 	}
 	var setup siit.Setup
 	if cmd.Flags().Changed("samples") {
-		setup.Adjust = func(r *siit.Recipe) { r.Samples, r.AllRowsMax = f.samples, 0 }
+		setup.Adjust = func(r *siit.Recipe) { r.FixSamples(f.samples) }
 	}
 	ev, err := siit.EvaluateFolder(dir, c, setup, 0, 0)
 	if err != nil {
