@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"sort"
 	"strings"
 
 	"github.com/glassbox-interp/glassbox/formats/atomicfile"
@@ -259,70 +258,3 @@ func ReadEntries(path string) ([]Entry, error) {
 	return entries, nil
 }
 
-// LLEdges maps the compiled program's circuit edges (acdc_hooks
-// granularity, HL head indices) to LL hook names: a node "hook[j]" of HL
-// head j becomes the same hook on each LL head that implements that HL head
-// (by the correspondence); other nodes keep their names. Sorted, no
-// duplicates.
-func LLEdges(comp *tracr.Compiled, c *Correspondence) [][2]string {
-	heads := map[string][][2]int{} // "L.j" → LL (layer, head)
-	for _, e := range c.Entries {
-		if e.HL.Head == nil {
-			continue
-		}
-		var layer int
-		if _, err := fmt.Sscanf(e.HL.Hook, "blocks.%d.", &layer); err != nil {
-			continue
-		}
-		k := fmt.Sprintf("%d.%d", layer, *e.HL.Head)
-		for _, n := range e.LL {
-			var ll int
-			if _, err := fmt.Sscanf(n.Hook, "blocks.%d.", &ll); err == nil && n.Head != nil {
-				heads[k] = append(heads[k], [2]int{ll, *n.Head})
-			}
-		}
-	}
-	mapNode := func(s string) []string {
-		var layer, head int
-		i := strings.LastIndexByte(s, '[')
-		if i < 0 || !strings.HasPrefix(s, "blocks.") {
-			return []string{s}
-		}
-		if _, err := fmt.Sscanf(s, "blocks.%d.", &layer); err != nil {
-			return []string{s}
-		}
-		if _, err := fmt.Sscanf(s[i:], "[%d]", &head); err != nil {
-			return []string{s}
-		}
-		lls, ok := heads[fmt.Sprintf("%d.%d", layer, head)]
-		if !ok {
-			return []string{s}
-		}
-		prefix := fmt.Sprintf("blocks.%d.", layer)
-		out := make([]string, len(lls))
-		for k, h := range lls {
-			out[k] = fmt.Sprintf("blocks.%d.%s[%d]", h[0], strings.TrimPrefix(s[:i], prefix), h[1])
-		}
-		return out
-	}
-	seen := map[[2]string]bool{}
-	var out [][2]string
-	for _, e := range comp.Alignment.Edges {
-		for _, a := range mapNode(e[0]) {
-			for _, b := range mapNode(e[1]) {
-				k := [2]string{a, b}
-				if !seen[k] {
-					seen[k] = true
-					out = append(out, k)
-				}
-			}
-		}
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i][0] != out[j][0] {
-			return out[i][0] < out[j][0]
-		}
-		return out[i][1] < out[j][1]
-	})
-	return out
-}

@@ -102,7 +102,7 @@ func (j *Job) WriteModel(dir string, res *Result, opt Options) error {
 	if err := torchfile.WritePickle(filepath.Join(dir, model.TorchConfigFile), ConfigDict(j.LL, j.InitStd)); err != nil {
 		return err
 	}
-	edges := LLEdges(j.Comp, j.Corr)
+	edges := LLEdges(j.Comp, j.Corr, j.LL.NLayers)
 	list := make([]any, len(edges))
 	for i, e := range edges {
 		list[i] = torchfile.Tuple{e[0], e[1]}

@@ -35,6 +35,6 @@ func FuzzReadCorrespondence(f *testing.F) {
 		if len(c.Entries) != 2 || len(c.NonCircuit) > 10 {
 			t.Fatalf("case 3 correspondence with %d entries and %d non-circuit nodes", len(c.Entries), len(c.NonCircuit))
 		}
-		LLEdges(comp, c)
+		LLEdges(comp, c, ll.NLayers)
 	})
 }
