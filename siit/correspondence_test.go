@@ -1,22 +1,32 @@
 package siit
 
 import (
+	"github.com/glassbox-interp/glassbox/model"
+	"github.com/glassbox-interp/glassbox/tracr"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
 
+// defaultCorrespondence compiles a case and gives its default LL config
+// and correspondence.
+func defaultCorrespondence(t *testing.T, id int) (*tracr.Compiled, model.Config, *Correspondence) {
+	t.Helper()
+	comp := compileCase(t, id)
+	ll, _, err := LLConfig(comp.Config, id, Shape{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := DefaultCorrespondence(comp, ll, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return comp, ll, c
+}
+
 func TestDefaultCorrespondenceCase3(t *testing.T) {
-	comp := compileCase(t, 3)
-	ll, _, err := LLConfig(comp.Config, 3, Shape{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := DefaultCorrespondence(comp, ll, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, _, c := defaultCorrespondence(t, 3)
 	got := map[string]string{}
 	for _, e := range c.Entries {
 		if len(e.LL) != 1 {
@@ -48,15 +58,7 @@ func TestDefaultCorrespondenceCase3(t *testing.T) {
 }
 
 func TestCorrespondenceFileRoundTrip(t *testing.T) {
-	comp := compileCase(t, 4) // two heads and a two-output MLP
-	ll, _, err := LLConfig(comp.Config, 4, Shape{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := DefaultCorrespondence(comp, ll, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
+	comp, ll, c := defaultCorrespondence(t, 4) // two heads and a two-output MLP
 	if len(c.Entries) != 5 {
 		t.Fatalf("%d entries, want 5 (two outputs of the L0 MLP, two heads, the L1 MLP)", len(c.Entries))
 	}

@@ -20,15 +20,7 @@ func TestLLEdgesCase3MatchesRelease(t *testing.T) {
 		}
 	}
 	sort.Strings(want)
-	comp := compileCase(t, 3)
-	ll, _, err := LLConfig(comp.Config, 3, Shape{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := DefaultCorrespondence(comp, ll, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
+	comp, ll, c := defaultCorrespondence(t, 3)
 	var got []string
 	for _, e := range LLEdges(comp, c, ll.NLayers) {
 		got = append(got, e[0]+" "+e[1])
@@ -42,15 +34,7 @@ func TestLLEdgesCase3MatchesRelease(t *testing.T) {
 // Every edge is one of ACDC's non-placeholder edges between nodes of the
 // correspondence, and moving an HL head moves its edges.
 func TestLLEdgesFollowCorrespondence(t *testing.T) {
-	comp := compileCase(t, 4) // two heads and a two-output MLP
-	ll, _, err := LLConfig(comp.Config, 4, Shape{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := DefaultCorrespondence(comp, ll, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
+	comp, ll, c := defaultCorrespondence(t, 4) // two heads and a two-output MLP
 	edges := LLEdges(comp, c, ll.NLayers)
 	if len(edges) == 0 {
 		t.Fatal("no edges")
