@@ -89,6 +89,7 @@ type checkpointMeta struct {
 	BestScore float64        `json:"best_score"`
 	BestVal   Metrics        `json:"best_val"`
 	Stopped   string         `json:"stopped,omitempty"`
+	Seconds   float64        `json:"seconds,omitempty"` // wall time so far, every invocation
 }
 
 func (t *trainer) saveCheckpoint() error {
@@ -107,7 +108,7 @@ func (t *trainer) saveCheckpoint() error {
 		ts["best/"+name] = x
 	}
 	meta, err := json.Marshal(checkpointMeta{Epoch: t.epoch, Step: t.step, AdamStep: step, AdamSteps: t.adam.Steps(), BestEpoch: t.bestEpoch,
-		BestScore: t.bestScore, BestVal: t.bestVal, Stopped: t.stopped})
+		BestScore: t.bestScore, BestVal: t.bestVal, Stopped: t.stopped, Seconds: t.seconds()})
 	if err != nil {
 		return err
 	}
@@ -157,6 +158,7 @@ func (t *trainer) loadCheckpoint() error {
 	t.g = net.NewGrads()
 	t.epoch, t.step = meta.Epoch, meta.Step
 	t.bestEpoch, t.bestScore, t.bestVal, t.stopped = meta.BestEpoch, meta.BestScore, meta.BestVal, meta.Stopped
+	t.secondsBefore = meta.Seconds
 	if len(best) > 0 {
 		t.best = best
 	}

@@ -257,4 +257,3 @@ func ReadEntries(path string) ([]Entry, error) {
 	}
 	return entries, nil
 }
-

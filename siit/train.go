@@ -87,10 +87,23 @@ type trainer struct {
 	bestEpoch int
 	bestVal   Metrics
 	stopped   string // "early stop" once the criterion was met (kept in the checkpoint)
+	// began is when this invocation started; secondsBefore the seconds of
+	// the invocations a resumed run continues (kept in the checkpoint).
+	began         time.Time
+	secondsBefore float64
 	// patchBuf and patchList are patches' reused buffers.
 	patchBuf  [][]float32
 	patchList []grad.Patch
 	nodeList  []grad.Node
+}
+
+// seconds is the run's wall time so far, over every invocation of a
+// resumed run.
+func (t *trainer) seconds() float64 {
+	if t.began.IsZero() {
+		return t.secondsBefore
+	}
+	return t.secondsBefore + time.Since(t.began).Seconds()
 }
 
 // Train runs SIIT on the job. With opt.Out it writes metrics.jsonl every
@@ -102,6 +115,7 @@ func (j *Job) Train(ctx context.Context, opt Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	t.began = start
 	var log *metricsLog
 	if opt.Out != "" {
 		if err := t.prepareOut(); err != nil {
@@ -143,7 +157,7 @@ func (j *Job) Train(ctx context.Context, opt Options) (*Result, error) {
 			break
 		}
 	}
-	res := &Result{BestEpoch: t.bestEpoch, Epochs: t.epoch, Stopped: stopped, Val: t.bestVal, Seconds: time.Since(start).Seconds()}
+	res := &Result{BestEpoch: t.bestEpoch, Epochs: t.epoch, Stopped: stopped, Val: t.bestVal, Seconds: t.seconds()}
 	if t.best == nil {
 		return nil, fmt.Errorf("siit: no epoch finished")
 	}

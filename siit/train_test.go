@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/glassbox-interp/glassbox/formats/safetensors"
 	"math"
 	"os"
 	"path/filepath"
@@ -250,9 +251,24 @@ func TestResumeAfterEarlyStop(t *testing.T) {
 	if first.Stopped != "early stop" || first.Epochs != 1 {
 		t.Fatalf("first run: %s after %d epochs, want an early stop after 1", first.Stopped, first.Epochs)
 	}
+	// The checkpoint keeps the run's seconds; a resumed run adds its own.
+	_, md, err := safetensors.Load(filepath.Join(dir, CheckpointFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var meta checkpointMeta
+	if err := json.Unmarshal([]byte(md["siit"]), &meta); err != nil {
+		t.Fatal(err)
+	}
+	if !(meta.Seconds > 0 && meta.Seconds <= first.Seconds) {
+		t.Errorf("checkpoint seconds %g, want in (0, %g]", meta.Seconds, first.Seconds)
+	}
 	again, err := j.Train(context.Background(), Options{Out: dir, Resume: true, AllPairsLimit: -1})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if again.Seconds < meta.Seconds {
+		t.Errorf("resumed run reports %g s, less than the %g s before it", again.Seconds, meta.Seconds)
 	}
 	if again.Stopped != "early stop" || again.Epochs != 1 || !sameParams(t, first.Net.Params(), again.Net.Params()) {
 		t.Fatalf("resumed: %s after %d epochs, want the first run's result", again.Stopped, again.Epochs)
