@@ -27,9 +27,7 @@ func gemmAccBlocked(out, a, w []float32, rows, d, s, s8 int) {
 			j := p * panel
 			width := min(panel, s8-j)
 			if width == 16 && rows4 > 0 {
-				for k := 0; k < d; k++ {
-					copy(pack[k*16:k*16+16], w[k*s+j:k*s+j+16])
-				}
+				copyRowsAVX(&pack[0], 16, &w[j], s, d, 16)
 				gemm4x16AVX2(&out[j], &a[0], &pack[0], rows4, d, s, 16)
 				if rows4 < rows {
 					gemmAccAVX2(&out[rows4*s+j], &a[rows4*d], &w[j], rows-rows4, d, s, 16)
@@ -284,8 +282,17 @@ const sparseMinCols = 128
 func sparseEnough(a []float32) bool {
 	limit := int(sparseMaxDensity * float64(len(a)))
 	nz := 0
-	for _, v := range a {
-		nz += nonZero(v)
+	// Branch-free counting, with a look at the count every 4096 values:
+	// a dense operand is known to be one long before the end.
+	for len(a) > 0 {
+		c := a[:min(len(a), 4096)]
+		for _, v := range c {
+			nz += nonZero(v)
+		}
+		if nz > limit {
+			return false
+		}
+		a = a[len(c):]
 	}
 	return nz <= limit
 }

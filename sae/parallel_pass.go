@@ -29,11 +29,17 @@ func nBlocks(n int) int { return (n + passBlock - 1) / passBlock }
 // per-block partial array): which goroutine runs a block never changes
 // its result.
 func forBlocks(n, work int, fn func(k, lo, hi int)) {
-	nb := nBlocks(n)
+	forSpans(n, passBlock, work, fn)
+}
+
+// forSpans is forBlocks with blocks of span entries instead of passBlock
+// (span > 0): fn(k, lo, hi) for lo = k·span, hi = min(lo+span, n).
+func forSpans(n, span, work int, fn func(k, lo, hi int)) {
+	nb := (n + span - 1) / span
 	workers := min(runtime.GOMAXPROCS(0), nb)
 	if workers < 2 || work < passMinWork {
 		for k := 0; k < nb; k++ {
-			fn(k, k*passBlock, min(k*passBlock+passBlock, n))
+			fn(k, k*span, min(k*span+span, n))
 		}
 		return
 	}
@@ -48,7 +54,7 @@ func forBlocks(n, work int, fn func(k, lo, hi int)) {
 				if k >= nb {
 					return
 				}
-				fn(k, k*passBlock, min(k*passBlock+passBlock, n))
+				fn(k, k*span, min(k*span+span, n))
 			}
 		}()
 	}
