@@ -43,8 +43,8 @@ func GeometricMedian(points []float32, d int, maxIter int, eps, ftol float64) ([
 	return median, nil
 }
 
-// gmSpan is the number of rows (distances) or columns (weighted average)
-// a goroutine of the geometric median takes at a time.
+// gmSpan is the number of rows a goroutine of the geometric median's
+// distances takes at a time.
 const gmSpan = 64
 
 // weightedAverage returns Σ_i points[i]·w[i]/Σw, each column summed in row
@@ -55,7 +55,13 @@ func weightedAverage(points []float32, d int, w []float64) []float64 {
 		tot += v
 	}
 	out := make([]float64, d)
-	forSpans(d, gmSpan, len(points), func(_, lo, hi int) {
+	// One span of columns per core (a column's sum does not depend on
+	// which span holds it): each span streams every row once.
+	span := d
+	if nw := spanWorkers(d, 8, len(points)); nw > 1 {
+		span = ((d+nw-1)/nw + 7) &^ 7
+	}
+	forSpans(d, span, len(points), func(_, lo, hi int) {
 		o := out[lo:hi]
 		for i, wi := range w {
 			p := points[i*d+lo : i*d+hi]

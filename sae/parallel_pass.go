@@ -35,11 +35,31 @@ func forBlocks(n, work int, fn func(k, lo, hi int)) {
 // forSpans is forBlocks with blocks of span entries instead of passBlock
 // (span > 0): fn(k, lo, hi) for lo = k·span, hi = min(lo+span, n).
 func forSpans(n, span, work int, fn func(k, lo, hi int)) {
+	forSpansWorker(n, span, work, func(_, k, lo, hi int) { fn(k, lo, hi) })
+}
+
+// spanWorkers is the number of goroutines forSpansWorker runs for n
+// entries in spans of span with work entries touched: 1 (the caller) when
+// the pass is small or GOMAXPROCS is 1. Scratch indexed by forSpansWorker's
+// worker number needs this many slots.
+func spanWorkers(n, span, work int) int {
 	nb := (n + span - 1) / span
 	workers := min(runtime.GOMAXPROCS(0), nb)
 	if workers < 2 || work < passMinWork {
+		return 1
+	}
+	return workers
+}
+
+// forSpansWorker is forSpans that also passes fn the number g <
+// spanWorkers(n, span, work) of the goroutine running the span (for its
+// scratch: which goroutine runs a span must not change its result).
+func forSpansWorker(n, span, work int, fn func(g, k, lo, hi int)) {
+	nb := (n + span - 1) / span
+	workers := spanWorkers(n, span, work)
+	if workers < 2 {
 		for k := 0; k < nb; k++ {
-			fn(k, k*span, min(k*span+span, n))
+			fn(0, k, k*span, min(k*span+span, n))
 		}
 		return
 	}
@@ -54,11 +74,40 @@ func forSpans(n, span, work int, fn func(k, lo, hi int)) {
 				if k >= nb {
 					return
 				}
-				fn(k, k*span, min(k*span+span, n))
+				fn(g, k, k*span, min(k*span+span, n))
 			}
 		}()
 	}
 	wg.Wait()
+}
+
+// axpyColsSpan is the column span (a multiple of 8: every span but the
+// last is whole vector lanes; the last is at least as long) that
+// axpyGatherCols splits y into.
+const axpyColsSpan = 128
+
+// axpyGatherCols adds Σ_t a[t]·sign·src[rows[t]·len(y) : …+len(y)] into y,
+// term by term in t order for every element, as the loop of axpy(sign·a[t],
+// row, y) does; for large work the columns of y are split over the cores
+// (each element still sums its terms in t order: the same values).
+func axpyGatherCols(y, src []float32, rows []int32, a []float32, sign float32) {
+	D := len(y)
+	if D == 0 || len(rows) == 0 {
+		return
+	}
+	// nsp spans of axpyColsSpan, the last one up to D: a span shorter
+	// than axpy's vector minimum would change which elements it fuses.
+	nsp := max(1, D/axpyColsSpan)
+	forSpans(nsp, 1, len(rows)*D, func(k, _, _ int) {
+		lo, hi := k*axpyColsSpan, (k+1)*axpyColsSpan
+		if k == nsp-1 {
+			hi = D
+		}
+		yc := y[lo:hi]
+		for t, r := range rows {
+			axpy(sign*a[t], src[int(r)*D+lo:int(r)*D+hi], yc)
+		}
+	})
 }
 
 // forRows is forBlocks over the rows [0, rows) of a pass of rowWork

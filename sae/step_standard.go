@@ -141,8 +141,18 @@ func (s *SAE) stepStandard(w *workspace, x []float32, o *stepOptions, gr grads, 
 			if tanh {
 				dp = df * (1 - f*f)
 			}
-			s.backEncoder(w, eg, b, i, dp, gBEnc, gBDec)
+			eg.feat = append(eg.feat, i)
+			eg.row = append(eg.row, int32(b))
+			eg.val = append(eg.val, dp)
+			if gBEnc != nil {
+				gBEnc[i] += dp
+			}
 		}
+	}
+	if s.ApplyBDecToInput {
+		// b_dec's gradient through the centred input, -Σ dp·W_enc[i], in
+		// entry order (backEncoder's per-entry axpy), columns over the cores.
+		axpyGatherCols(gBDec, s.WEncT, eg.feat, eg.val, -1)
 	}
 	eg.apply(gWEncT, w.c, D, S)
 	L.L1 = float64(o.coeff) * pen / float64(B)
