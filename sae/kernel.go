@@ -14,27 +14,47 @@ func gemmAccBlocked(out, a, w []float32, rows, d, s, s8 int) {
 	panel := 16
 	nPanels := (s8 + panel - 1) / panel
 	rows4 := rows &^ 3
+	// The first rows4 rows in 6-row tiles, an even number of them so that
+	// the 4-row tiles cover the rest of rows4 (every tile kernel sums an
+	// element's terms in k order: the same values as 4-row tiles alone).
+	tiles6 := rows4 / 12 * 2
 	run := func(p0, p1 int) {
 		// Each panel w[:, j:j+16] is packed contiguously first: with a
 		// power-of-two-like row stride its rows would share cache sets.
 		pp := packBufs.Get().(*[]float32)
 		defer packBufs.Put(pp)
-		if cap(*pp) < d*16 {
-			*pp = make([]float32, d*16)
+		if cap(*pp) < packPanels*d*16 {
+			*pp = make([]float32, packPanels*d*16)
 		}
-		pack := (*pp)[:d*16]
-		for p := p0; p < p1; p++ {
-			j := p * panel
-			width := min(panel, s8-j)
-			if width == 16 && rows4 > 0 {
-				copyRowsAVX(&pack[0], 16, &w[j], s, d, 16)
-				gemm4x16AVX2(&out[j], &a[0], &pack[0], rows4, d, s, 16)
+		pack := (*pp)[:packPanels*d*16]
+		for p := p0; p < p1; {
+			// The next full panels, up to packPanels, packed together
+			// row by row of w (each row's 64·g bytes in one go).
+			g := 0
+			for g < packPanels && p+g < p1 && (p+g)*panel+panel <= s8 {
+				g++
+			}
+			if g == 0 || rows4 == 0 {
+				j := p * panel
+				gemmAccAVX2(&out[j], &a[0], &w[j], rows, d, s, min(panel, s8-j))
+				p++
+				continue
+			}
+			packPanelRows(pack, w, d, s, p*panel, g)
+			for q := 0; q < g; q++ {
+				j := (p + q) * panel
+				pk := pack[q*d*16:]
+				if tiles6 > 0 {
+					gemm6x16AVX2(&out[j], &a[0], &pk[0], tiles6, d, s, 16)
+				}
+				if r6 := 6 * tiles6; r6 < rows4 {
+					gemm4x16AVX2(&out[r6*s+j], &a[r6*d], &pk[0], rows4-r6, d, s, 16)
+				}
 				if rows4 < rows {
 					gemmAccAVX2(&out[rows4*s+j], &a[rows4*d], &w[j], rows-rows4, d, s, 16)
 				}
-			} else {
-				gemmAccAVX2(&out[j], &a[0], &w[j], rows, d, s, width)
 			}
+			p += g
 		}
 	}
 	workers := runtime.GOMAXPROCS(0)
@@ -53,6 +73,24 @@ func gemmAccBlocked(out, a, w []float32, rows, d, s, s8 int) {
 		}()
 	}
 	wg.Wait()
+}
+
+// packPanels is the number of 16-column panels gemmAccBlocked packs at a
+// time: reading w row by row, 64·packPanels bytes a row, instead of one
+// 64-byte line a row per panel (a page apart for a wide w).
+const packPanels = 4
+
+// packPanelRows copies the g panels w[:, j0+16q : j0+16q+16] (q < g) of w
+// ([d, s]) into pack, panel q at pack[q·d·16:] as [d, 16], row by row of w.
+func packPanelRows(pack, w []float32, d, s, j0, g int) {
+	_ = w[(d-1)*s+j0+16*g-1]
+	_ = pack[g*d*16-1]
+	for k := 0; k < d; k++ {
+		src := w[k*s+j0:]
+		for q := 0; q < g; q++ {
+			*(*[16]float32)(pack[(q*d+k)*16:]) = *(*[16]float32)(src[q*16:])
+		}
+	}
 }
 
 // packBufs holds gemmAccBlocked's packed panels between calls (one per

@@ -30,6 +30,12 @@ func gemmTNAccAVX2(out, a, w *float32, n, m, p, p8 int)
 //go:noescape
 func gemm4x16AVX2(out, a, w *float32, rows4, d, s, ws int)
 
+// gemm6x16AVX2 out[r*s+j] += Σ_k a[r*d+k]·w[k*ws+j] for r < 6·tiles,
+// j < 16 (each element's terms in k order, as gemm4x16AVX2).
+//
+//go:noescape
+func gemm6x16AVX2(out, a, w *float32, tiles, d, s, ws int)
+
 // gemmTN4x16AVX2 out[i*p+j] += Σ_b a[b*lda+i]·w[b*p+j] for i < m4 (a
 // multiple of 4), j < 16.
 //

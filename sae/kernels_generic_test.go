@@ -62,6 +62,9 @@ func TestKernelsMatchGeneric(t *testing.T) {
 		run(t, "gemm4x16", [][]float32{fill(4 * s), fill(4 * d), fill(d * s)}, func(b [][]float32) {
 			gemm4x16AVX2(&b[0][0], &b[1][0], &b[2][0], 4, d, s, s)
 		}, func(b [][]float32) { gemm4x16Go(&b[0][0], &b[1][0], &b[2][0], 4, d, s, s) })
+		run(t, "gemm6x16", [][]float32{fill(12 * s), fill(12 * d), fill(d * (s + 4))}, func(b [][]float32) {
+			gemm6x16AVX2(&b[0][0], &b[1][0], &b[2][0], 2, d, s, s+4)
+		}, func(b [][]float32) { gemm4x16Go(&b[0][0], &b[1][0], &b[2][0], 12, d, s, s+4) })
 		run(t, "gemmTN4x16", [][]float32{fill(4 * s), fill(rows * (d + 4)), fill(rows * s)}, func(b [][]float32) {
 			gemmTN4x16AVX2(&b[0][0], &b[1][0], &b[2][0], rows, 4, s, d+4)
 		}, func(b [][]float32) { gemmTN4x16Go(&b[0][0], &b[1][0], &b[2][0], rows, 4, s, d+4) })

@@ -1,0 +1,76 @@
+package sae
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// BenchmarkGemmBlocked times the blocked dense product at the shapes of a
+// dense standard step of BenchmarkRunBig's medium run (batch 256, d_in 768,
+// d_sae 1536): the encoder/dF shape and the decoder shape.
+func BenchmarkGemmBlocked(b *testing.B) {
+	if !fastGemm() {
+		b.Skip("no fast kernels")
+	}
+	for _, sh := range []struct{ rows, d, s int }{{256, 768, 1536}, {256, 1536, 768}, {768, 256, 1536}} {
+		b.Run(fmt.Sprintf("%dx%dx%d", sh.rows, sh.d, sh.s), func(b *testing.B) {
+			r := rand.New(rand.NewPCG(1, 2))
+			a := make([]float32, sh.rows*sh.d)
+			w := make([]float32, sh.d*sh.s)
+			for i := range a {
+				a[i] = float32(r.NormFloat64())
+			}
+			for i := range w {
+				w[i] = float32(r.NormFloat64())
+			}
+			out := make([]float32, sh.rows*sh.s)
+			b.SetBytes(int64(2 * sh.rows * sh.d * sh.s)) // flops
+			for b.Loop() {
+				gemmAccDense(out, a, w, sh.rows, sh.d, sh.s)
+			}
+		})
+	}
+}
+
+// TestGemmBlockedTiles checks that the blocked product (6-row and 4-row
+// tiles over packed panels) gives the values of 4-row tiles alone over
+// the unpacked operand, bit for bit, for row counts with and without
+// remainders and a last panel narrower than 16 columns.
+func TestGemmBlockedTiles(t *testing.T) {
+	if !useAVX2 {
+		t.Skip("no AVX2 kernels")
+	}
+	const d, s = 37, 8*16*packPanels + 24 // 8 packed groups of panels, then a 16- and an 8-column panel
+	r := rand.New(rand.NewPCG(4, 9))
+	for _, rows := range []int{3, 4, 6, 12, 13, 26, 30, 257} {
+		a := make([]float32, rows*d)
+		w := make([]float32, d*s)
+		out := make([]float32, rows*s)
+		for _, v := range [][]float32{a, w, out} {
+			for i := range v {
+				v[i] = float32(r.NormFloat64())
+			}
+		}
+		want := append([]float32(nil), out...)
+		rows4 := rows &^ 3
+		for j := 0; j < s; j += 16 {
+			width := min(16, s-j)
+			if width == 16 && rows4 > 0 {
+				gemm4x16AVX2(&want[j], &a[0], &w[j], rows4, d, s, s)
+				if rows4 < rows {
+					gemmAccAVX2(&want[rows4*s+j], &a[rows4*d], &w[j], rows-rows4, d, s, 16)
+				}
+			} else {
+				gemmAccAVX2(&want[j], &a[0], &w[j], rows, d, s, width)
+			}
+		}
+		gemmAccBlocked(out, a, w, rows, d, s, s)
+		for i := range want {
+			if math.Float32bits(out[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("rows %d: out[%d] = %v, 4-row tiles %v", rows, i, out[i], want[i])
+			}
+		}
+	}
+}
