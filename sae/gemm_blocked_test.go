@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 )
 
@@ -71,6 +72,47 @@ func TestGemmBlockedTiles(t *testing.T) {
 			if math.Float32bits(out[i]) != math.Float32bits(want[i]) {
 				t.Fatalf("rows %d: out[%d] = %v, 4-row tiles %v", rows, i, out[i], want[i])
 			}
+		}
+	}
+}
+
+// TestGemmBlockedT checks that the product packed straight from the
+// transposed operand gives gemmAccBlocked's values on the explicit
+// transpose, bit for bit, with 1 and 2 cores and row counts with and
+// without remainders.
+func TestGemmBlockedT(t *testing.T) {
+	if !useAVX2 {
+		t.Skip("no AVX2 kernels")
+	}
+	const d, s = 133, 16 * 37
+	r := rand.New(rand.NewPCG(5, 8))
+	wT := make([]float32, s*d)
+	for i := range wT {
+		wT[i] = float32(r.NormFloat64())
+	}
+	w := make([]float32, d*s)
+	transposeTo(w, s, wT, s, d)
+	for _, rows := range []int{4, 7, 13, 30, 255} {
+		a := make([]float32, rows*d)
+		out := make([]float32, rows*s)
+		for _, v := range [][]float32{a, out} {
+			for i := range v {
+				v[i] = float32(r.NormFloat64())
+			}
+		}
+		want := append([]float32(nil), out...)
+		gemmAccBlocked(want, a, w, rows, d, s, s)
+		for _, procs := range []int{1, 2} {
+			func() {
+				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+				got := append([]float32(nil), out...)
+				gemmAccBlockedT(got, a, wT, rows, d, s)
+				for i := range want {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("rows %d, %d cores: out[%d] = %v, on the copy %v", rows, procs, i, got[i], want[i])
+					}
+				}
+			}()
 		}
 	}
 }

@@ -11,6 +11,24 @@ import (
 // stay in cache while every row of a streams past them; with large work the
 // panels are shared between GOMAXPROCS goroutines.
 func gemmAccBlocked(out, a, w []float32, rows, d, s, s8 int) {
+	gemmAccPanels(out, a, w, nil, rows, d, s, s8)
+}
+
+// gemmAccBlockedT is gemmAccBlocked with w given as its transpose wT
+// ([s, d], row-major): out[r, j] += Σ_k a[r, k]·wT[j, k]. Each panel is
+// packed straight from 16 rows of wT (an 8×8-block transpose), so no
+// [d, s] copy of w exists; the values are gemmAccBlocked's on that copy
+// bit for bit. It needs s a multiple of 16 and rows ≥ 4.
+func gemmAccBlockedT(out, a, wT []float32, rows, d, s int) {
+	if s%16 != 0 || rows < 4 {
+		panic(fmt.Sprintf("sae: gemmAccBlockedT: %d columns, %d rows", s, rows))
+	}
+	gemmAccPanels(out, a, nil, wT, rows, d, s, s)
+}
+
+// gemmAccPanels is gemmAccBlocked over w ([d, s]) or, when w is nil, over
+// the transpose wT ([s, d]; then every panel is full and rows ≥ 4).
+func gemmAccPanels(out, a, w, wT []float32, rows, d, s, s8 int) {
 	panel := 16
 	nPanels := (s8 + panel - 1) / panel
 	rows4 := rows &^ 3
@@ -23,10 +41,11 @@ func gemmAccBlocked(out, a, w []float32, rows, d, s, s8 int) {
 		// power-of-two-like row stride its rows would share cache sets.
 		pp := packBufs.Get().(*[]float32)
 		defer packBufs.Put(pp)
-		if cap(*pp) < packPanels*d*16 {
-			*pp = make([]float32, packPanels*d*16)
+		if n := packPanels*d*16 + 3*16; cap(*pp) < n {
+			*pp = make([]float32, n)
 		}
 		pack := (*pp)[:packPanels*d*16]
+		tail := (*pp)[packPanels*d*16 : packPanels*d*16+3*16] // ≤ 3 rows × 16 (wT's last rows)
 		for p := p0; p < p1; {
 			// The next full panels, up to packPanels, packed together
 			// row by row of w (each row's 64·g bytes in one go).
@@ -40,7 +59,14 @@ func gemmAccBlocked(out, a, w []float32, rows, d, s, s8 int) {
 				p++
 				continue
 			}
-			packPanelRows(pack, w, d, s, p*panel, g)
+			if w != nil {
+				packPanelRows(pack, w, d, s, p*panel, g)
+			} else {
+				for q := 0; q < g; q++ {
+					j := (p + q) * panel
+					transposeTo(pack[q*d*16:], 16, wT[j*d:(j+16)*d], 16, d)
+				}
+			}
 			for q := 0; q < g; q++ {
 				j := (p + q) * panel
 				pk := pack[q*d*16:]
@@ -51,7 +77,20 @@ func gemmAccBlocked(out, a, w []float32, rows, d, s, s8 int) {
 					gemm4x16AVX2(&out[r6*s+j], &a[r6*d], &pk[0], rows4-r6, d, s, 16)
 				}
 				if rows4 < rows {
-					gemmAccAVX2(&out[rows4*s+j], &a[rows4*d], &w[j], rows-rows4, d, s, 16)
+					if w != nil {
+						gemmAccAVX2(&out[rows4*s+j], &a[rows4*d], &w[j], rows-rows4, d, s, 16)
+						continue
+					}
+					// The same kernel on the packed panel, through a
+					// 16-wide copy of the last rows' outputs.
+					n := rows - rows4
+					for r := 0; r < n; r++ {
+						copy(tail[r*16:r*16+16], out[(rows4+r)*s+j:])
+					}
+					gemmAccAVX2(&tail[0], &a[rows4*d], &pk[0], n, d, 16, 16)
+					for r := 0; r < n; r++ {
+						copy(out[(rows4+r)*s+j:(rows4+r)*s+j+16], tail[r*16:r*16+16])
+					}
 				}
 			}
 			p += g

@@ -49,7 +49,10 @@ type workspace struct {
 	// denseActs is set by the dense step: the activations are in fDense
 	// and colCount, not in the active lists.
 	denseActs bool
-	fDense    []float32 // [B, d_sae] the dense step's activations (w.pre itself or db.f)
+	fDense    []float32 // [B, d_sae] the dense step's activations (w.pre itself)
+	// ghostHReady is set when the ghost buffers' h already holds
+	// exp(pre[:, dead]) for this step (ghostExp).
+	ghostHReady bool
 	// preReady is set when w.pre already holds this step's encoder output
 	// (the standard step's cost choice computed it); see encodeOnce.
 	preReady bool
@@ -272,7 +275,18 @@ func (s *SAE) encodeOnce(w *workspace, bias []float32, o *stepOptions) {
 func (s *SAE) encodeDense(w *workspace, bias []float32, o *stepOptions) {
 	U, D, S := w.u, w.d, w.s
 	wt := s.WEncT
-	if fastGemm() && S >= 8 {
+	if encodeFromT(w.c, U, D, S) {
+		// Large and dense: the blocked product packs its panels straight
+		// from W_encᵀ (no [d_in, d_sae] copy, no transpose pass).
+		for b := 0; b < U; b++ {
+			if bias != nil {
+				copy(w.pre[b*S:b*S+S], bias)
+			} else {
+				clear(w.pre[b*S : b*S+S])
+			}
+		}
+		gemmAccBlockedT(w.pre, w.c, wt, U, D, S)
+	} else if fastGemm() && S >= 8 {
 		if w.wenc == nil {
 			w.wenc = make([]float32, D*S)
 			w.encCols = make([]int32, 0, D)
@@ -323,6 +337,18 @@ func (s *SAE) encodeDense(w *workspace, bias []float32, o *stepOptions) {
 		}
 	}
 }
+
+// encodeFromT reports whether encodeDense runs its product on W_encᵀ
+// itself (gemmAccBlockedT): where gemmAcc on the encoder copy would take
+// the blocked kernels (a dense input, d_sae > 128 and a 16-multiple, a
+// panel of more than 128 KB, at least 4 rows), with the same values.
+func encodeFromT(c []float32, U, D, S int) bool {
+	return packFromT && fastGemm() && U >= 4 && D > 0 && S%16 == 0 && S > 128 && D*S*4 > 128<<10 &&
+		!sparseEnough(c[:U*D])
+}
+
+// packFromT enables encodeFromT (tests compare the steps without it).
+var packFromT = true
 
 // mseWeights writes the per-row MSE weights of the step rows x into w.wmse:
 // 1, or the dense_batch weights.

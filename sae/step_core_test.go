@@ -1,6 +1,7 @@
 package sae
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -105,5 +106,69 @@ func TestSparseStepCoreCount(t *testing.T) {
 				closeTo(t, "grad "+nm, g1[k], gRef[k], 1e-4)
 			}
 		})
+	}
+}
+
+// TestStepsPackFromT checks that the steps whose products run straight on
+// W_encᵀ and W_dec (encodeFromT: d_sae a multiple of 16) give the losses,
+// gradients and activations of the same steps on transposed copies, bit
+// for bit, dense and sparse, every architecture.
+func TestStepsPackFromT(t *testing.T) {
+	if testing.Short() || !fastGemm() {
+		t.Skip("large steps on the fast kernels")
+	}
+	const B, D, S = 61, 136, 1152
+	r := rand.New(rand.NewPCG(12, 24))
+	x := make([]float32, B*D)
+	for i := range x {
+		x[i] = float32(r.NormFloat64())
+	}
+	for _, arch := range []string{ArchStandard, ArchGated, ArchJumpReLU, ArchTopK} {
+		for _, ghost := range []bool{false, true} {
+			if ghost && arch != ArchStandard {
+				continue
+			}
+			t.Run(fmt.Sprintf("%s/ghost=%v", arch, ghost), func(t *testing.T) {
+				s := noisySAE(t, arch, D, S, rand.New(rand.NewPCG(7, 17)))
+				s.K = 30
+				s.ApplyBDecToInput = true
+				dead := make([]bool, S)
+				for i := range dead {
+					dead[i] = i%5 == 0
+				}
+				run := func(fromT bool) (StepLosses, grads, []float32) {
+					old := packFromT
+					defer func() { packFromT = old }()
+					packFromT = fromT
+					w := newWorkspace(B, D, S)
+					g := newGrads(s)
+					o := stepOptions{coeff: 0.3, lp: 1, bandwidth: 0.5, auxCoeff: 1 / 32.0, ghost: ghost}
+					L, err := s.forwardBackward(w, append([]float32(nil), x...), dead, &o, g)
+					if err != nil {
+						t.Fatal(err)
+					}
+					f := make([]float32, B*S)
+					w.features(f)
+					return L, g, f
+				}
+				L0, g0, f0 := run(false)
+				L1, g1, f1 := run(true)
+				if L0 != L1 {
+					t.Errorf("losses %+v from W_encᵀ, %+v from the copy", L1, L0)
+				}
+				for i := range f0 {
+					if math.Float32bits(f0[i]) != math.Float32bits(f1[i]) {
+						t.Fatalf("feature %d: %v from W_encᵀ, %v from the copy", i, f1[i], f0[i])
+					}
+				}
+				for k, nm := range s.paramNames() {
+					for i := range g0[k] {
+						if math.Float32bits(g0[k][i]) != math.Float32bits(g1[k][i]) {
+							t.Fatalf("grad %s[%d]: %v from W_encᵀ, %v from the copy", nm, i, g1[k][i], g0[k][i])
+						}
+					}
+				}
+			})
+		}
 	}
 }
