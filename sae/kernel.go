@@ -182,6 +182,41 @@ func gemmAccDense(out, a, w []float32, rows, d, s int) {
 	if s8 == s {
 		return
 	}
+	gemmAccTail(out, a, w, rows, d, s, s8)
+}
+
+// gemmAccTail computes the columns s8 ≤ j < s of gemmAcc: for every row,
+// o[j] += x·w[k, j] over the k with x = a[r, k] ≠ 0, in k order. A tail of
+// 4 columns (the notebook's d_sae 52) keeps the row's four sums in locals
+// across k: the same operations in the same order as gemmAccTailRef's loop.
+func gemmAccTail(out, a, w []float32, rows, d, s, s8 int) {
+	if s-s8 != 4 || useNoTailRegs {
+		gemmAccTailRef(out, a, w, rows, d, s, s8)
+		return
+	}
+	for r := 0; r < rows; r++ {
+		o := (*[4]float32)(out[r*s+s8:])
+		o0, o1, o2, o3 := o[0], o[1], o[2], o[3]
+		p := s8
+		for _, x := range a[r*d : r*d+d] {
+			if x != 0 {
+				wk := (*[4]float32)(w[p:])
+				o0 += x * wk[0]
+				o1 += x * wk[1]
+				o2 += x * wk[2]
+				o3 += x * wk[3]
+			}
+			p += s
+		}
+		o[0], o[1], o[2], o[3] = o0, o1, o2, o3
+	}
+}
+
+// useNoTailRegs sends gemmAccTail to its reference loop (tests).
+var useNoTailRegs = false
+
+// gemmAccTailRef is gemmAccTail as the plain loop.
+func gemmAccTailRef(out, a, w []float32, rows, d, s, s8 int) {
 	for r := 0; r < rows; r++ {
 		o := out[r*s : r*s+s]
 		for k := 0; k < d; k++ {
