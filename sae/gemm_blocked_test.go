@@ -145,3 +145,43 @@ func TestGemmAccTail(t *testing.T) {
 		}
 	}
 }
+
+// TestGemmSmallTiles checks the small-shape path of gemmAccDense (6-row
+// and 4-row tiles straight on w) against 4-row tiles alone, bit for bit.
+func TestGemmSmallTiles(t *testing.T) {
+	if !useAVX2 {
+		t.Skip("no AVX2 kernels")
+	}
+	r := rand.New(rand.NewPCG(8, 3))
+	for _, sh := range []struct{ rows, d, s int }{{80, 13, 52}, {80, 16, 52}, {37, 13, 48}, {12, 52, 16}, {7, 5, 32}} {
+		a := make([]float32, sh.rows*sh.d)
+		w := make([]float32, sh.d*sh.s)
+		out := make([]float32, sh.rows*sh.s)
+		for _, v := range [][]float32{a, w, out} {
+			for i := range v {
+				v[i] = float32(r.NormFloat64())
+			}
+		}
+		want := append([]float32(nil), out...)
+		rows4, s8 := sh.rows&^3, sh.s&^7
+		j := 0
+		if rows4 > 0 {
+			for ; j+16 <= s8; j += 16 {
+				gemm4x16AVX2(&want[j], &a[0], &w[j], rows4, sh.d, sh.s, sh.s)
+			}
+			if rows4 < sh.rows && j > 0 {
+				gemmAccAVX2(&want[rows4*sh.s], &a[rows4*sh.d], &w[0], sh.rows-rows4, sh.d, sh.s, j)
+			}
+		}
+		if j < s8 {
+			gemmAccAVX2(&want[j], &a[0], &w[j], sh.rows, sh.d, sh.s, s8-j)
+		}
+		gemmAccTailRef(want, a, w, sh.rows, sh.d, sh.s, s8)
+		gemmAccDense(out, a, w, sh.rows, sh.d, sh.s)
+		for i := range want {
+			if math.Float32bits(out[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("%+v: out[%d] = %v, 4-row tiles %v", sh, i, out[i], want[i])
+			}
+		}
+	}
+}

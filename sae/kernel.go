@@ -163,10 +163,16 @@ func gemmAccDense(out, a, w []float32, rows, d, s int) {
 		case s8 <= 128 || d*s8*4 <= 128<<10:
 			// 4 rows × 16 columns per pass where possible, then the rest.
 			rows4 := rows &^ 3
+			tiles6 := rows4 / 12 * 2 // as in gemmAccPanels: the same values
 			j := 0
 			if rows4 > 0 {
 				for ; j+16 <= s8; j += 16 {
-					gemm4x16AVX2(&out[j], &a[0], &w[j], rows4, d, s, s)
+					if tiles6 > 0 {
+						gemm6x16AVX2(&out[j], &a[0], &w[j], tiles6, d, s, s)
+					}
+					if r6 := 6 * tiles6; r6 < rows4 {
+						gemm4x16AVX2(&out[r6*s+j], &a[r6*d], &w[j], rows4-r6, d, s, s)
+					}
 				}
 				if rows4 < rows && j > 0 {
 					gemmAccAVX2(&out[rows4*s], &a[rows4*d], &w[0], rows-rows4, d, s, j)

@@ -116,6 +116,12 @@ func removeParallel4AVX(wdec, gdec *float32, rows, d int)
 //go:noescape
 func copyRowsAVX(dst *float32, ldd int, src *float32, lds int, rows, d int)
 
+// copyRowsMaskAVX is copyRowsAVX for any d: the last d%8 values of each
+// row through the lane mask at mask (first d%8 lanes set, laneMask).
+//
+//go:noescape
+func copyRowsMaskAVX(dst *float32, ldd int, src *float32, lds int, rows, d int, mask *int32)
+
 // transpose8AVX2 writes dst[(8b+j)*ldd+i] = src[i*lds+8b+j] for b < nblk, i,
 // j < 8.
 //

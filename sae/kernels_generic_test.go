@@ -137,6 +137,12 @@ func TestKernelsMatchGeneric(t *testing.T) {
 		run(t, "copyRows", [][]float32{fill(5 * (d4 + 3)), fill(5 * (d4 + 1))}, func(b [][]float32) {
 			copyRowsAVX(&b[0][0], d4+3, &b[1][0], d4+1, 5, d4)
 		}, func(b [][]float32) { copyRowsGo(&b[0][0], d4+3, &b[1][0], d4+1, 5, d4) })
+		for _, dm := range []int{1, 5, 13, n/2 + 3} {
+			// the destination's padding beyond d must survive the masked copy
+			run(t, "copyRowsMask", [][]float32{fill(5 * (dm + 3)), fill(5 * (dm + 1))}, func(b [][]float32) {
+				copyRowsMaskAVX(&b[0][0], dm+3, &b[1][0], dm+1, 5, dm, &laneMasks[8-dm%8])
+			}, func(b [][]float32) { copyRowsGo(&b[0][0], dm+3, &b[1][0], dm+1, 5, dm) })
+		}
 		if n%16 == 0 {
 			w, x0, x1, x2, x3 := fill(n), fill(n), fill(n), fill(n), fill(n)
 			var oa, ob [4]float32

@@ -300,10 +300,17 @@ func copyRows(dst []float32, ldd int, src []float32, lds int, rows, d int) {
 		copyRowsAVX(&dst[0], ldd, &src[0], lds, rows, d)
 		return
 	}
+	if useAVX2 {
+		copyRowsMaskAVX(&dst[0], ldd, &src[0], lds, rows, d, &laneMasks[8-d%8])
+		return
+	}
 	for i := 0; i < rows; i++ {
 		copySmall(dst[i*ldd:i*ldd+d], src[i*lds:i*lds+d])
 	}
 }
+
+// laneMasks[8-t:] is the AVX lane mask of the first t lanes (t ≤ 8).
+var laneMasks = [16]int32{-1, -1, -1, -1, -1, -1, -1, -1}
 
 // reduceMSERows is the dense steps' reduction over the U distinct rows, in
 // row order: it returns Σ_b rs[b]·wmse[b]·mult[b] (the weighted squared
