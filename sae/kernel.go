@@ -124,10 +124,12 @@ const packPanels = 4
 func packPanelRows(pack, w []float32, d, s, j0, g int) {
 	_ = w[(d-1)*s+j0+16*g-1]
 	_ = pack[g*d*16-1]
-	for k := 0; k < d; k++ {
-		src := w[k*s+j0:]
+	// 32 rows of w at a time, every panel's 16 values of them (one AVX
+	// row copy per panel and block of rows).
+	for k0 := 0; k0 < d; k0 += 32 {
+		n := min(32, d-k0)
 		for q := 0; q < g; q++ {
-			*(*[16]float32)(pack[(q*d+k)*16:]) = *(*[16]float32)(src[q*16:])
+			copyRowsAVX(&pack[(q*d+k0)*16], 16, &w[k0*s+j0+q*16], s, n, 16)
 		}
 	}
 }
