@@ -67,12 +67,19 @@ func gemmAccPanels(out, a, w, wT []float32, rows, d, s, s8 int) {
 					transposeTo(pack[q*d*16:], 16, wT[j*d:(j+16)*d], 16, d)
 				}
 			}
+			// The 6-row tiles a block of rows at a time over the group's
+			// panels, so that the block of a stays in cache across them.
+			tb := gemmRowBlock(d) / 6
+			for t0 := 0; t0 < tiles6; t0 += tb {
+				nt := min(tb, tiles6-t0)
+				for q := 0; q < g; q++ {
+					j := (p + q) * panel
+					gemm6x16AVX2(&out[t0*6*s+j], &a[t0*6*d], &pack[q*d*16], nt, d, s, 16)
+				}
+			}
 			for q := 0; q < g; q++ {
 				j := (p + q) * panel
 				pk := pack[q*d*16:]
-				if tiles6 > 0 {
-					gemm6x16AVX2(&out[j], &a[0], &pk[0], tiles6, d, s, 16)
-				}
 				if r6 := 6 * tiles6; r6 < rows4 {
 					gemm4x16AVX2(&out[r6*s+j], &a[r6*d], &pk[0], rows4-r6, d, s, 16)
 				}
@@ -112,6 +119,18 @@ func gemmAccPanels(out, a, w, wT []float32, rows, d, s, s8 int) {
 		}()
 	}
 	wg.Wait()
+}
+
+// gemmRowBlock is the number of rows of a (a multiple of 6) that
+// gemmAccPanels runs over a group of packed panels before the next rows,
+// so that the block of a serves packPanels panels from cache: 96 rows
+// while they fit in 384 KB, else 48 (each output element is still one
+// kernel call's sum: the blocking changes no value).
+func gemmRowBlock(d int) int {
+	if 96*4*d <= 384<<10 {
+		return 96
+	}
+	return 48
 }
 
 // packPanels is the number of 16-column panels gemmAccBlocked packs at a
