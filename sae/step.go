@@ -347,6 +347,25 @@ func encodeFromT(c []float32, U, D, S int) bool {
 		!sparseEnough(c[:U*D])
 }
 
+// gemmAccByT adds a·wTᵀ to out (a [rows, d], wT [s, d], out [rows, s]):
+// straight on wT where encodeFromT allows (the same values), else with
+// gemmAcc on the transpose of wT in *buf ([d, s], allocated when first
+// needed), transposed once per step: *ready records it.
+func gemmAccByT(out, a, wT []float32, rows, d, s int, buf *[]float32, ready *bool) {
+	if encodeFromT(a[:rows*d], rows, d, s) {
+		gemmAccBlockedT(out, a, wT, rows, d, s)
+		return
+	}
+	if !*ready {
+		if len(*buf) < d*s {
+			*buf = make([]float32, d*s)
+		}
+		transposePar(*buf, s, wT, s, d)
+		*ready = true
+	}
+	gemmAcc(out, a, (*buf)[:d*s], rows, d, s)
+}
+
 // packFromT enables encodeFromT (tests compare the steps without it).
 var packFromT = true
 

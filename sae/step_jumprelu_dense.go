@@ -115,10 +115,10 @@ func (s *SAE) stepJumpReLUDense(w *workspace, x []float32, th []float32, o *step
 	})
 	L.MSE = w.reduceMSERows(rs, w.dy, D, U, D, gBDec) / float64(B)
 	// dLoss/df = dy·W_decᵀ for every entry.
-	transposePar(jd.wdecT, S, s.WDec, S, D)
 	dd := w.dotsSlab()[:U*S]
 	clear(dd)
-	gemmAcc(dd, w.dy[:U*D], jd.wdecT, U, D, S)
+	ready := false
+	gemmAccByT(dd, w.dy[:U*D], s.WDec, U, D, S, &jd.wdecT, &ready)
 	if o.tanhMode {
 		s.decoderNorms(w.wdn)
 	}
