@@ -221,7 +221,38 @@ func gemmAccTail(out, a, w []float32, rows, d, s, s8 int) {
 		gemmAccTailRef(out, a, w, rows, d, s, s8)
 		return
 	}
-	for r := 0; r < rows; r++ {
+	r := 0
+	// Two rows at a time: their sums are independent chains, so the adds
+	// of one overlap the other's latency.
+	for ; r+2 <= rows; r += 2 {
+		o := (*[4]float32)(out[r*s+s8:])
+		q := (*[4]float32)(out[(r+1)*s+s8:])
+		o0, o1, o2, o3 := o[0], o[1], o[2], o[3]
+		q0, q1, q2, q3 := q[0], q[1], q[2], q[3]
+		ar := a[r*d : r*d+d]
+		br := a[(r+1)*d : (r+1)*d+d]
+		p := s8
+		for k, x := range ar {
+			y := br[k]
+			wk := (*[4]float32)(w[p:])
+			if x != 0 {
+				o0 += x * wk[0]
+				o1 += x * wk[1]
+				o2 += x * wk[2]
+				o3 += x * wk[3]
+			}
+			if y != 0 {
+				q0 += y * wk[0]
+				q1 += y * wk[1]
+				q2 += y * wk[2]
+				q3 += y * wk[3]
+			}
+			p += s
+		}
+		o[0], o[1], o[2], o[3] = o0, o1, o2, o3
+		q[0], q[1], q[2], q[3] = q0, q1, q2, q3
+	}
+	for ; r < rows; r++ {
 		o := (*[4]float32)(out[r*s+s8:])
 		o0, o1, o2, o3 := o[0], o[1], o[2], o[3]
 		p := s8
