@@ -122,6 +122,13 @@ func copyRowsAVX(dst *float32, ldd int, src *float32, lds int, rows, d int)
 //go:noescape
 func copyRowsMaskAVX(dst *float32, ldd int, src *float32, lds int, rows, d int, mask *int32)
 
+// copyRowsBlendAVX is copyRowsMaskAVX that merges each row's last d%8
+// values into the destination's 8 (rewriting the others with their own
+// values) instead of a masked store: it needs ldd ≥ d rounded up to 8.
+//
+//go:noescape
+func copyRowsBlendAVX(dst *float32, ldd int, src *float32, lds int, rows, d int, mask *int32)
+
 // transpose8AVX2 writes dst[(8b+j)*ldd+i] = src[i*lds+8b+j] for b < nblk, i,
 // j < 8.
 //

@@ -142,6 +142,10 @@ func TestKernelsMatchGeneric(t *testing.T) {
 			run(t, "copyRowsMask", [][]float32{fill(5 * (dm + 3)), fill(5 * (dm + 1))}, func(b [][]float32) {
 				copyRowsMaskAVX(&b[0][0], dm+3, &b[1][0], dm+1, 5, dm, &laneMasks[8-dm%8])
 			}, func(b [][]float32) { copyRowsGo(&b[0][0], dm+3, &b[1][0], dm+1, 5, dm) })
+			lp := (dm+7)&^7 + 2
+			run(t, "copyRowsBlend", [][]float32{fill(5 * lp), fill(5 * (dm + 1))}, func(b [][]float32) {
+				copyRowsBlendAVX(&b[0][0], lp, &b[1][0], dm+1, 5, dm, &laneMasks[8-dm%8])
+			}, func(b [][]float32) { copyRowsGo(&b[0][0], lp, &b[1][0], dm+1, 5, dm) })
 		}
 		if n%16 == 0 {
 			w, x0, x1, x2, x3 := fill(n), fill(n), fill(n), fill(n), fill(n)

@@ -82,6 +82,10 @@ func copyRowsMaskAVX(dst *float32, ldd int, src *float32, lds int, rows, d int, 
 	copyRowsGo(dst, ldd, src, lds, rows, d)
 }
 
+func copyRowsBlendAVX(dst *float32, ldd int, src *float32, lds int, rows, d int, _ *int32) {
+	copyRowsGo(dst, ldd, src, lds, rows, d)
+}
+
 func transpose8x4AVX(dst *float32, ldd int, src *float32, lds int) {
 	transpose8x4Go(dst, ldd, src, lds)
 }

@@ -300,6 +300,11 @@ func copyRows(dst []float32, ldd int, src []float32, lds int, rows, d int) {
 		copyRowsAVX(&dst[0], ldd, &src[0], lds, rows, d)
 		return
 	}
+	if useAVX2 && ldd >= (d+7)&^7 {
+		// padded destination rows: the tail merged into 8 whole lanes
+		copyRowsBlendAVX(&dst[0], ldd, &src[0], lds, rows, d, &laneMasks[8-d%8])
+		return
+	}
 	if useAVX2 {
 		copyRowsMaskAVX(&dst[0], ldd, &src[0], lds, rows, d, &laneMasks[8-d%8])
 		return
