@@ -217,7 +217,7 @@ func gemmAccDense(out, a, w []float32, rows, d, s int) {
 // 4 columns (the notebook's d_sae 52) keeps the row's four sums in locals
 // across k: the same operations in the same order as gemmAccTailRef's loop.
 func gemmAccTail(out, a, w []float32, rows, d, s, s8 int) {
-	if s-s8 != 4 || useNoTailRegs {
+	if s-s8 != 4 {
 		gemmAccTailRef(out, a, w, rows, d, s, s8)
 		return
 	}
@@ -269,9 +269,6 @@ func gemmAccTail(out, a, w []float32, rows, d, s, s8 int) {
 		o[0], o[1], o[2], o[3] = o0, o1, o2, o3
 	}
 }
-
-// useNoTailRegs sends gemmAccTail to its reference loop (tests).
-var useNoTailRegs = false
 
 // gemmAccTailRef is gemmAccTail as the plain loop.
 func gemmAccTailRef(out, a, w []float32, rows, d, s, s8 int) {
