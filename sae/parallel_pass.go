@@ -110,11 +110,18 @@ func axpyGatherCols(y, src []float32, rows []int32, a []float32, sign float32) {
 	})
 }
 
-// forRows is forBlocks over the rows [0, rows) of a pass of rowWork
-// entries per row: fn(lo, hi) handles rows lo ≤ r < hi.
+// forRows runs fn(lo, hi) over the rows [0, rows) of a pass of rowWork
+// entries per row, in spans of rowPassSpan rows spread over the cores
+// when the pass is large (passMinWork). fn must treat every row on its own
+// (per-row results, reduced afterwards in row order): the span partition
+// then changes no value.
 func forRows(rows, rowWork int, fn func(lo, hi int)) {
-	forBlocks(rows, rows*rowWork, func(_, lo, hi int) { fn(lo, hi) })
+	forSpans(rows, rowPassSpan, rows*rowWork, func(_, lo, hi int) { fn(lo, hi) })
 }
+
+// rowPassSpan is forRows' span: 32 rows, so that a batch of a few hundred
+// rows splits evenly (passBlock rows left a batch of 256 on one core).
+const rowPassSpan = 32
 
 // transposePar is transposeTo (src [rows, cols] into dst [cols, ldd]) with
 // the source rows cut into spans of transposeSpan (multiples of 8, so every
