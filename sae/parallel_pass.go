@@ -110,6 +110,24 @@ func axpyGatherCols(y, src []float32, rows []int32, a []float32, sign float32) {
 	})
 }
 
+// bdecThroughInput adds −Σ_i sums[i]·wEncT[i] over the features with
+// sums[i] ≠ 0, in ascending i, into gBDec (b_dec's gradient through the
+// centred input): the loop of axpy(−sums[i], row i, gBDec), with the
+// columns split over the cores (axpyGatherCols: the same values).
+func (w *workspace) bdecThroughInput(gBDec, wEncT, sums []float32) {
+	if len(w.bdIdx) < len(sums) {
+		w.bdIdx, w.bdVal = make([]int32, len(sums)), make([]float32, len(sums))
+	}
+	n := 0
+	for i, v := range sums {
+		if v != 0 {
+			w.bdIdx[n], w.bdVal[n] = int32(i), v
+			n++
+		}
+	}
+	axpyGatherCols(gBDec, wEncT, w.bdIdx[:n], w.bdVal[:n], -1)
+}
+
 // forRows runs fn(lo, hi) over the rows [0, rows) of a pass of rowWork
 // entries per row, in spans of rowPassSpan rows spread over the cores
 // when the pass is large (passMinWork). fn must treat every row on its own

@@ -40,6 +40,8 @@ type workspace struct {
 	dth      []float64 // [d_sae] threshold gradient accumulator
 	scratch  []int32   // top-k scratch ([d_sae]; batchtopk grows it to [B, d_sae]: scratchN)
 	scratchW [][]int32 // the top-k scratch ([d_sae]) of the topk step's other goroutines
+	bdIdx    []int32   // [d_sae] bdecThroughInput's features (nil until needed)
+	bdVal    []float32 // [d_sae] and their sums
 	dead     []int32   // dead feature list
 	dots     []float32 // [B, d_sae] standard sparse step: dy_b·W_dec[i] per active entry; the dense step's dF (slab)
 	h        []float32 // [d_sae] per-step scratch (gated Σπ, jumprelu norm gradient, AuxK values)

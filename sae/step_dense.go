@@ -254,11 +254,7 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 	}
 	if s.ApplyBDecToInput {
 		// A reduction over the features into b_dec's gradient: in order.
-		for i := 0; i < S; i++ {
-			if db.colSum[i] != 0 {
-				axpy(-db.colSum[i], s.WEncT[i*D:i*D+D], gBDec)
-			}
-		}
+		w.bdecThroughInput(gBDec, s.WEncT, db.colSum[:S])
 	}
 	if o.scaleByDec {
 		forBlocks(S, S*D, func(_, lo, hi int) {

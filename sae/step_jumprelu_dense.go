@@ -209,10 +209,6 @@ func (s *SAE) stepJumpReLUDense(w *workspace, x []float32, th []float32, o *step
 	})
 	if s.ApplyBDecToInput {
 		// A reduction over the features into b_dec's gradient: in order.
-		for i := 0; i < S; i++ {
-			if dpSum[i] != 0 {
-				axpy(-dpSum[i], s.WEncT[i*D:i*D+D], gBDec)
-			}
-		}
+		w.bdecThroughInput(gBDec, s.WEncT, dpSum[:S])
 	}
 }
