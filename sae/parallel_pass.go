@@ -137,6 +137,21 @@ func forRows(rows, rowWork int, fn func(lo, hi int)) {
 	forSpans(rows, rowPassSpan, rows*rowWork, func(_, lo, hi int) { fn(lo, hi) })
 }
 
+// countRows returns Σ_b count(b) over the rows [0, rows) of rowWork
+// entries each, the rows split over the cores by forRows (integer counts:
+// the same total in any order).
+func countRows(rows, rowWork int, count func(b int) int) int {
+	var total atomic.Int64
+	forRows(rows, rowWork, func(lo, hi int) {
+		n := 0
+		for b := lo; b < hi; b++ {
+			n += count(b)
+		}
+		total.Add(int64(n))
+	})
+	return int(total.Load())
+}
+
 // rowPassSpan is forRows' span: 32 rows, so that a batch of a few hundred
 // rows splits evenly (passBlock rows left a batch of 256 on one core).
 const rowPassSpan = 32

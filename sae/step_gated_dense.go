@@ -38,14 +38,15 @@ func gatedDenseByCost(s *SAE, w *workspace) bool {
 		return false
 	}
 	bg := s.BGate[:S]
-	open := 0
-	for b := 0; b < U; b++ {
+	open := countRows(U, S, func(b int) int {
 		u := w.pre[b*S : b*S+S]
 		u = u[:len(bg)]
+		n := 0
 		for i, v := range u {
-			open += positive(v + bg[i])
+			n += positive(v + bg[i])
 		}
-	}
+		return n
+	})
 	return float64(open) >= denseMinDensity*float64(U*S)
 }
 

@@ -31,14 +31,15 @@ func jumpDenseByCost(w *workspace, th []float32) bool {
 		return false
 	}
 	th = th[:S]
-	active := 0
-	for b := 0; b < U; b++ {
+	active := countRows(U, S, func(b int) int {
 		pre := w.pre[b*S : b*S+S]
 		pre = pre[:len(th)]
+		n := 0
 		for i, p := range pre {
-			active += positive(p - th[i])
+			n += positive(p - th[i])
 		}
-	}
+		return n
+	})
 	return float64(active) >= denseMinDensity*float64(U*S)
 }
 

@@ -53,10 +53,13 @@ func standardDenseByCost(w *workspace) bool {
 	if !fastGemm() || w.d < denseCostMinDIn || U == 0 || S == 0 {
 		return false
 	}
-	active := 0
-	for _, v := range w.pre[:U*S] {
-		active += positive(v)
-	}
+	active := countRows(U, S, func(b int) int {
+		n := 0
+		for _, v := range w.pre[b*S : b*S+S] {
+			n += positive(v)
+		}
+		return n
+	})
 	return float64(active) >= denseMinDensity*float64(U*S)
 }
 
