@@ -137,6 +137,16 @@ func forRows(rows, rowWork int, fn func(lo, hi int)) {
 	forSpans(rows, rowPassSpan, rows*rowWork, func(_, lo, hi int) { fn(lo, hi) })
 }
 
+// clearPar is clear(v), in spans of clearSpan over the cores when v is
+// large (the dense steps' [B, d_sae] and [d_in, d_sae] slabs).
+func clearPar(v []float32) {
+	forSpans(len(v), clearSpan, len(v)/4, func(_, lo, hi int) { clear(v[lo:hi]) })
+}
+
+// clearSpan is the number of values a goroutine of clearPar clears at a
+// time.
+const clearSpan = 1 << 16
+
 // countRows returns Σ_b count(b) over the rows [0, rows) of rowWork
 // entries each, the rows split over the cores by forRows (integer counts:
 // the same total in any order).

@@ -116,7 +116,7 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 		copyRows(cP, dp, w.c, D, U, D)
 	}
 	// dF = dy·W_decᵀ
-	clear(dfAll[:U*S])
+	clearPar(dfAll[:U*S])
 	if dp == D && encodeFromT(dyP[:U*D], U, D, S) {
 		// on W_dec itself, W_decᵀ's transpose (the same values)
 		gemmAccBlockedT(dfAll[:U*S], dyP[:U*D], s.WDec, U, D, S)
@@ -232,10 +232,10 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 			db.smallT = make([]float32, w.b*D)
 		}
 		tT := db.wdecT[:D*S]
-		clear(tT)
+		clearPar(tT)
 		gemmTNAccBuf(tT, dyP[:U*D], fAll[:U*S], U, D, S, db.smallT)
 		transposePar(gWDec, D, tT, D, S)
-		clear(tT)
+		clearPar(tT)
 		gemmTNAccBuf(tT, cP[:U*D], dfAll[:U*S], U, D, S, db.smallT)
 		transposePar(gWEncT, D, tT, D, S)
 	} else if dp == D {

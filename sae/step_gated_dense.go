@@ -188,9 +188,9 @@ func (s *SAE) stepGatedDense(w *workspace, x []float32, o *stepOptions, gr grads
 	// dLoss/dπ and dLoss/df dots: dvia·W_decᵀ (into V), dy·W_decᵀ (s3).
 	// Both on W_dec itself where they can, else on W_decᵀ's copy.
 	ready := false
-	clear(V)
+	clearPar(V)
 	gemmAccByT(V, dvia, s.WDec, U, D, S, &gd.wdecT, &ready)
-	clear(s3)
+	clearPar(s3)
 	gemmAccByT(s3, w.dy[:U*D], s.WDec, U, D, S, &gd.wdecT, &ready)
 	// Per entry: dLoss/dπ_gate, dLoss/dπ_mag and dLoss/du (into s3).
 	lam := o.coeff / float32(B)

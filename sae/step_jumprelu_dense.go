@@ -117,7 +117,7 @@ func (s *SAE) stepJumpReLUDense(w *workspace, x []float32, th []float32, o *step
 	L.MSE = w.reduceMSERows(rs, w.dy, D, U, D, gBDec) / float64(B)
 	// dLoss/df = dy·W_decᵀ for every entry.
 	dd := w.dotsSlab()[:U*S]
-	clear(dd)
+	clearPar(dd)
 	ready := false
 	gemmAccByT(dd, w.dy[:U*D], s.WDec, U, D, S, &jd.wdecT, &ready)
 	if o.tanhMode {
@@ -194,10 +194,10 @@ func (s *SAE) stepJumpReLUDense(w *workspace, x []float32, th []float32, o *step
 	// Weight gradients as their transposes: dyᵀ·f and cᵀ·dpre ([D, S],
 	// into wdecT, free now), then transposed into the (zero) gradients.
 	tT := jd.wdecT[:D*S]
-	clear(tT)
+	clearPar(tT)
 	gemmTNAccBuf(tT, w.dy[:U*D], F, U, D, S, jd.smallT)
 	transposePar(gWDec, D, tT, D, S)
-	clear(tT)
+	clearPar(tT)
 	gemmTNAccBuf(tT, w.c[:U*D], dd, U, D, S, jd.smallT)
 	transposePar(gWEncT, D, tT, D, S)
 	forBlocks(S, S*D, func(_, lo, hi int) {
