@@ -69,11 +69,18 @@
 // step_gated_dense.go, step_jumprelu_dense.go), later the sparse path;
 // topk/batchtopk are sparse from the start. The dense steps' per-entry
 // passes and transposes split over the cores too, by blocks fixed by the
-// shape (parallel_pass.go), so a step gives the same bits with any
-// GOMAXPROCS. The step buffers are shared
-// between the two paths so that a 768→6144 SAE at batch 4096 trains in
-// ≈ 0.6 GB (workspace comments in step.go); BenchmarkRunBig times whole
-// runs from initialisation.
+// shape (parallel_pass.go), and so do the sparse steps' per-row passes
+// (topk selection, gathered decoding), per-feature gradient rows, b_dec's
+// sums over the centred input (by columns), Adam, the decoder-row passes
+// and the geometric median: every split either leaves each value's own
+// sum untouched or combines partial sums in a fixed order, so a step gives
+// the same bits with any GOMAXPROCS. The dense products (kernel.go) run
+// 6×16 register tiles over packed 16-column panels, packed straight from
+// W_encᵀ or W_dec where the product needs their transpose (no [d_in,
+// d_sae] copies). The step buffers are shared between the two paths so
+// that a 768→6144 SAE at batch 4096 trains in ≈ 0.55 GB (workspace
+// comments in step.go); BenchmarkRunBig times whole runs from
+// initialisation.
 //
 // Each architecture also has a reference step, ref_<name>_test.go: the same
 // forward, loss and backward in plain float64 Go on dense matrices, checked

@@ -1,6 +1,9 @@
 package sae
 
-import "math"
+import (
+	"math"
+	"runtime"
+)
 
 // The fused element-wise passes of a training step (fused_amd64.s on
 // amd64 with AVX2, in 8-lane blocks; the tails, and everything elsewhere,
@@ -62,6 +65,24 @@ func l1Fused(df, f, cs []float32, lam float32) float32 {
 // elements at least.
 func adamScaleZero(p, g, m, v []float32, gs, b1, omb1, b2, omb2, stepSize, eps float32) {
 	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+	if len(p) >= 2*adamSpan && runtime.GOMAXPROCS(0) > 1 {
+		// Every element is updated on its own: spans of adamSpan (a
+		// multiple of 8, so each span but the last is all vector lanes,
+		// as in one call) over the cores give the same values.
+		forSpans(len(p), adamSpan, len(p), func(_, lo, hi int) {
+			adamScaleZeroSerial(p[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], gs, b1, omb1, b2, omb2, stepSize, eps)
+		})
+		return
+	}
+	adamScaleZeroSerial(p, g, m, v, gs, b1, omb1, b2, omb2, stepSize, eps)
+}
+
+// adamSpan is the number of parameters a goroutine of adamScaleZero
+// updates at a time (a multiple of 8).
+const adamSpan = 1 << 16
+
+// adamScaleZeroSerial is adamScaleZero on the calling goroutine.
+func adamScaleZeroSerial(p, g, m, v []float32, gs, b1, omb1, b2, omb2, stepSize, eps float32) {
 	i0 := 0
 	if useAVX2 && len(p) >= 8 {
 		i0 = len(p) &^ 7

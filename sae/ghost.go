@@ -15,13 +15,47 @@ type ghostBuffers struct {
 func (w *workspace) ghostBufs() *ghostBuffers {
 	if w.gb == nil {
 		dp := (w.d + 7) &^ 7
-		B, S := w.b, w.s
-		sp := (S + 7) &^ 7
-		w.gb = &ghostBuffers{dp: dp, h: make([]float32, B*S), dh: make([]float32, B*sp), dpre: make([]float32, B*S),
-			wd: make([]float32, S*dp), wdT: make([]float32, dp*sp), g: make([]float32, B*dp), dg: make([]float32, B*dp),
-			cP: make([]float32, B*dp), gwd: make([]float32, S*dp), gwe: make([]float32, S*dp), colSum: make([]float32, S)}
+		B := w.b
+		w.gb = &ghostBuffers{dp: dp, g: make([]float32, B*dp), dg: make([]float32, B*dp), cP: make([]float32, B*dp)}
 	}
-	return w.gb
+	gb := w.gb
+	// The dead-feature buffers are sized for this step's dead count (all
+	// of d_sae would be 3 [B, d_sae] slabs, 300 MB at issue 16's size),
+	// grown when more features are dead.
+	nd := len(w.dead)
+	ndp := (nd + 7) &^ 7
+	B, dp := w.b, gb.dp
+	grow := func(v *[]float32, n int) {
+		if len(*v) < n {
+			*v = make([]float32, n)
+		}
+	}
+	grow(&gb.h, B*nd)
+	grow(&gb.dh, B*ndp)
+	grow(&gb.dpre, B*nd)
+	grow(&gb.wd, nd*dp)
+	grow(&gb.wdT, dp*ndp)
+	grow(&gb.gwd, nd*dp)
+	grow(&gb.gwe, nd*dp)
+	grow(&gb.colSum, nd)
+	return gb
+}
+
+// ghostExp fills the ghost buffers' h = exp(pre[:, dead]) for the step
+// rows from w.pre (the dense standard step calls it before it turns pre
+// into the activations in place; ghostGrads otherwise).
+func (w *workspace) ghostExp() {
+	gb := w.ghostBufs()
+	U, S := w.u, w.s
+	nd := len(w.dead)
+	for b := 0; b < U; b++ {
+		pre := w.pre[b*S : b*S+S]
+		h := gb.h[b*nd : b*nd+nd]
+		for k, i := range w.dead {
+			h[k] = expf(pre[i])
+		}
+	}
+	w.ghostHReady = true
 }
 
 // ghostGrads adds the ghost-grad loss of SAELens 3.12/4.4.5 and its
@@ -30,7 +64,7 @@ func (w *workspace) ghostBufs() *ghostBuffers {
 // rescaled per element to the size of the MSE. The dead features' work is
 // done as small dense products over the dead set.
 func (s *SAE) ghostGrads(w *workspace, x []float32, o *stepOptions, gr grads) float64 {
-	B, U, D, S := w.b, w.u, w.d, w.s
+	B, U, D := w.b, w.u, w.d
 	gWEncT, gWDec, gBEnc, gBDec := gr[0], gr[1], gr[2], gr[3]
 	gb := w.ghostBufs()
 	dp := gb.dp
@@ -58,15 +92,13 @@ func (s *SAE) ghostGrads(w *workspace, x []float32, o *stepOptions, gr grads) fl
 			}
 			transposeTo(gb.wdT, ndp, gb.wd[:nd*dp], nd, dp)
 		}
-		// h = exp(pre[:, dead]); g = h·W_dec[dead]
-		for b := 0; b < U; b++ {
-			pre := w.pre[b*S : b*S+S]
-			h := gb.h[b*nd : b*nd+nd]
-			for k, i := range w.dead {
-				h[k] = expf(pre[i])
-			}
+		// h = exp(pre[:, dead]) unless the dense step took it before
+		// overwriting pre; g = h·W_dec[dead]
+		if !w.ghostHReady {
+			w.ghostExp()
 		}
 	}
+	w.ghostHReady = false
 	clear(gb.g[:U*dp])
 	if ghostRows(w) {
 		// g_b = Σ_k h[b, k]·W_dec[dead k], straight from W_dec

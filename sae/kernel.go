@@ -11,32 +11,96 @@ import (
 // stay in cache while every row of a streams past them; with large work the
 // panels are shared between GOMAXPROCS goroutines.
 func gemmAccBlocked(out, a, w []float32, rows, d, s, s8 int) {
+	gemmAccPanels(out, a, w, nil, rows, d, s, s8)
+}
+
+// gemmAccBlockedT is gemmAccBlocked with w given as its transpose wT
+// ([s, d], row-major): out[r, j] += Σ_k a[r, k]·wT[j, k]. Each panel is
+// packed straight from 16 rows of wT (an 8×8-block transpose), so no
+// [d, s] copy of w exists; the values are gemmAccBlocked's on that copy
+// bit for bit. It needs s a multiple of 16 and rows ≥ 4.
+func gemmAccBlockedT(out, a, wT []float32, rows, d, s int) {
+	if s%16 != 0 || rows < 4 {
+		panic(fmt.Sprintf("sae: gemmAccBlockedT: %d columns, %d rows", s, rows))
+	}
+	gemmAccPanels(out, a, nil, wT, rows, d, s, s)
+}
+
+// gemmAccPanels is gemmAccBlocked over w ([d, s]) or, when w is nil, over
+// the transpose wT ([s, d]; then every panel is full and rows ≥ 4).
+func gemmAccPanels(out, a, w, wT []float32, rows, d, s, s8 int) {
 	panel := 16
 	nPanels := (s8 + panel - 1) / panel
 	rows4 := rows &^ 3
+	// The first rows4 rows in 6-row tiles, an even number of them so that
+	// the 4-row tiles cover the rest of rows4 (every tile kernel sums an
+	// element's terms in k order: the same values as 4-row tiles alone).
+	tiles6 := rows4 / 12 * 2
 	run := func(p0, p1 int) {
 		// Each panel w[:, j:j+16] is packed contiguously first: with a
 		// power-of-two-like row stride its rows would share cache sets.
 		pp := packBufs.Get().(*[]float32)
 		defer packBufs.Put(pp)
-		if cap(*pp) < d*16 {
-			*pp = make([]float32, d*16)
+		if n := packPanels*d*16 + 3*16; cap(*pp) < n {
+			*pp = make([]float32, n)
 		}
-		pack := (*pp)[:d*16]
-		for p := p0; p < p1; p++ {
-			j := p * panel
-			width := min(panel, s8-j)
-			if width == 16 && rows4 > 0 {
-				for k := 0; k < d; k++ {
-					copy(pack[k*16:k*16+16], w[k*s+j:k*s+j+16])
-				}
-				gemm4x16AVX2(&out[j], &a[0], &pack[0], rows4, d, s, 16)
-				if rows4 < rows {
-					gemmAccAVX2(&out[rows4*s+j], &a[rows4*d], &w[j], rows-rows4, d, s, 16)
-				}
-			} else {
-				gemmAccAVX2(&out[j], &a[0], &w[j], rows, d, s, width)
+		pack := (*pp)[:packPanels*d*16]
+		tail := (*pp)[packPanels*d*16 : packPanels*d*16+3*16] // ≤ 3 rows × 16 (wT's last rows)
+		for p := p0; p < p1; {
+			// The next full panels, up to packPanels, packed together
+			// row by row of w (each row's 64·g bytes in one go).
+			g := 0
+			for g < packPanels && p+g < p1 && (p+g)*panel+panel <= s8 {
+				g++
 			}
+			if g == 0 || rows4 == 0 {
+				j := p * panel
+				gemmAccAVX2(&out[j], &a[0], &w[j], rows, d, s, min(panel, s8-j))
+				p++
+				continue
+			}
+			if w != nil {
+				packPanelRows(pack, w, d, s, p*panel, g)
+			} else {
+				for q := 0; q < g; q++ {
+					j := (p + q) * panel
+					transposeTo(pack[q*d*16:], 16, wT[j*d:(j+16)*d], 16, d)
+				}
+			}
+			// The 6-row tiles a block of rows at a time over the group's
+			// panels, so that the block of a stays in cache across them.
+			tb := gemmRowBlock(d) / 6
+			for t0 := 0; t0 < tiles6; t0 += tb {
+				nt := min(tb, tiles6-t0)
+				for q := 0; q < g; q++ {
+					j := (p + q) * panel
+					gemm6x16AVX2(&out[t0*6*s+j], &a[t0*6*d], &pack[q*d*16], nt, d, s, 16)
+				}
+			}
+			for q := 0; q < g; q++ {
+				j := (p + q) * panel
+				pk := pack[q*d*16:]
+				if r6 := 6 * tiles6; r6 < rows4 {
+					gemm4x16AVX2(&out[r6*s+j], &a[r6*d], &pk[0], rows4-r6, d, s, 16)
+				}
+				if rows4 < rows {
+					if w != nil {
+						gemmAccAVX2(&out[rows4*s+j], &a[rows4*d], &w[j], rows-rows4, d, s, 16)
+						continue
+					}
+					// The same kernel on the packed panel, through a
+					// 16-wide copy of the last rows' outputs.
+					n := rows - rows4
+					for r := 0; r < n; r++ {
+						copy(tail[r*16:r*16+16], out[(rows4+r)*s+j:])
+					}
+					gemmAccAVX2(&tail[0], &a[rows4*d], &pk[0], n, d, 16, 16)
+					for r := 0; r < n; r++ {
+						copy(out[(rows4+r)*s+j:(rows4+r)*s+j+16], tail[r*16:r*16+16])
+					}
+				}
+			}
+			p += g
 		}
 	}
 	workers := runtime.GOMAXPROCS(0)
@@ -55,6 +119,38 @@ func gemmAccBlocked(out, a, w []float32, rows, d, s, s8 int) {
 		}()
 	}
 	wg.Wait()
+}
+
+// gemmRowBlock is the number of rows of a (a multiple of 6) that
+// gemmAccPanels runs over a group of packed panels before the next rows,
+// so that the block of a serves packPanels panels from cache: 96 rows
+// while they fit in 384 KB, else 48 (each output element is still one
+// kernel call's sum: the blocking changes no value).
+func gemmRowBlock(d int) int {
+	if 96*4*d <= 384<<10 {
+		return 96
+	}
+	return 48
+}
+
+// packPanels is the number of 16-column panels gemmAccBlocked packs at a
+// time: reading w row by row, 64·packPanels bytes a row, instead of one
+// 64-byte line a row per panel (a page apart for a wide w).
+const packPanels = 4
+
+// packPanelRows copies the g panels w[:, j0+16q : j0+16q+16] (q < g) of w
+// ([d, s]) into pack, panel q at pack[q·d·16:] as [d, 16], row by row of w.
+func packPanelRows(pack, w []float32, d, s, j0, g int) {
+	_ = w[(d-1)*s+j0+16*g-1]
+	_ = pack[g*d*16-1]
+	// 32 rows of w at a time, every panel's 16 values of them (one AVX
+	// row copy per panel and block of rows).
+	for k0 := 0; k0 < d; k0 += 32 {
+		n := min(32, d-k0)
+		for q := 0; q < g; q++ {
+			copyRowsAVX(&pack[(q*d+k0)*16], 16, &w[k0*s+j0+q*16], s, n, 16)
+		}
+	}
 }
 
 // packBufs holds gemmAccBlocked's packed panels between calls (one per
@@ -88,10 +184,16 @@ func gemmAccDense(out, a, w []float32, rows, d, s int) {
 		case s8 <= 128 || d*s8*4 <= 128<<10:
 			// 4 rows × 16 columns per pass where possible, then the rest.
 			rows4 := rows &^ 3
+			tiles6 := rows4 / 12 * 2 // as in gemmAccPanels: the same values
 			j := 0
 			if rows4 > 0 {
 				for ; j+16 <= s8; j += 16 {
-					gemm4x16AVX2(&out[j], &a[0], &w[j], rows4, d, s, s)
+					if tiles6 > 0 {
+						gemm6x16AVX2(&out[j], &a[0], &w[j], tiles6, d, s, s)
+					}
+					if r6 := 6 * tiles6; r6 < rows4 {
+						gemm4x16AVX2(&out[r6*s+j], &a[r6*d], &w[j], rows4-r6, d, s, s)
+					}
 				}
 				if rows4 < rows && j > 0 {
 					gemmAccAVX2(&out[rows4*s], &a[rows4*d], &w[0], rows-rows4, d, s, j)
@@ -107,6 +209,69 @@ func gemmAccDense(out, a, w []float32, rows, d, s int) {
 	if s8 == s {
 		return
 	}
+	gemmAccTail(out, a, w, rows, d, s, s8)
+}
+
+// gemmAccTail computes the columns s8 ≤ j < s of gemmAcc: for every row,
+// o[j] += x·w[k, j] over the k with x = a[r, k] ≠ 0, in k order. A tail of
+// 4 columns (the notebook's d_sae 52) keeps the row's four sums in locals
+// across k: the same operations in the same order as gemmAccTailRef's loop.
+func gemmAccTail(out, a, w []float32, rows, d, s, s8 int) {
+	if s-s8 != 4 {
+		gemmAccTailRef(out, a, w, rows, d, s, s8)
+		return
+	}
+	r := 0
+	// Two rows at a time: their sums are independent chains, so the adds
+	// of one overlap the other's latency.
+	for ; r+2 <= rows; r += 2 {
+		o := (*[4]float32)(out[r*s+s8:])
+		q := (*[4]float32)(out[(r+1)*s+s8:])
+		o0, o1, o2, o3 := o[0], o[1], o[2], o[3]
+		q0, q1, q2, q3 := q[0], q[1], q[2], q[3]
+		ar := a[r*d : r*d+d]
+		br := a[(r+1)*d : (r+1)*d+d]
+		p := s8
+		for k, x := range ar {
+			y := br[k]
+			wk := (*[4]float32)(w[p:])
+			if x != 0 {
+				o0 += x * wk[0]
+				o1 += x * wk[1]
+				o2 += x * wk[2]
+				o3 += x * wk[3]
+			}
+			if y != 0 {
+				q0 += y * wk[0]
+				q1 += y * wk[1]
+				q2 += y * wk[2]
+				q3 += y * wk[3]
+			}
+			p += s
+		}
+		o[0], o[1], o[2], o[3] = o0, o1, o2, o3
+		q[0], q[1], q[2], q[3] = q0, q1, q2, q3
+	}
+	for ; r < rows; r++ {
+		o := (*[4]float32)(out[r*s+s8:])
+		o0, o1, o2, o3 := o[0], o[1], o[2], o[3]
+		p := s8
+		for _, x := range a[r*d : r*d+d] {
+			if x != 0 {
+				wk := (*[4]float32)(w[p:])
+				o0 += x * wk[0]
+				o1 += x * wk[1]
+				o2 += x * wk[2]
+				o3 += x * wk[3]
+			}
+			p += s
+		}
+		o[0], o[1], o[2], o[3] = o0, o1, o2, o3
+	}
+}
+
+// gemmAccTailRef is gemmAccTail as the plain loop.
+func gemmAccTailRef(out, a, w []float32, rows, d, s, s8 int) {
 	for r := 0; r < rows; r++ {
 		o := out[r*s : r*s+s]
 		for k := 0; k < d; k++ {
@@ -284,8 +449,17 @@ const sparseMinCols = 128
 func sparseEnough(a []float32) bool {
 	limit := int(sparseMaxDensity * float64(len(a)))
 	nz := 0
-	for _, v := range a {
-		nz += nonZero(v)
+	// Branch-free counting, with a look at the count every 4096 values:
+	// a dense operand is known to be one long before the end.
+	for len(a) > 0 {
+		c := a[:min(len(a), 4096)]
+		for _, v := range c {
+			nz += nonZero(v)
+		}
+		if nz > limit {
+			return false
+		}
+		a = a[len(c):]
 	}
 	return nz <= limit
 }

@@ -30,6 +30,12 @@ func gemmTNAccAVX2(out, a, w *float32, n, m, p, p8 int)
 //go:noescape
 func gemm4x16AVX2(out, a, w *float32, rows4, d, s, ws int)
 
+// gemm6x16AVX2 out[r*s+j] += Σ_k a[r*d+k]·w[k*ws+j] for r < 6·tiles,
+// j < 16 (each element's terms in k order, as gemm4x16AVX2).
+//
+//go:noescape
+func gemm6x16AVX2(out, a, w *float32, tiles, d, s, ws int)
+
 // gemmTN4x16AVX2 out[i*p+j] += Σ_b a[b*lda+i]·w[b*p+j] for i < m4 (a
 // multiple of 4), j < 16.
 //
@@ -109,6 +115,19 @@ func removeParallel4AVX(wdec, gdec *float32, rows, d int)
 //
 //go:noescape
 func copyRowsAVX(dst *float32, ldd int, src *float32, lds int, rows, d int)
+
+// copyRowsMaskAVX is copyRowsAVX for any d: the last d%8 values of each
+// row through the lane mask at mask (first d%8 lanes set, laneMask).
+//
+//go:noescape
+func copyRowsMaskAVX(dst *float32, ldd int, src *float32, lds int, rows, d int, mask *int32)
+
+// copyRowsBlendAVX is copyRowsMaskAVX that merges each row's last d%8
+// values into the destination's 8 (rewriting the others with their own
+// values) instead of a masked store: it needs ldd ≥ d rounded up to 8.
+//
+//go:noescape
+func copyRowsBlendAVX(dst *float32, ldd int, src *float32, lds int, rows, d int, mask *int32)
 
 // transpose8AVX2 writes dst[(8b+j)*ldd+i] = src[i*lds+8b+j] for b < nblk, i,
 // j < 8.

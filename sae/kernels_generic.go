@@ -59,7 +59,8 @@ func gemmTNAccGo(out, a, w *float32, n, m, p, p8 int) {
 	}
 }
 
-// gemm4x16Go: out[r*s+j] += Σ_k a[r*d+k]·w[k*ws+j] for r < rows4, j < 16.
+// gemm4x16Go: out[r*s+j] += Σ_k a[r*d+k]·w[k*ws+j] for r < rows4, j < 16
+// (any row count: gemm6x16AVX2's pure-Go version too).
 func gemm4x16Go(out, a, w *float32, rows4, d, s, ws int) {
 	if rows4 == 0 {
 		return

@@ -62,6 +62,9 @@ func TestKernelsMatchGeneric(t *testing.T) {
 		run(t, "gemm4x16", [][]float32{fill(4 * s), fill(4 * d), fill(d * s)}, func(b [][]float32) {
 			gemm4x16AVX2(&b[0][0], &b[1][0], &b[2][0], 4, d, s, s)
 		}, func(b [][]float32) { gemm4x16Go(&b[0][0], &b[1][0], &b[2][0], 4, d, s, s) })
+		run(t, "gemm6x16", [][]float32{fill(12 * s), fill(12 * d), fill(d * (s + 4))}, func(b [][]float32) {
+			gemm6x16AVX2(&b[0][0], &b[1][0], &b[2][0], 2, d, s, s+4)
+		}, func(b [][]float32) { gemm4x16Go(&b[0][0], &b[1][0], &b[2][0], 12, d, s, s+4) })
 		run(t, "gemmTN4x16", [][]float32{fill(4 * s), fill(rows * (d + 4)), fill(rows * s)}, func(b [][]float32) {
 			gemmTN4x16AVX2(&b[0][0], &b[1][0], &b[2][0], rows, 4, s, d+4)
 		}, func(b [][]float32) { gemmTN4x16Go(&b[0][0], &b[1][0], &b[2][0], rows, 4, s, d+4) })
@@ -134,6 +137,16 @@ func TestKernelsMatchGeneric(t *testing.T) {
 		run(t, "copyRows", [][]float32{fill(5 * (d4 + 3)), fill(5 * (d4 + 1))}, func(b [][]float32) {
 			copyRowsAVX(&b[0][0], d4+3, &b[1][0], d4+1, 5, d4)
 		}, func(b [][]float32) { copyRowsGo(&b[0][0], d4+3, &b[1][0], d4+1, 5, d4) })
+		for _, dm := range []int{1, 5, 13, n/2 + 3} {
+			// the destination's padding beyond d must survive the masked copy
+			run(t, "copyRowsMask", [][]float32{fill(5 * (dm + 3)), fill(5 * (dm + 1))}, func(b [][]float32) {
+				copyRowsMaskAVX(&b[0][0], dm+3, &b[1][0], dm+1, 5, dm, &laneMasks[8-dm%8])
+			}, func(b [][]float32) { copyRowsGo(&b[0][0], dm+3, &b[1][0], dm+1, 5, dm) })
+			lp := (dm+7)&^7 + 2
+			run(t, "copyRowsBlend", [][]float32{fill(5 * lp), fill(5 * (dm + 1))}, func(b [][]float32) {
+				copyRowsBlendAVX(&b[0][0], lp, &b[1][0], dm+1, 5, dm, &laneMasks[8-dm%8])
+			}, func(b [][]float32) { copyRowsGo(&b[0][0], lp, &b[1][0], dm+1, 5, dm) })
+		}
 		if n%16 == 0 {
 			w, x0, x1, x2, x3 := fill(n), fill(n), fill(n), fill(n), fill(n)
 			var oa, ob [4]float32

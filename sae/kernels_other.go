@@ -26,6 +26,10 @@ func gemm4x16AVX2(out, a, w *float32, rows4, d, s, ws int) {
 	gemm4x16Go(out, a, w, rows4, d, s, ws)
 }
 
+func gemm6x16AVX2(out, a, w *float32, tiles, d, s, ws int) {
+	gemm4x16Go(out, a, w, 6*tiles, d, s, ws)
+}
+
 func reluCountAVX2(f, pre *float32, cc *int32, n int) int {
 	return reluCountGo(f, pre, cc, n)
 }
@@ -71,6 +75,14 @@ func removeParallel4AVX(wdec, gdec *float32, rows, d int) {
 }
 
 func copyRowsAVX(dst *float32, ldd int, src *float32, lds int, rows, d int) {
+	copyRowsGo(dst, ldd, src, lds, rows, d)
+}
+
+func copyRowsMaskAVX(dst *float32, ldd int, src *float32, lds int, rows, d int, _ *int32) {
+	copyRowsGo(dst, ldd, src, lds, rows, d)
+}
+
+func copyRowsBlendAVX(dst *float32, ldd int, src *float32, lds int, rows, d int, _ *int32) {
 	copyRowsGo(dst, ldd, src, lds, rows, d)
 }
 

@@ -3,6 +3,7 @@ package sae
 import (
 	"math"
 	"strings"
+	"sync"
 )
 
 // adam is torch.optim.Adam (no weight decay, no amsgrad) over a list of
@@ -90,11 +91,22 @@ func normalizeRows(w []float32, rows, d int) {
 		}
 		return
 	}
-	for i := 0; i < rows; i++ {
-		row := w[i*d : i*d+d]
-		scale(row, 1/float32(math.Sqrt(float64(sumSq(row)))))
-	}
+	// Every row on its own: spans of rows over the cores.
+	forSpans(rows, rowSpan, rows*d, func(_, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			row := w[i*d : i*d+d]
+			scale(row, 1/float32(math.Sqrt(float64(sumSq(row)))))
+		}
+	})
 }
+
+// rowSpan is the number of decoder rows a goroutine of the per-row
+// decoder passes (normalisation, parallel-gradient removal) takes at a
+// time.
+const rowSpan = 64
+
+// rowSqPool holds removeParallelDecoderGrad's per-row squared norms.
+var rowSqPool = sync.Pool{New: func() any { return new([]float64) }}
 
 // clipCoefKnown returns the global L2 norm of the gradients and the factor
 // torch.nn.utils.clip_grad_norm_ scales them by so the norm is at most
@@ -146,14 +158,27 @@ func dotNarrow(a, b []float32) float32 {
 // gradient instead of two); narrow ones (a few KiB in all) with sumSq.
 func removeParallelDecoderGrad(wdec, gdec []float32, dSAE, dIn int) float64 {
 	if dIn >= 32 {
-		var ss float64
-		for i := 0; i < dSAE; i++ {
-			row := wdec[i*dIn : i*dIn+dIn]
-			gr := gdec[i*dIn : i*dIn+dIn]
-			if p := dot(gr, row); p != 0 {
-				axpy(-p, row, gr)
+		// Rows split over the cores, each row's squared norm kept, then
+		// summed in row order (the serial loop's sum).
+		bp := rowSqPool.Get().(*[]float64)
+		defer rowSqPool.Put(bp)
+		if cap(*bp) < dSAE {
+			*bp = make([]float64, dSAE)
+		}
+		sq := (*bp)[:dSAE]
+		forSpans(dSAE, rowSpan, dSAE*dIn, func(_, lo, hi int) {
+			for i := lo; i < hi; i++ {
+				row := wdec[i*dIn : i*dIn+dIn]
+				gr := gdec[i*dIn : i*dIn+dIn]
+				if p := dot(gr, row); p != 0 {
+					axpy(-p, row, gr)
+				}
+				sq[i] = float64(sumSq(gr))
 			}
-			ss += float64(sumSq(gr))
+		})
+		var ss float64
+		for _, v := range sq {
+			ss += v
 		}
 		return ss
 	}

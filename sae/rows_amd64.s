@@ -153,6 +153,98 @@ cr_done:
 	VZEROUPPER
 	RET
 
+// func copyRowsMaskAVX(dst *float32, ldd int, src *float32, lds int, rows int, d int, mask *int32)
+// Requires: AVX
+TEXT ·copyRowsMaskAVX(SB), NOSPLIT, $0-56
+	MOVQ    dst+0(FP), DI
+	MOVQ    ldd+8(FP), R8
+	SHLQ    $0x02, R8
+	MOVQ    src+16(FP), SI
+	MOVQ    lds+24(FP), R9
+	SHLQ    $0x02, R9
+	MOVQ    rows+32(FP), CX
+	MOVQ    d+40(FP), DX
+	MOVQ    mask+48(FP), R10
+	VMOVDQU (R10), Y1
+	TESTQ   CX, CX
+	JZ      cm_done
+
+cm_row:
+	XORQ AX, AX
+	MOVQ DX, BX
+
+cm_8:
+	CMPQ    BX, $0x08
+	JLT     cm_tail
+	VMOVUPS (SI)(AX*1), Y0
+	VMOVUPS Y0, (DI)(AX*1)
+	ADDQ    $0x20, AX
+	SUBQ    $0x08, BX
+	JMP     cm_8
+
+cm_tail:
+	TESTQ      BX, BX
+	JZ         cm_next
+	VMASKMOVPS (SI)(AX*1), Y1, Y0
+	VMASKMOVPS Y0, Y1, (DI)(AX*1)
+
+cm_next:
+	ADDQ R8, DI
+	ADDQ R9, SI
+	DECQ CX
+	JNZ  cm_row
+
+cm_done:
+	VZEROUPPER
+	RET
+
+// func copyRowsBlendAVX(dst *float32, ldd int, src *float32, lds int, rows int, d int, mask *int32)
+// Requires: AVX
+TEXT ·copyRowsBlendAVX(SB), NOSPLIT, $0-56
+	MOVQ    dst+0(FP), DI
+	MOVQ    ldd+8(FP), R8
+	SHLQ    $0x02, R8
+	MOVQ    src+16(FP), SI
+	MOVQ    lds+24(FP), R9
+	SHLQ    $0x02, R9
+	MOVQ    rows+32(FP), CX
+	MOVQ    d+40(FP), DX
+	MOVQ    mask+48(FP), R10
+	VMOVDQU (R10), Y1
+	TESTQ   CX, CX
+	JZ      cb_done
+
+cb_row:
+	XORQ AX, AX
+	MOVQ DX, BX
+
+cb_8:
+	CMPQ    BX, $0x08
+	JLT     cb_tail
+	VMOVUPS (SI)(AX*1), Y0
+	VMOVUPS Y0, (DI)(AX*1)
+	ADDQ    $0x20, AX
+	SUBQ    $0x08, BX
+	JMP     cb_8
+
+cb_tail:
+	TESTQ      BX, BX
+	JZ         cb_next
+	VMASKMOVPS (SI)(AX*1), Y1, Y0
+	VMOVUPS    (DI)(AX*1), Y2
+	VBLENDVPS  Y1, Y0, Y2, Y2
+	VMOVUPS    Y2, (DI)(AX*1)
+
+cb_next:
+	ADDQ R8, DI
+	ADDQ R9, SI
+	DECQ CX
+	JNZ  cb_row
+
+cb_done:
+	VZEROUPPER
+	RET
+
 // func transpose8AVX2(dst *float32, ldd int, src *float32, lds int, nblk int)
 // Requires: AVX
 TEXT ·transpose8AVX2(SB), NOSPLIT, $0-40

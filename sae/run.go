@@ -244,6 +244,11 @@ type trainerState struct {
 // The directory is assembled under a temporary name and renamed into place,
 // so an interrupted write never replaces a complete checkpoint.
 func (t *Trainer) SaveCheckpoint(name string) error {
+	if len(t.SAE.WEncT) >= releaseGCValues {
+		// Collect what the steps left first, so that the checkpoint's
+		// garbage lands on a collected heap rather than on top of it.
+		runtime.GC()
+	}
 	err := t.saveCheckpoint(name)
 	if len(t.SAE.WEncT) >= releaseGCValues {
 		// A checkpoint of a large SAE leaves several copies of the weights

@@ -75,15 +75,26 @@ func (eg *encGrads) apply(gWEncT, c []float32, D, S int) {
 		return
 	}
 	cnt, srow, sval, _ := eg.byFeature(S, false)
-	lo := int32(0)
-	for f := 0; f < S; f++ {
-		hi := cnt[f]
-		if hi > lo {
-			gaxpy(gWEncT[f*D:f*D+D], c, D, srow[lo:hi], sval[lo:hi])
+	// Every feature's gradient row on its own: spans of features over the
+	// cores (the same values as one loop over f).
+	forSpans(S, topkFeatSpan, len(eg.feat)*D, func(_, flo, fhi int) {
+		for f := flo; f < fhi; f++ {
+			lo, hi := featStart(cnt, f), cnt[f]
+			if hi > lo {
+				gaxpy(gWEncT[f*D:f*D+D], c, D, srow[lo:hi], sval[lo:hi])
+			}
 		}
-		lo = hi
-	}
+	})
 	eg.feat, eg.row, eg.val = eg.feat[:0], eg.row[:0], eg.val[:0]
+}
+
+// featStart is the start of feature f's group in groupByFeature's output
+// (cnt[f-1], or 0 for f = 0).
+func featStart(cnt []int32, f int) int32 {
+	if f == 0 {
+		return 0
+	}
+	return cnt[f-1]
 }
 
 // byFeature groups the collected entries by feature (groupByFeature into
@@ -193,23 +204,33 @@ func (s *SAE) decodeGatheredDots(w *workspace, x []float32, o *stepOptions, gWDe
 			gemmAcc(w.y[:U*D], fd, s.WDec, U, S, D)
 		}
 	}
-	for b := 0; b < U; b++ {
-		y := w.y[b*D : b*D+D]
-		if fd == nil {
-			copy(y, s.BDec)
-			n := int(w.actN[b])
-			gaxpy(y, s.WDec, D, w.actIdx[b*S:b*S+n], w.actVal[b*S:b*S+n])
-		}
-		rn := w.norms[b]
-		xh := w.xhat[b*D : b*D+D]
-		if rn.kout != 1 || rn.mu != 0 {
-			for j := range y {
-				xh[j] = y[j]*rn.kout + rn.mu
-			}
-		} else {
-			copy(xh, y)
+	// Every row on its own: spans of rows over the cores.
+	work := U * D
+	if fd == nil {
+		work = 0
+		for _, n := range w.actN[:U] {
+			work += int(n) * D
 		}
 	}
+	forSpans(U, topkRowSpan, work, func(_, lo, hi int) {
+		for b := lo; b < hi; b++ {
+			y := w.y[b*D : b*D+D]
+			if fd == nil {
+				copy(y, s.BDec)
+				n := int(w.actN[b])
+				gaxpy(y, s.WDec, D, w.actIdx[b*S:b*S+n], w.actVal[b*S:b*S+n])
+			}
+			rn := w.norms[b]
+			xh := w.xhat[b*D : b*D+D]
+			if rn.kout != 1 || rn.mu != 0 {
+				for j := range y {
+					xh[j] = y[j]*rn.kout + rn.mu
+				}
+			} else {
+				copy(xh, y)
+			}
+		}
+	})
 	w.mseWeights(x, o)
 	ed := w.stepEncGrads(0)
 	var mse float64
@@ -265,19 +286,21 @@ func (eg *encGrads) applyDots(gW, src, w []float32, D, S int, dots []float32) {
 		return
 	}
 	cnt, srow, sval, spos := eg.byFeature(S, true)
-	lo := int32(0)
-	for f := 0; f < S; f++ {
-		hi := cnt[f]
-		if hi > lo {
-			wf := w[f*D : f*D+D]
-			for p := lo; p < hi; p++ {
-				r := int(srow[p])
-				dots[spos[p]] = dot(src[r*D:r*D+D], wf)
+	// Features on their own (each writes its gradient row and its
+	// entries' dots): spans of features over the cores.
+	forSpans(S, topkFeatSpan, 2*len(eg.feat)*D, func(_, flo, fhi int) {
+		for f := flo; f < fhi; f++ {
+			lo, hi := featStart(cnt, f), cnt[f]
+			if hi > lo {
+				wf := w[f*D : f*D+D]
+				for p := lo; p < hi; p++ {
+					r := int(srow[p])
+					dots[spos[p]] = dot(src[r*D:r*D+D], wf)
+				}
+				gaxpy(gW[f*D:f*D+D], src, D, srow[lo:hi], sval[lo:hi])
 			}
-			gaxpy(gW[f*D:f*D+D], src, D, srow[lo:hi], sval[lo:hi])
 		}
-		lo = hi
-	}
+	})
 	eg.feat, eg.row, eg.val, eg.pos = eg.feat[:0], eg.row[:0], eg.val[:0], eg.pos[:0]
 }
 

@@ -39,6 +39,9 @@ type workspace struct {
 	featAcc  []float32 // [d_sae] per-feature accumulator
 	dth      []float64 // [d_sae] threshold gradient accumulator
 	scratch  []int32   // top-k scratch ([d_sae]; batchtopk grows it to [B, d_sae]: scratchN)
+	scratchW [][]int32 // the top-k scratch ([d_sae]) of the topk step's other goroutines
+	bdIdx    []int32   // [d_sae] bdecThroughInput's features (nil until needed)
+	bdVal    []float32 // [d_sae] and their sums
 	dead     []int32   // dead feature list
 	dots     []float32 // [B, d_sae] standard sparse step: dy_b·W_dec[i] per active entry; the dense step's dF (slab)
 	h        []float32 // [d_sae] per-step scratch (gated Σπ, jumprelu norm gradient, AuxK values)
@@ -48,7 +51,10 @@ type workspace struct {
 	// denseActs is set by the dense step: the activations are in fDense
 	// and colCount, not in the active lists.
 	denseActs bool
-	fDense    []float32 // [B, d_sae] the dense step's activations (w.pre itself or db.f)
+	fDense    []float32 // [B, d_sae] the dense step's activations (w.pre itself)
+	// ghostHReady is set when the ghost buffers' h already holds
+	// exp(pre[:, dead]) for this step (ghostExp).
+	ghostHReady bool
 	// preReady is set when w.pre already holds this step's encoder output
 	// (the standard step's cost choice computed it); see encodeOnce.
 	preReady bool
@@ -271,7 +277,18 @@ func (s *SAE) encodeOnce(w *workspace, bias []float32, o *stepOptions) {
 func (s *SAE) encodeDense(w *workspace, bias []float32, o *stepOptions) {
 	U, D, S := w.u, w.d, w.s
 	wt := s.WEncT
-	if fastGemm() && S >= 8 {
+	if encodeFromT(w.c, U, D, S) {
+		// Large and dense: the blocked product packs its panels straight
+		// from W_encᵀ (no [d_in, d_sae] copy, no transpose pass).
+		for b := 0; b < U; b++ {
+			if bias != nil {
+				copy(w.pre[b*S:b*S+S], bias)
+			} else {
+				clear(w.pre[b*S : b*S+S])
+			}
+		}
+		gemmAccBlockedT(w.pre, w.c, wt, U, D, S)
+	} else if fastGemm() && S >= 8 {
 		if w.wenc == nil {
 			w.wenc = make([]float32, D*S)
 			w.encCols = make([]int32, 0, D)
@@ -322,6 +339,37 @@ func (s *SAE) encodeDense(w *workspace, bias []float32, o *stepOptions) {
 		}
 	}
 }
+
+// encodeFromT reports whether encodeDense runs its product on W_encᵀ
+// itself (gemmAccBlockedT): where gemmAcc on the encoder copy would take
+// the blocked kernels (a dense input, d_sae > 128 and a 16-multiple, a
+// panel of more than 128 KB, at least 4 rows), with the same values.
+func encodeFromT(c []float32, U, D, S int) bool {
+	return packFromT && fastGemm() && U >= 4 && D > 0 && S%16 == 0 && S > 128 && D*S*4 > 128<<10 &&
+		!sparseEnough(c[:U*D])
+}
+
+// gemmAccByT adds a·wTᵀ to out (a [rows, d], wT [s, d], out [rows, s]):
+// straight on wT where encodeFromT allows (the same values), else with
+// gemmAcc on the transpose of wT in *buf ([d, s], allocated when first
+// needed), transposed once per step: *ready records it.
+func gemmAccByT(out, a, wT []float32, rows, d, s int, buf *[]float32, ready *bool) {
+	if encodeFromT(a[:rows*d], rows, d, s) {
+		gemmAccBlockedT(out, a, wT, rows, d, s)
+		return
+	}
+	if !*ready {
+		if len(*buf) < d*s {
+			*buf = make([]float32, d*s)
+		}
+		transposePar(*buf, s, wT, s, d)
+		*ready = true
+	}
+	gemmAcc(out, a, (*buf)[:d*s], rows, d, s)
+}
+
+// packFromT enables encodeFromT (tests compare the steps without it).
+var packFromT = true
 
 // mseWeights writes the per-row MSE weights of the step rows x into w.wmse:
 // 1, or the dense_batch weights.

@@ -8,13 +8,12 @@ import (
 // denseBuffers are the padded matrices of the dense standard step
 // (d_in padded to a multiple of 8: dp). When dp = d_in the padded row
 // buffers are the workspace's own (y, dy, c) and the decoder copy is W_dec
-// itself; dF is the workspace's dots slab; f is allocated only when the
-// pre-activations must outlive the step's activations (ghost grads: the
-// activations then go to the actVal slab, unused by the dense path, and f
-// is the small-shape products' transpose scratch that actVal was).
+// itself; dF is the workspace's dots slab; the activations replace the
+// pre-activations in place (ghost grads take exp(pre) of the dead
+// features first), and actVal, unused by the dense path, is the
+// small-shape products' transpose scratch.
 type denseBuffers struct {
 	dp             int
-	f              []float32 // [B, S], nil until needed (ghost grads at a small shape)
 	wdecP, wdecT   []float32 // [S, dp] (nil when dp = d_in), [dp, S]
 	yP, dyP, cP    []float32 // [B, dp] (nil when dp = d_in)
 	gWDecP, gWEncP []float32 // [S, dp] (nil when dp = d_in)
@@ -44,11 +43,12 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 	gWEncT, gWDec, gBEnc, gBDec := gr[0], gr[1], gr[2], gr[3]
 	s.encodeOnce(w, s.BEnc, o)
 	tanh := s.ActivationFn == "tanh-relu"
-	// The activations replace the pre-activations in place unless ghost
-	// grads read the dead features' pre-activations after the penalty.
+	// The activations replace the pre-activations in place; ghost grads
+	// take the dead features' exp(pre) first (all they read of pre).
 	fAll := w.pre
-	if o.ghost {
-		fAll = w.actValSlab()[:B*S]
+	runGhost := o.ghost && (len(w.dead) > 0 || !o.skipIdleGhostLoss)
+	if runGhost && len(w.dead) > 0 {
+		w.ghostExp()
 	}
 	w.fDense = fAll
 	dfAll := w.dotsSlab()
@@ -57,17 +57,8 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 		wdecP, yP, dyP, cP = s.WDec, w.y, w.dy, w.c
 	}
 	// The transpose scratch of the small-shape weight-gradient products:
-	// actVal (the dense path keeps no active lists) unless it holds the
-	// activations.
-	tbuf := func() []float32 {
-		if !o.ghost {
-			return w.actValSlab()
-		}
-		if db.f == nil {
-			db.f = make([]float32, B*S)
-		}
-		return db.f
-	}
+	// actVal (the dense path keeps no active lists).
+	tbuf := w.actValSlab
 	// Activations, branch-free: f = relu(pre) (tanh-relu: tanh of it), the
 	// active count per row and per feature (the firing statistics).
 	clear(w.colCount)
@@ -94,7 +85,6 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 	if dp != D {
 		copyRows(wdecP, dp, s.WDec, D, S, D)
 	}
-	transposePar(db.wdecT, S, s.WDec, S, D)
 	// y = f·W_dec + b_dec
 	copyRows(yP, dp, s.BDec, 0, U, D)
 	gemmAcc(yP[:U*dp], fAll[:U*S], wdecP, U, S, dp)
@@ -126,8 +116,14 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 		copyRows(cP, dp, w.c, D, U, D)
 	}
 	// dF = dy·W_decᵀ
-	clear(dfAll[:U*S])
-	gemmAcc(dfAll[:U*S], dyP[:U*dp], db.wdecT, U, dp, S)
+	clearPar(dfAll[:U*S])
+	if dp == D && encodeFromT(dyP[:U*D], U, D, S) {
+		// on W_dec itself, W_decᵀ's transpose (the same values)
+		gemmAccBlockedT(dfAll[:U*S], dyP[:U*D], s.WDec, U, D, S)
+	} else {
+		transposePar(db.wdecT, S, s.WDec, S, D)
+		gemmAcc(dfAll[:U*S], dyP[:U*dp], db.wdecT, U, dp, S)
+	}
 	// Sparsity penalty and dLoss/dpre (written into df).
 	s.penaltyWeights(w, o)
 	clear(w.featAcc)
@@ -236,10 +232,10 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 			db.smallT = make([]float32, w.b*D)
 		}
 		tT := db.wdecT[:D*S]
-		clear(tT)
+		clearPar(tT)
 		gemmTNAccBuf(tT, dyP[:U*D], fAll[:U*S], U, D, S, db.smallT)
 		transposePar(gWDec, D, tT, D, S)
-		clear(tT)
+		clearPar(tT)
 		gemmTNAccBuf(tT, cP[:U*D], dfAll[:U*S], U, D, S, db.smallT)
 		transposePar(gWEncT, D, tT, D, S)
 	} else if dp == D {
@@ -258,11 +254,7 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 	}
 	if s.ApplyBDecToInput {
 		// A reduction over the features into b_dec's gradient: in order.
-		for i := 0; i < S; i++ {
-			if db.colSum[i] != 0 {
-				axpy(-db.colSum[i], s.WEncT[i*D:i*D+D], gBDec)
-			}
-		}
+		w.bdecThroughInput(gBDec, s.WEncT, db.colSum[:S])
 	}
 	if o.scaleByDec {
 		forBlocks(S, S*D, func(_, lo, hi int) {
@@ -273,7 +265,7 @@ func (s *SAE) stepStandardDense(w *workspace, x []float32, o *stepOptions, gr gr
 			}
 		})
 	}
-	if o.ghost && (len(w.dead) > 0 || !o.skipIdleGhostLoss) {
+	if runGhost {
 		L.Ghost = s.ghostGrads(w, x, o, gr)
 	}
 	return nil
@@ -304,10 +296,22 @@ func copyRows(dst []float32, ldd int, src []float32, lds int, rows, d int) {
 		copyRowsAVX(&dst[0], ldd, &src[0], lds, rows, d)
 		return
 	}
+	if useAVX2 && ldd >= (d+7)&^7 {
+		// padded destination rows: the tail merged into 8 whole lanes
+		copyRowsBlendAVX(&dst[0], ldd, &src[0], lds, rows, d, &laneMasks[8-d%8])
+		return
+	}
+	if useAVX2 {
+		copyRowsMaskAVX(&dst[0], ldd, &src[0], lds, rows, d, &laneMasks[8-d%8])
+		return
+	}
 	for i := 0; i < rows; i++ {
 		copySmall(dst[i*ldd:i*ldd+d], src[i*lds:i*lds+d])
 	}
 }
+
+// laneMasks[8-t:] is the AVX lane mask of the first t lanes (t ≤ 8).
+var laneMasks = [16]int32{-1, -1, -1, -1, -1, -1, -1, -1}
 
 // reduceMSERows is the dense steps' reduction over the U distinct rows, in
 // row order: it returns Σ_b rs[b]·wmse[b]·mult[b] (the weighted squared

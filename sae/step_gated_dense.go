@@ -9,7 +9,7 @@ import (
 // workspace's slabs.
 type gatedDenseBuffers struct {
 	s3         []float32 // [B, S] dLoss/df dots, then dLoss/du
-	wdecT      []float32 // [D, S] W_decᵀ
+	wdecT      []float32 // [D, S] W_decᵀ (nil until a product needs the copy: gemmAccByT)
 	viaRec     []float32 // [B, D] auxiliary reconstruction, then dLoss/dvia
 	sBG, sBM   []float32 // [S] per-feature gradient sums: b_gate, b_mag
 	sRM, piSum []float32 // [S] r_mag; Σ π·m over open gates
@@ -19,7 +19,7 @@ type gatedDenseBuffers struct {
 func (w *workspace) gatedDense() *gatedDenseBuffers {
 	if w.gd == nil {
 		B, D, S := w.b, w.d, w.s
-		w.gd = &gatedDenseBuffers{s3: make([]float32, B*S), wdecT: make([]float32, D*S), viaRec: make([]float32, B*D),
+		w.gd = &gatedDenseBuffers{s3: make([]float32, B*S), viaRec: make([]float32, B*D),
 			sBG: make([]float32, S), sBM: make([]float32, S), sRM: make([]float32, S), piSum: make([]float32, S),
 			dpSum: make([]float32, S)}
 	}
@@ -38,14 +38,15 @@ func gatedDenseByCost(s *SAE, w *workspace) bool {
 		return false
 	}
 	bg := s.BGate[:S]
-	open := 0
-	for b := 0; b < U; b++ {
+	open := countRows(U, S, func(b int) int {
 		u := w.pre[b*S : b*S+S]
 		u = u[:len(bg)]
+		n := 0
 		for i, v := range u {
-			open += positive(v + bg[i])
+			n += positive(v + bg[i])
 		}
-	}
+		return n
+	})
 	return float64(open) >= denseMinDensity*float64(U*S)
 }
 
@@ -185,11 +186,12 @@ func (s *SAE) stepGatedDense(w *workspace, x []float32, o *stepOptions, gr grads
 	// W_dec gradient of the auxiliary decode while relu(π) is still in V.
 	gemmTNAccBuf(gWDec, V, dvia, U, S, D, s3)
 	// dLoss/dπ and dLoss/df dots: dvia·W_decᵀ (into V), dy·W_decᵀ (s3).
-	transposePar(gd.wdecT, S, s.WDec, S, D)
-	clear(V)
-	gemmAcc(V, dvia, gd.wdecT, U, D, S)
-	clear(s3)
-	gemmAcc(s3, w.dy[:U*D], gd.wdecT, U, D, S)
+	// Both on W_dec itself where they can, else on W_decᵀ's copy.
+	ready := false
+	clearPar(V)
+	gemmAccByT(V, dvia, s.WDec, U, D, S, &gd.wdecT, &ready)
+	clearPar(s3)
+	gemmAccByT(s3, w.dy[:U*D], s.WDec, U, D, S, &gd.wdecT, &ready)
 	// Per entry: dLoss/dπ_gate, dLoss/dπ_mag and dLoss/du (into s3).
 	lam := o.coeff / float32(B)
 	sBG, sBM, sRM, dpSum := gd.sBG[:S], gd.sBM[:S], gd.sRM[:S], gd.dpSum[:S]
@@ -245,10 +247,6 @@ func (s *SAE) stepGatedDense(w *workspace, x []float32, o *stepOptions, gr grads
 	})
 	if s.ApplyBDecToInput {
 		// A reduction over the features into b_dec's gradient: in order.
-		for i := 0; i < S; i++ {
-			if dpSum[i] != 0 {
-				axpy(-dpSum[i], s.WEncT[i*D:i*D+D], gBDec)
-			}
-		}
+		w.bdecThroughInput(gBDec, s.WEncT, dpSum[:S])
 	}
 }

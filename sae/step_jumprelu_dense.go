@@ -31,14 +31,15 @@ func jumpDenseByCost(w *workspace, th []float32) bool {
 		return false
 	}
 	th = th[:S]
-	active := 0
-	for b := 0; b < U; b++ {
+	active := countRows(U, S, func(b int) int {
 		pre := w.pre[b*S : b*S+S]
 		pre = pre[:len(th)]
+		n := 0
 		for i, p := range pre {
-			active += positive(p - th[i])
+			n += positive(p - th[i])
 		}
-	}
+		return n
+	})
 	return float64(active) >= denseMinDensity*float64(U*S)
 }
 
@@ -115,10 +116,10 @@ func (s *SAE) stepJumpReLUDense(w *workspace, x []float32, th []float32, o *step
 	})
 	L.MSE = w.reduceMSERows(rs, w.dy, D, U, D, gBDec) / float64(B)
 	// dLoss/df = dy·W_decᵀ for every entry.
-	transposePar(jd.wdecT, S, s.WDec, S, D)
 	dd := w.dotsSlab()[:U*S]
-	clear(dd)
-	gemmAcc(dd, w.dy[:U*D], jd.wdecT, U, D, S)
+	clearPar(dd)
+	ready := false
+	gemmAccByT(dd, w.dy[:U*D], s.WDec, U, D, S, &jd.wdecT, &ready)
 	if o.tanhMode {
 		s.decoderNorms(w.wdn)
 	}
@@ -193,10 +194,10 @@ func (s *SAE) stepJumpReLUDense(w *workspace, x []float32, th []float32, o *step
 	// Weight gradients as their transposes: dyᵀ·f and cᵀ·dpre ([D, S],
 	// into wdecT, free now), then transposed into the (zero) gradients.
 	tT := jd.wdecT[:D*S]
-	clear(tT)
+	clearPar(tT)
 	gemmTNAccBuf(tT, w.dy[:U*D], F, U, D, S, jd.smallT)
 	transposePar(gWDec, D, tT, D, S)
-	clear(tT)
+	clearPar(tT)
 	gemmTNAccBuf(tT, w.c[:U*D], dd, U, D, S, jd.smallT)
 	transposePar(gWEncT, D, tT, D, S)
 	forBlocks(S, S*D, func(_, lo, hi int) {
@@ -209,10 +210,6 @@ func (s *SAE) stepJumpReLUDense(w *workspace, x []float32, th []float32, o *step
 	})
 	if s.ApplyBDecToInput {
 		// A reduction over the features into b_dec's gradient: in order.
-		for i := 0; i < S; i++ {
-			if dpSum[i] != 0 {
-				axpy(-dpSum[i], s.WEncT[i*D:i*D+D], gBDec)
-			}
-		}
+		w.bdecThroughInput(gBDec, s.WEncT, dpSum[:S])
 	}
 }

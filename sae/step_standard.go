@@ -53,10 +53,13 @@ func standardDenseByCost(w *workspace) bool {
 	if !fastGemm() || w.d < denseCostMinDIn || U == 0 || S == 0 {
 		return false
 	}
-	active := 0
-	for _, v := range w.pre[:U*S] {
-		active += positive(v)
-	}
+	active := countRows(U, S, func(b int) int {
+		n := 0
+		for _, v := range w.pre[b*S : b*S+S] {
+			n += positive(v)
+		}
+		return n
+	})
 	return float64(active) >= denseMinDensity*float64(U*S)
 }
 
@@ -141,8 +144,18 @@ func (s *SAE) stepStandard(w *workspace, x []float32, o *stepOptions, gr grads, 
 			if tanh {
 				dp = df * (1 - f*f)
 			}
-			s.backEncoder(w, eg, b, i, dp, gBEnc, gBDec)
+			eg.feat = append(eg.feat, i)
+			eg.row = append(eg.row, int32(b))
+			eg.val = append(eg.val, dp)
+			if gBEnc != nil {
+				gBEnc[i] += dp
+			}
 		}
+	}
+	if s.ApplyBDecToInput {
+		// b_dec's gradient through the centred input, -Σ dp·W_enc[i], in
+		// entry order (backEncoder's per-entry axpy), columns over the cores.
+		axpyGatherCols(gBDec, s.WEncT, eg.feat, eg.val, -1)
 	}
 	eg.apply(gWEncT, w.c, D, S)
 	L.L1 = float64(o.coeff) * pen / float64(B)

@@ -23,17 +23,7 @@ func (s *SAE) stepTopK(w *workspace, x []float32, o *stepOptions, gr grads, L *S
 	tb.reset()
 	// Main loss: the pre-activation gradient of every active entry; its
 	// W_enc gradient is applied below, feature by feature.
-	for b := 0; b < U; b++ {
-		n := int(w.actN[b])
-		dy := w.dy[b*D : b*D+D] // already weighted by mult[b]
-		for _, i := range w.actIdx[b*S : b*S+n] {
-			dp := dot(dy, s.WDec[int(i)*D:int(i)*D+D])
-			tb.mFeat = append(tb.mFeat, i)
-			tb.mRow = append(tb.mRow, int32(b))
-			tb.mVal = append(tb.mVal, dp)
-			s.topkBiasGrad(i, dp, gBEnc, gBDec)
-		}
-	}
+	s.topkMainGrads(w, tb, gBEnc, gBDec)
 	// AuxK (SAELens 6.x): the top k_aux dead latents (by raw
 	// pre-activation) reconstruct the residual.
 	nd := len(w.dead)
@@ -117,22 +107,22 @@ func (s *SAE) topkSelect(w *workspace, batch bool) {
 	B, U, S := w.b, w.u, w.s
 	w.activeLists()
 	if !batch {
-		for b := 0; b < U; b++ {
-			pre := w.pre[b*S : b*S+S]
-			sel := topKIndices(pre, s.K, w.scratch)
-			sortInt32(sel)
-			idx := w.actIdx[b*S : b*S+S]
-			val := w.actVal[b*S : b*S+S]
-			n := 0
-			for _, i := range sel {
-				if pre[i] > 0 {
-					idx[n] = i
-					val[n] = pre[i]
-					n++
-				}
-			}
-			w.actN[b] = int32(n)
+		// Every row on its own: spans of rows over the cores, each
+		// goroutine with its own selection scratch.
+		work := U * S
+		nw := spanWorkers(U, topkRowSpan, work)
+		for len(w.scratchW) < nw-1 {
+			w.scratchW = append(w.scratchW, make([]int32, S))
 		}
+		forSpansWorker(U, topkRowSpan, work, func(g, _, lo, hi int) {
+			scratch := w.scratch
+			if g > 0 {
+				scratch = w.scratchW[g-1]
+			}
+			for b := lo; b < hi; b++ {
+				s.topkSelectRow(w, b, scratch)
+			}
+		})
 	} else {
 		m := int(s.KBatch * float64(B))
 		all := w.scratchN(B * S)
@@ -175,6 +165,77 @@ func (s *SAE) topkSelect(w *workspace, batch bool) {
 	}
 }
 
+// topkRowSpan is the number of step rows a goroutine of the topk step's
+// per-row passes takes at a time.
+const topkRowSpan = 8
+
+// topkFeatSpan is the number of features a goroutine of topkBackward
+// takes at a time.
+const topkFeatSpan = 64
+
+// topkSelectRow fills step row b's active list with its k largest positive
+// pre-activations in ascending feature order (scratch: [d_sae]).
+func (s *SAE) topkSelectRow(w *workspace, b int, scratch []int32) {
+	S := w.s
+	pre := w.pre[b*S : b*S+S]
+	sel := topKIndices(pre, s.K, scratch)
+	sortInt32(sel)
+	idx := w.actIdx[b*S : b*S+S]
+	val := w.actVal[b*S : b*S+S]
+	n := 0
+	for _, i := range sel {
+		if pre[i] > 0 {
+			idx[n] = i
+			val[n] = pre[i]
+			n++
+		}
+	}
+	w.actN[b] = int32(n)
+}
+
+// topkMainGrads lists the main loss's gradient entries (feature, row,
+// pre-activation gradient dy_b·W_dec[i]) in row order, then adds their
+// bias gradients: b_enc, and b_dec through the centred input (-Σ dp·W_enc
+// column), each element summing the entries in list order — the order of
+// topkMainGradsRef, the plain loop, so the values are the same; the dots
+// split over the cores by rows, the b_dec sums by columns.
+func (s *SAE) topkMainGrads(w *workspace, tb *topkBuffers, gBEnc, gBDec []float32) {
+	U, D, S := w.u, w.d, w.s
+	nm := 0
+	for _, n := range w.actN[:U] {
+		nm += int(n)
+	}
+	tb.mFeat = tb.ints(&tb.mFeat, nm)
+	tb.mRow = tb.ints(&tb.mRow, nm)
+	tb.mVal = tb.floats(&tb.mVal, nm)
+	off := tb.ints(&tb.off, U)
+	nm = 0
+	for b, n := range w.actN[:U] {
+		off[b] = int32(nm)
+		nm += int(n)
+	}
+	forSpans(U, topkRowSpan, nm*D, func(_, lo, hi int) {
+		for b := lo; b < hi; b++ {
+			n := int(w.actN[b])
+			o := int(off[b])
+			dy := w.dy[b*D : b*D+D] // already weighted by mult[b]
+			for t, i := range w.actIdx[b*S : b*S+n] {
+				tb.mFeat[o+t] = i
+				tb.mRow[o+t] = int32(b)
+				tb.mVal[o+t] = dot(dy, s.WDec[int(i)*D:int(i)*D+D])
+			}
+		}
+	})
+	if gBEnc != nil {
+		for t, i := range tb.mFeat {
+			gBEnc[i] += tb.mVal[t]
+		}
+	}
+	if s.ApplyBDecToInput {
+		axpyGatherCols(gBDec, s.WEncT, tb.mFeat, tb.mVal, -1)
+	}
+}
+
 // auxBlockBytes is the size of the decoder-row blocks the AuxK
 // reconstruction works through (about a quarter of a 1 MiB L2 cache; tests
 // shrink it).
@@ -187,6 +248,7 @@ var auxBlockBytes = 256 << 10
 type topkBuffers struct {
 	sel          keySelect
 	out, rowEnd  []int32
+	off          []int32
 	cur          []int32
 	drec, dps    []float32
 	mFeat, mRow  []int32
@@ -256,7 +318,21 @@ func (s *SAE) topkBackward(w *workspace, tb *topkBuffers, drecAll, gWEncT, gWDec
 	if na > 0 {
 		groupByFeature(aCnt, tb.aFeat, tb.aRow, tb.aVal, nil, aSRow, aSVal, nil)
 	} else {
-		clear(aCnt)
+		// Main entries only: every feature's W_enc gradient row on its
+		// own, spans of features over the cores (the same values as the
+		// loop below).
+		forSpans(S, topkFeatSpan, nm*D, func(_, lo, hi int) {
+			for f := lo; f < hi; f++ {
+				mlo := int32(0)
+				if f > 0 {
+					mlo = mCnt[f-1]
+				}
+				if mhi := mCnt[f]; mhi > mlo {
+					gaxpy(gWEncT[f*D:f*D+D], w.c, D, mSRow[mlo:mhi], mSVal[mlo:mhi])
+				}
+			}
+		})
+		return
 	}
 	var mlo, alo int32
 	for f := 0; f < S; f++ {

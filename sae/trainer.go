@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"time"
 )
 
@@ -315,6 +316,13 @@ func (t *Trainer) initFromData() error {
 	}
 	for j := range init {
 		t.SAE.BDec[j] = float32(init[j])
+	}
+	if len(sample) >= releaseGCValues/4 {
+		// The sample (b_dec_init_samples rows) is garbage now: collect it
+		// before the first step allocates its buffers, so that these reuse
+		// its memory instead of raising the heap's peak.
+		sample = nil
+		runtime.GC()
 	}
 	return nil
 }

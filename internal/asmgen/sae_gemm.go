@@ -16,6 +16,7 @@ func saeGemm() {
 
 	gemm4x16()
 	gemmTN4x16()
+	gemm6x16()
 }
 
 // tileAcc are the accumulators of a 4-row × 16-column output tile: row r
@@ -141,6 +142,85 @@ func gemmTN4x16() {
 	DECQ(R9)
 	JNZ(LabelRef("tn4_rows"))
 	Label("tn4_done")
+	VZEROUPPER()
+	RET()
+}
+
+// tile6Acc are the accumulators of a 6-row × 16-column output tile: row r
+// in tile6Acc[r] (columns 0-7, 8-15).
+var tile6Acc = [6][2]VecPhysical{{Y0, Y1}, {Y2, Y3}, {Y4, Y5}, {Y6, Y7}, {Y8, Y9}, {Y10, Y11}}
+
+// tile6Rows returns the addresses of the six rows of a tile whose row 0 is
+// at base and row 3 at base3, stride bytes apart (stride in a register),
+// each displaced by disp bytes.
+func tile6Rows(base, base3, stride GPPhysical, disp int) [6]Mem {
+	return [6]Mem{
+		{Base: base, Disp: disp}, {Base: base, Index: stride, Scale: 1, Disp: disp}, {Base: base, Index: stride, Scale: 2, Disp: disp},
+		{Base: base3, Disp: disp}, {Base: base3, Index: stride, Scale: 1, Disp: disp}, {Base: base3, Index: stride, Scale: 2, Disp: disp},
+	}
+}
+
+// gemm6x16 emits gemm6x16AVX2: for r < 6·tiles, j < 16,
+// out[r*s+j] += Σ_k a[r*d+k]·w[k*ws+j], one 6×16 tile in registers (twelve
+// accumulators, two w vectors, two broadcasts) per six rows. Each output
+// element sums its terms in k order, as gemm4x16AVX2 does.
+func gemm6x16() {
+	TEXT("gemm6x16AVX2", NOSPLIT, "func(out, a, w *float32, tiles, d, s, ws int)")
+	MOVQ(NewParamAddr("out", 0), RDI)
+	MOVQ(NewParamAddr("a", 8), RSI)
+	MOVQ(NewParamAddr("w", 16), RDX)
+	MOVQ(NewParamAddr("tiles", 24), R9)
+	MOVQ(NewParamAddr("d", 32), R10)
+	MOVQ(NewParamAddr("s", 40), R11)
+	SHLQ(Imm(2), R11) // out row stride in bytes
+	MOVQ(R10, R12)
+	SHLQ(Imm(2), R12) // a row stride in bytes
+	MOVQ(NewParamAddr("ws", 48), R14)
+	SHLQ(Imm(2), R14) // w row stride in bytes
+	TESTQ(R9, R9)
+	JZ(LabelRef("b6_done"))
+	TESTQ(R10, R10)
+	JZ(LabelRef("b6_done"))
+	Label("b6_rows")
+	// R13: out row 3 of the tile.
+	LEAQ(Mem{Base: RDI, Index: R11, Scale: 2}, R13)
+	ADDQ(R11, R13)
+	out0, out1 := tile6Rows(RDI, R13, R11, 0), tile6Rows(RDI, R13, R11, 32)
+	for r := range 6 {
+		VMOVUPS(out0[r], tile6Acc[r][0])
+		VMOVUPS(out1[r], tile6Acc[r][1])
+	}
+	MOVQ(RSI, RAX)                                  // a row 0, column k
+	LEAQ(Mem{Base: RSI, Index: R12, Scale: 2}, RBX) // a row 3, column k
+	ADDQ(R12, RBX)
+	MOVQ(RDX, RCX) // w row k
+	MOVQ(R10, R15) // k counter
+	Label("b6_k")
+	VMOVUPS(Mem{Base: RCX}, Y12)
+	VMOVUPS(Mem{Base: RCX, Disp: 32}, Y13)
+	for r, ar := range tile6Rows(RAX, RBX, R12, 0) {
+		b := []VecPhysical{Y14, Y15}[r%2]
+		VBROADCASTSS(ar, b)
+		VFMADD231PS(Y12, b, tile6Acc[r][0])
+		VFMADD231PS(Y13, b, tile6Acc[r][1])
+	}
+	ADDQ(Imm(4), RAX)
+	ADDQ(Imm(4), RBX)
+	ADDQ(R14, RCX)
+	DECQ(R15)
+	JNZ(LabelRef("b6_k"))
+	for r := range 6 {
+		VMOVUPS(tile6Acc[r][0], out0[r])
+		VMOVUPS(tile6Acc[r][1], out1[r])
+	}
+	// Next tile: out and a six rows on.
+	LEAQ(Mem{Base: R13, Index: R11, Scale: 2}, RDI)
+	ADDQ(R11, RDI)
+	LEAQ(Mem{Base: RSI, Index: R12, Scale: 4}, RSI)
+	LEAQ(Mem{Base: RSI, Index: R12, Scale: 2}, RSI)
+	DECQ(R9)
+	JNZ(LabelRef("b6_rows"))
+	Label("b6_done")
 	VZEROUPPER()
 	RET()
 }

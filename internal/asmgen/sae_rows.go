@@ -146,6 +146,9 @@ func saeRows() {
 	VZEROUPPER()
 	RET()
 
+	copyRowsMask("copyRowsMaskAVX", "cm", false)
+	copyRowsMask("copyRowsBlendAVX", "cb", true)
+
 	// Transposes nblk 8×8 blocks side by side: for b < nblk, i, j < 8:
 	// dst[(8b+j)*ldd + i] = src[i*lds + 8b + j] (ldd, lds in elements).
 	TEXT("transpose8AVX2", NOSPLIT, "func(dst *float32, ldd int, src *float32, lds int, nblk int)")
@@ -257,6 +260,59 @@ func saeRows() {
 	VMOVUPS(Y1, Mem{Base: RDI, Index: R8, Scale: 1})
 	VMOVUPS(Y2, Mem{Base: RDI, Index: R8, Scale: 2})
 	VMOVUPS(Y3, Mem{Base: RDI, Index: R11, Scale: 1})
+	VZEROUPPER()
+	RET()
+}
+
+// copyRowsMask emits a row copy of d values whose last d%8 values go
+// through the lane mask at mask (its first d%8 int32 lanes all ones),
+// read with VMASKMOVPS (no access to the other lanes). blend: the tail is
+// merged into the destination's 8 values (VBLENDVPS) and stored whole,
+// which needs ldd ≥ d rounded up to 8 (the destination's other lanes are
+// rewritten with their own values; a masked store is slow on some CPUs);
+// else stored with VMASKMOVPS.
+func copyRowsMask(name, p string, blend bool) {
+	TEXT(name, NOSPLIT, "func(dst *float32, ldd int, src *float32, lds int, rows, d int, mask *int32)")
+	MOVQ(NewParamAddr("dst", 0), RDI)
+	MOVQ(NewParamAddr("ldd", 8), R8)
+	SHLQ(Imm(2), R8)
+	MOVQ(NewParamAddr("src", 16), RSI)
+	MOVQ(NewParamAddr("lds", 24), R9)
+	SHLQ(Imm(2), R9)
+	MOVQ(NewParamAddr("rows", 32), RCX)
+	MOVQ(NewParamAddr("d", 40), RDX)
+	MOVQ(NewParamAddr("mask", 48), R10)
+	VMOVDQU(Mem{Base: R10}, Y1)
+	TESTQ(RCX, RCX)
+	JZ(LabelRef(p + "_done"))
+	Label(p + "_row")
+	XORQ(RAX, RAX)
+	MOVQ(RDX, RBX)
+	Label(p + "_8")
+	CMPQ(RBX, Imm(8))
+	JLT(LabelRef(p + "_tail"))
+	VMOVUPS(Mem{Base: RSI, Index: RAX, Scale: 1}, Y0)
+	VMOVUPS(Y0, Mem{Base: RDI, Index: RAX, Scale: 1})
+	ADDQ(Imm(32), RAX)
+	SUBQ(Imm(8), RBX)
+	JMP(LabelRef(p + "_8"))
+	Label(p + "_tail")
+	TESTQ(RBX, RBX)
+	JZ(LabelRef(p + "_next"))
+	VMASKMOVPS(Mem{Base: RSI, Index: RAX, Scale: 1}, Y1, Y0)
+	if blend {
+		VMOVUPS(Mem{Base: RDI, Index: RAX, Scale: 1}, Y2)
+		VBLENDVPS(Y1, Y0, Y2, Y2)
+		VMOVUPS(Y2, Mem{Base: RDI, Index: RAX, Scale: 1})
+	} else {
+		VMASKMOVPS(Y0, Y1, Mem{Base: RDI, Index: RAX, Scale: 1})
+	}
+	Label(p + "_next")
+	ADDQ(R8, RDI)
+	ADDQ(R9, RSI)
+	DECQ(RCX)
+	JNZ(LabelRef(p + "_row"))
+	Label(p + "_done")
 	VZEROUPPER()
 	RET()
 }

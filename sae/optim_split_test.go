@@ -1,0 +1,91 @@
+package sae
+
+import (
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+)
+
+// TestDecoderRowPassesSplit checks the wide-row decoder passes split over
+// the cores (normalizeRows, removeParallelDecoderGrad) against their plain
+// serial loops, bit for bit, with 1 and 2 cores.
+func TestDecoderRowPassesSplit(t *testing.T) {
+	const rows, d = 1000, 96
+	r := rand.New(rand.NewPCG(2, 5))
+	w0 := make([]float32, rows*d)
+	g0 := make([]float32, rows*d)
+	for i := range w0 {
+		w0[i] = float32(r.NormFloat64())
+		g0[i] = float32(r.NormFloat64())
+	}
+	// The serial loops.
+	wantW := append([]float32(nil), w0...)
+	for i := 0; i < rows; i++ {
+		row := wantW[i*d : i*d+d]
+		scale(row, 1/float32(math.Sqrt(float64(sumSq(row)))))
+	}
+	wantG := append([]float32(nil), g0...)
+	var wantSS float64
+	for i := 0; i < rows; i++ {
+		row := wantW[i*d : i*d+d]
+		gr := wantG[i*d : i*d+d]
+		if p := dot(gr, row); p != 0 {
+			axpy(-p, row, gr)
+		}
+		wantSS += float64(sumSq(gr))
+	}
+	for _, procs := range []int{1, 2} {
+		func() {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+			w := append([]float32(nil), w0...)
+			g := append([]float32(nil), g0...)
+			normalizeRows(w, rows, d)
+			ss := removeParallelDecoderGrad(w, g, rows, d)
+			if ss != wantSS {
+				t.Errorf("%d cores: squared norm %v, serial %v", procs, ss, wantSS)
+			}
+			for i := range w {
+				if math.Float32bits(w[i]) != math.Float32bits(wantW[i]) || math.Float32bits(g[i]) != math.Float32bits(wantG[i]) {
+					t.Fatalf("%d cores: element %d: w %v g %v, serial %v %v", procs, i, w[i], g[i], wantW[i], wantG[i])
+				}
+			}
+		}()
+	}
+}
+
+// TestAxpyGatherCols checks the column-split gathered axpy against the
+// loop of axpy calls it replaces, bit for bit, for widths below, at and
+// above the split (with tails outside the vector lanes), with 2 cores.
+func TestAxpyGatherCols(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	r := rand.New(rand.NewPCG(9, 4))
+	for _, D := range []int{13, 200, 256, 264, 300, 1000} {
+		const nRows, nTerms = 40, 600
+		src := make([]float32, nRows*D)
+		for i := range src {
+			src[i] = float32(r.NormFloat64())
+		}
+		rows := make([]int32, nTerms)
+		a := make([]float32, nTerms)
+		for k := range rows {
+			rows[k] = int32(r.IntN(nRows))
+			a[k] = float32(r.NormFloat64())
+		}
+		y0 := make([]float32, D)
+		for i := range y0 {
+			y0[i] = float32(r.NormFloat64())
+		}
+		want := append([]float32(nil), y0...)
+		for k, i := range rows {
+			axpy(-a[k], src[int(i)*D:int(i)*D+D], want)
+		}
+		got := append([]float32(nil), y0...)
+		axpyGatherCols(got, src, rows, a, -1)
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("D %d: y[%d] = %v, axpy loop %v", D, i, got[i], want[i])
+			}
+		}
+	}
+}
