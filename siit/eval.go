@@ -175,6 +175,9 @@ func (e *evaluator) run(net *grad.Net, effects bool) (Metrics, error) {
 			}
 			return r.Logits(), nil
 		}
+		if err := e.tgt.fill(idx); err != nil {
+			return Metrics{}, err
+		}
 		for k, ent := range j.Corr.Entries {
 			if err := e.tgt.get(k, idx, tg); err != nil {
 				return Metrics{}, err
