@@ -41,8 +41,11 @@ type NodeEffect struct {
 	Positions int `json:"positions"`
 }
 
-// evalBatch is the number of pairs per evaluation pass.
-const evalBatch = 1024
+// evalBatch is the number of pairs per evaluation pass: gen1's training
+// batch, so that the validation's runs fit the training's workspaces
+// (which the trainer's evaluator uses) and a workspace's buffers (about
+// 40 KB per pair at case 21's shape) stay small.
+const evalBatch = 512
 
 // evaluator scores an LL network on a fixed pair list.
 type evaluator struct {
