@@ -480,8 +480,13 @@ func softmaxRows(dst, src []float32, rows, T int) {
 	})
 }
 
-// attnMix computes z[b,i,h,:] = Σ_j pattern[b,h,i,j]·v[b,j,h,:].
+// attnMix computes z[b,i,h,:] = Σ_j pattern[b,h,i,j]·v[b,j,h,:]. When v
+// is finite, terms with a zero weight (masked keys, underflowed
+// exponentials: most of a tracr model's pattern) are skipped: ±0·v adds
+// nothing to a float64 sum that starts at +0, so the sums are the same bit
+// for bit; an infinite or NaN v keeps every term (0·Inf is NaN).
 func attnMix(z, pattern, v []float32, B, T, H, dh int) {
+	skip := finite(v)
 	parallel(B, H*T*T*dh, func(lo, hi int) {
 		acc := make([]float64, dh)
 		for b := lo; b < hi; b++ {
@@ -492,6 +497,9 @@ func attnMix(z, pattern, v []float32, B, T, H, dh int) {
 					}
 					prow := pattern[((b*H+h)*T+i)*T : ((b*H+h)*T+i+1)*T]
 					for j, pv := range prow {
+						if pv == 0 && skip {
+							continue
+						}
 						pj := float64(pv)
 						vj := v[((b*T+j)*H+h)*dh : ((b*T+j)*H+h+1)*dh]
 						for e, vv := range vj {

@@ -62,18 +62,26 @@ func emptyColumns(out int, bias []float32) []float32 {
 }
 
 // finite reports whether x has no infinite or NaN value (v-v is NaN for
-// those, 0 otherwise).
+// those, 0 otherwise). Eight independent sums keep the check from waiting
+// on one chain of additions.
 func finite(x []float32) bool {
-	var a, b float32
+	var a [8]float32
 	i := 0
-	for ; i+2 <= len(x); i += 2 {
-		a += x[i] - x[i]
-		b += x[i+1] - x[i+1]
+	for ; i+8 <= len(x); i += 8 {
+		y := x[i : i+8 : i+8]
+		a[0] += y[0] - y[0]
+		a[1] += y[1] - y[1]
+		a[2] += y[2] - y[2]
+		a[3] += y[3] - y[3]
+		a[4] += y[4] - y[4]
+		a[5] += y[5] - y[5]
+		a[6] += y[6] - y[6]
+		a[7] += y[7] - y[7]
 	}
 	for ; i < len(x); i++ {
-		a += x[i] - x[i]
+		a[0] += x[i] - x[i]
 	}
-	return a+b == 0
+	return (a[0]+a[1])+(a[2]+a[3])+(a[4]+a[5])+(a[6]+a[7]) == 0
 }
 
 // apply computes dst[j] = bias[j] + Σ_i x[i]·W[i,j] given the outputs of

@@ -62,3 +62,23 @@ func TestSparseMatchesDense(t *testing.T) {
 		t.Error("a dense matrix got the sparse layout")
 	}
 }
+
+// TestFinite checks the finiteness test at every length up to 19 with an
+// infinite or NaN value at every position (and none).
+func TestFinite(t *testing.T) {
+	for n := 0; n <= 19; n++ {
+		x := lcg(n, 5)
+		if !finite(x) {
+			t.Fatalf("length %d: finite values reported non-finite", n)
+		}
+		for i := 0; i < n; i++ {
+			for _, bad := range []float32{float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN())} {
+				y := append([]float32(nil), x...)
+				y[i] = bad
+				if finite(y) {
+					t.Errorf("length %d: %v at %d reported finite", n, bad, i)
+				}
+			}
+		}
+	}
+}
