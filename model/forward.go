@@ -405,14 +405,14 @@ func parallel(n, perItem int, fn func(lo, hi int)) {
 
 // projectHeads computes out[r,h,:] = x(r,h)·W[h] + b[h]; x(r,h) is row r
 // of x [N,D] (all heads at once with w), or row (r,h) of x [N,H,D] when
-// perHead (head h with heads[h]).
+// perHead (head h with heads[h]). out must be zero (a new tensor).
 func projectHeads(out, x []float32, perHead bool, w linear, heads []linear, b []float32, N, H, D, dh int) {
 	if !perHead {
 		w.applyRows(out, x, b, N)
 		return
 	}
 	for h := 0; h < H; h++ {
-		heads[h].applyStrided(out[h*dh:], H*dh, x[h*D:], H*D, b[h*dh:(h+1)*dh], N)
+		heads[h].applyStrided(out[h*dh:], H*dh, x[h*D:], H*D, b[h*dh:(h+1)*dh], N, true)
 	}
 }
 
@@ -516,10 +516,11 @@ func attnMix(z, pattern, v []float32, B, T, H, dh int) {
 	})
 }
 
-// headResults computes result[r,h,:] = z[r,h,:]·W_O[h] (no bias).
+// headResults computes result[r,h,:] = z[r,h,:]·W_O[h] (no bias) into a
+// zero result (a new tensor).
 func headResults(result, z []float32, oHead []linear, N, H, dh, D int) {
 	for h := 0; h < H; h++ {
-		oHead[h].applyStrided(result[h*D:], H*D, z[h*dh:], H*dh, nil, N)
+		oHead[h].applyStrided(result[h*D:], H*D, z[h*dh:], H*dh, nil, N, true)
 	}
 }
 

@@ -68,7 +68,7 @@ func TestLinearKernels(t *testing.T) {
 			for i := range got {
 				got[i] = sentinel
 			}
-			l.applyStrided(got, ldo, x, ldx, bias, tc.n)
+			l.applyStrided(got, ldo, x, ldx, bias, tc.n, false)
 			ref := naiveRows(w, x, bias, tc.in, tc.out, tc.n, ldx, ldo)
 			for r := 0; r < tc.n; r++ {
 				for j := 0; j < ldo; j++ {

@@ -1,5 +1,10 @@
 package model
 
+import (
+	"math"
+	"unsafe"
+)
+
 // sparseCols holds the non-zero weights of a linear by output column, in
 // increasing input index: column cols[c]'s are idx/val[start[c]:start[c+1]].
 // Columns without a non-zero weight are not listed (their output is the
@@ -61,38 +66,47 @@ func emptyColumns(out int, bias []float32) []float32 {
 	return t
 }
 
-// finite reports whether x has no infinite or NaN value (v-v is NaN for
-// those, 0 otherwise). Eight independent sums keep the check from waiting
-// on one chain of additions.
+// finite reports whether x has no infinite or NaN value. A float32 is
+// one of those when its exponent bits are all ones, that is when
+// (bits & 0x7f800000) + 0x00800000 reaches bit 31; the test runs on two
+// values per uint64 (no carry crosses from one half into the other).
 func finite(x []float32) bool {
-	var a [8]float32
-	i := 0
-	for ; i+8 <= len(x); i += 8 {
-		y := x[i : i+8 : i+8]
-		a[0] += y[0] - y[0]
-		a[1] += y[1] - y[1]
-		a[2] += y[2] - y[2]
-		a[3] += y[3] - y[3]
-		a[4] += y[4] - y[4]
-		a[5] += y[5] - y[5]
-		a[6] += y[6] - y[6]
-		a[7] += y[7] - y[7]
+	const (
+		mask = 0x7f8000007f800000
+		one  = 0x0080000000800000
+		top  = 0x8000000080000000
+	)
+	var a0, a1 uint64
+	if len(x) > 0 && uintptr(unsafe.Pointer(&x[0]))%8 != 0 {
+		a0 = uint64(math.Float32bits(x[0]))&mask + one
+		x = x[1:]
 	}
-	for ; i < len(x); i++ {
-		a[0] += x[i] - x[i]
+	if n := len(x) / 2; n > 0 {
+		w := unsafe.Slice((*uint64)(unsafe.Pointer(&x[0])), n)
+		i := 0
+		for ; i+2 <= n; i += 2 {
+			a0 |= w[i]&mask + one
+			a1 |= w[i+1]&mask + one
+		}
+		if i < n {
+			a0 |= w[i]&mask + one
+		}
 	}
-	return (a[0]+a[1])+(a[2]+a[3])+(a[4]+a[5])+(a[6]+a[7]) == 0
+	if len(x)%2 == 1 {
+		a1 |= uint64(math.Float32bits(x[len(x)-1]))&mask + one
+	}
+	return (a0|a1)&top == 0
 }
 
-// apply computes dst[j] = bias[j] + Σ_i x[i]·W[i,j] given the outputs of
-// empty columns (emptyColumns) and reports true, or reports false without
-// writing when x has an infinite or NaN value (the dense product then
-// turns its zero weights into NaN).
-func (s *sparseCols) apply(dst, x []float32, bias, empty []float32) bool {
-	if !finite(x) {
-		return false
+// apply computes dst[j] = bias[j] + Σ_i x[i]·W[i,j] for a finite x (the
+// caller checks: with an infinite or NaN value the dense product turns its
+// zero weights into NaN, so such rows take the dense path), given the
+// outputs of empty columns (emptyColumns), which it writes only when fill
+// is set (else dst holds them already).
+func (s *sparseCols) apply(dst, x []float32, bias, empty []float32, fill bool) {
+	if fill && len(s.cols) < len(dst) { // else every column is written below
+		copy(dst, empty)
 	}
-	copy(dst, empty)
 	for c, j := range s.cols {
 		lo, hi := s.start[c], s.start[c+1]
 		idx, val := s.idx[lo:hi], s.val[lo:hi]
@@ -107,5 +121,4 @@ func (s *sparseCols) apply(dst, x []float32, bias, empty []float32) bool {
 		}
 		dst[j] = float32(acc)
 	}
-	return true
 }
