@@ -71,9 +71,6 @@ type Workspace struct {
 	job chunkJob
 }
 
-// ones is the A operand of bias-gradient sums (stride 0).
-var ones = []float32{1}
-
 // NewWorkspace returns an empty Workspace; buffers grow on first use.
 func NewWorkspace() *Workspace { return &Workspace{} }
 
