@@ -49,7 +49,7 @@ type Workspace struct {
 	offHD     []int
 	nodeBuf   []float32     // NodeInto's [N][Dp] product
 	z         [][]float32   // [N][HDp] (zero for patched heads)
-	pre, post [][]float32   // [N][Fp]
+	pre, post [][]float32   // [N][Fp] (pre not computed for a patched MLP)
 	dact      [][]float32   // [N][Fp] act'(pre), kept runs only
 	logitsP   []float32     // [N][Vp]
 	logits    []float32     // [N][V]
@@ -409,8 +409,7 @@ func (n *Net) forwardChunk(ws, src, zsrc *Workspace, from, until, c, b0, b1, T i
 		}
 		// MLP.
 		pre, post, x1 := ws.pre[l], ws.post[l], ws.x[l+1]
-		sgemmInit(pre[r0*g.Fp:], g.Fp, mid[r0*Dp:], Dp, 1, ws.wIn[l], g.Fp, nr, D, g.Fp, nil, ws.bIn[l])
-		if ws.mlpOn[l] {
+		if ws.mlpOn[l] { // pre = mid·W_in + b_in is not needed
 			pv := ws.mlpPatch[l]
 			for r := r0; r < r1; r++ {
 				o := post[r*g.Fp : (r+1)*g.Fp]
@@ -418,6 +417,7 @@ func (n *Net) forwardChunk(ws, src, zsrc *Workspace, from, until, c, b0, b1, T i
 				clear(o[g.F:])
 			}
 		} else {
+			sgemmInit(pre[r0*g.Fp:], g.Fp, mid[r0*Dp:], Dp, 1, ws.wIn[l], g.Fp, nr, D, g.Fp, nil, ws.bIn[l])
 			var dact []float32
 			if ws.keep {
 				dact = ws.dact[l][r0*g.Fp : r1*g.Fp]
