@@ -83,13 +83,15 @@ func finite(x []float32) bool {
 	}
 	if n := len(x) / 2; n > 0 {
 		w := unsafe.Slice((*uint64)(unsafe.Pointer(&x[0])), n)
-		i := 0
-		for ; i+2 <= n; i += 2 {
-			a0 |= w[i]&mask + one
-			a1 |= w[i+1]&mask + one
+		for len(w) >= 4 {
+			a0 |= w[0]&mask + one
+			a1 |= w[1]&mask + one
+			a0 |= w[2]&mask + one
+			a1 |= w[3]&mask + one
+			w = w[4:]
 		}
-		if i < n {
-			a0 |= w[i]&mask + one
+		for _, v := range w {
+			a0 |= v&mask + one
 		}
 	}
 	if len(x)%2 == 1 {
@@ -107,14 +109,17 @@ func (s *sparseCols) apply(dst, x []float32, bias, empty []float32, fill bool) {
 	if fill && len(s.cols) < len(dst) { // else every column is written below
 		copy(dst, empty)
 	}
+	// Columns hold one or two weights each in tracr's models: walk the
+	// flat index and value arrays rather than slicing them per column.
+	idx, val := s.idx, s.val[:len(s.idx)]
+	start := s.start[1 : len(s.cols)+1]
+	k := int32(0)
 	for c, j := range s.cols {
-		lo, hi := s.start[c], s.start[c+1]
-		idx, val := s.idx[lo:hi], s.val[lo:hi]
 		// The product of two float32 values is exact in float64, so this
 		// rounds like the dense kernels' fused or separate multiply-adds.
 		acc := 0.0
-		for k, i := range idx {
-			acc += float64(x[i]) * val[k]
+		for hi := start[c]; k < hi; k++ {
+			acc += float64(x[idx[k]]) * val[k]
 		}
 		if bias != nil {
 			acc += float64(bias[j])
