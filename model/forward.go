@@ -405,14 +405,14 @@ func parallel(n, perItem int, fn func(lo, hi int)) {
 
 // projectHeads computes out[r,h,:] = x(r,h)·W[h] + b[h]; x(r,h) is row r
 // of x [N,D] (all heads at once with w), or row (r,h) of x [N,H,D] when
-// perHead (head h with heads[h]).
+// perHead (head h with heads[h]). out must be zero (a new tensor).
 func projectHeads(out, x []float32, perHead bool, w linear, heads []linear, b []float32, N, H, D, dh int) {
 	if !perHead {
 		w.applyRows(out, x, b, N)
 		return
 	}
 	for h := 0; h < H; h++ {
-		heads[h].applyStrided(out[h*dh:], H*dh, x[h*D:], H*D, b[h*dh:(h+1)*dh], N)
+		heads[h].applyStrided(out[h*dh:], H*dh, x[h*D:], H*D, b[h*dh:(h+1)*dh], N, true)
 	}
 }
 
@@ -480,8 +480,13 @@ func softmaxRows(dst, src []float32, rows, T int) {
 	})
 }
 
-// attnMix computes z[b,i,h,:] = Σ_j pattern[b,h,i,j]·v[b,j,h,:].
+// attnMix computes z[b,i,h,:] = Σ_j pattern[b,h,i,j]·v[b,j,h,:]. When v
+// is finite, terms with a zero weight (masked keys, underflowed
+// exponentials: most of a tracr model's pattern) are skipped: ±0·v adds
+// nothing to a float64 sum that starts at +0, so the sums are the same bit
+// for bit; an infinite or NaN v keeps every term (0·Inf is NaN).
 func attnMix(z, pattern, v []float32, B, T, H, dh int) {
+	skip := finite(v)
 	parallel(B, H*T*T*dh, func(lo, hi int) {
 		acc := make([]float64, dh)
 		for b := lo; b < hi; b++ {
@@ -492,6 +497,9 @@ func attnMix(z, pattern, v []float32, B, T, H, dh int) {
 					}
 					prow := pattern[((b*H+h)*T+i)*T : ((b*H+h)*T+i+1)*T]
 					for j, pv := range prow {
+						if pv == 0 && skip {
+							continue
+						}
 						pj := float64(pv)
 						vj := v[((b*T+j)*H+h)*dh : ((b*T+j)*H+h+1)*dh]
 						for e, vv := range vj {
@@ -508,10 +516,11 @@ func attnMix(z, pattern, v []float32, B, T, H, dh int) {
 	})
 }
 
-// headResults computes result[r,h,:] = z[r,h,:]·W_O[h] (no bias).
+// headResults computes result[r,h,:] = z[r,h,:]·W_O[h] (no bias) into a
+// zero result (a new tensor).
 func headResults(result, z []float32, oHead []linear, N, H, dh, D int) {
 	for h := 0; h < H; h++ {
-		oHead[h].applyStrided(result[h*D:], H*D, z[h*dh:], H*dh, nil, N)
+		oHead[h].applyStrided(result[h*D:], H*D, z[h*dh:], H*dh, nil, N, true)
 	}
 }
 

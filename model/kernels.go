@@ -1,5 +1,7 @@
 package model
 
+import "math"
+
 // A linear is a weight matrix W [in, out] prepared for the forward pass.
 // Every output element is Σ_i x[i]·W[i,j] accumulated in float64 in the
 // order i = 0, 1, …, in-1, then the bias is added and the sum rounded to
@@ -107,24 +109,32 @@ func makeLinear(in, out int, at func(i, j int) float32) linear {
 	return l
 }
 
-// applyRows runs l over n rows of x ([n, l.in]) into out ([n, l.out]).
+// applyRows runs l over n rows of x ([n, l.in]) into out ([n, l.out]),
+// which must be zero (a new tensor).
 func (l linear) applyRows(out, x []float32, bias []float32, n int) {
-	l.applyStrided(out, l.out, x, l.in, bias, n)
+	l.applyStrided(out, l.out, x, l.in, bias, n, true)
 }
 
 // applyStrided computes out[r*ldo+j] = bias[j] + Σ_i x[r*ldx+i]·W[i,j] for
 // r < n, j < l.out (bias may be nil), split over the rows on GOMAXPROCS
-// goroutines.
-func (l linear) applyStrided(out []float32, ldo int, x []float32, ldx int, bias []float32, n int) {
+// goroutines. zeroed says out's rows are zero already (a new tensor): the
+// sparse layout then does not write the columns without weights when
+// they output +0.
+func (l linear) applyStrided(out []float32, ldo int, x []float32, ldx int, bias []float32, n int, zeroed bool) {
 	if n == 0 {
 		return
 	}
 	if l.sp != nil {
 		parallel(n, l.sp.nnz()+l.in+l.out, func(lo, hi int) {
 			empty := emptyColumns(l.out, bias)
+			fill := !zeroed || !allPlusZero(empty)
+			// Contiguous rows: one finiteness check for all of them.
+			whole := ldx == l.in && finite(x[lo*ldx:hi*ldx])
 			for r := lo; r < hi; r++ {
 				o, xr := out[r*ldo:r*ldo+l.out], x[r*ldx:r*ldx+l.in]
-				if !l.sp.apply(o, xr, bias, empty) {
+				if whole || finite(xr) {
+					l.sp.apply(o, xr, bias, empty, fill)
+				} else {
 					l.dense(out, ldo, x, ldx, bias, r, r+1)
 				}
 			}
@@ -132,6 +142,16 @@ func (l linear) applyStrided(out []float32, ldo int, x []float32, ldx int, bias 
 		return
 	}
 	parallel(n, l.in*l.out, func(lo, hi int) { l.dense(out, ldo, x, ldx, bias, lo, hi) })
+}
+
+// allPlusZero reports whether every value of x is +0.
+func allPlusZero(x []float32) bool {
+	for _, v := range x {
+		if math.Float32bits(v) != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // dense is applyStrided for rows [lo, hi) with the dense layouts.

@@ -68,7 +68,7 @@ func TestLinearKernels(t *testing.T) {
 			for i := range got {
 				got[i] = sentinel
 			}
-			l.applyStrided(got, ldo, x, ldx, bias, tc.n)
+			l.applyStrided(got, ldo, x, ldx, bias, tc.n, false)
 			ref := naiveRows(w, x, bias, tc.in, tc.out, tc.n, ldx, ldo)
 			for r := 0; r < tc.n; r++ {
 				for j := 0; j < ldo; j++ {
@@ -210,6 +210,61 @@ func TestForwardDeterministic(t *testing.T) {
 		for i := range a.Data {
 			if math.Float32bits(a.Data[i]) != math.Float32bits(b.Data[i]) {
 				t.Fatalf("%s[%d]: %v with GOMAXPROCS=1, %v with 3", name, i, a.Data[i], b.Data[i])
+			}
+		}
+	}
+}
+
+// TestAttnMixSkipsZeroWeights pins attnMix (which skips zero pattern
+// weights when v is finite) to the plain sum over every key, bit for bit,
+// with zero and -0 weights, and keeps NaN when v has an infinity under a
+// zero weight.
+func TestAttnMixSkipsZeroWeights(t *testing.T) {
+	const B, T, H, dh = 3, 5, 2, 7
+	pattern := lcg(B*H*T*T, 13)
+	for i := range pattern {
+		switch i % 3 {
+		case 0:
+			pattern[i] = 0
+		case 1:
+			if i%2 == 0 {
+				pattern[i] = float32(math.Copysign(0, -1))
+			}
+		}
+	}
+	v := lcg(B*T*H*dh, 17)
+	ref := func(v []float32) []float32 {
+		z := make([]float32, B*T*H*dh)
+		for b := 0; b < B; b++ {
+			for h := 0; h < H; h++ {
+				for i := 0; i < T; i++ {
+					for e := 0; e < dh; e++ {
+						acc := 0.0
+						for j := 0; j < T; j++ {
+							acc += float64(pattern[((b*H+h)*T+i)*T+j]) * float64(v[((b*T+j)*H+h)*dh+e])
+						}
+						z[((b*T+i)*H+h)*dh+e] = float32(acc)
+					}
+				}
+			}
+		}
+		return z
+	}
+	for _, tc := range []struct {
+		name string
+		at   int
+		val  float32
+	}{{"finite", -1, 0}, {"inf", 0, float32(math.Inf(1))}, {"nan", 3, float32(math.NaN())}} {
+		vv := append([]float32(nil), v...)
+		if tc.at >= 0 {
+			vv[tc.at] = tc.val
+		}
+		want := ref(vv)
+		got := make([]float32, len(want))
+		attnMix(got, pattern, vv, B, T, H, dh)
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) && !(got[i] != got[i] && want[i] != want[i]) {
+				t.Fatalf("%s: z[%d] = %v, want %v", tc.name, i, got[i], want[i])
 			}
 		}
 	}

@@ -1,5 +1,10 @@
 package model
 
+import (
+	"math"
+	"unsafe"
+)
+
 // sparseCols holds the non-zero weights of a linear by output column, in
 // increasing input index: column cols[c]'s are idx/val[start[c]:start[c+1]].
 // Columns without a non-zero weight are not listed (their output is the
@@ -61,43 +66,64 @@ func emptyColumns(out int, bias []float32) []float32 {
 	return t
 }
 
-// finite reports whether x has no infinite or NaN value (v-v is NaN for
-// those, 0 otherwise).
+// finite reports whether x has no infinite or NaN value. A float32 is
+// one of those when its exponent bits are all ones, that is when
+// (bits & 0x7f800000) + 0x00800000 reaches bit 31; the test runs on two
+// values per uint64 (no carry crosses from one half into the other).
 func finite(x []float32) bool {
-	var a, b float32
-	i := 0
-	for ; i+2 <= len(x); i += 2 {
-		a += x[i] - x[i]
-		b += x[i+1] - x[i+1]
+	const (
+		mask = 0x7f8000007f800000
+		one  = 0x0080000000800000
+		top  = 0x8000000080000000
+	)
+	var a0, a1 uint64
+	if len(x) > 0 && uintptr(unsafe.Pointer(&x[0]))%8 != 0 {
+		a0 = uint64(math.Float32bits(x[0]))&mask + one
+		x = x[1:]
 	}
-	for ; i < len(x); i++ {
-		a += x[i] - x[i]
+	if n := len(x) / 2; n > 0 {
+		w := unsafe.Slice((*uint64)(unsafe.Pointer(&x[0])), n)
+		for len(w) >= 4 {
+			a0 |= w[0]&mask + one
+			a1 |= w[1]&mask + one
+			a0 |= w[2]&mask + one
+			a1 |= w[3]&mask + one
+			w = w[4:]
+		}
+		for _, v := range w {
+			a0 |= v&mask + one
+		}
 	}
-	return a+b == 0
+	if len(x)%2 == 1 {
+		a1 |= uint64(math.Float32bits(x[len(x)-1]))&mask + one
+	}
+	return (a0|a1)&top == 0
 }
 
-// apply computes dst[j] = bias[j] + Σ_i x[i]·W[i,j] given the outputs of
-// empty columns (emptyColumns) and reports true, or reports false without
-// writing when x has an infinite or NaN value (the dense product then
-// turns its zero weights into NaN).
-func (s *sparseCols) apply(dst, x []float32, bias, empty []float32) bool {
-	if !finite(x) {
-		return false
+// apply computes dst[j] = bias[j] + Σ_i x[i]·W[i,j] for a finite x (the
+// caller checks: with an infinite or NaN value the dense product turns its
+// zero weights into NaN, so such rows take the dense path), given the
+// outputs of empty columns (emptyColumns), which it writes only when fill
+// is set (else dst holds them already).
+func (s *sparseCols) apply(dst, x []float32, bias, empty []float32, fill bool) {
+	if fill && len(s.cols) < len(dst) { // else every column is written below
+		copy(dst, empty)
 	}
-	copy(dst, empty)
+	// Columns hold one or two weights each in tracr's models: walk the
+	// flat index and value arrays rather than slicing them per column.
+	idx, val := s.idx, s.val[:len(s.idx)]
+	start := s.start[1 : len(s.cols)+1]
+	k := int32(0)
 	for c, j := range s.cols {
-		lo, hi := s.start[c], s.start[c+1]
-		idx, val := s.idx[lo:hi], s.val[lo:hi]
 		// The product of two float32 values is exact in float64, so this
 		// rounds like the dense kernels' fused or separate multiply-adds.
 		acc := 0.0
-		for k, i := range idx {
-			acc += float64(x[i]) * val[k]
+		for hi := start[c]; k < hi; k++ {
+			acc += float64(x[idx[k]]) * val[k]
 		}
 		if bias != nil {
 			acc += float64(bias[j])
 		}
 		dst[j] = float32(acc)
 	}
-	return true
 }

@@ -62,3 +62,31 @@ func TestSparseMatchesDense(t *testing.T) {
 		t.Error("a dense matrix got the sparse layout")
 	}
 }
+
+// TestFinite checks the finiteness test at every length up to 19 and
+// both alignments (a view from an odd index) with an infinite or NaN value
+// at every position (and none), including the largest finite values.
+func TestFinite(t *testing.T) {
+	for n := 0; n <= 19; n++ {
+		for off := 0; off < 2; off++ {
+			buf := lcg(n+off, 5)
+			x := buf[off:]
+			if n > 0 {
+				x[0] = math.MaxFloat32
+				x[n-1] = -math.MaxFloat32
+			}
+			if !finite(x) {
+				t.Fatalf("length %d offset %d: finite values reported non-finite", n, off)
+			}
+			for i := 0; i < n; i++ {
+				for _, bad := range []float32{float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), math.Float32frombits(0xffc00001)} {
+					y := append([]float32(nil), buf...)
+					y[off+i] = bad
+					if finite(y[off:]) {
+						t.Errorf("length %d offset %d: %v at %d reported finite", n, off, bad, i)
+					}
+				}
+			}
+		}
+	}
+}

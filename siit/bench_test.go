@@ -81,3 +81,42 @@ func BenchmarkSIITEpochCase3(b *testing.B) { benchEpoch(b, 3, 0) }
 // layers, d_model 50, 4 heads of 12, d_mlp 200, 10 positions,
 // categorical) on a tenth of its dataset (2,400 rows).
 func BenchmarkSIITEpochCase21Small(b *testing.B) { benchEpoch(b, 21, 2400) }
+
+// benchRun measures a whole short run of a case at a reduced dataset size:
+// the trainer's setup (the HL outputs of every row) and epochs epochs
+// from scratch, the first of which caches the HL targets of the
+// validation pairs and, lazily, of the training pairs.
+func benchRun(b *testing.B, caseID, samples, epochs int) {
+	c, err := cases.Get(caseID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	j, err := Prepare(c, Setup{Adjust: func(r *Recipe) {
+		r.Samples = samples
+		r.EarlyStop = 0
+	}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	for i := 0; i < b.N; i++ {
+		t, err := j.newTrainer(Options{AllPairsLimit: -1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for e := 0; e < epochs; e++ {
+			if _, err := t.trainEpoch(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+}
+
+// BenchmarkSIITRunCase21Small is a whole two-epoch run of case 21 on 2,400
+// rows from scratch (HL outputs, targets cached on first use, training,
+// validation).
+func BenchmarkSIITRunCase21Small(b *testing.B) { benchRun(b, 21, 2400, 2) }

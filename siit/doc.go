@@ -23,7 +23,10 @@
 //   - recipe.go: the Gen-1 and Gen-2 recipes and the per-case defaults.
 //   - data.go: full-length rows, the 80/20 split, iit's fixed seeded pairs.
 //   - hl.go, targets.go: the HL model's clean and intervened outputs
-//     (cached per pair and node).
+//     (cached per pair and node; a training batch fills its drawn node,
+//     the validation every node at once, the runs sharing their work:
+//     source runs stop at their nodes, patched runs resume from one base
+//     run, all bit-identical to full hooked runs).
 //   - train.go: the IIT, strict and behaviour steps (model/grad does the
 //     forward and backward passes), early stopping, the best state.
 //   - eval.go: val/accuracy, val/IIA, val/strict_accuracy and the per-node

@@ -41,8 +41,11 @@ type NodeEffect struct {
 	Positions int `json:"positions"`
 }
 
-// evalBatch is the number of pairs per evaluation pass.
-const evalBatch = 1024
+// evalBatch is the number of pairs per evaluation pass: gen1's training
+// batch, so that the validation's runs fit the training's workspaces
+// (which the trainer's evaluator uses) and a workspace's buffers (about
+// 40 KB per pair at case 21's shape) stay small.
+const evalBatch = 512
 
 // evaluator scores an LL network on a fixed pair list.
 type evaluator struct {
@@ -174,6 +177,9 @@ func (e *evaluator) run(net *grad.Net, effects bool) (Metrics, error) {
 				return nil, err
 			}
 			return r.Logits(), nil
+		}
+		if err := e.tgt.fill(idx); err != nil {
+			return Metrics{}, err
 		}
 		for k, ent := range j.Corr.Entries {
 			if err := e.tgt.get(k, idx, tg); err != nil {

@@ -199,6 +199,9 @@ func (j *Job) newTrainer(opt Options) (*trainer, error) {
 	t.pairs = Pairs(d.Train, opt.Seed)
 	t.tgt = newTargets(j.HL, d, t.pairs)
 	t.val = newEvaluator(j, Pairs(d.Val, opt.Seed+1), t.y)
+	// The validation runs between epochs, when the training's workspaces
+	// are idle: sharing them saves two sets of activation buffers.
+	t.val.wsSrc, t.val.wsBase = t.wsSrc, t.wsBase
 	return t, nil
 }
 

@@ -31,6 +31,44 @@ func gradSgemm() {
 	sgemmTile("sgemm4Col3AVX2", "s43", 4, 3, initC)
 	sgemmTile("sgemm4Col3BiasAVX2", "b43", 4, 3, initBias)
 	sgemmTile("sgemm4Col3XBiasAVX2", "x43", 4, 3, initXBias)
+	pack6()
+}
+
+// pack6 emits pack6AVX2: one six-row panel of A for the weight-gradient
+// products (packPanels), dst[6·i+q] = a[i·sak+q] for i < k, q < 6, as a
+// 16-byte and an 8-byte move per i, two i per iteration.
+func pack6() {
+	TEXT("pack6AVX2", NOSPLIT, "func(dst, a *float32, sak, k int)")
+	Doc("pack6AVX2 sets dst[6*i+q] = a[i*sak+q] for i < k, q < 6 (one panel of packPanels).")
+	MOVQ(NewParamAddr("dst", 0), RDI)
+	MOVQ(NewParamAddr("a", 8), RSI)
+	MOVQ(NewParamAddr("sak", 16), RDX)
+	MOVQ(NewParamAddr("k", 24), RCX)
+	SHLQ(Imm(2), RDX) // bytes
+	Label("pk6_2")
+	CMPQ(RCX, Imm(2))
+	JLT(LabelRef("pk6_1"))
+	VMOVUPS(Mem{Base: RSI}, X0)
+	MOVQ(Mem{Base: RSI, Disp: 16}, RAX)
+	VMOVUPS(Mem{Base: RSI, Index: RDX, Scale: 1}, X1)
+	MOVQ(Mem{Base: RSI, Index: RDX, Scale: 1, Disp: 16}, RBX)
+	VMOVUPS(X0, Mem{Base: RDI})
+	MOVQ(RAX, Mem{Base: RDI, Disp: 16})
+	VMOVUPS(X1, Mem{Base: RDI, Disp: 24})
+	MOVQ(RBX, Mem{Base: RDI, Disp: 40})
+	LEAQ(Mem{Base: RSI, Index: RDX, Scale: 2}, RSI)
+	ADDQ(Imm(48), RDI)
+	SUBQ(Imm(2), RCX)
+	JMP(LabelRef("pk6_2"))
+	Label("pk6_1")
+	CMPQ(RCX, Imm(1))
+	JLT(LabelRef("pk6_done"))
+	VMOVUPS(Mem{Base: RSI}, X0)
+	MOVQ(Mem{Base: RSI, Disp: 16}, RAX)
+	VMOVUPS(X0, Mem{Base: RDI})
+	MOVQ(RAX, Mem{Base: RDI, Disp: 16})
+	Label("pk6_done")
+	RET()
 }
 
 // Where a kernel's accumulators start.

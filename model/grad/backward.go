@@ -153,13 +153,13 @@ func (n *Net) backwardChunk(ws *Workspace, gp []float32, c, b0, b1, T int) {
 	clear(gr[r0*Dp : r1*Dp])
 	sgemm(gr[r0*Dp:], Dp, dl, ge.Vp, 1, ws.wUT, Dp, nr, ge.V, Dp)
 	sgemm(gp[gl.wU:], ge.Vp, ws.x[ge.L][r0*Dp:], 1, Dp, dl, ge.Vp, D, nr, ge.Vp)
-	sgemm(gp[gl.bU:], ge.Vp, ones, 0, 0, dl, ge.Vp, 1, nr, ge.Vp)
+	colSums(gp[gl.bU:], dl, ge.Vp, nr, ge.Vp)
 	for l := ge.L - 1; l >= 0; l-- {
 		lp := &gl.layers[l]
 		g := gr[r0*Dp:]
 		// MLP: x1 = mid + post·W_out + b_out, post = act(pre), pre = mid·W_in + b_in.
 		mid, post := ws.mid[l][r0*Dp:], ws.post[l][r0*Fp:]
-		sgemm(gp[lp.bOut:], Dp, ones, 0, 0, g, Dp, 1, nr, Dp)
+		colSums(gp[lp.bOut:], g, Dp, nr, Dp)
 		sgemm(gp[lp.wOut:], Dp, post, 1, Fp, g, Dp, ge.F, nr, Dp)
 		gmid := ws.gmid[r0*Dp:]
 		copy(gmid[:nr*Dp], g[:nr*Dp])
@@ -168,12 +168,12 @@ func (n *Net) backwardChunk(ws *Workspace, gp []float32, c, b0, b1, T int) {
 			clear(dpost)
 			sgemm(dpost, Fp, g, Dp, 1, ws.wOutT[l], Fp, nr, D, Fp)
 			mulRows(dpost, ws.dact[l][r0*Fp:r1*Fp])
-			sgemm(gp[lp.bIn:], Fp, ones, 0, 0, dpost, Fp, 1, nr, Fp)
+			colSums(gp[lp.bIn:], dpost, Fp, nr, Fp)
 			sgemm(gp[lp.wIn:], Fp, mid, 1, Dp, dpost, Fp, D, nr, Fp)
 			sgemm(gmid, Dp, dpost, Fp, 1, ws.wInT[l], Dp, nr, ge.F, Dp)
 		}
 		// Attention output: mid = x + Σ_h z_h·W_O[h] + b_O (+ patches).
-		sgemm(gp[lp.bO:], Dp, ones, 0, 0, gmid, Dp, 1, nr, Dp)
+		colSums(gp[lp.bO:], gmid, Dp, nr, Dp)
 		sgemm(gp[lp.wO:], Dp, ws.z[l][r0*ge.HDp:], 1, ge.HDp, gmid, Dp, ge.HD, nr, Dp)
 		dz := ws.dz[r0*ge.HDp : r1*ge.HDp]
 		clear(dz)
@@ -181,7 +181,7 @@ func (n *Net) backwardChunk(ws *Workspace, gp []float32, c, b0, b1, T int) {
 		n.attentionBackward(ws, l, c, b0, b1, T)
 		// qkv = x·W_qkv + b_qkv.
 		dqkv := ws.dqkv[r0*ge.Sp:]
-		sgemm(gp[lp.bqkv:], ge.Sp, ones, 0, 0, dqkv, ge.Sp, 1, nr, ge.Sp)
+		colSums(gp[lp.bqkv:], dqkv, ge.Sp, nr, ge.Sp)
 		sgemm(gp[lp.wqkv:], ge.Sp, ws.x[l][r0*Dp:], 1, Dp, dqkv, ge.Sp, D, nr, ge.Sp)
 		copy(g[:nr*Dp], gmid[:nr*Dp])
 		sgemm(g, Dp, dqkv, ge.Sp, 1, ws.wqkvT[l], Dp, nr, ge.S, Dp)

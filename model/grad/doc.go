@@ -57,8 +57,10 @@
 // ForwardFrom(ws, clean, patches, keep) is a patched Forward of a clean
 // (unpatched) run's tokens that starts from the clean run's residual
 // stream at the first patched node (resid_pre of its layer, or resid_mid
-// for an MLP), bit-identical to the full Forward: an evaluation that
-// patches one node at a time skips everything before it.
+// for an MLP; a run that is not kept and patches a head also takes the
+// layer's other heads' z from the clean run), bit-identical to the full
+// Forward: an evaluation that patches one node at a time skips everything
+// before it.
 // clean must stay valid and the parameters unchanged (see its doc).
 //
 // ForwardNodes(ws, tokens, B, T, nodes) is an unpatched, not-kept Forward

@@ -49,7 +49,7 @@ type Workspace struct {
 	offHD     []int
 	nodeBuf   []float32     // NodeInto's [N][Dp] product
 	z         [][]float32   // [N][HDp] (zero for patched heads)
-	pre, post [][]float32   // [N][Fp]
+	pre, post [][]float32   // [N][Fp] (pre not computed for a patched MLP)
 	dact      [][]float32   // [N][Fp] act'(pre), kept runs only
 	logitsP   []float32     // [N][Vp]
 	logits    []float32     // [N][V]
@@ -70,9 +70,6 @@ type Workspace struct {
 
 	job chunkJob
 }
-
-// ones is the A operand of bias-gradient sums (stride 0).
-var ones = []float32{1}
 
 // NewWorkspace returns an empty Workspace; buffers grow on first use.
 func NewWorkspace() *Workspace { return &Workspace{} }
@@ -116,6 +113,11 @@ type chunkJob struct {
 	from     int        // first stage to run (ForwardFrom; see forwardChunk)
 	until    int        // stages < until run (2·n_layers+1: all)
 	src      *Workspace // the clean run's Workspace when from > 0
+	// zsrc, when set, is a clean run's Workspace whose z of layer from/2
+	// the first attention stage takes for its unpatched heads instead of
+	// recomputing q, k, v and the attention (ForwardFrom, not kept, the
+	// first patched node a head).
+	zsrc *Workspace
 }
 
 func (j *chunkJob) do(c int) {
@@ -124,7 +126,7 @@ func (j *chunkJob) do(c int) {
 		P := j.ws.gl.size
 		j.net.backwardChunk(j.ws, j.ws.parts[c*P:(c+1)*P], c, b0, b1, j.T)
 	} else {
-		j.net.forwardChunk(j.ws, j.src, j.from, j.until, c, b0, b1, j.T)
+		j.net.forwardChunk(j.ws, j.src, j.zsrc, j.from, j.until, c, b0, b1, j.T)
 	}
 }
 
@@ -367,7 +369,7 @@ func (ws *Workspace) setPatches(n *Net, patches []Patch, N int) {
 // unembedding): from 0, the embeddings first; otherwise from src's (a
 // clean run of the same tokens) residual stream entering that stage,
 // x[l] or mid[l]. It stops before stage until (ForwardNodes).
-func (n *Net) forwardChunk(ws, src *Workspace, from, until, c, b0, b1, T int) {
+func (n *Net) forwardChunk(ws, src, zsrc *Workspace, from, until, c, b0, b1, T int) {
 	g := ws.g
 	D, Dp := g.D, g.Dp
 	r0, r1 := b0*T, b1*T
@@ -396,7 +398,10 @@ func (n *Net) forwardChunk(ws, src *Workspace, from, until, c, b0, b1, T int) {
 		if 2*l >= until {
 			return
 		}
-		if 2*l >= from { // else layer l's attention is the clean run's
+		switch {
+		case 2*l == from && zsrc != nil:
+			n.attentionFromClean(ws, zsrc, l, b0, b1, T)
+		case 2*l >= from: // else layer l's attention is the clean run's
 			n.attentionStage(ws, l, c, b0, b1, T)
 		}
 		if 2*l+1 >= until {
@@ -404,8 +409,7 @@ func (n *Net) forwardChunk(ws, src *Workspace, from, until, c, b0, b1, T int) {
 		}
 		// MLP.
 		pre, post, x1 := ws.pre[l], ws.post[l], ws.x[l+1]
-		sgemmInit(pre[r0*g.Fp:], g.Fp, mid[r0*Dp:], Dp, 1, ws.wIn[l], g.Fp, nr, D, g.Fp, nil, ws.bIn[l])
-		if ws.mlpOn[l] {
+		if ws.mlpOn[l] { // pre = mid·W_in + b_in is not needed
 			pv := ws.mlpPatch[l]
 			for r := r0; r < r1; r++ {
 				o := post[r*g.Fp : (r+1)*g.Fp]
@@ -413,6 +417,7 @@ func (n *Net) forwardChunk(ws, src *Workspace, from, until, c, b0, b1, T int) {
 				clear(o[g.F:])
 			}
 		} else {
+			sgemmInit(pre[r0*g.Fp:], g.Fp, mid[r0*Dp:], Dp, 1, ws.wIn[l], g.Fp, nr, D, g.Fp, nil, ws.bIn[l])
 			var dact []float32
 			if ws.keep {
 				dact = ws.dact[l][r0*g.Fp : r1*g.Fp]
@@ -443,12 +448,44 @@ func (n *Net) attentionStage(ws *Workspace, l, c, b0, b1, T int) {
 	D, Dp := g.D, g.Dp
 	r0, r1 := b0*T, b1*T
 	nr := r1 - r0
-	x, mid := ws.x[l], ws.mid[l]
+	x := ws.x[l]
 	// Attention.
 	qkv := ws.qkv
 	sgemmInit(qkv[r0*g.Sp:], g.Sp, x[r0*Dp:], Dp, 1, ws.wqkv[l], g.Sp, nr, D, g.Sp, nil, ws.bqkv[l])
 	n.attention(ws, l, c, b0, b1, T)
-	// resid_mid = resid_pre + b_O + Σ_h result_h
+	attentionOut(ws, l, r0, r1)
+}
+
+// attentionFromClean is attentionStage for a run that differs from the
+// clean run in zsrc only by patched heads of layer l (and above): the
+// unpatched heads' z equal the clean run's (the same resid_pre, weights
+// and batch rows), so z is copied from there with the patched heads'
+// columns zero, as attention leaves them, and only the output product
+// runs.
+func (n *Net) attentionFromClean(ws, zsrc *Workspace, l, b0, b1, T int) {
+	g := ws.g
+	r0, r1 := b0*T, b1*T
+	z, cz := ws.z[l], zsrc.z[l]
+	on := ws.headOn[l]
+	for r := r0; r < r1; r++ {
+		row := z[r*g.HDp : (r+1)*g.HDp]
+		copy(row, cz[r*g.HDp:(r+1)*g.HDp])
+		for h, p := range on {
+			if p {
+				clear(row[h*g.dh : (h+1)*g.dh])
+			}
+		}
+	}
+	attentionOut(ws, l, r0, r1)
+}
+
+// attentionOut computes resid_mid = resid_pre + b_O + Σ_h result_h for rows
+// [r0, r1) from z (patched heads' values added in place of theirs).
+func attentionOut(ws *Workspace, l, r0, r1 int) {
+	g := ws.g
+	D, Dp := g.D, g.Dp
+	nr := r1 - r0
+	x, mid := ws.x[l], ws.mid[l]
 	sgemmInit(mid[r0*Dp:], Dp, ws.z[l][r0*g.HDp:], g.HDp, 1, ws.wO[l], Dp, nr, g.HD, Dp, x[r0*Dp:], ws.bO[l])
 	for h, on := range ws.headOn[l] {
 		if !on {

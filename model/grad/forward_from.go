@@ -4,8 +4,9 @@ import "fmt"
 
 // ForwardFrom is Forward of clean's tokens with the patches applied,
 // reusing what the clean run computed before the first patched node:
-// every layer below it, and, when that node is an MLP, its layer's
-// attention too. Those parts compute exactly what they computed in the
+// every layer below it, when that node is an MLP its layer's attention
+// too, and when it is a head (keep=false) the q, k, v and attention of
+// its layer's unpatched heads. Those parts compute exactly what they computed in the
 // clean run, so ForwardFrom starts from clean's residual stream there
 // (resid_pre, or resid_mid for an MLP) and its result is bit-identical to
 // Forward(ws, tokens, B, T, patches, keep). With no patches it only
@@ -67,6 +68,12 @@ func (n *Net) ForwardFrom(ws *Workspace, clean *Run, patches []Patch, keep bool)
 		// A head of layer 0 is patched: nothing to reuse but the
 		// embedding, which is cheap; run from the tokens.
 		r.from, r.base, ws.job.from, ws.job.src = 0, nil, 0, nil
+	}
+	if !keep && from%2 == 0 && from < 2*ws.g.L {
+		// The first patched node is a head: its layer's other heads are
+		// the clean run's (kept runs recompute them: Backward needs their
+		// q, k, v and pattern in ws).
+		ws.job.zsrc = src
 	}
 	runChunks(&ws.job)
 	clear(ws.mlpPatch) // do not keep the caller's slices

@@ -57,6 +57,8 @@ func TestForwardFromMatchesForward(t *testing.T) {
 		{"layer 0 mlp", patch("blocks.0.mlp.hook_post")},
 		{"layer 2 mlp", patch("blocks.2.mlp.hook_post")},
 		{"layer 1 mlp and layer 2 head", patch("blocks.2.attn.hook_result[1]", "blocks.1.mlp.hook_post")},
+		{"two heads of layer 1", patch("blocks.1.attn.hook_result[3]", "blocks.1.attn.hook_result[0]")},
+		{"every head of layer 1", patch(allHeads(cfg.NHeads, 1)...)},
 	} {
 		for _, keep := range []bool{false, true} {
 			wsClean, wsFull, wsFrom := NewWorkspace(), NewWorkspace(), NewWorkspace()
@@ -98,6 +100,15 @@ func TestForwardFromMatchesForward(t *testing.T) {
 			}
 		}
 	}
+}
+
+// allHeads names every head of layer l.
+func allHeads(H, l int) []string {
+	var out []string
+	for h := 0; h < H; h++ {
+		out = append(out, Node{Hook: "blocks." + string(rune('0'+l)) + ".attn.hook_result", Head: h}.String())
+	}
+	return out
 }
 
 func sameBits(t *testing.T, what string, got, want []float32) {

@@ -92,14 +92,29 @@ func packPanels(buf, a []float32, sak, m6, k int) []float32 {
 		buf = make([]float32, m6*k)
 	}
 	buf = buf[:m6*k]
+	if m6 == 0 || k == 0 {
+		return buf
+	}
+	// The assembly does not check bounds: the last panel's last row.
+	if (m6-1)+(k-1)*sak >= len(a) {
+		panic(fmt.Sprintf("grad: packPanels: a has %d values, want more than %d", len(a), (m6-1)+(k-1)*sak))
+	}
 	for p := 0; p < m6; p += 6 {
-		dst := buf[p*k : (p+6)*k]
-		for i := 0; i < k; i++ {
-			d, s := dst[6*i:6*i+6], a[p+i*sak:p+i*sak+6]
-			d[0], d[1], d[2], d[3], d[4], d[5] = s[0], s[1], s[2], s[3], s[4], s[5]
+		if useAVX2 {
+			pack6AVX2(&buf[p*k], &a[p], sak, k)
+		} else {
+			pack6Go(buf[p*k:(p+6)*k], a[p:], sak, k)
 		}
 	}
 	return buf
+}
+
+// pack6Go copies one six-row panel: dst[6·i+q] = a[i·sak+q].
+func pack6Go(dst, a []float32, sak, k int) {
+	for i := 0; i < k; i++ {
+		d, s := dst[6*i:6*i+6], a[i*sak:i*sak+6]
+		d[0], d[1], d[2], d[3], d[4], d[5] = s[0], s[1], s[2], s[3], s[4], s[5]
+	}
 }
 
 // rows6 is how many of m rows the 16-column kernels take six at a time

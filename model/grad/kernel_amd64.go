@@ -75,3 +75,9 @@ func sgemm4Col3BiasAVX2(c *float32, ldc int, a *float32, sar, sak int, b *float3
 //
 //go:noescape
 func sgemm4Col3XBiasAVX2(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int, x, bias *float32)
+
+// pack6AVX2 sets dst[6*i+q] = a[i*sak+q] for i < k, q < 6: one six-row
+// panel of packPanels.
+//
+//go:noescape
+func pack6AVX2(dst, a *float32, sak, k int)

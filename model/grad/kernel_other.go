@@ -103,3 +103,12 @@ func sgemm4Col3XBiasAVX2(c *float32, ldc int, a *float32, sar, sak int, b *float
 	startBlock(c, ldc, m, 24, x, bias)
 	sgemmBlock(c, ldc, a, sar, sak, b, ldb, m, k, 24)
 }
+
+// pack6AVX2 is the Go twin of the panel copy (packPanels calls pack6Go
+// directly when useAVX2 is false).
+func pack6AVX2(dst, a *float32, sak, k int) {
+	if k <= 0 {
+		return
+	}
+	pack6Go(floats(dst, 6*k), floats(a, (k-1)*sak+6), sak, k)
+}

@@ -83,3 +83,36 @@ func TestRows6(t *testing.T) {
 		}
 	}
 }
+
+// TestPackPanels pins packPanels (the assembly panel copy on amd64) to
+// the element-by-element definition, for odd and even k and several
+// strides.
+func TestPackPanels(t *testing.T) {
+	for _, tc := range []struct{ m6, k, sak int }{{6, 1, 8}, {12, 5, 16}, {48, 320, 56}, {198, 33, 208}} {
+		a := make([]float32, (tc.k-1)*tc.sak+tc.m6)
+		for i := range a {
+			a[i] = float32(i) + 0.5
+		}
+		got := packPanels(nil, a, tc.sak, tc.m6, tc.k)
+		for p := 0; p < tc.m6; p += 6 {
+			for i := 0; i < tc.k; i++ {
+				for q := 0; q < 6; q++ {
+					if w, g := a[p+q+i*tc.sak], got[p*tc.k+6*i+q]; g != w {
+						t.Fatalf("%+v: panel %d element (%d, %d) = %v, want %v", tc, p/6, q, i, g, w)
+					}
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkPackPanels packs A = Xᵀ of case 21's weight-gradient products
+// (48 rows of a 320-row chunk).
+func BenchmarkPackPanels(b *testing.B) {
+	const m6, k, sak = 48, 320, 56
+	a := make([]float32, (k-1)*sak+m6)
+	buf := make([]float32, m6*k)
+	for i := 0; i < b.N; i++ {
+		buf = packPanels(buf, a, sak, m6, k)
+	}
+}

@@ -1,5 +1,7 @@
 package grad
 
+import "fmt"
+
 // mulRows sets dst[i] *= src[i] for i < len(dst) (src at least as long):
 // the backward pass's gradient through an activation, dpost ⊙ act'(pre).
 // The AVX2 kernel does eight elements per instruction, one rounded
@@ -43,5 +45,35 @@ func addRowsGo(dst, src []float32) {
 	src = src[:len(dst)]
 	for i, v := range src {
 		dst[i] += v
+	}
+}
+
+// colSums sets c[j] += Σ_{i<k} b[i*ldb+j] for j < n (n a multiple of 8),
+// adding the rows in increasing i: the bias gradients. Each sum is the
+// chain sgemm makes with a row of ones (1·x is exact, so a fused
+// multiply-add of 1 rounds like an addition), bit for bit, but the AVX2
+// kernel keeps up to eight column blocks in flight instead of waiting on
+// one addition after another.
+func colSums(c, b []float32, ldb, k, n int) {
+	if k <= 0 || n <= 0 {
+		return
+	}
+	if n%8 != 0 || len(c) < n || (k-1)*ldb+n > len(b) {
+		panic(fmt.Sprintf("grad: colSums: n %d, c %d, b %d for k %d ldb %d", n, len(c), len(b), k, ldb))
+	}
+	if useAVX2 {
+		colSumsAVX2(&c[0], &b[0], ldb, k, n)
+		return
+	}
+	colSumsGo(c, b, ldb, k, n)
+}
+
+// colSumsGo is the pure-Go twin of colSumsAVX2.
+func colSumsGo(c, b []float32, ldb, k, n int) {
+	c = c[:n]
+	for i := 0; i < k; i++ {
+		for j, v := range b[i*ldb : i*ldb+n] {
+			c[j] += v
+		}
 	}
 }

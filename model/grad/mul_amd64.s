@@ -87,3 +87,141 @@ add_8:
 add_done:
 	VZEROUPPER
 	RET
+
+// func colSumsAVX2(c *float32, b *float32, ldb int, k int, n int)
+// Requires: AVX
+TEXT ·colSumsAVX2(SB), NOSPLIT, $0-40
+	MOVQ c+0(FP), DI
+	MOVQ b+8(FP), SI
+	MOVQ ldb+16(FP), DX
+	MOVQ k+24(FP), R8
+	MOVQ n+32(FP), CX
+	SHLQ $0x02, DX
+
+cs8:
+	CMPQ    CX, $0x40
+	JLT     cs8_end
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS 64(DI), Y2
+	VMOVUPS 96(DI), Y3
+	VMOVUPS 128(DI), Y4
+	VMOVUPS 160(DI), Y5
+	VMOVUPS 192(DI), Y6
+	VMOVUPS 224(DI), Y7
+	MOVQ    SI, AX
+	MOVQ    R8, R9
+	TESTQ   R9, R9
+	JZ      cs8_store
+
+cs8_row:
+	VADDPS (AX), Y0, Y0
+	VADDPS 32(AX), Y1, Y1
+	VADDPS 64(AX), Y2, Y2
+	VADDPS 96(AX), Y3, Y3
+	VADDPS 128(AX), Y4, Y4
+	VADDPS 160(AX), Y5, Y5
+	VADDPS 192(AX), Y6, Y6
+	VADDPS 224(AX), Y7, Y7
+	ADDQ   DX, AX
+	DECQ   R9
+	JNZ    cs8_row
+
+cs8_store:
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	VMOVUPS Y4, 128(DI)
+	VMOVUPS Y5, 160(DI)
+	VMOVUPS Y6, 192(DI)
+	VMOVUPS Y7, 224(DI)
+	ADDQ    $0x00000100, DI
+	ADDQ    $0x00000100, SI
+	SUBQ    $0x40, CX
+	JMP     cs8
+
+cs8_end:
+cs4:
+	CMPQ    CX, $0x20
+	JLT     cs4_end
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS 64(DI), Y2
+	VMOVUPS 96(DI), Y3
+	MOVQ    SI, AX
+	MOVQ    R8, R9
+	TESTQ   R9, R9
+	JZ      cs4_store
+
+cs4_row:
+	VADDPS (AX), Y0, Y0
+	VADDPS 32(AX), Y1, Y1
+	VADDPS 64(AX), Y2, Y2
+	VADDPS 96(AX), Y3, Y3
+	ADDQ   DX, AX
+	DECQ   R9
+	JNZ    cs4_row
+
+cs4_store:
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	ADDQ    $0x00000080, DI
+	ADDQ    $0x00000080, SI
+	SUBQ    $0x20, CX
+	JMP     cs4
+
+cs4_end:
+cs2:
+	CMPQ    CX, $0x10
+	JLT     cs2_end
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	MOVQ    SI, AX
+	MOVQ    R8, R9
+	TESTQ   R9, R9
+	JZ      cs2_store
+
+cs2_row:
+	VADDPS (AX), Y0, Y0
+	VADDPS 32(AX), Y1, Y1
+	ADDQ   DX, AX
+	DECQ   R9
+	JNZ    cs2_row
+
+cs2_store:
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	ADDQ    $0x00000040, DI
+	ADDQ    $0x00000040, SI
+	SUBQ    $0x10, CX
+	JMP     cs2
+
+cs2_end:
+cs1:
+	CMPQ    CX, $0x08
+	JLT     cs1_end
+	VMOVUPS (DI), Y0
+	MOVQ    SI, AX
+	MOVQ    R8, R9
+	TESTQ   R9, R9
+	JZ      cs1_store
+
+cs1_row:
+	VADDPS (AX), Y0, Y0
+	ADDQ   DX, AX
+	DECQ   R9
+	JNZ    cs1_row
+
+cs1_store:
+	VMOVUPS Y0, (DI)
+	ADDQ    $0x00000020, DI
+	ADDQ    $0x00000020, SI
+	SUBQ    $0x08, CX
+	JMP     cs1
+
+cs1_end:
+	VZEROUPPER
+	RET

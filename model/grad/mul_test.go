@@ -46,3 +46,31 @@ func checkRows(t *testing.T, name string, n int, f func(dst, src []float32), op 
 		}
 	}
 }
+
+// TestColSums pins colSums (the AVX2 kernel where available) to the
+// bias-gradient product it replaces, a fused sgemm with a row of ones,
+// bit for bit, for widths around the kernel's 64/32/16/8-column steps, and
+// checks that nothing past n is written.
+func TestColSums(t *testing.T) {
+	for _, n := range []int{8, 16, 24, 40, 56, 64, 120, 144, 208} {
+		for _, k := range []int{0, 1, 3, 320} {
+			ldb := n + 8
+			b := make([]float32, max(k, 1)*ldb)
+			for i := range b {
+				b[i] = float32(math.Sin(float64(i)*0.37)) * float32(1+i%5*100)
+			}
+			c := make([]float32, n+8)
+			for j := range c {
+				c[j] = float32(math.Cos(float64(j))) / 3
+			}
+			want := append([]float32(nil), c...)
+			sgemmFMA(want, n, []float32{1}, 0, 0, b, ldb, 1, k, n)
+			colSums(c, b, ldb, k, n)
+			for j := range c {
+				if math.Float32bits(c[j]) != math.Float32bits(want[j]) {
+					t.Fatalf("n %d k %d: c[%d] = %v, want %v", n, k, j, c[j], want[j])
+				}
+			}
+		}
+	}
+}

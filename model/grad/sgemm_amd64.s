@@ -1512,3 +1512,39 @@ x43_loop:
 x43_done:
 	VZEROUPPER
 	RET
+
+// func pack6AVX2(dst *float32, a *float32, sak int, k int)
+// Requires: AVX
+TEXT ·pack6AVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ sak+16(FP), DX
+	MOVQ k+24(FP), CX
+	SHLQ $0x02, DX
+
+pk6_2:
+	CMPQ    CX, $0x02
+	JLT     pk6_1
+	VMOVUPS (SI), X0
+	MOVQ    16(SI), AX
+	VMOVUPS (SI)(DX*1), X1
+	MOVQ    16(SI)(DX*1), BX
+	VMOVUPS X0, (DI)
+	MOVQ    AX, 16(DI)
+	VMOVUPS X1, 24(DI)
+	MOVQ    BX, 40(DI)
+	LEAQ    (SI)(DX*2), SI
+	ADDQ    $0x30, DI
+	SUBQ    $0x02, CX
+	JMP     pk6_2
+
+pk6_1:
+	CMPQ    CX, $0x01
+	JLT     pk6_done
+	VMOVUPS (SI), X0
+	MOVQ    16(SI), AX
+	VMOVUPS X0, (DI)
+	MOVQ    AX, 16(DI)
+
+pk6_done:
+	RET
