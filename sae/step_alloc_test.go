@@ -3,6 +3,7 @@ package sae
 import (
 	"math/rand/v2"
 	"runtime"
+	"runtime/debug"
 	"testing"
 )
 
@@ -69,6 +70,11 @@ func TestStepsDoNotAllocate(t *testing.T) {
 				// (tens of small objects a step, more on a loaded machine),
 				// which would hide a buffer of this size.
 				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+				// No collection while measured: a GC empties the sync.Pool
+				// scratch buffers, whose refill on the next step is not a
+				// per-step allocation (the runtime also forces a GC every two
+				// minutes, which a loaded CI machine can reach mid-test).
+				defer debug.SetGCPercent(debug.SetGCPercent(-1))
 				const steps = 5
 				var m0, m1 runtime.MemStats
 				runtime.ReadMemStats(&m0)
