@@ -36,6 +36,12 @@ func TestStepsDoNotAllocate(t *testing.T) {
 					defer func(v float64) { denseMinDensity = v }(denseMinDensity)
 					denseMinDensity = 2 // never dense
 				}
+				// On one core from the start: the passes split over the cores
+				// start goroutines whose runtime structures the allocator counts
+				// (tens of small objects a step, more on a loaded machine), and
+				// changing GOMAXPROCS later would drop the sync.Pool scratch
+				// buffers (the pools are per P), refilled while measured.
+				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 				rng := rand.New(rand.NewPCG(3, uint64(sh.dIn)))
 				rows := sh.batch * 64 // no epoch change (a new shuffle) while measured
 				data := make([]float32, rows*sh.dIn)
@@ -65,11 +71,6 @@ func TestStepsDoNotAllocate(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				// Measured on one core: the passes split over the cores start
-				// goroutines whose runtime structures the allocator counts
-				// (tens of small objects a step, more on a loaded machine),
-				// which would hide a buffer of this size.
-				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 				// No collection while measured: a GC empties the sync.Pool
 				// scratch buffers, whose refill on the next step is not a
 				// per-step allocation (the runtime also forces a GC every two
