@@ -46,15 +46,18 @@ func MakeData(c *cases.Case, r Recipe) (*Data, error) {
 	var err error
 	samples := r.Samples
 	rule := fmt.Sprintf("%d uniform full-length samples (seed %d)", samples, r.DataSeed)
-	shuffle := false
-	if r.SampleByCount {
-		samples = gen1Samples(c.TotalDataLen(), r)
-		rule = fmt.Sprintf("%d uniform full-length samples (seed %d) for %s rows of lengths %d…%d", samples, r.DataSeed, c.TotalDataLen(), c.MinSeqLen, L)
-	}
-	if !r.SampleByCount && r.AllRowsMax > 0 && count.Cmp(big.NewInt(int64(r.AllRowsMin))) > 0 && count.Cmp(big.NewInt(int64(r.AllRowsMax))) < 0 {
-		contents, err = cases.AllContents(vocab, L, L, int64(r.AllRowsMax))
+	allRows := false
+	switch {
+	case r.SampleByCount:
+		total := c.TotalDataLen()
+		samples = gen1Samples(total, r)
+		rule = fmt.Sprintf("%d uniform full-length samples (seed %d) for %s rows of lengths %d…%d", samples, r.DataSeed, total, c.MinSeqLen, L)
+	case r.AllRowsMax > 0 && count.Cmp(big.NewInt(int64(r.AllRowsMin))) > 0 && count.Cmp(big.NewInt(int64(r.AllRowsMax))) < 0:
+		allRows = true
 		rule = fmt.Sprintf("every full-length row (%s), shuffled (seed %d)", count, r.DataSeed)
-		shuffle = true
+	}
+	if allRows {
+		contents, err = cases.AllContents(vocab, L, L, int64(r.AllRowsMax))
 	} else {
 		if int64(samples)*int64(L) > maxDataTokens {
 			return nil, fmt.Errorf("siit: %d samples of %d tokens exceed the %d-token limit", samples, L, maxDataTokens)
@@ -83,7 +86,7 @@ func MakeData(c *cases.Case, r Recipe) (*Data, error) {
 	for i := range order {
 		order[i] = i
 	}
-	if shuffle {
+	if allRows {
 		rng := rand.New(rand.NewPCG(uint64(r.DataSeed), 0x5eed))
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 	}

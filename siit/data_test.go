@@ -98,8 +98,10 @@ func TestMakeDataGen1Counts(t *testing.T) {
 		}
 		r := Gen1()
 		r.FixSamples(1000)
-		if d, err := MakeData(c, r); err != nil || d.Rows() != 1000 {
-			t.Errorf("case %d with 1000 fixed samples: %v rows, %v", tc.id, d, err)
+		if d, err := MakeData(c, r); err != nil {
+			t.Errorf("case %d with 1000 fixed samples: %v", tc.id, err)
+		} else if d.Rows() != 1000 {
+			t.Errorf("case %d with 1000 fixed samples: %d rows", tc.id, d.Rows())
 		}
 	}
 }

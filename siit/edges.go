@@ -2,6 +2,7 @@ package siit
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -27,7 +28,6 @@ func LLEdges(comp *tracr.Compiled, c *Correspondence, llLayers int) [][2]string 
 	mlps := map[int][]int{}        // HL MLP layer → LL MLP layers
 	var llHeads [][2]int
 	var llMLPs []int
-	seenHead, seenMLP := map[[2]int]bool{}, map[int]bool{}
 	for _, e := range c.Entries {
 		hl, ok := hookLayer(e.HL.Hook)
 		if !ok {
@@ -40,15 +40,17 @@ func LLEdges(comp *tracr.Compiled, c *Correspondence, llLayers int) [][2]string 
 			}
 			if n.Head != nil && e.HL.Head != nil {
 				k, v := [2]int{hl, *e.HL.Head}, [2]int{ll, *n.Head}
-				heads[k] = appendNew(heads[k], v)
-				if !seenHead[v] {
-					seenHead[v] = true
+				if !slices.Contains(heads[k], v) {
+					heads[k] = append(heads[k], v)
+				}
+				if !slices.Contains(llHeads, v) {
 					llHeads = append(llHeads, v)
 				}
 			} else if n.Head == nil && e.HL.Head == nil {
-				mlps[hl] = appendNew(mlps[hl], ll)
-				if !seenMLP[ll] {
-					seenMLP[ll] = true
+				if !slices.Contains(mlps[hl], ll) {
+					mlps[hl] = append(mlps[hl], ll)
+				}
+				if !slices.Contains(llMLPs, ll) {
 					llMLPs = append(llMLPs, ll)
 				}
 			}
@@ -203,13 +205,4 @@ func headUnit(layer, head int) string { return fmt.Sprintf("head %d.%d", layer, 
 func hookLayer(hook string) (int, bool) {
 	n := parseEdgeNode(hook)
 	return n.layer, n.layer >= 0
-}
-
-func appendNew[T comparable](s []T, v T) []T {
-	for _, x := range s {
-		if x == v {
-			return s
-		}
-	}
-	return append(s, v)
 }
