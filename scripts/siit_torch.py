@@ -4,13 +4,13 @@
 Usage:
 
   /tmp/gb compile 3 --out /tmp/hl3                                   # HL: the compiled model
-  /tmp/gb siit 3 --out /tmp/ll3 --epochs 1 --samples 2000            # LL shape + correspondence
+  /tmp/gb siit 3 --out /tmp/ll3 --epochs 1                           # LL shape, correspondence, data size
   env -u OPENBLAS_CORETYPE /usr/bin/python3 scripts/siit_torch.py --hl /tmp/hl3 --siit /tmp/ll3 --threads 2
-  /tmp/gb compile 21 --out /tmp/hl21 && /tmp/gb siit 21 --out /tmp/ll21 --epochs 1 --samples 2000
+  /tmp/gb compile 21 --out /tmp/hl21 && /tmp/gb siit 21 --out /tmp/ll21 --epochs 1
   /usr/bin/python3 scripts/siit_torch.py --hl /tmp/hl21 --siit /tmp/ll21 --epochs 3    # categorical
 
   options: --threads N (torch intra-op threads, default 2)   --blas-threads N (OpenBLAS/OMP/MKL, default 1)
-           --epochs N (cap, default 2000)   --samples N (rows, default 24000)   --batch-size N (512)
+           --epochs N (cap, default 2000)   --samples N (rows; default: the folder's)   --batch-size N (512)
            --lr F (1e-2)   --clip-grad-norm F (0.1)   --iit-weight F (1)   --behavior-weight F (1)
            --strict-weight F (default: the siit folder's meta.json, e.g. case 3: 10, case 21: 0.5)
            --seed N (pairs, order, node draws; 0)   --data-seed N (rows; 42)   --init-seed N (0)
@@ -29,7 +29,9 @@ plain torch 1.13 + numpy, float32, with no transformer_lens: the same model, dat
   --siit/correspondence.json; non-circuit nodes = every LL (blocks.L.attn.hook_result, head) and
   blocks.L.mlp.hook_post not in the map. Init: every W_* ~ N(0, 0.8/sqrt(HL d_model)), biases 0, seeded
   with --init-seed.
-- Data: --samples uniform full-length rows (BOS + n_ctx-1 tokens from the vocabulary, no PAD) drawn with
+- Data: --samples uniform full-length rows (default: as many as the --siit folder's run used, its meta.json
+  train_pairs + val_pairs, i.e. the recipe's own rule: gen 1 sizes by the count of all inputs, 24,000 for case 3,
+  29,511 for case 21; 24,000 when the folder has no meta.json) (BOS + n_ctx-1 tokens from the vocabulary, no PAD) drawn with
   numpy seeded --data-seed; first 80 % train, the rest validation. Pair i of a split is (base, source) drawn
   by np.random.default_rng(seed*1000000 + i) (as iit's IITDataset), so pairs are fixed and only their order
   (torch.randperm with a seeded generator) changes per epoch.
@@ -76,7 +78,8 @@ def parse_args(argv):
     p.add_argument("--blas-threads", type=int, default=1,
                    help="OPENBLAS/OMP/MKL_NUM_THREADS unless already set in the environment (default 1)")
     p.add_argument("--epochs", type=int, default=2000)
-    p.add_argument("--samples", type=int, default=24000)
+    p.add_argument("--samples", type=int, default=None,
+                   help="rows (default: the --siit folder's train_pairs + val_pairs, else 24000)")
     p.add_argument("--train-frac", type=float, default=0.8)
     p.add_argument("--batch-size", type=int, default=512)
     p.add_argument("--lr", type=float, default=1e-2)
@@ -97,6 +100,8 @@ def parse_args(argv):
     p.add_argument("--eval-batch", type=int, default=8192,
                    help="validation pairs per forward (default 8192; 0 = all at once)")
     a = p.parse_args(argv)
+    if a.samples is None:
+        a.samples = folder_samples(a.siit)
     for name in ("threads", "blas_threads", "epochs", "samples", "batch_size"):
         if getattr(a, name) < 1:
             p.error("--%s must be >= 1, got %d" % (name.replace("_", "-"), getattr(a, name)))
@@ -105,6 +110,20 @@ def parse_args(argv):
     if not 0 < a.train_frac < 1:
         p.error("--train-frac must be in (0, 1), got %g" % a.train_frac)
     return a
+
+
+def folder_samples(siit_dir):
+    """The number of rows the glassbox run in siit_dir used (meta.json's train_pairs + val_pairs), else 24000."""
+    path = os.path.join(siit_dir, "meta.json")
+    if not os.path.exists(path):
+        return 24000
+    try:
+        with open(path) as f:
+            g = json.load(f).get("glassbox", {})
+        n = int(g["train_pairs"]) + int(g["val_pairs"])
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        sys.exit("siit_torch.py: %s: cannot read train_pairs/val_pairs (%s); pass --samples" % (path, e))
+    return n
 
 
 ARGS = parse_args(sys.argv[1:])
