@@ -31,6 +31,10 @@ func sgemm(c []float32, ldc int, a []float32, sar, sak int, b []float32, ldb int
 		sgemmGo(c, ldc, a, sar, sak, b, ldb, m, k, n)
 		return
 	}
+	if useAVX512 {
+		sgemmZ(c, ldc, a, sar, sak, b, ldb, m, k, n, nil, nil)
+		return
+	}
 	j := 0
 	if n%16 == 8 && n >= 24 {
 		// Widths 24, 40, 56, …: the first 24 columns four rows at a time
