@@ -124,3 +124,44 @@ func randFloats(rng *rand.Rand, n int) []float32 {
 	}
 	return v
 }
+
+// BenchmarkSgemmCase21 times the products of a case-21 chunk (320 rows,
+// d_model 50 → 56, d_mlp 200, 3·48 = 144 q/k/v columns) with the AVX-512
+// kernels and with the AVX2 ones.
+func BenchmarkSgemmCase21(b *testing.B) {
+	const nr, D, Dp, F, S = 320, 50, 56, 200, 144
+	for _, tc := range []struct {
+		name              string
+		m, k, n, sar, sak int
+	}{
+		{"fwd_mlp_in", nr, D, F, Dp, 1},  // pre = mid·W_in
+		{"fwd_qkv", nr, D, S, Dp, 1},     // qkv = x·W_qkv
+		{"fwd_mlp_out", nr, F, Dp, F, 1}, // x1 = post·W_out
+		{"bwd_dpost", nr, D, F, Dp, 1},   // dpost = g·W_outᵀ
+		{"bwd_gmid", nr, F, Dp, F, 1},    // gmid = dpost·W_inᵀ
+		{"grad_w_out", F, nr, Dp, 1, F},  // W_out's gradient: postᵀ·g
+		{"grad_w_in", D, nr, F, 1, Dp},   // W_in's gradient: midᵀ·dpost
+		{"grad_w_qkv", D, nr, S, 1, Dp},  // W_qkv's gradient: xᵀ·dqkv
+	} {
+		a := randFloats(rand.New(rand.NewPCG(1, 1)), (tc.m-1)*tc.sar+(tc.k-1)*tc.sak+1)
+		bm := randFloats(rand.New(rand.NewPCG(2, 2)), tc.k*tc.n)
+		c := make([]float32, tc.m*tc.n)
+		for _, z := range []bool{false, true} {
+			if z && !hasAVX512 {
+				continue
+			}
+			name := tc.name + "/avx2"
+			if z {
+				name = tc.name + "/avx512"
+			}
+			b.Run(name, func(b *testing.B) {
+				withAVX512(z, func() {
+					for i := 0; i < b.N; i++ {
+						sgemm(c, tc.n, a, tc.sar, tc.sak, bm, tc.n, tc.m, tc.k, tc.n)
+					}
+				})
+				b.ReportMetric(float64(tc.m*tc.k*tc.n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFMA/s")
+			})
+		}
+	}
+}
