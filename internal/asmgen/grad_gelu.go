@@ -27,6 +27,8 @@ func gradGelu() {
 	}
 	geluKernel(c, ec, false)
 	geluKernel(c, ec, true)
+	geluKernelZ(c, ec, false)
+	geluKernelZ(c, ec, true)
 }
 
 // Rows of geluconst.
@@ -159,6 +161,119 @@ func geluEstrin(s VecVirtual, coef Register) VecVirtual {
 		p[i] = YMM()
 		VMULPS(c(2*i+1), s, p[i])
 		VADDPS(c(2*i), p[i], p[i])
+	}
+	q := level(p, s2)
+	r := level(q, s4)
+	return level(r, s8)[0]
+}
+
+// geluKernelZ emits geluRowsAVX512 or, with grad, geluGradRowsAVX512:
+// geluKernel's operations in its order on sixteen lanes (zmm), n a
+// multiple of 16. The constants are broadcast from the first lane of
+// their rows; the selects use opmasks (a select moves bits, so the
+// results are those of the AVX2 kernels).
+func geluKernelZ(c, ec Mem, grad bool) {
+	k := func(i int) Mem { return c.Offset(32 * i) }
+	name, lbl := "geluRowsAVX512", "geluZ"
+	var gp Register
+	if grad {
+		name, lbl = "geluGradRowsAVX512", "geluGradZ"
+		TEXT(name, NOSPLIT, "func(dst, grad, src *float32, n int, coef *float32)")
+		gp = Load(Param("grad"), GP64())
+	} else {
+		TEXT(name, NOSPLIT, "func(dst, src *float32, n int, coef *float32)")
+	}
+	Doc(name + " is the AVX-512 form of the GELU kernel (n a multiple of 16).")
+	dst := Load(Param("dst"), GP64())
+	src := Load(Param("src"), GP64())
+	n := Load(Param("n"), GP64())
+	coef := Load(Param("coef"), GP64())
+	SHRQ(Imm(4), n)
+	JZ(LabelRef(lbl + "_done"))
+
+	Label(lbl + "_loop")
+	v := ZMM()
+	VMOVUPS(Mem{Base: src}, v)
+	t := ZMM()
+	VMULPS(v, v, t)
+	VMULPS_BCST(k(gcMinusHalf), t, t) // -x²/2
+	e := expNegOpsZ(ec, t)
+	s := ZMM()
+	VPANDD_BCST(k(gcAbs), v, s)
+	VMULPS_BCST(k(gcThird), s, s)
+	VSUBPS_BCST(k(gcOne), s, s) // |x|/3 - 1
+	m := geluEstrinZ(s, coef)
+	q := ZMM()
+	VMULPS(m, e, q) // Φ(-|x|)
+	xq, yv := ZMM(), ZMM()
+	VMULPS(q, v, xq)
+	VSUBPS(xq, v, yv) // x - x·q
+	neg, zero := K(), ZMM()
+	VPXORD(zero, zero, zero)
+	VCMPPS(Imm(cmpLTOQ), zero, v, neg) // x < 0
+	VBLENDMPS(xq, yv, neg, yv)
+	// In-range mask = (x > -6) & (x < 6); outside, the tails.
+	in, hi, big := K(), K(), K()
+	VCMPPS_BCST(Imm(cmpGTOQ), k(gcLo), v, in)
+	VCMPPS_BCST(Imm(cmpLTOQ), k(gcHi), v, hi)
+	KANDW(hi, in, in)
+	VCMPPS_BCST(Imm(cmpNLTUS), k(gcHi), v, big)
+	tail := ZMM()
+	VMOVAPS_Z(v, big, tail) // x where x ≥ 6 or NaN, else 0
+	VBLENDMPS(yv, tail, in, yv)
+	VMOVUPS(yv, Mem{Base: dst})
+	if grad {
+		phi, one := ZMM(), ZMM()
+		VBROADCASTSS(k(gcOne), one)
+		VSUBPS(q, one, phi)
+		VBLENDMPS(q, phi, neg, phi) // Φ(x)
+		d := ZMM()
+		VMULPS_BCST(k(gcInvSqrt2Pi), e, d)
+		VMULPS(d, v, d)
+		VADDPS(d, phi, d) // Φ + x·φ
+		ge, nan := K(), K()
+		g, gn := ZMM(), ZMM()
+		VCMPPS_BCST(Imm(cmpGEOQ), k(gcHi), v, ge)
+		VMOVAPS_Z(one, ge, g) // 1 where x ≥ 6
+		VCMPPS(Imm(cmpUnord), v, v, nan)
+		VMOVAPS_Z(v, nan, gn) // NaN stays NaN
+		VPORD(gn, g, g)
+		VBLENDMPS(d, g, in, d)
+		VMOVUPS(d, Mem{Base: gp})
+		ADDQ(Imm(64), gp)
+	}
+	ADDQ(Imm(64), src)
+	ADDQ(Imm(64), dst)
+	DECQ(n)
+	JNZ(LabelRef(lbl + "_loop"))
+
+	Label(lbl + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+// geluEstrinZ is geluEstrin on zmm lanes, each coefficient broadcast from
+// the first lane of its row of coef.
+func geluEstrinZ(s VecVirtual, coef Register) VecVirtual {
+	c := func(i int) Mem { return Mem{Base: coef, Disp: 32 * i} }
+	s2, s4, s8 := ZMM(), ZMM(), ZMM()
+	VMULPS(s, s, s2)
+	VMULPS(s2, s2, s4)
+	VMULPS(s4, s4, s8)
+	level := func(in []VecVirtual, x VecVirtual) []VecVirtual {
+		out := make([]VecVirtual, len(in)/2)
+		for i := range out {
+			out[i] = in[2*i+1]
+			VMULPS(x, out[i], out[i])
+			VADDPS(in[2*i], out[i], out[i])
+		}
+		return out
+	}
+	p := make([]VecVirtual, (geluDeg+1)/2)
+	for i := range p {
+		p[i] = ZMM()
+		VMULPS_BCST(c(2*i+1), s, p[i])
+		VADDPS_BCST(c(2*i), p[i], p[i])
 	}
 	q := level(p, s2)
 	r := level(q, s4)

@@ -38,6 +38,7 @@ var kernelFiles = map[string]func(){
 	"sae/fused":    saeFused,
 	"model/kernel": modelKernel,
 	"grad/sgemm":   gradSgemm,
+	"grad/sgemmz":  gradSgemmZ,
 	"grad/gelu":    gradGelu,
 	"grad/exp":     gradExp,
 	"grad/attn":    gradAttn,

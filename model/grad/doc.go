@@ -87,14 +87,17 @@
 // time in 12 registers, 24-column heads for widths 24 + 16·j, five-, four-
 // and one-row blocks for the rest, A's panels packed when A is read down
 // its columns) never changes an element's chain, so it never changes a
-// result. GELU is computed in float32 as Φ(-|x|) =
+// result; on CPUs with AVX-512 the same chains run in zmm blocks of up to
+// 64 columns, 8 or 6 rows at a time, the last zmm masked to the width
+// (sgemmz.go), bit-identical to the AVX2 tiles. GELU is computed in float32 as Φ(-|x|) =
 // e^(-x²/2)·M(|x|) with a degree-15 polynomial M on [-6, 6] (within one or
 // two float32 ulps of the erf form) and closed forms in the tails, the
 // softmax with a float32 polynomial exp (about 1 ulp). Attention runs with
 // the batch in the SIMD lanes: eight sequences at a time, one head at a
 // time, q, k, v laid out [position][feature][8 sequences] (attn.go), so
 // that any d_head and T vectorise. These kernels run in AVX2 on amd64
-// with every operation rounded on its own, bit-identical to their pure-Go
+// (GELU sixteen lanes at a time with AVX-512) with every operation
+// rounded on its own, bit-identical to their pure-Go
 // twins on every architecture. The amd64 kernels are generated with avo
 // (internal/asmgen, see generate.go). A batch is split
 // into a fixed number of chunks of rows (at most 16, never depending on

@@ -12,3 +12,15 @@ func geluRowsAVX2(dst, src *float32, n int, coef *float32)
 //
 //go:noescape
 func geluGradRowsAVX2(dst, grad, src *float32, n int, coef *float32)
+
+// geluRowsAVX512 is geluRowsAVX2 sixteen lanes at a time (n a multiple
+// of 16), bit-identical to it.
+//
+//go:noescape
+func geluRowsAVX512(dst, src *float32, n int, coef *float32)
+
+// geluGradRowsAVX512 is geluGradRowsAVX2 sixteen lanes at a time (n a
+// multiple of 16), bit-identical to it.
+//
+//go:noescape
+func geluGradRowsAVX512(dst, grad, src *float32, n int, coef *float32)

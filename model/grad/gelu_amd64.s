@@ -386,3 +386,222 @@ geluGrad_loop:
 geluGrad_done:
 	VZEROUPPER
 	RET
+
+// func geluRowsAVX512(dst *float32, src *float32, n int, coef *float32)
+// Requires: AVX, AVX512F
+TEXT ·geluRowsAVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ n+16(FP), DX
+	MOVQ coef+24(FP), BX
+	SHRQ $0x04, DX
+	JZ   geluZ_done
+
+geluZ_loop:
+	VMOVUPS     (CX), Z0
+	VMULPS      Z0, Z0, Z1
+	VMULPS.BCST geluconst<>+32(SB), Z1, Z1
+	VMULPS.BCST geluexp<>+0(SB), Z1, Z2
+	VSUBPS.BCST geluexp<>+32(SB), Z2, Z2
+	VCVTTPS2DQ  Z2, Z2
+	VCVTDQ2PS   Z2, Z3
+	VMULPS.BCST geluexp<>+64(SB), Z3, Z4
+	VSUBPS      Z4, Z1, Z4
+	VMULPS.BCST geluexp<>+96(SB), Z3, Z3
+	VADDPS      Z3, Z4, Z4
+	VMULPS      Z4, Z4, Z3
+	VMULPS.BCST geluexp<>+160(SB), Z4, Z6
+	VADDPS.BCST geluexp<>+128(SB), Z6, Z6
+	VMULPS.BCST geluexp<>+224(SB), Z4, Z7
+	VADDPS.BCST geluexp<>+192(SB), Z7, Z7
+	VMULPS      Z7, Z3, Z7
+	VADDPS      Z7, Z6, Z6
+	VMULPS      Z3, Z3, Z7
+	VMULPS.BCST geluexp<>+288(SB), Z4, Z8
+	VADDPS.BCST geluexp<>+256(SB), Z8, Z8
+	VMULPS      Z8, Z7, Z7
+	VADDPS      Z7, Z6, Z6
+	VMULPS      Z3, Z6, Z6
+	VADDPS      Z4, Z6, Z6
+	VADDPS.BCST geluexp<>+320(SB), Z6, Z6
+	VPADDD.BCST geluexp<>+384(SB), Z2, Z2
+	VPSLLD      $0x17, Z2, Z2
+	VMULPS      Z2, Z6, Z6
+	VCMPPS.BCST $0x1e, geluexp<>+352(SB), Z1, K1
+	VCMPPS      $0x03, Z1, Z1, K2
+	VMOVAPS.Z   Z1, K2, Z8
+	VBLENDMPS   Z6, Z8, K1, Z6
+	VPANDD.BCST geluconst<>+0(SB), Z0, Z1
+	VMULPS.BCST geluconst<>+64(SB), Z1, Z1
+	VSUBPS.BCST geluconst<>+96(SB), Z1, Z1
+	VMULPS      Z1, Z1, Z2
+	VMULPS      Z2, Z2, Z3
+	VMULPS      Z3, Z3, Z4
+	VMULPS.BCST 32(BX), Z1, Z7
+	VADDPS.BCST (BX), Z7, Z7
+	VMULPS.BCST 96(BX), Z1, Z8
+	VADDPS.BCST 64(BX), Z8, Z8
+	VMULPS.BCST 160(BX), Z1, Z9
+	VADDPS.BCST 128(BX), Z9, Z9
+	VMULPS.BCST 224(BX), Z1, Z10
+	VADDPS.BCST 192(BX), Z10, Z10
+	VMULPS.BCST 288(BX), Z1, Z11
+	VADDPS.BCST 256(BX), Z11, Z11
+	VMULPS.BCST 352(BX), Z1, Z12
+	VADDPS.BCST 320(BX), Z12, Z12
+	VMULPS.BCST 416(BX), Z1, Z13
+	VADDPS.BCST 384(BX), Z13, Z13
+	VMULPS.BCST 480(BX), Z1, Z1
+	VADDPS.BCST 448(BX), Z1, Z1
+	VMULPS      Z2, Z8, Z8
+	VADDPS      Z7, Z8, Z8
+	VMULPS      Z2, Z10, Z10
+	VADDPS      Z9, Z10, Z10
+	VMULPS      Z2, Z12, Z12
+	VADDPS      Z11, Z12, Z12
+	VMULPS      Z2, Z1, Z1
+	VADDPS      Z13, Z1, Z1
+	VMULPS      Z3, Z10, Z10
+	VADDPS      Z8, Z10, Z10
+	VMULPS      Z3, Z1, Z1
+	VADDPS      Z12, Z1, Z1
+	VMULPS      Z4, Z1, Z1
+	VADDPS      Z10, Z1, Z1
+	VMULPS      Z1, Z6, Z1
+	VMULPS      Z1, Z0, Z1
+	VSUBPS      Z1, Z0, Z2
+	VPXORD      Z5, Z5, Z5
+	VCMPPS      $0x11, Z5, Z0, K1
+	VBLENDMPS   Z1, Z2, K1, Z2
+	VCMPPS.BCST $0x1e, geluconst<>+160(SB), Z0, K1
+	VCMPPS.BCST $0x11, geluconst<>+192(SB), Z0, K2
+	KANDW       K2, K1, K1
+	VCMPPS.BCST $0x05, geluconst<>+192(SB), Z0, K2
+	VMOVAPS.Z   Z0, K2, Z0
+	VBLENDMPS   Z2, Z0, K1, Z2
+	VMOVUPS     Z2, (AX)
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, AX
+	DECQ        DX
+	JNZ         geluZ_loop
+
+geluZ_done:
+	VZEROUPPER
+	RET
+
+// func geluGradRowsAVX512(dst *float32, grad *float32, src *float32, n int, coef *float32)
+// Requires: AVX, AVX512F
+TEXT ·geluGradRowsAVX512(SB), NOSPLIT, $0-40
+	MOVQ grad+8(FP), AX
+	MOVQ dst+0(FP), CX
+	MOVQ src+16(FP), DX
+	MOVQ n+24(FP), BX
+	MOVQ coef+32(FP), SI
+	SHRQ $0x04, BX
+	JZ   geluGradZ_done
+
+geluGradZ_loop:
+	VMOVUPS      (DX), Z0
+	VMULPS       Z0, Z0, Z1
+	VMULPS.BCST  geluconst<>+32(SB), Z1, Z1
+	VMULPS.BCST  geluexp<>+0(SB), Z1, Z2
+	VSUBPS.BCST  geluexp<>+32(SB), Z2, Z2
+	VCVTTPS2DQ   Z2, Z2
+	VCVTDQ2PS    Z2, Z3
+	VMULPS.BCST  geluexp<>+64(SB), Z3, Z4
+	VSUBPS       Z4, Z1, Z4
+	VMULPS.BCST  geluexp<>+96(SB), Z3, Z3
+	VADDPS       Z3, Z4, Z4
+	VMULPS       Z4, Z4, Z3
+	VMULPS.BCST  geluexp<>+160(SB), Z4, Z6
+	VADDPS.BCST  geluexp<>+128(SB), Z6, Z6
+	VMULPS.BCST  geluexp<>+224(SB), Z4, Z7
+	VADDPS.BCST  geluexp<>+192(SB), Z7, Z7
+	VMULPS       Z7, Z3, Z7
+	VADDPS       Z7, Z6, Z6
+	VMULPS       Z3, Z3, Z7
+	VMULPS.BCST  geluexp<>+288(SB), Z4, Z8
+	VADDPS.BCST  geluexp<>+256(SB), Z8, Z8
+	VMULPS       Z8, Z7, Z7
+	VADDPS       Z7, Z6, Z6
+	VMULPS       Z3, Z6, Z6
+	VADDPS       Z4, Z6, Z6
+	VADDPS.BCST  geluexp<>+320(SB), Z6, Z6
+	VPADDD.BCST  geluexp<>+384(SB), Z2, Z2
+	VPSLLD       $0x17, Z2, Z2
+	VMULPS       Z2, Z6, Z6
+	VCMPPS.BCST  $0x1e, geluexp<>+352(SB), Z1, K1
+	VCMPPS       $0x03, Z1, Z1, K2
+	VMOVAPS.Z    Z1, K2, Z8
+	VBLENDMPS    Z6, Z8, K1, Z6
+	VPANDD.BCST  geluconst<>+0(SB), Z0, Z1
+	VMULPS.BCST  geluconst<>+64(SB), Z1, Z1
+	VSUBPS.BCST  geluconst<>+96(SB), Z1, Z1
+	VMULPS       Z1, Z1, Z2
+	VMULPS       Z2, Z2, Z3
+	VMULPS       Z3, Z3, Z4
+	VMULPS.BCST  32(SI), Z1, Z7
+	VADDPS.BCST  (SI), Z7, Z7
+	VMULPS.BCST  96(SI), Z1, Z8
+	VADDPS.BCST  64(SI), Z8, Z8
+	VMULPS.BCST  160(SI), Z1, Z9
+	VADDPS.BCST  128(SI), Z9, Z9
+	VMULPS.BCST  224(SI), Z1, Z10
+	VADDPS.BCST  192(SI), Z10, Z10
+	VMULPS.BCST  288(SI), Z1, Z11
+	VADDPS.BCST  256(SI), Z11, Z11
+	VMULPS.BCST  352(SI), Z1, Z12
+	VADDPS.BCST  320(SI), Z12, Z12
+	VMULPS.BCST  416(SI), Z1, Z13
+	VADDPS.BCST  384(SI), Z13, Z13
+	VMULPS.BCST  480(SI), Z1, Z1
+	VADDPS.BCST  448(SI), Z1, Z1
+	VMULPS       Z2, Z8, Z8
+	VADDPS       Z7, Z8, Z8
+	VMULPS       Z2, Z10, Z10
+	VADDPS       Z9, Z10, Z10
+	VMULPS       Z2, Z12, Z12
+	VADDPS       Z11, Z12, Z12
+	VMULPS       Z2, Z1, Z1
+	VADDPS       Z13, Z1, Z1
+	VMULPS       Z3, Z10, Z10
+	VADDPS       Z8, Z10, Z10
+	VMULPS       Z3, Z1, Z1
+	VADDPS       Z12, Z1, Z1
+	VMULPS       Z4, Z1, Z1
+	VADDPS       Z10, Z1, Z1
+	VMULPS       Z1, Z6, Z1
+	VMULPS       Z1, Z0, Z2
+	VSUBPS       Z2, Z0, Z3
+	VPXORD       Z5, Z5, Z5
+	VCMPPS       $0x11, Z5, Z0, K1
+	VBLENDMPS    Z2, Z3, K1, Z3
+	VCMPPS.BCST  $0x1e, geluconst<>+160(SB), Z0, K2
+	VCMPPS.BCST  $0x11, geluconst<>+192(SB), Z0, K3
+	KANDW        K3, K2, K2
+	VCMPPS.BCST  $0x05, geluconst<>+192(SB), Z0, K3
+	VMOVAPS.Z    Z0, K3, Z2
+	VBLENDMPS    Z3, Z2, K2, Z3
+	VMOVUPS      Z3, (CX)
+	VBROADCASTSS geluconst<>+96(SB), Z3
+	VSUBPS       Z1, Z3, Z2
+	VBLENDMPS    Z1, Z2, K1, Z2
+	VMULPS.BCST  geluconst<>+128(SB), Z6, Z1
+	VMULPS       Z1, Z0, Z1
+	VADDPS       Z1, Z2, Z1
+	VCMPPS.BCST  $0x1d, geluconst<>+192(SB), Z0, K1
+	VMOVAPS.Z    Z3, K1, Z2
+	VCMPPS       $0x03, Z0, Z0, K1
+	VMOVAPS.Z    Z0, K1, Z0
+	VPORD        Z0, Z2, Z2
+	VBLENDMPS    Z1, Z2, K2, Z1
+	VMOVUPS      Z1, (AX)
+	ADDQ         $0x40, AX
+	ADDQ         $0x40, DX
+	ADDQ         $0x40, CX
+	DECQ         BX
+	JNZ          geluGradZ_loop
+
+geluGradZ_done:
+	VZEROUPPER
+	RET

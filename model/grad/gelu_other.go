@@ -12,3 +12,13 @@ func geluRowsAVX2(dst, src *float32, n int, coef *float32) {
 func geluGradRowsAVX2(dst, grad, src *float32, n int, coef *float32) {
 	geluRowsGo(floats(dst, n), floats(grad, n), floats(src, n))
 }
+
+// geluRowsAVX512 is the pure-Go twin under the kernel's name.
+func geluRowsAVX512(dst, src *float32, n int, coef *float32) {
+	geluRowsGo(floats(dst, n), nil, floats(src, n))
+}
+
+// geluGradRowsAVX512 is the pure-Go twin under the kernel's name.
+func geluGradRowsAVX512(dst, grad, src *float32, n int, coef *float32) {
+	geluRowsGo(floats(dst, n), floats(grad, n), floats(src, n))
+}

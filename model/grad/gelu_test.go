@@ -8,8 +8,19 @@ import (
 
 // TestGeluTwins checks geluRows (the AVX2 kernel where available) bit for
 // bit against the pure-Go twin, with and without the derivative, over
-// lengths that leave a remainder, offsets and the special values.
+// lengths that leave a remainder, offsets and the special values; where
+// the CPU has AVX-512, with the AVX-512 kernel on and off.
 func TestGeluTwins(t *testing.T) {
+	for _, z := range []bool{false, true} {
+		if z && !hasAVX512 {
+			t.Log("no AVX-512 here: the AVX-512 kernel was not exercised")
+			continue
+		}
+		withAVX512(z, func() { testGeluTwins(t) })
+	}
+}
+
+func testGeluTwins(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	src := make([]float32, 1003)
 	for i := range src {
@@ -23,7 +34,8 @@ func TestGeluTwins(t *testing.T) {
 	special := []float32{0, float32(math.Copysign(0, -1)), -6, 6, float32(math.Nextafter32(-6, 0)), float32(math.Nextafter32(6, 0)),
 		float32(math.Nextafter32(-6, -7)), float32(math.Nextafter32(6, 7)), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), 1e-30, -1e-30, 5.99999, -5.99999}
 	copy(src[100:], special)
-	for _, tc := range []struct{ off, n int }{{0, 1003}, {1, 17}, {3, 4}, {0, 3}, {100, len(special)}, {5, 0}} {
+	copy(src[100+len(special):], special) // the same values in other lanes
+	for _, tc := range []struct{ off, n int }{{0, 1003}, {1, 17}, {3, 4}, {0, 3}, {100, len(special)}, {100, 2 * len(special)}, {5, 0}, {7, 48}} {
 		s := src[tc.off : tc.off+tc.n]
 		for _, withGrad := range []bool{false, true} {
 			dst, want := make([]float32, tc.n), make([]float32, tc.n)
@@ -35,10 +47,10 @@ func TestGeluTwins(t *testing.T) {
 			geluRowsGo(want, wantG, s)
 			for i := range s {
 				if math.Float32bits(dst[i]) != math.Float32bits(want[i]) {
-					t.Fatalf("off %d n %d grad %v: gelu(%v) = %v, twin %v", tc.off, tc.n, withGrad, s[i], dst[i], want[i])
+					t.Fatalf("AVX-512 %v off %d n %d grad %v: gelu(%v) = %v, twin %v", useAVX512, tc.off, tc.n, withGrad, s[i], dst[i], want[i])
 				}
 				if withGrad && math.Float32bits(grad[i]) != math.Float32bits(wantG[i]) {
-					t.Fatalf("off %d n %d: gelu'(%v) = %v, twin %v", tc.off, tc.n, s[i], grad[i], wantG[i])
+					t.Fatalf("AVX-512 %v off %d n %d: gelu'(%v) = %v, twin %v", useAVX512, tc.off, tc.n, s[i], grad[i], wantG[i])
 				}
 			}
 		}

@@ -11,3 +11,4 @@ package grad
 //go:generate go run -C ../../internal/asmgen . -kernels grad/exp -out ../../model/grad/exp_amd64.s
 //go:generate go run -C ../../internal/asmgen . -kernels grad/attn -out ../../model/grad/attn_amd64.s
 //go:generate go run -C ../../internal/asmgen . -kernels grad/mul -out ../../model/grad/mul_amd64.s
+//go:generate go run -C ../../internal/asmgen . -kernels grad/sgemmz -out ../../model/grad/sgemmz_amd64.s

@@ -11,9 +11,10 @@ import (
 // must be a multiple of 8 (the padded layouts guarantee it). Every output
 // element is one chain of float32 multiply-adds in increasing i, so the
 // result never depends on how rows are split among goroutines. The AVX2
-// kernel fuses each multiply-add (one rounding); so does the pure-Go twin
-// sgemmGo where the compiler fuses float32 x*y+z (arm64, ppc64, s390x),
-// making the two bit-identical there; on amd64 without AVX2+FMA (or with
+// kernels (and, where the CPU has AVX-512, the zmm kernels of sgemmZ,
+// bit-identical to them) fuse each multiply-add (one rounding); so does
+// the pure-Go twin sgemmGo where the compiler fuses float32 x*y+z (arm64,
+// ppc64, s390x), making the two bit-identical there; on amd64 without AVX2+FMA (or with
 // -tags noasm) the twin rounds the product and the sum separately, which
 // changes last bits only.
 func sgemm(c []float32, ldc int, a []float32, sar, sak int, b []float32, ldb int, m, k, n int) {
@@ -29,6 +30,10 @@ func sgemm(c []float32, ldc int, a []float32, sar, sak int, b []float32, ldb int
 	}
 	if !useAVX2 {
 		sgemmGo(c, ldc, a, sar, sak, b, ldb, m, k, n)
+		return
+	}
+	if useAVX512 {
+		sgemmZ(c, ldc, a, sar, sak, b, ldb, m, k, n, nil, nil)
 		return
 	}
 	j := 0

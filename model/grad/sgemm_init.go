@@ -21,6 +21,10 @@ func sgemmInit(c []float32, ldc int, a []float32, sar, sak int, b []float32, ldb
 	if (m-1)*ldc+n > len(c) || (m-1)*sar+(k-1)*sak >= len(a) || (k-1)*ldb+n > len(b) {
 		panic(fmt.Sprintf("grad: sgemmInit: slices too short (c %d, a %d, b %d for m %d k %d n %d)", len(c), len(a), len(b), m, k, n))
 	}
+	if useAVX512 {
+		sgemmZ(c, ldc, a, sar, sak, b, ldb, m, k, n, x, bias)
+		return
+	}
 	j := 0
 	if n%16 == 8 && n >= 24 {
 		// As in sgemm: 24 columns four rows at a time first.
