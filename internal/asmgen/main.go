@@ -10,7 +10,8 @@
 //
 //	go run -C ../internal/asmgen . -kernels sae/gemm -out ../../sae/gemm_amd64.s
 //
-// One file per concept: sae_gemm.go (dense small products), sae_gather.go
+// One file per concept: sae_gemm.go (dense small products), sae_gemm512.go
+// (their AVX-512 register tiles), sae_gather.go
 // (products over gathered rows), sae_vector.go (BLAS level 1), sae_rows.go
 // (row-wise passes over narrow matrices), sae_fused.go (fused element-wise
 // step passes), model_kernel.go (model's float64 tile product), grad_*.go
@@ -32,6 +33,7 @@ import (
 // kernelFiles maps a -kernels name to the function emitting that .s file.
 var kernelFiles = map[string]func(){
 	"sae/gemm":     saeGemm,
+	"sae/gemm512":  saeGemm512,
 	"sae/gather":   saeGather,
 	"sae/vector":   saeVector,
 	"sae/rows":     saeRows,

@@ -1,0 +1,15 @@
+//go:build !amd64 || noasm
+
+package sae
+
+// useAVX512 is false: the kernels below are the pure-Go tiles
+// (kernels512_generic.go) under the assembly kernels' names.
+var useAVX512 = false
+
+func gemm12x32AVX512(out, a, w *float32, tiles, kc, s, lda, ws, wp int) {
+	gemmTileGo(out, a, w, 12*tiles, 32, kc, s, lda, ws, wp)
+}
+
+func gemm12x16AVX512(out, a, w *float32, tiles, kc, s, lda, ws, wp int) {
+	gemmTileGo(out, a, w, 12*tiles, 16, kc, s, lda, ws, wp)
+}
