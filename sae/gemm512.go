@@ -35,14 +35,15 @@ func gemmTiles512(out, a, pack []float32, tiles12, d, s, g int) {
 	}
 }
 
-// tileK512 and tileRows512 are gemmTiles512's block sizes: terms and rows.
-var tileK512, tileRows512 = 256, 96
+// tileK512 and tileRows512 are gemmTiles512's block sizes: terms (a
+// pair's 256 rows of panel are 32 KB of Zen 5's 48 KB L1d) and rows (the
+// block of a, 96 × 256 terms, 96 KB of its 1 MB L2).
+const tileK512, tileRows512 = 256, 96
 
 // packPanels512 is the number of 16-column panels gemmAccPanels packs at
-// a time for the AVX-512 tiles of d terms.
-func packPanels512(d int) int { return packGroup512 }
-
-var packGroup512 = 8
+// a time for the AVX-512 tiles (twice packPanels: four 12×32 tiles per
+// block of rows; at issue 16's shapes 4 and 16 were no faster).
+const packPanels512 = 8
 
 // gemmDirect512 runs the AVX-512 12-row tiles straight on w ([d, s],
 // small enough to stay in cache): out[r, j] += Σ_k a[r, k]·w[k, j] for

@@ -38,7 +38,7 @@ func gemmAccPanels(out, a, w, wT []float32, rows, d, s, s8 int) {
 	tiles6 := rows4 / 12 * 2
 	group := packPanels
 	if useAVX512 {
-		group = packPanels512(d)
+		group = packPanels512
 	}
 	run := func(p0, p1 int) {
 		// Each panel w[:, j:j+16] is packed contiguously first: with a

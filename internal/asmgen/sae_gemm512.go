@@ -56,7 +56,7 @@ func gemmTile512(name string, rows, nvec int) {
 	acc := make([][]VecPhysical, rows)
 	for r := range acc {
 		for v := 0; v < nvec; v++ {
-			acc[r] = append(acc[r], zmm(r*nvec+v))
+			acc[r] = append(acc[r], saeZmm(r*nvec+v))
 		}
 	}
 	aRow := func(r int) Mem {
@@ -76,7 +76,7 @@ func gemmTile512(name string, rows, nvec int) {
 	MOVQ(RDI, RAX)
 	for r := 0; r < rows; r++ {
 		for v := 0; v < nvec; v++ {
-			VMOVUPS(outCol(RAX, v), acc[r][v])
+			VMOVUPS(saeOutCol(RAX, v), acc[r][v])
 		}
 		ADDQ(R11, RAX)
 	}
@@ -113,7 +113,7 @@ func gemmTile512(name string, rows, nvec int) {
 	MOVQ(RDI, RAX)
 	for r := 0; r < rows; r++ {
 		for v := 0; v < nvec; v++ {
-			VMOVUPS(acc[r][v], outCol(RAX, v))
+			VMOVUPS(acc[r][v], saeOutCol(RAX, v))
 		}
 		ADDQ(R11, RAX)
 	}
@@ -129,11 +129,11 @@ func gemmTile512(name string, rows, nvec int) {
 	RET()
 }
 
-// outCol is the output row at base, columns 16v to 16v+15.
-func outCol(base GPPhysical, v int) Mem { return Mem{Base: base, Disp: 64 * v} }
+// saeOutCol is the output row at base, columns 16v to 16v+15.
+func saeOutCol(base GPPhysical, v int) Mem { return Mem{Base: base, Disp: 64 * v} }
 
-// zmm returns Z0 … Z23.
-func zmm(i int) VecPhysical {
+// saeZmm returns Z0 … Z23.
+func saeZmm(i int) VecPhysical {
 	return []VecPhysical{Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z10, Z11,
 		Z12, Z13, Z14, Z15, Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23}[i]
 }
