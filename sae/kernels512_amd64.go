@@ -24,3 +24,21 @@ func gemm12x32AVX512(out, a, w *float32, tiles, kc, s, lda, ws, wp int)
 //
 //go:noescape
 func gemm12x16AVX512(out, a, w *float32, tiles, kc, s, lda, ws, wp int)
+
+// Kernels of gated512_amd64.s: the dense gated step's element-wise passes.
+
+// gatedActsAVX512 is the dense gated step's activation pass over n
+// features of a row: with π = u+bGate, where π > 0: v = π, q = π·wdn,
+// ps += π·m, and where also mg = u·e + bMag > 0: f = mg, cc += mi; +0 in
+// v, q and f elsewhere. It returns the number of f > 0.
+//
+//go:noescape
+func gatedActsAVX512(u, bGate, bMag, e, wdn, f, v, q, ps *float32, cc *int32, n int, m float32, mi int32) int
+
+// gatedGradsAVX512 is the dense gated step's gradient pass over n features
+// of a row: where !(u+bGate <= 0), with dpg = dotP + lamM·wdn and dpm = dd
+// where f > 0 (else +0): sBG += dpg, sBM += dpm, sRM += dpm·u·e, d = dpg +
+// dpm·e, dd = d, dpSum += d; dd = +0 elsewhere.
+//
+//go:noescape
+func gatedGradsAVX512(u, bGate, dotP, f, dd, wdn, e, sBG, sBM, sRM, dpSum *float32, n int, lamM float32)

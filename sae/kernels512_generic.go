@@ -24,3 +24,51 @@ func gemmTileGo(out, a, w *float32, rows, cols, kc, s, lda, ws, wp int) {
 		}
 	}
 }
+
+// gatedActsGo is gatedActsAVX512 as the plain loop (the dense gated step's
+// activation pass without tanh).
+func gatedActsGo(u, bGate, bMag, e, wdn, f, v, q, ps *float32, cc *int32, n int, m float32, mi int32) int {
+	uv, bg, bm, ev, wd := floatsAt(u, n), floatsAt(bGate, n), floatsAt(bMag, n), floatsAt(e, n), floatsAt(wdn, n)
+	fv, vv, qv, pv, cv := floatsAt(f, n), floatsAt(v, n), floatsAt(q, n), floatsAt(ps, n), int32sAt(cc, n)
+	count := 0
+	for i, ui := range uv {
+		pi := ui + bg[i]
+		var fi, vi, qi float32
+		if pi > 0 {
+			vi = pi
+			qi = pi * wd[i]
+			pv[i] += pi * m
+			if mg := ui*ev[i] + bm[i]; mg > 0 {
+				fi = mg
+				count++
+				cv[i] += mi
+			}
+		}
+		fv[i], vv[i], qv[i] = fi, vi, qi
+	}
+	return count
+}
+
+// gatedGradsGo is gatedGradsAVX512 as the plain loop (the dense gated
+// step's gradient pass without tanh).
+func gatedGradsGo(u, bGate, dotP, f, dd, wdn, e, sBG, sBM, sRM, dpSum *float32, n int, lamM float32) {
+	uv, bg, dp, fv, dv := floatsAt(u, n), floatsAt(bGate, n), floatsAt(dotP, n), floatsAt(f, n), floatsAt(dd, n)
+	wd, ev, g, mg, rm, ds := floatsAt(wdn, n), floatsAt(e, n), floatsAt(sBG, n), floatsAt(sBM, n), floatsAt(sRM, n), floatsAt(dpSum, n)
+	for i, ui := range uv {
+		if ui+bg[i] <= 0 {
+			dv[i] = 0
+			continue
+		}
+		dpg := dp[i] + lamM*wd[i]
+		var dpm float32
+		if fv[i] > 0 {
+			dpm = dv[i]
+		}
+		g[i] += dpg
+		mg[i] += dpm
+		rm[i] += dpm * ui * ev[i]
+		d := dpg + dpm*ev[i]
+		dv[i] = d
+		ds[i] += d
+	}
+}

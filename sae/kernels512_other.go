@@ -13,3 +13,11 @@ func gemm12x32AVX512(out, a, w *float32, tiles, kc, s, lda, ws, wp int) {
 func gemm12x16AVX512(out, a, w *float32, tiles, kc, s, lda, ws, wp int) {
 	gemmTileGo(out, a, w, 12*tiles, 16, kc, s, lda, ws, wp)
 }
+
+func gatedActsAVX512(u, bGate, bMag, e, wdn, f, v, q, ps *float32, cc *int32, n int, m float32, mi int32) int {
+	return gatedActsGo(u, bGate, bMag, e, wdn, f, v, q, ps, cc, n, m, mi)
+}
+
+func gatedGradsAVX512(u, bGate, dotP, f, dd, wdn, e, sBG, sBM, sRM, dpSum *float32, n int, lamM float32) {
+	gatedGradsGo(u, bGate, dotP, f, dd, wdn, e, sBG, sBM, sRM, dpSum, n, lamM)
+}
