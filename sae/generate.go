@@ -10,6 +10,7 @@ package sae
 //go:generate go run -C ../internal/asmgen . -kernels sae/gemm -out ../../sae/gemm_amd64.s
 //go:generate go run -C ../internal/asmgen . -kernels sae/gemm512 -out ../../sae/gemm512_amd64.s
 //go:generate go run -C ../internal/asmgen . -kernels sae/gated512 -out ../../sae/gated512_amd64.s
+//go:generate go run -C ../internal/asmgen . -kernels sae/jump512 -out ../../sae/jumprelu512_amd64.s
 //go:generate go run -C ../internal/asmgen . -kernels sae/gather -out ../../sae/gather_amd64.s
 //go:generate go run -C ../internal/asmgen . -kernels sae/vector -out ../../sae/vector_amd64.s
 //go:generate go run -C ../internal/asmgen . -kernels sae/rows -out ../../sae/rows_amd64.s

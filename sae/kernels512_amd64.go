@@ -42,3 +42,21 @@ func gatedActsAVX512(u, bGate, bMag, e, wdn, f, v, q, ps *float32, cc *int32, n 
 //
 //go:noescape
 func gatedGradsAVX512(u, bGate, dotP, f, dd, wdn, e, sBG, sBM, sRM, dpSum *float32, n int, lamM float32)
+
+// Kernels of jumprelu512_amd64.s: the dense jumprelu step's element-wise
+// passes.
+
+// jumpActsAVX512 writes f = pre where pre > th, else +0, adds mi to cc
+// there and returns how many, over n features of a row.
+//
+//go:noescape
+func jumpActsAVX512(pre, th, f *float32, cc *int32, n int, mi int32) int
+
+// jumpGradsAVX512 is the dense jumprelu step's gradient pass over n
+// features of a row, except the entries near the threshold (|(pre−th)/bw|
+// < 1/2), whose lanes it sets in near (one 16-bit mask per 16 entries)
+// and whose dd it leaves: where pre > th, gBEnc += dd and dpSum += dd;
+// where neither, dd = +0. It returns the number with pre > th.
+//
+//go:noescape
+func jumpGradsAVX512(pre, th, dd, gBEnc, dpSum *float32, near *uint16, n int, bw float32) int

@@ -1,5 +1,7 @@
 package sae
 
+import "unsafe"
+
 // gemmTileGo is the pure-Go version of the AVX-512 tiles: out[r*s+j] +=
 // Σ_{k<kc} a[r*lda+k]·w[k*ws+j%16+(j/16)*wp] for r < rows, j < cols (a
 // multiple of 16), each element's terms in k order.
@@ -71,4 +73,42 @@ func gatedGradsGo(u, bGate, dotP, f, dd, wdn, e, sBG, sBM, sRM, dpSum *float32, 
 		dv[i] = d
 		ds[i] += d
 	}
+}
+
+// jumpActsGo is jumpActsAVX512 as the plain loop.
+func jumpActsGo(pre, th, f *float32, cc *int32, n int, mi int32) int {
+	pv, tv, fv, cv := floatsAt(pre, n), floatsAt(th, n), floatsAt(f, n), int32sAt(cc, n)
+	count := 0
+	for i, p := range pv {
+		var v float32
+		if p > tv[i] {
+			v = p
+			count++
+			cv[i] += mi
+		}
+		fv[i] = v
+	}
+	return count
+}
+
+// jumpGradsGo is jumpGradsAVX512 as the plain loop.
+func jumpGradsGo(pre, th, dd, gBEnc, dpSum *float32, near *uint16, n int, bw float32) int {
+	pv, tv, dv, gv, sv := floatsAt(pre, n), floatsAt(th, n), floatsAt(dd, n), floatsAt(gBEnc, n), floatsAt(dpSum, n)
+	nv := unsafe.Slice(near, (n+15)/16)
+	clear(nv)
+	count := 0
+	for i, p := range pv {
+		active := p > tv[i]
+		if rect((p - tv[i]) / bw) {
+			nv[i/16] |= 1 << (i % 16)
+		} else if !active {
+			dv[i] = 0
+		}
+		if active {
+			gv[i] += dv[i]
+			sv[i] += dv[i]
+			count++
+		}
+	}
+	return count
 }

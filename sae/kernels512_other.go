@@ -21,3 +21,11 @@ func gatedActsAVX512(u, bGate, bMag, e, wdn, f, v, q, ps *float32, cc *int32, n 
 func gatedGradsAVX512(u, bGate, dotP, f, dd, wdn, e, sBG, sBM, sRM, dpSum *float32, n int, lamM float32) {
 	gatedGradsGo(u, bGate, dotP, f, dd, wdn, e, sBG, sBM, sRM, dpSum, n, lamM)
 }
+
+func jumpActsAVX512(pre, th, f *float32, cc *int32, n int, mi int32) int {
+	return jumpActsGo(pre, th, f, cc, n, mi)
+}
+
+func jumpGradsAVX512(pre, th, dd, gBEnc, dpSum *float32, near *uint16, n int, bw float32) int {
+	return jumpGradsGo(pre, th, dd, gBEnc, dpSum, near, n, bw)
+}

@@ -27,6 +27,7 @@ func TestDenseSteps512(t *testing.T) {
 		{"gated/dup/bdec-to-input", ArchGated, 131, true, func(s *SAE) { s.ApplyBDecToInput = true }},
 		{"gated/tanh-relu", ArchGated, 64, false, func(s *SAE) { s.ActivationFn = "tanh-relu" }},
 		{"jumprelu", ArchJumpReLU, 128, false, func(s *SAE) {}},
+		{"jumprelu/dup", ArchJumpReLU, 131, true, func(s *SAE) {}},
 		{"topk", ArchTopK, 125, false, func(s *SAE) {}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -124,6 +125,53 @@ func TestGatedKernels512(t *testing.T) {
 		gatedGradsGo(&u[0], &bg[0], &dotP[0], &f[0], &ws[0][0], &wdn[0], &e[0], &ws[1][0], &ws[2][0], &ws[3][0], &ws[4][0], n, 0.7)
 		for k, nm := range []string{"dd", "sBG", "sBM", "sRM", "dpSum"} {
 			equalBits(t, nm, gs[k], ws[k])
+		}
+	}
+}
+
+// TestJumpReLUKernels512 checks the masked jumprelu passes against their
+// Go loops bit for bit, on lengths with and without a partial last
+// vector, with entries at, near and far from the threshold.
+func TestJumpReLUKernels512(t *testing.T) {
+	needAVX512(t)
+	r := rand.New(rand.NewPCG(13, 6))
+	const bw = 0.25
+	for _, n := range []int{1, 9, 16, 31, 48, 512} {
+		pre, th := randFloats(r, n), randFloats(r, n)
+		for i := range th {
+			switch r.IntN(4) {
+			case 0:
+				th[i] = pre[i] // at the threshold
+			case 1:
+				th[i] = pre[i] + float32(r.NormFloat64()*bw/3) // often near
+			}
+		}
+		var got, want [4][]float32 // f, dd, gBEnc, dpSum
+		for k := range got {
+			got[k] = randFloats(r, n)
+			want[k] = append([]float32(nil), got[k]...)
+		}
+		cc, ccW := make([]int32, n), make([]int32, n)
+		nG := jumpActsAVX512(&pre[0], &th[0], &got[0][0], &cc[0], n, 2)
+		nW := jumpActsGo(&pre[0], &th[0], &want[0][0], &ccW[0], n, 2)
+		nearG, nearW := make([]uint16, (n+15)/16), make([]uint16, (n+15)/16)
+		aG := jumpGradsAVX512(&pre[0], &th[0], &got[1][0], &got[2][0], &got[3][0], &nearG[0], n, bw)
+		aW := jumpGradsGo(&pre[0], &th[0], &want[1][0], &want[2][0], &want[3][0], &nearW[0], n, bw)
+		if nG != nW || aG != aW || nG != aG {
+			t.Fatalf("n %d: counts %d, %d; Go %d, %d", n, nG, aG, nW, aW)
+		}
+		for k, nm := range []string{"f", "dd", "gBEnc", "dpSum"} {
+			equalBits(t, nm, got[k], want[k])
+		}
+		for i := range cc {
+			if cc[i] != ccW[i] {
+				t.Fatalf("n %d: cc[%d] = %d, Go %d", n, i, cc[i], ccW[i])
+			}
+		}
+		for v := range nearG {
+			if nearG[v] != nearW[v] {
+				t.Fatalf("n %d: near[%d] = %#x, Go %#x", n, v, nearG[v], nearW[v])
+			}
 		}
 	}
 }

@@ -19,6 +19,7 @@ func saeGated512() {
 // Comparison predicates of VCMPPS.
 const (
 	saeCmpGT  = 0x1e // a > b, false when unordered
+	saeCmpLT  = 0x11 // a < b, false when unordered
 	saeCmpNLE = 0x16 // !(a <= b), true when unordered
 )
 
