@@ -5,7 +5,7 @@
 #include "textflag.h"
 
 // func gatedActsAVX512(u *float32, bGate *float32, bMag *float32, e *float32, wdn *float32, f *float32, v *float32, q *float32, ps *float32, cc *int32, n int, m float32, mi int32) int
-// Requires: AVX, AVX512DQ, AVX512F, POPCNT
+// Requires: AVX, AVX512F, POPCNT
 TEXT ·gatedActsAVX512(SB), NOSPLIT, $0-104
 	MOVQ         u+0(FP), SI
 	MOVQ         bGate+8(FP), DI
@@ -21,7 +21,7 @@ TEXT ·gatedActsAVX512(SB), NOSPLIT, $0-104
 	VBROADCASTSS m+88(FP), Z30
 	MOVL         mi+92(FP), CX
 	VPBROADCASTD CX, Z29
-	VXORPS       Z31, Z31, Z31
+	VPXORD       Z31, Z31, Z31
 	XORQ         AX, AX
 	XORQ         DX, DX
 
@@ -100,7 +100,7 @@ ga_done:
 	RET
 
 // func gatedGradsAVX512(u *float32, bGate *float32, dotP *float32, f *float32, dd *float32, wdn *float32, e *float32, sBG *float32, sBM *float32, sRM *float32, dpSum *float32, n int, lamM float32)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·gatedGradsAVX512(SB), NOSPLIT, $0-100
 	MOVQ         u+0(FP), SI
 	MOVQ         bGate+8(FP), DI
@@ -115,7 +115,7 @@ TEXT ·gatedGradsAVX512(SB), NOSPLIT, $0-100
 	MOVQ         dpSum+80(FP), AX
 	MOVQ         n+88(FP), BX
 	VBROADCASTSS lamM+96(FP), Z30
-	VXORPS       Z31, Z31, Z31
+	VPXORD       Z31, Z31, Z31
 	XORQ         DX, DX
 
 gg_full:

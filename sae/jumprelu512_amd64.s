@@ -62,7 +62,7 @@ ja_done:
 	RET
 
 // func jumpGradsAVX512(pre *float32, th *float32, dd *float32, gBEnc *float32, dpSum *float32, near *uint16, n int, bw float32) int
-// Requires: AVX, AVX512DQ, AVX512F, POPCNT
+// Requires: AVX, AVX512F, POPCNT
 TEXT ·jumpGradsAVX512(SB), NOSPLIT, $0-72
 	MOVQ         pre+0(FP), SI
 	MOVQ         th+8(FP), DI
@@ -76,7 +76,7 @@ TEXT ·jumpGradsAVX512(SB), NOSPLIT, $0-72
 	VPBROADCASTD CX, Z28
 	MOVL         $0xbf000000, CX
 	VPBROADCASTD CX, Z27
-	VXORPS       Z31, Z31, Z31
+	VPXORD       Z31, Z31, Z31
 	XORQ         AX, AX
 	XORQ         DX, DX
 

@@ -86,7 +86,7 @@ func gatedActs512() {
 	VBROADCASTSS(NewParamAddr("m", 88), Z30)
 	MOVL(NewParamAddr("mi", 92), ECX)
 	VPBROADCASTD(ECX, Z29)
-	VXORPS(Z31, Z31, Z31)
+	VPXORD(Z31, Z31, Z31)
 	XORQ(RAX, RAX) // count
 	saeMaskedLoop("ga", func(tail bool) {
 		load, store, at := saeVecIO(tail)
@@ -140,7 +140,7 @@ func gatedGrads512() {
 	u, bGate, dotP, f, dd, wdn, e, sBG, sBM, sRM, dpSum := RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15, RAX
 	MOVQ(NewParamAddr("n", 88), RBX)
 	VBROADCASTSS(NewParamAddr("lamM", 96), Z30)
-	VXORPS(Z31, Z31, Z31)
+	VPXORD(Z31, Z31, Z31)
 	saeMaskedLoop("gg", func(tail bool) {
 		load, store, _ := saeVecIO(tail)
 		load(u, Z0)

@@ -67,7 +67,7 @@ func jumpGrads512() {
 	VPBROADCASTD(ECX, Z28)
 	MOVL(U32(0xbf000000), ECX) // -0.5
 	VPBROADCASTD(ECX, Z27)
-	VXORPS(Z31, Z31, Z31)
+	VPXORD(Z31, Z31, Z31)
 	XORQ(RAX, RAX) // count
 	saeMaskedLoop("jg", func(tail bool) {
 		load, store, _ := saeVecIO(tail)
