@@ -4,12 +4,14 @@ package sae
 
 import "golang.org/x/sys/cpu"
 
-// useAVX512 selects the AVX-512 register tiles of gemm512_amd64.s for the
-// dense products when the CPU has AVX-512F (and the AVX2 kernels they sit
-// beside). They give the AVX2 tiles' values bit for bit (each element's
-// terms in k order, one FMA each, from the loaded output), so the switch
-// changes speed only; tests flip it to compare the two paths.
-var useAVX512 = useAVX2 && cpu.X86.HasAVX512F
+// useAVX512 selects the AVX-512 kernels (*512_amd64.s) when the CPU has
+// AVX-512F (and POPCNT, and the AVX2 kernels they sit beside): the
+// register tiles of the dense products and the dense steps' masked
+// per-entry passes. They give the AVX2 tiles' and the Go loops' values bit
+// for bit (each product element's terms in k order, one FMA each, from
+// the loaded output; each pass the loop's float32 operations), so the
+// switch changes speed only; tests flip it to compare the two paths.
+var useAVX512 = useAVX2 && cpu.X86.HasAVX512F && cpu.X86.HasPOPCNT
 
 // Kernels of gemm512_amd64.s: AVX-512 register tiles of the dense products.
 
