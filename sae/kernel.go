@@ -36,21 +36,25 @@ func gemmAccPanels(out, a, w, wT []float32, rows, d, s, s8 int) {
 	// the 4-row tiles cover the rest of rows4 (every tile kernel sums an
 	// element's terms in k order: the same values as 4-row tiles alone).
 	tiles6 := rows4 / 12 * 2
+	group := packPanels
+	if useAVX512 {
+		group = packPanels512
+	}
 	run := func(p0, p1 int) {
 		// Each panel w[:, j:j+16] is packed contiguously first: with a
 		// power-of-two-like row stride its rows would share cache sets.
 		pp := packBufs.Get().(*[]float32)
 		defer packBufs.Put(pp)
-		if n := packPanels*d*16 + 3*16; cap(*pp) < n {
+		if n := group*d*16 + 3*16; cap(*pp) < n {
 			*pp = make([]float32, n)
 		}
-		pack := (*pp)[:packPanels*d*16]
-		tail := (*pp)[packPanels*d*16 : packPanels*d*16+3*16] // ≤ 3 rows × 16 (wT's last rows)
+		pack := (*pp)[:group*d*16]
+		tail := (*pp)[group*d*16 : group*d*16+3*16] // ≤ 3 rows × 16 (wT's last rows)
 		for p := p0; p < p1; {
-			// The next full panels, up to packPanels, packed together
-			// row by row of w (each row's 64·g bytes in one go).
+			// The next full panels, up to group, packed together row by
+			// row of w (each row's 64·g bytes in one go).
 			g := 0
-			for g < packPanels && p+g < p1 && (p+g)*panel+panel <= s8 {
+			for g < group && p+g < p1 && (p+g)*panel+panel <= s8 {
 				g++
 			}
 			if g == 0 || rows4 == 0 {
@@ -67,14 +71,19 @@ func gemmAccPanels(out, a, w, wT []float32, rows, d, s, s8 int) {
 					transposeTo(pack[q*d*16:], 16, wT[j*d:(j+16)*d], 16, d)
 				}
 			}
-			// The 6-row tiles a block of rows at a time over the group's
-			// panels, so that the block of a stays in cache across them.
-			tb := gemmRowBlock(d) / 6
-			for t0 := 0; t0 < tiles6; t0 += tb {
-				nt := min(tb, tiles6-t0)
-				for q := 0; q < g; q++ {
-					j := (p + q) * panel
-					gemm6x16AVX2(&out[t0*6*s+j], &a[t0*6*d], &pack[q*d*16], nt, d, s, 16)
+			if useAVX512 {
+				gemmTiles512(out[p*panel:], a, pack, tiles6/2, d, s, g)
+			} else {
+				// The 6-row tiles a block of rows at a time over the
+				// group's panels, so that the block of a stays in cache
+				// across them.
+				tb := gemmRowBlock(d) / 6
+				for t0 := 0; t0 < tiles6; t0 += tb {
+					nt := min(tb, tiles6-t0)
+					for q := 0; q < g; q++ {
+						j := (p + q) * panel
+						gemm6x16AVX2(&out[t0*6*s+j], &a[t0*6*d], &pack[q*d*16], nt, d, s, 16)
+					}
 				}
 			}
 			for q := 0; q < g; q++ {
@@ -187,8 +196,11 @@ func gemmAccDense(out, a, w []float32, rows, d, s int) {
 			tiles6 := rows4 / 12 * 2 // as in gemmAccPanels: the same values
 			j := 0
 			if rows4 > 0 {
+				if useAVX512 && tiles6 > 0 {
+					gemmDirect512(out, a, w, tiles6/2, d, s, s8/16)
+				}
 				for ; j+16 <= s8; j += 16 {
-					if tiles6 > 0 {
+					if tiles6 > 0 && !useAVX512 {
 						gemm6x16AVX2(&out[j], &a[0], &w[j], tiles6, d, s, s)
 					}
 					if r6 := 6 * tiles6; r6 < rows4 {

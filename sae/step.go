@@ -279,14 +279,18 @@ func (s *SAE) encodeDense(w *workspace, bias []float32, o *stepOptions) {
 	wt := s.WEncT
 	if encodeFromT(w.c, U, D, S) {
 		// Large and dense: the blocked product packs its panels straight
-		// from W_encᵀ (no [d_in, d_sae] copy, no transpose pass).
-		for b := 0; b < U; b++ {
-			if bias != nil {
-				copy(w.pre[b*S:b*S+S], bias)
-			} else {
-				clear(w.pre[b*S : b*S+S])
+		// from W_encᵀ (no [d_in, d_sae] copy, no transpose pass). The
+		// bias rows (100 MB at issue 16's size) are written over the
+		// cores.
+		forRows(U, S, func(lo, hi int) {
+			for b := lo; b < hi; b++ {
+				if bias != nil {
+					copy(w.pre[b*S:b*S+S], bias)
+				} else {
+					clear(w.pre[b*S : b*S+S])
+				}
 			}
-		}
+		})
 		gemmAccBlockedT(w.pre, w.c, wt, U, D, S)
 	} else if fastGemm() && S >= 8 {
 		if w.wenc == nil {

@@ -79,9 +79,11 @@ func (s *SAE) stepGatedDense(w *workspace, x []float32, o *stepOptions, gr grads
 	// block order below).
 	nb := nBlocks(S)
 	part := w.blockPartials(nb, U)
+	masked := useAVX512 && !tanh
 	forBlocks(S, U*S, func(k, lo, hi int) {
 		cc, ps, wdn, e := w.colCount[lo:hi], gd.piSum[lo:hi], w.wdn[lo:hi], e[lo:hi]
 		bGate, bMag := bGate[lo:hi], bMag[lo:hi]
+		var qb [passBlock]float32 // the masked kernel's π·wdn terms
 		for b := 0; b < U; b++ {
 			m := w.mult[b]
 			mi := int32(m)
@@ -89,6 +91,19 @@ func (s *SAE) stepGatedDense(w *workspace, x []float32, o *stepOptions, gr grads
 			f := F[b*S+lo : b*S+hi]
 			v := V[b*S+lo : b*S+hi]
 			var p float32
+			if masked {
+				// The loop below without its branches; the row's penalty
+				// terms (+0 where the gate is shut: p ≥ +0 stays) summed
+				// here in the loop's order.
+				q := qb[:len(u)]
+				n := gatedActsAVX512(&u[0], &bGate[0], &bMag[0], &e[0], &wdn[0], &f[0], &v[0], &q[0], &ps[0], &cc[0], len(u), m, mi)
+				for _, t := range q {
+					p += t
+				}
+				atomic.AddInt32(&w.actN[b], int32(n))
+				part[k*U+b] = float64(p)
+				continue
+			}
 			n := 0
 			for i, ui := range u {
 				pi := ui + bGate[i]
@@ -209,6 +224,11 @@ func (s *SAE) stepGatedDense(w *workspace, x []float32, o *stepOptions, gr grads
 			dotP := V[b*S+lo : b*S+hi]
 			dd := s3[b*S+lo : b*S+hi]
 			lamM := lam * m
+			if masked {
+				// the loop below without its branches
+				gatedGradsAVX512(&u[0], &bGate[0], &dotP[0], &f[0], &dd[0], &wdn[0], &e[0], &sBG[0], &sBM[0], &sRM[0], &dpSum[0], len(u), lamM)
+				continue
+			}
 			for i, ui := range u {
 				if ui+bGate[i] <= 0 {
 					dd[i] = 0

@@ -2,6 +2,7 @@ package sae
 
 import (
 	"math"
+	"math/bits"
 	"sync/atomic"
 )
 
@@ -66,6 +67,12 @@ func (s *SAE) stepJumpReLUDense(w *workspace, x []float32, th []float32, o *step
 			pre := w.pre[b*S+lo : b*S+hi]
 			f := F[b*S+lo : b*S+hi]
 			mi := int32(w.mult[b])
+			if useAVX512 {
+				// the loop below without its branches
+				n := jumpActsAVX512(&pre[0], &th[0], &f[0], &cc[0], len(th), mi)
+				atomic.AddInt32(&w.actN[b], int32(n))
+				continue
+			}
 			n := 0
 			for i, p := range pre[:len(th)] {
 				var v float32
@@ -137,8 +144,10 @@ func (s *SAE) stepJumpReLUDense(w *workspace, x []float32, th []float32, o *step
 	// the block's partial penalty (combined in block order below).
 	nb := nBlocks(S)
 	part := w.blockPartials(nb, 1)
+	masked := useAVX512 && !o.tanhMode
 	forBlocks(S, U*S, func(k, lo, hi int) {
 		th, wdn, dth, gBEnc, dpSum := th[lo:hi], w.wdn[lo:hi], w.dth[lo:hi], gBEnc[lo:hi], dpSum[lo:hi]
+		var nearBuf [passBlock / 16]uint16 // the masked kernel's near lanes
 		var dnormB []float32
 		if o.tanhMode {
 			dnormB = dnorm[lo:hi]
@@ -149,6 +158,27 @@ func (s *SAE) stepJumpReLUDense(w *workspace, x []float32, th []float32, o *step
 			lamB := lam * m
 			pre := w.pre[b*S+lo : b*S+hi]
 			drow := dd[b*S+lo : b*S+hi]
+			if masked {
+				// The loop below without its branches, but for the
+				// entries near the threshold, which follow in the loop's
+				// order (their dd untouched by the kernel). The penalty
+				// is a sum of whole multiplicities: exact in any order.
+				nm := nearBuf[:(len(th)+15)/16]
+				n := jumpGradsAVX512(&pre[0], &th[0], &drow[0], &gBEnc[0], &dpSum[0], &nm[0], len(th), bw)
+				pen += float64(n) * float64(m)
+				for v, mk := range nm {
+					for ; mk != 0; mk &= mk - 1 {
+						i := 16*v + bits.TrailingZeros16(mk)
+						df := drow[i]
+						dth[i] -= float64(th[i] / bw * df)
+						dth[i] -= float64(lamB / bw)
+						if !(pre[i] > th[i]) {
+							drow[i] = 0
+						}
+					}
+				}
+				continue
+			}
 			for i, p := range pre[:len(th)] {
 				active := p > th[i]
 				near := rect((p - th[i]) / bw)

@@ -10,7 +10,10 @@
 //
 //	go run -C ../internal/asmgen . -kernels sae/gemm -out ../../sae/gemm_amd64.s
 //
-// One file per concept: sae_gemm.go (dense small products), sae_gather.go
+// One file per concept: sae_gemm.go (dense small products), sae_gemm512.go
+// (their AVX-512 register tiles), sae_gated512.go (the dense gated step's
+// element-wise passes with AVX-512 masks), sae_jumprelu512.go (the dense
+// jumprelu step's), sae_gather.go
 // (products over gathered rows), sae_vector.go (BLAS level 1), sae_rows.go
 // (row-wise passes over narrow matrices), sae_fused.go (fused element-wise
 // step passes), model_kernel.go (model's float64 tile product), grad_*.go
@@ -32,6 +35,9 @@ import (
 // kernelFiles maps a -kernels name to the function emitting that .s file.
 var kernelFiles = map[string]func(){
 	"sae/gemm":     saeGemm,
+	"sae/gemm512":  saeGemm512,
+	"sae/gated512": saeGated512,
+	"sae/jump512":  saeJumpReLU512,
 	"sae/gather":   saeGather,
 	"sae/vector":   saeVector,
 	"sae/rows":     saeRows,
