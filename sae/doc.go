@@ -75,7 +75,10 @@
 // and the geometric median: every split either leaves each value's own
 // sum untouched or combines partial sums in a fixed order, so a step gives
 // the same bits with any GOMAXPROCS. The dense products (kernel.go) run
-// 6×16 register tiles over packed 16-column panels, packed straight from
+// 6×16 AVX2 register tiles over packed 16-column panels — on CPUs with
+// AVX-512, 12×32 zmm tiles over pairs of panels in k blocks of 256
+// (gemm512.go), each element's FMA chain in the same k order, so both give
+// the same bits (TestGemm512MatchesAVX2, TestDenseSteps512) — packed straight from
 // W_encᵀ or W_dec where the product needs their transpose (no [d_in,
 // d_sae] copies). The step buffers are shared between the two paths so
 // that a 768→6144 SAE at batch 4096 trains in ≈ 0.55 GB (workspace
