@@ -108,43 +108,61 @@ func expNegOps(c Mem, y0, y1, y2, y3, y4, y5, y6, y7 Op) {
 	VBLENDVPS(y6, y5, y7, y5)
 }
 
-// expNegOpsZ is expNegOps on the sixteen lanes of zmm z0 (e^x into the
-// returned register, z0 kept): the same operations in the same order,
-// the constants broadcast from expConsts' rows, the final select by
-// opmask.
-func expNegOpsZ(c Mem, z0 VecVirtual) VecVirtual {
+// expNegOpsZ is expNegOps on the sixteen lanes of each zmm of z0 (e^x
+// into the returned registers, z0 kept): the same operations in the same
+// order per register, the constants broadcast from expConsts' rows, the
+// final select by opmask. Each operation is emitted for every register
+// before the next one, so that the registers' independent chains
+// interleave (the chain of one register alone is long enough to stall
+// the core).
+func expNegOpsZ(c Mem, z0 []VecVirtual) []VecVirtual {
 	k := func(i int) Mem { return c.Offset(32 * i) }
-	z1, z2, z3, z4, z5, z6, z7 := ZMM(), ZMM(), ZMM(), ZMM(), ZMM(), ZMM(), ZMM()
-	VMULPS_BCST(k(expLog2e), z0, z1) // x·log2e
-	VSUBPS_BCST(k(expHalf), z1, z1)  // - 0.5
-	VCVTTPS2DQ(z1, z1)               // int32 (toward zero)
-	VCVTDQ2PS(z1, z2)                // k
-	VMULPS_BCST(k(expLn2hi), z2, z3) // k·C1
-	VSUBPS(z3, z0, z3)               // x - k·C1
-	VMULPS_BCST(k(expLn2lo), z2, z4) // k·C2
-	VADDPS(z4, z3, z3)               // f
-	VMULPS(z3, z3, z4)               // f²
-	VMULPS_BCST(k(expP1), z3, z5)    // p1·f
-	VADDPS_BCST(k(expP0), z5, z5)    // p0 + p1·f
-	VMULPS_BCST(k(expP3), z3, z6)    // p3·f
-	VADDPS_BCST(k(expP2), z6, z6)    // p2 + p3·f
-	VMULPS(z6, z4, z6)               // f²·(p2 + p3·f)
-	VADDPS(z6, z5, z5)               // (p0 + p1·f) + f²·(…)
-	VMULPS(z4, z4, z6)               // f²·f²
-	VMULPS_BCST(k(expP5), z3, z7)    // p5·f
-	VADDPS_BCST(k(expP4), z7, z7)    // p4 + p5·f
-	VMULPS(z7, z6, z6)               // f⁴·(p4 + p5·f)
-	VADDPS(z6, z5, z5)               // p
-	VMULPS(z4, z5, z5)               // p·f²
-	VADDPS(z3, z5, z5)               // + f
-	VADDPS_BCST(k(expOne), z5, z5)   // + 1
-	VPADDD_BCST(k(expBias), z1, z1)  // k + 127
-	VPSLLD(Imm(23), z1, z1)          // 2^k
-	VMULPS(z1, z5, z5)               // e^x
-	live, nan := K(), K()
-	VCMPPS_BCST(Imm(0x1e), k(expLim), z0, live) // x > -87 (false for NaN)
-	VCMPPS(Imm(0x03), z0, z0, nan)              // NaN
-	VMOVAPS_Z(z0, nan, z7)                      // NaN where x is, else 0
-	VBLENDMPS(z5, z7, live, z5)
+	u := len(z0)
+	regs := func() []VecVirtual {
+		r := make([]VecVirtual, u)
+		for i := range r {
+			r[i] = ZMM()
+		}
+		return r
+	}
+	z1, z2, z3, z4, z5, z6, z7 := regs(), regs(), regs(), regs(), regs(), regs(), regs()
+	each := func(f func(i int)) {
+		for i := 0; i < u; i++ {
+			f(i)
+		}
+	}
+	each(func(i int) { VMULPS_BCST(k(expLog2e), z0[i], z1[i]) }) // x·log2e
+	each(func(i int) { VSUBPS_BCST(k(expHalf), z1[i], z1[i]) })  // - 0.5
+	each(func(i int) { VCVTTPS2DQ(z1[i], z1[i]) })               // int32 (toward zero)
+	each(func(i int) { VCVTDQ2PS(z1[i], z2[i]) })                // k
+	each(func(i int) { VMULPS_BCST(k(expLn2hi), z2[i], z3[i]) }) // k·C1
+	each(func(i int) { VSUBPS(z3[i], z0[i], z3[i]) })            // x - k·C1
+	each(func(i int) { VMULPS_BCST(k(expLn2lo), z2[i], z4[i]) }) // k·C2
+	each(func(i int) { VADDPS(z4[i], z3[i], z3[i]) })            // f
+	each(func(i int) { VMULPS(z3[i], z3[i], z4[i]) })            // f²
+	each(func(i int) { VMULPS_BCST(k(expP1), z3[i], z5[i]) })    // p1·f
+	each(func(i int) { VADDPS_BCST(k(expP0), z5[i], z5[i]) })    // p0 + p1·f
+	each(func(i int) { VMULPS_BCST(k(expP3), z3[i], z6[i]) })    // p3·f
+	each(func(i int) { VADDPS_BCST(k(expP2), z6[i], z6[i]) })    // p2 + p3·f
+	each(func(i int) { VMULPS(z6[i], z4[i], z6[i]) })            // f²·(p2 + p3·f)
+	each(func(i int) { VADDPS(z6[i], z5[i], z5[i]) })            // (p0 + p1·f) + f²·(…)
+	each(func(i int) { VMULPS(z4[i], z4[i], z6[i]) })            // f²·f²
+	each(func(i int) { VMULPS_BCST(k(expP5), z3[i], z7[i]) })    // p5·f
+	each(func(i int) { VADDPS_BCST(k(expP4), z7[i], z7[i]) })    // p4 + p5·f
+	each(func(i int) { VMULPS(z7[i], z6[i], z6[i]) })            // f⁴·(p4 + p5·f)
+	each(func(i int) { VADDPS(z6[i], z5[i], z5[i]) })            // p
+	each(func(i int) { VMULPS(z4[i], z5[i], z5[i]) })            // p·f²
+	each(func(i int) { VADDPS(z3[i], z5[i], z5[i]) })            // + f
+	each(func(i int) { VADDPS_BCST(k(expOne), z5[i], z5[i]) })   // + 1
+	each(func(i int) { VPADDD_BCST(k(expBias), z1[i], z1[i]) })  // k + 127
+	each(func(i int) { VPSLLD(Imm(23), z1[i], z1[i]) })          // 2^k
+	each(func(i int) { VMULPS(z1[i], z5[i], z5[i]) })            // e^x
+	each(func(i int) {
+		live, nan := K(), K()
+		VCMPPS_BCST(Imm(0x1e), k(expLim), z0[i], live) // x > -87 (false for NaN)
+		VCMPPS(Imm(0x03), z0[i], z0[i], nan)           // NaN
+		VMOVAPS_Z(z0[i], nan, z7[i])                   // NaN where x is, else 0
+		VBLENDMPS(z5[i], z7[i], live, z5[i])
+	})
 	return z5
 }

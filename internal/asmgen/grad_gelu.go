@@ -171,9 +171,10 @@ func geluEstrin(s VecVirtual, coef Register) VecVirtual {
 // geluKernel's operations in its order on sixteen lanes (zmm), n a
 // multiple of 16. The constants are broadcast from the first lane of
 // their rows; the selects use opmasks (a select moves bits, so the
-// results are those of the AVX2 kernels).
+// results are those of the AVX2 kernels). The loop takes two zmm (32
+// elements) at a time with their operations interleaved (geluBodyZ),
+// then one zmm if 16 are left.
 func geluKernelZ(c, ec Mem, grad bool) {
-	k := func(i int) Mem { return c.Offset(32 * i) }
 	name, lbl := "geluRowsAVX512", "geluZ"
 	var gp Register
 	if grad {
@@ -188,94 +189,151 @@ func geluKernelZ(c, ec Mem, grad bool) {
 	src := Load(Param("src"), GP64())
 	n := Load(Param("n"), GP64())
 	coef := Load(Param("coef"), GP64())
-	SHRQ(Imm(4), n)
-	JZ(LabelRef(lbl + "_done"))
+	SHRQ(Imm(4), n) // zmm count
+	CMPQ(n, Imm(2))
+	JLT(LabelRef(lbl + "_one"))
 
 	Label(lbl + "_loop")
-	v := ZMM()
-	VMOVUPS(Mem{Base: src}, v)
-	t := ZMM()
-	VMULPS(v, v, t)
-	VMULPS_BCST(k(gcMinusHalf), t, t) // -x²/2
-	e := expNegOpsZ(ec, t)
-	s := ZMM()
-	VPANDD_BCST(k(gcAbs), v, s)
-	VMULPS_BCST(k(gcThird), s, s)
-	VSUBPS_BCST(k(gcOne), s, s) // |x|/3 - 1
-	m := geluEstrinZ(s, coef)
-	q := ZMM()
-	VMULPS(m, e, q) // Φ(-|x|)
-	xq, yv := ZMM(), ZMM()
-	VMULPS(q, v, xq)
-	VSUBPS(xq, v, yv) // x - x·q
-	neg, zero := K(), ZMM()
-	VPXORD(zero, zero, zero)
-	VCMPPS(Imm(cmpLTOQ), zero, v, neg) // x < 0
-	VBLENDMPS(xq, yv, neg, yv)
-	// In-range mask = (x > -6) & (x < 6); outside, the tails.
-	in, hi, big := K(), K(), K()
-	VCMPPS_BCST(Imm(cmpGTOQ), k(gcLo), v, in)
-	VCMPPS_BCST(Imm(cmpLTOQ), k(gcHi), v, hi)
-	KANDW(hi, in, in)
-	VCMPPS_BCST(Imm(cmpNLTUS), k(gcHi), v, big)
-	tail := ZMM()
-	VMOVAPS_Z(v, big, tail) // x where x ≥ 6 or NaN, else 0
-	VBLENDMPS(yv, tail, in, yv)
-	VMOVUPS(yv, Mem{Base: dst})
-	if grad {
-		phi, one := ZMM(), ZMM()
-		VBROADCASTSS(k(gcOne), one)
-		VSUBPS(q, one, phi)
-		VBLENDMPS(q, phi, neg, phi) // Φ(x)
-		d := ZMM()
-		VMULPS_BCST(k(gcInvSqrt2Pi), e, d)
-		VMULPS(d, v, d)
-		VADDPS(d, phi, d) // Φ + x·φ
-		ge, nan := K(), K()
-		g, gn := ZMM(), ZMM()
-		VCMPPS_BCST(Imm(cmpGEOQ), k(gcHi), v, ge)
-		VMOVAPS_Z(one, ge, g) // 1 where x ≥ 6
-		VCMPPS(Imm(cmpUnord), v, v, nan)
-		VMOVAPS_Z(v, nan, gn) // NaN stays NaN
-		VPORD(gn, g, g)
-		VBLENDMPS(d, g, in, d)
-		VMOVUPS(d, Mem{Base: gp})
-		ADDQ(Imm(64), gp)
-	}
-	ADDQ(Imm(64), src)
-	ADDQ(Imm(64), dst)
-	DECQ(n)
-	JNZ(LabelRef(lbl + "_loop"))
+	geluBodyZ(c, ec, 2, src, dst, gp, coef)
+	SUBQ(Imm(2), n)
+	CMPQ(n, Imm(2))
+	JGE(LabelRef(lbl + "_loop"))
+
+	Label(lbl + "_one")
+	CMPQ(n, Imm(0))
+	JE(LabelRef(lbl + "_done"))
+	geluBodyZ(c, ec, 1, src, dst, gp, coef)
 
 	Label(lbl + "_done")
 	VZEROUPPER()
 	RET()
 }
 
-// geluEstrinZ is geluEstrin on zmm lanes, each coefficient broadcast from
-// the first lane of its row of coef.
-func geluEstrinZ(s VecVirtual, coef Register) VecVirtual {
+// geluBodyZ emits the GELU of u consecutive zmm of src into dst (and its
+// derivative into grad when gp is set), each operation for every zmm
+// before the next, then advances the pointers past them.
+func geluBodyZ(c, ec Mem, u int, src, dst, gp, coef Register) {
+	k := func(i int) Mem { return c.Offset(32 * i) }
+	regs := func() []VecVirtual {
+		r := make([]VecVirtual, u)
+		for i := range r {
+			r[i] = ZMM()
+		}
+		return r
+	}
+	each := func(f func(i int)) {
+		for i := 0; i < u; i++ {
+			f(i)
+		}
+	}
+	v, t := regs(), regs()
+	each(func(i int) { VMOVUPS(Mem{Base: src, Disp: 64 * i}, v[i]) })
+	each(func(i int) { VMULPS(v[i], v[i], t[i]) })
+	each(func(i int) { VMULPS_BCST(k(gcMinusHalf), t[i], t[i]) }) // -x²/2
+	e := expNegOpsZ(ec, t)
+	s := regs()
+	each(func(i int) { VPANDD_BCST(k(gcAbs), v[i], s[i]) })
+	each(func(i int) { VMULPS_BCST(k(gcThird), s[i], s[i]) })
+	each(func(i int) { VSUBPS_BCST(k(gcOne), s[i], s[i]) }) // |x|/3 - 1
+	m := geluEstrinZ(s, coef)
+	q, xq, yv := regs(), regs(), regs()
+	each(func(i int) { VMULPS(m[i], e[i], q[i]) }) // Φ(-|x|)
+	each(func(i int) { VMULPS(q[i], v[i], xq[i]) })
+	each(func(i int) { VSUBPS(xq[i], v[i], yv[i]) }) // x - x·q
+	zero := ZMM()
+	VPXORD(zero, zero, zero)
+	neg, in := make([]OpmaskVirtual, u), make([]OpmaskVirtual, u)
+	each(func(i int) {
+		neg[i] = K()
+		VCMPPS(Imm(cmpLTOQ), zero, v[i], neg[i]) // x < 0
+		VBLENDMPS(xq[i], yv[i], neg[i], yv[i])
+	})
+	// In-range mask = (x > -6) & (x < 6); outside, the tails.
+	each(func(i int) {
+		hi, big := K(), K()
+		in[i] = K()
+		VCMPPS_BCST(Imm(cmpGTOQ), k(gcLo), v[i], in[i])
+		VCMPPS_BCST(Imm(cmpLTOQ), k(gcHi), v[i], hi)
+		KANDW(hi, in[i], in[i])
+		VCMPPS_BCST(Imm(cmpNLTUS), k(gcHi), v[i], big)
+		tail := ZMM()
+		VMOVAPS_Z(v[i], big, tail) // x where x ≥ 6 or NaN, else 0
+		VBLENDMPS(yv[i], tail, in[i], yv[i])
+		VMOVUPS(yv[i], Mem{Base: dst, Disp: 64 * i})
+	})
+	if gp != nil {
+		one := ZMM()
+		VBROADCASTSS(k(gcOne), one)
+		phi, d := regs(), regs()
+		each(func(i int) { VSUBPS(q[i], one, phi[i]) })
+		each(func(i int) { VBLENDMPS(q[i], phi[i], neg[i], phi[i]) }) // Φ(x)
+		each(func(i int) { VMULPS_BCST(k(gcInvSqrt2Pi), e[i], d[i]) })
+		each(func(i int) { VMULPS(d[i], v[i], d[i]) })
+		each(func(i int) { VADDPS(d[i], phi[i], d[i]) }) // Φ + x·φ
+		each(func(i int) {
+			ge, nan := K(), K()
+			g, gn := ZMM(), ZMM()
+			VCMPPS_BCST(Imm(cmpGEOQ), k(gcHi), v[i], ge)
+			VMOVAPS_Z(one, ge, g) // 1 where x ≥ 6
+			VCMPPS(Imm(cmpUnord), v[i], v[i], nan)
+			VMOVAPS_Z(v[i], nan, gn) // NaN stays NaN
+			VPORD(gn, g, g)
+			VBLENDMPS(d[i], g, in[i], d[i])
+			VMOVUPS(d[i], Mem{Base: gp, Disp: 64 * i})
+		})
+		ADDQ(Imm(uint64(64*u)), gp)
+	}
+	ADDQ(Imm(uint64(64*u)), src)
+	ADDQ(Imm(uint64(64*u)), dst)
+}
+
+// geluEstrinZ is geluEstrin on the zmm lanes of each register of s, each
+// coefficient broadcast from the first lane of its row of coef, every
+// operation emitted for each register before the next.
+func geluEstrinZ(s []VecVirtual, coef Register) []VecVirtual {
 	c := func(i int) Mem { return Mem{Base: coef, Disp: 32 * i} }
-	s2, s4, s8 := ZMM(), ZMM(), ZMM()
-	VMULPS(s, s, s2)
-	VMULPS(s2, s2, s4)
-	VMULPS(s4, s4, s8)
-	level := func(in []VecVirtual, x VecVirtual) []VecVirtual {
-		out := make([]VecVirtual, len(in)/2)
+	u := len(s)
+	each := func(f func(i int)) {
+		for i := 0; i < u; i++ {
+			f(i)
+		}
+	}
+	s2, s4, s8 := make([]VecVirtual, u), make([]VecVirtual, u), make([]VecVirtual, u)
+	each(func(i int) { s2[i] = ZMM(); VMULPS(s[i], s[i], s2[i]) })
+	each(func(i int) { s4[i] = ZMM(); VMULPS(s2[i], s2[i], s4[i]) })
+	each(func(i int) { s8[i] = ZMM(); VMULPS(s4[i], s4[i], s8[i]) })
+	// level combines pairs of in (one slice per register) with x.
+	level := func(in [][]VecVirtual, x []VecVirtual) [][]VecVirtual {
+		out := make([][]VecVirtual, u)
 		for i := range out {
-			out[i] = in[2*i+1]
-			VMULPS(x, out[i], out[i])
-			VADDPS(in[2*i], out[i], out[i])
+			out[i] = make([]VecVirtual, len(in[i])/2)
+		}
+		for j := range out[0] {
+			each(func(i int) {
+				out[i][j] = in[i][2*j+1]
+				VMULPS(x[i], out[i][j], out[i][j])
+				VADDPS(in[i][2*j], out[i][j], out[i][j])
+			})
 		}
 		return out
 	}
-	p := make([]VecVirtual, (geluDeg+1)/2)
+	p := make([][]VecVirtual, u)
 	for i := range p {
-		p[i] = ZMM()
-		VMULPS_BCST(c(2*i+1), s, p[i])
-		VADDPS_BCST(c(2*i), p[i], p[i])
+		p[i] = make([]VecVirtual, (geluDeg+1)/2)
+	}
+	for j := range p[0] {
+		each(func(i int) {
+			p[i][j] = ZMM()
+			VMULPS_BCST(c(2*j+1), s[i], p[i][j])
+			VADDPS_BCST(c(2*j), p[i][j], p[i][j])
+		})
 	}
 	q := level(p, s2)
 	r := level(q, s4)
-	return level(r, s8)[0]
+	f := level(r, s8)
+	m := make([]VecVirtual, u)
+	for i := range m {
+		m[i] = f[i][0]
+	}
+	return m
 }

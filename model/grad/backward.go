@@ -88,8 +88,7 @@ func (n *Net) Backward(ws *Workspace, r *Run, dlogits []float32, g *Grads) error
 	ws.dpL = grow(ws.dpL, nl*T)
 	nc := numChunks(B)
 	P := ws.gl.size
-	ws.parts = grow(ws.parts, nc*P)
-	clear(ws.parts)
+	ws.parts = grow(ws.parts, nc*P) // each chunk clears its own partial
 	ws.job = chunkJob{net: n, ws: ws, B: B, T: T, nc: nc, backward: true}
 	runChunks(&ws.job)
 	// Sum the partials in chunk order, then unpack into g.
@@ -148,6 +147,7 @@ func (n *Net) backwardChunk(ws *Workspace, gp []float32, c, b0, b1, T int) {
 	r0, r1 := b0*T, b1*T
 	nr := r1 - r0
 	gr := ws.gr
+	clear(gp) // here rather than in Backward: in parallel, and just before use
 	// Unembed: logits = x·W_U + b_U.
 	dl := ws.dl[r0*ge.Vp:]
 	clear(gr[r0*Dp : r1*Dp])

@@ -381,17 +381,7 @@ func (n *Net) forwardChunk(ws, src, zsrc *Workspace, from, until, c, b0, b1, T i
 	case from > 0:
 		copy(ws.x[l0][r0*Dp:r1*Dp], src.x[l0][r0*Dp:r1*Dp])
 	default:
-		x := ws.x[0]
-		wE, wPos := n.data[n.wE:], n.data[n.wPos:]
-		for r := r0; r < r1; r++ {
-			e := wE[int(ws.tok[r])*D : int(ws.tok[r]+1)*D]
-			p := wPos[(r%T)*D : (r%T+1)*D]
-			o := x[r*Dp : (r+1)*Dp]
-			for d := range e {
-				o[d] = e[d] + p[d]
-			}
-			clear(o[D:])
-		}
+		embedRows(ws.x[0][r0*Dp:r1*Dp], Dp, n.data[n.wE:], n.data[n.wPos:], ws.tok[r0:r1], r0%T, T, D)
 	}
 	for l := l0; l < g.L; l++ {
 		mid := ws.mid[l]
