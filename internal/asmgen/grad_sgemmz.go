@@ -28,10 +28,16 @@ func gradSgemmZ() {
 	}
 }
 
-// zRows is the tile height of the w-zmm kernel: 8 rows (8·w ≤ 24
-// accumulators) for w ≤ 3, 6 rows (24) for w = 4.
+// zRows is the tile height of the w-zmm kernel: 12 rows for w ≤ 2 (12
+// or 24 accumulators: a narrow block's eight chains of dependent
+// multiply-adds barely cover the FMA latency, and the 4-row tail of 12
+// rows, a weight gradient's d_model, had only four), 8 rows (24) for w =
+// 3, 6 rows (24) for w = 4.
 func zRows(w int) int {
-	if w == 4 {
+	switch w {
+	case 1, 2:
+		return 12
+	case 4:
 		return 6
 	}
 	return 8
@@ -82,14 +88,17 @@ func sgemmZ(w, init int) {
 		zr = append(zr, r)
 	}
 	acc, bv, av := zr[:24], zr[24:28], zr[28:]
+	// Rows 8..11 of a 12-row tile are read through R12 = RAX + 8·sar (R12,
+	// the rows left, waits in m's argument slot meanwhile).
 	aOff := []Mem{
 		{Base: RAX}, {Base: RAX, Index: R9, Scale: 1}, {Base: RAX, Index: R9, Scale: 2}, {Base: RAX, Index: RBX, Scale: 1},
 		{Base: RAX, Index: R9, Scale: 4}, {Base: RAX, Index: R14, Scale: 1}, {Base: RAX, Index: RBX, Scale: 2}, {Base: RAX, Index: R15, Scale: 1},
+		{Base: R12}, {Base: R12, Index: R9, Scale: 1}, {Base: R12, Index: R9, Scale: 2}, {Base: R12, Index: RBX, Scale: 1},
 	}
 	// RSI advances by nr·sar bytes after a tile of nr rows.
 	stepA := map[int]Mem{
 		1: {Base: RSI, Index: R9, Scale: 1}, 2: {Base: RSI, Index: R9, Scale: 2}, 4: {Base: RSI, Index: R9, Scale: 4},
-		6: {Base: RSI, Index: RBX, Scale: 2}, 8: {Base: RSI, Index: R9, Scale: 8},
+		6: {Base: RSI, Index: RBX, Scale: 2}, 8: {Base: RSI, Index: R9, Scale: 8}, 12: {Base: RSI, Index: RBX, Scale: 4},
 	}
 	// vload loads zmm h of a row at mem: masked (zeroing) for the last.
 	vload := func(mem Mem, h int, dst VecPhysical) {
@@ -100,11 +109,13 @@ func sgemmZ(w, init int) {
 		}
 	}
 
-	tiles := []int{zRows(w), 4, 2, 1}
-	for ti, nr := range tiles {
-		if ti > 0 && nr >= tiles[0] {
-			continue
+	tiles := []int{zRows(w)}
+	for _, nr := range []int{8, 4, 2, 1} {
+		if nr < tiles[0] {
+			tiles = append(tiles, nr)
 		}
+	}
+	for ti, nr := range tiles {
 		tl := fmt.Sprintf("%s_rows%d", lbl, nr)
 		next := lbl + "_done"
 		for _, n := range tiles[ti+1:] {
@@ -151,6 +162,10 @@ func sgemmZ(w, init int) {
 		}
 		MOVQ(RSI, RAX)
 		MOVQ(RDX, RCX)
+		if nr > 8 {
+			Store(R12, Param("m"))
+			LEAQ(Mem{Base: RSI, Index: R9, Scale: 8}, R12)
+		}
 		Label(tl + "_loop")
 		for h := 0; h < w; h++ {
 			vload(Mem{Base: RCX, Disp: 64 * h}, h, bv[h])
@@ -163,6 +178,9 @@ func sgemmZ(w, init int) {
 			}
 		}
 		ADDQ(R10, RAX)
+		if nr > 8 {
+			ADDQ(R10, R12)
+		}
 		ADDQ(R11, RCX)
 		CMPQ(RCX, R13)
 		JLT(LabelRef(tl + "_loop"))
@@ -178,6 +196,9 @@ func sgemmZ(w, init int) {
 			ADDQ(R8, RDI)
 		}
 		LEAQ(stepA[nr], RSI)
+		if nr > 8 {
+			Load(Param("m"), R12)
+		}
 		SUBQ(Imm(uint64(nr)), R12)
 		JMP(LabelRef(tl))
 	}

@@ -165,3 +165,36 @@ func BenchmarkSgemmWeightGrad(b *testing.B) {
 		sgemm(c, n, a, 1, Dp, bm, n, m, k, n)
 	}
 }
+
+// BenchmarkSgemmNarrow is case 3's narrow products on one 32-sequence
+// chunk (160 rows, d_model 12 padded to 16 columns): a weight gradient
+// (W_O's, 12 × 16 over the 160 rows) and an input gradient (dmid from
+// dpost, 160 × 16 over d_mlp 48).
+func BenchmarkSgemmNarrow(b *testing.B) {
+	const rows, D, Dp, F, Fp = 160, 12, 16, 48, 48
+	z := make([]float32, rows*Dp)
+	g := make([]float32, rows*Dp)
+	dpost := make([]float32, rows*Fp)
+	wInT := make([]float32, F*Dp)
+	for i := range z {
+		z[i], g[i] = float32(i%11)*0.1, float32(i%5)*0.3
+	}
+	for i := range dpost {
+		dpost[i] = float32(i%9) * 0.2
+	}
+	for i := range wInT {
+		wInT[i] = float32(i%7) * 0.1
+	}
+	gW := make([]float32, D*Dp)
+	gmid := make([]float32, rows*Dp)
+	b.Run("weight", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			sgemm(gW, Dp, z, 1, Dp, g, Dp, D, rows, Dp)
+		}
+	})
+	b.Run("input", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			sgemm(gmid, Dp, dpost, Fp, 1, wInT, Dp, rows, F, Dp)
+		}
+	})
+}
