@@ -25,3 +25,46 @@ func embedRows(x []float32, Dp int, wE, wPos []float32, toks []int32, t0, T, D i
 		}
 	}
 }
+
+// maxEmbedTable bounds embedTable's size in floats (256 KB).
+const maxEmbedTable = 1 << 16
+
+// embedTable returns tab (reused) holding every sum W_E[v] + W_pos[t] as
+// a padded row (stride Dp, zeros past D) at row v·NCtx + t, the same
+// float32 additions as embedRows, or nil when the table would exceed
+// maxEmbedTable floats. Small vocabularies and contexts (tracr's cases)
+// have far fewer such pairs than a batch has tokens, so a forward pass
+// copies rows of the table instead of adding.
+func embedTable(tab []float32, g geom, wE, wPos []float32) []float32 {
+	n := g.Vin * g.NCtx * g.Dp
+	if n > maxEmbedTable {
+		return nil
+	}
+	tab = grow(tab, n)
+	D := g.D
+	for v := 0; v < g.Vin; v++ {
+		e := wE[v*D : v*D+D]
+		for t := 0; t < g.NCtx; t++ {
+			o := tab[(v*g.NCtx+t)*g.Dp : (v*g.NCtx+t+1)*g.Dp]
+			p := wPos[t*D : t*D+D]
+			for d := range e {
+				o[d] = e[d] + p[d]
+			}
+			clear(o[D:])
+		}
+	}
+	return tab
+}
+
+// embedFromTable is embedRows with the sums taken from embedTable's tab
+// (rows of nctx positions per token id).
+func embedFromTable(x []float32, Dp int, tab []float32, nctx int, toks []int32, t0, T int) {
+	t := t0
+	for r, tok := range toks {
+		i := (int(tok)*nctx + t) * Dp
+		copy(x[r*Dp:(r+1)*Dp], tab[i:i+Dp])
+		if t++; t == T {
+			t = 0
+		}
+	}
+}

@@ -36,6 +36,7 @@ type Workspace struct {
 	wIn, wInT, bIn    [][]float32 // [D][Fp], [F][Dp], [Fp]
 	wOut, wOutT, bOut [][]float32 // [F][Dp], [D][Fp], [Dp]
 	wU, wUT, bU       []float32   // [D][Vp], [V][Dp], [Vp]
+	embed             []float32   // [Vin·NCtx][Dp] W_E[v] + W_pos[t] at row v·NCtx+t (nil when too large; see embedTable)
 
 	// Activations, rows N = B·T, padded widths.
 	tok       []int32
@@ -332,6 +333,7 @@ func (n *Net) prepare(ws *Workspace) {
 	packRows(ws.wU, g.Vp, wU, g.D, g.V)
 	packT(ws.wUT, g.Dp, wU, g.V, g.D, g.V)
 	packRows(ws.bU, g.Vp, n.data[n.bU:n.bU+g.V], 1, g.V)
+	ws.embed = embedTable(ws.embed, g, n.data[n.wE:], n.data[n.wPos:])
 }
 
 // setPatches records which nodes are patched and copies patched heads'
@@ -381,7 +383,11 @@ func (n *Net) forwardChunk(ws, src, zsrc *Workspace, from, until, c, b0, b1, T i
 	case from > 0:
 		copy(ws.x[l0][r0*Dp:r1*Dp], src.x[l0][r0*Dp:r1*Dp])
 	default:
-		embedRows(ws.x[0][r0*Dp:r1*Dp], Dp, n.data[n.wE:], n.data[n.wPos:], ws.tok[r0:r1], r0%T, T, D)
+		if ws.embed != nil {
+			embedFromTable(ws.x[0][r0*Dp:r1*Dp], Dp, ws.embed, g.NCtx, ws.tok[r0:r1], r0%T, T)
+		} else {
+			embedRows(ws.x[0][r0*Dp:r1*Dp], Dp, n.data[n.wE:], n.data[n.wPos:], ws.tok[r0:r1], r0%T, T, D)
+		}
 	}
 	for l := l0; l < g.L; l++ {
 		mid := ws.mid[l]
