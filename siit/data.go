@@ -24,8 +24,10 @@ type Data struct {
 // Rows is the number of rows.
 func (d *Data) Rows() int { return len(d.rows) }
 
-// Row returns row i's token ids.
-func (d *Data) Row(i int) []int32 { return d.rows[i] }
+// Row returns row i's token ids: a view of Tokens (taken there rather
+// than from rows, whose slice header would be a second dependent memory
+// access for the training's random row order).
+func (d *Data) Row(i int) []int32 { return d.Tokens[i*d.T : (i+1)*d.T : (i+1)*d.T] }
 
 // maxDataTokens bounds the dataset's size in tokens.
 const maxDataTokens = 1 << 28
