@@ -101,7 +101,7 @@ func BenchmarkForwardCase3(b *testing.B) {
 // TestSteadyStateAllocs checks that a training step (a patched source and
 // base run, the loss, the backward pass, clipping and Adam) allocates
 // nothing once the buffers have grown, apart from the two Run structs (on
-// one goroutine; the parallel section adds its goroutines).
+// one goroutine; a parallel pass adds its small pool record).
 func TestSteadyStateAllocs(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	cfg := testConfig()

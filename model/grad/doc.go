@@ -50,7 +50,7 @@
 // Forward. Forward snapshots the weights it uses, and Backward and Node use
 // that snapshot. After the first call of a given batch shape, Forward and
 // Backward allocate only the small Run struct (plus, with GOMAXPROCS > 1,
-// the goroutines of the parallel section). A Net may be run from several
+// a small record per parallel pass). A Net may be run from several
 // goroutines with one Workspace each, as long as nothing updates it
 // meanwhile.
 //
@@ -101,7 +101,8 @@
 // twins on every architecture. The amd64 kernels are generated with avo
 // (internal/asmgen, see generate.go). A batch is split
 // into a fixed number of chunks of rows (at most 16, never depending on
-// GOMAXPROCS), run on up to GOMAXPROCS goroutines; each chunk's parameter
+// GOMAXPROCS), run on up to GOMAXPROCS goroutines (the caller and helpers
+// kept between passes, pool.go); each chunk's parameter
 // gradients are summed in chunk order, so results are bit-identical
 // whatever the number of cores. Against PyTorch (scripts/grad_fixtures.py,
 // testdata/: float32 and float64 runs) losses, logits, gradients and the

@@ -131,7 +131,9 @@ func (j *chunkJob) do(c int) {
 	}
 }
 
-// runChunks runs every chunk of j on up to GOMAXPROCS goroutines.
+// runChunks runs every chunk of j on up to GOMAXPROCS goroutines: the
+// caller and the pool's helpers (pool.go), or, when another pass holds
+// the pool, goroutines of its own.
 func runChunks(j *chunkJob) {
 	n := j.nc
 	w := min(runtime.GOMAXPROCS(0), n)
@@ -141,9 +143,12 @@ func runChunks(j *chunkJob) {
 		}
 		return
 	}
-	runParallel(j, w)
+	if !runPooled(j, w-1) {
+		runParallel(j, w)
+	}
 }
 
+// runParallel runs j's chunks on the caller and w-1 new goroutines.
 func runParallel(j *chunkJob, w int) {
 	n := j.nc
 	var next atomic.Int32
