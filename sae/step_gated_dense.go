@@ -201,20 +201,22 @@ func (s *SAE) stepGatedDense(w *workspace, x []float32, o *stepOptions, gr grads
 			auxRow[b] = float64(a)
 		}
 	})
-	// The reductions over rows, in row order.
+	// The reductions over rows, in row order: the losses, and b_dec's
+	// gradient by spans of columns over the cores (each element still
+	// adds dy then dvia of every row in row order; axpy by 1 is the add).
 	var mse, aux float64
 	for b := 0; b < U; b++ {
 		m := w.mult[b]
 		mse += float64(rs[b] * w.wmse[b] * m)
 		aux += float64(float32(auxRow[b]) * m)
-		dy, via := w.dy[b*D:b*D+D], vr[b*D:b*D+D]
-		for j := range dy {
-			gBDec[j] += dy[j]
-		}
-		for j := range via {
-			gBDec[j] += via[j]
-		}
 	}
+	forSpans(D, bdecSpan, 2*U*D, func(_, lo, hi int) {
+		g := gBDec[lo:hi]
+		for b := 0; b < U; b++ {
+			axpy(1, w.dy[b*D+lo:b*D+hi], g)
+			axpy(1, vr[b*D+lo:b*D+hi], g)
+		}
+	})
 	L.MSE = mse / float64(B)
 	L.L1 = float64(o.coeff) * pen / float64(B)
 	L.Aux = aux / float64(B)
@@ -301,3 +303,8 @@ func (s *SAE) stepGatedDense(w *workspace, x []float32, o *stepOptions, gr grads
 		w.bdecThroughInput(gBDec, s.WEncT, dpSum[:S])
 	}
 }
+
+// bdecSpan is the number of b_dec gradient columns a goroutine of the dense
+// gated step's row reduction takes at a time (a multiple of 8: whole
+// vectors but in the last span).
+const bdecSpan = 128

@@ -320,3 +320,28 @@ func TestGatedDenseCounts(t *testing.T) {
 		})
 	}
 }
+
+// TestAxpyOneIsAdd checks that axpy by 1 (the dense gated step's b_dec
+// gradient reduction) is y += x bit for bit on ±0, infinities, NaN,
+// subnormals and the largest finite values, on the vector lanes and the
+// tail.
+func TestAxpyOneIsAdd(t *testing.T) {
+	sp := []float32{0, float32(math.Copysign(0, -1)), 1, -1, float32(math.Inf(1)), float32(math.Inf(-1)),
+		float32(math.NaN()), math.SmallestNonzeroFloat32, -math.SmallestNonzeroFloat32, math.MaxFloat32, -math.MaxFloat32, 0.1}
+	var x, y []float32
+	for _, a := range sp {
+		for _, b := range sp {
+			x, y = append(x, a), append(y, b)
+		}
+	}
+	for _, n := range []int{len(x), 19, 7} {
+		got := append([]float32(nil), y[:n]...)
+		axpy(1, x[:n], got)
+		for i := range got {
+			want := y[i] + x[i]
+			if math.Float32bits(got[i]) != math.Float32bits(want) {
+				t.Fatalf("n %d: %v + %v: axpy gives %v (%#x), add %v (%#x)", n, y[i], x[i], got[i], math.Float32bits(got[i]), want, math.Float32bits(want))
+			}
+		}
+	}
+}
