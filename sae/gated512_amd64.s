@@ -4,6 +4,52 @@
 
 #include "textflag.h"
 
+// func gatedOpenAVX512(u *float32, bGate *float32, n int) int
+// Requires: AVX, AVX512F, POPCNT
+TEXT ·gatedOpenAVX512(SB), NOSPLIT, $0-32
+	MOVQ   u+0(FP), SI
+	MOVQ   bGate+8(FP), DI
+	MOVQ   n+16(FP), BX
+	VPXORD Z31, Z31, Z31
+	XORQ   AX, AX
+	XORQ   DX, DX
+
+go_full:
+	CMPQ    BX, $0x10
+	JLT     go_tail
+	VMOVUPS (SI)(DX*1), Z0
+	VMOVUPS (DI)(DX*1), Z1
+	VADDPS  Z1, Z0, Z2
+	VCMPPS  $0x1e, Z31, Z2, K1
+	KMOVW   K1, CX
+	POPCNTL CX, CX
+	ADDQ    CX, AX
+	ADDQ    $0x40, DX
+	SUBQ    $0x10, BX
+	JMP     go_full
+
+go_tail:
+	TESTQ     BX, BX
+	JZ        go_done
+	MOVQ      BX, CX
+	MOVL      $0x00000001, BX
+	SHLL      CL, BX
+	DECL      BX
+	KMOVW     BX, K7
+	VMOVUPS.Z (SI)(DX*1), K7, Z0
+	VMOVUPS.Z (DI)(DX*1), K7, Z1
+	VADDPS    Z1, Z0, Z2
+	VCMPPS    $0x1e, Z31, Z2, K1
+	KANDW     K7, K1, K1
+	KMOVW     K1, CX
+	POPCNTL   CX, CX
+	ADDQ      CX, AX
+
+go_done:
+	MOVQ AX, ret+24(FP)
+	VZEROUPPER
+	RET
+
 // func gatedActsAVX512(u *float32, bGate *float32, bMag *float32, e *float32, wdn *float32, f *float32, v *float32, q *float32, ps *float32, cc *int32, n int, m float32, mi int32) int
 // Requires: AVX, AVX512F, POPCNT
 TEXT ·gatedActsAVX512(SB), NOSPLIT, $0-104

@@ -29,16 +29,31 @@ func gemmAccBlockedT(out, a, wT []float32, rows, d, s int) {
 // gemmAccPanels is gemmAccBlocked over w ([d, s]) or, when w is nil, over
 // the transpose wT ([s, d]; then every panel is full and rows ≥ 4).
 func gemmAccPanels(out, a, w, wT []float32, rows, d, s, s8 int) {
+	gemmAccPanelsJobs([]gemmJob{{out, a, rows}}, w, wT, d, s, s8)
+}
+
+// gemmJob is one product of gemmAccPanelsJobs: out [rows, s] += a [rows, d]
+// times the shared right operand.
+type gemmJob struct {
+	out, a []float32
+	rows   int
+}
+
+// gemmAccPanelsJobs is gemmAccPanels for several left operands over the
+// same w (or wT): each group of packed panels serves every job before the
+// next group is packed, so w is packed once for all of them. Every job's
+// values are gemmAccPanels' alone (the same kernels on the same tiles).
+func gemmAccPanelsJobs(jobs []gemmJob, w, wT []float32, d, s, s8 int) {
 	panel := 16
 	nPanels := (s8 + panel - 1) / panel
-	rows4 := rows &^ 3
-	// The first rows4 rows in 6-row tiles, an even number of them so that
-	// the 4-row tiles cover the rest of rows4 (every tile kernel sums an
-	// element's terms in k order: the same values as 4-row tiles alone).
-	tiles6 := rows4 / 12 * 2
 	group := packPanels
 	if useAVX512 {
 		group = packPanels512
+	}
+	anyRows4, total := false, 0
+	for _, jb := range jobs {
+		anyRows4 = anyRows4 || jb.rows >= 4
+		total += jb.rows
 	}
 	run := func(p0, p1 int) {
 		// Each panel w[:, j:j+16] is packed contiguously first: with a
@@ -57,9 +72,11 @@ func gemmAccPanels(out, a, w, wT []float32, rows, d, s, s8 int) {
 			for g < group && p+g < p1 && (p+g)*panel+panel <= s8 {
 				g++
 			}
-			if g == 0 || rows4 == 0 {
+			if g == 0 || !anyRows4 {
 				j := p * panel
-				gemmAccAVX2(&out[j], &a[0], &w[j], rows, d, s, min(panel, s8-j))
+				for _, jb := range jobs {
+					gemmAccAVX2(&jb.out[j], &jb.a[0], &w[j], jb.rows, d, s, min(panel, s8-j))
+				}
 				p++
 				continue
 			}
@@ -71,49 +88,14 @@ func gemmAccPanels(out, a, w, wT []float32, rows, d, s, s8 int) {
 					transposeTo(pack[q*d*16:], 16, wT[j*d:(j+16)*d], 16, d)
 				}
 			}
-			if useAVX512 {
-				gemmTiles512(out[p*panel:], a, pack, tiles6/2, d, s, g)
-			} else {
-				// The 6-row tiles a block of rows at a time over the
-				// group's panels, so that the block of a stays in cache
-				// across them.
-				tb := gemmRowBlock(d) / 6
-				for t0 := 0; t0 < tiles6; t0 += tb {
-					nt := min(tb, tiles6-t0)
-					for q := 0; q < g; q++ {
-						j := (p + q) * panel
-						gemm6x16AVX2(&out[t0*6*s+j], &a[t0*6*d], &pack[q*d*16], nt, d, s, 16)
-					}
-				}
-			}
-			for q := 0; q < g; q++ {
-				j := (p + q) * panel
-				pk := pack[q*d*16:]
-				if r6 := 6 * tiles6; r6 < rows4 {
-					gemm4x16AVX2(&out[r6*s+j], &a[r6*d], &pk[0], rows4-r6, d, s, 16)
-				}
-				if rows4 < rows {
-					if w != nil {
-						gemmAccAVX2(&out[rows4*s+j], &a[rows4*d], &w[j], rows-rows4, d, s, 16)
-						continue
-					}
-					// The same kernel on the packed panel, through a
-					// 16-wide copy of the last rows' outputs.
-					n := rows - rows4
-					for r := 0; r < n; r++ {
-						copy(tail[r*16:r*16+16], out[(rows4+r)*s+j:])
-					}
-					gemmAccAVX2(&tail[0], &a[rows4*d], &pk[0], n, d, 16, 16)
-					for r := 0; r < n; r++ {
-						copy(out[(rows4+r)*s+j:(rows4+r)*s+j+16], tail[r*16:r*16+16])
-					}
-				}
+			for _, jb := range jobs {
+				gemmPackedJob(jb, w, pack, tail, p, g, d, s)
 			}
 			p += g
 		}
 	}
 	workers := runtime.GOMAXPROCS(0)
-	if workers < 2 || rows*d*s8 < 1<<24 || nPanels < 2 {
+	if workers < 2 || total*d*s8 < 1<<24 || nPanels < 2 {
 		run(0, nPanels)
 		return
 	}
@@ -128,6 +110,63 @@ func gemmAccPanels(out, a, w, wT []float32, rows, d, s, s8 int) {
 		}()
 	}
 	wg.Wait()
+}
+
+// gemmPackedJob runs one job of gemmAccPanelsJobs on the g packed panels
+// from panel p (pack; tail: scratch for wT's last rows): the first rows4
+// rows in 6-row tiles, an even number of them so that the 4-row tiles
+// cover the rest of rows4 (every tile kernel sums an element's terms in k
+// order: the same values as 4-row tiles alone), then the last rows.
+func gemmPackedJob(jb gemmJob, w, pack, tail []float32, p, g, d, s int) {
+	const panel = 16
+	out, a, rows := jb.out, jb.a, jb.rows
+	rows4 := rows &^ 3
+	if rows4 == 0 {
+		// too few rows for the tiles: straight on w (wT needs rows ≥ 4)
+		for q := 0; q < g; q++ {
+			j := (p + q) * panel
+			gemmAccAVX2(&out[j], &a[0], &w[j], rows, d, s, panel)
+		}
+		return
+	}
+	tiles6 := rows4 / 12 * 2
+	if useAVX512 {
+		gemmTiles512(out[p*panel:], a, pack, tiles6/2, d, s, g)
+	} else {
+		// The 6-row tiles a block of rows at a time over the group's
+		// panels, so that the block of a stays in cache across them.
+		tb := gemmRowBlock(d) / 6
+		for t0 := 0; t0 < tiles6; t0 += tb {
+			nt := min(tb, tiles6-t0)
+			for q := 0; q < g; q++ {
+				j := (p + q) * panel
+				gemm6x16AVX2(&out[t0*6*s+j], &a[t0*6*d], &pack[q*d*16], nt, d, s, 16)
+			}
+		}
+	}
+	for q := 0; q < g; q++ {
+		j := (p + q) * panel
+		pk := pack[q*d*16:]
+		if r6 := 6 * tiles6; r6 < rows4 {
+			gemm4x16AVX2(&out[r6*s+j], &a[r6*d], &pk[0], rows4-r6, d, s, 16)
+		}
+		if rows4 < rows {
+			if w != nil {
+				gemmAccAVX2(&out[rows4*s+j], &a[rows4*d], &w[j], rows-rows4, d, s, 16)
+				continue
+			}
+			// The same kernel on the packed panel, through a 16-wide
+			// copy of the last rows' outputs.
+			n := rows - rows4
+			for r := 0; r < n; r++ {
+				copy(tail[r*16:r*16+16], out[(rows4+r)*s+j:])
+			}
+			gemmAccAVX2(&tail[0], &a[rows4*d], &pk[0], n, d, 16, 16)
+			for r := 0; r < n; r++ {
+				copy(out[(rows4+r)*s+j:(rows4+r)*s+j+16], tail[r*16:r*16+16])
+			}
+		}
+	}
 }
 
 // gemmRowBlock is the number of rows of a (a multiple of 6) that
@@ -177,6 +216,23 @@ func gemmAcc(out, a, w []float32, rows, d, s int) {
 	_ = a[rows*d-1]
 	_ = w[d*s-1]
 	if s >= sparseMinCols && sparseEnough(a[:rows*d]) {
+		gemmAccSparse(out, a, w, rows, d, s)
+		return
+	}
+	gemmAccDense(out, a, w, rows, d, s)
+}
+
+// gemmAccCounted is gemmAcc for an operand a whose count of non-zero
+// entries, nz, the caller already knows: the same path and values without
+// gemmAcc's serial scan of a.
+func gemmAccCounted(out, a, w []float32, rows, d, s, nz int) {
+	if rows == 0 || d == 0 || s == 0 {
+		return
+	}
+	_ = out[rows*s-1]
+	_ = a[rows*d-1]
+	_ = w[d*s-1]
+	if s >= sparseMinCols && sparseByCount(nz, rows*d) {
 		gemmAccSparse(out, a, w, rows, d, s)
 		return
 	}
@@ -324,6 +380,19 @@ func gemmTNAccBuf(out, a, w []float32, n, m, p int, buf []float32) {
 	gemmTNAccDenseBuf(out, a, w, n, m, p, buf)
 }
 
+// gemmTNAccCounted is gemmTNAccBuf for an operand a with nz non-zero
+// entries (known to the caller): the same path and values without the scan.
+func gemmTNAccCounted(out, a, w []float32, n, m, p int, buf []float32, nz int) {
+	if n == 0 || m == 0 || p == 0 {
+		return
+	}
+	if p >= sparseMinCols && sparseByCount(nz, n*m) {
+		gemmTNAccSparse(out, a, w, n, m, p)
+		return
+	}
+	gemmTNAccDenseBuf(out, a, w, n, m, p, buf)
+}
+
 // gemmTNAccDense is gemmTNAcc without the sparse-operand check.
 func gemmTNAccDense(out, a, w []float32, n, m, p int) {
 	gemmTNAccDenseBuf(out, a, w, n, m, p, nil)
@@ -333,7 +402,7 @@ func gemmTNAccDense(out, a, w []float32, n, m, p int) {
 func gemmTNAccDenseBuf(out, a, w []float32, n, m, p int, tbuf []float32) {
 	if useAVX2 && n*m*p >= tnTransposeMinWork && m >= 16 && p >= 16 && len(tbuf) >= n*m {
 		at := tbuf[:n*m]
-		transposeTo(at, n, a, n, m)
+		transposePar(at, n, a, n, m)
 		gemmAccDense(out, at, w, m, n, p)
 		return
 	}
@@ -348,7 +417,7 @@ func gemmTNAccDenseBuf(out, a, w []float32, n, m, p int, tbuf []float32) {
 			*buf = make([]float32, n*m)
 		}
 		at := (*buf)[:n*m]
-		transposeTo(at, n, a, n, m)
+		transposePar(at, n, a, n, m)
 		gemmAccDense(out, at, w, m, n, p)
 		transposeBufs.Put(buf)
 		return
@@ -459,7 +528,7 @@ const sparseMinCols = 128
 // sparseEnough reports whether a has at most sparseMaxDensity non-zeros
 // (counted branch-free: the density is often near the threshold).
 func sparseEnough(a []float32) bool {
-	limit := int(sparseMaxDensity * float64(len(a)))
+	limit := sparseLimit(len(a))
 	nz := 0
 	// Branch-free counting, with a look at the count every 4096 values:
 	// a dense operand is known to be one long before the end.
@@ -474,6 +543,19 @@ func sparseEnough(a []float32) bool {
 		a = a[len(c):]
 	}
 	return nz <= limit
+}
+
+// sparseLimit is the largest non-zero count of an n-value operand that
+// sparseEnough accepts.
+func sparseLimit(n int) int {
+	return int(sparseMaxDensity * float64(n))
+}
+
+// sparseByCount is sparseEnough for an operand of n values of which nz are
+// non-zero (±0 counting as zero): sparseEnough's answer without the scan,
+// since its running count only grows to nz.
+func sparseByCount(nz, n int) bool {
+	return nz <= sparseLimit(n)
 }
 
 // nonZero is 1 when v ≠ 0 (either sign of zero counts as zero), else 0.

@@ -29,6 +29,12 @@ func gemm12x16AVX512(out, a, w *float32, tiles, kc, s, lda, ws, wp int)
 
 // Kernels of gated512_amd64.s: the dense gated step's element-wise passes.
 
+// gatedOpenAVX512 returns the number of i < n with u[i]+bGate[i] > 0
+// (NaN not counted): the gated step's open gates in a row.
+//
+//go:noescape
+func gatedOpenAVX512(u, bGate *float32, n int) int
+
 // gatedActsAVX512 is the dense gated step's activation pass over n
 // features of a row: with π = u+bGate, where π > 0: v = π, q = π·wdn,
 // ps += π·m, and where also mg = u·e + bMag > 0: f = mg, cc += mi; +0 in

@@ -27,6 +27,17 @@ func gemmTileGo(out, a, w *float32, rows, cols, kc, s, lda, ws, wp int) {
 	}
 }
 
+// gatedOpenGo is gatedOpenAVX512 as the plain loop (gatedDenseByCost's
+// branch-free count).
+func gatedOpenGo(u, bGate *float32, n int) int {
+	uv, bg := floatsAt(u, n), floatsAt(bGate, n)
+	count := 0
+	for i, ui := range uv {
+		count += positive(ui + bg[i])
+	}
+	return count
+}
+
 // gatedActsGo is gatedActsAVX512 as the plain loop (the dense gated step's
 // activation pass without tanh).
 func gatedActsGo(u, bGate, bMag, e, wdn, f, v, q, ps *float32, cc *int32, n int, m float32, mi int32) int {

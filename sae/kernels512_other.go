@@ -14,6 +14,10 @@ func gemm12x16AVX512(out, a, w *float32, tiles, kc, s, lda, ws, wp int) {
 	gemmTileGo(out, a, w, 12*tiles, 16, kc, s, lda, ws, wp)
 }
 
+func gatedOpenAVX512(u, bGate *float32, n int) int {
+	return gatedOpenGo(u, bGate, n)
+}
+
 func gatedActsAVX512(u, bGate, bMag, e, wdn, f, v, q, ps *float32, cc *int32, n int, m float32, mi int32) int {
 	return gatedActsGo(u, bGate, bMag, e, wdn, f, v, q, ps, cc, n, m, mi)
 }

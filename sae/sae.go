@@ -169,9 +169,12 @@ func (s *SAE) SetDecoderNormToUnit() {
 // decoderNorms writes ‖W_dec_i‖ into dst.
 func (s *SAE) decoderNorms(dst []float32) {
 	d := s.DIn
-	for i := 0; i < s.DSAE; i++ {
-		dst[i] = float32(math.Sqrt(float64(sumSq(s.WDec[i*d : i*d+d]))))
-	}
+	// rows by spans over the cores (each row's norm is its own sum)
+	forSpans(s.DSAE, rowSpan, s.DSAE*d, func(_, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			dst[i] = float32(math.Sqrt(float64(sumSq(s.WDec[i*d : i*d+d]))))
+		}
+	})
 }
 
 // rowNorm is the per-row input normalisation of one input row: the SAE sees

@@ -100,6 +100,19 @@ func TestGatedKernels512(t *testing.T) {
 			cc[i] = int32(r.IntN(9))
 			ccW[i] = cc[i]
 		}
+		// the open-gate count, also with NaN and ±0 sums
+		un := append([]float32(nil), u...)
+		for i := range un {
+			switch r.IntN(6) {
+			case 0:
+				un[i] = float32(math.NaN())
+			case 1:
+				un[i] = -bg[i] // π = ±0
+			}
+		}
+		if got, want := gatedOpenAVX512(&un[0], &bg[0], n), gatedOpenGo(&un[0], &bg[0], n); got != want {
+			t.Fatalf("n %d: %d open gates, Go %d", n, got, want)
+		}
 		// f, v, q, ps; cc
 		nG := gatedActsAVX512(&u[0], &bg[0], &bm[0], &e[0], &wdn[0], &got[0][0], &got[1][0], &got[2][0], &got[3][0], &cc[0], n, 3, 3)
 		nW := gatedActsGo(&u[0], &bg[0], &bm[0], &e[0], &wdn[0], &want[0][0], &want[1][0], &want[2][0], &want[3][0], &ccW[0], n, 3, 3)

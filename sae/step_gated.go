@@ -85,8 +85,8 @@ func (s *SAE) stepGated(w *workspace, x []float32, o *stepOptions, gr grads, L *
 	o.noise = 0
 	s.encodeDense(w, nil, o) // pre = u = c·W_enc
 	o.noise = saved
-	if gatedDenseByCost(s, w) {
-		s.stepGatedDense(w, x, o, gr, L)
+	if open, dense := gatedDenseByCost(s, w); dense {
+		s.stepGatedDense(w, x, o, gr, L, open)
 		return nil
 	}
 	w.activeLists()

@@ -31,23 +31,28 @@ func (w *workspace) gatedDense() *gatedDenseBuffers {
 // denseMinDensity of the gates open in this step's encoder output (w.pre =
 // c·W_enc), the standard step's cost model (denseMinDensity): the gated
 // step's per-entry work (two decodes, two dots, two gradient rows) is the
-// standard step's.
-func gatedDenseByCost(s *SAE, w *workspace) bool {
+// standard step's. It also returns that count of open gates (when it
+// says dense): the non-zero entries of relu(π), which the dense step's
+// products on relu(π) take instead of scanning it.
+func gatedDenseByCost(s *SAE, w *workspace) (int, bool) {
 	U, S := w.u, w.s
 	if !fastGemm() || w.d < denseCostMinDIn || U == 0 || S < 8 {
-		return false
+		return 0, false
 	}
 	bg := s.BGate[:S]
 	open := countRows(U, S, func(b int) int {
 		u := w.pre[b*S : b*S+S]
 		u = u[:len(bg)]
+		if useAVX512 {
+			return gatedOpenAVX512(&u[0], &bg[0], S)
+		}
 		n := 0
 		for i, v := range u {
 			n += positive(v + bg[i])
 		}
 		return n
 	})
-	return float64(open) >= denseMinDensity*float64(U*S)
+	return open, float64(open) >= denseMinDensity*float64(U*S)
 }
 
 // stepGatedDense is stepGated computed with dense products over every
@@ -57,8 +62,9 @@ func gatedDenseByCost(s *SAE, w *workspace) bool {
 // Memory: four [B, d_sae] slabs — u (w.pre), the activations f (actVal),
 // relu(π) then dLoss/dπ (the dots slab) and the dLoss/df dots then
 // dLoss/du (s3) — the transposes of the weight-gradient products reuse
-// whichever slab is free at that point.
-func (s *SAE) stepGatedDense(w *workspace, x []float32, o *stepOptions, gr grads, L *StepLosses) {
+// whichever slab is free at that point. open is the number of open gates
+// (π > 0 over the step rows: relu(π)'s non-zero entries).
+func (s *SAE) stepGatedDense(w *workspace, x []float32, o *stepOptions, gr grads, L *StepLosses, open int) {
 	B, U, D, S := w.b, w.u, w.d, w.s
 	gWEncT, gWDec, gBGate, gRMag, gBMag, gBDec := gr[0], gr[1], gr[2], gr[3], gr[4], gr[5]
 	gd := w.gatedDense()
@@ -137,14 +143,30 @@ func (s *SAE) stepGatedDense(w *workspace, x []float32, o *stepOptions, gr grads
 	}
 	w.denseActs = true
 	w.fDense = F
+	// The non-zero counts of F and V = relu(π) pick the products' paths as
+	// gemmAcc's scans would (F: the active entries; tanh-relu: scanned).
+	nzF := -1
+	if !tanh {
+		nzF = 0
+		for _, n := range w.actN[:U] {
+			nzF += int(n)
+		}
+	}
 	// Decodes: y = f·W_dec + b_dec, via = relu(π)·W_dec + b_dec.
 	y, vr := w.y[:U*D], gd.viaRec[:U*D]
 	for b := 0; b < U; b++ {
 		copy(y[b*D:b*D+D], s.BDec)
 		copy(vr[b*D:b*D+D], s.BDec)
 	}
-	gemmAcc(y, F, s.WDec, U, S, D)
-	gemmAcc(vr, V, s.WDec, U, S, D)
+	sparseF := D >= sparseMinCols && (nzF >= 0 && sparseByCount(nzF, U*S) || nzF < 0 && sparseEnough(F))
+	sparseV := D >= sparseMinCols && sparseByCount(open, U*S)
+	if !sparseF && !sparseV {
+		// gemmAcc's dense path for both, W_dec packed once
+		gemmAccDensePair(y, F, U, vr, V, U, s.WDec, S, D)
+	} else {
+		gemmAcc(y, F, s.WDec, U, S, D)
+		gemmAccCounted(vr, V, s.WDec, U, S, D, open)
+	}
 	// Losses, dLoss/dy (w.dy) and dLoss/dvia (over vr), as stepGated.
 	w.mseWeights(x, o)
 	invB := 1 / float32(B)
@@ -179,34 +201,41 @@ func (s *SAE) stepGatedDense(w *workspace, x []float32, o *stepOptions, gr grads
 			auxRow[b] = float64(a)
 		}
 	})
-	// The reductions over rows, in row order.
+	// The reductions over rows, in row order: the losses, and b_dec's
+	// gradient by spans of columns over the cores (each element still
+	// adds dy then dvia of every row in row order; axpy by 1 is the add).
 	var mse, aux float64
 	for b := 0; b < U; b++ {
 		m := w.mult[b]
 		mse += float64(rs[b] * w.wmse[b] * m)
 		aux += float64(float32(auxRow[b]) * m)
-		dy, via := w.dy[b*D:b*D+D], vr[b*D:b*D+D]
-		for j := range dy {
-			gBDec[j] += dy[j]
-		}
-		for j := range via {
-			gBDec[j] += via[j]
-		}
 	}
+	forSpans(D, bdecSpan, 2*U*D, func(_, lo, hi int) {
+		g := gBDec[lo:hi]
+		for b := 0; b < U; b++ {
+			axpy(1, w.dy[b*D+lo:b*D+hi], g)
+			axpy(1, vr[b*D+lo:b*D+hi], g)
+		}
+	})
 	L.MSE = mse / float64(B)
 	L.L1 = float64(o.coeff) * pen / float64(B)
 	L.Aux = aux / float64(B)
 	dvia := vr
 	s3 := gd.s3[:U*S]
 	// W_dec gradient of the auxiliary decode while relu(π) is still in V.
-	gemmTNAccBuf(gWDec, V, dvia, U, S, D, s3)
+	gemmTNAccCounted(gWDec, V, dvia, U, S, D, s3, open)
 	// dLoss/dπ and dLoss/df dots: dvia·W_decᵀ (into V), dy·W_decᵀ (s3).
 	// Both on W_dec itself where they can, else on W_decᵀ's copy.
-	ready := false
 	clearPar(V)
-	gemmAccByT(V, dvia, s.WDec, U, D, S, &gd.wdecT, &ready)
 	clearPar(s3)
-	gemmAccByT(s3, w.dy[:U*D], s.WDec, U, D, S, &gd.wdecT, &ready)
+	if encodeFromT(dvia, U, D, S) && encodeFromT(w.dy[:U*D], U, D, S) {
+		// both straight on W_dec, its panels transposed once
+		gemmAccBlockedTPair(V, dvia, U, s3, w.dy[:U*D], U, s.WDec, D, S)
+	} else {
+		ready := false
+		gemmAccByT(V, dvia, s.WDec, U, D, S, &gd.wdecT, &ready)
+		gemmAccByT(s3, w.dy[:U*D], s.WDec, U, D, S, &gd.wdecT, &ready)
+	}
 	// Per entry: dLoss/dπ_gate, dLoss/dπ_mag and dLoss/du (into s3).
 	lam := o.coeff / float32(B)
 	sBG, sBM, sRM, dpSum := gd.sBG[:S], gd.sBM[:S], gd.sRM[:S], gd.dpSum[:S]
@@ -254,7 +283,11 @@ func (s *SAE) stepGatedDense(w *workspace, x []float32, o *stepOptions, gr grads
 	// W_enc gradient: (dLoss/du)ᵀ·c; W_dec gradient of the main decode:
 	// fᵀ·dy (V is free: its slab holds the transposes).
 	gemmTNAccBuf(gWEncT, s3, w.c[:U*D], U, S, D, V)
-	gemmTNAccBuf(gWDec, F, w.dy[:U*D], U, S, D, V)
+	if nzF >= 0 {
+		gemmTNAccCounted(gWDec, F, w.dy[:U*D], U, S, D, V, nzF)
+	} else {
+		gemmTNAccBuf(gWDec, F, w.dy[:U*D], U, S, D, V)
+	}
 	forBlocks(S, S*D, func(_, lo, hi int) {
 		for i := lo; i < hi; i++ {
 			gBGate[i] += sBG[i]
@@ -270,3 +303,8 @@ func (s *SAE) stepGatedDense(w *workspace, x []float32, o *stepOptions, gr grads
 		w.bdecThroughInput(gBDec, s.WEncT, dpSum[:S])
 	}
 }
+
+// bdecSpan is the number of b_dec gradient columns a goroutine of the dense
+// gated step's row reduction takes at a time (a multiple of 8: whole
+// vectors but in the last span).
+const bdecSpan = 128

@@ -268,3 +268,80 @@ func TestJumpReLUCostPath(t *testing.T) {
 		})
 	}
 }
+
+// TestGatedDenseCounts checks the counts the dense gated step hands its
+// products instead of scanning: the active entries per row (w.actN, from
+// the masked AVX-512 pass and from the Go loop) are the non-zero entries
+// of the activations, and the open-gate count of gatedDenseByCost is
+// relu(π)'s non-zero count.
+func TestGatedDenseCounts(t *testing.T) {
+	if !fastGemm() {
+		t.Skip("no fast kernels: the gated step is always sparse")
+	}
+	const B, D, S = 64, 136, 2*passBlock + 40
+	r := rand.New(rand.NewPCG(6, 17))
+	x := make([]float32, B*D)
+	for i := range x {
+		x[i] = float32(r.NormFloat64()*1.5 + 0.3)
+	}
+	s := noisySAE(t, ArchGated, D, S, rand.New(rand.NewPCG(7, 19)))
+	for _, on := range []bool{false, true} {
+		withAVX512(on && useAVX512, func() {
+			w := newWorkspace(B, D, S)
+			o := stepOptions{coeff: 0.3, lp: 1, bandwidth: 0.5}
+			if _, err := s.forwardBackward(w, append([]float32(nil), x...), make([]bool, S), &o, newGrads(s)); err != nil {
+				t.Fatal(err)
+			}
+			if !w.denseActs {
+				t.Fatal("the step did not run dense")
+			}
+			nz, act := 0, 0
+			for _, v := range w.fDense[:w.u*S] {
+				nz += nonZero(v)
+			}
+			for _, n := range w.actN[:w.u] {
+				act += int(n)
+			}
+			if act != nz {
+				t.Errorf("avx512=%v: Σ actN = %d, activations have %d non-zero entries", on, act, nz)
+			}
+			open, _ := gatedDenseByCost(s, w) // w.pre still holds c·W_enc
+			nzV := 0
+			for b := 0; b < w.u; b++ {
+				for i, u := range w.pre[b*S : b*S+S] {
+					if pi := u + s.BGate[i]; pi > 0 {
+						nzV += nonZero(pi)
+					}
+				}
+			}
+			if open != nzV {
+				t.Errorf("avx512=%v: %d open gates, relu(π) has %d non-zero entries", on, open, nzV)
+			}
+		})
+	}
+}
+
+// TestAxpyOneIsAdd checks that axpy by 1 (the dense gated step's b_dec
+// gradient reduction) is y += x bit for bit on ±0, infinities, NaN,
+// subnormals and the largest finite values, on the vector lanes and the
+// tail.
+func TestAxpyOneIsAdd(t *testing.T) {
+	sp := []float32{0, float32(math.Copysign(0, -1)), 1, -1, float32(math.Inf(1)), float32(math.Inf(-1)),
+		float32(math.NaN()), math.SmallestNonzeroFloat32, -math.SmallestNonzeroFloat32, math.MaxFloat32, -math.MaxFloat32, 0.1}
+	var x, y []float32
+	for _, a := range sp {
+		for _, b := range sp {
+			x, y = append(x, a), append(y, b)
+		}
+	}
+	for _, n := range []int{len(x), 19, 7} {
+		got := append([]float32(nil), y[:n]...)
+		axpy(1, x[:n], got)
+		for i := range got {
+			want := y[i] + x[i]
+			if math.Float32bits(got[i]) != math.Float32bits(want) {
+				t.Fatalf("n %d: %v + %v: axpy gives %v (%#x), add %v (%#x)", n, y[i], x[i], got[i], math.Float32bits(got[i]), want, math.Float32bits(want))
+			}
+		}
+	}
+}

@@ -6,12 +6,14 @@ import (
 	. "github.com/mmcloughlin/avo/reg"
 )
 
-// saeGated512 emits sae/gated512_amd64.s: the dense gated step's two
-// element-wise passes over a row's block of features, with AVX-512 masks
+// saeGated512 emits sae/gated512_amd64.s: the gated step's open-gate count
+// (its dense-or-sparse test) and the dense gated step's two element-wise
+// passes over a row's block of features, with AVX-512 masks
 // instead of the Go loops' unpredictable branches. Every value is the Go
 // loop's (the same float32 operations in the same order per element; the
 // row's penalty sum is left to the caller, in order).
 func saeGated512() {
+	gatedOpen512()
 	gatedActs512()
 	gatedGrads512()
 }
@@ -68,6 +70,35 @@ func saeVecIO(tail bool) (load func(p GPPhysical, z VecPhysical), store func(z V
 		}
 	}
 	return load, store, at
+}
+
+// gatedOpen512 emits gatedOpenAVX512: the number of i < n with
+// u+bGate > 0 (false for NaN), 16 lanes at a time: a compare into a mask
+// and its population count.
+func gatedOpen512() {
+	TEXT("gatedOpenAVX512", NOSPLIT, "func(u, bGate *float32, n int) int")
+	u, bGate := RSI, RDI
+	MOVQ(NewParamAddr("u", 0), u)
+	MOVQ(NewParamAddr("bGate", 8), bGate)
+	MOVQ(NewParamAddr("n", 16), RBX)
+	VPXORD(Z31, Z31, Z31)
+	XORQ(RAX, RAX) // count
+	saeMaskedLoop("go", func(tail bool) {
+		load, _, _ := saeVecIO(tail)
+		load(u, Z0)
+		load(bGate, Z1)
+		VADDPS(Z1, Z0, Z2) // π
+		VCMPPS(Imm(saeCmpGT), Z31, Z2, K1)
+		if tail {
+			KANDW(K7, K1, K1)
+		}
+		KMOVW(K1, ECX)
+		POPCNTL(ECX, ECX)
+		ADDQ(RCX, RAX)
+	})
+	MOVQ(RAX, NewParamAddr("ret", 24))
+	VZEROUPPER()
+	RET()
 }
 
 // gatedActs512 emits gatedActsAVX512: for i < n, with π = u+bGate and, where
