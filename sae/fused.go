@@ -88,13 +88,7 @@ func adamScaleZeroSerial(p, g, m, v []float32, gs, b1, omb1, b2, omb2, stepSize,
 		i0 = len(p) &^ 7
 		adamScaleZeroAVX2(&p[0], &g[0], &m[0], &v[0], i0, gs, b1, omb1, b2, omb2, stepSize, eps)
 	}
-	for i := i0; i < len(p); i++ {
-		gi := g[i] * gs
-		g[i] = 0
-		mi := b1*m[i] + omb1*gi
-		vi := b2*v[i] + omb2*gi*gi
-		m[i], v[i] = mi, vi
-		denom := float32(math.Sqrt(float64(vi))) + eps
-		p[i] -= stepSize * mi / denom
+	if i0 < len(p) {
+		adamScaleZeroGo(&p[i0], &g[i0], &m[i0], &v[i0], len(p)-i0, gs, b1, omb1, b2, omb2, stepSize, eps)
 	}
 }

@@ -40,6 +40,7 @@ func gatedOpenGo(u, bGate *float32, n int) int {
 
 // gatedActsGo is gatedActsAVX512 as the plain loop (the dense gated step's
 // activation pass without tanh).
+// (float32(…) around products: no FMA fusion under GOAMD64=v3, as the kernel.)
 func gatedActsGo(u, bGate, bMag, e, wdn, f, v, q, ps *float32, cc *int32, n int, m float32, mi int32) int {
 	uv, bg, bm, ev, wd := floatsAt(u, n), floatsAt(bGate, n), floatsAt(bMag, n), floatsAt(e, n), floatsAt(wdn, n)
 	fv, vv, qv, pv, cv := floatsAt(f, n), floatsAt(v, n), floatsAt(q, n), floatsAt(ps, n), int32sAt(cc, n)
@@ -50,8 +51,8 @@ func gatedActsGo(u, bGate, bMag, e, wdn, f, v, q, ps *float32, cc *int32, n int,
 		if pi > 0 {
 			vi = pi
 			qi = pi * wd[i]
-			pv[i] += pi * m
-			if mg := ui*ev[i] + bm[i]; mg > 0 {
+			pv[i] += float32(pi * m)
+			if mg := float32(ui*ev[i]) + bm[i]; mg > 0 {
 				fi = mg
 				count++
 				cv[i] += mi
@@ -72,15 +73,15 @@ func gatedGradsGo(u, bGate, dotP, f, dd, wdn, e, sBG, sBM, sRM, dpSum *float32, 
 			dv[i] = 0
 			continue
 		}
-		dpg := dp[i] + lamM*wd[i]
+		dpg := dp[i] + float32(lamM*wd[i])
 		var dpm float32
 		if fv[i] > 0 {
 			dpm = dv[i]
 		}
 		g[i] += dpg
 		mg[i] += dpm
-		rm[i] += dpm * ui * ev[i]
-		d := dpg + dpm*ev[i]
+		rm[i] += float32(dpm * ui * ev[i])
+		d := dpg + float32(dpm*ev[i])
 		dv[i] = d
 		ds[i] += d
 	}

@@ -206,8 +206,10 @@ func adamScaleZeroGo(param, grad, m1, m2 *float32, n int, gs, b1, omb1, b2, omb2
 	for i := range p {
 		gi := g[i] * gs
 		g[i] = 0
-		m[i] = b1*m[i] + omb1*gi
-		v[i] = b2*v[i] + omb2*gi*gi
+		// float32(…): products rounded before the sums, as the vector
+		// kernel does, also where GOAMD64=v3 would fuse them into FMAs.
+		m[i] = float32(b1*m[i]) + float32(omb1*gi)
+		v[i] = float32(b2*v[i]) + float32(omb2*gi*gi)
 		p[i] -= stepSize * m[i] / (float32(math.Sqrt(float64(v[i]))) + eps)
 	}
 }

@@ -111,14 +111,17 @@ func (s *SAE) stepGatedDense(w *workspace, x []float32, o *stepOptions, gr grads
 				continue
 			}
 			n := 0
+			// The float32(…) around products keep a GOAMD64=v3 build from
+			// fusing them with the sums into FMAs: the AVX-512 kernels
+			// round the product first, and both paths must give the same bits.
 			for i, ui := range u {
 				pi := ui + bGate[i]
 				var fi, vi float32
 				if pi > 0 {
 					vi = pi
-					p += pi * wdn[i]
-					ps[i] += pi * m
-					if mg := ui*e[i] + bMag[i]; mg > 0 {
+					p += float32(pi * wdn[i])
+					ps[i] += float32(pi * m)
+					if mg := float32(ui*e[i]) + bMag[i]; mg > 0 {
 						fi = mg
 						if tanh {
 							fi = float32(math.Tanh(float64(mg)))
@@ -263,7 +266,7 @@ func (s *SAE) stepGatedDense(w *workspace, x []float32, o *stepOptions, gr grads
 					dd[i] = 0
 					continue
 				}
-				dpg := dotP[i] + lamM*wdn[i]
+				dpg := dotP[i] + float32(lamM*wdn[i])
 				var dpm float32
 				if fi := f[i]; fi > 0 {
 					dpm = dd[i]
@@ -273,8 +276,8 @@ func (s *SAE) stepGatedDense(w *workspace, x []float32, o *stepOptions, gr grads
 				}
 				sBG[i] += dpg
 				sBM[i] += dpm
-				sRM[i] += dpm * ui * e[i]
-				d := dpg + dpm*e[i]
+				sRM[i] += float32(dpm * ui * e[i])
+				d := dpg + float32(dpm*e[i])
 				dd[i] = d
 				dpSum[i] += d
 			}
