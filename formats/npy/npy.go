@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/glassbox-interp/glassbox/tensor"
 )
@@ -19,6 +20,10 @@ var (
 
 // Parse decodes a NumPy .npy file (format 1.0–3.0) holding a C-ordered
 // little-endian float32 or float64 array. source names it in errors.
+// Float32 data on a little-endian machine, 4-byte aligned in b (NumPy pads
+// headers to 64 bytes), is returned in place: the tensor's Data shares b's
+// memory, so a large file is not held twice while it loads (b must not be
+// changed afterwards). Otherwise the values are copied.
 func Parse(b []byte, source string) (*tensor.Tensor, error) {
 	fail := func(format string, args ...any) error {
 		return fmt.Errorf("npy %s: %s", source, fmt.Sprintf(format, args...))
@@ -88,6 +93,9 @@ func Parse(b []byte, source string) (*tensor.Tensor, error) {
 	if len(data) != n*size {
 		return nil, fail("data has %d bytes, shape (%s) of %d-byte values needs %d", len(data), sm[1], size, n*size)
 	}
+	if size == 4 && n > 0 && nativeLittleEndian && uintptr(unsafe.Pointer(&data[0]))%4 == 0 {
+		return &tensor.Tensor{Shape: shape, Data: unsafe.Slice((*float32)(unsafe.Pointer(&data[0])), n)}, nil
+	}
 	out := make([]float32, n)
 	for i := range out {
 		if size == 4 {
@@ -98,3 +106,7 @@ func Parse(b []byte, source string) (*tensor.Tensor, error) {
 	}
 	return &tensor.Tensor{Shape: shape, Data: out}, nil
 }
+
+// nativeLittleEndian reports whether float32 values in memory have the
+// .npy '<f4' byte order, so that aligned data can be used without a copy.
+var nativeLittleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1

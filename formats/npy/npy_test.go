@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/glassbox-interp/glassbox/tensor"
 )
@@ -52,6 +53,37 @@ func TestParse(t *testing.T) {
 		if err != nil || !slices.Equal(tt.Shape, tc.shape) || tt.Data[3] != 4 {
 			t.Errorf("%s: %v, %v", tc.name, tt, err)
 		}
+	}
+}
+
+// TestParseInPlace: aligned float32 data is returned without a copy (it
+// shares the file's bytes), misaligned data is copied, and both decode to
+// the same values.
+func TestParseInPlace(t *testing.T) {
+	vals := []float32{1.5, -2, 3.25, float32(math.Inf(1)), 0, -0.125}
+	b := npyBytes("2, 3", vals)
+	got, err := Parse(b, "aligned.npy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.Data, vals) {
+		t.Fatalf("aligned: %v, want %v", got.Data, vals)
+	}
+	shared := &got.Data[0] == (*float32)(unsafe.Pointer(&b[len(b)-4*len(vals)]))
+	if nativeLittleEndian && !shared {
+		t.Errorf("aligned float32 data was copied on a little-endian machine")
+	}
+	// The same file one byte into a buffer: the data is misaligned.
+	mis := append(make([]byte, 1, len(b)+1), b...)[1:]
+	got2, err := Parse(mis, "misaligned.npy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got2.Data, vals) {
+		t.Fatalf("misaligned: %v, want %v", got2.Data, vals)
+	}
+	if &got2.Data[0] == (*float32)(unsafe.Pointer(&mis[len(mis)-4*len(vals)])) {
+		t.Errorf("misaligned data was not copied")
 	}
 }
 
