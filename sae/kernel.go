@@ -209,22 +209,13 @@ var packBufs = sync.Pool{New: func() any { return new([]float32) }}
 // w [d, s], out [rows, s] (row-major), with the AVX2 kernel for the first
 // s&^7 columns when available.
 func gemmAcc(out, a, w []float32, rows, d, s int) {
-	if rows == 0 || d == 0 || s == 0 {
-		return
-	}
-	_ = out[rows*s-1]
-	_ = a[rows*d-1]
-	_ = w[d*s-1]
-	if s >= sparseMinCols && sparseEnough(a[:rows*d]) {
-		gemmAccSparse(out, a, w, rows, d, s)
-		return
-	}
-	gemmAccDense(out, a, w, rows, d, s)
+	gemmAccCounted(out, a, w, rows, d, s, -1)
 }
 
 // gemmAccCounted is gemmAcc for an operand a whose count of non-zero
-// entries, nz, the caller already knows: the same path and values without
-// gemmAcc's serial scan of a.
+// entries, nz, the caller may already know: the same path and values,
+// without gemmAcc's serial scan of a when nz ≥ 0 (nz < 0: unknown, a is
+// scanned).
 func gemmAccCounted(out, a, w []float32, rows, d, s, nz int) {
 	if rows == 0 || d == 0 || s == 0 {
 		return
@@ -232,7 +223,7 @@ func gemmAccCounted(out, a, w []float32, rows, d, s, nz int) {
 	_ = out[rows*s-1]
 	_ = a[rows*d-1]
 	_ = w[d*s-1]
-	if s >= sparseMinCols && sparseByCount(nz, rows*d) {
+	if s >= sparseMinCols && sparseOperand(a[:rows*d], nz) {
 		gemmAccSparse(out, a, w, rows, d, s)
 		return
 	}
@@ -370,23 +361,17 @@ func gemmTNAcc(out, a, w []float32, n, m, p int) {
 // gemmTNAccBuf is gemmTNAcc transposing a large left operand into buf
 // (at least n·m values) rather than a pooled buffer; nil: the pool.
 func gemmTNAccBuf(out, a, w []float32, n, m, p int, buf []float32) {
-	if n == 0 || m == 0 || p == 0 {
-		return
-	}
-	if p >= sparseMinCols && sparseEnough(a[:n*m]) {
-		gemmTNAccSparse(out, a, w, n, m, p)
-		return
-	}
-	gemmTNAccDenseBuf(out, a, w, n, m, p, buf)
+	gemmTNAccCounted(out, a, w, n, m, p, buf, -1)
 }
 
 // gemmTNAccCounted is gemmTNAccBuf for an operand a with nz non-zero
-// entries (known to the caller): the same path and values without the scan.
+// entries when the caller knows them (nz ≥ 0): the same path and values
+// without the scan (nz < 0: a is scanned).
 func gemmTNAccCounted(out, a, w []float32, n, m, p int, buf []float32, nz int) {
 	if n == 0 || m == 0 || p == 0 {
 		return
 	}
-	if p >= sparseMinCols && sparseByCount(nz, n*m) {
+	if p >= sparseMinCols && sparseOperand(a[:n*m], nz) {
 		gemmTNAccSparse(out, a, w, n, m, p)
 		return
 	}
@@ -556,6 +541,15 @@ func sparseLimit(n int) int {
 // since its running count only grows to nz.
 func sparseByCount(nz, n int) bool {
 	return nz <= sparseLimit(n)
+}
+
+// sparseOperand is the sparse-path test of the products' operand a: by
+// its non-zero count nz when known (nz ≥ 0), else by scanning a.
+func sparseOperand(a []float32, nz int) bool {
+	if nz < 0 {
+		return sparseEnough(a)
+	}
+	return sparseByCount(nz, len(a))
 }
 
 // nonZero is 1 when v ≠ 0 (either sign of zero counts as zero), else 0.

@@ -147,7 +147,7 @@ func (s *SAE) stepGatedDense(w *workspace, x []float32, o *stepOptions, gr grads
 	w.denseActs = true
 	w.fDense = F
 	// The non-zero counts of F and V = relu(π) pick the products' paths as
-	// gemmAcc's scans would (F: the active entries; tanh-relu: scanned).
+	// gemmAcc's scans would (F: the active entries; tanh-relu: -1, scanned).
 	nzF := -1
 	if !tanh {
 		nzF = 0
@@ -161,13 +161,11 @@ func (s *SAE) stepGatedDense(w *workspace, x []float32, o *stepOptions, gr grads
 		copy(y[b*D:b*D+D], s.BDec)
 		copy(vr[b*D:b*D+D], s.BDec)
 	}
-	sparseF := D >= sparseMinCols && (nzF >= 0 && sparseByCount(nzF, U*S) || nzF < 0 && sparseEnough(F))
-	sparseV := D >= sparseMinCols && sparseByCount(open, U*S)
-	if !sparseF && !sparseV {
+	if D < sparseMinCols || !sparseOperand(F, nzF) && !sparseOperand(V, open) {
 		// gemmAcc's dense path for both, W_dec packed once
 		gemmAccDensePair(y, F, U, vr, V, U, s.WDec, S, D)
 	} else {
-		gemmAcc(y, F, s.WDec, U, S, D)
+		gemmAccCounted(y, F, s.WDec, U, S, D, nzF)
 		gemmAccCounted(vr, V, s.WDec, U, S, D, open)
 	}
 	// Losses, dLoss/dy (w.dy) and dLoss/dvia (over vr), as stepGated.
@@ -286,11 +284,7 @@ func (s *SAE) stepGatedDense(w *workspace, x []float32, o *stepOptions, gr grads
 	// W_enc gradient: (dLoss/du)ᵀ·c; W_dec gradient of the main decode:
 	// fᵀ·dy (V is free: its slab holds the transposes).
 	gemmTNAccBuf(gWEncT, s3, w.c[:U*D], U, S, D, V)
-	if nzF >= 0 {
-		gemmTNAccCounted(gWDec, F, w.dy[:U*D], U, S, D, V, nzF)
-	} else {
-		gemmTNAccBuf(gWDec, F, w.dy[:U*D], U, S, D, V)
-	}
+	gemmTNAccCounted(gWDec, F, w.dy[:U*D], U, S, D, V, nzF)
 	forBlocks(S, S*D, func(_, lo, hi int) {
 		for i := lo; i < hi; i++ {
 			gBGate[i] += sBG[i]
