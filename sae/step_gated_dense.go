@@ -42,15 +42,10 @@ func gatedDenseByCost(s *SAE, w *workspace) (int, bool) {
 	bg := s.BGate[:S]
 	open := countRows(U, S, func(b int) int {
 		u := w.pre[b*S : b*S+S]
-		u = u[:len(bg)]
 		if useAVX512 {
 			return gatedOpenAVX512(&u[0], &bg[0], S)
 		}
-		n := 0
-		for i, v := range u {
-			n += positive(v + bg[i])
-		}
-		return n
+		return gatedOpenGo(&u[0], &bg[0], S)
 	})
 	return open, float64(open) >= denseMinDensity*float64(U*S)
 }

@@ -67,21 +67,13 @@ func (s *SAE) stepJumpReLUDense(w *workspace, x []float32, th []float32, o *step
 			pre := w.pre[b*S+lo : b*S+hi]
 			f := F[b*S+lo : b*S+hi]
 			mi := int32(w.mult[b])
+			// f = pre where above the threshold, else 0, counting the active
+			// entries (jumpActsGo is the plain loop)
+			var n int
 			if useAVX512 {
-				// the loop below without its branches
-				n := jumpActsAVX512(&pre[0], &th[0], &f[0], &cc[0], len(th), mi)
-				atomic.AddInt32(&w.actN[b], int32(n))
-				continue
-			}
-			n := 0
-			for i, p := range pre[:len(th)] {
-				var v float32
-				if p > th[i] {
-					v = p
-					n++
-					cc[i] += mi
-				}
-				f[i] = v
+				n = jumpActsAVX512(&pre[0], &th[0], &f[0], &cc[0], len(th), mi)
+			} else {
+				n = jumpActsGo(&pre[0], &th[0], &f[0], &cc[0], len(th), mi)
 			}
 			atomic.AddInt32(&w.actN[b], int32(n))
 		}
