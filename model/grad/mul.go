@@ -68,12 +68,10 @@ func colSums(c, b []float32, ldb, k, n int) {
 	colSumsGo(c, b, ldb, k, n)
 }
 
-// colSumsGo is the pure-Go twin of colSumsAVX2.
+// colSumsGo is the pure-Go twin of colSumsAVX2: the rows added in turn.
 func colSumsGo(c, b []float32, ldb, k, n int) {
 	c = c[:n]
 	for i := 0; i < k; i++ {
-		for j, v := range b[i*ldb : i*ldb+n] {
-			c[j] += v
-		}
+		addRowsGo(c, b[i*ldb:i*ldb+n])
 	}
 }
