@@ -78,19 +78,25 @@ const (
 	initXBias        // X's row plus the bias row
 )
 
-// sgemmCols emits one kernel for a block of 8·w columns (w = 1 or 2).
-// Arguments: c *float32, ldc int, a *float32, sar, sak int, b *float32,
-// ldb int, m, k int (strides in elements), then for initBias bias
-// *float32, for initXBias x, bias *float32 (x's row stride is ldc). k ≥ 1.
-func sgemmCols(name, lbl string, w int, init int) {
-	sig := "func(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int"
+// sgemmSig is the Go signature of a product kernel: sgemm's arguments,
+// then extra (e.g. ", mask uint16"), then init's starting-value operands.
+func sgemmSig(extra string, init int) string {
+	sig := "func(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int" + extra
 	switch init {
 	case initBias:
 		sig += ", bias *float32"
 	case initXBias:
 		sig += ", x, bias *float32"
 	}
-	TEXT(name, NOSPLIT, sig+")")
+	return sig + ")"
+}
+
+// sgemmCols emits one kernel for a block of 8·w columns (w = 1 or 2).
+// Arguments: c *float32, ldc int, a *float32, sar, sak int, b *float32,
+// ldb int, m, k int (strides in elements), then for initBias bias
+// *float32, for initXBias x, bias *float32 (x's row stride is ldc). k ≥ 1.
+func sgemmCols(name, lbl string, w int, init int) {
+	TEXT(name, NOSPLIT, sgemmSig("", init))
 	biasReg := []VecPhysical{Y14, Y15}
 	switch init {
 	case initBias:
@@ -288,14 +294,7 @@ func sgemmTile(name, lbl string, nr, w int, init int) {
 	if nr*w != 12 || nr > 6 {
 		panic("asmgen: sgemmTile: nr·w must be 12")
 	}
-	sig := "func(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int"
-	switch init {
-	case initBias:
-		sig += ", bias *float32"
-	case initXBias:
-		sig += ", x, bias *float32"
-	}
-	TEXT(name, NOSPLIT, sig+")")
+	TEXT(name, NOSPLIT, sgemmSig("", init))
 	MOVQ(NewParamAddr("c", 0), RDI)
 	if init == initXBias {
 		MOVQ(NewParamAddr("x", 72), R15)

@@ -52,14 +52,7 @@ func sgemmZ(w, init int) {
 	suffix := map[int]string{initC: "", initBias: "Bias", initXBias: "XBias"}[init]
 	name := fmt.Sprintf("sgemmZ%d%sAVX512", w, suffix)
 	lbl := fmt.Sprintf("z%d%s", w, suffix)
-	sig := "func(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int, mask uint16"
-	switch init {
-	case initBias:
-		sig += ", bias *float32"
-	case initXBias:
-		sig += ", x, bias *float32"
-	}
-	TEXT(name, NOSPLIT, sig+")")
+	TEXT(name, NOSPLIT, sgemmSig(", mask uint16", init))
 	Doc(fmt.Sprintf("%s is the AVX-512 product kernel for a block of %d zmm columns (see gradSgemmZ).", name, w))
 	Load(Param("mask"), RAX)
 	KMOVW(EAX, K1)
