@@ -112,18 +112,32 @@ def parse_args(argv):
     return a
 
 
+def fail(msg):
+    sys.stderr.write("siit_torch: %s\n" % msg)
+    sys.exit(2)
+
+
+def read_json(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except OSError as e:
+        fail("read %s: %s" % (path, e))
+    except ValueError as e:
+        fail("%s: not JSON: %s" % (path, e))
+
+
 def folder_samples(siit_dir):
     """The number of rows the glassbox run in siit_dir used (meta.json's train_pairs + val_pairs), else 24000."""
     path = os.path.join(siit_dir, "meta.json")
     if not os.path.exists(path):
         return 24000
+    meta = read_json(path)
     try:
-        with open(path) as f:
-            g = json.load(f).get("glassbox", {})
-        n = int(g["train_pairs"]) + int(g["val_pairs"])
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        sys.exit("siit_torch.py: %s: cannot read train_pairs/val_pairs (%s); pass --samples" % (path, e))
-    return n
+        g = meta["glassbox"]
+        return int(g["train_pairs"]) + int(g["val_pairs"])
+    except (ValueError, KeyError, TypeError) as e:
+        fail("%s: cannot read glassbox train_pairs/val_pairs (%s); pass --samples" % (path, e))
 
 
 ARGS = parse_args(sys.argv[1:])
@@ -135,11 +149,6 @@ for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
-
-
-def fail(msg):
-    sys.stderr.write("siit_torch: %s\n" % msg)
-    sys.exit(2)
 
 
 # ---------------------------------------------------------------- files
@@ -180,16 +189,6 @@ def read_safetensors(path):
         arr = np.frombuffer(data[lo:hi], dtype=np.dtype(dt).newbyteorder("<")).reshape(shape)
         out[name] = torch.from_numpy(arr.astype(np.float32))
     return out
-
-
-def read_json(path):
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except OSError as e:
-        fail("read %s: %s" % (path, e))
-    except ValueError as e:
-        fail("%s: not JSON: %s" % (path, e))
 
 
 def cfg_int(cfg, key, path):
