@@ -110,8 +110,8 @@
 //	func (reluL0Arch) step(s *SAE, w *workspace, x []float32, o *stepOptions, gr grads) (StepLosses, error) {
 //		var L StepLosses
 //		s.encodeDense(w, s.BEnc, o) // w.pre = c·W_enc + b_enc
-//		w.activeLists() // allocated on first use
-//		// fill the active lists w.actIdx/actVal/actN from w.pre, then
+//		w.activeLists(s.DSAE) // room for d_sae per row (or count first: countedLists)
+//		// fill the active lists w.actIdx/actVal/actN (row b at w.actOff[b]) from w.pre, then
 //		L.MSE = s.decodeGathered(w, x, o, gr[1], gr[3]) // x̂, MSE, dLoss/dy, W_dec and b_dec grads
 //		// add the penalty to L.L1 and its gradients, and backEncoder each
 //		// active entry's dLoss/dpre (collected, then applied to gr[0])

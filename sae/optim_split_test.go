@@ -87,5 +87,27 @@ func TestAxpyGatherCols(t *testing.T) {
 				t.Fatalf("D %d: y[%d] = %v, axpy loop %v", D, i, got[i], want[i])
 			}
 		}
+		// The same terms as lists with gaps between them (packed lists
+		// with spare room, as the steps' active lists): only the listed
+		// terms count, in list order.
+		var off []int
+		var n []int32
+		lr, la := make([]int32, 0, 2*nTerms), make([]float32, 0, 2*nTerms)
+		for k := 0; k < nTerms; {
+			m := min(r.IntN(30), nTerms-k)
+			off, n = append(off, len(lr)), append(n, int32(m))
+			lr, la = append(lr, rows[k:k+m]...), append(la, a[k:k+m]...)
+			for range r.IntN(4) { // room past the list: junk that must not be read
+				lr, la = append(lr, int32(r.IntN(nRows))), append(la, float32(math.NaN()))
+			}
+			k += m
+		}
+		got = append(got[:0], y0...)
+		axpyGatherColsLists(got, src, lr, la, off, n, -1)
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("D %d, lists: y[%d] = %v, axpy loop %v", D, i, got[i], want[i])
+			}
+		}
 	}
 }

@@ -91,21 +91,41 @@ const axpyColsSpan = 128
 // row, y) does; for large work the columns of y are split over the cores
 // (each element still sums its terms in t order: the same values).
 func axpyGatherCols(y, src []float32, rows []int32, a []float32, sign float32) {
+	axpyGatherColsLists(y, src, rows, a, nil, nil, sign)
+}
+
+// axpyGatherColsLists is axpyGatherCols over lists: list b is rows/a
+// [off[b], off[b]+n[b]), the lists taken in order (the order of one axpy
+// per entry). A nil n is one list: all of rows.
+func axpyGatherColsLists(y, src []float32, rows []int32, a []float32, off []int, n []int32, sign float32) {
 	D := len(y)
-	if D == 0 || len(rows) == 0 {
+	total, lists := len(rows), 1
+	if n != nil {
+		total, lists = 0, len(n)
+		for _, k := range n {
+			total += int(k)
+		}
+	}
+	if D == 0 || total == 0 {
 		return
 	}
 	// nsp spans of axpyColsSpan, the last one up to D: a span shorter
 	// than axpy's vector minimum would change which elements it fuses.
 	nsp := max(1, D/axpyColsSpan)
-	forSpans(nsp, 1, len(rows)*D, func(k, _, _ int) {
+	forSpans(nsp, 1, total*D, func(k, _, _ int) {
 		lo, hi := k*axpyColsSpan, (k+1)*axpyColsSpan
 		if k == nsp-1 {
 			hi = D
 		}
 		yc := y[lo:hi]
-		for t, r := range rows {
-			axpy(sign*a[t], src[int(r)*D+lo:int(r)*D+hi], yc)
+		for b := range lists {
+			o, nb := 0, len(rows)
+			if n != nil {
+				o, nb = off[b], int(n[b])
+			}
+			for t, r := range rows[o : o+nb] {
+				axpy(sign*a[o+t], src[int(r)*D+lo:int(r)*D+hi], yc)
+			}
 		}
 	})
 }

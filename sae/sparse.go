@@ -25,7 +25,7 @@ type encGrads struct {
 	ks        []int32
 	xs        []float32
 	rows      []float32
-	pos, spos []int32 // applyDots: where each entry's dot goes
+	spos      []int32 // groupLists: each entry's list position
 }
 
 // buf returns a scratch buffer of n floats (contents undefined).
@@ -46,13 +46,13 @@ func (w *workspace) stepEncGrads(k int) *encGrads {
 		w.egs[k] = new(encGrads)
 	}
 	eg := w.egs[k]
-	eg.feat, eg.row, eg.val, eg.pos = eg.feat[:0], eg.row[:0], eg.val[:0], eg.pos[:0]
+	eg.feat, eg.row, eg.val = eg.feat[:0], eg.row[:0], eg.val[:0]
 	return eg
 }
 
 func getEncGrads() *encGrads {
 	eg := encGradsPool.Get().(*encGrads)
-	eg.feat, eg.row, eg.val, eg.pos = eg.feat[:0], eg.row[:0], eg.val[:0], eg.pos[:0]
+	eg.feat, eg.row, eg.val = eg.feat[:0], eg.row[:0], eg.val[:0]
 	return eg
 }
 
@@ -74,18 +74,24 @@ func (eg *encGrads) apply(gWEncT, c []float32, D, S int) {
 		eg.feat, eg.row, eg.val = eg.feat[:0], eg.row[:0], eg.val[:0]
 		return
 	}
-	cnt, srow, sval, _ := eg.byFeature(S, false)
-	// Every feature's gradient row on its own: spans of features over the
-	// cores (the same values as one loop over f).
-	forSpans(S, topkFeatSpan, len(eg.feat)*D, func(_, flo, fhi int) {
+	cnt, srow, sval := eg.byFeature(S)
+	applyGrouped(gWEncT, c, D, S, cnt, srow, sval)
+	eg.feat, eg.row, eg.val = eg.feat[:0], eg.row[:0], eg.val[:0]
+}
+
+// applyGrouped adds Σ sval·src[srow] over feature f's group (cnt, srow,
+// sval as byFeature returns them) to gW[f], for every feature: each
+// gradient row on its own, spans of features over the cores (the same
+// values as one loop over f).
+func applyGrouped(gW, src []float32, D, S int, cnt, srow []int32, sval []float32) {
+	forSpans(S, topkFeatSpan, len(srow)*D, func(_, flo, fhi int) {
 		for f := flo; f < fhi; f++ {
 			lo, hi := featStart(cnt, f), cnt[f]
 			if hi > lo {
-				gaxpy(gWEncT[f*D:f*D+D], c, D, srow[lo:hi], sval[lo:hi])
+				gaxpy(gW[f*D:f*D+D], src, D, srow[lo:hi], sval[lo:hi])
 			}
 		}
 	})
-	eg.feat, eg.row, eg.val = eg.feat[:0], eg.row[:0], eg.val[:0]
 }
 
 // featStart is the start of feature f's group in groupByFeature's output
@@ -98,9 +104,9 @@ func featStart(cnt []int32, f int) int32 {
 }
 
 // byFeature groups the collected entries by feature (groupByFeature into
-// the eg scratch; with pos, their dot positions too): feature f's entries
-// are srow/sval/spos [cnt[f-1], cnt[f]) (from 0 for f = 0).
-func (eg *encGrads) byFeature(S int, pos bool) (cnt, srow []int32, sval []float32, spos []int32) {
+// the eg scratch): feature f's entries are srow/sval [cnt[f-1], cnt[f])
+// (from 0 for f = 0).
+func (eg *encGrads) byFeature(S int) (cnt, srow []int32, sval []float32) {
 	n := len(eg.feat)
 	if cap(eg.cnt) < S+1 {
 		eg.cnt = make([]int32, S+1)
@@ -110,36 +116,65 @@ func (eg *encGrads) byFeature(S int, pos bool) (cnt, srow []int32, sval []float3
 		eg.srow, eg.sval = make([]int32, n), make([]float32, n)
 	}
 	srow, sval = eg.srow[:n], eg.sval[:n]
-	var epos []int32
-	if pos {
-		if cap(eg.spos) < n {
-			eg.spos = make([]int32, n)
-		}
-		spos, epos = eg.spos[:n], eg.pos[:n]
+	groupByFeature(cnt, eg.feat, eg.row, eg.val, srow, sval)
+	return cnt, srow, sval
+}
+
+// groupLists groups the workspace's active lists (step rows [0, w.u), row
+// b's entries at actOff[b] + k for k < actN[b]) by feature into the eg
+// scratch, as byFeature does for collected entries, with every entry's
+// list position as its pos: feature f's entries are srow/sval/spos
+// [cnt[f-1], cnt[f]) in row order. The lists are read in place: no entry
+// list is built.
+func (eg *encGrads) groupLists(w *workspace) (cnt, srow []int32, sval []float32, spos []int32) {
+	U, S := w.u, w.s
+	n := 0
+	for _, k := range w.actN[:U] {
+		n += int(k)
 	}
-	groupByFeature(cnt, eg.feat, eg.row, eg.val, epos, srow, sval, spos)
+	if cap(eg.cnt) < S+1 {
+		eg.cnt = make([]int32, S+1)
+	}
+	cnt = eg.cnt[:S+1]
+	if cap(eg.srow) < n || cap(eg.spos) < n {
+		// a quarter of headroom, as listRoom
+		m := n + n/4
+		eg.srow, eg.sval, eg.spos = make([]int32, m), make([]float32, m), make([]int32, m)
+	}
+	srow, sval, spos = eg.srow[:n], eg.sval[:n], eg.spos[:n]
+	clear(cnt)
+	for b := 0; b < U; b++ {
+		o := w.actOff[b]
+		for _, f := range w.actIdx[o : o+int(w.actN[b])] {
+			cnt[f+1]++
+		}
+	}
+	for f := 1; f < len(cnt); f++ {
+		cnt[f] += cnt[f-1]
+	}
+	for b := 0; b < U; b++ {
+		o := w.actOff[b]
+		val := w.actVal[o : o+int(w.actN[b])]
+		for k, f := range w.actIdx[o : o+len(val)] {
+			p := cnt[f]
+			srow[p], sval[p], spos[p] = int32(b), val[k], int32(o+k)
+			cnt[f] = p + 1
+		}
+	}
 	return cnt, srow, sval, spos
 }
 
-// groupByFeature writes the entries (feat, row, val, and pos unless nil)
-// grouped by feature into srow/sval/spos, keeping their order within a
-// feature (a counting sort); afterwards cnt ([S+1]) holds at cnt[f] the end
-// of feature f's group (its start is cnt[f-1], or 0).
-func groupByFeature(cnt, feat, row []int32, val []float32, pos, srow []int32, sval []float32, spos []int32) {
+// groupByFeature writes the entries (feat, row, val) grouped by feature
+// into srow/sval, keeping their order within a feature (a counting sort);
+// afterwards cnt ([S+1]) holds at cnt[f] the end of feature f's group (its
+// start is cnt[f-1], or 0).
+func groupByFeature(cnt, feat, row []int32, val []float32, srow []int32, sval []float32) {
 	clear(cnt)
 	for _, f := range feat {
 		cnt[f+1]++
 	}
 	for f := 1; f < len(cnt); f++ {
 		cnt[f] += cnt[f-1]
-	}
-	if pos != nil {
-		for t, f := range feat {
-			p := cnt[f]
-			srow[p], sval[p], spos[p] = row[t], val[t], pos[t]
-			cnt[f] = p + 1
-		}
-		return
 	}
 	for t, f := range feat {
 		p := cnt[f]
@@ -176,8 +211,9 @@ func (s *SAE) decodeGathered(w *workspace, x []float32, o *stepOptions, gWDec, g
 
 // decodeGatheredDots is decodeGathered that, when dots is not nil, also
 // writes dy_b·W_dec[i] for every active entry (row b, k-th active feature
-// i) into dots[b·d_sae + k], computed feature by feature while W_dec[i]
-// and gW_dec[i] are in cache (the standard step's dLoss/df dots).
+// i) into dots[actOff[b] + k], computed feature by feature while W_dec[i]
+// and gW_dec[i] are in cache (the standard step's dLoss/df dots). The
+// entries stay grouped by feature in w.egs[0] (groupLists) afterwards.
 func (s *SAE) decodeGatheredDots(w *workspace, x []float32, o *stepOptions, gWDec, gBDec, dots []float32) float64 {
 	B, U, D, S := w.b, w.u, w.d, w.s
 	// Many active entries (the dense phase of a wide SAE, e.g. jumprelu
@@ -196,8 +232,9 @@ func (s *SAE) decodeGatheredDots(w *workspace, x []float32, o *stepOptions, gWDe
 			for b := 0; b < U; b++ {
 				n := int(w.actN[b])
 				row := fd[b*S : b*S+S]
-				for k, i := range w.actIdx[b*S : b*S+n] {
-					row[i] = w.actVal[b*S+k]
+				o := w.actOff[b]
+				for k, i := range w.actIdx[o : o+n] {
+					row[i] = w.actVal[o+k]
 				}
 				copy(w.y[b*D:b*D+D], s.BDec)
 			}
@@ -218,7 +255,8 @@ func (s *SAE) decodeGatheredDots(w *workspace, x []float32, o *stepOptions, gWDe
 			if fd == nil {
 				copy(y, s.BDec)
 				n := int(w.actN[b])
-				gaxpy(y, s.WDec, D, w.actIdx[b*S:b*S+n], w.actVal[b*S:b*S+n])
+				o := w.actOff[b]
+				gaxpy(y, s.WDec, D, w.actIdx[o:o+n], w.actVal[o:o+n])
 			}
 			rn := w.norms[b]
 			xh := w.xhat[b*D : b*D+D]
@@ -232,7 +270,6 @@ func (s *SAE) decodeGatheredDots(w *workspace, x []float32, o *stepOptions, gWDe
 		}
 	})
 	w.mseWeights(x, o)
-	ed := w.stepEncGrads(0)
 	var mse float64
 	invB := 1 / float32(B)
 	for b := 0; b < U; b++ {
@@ -252,43 +289,33 @@ func (s *SAE) decodeGatheredDots(w *workspace, x []float32, o *stepOptions, gWDe
 		for j := range dy {
 			gBDec[j] += dy[j]
 		}
-		if fd != nil {
-			continue
-		}
-		n := int(w.actN[b])
-		ed.feat = append(ed.feat, w.actIdx[b*S:b*S+n]...)
-		ed.val = append(ed.val, w.actVal[b*S:b*S+n]...)
-		for range n {
-			ed.row = append(ed.row, int32(b))
-		}
-		if dots != nil {
-			for k := range n {
-				ed.pos = append(ed.pos, int32(b*S+k))
-			}
-		}
 	}
 	if fd != nil {
 		gemmTNAcc(gWDec, fd, w.dy[:U*D], U, S, D)
-	} else if dots != nil {
-		ed.applyDots(gWDec, w.dy, s.WDec, D, S, dots)
+		return mse / float64(B)
+	}
+	// The W_dec gradient feature by feature over the entries grouped from
+	// the lists (rows ascending within a feature: the per-entry order).
+	ed := w.stepEncGrads(0)
+	cnt, srow, sval, spos := ed.groupLists(w)
+	if dots != nil {
+		applyDots(gWDec, w.dy, s.WDec, D, S, dots, cnt, srow, sval, spos)
 	} else {
-		ed.apply(gWDec, w.dy, D, S)
+		applyGrouped(gWDec, w.dy, D, S, cnt, srow, sval)
 	}
 	return mse / float64(B)
 }
 
-// applyDots is apply (gW[i] += Σ val·src_row over feature i's entries) that
-// also writes, for every entry, dot(src_row, w[i]) into dots at the
-// entry's pos; the entry lists (feat, row, val, pos) are emptied.
-func (eg *encGrads) applyDots(gW, src, w []float32, D, S int, dots []float32) {
-	if len(eg.feat) == 0 {
-		eg.pos = eg.pos[:0]
+// applyDots is applyGrouped (gW[f] += Σ sval·src[srow] over feature f's
+// group) that also writes, for every entry, dot(src[srow], w[f]) into dots
+// at the entry's spos.
+func applyDots(gW, src, w []float32, D, S int, dots []float32, cnt, srow []int32, sval []float32, spos []int32) {
+	if len(srow) == 0 {
 		return
 	}
-	cnt, srow, sval, spos := eg.byFeature(S, true)
 	// Features on their own (each writes its gradient row and its
 	// entries' dots): spans of features over the cores.
-	forSpans(S, topkFeatSpan, 2*len(eg.feat)*D, func(_, flo, fhi int) {
+	forSpans(S, topkFeatSpan, 2*len(srow)*D, func(_, flo, fhi int) {
 		for f := flo; f < fhi; f++ {
 			lo, hi := featStart(cnt, f), cnt[f]
 			if hi > lo {
@@ -301,7 +328,6 @@ func (eg *encGrads) applyDots(gW, src, w []float32, D, S int, dots []float32) {
 			}
 		}
 	})
-	eg.feat, eg.row, eg.val, eg.pos = eg.feat[:0], eg.row[:0], eg.val[:0], eg.pos[:0]
 }
 
 // denseEntries reports whether n gradient or activation entries over a

@@ -28,9 +28,12 @@ type workspace struct {
 	c        []float32 // [B, d_in] SAE-space centred input
 	norms    []rowNorm // [B]
 	pre      []float32 // [B, d_sae] hidden pre-activation (gated: u = c·W_enc)
-	actIdx   []int32   // [B, d_sae] active feature indices per row
-	actVal   []float32 // [B, d_sae] their activations
+	actIdx   []int32   // active feature indices, row after row (actOff)
+	actVal   []float32 // their activations
 	actN     []int32   // [B] active count per row
+	// actOff is where each row's active list starts: row b's list is
+	// actIdx/actVal [actOff[b], actOff[b]+actN[b]).
+	actOff   []int
 	y        []float32 // [B, d_in] decoder output (SAE space)
 	xhat     []float32 // [B, d_in] reconstruction (input space)
 	dy       []float32 // [B, d_in] dLoss/dy
@@ -58,25 +61,28 @@ type workspace struct {
 	// preReady is set when w.pre already holds this step's encoder output
 	// (the standard step's cost choice computed it); see encodeOnce.
 	preReady bool
-	colCount []int32   // [d_sae] rows each feature was active on (dense step)
-	partials []float64 // [blocks, B] per-block row sums of the dense steps' split passes
-	rowSums  []float32 // [B] per-row sums of the dense steps' row passes
-	wenc     []float32 // [d_in, d_sae] encoder copy for the AVX2 kernel
-	encCols  []int32   // input columns with a non-zero value this step
-	db       *denseBuffers
-	gb       *ghostBuffers
-	gated    *gatedBuffers      // the gated step's scratch (nil until its first step)
-	gd       *gatedDenseBuffers // the dense gated step's (nil until its first step)
-	jd       *jumpDenseBuffers  // the dense jumprelu step's (nil until its first step)
-	egs      [2]*encGrads       // stepEncGrads' entry collections
-	minPos   float32            // batchtopk: smallest positive activation of the batch
-	anyPos   bool
+	// countsReady is set when w.actN already holds every step row's count
+	// from the path choice: active features (standard), open gates (gated).
+	countsReady bool
+	colCount    []int32   // [d_sae] rows each feature was active on (dense step)
+	partials    []float64 // [blocks, B] per-block row sums of the dense steps' split passes
+	rowSums     []float32 // [B] per-row sums of the dense steps' row passes
+	wenc        []float32 // [d_in, d_sae] encoder copy for the AVX2 kernel
+	encCols     []int32   // input columns with a non-zero value this step
+	db          *denseBuffers
+	gb          *ghostBuffers
+	gated       *gatedBuffers      // the gated step's scratch (nil until its first step)
+	gd          *gatedDenseBuffers // the dense gated step's (nil until its first step)
+	jd          *jumpDenseBuffers  // the dense jumprelu step's (nil until its first step)
+	egs         [2]*encGrads       // stepEncGrads' entry collections
+	minPos      float32            // batchtopk: smallest positive activation of the batch
+	anyPos      bool
 }
 
 func newWorkspace(b, d, s int) *workspace {
 	w := &workspace{b: b, d: d, s: s,
 		c: make([]float32, b*d), norms: make([]rowNorm, b), pre: make([]float32, b*s),
-		actN: make([]int32, b), y: make([]float32, b*d), xhat: make([]float32, b*d), dy: make([]float32, b*d), wmse: make([]float32, b),
+		actN: make([]int32, b), actOff: make([]int, b), y: make([]float32, b*d), xhat: make([]float32, b*d), dy: make([]float32, b*d), wmse: make([]float32, b),
 		wdn: make([]float32, s), featAcc: make([]float32, s), dth: make([]float64, s),
 		scratch: make([]int32, s), dead: make([]int32, 0, s), h: make([]float32, s),
 		g: make([]float32, d), g2: make([]float32, d), colCount: make([]int32, s),
@@ -91,17 +97,44 @@ func newWorkspace(b, d, s int) *workspace {
 // holds pre (which it turns into the activations in place, unless ghost
 // grads need the pre-activations afterwards: the activations then go to
 // actVal, unused by the dense path) and dF (the dots slab); the sparse
-// step holds pre, the active lists (actIdx/actVal, touched only up to each
-// row's L0, allocated on the first sparse step) and the dots. Buffers of
-// d_in-wide rows alias the unpadded ones when d_in needs no padding.
+// step holds pre and the dots slab, and active lists packed row after row
+// (as long as its active entries, a tenth of a slab at most), grouped by
+// feature in place of a list of entries. Buffers of d_in-wide rows alias the
+// unpadded ones when d_in needs no padding.
 
-// activeLists allocates the active lists (actIdx, actVal) on the first
-// step that fills them: a run whose steps stay dense never holds actIdx.
-func (w *workspace) activeLists() {
-	if len(w.actIdx) < w.b*w.s {
-		w.actIdx = make([]int32, w.b*w.s)
+// activeLists makes room for active lists of ls entries per row (≤ d_sae)
+// at a fixed stride: actOff[b] = b·ls.
+func (w *workspace) activeLists(ls int) {
+	for b := range w.actOff {
+		w.actOff[b] = b * ls
 	}
-	w.actValSlab()
+	w.listRoom(w.b * ls)
+}
+
+// countedLists makes room for active lists packed row after row, each of
+// its row's count (w.actN, counted beforehand) plus extra entries, sets
+// actOff and returns the entries in all.
+func (w *workspace) countedLists(extra int) int {
+	n := 0
+	for b, k := range w.actN[:w.u] {
+		w.actOff[b] = n
+		n += int(k) + extra
+	}
+	w.listRoom(n)
+	return n
+}
+
+// listRoom makes actIdx and actVal at least n long. They are allocated on
+// the first step that fills them (a run whose steps stay dense never holds
+// them), with a quarter of headroom so that a count that creeps up does not
+// reallocate at every step.
+func (w *workspace) listRoom(n int) {
+	if len(w.actIdx) < n {
+		w.actIdx = make([]int32, n+n/4)
+	}
+	if len(w.actVal) < n {
+		w.actVal = make([]float32, n+n/4)
+	}
 }
 
 // actValSlab returns the [B, d_sae] actVal slab (allocated on first use):
@@ -115,9 +148,13 @@ func (w *workspace) actValSlab() []float32 {
 
 // dotsSlab returns the [B, d_sae] slab shared by the sparse standard
 // step's dots and the dense step's dF (allocated on first use).
-func (w *workspace) dotsSlab() []float32 {
-	if len(w.dots) < w.b*w.s {
-		w.dots = make([]float32, w.b*w.s)
+func (w *workspace) dotsSlab() []float32 { return w.dotsN(w.b * w.s) }
+
+// dotsN returns the dots slab with at least n values: the sparse standard
+// step's [B, ls] dots need only that much when no dense step came first.
+func (w *workspace) dotsN(n int) []float32 {
+	if len(w.dots) < n {
+		w.dots = make([]float32, n)
 	}
 	return w.dots
 }
@@ -254,6 +291,7 @@ func (s *SAE) forwardBackwardRows(w *workspace, x []float32, dead []bool, o *ste
 	var err error
 	w.denseActs = false
 	w.preReady = false
+	w.countsReady = false
 	if a := s.arch(); a != nil {
 		L, err = a.step(s, w, x, o, gr)
 	} else {
@@ -424,13 +462,13 @@ func (w *workspace) firingCounts() []float32 {
 		return fc
 	}
 	clear(fc)
-	S := w.s
 	if w.actIdx == nil {
 		return fc // no step yet
 	}
 	for b := 0; b < w.u; b++ {
 		m := w.mult[b]
-		for _, i := range w.actIdx[b*S : b*S+int(w.actN[b])] {
+		o := w.actOff[b]
+		for _, i := range w.actIdx[o : o+int(w.actN[b])] {
 			fc[i] += m
 		}
 	}
@@ -454,8 +492,9 @@ func (w *workspace) features(dst []float32) {
 	}
 	for b := 0; b < w.b; b++ {
 		r := int(w.rowOf[b])
+		o := w.actOff[r]
 		for k := 0; k < int(w.actN[r]); k++ {
-			dst[b*S+int(w.actIdx[r*S+k])] = w.actVal[r*S+k]
+			dst[b*S+int(w.actIdx[o+k])] = w.actVal[o+k]
 		}
 	}
 }

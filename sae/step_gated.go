@@ -7,9 +7,9 @@ import (
 // gatedBuffers are the gated step's scratch buffers, kept in the workspace
 // (w.gated) from step to step.
 type gatedBuffers struct {
-	gIdx  []int32   // [U, S] open gates per row (first gateN[b] of each row)
-	gPi   []float32 // [U, S] their π
-	gF    []float32 // [U, S] their activation f (0 where the magnitude is off)
+	gIdx  []int32   // open gates per row, rows at w.actOff (first gateN[b] of each row's room)
+	gPi   []float32 // their π
+	gF    []float32 // their activation f (0 where the magnitude is off)
 	gateN []int32   // [U]
 	// The open-gate entries by feature (CSR: feature i's entries are
 	// eRow/ePi/eF[cnt[i]:cnt[i+1]], rows ascending).
@@ -32,7 +32,9 @@ type gatedBuffers struct {
 	dotF     []float32
 }
 
-func (gb *gatedBuffers) size(U, D, S, dp int) {
+// size makes room for U step rows of d_in D (padded to dp), open-gate lists
+// of room entries in all and open entries by feature.
+func (gb *gatedBuffers) size(U, D, S, dp, room, open int) {
 	if gb.dp != dp {
 		// new row length: fresh (zero) padded buffers
 		gb.dp = dp
@@ -47,9 +49,13 @@ func (gb *gatedBuffers) size(U, D, S, dp int) {
 	if len(gb.yP) < dp {
 		gb.yP, gb.viaP, gb.tP = make([]float32, dp), make([]float32, dp), make([]float32, dp)
 	}
-	if len(gb.gIdx) < U*S {
-		gb.gIdx, gb.gPi, gb.gF = make([]int32, U*S), make([]float32, U*S), make([]float32, U*S)
-		gb.eRow, gb.ePi, gb.eF = make([]int32, U*S), make([]float32, U*S), make([]float32, U*S)
+	if len(gb.gIdx) < room {
+		n := room + room/4 // headroom: the counts move a little from step to step
+		gb.gIdx, gb.gPi, gb.gF = make([]int32, n), make([]float32, n), make([]float32, n)
+	}
+	if len(gb.eRow) < open {
+		n := open + open/4
+		gb.eRow, gb.ePi, gb.eF = make([]int32, n), make([]float32, n), make([]float32, n)
 	}
 	if len(gb.gateN) < U {
 		gb.gateN = make([]int32, U)
@@ -89,7 +95,23 @@ func (s *SAE) stepGated(w *workspace, x []float32, o *stepOptions, gr grads, L *
 		s.stepGatedDense(w, x, o, gr, L, open)
 		return nil
 	}
-	w.activeLists()
+	// The per-row lists (open gates, active features) packed row after row:
+	// each row's room is one more than its open gates when the path choice
+	// counted them (the gate pass writes its candidate slot branch-free),
+	// else d_sae. rowEnd is the end of row b's room.
+	total := U * S
+	if w.countsReady {
+		total = w.countedLists(1)
+	} else {
+		w.activeLists(S)
+	}
+	w.countsReady = false
+	rowEnd := func(b int) int {
+		if b+1 < U {
+			return w.actOff[b+1]
+		}
+		return total
+	}
 	tanh := s.ActivationFn == "tanh-relu"
 	e := w.featAcc // exp(r_mag)
 	for i := 0; i < S; i++ {
@@ -101,7 +123,7 @@ func (s *SAE) stepGated(w *workspace, x []float32, o *stepOptions, gr grads, L *
 		w.gated = gb
 	}
 	dp := paddedRowLen(D) // the kernels' padded row length
-	gb.size(U, D, S, dp)
+	gb.size(U, D, S, dp, total, total)
 	cnt := gb.cnt[:S+1]
 	clear(cnt)
 	// One pass per row finds the open gates (branch-free: the gate test is
@@ -109,9 +131,10 @@ func (s *SAE) stepGated(w *workspace, x []float32, o *stepOptions, gr grads, L *
 	bGate, bMag := s.BGate[:S], s.BMag[:S]
 	for b := 0; b < U; b++ {
 		u := w.pre[b*S : b*S+S]
-		gIdx := gb.gIdx[b*S : b*S+S]
-		gPi := gb.gPi[b*S : b*S+S]
-		gF := gb.gF[b*S : b*S+S]
+		at, end := w.actOff[b], rowEnd(b)
+		gIdx := gb.gIdx[at:end]
+		gPi := gb.gPi[at:end]
+		gF := gb.gF[at:end]
 		g := 0
 		for i, ui := range u {
 			pi := ui + bGate[i]
@@ -124,8 +147,8 @@ func (s *SAE) stepGated(w *workspace, x []float32, o *stepOptions, gr grads, L *
 			g += inc
 		}
 		gb.gateN[b] = int32(g)
-		idx := w.actIdx[b*S : b*S+S]
-		val := w.actVal[b*S : b*S+S]
+		idx := w.actIdx[at:end]
+		val := w.actVal[at:end]
 		n := 0
 		for t, ii := range gIdx[:g] {
 			i := int(ii)
@@ -154,9 +177,10 @@ func (s *SAE) stepGated(w *workspace, x []float32, o *stepOptions, gr grads, L *
 	}
 	for b := 0; b < U; b++ {
 		g := int(gb.gateN[b])
-		gIdx := gb.gIdx[b*S : b*S+g]
-		gPi := gb.gPi[b*S : b*S+g]
-		gF := gb.gF[b*S : b*S+g]
+		at := w.actOff[b]
+		gIdx := gb.gIdx[at : at+g]
+		gPi := gb.gPi[at : at+g]
+		gF := gb.gF[at : at+g]
 		for t, ii := range gIdx {
 			p := pos[ii]
 			gb.eRow[p], gb.ePi[p], gb.eF[p] = int32(b), gPi[t], gF[t]
@@ -191,11 +215,12 @@ func (s *SAE) stepGated(w *workspace, x []float32, o *stepOptions, gr grads, L *
 		// main and auxiliary decodes in one pass over the open gates'
 		// decoder rows (f is 0 on a closed magnitude: it adds nothing)
 		g := int(gb.gateN[b])
-		ks := gb.gIdx[b*S : b*S+g]
-		xs := gb.gPi[b*S : b*S+g]
+		at := w.actOff[b]
+		ks := gb.gIdx[at : at+g]
+		xs := gb.gPi[at : at+g]
 		copy(via, s.BDec)
 		clear(viaP[D:])
-		gaxpy2(yP, viaP, wdec, dp, ks, gb.gF[b*S:b*S+g], xs)
+		gaxpy2(yP, viaP, wdec, dp, ks, gb.gF[at:at+g], xs)
 		rn := w.norms[b]
 		xh := w.xhat[b*D : b*D+D]
 		dy := dyAll[b*dp : b*dp+D]

@@ -33,7 +33,8 @@ func (w *workspace) gatedDense() *gatedDenseBuffers {
 // step's per-entry work (two decodes, two dots, two gradient rows) is the
 // standard step's. It also returns that count of open gates (when it
 // says dense): the non-zero entries of relu(π), which the dense step's
-// products on relu(π) take instead of scanning it.
+// products on relu(π) take instead of scanning it. Each row's count stays
+// in w.actN (w.countsReady): the sparse step sizes its lists by them.
 func gatedDenseByCost(s *SAE, w *workspace) (int, bool) {
 	U, S := w.u, w.s
 	if !fastGemm() || w.d < denseCostMinDIn || U == 0 || S < 8 {
@@ -42,11 +43,16 @@ func gatedDenseByCost(s *SAE, w *workspace) (int, bool) {
 	bg := s.BGate[:S]
 	open := countRows(U, S, func(b int) int {
 		u := w.pre[b*S : b*S+S]
+		var n int
 		if useAVX512 {
-			return gatedOpenAVX512(&u[0], &bg[0], S)
+			n = gatedOpenAVX512(&u[0], &bg[0], S)
+		} else {
+			n = gatedOpenGo(&u[0], &bg[0], S)
 		}
-		return gatedOpenGo(&u[0], &bg[0], S)
+		w.actN[b] = int32(n)
+		return n
 	})
+	w.countsReady = true
 	return open, float64(open) >= denseMinDensity*float64(U*S)
 }
 

@@ -20,7 +20,7 @@ func (s *SAE) stepJumpReLU(w *workspace, x []float32, o *stepOptions, gr grads, 
 		s.stepJumpReLUDense(w, x, th, o, gr, L)
 		return nil
 	}
-	w.activeLists()
+	w.activeLists(w.s)
 	for b := 0; b < U; b++ {
 		pre := w.pre[b*S : b*S+S]
 		idx := w.actIdx[b*S : b*S+S]

@@ -48,19 +48,26 @@ var denseMinDensity = 0.1
 // standardDenseByCost reports whether a wide standard step (d_in ≥
 // denseCostMinDIn, fast kernels) should run dense, from the step's own
 // pre-activations (w.pre, already computed): the measured L0 of this step.
+// The per-row counts stay in w.actN (w.countsReady) for the sparse step.
 func standardDenseByCost(w *workspace) bool {
 	U, S := w.u, w.s
 	if !fastGemm() || w.d < denseCostMinDIn || U == 0 || S == 0 {
 		return false
 	}
-	active := countRows(U, S, func(b int) int {
-		n := 0
-		for _, v := range w.pre[b*S : b*S+S] {
-			n += positive(v)
-		}
-		return n
-	})
+	active := countRows(U, S, func(b int) int { return w.countActive(b) })
+	w.countsReady = true
 	return float64(active) >= denseMinDensity*float64(U*S)
+}
+
+// countActive sets and returns actN[b], the number of positive
+// pre-activations of step row b (NaN counts as inactive).
+func (w *workspace) countActive(b int) int {
+	n := 0
+	for _, v := range w.pre[b*w.s : b*w.s+w.s] {
+		n += positive(v)
+	}
+	w.actN[b] = int32(n)
+	return n
 }
 
 // positive is 1 when v > 0, else 0 (NaN counts as 0), branch-free.
@@ -76,42 +83,51 @@ func positive(v float32) int {
 func (s *SAE) stepStandard(w *workspace, x []float32, o *stepOptions, gr grads, L *StepLosses) error {
 	B, U, D, S := w.b, w.u, w.d, w.s
 	gWEncT, gWDec, gBEnc, gBDec := gr[0], gr[1], gr[2], gr[3]
-	w.activeLists()
 	s.encodeOnce(w, s.BEnc, o)
 	tanh := s.ActivationFn == "tanh-relu"
-	for b := 0; b < U; b++ {
-		pre := w.pre[b*S : b*S+S]
-		idx := w.actIdx[b*S : b*S+S]
-		val := w.actVal[b*S : b*S+S]
-		n := 0
-		for i, p := range pre {
-			if p > 0 {
-				idx[n] = int32(i)
-				if tanh {
-					val[n] = float32(math.Tanh(float64(p)))
-				} else {
-					val[n] = p
+	// The active lists packed row after row (each row's count first,
+	// unless the path choice counted), rows over the cores.
+	if !w.countsReady {
+		countRows(U, S, func(b int) int { return w.countActive(b) })
+	}
+	w.countsReady = false
+	total := w.countedLists(0)
+	forRows(U, S, func(lo, hi int) {
+		for b := lo; b < hi; b++ {
+			at := w.actOff[b]
+			idx := w.actIdx[at : at+int(w.actN[b])]
+			val := w.actVal[at : at+len(idx)]
+			n := 0
+			for i, p := range w.pre[b*S : b*S+S] {
+				if p > 0 {
+					idx[n] = int32(i)
+					if tanh {
+						val[n] = float32(math.Tanh(float64(p)))
+					} else {
+						val[n] = p
+					}
+					n++
 				}
-				n++
 			}
 		}
-		w.actN[b] = int32(n)
-	}
-	L.MSE = s.decodeGatheredDots(w, x, o, gWDec, gBDec, w.dotsSlab())
-	// Sparsity penalty λ/B Σ_b ‖f_b ⊙ n‖_p.
+	})
+	dots := w.dotsN(total)
+	L.MSE = s.decodeGatheredDots(w, x, o, gWDec, gBDec, dots)
+	// Sparsity penalty λ/B Σ_b ‖f_b ⊙ n‖_p; each entry's pre-activation
+	// gradient dp replaces its dot.
 	s.penaltyWeights(w, o)
 	clear(w.featAcc)
 	lam := o.coeff / float32(B)
 	p := o.lp
 	var pen float64
-	eg := w.stepEncGrads(1)
 	for b := 0; b < U; b++ {
 		m := w.mult[b] // rows of the batch this step row stands for
 		lamB := lam * m
 		n := int(w.actN[b])
-		idx := w.actIdx[b*S : b*S+n]
-		val := w.actVal[b*S : b*S+n]
-		dots := w.dots[b*S : b*S+n]
+		at := w.actOff[b]
+		idx := w.actIdx[at : at+n]
+		val := w.actVal[at : at+n]
+		dots := dots[at : at+n]
 		var norm, scale float32
 		if p == 1 {
 			for k, i := range idx {
@@ -144,9 +160,7 @@ func (s *SAE) stepStandard(w *workspace, x []float32, o *stepOptions, gr grads, 
 			if tanh {
 				dp = df * (1 - f*f)
 			}
-			eg.feat = append(eg.feat, i)
-			eg.row = append(eg.row, int32(b))
-			eg.val = append(eg.val, dp)
+			dots[k] = dp
 			if gBEnc != nil {
 				gBEnc[i] += dp
 			}
@@ -155,9 +169,18 @@ func (s *SAE) stepStandard(w *workspace, x []float32, o *stepOptions, gr grads, 
 	if s.ApplyBDecToInput {
 		// b_dec's gradient through the centred input, -Σ dp·W_enc[i], in
 		// entry order (backEncoder's per-entry axpy), columns over the cores.
-		axpyGatherCols(gBDec, s.WEncT, eg.feat, eg.val, -1)
+		axpyGatherColsLists(gBDec, s.WEncT, w.actIdx, dots, w.actOff, w.actN[:U], -1)
 	}
-	eg.apply(gWEncT, w.c, D, S)
+	// W_enc's gradient feature by feature, over the decoder's grouping of
+	// the same entries (w.egs[0]) with the dp values gathered in.
+	ed := w.egs[0]
+	if n := total; n > 0 {
+		spos, sval := ed.spos[:n], ed.sval[:n]
+		for q, t := range spos {
+			sval[q] = dots[t]
+		}
+		applyGrouped(gWEncT, w.c, D, S, ed.cnt[:S+1], ed.srow[:n], sval)
+	}
 	L.L1 = float64(o.coeff) * pen / float64(B)
 	if o.scaleByDec {
 		for i := 0; i < S; i++ {

@@ -105,8 +105,8 @@ func (s *SAE) stepTopK(w *workspace, x []float32, o *stepOptions, gr grads, L *S
 // smallest positive selected value in w.minPos / w.anyPos).
 func (s *SAE) topkSelect(w *workspace, batch bool) {
 	B, U, S := w.b, w.u, w.s
-	w.activeLists()
 	if !batch {
+		w.activeLists(max(0, min(s.K, S))) // a row keeps at most k
 		// Every row on its own: spans of rows over the cores, each
 		// goroutine with its own selection scratch.
 		work := U * S
@@ -124,6 +124,7 @@ func (s *SAE) topkSelect(w *workspace, batch bool) {
 			}
 		})
 	} else {
+		w.activeLists(S)
 		m := int(s.KBatch * float64(B))
 		all := w.scratchN(B * S)
 		for k := range all {
@@ -153,7 +154,7 @@ func (s *SAE) topkSelect(w *workspace, batch bool) {
 			if pre[k] > 0 {
 				b := int(k) / S
 				n := w.actN[b]
-				w.actIdx[b*S+int(n)] = k % int32(S)
+				w.actIdx[b*S+int(n)] = k % int32(S) // ls = S
 				w.actVal[b*S+int(n)] = pre[k]
 				w.actN[b] = n + 1
 				if !w.anyPos || pre[k] < w.minPos {
@@ -180,8 +181,9 @@ func (s *SAE) topkSelectRow(w *workspace, b int, scratch []int32) {
 	pre := w.pre[b*S : b*S+S]
 	sel := topKIndices(pre, s.K, scratch)
 	sortInt32(sel)
-	idx := w.actIdx[b*S : b*S+S]
-	val := w.actVal[b*S : b*S+S]
+	o := w.actOff[b]
+	idx := w.actIdx[o : o+len(sel)]
+	val := w.actVal[o : o+len(sel)]
 	n := 0
 	for _, i := range sel {
 		if pre[i] > 0 {
@@ -200,7 +202,7 @@ func (s *SAE) topkSelectRow(w *workspace, b int, scratch []int32) {
 // topkMainGradsRef, the plain loop, so the values are the same; the dots
 // split over the cores by rows, the b_dec sums by columns.
 func (s *SAE) topkMainGrads(w *workspace, tb *topkBuffers, gBEnc, gBDec []float32) {
-	U, D, S := w.u, w.d, w.s
+	U, D := w.u, w.d
 	nm := 0
 	for _, n := range w.actN[:U] {
 		nm += int(n)
@@ -219,7 +221,7 @@ func (s *SAE) topkMainGrads(w *workspace, tb *topkBuffers, gBEnc, gBDec []float3
 			n := int(w.actN[b])
 			o := int(off[b])
 			dy := w.dy[b*D : b*D+D] // already weighted by mult[b]
-			for t, i := range w.actIdx[b*S : b*S+n] {
+			for t, i := range w.actIdx[w.actOff[b] : w.actOff[b]+n] {
 				tb.mFeat[o+t] = i
 				tb.mRow[o+t] = int32(b)
 				tb.mVal[o+t] = dot(dy, s.WDec[int(i)*D:int(i)*D+D])
@@ -311,12 +313,12 @@ func (s *SAE) topkBackward(w *workspace, tb *topkBuffers, drecAll, gWEncT, gWDec
 	mCnt := tb.ints(&tb.mCnt, S+1)
 	mSRow := tb.ints(&tb.mSRow, nm)
 	mSVal := tb.floats(&tb.mSVal, nm)
-	groupByFeature(mCnt, tb.mFeat, tb.mRow, tb.mVal, nil, mSRow, mSVal, nil)
+	groupByFeature(mCnt, tb.mFeat, tb.mRow, tb.mVal, mSRow, mSVal)
 	aCnt := tb.ints(&tb.aCnt, S+1)
 	aSRow := tb.ints(&tb.aSRow, na)
 	aSVal := tb.floats(&tb.aSVal, na)
 	if na > 0 {
-		groupByFeature(aCnt, tb.aFeat, tb.aRow, tb.aVal, nil, aSRow, aSVal, nil)
+		groupByFeature(aCnt, tb.aFeat, tb.aRow, tb.aVal, aSRow, aSVal)
 	} else {
 		// Main entries only: every feature's W_enc gradient row on its
 		// own, spans of features over the cores (the same values as the

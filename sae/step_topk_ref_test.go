@@ -20,7 +20,7 @@ func (s *SAE) stepTopKRef(w *workspace, x []float32, o *stepOptions, gr grads, L
 	for b := 0; b < U; b++ {
 		n := int(w.actN[b])
 		dy := w.dy[b*D : b*D+D] // already weighted by mult[b]
-		for _, i := range w.actIdx[b*S : b*S+n] {
+		for _, i := range w.actIdx[w.actOff[b] : w.actOff[b]+n] {
 			s.backEncoder(w, eg, b, i, dot(dy, s.WDec[int(i)*D:int(i)*D+D]), gBEnc, gBDec)
 		}
 	}

@@ -1,0 +1,97 @@
+package sae
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestPackedActiveLists checks the sparse steps' packed active lists at a
+// wide shape in the sparse phase (the path choice counts every row's active
+// entries first): the lists lie row after row, each holding exactly its
+// row's active features in ascending order with their activations, and the
+// list buffers are a fraction of a [B, d_sae] slab rather than one (issue
+// 16's memory). Gated: its open-gate lists are packed the same way.
+func TestPackedActiveLists(t *testing.T) {
+	if !fastGemm() {
+		t.Skip("no fast kernels: no path choice, no counts")
+	}
+	const B, D, S = 32, 136, 512
+	r := rand.New(rand.NewPCG(11, 3))
+	x := make([]float32, B*D)
+	for i := range x {
+		x[i] = float32(r.NormFloat64())
+	}
+	dead := make([]bool, S)
+	for _, tc := range []struct {
+		arch  string
+		shift float32 // added to the encoder bias: few features fire
+	}{
+		{ArchStandard, -10},
+		{ArchGated, -10},
+	} {
+		t.Run(tc.arch, func(t *testing.T) {
+			s := noisySAE(t, tc.arch, D, S, rand.New(rand.NewPCG(5, 8)))
+			bias := s.BEnc
+			if tc.arch == ArchGated {
+				bias = s.BGate
+				for i := range s.BMag {
+					s.BMag[i] = 1 // a magnitude that is on wherever the gate is open
+				}
+			}
+			for i := range bias {
+				bias[i] += tc.shift
+			}
+			w := newWorkspace(B, D, S)
+			w.noDedupe = true
+			o := stepOptions{coeff: 0.3, lp: 1}
+			if _, err := s.forwardBackward(w, append([]float32(nil), x...), dead, &o, newGrads(s)); err != nil {
+				t.Fatal(err)
+			}
+			if w.denseActs {
+				t.Fatal("the step ran dense: not the sparse phase")
+			}
+			total := 0
+			for b := 0; b < B; b++ {
+				if w.actOff[b] < total {
+					t.Fatalf("row %d's list starts at %d, inside the rows before it (%d entries)", b, w.actOff[b], total)
+				}
+				n := int(w.actN[b])
+				idx := w.actIdx[w.actOff[b] : w.actOff[b]+n]
+				// the active features of the row, from its encoder output
+				var want []int32
+				for i := 0; i < S; i++ {
+					pre := w.pre[b*S+i]
+					if tc.arch == ArchGated {
+						// w.pre holds u = c·W_enc; open gate and magnitude > 0
+						e := float32(math.Exp(float64(s.RMag[i])))
+						if pre+s.BGate[i] > 0 && pre*e+s.BMag[i] > 0 {
+							want = append(want, int32(i))
+						}
+					} else if pre > 0 {
+						want = append(want, int32(i))
+					}
+				}
+				if len(want) != n {
+					t.Fatalf("row %d: %d active entries listed, %d in its encoder output", b, n, len(want))
+				}
+				for k, i := range idx {
+					if i != want[k] {
+						t.Fatalf("row %d entry %d: feature %d, want %d", b, k, i, want[k])
+					}
+				}
+				total = w.actOff[b] + n
+			}
+			if total == 0 {
+				t.Fatal("no active entry: the check saw nothing")
+			}
+			if len(w.actIdx) >= B*S/2 || len(w.actVal) >= B*S/2 {
+				t.Errorf("active lists of %d and %d entries for %d active: want a fraction of the %d-entry slab",
+					len(w.actIdx), len(w.actVal), total, B*S)
+			}
+			if w.gated != nil && len(w.gated.gIdx) >= B*S/2 {
+				t.Errorf("open-gate lists of %d entries: want a fraction of the %d-entry slab", len(w.gated.gIdx), B*S)
+			}
+		})
+	}
+}
