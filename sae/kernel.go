@@ -372,7 +372,7 @@ func gemmTNAccCounted(out, a, w []float32, n, m, p int, buf []float32, nz int) {
 		return
 	}
 	if p >= sparseMinCols && sparseOperand(a[:n*m], nz) {
-		gemmTNAccSparse(out, a, w, n, m, p)
+		gemmTNAccSparse(out, a, w, n, m, p, nz, buf)
 		return
 	}
 	gemmTNAccDenseBuf(out, a, w, n, m, p, buf)
@@ -614,14 +614,30 @@ func gaxpy(out, w []float32, ld int, ks []int32, xs []float32) {
 // gemmTNAccSparse is gemmTNAcc over the non-zero entries of a, applied
 // output row by output row: each out[i, :] is one gathered axpy over the
 // rows b of w with a[b, i] ≠ 0 (in b order, as one axpy per entry would).
-func gemmTNAccSparse(out, a, w []float32, n, m, p int) {
+// nz is a's non-zero count when the caller knows it (else −1: counted
+// here): the entry lists are sized by it. Entries many enough for
+// encGrads.apply's dense product (denseEntries) take that product on a
+// itself, with buf as gemmTNAccBuf's, rather than as a copy of a scattered
+// from the lists (the same values: a's zeros add nothing).
+func gemmTNAccSparse(out, a, w []float32, n, m, p, nz int, buf []float32) {
+	if nz < 0 {
+		nz = 0
+		for _, x := range a[:n*m] {
+			nz += nonZero(x)
+		}
+	}
+	if denseEntries(nz, n, p, m) {
+		gemmTNAccDenseBuf(out, a, w, n, m, p, buf)
+		return
+	}
 	eg := getEncGrads()
 	defer encGradsPool.Put(eg)
-	nm := n * m
-	if cap(eg.feat) < nm {
-		eg.feat, eg.row, eg.val = make([]int32, nm), make([]int32, nm), make([]float32, nm)
+	// The gather below writes its candidate slot branch-free: one past the
+	// last entry.
+	if cap(eg.feat) < nz+1 {
+		eg.feat, eg.row, eg.val = make([]int32, nz+1), make([]int32, nz+1), make([]float32, nz+1)
 	}
-	feat, row, val := eg.feat[:nm], eg.row[:nm], eg.val[:nm]
+	feat, row, val := eg.feat[:nz+1], eg.row[:nz+1], eg.val[:nz+1]
 	t := 0
 	for b := 0; b < n; b++ {
 		for i, x := range a[b*m : b*m+m] {
