@@ -37,6 +37,7 @@ type Workspace struct {
 	wOut, wOutT, bOut [][]float32 // [F][Dp], [D][Fp], [Dp]
 	wU, wUT, bU       []float32   // [D][Vp], [V][Dp], [Vp]
 	embed             []float32   // [Vin·NCtx][Dp] W_E[v] + W_pos[t] at row v·NCtx+t (nil when too large; see embedTable)
+	qkv0, qkv0Buf     []float32   // [Vin·NCtx][Sp] layer 0's q, k, v of embed's rows (nil without embed or when too large; see qkv0Table)
 
 	// Activations, rows N = B·T, padded widths.
 	tok       []int32
@@ -340,6 +341,11 @@ func (n *Net) prepare(ws *Workspace) {
 	packT(ws.wUT, g.Dp, wU, g.V, g.D, g.V)
 	packRows(ws.bU, g.Vp, n.data[n.bU:n.bU+g.V], 1, g.V)
 	ws.embed = embedTable(ws.embed, g, n.data[n.wE:], n.data[n.wPos:])
+	ws.qkv0 = nil
+	if useQKV0Table && ws.embed != nil && g.Vin*g.NCtx <= maxQKV0Rows {
+		ws.qkv0Buf = qkv0Table(ws.qkv0Buf, g, ws.embed, ws.wqkv[0], ws.bqkv[0])
+		ws.qkv0 = ws.qkv0Buf
+	}
 }
 
 // setPatches records which nodes are patched and copies patched heads'
@@ -456,7 +462,13 @@ func (n *Net) attentionStage(ws *Workspace, l, c, b0, b1, T int) {
 	x := ws.x[l]
 	// Attention.
 	qkv := ws.qkv
-	sgemmInit(qkv[r0*g.Sp:], g.Sp, x[r0*Dp:], Dp, 1, ws.wqkv[l], g.Sp, nr, D, g.Sp, nil, ws.bqkv[l])
+	if l == 0 && ws.qkv0 != nil {
+		// x[0] holds rows of the embedding table (the stage runs from
+		// the tokens), so its q, k, v are rows of qkv0.
+		embedFromTable(qkv[r0*g.Sp:r1*g.Sp], g.Sp, ws.qkv0, g.NCtx, ws.tok[r0:r1], r0%T, T)
+	} else {
+		sgemmInit(qkv[r0*g.Sp:], g.Sp, x[r0*Dp:], Dp, 1, ws.wqkv[l], g.Sp, nr, D, g.Sp, nil, ws.bqkv[l])
+	}
 	n.attention(ws, l, c, b0, b1, T)
 	attentionOut(ws, l, r0, r1)
 }
