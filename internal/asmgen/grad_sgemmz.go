@@ -20,11 +20,20 @@ import (
 // The starting value is C's contents (sgemmZ*AVX512), the bias row
 // (sgemmZ*BiasAVX512) or x's row plus the bias row (sgemmZ*XBiasAVX512,
 // computed as bias + x, which is x + bias bit for bit).
+//
+// The …H… kernels (sgemmZ4HBiasAVX512, …) take a block whose last vector
+// is half a zmm, eight columns in a ymm: a width ≡ 8 (mod 16) such as
+// d_model 50 → 56 or d_mlp 200 ends there. On a CPU that runs a 512-bit
+// operation as two 256-bit halves (Zen 4) a masked zmm costs as much as a
+// full one, so the ymm saves the dead half's multiply-adds; the chains per
+// element are the same.
 func gradSgemmZ() {
-	for w := 1; w <= 4; w++ {
-		sgemmZ(w, initC)
-		sgemmZ(w, initBias)
-		sgemmZ(w, initXBias)
+	for _, half := range []bool{false, true} {
+		for w := 1; w <= 4; w++ {
+			sgemmZ(w, initC, half)
+			sgemmZ(w, initBias, half)
+			sgemmZ(w, initXBias, half)
+		}
 	}
 }
 
@@ -46,16 +55,25 @@ func zRows(w int) int {
 // sgemmZ emits one kernel for a block of w zmm columns. Arguments: c
 // *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k
 // int (strides in elements, k ≥ 1), mask uint16 (the lanes of the last
-// zmm that are columns), then for initBias bias *float32, for initXBias
-// x, bias *float32 (x's row stride is ldc).
-func sgemmZ(w, init int) {
+// zmm that are columns; not with half, whose last vector is a ymm of
+// eight columns), then for initBias bias *float32, for initXBias x, bias
+// *float32 (x's row stride is ldc).
+func sgemmZ(w, init int, half bool) {
 	suffix := map[int]string{initC: "", initBias: "Bias", initXBias: "XBias"}[init]
-	name := fmt.Sprintf("sgemmZ%d%sAVX512", w, suffix)
-	lbl := fmt.Sprintf("z%d%s", w, suffix)
-	TEXT(name, NOSPLIT, sgemmSig(", mask uint16", init))
-	Doc(fmt.Sprintf("%s is the AVX-512 product kernel for a block of %d zmm columns (see gradSgemmZ).", name, w))
-	Load(Param("mask"), RAX)
-	KMOVW(EAX, K1)
+	hs, maskArg := "", ", mask uint16"
+	if half {
+		hs, maskArg = "H", ""
+	}
+	name := fmt.Sprintf("sgemmZ%d%s%sAVX512", w, hs, suffix)
+	lbl := fmt.Sprintf("z%d%s%s", w, hs, suffix)
+	TEXT(name, NOSPLIT, sgemmSig(maskArg, init))
+	if half {
+		Doc(fmt.Sprintf("%s is the AVX-512 product kernel for a block of %d zmm columns, the last a ymm (see gradSgemmZ).", name, w))
+	} else {
+		Doc(fmt.Sprintf("%s is the AVX-512 product kernel for a block of %d zmm columns (see gradSgemmZ).", name, w))
+		Load(Param("mask"), RAX)
+		KMOVW(EAX, K1)
+	}
 	Load(Param("c"), RDI)
 	Load(Param("ldc"), R8)
 	SHLQ(Imm(2), R8)
@@ -93,11 +111,17 @@ func sgemmZ(w, init int) {
 		1: {Base: RSI, Index: R9, Scale: 1}, 2: {Base: RSI, Index: R9, Scale: 2}, 4: {Base: RSI, Index: R9, Scale: 4},
 		6: {Base: RSI, Index: RBX, Scale: 2}, 8: {Base: RSI, Index: R9, Scale: 8}, 12: {Base: RSI, Index: RBX, Scale: 4},
 	}
-	// vload loads zmm h of a row at mem: masked (zeroing) for the last.
+	// lastHalf: vector h is the half (ymm) one.
+	lastHalf := func(h int) bool { return half && h == w-1 }
+	// vload loads zmm h of a row at mem: masked (zeroing) for the last, a
+	// ymm for the half one.
 	vload := func(mem Mem, h int, dst VecPhysical) {
-		if h == w-1 {
+		switch {
+		case lastHalf(h):
+			VMOVUPS(mem, dst.AsY())
+		case h == w-1:
 			VMOVUPS_Z(mem, K1, dst)
-		} else {
+		default:
 			VMOVUPS(mem, dst)
 		}
 	}
@@ -142,7 +166,9 @@ func sgemmZ(w, init int) {
 					vload(Mem{Base: RAX, Disp: 64 * h}, h, dst)
 				case initXBias:
 					vload(Mem{Base: RAX, Disp: 64 * h}, h, dst)
-					if h == w-1 {
+					if lastHalf(h) {
+						VADDPS(Mem{Base: RCX, Disp: 64 * h}, dst.AsY(), dst.AsY())
+					} else if h == w-1 {
 						VADDPS_Z(Mem{Base: RCX, Disp: 64 * h}, dst, K1, dst)
 					} else {
 						VADDPS(Mem{Base: RCX, Disp: 64 * h}, dst, dst)
@@ -167,7 +193,11 @@ func sgemmZ(w, init int) {
 			a := av[q%len(av)]
 			VBROADCASTSS(aOff[q], a)
 			for h := 0; h < w; h++ {
-				VFMADD231PS(bv[h], a, acc[q*w+h])
+				if lastHalf(h) {
+					VFMADD231PS(bv[h].AsY(), a.AsY(), acc[q*w+h].AsY())
+				} else {
+					VFMADD231PS(bv[h], a, acc[q*w+h])
+				}
 			}
 		}
 		ADDQ(R10, RAX)
@@ -180,7 +210,9 @@ func sgemmZ(w, init int) {
 		for q := 0; q < nr; q++ {
 			for h := 0; h < w; h++ {
 				m := Mem{Base: RDI, Disp: 64 * h}
-				if h == w-1 {
+				if lastHalf(h) {
+					VMOVUPS(acc[q*w+h].AsY(), m)
+				} else if h == w-1 {
 					VMOVUPS(acc[q*w+h], K1, m)
 				} else {
 					VMOVUPS(acc[q*w+h], m)

@@ -21,7 +21,9 @@ func lanes(B int) int { return B + 8*numChunks(B) }
 // attention computes layer l's pattern and z for chunk c's batch rows
 // [b0, b1) from qkv (z is zero for patched heads, whose pattern is not
 // computed). It also leaves q, k, v in lane layout (ws.qkvL, [3][H][T][dh][8]
-// per group) for the backward pass.
+// per group) and the pattern for the backward pass; a run that is not
+// kept uses layer 0's buffers for every layer (nothing reads them later),
+// so that they stay in cache.
 func (n *Net) attention(ws *Workspace, l, c, b0, b1, T int) {
 	g := ws.g
 	H, dh, HD, HDp, S, Sp := g.H, g.dh, g.HD, g.HDp, g.S, g.Sp
@@ -33,16 +35,20 @@ func (n *Net) attention(ws *Workspace, l, c, b0, b1, T int) {
 	}
 	on := ws.headOn[l]
 	hb, pb := T*dh*8, T*T*8 // one head's q (or k, v, z) and pattern block
+	li := l
+	if !ws.keep {
+		li = 0
+	}
 	for g0 := b0; g0 < b1; g0 += 8 {
 		nb, ps := min(8, b1-g0), g0+8*c
-		L := ws.qkvL[l][ps*T*S : (ps+8)*T*S]
+		L := ws.qkvL[li][ps*T*S : (ps+8)*T*S]
 		if useAVX2 && nb == 8 {
 			rows := qkv[g0*T*Sp : (g0+8)*T*Sp]
 			lanesIn(&rows[0], Sp, &L[0], &ws.offS[0], T, S, dh)
 		} else {
 			toLanes(L, qkv[g0*T*Sp:], Sp, S, dh, nb, T)
 		}
-		P := ws.pat[l][ps*H*T*T : (ps+8)*H*T*T]
+		P := ws.pat[li][ps*H*T*T : (ps+8)*H*T*T]
 		Z := ws.zL[ps*T*HD : (ps+8)*T*HD]
 		for h := 0; h < H; h++ {
 			if on[h] {

@@ -56,8 +56,31 @@ func embedTable(tab []float32, g geom, wE, wPos []float32) []float32 {
 	return tab
 }
 
+// maxQKV0Rows bounds qkv0Table's rows (token ids × positions): the table
+// is made at every parameter version of a Workspace, so it must stay small
+// beside a batch's layer-0 product (case 21: 50 rows against 5,120).
+const maxQKV0Rows = 512
+
+// useQKV0Table lets the forward pass use qkv0Table (tests turn it off to
+// compare with the product on x[0]).
+var useQKV0Table = true
+
+// qkv0Table returns tab (reused) holding layer 0's q, k and v (stride Sp,
+// as the forward pass's qkv) of every row of embedTable's emb: the same
+// product, with the same kernels and bias, that the forward pass runs on
+// x[0], whose rows are copies of emb's, so a forward pass from the tokens
+// copies rows of it instead (bit for bit the same: each output element is
+// one chain of multiply-adds whatever rows a product takes).
+func qkv0Table(tab []float32, g geom, emb, wqkv, bqkv []float32) []float32 {
+	rows := g.Vin * g.NCtx
+	tab = grow(tab, rows*g.Sp)
+	sgemmInit(tab, g.Sp, emb, g.Dp, 1, wqkv, g.Sp, rows, g.D, g.Sp, nil, bqkv)
+	return tab
+}
+
 // embedFromTable is embedRows with the sums taken from embedTable's tab
-// (rows of nctx positions per token id).
+// (rows of nctx positions per token id); with Dp = Sp it also copies rows
+// of qkv0Table.
 func embedFromTable(x []float32, Dp int, tab []float32, nctx int, toks []int32, t0, T int) {
 	t := t0
 	for r, tok := range toks {

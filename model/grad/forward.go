@@ -37,20 +37,22 @@ type Workspace struct {
 	wOut, wOutT, bOut [][]float32 // [F][Dp], [D][Fp], [Dp]
 	wU, wUT, bU       []float32   // [D][Vp], [V][Dp], [Vp]
 	embed             []float32   // [Vin·NCtx][Dp] W_E[v] + W_pos[t] at row v·NCtx+t (nil when too large; see embedTable)
+	qkv0, qkv0Buf     []float32   // [Vin·NCtx][Sp] layer 0's q, k, v of embed's rows (nil without embed or when too large; see qkv0Table)
 
 	// Activations, rows N = B·T, padded widths.
 	tok       []int32
 	x         [][]float32 // L+1 residual streams [N][Dp]: x[l] = blocks.l.hook_resid_pre, x[L] final
 	mid       [][]float32 // [N][Dp] blocks.l.hook_resid_mid
 	qkv       []float32   // [N][Sp], the layer being computed (scratch; attention reads qkvL)
-	qkvL      [][]float32 // q, k, v in lane layout (attn.go), [lanes][3][H][T][dh]
-	pat       [][]float32 // attention pattern in lane layout, [lanes][H][T][T]
+	qkvL      [][]float32 // q, k, v in lane layout (attn.go), [lanes][3][H][T][dh] (kept runs; others reuse layer 0's)
+	pat       [][]float32 // attention pattern in lane layout, [lanes][H][T][T] (as qkvL)
 	zL        []float32   // z in lane layout, [lanes][H][T][dh] (scratch)
 	offS      []int       // lanesIn/lanesOut offsets of qkv's S columns, dz's HD
 	offHD     []int
 	nodeBuf   []float32     // NodeInto's [N][Dp] product
 	z         [][]float32   // [N][HDp] (zero for patched heads)
-	pre, post [][]float32   // [N][Fp] (pre not computed for a patched MLP)
+	pre       []float32     // [N][Fp] scratch: a chunk's pre-activation, reused layer to layer
+	post      [][]float32   // [N][Fp] per layer
 	dact      [][]float32   // [N][Fp] act'(pre), kept runs only
 	logitsP   []float32     // [N][Vp]
 	logits    []float32     // [N][V]
@@ -282,7 +284,7 @@ func (n *Net) run(ws *Workspace, B, T int, patches []Patch, keep bool, from int,
 	ws.zL = grow(ws.zL, nl*T*g.HD)
 	ws.z = growAll(ws.z, g.L, N*g.HDp)
 	ws.offS, ws.offHD = laneOffsets(ws.offS, g.S, g.dh, T), laneOffsets(ws.offHD, g.HD, g.dh, T)
-	ws.pre = growAll(ws.pre, g.L, N*g.Fp)
+	ws.pre = grow(ws.pre, N*g.Fp)
 	ws.post = growAll(ws.post, g.L, N*g.Fp)
 	if keep {
 		ws.dact = growAll(ws.dact, g.L, N*g.Fp)
@@ -339,6 +341,11 @@ func (n *Net) prepare(ws *Workspace) {
 	packT(ws.wUT, g.Dp, wU, g.V, g.D, g.V)
 	packRows(ws.bU, g.Vp, n.data[n.bU:n.bU+g.V], 1, g.V)
 	ws.embed = embedTable(ws.embed, g, n.data[n.wE:], n.data[n.wPos:])
+	ws.qkv0 = nil
+	if useQKV0Table && ws.embed != nil && g.Vin*g.NCtx <= maxQKV0Rows {
+		ws.qkv0Buf = qkv0Table(ws.qkv0Buf, g, ws.embed, ws.wqkv[0], ws.bqkv[0])
+		ws.qkv0 = ws.qkv0Buf
+	}
 }
 
 // setPatches records which nodes are patched and copies patched heads'
@@ -409,7 +416,10 @@ func (n *Net) forwardChunk(ws, src, zsrc *Workspace, from, until, c, b0, b1, T i
 			return
 		}
 		// MLP.
-		pre, post, x1 := ws.pre[l], ws.post[l], ws.x[l+1]
+		// pre is only read by the activation just below (Backward uses
+		// dact and post), so one scratch serves every layer: a chunk's
+		// rows of it stay in cache instead of a fresh buffer per layer.
+		pre, post, x1 := ws.pre, ws.post[l], ws.x[l+1]
 		if ws.mlpOn[l] { // pre = mid·W_in + b_in is not needed
 			pv := ws.mlpPatch[l]
 			for r := r0; r < r1; r++ {
@@ -452,7 +462,13 @@ func (n *Net) attentionStage(ws *Workspace, l, c, b0, b1, T int) {
 	x := ws.x[l]
 	// Attention.
 	qkv := ws.qkv
-	sgemmInit(qkv[r0*g.Sp:], g.Sp, x[r0*Dp:], Dp, 1, ws.wqkv[l], g.Sp, nr, D, g.Sp, nil, ws.bqkv[l])
+	if l == 0 && ws.qkv0 != nil {
+		// x[0] holds rows of the embedding table (the stage runs from
+		// the tokens), so its q, k, v are rows of qkv0.
+		embedFromTable(qkv[r0*g.Sp:r1*g.Sp], g.Sp, ws.qkv0, g.NCtx, ws.tok[r0:r1], r0%T, T)
+	} else {
+		sgemmInit(qkv[r0*g.Sp:], g.Sp, x[r0*Dp:], Dp, 1, ws.wqkv[l], g.Sp, nr, D, g.Sp, nil, ws.bqkv[l])
+	}
 	n.attention(ws, l, c, b0, b1, T)
 	attentionOut(ws, l, r0, r1)
 }

@@ -57,7 +57,6 @@ func (n *Net) ForwardFrom(ws *Workspace, clean *Run, patches []Patch, keep bool)
 			copy(ws.z[l], src.z[l][:N*g.HDp])
 			if 2*l+1 < from {
 				copy(ws.mid[l], src.mid[l][:N*g.Dp])
-				copy(ws.pre[l], src.pre[l][:N*g.Fp])
 				copy(ws.post[l], src.post[l][:N*g.Fp])
 				copy(ws.dact[l], src.dact[l][:N*g.Fp])
 			}

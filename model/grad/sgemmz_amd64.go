@@ -83,3 +83,72 @@ func sgemmZ3XBiasAVX512(c *float32, ldc int, a *float32, sar, sak int, b *float3
 //
 //go:noescape
 func sgemmZ4XBiasAVX512(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int, mask uint16, x, bias *float32)
+
+// The …H… kernels below are the same products for a block whose last
+// vector is a ymm of eight columns (16·w − 8 floats, no mask): widths ≡ 8
+// (mod 16) end with one, which on Zen 4 (512-bit operations run as two
+// 256-bit halves) costs half a masked zmm.
+
+// sgemmZ1HAVX512 is sgemmZ1AVX512 for 8 columns, the last eight in a ymm.
+//
+//go:noescape
+func sgemmZ1HAVX512(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int)
+
+// sgemmZ2HAVX512 is sgemmZ2AVX512 for 24 columns, the last eight in a ymm.
+//
+//go:noescape
+func sgemmZ2HAVX512(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int)
+
+// sgemmZ3HAVX512 is sgemmZ3AVX512 for 40 columns, the last eight in a ymm.
+//
+//go:noescape
+func sgemmZ3HAVX512(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int)
+
+// sgemmZ4HAVX512 is sgemmZ4AVX512 for 56 columns, the last eight in a ymm.
+//
+//go:noescape
+func sgemmZ4HAVX512(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int)
+
+// sgemmZ1HBiasAVX512 is sgemmZ1HAVX512 starting every row of C from bias.
+//
+//go:noescape
+func sgemmZ1HBiasAVX512(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int, bias *float32)
+
+// sgemmZ2HBiasAVX512 is sgemmZ2HAVX512 starting every row of C from bias.
+//
+//go:noescape
+func sgemmZ2HBiasAVX512(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int, bias *float32)
+
+// sgemmZ3HBiasAVX512 is sgemmZ3HAVX512 starting every row of C from bias.
+//
+//go:noescape
+func sgemmZ3HBiasAVX512(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int, bias *float32)
+
+// sgemmZ4HBiasAVX512 is sgemmZ4HAVX512 starting every row of C from bias.
+//
+//go:noescape
+func sgemmZ4HBiasAVX512(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int, bias *float32)
+
+// sgemmZ1HXBiasAVX512 is sgemmZ1HAVX512 starting row r of C from x's row
+// r plus bias.
+//
+//go:noescape
+func sgemmZ1HXBiasAVX512(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int, x, bias *float32)
+
+// sgemmZ2HXBiasAVX512 is sgemmZ2HAVX512 starting row r of C from x's row
+// r plus bias.
+//
+//go:noescape
+func sgemmZ2HXBiasAVX512(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int, x, bias *float32)
+
+// sgemmZ3HXBiasAVX512 is sgemmZ3HAVX512 starting row r of C from x's row
+// r plus bias.
+//
+//go:noescape
+func sgemmZ3HXBiasAVX512(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int, x, bias *float32)
+
+// sgemmZ4HXBiasAVX512 is sgemmZ4HAVX512 starting row r of C from x's row
+// r plus bias.
+//
+//go:noescape
+func sgemmZ4HXBiasAVX512(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int, x, bias *float32)

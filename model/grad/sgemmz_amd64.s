@@ -3810,3 +3810,3786 @@ z4XBias_rows1_loop:
 z4XBias_done:
 	VZEROUPPER
 	RET
+
+// func sgemmZ1HAVX512(c *float32, ldc int, a *float32, sar int, sak int, b *float32, ldb int, m int, k int)
+// Requires: AVX, AVX512F, FMA3
+TEXT ·sgemmZ1HAVX512(SB), NOSPLIT, $0-72
+	MOVQ  c+0(FP), DI
+	MOVQ  ldc+8(FP), R8
+	SHLQ  $0x02, R8
+	MOVQ  a+16(FP), SI
+	MOVQ  sar+24(FP), R9
+	SHLQ  $0x02, R9
+	MOVQ  sak+32(FP), R10
+	SHLQ  $0x02, R10
+	MOVQ  b+40(FP), DX
+	MOVQ  ldb+48(FP), R11
+	SHLQ  $0x02, R11
+	MOVQ  m+56(FP), R12
+	MOVQ  k+64(FP), R13
+	IMULQ R11, R13
+	ADDQ  DX, R13
+	LEAQ  (R9)(R9*2), BX
+	LEAQ  (R9)(R9*4), R14
+	LEAQ  (BX)(R9*4), R15
+
+z1H_rows12:
+	CMPQ    R12, $0x0c
+	JLT     z1H_rows8
+	MOVQ    DI, CX
+	VMOVUPS (CX), Y0
+	ADDQ    R8, CX
+	VMOVUPS (CX), Y1
+	ADDQ    R8, CX
+	VMOVUPS (CX), Y2
+	ADDQ    R8, CX
+	VMOVUPS (CX), Y3
+	ADDQ    R8, CX
+	VMOVUPS (CX), Y4
+	ADDQ    R8, CX
+	VMOVUPS (CX), Y5
+	ADDQ    R8, CX
+	VMOVUPS (CX), Y6
+	ADDQ    R8, CX
+	VMOVUPS (CX), Y7
+	ADDQ    R8, CX
+	VMOVUPS (CX), Y8
+	ADDQ    R8, CX
+	VMOVUPS (CX), Y9
+	ADDQ    R8, CX
+	VMOVUPS (CX), Y10
+	ADDQ    R8, CX
+	VMOVUPS (CX), Y11
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+	MOVQ    R12, m+56(FP)
+	LEAQ    (SI)(R9*8), R12
+
+z1H_rows12_loop:
+	VMOVUPS      (CX), Y24
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Y24, Y28, Y0
+	VBROADCASTSS (AX)(R9*1), Z29
+	VFMADD231PS  Y24, Y29, Y1
+	VBROADCASTSS (AX)(R9*2), Z30
+	VFMADD231PS  Y24, Y30, Y2
+	VBROADCASTSS (AX)(BX*1), Z31
+	VFMADD231PS  Y24, Y31, Y3
+	VBROADCASTSS (AX)(R9*4), Z28
+	VFMADD231PS  Y24, Y28, Y4
+	VBROADCASTSS (AX)(R14*1), Z29
+	VFMADD231PS  Y24, Y29, Y5
+	VBROADCASTSS (AX)(BX*2), Z30
+	VFMADD231PS  Y24, Y30, Y6
+	VBROADCASTSS (AX)(R15*1), Z31
+	VFMADD231PS  Y24, Y31, Y7
+	VBROADCASTSS (R12), Z28
+	VFMADD231PS  Y24, Y28, Y8
+	VBROADCASTSS (R12)(R9*1), Z29
+	VFMADD231PS  Y24, Y29, Y9
+	VBROADCASTSS (R12)(R9*2), Z30
+	VFMADD231PS  Y24, Y30, Y10
+	VBROADCASTSS (R12)(BX*1), Z31
+	VFMADD231PS  Y24, Y31, Y11
+	ADDQ         R10, AX
+	ADDQ         R10, R12
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z1H_rows12_loop
+	VMOVUPS      Y0, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y1, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y2, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y3, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y4, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y5, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y6, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y7, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y8, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y9, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y10, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y11, (DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(BX*4), SI
+	MOVQ         m+56(FP), R12
+	SUBQ         $0x0c, R12
+	JMP          z1H_rows12
+
+z1H_rows8:
+	CMPQ    R12, $0x08
+	JLT     z1H_rows4
+	MOVQ    DI, CX
+	VMOVUPS (CX), Y0
+	ADDQ    R8, CX
+	VMOVUPS (CX), Y1
+	ADDQ    R8, CX
+	VMOVUPS (CX), Y2
+	ADDQ    R8, CX
+	VMOVUPS (CX), Y3
+	ADDQ    R8, CX
+	VMOVUPS (CX), Y4
+	ADDQ    R8, CX
+	VMOVUPS (CX), Y5
+	ADDQ    R8, CX
+	VMOVUPS (CX), Y6
+	ADDQ    R8, CX
+	VMOVUPS (CX), Y7
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z1H_rows8_loop:
+	VMOVUPS      (CX), Y24
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Y24, Y28, Y0
+	VBROADCASTSS (AX)(R9*1), Z29
+	VFMADD231PS  Y24, Y29, Y1
+	VBROADCASTSS (AX)(R9*2), Z30
+	VFMADD231PS  Y24, Y30, Y2
+	VBROADCASTSS (AX)(BX*1), Z31
+	VFMADD231PS  Y24, Y31, Y3
+	VBROADCASTSS (AX)(R9*4), Z28
+	VFMADD231PS  Y24, Y28, Y4
+	VBROADCASTSS (AX)(R14*1), Z29
+	VFMADD231PS  Y24, Y29, Y5
+	VBROADCASTSS (AX)(BX*2), Z30
+	VFMADD231PS  Y24, Y30, Y6
+	VBROADCASTSS (AX)(R15*1), Z31
+	VFMADD231PS  Y24, Y31, Y7
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z1H_rows8_loop
+	VMOVUPS      Y0, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y1, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y2, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y3, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y4, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y5, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y6, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y7, (DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*8), SI
+	SUBQ         $0x08, R12
+	JMP          z1H_rows8
+
+z1H_rows4:
+	CMPQ    R12, $0x04
+	JLT     z1H_rows2
+	MOVQ    DI, CX
+	VMOVUPS (CX), Y0
+	ADDQ    R8, CX
+	VMOVUPS (CX), Y1
+	ADDQ    R8, CX
+	VMOVUPS (CX), Y2
+	ADDQ    R8, CX
+	VMOVUPS (CX), Y3
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z1H_rows4_loop:
+	VMOVUPS      (CX), Y24
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Y24, Y28, Y0
+	VBROADCASTSS (AX)(R9*1), Z29
+	VFMADD231PS  Y24, Y29, Y1
+	VBROADCASTSS (AX)(R9*2), Z30
+	VFMADD231PS  Y24, Y30, Y2
+	VBROADCASTSS (AX)(BX*1), Z31
+	VFMADD231PS  Y24, Y31, Y3
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z1H_rows4_loop
+	VMOVUPS      Y0, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y1, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y2, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y3, (DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*4), SI
+	SUBQ         $0x04, R12
+	JMP          z1H_rows4
+
+z1H_rows2:
+	CMPQ    R12, $0x02
+	JLT     z1H_rows1
+	MOVQ    DI, CX
+	VMOVUPS (CX), Y0
+	ADDQ    R8, CX
+	VMOVUPS (CX), Y1
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z1H_rows2_loop:
+	VMOVUPS      (CX), Y24
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Y24, Y28, Y0
+	VBROADCASTSS (AX)(R9*1), Z29
+	VFMADD231PS  Y24, Y29, Y1
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z1H_rows2_loop
+	VMOVUPS      Y0, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y1, (DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*2), SI
+	SUBQ         $0x02, R12
+	JMP          z1H_rows2
+
+z1H_rows1:
+	CMPQ    R12, $0x01
+	JLT     z1H_done
+	MOVQ    DI, CX
+	VMOVUPS (CX), Y0
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z1H_rows1_loop:
+	VMOVUPS      (CX), Y24
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Y24, Y28, Y0
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z1H_rows1_loop
+	VMOVUPS      Y0, (DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*1), SI
+	SUBQ         $0x01, R12
+	JMP          z1H_rows1
+
+z1H_done:
+	VZEROUPPER
+	RET
+
+// func sgemmZ1HBiasAVX512(c *float32, ldc int, a *float32, sar int, sak int, b *float32, ldb int, m int, k int, bias *float32)
+// Requires: AVX, AVX512F, FMA3
+TEXT ·sgemmZ1HBiasAVX512(SB), NOSPLIT, $0-80
+	MOVQ  c+0(FP), DI
+	MOVQ  ldc+8(FP), R8
+	SHLQ  $0x02, R8
+	MOVQ  a+16(FP), SI
+	MOVQ  sar+24(FP), R9
+	SHLQ  $0x02, R9
+	MOVQ  sak+32(FP), R10
+	SHLQ  $0x02, R10
+	MOVQ  b+40(FP), DX
+	MOVQ  ldb+48(FP), R11
+	SHLQ  $0x02, R11
+	MOVQ  m+56(FP), R12
+	MOVQ  k+64(FP), R13
+	IMULQ R11, R13
+	ADDQ  DX, R13
+	LEAQ  (R9)(R9*2), BX
+	LEAQ  (R9)(R9*4), R14
+	LEAQ  (BX)(R9*4), R15
+
+z1HBias_rows12:
+	CMPQ    R12, $0x0c
+	JLT     z1HBias_rows8
+	MOVQ    bias+72(FP), AX
+	VMOVUPS (AX), Y0
+	VMOVUPS (AX), Y1
+	VMOVUPS (AX), Y2
+	VMOVUPS (AX), Y3
+	VMOVUPS (AX), Y4
+	VMOVUPS (AX), Y5
+	VMOVUPS (AX), Y6
+	VMOVUPS (AX), Y7
+	VMOVUPS (AX), Y8
+	VMOVUPS (AX), Y9
+	VMOVUPS (AX), Y10
+	VMOVUPS (AX), Y11
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+	MOVQ    R12, m+56(FP)
+	LEAQ    (SI)(R9*8), R12
+
+z1HBias_rows12_loop:
+	VMOVUPS      (CX), Y24
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Y24, Y28, Y0
+	VBROADCASTSS (AX)(R9*1), Z29
+	VFMADD231PS  Y24, Y29, Y1
+	VBROADCASTSS (AX)(R9*2), Z30
+	VFMADD231PS  Y24, Y30, Y2
+	VBROADCASTSS (AX)(BX*1), Z31
+	VFMADD231PS  Y24, Y31, Y3
+	VBROADCASTSS (AX)(R9*4), Z28
+	VFMADD231PS  Y24, Y28, Y4
+	VBROADCASTSS (AX)(R14*1), Z29
+	VFMADD231PS  Y24, Y29, Y5
+	VBROADCASTSS (AX)(BX*2), Z30
+	VFMADD231PS  Y24, Y30, Y6
+	VBROADCASTSS (AX)(R15*1), Z31
+	VFMADD231PS  Y24, Y31, Y7
+	VBROADCASTSS (R12), Z28
+	VFMADD231PS  Y24, Y28, Y8
+	VBROADCASTSS (R12)(R9*1), Z29
+	VFMADD231PS  Y24, Y29, Y9
+	VBROADCASTSS (R12)(R9*2), Z30
+	VFMADD231PS  Y24, Y30, Y10
+	VBROADCASTSS (R12)(BX*1), Z31
+	VFMADD231PS  Y24, Y31, Y11
+	ADDQ         R10, AX
+	ADDQ         R10, R12
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z1HBias_rows12_loop
+	VMOVUPS      Y0, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y1, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y2, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y3, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y4, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y5, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y6, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y7, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y8, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y9, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y10, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y11, (DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(BX*4), SI
+	MOVQ         m+56(FP), R12
+	SUBQ         $0x0c, R12
+	JMP          z1HBias_rows12
+
+z1HBias_rows8:
+	CMPQ    R12, $0x08
+	JLT     z1HBias_rows4
+	MOVQ    bias+72(FP), AX
+	VMOVUPS (AX), Y0
+	VMOVUPS (AX), Y1
+	VMOVUPS (AX), Y2
+	VMOVUPS (AX), Y3
+	VMOVUPS (AX), Y4
+	VMOVUPS (AX), Y5
+	VMOVUPS (AX), Y6
+	VMOVUPS (AX), Y7
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z1HBias_rows8_loop:
+	VMOVUPS      (CX), Y24
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Y24, Y28, Y0
+	VBROADCASTSS (AX)(R9*1), Z29
+	VFMADD231PS  Y24, Y29, Y1
+	VBROADCASTSS (AX)(R9*2), Z30
+	VFMADD231PS  Y24, Y30, Y2
+	VBROADCASTSS (AX)(BX*1), Z31
+	VFMADD231PS  Y24, Y31, Y3
+	VBROADCASTSS (AX)(R9*4), Z28
+	VFMADD231PS  Y24, Y28, Y4
+	VBROADCASTSS (AX)(R14*1), Z29
+	VFMADD231PS  Y24, Y29, Y5
+	VBROADCASTSS (AX)(BX*2), Z30
+	VFMADD231PS  Y24, Y30, Y6
+	VBROADCASTSS (AX)(R15*1), Z31
+	VFMADD231PS  Y24, Y31, Y7
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z1HBias_rows8_loop
+	VMOVUPS      Y0, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y1, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y2, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y3, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y4, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y5, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y6, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y7, (DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*8), SI
+	SUBQ         $0x08, R12
+	JMP          z1HBias_rows8
+
+z1HBias_rows4:
+	CMPQ    R12, $0x04
+	JLT     z1HBias_rows2
+	MOVQ    bias+72(FP), AX
+	VMOVUPS (AX), Y0
+	VMOVUPS (AX), Y1
+	VMOVUPS (AX), Y2
+	VMOVUPS (AX), Y3
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z1HBias_rows4_loop:
+	VMOVUPS      (CX), Y24
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Y24, Y28, Y0
+	VBROADCASTSS (AX)(R9*1), Z29
+	VFMADD231PS  Y24, Y29, Y1
+	VBROADCASTSS (AX)(R9*2), Z30
+	VFMADD231PS  Y24, Y30, Y2
+	VBROADCASTSS (AX)(BX*1), Z31
+	VFMADD231PS  Y24, Y31, Y3
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z1HBias_rows4_loop
+	VMOVUPS      Y0, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y1, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y2, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y3, (DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*4), SI
+	SUBQ         $0x04, R12
+	JMP          z1HBias_rows4
+
+z1HBias_rows2:
+	CMPQ    R12, $0x02
+	JLT     z1HBias_rows1
+	MOVQ    bias+72(FP), AX
+	VMOVUPS (AX), Y0
+	VMOVUPS (AX), Y1
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z1HBias_rows2_loop:
+	VMOVUPS      (CX), Y24
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Y24, Y28, Y0
+	VBROADCASTSS (AX)(R9*1), Z29
+	VFMADD231PS  Y24, Y29, Y1
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z1HBias_rows2_loop
+	VMOVUPS      Y0, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y1, (DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*2), SI
+	SUBQ         $0x02, R12
+	JMP          z1HBias_rows2
+
+z1HBias_rows1:
+	CMPQ    R12, $0x01
+	JLT     z1HBias_done
+	MOVQ    bias+72(FP), AX
+	VMOVUPS (AX), Y0
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z1HBias_rows1_loop:
+	VMOVUPS      (CX), Y24
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Y24, Y28, Y0
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z1HBias_rows1_loop
+	VMOVUPS      Y0, (DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*1), SI
+	SUBQ         $0x01, R12
+	JMP          z1HBias_rows1
+
+z1HBias_done:
+	VZEROUPPER
+	RET
+
+// func sgemmZ1HXBiasAVX512(c *float32, ldc int, a *float32, sar int, sak int, b *float32, ldb int, m int, k int, x *float32, bias *float32)
+// Requires: AVX, AVX512F, FMA3
+TEXT ·sgemmZ1HXBiasAVX512(SB), NOSPLIT, $0-88
+	MOVQ  c+0(FP), DI
+	MOVQ  ldc+8(FP), R8
+	SHLQ  $0x02, R8
+	MOVQ  a+16(FP), SI
+	MOVQ  sar+24(FP), R9
+	SHLQ  $0x02, R9
+	MOVQ  sak+32(FP), R10
+	SHLQ  $0x02, R10
+	MOVQ  b+40(FP), DX
+	MOVQ  ldb+48(FP), R11
+	SHLQ  $0x02, R11
+	MOVQ  m+56(FP), R12
+	MOVQ  k+64(FP), R13
+	IMULQ R11, R13
+	ADDQ  DX, R13
+	LEAQ  (R9)(R9*2), BX
+	LEAQ  (R9)(R9*4), R14
+	LEAQ  (BX)(R9*4), R15
+
+z1HXBias_rows12:
+	CMPQ    R12, $0x0c
+	JLT     z1HXBias_rows8
+	MOVQ    bias+80(FP), AX
+	MOVQ    x+72(FP), CX
+	ADDQ    DI, CX
+	SUBQ    c+0(FP), CX
+	VMOVUPS (AX), Y0
+	VADDPS  (CX), Y0, Y0
+	ADDQ    R8, CX
+	VMOVUPS (AX), Y1
+	VADDPS  (CX), Y1, Y1
+	ADDQ    R8, CX
+	VMOVUPS (AX), Y2
+	VADDPS  (CX), Y2, Y2
+	ADDQ    R8, CX
+	VMOVUPS (AX), Y3
+	VADDPS  (CX), Y3, Y3
+	ADDQ    R8, CX
+	VMOVUPS (AX), Y4
+	VADDPS  (CX), Y4, Y4
+	ADDQ    R8, CX
+	VMOVUPS (AX), Y5
+	VADDPS  (CX), Y5, Y5
+	ADDQ    R8, CX
+	VMOVUPS (AX), Y6
+	VADDPS  (CX), Y6, Y6
+	ADDQ    R8, CX
+	VMOVUPS (AX), Y7
+	VADDPS  (CX), Y7, Y7
+	ADDQ    R8, CX
+	VMOVUPS (AX), Y8
+	VADDPS  (CX), Y8, Y8
+	ADDQ    R8, CX
+	VMOVUPS (AX), Y9
+	VADDPS  (CX), Y9, Y9
+	ADDQ    R8, CX
+	VMOVUPS (AX), Y10
+	VADDPS  (CX), Y10, Y10
+	ADDQ    R8, CX
+	VMOVUPS (AX), Y11
+	VADDPS  (CX), Y11, Y11
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+	MOVQ    R12, m+56(FP)
+	LEAQ    (SI)(R9*8), R12
+
+z1HXBias_rows12_loop:
+	VMOVUPS      (CX), Y24
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Y24, Y28, Y0
+	VBROADCASTSS (AX)(R9*1), Z29
+	VFMADD231PS  Y24, Y29, Y1
+	VBROADCASTSS (AX)(R9*2), Z30
+	VFMADD231PS  Y24, Y30, Y2
+	VBROADCASTSS (AX)(BX*1), Z31
+	VFMADD231PS  Y24, Y31, Y3
+	VBROADCASTSS (AX)(R9*4), Z28
+	VFMADD231PS  Y24, Y28, Y4
+	VBROADCASTSS (AX)(R14*1), Z29
+	VFMADD231PS  Y24, Y29, Y5
+	VBROADCASTSS (AX)(BX*2), Z30
+	VFMADD231PS  Y24, Y30, Y6
+	VBROADCASTSS (AX)(R15*1), Z31
+	VFMADD231PS  Y24, Y31, Y7
+	VBROADCASTSS (R12), Z28
+	VFMADD231PS  Y24, Y28, Y8
+	VBROADCASTSS (R12)(R9*1), Z29
+	VFMADD231PS  Y24, Y29, Y9
+	VBROADCASTSS (R12)(R9*2), Z30
+	VFMADD231PS  Y24, Y30, Y10
+	VBROADCASTSS (R12)(BX*1), Z31
+	VFMADD231PS  Y24, Y31, Y11
+	ADDQ         R10, AX
+	ADDQ         R10, R12
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z1HXBias_rows12_loop
+	VMOVUPS      Y0, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y1, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y2, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y3, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y4, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y5, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y6, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y7, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y8, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y9, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y10, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y11, (DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(BX*4), SI
+	MOVQ         m+56(FP), R12
+	SUBQ         $0x0c, R12
+	JMP          z1HXBias_rows12
+
+z1HXBias_rows8:
+	CMPQ    R12, $0x08
+	JLT     z1HXBias_rows4
+	MOVQ    bias+80(FP), AX
+	MOVQ    x+72(FP), CX
+	ADDQ    DI, CX
+	SUBQ    c+0(FP), CX
+	VMOVUPS (AX), Y0
+	VADDPS  (CX), Y0, Y0
+	ADDQ    R8, CX
+	VMOVUPS (AX), Y1
+	VADDPS  (CX), Y1, Y1
+	ADDQ    R8, CX
+	VMOVUPS (AX), Y2
+	VADDPS  (CX), Y2, Y2
+	ADDQ    R8, CX
+	VMOVUPS (AX), Y3
+	VADDPS  (CX), Y3, Y3
+	ADDQ    R8, CX
+	VMOVUPS (AX), Y4
+	VADDPS  (CX), Y4, Y4
+	ADDQ    R8, CX
+	VMOVUPS (AX), Y5
+	VADDPS  (CX), Y5, Y5
+	ADDQ    R8, CX
+	VMOVUPS (AX), Y6
+	VADDPS  (CX), Y6, Y6
+	ADDQ    R8, CX
+	VMOVUPS (AX), Y7
+	VADDPS  (CX), Y7, Y7
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z1HXBias_rows8_loop:
+	VMOVUPS      (CX), Y24
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Y24, Y28, Y0
+	VBROADCASTSS (AX)(R9*1), Z29
+	VFMADD231PS  Y24, Y29, Y1
+	VBROADCASTSS (AX)(R9*2), Z30
+	VFMADD231PS  Y24, Y30, Y2
+	VBROADCASTSS (AX)(BX*1), Z31
+	VFMADD231PS  Y24, Y31, Y3
+	VBROADCASTSS (AX)(R9*4), Z28
+	VFMADD231PS  Y24, Y28, Y4
+	VBROADCASTSS (AX)(R14*1), Z29
+	VFMADD231PS  Y24, Y29, Y5
+	VBROADCASTSS (AX)(BX*2), Z30
+	VFMADD231PS  Y24, Y30, Y6
+	VBROADCASTSS (AX)(R15*1), Z31
+	VFMADD231PS  Y24, Y31, Y7
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z1HXBias_rows8_loop
+	VMOVUPS      Y0, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y1, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y2, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y3, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y4, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y5, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y6, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y7, (DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*8), SI
+	SUBQ         $0x08, R12
+	JMP          z1HXBias_rows8
+
+z1HXBias_rows4:
+	CMPQ    R12, $0x04
+	JLT     z1HXBias_rows2
+	MOVQ    bias+80(FP), AX
+	MOVQ    x+72(FP), CX
+	ADDQ    DI, CX
+	SUBQ    c+0(FP), CX
+	VMOVUPS (AX), Y0
+	VADDPS  (CX), Y0, Y0
+	ADDQ    R8, CX
+	VMOVUPS (AX), Y1
+	VADDPS  (CX), Y1, Y1
+	ADDQ    R8, CX
+	VMOVUPS (AX), Y2
+	VADDPS  (CX), Y2, Y2
+	ADDQ    R8, CX
+	VMOVUPS (AX), Y3
+	VADDPS  (CX), Y3, Y3
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z1HXBias_rows4_loop:
+	VMOVUPS      (CX), Y24
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Y24, Y28, Y0
+	VBROADCASTSS (AX)(R9*1), Z29
+	VFMADD231PS  Y24, Y29, Y1
+	VBROADCASTSS (AX)(R9*2), Z30
+	VFMADD231PS  Y24, Y30, Y2
+	VBROADCASTSS (AX)(BX*1), Z31
+	VFMADD231PS  Y24, Y31, Y3
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z1HXBias_rows4_loop
+	VMOVUPS      Y0, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y1, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y2, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y3, (DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*4), SI
+	SUBQ         $0x04, R12
+	JMP          z1HXBias_rows4
+
+z1HXBias_rows2:
+	CMPQ    R12, $0x02
+	JLT     z1HXBias_rows1
+	MOVQ    bias+80(FP), AX
+	MOVQ    x+72(FP), CX
+	ADDQ    DI, CX
+	SUBQ    c+0(FP), CX
+	VMOVUPS (AX), Y0
+	VADDPS  (CX), Y0, Y0
+	ADDQ    R8, CX
+	VMOVUPS (AX), Y1
+	VADDPS  (CX), Y1, Y1
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z1HXBias_rows2_loop:
+	VMOVUPS      (CX), Y24
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Y24, Y28, Y0
+	VBROADCASTSS (AX)(R9*1), Z29
+	VFMADD231PS  Y24, Y29, Y1
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z1HXBias_rows2_loop
+	VMOVUPS      Y0, (DI)
+	ADDQ         R8, DI
+	VMOVUPS      Y1, (DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*2), SI
+	SUBQ         $0x02, R12
+	JMP          z1HXBias_rows2
+
+z1HXBias_rows1:
+	CMPQ    R12, $0x01
+	JLT     z1HXBias_done
+	MOVQ    bias+80(FP), AX
+	MOVQ    x+72(FP), CX
+	ADDQ    DI, CX
+	SUBQ    c+0(FP), CX
+	VMOVUPS (AX), Y0
+	VADDPS  (CX), Y0, Y0
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z1HXBias_rows1_loop:
+	VMOVUPS      (CX), Y24
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Y24, Y28, Y0
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z1HXBias_rows1_loop
+	VMOVUPS      Y0, (DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*1), SI
+	SUBQ         $0x01, R12
+	JMP          z1HXBias_rows1
+
+z1HXBias_done:
+	VZEROUPPER
+	RET
+
+// func sgemmZ2HAVX512(c *float32, ldc int, a *float32, sar int, sak int, b *float32, ldb int, m int, k int)
+// Requires: AVX, AVX512F, FMA3
+TEXT ·sgemmZ2HAVX512(SB), NOSPLIT, $0-72
+	MOVQ  c+0(FP), DI
+	MOVQ  ldc+8(FP), R8
+	SHLQ  $0x02, R8
+	MOVQ  a+16(FP), SI
+	MOVQ  sar+24(FP), R9
+	SHLQ  $0x02, R9
+	MOVQ  sak+32(FP), R10
+	SHLQ  $0x02, R10
+	MOVQ  b+40(FP), DX
+	MOVQ  ldb+48(FP), R11
+	SHLQ  $0x02, R11
+	MOVQ  m+56(FP), R12
+	MOVQ  k+64(FP), R13
+	IMULQ R11, R13
+	ADDQ  DX, R13
+	LEAQ  (R9)(R9*2), BX
+	LEAQ  (R9)(R9*4), R14
+	LEAQ  (BX)(R9*4), R15
+
+z2H_rows12:
+	CMPQ    R12, $0x0c
+	JLT     z2H_rows8
+	MOVQ    DI, CX
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Y1
+	ADDQ    R8, CX
+	VMOVUPS (CX), Z2
+	VMOVUPS 64(CX), Y3
+	ADDQ    R8, CX
+	VMOVUPS (CX), Z4
+	VMOVUPS 64(CX), Y5
+	ADDQ    R8, CX
+	VMOVUPS (CX), Z6
+	VMOVUPS 64(CX), Y7
+	ADDQ    R8, CX
+	VMOVUPS (CX), Z8
+	VMOVUPS 64(CX), Y9
+	ADDQ    R8, CX
+	VMOVUPS (CX), Z10
+	VMOVUPS 64(CX), Y11
+	ADDQ    R8, CX
+	VMOVUPS (CX), Z12
+	VMOVUPS 64(CX), Y13
+	ADDQ    R8, CX
+	VMOVUPS (CX), Z14
+	VMOVUPS 64(CX), Y15
+	ADDQ    R8, CX
+	VMOVUPS (CX), Z16
+	VMOVUPS 64(CX), Y17
+	ADDQ    R8, CX
+	VMOVUPS (CX), Z18
+	VMOVUPS 64(CX), Y19
+	ADDQ    R8, CX
+	VMOVUPS (CX), Z20
+	VMOVUPS 64(CX), Y21
+	ADDQ    R8, CX
+	VMOVUPS (CX), Z22
+	VMOVUPS 64(CX), Y23
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+	MOVQ    R12, m+56(FP)
+	LEAQ    (SI)(R9*8), R12
+
+z2H_rows12_loop:
+	VMOVUPS      (CX), Z24
+	VMOVUPS      64(CX), Y25
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Z24, Z28, Z0
+	VFMADD231PS  Y25, Y28, Y1
+	VBROADCASTSS (AX)(R9*1), Z29
+	VFMADD231PS  Z24, Z29, Z2
+	VFMADD231PS  Y25, Y29, Y3
+	VBROADCASTSS (AX)(R9*2), Z30
+	VFMADD231PS  Z24, Z30, Z4
+	VFMADD231PS  Y25, Y30, Y5
+	VBROADCASTSS (AX)(BX*1), Z31
+	VFMADD231PS  Z24, Z31, Z6
+	VFMADD231PS  Y25, Y31, Y7
+	VBROADCASTSS (AX)(R9*4), Z28
+	VFMADD231PS  Z24, Z28, Z8
+	VFMADD231PS  Y25, Y28, Y9
+	VBROADCASTSS (AX)(R14*1), Z29
+	VFMADD231PS  Z24, Z29, Z10
+	VFMADD231PS  Y25, Y29, Y11
+	VBROADCASTSS (AX)(BX*2), Z30
+	VFMADD231PS  Z24, Z30, Z12
+	VFMADD231PS  Y25, Y30, Y13
+	VBROADCASTSS (AX)(R15*1), Z31
+	VFMADD231PS  Z24, Z31, Z14
+	VFMADD231PS  Y25, Y31, Y15
+	VBROADCASTSS (R12), Z28
+	VFMADD231PS  Z24, Z28, Z16
+	VFMADD231PS  Y25, Y28, Y17
+	VBROADCASTSS (R12)(R9*1), Z29
+	VFMADD231PS  Z24, Z29, Z18
+	VFMADD231PS  Y25, Y29, Y19
+	VBROADCASTSS (R12)(R9*2), Z30
+	VFMADD231PS  Z24, Z30, Z20
+	VFMADD231PS  Y25, Y30, Y21
+	VBROADCASTSS (R12)(BX*1), Z31
+	VFMADD231PS  Z24, Z31, Z22
+	VFMADD231PS  Y25, Y31, Y23
+	ADDQ         R10, AX
+	ADDQ         R10, R12
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z2H_rows12_loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Y1, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z2, (DI)
+	VMOVUPS      Y3, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z4, (DI)
+	VMOVUPS      Y5, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z6, (DI)
+	VMOVUPS      Y7, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z8, (DI)
+	VMOVUPS      Y9, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z10, (DI)
+	VMOVUPS      Y11, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z12, (DI)
+	VMOVUPS      Y13, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z14, (DI)
+	VMOVUPS      Y15, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z16, (DI)
+	VMOVUPS      Y17, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z18, (DI)
+	VMOVUPS      Y19, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z20, (DI)
+	VMOVUPS      Y21, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z22, (DI)
+	VMOVUPS      Y23, 64(DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(BX*4), SI
+	MOVQ         m+56(FP), R12
+	SUBQ         $0x0c, R12
+	JMP          z2H_rows12
+
+z2H_rows8:
+	CMPQ    R12, $0x08
+	JLT     z2H_rows4
+	MOVQ    DI, CX
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Y1
+	ADDQ    R8, CX
+	VMOVUPS (CX), Z2
+	VMOVUPS 64(CX), Y3
+	ADDQ    R8, CX
+	VMOVUPS (CX), Z4
+	VMOVUPS 64(CX), Y5
+	ADDQ    R8, CX
+	VMOVUPS (CX), Z6
+	VMOVUPS 64(CX), Y7
+	ADDQ    R8, CX
+	VMOVUPS (CX), Z8
+	VMOVUPS 64(CX), Y9
+	ADDQ    R8, CX
+	VMOVUPS (CX), Z10
+	VMOVUPS 64(CX), Y11
+	ADDQ    R8, CX
+	VMOVUPS (CX), Z12
+	VMOVUPS 64(CX), Y13
+	ADDQ    R8, CX
+	VMOVUPS (CX), Z14
+	VMOVUPS 64(CX), Y15
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z2H_rows8_loop:
+	VMOVUPS      (CX), Z24
+	VMOVUPS      64(CX), Y25
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Z24, Z28, Z0
+	VFMADD231PS  Y25, Y28, Y1
+	VBROADCASTSS (AX)(R9*1), Z29
+	VFMADD231PS  Z24, Z29, Z2
+	VFMADD231PS  Y25, Y29, Y3
+	VBROADCASTSS (AX)(R9*2), Z30
+	VFMADD231PS  Z24, Z30, Z4
+	VFMADD231PS  Y25, Y30, Y5
+	VBROADCASTSS (AX)(BX*1), Z31
+	VFMADD231PS  Z24, Z31, Z6
+	VFMADD231PS  Y25, Y31, Y7
+	VBROADCASTSS (AX)(R9*4), Z28
+	VFMADD231PS  Z24, Z28, Z8
+	VFMADD231PS  Y25, Y28, Y9
+	VBROADCASTSS (AX)(R14*1), Z29
+	VFMADD231PS  Z24, Z29, Z10
+	VFMADD231PS  Y25, Y29, Y11
+	VBROADCASTSS (AX)(BX*2), Z30
+	VFMADD231PS  Z24, Z30, Z12
+	VFMADD231PS  Y25, Y30, Y13
+	VBROADCASTSS (AX)(R15*1), Z31
+	VFMADD231PS  Z24, Z31, Z14
+	VFMADD231PS  Y25, Y31, Y15
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z2H_rows8_loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Y1, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z2, (DI)
+	VMOVUPS      Y3, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z4, (DI)
+	VMOVUPS      Y5, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z6, (DI)
+	VMOVUPS      Y7, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z8, (DI)
+	VMOVUPS      Y9, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z10, (DI)
+	VMOVUPS      Y11, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z12, (DI)
+	VMOVUPS      Y13, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z14, (DI)
+	VMOVUPS      Y15, 64(DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*8), SI
+	SUBQ         $0x08, R12
+	JMP          z2H_rows8
+
+z2H_rows4:
+	CMPQ    R12, $0x04
+	JLT     z2H_rows2
+	MOVQ    DI, CX
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Y1
+	ADDQ    R8, CX
+	VMOVUPS (CX), Z2
+	VMOVUPS 64(CX), Y3
+	ADDQ    R8, CX
+	VMOVUPS (CX), Z4
+	VMOVUPS 64(CX), Y5
+	ADDQ    R8, CX
+	VMOVUPS (CX), Z6
+	VMOVUPS 64(CX), Y7
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z2H_rows4_loop:
+	VMOVUPS      (CX), Z24
+	VMOVUPS      64(CX), Y25
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Z24, Z28, Z0
+	VFMADD231PS  Y25, Y28, Y1
+	VBROADCASTSS (AX)(R9*1), Z29
+	VFMADD231PS  Z24, Z29, Z2
+	VFMADD231PS  Y25, Y29, Y3
+	VBROADCASTSS (AX)(R9*2), Z30
+	VFMADD231PS  Z24, Z30, Z4
+	VFMADD231PS  Y25, Y30, Y5
+	VBROADCASTSS (AX)(BX*1), Z31
+	VFMADD231PS  Z24, Z31, Z6
+	VFMADD231PS  Y25, Y31, Y7
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z2H_rows4_loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Y1, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z2, (DI)
+	VMOVUPS      Y3, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z4, (DI)
+	VMOVUPS      Y5, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z6, (DI)
+	VMOVUPS      Y7, 64(DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*4), SI
+	SUBQ         $0x04, R12
+	JMP          z2H_rows4
+
+z2H_rows2:
+	CMPQ    R12, $0x02
+	JLT     z2H_rows1
+	MOVQ    DI, CX
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Y1
+	ADDQ    R8, CX
+	VMOVUPS (CX), Z2
+	VMOVUPS 64(CX), Y3
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z2H_rows2_loop:
+	VMOVUPS      (CX), Z24
+	VMOVUPS      64(CX), Y25
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Z24, Z28, Z0
+	VFMADD231PS  Y25, Y28, Y1
+	VBROADCASTSS (AX)(R9*1), Z29
+	VFMADD231PS  Z24, Z29, Z2
+	VFMADD231PS  Y25, Y29, Y3
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z2H_rows2_loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Y1, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z2, (DI)
+	VMOVUPS      Y3, 64(DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*2), SI
+	SUBQ         $0x02, R12
+	JMP          z2H_rows2
+
+z2H_rows1:
+	CMPQ    R12, $0x01
+	JLT     z2H_done
+	MOVQ    DI, CX
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Y1
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z2H_rows1_loop:
+	VMOVUPS      (CX), Z24
+	VMOVUPS      64(CX), Y25
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Z24, Z28, Z0
+	VFMADD231PS  Y25, Y28, Y1
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z2H_rows1_loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Y1, 64(DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*1), SI
+	SUBQ         $0x01, R12
+	JMP          z2H_rows1
+
+z2H_done:
+	VZEROUPPER
+	RET
+
+// func sgemmZ2HBiasAVX512(c *float32, ldc int, a *float32, sar int, sak int, b *float32, ldb int, m int, k int, bias *float32)
+// Requires: AVX, AVX512F, FMA3
+TEXT ·sgemmZ2HBiasAVX512(SB), NOSPLIT, $0-80
+	MOVQ  c+0(FP), DI
+	MOVQ  ldc+8(FP), R8
+	SHLQ  $0x02, R8
+	MOVQ  a+16(FP), SI
+	MOVQ  sar+24(FP), R9
+	SHLQ  $0x02, R9
+	MOVQ  sak+32(FP), R10
+	SHLQ  $0x02, R10
+	MOVQ  b+40(FP), DX
+	MOVQ  ldb+48(FP), R11
+	SHLQ  $0x02, R11
+	MOVQ  m+56(FP), R12
+	MOVQ  k+64(FP), R13
+	IMULQ R11, R13
+	ADDQ  DX, R13
+	LEAQ  (R9)(R9*2), BX
+	LEAQ  (R9)(R9*4), R14
+	LEAQ  (BX)(R9*4), R15
+
+z2HBias_rows12:
+	CMPQ    R12, $0x0c
+	JLT     z2HBias_rows8
+	MOVQ    bias+72(FP), AX
+	VMOVUPS (AX), Z0
+	VMOVUPS 64(AX), Y1
+	VMOVUPS (AX), Z2
+	VMOVUPS 64(AX), Y3
+	VMOVUPS (AX), Z4
+	VMOVUPS 64(AX), Y5
+	VMOVUPS (AX), Z6
+	VMOVUPS 64(AX), Y7
+	VMOVUPS (AX), Z8
+	VMOVUPS 64(AX), Y9
+	VMOVUPS (AX), Z10
+	VMOVUPS 64(AX), Y11
+	VMOVUPS (AX), Z12
+	VMOVUPS 64(AX), Y13
+	VMOVUPS (AX), Z14
+	VMOVUPS 64(AX), Y15
+	VMOVUPS (AX), Z16
+	VMOVUPS 64(AX), Y17
+	VMOVUPS (AX), Z18
+	VMOVUPS 64(AX), Y19
+	VMOVUPS (AX), Z20
+	VMOVUPS 64(AX), Y21
+	VMOVUPS (AX), Z22
+	VMOVUPS 64(AX), Y23
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+	MOVQ    R12, m+56(FP)
+	LEAQ    (SI)(R9*8), R12
+
+z2HBias_rows12_loop:
+	VMOVUPS      (CX), Z24
+	VMOVUPS      64(CX), Y25
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Z24, Z28, Z0
+	VFMADD231PS  Y25, Y28, Y1
+	VBROADCASTSS (AX)(R9*1), Z29
+	VFMADD231PS  Z24, Z29, Z2
+	VFMADD231PS  Y25, Y29, Y3
+	VBROADCASTSS (AX)(R9*2), Z30
+	VFMADD231PS  Z24, Z30, Z4
+	VFMADD231PS  Y25, Y30, Y5
+	VBROADCASTSS (AX)(BX*1), Z31
+	VFMADD231PS  Z24, Z31, Z6
+	VFMADD231PS  Y25, Y31, Y7
+	VBROADCASTSS (AX)(R9*4), Z28
+	VFMADD231PS  Z24, Z28, Z8
+	VFMADD231PS  Y25, Y28, Y9
+	VBROADCASTSS (AX)(R14*1), Z29
+	VFMADD231PS  Z24, Z29, Z10
+	VFMADD231PS  Y25, Y29, Y11
+	VBROADCASTSS (AX)(BX*2), Z30
+	VFMADD231PS  Z24, Z30, Z12
+	VFMADD231PS  Y25, Y30, Y13
+	VBROADCASTSS (AX)(R15*1), Z31
+	VFMADD231PS  Z24, Z31, Z14
+	VFMADD231PS  Y25, Y31, Y15
+	VBROADCASTSS (R12), Z28
+	VFMADD231PS  Z24, Z28, Z16
+	VFMADD231PS  Y25, Y28, Y17
+	VBROADCASTSS (R12)(R9*1), Z29
+	VFMADD231PS  Z24, Z29, Z18
+	VFMADD231PS  Y25, Y29, Y19
+	VBROADCASTSS (R12)(R9*2), Z30
+	VFMADD231PS  Z24, Z30, Z20
+	VFMADD231PS  Y25, Y30, Y21
+	VBROADCASTSS (R12)(BX*1), Z31
+	VFMADD231PS  Z24, Z31, Z22
+	VFMADD231PS  Y25, Y31, Y23
+	ADDQ         R10, AX
+	ADDQ         R10, R12
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z2HBias_rows12_loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Y1, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z2, (DI)
+	VMOVUPS      Y3, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z4, (DI)
+	VMOVUPS      Y5, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z6, (DI)
+	VMOVUPS      Y7, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z8, (DI)
+	VMOVUPS      Y9, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z10, (DI)
+	VMOVUPS      Y11, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z12, (DI)
+	VMOVUPS      Y13, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z14, (DI)
+	VMOVUPS      Y15, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z16, (DI)
+	VMOVUPS      Y17, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z18, (DI)
+	VMOVUPS      Y19, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z20, (DI)
+	VMOVUPS      Y21, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z22, (DI)
+	VMOVUPS      Y23, 64(DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(BX*4), SI
+	MOVQ         m+56(FP), R12
+	SUBQ         $0x0c, R12
+	JMP          z2HBias_rows12
+
+z2HBias_rows8:
+	CMPQ    R12, $0x08
+	JLT     z2HBias_rows4
+	MOVQ    bias+72(FP), AX
+	VMOVUPS (AX), Z0
+	VMOVUPS 64(AX), Y1
+	VMOVUPS (AX), Z2
+	VMOVUPS 64(AX), Y3
+	VMOVUPS (AX), Z4
+	VMOVUPS 64(AX), Y5
+	VMOVUPS (AX), Z6
+	VMOVUPS 64(AX), Y7
+	VMOVUPS (AX), Z8
+	VMOVUPS 64(AX), Y9
+	VMOVUPS (AX), Z10
+	VMOVUPS 64(AX), Y11
+	VMOVUPS (AX), Z12
+	VMOVUPS 64(AX), Y13
+	VMOVUPS (AX), Z14
+	VMOVUPS 64(AX), Y15
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z2HBias_rows8_loop:
+	VMOVUPS      (CX), Z24
+	VMOVUPS      64(CX), Y25
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Z24, Z28, Z0
+	VFMADD231PS  Y25, Y28, Y1
+	VBROADCASTSS (AX)(R9*1), Z29
+	VFMADD231PS  Z24, Z29, Z2
+	VFMADD231PS  Y25, Y29, Y3
+	VBROADCASTSS (AX)(R9*2), Z30
+	VFMADD231PS  Z24, Z30, Z4
+	VFMADD231PS  Y25, Y30, Y5
+	VBROADCASTSS (AX)(BX*1), Z31
+	VFMADD231PS  Z24, Z31, Z6
+	VFMADD231PS  Y25, Y31, Y7
+	VBROADCASTSS (AX)(R9*4), Z28
+	VFMADD231PS  Z24, Z28, Z8
+	VFMADD231PS  Y25, Y28, Y9
+	VBROADCASTSS (AX)(R14*1), Z29
+	VFMADD231PS  Z24, Z29, Z10
+	VFMADD231PS  Y25, Y29, Y11
+	VBROADCASTSS (AX)(BX*2), Z30
+	VFMADD231PS  Z24, Z30, Z12
+	VFMADD231PS  Y25, Y30, Y13
+	VBROADCASTSS (AX)(R15*1), Z31
+	VFMADD231PS  Z24, Z31, Z14
+	VFMADD231PS  Y25, Y31, Y15
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z2HBias_rows8_loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Y1, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z2, (DI)
+	VMOVUPS      Y3, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z4, (DI)
+	VMOVUPS      Y5, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z6, (DI)
+	VMOVUPS      Y7, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z8, (DI)
+	VMOVUPS      Y9, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z10, (DI)
+	VMOVUPS      Y11, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z12, (DI)
+	VMOVUPS      Y13, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z14, (DI)
+	VMOVUPS      Y15, 64(DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*8), SI
+	SUBQ         $0x08, R12
+	JMP          z2HBias_rows8
+
+z2HBias_rows4:
+	CMPQ    R12, $0x04
+	JLT     z2HBias_rows2
+	MOVQ    bias+72(FP), AX
+	VMOVUPS (AX), Z0
+	VMOVUPS 64(AX), Y1
+	VMOVUPS (AX), Z2
+	VMOVUPS 64(AX), Y3
+	VMOVUPS (AX), Z4
+	VMOVUPS 64(AX), Y5
+	VMOVUPS (AX), Z6
+	VMOVUPS 64(AX), Y7
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z2HBias_rows4_loop:
+	VMOVUPS      (CX), Z24
+	VMOVUPS      64(CX), Y25
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Z24, Z28, Z0
+	VFMADD231PS  Y25, Y28, Y1
+	VBROADCASTSS (AX)(R9*1), Z29
+	VFMADD231PS  Z24, Z29, Z2
+	VFMADD231PS  Y25, Y29, Y3
+	VBROADCASTSS (AX)(R9*2), Z30
+	VFMADD231PS  Z24, Z30, Z4
+	VFMADD231PS  Y25, Y30, Y5
+	VBROADCASTSS (AX)(BX*1), Z31
+	VFMADD231PS  Z24, Z31, Z6
+	VFMADD231PS  Y25, Y31, Y7
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z2HBias_rows4_loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Y1, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z2, (DI)
+	VMOVUPS      Y3, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z4, (DI)
+	VMOVUPS      Y5, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z6, (DI)
+	VMOVUPS      Y7, 64(DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*4), SI
+	SUBQ         $0x04, R12
+	JMP          z2HBias_rows4
+
+z2HBias_rows2:
+	CMPQ    R12, $0x02
+	JLT     z2HBias_rows1
+	MOVQ    bias+72(FP), AX
+	VMOVUPS (AX), Z0
+	VMOVUPS 64(AX), Y1
+	VMOVUPS (AX), Z2
+	VMOVUPS 64(AX), Y3
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z2HBias_rows2_loop:
+	VMOVUPS      (CX), Z24
+	VMOVUPS      64(CX), Y25
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Z24, Z28, Z0
+	VFMADD231PS  Y25, Y28, Y1
+	VBROADCASTSS (AX)(R9*1), Z29
+	VFMADD231PS  Z24, Z29, Z2
+	VFMADD231PS  Y25, Y29, Y3
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z2HBias_rows2_loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Y1, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z2, (DI)
+	VMOVUPS      Y3, 64(DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*2), SI
+	SUBQ         $0x02, R12
+	JMP          z2HBias_rows2
+
+z2HBias_rows1:
+	CMPQ    R12, $0x01
+	JLT     z2HBias_done
+	MOVQ    bias+72(FP), AX
+	VMOVUPS (AX), Z0
+	VMOVUPS 64(AX), Y1
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z2HBias_rows1_loop:
+	VMOVUPS      (CX), Z24
+	VMOVUPS      64(CX), Y25
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Z24, Z28, Z0
+	VFMADD231PS  Y25, Y28, Y1
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z2HBias_rows1_loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Y1, 64(DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*1), SI
+	SUBQ         $0x01, R12
+	JMP          z2HBias_rows1
+
+z2HBias_done:
+	VZEROUPPER
+	RET
+
+// func sgemmZ2HXBiasAVX512(c *float32, ldc int, a *float32, sar int, sak int, b *float32, ldb int, m int, k int, x *float32, bias *float32)
+// Requires: AVX, AVX512F, FMA3
+TEXT ·sgemmZ2HXBiasAVX512(SB), NOSPLIT, $0-88
+	MOVQ  c+0(FP), DI
+	MOVQ  ldc+8(FP), R8
+	SHLQ  $0x02, R8
+	MOVQ  a+16(FP), SI
+	MOVQ  sar+24(FP), R9
+	SHLQ  $0x02, R9
+	MOVQ  sak+32(FP), R10
+	SHLQ  $0x02, R10
+	MOVQ  b+40(FP), DX
+	MOVQ  ldb+48(FP), R11
+	SHLQ  $0x02, R11
+	MOVQ  m+56(FP), R12
+	MOVQ  k+64(FP), R13
+	IMULQ R11, R13
+	ADDQ  DX, R13
+	LEAQ  (R9)(R9*2), BX
+	LEAQ  (R9)(R9*4), R14
+	LEAQ  (BX)(R9*4), R15
+
+z2HXBias_rows12:
+	CMPQ    R12, $0x0c
+	JLT     z2HXBias_rows8
+	MOVQ    bias+80(FP), AX
+	MOVQ    x+72(FP), CX
+	ADDQ    DI, CX
+	SUBQ    c+0(FP), CX
+	VMOVUPS (AX), Z0
+	VADDPS  (CX), Z0, Z0
+	VMOVUPS 64(AX), Y1
+	VADDPS  64(CX), Y1, Y1
+	ADDQ    R8, CX
+	VMOVUPS (AX), Z2
+	VADDPS  (CX), Z2, Z2
+	VMOVUPS 64(AX), Y3
+	VADDPS  64(CX), Y3, Y3
+	ADDQ    R8, CX
+	VMOVUPS (AX), Z4
+	VADDPS  (CX), Z4, Z4
+	VMOVUPS 64(AX), Y5
+	VADDPS  64(CX), Y5, Y5
+	ADDQ    R8, CX
+	VMOVUPS (AX), Z6
+	VADDPS  (CX), Z6, Z6
+	VMOVUPS 64(AX), Y7
+	VADDPS  64(CX), Y7, Y7
+	ADDQ    R8, CX
+	VMOVUPS (AX), Z8
+	VADDPS  (CX), Z8, Z8
+	VMOVUPS 64(AX), Y9
+	VADDPS  64(CX), Y9, Y9
+	ADDQ    R8, CX
+	VMOVUPS (AX), Z10
+	VADDPS  (CX), Z10, Z10
+	VMOVUPS 64(AX), Y11
+	VADDPS  64(CX), Y11, Y11
+	ADDQ    R8, CX
+	VMOVUPS (AX), Z12
+	VADDPS  (CX), Z12, Z12
+	VMOVUPS 64(AX), Y13
+	VADDPS  64(CX), Y13, Y13
+	ADDQ    R8, CX
+	VMOVUPS (AX), Z14
+	VADDPS  (CX), Z14, Z14
+	VMOVUPS 64(AX), Y15
+	VADDPS  64(CX), Y15, Y15
+	ADDQ    R8, CX
+	VMOVUPS (AX), Z16
+	VADDPS  (CX), Z16, Z16
+	VMOVUPS 64(AX), Y17
+	VADDPS  64(CX), Y17, Y17
+	ADDQ    R8, CX
+	VMOVUPS (AX), Z18
+	VADDPS  (CX), Z18, Z18
+	VMOVUPS 64(AX), Y19
+	VADDPS  64(CX), Y19, Y19
+	ADDQ    R8, CX
+	VMOVUPS (AX), Z20
+	VADDPS  (CX), Z20, Z20
+	VMOVUPS 64(AX), Y21
+	VADDPS  64(CX), Y21, Y21
+	ADDQ    R8, CX
+	VMOVUPS (AX), Z22
+	VADDPS  (CX), Z22, Z22
+	VMOVUPS 64(AX), Y23
+	VADDPS  64(CX), Y23, Y23
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+	MOVQ    R12, m+56(FP)
+	LEAQ    (SI)(R9*8), R12
+
+z2HXBias_rows12_loop:
+	VMOVUPS      (CX), Z24
+	VMOVUPS      64(CX), Y25
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Z24, Z28, Z0
+	VFMADD231PS  Y25, Y28, Y1
+	VBROADCASTSS (AX)(R9*1), Z29
+	VFMADD231PS  Z24, Z29, Z2
+	VFMADD231PS  Y25, Y29, Y3
+	VBROADCASTSS (AX)(R9*2), Z30
+	VFMADD231PS  Z24, Z30, Z4
+	VFMADD231PS  Y25, Y30, Y5
+	VBROADCASTSS (AX)(BX*1), Z31
+	VFMADD231PS  Z24, Z31, Z6
+	VFMADD231PS  Y25, Y31, Y7
+	VBROADCASTSS (AX)(R9*4), Z28
+	VFMADD231PS  Z24, Z28, Z8
+	VFMADD231PS  Y25, Y28, Y9
+	VBROADCASTSS (AX)(R14*1), Z29
+	VFMADD231PS  Z24, Z29, Z10
+	VFMADD231PS  Y25, Y29, Y11
+	VBROADCASTSS (AX)(BX*2), Z30
+	VFMADD231PS  Z24, Z30, Z12
+	VFMADD231PS  Y25, Y30, Y13
+	VBROADCASTSS (AX)(R15*1), Z31
+	VFMADD231PS  Z24, Z31, Z14
+	VFMADD231PS  Y25, Y31, Y15
+	VBROADCASTSS (R12), Z28
+	VFMADD231PS  Z24, Z28, Z16
+	VFMADD231PS  Y25, Y28, Y17
+	VBROADCASTSS (R12)(R9*1), Z29
+	VFMADD231PS  Z24, Z29, Z18
+	VFMADD231PS  Y25, Y29, Y19
+	VBROADCASTSS (R12)(R9*2), Z30
+	VFMADD231PS  Z24, Z30, Z20
+	VFMADD231PS  Y25, Y30, Y21
+	VBROADCASTSS (R12)(BX*1), Z31
+	VFMADD231PS  Z24, Z31, Z22
+	VFMADD231PS  Y25, Y31, Y23
+	ADDQ         R10, AX
+	ADDQ         R10, R12
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z2HXBias_rows12_loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Y1, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z2, (DI)
+	VMOVUPS      Y3, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z4, (DI)
+	VMOVUPS      Y5, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z6, (DI)
+	VMOVUPS      Y7, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z8, (DI)
+	VMOVUPS      Y9, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z10, (DI)
+	VMOVUPS      Y11, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z12, (DI)
+	VMOVUPS      Y13, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z14, (DI)
+	VMOVUPS      Y15, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z16, (DI)
+	VMOVUPS      Y17, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z18, (DI)
+	VMOVUPS      Y19, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z20, (DI)
+	VMOVUPS      Y21, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z22, (DI)
+	VMOVUPS      Y23, 64(DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(BX*4), SI
+	MOVQ         m+56(FP), R12
+	SUBQ         $0x0c, R12
+	JMP          z2HXBias_rows12
+
+z2HXBias_rows8:
+	CMPQ    R12, $0x08
+	JLT     z2HXBias_rows4
+	MOVQ    bias+80(FP), AX
+	MOVQ    x+72(FP), CX
+	ADDQ    DI, CX
+	SUBQ    c+0(FP), CX
+	VMOVUPS (AX), Z0
+	VADDPS  (CX), Z0, Z0
+	VMOVUPS 64(AX), Y1
+	VADDPS  64(CX), Y1, Y1
+	ADDQ    R8, CX
+	VMOVUPS (AX), Z2
+	VADDPS  (CX), Z2, Z2
+	VMOVUPS 64(AX), Y3
+	VADDPS  64(CX), Y3, Y3
+	ADDQ    R8, CX
+	VMOVUPS (AX), Z4
+	VADDPS  (CX), Z4, Z4
+	VMOVUPS 64(AX), Y5
+	VADDPS  64(CX), Y5, Y5
+	ADDQ    R8, CX
+	VMOVUPS (AX), Z6
+	VADDPS  (CX), Z6, Z6
+	VMOVUPS 64(AX), Y7
+	VADDPS  64(CX), Y7, Y7
+	ADDQ    R8, CX
+	VMOVUPS (AX), Z8
+	VADDPS  (CX), Z8, Z8
+	VMOVUPS 64(AX), Y9
+	VADDPS  64(CX), Y9, Y9
+	ADDQ    R8, CX
+	VMOVUPS (AX), Z10
+	VADDPS  (CX), Z10, Z10
+	VMOVUPS 64(AX), Y11
+	VADDPS  64(CX), Y11, Y11
+	ADDQ    R8, CX
+	VMOVUPS (AX), Z12
+	VADDPS  (CX), Z12, Z12
+	VMOVUPS 64(AX), Y13
+	VADDPS  64(CX), Y13, Y13
+	ADDQ    R8, CX
+	VMOVUPS (AX), Z14
+	VADDPS  (CX), Z14, Z14
+	VMOVUPS 64(AX), Y15
+	VADDPS  64(CX), Y15, Y15
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z2HXBias_rows8_loop:
+	VMOVUPS      (CX), Z24
+	VMOVUPS      64(CX), Y25
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Z24, Z28, Z0
+	VFMADD231PS  Y25, Y28, Y1
+	VBROADCASTSS (AX)(R9*1), Z29
+	VFMADD231PS  Z24, Z29, Z2
+	VFMADD231PS  Y25, Y29, Y3
+	VBROADCASTSS (AX)(R9*2), Z30
+	VFMADD231PS  Z24, Z30, Z4
+	VFMADD231PS  Y25, Y30, Y5
+	VBROADCASTSS (AX)(BX*1), Z31
+	VFMADD231PS  Z24, Z31, Z6
+	VFMADD231PS  Y25, Y31, Y7
+	VBROADCASTSS (AX)(R9*4), Z28
+	VFMADD231PS  Z24, Z28, Z8
+	VFMADD231PS  Y25, Y28, Y9
+	VBROADCASTSS (AX)(R14*1), Z29
+	VFMADD231PS  Z24, Z29, Z10
+	VFMADD231PS  Y25, Y29, Y11
+	VBROADCASTSS (AX)(BX*2), Z30
+	VFMADD231PS  Z24, Z30, Z12
+	VFMADD231PS  Y25, Y30, Y13
+	VBROADCASTSS (AX)(R15*1), Z31
+	VFMADD231PS  Z24, Z31, Z14
+	VFMADD231PS  Y25, Y31, Y15
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z2HXBias_rows8_loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Y1, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z2, (DI)
+	VMOVUPS      Y3, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z4, (DI)
+	VMOVUPS      Y5, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z6, (DI)
+	VMOVUPS      Y7, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z8, (DI)
+	VMOVUPS      Y9, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z10, (DI)
+	VMOVUPS      Y11, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z12, (DI)
+	VMOVUPS      Y13, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z14, (DI)
+	VMOVUPS      Y15, 64(DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*8), SI
+	SUBQ         $0x08, R12
+	JMP          z2HXBias_rows8
+
+z2HXBias_rows4:
+	CMPQ    R12, $0x04
+	JLT     z2HXBias_rows2
+	MOVQ    bias+80(FP), AX
+	MOVQ    x+72(FP), CX
+	ADDQ    DI, CX
+	SUBQ    c+0(FP), CX
+	VMOVUPS (AX), Z0
+	VADDPS  (CX), Z0, Z0
+	VMOVUPS 64(AX), Y1
+	VADDPS  64(CX), Y1, Y1
+	ADDQ    R8, CX
+	VMOVUPS (AX), Z2
+	VADDPS  (CX), Z2, Z2
+	VMOVUPS 64(AX), Y3
+	VADDPS  64(CX), Y3, Y3
+	ADDQ    R8, CX
+	VMOVUPS (AX), Z4
+	VADDPS  (CX), Z4, Z4
+	VMOVUPS 64(AX), Y5
+	VADDPS  64(CX), Y5, Y5
+	ADDQ    R8, CX
+	VMOVUPS (AX), Z6
+	VADDPS  (CX), Z6, Z6
+	VMOVUPS 64(AX), Y7
+	VADDPS  64(CX), Y7, Y7
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z2HXBias_rows4_loop:
+	VMOVUPS      (CX), Z24
+	VMOVUPS      64(CX), Y25
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Z24, Z28, Z0
+	VFMADD231PS  Y25, Y28, Y1
+	VBROADCASTSS (AX)(R9*1), Z29
+	VFMADD231PS  Z24, Z29, Z2
+	VFMADD231PS  Y25, Y29, Y3
+	VBROADCASTSS (AX)(R9*2), Z30
+	VFMADD231PS  Z24, Z30, Z4
+	VFMADD231PS  Y25, Y30, Y5
+	VBROADCASTSS (AX)(BX*1), Z31
+	VFMADD231PS  Z24, Z31, Z6
+	VFMADD231PS  Y25, Y31, Y7
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z2HXBias_rows4_loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Y1, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z2, (DI)
+	VMOVUPS      Y3, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z4, (DI)
+	VMOVUPS      Y5, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z6, (DI)
+	VMOVUPS      Y7, 64(DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*4), SI
+	SUBQ         $0x04, R12
+	JMP          z2HXBias_rows4
+
+z2HXBias_rows2:
+	CMPQ    R12, $0x02
+	JLT     z2HXBias_rows1
+	MOVQ    bias+80(FP), AX
+	MOVQ    x+72(FP), CX
+	ADDQ    DI, CX
+	SUBQ    c+0(FP), CX
+	VMOVUPS (AX), Z0
+	VADDPS  (CX), Z0, Z0
+	VMOVUPS 64(AX), Y1
+	VADDPS  64(CX), Y1, Y1
+	ADDQ    R8, CX
+	VMOVUPS (AX), Z2
+	VADDPS  (CX), Z2, Z2
+	VMOVUPS 64(AX), Y3
+	VADDPS  64(CX), Y3, Y3
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z2HXBias_rows2_loop:
+	VMOVUPS      (CX), Z24
+	VMOVUPS      64(CX), Y25
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Z24, Z28, Z0
+	VFMADD231PS  Y25, Y28, Y1
+	VBROADCASTSS (AX)(R9*1), Z29
+	VFMADD231PS  Z24, Z29, Z2
+	VFMADD231PS  Y25, Y29, Y3
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z2HXBias_rows2_loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Y1, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z2, (DI)
+	VMOVUPS      Y3, 64(DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*2), SI
+	SUBQ         $0x02, R12
+	JMP          z2HXBias_rows2
+
+z2HXBias_rows1:
+	CMPQ    R12, $0x01
+	JLT     z2HXBias_done
+	MOVQ    bias+80(FP), AX
+	MOVQ    x+72(FP), CX
+	ADDQ    DI, CX
+	SUBQ    c+0(FP), CX
+	VMOVUPS (AX), Z0
+	VADDPS  (CX), Z0, Z0
+	VMOVUPS 64(AX), Y1
+	VADDPS  64(CX), Y1, Y1
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z2HXBias_rows1_loop:
+	VMOVUPS      (CX), Z24
+	VMOVUPS      64(CX), Y25
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Z24, Z28, Z0
+	VFMADD231PS  Y25, Y28, Y1
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z2HXBias_rows1_loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Y1, 64(DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*1), SI
+	SUBQ         $0x01, R12
+	JMP          z2HXBias_rows1
+
+z2HXBias_done:
+	VZEROUPPER
+	RET
+
+// func sgemmZ3HAVX512(c *float32, ldc int, a *float32, sar int, sak int, b *float32, ldb int, m int, k int)
+// Requires: AVX, AVX512F, FMA3
+TEXT ·sgemmZ3HAVX512(SB), NOSPLIT, $0-72
+	MOVQ  c+0(FP), DI
+	MOVQ  ldc+8(FP), R8
+	SHLQ  $0x02, R8
+	MOVQ  a+16(FP), SI
+	MOVQ  sar+24(FP), R9
+	SHLQ  $0x02, R9
+	MOVQ  sak+32(FP), R10
+	SHLQ  $0x02, R10
+	MOVQ  b+40(FP), DX
+	MOVQ  ldb+48(FP), R11
+	SHLQ  $0x02, R11
+	MOVQ  m+56(FP), R12
+	MOVQ  k+64(FP), R13
+	IMULQ R11, R13
+	ADDQ  DX, R13
+	LEAQ  (R9)(R9*2), BX
+	LEAQ  (R9)(R9*4), R14
+	LEAQ  (BX)(R9*4), R15
+
+z3H_rows8:
+	CMPQ    R12, $0x08
+	JLT     z3H_rows4
+	MOVQ    DI, CX
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS 128(CX), Y2
+	ADDQ    R8, CX
+	VMOVUPS (CX), Z3
+	VMOVUPS 64(CX), Z4
+	VMOVUPS 128(CX), Y5
+	ADDQ    R8, CX
+	VMOVUPS (CX), Z6
+	VMOVUPS 64(CX), Z7
+	VMOVUPS 128(CX), Y8
+	ADDQ    R8, CX
+	VMOVUPS (CX), Z9
+	VMOVUPS 64(CX), Z10
+	VMOVUPS 128(CX), Y11
+	ADDQ    R8, CX
+	VMOVUPS (CX), Z12
+	VMOVUPS 64(CX), Z13
+	VMOVUPS 128(CX), Y14
+	ADDQ    R8, CX
+	VMOVUPS (CX), Z15
+	VMOVUPS 64(CX), Z16
+	VMOVUPS 128(CX), Y17
+	ADDQ    R8, CX
+	VMOVUPS (CX), Z18
+	VMOVUPS 64(CX), Z19
+	VMOVUPS 128(CX), Y20
+	ADDQ    R8, CX
+	VMOVUPS (CX), Z21
+	VMOVUPS 64(CX), Z22
+	VMOVUPS 128(CX), Y23
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z3H_rows8_loop:
+	VMOVUPS      (CX), Z24
+	VMOVUPS      64(CX), Z25
+	VMOVUPS      128(CX), Y26
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Z24, Z28, Z0
+	VFMADD231PS  Z25, Z28, Z1
+	VFMADD231PS  Y26, Y28, Y2
+	VBROADCASTSS (AX)(R9*1), Z29
+	VFMADD231PS  Z24, Z29, Z3
+	VFMADD231PS  Z25, Z29, Z4
+	VFMADD231PS  Y26, Y29, Y5
+	VBROADCASTSS (AX)(R9*2), Z30
+	VFMADD231PS  Z24, Z30, Z6
+	VFMADD231PS  Z25, Z30, Z7
+	VFMADD231PS  Y26, Y30, Y8
+	VBROADCASTSS (AX)(BX*1), Z31
+	VFMADD231PS  Z24, Z31, Z9
+	VFMADD231PS  Z25, Z31, Z10
+	VFMADD231PS  Y26, Y31, Y11
+	VBROADCASTSS (AX)(R9*4), Z28
+	VFMADD231PS  Z24, Z28, Z12
+	VFMADD231PS  Z25, Z28, Z13
+	VFMADD231PS  Y26, Y28, Y14
+	VBROADCASTSS (AX)(R14*1), Z29
+	VFMADD231PS  Z24, Z29, Z15
+	VFMADD231PS  Z25, Z29, Z16
+	VFMADD231PS  Y26, Y29, Y17
+	VBROADCASTSS (AX)(BX*2), Z30
+	VFMADD231PS  Z24, Z30, Z18
+	VFMADD231PS  Z25, Z30, Z19
+	VFMADD231PS  Y26, Y30, Y20
+	VBROADCASTSS (AX)(R15*1), Z31
+	VFMADD231PS  Z24, Z31, Z21
+	VFMADD231PS  Z25, Z31, Z22
+	VFMADD231PS  Y26, Y31, Y23
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z3H_rows8_loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Z1, 64(DI)
+	VMOVUPS      Y2, 128(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z3, (DI)
+	VMOVUPS      Z4, 64(DI)
+	VMOVUPS      Y5, 128(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z6, (DI)
+	VMOVUPS      Z7, 64(DI)
+	VMOVUPS      Y8, 128(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z9, (DI)
+	VMOVUPS      Z10, 64(DI)
+	VMOVUPS      Y11, 128(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z12, (DI)
+	VMOVUPS      Z13, 64(DI)
+	VMOVUPS      Y14, 128(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z15, (DI)
+	VMOVUPS      Z16, 64(DI)
+	VMOVUPS      Y17, 128(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z18, (DI)
+	VMOVUPS      Z19, 64(DI)
+	VMOVUPS      Y20, 128(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z21, (DI)
+	VMOVUPS      Z22, 64(DI)
+	VMOVUPS      Y23, 128(DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*8), SI
+	SUBQ         $0x08, R12
+	JMP          z3H_rows8
+
+z3H_rows4:
+	CMPQ    R12, $0x04
+	JLT     z3H_rows2
+	MOVQ    DI, CX
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS 128(CX), Y2
+	ADDQ    R8, CX
+	VMOVUPS (CX), Z3
+	VMOVUPS 64(CX), Z4
+	VMOVUPS 128(CX), Y5
+	ADDQ    R8, CX
+	VMOVUPS (CX), Z6
+	VMOVUPS 64(CX), Z7
+	VMOVUPS 128(CX), Y8
+	ADDQ    R8, CX
+	VMOVUPS (CX), Z9
+	VMOVUPS 64(CX), Z10
+	VMOVUPS 128(CX), Y11
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z3H_rows4_loop:
+	VMOVUPS      (CX), Z24
+	VMOVUPS      64(CX), Z25
+	VMOVUPS      128(CX), Y26
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Z24, Z28, Z0
+	VFMADD231PS  Z25, Z28, Z1
+	VFMADD231PS  Y26, Y28, Y2
+	VBROADCASTSS (AX)(R9*1), Z29
+	VFMADD231PS  Z24, Z29, Z3
+	VFMADD231PS  Z25, Z29, Z4
+	VFMADD231PS  Y26, Y29, Y5
+	VBROADCASTSS (AX)(R9*2), Z30
+	VFMADD231PS  Z24, Z30, Z6
+	VFMADD231PS  Z25, Z30, Z7
+	VFMADD231PS  Y26, Y30, Y8
+	VBROADCASTSS (AX)(BX*1), Z31
+	VFMADD231PS  Z24, Z31, Z9
+	VFMADD231PS  Z25, Z31, Z10
+	VFMADD231PS  Y26, Y31, Y11
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z3H_rows4_loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Z1, 64(DI)
+	VMOVUPS      Y2, 128(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z3, (DI)
+	VMOVUPS      Z4, 64(DI)
+	VMOVUPS      Y5, 128(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z6, (DI)
+	VMOVUPS      Z7, 64(DI)
+	VMOVUPS      Y8, 128(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z9, (DI)
+	VMOVUPS      Z10, 64(DI)
+	VMOVUPS      Y11, 128(DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*4), SI
+	SUBQ         $0x04, R12
+	JMP          z3H_rows4
+
+z3H_rows2:
+	CMPQ    R12, $0x02
+	JLT     z3H_rows1
+	MOVQ    DI, CX
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS 128(CX), Y2
+	ADDQ    R8, CX
+	VMOVUPS (CX), Z3
+	VMOVUPS 64(CX), Z4
+	VMOVUPS 128(CX), Y5
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z3H_rows2_loop:
+	VMOVUPS      (CX), Z24
+	VMOVUPS      64(CX), Z25
+	VMOVUPS      128(CX), Y26
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Z24, Z28, Z0
+	VFMADD231PS  Z25, Z28, Z1
+	VFMADD231PS  Y26, Y28, Y2
+	VBROADCASTSS (AX)(R9*1), Z29
+	VFMADD231PS  Z24, Z29, Z3
+	VFMADD231PS  Z25, Z29, Z4
+	VFMADD231PS  Y26, Y29, Y5
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z3H_rows2_loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Z1, 64(DI)
+	VMOVUPS      Y2, 128(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z3, (DI)
+	VMOVUPS      Z4, 64(DI)
+	VMOVUPS      Y5, 128(DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*2), SI
+	SUBQ         $0x02, R12
+	JMP          z3H_rows2
+
+z3H_rows1:
+	CMPQ    R12, $0x01
+	JLT     z3H_done
+	MOVQ    DI, CX
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS 128(CX), Y2
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z3H_rows1_loop:
+	VMOVUPS      (CX), Z24
+	VMOVUPS      64(CX), Z25
+	VMOVUPS      128(CX), Y26
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Z24, Z28, Z0
+	VFMADD231PS  Z25, Z28, Z1
+	VFMADD231PS  Y26, Y28, Y2
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z3H_rows1_loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Z1, 64(DI)
+	VMOVUPS      Y2, 128(DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*1), SI
+	SUBQ         $0x01, R12
+	JMP          z3H_rows1
+
+z3H_done:
+	VZEROUPPER
+	RET
+
+// func sgemmZ3HBiasAVX512(c *float32, ldc int, a *float32, sar int, sak int, b *float32, ldb int, m int, k int, bias *float32)
+// Requires: AVX, AVX512F, FMA3
+TEXT ·sgemmZ3HBiasAVX512(SB), NOSPLIT, $0-80
+	MOVQ  c+0(FP), DI
+	MOVQ  ldc+8(FP), R8
+	SHLQ  $0x02, R8
+	MOVQ  a+16(FP), SI
+	MOVQ  sar+24(FP), R9
+	SHLQ  $0x02, R9
+	MOVQ  sak+32(FP), R10
+	SHLQ  $0x02, R10
+	MOVQ  b+40(FP), DX
+	MOVQ  ldb+48(FP), R11
+	SHLQ  $0x02, R11
+	MOVQ  m+56(FP), R12
+	MOVQ  k+64(FP), R13
+	IMULQ R11, R13
+	ADDQ  DX, R13
+	LEAQ  (R9)(R9*2), BX
+	LEAQ  (R9)(R9*4), R14
+	LEAQ  (BX)(R9*4), R15
+
+z3HBias_rows8:
+	CMPQ    R12, $0x08
+	JLT     z3HBias_rows4
+	MOVQ    bias+72(FP), AX
+	VMOVUPS (AX), Z0
+	VMOVUPS 64(AX), Z1
+	VMOVUPS 128(AX), Y2
+	VMOVUPS (AX), Z3
+	VMOVUPS 64(AX), Z4
+	VMOVUPS 128(AX), Y5
+	VMOVUPS (AX), Z6
+	VMOVUPS 64(AX), Z7
+	VMOVUPS 128(AX), Y8
+	VMOVUPS (AX), Z9
+	VMOVUPS 64(AX), Z10
+	VMOVUPS 128(AX), Y11
+	VMOVUPS (AX), Z12
+	VMOVUPS 64(AX), Z13
+	VMOVUPS 128(AX), Y14
+	VMOVUPS (AX), Z15
+	VMOVUPS 64(AX), Z16
+	VMOVUPS 128(AX), Y17
+	VMOVUPS (AX), Z18
+	VMOVUPS 64(AX), Z19
+	VMOVUPS 128(AX), Y20
+	VMOVUPS (AX), Z21
+	VMOVUPS 64(AX), Z22
+	VMOVUPS 128(AX), Y23
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z3HBias_rows8_loop:
+	VMOVUPS      (CX), Z24
+	VMOVUPS      64(CX), Z25
+	VMOVUPS      128(CX), Y26
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Z24, Z28, Z0
+	VFMADD231PS  Z25, Z28, Z1
+	VFMADD231PS  Y26, Y28, Y2
+	VBROADCASTSS (AX)(R9*1), Z29
+	VFMADD231PS  Z24, Z29, Z3
+	VFMADD231PS  Z25, Z29, Z4
+	VFMADD231PS  Y26, Y29, Y5
+	VBROADCASTSS (AX)(R9*2), Z30
+	VFMADD231PS  Z24, Z30, Z6
+	VFMADD231PS  Z25, Z30, Z7
+	VFMADD231PS  Y26, Y30, Y8
+	VBROADCASTSS (AX)(BX*1), Z31
+	VFMADD231PS  Z24, Z31, Z9
+	VFMADD231PS  Z25, Z31, Z10
+	VFMADD231PS  Y26, Y31, Y11
+	VBROADCASTSS (AX)(R9*4), Z28
+	VFMADD231PS  Z24, Z28, Z12
+	VFMADD231PS  Z25, Z28, Z13
+	VFMADD231PS  Y26, Y28, Y14
+	VBROADCASTSS (AX)(R14*1), Z29
+	VFMADD231PS  Z24, Z29, Z15
+	VFMADD231PS  Z25, Z29, Z16
+	VFMADD231PS  Y26, Y29, Y17
+	VBROADCASTSS (AX)(BX*2), Z30
+	VFMADD231PS  Z24, Z30, Z18
+	VFMADD231PS  Z25, Z30, Z19
+	VFMADD231PS  Y26, Y30, Y20
+	VBROADCASTSS (AX)(R15*1), Z31
+	VFMADD231PS  Z24, Z31, Z21
+	VFMADD231PS  Z25, Z31, Z22
+	VFMADD231PS  Y26, Y31, Y23
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z3HBias_rows8_loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Z1, 64(DI)
+	VMOVUPS      Y2, 128(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z3, (DI)
+	VMOVUPS      Z4, 64(DI)
+	VMOVUPS      Y5, 128(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z6, (DI)
+	VMOVUPS      Z7, 64(DI)
+	VMOVUPS      Y8, 128(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z9, (DI)
+	VMOVUPS      Z10, 64(DI)
+	VMOVUPS      Y11, 128(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z12, (DI)
+	VMOVUPS      Z13, 64(DI)
+	VMOVUPS      Y14, 128(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z15, (DI)
+	VMOVUPS      Z16, 64(DI)
+	VMOVUPS      Y17, 128(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z18, (DI)
+	VMOVUPS      Z19, 64(DI)
+	VMOVUPS      Y20, 128(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z21, (DI)
+	VMOVUPS      Z22, 64(DI)
+	VMOVUPS      Y23, 128(DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*8), SI
+	SUBQ         $0x08, R12
+	JMP          z3HBias_rows8
+
+z3HBias_rows4:
+	CMPQ    R12, $0x04
+	JLT     z3HBias_rows2
+	MOVQ    bias+72(FP), AX
+	VMOVUPS (AX), Z0
+	VMOVUPS 64(AX), Z1
+	VMOVUPS 128(AX), Y2
+	VMOVUPS (AX), Z3
+	VMOVUPS 64(AX), Z4
+	VMOVUPS 128(AX), Y5
+	VMOVUPS (AX), Z6
+	VMOVUPS 64(AX), Z7
+	VMOVUPS 128(AX), Y8
+	VMOVUPS (AX), Z9
+	VMOVUPS 64(AX), Z10
+	VMOVUPS 128(AX), Y11
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z3HBias_rows4_loop:
+	VMOVUPS      (CX), Z24
+	VMOVUPS      64(CX), Z25
+	VMOVUPS      128(CX), Y26
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Z24, Z28, Z0
+	VFMADD231PS  Z25, Z28, Z1
+	VFMADD231PS  Y26, Y28, Y2
+	VBROADCASTSS (AX)(R9*1), Z29
+	VFMADD231PS  Z24, Z29, Z3
+	VFMADD231PS  Z25, Z29, Z4
+	VFMADD231PS  Y26, Y29, Y5
+	VBROADCASTSS (AX)(R9*2), Z30
+	VFMADD231PS  Z24, Z30, Z6
+	VFMADD231PS  Z25, Z30, Z7
+	VFMADD231PS  Y26, Y30, Y8
+	VBROADCASTSS (AX)(BX*1), Z31
+	VFMADD231PS  Z24, Z31, Z9
+	VFMADD231PS  Z25, Z31, Z10
+	VFMADD231PS  Y26, Y31, Y11
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z3HBias_rows4_loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Z1, 64(DI)
+	VMOVUPS      Y2, 128(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z3, (DI)
+	VMOVUPS      Z4, 64(DI)
+	VMOVUPS      Y5, 128(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z6, (DI)
+	VMOVUPS      Z7, 64(DI)
+	VMOVUPS      Y8, 128(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z9, (DI)
+	VMOVUPS      Z10, 64(DI)
+	VMOVUPS      Y11, 128(DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*4), SI
+	SUBQ         $0x04, R12
+	JMP          z3HBias_rows4
+
+z3HBias_rows2:
+	CMPQ    R12, $0x02
+	JLT     z3HBias_rows1
+	MOVQ    bias+72(FP), AX
+	VMOVUPS (AX), Z0
+	VMOVUPS 64(AX), Z1
+	VMOVUPS 128(AX), Y2
+	VMOVUPS (AX), Z3
+	VMOVUPS 64(AX), Z4
+	VMOVUPS 128(AX), Y5
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z3HBias_rows2_loop:
+	VMOVUPS      (CX), Z24
+	VMOVUPS      64(CX), Z25
+	VMOVUPS      128(CX), Y26
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Z24, Z28, Z0
+	VFMADD231PS  Z25, Z28, Z1
+	VFMADD231PS  Y26, Y28, Y2
+	VBROADCASTSS (AX)(R9*1), Z29
+	VFMADD231PS  Z24, Z29, Z3
+	VFMADD231PS  Z25, Z29, Z4
+	VFMADD231PS  Y26, Y29, Y5
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z3HBias_rows2_loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Z1, 64(DI)
+	VMOVUPS      Y2, 128(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z3, (DI)
+	VMOVUPS      Z4, 64(DI)
+	VMOVUPS      Y5, 128(DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*2), SI
+	SUBQ         $0x02, R12
+	JMP          z3HBias_rows2
+
+z3HBias_rows1:
+	CMPQ    R12, $0x01
+	JLT     z3HBias_done
+	MOVQ    bias+72(FP), AX
+	VMOVUPS (AX), Z0
+	VMOVUPS 64(AX), Z1
+	VMOVUPS 128(AX), Y2
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z3HBias_rows1_loop:
+	VMOVUPS      (CX), Z24
+	VMOVUPS      64(CX), Z25
+	VMOVUPS      128(CX), Y26
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Z24, Z28, Z0
+	VFMADD231PS  Z25, Z28, Z1
+	VFMADD231PS  Y26, Y28, Y2
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z3HBias_rows1_loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Z1, 64(DI)
+	VMOVUPS      Y2, 128(DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*1), SI
+	SUBQ         $0x01, R12
+	JMP          z3HBias_rows1
+
+z3HBias_done:
+	VZEROUPPER
+	RET
+
+// func sgemmZ3HXBiasAVX512(c *float32, ldc int, a *float32, sar int, sak int, b *float32, ldb int, m int, k int, x *float32, bias *float32)
+// Requires: AVX, AVX512F, FMA3
+TEXT ·sgemmZ3HXBiasAVX512(SB), NOSPLIT, $0-88
+	MOVQ  c+0(FP), DI
+	MOVQ  ldc+8(FP), R8
+	SHLQ  $0x02, R8
+	MOVQ  a+16(FP), SI
+	MOVQ  sar+24(FP), R9
+	SHLQ  $0x02, R9
+	MOVQ  sak+32(FP), R10
+	SHLQ  $0x02, R10
+	MOVQ  b+40(FP), DX
+	MOVQ  ldb+48(FP), R11
+	SHLQ  $0x02, R11
+	MOVQ  m+56(FP), R12
+	MOVQ  k+64(FP), R13
+	IMULQ R11, R13
+	ADDQ  DX, R13
+	LEAQ  (R9)(R9*2), BX
+	LEAQ  (R9)(R9*4), R14
+	LEAQ  (BX)(R9*4), R15
+
+z3HXBias_rows8:
+	CMPQ    R12, $0x08
+	JLT     z3HXBias_rows4
+	MOVQ    bias+80(FP), AX
+	MOVQ    x+72(FP), CX
+	ADDQ    DI, CX
+	SUBQ    c+0(FP), CX
+	VMOVUPS (AX), Z0
+	VADDPS  (CX), Z0, Z0
+	VMOVUPS 64(AX), Z1
+	VADDPS  64(CX), Z1, Z1
+	VMOVUPS 128(AX), Y2
+	VADDPS  128(CX), Y2, Y2
+	ADDQ    R8, CX
+	VMOVUPS (AX), Z3
+	VADDPS  (CX), Z3, Z3
+	VMOVUPS 64(AX), Z4
+	VADDPS  64(CX), Z4, Z4
+	VMOVUPS 128(AX), Y5
+	VADDPS  128(CX), Y5, Y5
+	ADDQ    R8, CX
+	VMOVUPS (AX), Z6
+	VADDPS  (CX), Z6, Z6
+	VMOVUPS 64(AX), Z7
+	VADDPS  64(CX), Z7, Z7
+	VMOVUPS 128(AX), Y8
+	VADDPS  128(CX), Y8, Y8
+	ADDQ    R8, CX
+	VMOVUPS (AX), Z9
+	VADDPS  (CX), Z9, Z9
+	VMOVUPS 64(AX), Z10
+	VADDPS  64(CX), Z10, Z10
+	VMOVUPS 128(AX), Y11
+	VADDPS  128(CX), Y11, Y11
+	ADDQ    R8, CX
+	VMOVUPS (AX), Z12
+	VADDPS  (CX), Z12, Z12
+	VMOVUPS 64(AX), Z13
+	VADDPS  64(CX), Z13, Z13
+	VMOVUPS 128(AX), Y14
+	VADDPS  128(CX), Y14, Y14
+	ADDQ    R8, CX
+	VMOVUPS (AX), Z15
+	VADDPS  (CX), Z15, Z15
+	VMOVUPS 64(AX), Z16
+	VADDPS  64(CX), Z16, Z16
+	VMOVUPS 128(AX), Y17
+	VADDPS  128(CX), Y17, Y17
+	ADDQ    R8, CX
+	VMOVUPS (AX), Z18
+	VADDPS  (CX), Z18, Z18
+	VMOVUPS 64(AX), Z19
+	VADDPS  64(CX), Z19, Z19
+	VMOVUPS 128(AX), Y20
+	VADDPS  128(CX), Y20, Y20
+	ADDQ    R8, CX
+	VMOVUPS (AX), Z21
+	VADDPS  (CX), Z21, Z21
+	VMOVUPS 64(AX), Z22
+	VADDPS  64(CX), Z22, Z22
+	VMOVUPS 128(AX), Y23
+	VADDPS  128(CX), Y23, Y23
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z3HXBias_rows8_loop:
+	VMOVUPS      (CX), Z24
+	VMOVUPS      64(CX), Z25
+	VMOVUPS      128(CX), Y26
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Z24, Z28, Z0
+	VFMADD231PS  Z25, Z28, Z1
+	VFMADD231PS  Y26, Y28, Y2
+	VBROADCASTSS (AX)(R9*1), Z29
+	VFMADD231PS  Z24, Z29, Z3
+	VFMADD231PS  Z25, Z29, Z4
+	VFMADD231PS  Y26, Y29, Y5
+	VBROADCASTSS (AX)(R9*2), Z30
+	VFMADD231PS  Z24, Z30, Z6
+	VFMADD231PS  Z25, Z30, Z7
+	VFMADD231PS  Y26, Y30, Y8
+	VBROADCASTSS (AX)(BX*1), Z31
+	VFMADD231PS  Z24, Z31, Z9
+	VFMADD231PS  Z25, Z31, Z10
+	VFMADD231PS  Y26, Y31, Y11
+	VBROADCASTSS (AX)(R9*4), Z28
+	VFMADD231PS  Z24, Z28, Z12
+	VFMADD231PS  Z25, Z28, Z13
+	VFMADD231PS  Y26, Y28, Y14
+	VBROADCASTSS (AX)(R14*1), Z29
+	VFMADD231PS  Z24, Z29, Z15
+	VFMADD231PS  Z25, Z29, Z16
+	VFMADD231PS  Y26, Y29, Y17
+	VBROADCASTSS (AX)(BX*2), Z30
+	VFMADD231PS  Z24, Z30, Z18
+	VFMADD231PS  Z25, Z30, Z19
+	VFMADD231PS  Y26, Y30, Y20
+	VBROADCASTSS (AX)(R15*1), Z31
+	VFMADD231PS  Z24, Z31, Z21
+	VFMADD231PS  Z25, Z31, Z22
+	VFMADD231PS  Y26, Y31, Y23
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z3HXBias_rows8_loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Z1, 64(DI)
+	VMOVUPS      Y2, 128(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z3, (DI)
+	VMOVUPS      Z4, 64(DI)
+	VMOVUPS      Y5, 128(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z6, (DI)
+	VMOVUPS      Z7, 64(DI)
+	VMOVUPS      Y8, 128(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z9, (DI)
+	VMOVUPS      Z10, 64(DI)
+	VMOVUPS      Y11, 128(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z12, (DI)
+	VMOVUPS      Z13, 64(DI)
+	VMOVUPS      Y14, 128(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z15, (DI)
+	VMOVUPS      Z16, 64(DI)
+	VMOVUPS      Y17, 128(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z18, (DI)
+	VMOVUPS      Z19, 64(DI)
+	VMOVUPS      Y20, 128(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z21, (DI)
+	VMOVUPS      Z22, 64(DI)
+	VMOVUPS      Y23, 128(DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*8), SI
+	SUBQ         $0x08, R12
+	JMP          z3HXBias_rows8
+
+z3HXBias_rows4:
+	CMPQ    R12, $0x04
+	JLT     z3HXBias_rows2
+	MOVQ    bias+80(FP), AX
+	MOVQ    x+72(FP), CX
+	ADDQ    DI, CX
+	SUBQ    c+0(FP), CX
+	VMOVUPS (AX), Z0
+	VADDPS  (CX), Z0, Z0
+	VMOVUPS 64(AX), Z1
+	VADDPS  64(CX), Z1, Z1
+	VMOVUPS 128(AX), Y2
+	VADDPS  128(CX), Y2, Y2
+	ADDQ    R8, CX
+	VMOVUPS (AX), Z3
+	VADDPS  (CX), Z3, Z3
+	VMOVUPS 64(AX), Z4
+	VADDPS  64(CX), Z4, Z4
+	VMOVUPS 128(AX), Y5
+	VADDPS  128(CX), Y5, Y5
+	ADDQ    R8, CX
+	VMOVUPS (AX), Z6
+	VADDPS  (CX), Z6, Z6
+	VMOVUPS 64(AX), Z7
+	VADDPS  64(CX), Z7, Z7
+	VMOVUPS 128(AX), Y8
+	VADDPS  128(CX), Y8, Y8
+	ADDQ    R8, CX
+	VMOVUPS (AX), Z9
+	VADDPS  (CX), Z9, Z9
+	VMOVUPS 64(AX), Z10
+	VADDPS  64(CX), Z10, Z10
+	VMOVUPS 128(AX), Y11
+	VADDPS  128(CX), Y11, Y11
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z3HXBias_rows4_loop:
+	VMOVUPS      (CX), Z24
+	VMOVUPS      64(CX), Z25
+	VMOVUPS      128(CX), Y26
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Z24, Z28, Z0
+	VFMADD231PS  Z25, Z28, Z1
+	VFMADD231PS  Y26, Y28, Y2
+	VBROADCASTSS (AX)(R9*1), Z29
+	VFMADD231PS  Z24, Z29, Z3
+	VFMADD231PS  Z25, Z29, Z4
+	VFMADD231PS  Y26, Y29, Y5
+	VBROADCASTSS (AX)(R9*2), Z30
+	VFMADD231PS  Z24, Z30, Z6
+	VFMADD231PS  Z25, Z30, Z7
+	VFMADD231PS  Y26, Y30, Y8
+	VBROADCASTSS (AX)(BX*1), Z31
+	VFMADD231PS  Z24, Z31, Z9
+	VFMADD231PS  Z25, Z31, Z10
+	VFMADD231PS  Y26, Y31, Y11
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z3HXBias_rows4_loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Z1, 64(DI)
+	VMOVUPS      Y2, 128(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z3, (DI)
+	VMOVUPS      Z4, 64(DI)
+	VMOVUPS      Y5, 128(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z6, (DI)
+	VMOVUPS      Z7, 64(DI)
+	VMOVUPS      Y8, 128(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z9, (DI)
+	VMOVUPS      Z10, 64(DI)
+	VMOVUPS      Y11, 128(DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*4), SI
+	SUBQ         $0x04, R12
+	JMP          z3HXBias_rows4
+
+z3HXBias_rows2:
+	CMPQ    R12, $0x02
+	JLT     z3HXBias_rows1
+	MOVQ    bias+80(FP), AX
+	MOVQ    x+72(FP), CX
+	ADDQ    DI, CX
+	SUBQ    c+0(FP), CX
+	VMOVUPS (AX), Z0
+	VADDPS  (CX), Z0, Z0
+	VMOVUPS 64(AX), Z1
+	VADDPS  64(CX), Z1, Z1
+	VMOVUPS 128(AX), Y2
+	VADDPS  128(CX), Y2, Y2
+	ADDQ    R8, CX
+	VMOVUPS (AX), Z3
+	VADDPS  (CX), Z3, Z3
+	VMOVUPS 64(AX), Z4
+	VADDPS  64(CX), Z4, Z4
+	VMOVUPS 128(AX), Y5
+	VADDPS  128(CX), Y5, Y5
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z3HXBias_rows2_loop:
+	VMOVUPS      (CX), Z24
+	VMOVUPS      64(CX), Z25
+	VMOVUPS      128(CX), Y26
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Z24, Z28, Z0
+	VFMADD231PS  Z25, Z28, Z1
+	VFMADD231PS  Y26, Y28, Y2
+	VBROADCASTSS (AX)(R9*1), Z29
+	VFMADD231PS  Z24, Z29, Z3
+	VFMADD231PS  Z25, Z29, Z4
+	VFMADD231PS  Y26, Y29, Y5
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z3HXBias_rows2_loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Z1, 64(DI)
+	VMOVUPS      Y2, 128(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z3, (DI)
+	VMOVUPS      Z4, 64(DI)
+	VMOVUPS      Y5, 128(DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*2), SI
+	SUBQ         $0x02, R12
+	JMP          z3HXBias_rows2
+
+z3HXBias_rows1:
+	CMPQ    R12, $0x01
+	JLT     z3HXBias_done
+	MOVQ    bias+80(FP), AX
+	MOVQ    x+72(FP), CX
+	ADDQ    DI, CX
+	SUBQ    c+0(FP), CX
+	VMOVUPS (AX), Z0
+	VADDPS  (CX), Z0, Z0
+	VMOVUPS 64(AX), Z1
+	VADDPS  64(CX), Z1, Z1
+	VMOVUPS 128(AX), Y2
+	VADDPS  128(CX), Y2, Y2
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z3HXBias_rows1_loop:
+	VMOVUPS      (CX), Z24
+	VMOVUPS      64(CX), Z25
+	VMOVUPS      128(CX), Y26
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Z24, Z28, Z0
+	VFMADD231PS  Z25, Z28, Z1
+	VFMADD231PS  Y26, Y28, Y2
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z3HXBias_rows1_loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Z1, 64(DI)
+	VMOVUPS      Y2, 128(DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*1), SI
+	SUBQ         $0x01, R12
+	JMP          z3HXBias_rows1
+
+z3HXBias_done:
+	VZEROUPPER
+	RET
+
+// func sgemmZ4HAVX512(c *float32, ldc int, a *float32, sar int, sak int, b *float32, ldb int, m int, k int)
+// Requires: AVX, AVX512F, FMA3
+TEXT ·sgemmZ4HAVX512(SB), NOSPLIT, $0-72
+	MOVQ  c+0(FP), DI
+	MOVQ  ldc+8(FP), R8
+	SHLQ  $0x02, R8
+	MOVQ  a+16(FP), SI
+	MOVQ  sar+24(FP), R9
+	SHLQ  $0x02, R9
+	MOVQ  sak+32(FP), R10
+	SHLQ  $0x02, R10
+	MOVQ  b+40(FP), DX
+	MOVQ  ldb+48(FP), R11
+	SHLQ  $0x02, R11
+	MOVQ  m+56(FP), R12
+	MOVQ  k+64(FP), R13
+	IMULQ R11, R13
+	ADDQ  DX, R13
+	LEAQ  (R9)(R9*2), BX
+	LEAQ  (R9)(R9*4), R14
+	LEAQ  (BX)(R9*4), R15
+
+z4H_rows6:
+	CMPQ    R12, $0x06
+	JLT     z4H_rows4
+	MOVQ    DI, CX
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS 128(CX), Z2
+	VMOVUPS 192(CX), Y3
+	ADDQ    R8, CX
+	VMOVUPS (CX), Z4
+	VMOVUPS 64(CX), Z5
+	VMOVUPS 128(CX), Z6
+	VMOVUPS 192(CX), Y7
+	ADDQ    R8, CX
+	VMOVUPS (CX), Z8
+	VMOVUPS 64(CX), Z9
+	VMOVUPS 128(CX), Z10
+	VMOVUPS 192(CX), Y11
+	ADDQ    R8, CX
+	VMOVUPS (CX), Z12
+	VMOVUPS 64(CX), Z13
+	VMOVUPS 128(CX), Z14
+	VMOVUPS 192(CX), Y15
+	ADDQ    R8, CX
+	VMOVUPS (CX), Z16
+	VMOVUPS 64(CX), Z17
+	VMOVUPS 128(CX), Z18
+	VMOVUPS 192(CX), Y19
+	ADDQ    R8, CX
+	VMOVUPS (CX), Z20
+	VMOVUPS 64(CX), Z21
+	VMOVUPS 128(CX), Z22
+	VMOVUPS 192(CX), Y23
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z4H_rows6_loop:
+	VMOVUPS      (CX), Z24
+	VMOVUPS      64(CX), Z25
+	VMOVUPS      128(CX), Z26
+	VMOVUPS      192(CX), Y27
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Z24, Z28, Z0
+	VFMADD231PS  Z25, Z28, Z1
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Y27, Y28, Y3
+	VBROADCASTSS (AX)(R9*1), Z29
+	VFMADD231PS  Z24, Z29, Z4
+	VFMADD231PS  Z25, Z29, Z5
+	VFMADD231PS  Z26, Z29, Z6
+	VFMADD231PS  Y27, Y29, Y7
+	VBROADCASTSS (AX)(R9*2), Z30
+	VFMADD231PS  Z24, Z30, Z8
+	VFMADD231PS  Z25, Z30, Z9
+	VFMADD231PS  Z26, Z30, Z10
+	VFMADD231PS  Y27, Y30, Y11
+	VBROADCASTSS (AX)(BX*1), Z31
+	VFMADD231PS  Z24, Z31, Z12
+	VFMADD231PS  Z25, Z31, Z13
+	VFMADD231PS  Z26, Z31, Z14
+	VFMADD231PS  Y27, Y31, Y15
+	VBROADCASTSS (AX)(R9*4), Z28
+	VFMADD231PS  Z24, Z28, Z16
+	VFMADD231PS  Z25, Z28, Z17
+	VFMADD231PS  Z26, Z28, Z18
+	VFMADD231PS  Y27, Y28, Y19
+	VBROADCASTSS (AX)(R14*1), Z29
+	VFMADD231PS  Z24, Z29, Z20
+	VFMADD231PS  Z25, Z29, Z21
+	VFMADD231PS  Z26, Z29, Z22
+	VFMADD231PS  Y27, Y29, Y23
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z4H_rows6_loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Z1, 64(DI)
+	VMOVUPS      Z2, 128(DI)
+	VMOVUPS      Y3, 192(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z4, (DI)
+	VMOVUPS      Z5, 64(DI)
+	VMOVUPS      Z6, 128(DI)
+	VMOVUPS      Y7, 192(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z8, (DI)
+	VMOVUPS      Z9, 64(DI)
+	VMOVUPS      Z10, 128(DI)
+	VMOVUPS      Y11, 192(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z12, (DI)
+	VMOVUPS      Z13, 64(DI)
+	VMOVUPS      Z14, 128(DI)
+	VMOVUPS      Y15, 192(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z16, (DI)
+	VMOVUPS      Z17, 64(DI)
+	VMOVUPS      Z18, 128(DI)
+	VMOVUPS      Y19, 192(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z20, (DI)
+	VMOVUPS      Z21, 64(DI)
+	VMOVUPS      Z22, 128(DI)
+	VMOVUPS      Y23, 192(DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(BX*2), SI
+	SUBQ         $0x06, R12
+	JMP          z4H_rows6
+
+z4H_rows4:
+	CMPQ    R12, $0x04
+	JLT     z4H_rows2
+	MOVQ    DI, CX
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS 128(CX), Z2
+	VMOVUPS 192(CX), Y3
+	ADDQ    R8, CX
+	VMOVUPS (CX), Z4
+	VMOVUPS 64(CX), Z5
+	VMOVUPS 128(CX), Z6
+	VMOVUPS 192(CX), Y7
+	ADDQ    R8, CX
+	VMOVUPS (CX), Z8
+	VMOVUPS 64(CX), Z9
+	VMOVUPS 128(CX), Z10
+	VMOVUPS 192(CX), Y11
+	ADDQ    R8, CX
+	VMOVUPS (CX), Z12
+	VMOVUPS 64(CX), Z13
+	VMOVUPS 128(CX), Z14
+	VMOVUPS 192(CX), Y15
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z4H_rows4_loop:
+	VMOVUPS      (CX), Z24
+	VMOVUPS      64(CX), Z25
+	VMOVUPS      128(CX), Z26
+	VMOVUPS      192(CX), Y27
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Z24, Z28, Z0
+	VFMADD231PS  Z25, Z28, Z1
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Y27, Y28, Y3
+	VBROADCASTSS (AX)(R9*1), Z29
+	VFMADD231PS  Z24, Z29, Z4
+	VFMADD231PS  Z25, Z29, Z5
+	VFMADD231PS  Z26, Z29, Z6
+	VFMADD231PS  Y27, Y29, Y7
+	VBROADCASTSS (AX)(R9*2), Z30
+	VFMADD231PS  Z24, Z30, Z8
+	VFMADD231PS  Z25, Z30, Z9
+	VFMADD231PS  Z26, Z30, Z10
+	VFMADD231PS  Y27, Y30, Y11
+	VBROADCASTSS (AX)(BX*1), Z31
+	VFMADD231PS  Z24, Z31, Z12
+	VFMADD231PS  Z25, Z31, Z13
+	VFMADD231PS  Z26, Z31, Z14
+	VFMADD231PS  Y27, Y31, Y15
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z4H_rows4_loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Z1, 64(DI)
+	VMOVUPS      Z2, 128(DI)
+	VMOVUPS      Y3, 192(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z4, (DI)
+	VMOVUPS      Z5, 64(DI)
+	VMOVUPS      Z6, 128(DI)
+	VMOVUPS      Y7, 192(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z8, (DI)
+	VMOVUPS      Z9, 64(DI)
+	VMOVUPS      Z10, 128(DI)
+	VMOVUPS      Y11, 192(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z12, (DI)
+	VMOVUPS      Z13, 64(DI)
+	VMOVUPS      Z14, 128(DI)
+	VMOVUPS      Y15, 192(DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*4), SI
+	SUBQ         $0x04, R12
+	JMP          z4H_rows4
+
+z4H_rows2:
+	CMPQ    R12, $0x02
+	JLT     z4H_rows1
+	MOVQ    DI, CX
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS 128(CX), Z2
+	VMOVUPS 192(CX), Y3
+	ADDQ    R8, CX
+	VMOVUPS (CX), Z4
+	VMOVUPS 64(CX), Z5
+	VMOVUPS 128(CX), Z6
+	VMOVUPS 192(CX), Y7
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z4H_rows2_loop:
+	VMOVUPS      (CX), Z24
+	VMOVUPS      64(CX), Z25
+	VMOVUPS      128(CX), Z26
+	VMOVUPS      192(CX), Y27
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Z24, Z28, Z0
+	VFMADD231PS  Z25, Z28, Z1
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Y27, Y28, Y3
+	VBROADCASTSS (AX)(R9*1), Z29
+	VFMADD231PS  Z24, Z29, Z4
+	VFMADD231PS  Z25, Z29, Z5
+	VFMADD231PS  Z26, Z29, Z6
+	VFMADD231PS  Y27, Y29, Y7
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z4H_rows2_loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Z1, 64(DI)
+	VMOVUPS      Z2, 128(DI)
+	VMOVUPS      Y3, 192(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z4, (DI)
+	VMOVUPS      Z5, 64(DI)
+	VMOVUPS      Z6, 128(DI)
+	VMOVUPS      Y7, 192(DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*2), SI
+	SUBQ         $0x02, R12
+	JMP          z4H_rows2
+
+z4H_rows1:
+	CMPQ    R12, $0x01
+	JLT     z4H_done
+	MOVQ    DI, CX
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS 128(CX), Z2
+	VMOVUPS 192(CX), Y3
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z4H_rows1_loop:
+	VMOVUPS      (CX), Z24
+	VMOVUPS      64(CX), Z25
+	VMOVUPS      128(CX), Z26
+	VMOVUPS      192(CX), Y27
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Z24, Z28, Z0
+	VFMADD231PS  Z25, Z28, Z1
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Y27, Y28, Y3
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z4H_rows1_loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Z1, 64(DI)
+	VMOVUPS      Z2, 128(DI)
+	VMOVUPS      Y3, 192(DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*1), SI
+	SUBQ         $0x01, R12
+	JMP          z4H_rows1
+
+z4H_done:
+	VZEROUPPER
+	RET
+
+// func sgemmZ4HBiasAVX512(c *float32, ldc int, a *float32, sar int, sak int, b *float32, ldb int, m int, k int, bias *float32)
+// Requires: AVX, AVX512F, FMA3
+TEXT ·sgemmZ4HBiasAVX512(SB), NOSPLIT, $0-80
+	MOVQ  c+0(FP), DI
+	MOVQ  ldc+8(FP), R8
+	SHLQ  $0x02, R8
+	MOVQ  a+16(FP), SI
+	MOVQ  sar+24(FP), R9
+	SHLQ  $0x02, R9
+	MOVQ  sak+32(FP), R10
+	SHLQ  $0x02, R10
+	MOVQ  b+40(FP), DX
+	MOVQ  ldb+48(FP), R11
+	SHLQ  $0x02, R11
+	MOVQ  m+56(FP), R12
+	MOVQ  k+64(FP), R13
+	IMULQ R11, R13
+	ADDQ  DX, R13
+	LEAQ  (R9)(R9*2), BX
+	LEAQ  (R9)(R9*4), R14
+	LEAQ  (BX)(R9*4), R15
+
+z4HBias_rows6:
+	CMPQ    R12, $0x06
+	JLT     z4HBias_rows4
+	MOVQ    bias+72(FP), AX
+	VMOVUPS (AX), Z0
+	VMOVUPS 64(AX), Z1
+	VMOVUPS 128(AX), Z2
+	VMOVUPS 192(AX), Y3
+	VMOVUPS (AX), Z4
+	VMOVUPS 64(AX), Z5
+	VMOVUPS 128(AX), Z6
+	VMOVUPS 192(AX), Y7
+	VMOVUPS (AX), Z8
+	VMOVUPS 64(AX), Z9
+	VMOVUPS 128(AX), Z10
+	VMOVUPS 192(AX), Y11
+	VMOVUPS (AX), Z12
+	VMOVUPS 64(AX), Z13
+	VMOVUPS 128(AX), Z14
+	VMOVUPS 192(AX), Y15
+	VMOVUPS (AX), Z16
+	VMOVUPS 64(AX), Z17
+	VMOVUPS 128(AX), Z18
+	VMOVUPS 192(AX), Y19
+	VMOVUPS (AX), Z20
+	VMOVUPS 64(AX), Z21
+	VMOVUPS 128(AX), Z22
+	VMOVUPS 192(AX), Y23
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z4HBias_rows6_loop:
+	VMOVUPS      (CX), Z24
+	VMOVUPS      64(CX), Z25
+	VMOVUPS      128(CX), Z26
+	VMOVUPS      192(CX), Y27
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Z24, Z28, Z0
+	VFMADD231PS  Z25, Z28, Z1
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Y27, Y28, Y3
+	VBROADCASTSS (AX)(R9*1), Z29
+	VFMADD231PS  Z24, Z29, Z4
+	VFMADD231PS  Z25, Z29, Z5
+	VFMADD231PS  Z26, Z29, Z6
+	VFMADD231PS  Y27, Y29, Y7
+	VBROADCASTSS (AX)(R9*2), Z30
+	VFMADD231PS  Z24, Z30, Z8
+	VFMADD231PS  Z25, Z30, Z9
+	VFMADD231PS  Z26, Z30, Z10
+	VFMADD231PS  Y27, Y30, Y11
+	VBROADCASTSS (AX)(BX*1), Z31
+	VFMADD231PS  Z24, Z31, Z12
+	VFMADD231PS  Z25, Z31, Z13
+	VFMADD231PS  Z26, Z31, Z14
+	VFMADD231PS  Y27, Y31, Y15
+	VBROADCASTSS (AX)(R9*4), Z28
+	VFMADD231PS  Z24, Z28, Z16
+	VFMADD231PS  Z25, Z28, Z17
+	VFMADD231PS  Z26, Z28, Z18
+	VFMADD231PS  Y27, Y28, Y19
+	VBROADCASTSS (AX)(R14*1), Z29
+	VFMADD231PS  Z24, Z29, Z20
+	VFMADD231PS  Z25, Z29, Z21
+	VFMADD231PS  Z26, Z29, Z22
+	VFMADD231PS  Y27, Y29, Y23
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z4HBias_rows6_loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Z1, 64(DI)
+	VMOVUPS      Z2, 128(DI)
+	VMOVUPS      Y3, 192(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z4, (DI)
+	VMOVUPS      Z5, 64(DI)
+	VMOVUPS      Z6, 128(DI)
+	VMOVUPS      Y7, 192(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z8, (DI)
+	VMOVUPS      Z9, 64(DI)
+	VMOVUPS      Z10, 128(DI)
+	VMOVUPS      Y11, 192(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z12, (DI)
+	VMOVUPS      Z13, 64(DI)
+	VMOVUPS      Z14, 128(DI)
+	VMOVUPS      Y15, 192(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z16, (DI)
+	VMOVUPS      Z17, 64(DI)
+	VMOVUPS      Z18, 128(DI)
+	VMOVUPS      Y19, 192(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z20, (DI)
+	VMOVUPS      Z21, 64(DI)
+	VMOVUPS      Z22, 128(DI)
+	VMOVUPS      Y23, 192(DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(BX*2), SI
+	SUBQ         $0x06, R12
+	JMP          z4HBias_rows6
+
+z4HBias_rows4:
+	CMPQ    R12, $0x04
+	JLT     z4HBias_rows2
+	MOVQ    bias+72(FP), AX
+	VMOVUPS (AX), Z0
+	VMOVUPS 64(AX), Z1
+	VMOVUPS 128(AX), Z2
+	VMOVUPS 192(AX), Y3
+	VMOVUPS (AX), Z4
+	VMOVUPS 64(AX), Z5
+	VMOVUPS 128(AX), Z6
+	VMOVUPS 192(AX), Y7
+	VMOVUPS (AX), Z8
+	VMOVUPS 64(AX), Z9
+	VMOVUPS 128(AX), Z10
+	VMOVUPS 192(AX), Y11
+	VMOVUPS (AX), Z12
+	VMOVUPS 64(AX), Z13
+	VMOVUPS 128(AX), Z14
+	VMOVUPS 192(AX), Y15
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z4HBias_rows4_loop:
+	VMOVUPS      (CX), Z24
+	VMOVUPS      64(CX), Z25
+	VMOVUPS      128(CX), Z26
+	VMOVUPS      192(CX), Y27
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Z24, Z28, Z0
+	VFMADD231PS  Z25, Z28, Z1
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Y27, Y28, Y3
+	VBROADCASTSS (AX)(R9*1), Z29
+	VFMADD231PS  Z24, Z29, Z4
+	VFMADD231PS  Z25, Z29, Z5
+	VFMADD231PS  Z26, Z29, Z6
+	VFMADD231PS  Y27, Y29, Y7
+	VBROADCASTSS (AX)(R9*2), Z30
+	VFMADD231PS  Z24, Z30, Z8
+	VFMADD231PS  Z25, Z30, Z9
+	VFMADD231PS  Z26, Z30, Z10
+	VFMADD231PS  Y27, Y30, Y11
+	VBROADCASTSS (AX)(BX*1), Z31
+	VFMADD231PS  Z24, Z31, Z12
+	VFMADD231PS  Z25, Z31, Z13
+	VFMADD231PS  Z26, Z31, Z14
+	VFMADD231PS  Y27, Y31, Y15
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z4HBias_rows4_loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Z1, 64(DI)
+	VMOVUPS      Z2, 128(DI)
+	VMOVUPS      Y3, 192(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z4, (DI)
+	VMOVUPS      Z5, 64(DI)
+	VMOVUPS      Z6, 128(DI)
+	VMOVUPS      Y7, 192(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z8, (DI)
+	VMOVUPS      Z9, 64(DI)
+	VMOVUPS      Z10, 128(DI)
+	VMOVUPS      Y11, 192(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z12, (DI)
+	VMOVUPS      Z13, 64(DI)
+	VMOVUPS      Z14, 128(DI)
+	VMOVUPS      Y15, 192(DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*4), SI
+	SUBQ         $0x04, R12
+	JMP          z4HBias_rows4
+
+z4HBias_rows2:
+	CMPQ    R12, $0x02
+	JLT     z4HBias_rows1
+	MOVQ    bias+72(FP), AX
+	VMOVUPS (AX), Z0
+	VMOVUPS 64(AX), Z1
+	VMOVUPS 128(AX), Z2
+	VMOVUPS 192(AX), Y3
+	VMOVUPS (AX), Z4
+	VMOVUPS 64(AX), Z5
+	VMOVUPS 128(AX), Z6
+	VMOVUPS 192(AX), Y7
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z4HBias_rows2_loop:
+	VMOVUPS      (CX), Z24
+	VMOVUPS      64(CX), Z25
+	VMOVUPS      128(CX), Z26
+	VMOVUPS      192(CX), Y27
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Z24, Z28, Z0
+	VFMADD231PS  Z25, Z28, Z1
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Y27, Y28, Y3
+	VBROADCASTSS (AX)(R9*1), Z29
+	VFMADD231PS  Z24, Z29, Z4
+	VFMADD231PS  Z25, Z29, Z5
+	VFMADD231PS  Z26, Z29, Z6
+	VFMADD231PS  Y27, Y29, Y7
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z4HBias_rows2_loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Z1, 64(DI)
+	VMOVUPS      Z2, 128(DI)
+	VMOVUPS      Y3, 192(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z4, (DI)
+	VMOVUPS      Z5, 64(DI)
+	VMOVUPS      Z6, 128(DI)
+	VMOVUPS      Y7, 192(DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*2), SI
+	SUBQ         $0x02, R12
+	JMP          z4HBias_rows2
+
+z4HBias_rows1:
+	CMPQ    R12, $0x01
+	JLT     z4HBias_done
+	MOVQ    bias+72(FP), AX
+	VMOVUPS (AX), Z0
+	VMOVUPS 64(AX), Z1
+	VMOVUPS 128(AX), Z2
+	VMOVUPS 192(AX), Y3
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z4HBias_rows1_loop:
+	VMOVUPS      (CX), Z24
+	VMOVUPS      64(CX), Z25
+	VMOVUPS      128(CX), Z26
+	VMOVUPS      192(CX), Y27
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Z24, Z28, Z0
+	VFMADD231PS  Z25, Z28, Z1
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Y27, Y28, Y3
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z4HBias_rows1_loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Z1, 64(DI)
+	VMOVUPS      Z2, 128(DI)
+	VMOVUPS      Y3, 192(DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*1), SI
+	SUBQ         $0x01, R12
+	JMP          z4HBias_rows1
+
+z4HBias_done:
+	VZEROUPPER
+	RET
+
+// func sgemmZ4HXBiasAVX512(c *float32, ldc int, a *float32, sar int, sak int, b *float32, ldb int, m int, k int, x *float32, bias *float32)
+// Requires: AVX, AVX512F, FMA3
+TEXT ·sgemmZ4HXBiasAVX512(SB), NOSPLIT, $0-88
+	MOVQ  c+0(FP), DI
+	MOVQ  ldc+8(FP), R8
+	SHLQ  $0x02, R8
+	MOVQ  a+16(FP), SI
+	MOVQ  sar+24(FP), R9
+	SHLQ  $0x02, R9
+	MOVQ  sak+32(FP), R10
+	SHLQ  $0x02, R10
+	MOVQ  b+40(FP), DX
+	MOVQ  ldb+48(FP), R11
+	SHLQ  $0x02, R11
+	MOVQ  m+56(FP), R12
+	MOVQ  k+64(FP), R13
+	IMULQ R11, R13
+	ADDQ  DX, R13
+	LEAQ  (R9)(R9*2), BX
+	LEAQ  (R9)(R9*4), R14
+	LEAQ  (BX)(R9*4), R15
+
+z4HXBias_rows6:
+	CMPQ    R12, $0x06
+	JLT     z4HXBias_rows4
+	MOVQ    bias+80(FP), AX
+	MOVQ    x+72(FP), CX
+	ADDQ    DI, CX
+	SUBQ    c+0(FP), CX
+	VMOVUPS (AX), Z0
+	VADDPS  (CX), Z0, Z0
+	VMOVUPS 64(AX), Z1
+	VADDPS  64(CX), Z1, Z1
+	VMOVUPS 128(AX), Z2
+	VADDPS  128(CX), Z2, Z2
+	VMOVUPS 192(AX), Y3
+	VADDPS  192(CX), Y3, Y3
+	ADDQ    R8, CX
+	VMOVUPS (AX), Z4
+	VADDPS  (CX), Z4, Z4
+	VMOVUPS 64(AX), Z5
+	VADDPS  64(CX), Z5, Z5
+	VMOVUPS 128(AX), Z6
+	VADDPS  128(CX), Z6, Z6
+	VMOVUPS 192(AX), Y7
+	VADDPS  192(CX), Y7, Y7
+	ADDQ    R8, CX
+	VMOVUPS (AX), Z8
+	VADDPS  (CX), Z8, Z8
+	VMOVUPS 64(AX), Z9
+	VADDPS  64(CX), Z9, Z9
+	VMOVUPS 128(AX), Z10
+	VADDPS  128(CX), Z10, Z10
+	VMOVUPS 192(AX), Y11
+	VADDPS  192(CX), Y11, Y11
+	ADDQ    R8, CX
+	VMOVUPS (AX), Z12
+	VADDPS  (CX), Z12, Z12
+	VMOVUPS 64(AX), Z13
+	VADDPS  64(CX), Z13, Z13
+	VMOVUPS 128(AX), Z14
+	VADDPS  128(CX), Z14, Z14
+	VMOVUPS 192(AX), Y15
+	VADDPS  192(CX), Y15, Y15
+	ADDQ    R8, CX
+	VMOVUPS (AX), Z16
+	VADDPS  (CX), Z16, Z16
+	VMOVUPS 64(AX), Z17
+	VADDPS  64(CX), Z17, Z17
+	VMOVUPS 128(AX), Z18
+	VADDPS  128(CX), Z18, Z18
+	VMOVUPS 192(AX), Y19
+	VADDPS  192(CX), Y19, Y19
+	ADDQ    R8, CX
+	VMOVUPS (AX), Z20
+	VADDPS  (CX), Z20, Z20
+	VMOVUPS 64(AX), Z21
+	VADDPS  64(CX), Z21, Z21
+	VMOVUPS 128(AX), Z22
+	VADDPS  128(CX), Z22, Z22
+	VMOVUPS 192(AX), Y23
+	VADDPS  192(CX), Y23, Y23
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z4HXBias_rows6_loop:
+	VMOVUPS      (CX), Z24
+	VMOVUPS      64(CX), Z25
+	VMOVUPS      128(CX), Z26
+	VMOVUPS      192(CX), Y27
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Z24, Z28, Z0
+	VFMADD231PS  Z25, Z28, Z1
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Y27, Y28, Y3
+	VBROADCASTSS (AX)(R9*1), Z29
+	VFMADD231PS  Z24, Z29, Z4
+	VFMADD231PS  Z25, Z29, Z5
+	VFMADD231PS  Z26, Z29, Z6
+	VFMADD231PS  Y27, Y29, Y7
+	VBROADCASTSS (AX)(R9*2), Z30
+	VFMADD231PS  Z24, Z30, Z8
+	VFMADD231PS  Z25, Z30, Z9
+	VFMADD231PS  Z26, Z30, Z10
+	VFMADD231PS  Y27, Y30, Y11
+	VBROADCASTSS (AX)(BX*1), Z31
+	VFMADD231PS  Z24, Z31, Z12
+	VFMADD231PS  Z25, Z31, Z13
+	VFMADD231PS  Z26, Z31, Z14
+	VFMADD231PS  Y27, Y31, Y15
+	VBROADCASTSS (AX)(R9*4), Z28
+	VFMADD231PS  Z24, Z28, Z16
+	VFMADD231PS  Z25, Z28, Z17
+	VFMADD231PS  Z26, Z28, Z18
+	VFMADD231PS  Y27, Y28, Y19
+	VBROADCASTSS (AX)(R14*1), Z29
+	VFMADD231PS  Z24, Z29, Z20
+	VFMADD231PS  Z25, Z29, Z21
+	VFMADD231PS  Z26, Z29, Z22
+	VFMADD231PS  Y27, Y29, Y23
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z4HXBias_rows6_loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Z1, 64(DI)
+	VMOVUPS      Z2, 128(DI)
+	VMOVUPS      Y3, 192(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z4, (DI)
+	VMOVUPS      Z5, 64(DI)
+	VMOVUPS      Z6, 128(DI)
+	VMOVUPS      Y7, 192(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z8, (DI)
+	VMOVUPS      Z9, 64(DI)
+	VMOVUPS      Z10, 128(DI)
+	VMOVUPS      Y11, 192(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z12, (DI)
+	VMOVUPS      Z13, 64(DI)
+	VMOVUPS      Z14, 128(DI)
+	VMOVUPS      Y15, 192(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z16, (DI)
+	VMOVUPS      Z17, 64(DI)
+	VMOVUPS      Z18, 128(DI)
+	VMOVUPS      Y19, 192(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z20, (DI)
+	VMOVUPS      Z21, 64(DI)
+	VMOVUPS      Z22, 128(DI)
+	VMOVUPS      Y23, 192(DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(BX*2), SI
+	SUBQ         $0x06, R12
+	JMP          z4HXBias_rows6
+
+z4HXBias_rows4:
+	CMPQ    R12, $0x04
+	JLT     z4HXBias_rows2
+	MOVQ    bias+80(FP), AX
+	MOVQ    x+72(FP), CX
+	ADDQ    DI, CX
+	SUBQ    c+0(FP), CX
+	VMOVUPS (AX), Z0
+	VADDPS  (CX), Z0, Z0
+	VMOVUPS 64(AX), Z1
+	VADDPS  64(CX), Z1, Z1
+	VMOVUPS 128(AX), Z2
+	VADDPS  128(CX), Z2, Z2
+	VMOVUPS 192(AX), Y3
+	VADDPS  192(CX), Y3, Y3
+	ADDQ    R8, CX
+	VMOVUPS (AX), Z4
+	VADDPS  (CX), Z4, Z4
+	VMOVUPS 64(AX), Z5
+	VADDPS  64(CX), Z5, Z5
+	VMOVUPS 128(AX), Z6
+	VADDPS  128(CX), Z6, Z6
+	VMOVUPS 192(AX), Y7
+	VADDPS  192(CX), Y7, Y7
+	ADDQ    R8, CX
+	VMOVUPS (AX), Z8
+	VADDPS  (CX), Z8, Z8
+	VMOVUPS 64(AX), Z9
+	VADDPS  64(CX), Z9, Z9
+	VMOVUPS 128(AX), Z10
+	VADDPS  128(CX), Z10, Z10
+	VMOVUPS 192(AX), Y11
+	VADDPS  192(CX), Y11, Y11
+	ADDQ    R8, CX
+	VMOVUPS (AX), Z12
+	VADDPS  (CX), Z12, Z12
+	VMOVUPS 64(AX), Z13
+	VADDPS  64(CX), Z13, Z13
+	VMOVUPS 128(AX), Z14
+	VADDPS  128(CX), Z14, Z14
+	VMOVUPS 192(AX), Y15
+	VADDPS  192(CX), Y15, Y15
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z4HXBias_rows4_loop:
+	VMOVUPS      (CX), Z24
+	VMOVUPS      64(CX), Z25
+	VMOVUPS      128(CX), Z26
+	VMOVUPS      192(CX), Y27
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Z24, Z28, Z0
+	VFMADD231PS  Z25, Z28, Z1
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Y27, Y28, Y3
+	VBROADCASTSS (AX)(R9*1), Z29
+	VFMADD231PS  Z24, Z29, Z4
+	VFMADD231PS  Z25, Z29, Z5
+	VFMADD231PS  Z26, Z29, Z6
+	VFMADD231PS  Y27, Y29, Y7
+	VBROADCASTSS (AX)(R9*2), Z30
+	VFMADD231PS  Z24, Z30, Z8
+	VFMADD231PS  Z25, Z30, Z9
+	VFMADD231PS  Z26, Z30, Z10
+	VFMADD231PS  Y27, Y30, Y11
+	VBROADCASTSS (AX)(BX*1), Z31
+	VFMADD231PS  Z24, Z31, Z12
+	VFMADD231PS  Z25, Z31, Z13
+	VFMADD231PS  Z26, Z31, Z14
+	VFMADD231PS  Y27, Y31, Y15
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z4HXBias_rows4_loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Z1, 64(DI)
+	VMOVUPS      Z2, 128(DI)
+	VMOVUPS      Y3, 192(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z4, (DI)
+	VMOVUPS      Z5, 64(DI)
+	VMOVUPS      Z6, 128(DI)
+	VMOVUPS      Y7, 192(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z8, (DI)
+	VMOVUPS      Z9, 64(DI)
+	VMOVUPS      Z10, 128(DI)
+	VMOVUPS      Y11, 192(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z12, (DI)
+	VMOVUPS      Z13, 64(DI)
+	VMOVUPS      Z14, 128(DI)
+	VMOVUPS      Y15, 192(DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*4), SI
+	SUBQ         $0x04, R12
+	JMP          z4HXBias_rows4
+
+z4HXBias_rows2:
+	CMPQ    R12, $0x02
+	JLT     z4HXBias_rows1
+	MOVQ    bias+80(FP), AX
+	MOVQ    x+72(FP), CX
+	ADDQ    DI, CX
+	SUBQ    c+0(FP), CX
+	VMOVUPS (AX), Z0
+	VADDPS  (CX), Z0, Z0
+	VMOVUPS 64(AX), Z1
+	VADDPS  64(CX), Z1, Z1
+	VMOVUPS 128(AX), Z2
+	VADDPS  128(CX), Z2, Z2
+	VMOVUPS 192(AX), Y3
+	VADDPS  192(CX), Y3, Y3
+	ADDQ    R8, CX
+	VMOVUPS (AX), Z4
+	VADDPS  (CX), Z4, Z4
+	VMOVUPS 64(AX), Z5
+	VADDPS  64(CX), Z5, Z5
+	VMOVUPS 128(AX), Z6
+	VADDPS  128(CX), Z6, Z6
+	VMOVUPS 192(AX), Y7
+	VADDPS  192(CX), Y7, Y7
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z4HXBias_rows2_loop:
+	VMOVUPS      (CX), Z24
+	VMOVUPS      64(CX), Z25
+	VMOVUPS      128(CX), Z26
+	VMOVUPS      192(CX), Y27
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Z24, Z28, Z0
+	VFMADD231PS  Z25, Z28, Z1
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Y27, Y28, Y3
+	VBROADCASTSS (AX)(R9*1), Z29
+	VFMADD231PS  Z24, Z29, Z4
+	VFMADD231PS  Z25, Z29, Z5
+	VFMADD231PS  Z26, Z29, Z6
+	VFMADD231PS  Y27, Y29, Y7
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z4HXBias_rows2_loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Z1, 64(DI)
+	VMOVUPS      Z2, 128(DI)
+	VMOVUPS      Y3, 192(DI)
+	ADDQ         R8, DI
+	VMOVUPS      Z4, (DI)
+	VMOVUPS      Z5, 64(DI)
+	VMOVUPS      Z6, 128(DI)
+	VMOVUPS      Y7, 192(DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*2), SI
+	SUBQ         $0x02, R12
+	JMP          z4HXBias_rows2
+
+z4HXBias_rows1:
+	CMPQ    R12, $0x01
+	JLT     z4HXBias_done
+	MOVQ    bias+80(FP), AX
+	MOVQ    x+72(FP), CX
+	ADDQ    DI, CX
+	SUBQ    c+0(FP), CX
+	VMOVUPS (AX), Z0
+	VADDPS  (CX), Z0, Z0
+	VMOVUPS 64(AX), Z1
+	VADDPS  64(CX), Z1, Z1
+	VMOVUPS 128(AX), Z2
+	VADDPS  128(CX), Z2, Z2
+	VMOVUPS 192(AX), Y3
+	VADDPS  192(CX), Y3, Y3
+	MOVQ    SI, AX
+	MOVQ    DX, CX
+
+z4HXBias_rows1_loop:
+	VMOVUPS      (CX), Z24
+	VMOVUPS      64(CX), Z25
+	VMOVUPS      128(CX), Z26
+	VMOVUPS      192(CX), Y27
+	VBROADCASTSS (AX), Z28
+	VFMADD231PS  Z24, Z28, Z0
+	VFMADD231PS  Z25, Z28, Z1
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Y27, Y28, Y3
+	ADDQ         R10, AX
+	ADDQ         R11, CX
+	CMPQ         CX, R13
+	JLT          z4HXBias_rows1_loop
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Z1, 64(DI)
+	VMOVUPS      Z2, 128(DI)
+	VMOVUPS      Y3, 192(DI)
+	ADDQ         R8, DI
+	LEAQ         (SI)(R9*1), SI
+	SUBQ         $0x01, R12
+	JMP          z4HXBias_rows1
+
+z4HXBias_done:
+	VZEROUPPER
+	RET

@@ -71,3 +71,63 @@ func sgemmZ4XBiasAVX512(c *float32, ldc int, a *float32, sar, sak int, b *float3
 	startBlock(c, ldc, m, zWidth(4, mask), x, bias)
 	sgemmBlock(c, ldc, a, sar, sak, b, ldb, m, k, zWidth(4, mask))
 }
+
+// zHalfWidth is the column count of a block of w zmm whose last is a ymm
+// (the …H… kernels).
+func zHalfWidth(w int) int { return 16*w - 8 }
+
+func sgemmZ1HAVX512(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int) {
+	sgemmBlock(c, ldc, a, sar, sak, b, ldb, m, k, zHalfWidth(1))
+}
+
+func sgemmZ2HAVX512(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int) {
+	sgemmBlock(c, ldc, a, sar, sak, b, ldb, m, k, zHalfWidth(2))
+}
+
+func sgemmZ3HAVX512(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int) {
+	sgemmBlock(c, ldc, a, sar, sak, b, ldb, m, k, zHalfWidth(3))
+}
+
+func sgemmZ4HAVX512(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int) {
+	sgemmBlock(c, ldc, a, sar, sak, b, ldb, m, k, zHalfWidth(4))
+}
+
+func sgemmZ1HBiasAVX512(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int, bias *float32) {
+	startBlock(c, ldc, m, zHalfWidth(1), nil, bias)
+	sgemmBlock(c, ldc, a, sar, sak, b, ldb, m, k, zHalfWidth(1))
+}
+
+func sgemmZ2HBiasAVX512(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int, bias *float32) {
+	startBlock(c, ldc, m, zHalfWidth(2), nil, bias)
+	sgemmBlock(c, ldc, a, sar, sak, b, ldb, m, k, zHalfWidth(2))
+}
+
+func sgemmZ3HBiasAVX512(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int, bias *float32) {
+	startBlock(c, ldc, m, zHalfWidth(3), nil, bias)
+	sgemmBlock(c, ldc, a, sar, sak, b, ldb, m, k, zHalfWidth(3))
+}
+
+func sgemmZ4HBiasAVX512(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int, bias *float32) {
+	startBlock(c, ldc, m, zHalfWidth(4), nil, bias)
+	sgemmBlock(c, ldc, a, sar, sak, b, ldb, m, k, zHalfWidth(4))
+}
+
+func sgemmZ1HXBiasAVX512(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int, x, bias *float32) {
+	startBlock(c, ldc, m, zHalfWidth(1), x, bias)
+	sgemmBlock(c, ldc, a, sar, sak, b, ldb, m, k, zHalfWidth(1))
+}
+
+func sgemmZ2HXBiasAVX512(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int, x, bias *float32) {
+	startBlock(c, ldc, m, zHalfWidth(2), x, bias)
+	sgemmBlock(c, ldc, a, sar, sak, b, ldb, m, k, zHalfWidth(2))
+}
+
+func sgemmZ3HXBiasAVX512(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int, x, bias *float32) {
+	startBlock(c, ldc, m, zHalfWidth(3), x, bias)
+	sgemmBlock(c, ldc, a, sar, sak, b, ldb, m, k, zHalfWidth(3))
+}
+
+func sgemmZ4HXBiasAVX512(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int, x, bias *float32) {
+	startBlock(c, ldc, m, zHalfWidth(4), x, bias)
+	sgemmBlock(c, ldc, a, sar, sak, b, ldb, m, k, zHalfWidth(4))
+}

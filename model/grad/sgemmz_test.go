@@ -165,3 +165,95 @@ func BenchmarkSgemmCase21(b *testing.B) {
 		}
 	}
 }
+
+// TestSgemmZHalfKernels calls each …H… kernel (last vector a ymm of eight
+// columns) by name beside the masked kernel of the same block (last zmm
+// masked to eight lanes), for every start (C, bias, x + bias) and tile
+// height around the row tiles: both must give the same bits and leave
+// the columns past the block untouched. Without assembly the twins run
+// under the same names.
+func TestSgemmZHalfKernels(t *testing.T) {
+	if useAVX2 && !hasAVX512 {
+		t.Skip("no AVX-512 here: the zmm kernels cannot run")
+	}
+	type kern func(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int, x, bias *float32)
+	plain := func(f func(*float32, int, *float32, int, int, *float32, int, int, int, uint16)) kern {
+		return func(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int, _, _ *float32) {
+			f(c, ldc, a, sar, sak, b, ldb, m, k, 0xff)
+		}
+	}
+	half := func(f func(*float32, int, *float32, int, int, *float32, int, int, int)) kern {
+		return func(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int, _, _ *float32) {
+			f(c, ldc, a, sar, sak, b, ldb, m, k)
+		}
+	}
+	plainBias := func(f func(*float32, int, *float32, int, int, *float32, int, int, int, uint16, *float32)) kern {
+		return func(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int, _, bias *float32) {
+			f(c, ldc, a, sar, sak, b, ldb, m, k, 0xff, bias)
+		}
+	}
+	halfBias := func(f func(*float32, int, *float32, int, int, *float32, int, int, int, *float32)) kern {
+		return func(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int, _, bias *float32) {
+			f(c, ldc, a, sar, sak, b, ldb, m, k, bias)
+		}
+	}
+	plainX := func(f func(*float32, int, *float32, int, int, *float32, int, int, int, uint16, *float32, *float32)) kern {
+		return func(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int, x, bias *float32) {
+			f(c, ldc, a, sar, sak, b, ldb, m, k, 0xff, x, bias)
+		}
+	}
+	halfX := func(f func(*float32, int, *float32, int, int, *float32, int, int, int, *float32, *float32)) kern {
+		return func(c *float32, ldc int, a *float32, sar, sak int, b *float32, ldb int, m, k int, x, bias *float32) {
+			f(c, ldc, a, sar, sak, b, ldb, m, k, x, bias)
+		}
+	}
+	cases := []struct {
+		name   string
+		w      int
+		masked kern
+		half   kern
+	}{
+		{"Z1", 1, plain(sgemmZ1AVX512), half(sgemmZ1HAVX512)},
+		{"Z2", 2, plain(sgemmZ2AVX512), half(sgemmZ2HAVX512)},
+		{"Z3", 3, plain(sgemmZ3AVX512), half(sgemmZ3HAVX512)},
+		{"Z4", 4, plain(sgemmZ4AVX512), half(sgemmZ4HAVX512)},
+		{"Z1Bias", 1, plainBias(sgemmZ1BiasAVX512), halfBias(sgemmZ1HBiasAVX512)},
+		{"Z2Bias", 2, plainBias(sgemmZ2BiasAVX512), halfBias(sgemmZ2HBiasAVX512)},
+		{"Z3Bias", 3, plainBias(sgemmZ3BiasAVX512), halfBias(sgemmZ3HBiasAVX512)},
+		{"Z4Bias", 4, plainBias(sgemmZ4BiasAVX512), halfBias(sgemmZ4HBiasAVX512)},
+		{"Z1XBias", 1, plainX(sgemmZ1XBiasAVX512), halfX(sgemmZ1HXBiasAVX512)},
+		{"Z2XBias", 2, plainX(sgemmZ2XBiasAVX512), halfX(sgemmZ2HXBiasAVX512)},
+		{"Z3XBias", 3, plainX(sgemmZ3XBiasAVX512), halfX(sgemmZ3HXBiasAVX512)},
+		{"Z4XBias", 4, plainX(sgemmZ4XBiasAVX512), halfX(sgemmZ4HXBiasAVX512)},
+	}
+	rng := rand.New(rand.NewPCG(21, 8))
+	for _, tc := range cases {
+		for _, m := range []int{1, 2, 3, 5, 6, 7, 8, 11, 12, 13, 25} {
+			n := 16*tc.w - 8
+			k := 1 + rng.IntN(40)
+			ldc, ldb := n+16, n+8*rng.IntN(3)
+			sar, sak := k+rng.IntN(3), 1
+			if m%2 == 1 { // A = Xᵀ, read down its columns
+				sar, sak = 1, m+rng.IntN(5)
+			}
+			a := randFloats(rng, (m-1)*sar+(k-1)*sak+1)
+			b := randFloats(rng, (k-1)*ldb+n+8)
+			c := randFloats(rng, m*ldc)
+			x := randFloats(rng, m*ldc)
+			bias := randFloats(rng, n+8)
+			want := append([]float32(nil), c...)
+			got := append([]float32(nil), c...)
+			tc.masked(&want[0], ldc, &a[0], sar, sak, &b[0], ldb, m, k, &x[0], &bias[0])
+			tc.half(&got[0], ldc, &a[0], sar, sak, &b[0], ldb, m, k, &x[0], &bias[0])
+			for i := range c {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("%s m %d k %d (n %d): element %d (row %d col %d): half %v, masked %v",
+						tc.name, m, k, n, i, i/ldc, i%ldc, got[i], want[i])
+				}
+				if i%ldc >= n && math.Float32bits(got[i]) != math.Float32bits(c[i]) {
+					t.Fatalf("%s m %d k %d: column %d past the block changed", tc.name, m, k, i%ldc)
+				}
+			}
+		}
+	}
+}
