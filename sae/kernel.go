@@ -223,7 +223,7 @@ func gemmAccCounted(out, a, w []float32, rows, d, s, nz int) {
 	_ = out[rows*s-1]
 	_ = a[rows*d-1]
 	_ = w[d*s-1]
-	if s >= sparseMinCols && sparseOperand(a[:rows*d], nz) {
+	if s >= sparseMinCols && sparseOperandAt(a[:rows*d], nz, productDensity(d, s)) {
 		gemmAccSparse(out, a, w, rows, d, s)
 		return
 	}
@@ -510,10 +510,35 @@ var sparseMaxDensity = 0.25
 // sparse operands (BenchmarkStandardRegime, dense step at d_in 64–96).
 const sparseMinCols = 128
 
+// sparseMaxDensityWide is sparseMaxDensity for gemmAcc products whose right
+// operand w outgrows the caches (more than sparseWideBytes): each entry's
+// row of w then comes from memory, and the dense kernels win from a lower
+// density. BenchmarkGemmSparse/big (issue 16's decoder product, W_dec 19 MB;
+// Zen 4, 2 cores, AVX-512): per-entry 0.094 / 0.158 / 0.159 / 0.224 s at
+// densities 0.05 / 0.1 / 0.15 / 0.2 against 0.194–0.198 s dense at every
+// density: the crossover is ≈ 0.17.
+var sparseMaxDensityWide = 0.15
+
+// sparseWideBytes is the size of w above which gemmAcc uses
+// sparseMaxDensityWide.
+const sparseWideBytes = 8 << 20
+
+// productDensity is the largest left-operand density for which gemmAcc
+// against a w of d×s values takes the per-entry path.
+func productDensity(d, s int) float64 {
+	if d*s*4 > sparseWideBytes {
+		return min(sparseMaxDensity, sparseMaxDensityWide)
+	}
+	return sparseMaxDensity
+}
+
 // sparseEnough reports whether a has at most sparseMaxDensity non-zeros
 // (counted branch-free: the density is often near the threshold).
-func sparseEnough(a []float32) bool {
-	limit := sparseLimit(len(a))
+func sparseEnough(a []float32) bool { return sparseEnoughAt(a, sparseMaxDensity) }
+
+// sparseEnoughAt is sparseEnough with the density limit given.
+func sparseEnoughAt(a []float32, density float64) bool {
+	limit := int(density * float64(len(a)))
 	nz := 0
 	// Branch-free counting, with a look at the count every 4096 values:
 	// a dense operand is known to be one long before the end.
@@ -546,10 +571,15 @@ func sparseByCount(nz, n int) bool {
 // sparseOperand is the sparse-path test of the products' operand a: by
 // its non-zero count nz when known (nz ≥ 0), else by scanning a.
 func sparseOperand(a []float32, nz int) bool {
+	return sparseOperandAt(a, nz, sparseMaxDensity)
+}
+
+// sparseOperandAt is sparseOperand with the density limit given.
+func sparseOperandAt(a []float32, nz int, density float64) bool {
 	if nz < 0 {
-		return sparseEnough(a)
+		return sparseEnoughAt(a, density)
 	}
-	return sparseByCount(nz, len(a))
+	return nz <= int(density*float64(len(a)))
 }
 
 // nonZero is 1 when v ≠ 0 (either sign of zero counts as zero), else 0.
@@ -558,23 +588,32 @@ func nonZero(v float32) int {
 }
 
 // gemmAccSparse is gemmAcc over the non-zero entries of each row of a: one
-// gathered axpy (gaxpy) per output row. The gather is branch-free.
+// gathered axpy (gaxpy) per output row. The gather is branch-free. Rows are
+// independent: spans of rows go over the cores (the same values).
 func gemmAccSparse(out, a, w []float32, rows, d, s int) {
+	// The scan, then a row of w per entry: the per-entry path runs below
+	// sparseMaxDensity, so a quarter of the scan's entries at most (the
+	// estimate only decides whether the pass is worth a second goroutine).
+	work := rows*d + rows*d/4*s
+	nw := spanWorkers(rows, rowPassSpan, work)
 	var kb [256]int32
 	var xb [256]float32
 	ks, xs := kb[:], xb[:]
-	if d > len(kb) {
-		ks, xs = make([]int32, d), make([]float32, d)
+	if nw > 1 || d > len(kb) {
+		ks, xs = make([]int32, nw*d), make([]float32, nw*d)
 	}
-	for r := 0; r < rows; r++ {
-		n := 0
-		for k, x := range a[r*d : r*d+d] {
-			ks[n] = int32(k)
-			xs[n] = x
-			n += nonZero(x)
+	forSpansWorker(rows, rowPassSpan, work, func(g, _, lo, hi int) {
+		ks, xs := ks[g*d:g*d+d], xs[g*d:g*d+d]
+		for r := lo; r < hi; r++ {
+			n := 0
+			for k, x := range a[r*d : r*d+d] {
+				ks[n] = int32(k)
+				xs[n] = x
+				n += nonZero(x)
+			}
+			gaxpy(out[r*s:r*s+s], w, s, ks[:n], xs[:n])
 		}
-		gaxpy(out[r*s:r*s+s], w, s, ks[:n], xs[:n])
-	}
+	})
 }
 
 // gaxpy computes out[j] += Σ_t xs[t]·w[ks[t]·ld + j] for j < len(out): the

@@ -3,6 +3,7 @@ package sae
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"testing"
 )
@@ -226,6 +227,49 @@ func TestGaxpy(t *testing.T) {
 				if n >= 64 && out[j] != seq[j] {
 					t.Fatalf("n=%d nnz=%d: out[%d] = %g, successive axpys give %g", n, nnz, j, out[j], seq[j])
 				}
+			}
+		}
+	}
+}
+
+// TestGemmSparseMatchesDense checks that gemmAcc's per-entry path (split
+// over the cores) and its dense kernels give the same bits on a sparse
+// operand, at a shape whose w takes the wide density limit (W_dec of more
+// than sparseWideBytes) and whose width is a multiple of 16 (issue 16's
+// d_in 768), with non-zero starting outputs (the decoder's bias rows), 1 and
+// 2 cores: there the density limit only picks a speed. (With a tail of 8
+// columns, e.g. width 776, the two paths differ in the last bit of some
+// tail outputs: the limit then also picks the rounding, as it always did.)
+func TestGemmSparseMatchesDense(t *testing.T) {
+	const rows, d, s = 40, 3072, 768 // w: 9.4 MB
+	if d*s*4 <= sparseWideBytes {
+		t.Fatal("w under the wide size: the shape tests nothing")
+	}
+	r := rand.New(rand.NewPCG(4, 12))
+	a := make([]float32, rows*d)
+	for i := range a {
+		if r.IntN(8) == 0 {
+			a[i] = float32(r.NormFloat64())
+		}
+	}
+	w := make([]float32, d*s)
+	for i := range w {
+		w[i] = float32(r.NormFloat64())
+	}
+	start := make([]float32, rows*s)
+	for i := range start {
+		start[i] = float32(r.NormFloat64())
+	}
+	dense := append([]float32(nil), start...)
+	gemmAccDense(dense, a, w, rows, d, s)
+	for _, procs := range []int{1, 2} {
+		old := runtime.GOMAXPROCS(procs)
+		sparse := append([]float32(nil), start...)
+		gemmAccSparse(sparse, a, w, rows, d, s)
+		runtime.GOMAXPROCS(old)
+		for i := range dense {
+			if math.Float32bits(sparse[i]) != math.Float32bits(dense[i]) {
+				t.Fatalf("%d cores: out[%d] = %v per entry, %v dense", procs, i, sparse[i], dense[i])
 			}
 		}
 	}

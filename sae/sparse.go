@@ -137,8 +137,7 @@ func (eg *encGrads) groupLists(w *workspace) (cnt, srow []int32, sval []float32,
 	}
 	cnt = eg.cnt[:S+1]
 	if cap(eg.srow) < n || cap(eg.spos) < n {
-		// a quarter of headroom, as listRoom
-		m := n + n/4
+		m := w.listCap(n)
 		eg.srow, eg.sval, eg.spos = make([]int32, m), make([]float32, m), make([]int32, m)
 	}
 	srow, sval, spos = eg.srow[:n], eg.sval[:n], eg.spos[:n]

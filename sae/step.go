@@ -64,6 +64,9 @@ type workspace struct {
 	// countsReady is set when w.actN already holds every step row's count
 	// from the path choice: active features (standard), open gates (gated).
 	countsReady bool
+	// listMost is the most entries this step's lists can hold (0: not
+	// known); see listCap.
+	listMost int
 	colCount    []int32   // [d_sae] rows each feature was active on (dense step)
 	partials    []float64 // [blocks, B] per-block row sums of the dense steps' split passes
 	rowSums     []float32 // [B] per-row sums of the dense steps' row passes
@@ -126,15 +129,33 @@ func (w *workspace) countedLists(extra int) int {
 
 // listRoom makes actIdx and actVal at least n long. They are allocated on
 // the first step that fills them (a run whose steps stay dense never holds
-// them), with a quarter of headroom so that a count that creeps up does not
-// reallocate at every step.
+// them), at listCap's size.
 func (w *workspace) listRoom(n int) {
 	if len(w.actIdx) < n {
-		w.actIdx = make([]int32, n+n/4)
+		w.actIdx = make([]int32, w.listCap(n))
 	}
 	if len(w.actVal) < n {
-		w.actVal = make([]float32, n+n/4)
+		w.actVal = make([]float32, w.listCap(n))
 	}
+}
+
+// listCap is the size to allocate for a list that must hold n entries:
+// w.listMost when the step knows that no sparse step of the run lists more
+// (the path choice's density bound; the lists then never grow again), else
+// n with a quarter of headroom so that a count that creeps up does not
+// reallocate at every step.
+func (w *workspace) listCap(n int) int {
+	if w.listMost >= n {
+		return w.listMost
+	}
+	return n + n/4
+}
+
+// sparseBound sets w.listMost to the most entries the sparse path of a
+// step that chose by cost (standardDenseByCost, gatedDenseByCost: below
+// denseMinDensity of the U×d_sae entries) can list, plus extra per row.
+func (w *workspace) sparseBound(extra int) {
+	w.listMost = min(w.u*w.s, int(denseMinDensity*float64(w.u*w.s))+1) + extra*w.u
 }
 
 // actValSlab returns the [B, d_sae] actVal slab (allocated on first use):
@@ -292,6 +313,7 @@ func (s *SAE) forwardBackwardRows(w *workspace, x []float32, dead []bool, o *ste
 	w.denseActs = false
 	w.preReady = false
 	w.countsReady = false
+	w.listMost = 0
 	if a := s.arch(); a != nil {
 		L, err = a.step(s, w, x, o, gr)
 	} else {

@@ -33,8 +33,9 @@ type gatedBuffers struct {
 }
 
 // size makes room for U step rows of d_in D (padded to dp), open-gate lists
-// of room entries in all and open entries by feature.
-func (gb *gatedBuffers) size(U, D, S, dp, room, open int) {
+// of room entries in all and open entries by feature (allocated at
+// capOf's size: the workspace's listCap).
+func (gb *gatedBuffers) size(U, D, S, dp, room, open int, capOf func(int) int) {
 	if gb.dp != dp {
 		// new row length: fresh (zero) padded buffers
 		gb.dp = dp
@@ -50,11 +51,11 @@ func (gb *gatedBuffers) size(U, D, S, dp, room, open int) {
 		gb.yP, gb.viaP, gb.tP = make([]float32, dp), make([]float32, dp), make([]float32, dp)
 	}
 	if len(gb.gIdx) < room {
-		n := room + room/4 // headroom: the counts move a little from step to step
+		n := capOf(room)
 		gb.gIdx, gb.gPi, gb.gF = make([]int32, n), make([]float32, n), make([]float32, n)
 	}
 	if len(gb.eRow) < open {
-		n := open + open/4
+		n := capOf(open)
 		gb.eRow, gb.ePi, gb.eF = make([]int32, n), make([]float32, n), make([]float32, n)
 	}
 	if len(gb.gateN) < U {
@@ -101,6 +102,7 @@ func (s *SAE) stepGated(w *workspace, x []float32, o *stepOptions, gr grads, L *
 	// else d_sae. rowEnd is the end of row b's room.
 	total := U * S
 	if w.countsReady {
+		w.sparseBound(1)
 		total = w.countedLists(1)
 	} else {
 		w.activeLists(S)
@@ -123,7 +125,7 @@ func (s *SAE) stepGated(w *workspace, x []float32, o *stepOptions, gr grads, L *
 		w.gated = gb
 	}
 	dp := paddedRowLen(D) // the kernels' padded row length
-	gb.size(U, D, S, dp, total, total)
+	gb.size(U, D, S, dp, total, total, w.listCap)
 	cnt := gb.cnt[:S+1]
 	clear(cnt)
 	// One pass per row finds the open gates (branch-free: the gate test is

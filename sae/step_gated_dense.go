@@ -162,7 +162,7 @@ func (s *SAE) stepGatedDense(w *workspace, x []float32, o *stepOptions, gr grads
 		copy(y[b*D:b*D+D], s.BDec)
 		copy(vr[b*D:b*D+D], s.BDec)
 	}
-	if D < sparseMinCols || !sparseOperand(F, nzF) && !sparseOperand(V, open) {
+	if dens := productDensity(S, D); D < sparseMinCols || !sparseOperandAt(F, nzF, dens) && !sparseOperandAt(V, open, dens) {
 		// gemmAcc's dense path for both, W_dec packed once
 		gemmAccDensePair(y, F, U, vr, V, U, s.WDec, S, D)
 	} else {

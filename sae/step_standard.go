@@ -87,7 +87,9 @@ func (s *SAE) stepStandard(w *workspace, x []float32, o *stepOptions, gr grads, 
 	tanh := s.ActivationFn == "tanh-relu"
 	// The active lists packed row after row (each row's count first,
 	// unless the path choice counted), rows over the cores.
-	if !w.countsReady {
+	if w.countsReady {
+		w.sparseBound(0)
+	} else {
 		countRows(U, S, func(b int) int { return w.countActive(b) })
 	}
 	w.countsReady = false
