@@ -67,19 +67,19 @@ type workspace struct {
 	// listMost is the most entries this step's lists can hold (0: not
 	// known); see listCap.
 	listMost int
-	colCount    []int32   // [d_sae] rows each feature was active on (dense step)
-	partials    []float64 // [blocks, B] per-block row sums of the dense steps' split passes
-	rowSums     []float32 // [B] per-row sums of the dense steps' row passes
-	wenc        []float32 // [d_in, d_sae] encoder copy for the AVX2 kernel
-	encCols     []int32   // input columns with a non-zero value this step
-	db          *denseBuffers
-	gb          *ghostBuffers
-	gated       *gatedBuffers      // the gated step's scratch (nil until its first step)
-	gd          *gatedDenseBuffers // the dense gated step's (nil until its first step)
-	jd          *jumpDenseBuffers  // the dense jumprelu step's (nil until its first step)
-	egs         [2]*encGrads       // stepEncGrads' entry collections
-	minPos      float32            // batchtopk: smallest positive activation of the batch
-	anyPos      bool
+	colCount []int32   // [d_sae] rows each feature was active on (dense step)
+	partials []float64 // [blocks, B] per-block row sums of the dense steps' split passes
+	rowSums  []float32 // [B] per-row sums of the dense steps' row passes
+	wenc     []float32 // [d_in, d_sae] encoder copy for the AVX2 kernel
+	encCols  []int32   // input columns with a non-zero value this step
+	db       *denseBuffers
+	gb       *ghostBuffers
+	gated    *gatedBuffers      // the gated step's scratch (nil until its first step)
+	gd       *gatedDenseBuffers // the dense gated step's (nil until its first step)
+	jd       *jumpDenseBuffers  // the dense jumprelu step's (nil until its first step)
+	egs      [2]*encGrads       // stepEncGrads' entry collections
+	minPos   float32            // batchtopk: smallest positive activation of the batch
+	anyPos   bool
 }
 
 func newWorkspace(b, d, s int) *workspace {
