@@ -95,3 +95,67 @@ func TestPackedActiveLists(t *testing.T) {
 		})
 	}
 }
+
+// TestJumpReLUChunkedDots checks the dense jumprelu step that takes dLoss/df
+// in column chunks (jumpChunkCols > 0: a batch larger than d_in) and writes
+// dLoss/dpre into the pre-activations' slab against the step with one
+// whole-width dLoss/df slab: the same losses, gradients and activations, bit
+// for bit, with and without the tanh penalty, and that the chunked step
+// leaves the dots slab unallocated (one [batch, d_sae] slab less).
+func TestJumpReLUChunkedDots(t *testing.T) {
+	if !fastGemm() {
+		t.Skip("no fast kernels: the jumprelu step is always sparse")
+	}
+	const B, D, S = 256, 128, 3 * passBlock
+	if cw := jumpChunkCols(B, D, S); cw == 0 || cw >= S {
+		t.Fatalf("jumpChunkCols(%d, %d, %d) = %d: the shape takes no chunks", B, D, S, cw)
+	}
+	r := rand.New(rand.NewPCG(17, 2))
+	x := make([]float32, B*D)
+	for i := range x {
+		x[i] = float32(r.NormFloat64()*1.5 + 0.3)
+	}
+	for _, tanh := range []bool{false, true} {
+		s := noisySAE(t, ArchJumpReLU, D, S, rand.New(rand.NewPCG(6, 1)))
+		o := stepOptions{coeff: 0.3, lp: 1, bandwidth: 0.5, tanhMode: tanh, tanhScale: 2}
+		var L [2]StepLosses
+		var g [2]grads
+		var f [2][]float32
+		for i, chunks := range []bool{false, true} {
+			old := jumpChunks
+			jumpChunks = chunks
+			w := newWorkspace(B, D, S)
+			g[i] = newGrads(s)
+			oi := o
+			var err error
+			L[i], err = s.forwardBackward(w, append([]float32(nil), x...), make([]bool, S), &oi, g[i])
+			jumpChunks = old
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !w.denseActs {
+				t.Fatal("the step ran sparse: not the dense jumprelu step")
+			}
+			if chunks && w.dots != nil {
+				t.Errorf("tanh %v: the chunked step allocated the %d-value dots slab", tanh, len(w.dots))
+			}
+			f[i] = make([]float32, B*S)
+			w.features(f[i])
+		}
+		if L[0] != L[1] {
+			t.Errorf("tanh %v: losses %+v chunked, %+v whole", tanh, L[1], L[0])
+		}
+		for k, nm := range s.paramNames() {
+			for j := range g[0][k] {
+				if math.Float32bits(g[0][k][j]) != math.Float32bits(g[1][k][j]) {
+					t.Fatalf("tanh %v: grad %s[%d] = %v chunked, %v whole", tanh, nm, j, g[1][k][j], g[0][k][j])
+				}
+			}
+		}
+		for j := range f[0] {
+			if math.Float32bits(f[0][j]) != math.Float32bits(f[1][j]) {
+				t.Fatalf("tanh %v: feature %d = %v chunked, %v whole", tanh, j, f[1][j], f[0][j])
+			}
+		}
+	}
+}
