@@ -172,7 +172,8 @@ func (w *workspace) actValSlab() []float32 {
 func (w *workspace) dotsSlab() []float32 { return w.dotsN(w.b * w.s) }
 
 // dotsN returns the dots slab with at least n values: the sparse standard
-// step's [B, ls] dots need only that much when no dense step came first.
+// step's dots (one per listed entry) need only that much when no dense step
+// came first.
 func (w *workspace) dotsN(n int) []float32 {
 	if len(w.dots) < n {
 		w.dots = make([]float32, n)
