@@ -80,10 +80,13 @@
 // (gemm512.go), each element's FMA chain in the same k order, so both give
 // the same bits (TestGemm512MatchesAVX2, TestDenseSteps512) — packed straight from
 // W_encᵀ or W_dec where the product needs their transpose (no [d_in,
-// d_sae] copies). The step buffers are shared between the two paths so
-// that a 768→6144 SAE at batch 4096 trains in ≈ 0.55 GB (workspace
-// comments in step.go); BenchmarkRunBig times whole runs from
-// initialisation.
+// d_sae] copies). The step buffers are shared between the two paths and
+// the sparse steps' active lists are packed row after row, sized by the
+// path choice's counts, so that a whole 300-step run of a 768→6144
+// standard SAE at batch 4096 peaks at ≈ 550 MiB, 1.48× of its parameters,
+// gradients, Adam moments and one batch's activations and gradients
+// (workspace comments in step.go); BenchmarkRunBig times whole runs from
+// initialisation and reports the peak RSS.
 //
 // Each architecture also has a reference step, ref_<name>_test.go: the same
 // forward, loss and backward in plain float64 Go on dense matrices, checked
