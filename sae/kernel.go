@@ -600,7 +600,14 @@ func gemmAccSparse(out, a, w []float32, rows, d, s int) {
 	var xb [256]float32
 	ks, xs := kb[:], xb[:]
 	if nw > 1 || d > len(kb) {
-		ks, xs = make([]int32, nw*d), make([]float32, nw*d)
+		// the gather lists of every worker, from the pool (the dense
+		// steps call this at every step)
+		eg := getEncGrads()
+		defer encGradsPool.Put(eg)
+		if cap(eg.ks) < nw*d {
+			eg.ks, eg.xs = make([]int32, nw*d), make([]float32, nw*d)
+		}
+		ks, xs = eg.ks[:nw*d], eg.xs[:nw*d]
 	}
 	forSpansWorker(rows, rowPassSpan, work, func(g, _, lo, hi int) {
 		ks, xs := ks[g*d:g*d+d], xs[g*d:g*d+d]
