@@ -8,8 +8,9 @@ import (
 // gatedDenseBuffers are the dense gated step's buffers beyond the
 // workspace's slabs.
 type gatedDenseBuffers struct {
-	s3         []float32 // [B, S] dLoss/df dots, then dLoss/du
-	wdecT      []float32 // [D, S] W_decᵀ (nil until a product needs the copy: gemmAccByT)
+	s3         []float32 // [B, S] dLoss/df dots, then dLoss/du (nil until the whole-width pass needs it)
+	wdecT      []float32 // [D, S] W_decᵀ (nil until a product needs the copy: gemmAccByT); the chunked pass's buffer
+	smallT     []float32 // [D, B] the chunked pass's transposed dLoss/dvia
 	viaRec     []float32 // [B, D] auxiliary reconstruction, then dLoss/dvia
 	sBG, sBM   []float32 // [S] per-feature gradient sums: b_gate, b_mag
 	sRM, piSum []float32 // [S] r_mag; Σ π·m over open gates
@@ -19,12 +20,16 @@ type gatedDenseBuffers struct {
 func (w *workspace) gatedDense() *gatedDenseBuffers {
 	if w.gd == nil {
 		B, D, S := w.b, w.d, w.s
-		w.gd = &gatedDenseBuffers{s3: make([]float32, B*S), viaRec: make([]float32, B*D),
+		w.gd = &gatedDenseBuffers{viaRec: make([]float32, B*D),
 			sBG: make([]float32, S), sBM: make([]float32, S), sRM: make([]float32, S), piSum: make([]float32, S),
 			dpSum: make([]float32, S)}
 	}
 	return w.gd
 }
+
+// gatedChunks enables the dense gated step's chunked dLoss/df (tests
+// compare the step without it).
+var gatedChunks = true
 
 // gatedDenseByCost reports whether a wide gated step (d_in ≥
 // denseCostMinDIn, fast kernels) should run dense: at least
@@ -60,10 +65,12 @@ func gatedDenseByCost(s *SAE, w *workspace) (int, bool) {
 // feature (the same loss and gradients up to summation order): the phase
 // of a wide gated SAE where many gates are open. w.pre holds u = c·W_enc.
 //
-// Memory: four [B, d_sae] slabs — u (w.pre), the activations f (actVal),
-// relu(π) then dLoss/dπ (the dots slab) and the dLoss/df dots then
-// dLoss/du (s3) — the transposes of the weight-gradient products reuse
-// whichever slab is free at that point. open is the number of open gates
+// Memory: three [B, d_sae] slabs — u (w.pre, then dLoss/du), the
+// activations f (actVal) and relu(π) then dLoss/dπ (the dots slab) — where
+// the dLoss/df dots can be taken in column chunks (a batch larger than
+// d_in: jumpChunkCols), else four (the dLoss/df dots then dLoss/du in s3);
+// the transposes of the weight-gradient products reuse whichever slab is
+// free at that point. open is the number of open gates
 // (π > 0 over the step rows: relu(π)'s non-zero entries).
 func (s *SAE) stepGatedDense(w *workspace, x []float32, o *stepOptions, gr grads, L *StepLosses, open int) {
 	B, U, D, S := w.b, w.u, w.d, w.s
@@ -223,29 +230,16 @@ func (s *SAE) stepGatedDense(w *workspace, x []float32, o *stepOptions, gr grads
 	L.L1 = float64(o.coeff) * pen / float64(B)
 	L.Aux = aux / float64(B)
 	dvia := vr
-	s3 := gd.s3[:U*S]
-	// W_dec gradient of the auxiliary decode while relu(π) is still in V.
-	gemmTNAccCounted(gWDec, V, dvia, U, S, D, s3, open)
-	// dLoss/dπ and dLoss/df dots: dvia·W_decᵀ (into V), dy·W_decᵀ (s3).
-	// Both on W_dec itself where they can, else on W_decᵀ's copy.
-	clearPar(V)
-	clearPar(s3)
-	if encodeFromT(dvia, U, D, S) && encodeFromT(w.dy[:U*D], U, D, S) {
-		// both straight on W_dec, its panels transposed once
-		gemmAccBlockedTPair(V, dvia, U, s3, w.dy[:U*D], U, s.WDec, D, S)
-	} else {
-		ready := false
-		gemmAccByT(V, dvia, s.WDec, U, D, S, &gd.wdecT, &ready)
-		gemmAccByT(s3, w.dy[:U*D], s.WDec, U, D, S, &gd.wdecT, &ready)
-	}
-	// Per entry: dLoss/dπ_gate, dLoss/dπ_mag and dLoss/du (into s3).
 	lam := o.coeff / float32(B)
 	sBG, sBM, sRM, dpSum := gd.sBG[:S], gd.sBM[:S], gd.sRM[:S], gd.dpSum[:S]
 	clear(sBG)
 	clear(sBM)
 	clear(sRM)
 	clear(dpSum)
-	forBlocks(S, U*S, func(_, lo, hi int) {
+	// entries is the per-entry pass over the columns [lo, hi): dLoss/dπ_gate,
+	// dLoss/dπ_mag and dLoss/du, from the dLoss/dπ dots in V and row b's
+	// dLoss/df dots ddAt(b, lo, hi), which become its dLoss/du (done).
+	entries := func(lo, hi int, ddAt func(b, lo, hi int) []float32, done func(b, lo, hi int, dd []float32)) {
 		sBG, sBM, sRM, dpSum := sBG[lo:hi], sBM[lo:hi], sRM[lo:hi], dpSum[lo:hi]
 		bGate, wdn, e := bGate[lo:hi], w.wdn[lo:hi], e[lo:hi]
 		for b := 0; b < U; b++ {
@@ -253,11 +247,12 @@ func (s *SAE) stepGatedDense(w *workspace, x []float32, o *stepOptions, gr grads
 			u := w.pre[b*S+lo : b*S+hi]
 			f := F[b*S+lo : b*S+hi]
 			dotP := V[b*S+lo : b*S+hi]
-			dd := s3[b*S+lo : b*S+hi]
+			dd := ddAt(b, lo, hi)
 			lamM := lam * m
 			if masked {
 				// the loop below without its branches
 				gatedGradsAVX512(&u[0], &bGate[0], &dotP[0], &f[0], &dd[0], &wdn[0], &e[0], &sBG[0], &sBM[0], &sRM[0], &dpSum[0], len(u), lamM)
+				done(b, lo, hi, dd)
 				continue
 			}
 			for i, ui := range u {
@@ -280,11 +275,79 @@ func (s *SAE) stepGatedDense(w *workspace, x []float32, o *stepOptions, gr grads
 				dd[i] = d
 				dpSum[i] += d
 			}
+			done(b, lo, hi, dd)
 		}
-	})
+	}
+	var du []float32 // dLoss/du for the W_enc gradient
+	if cw := jumpChunkCols(U, D, S); cw > 0 && gatedChunks && useAVX2 && U*S*D >= tnTransposeMinWork && D >= 16 &&
+		encodeFromT(dvia, U, D, S) && encodeFromT(w.dy[:U*D], U, D, S) {
+		// Three [B, d_sae] slabs instead of four. The auxiliary decode's
+		// W_dec gradient, relu(π)ᵀ·dvia, as its transpose dviaᵀ·relu(π)
+		// (the operand transposed is dvia, [B, d_in], not relu(π)) into the
+		// [d_in, d_sae] buffer, then copied transposed into the (zero)
+		// gradient; the dLoss/dπ dots into V; the dLoss/df dots a chunk of
+		// cw columns at a time into the same buffer, each chunk's entries
+		// right after, their dLoss/du over u (each u is read first). The
+		// values are those of the whole-width pass: each product element
+		// is the same chain of multiply-adds.
+		if len(gd.wdecT) < D*S {
+			gd.wdecT = make([]float32, D*S)
+		}
+		if len(gd.smallT) < U*D {
+			gd.smallT = make([]float32, w.b*D)
+		}
+		tT := gd.wdecT[:D*S]
+		clearPar(tT)
+		gemmTNAccBuf(tT, dvia, V, U, D, S, gd.smallT)
+		transposePar(gWDec, D, tT, D, S)
+		clearPar(V)
+		gemmAccBlockedT(V, dvia, s.WDec, U, D, S)
+		du = w.pre[:U*S]
+		for c0 := 0; c0 < S; c0 += cw {
+			c1 := min(c0+cw, S)
+			n := c1 - c0
+			cbuf := tT[:U*n]
+			clearPar(cbuf)
+			gemmAccBlockedT(cbuf, w.dy[:U*D], s.WDec[c0*D:c1*D], U, D, n)
+			k0 := c0 / passBlock
+			forSpans(nBlocks(n), 1, U*n, func(j, _, _ int) {
+				lo, hi := (k0+j)*passBlock, min((k0+j)*passBlock+passBlock, S)
+				entries(lo, hi, func(b, lo, hi int) []float32 {
+					return cbuf[b*n+lo-c0 : b*n+hi-c0]
+				}, func(b, lo, hi int, dd []float32) {
+					copy(du[b*S+lo:b*S+hi], dd)
+				})
+			})
+		}
+	} else {
+		if len(gd.s3) < w.b*S {
+			gd.s3 = make([]float32, w.b*S)
+		}
+		s3 := gd.s3[:U*S]
+		// W_dec gradient of the auxiliary decode while relu(π) is still in V.
+		gemmTNAccCounted(gWDec, V, dvia, U, S, D, s3, open)
+		// dLoss/dπ and dLoss/df dots: dvia·W_decᵀ (into V), dy·W_decᵀ (s3).
+		// Both on W_dec itself where they can, else on W_decᵀ's copy.
+		clearPar(V)
+		clearPar(s3)
+		if encodeFromT(dvia, U, D, S) && encodeFromT(w.dy[:U*D], U, D, S) {
+			// both straight on W_dec, its panels transposed once
+			gemmAccBlockedTPair(V, dvia, U, s3, w.dy[:U*D], U, s.WDec, D, S)
+		} else {
+			ready := false
+			gemmAccByT(V, dvia, s.WDec, U, D, S, &gd.wdecT, &ready)
+			gemmAccByT(s3, w.dy[:U*D], s.WDec, U, D, S, &gd.wdecT, &ready)
+		}
+		// Per entry, into s3.
+		forBlocks(S, U*S, func(_, lo, hi int) {
+			entries(lo, hi, func(b, lo, hi int) []float32 { return s3[b*S+lo : b*S+hi] },
+				func(int, int, int, []float32) {})
+		})
+		du = s3
+	}
 	// W_enc gradient: (dLoss/du)ᵀ·c; W_dec gradient of the main decode:
 	// fᵀ·dy (V is free: its slab holds the transposes).
-	gemmTNAccBuf(gWEncT, s3, w.c[:U*D], U, S, D, V)
+	gemmTNAccBuf(gWEncT, du, w.c[:U*D], U, S, D, V)
 	gemmTNAccCounted(gWDec, F, w.dy[:U*D], U, S, D, V, nzF)
 	forBlocks(S, S*D, func(_, lo, hi int) {
 		for i := lo; i < hi; i++ {

@@ -1,6 +1,7 @@
 package sae
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -156,6 +157,89 @@ func TestJumpReLUChunkedDots(t *testing.T) {
 			if math.Float32bits(f[0][j]) != math.Float32bits(f[1][j]) {
 				t.Fatalf("tanh %v: feature %d = %v chunked, %v whole", tanh, j, f[1][j], f[0][j])
 			}
+		}
+	}
+}
+
+// TestGatedChunkedDots checks the dense gated step that takes the
+// auxiliary W_dec gradient as its transpose and dLoss/df in column chunks,
+// writing dLoss/du over u, against the whole-width pass: the same losses,
+// gradients and activations bit for bit (with and without tanh-relu and
+// b_dec applied to the input), and no fourth [batch, d_sae] slab (s3).
+func TestGatedChunkedDots(t *testing.T) {
+	if !fastGemm() || !useAVX2 {
+		t.Skip("no fast kernels: the gated step has no chunked pass")
+	}
+	const B, D, S = 256, 128, 3 * passBlock
+	if cw := jumpChunkCols(B, D, S); cw == 0 || B*S*D < tnTransposeMinWork {
+		t.Fatalf("shape %d×%d×%d takes no chunks", B, D, S)
+	}
+	r := rand.New(rand.NewPCG(19, 4))
+	x := make([]float32, B*D)
+	for i := range x {
+		x[i] = float32(r.NormFloat64()*1.5 + 0.3)
+	}
+	for _, tc := range []struct {
+		name  string
+		setup func(s *SAE)
+	}{
+		{"relu", func(s *SAE) {}},
+		{"tanh-relu/bdec-to-input", func(s *SAE) { s.ActivationFn, s.ApplyBDecToInput = "tanh-relu", true }},
+	} {
+		modes := []bool{false} // AVX-512 off, and on where the CPU has it
+		if useAVX512 {
+			modes = append(modes, true)
+		}
+		for _, on := range modes {
+			t.Run(fmt.Sprintf("%s/avx512=%v", tc.name, on), func(t *testing.T) {
+				withAVX512(on, func() { gatedChunkedSame(t, tc.setup, x, B, D, S) })
+			})
+		}
+	}
+}
+
+// gatedChunkedSame is TestGatedChunkedDots' comparison for one SAE set-up.
+func gatedChunkedSame(t *testing.T, setup func(s *SAE), x []float32, B, D, S int) {
+	t.Helper()
+	s := noisySAE(t, ArchGated, D, S, rand.New(rand.NewPCG(8, 5)))
+	setup(s)
+	var L [2]StepLosses
+	var g [2]grads
+	var f [2][]float32
+	for i, chunks := range []bool{false, true} {
+		old := gatedChunks
+		gatedChunks = chunks
+		w := newWorkspace(B, D, S)
+		g[i] = newGrads(s)
+		o := stepOptions{coeff: 0.3, lp: 1}
+		var err error
+		L[i], err = s.forwardBackward(w, append([]float32(nil), x...), make([]bool, S), &o, g[i])
+		gatedChunks = old
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !w.denseActs {
+			t.Fatal("the step ran sparse: not the dense gated step")
+		}
+		if chunks && w.gd.s3 != nil {
+			t.Errorf("the chunked step allocated the %d-value s3 slab", len(w.gd.s3))
+		}
+		f[i] = make([]float32, B*S)
+		w.features(f[i])
+	}
+	if L[0] != L[1] {
+		t.Errorf("losses %+v chunked, %+v whole", L[1], L[0])
+	}
+	for k, nm := range s.paramNames() {
+		for j := range g[0][k] {
+			if math.Float32bits(g[0][k][j]) != math.Float32bits(g[1][k][j]) {
+				t.Fatalf("grad %s[%d] = %v chunked, %v whole", nm, j, g[1][k][j], g[0][k][j])
+			}
+		}
+	}
+	for j := range f[0] {
+		if math.Float32bits(f[0][j]) != math.Float32bits(f[1][j]) {
+			t.Fatalf("feature %d = %v chunked, %v whole", j, f[1][j], f[0][j])
 		}
 	}
 }
