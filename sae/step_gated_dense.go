@@ -68,7 +68,7 @@ func gatedDenseByCost(s *SAE, w *workspace) (int, bool) {
 // Memory: three [B, d_sae] slabs — u (w.pre, then dLoss/du), the
 // activations f (actVal) and relu(π) then dLoss/dπ (the dots slab) — where
 // the dLoss/df dots can be taken in column chunks (a batch larger than
-// d_in: jumpChunkCols), else four (the dLoss/df dots then dLoss/du in s3);
+// d_in: dotsChunkCols), else four (the dLoss/df dots then dLoss/du in s3);
 // the transposes of the weight-gradient products reuse whichever slab is
 // free at that point. open is the number of open gates
 // (π > 0 over the step rows: relu(π)'s non-zero entries).
@@ -239,7 +239,7 @@ func (s *SAE) stepGatedDense(w *workspace, x []float32, o *stepOptions, gr grads
 	// entries is the per-entry pass over the columns [lo, hi): dLoss/dπ_gate,
 	// dLoss/dπ_mag and dLoss/du, from the dLoss/dπ dots in V and row b's
 	// dLoss/df dots ddAt(b, lo, hi), which become its dLoss/du (done).
-	entries := func(lo, hi int, ddAt func(b, lo, hi int) []float32, done func(b, lo, hi int, dd []float32)) {
+	var entries entryPass = func(_, lo, hi int, ddAt func(b, lo, hi int) []float32, done func(b, lo, hi int, dd []float32)) {
 		sBG, sBM, sRM, dpSum := sBG[lo:hi], sBM[lo:hi], sRM[lo:hi], dpSum[lo:hi]
 		bGate, wdn, e := bGate[lo:hi], w.wdn[lo:hi], e[lo:hi]
 		for b := 0; b < U; b++ {
@@ -279,17 +279,15 @@ func (s *SAE) stepGatedDense(w *workspace, x []float32, o *stepOptions, gr grads
 		}
 	}
 	var du []float32 // dLoss/du for the W_enc gradient
-	if cw := jumpChunkCols(U, D, S); cw > 0 && gatedChunks && useAVX2 && U*S*D >= tnTransposeMinWork && D >= 16 &&
+	if cw := dotsChunkCols(U, D, S); cw > 0 && gatedChunks && useAVX2 && U*S*D >= tnTransposeMinWork && D >= 16 &&
 		encodeFromT(dvia, U, D, S) && encodeFromT(w.dy[:U*D], U, D, S) {
 		// Three [B, d_sae] slabs instead of four. The auxiliary decode's
 		// W_dec gradient, relu(π)ᵀ·dvia, as its transpose dviaᵀ·relu(π)
 		// (the operand transposed is dvia, [B, d_in], not relu(π)) into the
 		// [d_in, d_sae] buffer, then copied transposed into the (zero)
-		// gradient; the dLoss/dπ dots into V; the dLoss/df dots a chunk of
-		// cw columns at a time into the same buffer, each chunk's entries
-		// right after, their dLoss/du over u (each u is read first). The
-		// values are those of the whole-width pass: each product element
-		// is the same chain of multiply-adds.
+		// gradient (each element the same chain of multiply-adds); the
+		// dLoss/dπ dots into V; the dLoss/df dots in chunks into the same
+		// buffer, dLoss/du over u (chunkedDots).
 		if len(gd.wdecT) < D*S {
 			gd.wdecT = make([]float32, D*S)
 		}
@@ -303,22 +301,7 @@ func (s *SAE) stepGatedDense(w *workspace, x []float32, o *stepOptions, gr grads
 		clearPar(V)
 		gemmAccBlockedT(V, dvia, s.WDec, U, D, S)
 		du = w.pre[:U*S]
-		for c0 := 0; c0 < S; c0 += cw {
-			c1 := min(c0+cw, S)
-			n := c1 - c0
-			cbuf := tT[:U*n]
-			clearPar(cbuf)
-			gemmAccBlockedT(cbuf, w.dy[:U*D], s.WDec[c0*D:c1*D], U, D, n)
-			k0 := c0 / passBlock
-			forSpans(nBlocks(n), 1, U*n, func(j, _, _ int) {
-				lo, hi := (k0+j)*passBlock, min((k0+j)*passBlock+passBlock, S)
-				entries(lo, hi, func(b, lo, hi int) []float32 {
-					return cbuf[b*n+lo-c0 : b*n+hi-c0]
-				}, func(b, lo, hi int, dd []float32) {
-					copy(du[b*S+lo:b*S+hi], dd)
-				})
-			})
-		}
+		chunkedDots(entries, du, tT, w.dy, s.WDec, U, D, S, cw)
 	} else {
 		if len(gd.s3) < w.b*S {
 			gd.s3 = make([]float32, w.b*S)
@@ -339,10 +322,7 @@ func (s *SAE) stepGatedDense(w *workspace, x []float32, o *stepOptions, gr grads
 			gemmAccByT(s3, w.dy[:U*D], s.WDec, U, D, S, &gd.wdecT, &ready)
 		}
 		// Per entry, into s3.
-		forBlocks(S, U*S, func(_, lo, hi int) {
-			entries(lo, hi, func(b, lo, hi int) []float32 { return s3[b*S+lo : b*S+hi] },
-				func(int, int, int, []float32) {})
-		})
+		wholeDots(entries, s3, U, S)
 		du = s3
 	}
 	// W_enc gradient: (dLoss/du)ᵀ·c; W_dec gradient of the main decode:

@@ -22,19 +22,6 @@ func (w *workspace) jumpDense() *jumpDenseBuffers {
 	return w.jd
 }
 
-// jumpChunkCols is the width of the column chunks in which the dense
-// jumprelu step takes dLoss/df (a multiple of passBlock, so that the chunks
-// hold whole blocks of the per-entry pass): the most that fit, as a
-// [U, width] block, in the [d_in, d_sae] W_decᵀ buffer, or 0 when not even
-// one block does or one chunk would be the whole width.
-func jumpChunkCols(U, D, S int) int {
-	cw := (D * S / max(U, 1)) / passBlock * passBlock
-	if cw < passBlock || cw >= S {
-		return 0
-	}
-	return cw
-}
-
 // jumpChunks enables the chunked dLoss/df of the dense jumprelu step (tests
 // compare the step without it).
 var jumpChunks = true
@@ -68,7 +55,7 @@ func jumpDenseByCost(w *workspace, th []float32) bool {
 //
 // Memory: two [B, d_sae] slabs — the pre-activations, then dLoss/dpre, and
 // the activations (actVal) — where dLoss/df can be taken in column chunks
-// (jumpChunkCols: into the W_decᵀ buffer), else three (dLoss/df then
+// (chunkedDots: into the W_decᵀ buffer), else three (dLoss/df then
 // dLoss/dpre in the dots slab); the weight gradients are taken as their
 // [d_in, d_sae] transposes, so the operand the products transpose is a
 // [B, d_in] one.
@@ -153,7 +140,7 @@ func (s *SAE) stepJumpReLUDense(w *workspace, x []float32, th []float32, o *step
 	masked := useAVX512 && !o.tanhMode
 	// entries is the per-entry pass over column block k ([lo, hi)): dLoss/df
 	// of row b's entries is ddAt(b, lo, hi); it becomes dLoss/dpre there.
-	entries := func(k, lo, hi int, ddAt func(b, lo, hi int) []float32, done func(b, lo, hi int, drow []float32)) {
+	var entries entryPass = func(k, lo, hi int, ddAt func(b, lo, hi int) []float32, done func(b, lo, hi int, drow []float32)) {
 		th, wdn, dth, gBEnc, dpSum := th[lo:hi], w.wdn[lo:hi], w.dth[lo:hi], gBEnc[lo:hi], dpSum[lo:hi]
 		var nearBuf [passBlock / 16]uint16 // the masked kernel's near lanes
 		var dnormB []float32
@@ -227,31 +214,11 @@ func (s *SAE) stepJumpReLUDense(w *workspace, x []float32, th []float32, o *step
 		part[k] = pen
 	}
 	var dd []float32 // dLoss/dpre for the W_enc gradient
-	if cw := jumpChunkCols(U, D, S); cw > 0 && jumpChunks && encodeFromT(w.dy[:U*D], U, D, S) {
-		// dLoss/df = dy·W_decᵀ a chunk of cw columns at a time (on W_dec's
-		// rows, into jd.wdecT, free until the weight gradients), each
-		// chunk's entries right after; dLoss/dpre goes into the
-		// pre-activations' slab (each entry's pre is read before): no
-		// dLoss/df slab. The products' values and the blocks are those of
-		// the whole-width pass.
+	if cw := dotsChunkCols(U, D, S); cw > 0 && jumpChunks && encodeFromT(w.dy[:U*D], U, D, S) {
+		// dLoss/df in chunks into jd.wdecT (free until the weight
+		// gradients), dLoss/dpre over the pre-activations: no dots slab.
 		dd = w.pre[:U*S]
-		for c0 := 0; c0 < S; c0 += cw {
-			c1 := min(c0+cw, S)
-			n := c1 - c0
-			cbuf := jd.wdecT[:U*n]
-			clearPar(cbuf)
-			gemmAccBlockedT(cbuf, w.dy[:U*D], s.WDec[c0*D:c1*D], U, D, n)
-			k0 := c0 / passBlock
-			forSpans(nBlocks(n), 1, U*n, func(j, _, _ int) {
-				k := k0 + j
-				lo, hi := k*passBlock, min(k*passBlock+passBlock, S)
-				entries(k, lo, hi, func(b, lo, hi int) []float32 {
-					return cbuf[b*n+lo-c0 : b*n+hi-c0]
-				}, func(b, lo, hi int, drow []float32) {
-					copy(dd[b*S+lo:b*S+hi], drow)
-				})
-			})
-		}
+		chunkedDots(entries, dd, jd.wdecT, w.dy, s.WDec, U, D, S, cw)
 	} else {
 		// dLoss/df = dy·W_decᵀ for every entry (the dots slab), then the
 		// entries, in place.
@@ -259,10 +226,7 @@ func (s *SAE) stepJumpReLUDense(w *workspace, x []float32, th []float32, o *step
 		clearPar(dd)
 		ready := false
 		gemmAccByT(dd, w.dy[:U*D], s.WDec, U, D, S, &jd.wdecT, &ready)
-		forBlocks(S, U*S, func(k, lo, hi int) {
-			entries(k, lo, hi, func(b, lo, hi int) []float32 { return dd[b*S+lo : b*S+hi] },
-				func(int, int, int, []float32) {})
-		})
+		wholeDots(entries, dd, U, S)
 	}
 	var pen float64
 	for k := 0; k < nb; k++ {

@@ -98,7 +98,7 @@ func TestPackedActiveLists(t *testing.T) {
 }
 
 // TestJumpReLUChunkedDots checks the dense jumprelu step that takes dLoss/df
-// in column chunks (jumpChunkCols > 0: a batch larger than d_in) and writes
+// in column chunks (dotsChunkCols > 0: a batch larger than d_in) and writes
 // dLoss/dpre into the pre-activations' slab against the step with one
 // whole-width dLoss/df slab: the same losses, gradients and activations, bit
 // for bit, with and without the tanh penalty, and that the chunked step
@@ -108,8 +108,8 @@ func TestJumpReLUChunkedDots(t *testing.T) {
 		t.Skip("no fast kernels: the jumprelu step is always sparse")
 	}
 	const B, D, S = 256, 128, 3 * passBlock
-	if cw := jumpChunkCols(B, D, S); cw == 0 || cw >= S {
-		t.Fatalf("jumpChunkCols(%d, %d, %d) = %d: the shape takes no chunks", B, D, S, cw)
+	if cw := dotsChunkCols(B, D, S); cw == 0 || cw >= S {
+		t.Fatalf("dotsChunkCols(%d, %d, %d) = %d: the shape takes no chunks", B, D, S, cw)
 	}
 	r := rand.New(rand.NewPCG(17, 2))
 	x := make([]float32, B*D)
@@ -171,7 +171,7 @@ func TestGatedChunkedDots(t *testing.T) {
 		t.Skip("no fast kernels: the gated step has no chunked pass")
 	}
 	const B, D, S = 256, 128, 3 * passBlock
-	if cw := jumpChunkCols(B, D, S); cw == 0 || B*S*D < tnTransposeMinWork {
+	if cw := dotsChunkCols(B, D, S); cw == 0 || B*S*D < tnTransposeMinWork {
 		t.Fatalf("shape %d×%d×%d takes no chunks", B, D, S)
 	}
 	r := rand.New(rand.NewPCG(19, 4))
