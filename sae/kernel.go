@@ -371,9 +371,18 @@ func gemmTNAccCounted(out, a, w []float32, n, m, p int, buf []float32, nz int) {
 	if n == 0 || m == 0 || p == 0 {
 		return
 	}
-	if p >= sparseMinCols && sparseOperand(a[:n*m], nz) {
-		gemmTNAccSparse(out, a, w, n, m, p, nz, buf)
-		return
+	if p >= sparseMinCols {
+		sparse := false
+		if nz < 0 {
+			// the scan's count, when it is sparse, sizes the entry lists
+			nz, sparse = sparseCountAt(a[:n*m], sparseMaxDensity)
+		} else {
+			sparse = sparseByCount(nz, n*m)
+		}
+		if sparse {
+			gemmTNAccSparse(out, a, w, n, m, p, nz, buf)
+			return
+		}
 	}
 	gemmTNAccDenseBuf(out, a, w, n, m, p, buf)
 }
@@ -538,6 +547,13 @@ func sparseEnough(a []float32) bool { return sparseEnoughAt(a, sparseMaxDensity)
 
 // sparseEnoughAt is sparseEnough with the density limit given.
 func sparseEnoughAt(a []float32, density float64) bool {
+	_, ok := sparseCountAt(a, density)
+	return ok
+}
+
+// sparseCountAt is sparseEnoughAt that also returns a's non-zero count
+// when a is sparse enough (the scan then went to the end).
+func sparseCountAt(a []float32, density float64) (int, bool) {
 	limit := int(density * float64(len(a)))
 	nz := 0
 	// Branch-free counting, with a look at the count every 4096 values:
@@ -548,11 +564,11 @@ func sparseEnoughAt(a []float32, density float64) bool {
 			nz += nonZero(v)
 		}
 		if nz > limit {
-			return false
+			return nz, false
 		}
 		a = a[len(c):]
 	}
-	return nz <= limit
+	return nz, nz <= limit
 }
 
 // sparseLimit is the largest non-zero count of an n-value operand that
@@ -660,18 +676,11 @@ func gaxpy(out, w []float32, ld int, ks []int32, xs []float32) {
 // gemmTNAccSparse is gemmTNAcc over the non-zero entries of a, applied
 // output row by output row: each out[i, :] is one gathered axpy over the
 // rows b of w with a[b, i] ≠ 0 (in b order, as one axpy per entry would).
-// nz is a's non-zero count when the caller knows it (else −1: counted
-// here): the entry lists are sized by it. Entries many enough for
+// nz is a's non-zero count: the entry lists are sized by it. Entries many enough for
 // encGrads.apply's dense product (denseEntries) take that product on a
 // itself, with buf as gemmTNAccBuf's, rather than as a copy of a scattered
 // from the lists (the same values: a's zeros add nothing).
 func gemmTNAccSparse(out, a, w []float32, n, m, p, nz int, buf []float32) {
-	if nz < 0 {
-		nz = 0
-		for _, x := range a[:n*m] {
-			nz += nonZero(x)
-		}
-	}
 	if denseEntries(nz, n, p, m) {
 		gemmTNAccDenseBuf(out, a, w, n, m, p, buf)
 		return
