@@ -584,13 +584,9 @@ func sparseByCount(nz, n int) bool {
 	return nz <= sparseLimit(n)
 }
 
-// sparseOperand is the sparse-path test of the products' operand a: by
-// its non-zero count nz when known (nz ≥ 0), else by scanning a.
-func sparseOperand(a []float32, nz int) bool {
-	return sparseOperandAt(a, nz, sparseMaxDensity)
-}
-
-// sparseOperandAt is sparseOperand with the density limit given.
+// sparseOperandAt is the sparse-path test of the products' operand a with
+// the density limit given: by its non-zero count nz when known (nz ≥ 0),
+// else by scanning a.
 func sparseOperandAt(a []float32, nz int, density float64) bool {
 	if nz < 0 {
 		return sparseEnoughAt(a, density)
