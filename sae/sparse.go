@@ -14,8 +14,8 @@ import "sync"
 // gradient row gW_enc[i] is read and written once, with the c rows of the
 // feature's entries streamed past it (gaxpy), instead of one axpy per entry.
 // Entries of a feature keep their order (rows ascending, main loss before
-// AuxK), so the sums are those of the per-entry loop. ks/xs are row-local
-// gather lists for decoding.
+// AuxK), so the sums are those of the per-entry loop. ks/xs are
+// gemmAccSparse's gather lists (one [d] stretch per worker), from the pool.
 type encGrads struct {
 	feat, row []int32
 	val       []float32
